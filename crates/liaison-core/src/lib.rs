@@ -1,0 +1,14 @@
+//! Liaison's pure domain: roles and permissions, parsed values (partner codes, e-mail
+//! addresses, time zones, working hours), validation errors and the clock. No I/O here; every
+//! other crate builds on these types.
+
+pub mod clock;
+pub mod partner;
+pub mod policy;
+pub mod role;
+pub mod validate;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use policy::{Actor, Permission, Scope};
+pub use role::{Role, Roles};
+pub use validate::{FieldError, FieldErrors};

@@ -1,0 +1,113 @@
+//! The six roles of SPEC A3/G8. A user may hold several; partner_user is never combined with a
+//! company role (a partner's contact is not company staff).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    ChannelManager,
+    DeptHead,
+    Executive,
+    Staff,
+    PartnerUser,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::ChannelManager,
+        Role::DeptHead,
+        Role::Executive,
+        Role::Staff,
+        Role::PartnerUser,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ChannelManager => "channel_manager",
+            Role::DeptHead => "dept_head",
+            Role::Executive => "executive",
+            Role::Staff => "staff",
+            Role::PartnerUser => "partner_user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "unknown role '{}'; use one of admin, channel_manager, dept_head, executive, staff, partner_user",
+                    s.trim()
+                )
+            })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A non-empty set of roles, stored as a comma-separated list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Roles(Vec<Role>);
+
+impl Roles {
+    pub fn new(mut roles: Vec<Role>) -> Result<Self, String> {
+        roles.sort();
+        roles.dedup();
+        if roles.is_empty() {
+            return Err("at least one role is required".into());
+        }
+        if roles.contains(&Role::PartnerUser) && roles.len() > 1 {
+            return Err("partner_user cannot be combined with company roles".into());
+        }
+        Ok(Self(roles))
+    }
+    pub fn one(role: Role) -> Self {
+        Self(vec![role])
+    }
+    /// Parses `admin,staff` (as stored, or as typed on the command line).
+    pub fn parse_list(s: &str) -> Result<Self, String> {
+        let roles = s
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(Role::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(roles)
+    }
+    pub fn has(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
+        self.0.iter().copied()
+    }
+    pub fn is_partner(&self) -> bool {
+        self.has(Role::PartnerUser)
+    }
+    pub fn to_list(&self) -> String {
+        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_dedup() {
+        let r = Roles::parse_list("staff, dept_head,staff").expect("valid");
+        assert_eq!(r.to_list(), "dept_head,staff");
+        assert!(Roles::parse_list("").is_err());
+        assert!(Roles::parse_list("boss").is_err());
+        assert!(Roles::parse_list("partner_user,staff").is_err());
+    }
+}

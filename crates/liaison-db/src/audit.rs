@@ -1,0 +1,241 @@
+//! The tamper-evident audit log (SPEC G5, policy §7.2.1). Every mutation appends a row in the
+//! same transaction; each row carries the SHA-256 of the previous row and of its own canonical
+//! content, and `audit_head` holds the last sequence number and hash, so that an edited,
+//! deleted, reordered or cut-off row breaks the chain where it happened.
+
+use crate::query::sqlite_time;
+use crate::{Backend, Db, FromDbRow, Q, Result, RowExt, Tx, q, sha256_hex};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What happened, by whom, to what.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub actor_id: Option<Uuid>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl FromDbRow for AuditRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            seq: r.i64("seq")?,
+            at: r.time("at")?,
+            actor_id: r.opt_uuid("actor_id")?,
+            actor_name: r.opt_text("actor_name")?,
+            action: r.text("action")?,
+            entity: r.text("entity")?,
+            entity_id: r.opt_uuid("entity_id")?,
+            partner_id: r.opt_uuid("partner_id")?,
+            detail: r.text("detail")?,
+            prev_hash: r.text("prev_hash")?,
+            hash: r.text("hash")?,
+        })
+    }
+}
+
+fn opt(u: Option<Uuid>) -> String {
+    u.map(|u| u.to_string()).unwrap_or_default()
+}
+
+/// The hash of a row: SHA-256 over the previous hash and every field, one per line.
+#[allow(clippy::too_many_arguments)]
+pub fn row_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    partner_id: Option<Uuid>,
+    detail: &str,
+) -> String {
+    let canonical = format!(
+        "{prev_hash}\n{seq}\n{}\n{}\n{action}\n{entity}\n{}\n{}\n{detail}",
+        sqlite_time(at),
+        opt(actor_id),
+        opt(entity_id),
+        opt(partner_id),
+    );
+    sha256_hex(canonical.as_bytes())
+}
+
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+impl FromDbRow for Head {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            seq: r.i64("seq")?,
+            hash: r.text("hash")?,
+        })
+    }
+}
+
+/// Appends one row inside `tx`. See `append_many`.
+pub async fn append(tx: &mut Tx, at: DateTime<Utc>, e: Entry<'_>) -> Result<i64> {
+    append_many(tx, at, vec![e]).await
+}
+
+/// Appends rows inside `tx`, in multi-row statements. On PostgreSQL the head row is locked so
+/// concurrent transactions take their turn; SQLite has one writer already. Returns the last seq.
+pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>) -> Result<i64> {
+    let head: Head = tx
+        .fetch_one(match tx.backend() {
+            Backend::Sqlite => q("SELECT seq, hash FROM audit_head WHERE id = 1"),
+            Backend::Postgres => q("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"),
+        })
+        .await?;
+    let (mut seq, mut prev) = (head.seq, head.hash);
+    for chunk in entries.chunks(400) {
+        let mut query = Q::dynamic(
+            "INSERT INTO audit_log (seq, at, actor_id, action, entity, entity_id, partner_id, detail, prev_hash, hash) VALUES "
+                .to_string(),
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            seq += 1;
+            let detail = e.detail.to_string();
+            let hash = row_hash(&prev, seq, &at, e.actor_id, e.action, e.entity, e.entity_id, e.partner_id, &detail);
+            let ph = [
+                query.arg(seq),
+                query.arg(at),
+                query.arg(e.actor_id),
+                query.arg(e.action),
+                query.arg(e.entity),
+                query.arg(e.entity_id),
+                query.arg(e.partner_id),
+                query.arg(detail),
+                query.arg(prev.clone()),
+                query.arg(hash.clone()),
+            ];
+            query.push_sql(&format!("{}({})", if i > 0 { ", " } else { "" }, ph.join(", ")));
+            prev = hash;
+        }
+        tx.execute(query).await?;
+    }
+    tx.execute(q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(prev))
+        .await?;
+    Ok(seq)
+}
+
+const SELECT: &str = "SELECT a.seq, a.at, a.actor_id, u.name AS actor_name, a.action, a.entity, a.entity_id,
+        a.partner_id, a.detail, a.prev_hash, a.hash
+   FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id";
+
+/// Newest first; `before` is the last seq of the previous page.
+pub async fn list(db: &Db, partner_id: Option<Uuid>, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>> {
+    let mut query = Q::dynamic(format!("{SELECT} WHERE 1 = 1"));
+    if let Some(p) = partner_id {
+        let a = query.arg(p);
+        query.push_sql(&format!(" AND a.partner_id = {a}"));
+    }
+    if let Some(b) = before {
+        let a = query.arg(b);
+        query.push_sql(&format!(" AND a.seq < {a}"));
+    }
+    let a = query.arg(limit);
+    query.push_sql(&format!(" ORDER BY a.seq DESC LIMIT {a}"));
+    db.fetch_all(query).await
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    Intact { rows: i64, head: String },
+    /// The first row (by position in the chain) that does not fit, and why.
+    Broken { seq: i64, reason: String },
+}
+
+/// Walks the whole chain in order, in pages, and checks every link.
+pub async fn verify(db: &Db) -> Result<Verdict> {
+    let mut prev_hash = GENESIS.to_string();
+    let mut expected_seq = 1i64;
+    let mut rows = 0i64;
+    loop {
+        let page: Vec<AuditRow> = db
+            .fetch_all(
+                Q::dynamic(format!("{SELECT} WHERE a.seq >= $1 ORDER BY a.seq LIMIT 5000"))
+                    .bind(expected_seq),
+            )
+            .await?;
+        let done = page.len() < 5000;
+        for r in page {
+            if r.seq != expected_seq {
+                return Ok(Verdict::Broken {
+                    seq: expected_seq,
+                    reason: format!("row {expected_seq} is missing (next row is {})", r.seq),
+                });
+            }
+            if r.prev_hash != prev_hash {
+                return Ok(Verdict::Broken {
+                    seq: r.seq,
+                    reason: format!(
+                        "row {} does not follow the row before it (deleted, inserted or reordered rows)",
+                        r.seq
+                    ),
+                });
+            }
+            let h = row_hash(
+                &r.prev_hash,
+                r.seq,
+                &r.at,
+                r.actor_id,
+                &r.action,
+                &r.entity,
+                r.entity_id,
+                r.partner_id,
+                &r.detail,
+            );
+            if h != r.hash {
+                return Ok(Verdict::Broken {
+                    seq: r.seq,
+                    reason: format!("row {} was edited: its content does not match its hash", r.seq),
+                });
+            }
+            prev_hash = r.hash;
+            expected_seq += 1;
+            rows += 1;
+        }
+        if done {
+            break;
+        }
+    }
+    let head: Head = db.fetch_one(q("SELECT seq, hash FROM audit_head WHERE id = 1")).await?;
+    if head.seq != rows || head.hash != prev_hash {
+        return Ok(Verdict::Broken {
+            seq: rows + 1,
+            reason: format!(
+                "the chain ends at row {rows} but its head says row {}: rows were cut off the end",
+                head.seq
+            ),
+        });
+    }
+    Ok(Verdict::Intact {
+        rows,
+        head: prev_hash,
+    })
+}

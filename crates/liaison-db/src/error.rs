@@ -1,0 +1,53 @@
+//! The storage error type. Handlers map `NotFound` to 404, `Conflict` to 409, `Invalid` to 422
+//! and everything else to 500 without showing the driver's text.
+
+use liaison_core::FieldErrors;
+use liaison_core::validate::RowError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken; the text names the field for the user.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {0}")]
+    Invalid(FieldErrors),
+    /// Rows of an import that cannot be taken; nothing was written.
+    #[error("{} rows are invalid", .0.len())]
+    InvalidRows(Vec<RowError>),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("migration: {0}")]
+    Migrate(String),
+    #[error("database: {0}")]
+    Sqlx(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                DbError::Conflict("a record with this value already exists".into())
+            }
+            _ => DbError::Sqlx(e),
+        }
+    }
+}
+
+impl From<FieldErrors> for DbError {
+    fn from(e: FieldErrors) -> Self {
+        DbError::Invalid(e)
+    }
+}
+
+impl DbError {
+    /// Replaces a generic unique-violation message with one naming the field.
+    pub fn conflict_on(self, field: &str, value: &str) -> Self {
+        match self {
+            DbError::Conflict(_) => DbError::Conflict(format!("{field} '{value}' is already taken")),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Liaison's storage: one `Db` over SQLite (embedded default) or PostgreSQL, with the same SQL
+//! text for both (DESIGN database rules). Queries are built as a `Q` (SQL plus portable values)
+//! and bound per backend here, so domain modules never fork on the dialect unless they must.
+//!
+//! Error policy: every function returns `DbError`; unique violations become `Conflict`, a
+//! missing or out-of-scope row is `NotFound`; driver text never leaves this crate except in logs.
+
+pub mod audit;
+pub mod demo;
+mod error;
+mod migrate;
+pub mod partner;
+pub mod password;
+mod query;
+pub mod segment;
+pub mod testing;
+pub mod user;
+
+pub use error::DbError;
+pub use query::{FromDbRow, Q, RowExt, Val, q};
+
+use chrono::{DateTime, Utc};
+use liaison_core::Clock;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Transaction};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// Which database a `Db` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pools {
+    /// One writer connection (writes are serialised by SQLite anyway) and a reader pool; WAL
+    /// lets readers run beside the writer.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// The database handle shared by the whole process.
+#[derive(Clone)]
+pub struct Db {
+    pools: Pools,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({:?})", self.backend())
+    }
+}
+
+/// An open write transaction. Dropping it without `commit` rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, sqlx::Sqlite>),
+    Postgres(Transaction<'static, sqlx::Postgres>),
+}
+
+impl Db {
+    /// Opens `url` (`sqlite://path`, `sqlite::memory:`, `postgres://...`), creating a SQLite file
+    /// and its folder when missing. Does not migrate.
+    pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| DbError::Config(format!("bad PostgreSQL URL: {e}")))?
+                .log_statements(tracing::log::LevelFilter::Trace);
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Pools::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| DbError::Config(format!("bad SQLite URL: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .pragma("cache_size", "-65536")
+                .log_statements(tracing::log::LevelFilter::Trace);
+            if let Some(parent) = opts.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+                && opts.get_filename() != std::path::Path::new(":memory:")
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbError::Config(format!("cannot create folder {}: {e}", parent.display()))
+                })?;
+            }
+            let memory = url.contains(":memory:");
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone())
+                .await?;
+            // An in-memory database exists once per connection: readers must share the writer.
+            let reader = if memory {
+                writer.clone()
+            } else {
+                SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts.read_only(true))
+                    .await?
+            };
+            Pools::Sqlite { writer, reader }
+        } else {
+            return Err(DbError::Config(format!(
+                "unsupported database URL '{}': use sqlite://PATH or postgres://USER@HOST/DB",
+                url.split('@').next_back().unwrap_or(url)
+            )));
+        };
+        Ok(Self { pools, clock })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite's single writer).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn fetch_all<T: FromDbRow>(&self, q: Q) -> Result<Vec<T>> {
+        let rows = match &self.pools {
+            Pools::Sqlite { reader, .. } => {
+                let rows = query::bind_sqlite(&q).fetch_all(reader).await?;
+                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+            }
+            Pools::Postgres(p) => {
+                let rows = query::bind_pg(&q).fetch_all(p).await?;
+                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    pub async fn fetch_optional<T: FromDbRow>(&self, q: Q) -> Result<Option<T>> {
+        Ok(match &self.pools {
+            Pools::Sqlite { reader, .. } => match query::bind_sqlite(&q).fetch_optional(reader).await? {
+                Some(r) => Some(T::from_row(&r)?),
+                None => None,
+            },
+            Pools::Postgres(p) => match query::bind_pg(&q).fetch_optional(p).await? {
+                Some(r) => Some(T::from_row(&r)?),
+                None => None,
+            },
+        })
+    }
+
+    pub async fn fetch_one<T: FromDbRow>(&self, q: Q) -> Result<T> {
+        self.fetch_optional(q).await?.ok_or(DbError::NotFound)
+    }
+
+    /// Answers whether the database can be reached (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        self.fetch_optional::<i64>(q("SELECT CAST(1 AS BIGINT)")).await.is_ok()
+    }
+
+    /// Applies pending migrations; returns the versions now applied.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        migrate::run(self).await
+    }
+
+    /// The migration versions shipped for this backend.
+    pub fn migration_versions(backend: Backend) -> Vec<i64> {
+        migrate::versions(backend)
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the rows it touched.
+    pub async fn execute(&mut self, q: Q) -> Result<u64> {
+        Ok(match self {
+            Tx::Sqlite(t) => query::bind_sqlite(&q).execute(&mut **t).await?.rows_affected(),
+            Tx::Postgres(t) => query::bind_pg(&q).execute(&mut **t).await?.rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<T: FromDbRow>(&mut self, q: Q) -> Result<Vec<T>> {
+        Ok(match self {
+            Tx::Sqlite(t) => {
+                let rows = query::bind_sqlite(&q).fetch_all(&mut **t).await?;
+                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+            }
+            Tx::Postgres(t) => {
+                let rows = query::bind_pg(&q).fetch_all(&mut **t).await?;
+                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+            }
+        })
+    }
+
+    pub async fn fetch_optional<T: FromDbRow>(&mut self, q: Q) -> Result<Option<T>> {
+        Ok(match self {
+            Tx::Sqlite(t) => match query::bind_sqlite(&q).fetch_optional(&mut **t).await? {
+                Some(r) => Some(T::from_row(&r)?),
+                None => None,
+            },
+            Tx::Postgres(t) => match query::bind_pg(&q).fetch_optional(&mut **t).await? {
+                Some(r) => Some(T::from_row(&r)?),
+                None => None,
+            },
+        })
+    }
+
+    pub async fn fetch_one<T: FromDbRow>(&mut self, q: Q) -> Result<T> {
+        self.fetch_optional(q).await?.ok_or(DbError::NotFound)
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A fresh random token, URL-safe base64 of 32 random bytes.
+pub fn random_token() -> Result<String> {
+    use base64::Engine;
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| DbError::Config(format!("no randomness: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// SHA-256 of `s`, lowercase hex.
+pub fn sha256_hex(s: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s))
+}
+
+impl Tx {
+    /// Runs a script of several statements (migrations); no placeholders.
+    pub(crate) async fn execute_script(&mut self, sql: &'static str) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => {
+                sqlx::raw_sql(sql).execute(&mut **t).await?;
+            }
+            Tx::Postgres(t) => {
+                sqlx::raw_sql(sql).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+}

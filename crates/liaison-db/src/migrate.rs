@@ -1,0 +1,101 @@
+//! Embedded migrations, one folder per backend with the same version numbers (a test checks
+//! that), applied in order inside one transaction each and recorded in `schema_migrations`.
+
+use crate::{Backend, Db, DbError, Result, q, sha256_hex};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+macro_rules! migrations {
+    ($($v:literal $name:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $v,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $name, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $name, ".sql")),
+        }),*]
+    };
+}
+
+const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation"];
+
+pub(crate) fn versions(_backend: Backend) -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.version).collect()
+}
+
+pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    tx.execute_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .await?;
+    tx.commit().await?;
+
+    let applied: Vec<AppliedRow> = db
+        .fetch_all(q("SELECT version, checksum FROM schema_migrations ORDER BY version"))
+        .await?;
+    let known: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+    if let Some(unknown) = applied.iter().find(|a| !known.contains(&a.version)) {
+        return Err(DbError::Migrate(format!(
+            "the database has migration {} which this build of Liaison does not know: run a newer liaison",
+            unknown.version
+        )));
+    }
+    for m in MIGRATIONS {
+        let sql = match db.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let checksum = sha256_hex(sql.as_bytes());
+        if let Some(a) = applied.iter().find(|a| a.version == m.version) {
+            if a.checksum != checksum {
+                return Err(DbError::Migrate(format!(
+                    "migration {} ({}) was changed after it was applied",
+                    m.version, m.name
+                )));
+            }
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        tx.execute_script(sql)
+            .await
+            .map_err(|e| DbError::Migrate(format!("{} failed: {e}", m.name)))?;
+        tx.execute(
+            q("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(checksum)
+                .bind(db.now().to_rfc3339()),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+    }
+    let rows: Vec<AppliedRow> = db
+        .fetch_all(q("SELECT version, checksum FROM schema_migrations ORDER BY version"))
+        .await?;
+    Ok(rows.into_iter().map(|r| r.version).collect())
+}
+
+struct AppliedRow {
+    version: i64,
+    checksum: String,
+}
+
+impl crate::FromDbRow for AppliedRow {
+    fn from_row<R: crate::RowExt>(row: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            version: row.i64("version")?,
+            checksum: row.text("checksum")?,
+        })
+    }
+}

@@ -1,0 +1,894 @@
+//! The partner registry (SPEC A1, A2, A5): partners, their contacts, listing with filters and
+//! keyset pages, and all-or-nothing bulk upserts for imports. Every query that a partner user
+//! can reach is scoped by `Scope` in SQL; another partner's row is simply not found.
+
+use crate::audit::{self, Entry};
+use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use liaison_core::partner::{
+    ContactInput, NewContact, NewPartner, PartnerFilter, PartnerInput,
+};
+use liaison_core::validate::RowError;
+use liaison_core::{FieldErrors, Role, Scope};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Partner {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub region: String,
+    pub tier: String,
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub owner_name: Option<String>,
+    pub timezone: String,
+    pub working_days: String,
+    pub working_hours: String,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub contact_count: i64,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Partner {
+    /// The partner as editable input, for PATCH overlays and edit forms.
+    pub fn to_input(&self) -> PartnerInput {
+        PartnerInput {
+            code: Some(self.code.clone()),
+            name: Some(self.name.clone()),
+            kind: Some(self.kind.clone()),
+            region: Some(self.region.clone()),
+            tier: Some(self.tier.clone()),
+            status: Some(self.status.clone()),
+            owner: Some(self.owner_id.map(|o| o.to_string()).unwrap_or_default()),
+            timezone: Some(self.timezone.clone()),
+            working_days: Some(self.working_days.clone()),
+            working_hours: Some(self.working_hours.clone()),
+            tags: Some(self.tags.clone()),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+fn tags_to_db(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!("|{}|", tags.join("|"))
+    }
+}
+
+fn tags_from_db(s: &str) -> Vec<String> {
+    s.split('|').filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+fn search_text(p: &NewPartner) -> String {
+    format!("{} {} {} {}", p.code.as_str(), p.name, p.region, p.tags.join(" ")).to_lowercase()
+}
+
+impl FromDbRow for Partner {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            code: r.text("code")?,
+            name: r.text("name")?,
+            kind: r.text("kind")?,
+            region: r.text("region")?,
+            tier: r.text("tier")?,
+            status: r.text("status")?,
+            owner_id: r.opt_uuid("owner_id")?,
+            owner_name: r.opt_text("owner_name")?,
+            timezone: r.text("timezone")?,
+            working_days: r.text("working_days")?,
+            working_hours: r.text("working_hours")?,
+            tags: tags_from_db(&r.text("tags")?),
+            notes: r.opt_text("notes")?,
+            contact_count: r.i64("contact_count")?,
+            version: r.i64("version")?,
+            created_at: r.time("created_at")?,
+            updated_at: r.time("updated_at")?,
+        })
+    }
+}
+
+const PARTNER_SELECT: &str = "SELECT p.id, p.code, p.name, p.kind, p.region, p.tier, p.status, p.owner_id,
+        u.name AS owner_name, p.timezone, p.working_days, p.working_hours, p.tags, p.notes,
+        (SELECT COUNT(*) FROM contacts c WHERE c.partner_id = p.id) AS contact_count,
+        p.version, p.created_at, p.updated_at
+   FROM partners p LEFT JOIN users u ON u.id = p.owner_id";
+
+/// How a partner list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartnerSort {
+    #[default]
+    Code,
+    Name,
+    Created,
+    CreatedDesc,
+}
+
+impl PartnerSort {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "" | "code" => Ok(Self::Code),
+            "name" => Ok(Self::Name),
+            "created" => Ok(Self::Created),
+            "-created" => Ok(Self::CreatedDesc),
+            _ => Err("must be one of code, name, created, -created".into()),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Name => "name",
+            Self::Created => "created",
+            Self::CreatedDesc => "-created",
+        }
+    }
+}
+
+/// One page of a list and the cursor for the next.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(key: &str, id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{key}\u{1f}{id}"))
+}
+
+fn decode_cursor(c: &str) -> Result<(String, Uuid)> {
+    let bad = || DbError::Invalid(FieldErrors::single("cursor", "is not a cursor this list gave out"));
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c.trim())
+        .map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    let (k, id) = s.split_once('\u{1f}').ok_or_else(bad)?;
+    Ok((k.to_string(), Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern (used with `ESCAPE '\'`).
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Appends ` AND ...` conditions for the scope and filter to `query`.
+pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
+    match scope {
+        Scope::All => {}
+        Scope::Partner(id) => {
+            let a = query.arg(id);
+            query.push_sql(&format!(" AND p.id = {a}"));
+        }
+        Scope::Nothing => query.push_sql(" AND 1 = 0"),
+    }
+    let any_of = |query: &mut Q, col: &str, vals: Vec<String>| {
+        if vals.is_empty() {
+            return;
+        }
+        let ph: Vec<String> = vals.into_iter().map(|v| query.arg(v)).collect();
+        query.push_sql(&format!(" AND {col} IN ({})", ph.join(", ")));
+    };
+    any_of(query, "p.kind", f.kinds.iter().map(|k| k.as_str().to_string()).collect());
+    any_of(query, "p.region", f.regions.clone());
+    any_of(query, "p.tier", f.tiers.clone());
+    any_of(query, "p.status", f.statuses.iter().map(|k| k.as_str().to_string()).collect());
+    if !f.tags.is_empty() {
+        let conds: Vec<String> = f
+            .tags
+            .iter()
+            .map(|t| {
+                let a = query.arg(format!("%|{}|%", like_escape(t)));
+                format!("p.tags LIKE {a} ESCAPE '\\'")
+            })
+            .collect();
+        query.push_sql(&format!(" AND ({})", conds.join(" OR ")));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        for word in text.split_whitespace() {
+            let a = query.arg(format!("%{}%", like_escape(&word.to_lowercase())));
+            query.push_sql(&format!(" AND p.search LIKE {a} ESCAPE '\\'"));
+        }
+    }
+}
+
+pub async fn list_partners(
+    db: &Db,
+    scope: Scope,
+    filter: &PartnerFilter,
+    sort: PartnerSort,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Page<Partner>> {
+    let mut query = Q::dynamic(format!("{PARTNER_SELECT} WHERE 1 = 1"));
+    push_filter(&mut query, scope, filter);
+    if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+        let (key, id) = decode_cursor(c)?;
+        let cond = match sort {
+            PartnerSort::Code => format!("p.code > {}", query.arg(key)),
+            PartnerSort::Name => {
+                let k = query.arg(key);
+                let i = query.arg(id);
+                format!("(p.name > {k} OR (p.name = {k} AND p.id > {i}))")
+            }
+            PartnerSort::Created => format!("p.id > {}", query.arg(id)),
+            PartnerSort::CreatedDesc => format!("p.id < {}", query.arg(id)),
+        };
+        query.push_sql(&format!(" AND {cond}"));
+    }
+    let order = match sort {
+        PartnerSort::Code => "p.code",
+        PartnerSort::Name => "p.name, p.id",
+        PartnerSort::Created => "p.id",
+        PartnerSort::CreatedDesc => "p.id DESC",
+    };
+    let lim = query.arg(limit + 1);
+    query.push_sql(&format!(" ORDER BY {order} LIMIT {lim}"));
+    let mut items: Vec<Partner> = db.fetch_all(query).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|p| {
+            let key = match sort {
+                PartnerSort::Code => p.code.as_str(),
+                PartnerSort::Name => p.name.as_str(),
+                _ => "",
+            };
+            encode_cursor(key, p.id)
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Every partner matching the filter, ordered by code (exports, segment previews).
+pub async fn list_all_partners(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<Vec<Partner>> {
+    let mut query = Q::dynamic(format!("{PARTNER_SELECT} WHERE 1 = 1"));
+    push_filter(&mut query, scope, filter);
+    query.push_sql(" ORDER BY p.code");
+    db.fetch_all(query).await
+}
+
+pub async fn count_partners(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<i64> {
+    let mut query = Q::dynamic("SELECT COUNT(*) FROM partners p WHERE 1 = 1".to_string());
+    push_filter(&mut query, scope, filter);
+    db.fetch_one(query).await
+}
+
+/// Distinct values of a column for filter menus.
+pub async fn distinct_values(db: &Db, column: &str) -> Result<Vec<String>> {
+    let col = match column {
+        "region" => "region",
+        "tier" => "tier",
+        _ => return Ok(Vec::new()),
+    };
+    let rows: Vec<TextRow> = db
+        .fetch_all(Q::dynamic(format!("SELECT DISTINCT {col} AS v FROM partners ORDER BY {col}")))
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+struct TextRow(String);
+impl FromDbRow for TextRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("v")?))
+    }
+}
+
+pub async fn find_partner(db: &Db, scope: Scope, id: Uuid) -> Result<Partner> {
+    if !scope.allows(id) {
+        return Err(DbError::NotFound);
+    }
+    db.fetch_optional(Q::dynamic(format!("{PARTNER_SELECT} WHERE p.id = $1")).bind(id))
+        .await?
+        .ok_or(DbError::NotFound)
+}
+
+/// A partner by id or by code; `None` when there is no such partner.
+pub async fn resolve_partner_ref(db: &Db, r: &str) -> Result<Option<Uuid>> {
+    let r = r.trim();
+    let q = match Uuid::parse_str(r) {
+        Ok(id) => q("SELECT id FROM partners WHERE id = $1").bind(id),
+        Err(_) => q("SELECT id FROM partners WHERE code = $1").bind(r.to_uppercase()),
+    };
+    Ok(db.fetch_optional::<IdRow>(q).await?.map(|r| r.0))
+}
+
+pub(crate) struct IdRow(pub Uuid);
+impl FromDbRow for IdRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("id")?))
+    }
+}
+
+/// Resolves owner references (user id or e-mail) to channel managers; unknown ones are errors.
+async fn resolve_owners(db: &Db, refs: &[Option<String>]) -> Result<Vec<Result<Option<Uuid>, String>>> {
+    let managers: Vec<(Uuid, String)> = crate::user::list_users(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && (u.roles.has(Role::ChannelManager) || u.roles.has(Role::Admin)))
+        .map(|u| (u.id, u.email))
+        .collect();
+    Ok(refs
+        .iter()
+        .map(|r| match r.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => managers
+                .iter()
+                .find(|(id, email)| id.to_string() == s || email.eq_ignore_ascii_case(s))
+                .map(|(id, _)| Some(*id))
+                .ok_or_else(|| format!("'{s}' is not an active channel manager (give their e-mail or user id)")),
+        })
+        .collect())
+}
+
+fn partner_detail(p: &NewPartner, owner: Option<Uuid>) -> serde_json::Value {
+    json!({
+        "code": p.code.as_str(), "name": p.name, "kind": p.kind.as_str(), "region": p.region,
+        "tier": p.tier, "status": p.status.as_str(), "owner_id": owner, "timezone": p.timezone,
+        "working_days": p.working_hours.days_text(), "working_hours": p.working_hours.hours_text(),
+        "tags": p.tags, "notes": p.notes,
+    })
+}
+
+pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Partner> {
+    let owner = resolve_owners(db, std::slice::from_ref(&p.owner))
+        .await?
+        .pop()
+        .unwrap_or(Ok(None))
+        .map_err(|m| DbError::Invalid(FieldErrors::single("owner", m)))?;
+    let id = Uuid::now_v7();
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    insert_partner_rows(&mut tx, now, &[(id, p, owner)])
+        .await
+        .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "partner.create",
+            entity: "partner",
+            entity_id: Some(id),
+            partner_id: Some(id),
+            detail: partner_detail(p, owner),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_partner(db, Scope::All, id).await
+}
+
+/// Multi-row insert (or update by code) of partners, 500 a statement.
+pub(crate) async fn insert_partner_rows(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    rows: &[(Uuid, &NewPartner, Option<Uuid>)],
+) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut query = Q::dynamic(
+            "INSERT INTO partners (id, code, name, kind, region, tier, status, owner_id, timezone,
+                working_days, working_hours, tags, notes, search, version, created_at, updated_at) VALUES "
+                .to_string(),
+        );
+        for (i, (id, p, owner)) in chunk.iter().enumerate() {
+            let ph = [
+                query.arg(*id),
+                query.arg(p.code.as_str()),
+                query.arg(p.name.as_str()),
+                query.arg(p.kind.as_str()),
+                query.arg(p.region.as_str()),
+                query.arg(p.tier.as_str()),
+                query.arg(p.status.as_str()),
+                query.arg(*owner),
+                query.arg(p.timezone.as_str()),
+                query.arg(p.working_hours.days_text()),
+                query.arg(p.working_hours.hours_text()),
+                query.arg(tags_to_db(&p.tags)),
+                query.arg(p.notes.clone()),
+                query.arg(search_text(p)),
+                query.arg(1i64),
+                query.arg(now),
+                query.arg(now),
+            ];
+            query.push_sql(&format!("{}({})", if i > 0 { ", " } else { "" }, ph.join(", ")));
+        }
+        query.push_sql(
+            " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+              region = excluded.region, tier = excluded.tier, status = excluded.status,
+              owner_id = excluded.owner_id, timezone = excluded.timezone,
+              working_days = excluded.working_days, working_hours = excluded.working_hours,
+              tags = excluded.tags, notes = excluded.notes, search = excluded.search,
+              version = partners.version + 1, updated_at = excluded.updated_at",
+        );
+        tx.execute(query).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a partner's fields. `expected_version`, when given, must match (409 otherwise), so
+/// two people editing at once do not overwrite each other silently.
+pub async fn update_partner(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    p: &NewPartner,
+    expected_version: Option<i64>,
+) -> Result<Partner> {
+    let before = find_partner(db, Scope::All, id).await?;
+    if let Some(v) = expected_version
+        && v != before.version
+    {
+        return Err(DbError::Conflict(format!(
+            "the partner was changed by someone else (version {} now, you edited {v}); reload and try again",
+            before.version
+        )));
+    }
+    let owner = resolve_owners(db, std::slice::from_ref(&p.owner))
+        .await?
+        .pop()
+        .unwrap_or(Ok(None))
+        .map_err(|m| DbError::Invalid(FieldErrors::single("owner", m)))?;
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            q("UPDATE partners SET code = $1, name = $2, kind = $3, region = $4, tier = $5, status = $6,
+                 owner_id = $7, timezone = $8, working_days = $9, working_hours = $10, tags = $11,
+                 notes = $12, search = $13, version = version + 1, updated_at = $14
+               WHERE id = $15 AND version = $16")
+            .bind(p.code.as_str())
+            .bind(p.name.as_str())
+            .bind(p.kind.as_str())
+            .bind(p.region.as_str())
+            .bind(p.tier.as_str())
+            .bind(p.status.as_str())
+            .bind(owner)
+            .bind(p.timezone.as_str())
+            .bind(p.working_hours.days_text())
+            .bind(p.working_hours.hours_text())
+            .bind(tags_to_db(&p.tags))
+            .bind(p.notes.clone())
+            .bind(search_text(p))
+            .bind(now)
+            .bind(id)
+            .bind(before.version),
+        )
+        .await
+        .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("the partner was changed by someone else; reload and try again".into()));
+    }
+    let after = partner_detail(p, owner);
+    let old = partner_detail(&before_as_new(&before)?, before.owner_id);
+    let mut changed = serde_json::Map::new();
+    if let (Some(a), Some(b)) = (after.as_object(), old.as_object()) {
+        for (k, v) in a {
+            if b.get(k) != Some(v) {
+                changed.insert(k.clone(), json!({"from": b.get(k), "to": v}));
+            }
+        }
+    }
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "partner.update",
+            entity: "partner",
+            entity_id: Some(id),
+            partner_id: Some(id),
+            detail: serde_json::Value::Object(changed),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_partner(db, Scope::All, id).await
+}
+
+fn before_as_new(p: &Partner) -> Result<NewPartner> {
+    let mut input = p.to_input();
+    input.owner = None;
+    input.parse().map_err(DbError::Invalid)
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// Upserts partners by code, all or nothing: owners are resolved and duplicate codes within the
+/// file found first, and any bad row means nothing is written.
+pub async fn import_partners(db: &Db, actor: Uuid, rows: &[(usize, NewPartner)]) -> Result<ImportReport> {
+    let mut errors = Vec::new();
+    let owners = resolve_owners(db, &rows.iter().map(|(_, p)| p.owner.clone()).collect::<Vec<_>>()).await?;
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut resolved = Vec::with_capacity(rows.len());
+    for ((row, p), owner) in rows.iter().zip(owners) {
+        if let Some(first) = seen.insert(p.code.as_str(), *row) {
+            errors.push(RowError {
+                row: *row,
+                field: "code".into(),
+                message: format!("code {} also appears in row {first}", p.code.as_str()),
+            });
+        }
+        match owner {
+            Ok(o) => resolved.push((Uuid::now_v7(), p, o)),
+            Err(m) => errors.push(RowError { row: *row, field: "owner".into(), message: m }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DbError::InvalidRows(errors));
+    }
+    let existing = existing_codes(db, &rows.iter().map(|(_, p)| p.code.as_str().to_string()).collect::<Vec<_>>()).await?;
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    insert_partner_rows(&mut tx, now, &resolved).await?;
+    // Rows that were updates keep their old id: read the ids back by code for the audit rows.
+    let ids = ids_by_code(&mut tx, &resolved.iter().map(|(_, p, _)| p.code.as_str().to_string()).collect::<Vec<_>>()).await?;
+    let entries = resolved
+        .iter()
+        .map(|(_, p, owner)| {
+            let id = ids.get(p.code.as_str()).copied();
+            let updated = existing.contains(p.code.as_str());
+            Entry {
+                actor_id: Some(actor),
+                action: if updated { "partner.import_update" } else { "partner.import_create" },
+                entity: "partner",
+                entity_id: id,
+                partner_id: id,
+                detail: partner_detail(p, *owner),
+            }
+        })
+        .collect();
+    audit::append_many(&mut tx, now, entries).await?;
+    tx.commit().await?;
+    let updated = rows.iter().filter(|(_, p)| existing.contains(p.code.as_str())).count();
+    Ok(ImportReport { created: rows.len() - updated, updated })
+}
+
+struct CodeId(String, Uuid);
+impl FromDbRow for CodeId {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("code")?, r.uuid("id")?))
+    }
+}
+
+async fn existing_codes(db: &Db, codes: &[String]) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in codes.chunks(500) {
+        let mut query = Q::dynamic(String::new());
+        let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
+        query.push_sql(&format!("SELECT code, id FROM partners WHERE code IN ({})", ph.join(", ")));
+        out.extend(db.fetch_all::<CodeId>(query).await?.into_iter().map(|r| r.0));
+    }
+    Ok(out)
+}
+
+pub(crate) async fn ids_by_code(tx: &mut Tx, codes: &[String]) -> Result<std::collections::HashMap<String, Uuid>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let mut query = Q::dynamic(String::new());
+        let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
+        query.push_sql(&format!("SELECT code, id FROM partners WHERE code IN ({})", ph.join(", ")));
+        out.extend(tx.fetch_all::<CodeId>(query).await?.into_iter().map(|r| (r.0, r.1)));
+    }
+    Ok(out)
+}
+
+// ---- contacts ----
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: Uuid,
+    pub partner_id: Uuid,
+    pub partner_code: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+    pub im_webhook: Option<String>,
+    pub preferred_channels: Vec<String>,
+    pub lang: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    pub fn to_input(&self) -> ContactInput {
+        ContactInput {
+            name: Some(self.name.clone()),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            title: self.title.clone(),
+            im_webhook: self.im_webhook.clone(),
+            preferred_channels: Some(self.preferred_channels.clone()),
+            lang: Some(self.lang.clone()),
+        }
+    }
+}
+
+impl FromDbRow for Contact {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            partner_id: r.uuid("partner_id")?,
+            partner_code: r.text("partner_code")?,
+            name: r.text("name")?,
+            email: r.opt_text("email")?,
+            phone: r.opt_text("phone")?,
+            title: r.opt_text("title")?,
+            im_webhook: r.opt_text("im_webhook")?,
+            preferred_channels: r
+                .text("preferred_channels")?
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            lang: r.text("lang")?,
+            created_at: r.time("created_at")?,
+            updated_at: r.time("updated_at")?,
+        })
+    }
+}
+
+const CONTACT_SELECT: &str = "SELECT c.id, c.partner_id, p.code AS partner_code, c.name, c.email, c.phone, c.title,
+        c.im_webhook, c.preferred_channels, c.lang, c.created_at, c.updated_at
+   FROM contacts c JOIN partners p ON p.id = c.partner_id";
+
+pub async fn list_contacts(db: &Db, scope: Scope, partner_id: Uuid) -> Result<Vec<Contact>> {
+    find_partner(db, scope, partner_id).await?;
+    db.fetch_all(Q::dynamic(format!("{CONTACT_SELECT} WHERE c.partner_id = $1 ORDER BY c.id")).bind(partner_id))
+        .await
+}
+
+/// Contacts of every partner matching the filter (exports).
+pub async fn list_all_contacts(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<Vec<Contact>> {
+    let mut query = Q::dynamic(format!("{CONTACT_SELECT} WHERE 1 = 1"));
+    push_filter(&mut query, scope, filter);
+    query.push_sql(" ORDER BY p.code, c.id");
+    db.fetch_all(query).await
+}
+
+pub async fn find_contact(db: &Db, scope: Scope, partner_id: Uuid, id: Uuid) -> Result<Contact> {
+    if !scope.allows(partner_id) {
+        return Err(DbError::NotFound);
+    }
+    db.fetch_optional(
+        Q::dynamic(format!("{CONTACT_SELECT} WHERE c.id = $1 AND c.partner_id = $2"))
+            .bind(id)
+            .bind(partner_id),
+    )
+    .await?
+    .ok_or(DbError::NotFound)
+}
+
+fn contact_detail(c: &NewContact) -> serde_json::Value {
+    json!({
+        "name": c.name, "email": c.email.as_ref().map(|e| e.as_str()), "phone": c.phone,
+        "title": c.title, "im_webhook": c.im_webhook.as_ref().map(|_| "(set)"),
+        "preferred_channels": c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "lang": c.lang.tag(),
+    })
+}
+
+pub(crate) async fn insert_contact_rows(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    rows: &[(Uuid, Uuid, &NewContact)],
+) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut query = Q::dynamic(
+            "INSERT INTO contacts (id, partner_id, name, email, phone, title, im_webhook,
+                preferred_channels, lang, created_at, updated_at) VALUES "
+                .to_string(),
+        );
+        for (i, (id, partner_id, c)) in chunk.iter().enumerate() {
+            let ph = [
+                query.arg(*id),
+                query.arg(*partner_id),
+                query.arg(c.name.as_str()),
+                query.arg(c.email.as_ref().map(|e| e.as_str())),
+                query.arg(c.phone.clone()),
+                query.arg(c.title.clone()),
+                query.arg(c.im_webhook.clone()),
+                query.arg(c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")),
+                query.arg(c.lang.tag()),
+                query.arg(now),
+                query.arg(now),
+            ];
+            query.push_sql(&format!("{}({})", if i > 0 { ", " } else { "" }, ph.join(", ")));
+        }
+        tx.execute(query).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_contact(db: &Db, actor: Uuid, partner_id: Uuid, c: &NewContact) -> Result<Contact> {
+    find_partner(db, Scope::All, partner_id).await?;
+    let id = Uuid::now_v7();
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    insert_contact_rows(&mut tx, now, &[(id, partner_id, c)]).await?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "contact.create",
+            entity: "contact",
+            entity_id: Some(id),
+            partner_id: Some(partner_id),
+            detail: contact_detail(c),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_contact(db, Scope::All, partner_id, id).await
+}
+
+pub async fn update_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid, c: &NewContact) -> Result<Contact> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            q("UPDATE contacts SET name = $1, email = $2, phone = $3, title = $4, im_webhook = $5,
+                 preferred_channels = $6, lang = $7, updated_at = $8 WHERE id = $9 AND partner_id = $10")
+            .bind(c.name.as_str())
+            .bind(c.email.as_ref().map(|e| e.as_str()))
+            .bind(c.phone.clone())
+            .bind(c.title.clone())
+            .bind(c.im_webhook.clone())
+            .bind(c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
+            .bind(c.lang.tag())
+            .bind(now)
+            .bind(id)
+            .bind(partner_id),
+        )
+        .await?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "contact.update",
+            entity: "contact",
+            entity_id: Some(id),
+            partner_id: Some(partner_id),
+            detail: contact_detail(c),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_contact(db, Scope::All, partner_id, id).await
+}
+
+pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) -> Result<()> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(q("DELETE FROM contacts WHERE id = $1 AND partner_id = $2").bind(id).bind(partner_id))
+        .await?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "contact.delete",
+            entity: "contact",
+            entity_id: Some(id),
+            partner_id: Some(partner_id),
+            detail: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Adds contacts to partners named by code, all or nothing. A row whose e-mail already belongs
+/// to a contact of that partner updates that contact.
+pub async fn import_contacts(db: &Db, actor: Uuid, rows: &[(usize, String, NewContact)]) -> Result<ImportReport> {
+    let codes: Vec<String> = rows.iter().map(|(_, c, _)| c.trim().to_uppercase()).collect();
+    let mut tx = db.begin().await?;
+    let ids = ids_by_code(&mut tx, &codes).await?;
+    let mut errors = Vec::new();
+    for ((row, _, _), code) in rows.iter().zip(&codes) {
+        if !ids.contains_key(code) {
+            errors.push(RowError {
+                row: *row,
+                field: "partner_code".into(),
+                message: if code.is_empty() {
+                    "is required".into()
+                } else {
+                    format!("no partner with code {code}")
+                },
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DbError::InvalidRows(errors));
+    }
+    let existing: Vec<Contact> = {
+        let mut out = Vec::new();
+        let pids: Vec<Uuid> = ids.values().copied().collect();
+        for chunk in pids.chunks(500) {
+            let mut query = Q::dynamic(String::new());
+            let ph: Vec<String> = chunk.iter().map(|p| query.arg(*p)).collect();
+            query.push_sql(&format!("{CONTACT_SELECT} WHERE c.partner_id IN ({}) AND c.email IS NOT NULL", ph.join(", ")));
+            out.extend(tx.fetch_all::<Contact>(query).await?);
+        }
+        out
+    };
+    let now = db.now();
+    let mut new_rows = Vec::new();
+    let mut entries = Vec::new();
+    let mut updated = 0;
+    for ((_, _, c), code) in rows.iter().zip(&codes) {
+        let pid = ids[code];
+        let same = c.email.as_ref().and_then(|e| {
+            existing
+                .iter()
+                .find(|x| x.partner_id == pid && x.email.as_deref() == Some(e.as_str()))
+        });
+        let (id, action) = match same {
+            Some(x) => {
+                tx.execute(
+                    q("UPDATE contacts SET name = $1, phone = $2, title = $3, im_webhook = $4,
+                         preferred_channels = $5, lang = $6, updated_at = $7 WHERE id = $8")
+                    .bind(c.name.as_str())
+                    .bind(c.phone.clone())
+                    .bind(c.title.clone())
+                    .bind(c.im_webhook.clone())
+                    .bind(c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
+                    .bind(c.lang.tag())
+                    .bind(now)
+                    .bind(x.id),
+                )
+                .await?;
+                updated += 1;
+                (x.id, "contact.import_update")
+            }
+            None => {
+                let id = Uuid::now_v7();
+                new_rows.push((id, pid, c));
+                (id, "contact.import_create")
+            }
+        };
+        entries.push(Entry {
+            actor_id: Some(actor),
+            action,
+            entity: "contact",
+            entity_id: Some(id),
+            partner_id: Some(pid),
+            detail: contact_detail(c),
+        });
+    }
+    insert_contact_rows(&mut tx, now, &new_rows).await?;
+    audit::append_many(&mut tx, now, entries).await?;
+    tx.commit().await?;
+    Ok(ImportReport { created: rows.len() - updated, updated })
+}

@@ -1,0 +1,173 @@
+//! Segments: saved audience filters (SPEC A4) that communications are addressed to.
+
+use crate::audit::{self, Entry};
+use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
+use chrono::{DateTime, Utc};
+use liaison_core::partner::PartnerFilter;
+use liaison_core::validate::{optional_text, required_text};
+use liaison_core::FieldErrors;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Segment {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub filter: PartnerFilter,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl FromDbRow for Segment {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        let filter = r.text("filter")?;
+        Ok(Self {
+            id: r.uuid("id")?,
+            name: r.text("name")?,
+            description: r.opt_text("description")?,
+            filter: serde_json::from_str(&filter).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            created_at: r.time("created_at")?,
+            updated_at: r.time("updated_at")?,
+        })
+    }
+}
+
+/// A segment as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SegmentInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub filter: Option<PartnerFilter>,
+}
+
+struct Valid {
+    name: String,
+    description: Option<String>,
+    filter: PartnerFilter,
+}
+
+fn parse(input: &SegmentInput) -> Result<Valid> {
+    let mut e = FieldErrors::new();
+    let name = e.take("name", required_text(input.name.as_deref().unwrap_or(""), 100));
+    let description = e
+        .take("description", optional_text(input.description.as_deref().unwrap_or(""), 500))
+        .flatten();
+    let filter = input.filter.clone().unwrap_or_default();
+    if filter.is_empty() {
+        e.add("filter", "choose at least one condition (kind, region, tier, status, tag or text)");
+    }
+    match name {
+        Some(name) if e.is_empty() => Ok(Valid { name, description, filter }),
+        _ => Err(DbError::Invalid(e)),
+    }
+}
+
+const SELECT: &str = "SELECT id, name, description, filter, created_at, updated_at FROM segments";
+
+pub async fn list_segments(db: &Db) -> Result<Vec<Segment>> {
+    db.fetch_all(crate::Q::dynamic(format!("{SELECT} ORDER BY name"))).await
+}
+
+pub async fn find_segment(db: &Db, id: Uuid) -> Result<Segment> {
+    db.fetch_optional(crate::Q::dynamic(format!("{SELECT} WHERE id = $1")).bind(id))
+        .await?
+        .ok_or(DbError::NotFound)
+}
+
+pub async fn insert_segment(db: &Db, actor: Uuid, input: &SegmentInput) -> Result<Segment> {
+    let v = parse(input)?;
+    let id = Uuid::now_v7();
+    let now = db.now();
+    let filter = serde_json::to_string(&v.filter).map_err(|e| DbError::Config(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("INSERT INTO segments (id, name, description, filter, created_by, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $6)")
+        .bind(id)
+        .bind(v.name.as_str())
+        .bind(v.description.clone())
+        .bind(filter.as_str())
+        .bind(actor)
+        .bind(now),
+    )
+    .await
+    .map_err(|e| e.conflict_on("name", &v.name))?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "segment.create",
+            entity: "segment",
+            entity_id: Some(id),
+            partner_id: None,
+            detail: json!({"name": v.name, "filter": v.filter}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_segment(db, id).await
+}
+
+pub async fn update_segment(db: &Db, actor: Uuid, id: Uuid, patch: &SegmentInput) -> Result<Segment> {
+    let old = find_segment(db, id).await?;
+    let merged = SegmentInput {
+        name: patch.name.clone().or(Some(old.name)),
+        description: patch.description.clone().or(old.description),
+        filter: patch.filter.clone().or(Some(old.filter)),
+    };
+    let v = parse(&merged)?;
+    let now = db.now();
+    let filter = serde_json::to_string(&v.filter).map_err(|e| DbError::Config(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE segments SET name = $1, description = $2, filter = $3, updated_at = $4 WHERE id = $5")
+            .bind(v.name.as_str())
+            .bind(v.description.clone())
+            .bind(filter.as_str())
+            .bind(now)
+            .bind(id),
+    )
+    .await
+    .map_err(|e| e.conflict_on("name", &v.name))?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "segment.update",
+            entity: "segment",
+            entity_id: Some(id),
+            partner_id: None,
+            detail: json!({"name": v.name, "filter": v.filter}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_segment(db, id).await
+}
+
+pub async fn delete_segment(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    if tx.execute(q("DELETE FROM segments WHERE id = $1").bind(id)).await? == 0 {
+        return Err(DbError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "segment.delete",
+            entity: "segment",
+            entity_id: Some(id),
+            partner_id: None,
+            detail: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}

@@ -1,0 +1,443 @@
+//! Departments, users and sessions (SPEC A3, G8). Sessions are one table for browser cookies
+//! and API bearer tokens; only the SHA-256 of a token is stored, so a leaked database holds no
+//! usable token.
+
+use crate::audit::{self, Entry};
+use crate::{Db, DbError, FromDbRow, Result, RowExt, q, random_token, sha256_hex};
+use chrono::{DateTime, Duration, Utc};
+use liaison_core::validate::{EmailAddress, required_text};
+use liaison_core::{Actor, FieldErrors, Role, Roles};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Department {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub head_user_id: Option<Uuid>,
+    pub head_name: Option<String>,
+}
+
+impl FromDbRow for Department {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            code: r.text("code")?,
+            name: r.text("name")?,
+            name_en: r.opt_text("name_en")?,
+            head_user_id: r.opt_uuid("head_user_id")?,
+            head_name: r.opt_text("head_name")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub roles: Roles,
+    pub department_id: Option<Uuid>,
+    pub department_name: Option<String>,
+    pub partner_id: Option<Uuid>,
+    pub partner_name: Option<String>,
+    pub lang: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            roles: self.roles.clone(),
+            partner_id: self.partner_id,
+            department_id: self.department_id,
+        }
+    }
+}
+
+impl FromDbRow for User {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        let roles = r.text("roles")?;
+        Ok(Self {
+            id: r.uuid("id")?,
+            email: r.text("email")?,
+            name: r.text("name")?,
+            roles: Roles::parse_list(&roles).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            department_id: r.opt_uuid("department_id")?,
+            department_name: r.opt_text("department_name")?,
+            partner_id: r.opt_uuid("partner_id")?,
+            partner_name: r.opt_text("partner_name")?,
+            lang: r.opt_text("lang")?,
+            active: r.bool("active")?,
+            created_at: r.time("created_at")?,
+        })
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.roles, u.department_id, d.name AS department_name,
+        u.partner_id, p.name AS partner_name, u.lang, u.active, u.created_at
+   FROM users u
+   LEFT JOIN departments d ON d.id = u.department_id
+   LEFT JOIN partners p ON p.id = u.partner_id";
+
+/// A user to create, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct UserInput {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub roles: Vec<String>,
+    pub department: Option<String>,
+    pub partner: Option<String>,
+    pub lang: Option<String>,
+}
+
+pub async fn list_departments(db: &Db) -> Result<Vec<Department>> {
+    db.fetch_all(q(
+        "SELECT d.id, d.code, d.name, d.name_en, d.head_user_id, u.name AS head_name
+           FROM departments d LEFT JOIN users u ON u.id = d.head_user_id ORDER BY d.code",
+    ))
+    .await
+}
+
+pub async fn insert_department(
+    db: &Db,
+    actor: Option<Uuid>,
+    code: &str,
+    name: &str,
+    name_en: Option<&str>,
+) -> Result<Department> {
+    let mut e = FieldErrors::new();
+    let code_v = e.take("code", required_text(code, 40).map(|c| c.to_lowercase()));
+    let name_v = e.take("name", required_text(name, 100));
+    let (Some(code), Some(name)) = (code_v, name_v) else {
+        return Err(DbError::Invalid(e));
+    };
+    let id = Uuid::now_v7();
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("INSERT INTO departments (id, code, name, name_en, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(code.as_str())
+            .bind(name.as_str())
+            .bind(name_en)
+            .bind(now),
+    )
+    .await
+    .map_err(|e| e.conflict_on("code", &code))?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: actor,
+            action: "department.create",
+            entity: "department",
+            entity_id: Some(id),
+            partner_id: None,
+            detail: json!({"code": code, "name": name}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Department {
+        id,
+        code,
+        name,
+        name_en: name_en.map(str::to_string),
+        head_user_id: None,
+        head_name: None,
+    })
+}
+
+pub async fn set_department_head(db: &Db, actor: Option<Uuid>, dept: Uuid, head: Uuid) -> Result<()> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(q("UPDATE departments SET head_user_id = $1 WHERE id = $2").bind(head).bind(dept))
+        .await?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: actor,
+            action: "department.set_head",
+            entity: "department",
+            entity_id: Some(dept),
+            partner_id: None,
+            detail: json!({"head_user_id": head}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+pub async fn find_department_by_code(db: &Db, code: &str) -> Result<Option<Department>> {
+    db.fetch_optional(
+        q("SELECT d.id, d.code, d.name, d.name_en, d.head_user_id, u.name AS head_name
+             FROM departments d LEFT JOIN users u ON u.id = d.head_user_id WHERE d.code = $1")
+        .bind(code.trim().to_lowercase()),
+    )
+    .await
+}
+
+/// Checks a new user and resolves its department and partner (by id or code).
+async fn parse_user(db: &Db, input: &UserInput) -> Result<(EmailAddress, String, Roles, Option<Uuid>, Option<Uuid>)> {
+    let mut e = FieldErrors::new();
+    let email = e.take("email", EmailAddress::parse(&input.email));
+    let name = e.take("name", required_text(&input.name, 100));
+    e.take("password", crate::password::check_strength(&input.password));
+    let roles = e.take(
+        "roles",
+        input
+            .roles
+            .iter()
+            .flat_map(|r| r.split(','))
+            .filter(|r| !r.trim().is_empty())
+            .map(Role::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(Roles::new),
+    );
+    let mut department_id = None;
+    if let Some(d) = input.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        let found = match Uuid::parse_str(d) {
+            Ok(id) => db
+                .fetch_optional::<i64>(q("SELECT COUNT(*) FROM departments WHERE id = $1").bind(id))
+                .await?
+                .filter(|n| *n > 0)
+                .map(|_| id),
+            Err(_) => find_department_by_code(db, d).await?.map(|d| d.id),
+        };
+        match found {
+            Some(id) => department_id = Some(id),
+            None => e.add("department", format!("no department '{d}'")),
+        }
+    }
+    let mut partner_id = None;
+    if let Some(p) = input.partner.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        match crate::partner::resolve_partner_ref(db, p).await? {
+            Some(id) => partner_id = Some(id),
+            None => e.add("partner", format!("no partner '{p}'")),
+        }
+    }
+    if let Some(r) = &roles {
+        if r.is_partner() && partner_id.is_none() && e.for_field("partner").is_none() {
+            e.add("partner", "a partner user must belong to a partner");
+        }
+        if !r.is_partner() && partner_id.is_some() {
+            e.add("partner", "only partner users belong to a partner");
+        }
+        if r.is_partner() && department_id.is_some() {
+            e.add("department", "partner users have no department");
+        }
+    }
+    match (email, name, roles) {
+        (Some(email), Some(name), Some(roles)) if e.is_empty() => {
+            Ok((email, name, roles, department_id, partner_id))
+        }
+        _ => Err(DbError::Invalid(e)),
+    }
+}
+
+pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Result<User> {
+    let (email, name, roles, department_id, partner_id) = parse_user(db, input).await?;
+    let hash = crate::password::hash(&input.password).map_err(DbError::Config)?;
+    let lang = input.lang.as_deref().and_then(|l| liaison_core::partner::Lang::parse(l).ok());
+    let id = Uuid::now_v7();
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("INSERT INTO users (id, email, name, password_hash, roles, department_id, partner_id, lang, active, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
+        .bind(id)
+        .bind(email.as_str())
+        .bind(name.as_str())
+        .bind(hash)
+        .bind(roles.to_list())
+        .bind(department_id)
+        .bind(partner_id)
+        .bind(lang.map(|l| l.tag()))
+        .bind(true)
+        .bind(now),
+    )
+    .await
+    .map_err(|e| e.conflict_on("email", email.as_str()))?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: actor,
+            action: "user.create",
+            entity: "user",
+            entity_id: Some(id),
+            partner_id,
+            detail: json!({"email": email.as_str(), "roles": roles.to_list()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find_user(db, id).await?.ok_or(DbError::NotFound)
+}
+
+pub async fn find_user(db: &Db, id: Uuid) -> Result<Option<User>> {
+    db.fetch_optional(crate::Q::dynamic(format!("{USER_SELECT} WHERE u.id = $1")).bind(id))
+        .await
+}
+
+pub async fn list_users(db: &Db) -> Result<Vec<User>> {
+    db.fetch_all(crate::Q::dynamic(format!("{USER_SELECT} ORDER BY u.email")))
+        .await
+}
+
+/// Users holding `role` (e.g. the channel managers who can own partners).
+pub async fn list_users_with_role(db: &Db, role: Role) -> Result<Vec<User>> {
+    Ok(list_users(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.roles.has(role))
+        .collect())
+}
+
+struct Credentials {
+    id: Uuid,
+    hash: String,
+    active: bool,
+}
+
+impl FromDbRow for Credentials {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            hash: r.text("password_hash")?,
+            active: r.bool("active")?,
+        })
+    }
+}
+
+/// The user whose e-mail and password match, if any. Takes the same time either way.
+pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Option<User>> {
+    let email = email.trim().to_lowercase();
+    let cred: Option<Credentials> = db
+        .fetch_optional(q("SELECT id, password_hash, active FROM users WHERE email = $1").bind(email))
+        .await?;
+    let Some(cred) = cred else {
+        crate::password::verify_dummy(password);
+        return Ok(None);
+    };
+    if !crate::password::verify(password, &cred.hash) || !cred.active {
+        return Ok(None);
+    }
+    find_user(db, cred.id).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Browser,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Browser => "browser",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// Opens a session and returns its token (shown once, stored only as a hash).
+pub async fn create_session(db: &Db, user: &User, kind: SessionKind, ttl: Duration) -> Result<String> {
+    let token = random_token()?;
+    let now = db.now();
+    let id = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("INSERT INTO sessions (id, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(user.id)
+            .bind(kind.as_str())
+            .bind(now)
+            .bind(now + ttl),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(user.id),
+            action: "auth.login",
+            entity: "session",
+            entity_id: Some(id),
+            partner_id: user.partner_id,
+            detail: json!({"kind": kind.as_str()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+struct SessionUser {
+    session_id: Uuid,
+    user_id: Uuid,
+}
+
+impl FromDbRow for SessionUser {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            session_id: r.uuid("id")?,
+            user_id: r.uuid("user_id")?,
+        })
+    }
+}
+
+/// The live session's id and user for `token`; expired, revoked and inactive ones are `None`.
+pub async fn find_session(db: &Db, token: &str) -> Result<Option<(Uuid, User)>> {
+    let s: Option<SessionUser> = db
+        .fetch_optional(
+            q("SELECT id, user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
+                .bind(sha256_hex(token.as_bytes()))
+                .bind(db.now()),
+        )
+        .await?;
+    let Some(s) = s else { return Ok(None) };
+    Ok(find_user(db, s.user_id)
+        .await?
+        .filter(|u| u.active)
+        .map(|u| (s.session_id, u)))
+}
+
+pub async fn revoke_session(db: &Db, session_id: Uuid, actor: Uuid) -> Result<()> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(session_id),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "auth.logout",
+            entity: "session",
+            entity_id: Some(session_id),
+            partner_id: None,
+            detail: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}

@@ -1,1 +1,105 @@
-//! placeholder
+//! Liaison's web layer: the JSON API under `/api/v1` (described by `/api/openapi.json`), the
+//! server-rendered staff console and partner portal, health checks and static assets. Handlers
+//! are thin: extract, authorize through `liaison_core::policy`, call `liaison_db`, render.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod html;
+pub mod import;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use liaison_db::Db;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{AppError, AppResult};
+
+/// Settings the web layer needs, loaded once by the binary.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// How long a browser or API session lives.
+    pub session_ttl: chrono::Duration,
+    /// Mark cookies `Secure` and use the `__Host-` prefix (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Largest accepted upload (imports), in bytes.
+    pub max_upload_bytes: usize,
+    /// Failed logins allowed per e-mail and per client address in `login_window`.
+    pub login_attempts: u32,
+    pub login_window: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: chrono::Duration::hours(12),
+            secure_cookies: false,
+            max_upload_bytes: 20 * 1024 * 1024,
+            login_attempts: 10,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Everything a handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+    pub templates: Arc<minijinja::Environment<'static>>,
+    pub login_limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> Self {
+        let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
+        Self {
+            db,
+            config: Arc::new(config),
+            templates: Arc::new(html::templates()),
+            login_limiter: Arc::new(limiter),
+        }
+    }
+}
+
+/// The whole application, exactly as the server runs it (tests build it the same way).
+pub fn app(state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api::router())
+        .merge(html::router())
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}

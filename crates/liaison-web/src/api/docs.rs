@@ -1,0 +1,205 @@
+//! Health checks and the OpenAPI 3.1 document, generated from the endpoint table.
+
+use super::endpoints;
+use crate::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.db.ping().await {
+        (StatusCode::OK, Json(json!({"status": "ok", "database": format!("{:?}", state.db.backend()).to_lowercase()})))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": "unreachable"})))
+    }
+}
+
+pub async fn openapi_json() -> Json<Value> {
+    Json(openapi())
+}
+
+fn s(t: &str) -> Value {
+    json!({"type": t})
+}
+fn opt_s() -> Value {
+    json!({"type": ["string", "null"]})
+}
+fn list_of(item: &str) -> Value {
+    json!({"type": "object", "properties": {
+        "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
+        "next_cursor": opt_s()}})
+}
+fn enum_s(vals: &[&str]) -> Value {
+    json!({"type": "string", "enum": vals})
+}
+
+fn schemas() -> Value {
+    let kinds = enum_s(&["distributor", "agent", "ecommerce", "store", "other"]);
+    let statuses = enum_s(&["prospect", "active", "suspended", "terminated"]);
+    let partner_fields = json!({
+        "code": {"type": "string", "description": "2-32 of A-Z 0-9 - _; stored upper-case"},
+        "name": s("string"), "kind": kinds, "region": s("string"), "tier": s("string"), "status": statuses,
+        "timezone": {"type": "string", "description": "IANA zone, default Asia/Shanghai"},
+        "working_days": {"type": "string", "description": "ISO weekdays, e.g. 1-5"},
+        "working_hours": {"type": "string", "description": "e.g. 09:00-18:00"},
+        "tags": {"type": "array", "items": s("string")}, "notes": opt_s(),
+    });
+    let mut partner = partner_fields.clone();
+    for (k, v) in [
+        ("id", json!({"type": "string", "format": "uuid"})),
+        ("owner_id", json!({"type": ["string", "null"], "format": "uuid"})),
+        ("owner_name", opt_s()),
+        ("contact_count", s("integer")),
+        ("version", s("integer")),
+        ("created_at", json!({"type": "string", "format": "date-time"})),
+        ("updated_at", json!({"type": "string", "format": "date-time"})),
+    ] {
+        partner[k] = v;
+    }
+    let mut partner_input = partner_fields;
+    partner_input["owner"] = json!({"type": "string", "description": "e-mail or id of a channel manager"});
+    partner_input["version"] = json!({"type": "integer", "description": "PATCH only: the version you read; a newer one answers 409"});
+    let channels = enum_s(&["portal", "email", "wecom", "dingtalk", "feishu", "slack", "webhook", "phone"]);
+    let contact_fields = json!({
+        "name": s("string"), "email": opt_s(), "phone": opt_s(), "title": opt_s(), "im_webhook": opt_s(),
+        "preferred_channels": {"type": "array", "items": channels}, "lang": enum_s(&["zh-CN", "zh-TW", "en"]),
+    });
+    let mut contact = contact_fields.clone();
+    contact["id"] = json!({"type": "string", "format": "uuid"});
+    contact["partner_id"] = json!({"type": "string", "format": "uuid"});
+    contact["partner_code"] = s("string");
+    let filter = json!({"type": "object", "properties": {
+        "kinds": {"type": "array", "items": kinds}, "regions": {"type": "array", "items": s("string")},
+        "tiers": {"type": "array", "items": s("string")}, "statuses": {"type": "array", "items": statuses},
+        "tags": {"type": "array", "items": s("string")}, "q": opt_s()}});
+    let roles = enum_s(&["admin", "channel_manager", "dept_head", "executive", "staff", "partner_user"]);
+    json!({
+        "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
+            "type": s("string"), "title": s("string"), "status": s("integer"), "detail": s("string"),
+            "errors": {"type": "array", "items": {"type": "object", "properties": {
+                "field": s("string"), "message": s("string"), "row": s("integer")}}}}},
+        "Health": {"type": "object", "properties": {"status": s("string")}},
+        "OpenApi": {"type": "object"},
+        "File": {"type": "string", "format": "binary"},
+        "Upload": {"type": "string", "format": "binary", "description": "CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX bytes"},
+        "LoginBody": {"type": "object", "required": ["email", "password"], "properties": {"email": s("string"), "password": s("string")}},
+        "LoginView": {"type": "object", "properties": {"token": s("string"), "user": {"$ref": "#/components/schemas/User"}}},
+        "User": {"type": "object", "properties": {
+            "id": {"type": "string", "format": "uuid"}, "email": s("string"), "name": s("string"),
+            "roles": {"type": "array", "items": roles}, "department_id": opt_s(), "department_name": opt_s(),
+            "partner_id": opt_s(), "partner_name": opt_s(), "lang": opt_s(), "active": s("boolean")}},
+        "UserInput": {"type": "object", "required": ["email", "name", "password", "roles"], "properties": {
+            "email": s("string"), "name": s("string"), "password": {"type": "string", "minLength": 10},
+            "roles": {"type": "array", "items": roles}, "department": {"type": "string", "description": "code or id"},
+            "partner": {"type": "string", "description": "partner code or id (partner users only)"}, "lang": s("string")}},
+        "UserList": list_of("User"),
+        "Department": {"type": "object", "properties": {"id": s("string"), "code": s("string"), "name": s("string"),
+            "name_en": opt_s(), "head_user_id": opt_s(), "head_name": opt_s()}},
+        "DepartmentInput": {"type": "object", "required": ["code", "name"], "properties": {"code": s("string"),
+            "name": s("string"), "name_en": s("string"), "head": {"type": "string", "description": "e-mail or id"}}},
+        "DepartmentList": list_of("Department"),
+        "Partner": {"type": "object", "properties": partner},
+        "PartnerInput": {"type": "object", "required": ["code", "name", "kind", "region", "tier"], "properties": partner_input},
+        "PartnerPage": list_of("Partner"),
+        "Contact": {"type": "object", "properties": contact},
+        "ContactInput": {"type": "object", "required": ["name"], "properties": contact_fields},
+        "ContactList": list_of("Contact"),
+        "PartnerFilter": filter,
+        "Segment": {"type": "object", "properties": {"id": s("string"), "name": s("string"), "description": opt_s(),
+            "filter": {"$ref": "#/components/schemas/PartnerFilter"}, "member_count": s("integer")}},
+        "SegmentInput": {"type": "object", "required": ["name", "filter"], "properties": {"name": s("string"),
+            "description": s("string"), "filter": {"$ref": "#/components/schemas/PartnerFilter"}}},
+        "SegmentList": list_of("Segment"),
+        "ImportReport": {"type": "object", "properties": {"dry_run": s("boolean"), "rows": s("integer"),
+            "created": s("integer"), "updated": s("integer")}},
+        "AuditRow": {"type": "object", "properties": {"seq": s("integer"), "at": s("string"), "actor_id": opt_s(),
+            "actor_name": opt_s(), "action": s("string"), "entity": s("string"), "entity_id": opt_s(),
+            "partner_id": opt_s(), "detail": s("string"), "prev_hash": s("string"), "hash": s("string")}},
+        "AuditList": list_of("AuditRow"),
+        "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
+    })
+}
+
+fn problem(desc: &str) -> Value {
+    json!({"description": desc, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+/// The OpenAPI document for every endpoint in the table.
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for (e, _) in endpoints() {
+        let mut params: Vec<Value> = Vec::new();
+        let mut rest = e.path;
+        while let Some(start) = rest.find('{') {
+            let Some(end) = rest[start..].find('}') else { break };
+            let name = &rest[start + 1..start + end];
+            params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}));
+            rest = &rest[start + end + 1..];
+        }
+        for q in e.query {
+            params.push(json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}));
+        }
+        let mut responses = serde_json::Map::new();
+        let ok = if e.ok.1.is_empty() {
+            json!({"description": "done"})
+        } else {
+            json!({"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", e.ok.1)}}}})
+        };
+        responses.insert(e.ok.0.to_string(), ok);
+        if e.auth {
+            responses.insert("401".into(), problem("not logged in"));
+            responses.insert("403".into(), problem("the role does not allow it"));
+        }
+        if e.path.contains('{') {
+            responses.insert("404".into(), problem("no such object, or another partner's"));
+        }
+        if e.body.is_some() || !e.query.is_empty() {
+            responses.insert("422".into(), problem("invalid input, with a message per field or row"));
+        }
+        let mut op = json!({
+            "summary": e.summary,
+            "tags": [e.tag],
+            "operationId": format!("{}_{}", e.method, e.path.trim_start_matches('/').replace(['/', '{', '}', '.'], "_")),
+            "parameters": params,
+            "responses": responses,
+        });
+        if e.auth {
+            op["security"] = json!([{"bearer": []}, {"cookie": []}]);
+        }
+        if let Some(body) = e.body {
+            let media = if body == "Upload" { "text/csv" } else { "application/json" };
+            let mut content = serde_json::Map::new();
+            content.insert(media.into(), json!({"schema": {"$ref": format!("#/components/schemas/{body}")}}));
+            if body == "Upload" {
+                content.insert(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+                    json!({"schema": {"$ref": "#/components/schemas/Upload"}}),
+                );
+            }
+            op["requestBody"] = json!({"required": true, "content": content});
+        }
+        let entry = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
+        entry[e.method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Liaison API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Channel partner communication under the channel communication policy. Lists take `limit` (1-500) and `cursor` and answer {items, next_cursor}. Errors are RFC 9457 problem+json."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "liaison_session"}
+            }
+        }
+    })
+}

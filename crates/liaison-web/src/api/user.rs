@@ -1,0 +1,108 @@
+//! Login, the current user, users and departments (SPEC A3, G8).
+
+use super::ApiJson;
+use super::partner::created_at;
+use crate::auth::{self, ApiUser, ClientAddr};
+use crate::{AppResult, AppState};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use liaison_core::Permission;
+use liaison_db::user::{self as repo, SessionKind, UserInput};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Deserialize)]
+pub struct LoginBody {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+pub async fn login(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(body): ApiJson<LoginBody>) -> AppResult<Json<serde_json::Value>> {
+    let mut e = liaison_core::FieldErrors::new();
+    if body.email.trim().is_empty() {
+        e.add("email", "is required");
+    }
+    if body.password.is_empty() {
+        e.add("password", "is required");
+    }
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let (token, user) = auth::login(&state, &body.email, &body.password, &client, SessionKind::Api).await?;
+    Ok(Json(json!({"token": token, "user": user})))
+}
+
+pub async fn logout(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<StatusCode> {
+    repo::revoke_session(&state.db, s.id, s.user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(ApiUser(s): ApiUser) -> Json<serde_json::Value> {
+    let perms: Vec<_> = [
+        Permission::ReadPartners,
+        Permission::WritePartners,
+        Permission::ImportPartners,
+        Permission::ExportPartners,
+        Permission::ReadSegments,
+        Permission::WriteSegments,
+        Permission::ReadDirectory,
+        Permission::AdminUsers,
+        Permission::ReadAudit,
+        Permission::UseConsole,
+        Permission::UsePortal,
+    ]
+    .into_iter()
+    .filter(|p| s.actor.can(*p))
+    .collect();
+    Json(json!({"user": s.user, "permissions": perms}))
+}
+
+pub async fn list(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<Json<serde_json::Value>> {
+    s.require(Permission::ReadDirectory)?;
+    let users = repo::list_users(&state.db).await?;
+    Ok(Json(json!({"items": users, "next_cursor": null})))
+}
+
+pub async fn create(State(state): State<AppState>, ApiUser(s): ApiUser, ApiJson(body): ApiJson<UserInput>) -> AppResult<Response> {
+    s.require(Permission::AdminUsers)?;
+    let u = repo::insert_user(&state.db, Some(s.user.id), &body).await?;
+    Ok(created_at(format!("/api/v1/users/{}", u.id), json!(u)))
+}
+
+pub async fn departments(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<Json<serde_json::Value>> {
+    s.require(Permission::ReadDirectory)?;
+    Ok(Json(json!({"items": repo::list_departments(&state.db).await?, "next_cursor": null})))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct DepartmentInput {
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub head: Option<String>,
+}
+
+pub async fn create_department(State(state): State<AppState>, ApiUser(s): ApiUser, ApiJson(body): ApiJson<DepartmentInput>) -> AppResult<Response> {
+    s.require(Permission::AdminUsers)?;
+    // Resolve the head first, so a bad head leaves nothing half-created.
+    let head = match body.head.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(h) => {
+            let users = repo::list_users(&state.db).await?;
+            match users.iter().find(|u| u.email.eq_ignore_ascii_case(h) || u.id.to_string() == h) {
+                Some(u) if !u.roles.is_partner() => Some(u.id),
+                _ => return Err(crate::AppError::invalid("head", format!("no company user '{h}'"))),
+            }
+        }
+        None => None,
+    };
+    let d = repo::insert_department(&state.db, Some(s.user.id), &body.code, &body.name, body.name_en.as_deref()).await?;
+    if let Some(h) = head {
+        repo::set_department_head(&state.db, Some(s.user.id), d.id, h).await?;
+    }
+    Ok(created_at(format!("/api/v1/departments/{}", d.id), json!(d)))
+}

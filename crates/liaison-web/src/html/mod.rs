@@ -1,0 +1,212 @@
+//! The server-rendered UI: staff console (`/console/...`) and partner portal (`/portal`), in
+//! Simplified Chinese, Traditional Chinese and English. Forms work without JavaScript and carry
+//! a CSRF token; templates are minijinja, embedded at build time.
+
+mod console;
+mod portal;
+
+use crate::auth::{self, MaybeUser, PageUser, Session};
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use liaison_core::partner::Lang;
+use liaison_core::Permission;
+use minijinja::{Environment, Value, context};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// `context!` whose values are any `Serialize` type.
+macro_rules! ctx {
+    ($($k:ident => $v:expr),* $(,)?) => {
+        minijinja::context! { $($k => minijinja::Value::from(minijinja::value::Serde(&$v))),* }
+    };
+}
+pub(crate) use ctx;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "base.html",
+    "login.html",
+    "error.html",
+    "partner/list.html",
+    "partner/show.html",
+    "partner/form.html",
+    "partner/import.html",
+    "segment/list.html",
+    "user/list.html",
+    "audit/list.html",
+    "portal/home.html",
+];
+
+pub fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    for (name, src) in TEMPLATES {
+        if let Err(e) = env.add_template(name, src) {
+            // A broken template is a build mistake; tests render every page and would fail.
+            tracing::error!(template = name, error = %e, "template does not compile");
+        }
+    }
+    env.add_function("t", |state: &minijinja::State, key: &str| -> String {
+        let lang = state
+            .lookup("lang")
+            .and_then(|v| v.as_str().and_then(|s| Lang::parse(s).ok()))
+            .unwrap_or(Lang::ZhCn);
+        liaison_i18n::t(lang, key).to_string()
+    });
+    env
+}
+
+/// Renders `name` with the page's common context (language, user, CSRF token).
+pub fn render(state: &AppState, headers: &HeaderMap, session: Option<&Session>, name: &str, ctx: Value) -> Response {
+    let lang = auth::page_lang(headers, session.map(|s| &s.user));
+    let common = ctx! {
+        lang => lang.tag(),
+        user => session.map(|s| &s.user),
+        csrf => session.map(|s| s.csrf()),
+        is_partner => session.is_some_and(|s| s.actor.is_partner()),
+        can_write => session.is_some_and(|s| s.actor.can(Permission::WritePartners)),
+        can_import => session.is_some_and(|s| s.actor.can(Permission::ImportPartners)),
+        can_export => session.is_some_and(|s| s.actor.can(Permission::ExportPartners)),
+        is_admin => session.is_some_and(|s| s.actor.can(Permission::AdminUsers)),
+    };
+    let merged = context! { ..ctx, ..common };
+    match state.templates.get_template(name).and_then(|t| t.render(merged)) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => AppError::Internal(format!("template {name}: {e:#}")).into_response(),
+    }
+}
+
+/// An error as a page (HTML routes) rather than problem+json.
+pub fn error_page(state: &AppState, headers: &HeaderMap, session: Option<&Session>, err: AppError) -> Response {
+    let status = err.status();
+    if let AppError::Internal(cause) = &err {
+        tracing::error!(%cause, "page failed");
+    }
+    let mut r = render(state, headers, session, "error.html", ctx! { status => status.as_u16(), detail => err.detail() });
+    *r.status_mut() = status;
+    r
+}
+
+pub async fn not_found_page() -> Response {
+    (StatusCode::NOT_FOUND, Html("<!doctype html><title>404</title><p>Not found. <a href=\"/\">Liaison</a></p>")).into_response()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .merge(console::router())
+        .merge(portal::router())
+}
+
+async fn home(MaybeUser(s): MaybeUser) -> Redirect {
+    match s {
+        None => Redirect::to("/login"),
+        Some(s) if s.actor.is_partner() => Redirect::to("/portal"),
+        Some(_) => Redirect::to("/console/partners"),
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../../static/app.css"))
+}
+
+async fn js() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../../static/app.js"))
+}
+
+/// Only same-site paths are followed after login or a language switch.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_page(State(state): State<AppState>, headers: HeaderMap, MaybeUser(s): MaybeUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    if s.is_some() {
+        return Redirect::to(&safe_next(q.get("next").map(String::as_str))).into_response();
+    }
+    render(&state, &headers, None, "login.html", ctx! { next => q.get("next"), email => "", error => Value::UNDEFINED })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn login_submit(State(state): State<AppState>, headers: HeaderMap, auth::ClientAddr(client): auth::ClientAddr, Form(f): Form<LoginForm>) -> Response {
+    match auth::login(&state, &f.email, &f.password, &client, liaison_db::user::SessionKind::Browser).await {
+        Ok((token, user)) => {
+            let dest = match f.next.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) => safe_next(Some(n)),
+                None if user.roles.is_partner() => "/portal".into(),
+                None => "/console/partners".into(),
+            };
+            let mut r = Redirect::to(&dest).into_response();
+            if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&state, &token)) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let key = match e {
+                AppError::RateLimited(_) => "login.rate_limited",
+                AppError::Unauthenticated => "login.failed",
+                _ => return error_page(&state, &headers, None, e),
+            };
+            let mut r = render(&state, &headers, None, "login.html", ctx! { next => f.next, email => f.email, error => key });
+            *r.status_mut() = if key == "login.rate_limited" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            r
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    _csrf: String,
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Form(f): Form<CsrfForm>) -> Response {
+    if let Err(e) = s.check_csrf(&f._csrf) {
+        return error_page(&state, &headers, Some(&s), e);
+    }
+    if let Err(e) = liaison_db::user::revoke_session(&state.db, s.id, s.user.id).await {
+        return error_page(&state, &headers, Some(&s), e.into());
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_session_cookie(&state)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn set_lang(Path(code): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Ok(lang) = Lang::parse(&code) else {
+        return (StatusCode::NOT_FOUND, "unknown language").into_response();
+    };
+    let mut r = Redirect::to(&safe_next(q.get("next").map(String::as_str))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", auth::LANG_COOKIE, lang.tag())) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}

@@ -1,0 +1,278 @@
+//! Bulk import and export of partners and contacts (SPEC A5) for the API, the UI and the CLI:
+//! a file becomes rows, each row becomes checked input or row errors, and only a file with no
+//! bad row is written, in one transaction.
+
+use crate::{AppError, AppResult};
+use liaison_core::partner::{ContactInput, PartnerFilter, PartnerInput};
+use liaison_core::validate::RowError;
+use liaison_core::{Actor, Permission};
+use liaison_db::audit::{self, Entry};
+use liaison_db::partner::{self as repo, ImportReport};
+use liaison_db::Db;
+use liaison_docs::{Table, read_table};
+use serde::Serialize;
+use serde_json::json;
+
+pub const MAX_ROWS: usize = 200_000;
+
+/// The columns of a partner file, with the Chinese headings also accepted.
+pub const PARTNER_COLUMNS: &[(&str, &[&str])] = &[
+    ("code", &["code", "编码", "代码", "伙伴编码"]),
+    ("name", &["name", "名称", "伙伴名称", "公司名称"]),
+    ("kind", &["kind", "类型", "渠道类型"]),
+    ("region", &["region", "区域", "地区"]),
+    ("tier", &["tier", "等级", "级别"]),
+    ("status", &["status", "状态"]),
+    ("owner", &["owner", "负责人", "渠道经理"]),
+    ("timezone", &["timezone", "时区"]),
+    ("working_days", &["working_days", "工作日"]),
+    ("working_hours", &["working_hours", "工作时间"]),
+    ("tags", &["tags", "标签"]),
+    ("notes", &["notes", "备注"]),
+];
+
+pub const CONTACT_COLUMNS: &[(&str, &[&str])] = &[
+    ("partner_code", &["partner_code", "伙伴编码", "编码"]),
+    ("name", &["name", "姓名", "联系人"]),
+    ("email", &["email", "邮箱", "电子邮件"]),
+    ("phone", &["phone", "电话", "手机"]),
+    ("title", &["title", "职务", "职位"]),
+    ("im_webhook", &["im_webhook", "机器人", "群机器人"]),
+    ("preferred_channels", &["preferred_channels", "偏好渠道"]),
+    ("lang", &["lang", "语言"]),
+];
+
+/// The outcome of an import (or of its dry run).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportOutcome {
+    pub dry_run: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+}
+
+fn columns(table: &Table, spec: &[(&'static str, &[&str])], required: &[&str]) -> AppResult<Vec<(&'static str, Option<usize>)>> {
+    let cols: Vec<(&'static str, Option<usize>)> = spec.iter().map(|(n, aliases)| (*n, table.column(aliases))).collect();
+    let missing: Vec<&str> = cols
+        .iter()
+        .filter(|(n, c)| c.is_none() && required.contains(n))
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            format!("the header row lacks the column(s) {}; expected {}", missing.join(", "), spec.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")),
+        ));
+    }
+    Ok(cols)
+}
+
+fn read(filename: Option<&str>, bytes: &[u8]) -> AppResult<Table> {
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "the file is empty"));
+    }
+    read_table(filename, bytes, MAX_ROWS).map_err(|e| AppError::invalid("file", e.to_string()))
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+pub async fn import_partners(db: &Db, actor: &Actor, filename: Option<&str>, bytes: &[u8], dry_run: bool) -> AppResult<ImportOutcome> {
+    if !actor.can(Permission::ImportPartners) {
+        return Err(AppError::Forbidden);
+    }
+    let table = read(filename, bytes)?;
+    let cols = columns(&table, PARTNER_COLUMNS, &["code", "name", "kind", "region", "tier"])?;
+    let col = |name: &str| cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c);
+    let mut good = Vec::with_capacity(table.rows.len());
+    let mut errors: Vec<RowError> = Vec::new();
+    for row in &table.rows {
+        let input = PartnerInput {
+            code: opt(row.get(col("code"))),
+            name: opt(row.get(col("name"))),
+            kind: opt(row.get(col("kind"))),
+            region: opt(row.get(col("region"))),
+            tier: opt(row.get(col("tier"))),
+            status: opt(row.get(col("status"))),
+            owner: opt(row.get(col("owner"))),
+            timezone: opt(row.get(col("timezone"))),
+            working_days: opt(row.get(col("working_days"))),
+            working_hours: opt(row.get(col("working_hours"))),
+            tags: opt(row.get(col("tags"))).map(|t| vec![t]),
+            notes: opt(row.get(col("notes"))),
+        };
+        match input.parse() {
+            Ok(p) => good.push((row.number, p)),
+            Err(e) => errors.extend(RowError::from_fields(row.number, e)),
+        }
+    }
+    if good.is_empty() && errors.is_empty() {
+        return Err(AppError::invalid("file", "the file has a header row but no data rows"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidRows(errors));
+    }
+    let rows = good.len();
+    if dry_run {
+        return Ok(ImportOutcome { dry_run, rows, created: 0, updated: 0 });
+    }
+    let ImportReport { created, updated } = repo::import_partners(db, actor.user_id, &good).await?;
+    Ok(ImportOutcome { dry_run, rows, created, updated })
+}
+
+pub async fn import_contacts(db: &Db, actor: &Actor, filename: Option<&str>, bytes: &[u8], dry_run: bool) -> AppResult<ImportOutcome> {
+    if !actor.can(Permission::ImportPartners) {
+        return Err(AppError::Forbidden);
+    }
+    let table = read(filename, bytes)?;
+    let cols = columns(&table, CONTACT_COLUMNS, &["partner_code", "name"])?;
+    let col = |name: &str| cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c);
+    let mut good = Vec::with_capacity(table.rows.len());
+    let mut errors: Vec<RowError> = Vec::new();
+    for row in &table.rows {
+        let code = row.get(col("partner_code")).trim().to_string();
+        if code.is_empty() {
+            errors.push(RowError { row: row.number, field: "partner_code".into(), message: "is required".into() });
+        }
+        let input = ContactInput {
+            name: opt(row.get(col("name"))),
+            email: opt(row.get(col("email"))),
+            phone: opt(row.get(col("phone"))),
+            title: opt(row.get(col("title"))),
+            im_webhook: opt(row.get(col("im_webhook"))),
+            preferred_channels: opt(row.get(col("preferred_channels"))).map(|c| vec![c]),
+            lang: opt(row.get(col("lang"))),
+        };
+        match input.parse() {
+            Ok(c) => good.push((row.number, code, c)),
+            Err(e) => errors.extend(RowError::from_fields(row.number, e)),
+        }
+    }
+    if good.is_empty() && errors.is_empty() {
+        return Err(AppError::invalid("file", "the file has a header row but no data rows"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidRows(errors));
+    }
+    let rows = good.len();
+    if dry_run {
+        return Ok(ImportOutcome { dry_run, rows, created: 0, updated: 0 });
+    }
+    let ImportReport { created, updated } = repo::import_contacts(db, actor.user_id, &good).await?;
+    Ok(ImportOutcome { dry_run, rows, created, updated })
+}
+
+/// A file to download.
+pub struct Export {
+    pub content_type: &'static str,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn parse(s: Option<&str>) -> AppResult<Self> {
+        match s.unwrap_or("csv") {
+            "" | "csv" => Ok(Self::Csv),
+            "xlsx" => Ok(Self::Xlsx),
+            _ => Err(AppError::invalid("format", "must be csv or xlsx")),
+        }
+    }
+}
+
+fn build(format: ExportFormat, stem: &str, headers: &[&str], rows: &[Vec<String>]) -> AppResult<Export> {
+    Ok(match format {
+        ExportFormat::Csv => Export {
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{stem}.csv"),
+            bytes: liaison_docs::write_csv(headers, rows),
+        },
+        ExportFormat::Xlsx => Export {
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename: format!("{stem}.xlsx"),
+            bytes: liaison_docs::write_xlsx(stem, headers, rows).map_err(|e| AppError::Internal(e.to_string()))?,
+        },
+    })
+}
+
+/// Exports are recorded in the audit log (SPEC G5).
+async fn audit_export(db: &Db, actor: &Actor, what: &str, rows: usize, filter: &PartnerFilter) -> AppResult<()> {
+    audit::record(
+        db,
+        Entry {
+            actor_id: Some(actor.user_id),
+            action: "export",
+            entity: what,
+            entity_id: None,
+            partner_id: actor.scope().partner(),
+            detail: json!({"rows": rows, "filter": filter}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn export_partners(db: &Db, actor: &Actor, filter: &PartnerFilter, format: ExportFormat) -> AppResult<Export> {
+    if !actor.can(Permission::ExportPartners) {
+        return Err(AppError::Forbidden);
+    }
+    let partners = repo::list_all_partners(db, actor.scope(), filter).await?;
+    let users = liaison_db::user::list_users(db).await?;
+    let owner_email = |id: Option<uuid::Uuid>| {
+        id.and_then(|i| users.iter().find(|u| u.id == i)).map(|u| u.email.clone()).unwrap_or_default()
+    };
+    let rows: Vec<Vec<String>> = partners
+        .iter()
+        .map(|p| {
+            vec![
+                p.code.clone(),
+                p.name.clone(),
+                p.kind.clone(),
+                p.region.clone(),
+                p.tier.clone(),
+                p.status.clone(),
+                owner_email(p.owner_id),
+                p.timezone.clone(),
+                p.working_days.clone(),
+                p.working_hours.clone(),
+                p.tags.join(";"),
+                p.notes.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    audit_export(db, actor, "partners", rows.len(), filter).await?;
+    let headers: Vec<&str> = PARTNER_COLUMNS.iter().map(|c| c.0).collect();
+    build(format, "partners", &headers, &rows)
+}
+
+pub async fn export_contacts(db: &Db, actor: &Actor, filter: &PartnerFilter, format: ExportFormat) -> AppResult<Export> {
+    if !actor.can(Permission::ExportPartners) {
+        return Err(AppError::Forbidden);
+    }
+    let contacts = repo::list_all_contacts(db, actor.scope(), filter).await?;
+    let rows: Vec<Vec<String>> = contacts
+        .iter()
+        .map(|c| {
+            vec![
+                c.partner_code.clone(),
+                c.name.clone(),
+                c.email.clone().unwrap_or_default(),
+                c.phone.clone().unwrap_or_default(),
+                c.title.clone().unwrap_or_default(),
+                c.im_webhook.clone().unwrap_or_default(),
+                c.preferred_channels.join(","),
+                c.lang.clone(),
+            ]
+        })
+        .collect();
+    audit_export(db, actor, "contacts", rows.len(), filter).await?;
+    let headers: Vec<&str> = CONTACT_COLUMNS.iter().map(|c| c.0).collect();
+    build(format, "contacts", &headers, &rows)
+}

@@ -1,0 +1,20 @@
+// Liaison: small progressive enhancements; every page works without this file.
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".menu-toggle");
+  const nav = document.getElementById("nav");
+  if (toggle && nav) {
+    toggle.addEventListener("click", () => {
+      const open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+  }
+  // Filters apply as soon as a menu changes.
+  document.querySelectorAll("form.filters select").forEach((s) =>
+    s.addEventListener("change", () => s.form.submit()));
+  // Language links return to the page the visitor is on.
+  document.querySelectorAll(".langs a").forEach((a) => {
+    const url = new URL(a.href, location.href);
+    url.searchParams.set("next", location.pathname + location.search);
+    a.href = url.pathname + url.search;
+  });
+});

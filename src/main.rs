@@ -12,7 +12,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "liaison", version, about = "Channel partner communication under the channel communication policy")]
+#[command(
+    name = "liaison",
+    version,
+    about = "Channel partner communication under the channel communication policy"
+)]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
@@ -23,7 +27,12 @@ struct Cli {
 #[derive(Args)]
 struct DbArgs {
     /// sqlite://PATH or postgres://USER@HOST/DB
-    #[arg(long, global = true, env = "LIAISON_DATABASE_URL", default_value = "sqlite://./liaison-data/liaison.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "LIAISON_DATABASE_URL",
+        default_value = "sqlite://./liaison-data/liaison.db"
+    )]
     database_url: String,
 }
 
@@ -92,8 +101,16 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    Partners { file: std::path::PathBuf, #[arg(long)] dry_run: bool },
-    Contacts { file: std::path::PathBuf, #[arg(long)] dry_run: bool },
+    Partners {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    Contacts {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,8 +121,12 @@ enum AuditCommand {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("LIAISON_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter = EnvFilter::try_from_env("LIAISON_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 async fn open(url: &str) -> Result<Db> {
@@ -132,8 +153,10 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
     let bar = indicatif::ProgressBar::new(partners as u64);
     if partners > 0 {
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} partners ({per_sec}, {eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} partners ({per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.set_message("generating");
     } else {
@@ -144,7 +167,11 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
     bar.finish_and_clear();
     println!(
         "demo data: base company {}, {} partners and {} contacts generated in {:.1} s",
-        if report.base_loaded { "loaded" } else { "already present" },
+        if report.base_loaded {
+            "loaded"
+        } else {
+            "already present"
+        },
         report.partners_generated,
         report.contacts_generated,
         started.elapsed().as_secs_f64()
@@ -158,7 +185,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -173,7 +201,12 @@ async fn main() -> Result<()> {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { bind, demo, secure_cookies, session_hours } => {
+        Command::Serve {
+            bind,
+            demo,
+            secure_cookies,
+            session_hours,
+        } => {
             if !(1..=24 * 30).contains(&session_hours) {
                 bail!("--session-hours must be between 1 and 720");
             }
@@ -191,22 +224,40 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {bind} (is another program using it? try --bind 127.0.0.1:8081)"))?;
             tracing::info!(database = %redact(&cli.db.database_url), "Liaison is serving on http://{bind}");
-            println!("Liaison is serving on http://{bind}  (demo logins: admin@demo.example / liaison-demo)");
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown())
-                .await?;
+            println!(
+                "Liaison is serving on http://{bind}  (demo logins: admin@demo.example / liaison-demo)"
+            );
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown())
+            .await?;
             db.close().await;
         }
         Command::Migrate => {
             let db = open(&cli.db.database_url).await?;
-            let versions: Vec<String> = liaison_db::Db::migration_versions(db.backend()).iter().map(|v| v.to_string()).collect();
+            let versions: Vec<String> = liaison_db::Db::migration_versions(db.backend())
+                .iter()
+                .map(|v| v.to_string())
+                .collect();
             println!("migrated: versions {}", versions.join(", "));
         }
         Command::Demo { partners } => {
             let db = open(&cli.db.database_url).await?;
             load_demo(&db, partners).await?;
         }
-        Command::User { command: UserCommand::Create { email, name, password, roles, department, partner } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    password,
+                    roles,
+                    department,
+                    partner,
+                },
+        } => {
             let db = open(&cli.db.database_url).await?;
             let input = liaison_db::user::UserInput {
                 email,
@@ -218,7 +269,12 @@ async fn main() -> Result<()> {
                 lang: None,
             };
             match liaison_db::user::insert_user(&db, None, &input).await {
-                Ok(u) => println!("created user {} ({}) with roles {}", u.email, u.id, u.roles.to_list()),
+                Ok(u) => println!(
+                    "created user {} ({}) with roles {}",
+                    u.email,
+                    u.id,
+                    u.roles.to_list()
+                ),
                 Err(liaison_db::DbError::Invalid(e)) => bail!("cannot create the user: {e}"),
                 Err(e) => return Err(e.into()),
             }
@@ -229,21 +285,31 @@ async fn main() -> Result<()> {
                 ImportCommand::Partners { file, dry_run } => (file, dry_run, false),
                 ImportCommand::Contacts { file, dry_run } => (file, dry_run, true),
             };
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let admin = liaison_db::user::list_users(&db)
                 .await?
                 .into_iter()
                 .find(|u| u.active && u.roles.has(liaison_core::Role::Admin))
-                .context("no active admin user: create one with `liaison user create --roles admin`")?;
+                .context(
+                    "no active admin user: create one with `liaison user create --roles admin`",
+                )?;
             let name = file.file_name().and_then(|n| n.to_str());
             let result = if contacts {
-                liaison_web::import::import_contacts(&db, &admin.actor(), name, &bytes, dry_run).await
+                liaison_web::import::import_contacts(&db, &admin.actor(), name, &bytes, dry_run)
+                    .await
             } else {
-                liaison_web::import::import_partners(&db, &admin.actor(), name, &bytes, dry_run).await
+                liaison_web::import::import_partners(&db, &admin.actor(), name, &bytes, dry_run)
+                    .await
             };
             match result {
-                Ok(o) if o.dry_run => println!("{} rows checked: no problems (nothing written)", o.rows),
-                Ok(o) => println!("{} rows imported: {} created, {} updated", o.rows, o.created, o.updated),
+                Ok(o) if o.dry_run => {
+                    println!("{} rows checked: no problems (nothing written)", o.rows)
+                }
+                Ok(o) => println!(
+                    "{} rows imported: {} created, {} updated",
+                    o.rows, o.created, o.updated
+                ),
                 Err(liaison_web::AppError::InvalidRows(rows)) => {
                     for r in &rows {
                         eprintln!("row {}: {}: {}", r.row, r.field, r.message);
@@ -253,10 +319,14 @@ async fn main() -> Result<()> {
                 Err(e) => bail!("{}", e.detail()),
             }
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let db = open(&cli.db.database_url).await?;
             match liaison_db::audit::verify(&db).await? {
-                Verdict::Intact { rows, head } => println!("audit chain intact: {rows} rows, head {head}"),
+                Verdict::Intact { rows, head } => {
+                    println!("audit chain intact: {rows} rows, head {head}")
+                }
                 Verdict::Broken { seq, reason } => {
                     eprintln!("audit chain BROKEN at row {seq}: {reason}");
                     std::process::exit(1);

@@ -2,7 +2,7 @@
 //! e-commerce platforms, offline stores). Raw input from JSON, forms and CSV rows becomes a
 //! `NewPartner` / `NewContact` here, once, or a list of field errors.
 
-use crate::validate::{optional_text, required_text, EmailAddress, FieldErrors};
+use crate::validate::{EmailAddress, FieldErrors, optional_text, required_text};
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -173,7 +173,11 @@ impl WorkingHours {
     }
 
     pub fn hours_text(&self) -> String {
-        format!("{}-{}", self.start.format("%H:%M"), self.end.format("%H:%M"))
+        format!(
+            "{}-{}",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
     }
 }
 
@@ -221,7 +225,20 @@ impl PartnerInput {
         macro_rules! take {
             ($($f:ident),*) => { $( if patch.$f.is_some() { self.$f = patch.$f; } )* };
         }
-        take!(code, name, kind, region, tier, status, owner, timezone, working_days, working_hours, tags, notes);
+        take!(
+            code,
+            name,
+            kind,
+            region,
+            tier,
+            status,
+            owner,
+            timezone,
+            working_days,
+            working_hours,
+            tags,
+            notes
+        );
         self
     }
 
@@ -266,11 +283,15 @@ impl PartnerInput {
         if tags.len() > 20 {
             e.add("tags", "at most 20 tags");
         }
-        let notes = e.take("notes", optional_text(&s(&self.notes), 2000)).flatten();
+        let notes = e
+            .take("notes", optional_text(&s(&self.notes), 2000))
+            .flatten();
         if !e.is_empty() {
             return Err(e);
         }
-        match (code, name, kind, region, tier, status, timezone, days, hours) {
+        match (
+            code, name, kind, region, tier, status, timezone, days, hours,
+        ) {
             (
                 Some(code),
                 Some(name),
@@ -333,7 +354,15 @@ impl ContactInput {
         macro_rules! take {
             ($($f:ident),*) => { $( if patch.$f.is_some() { self.$f = patch.$f; } )* };
         }
-        take!(name, email, phone, title, im_webhook, preferred_channels, lang);
+        take!(
+            name,
+            email,
+            phone,
+            title,
+            im_webhook,
+            preferred_channels,
+            lang
+        );
         self
     }
 
@@ -345,27 +374,36 @@ impl ContactInput {
             None | Some("") => None,
             Some(v) => e.take("email", EmailAddress::parse(v)),
         };
-        let phone = match e.take("phone", optional_text(&s(&self.phone), 40)).flatten() {
-            Some(p)
-                if !p
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-()".contains(c)) =>
-            {
+        let phone = match e
+            .take("phone", optional_text(&s(&self.phone), 40))
+            .flatten()
+        {
+            Some(p) if !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) => {
                 e.add("phone", "may contain only digits, spaces and + - ( )");
                 None
             }
             p => p,
         };
-        let im_webhook = match e.take("im_webhook", optional_text(&s(&self.im_webhook), 500)).flatten() {
+        let im_webhook = match e
+            .take("im_webhook", optional_text(&s(&self.im_webhook), 500))
+            .flatten()
+        {
             Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
                 e.add("im_webhook", "must be an http:// or https:// URL");
                 None
             }
             u => u,
         };
-        let title = e.take("title", optional_text(&s(&self.title), 100)).flatten();
+        let title = e
+            .take("title", optional_text(&s(&self.title), 100))
+            .flatten();
         let mut channels = Vec::new();
-        for c in self.preferred_channels.iter().flatten().flat_map(|c| split_list(c)) {
+        for c in self
+            .preferred_channels
+            .iter()
+            .flatten()
+            .flat_map(|c| split_list(c))
+        {
             if let Some(ch) = e.take("preferred_channels", Channel::parse(&c))
                 && !channels.contains(&ch)
             {
@@ -386,7 +424,10 @@ impl ContactInput {
             Some(v) => e.take("lang", Lang::parse(v)),
         };
         if email.is_none() && phone.is_none() && im_webhook.is_none() && e.is_empty() {
-            e.add("email", "give at least an e-mail, a phone or an IM robot webhook");
+            e.add(
+                "email",
+                "give at least an e-mail, a phone or an IM robot webhook",
+            );
         }
         if !e.is_empty() {
             return Err(e);
@@ -472,7 +513,15 @@ mod tests {
         }
         .parse()
         .expect_err("invalid");
-        for f in ["code", "name", "kind", "region", "tier", "timezone", "working_hours"] {
+        for f in [
+            "code",
+            "name",
+            "kind",
+            "region",
+            "tier",
+            "timezone",
+            "working_hours",
+        ] {
             assert!(e.for_field(f).is_some(), "no error for {f}: {e}");
         }
     }
@@ -481,7 +530,10 @@ mod tests {
     fn working_days_fold_and_unfold() {
         let d = WorkingHours::parse_days("1-3, 5,6").expect("days");
         assert_eq!(d, vec![1, 2, 3, 5, 6]);
-        let wh = WorkingHours { days: d, ..Default::default() };
+        let wh = WorkingHours {
+            days: d,
+            ..Default::default()
+        };
         assert_eq!(wh.days_text(), "1-3,5-6");
         assert!(WorkingHours::parse_days("0-5").is_err());
         assert!(WorkingHours::parse_days("5-1").is_err());
@@ -489,9 +541,12 @@ mod tests {
 
     #[test]
     fn contact_needs_a_way_to_reach_it() {
-        let e = ContactInput { name: Some("王芳".into()), ..Default::default() }
-            .parse()
-            .expect_err("no channel");
+        let e = ContactInput {
+            name: Some("王芳".into()),
+            ..Default::default()
+        }
+        .parse()
+        .expect_err("no channel");
         assert!(e.for_field("email").is_some());
         let c = ContactInput {
             name: Some("王芳".into()),
@@ -501,13 +556,19 @@ mod tests {
         }
         .parse()
         .expect("valid");
-        assert_eq!(c.email.map(|e| e.into_string()).as_deref(), Some("wang.fang@example.cn"));
+        assert_eq!(
+            c.email.map(|e| e.into_string()).as_deref(),
+            Some("wang.fang@example.cn")
+        );
         assert_eq!(c.preferred_channels, vec![Channel::Email, Channel::Wecom]);
     }
 
     #[test]
     fn overlay_replaces_only_given_fields() {
-        let patched = valid().overlay(PartnerInput { tier: Some("B".into()), ..Default::default() });
+        let patched = valid().overlay(PartnerInput {
+            tier: Some("B".into()),
+            ..Default::default()
+        });
         assert_eq!(patched.tier.as_deref(), Some("B"));
         assert_eq!(patched.code.as_deref(), Some("sh-001"));
     }

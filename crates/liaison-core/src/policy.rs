@@ -121,7 +121,11 @@ mod tests {
             ("staff", false),
             ("partner_user", false),
         ] {
-            assert_eq!(actor(roles, None).can(Permission::WritePartners), can, "{roles}");
+            assert_eq!(
+                actor(roles, None).can(Permission::WritePartners),
+                can,
+                "{roles}"
+            );
         }
     }
 

@@ -94,7 +94,11 @@ impl Roles {
         self.has(Role::PartnerUser)
     }
     pub fn to_list(&self) -> String {
-        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 

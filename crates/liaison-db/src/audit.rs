@@ -119,7 +119,17 @@ pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>
         for (i, e) in chunk.iter().enumerate() {
             seq += 1;
             let detail = e.detail.to_string();
-            let hash = row_hash(&prev, seq, &at, e.actor_id, e.action, e.entity, e.entity_id, e.partner_id, &detail);
+            let hash = row_hash(
+                &prev,
+                seq,
+                &at,
+                e.actor_id,
+                e.action,
+                e.entity,
+                e.entity_id,
+                e.partner_id,
+                &detail,
+            );
             let ph = [
                 query.arg(seq),
                 query.arg(at),
@@ -132,22 +142,36 @@ pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>
                 query.arg(prev.clone()),
                 query.arg(hash.clone()),
             ];
-            query.push_sql(&format!("{}({})", if i > 0 { ", " } else { "" }, ph.join(", ")));
+            query.push_sql(&format!(
+                "{}({})",
+                if i > 0 { ", " } else { "" },
+                ph.join(", ")
+            ));
             prev = hash;
         }
         tx.execute(query).await?;
     }
-    tx.execute(q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(prev))
-        .await?;
+    tx.execute(
+        q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(prev),
+    )
+    .await?;
     Ok(seq)
 }
 
-const SELECT: &str = "SELECT a.seq, a.at, a.actor_id, u.name AS actor_name, a.action, a.entity, a.entity_id,
+const SELECT: &str =
+    "SELECT a.seq, a.at, a.actor_id, u.name AS actor_name, a.action, a.entity, a.entity_id,
         a.partner_id, a.detail, a.prev_hash, a.hash
    FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id";
 
 /// Newest first; `before` is the last seq of the previous page.
-pub async fn list(db: &Db, partner_id: Option<Uuid>, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>> {
+pub async fn list(
+    db: &Db,
+    partner_id: Option<Uuid>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>> {
     let mut query = Q::dynamic(format!("{SELECT} WHERE 1 = 1"));
     if let Some(p) = partner_id {
         let a = query.arg(p);
@@ -165,9 +189,15 @@ pub async fn list(db: &Db, partner_id: Option<Uuid>, before: Option<i64>, limit:
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Verdict {
-    Intact { rows: i64, head: String },
+    Intact {
+        rows: i64,
+        head: String,
+    },
     /// The first row (by position in the chain) that does not fit, and why.
-    Broken { seq: i64, reason: String },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 /// Walks the whole chain in order, in pages, and checks every link.
@@ -178,8 +208,10 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
     loop {
         let page: Vec<AuditRow> = db
             .fetch_all(
-                Q::dynamic(format!("{SELECT} WHERE a.seq >= $1 ORDER BY a.seq LIMIT 5000"))
-                    .bind(expected_seq),
+                Q::dynamic(format!(
+                    "{SELECT} WHERE a.seq >= $1 ORDER BY a.seq LIMIT 5000"
+                ))
+                .bind(expected_seq),
             )
             .await?;
         let done = page.len() < 5000;
@@ -213,7 +245,10 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
             if h != r.hash {
                 return Ok(Verdict::Broken {
                     seq: r.seq,
-                    reason: format!("row {} was edited: its content does not match its hash", r.seq),
+                    reason: format!(
+                        "row {} was edited: its content does not match its hash",
+                        r.seq
+                    ),
                 });
             }
             prev_hash = r.hash;
@@ -224,7 +259,9 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
             break;
         }
     }
-    let head: Head = db.fetch_one(q("SELECT seq, hash FROM audit_head WHERE id = 1")).await?;
+    let head: Head = db
+        .fetch_one(q("SELECT seq, hash FROM audit_head WHERE id = 1"))
+        .await?;
     if head.seq != rows || head.hash != prev_hash {
         return Ok(Verdict::Broken {
             seq: rows + 1,

@@ -28,71 +28,445 @@ const DEPARTMENTS: &[(&str, &str, &str)] = &[
 /// (email, name, roles, department)
 const USERS: &[(&str, &str, &str, &str)] = &[
     ("admin@demo.example", "系统管理员 Admin", "admin", ""),
-    ("channel@demo.example", "陈立 Chen Li", "channel_manager", "channel"),
-    ("channel2@demo.example", "赵敏 Zhao Min", "channel_manager", "channel"),
-    ("head@demo.example", "林悦 Lin Yue", "dept_head,staff", "marketing"),
+    (
+        "channel@demo.example",
+        "陈立 Chen Li",
+        "channel_manager",
+        "channel",
+    ),
+    (
+        "channel2@demo.example",
+        "赵敏 Zhao Min",
+        "channel_manager",
+        "channel",
+    ),
+    (
+        "head@demo.example",
+        "林悦 Lin Yue",
+        "dept_head,staff",
+        "marketing",
+    ),
     ("staff@demo.example", "王晓 Wang Xiao", "staff", "marketing"),
     ("exec@demo.example", "周海 Zhou Hai", "executive", ""),
-    ("sales-head@demo.example", "孙强 Sun Qiang", "dept_head,staff", "sales"),
+    (
+        "sales-head@demo.example",
+        "孙强 Sun Qiang",
+        "dept_head,staff",
+        "sales",
+    ),
     ("rnd@demo.example", "Grace Liu", "staff", "rnd"),
 ];
 
 /// (code, name, kind, region, tier, timezone)
 const PARTNERS: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("SH-D001", "上海恒通商贸有限公司", "distributor", "华东", "A", "Asia/Shanghai"),
-    ("BJ-D002", "北京京联贸易有限公司", "distributor", "华北", "A", "Asia/Shanghai"),
-    ("GZ-D003", "广州南粤供应链有限公司", "distributor", "华南", "A", "Asia/Shanghai"),
-    ("CD-D004", "成都天府分销有限公司", "distributor", "西南", "B", "Asia/Shanghai"),
-    ("WH-D005", "武汉江城商贸有限公司", "distributor", "华中", "B", "Asia/Shanghai"),
-    ("XA-D006", "西安长安物流贸易有限公司", "distributor", "西北", "B", "Asia/Shanghai"),
-    ("SY-D007", "沈阳北方经销有限公司", "distributor", "东北", "C", "Asia/Shanghai"),
-    ("HZ-D008", "杭州西湖商贸有限公司", "distributor", "华东", "B", "Asia/Shanghai"),
-    ("NJ-D009", "南京金陵分销有限公司", "distributor", "华东", "C", "Asia/Shanghai"),
-    ("HK-D010", "Harbour Link Distribution Ltd", "distributor", "港澳台", "A", "Asia/Hong_Kong"),
-    ("SG-D011", "Lion City Trading Pte Ltd", "distributor", "海外", "B", "Asia/Singapore"),
-    ("TP-D012", "台北宏達經銷股份有限公司", "distributor", "港澳台", "B", "Asia/Taipei"),
-    ("SZ-A001", "深圳前海代理有限公司", "agent", "华南", "A", "Asia/Shanghai"),
-    ("TJ-A002", "天津渤海代理服务有限公司", "agent", "华北", "B", "Asia/Shanghai"),
-    ("CQ-A003", "重庆山城代理有限公司", "agent", "西南", "B", "Asia/Shanghai"),
-    ("CS-A004", "长沙湘江代理有限公司", "agent", "华中", "C", "Asia/Shanghai"),
-    ("QD-A005", "青岛海湾代理有限公司", "agent", "华北", "C", "Asia/Shanghai"),
-    ("XM-A006", "厦门鹭岛代理有限公司", "agent", "华南", "B", "Asia/Shanghai"),
-    ("KM-A007", "昆明春城代理有限公司", "agent", "西南", "C", "Asia/Shanghai"),
-    ("DL-A008", "Dalian Northstar Agency Co., Ltd", "agent", "东北", "B", "Asia/Shanghai"),
-    ("MO-A009", "Macau Pearl Agency Ltd", "agent", "港澳台", "C", "Asia/Macau"),
-    ("KL-A010", "Straits Bridge Agency Sdn Bhd", "agent", "海外", "C", "Asia/Kuala_Lumpur"),
-    ("EC-001", "云购优选电商平台", "ecommerce", "全国", "A", "Asia/Shanghai"),
-    ("EC-002", "鲸选网上商城", "ecommerce", "全国", "A", "Asia/Shanghai"),
-    ("EC-003", "快拼团购平台", "ecommerce", "全国", "B", "Asia/Shanghai"),
-    ("EC-004", "抖趣直播电商", "ecommerce", "全国", "B", "Asia/Shanghai"),
-    ("EC-005", "BlueCart Marketplace", "ecommerce", "海外", "B", "Asia/Singapore"),
-    ("EC-006", "小红书买手店联盟", "ecommerce", "全国", "C", "Asia/Shanghai"),
-    ("EC-007", "跨境优品海外购", "ecommerce", "海外", "C", "Asia/Shanghai"),
-    ("EC-008", "社区鲜生团购", "ecommerce", "华东", "C", "Asia/Shanghai"),
-    ("ST-001", "上海南京路旗舰店", "store", "华东", "A", "Asia/Shanghai"),
-    ("ST-002", "北京三里屯体验店", "store", "华北", "A", "Asia/Shanghai"),
-    ("ST-003", "广州天河城专卖店", "store", "华南", "B", "Asia/Shanghai"),
-    ("ST-004", "成都春熙路门店", "store", "西南", "B", "Asia/Shanghai"),
-    ("ST-005", "杭州湖滨银泰专柜", "store", "华东", "B", "Asia/Shanghai"),
-    ("ST-006", "武汉江汉路门店", "store", "华中", "C", "Asia/Shanghai"),
-    ("ST-007", "西安钟楼门店", "store", "西北", "C", "Asia/Shanghai"),
-    ("ST-008", "哈尔滨中央大街门店", "store", "东北", "C", "Asia/Shanghai"),
-    ("ST-009", "Causeway Bay Concept Store", "store", "港澳台", "B", "Asia/Hong_Kong"),
-    ("ST-010", "苏州观前街门店", "store", "华东", "C", "Asia/Shanghai"),
-    ("ST-011", "南宁万象城专柜", "store", "华南", "C", "Asia/Shanghai"),
-    ("ST-012", "兰州西关门店", "store", "西北", "C", "Asia/Shanghai"),
-    ("OT-001", "华南高校采购联盟", "other", "华南", "B", "Asia/Shanghai"),
-    ("OT-002", "长三角企业集采服务中心", "other", "华东", "B", "Asia/Shanghai"),
-    ("OT-003", "Pacific Corporate Gifts Ltd", "other", "海外", "C", "Asia/Tokyo"),
-    ("OT-004", "西部行业展会服务公司", "other", "西南", "C", "Asia/Shanghai"),
-    ("OT-005", "东北政企客户服务中心", "other", "东北", "C", "Asia/Shanghai"),
-    ("OT-006", "Nordic Design Partners AB", "other", "海外", "C", "Europe/Stockholm"),
+    (
+        "SH-D001",
+        "上海恒通商贸有限公司",
+        "distributor",
+        "华东",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "BJ-D002",
+        "北京京联贸易有限公司",
+        "distributor",
+        "华北",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "GZ-D003",
+        "广州南粤供应链有限公司",
+        "distributor",
+        "华南",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "CD-D004",
+        "成都天府分销有限公司",
+        "distributor",
+        "西南",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "WH-D005",
+        "武汉江城商贸有限公司",
+        "distributor",
+        "华中",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "XA-D006",
+        "西安长安物流贸易有限公司",
+        "distributor",
+        "西北",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "SY-D007",
+        "沈阳北方经销有限公司",
+        "distributor",
+        "东北",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "HZ-D008",
+        "杭州西湖商贸有限公司",
+        "distributor",
+        "华东",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "NJ-D009",
+        "南京金陵分销有限公司",
+        "distributor",
+        "华东",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "HK-D010",
+        "Harbour Link Distribution Ltd",
+        "distributor",
+        "港澳台",
+        "A",
+        "Asia/Hong_Kong",
+    ),
+    (
+        "SG-D011",
+        "Lion City Trading Pte Ltd",
+        "distributor",
+        "海外",
+        "B",
+        "Asia/Singapore",
+    ),
+    (
+        "TP-D012",
+        "台北宏達經銷股份有限公司",
+        "distributor",
+        "港澳台",
+        "B",
+        "Asia/Taipei",
+    ),
+    (
+        "SZ-A001",
+        "深圳前海代理有限公司",
+        "agent",
+        "华南",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "TJ-A002",
+        "天津渤海代理服务有限公司",
+        "agent",
+        "华北",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "CQ-A003",
+        "重庆山城代理有限公司",
+        "agent",
+        "西南",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "CS-A004",
+        "长沙湘江代理有限公司",
+        "agent",
+        "华中",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "QD-A005",
+        "青岛海湾代理有限公司",
+        "agent",
+        "华北",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "XM-A006",
+        "厦门鹭岛代理有限公司",
+        "agent",
+        "华南",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "KM-A007",
+        "昆明春城代理有限公司",
+        "agent",
+        "西南",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "DL-A008",
+        "Dalian Northstar Agency Co., Ltd",
+        "agent",
+        "东北",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "MO-A009",
+        "Macau Pearl Agency Ltd",
+        "agent",
+        "港澳台",
+        "C",
+        "Asia/Macau",
+    ),
+    (
+        "KL-A010",
+        "Straits Bridge Agency Sdn Bhd",
+        "agent",
+        "海外",
+        "C",
+        "Asia/Kuala_Lumpur",
+    ),
+    (
+        "EC-001",
+        "云购优选电商平台",
+        "ecommerce",
+        "全国",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "EC-002",
+        "鲸选网上商城",
+        "ecommerce",
+        "全国",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "EC-003",
+        "快拼团购平台",
+        "ecommerce",
+        "全国",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "EC-004",
+        "抖趣直播电商",
+        "ecommerce",
+        "全国",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "EC-005",
+        "BlueCart Marketplace",
+        "ecommerce",
+        "海外",
+        "B",
+        "Asia/Singapore",
+    ),
+    (
+        "EC-006",
+        "小红书买手店联盟",
+        "ecommerce",
+        "全国",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "EC-007",
+        "跨境优品海外购",
+        "ecommerce",
+        "海外",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "EC-008",
+        "社区鲜生团购",
+        "ecommerce",
+        "华东",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-001",
+        "上海南京路旗舰店",
+        "store",
+        "华东",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-002",
+        "北京三里屯体验店",
+        "store",
+        "华北",
+        "A",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-003",
+        "广州天河城专卖店",
+        "store",
+        "华南",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-004",
+        "成都春熙路门店",
+        "store",
+        "西南",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-005",
+        "杭州湖滨银泰专柜",
+        "store",
+        "华东",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-006",
+        "武汉江汉路门店",
+        "store",
+        "华中",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-007",
+        "西安钟楼门店",
+        "store",
+        "西北",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-008",
+        "哈尔滨中央大街门店",
+        "store",
+        "东北",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-009",
+        "Causeway Bay Concept Store",
+        "store",
+        "港澳台",
+        "B",
+        "Asia/Hong_Kong",
+    ),
+    (
+        "ST-010",
+        "苏州观前街门店",
+        "store",
+        "华东",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-011",
+        "南宁万象城专柜",
+        "store",
+        "华南",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "ST-012",
+        "兰州西关门店",
+        "store",
+        "西北",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "OT-001",
+        "华南高校采购联盟",
+        "other",
+        "华南",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "OT-002",
+        "长三角企业集采服务中心",
+        "other",
+        "华东",
+        "B",
+        "Asia/Shanghai",
+    ),
+    (
+        "OT-003",
+        "Pacific Corporate Gifts Ltd",
+        "other",
+        "海外",
+        "C",
+        "Asia/Tokyo",
+    ),
+    (
+        "OT-004",
+        "西部行业展会服务公司",
+        "other",
+        "西南",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "OT-005",
+        "东北政企客户服务中心",
+        "other",
+        "东北",
+        "C",
+        "Asia/Shanghai",
+    ),
+    (
+        "OT-006",
+        "Nordic Design Partners AB",
+        "other",
+        "海外",
+        "C",
+        "Europe/Stockholm",
+    ),
 ];
 
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "涛", "明", "超", "霞", "平", "刚"];
-const FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
-const TITLES: &[&str] = &["总经理", "采购经理", "市场总监", "运营主管", "财务经理", "店长"];
-const EN_NAMES: &[&str] = &["Alice Wong", "Ben Tan", "Chloe Lim", "David Ng", "Emma Lee", "Frank Ho"];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "涛", "明", "超", "霞", "平", "刚",
+];
+const FAMILY: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+];
+const TITLES: &[&str] = &[
+    "总经理",
+    "采购经理",
+    "市场总监",
+    "运营主管",
+    "财务经理",
+    "店长",
+];
+const EN_NAMES: &[&str] = &[
+    "Alice Wong",
+    "Ben Tan",
+    "Chloe Lim",
+    "David Ng",
+    "Emma Lee",
+    "Frank Ho",
+];
 
 fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<NewContact> {
     let name = if english {
@@ -104,20 +478,52 @@ fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<Ne
             GIVEN[(seed * 5 + slot) % GIVEN.len()]
         )
     };
-    let email = EmailAddress::parse(&format!("c{}.{}@{}.example", slot + 1, seed, code.to_lowercase()))
-        .map_err(|m| DbError::Config(m))?;
+    let email = EmailAddress::parse(&format!(
+        "c{}.{}@{}.example",
+        slot + 1,
+        seed,
+        code.to_lowercase()
+    ))
+    .map_err(|m| DbError::Config(m))?;
     Ok(NewContact {
         name,
         email: Some(email),
-        phone: Some(format!("+86 138 {:04} {:04}", seed % 10000, (seed * 31 + slot) % 10000)),
-        title: Some(if english { "Manager".to_string() } else { TITLES[(seed + slot) % TITLES.len()].to_string() }),
+        phone: Some(format!(
+            "+86 138 {:04} {:04}",
+            seed % 10000,
+            (seed * 31 + slot) % 10000
+        )),
+        title: Some(if english {
+            "Manager".to_string()
+        } else {
+            TITLES[(seed + slot) % TITLES.len()].to_string()
+        }),
         im_webhook: None,
-        preferred_channels: if slot == 0 { vec![Channel::Portal, Channel::Email] } else { vec![Channel::Portal, Channel::Email, Channel::Wecom] },
-        lang: if english { Lang::En } else if code.starts_with("TP") { Lang::ZhTw } else { Lang::ZhCn },
+        preferred_channels: if slot == 0 {
+            vec![Channel::Portal, Channel::Email]
+        } else {
+            vec![Channel::Portal, Channel::Email, Channel::Wecom]
+        },
+        lang: if english {
+            Lang::En
+        } else if code.starts_with("TP") {
+            Lang::ZhTw
+        } else {
+            Lang::ZhCn
+        },
     })
 }
 
-fn partner(code: &str, name: &str, kind: &str, region: &str, tier: &str, tz: &str, owner: Option<&str>, tags: Vec<String>) -> Result<NewPartner> {
+fn partner(
+    code: &str,
+    name: &str,
+    kind: &str,
+    region: &str,
+    tier: &str,
+    tz: &str,
+    owner: Option<&str>,
+    tags: Vec<String>,
+) -> Result<NewPartner> {
     let bad = |m: String| DbError::Config(m);
     Ok(NewPartner {
         code: PartnerCode::parse(code).map_err(bad)?,
@@ -144,7 +550,9 @@ pub struct DemoReport {
 
 async fn user_id(db: &Db, email: &str) -> Result<Option<Uuid>> {
     Ok(db
-        .fetch_optional::<crate::partner::IdRow>(q("SELECT id FROM users WHERE email = $1").bind(email))
+        .fetch_optional::<crate::partner::IdRow>(
+            q("SELECT id FROM users WHERE email = $1").bind(email),
+        )
         .await?
         .map(|r| r.0))
 }
@@ -184,19 +592,29 @@ async fn load_base(db: &Db) -> Result<()> {
         if i % 4 == 0 {
             tags.push("2026新品首发".to_string());
         }
-        partners.push((Uuid::now_v7(), partner(code, name, kind, region, tier, tz, None, tags)?, Some(owner)));
+        partners.push((
+            Uuid::now_v7(),
+            partner(code, name, kind, region, tier, tz, None, tags)?,
+            Some(owner),
+        ));
     }
     let mut contacts = Vec::new();
     for (i, (id, p, _)) in partners.iter().enumerate() {
         let english = p.name.is_ascii();
         for slot in 0..(1 + i % 3) {
-            contacts.push((Uuid::now_v7(), *id, contact_for(i, slot, p.code.as_str(), english)?));
+            contacts.push((
+                Uuid::now_v7(),
+                *id,
+                contact_for(i, slot, p.code.as_str(), english)?,
+            ));
         }
     }
     let mut tx = db.begin().await?;
-    let rows: Vec<(Uuid, &NewPartner, Option<Uuid>)> = partners.iter().map(|(id, p, o)| (*id, p, *o)).collect();
+    let rows: Vec<(Uuid, &NewPartner, Option<Uuid>)> =
+        partners.iter().map(|(id, p, o)| (*id, p, *o)).collect();
     insert_partner_rows(&mut tx, now, &rows).await?;
-    let crow: Vec<(Uuid, Uuid, &NewContact)> = contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
+    let crow: Vec<(Uuid, Uuid, &NewContact)> =
+        contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
     insert_contact_rows(&mut tx, now, &crow).await?;
     audit::append(
         &mut tx,
@@ -213,7 +631,7 @@ async fn load_base(db: &Db) -> Result<()> {
     .await?;
     tx.commit().await?;
 
-    for u in USERS.iter().skip(3) {
+    for u in USERS {
         user_id_or_create(db, *u).await?;
     }
     for (email, partner_code, name) in [
@@ -235,29 +653,71 @@ async fn load_base(db: &Db) -> Result<()> {
         .await?;
     }
     let dept_id = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
-    for (dept, head) in [("marketing", "head@demo.example"), ("channel", "channel@demo.example"), ("sales", "sales-head@demo.example")] {
+    for (dept, head) in [
+        ("marketing", "head@demo.example"),
+        ("channel", "channel@demo.example"),
+        ("sales", "sales-head@demo.example"),
+    ] {
         if let (Some(d), Some(h)) = (dept_id(dept), user_id(db, head).await?) {
             set_department_head(db, None, d, h).await?;
         }
     }
-    let admin = user_id(db, "admin@demo.example").await?.ok_or(DbError::NotFound)?;
+    let admin = user_id(db, "admin@demo.example")
+        .await?
+        .ok_or(DbError::NotFound)?;
     for (name, desc, filter) in [
-        ("华东经销商 East China distributors", "华东区域全部经销商", PartnerFilter { kinds: vec![PartnerKind::Distributor], regions: vec!["华东".into()], ..Default::default() }),
-        ("A 级伙伴 Tier A", "所有 A 级渠道伙伴", PartnerFilter { tiers: vec!["A".into()], ..Default::default() }),
-        ("电商平台 E-commerce", "全部电商平台", PartnerFilter { kinds: vec![PartnerKind::Ecommerce], ..Default::default() }),
-        ("新品首发 Launch partners", "参与 2026 新品首发的伙伴", PartnerFilter { tags: vec!["2026新品首发".into()], ..Default::default() }),
+        (
+            "华东经销商 East China distributors",
+            "华东区域全部经销商",
+            PartnerFilter {
+                kinds: vec![PartnerKind::Distributor],
+                regions: vec!["华东".into()],
+                ..Default::default()
+            },
+        ),
+        (
+            "A 级伙伴 Tier A",
+            "所有 A 级渠道伙伴",
+            PartnerFilter {
+                tiers: vec!["A".into()],
+                ..Default::default()
+            },
+        ),
+        (
+            "电商平台 E-commerce",
+            "全部电商平台",
+            PartnerFilter {
+                kinds: vec![PartnerKind::Ecommerce],
+                ..Default::default()
+            },
+        ),
+        (
+            "新品首发 Launch partners",
+            "参与 2026 新品首发的伙伴",
+            PartnerFilter {
+                tags: vec!["2026新品首发".into()],
+                ..Default::default()
+            },
+        ),
     ] {
         crate::segment::insert_segment(
             db,
             admin,
-            &crate::segment::SegmentInput { name: Some(name.into()), description: Some(desc.into()), filter: Some(filter) },
+            &crate::segment::SegmentInput {
+                name: Some(name.into()),
+                description: Some(desc.into()),
+                filter: Some(filter),
+            },
         )
         .await?;
     }
     Ok(())
 }
 
-async fn user_id_or_create(db: &Db, (email, name, roles, dept): (&str, &str, &str, &str)) -> Result<Uuid> {
+async fn user_id_or_create(
+    db: &Db,
+    (email, name, roles, dept): (&str, &str, &str, &str),
+) -> Result<Uuid> {
     if let Some(id) = user_id(db, email).await? {
         return Ok(id);
     }
@@ -279,10 +739,25 @@ async fn user_id_or_create(db: &Db, (email, name, roles, dept): (&str, &str, &st
 
 const REGIONS: &[&str] = &["华东", "华北", "华南", "华中", "西南", "西北", "东北"];
 const KINDS: &[&str] = &["distributor", "agent", "ecommerce", "store", "other"];
-const CITIES: &[&str] = &["苏州", "宁波", "佛山", "东莞", "合肥", "郑州", "济南", "福州", "南昌", "贵阳", "太原", "石家庄"];
+const CITIES: &[&str] = &[
+    "苏州",
+    "宁波",
+    "佛山",
+    "东莞",
+    "合肥",
+    "郑州",
+    "济南",
+    "福州",
+    "南昌",
+    "贵阳",
+    "太原",
+    "石家庄",
+];
 
 async fn generate(db: &Db, n: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<(usize, usize)> {
-    let start: i64 = db.fetch_one(q("SELECT COUNT(*) FROM partners WHERE code LIKE 'GEN-%'")).await?;
+    let start: i64 = db
+        .fetch_one(q("SELECT COUNT(*) FROM partners WHERE code LIKE 'GEN-%'"))
+        .await?;
     let owner = user_id(db, "channel@demo.example").await?;
     const BATCH: usize = 5000;
     let mut done = 0usize;
@@ -294,7 +769,16 @@ async fn generate(db: &Db, n: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<
             let seq = start as usize + done + k + 1;
             let code = format!("GEN-{seq:07}");
             let name = format!("{}{}号渠道伙伴", CITIES[seq % CITIES.len()], seq);
-            let p = partner(&code, &name, KINDS[seq % KINDS.len()], REGIONS[seq % REGIONS.len()], ["A", "B", "C"][seq % 3], "Asia/Shanghai", None, Vec::new())?;
+            let p = partner(
+                &code,
+                &name,
+                KINDS[seq % KINDS.len()],
+                REGIONS[seq % REGIONS.len()],
+                ["A", "B", "C"][seq % 3],
+                "Asia/Shanghai",
+                None,
+                Vec::new(),
+            )?;
             let id = Uuid::now_v7();
             for slot in 0..2 {
                 contacts.push((Uuid::now_v7(), id, contact_for(seq, slot, &code, false)?));
@@ -303,9 +787,11 @@ async fn generate(db: &Db, n: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<
         }
         let now = db.now();
         let mut tx = db.begin().await?;
-        let rows: Vec<(Uuid, &NewPartner, Option<Uuid>)> = partners.iter().map(|(id, p, o)| (*id, p, *o)).collect();
+        let rows: Vec<(Uuid, &NewPartner, Option<Uuid>)> =
+            partners.iter().map(|(id, p, o)| (*id, p, *o)).collect();
         insert_partner_rows(&mut tx, now, &rows).await?;
-        let crow: Vec<(Uuid, Uuid, &NewContact)> = contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
+        let crow: Vec<(Uuid, Uuid, &NewContact)> =
+            contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
         insert_contact_rows(&mut tx, now, &crow).await?;
         audit::append(
             &mut tx,

@@ -46,7 +46,9 @@ impl DbError {
     /// Replaces a generic unique-violation message with one naming the field.
     pub fn conflict_on(self, field: &str, value: &str) -> Self {
         match self {
-            DbError::Conflict(_) => DbError::Conflict(format!("{field} '{value}' is already taken")),
+            DbError::Conflict(_) => {
+                DbError::Conflict(format!("{field} '{value}' is already taken"))
+            }
             other => other,
         }
     }

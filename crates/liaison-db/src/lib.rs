@@ -157,11 +157,15 @@ impl Db {
         let rows = match &self.pools {
             Pools::Sqlite { reader, .. } => {
                 let rows = query::bind_sqlite(&q).fetch_all(reader).await?;
-                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+                rows.iter()
+                    .map(T::from_row)
+                    .collect::<Result<Vec<_>, _>>()?
             }
             Pools::Postgres(p) => {
                 let rows = query::bind_pg(&q).fetch_all(p).await?;
-                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+                rows.iter()
+                    .map(T::from_row)
+                    .collect::<Result<Vec<_>, _>>()?
             }
         };
         Ok(rows)
@@ -169,10 +173,12 @@ impl Db {
 
     pub async fn fetch_optional<T: FromDbRow>(&self, q: Q) -> Result<Option<T>> {
         Ok(match &self.pools {
-            Pools::Sqlite { reader, .. } => match query::bind_sqlite(&q).fetch_optional(reader).await? {
-                Some(r) => Some(T::from_row(&r)?),
-                None => None,
-            },
+            Pools::Sqlite { reader, .. } => {
+                match query::bind_sqlite(&q).fetch_optional(reader).await? {
+                    Some(r) => Some(T::from_row(&r)?),
+                    None => None,
+                }
+            }
             Pools::Postgres(p) => match query::bind_pg(&q).fetch_optional(p).await? {
                 Some(r) => Some(T::from_row(&r)?),
                 None => None,
@@ -186,7 +192,9 @@ impl Db {
 
     /// Answers whether the database can be reached (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        self.fetch_optional::<i64>(q("SELECT CAST(1 AS BIGINT)")).await.is_ok()
+        self.fetch_optional::<i64>(q("SELECT CAST(1 AS BIGINT)"))
+            .await
+            .is_ok()
     }
 
     /// Applies pending migrations; returns the versions now applied.
@@ -221,7 +229,10 @@ impl Tx {
     /// Runs a statement; returns the rows it touched.
     pub async fn execute(&mut self, q: Q) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => query::bind_sqlite(&q).execute(&mut **t).await?.rows_affected(),
+            Tx::Sqlite(t) => query::bind_sqlite(&q)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
             Tx::Postgres(t) => query::bind_pg(&q).execute(&mut **t).await?.rows_affected(),
         })
     }
@@ -230,11 +241,15 @@ impl Tx {
         Ok(match self {
             Tx::Sqlite(t) => {
                 let rows = query::bind_sqlite(&q).fetch_all(&mut **t).await?;
-                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+                rows.iter()
+                    .map(T::from_row)
+                    .collect::<Result<Vec<_>, _>>()?
             }
             Tx::Postgres(t) => {
                 let rows = query::bind_pg(&q).fetch_all(&mut **t).await?;
-                rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?
+                rows.iter()
+                    .map(T::from_row)
+                    .collect::<Result<Vec<_>, _>>()?
             }
         })
     }

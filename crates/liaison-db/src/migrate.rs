@@ -41,7 +41,9 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
     tx.commit().await?;
 
     let applied: Vec<AppliedRow> = db
-        .fetch_all(q("SELECT version, checksum FROM schema_migrations ORDER BY version"))
+        .fetch_all(q(
+            "SELECT version, checksum FROM schema_migrations ORDER BY version",
+        ))
         .await?;
     let known: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
     if let Some(unknown) = applied.iter().find(|a| !known.contains(&a.version)) {
@@ -81,7 +83,9 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
         tracing::info!(version = m.version, name = m.name, "migration applied");
     }
     let rows: Vec<AppliedRow> = db
-        .fetch_all(q("SELECT version, checksum FROM schema_migrations ORDER BY version"))
+        .fetch_all(q(
+            "SELECT version, checksum FROM schema_migrations ORDER BY version",
+        ))
         .await?;
     Ok(rows.into_iter().map(|r| r.version).collect())
 }

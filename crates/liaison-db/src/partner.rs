@@ -6,9 +6,7 @@ use crate::audit::{self, Entry};
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use liaison_core::partner::{
-    ContactInput, NewContact, NewPartner, PartnerFilter, PartnerInput,
-};
+use liaison_core::partner::{ContactInput, NewContact, NewPartner, PartnerFilter, PartnerInput};
 use liaison_core::validate::RowError;
 use liaison_core::{FieldErrors, Role, Scope};
 use serde::Serialize;
@@ -66,11 +64,21 @@ fn tags_to_db(tags: &[String]) -> String {
 }
 
 fn tags_from_db(s: &str) -> Vec<String> {
-    s.split('|').filter(|t| !t.is_empty()).map(str::to_string).collect()
+    s.split('|')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn search_text(p: &NewPartner) -> String {
-    format!("{} {} {} {}", p.code.as_str(), p.name, p.region, p.tags.join(" ")).to_lowercase()
+    format!(
+        "{} {} {} {}",
+        p.code.as_str(),
+        p.name,
+        p.region,
+        p.tags.join(" ")
+    )
+    .to_lowercase()
 }
 
 impl FromDbRow for Partner {
@@ -98,7 +106,8 @@ impl FromDbRow for Partner {
     }
 }
 
-const PARTNER_SELECT: &str = "SELECT p.id, p.code, p.name, p.kind, p.region, p.tier, p.status, p.owner_id,
+const PARTNER_SELECT: &str =
+    "SELECT p.id, p.code, p.name, p.kind, p.region, p.tier, p.status, p.owner_id,
         u.name AS owner_name, p.timezone, p.working_days, p.working_hours, p.tags, p.notes,
         (SELECT COUNT(*) FROM contacts c WHERE c.partner_id = p.id) AS contact_count,
         p.version, p.created_at, p.updated_at
@@ -146,7 +155,12 @@ fn encode_cursor(key: &str, id: Uuid) -> String {
 }
 
 fn decode_cursor(c: &str) -> Result<(String, Uuid)> {
-    let bad = || DbError::Invalid(FieldErrors::single("cursor", "is not a cursor this list gave out"));
+    let bad = || {
+        DbError::Invalid(FieldErrors::single(
+            "cursor",
+            "is not a cursor this list gave out",
+        ))
+    };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c.trim())
         .map_err(|_| bad())?;
@@ -184,10 +198,18 @@ pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
         let ph: Vec<String> = vals.into_iter().map(|v| query.arg(v)).collect();
         query.push_sql(&format!(" AND {col} IN ({})", ph.join(", ")));
     };
-    any_of(query, "p.kind", f.kinds.iter().map(|k| k.as_str().to_string()).collect());
+    any_of(
+        query,
+        "p.kind",
+        f.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+    );
     any_of(query, "p.region", f.regions.clone());
     any_of(query, "p.tier", f.tiers.clone());
-    any_of(query, "p.status", f.statuses.iter().map(|k| k.as_str().to_string()).collect());
+    any_of(
+        query,
+        "p.status",
+        f.statuses.iter().map(|k| k.as_str().to_string()).collect(),
+    );
     if !f.tags.is_empty() {
         let conds: Vec<String> = f
             .tags
@@ -257,7 +279,11 @@ pub async fn list_partners(
 }
 
 /// Every partner matching the filter, ordered by code (exports, segment previews).
-pub async fn list_all_partners(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<Vec<Partner>> {
+pub async fn list_all_partners(
+    db: &Db,
+    scope: Scope,
+    filter: &PartnerFilter,
+) -> Result<Vec<Partner>> {
     let mut query = Q::dynamic(format!("{PARTNER_SELECT} WHERE 1 = 1"));
     push_filter(&mut query, scope, filter);
     query.push_sql(" ORDER BY p.code");
@@ -278,7 +304,9 @@ pub async fn distinct_values(db: &Db, column: &str) -> Result<Vec<String>> {
         _ => return Ok(Vec::new()),
     };
     let rows: Vec<TextRow> = db
-        .fetch_all(Q::dynamic(format!("SELECT DISTINCT {col} AS v FROM partners ORDER BY {col}")))
+        .fetch_all(Q::dynamic(format!(
+            "SELECT DISTINCT {col} AS v FROM partners ORDER BY {col}"
+        )))
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -317,7 +345,10 @@ impl FromDbRow for IdRow {
 }
 
 /// Resolves owner references (user id or e-mail) to channel managers; unknown ones are errors.
-async fn resolve_owners(db: &Db, refs: &[Option<String>]) -> Result<Vec<Result<Option<Uuid>, String>>> {
+async fn resolve_owners(
+    db: &Db,
+    refs: &[Option<String>],
+) -> Result<Vec<Result<Option<Uuid>, String>>> {
     let managers: Vec<(Uuid, String)> = crate::user::list_users(db)
         .await?
         .into_iter()
@@ -326,14 +357,20 @@ async fn resolve_owners(db: &Db, refs: &[Option<String>]) -> Result<Vec<Result<O
         .collect();
     Ok(refs
         .iter()
-        .map(|r| match r.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => managers
-                .iter()
-                .find(|(id, email)| id.to_string() == s || email.eq_ignore_ascii_case(s))
-                .map(|(id, _)| Some(*id))
-                .ok_or_else(|| format!("'{s}' is not an active channel manager (give their e-mail or user id)")),
-        })
+        .map(
+            |r| match r.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => managers
+                    .iter()
+                    .find(|(id, email)| id.to_string() == s || email.eq_ignore_ascii_case(s))
+                    .map(|(id, _)| Some(*id))
+                    .ok_or_else(|| {
+                        format!(
+                            "'{s}' is not an active channel manager (give their e-mail or user id)"
+                        )
+                    }),
+            },
+        )
         .collect())
 }
 
@@ -407,7 +444,11 @@ pub(crate) async fn insert_partner_rows(
                 query.arg(now),
                 query.arg(now),
             ];
-            query.push_sql(&format!("{}({})", if i > 0 { ", " } else { "" }, ph.join(", ")));
+            query.push_sql(&format!(
+                "{}({})",
+                if i > 0 { ", " } else { "" },
+                ph.join(", ")
+            ));
         }
         query.push_sql(
             " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
@@ -473,7 +514,9 @@ pub async fn update_partner(
         .await
         .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
     if n == 0 {
-        return Err(DbError::Conflict("the partner was changed by someone else; reload and try again".into()));
+        return Err(DbError::Conflict(
+            "the partner was changed by someone else; reload and try again".into(),
+        ));
     }
     let after = partner_detail(p, owner);
     let old = partner_detail(&before_as_new(&before)?, before.owner_id);
@@ -517,9 +560,20 @@ pub struct ImportReport {
 
 /// Upserts partners by code, all or nothing: owners are resolved and duplicate codes within the
 /// file found first, and any bad row means nothing is written.
-pub async fn import_partners(db: &Db, actor: Uuid, rows: &[(usize, NewPartner)]) -> Result<ImportReport> {
+pub async fn import_partners(
+    db: &Db,
+    actor: Uuid,
+    rows: &[(usize, NewPartner)],
+) -> Result<ImportReport> {
     let mut errors = Vec::new();
-    let owners = resolve_owners(db, &rows.iter().map(|(_, p)| p.owner.clone()).collect::<Vec<_>>()).await?;
+    let owners = resolve_owners(
+        db,
+        &rows
+            .iter()
+            .map(|(_, p)| p.owner.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut resolved = Vec::with_capacity(rows.len());
     for ((row, p), owner) in rows.iter().zip(owners) {
@@ -532,18 +586,36 @@ pub async fn import_partners(db: &Db, actor: Uuid, rows: &[(usize, NewPartner)])
         }
         match owner {
             Ok(o) => resolved.push((Uuid::now_v7(), p, o)),
-            Err(m) => errors.push(RowError { row: *row, field: "owner".into(), message: m }),
+            Err(m) => errors.push(RowError {
+                row: *row,
+                field: "owner".into(),
+                message: m,
+            }),
         }
     }
     if !errors.is_empty() {
         return Err(DbError::InvalidRows(errors));
     }
-    let existing = existing_codes(db, &rows.iter().map(|(_, p)| p.code.as_str().to_string()).collect::<Vec<_>>()).await?;
+    let existing = existing_codes(
+        db,
+        &rows
+            .iter()
+            .map(|(_, p)| p.code.as_str().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let now = db.now();
     let mut tx = db.begin().await?;
     insert_partner_rows(&mut tx, now, &resolved).await?;
     // Rows that were updates keep their old id: read the ids back by code for the audit rows.
-    let ids = ids_by_code(&mut tx, &resolved.iter().map(|(_, p, _)| p.code.as_str().to_string()).collect::<Vec<_>>()).await?;
+    let ids = ids_by_code(
+        &mut tx,
+        &resolved
+            .iter()
+            .map(|(_, p, _)| p.code.as_str().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let entries = resolved
         .iter()
         .map(|(_, p, owner)| {
@@ -551,7 +623,11 @@ pub async fn import_partners(db: &Db, actor: Uuid, rows: &[(usize, NewPartner)])
             let updated = existing.contains(p.code.as_str());
             Entry {
                 actor_id: Some(actor),
-                action: if updated { "partner.import_update" } else { "partner.import_create" },
+                action: if updated {
+                    "partner.import_update"
+                } else {
+                    "partner.import_create"
+                },
                 entity: "partner",
                 entity_id: id,
                 partner_id: id,
@@ -561,8 +637,14 @@ pub async fn import_partners(db: &Db, actor: Uuid, rows: &[(usize, NewPartner)])
         .collect();
     audit::append_many(&mut tx, now, entries).await?;
     tx.commit().await?;
-    let updated = rows.iter().filter(|(_, p)| existing.contains(p.code.as_str())).count();
-    Ok(ImportReport { created: rows.len() - updated, updated })
+    let updated = rows
+        .iter()
+        .filter(|(_, p)| existing.contains(p.code.as_str()))
+        .count();
+    Ok(ImportReport {
+        created: rows.len() - updated,
+        updated,
+    })
 }
 
 struct CodeId(String, Uuid);
@@ -577,19 +659,38 @@ async fn existing_codes(db: &Db, codes: &[String]) -> Result<std::collections::H
     for chunk in codes.chunks(500) {
         let mut query = Q::dynamic(String::new());
         let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
-        query.push_sql(&format!("SELECT code, id FROM partners WHERE code IN ({})", ph.join(", ")));
-        out.extend(db.fetch_all::<CodeId>(query).await?.into_iter().map(|r| r.0));
+        query.push_sql(&format!(
+            "SELECT code, id FROM partners WHERE code IN ({})",
+            ph.join(", ")
+        ));
+        out.extend(
+            db.fetch_all::<CodeId>(query)
+                .await?
+                .into_iter()
+                .map(|r| r.0),
+        );
     }
     Ok(out)
 }
 
-pub(crate) async fn ids_by_code(tx: &mut Tx, codes: &[String]) -> Result<std::collections::HashMap<String, Uuid>> {
+pub(crate) async fn ids_by_code(
+    tx: &mut Tx,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, Uuid>> {
     let mut out = std::collections::HashMap::new();
     for chunk in codes.chunks(500) {
         let mut query = Q::dynamic(String::new());
         let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
-        query.push_sql(&format!("SELECT code, id FROM partners WHERE code IN ({})", ph.join(", ")));
-        out.extend(tx.fetch_all::<CodeId>(query).await?.into_iter().map(|r| (r.0, r.1)));
+        query.push_sql(&format!(
+            "SELECT code, id FROM partners WHERE code IN ({})",
+            ph.join(", ")
+        ));
+        out.extend(
+            tx.fetch_all::<CodeId>(query)
+                .await?
+                .into_iter()
+                .map(|r| (r.0, r.1)),
+        );
     }
     Ok(out)
 }
@@ -650,18 +751,28 @@ impl FromDbRow for Contact {
     }
 }
 
-const CONTACT_SELECT: &str = "SELECT c.id, c.partner_id, p.code AS partner_code, c.name, c.email, c.phone, c.title,
+const CONTACT_SELECT: &str =
+    "SELECT c.id, c.partner_id, p.code AS partner_code, c.name, c.email, c.phone, c.title,
         c.im_webhook, c.preferred_channels, c.lang, c.created_at, c.updated_at
    FROM contacts c JOIN partners p ON p.id = c.partner_id";
 
 pub async fn list_contacts(db: &Db, scope: Scope, partner_id: Uuid) -> Result<Vec<Contact>> {
     find_partner(db, scope, partner_id).await?;
-    db.fetch_all(Q::dynamic(format!("{CONTACT_SELECT} WHERE c.partner_id = $1 ORDER BY c.id")).bind(partner_id))
-        .await
+    db.fetch_all(
+        Q::dynamic(format!(
+            "{CONTACT_SELECT} WHERE c.partner_id = $1 ORDER BY c.id"
+        ))
+        .bind(partner_id),
+    )
+    .await
 }
 
 /// Contacts of every partner matching the filter (exports).
-pub async fn list_all_contacts(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<Vec<Contact>> {
+pub async fn list_all_contacts(
+    db: &Db,
+    scope: Scope,
+    filter: &PartnerFilter,
+) -> Result<Vec<Contact>> {
     let mut query = Q::dynamic(format!("{CONTACT_SELECT} WHERE 1 = 1"));
     push_filter(&mut query, scope, filter);
     query.push_sql(" ORDER BY p.code, c.id");
@@ -673,9 +784,11 @@ pub async fn find_contact(db: &Db, scope: Scope, partner_id: Uuid, id: Uuid) -> 
         return Err(DbError::NotFound);
     }
     db.fetch_optional(
-        Q::dynamic(format!("{CONTACT_SELECT} WHERE c.id = $1 AND c.partner_id = $2"))
-            .bind(id)
-            .bind(partner_id),
+        Q::dynamic(format!(
+            "{CONTACT_SELECT} WHERE c.id = $1 AND c.partner_id = $2"
+        ))
+        .bind(id)
+        .bind(partner_id),
     )
     .await?
     .ok_or(DbError::NotFound)
@@ -710,19 +823,34 @@ pub(crate) async fn insert_contact_rows(
                 query.arg(c.phone.clone()),
                 query.arg(c.title.clone()),
                 query.arg(c.im_webhook.clone()),
-                query.arg(c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")),
+                query.arg(
+                    c.preferred_channels
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
                 query.arg(c.lang.tag()),
                 query.arg(now),
                 query.arg(now),
             ];
-            query.push_sql(&format!("{}({})", if i > 0 { ", " } else { "" }, ph.join(", ")));
+            query.push_sql(&format!(
+                "{}({})",
+                if i > 0 { ", " } else { "" },
+                ph.join(", ")
+            ));
         }
         tx.execute(query).await?;
     }
     Ok(())
 }
 
-pub async fn insert_contact(db: &Db, actor: Uuid, partner_id: Uuid, c: &NewContact) -> Result<Contact> {
+pub async fn insert_contact(
+    db: &Db,
+    actor: Uuid,
+    partner_id: Uuid,
+    c: &NewContact,
+) -> Result<Contact> {
     find_partner(db, Scope::All, partner_id).await?;
     let id = Uuid::now_v7();
     let now = db.now();
@@ -745,7 +873,13 @@ pub async fn insert_contact(db: &Db, actor: Uuid, partner_id: Uuid, c: &NewConta
     find_contact(db, Scope::All, partner_id, id).await
 }
 
-pub async fn update_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid, c: &NewContact) -> Result<Contact> {
+pub async fn update_contact(
+    db: &Db,
+    actor: Uuid,
+    partner_id: Uuid,
+    id: Uuid,
+    c: &NewContact,
+) -> Result<Contact> {
     let now = db.now();
     let mut tx = db.begin().await?;
     let n = tx
@@ -788,7 +922,11 @@ pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) ->
     let now = db.now();
     let mut tx = db.begin().await?;
     let n = tx
-        .execute(q("DELETE FROM contacts WHERE id = $1 AND partner_id = $2").bind(id).bind(partner_id))
+        .execute(
+            q("DELETE FROM contacts WHERE id = $1 AND partner_id = $2")
+                .bind(id)
+                .bind(partner_id),
+        )
         .await?;
     if n == 0 {
         return Err(DbError::NotFound);
@@ -811,8 +949,15 @@ pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) ->
 
 /// Adds contacts to partners named by code, all or nothing. A row whose e-mail already belongs
 /// to a contact of that partner updates that contact.
-pub async fn import_contacts(db: &Db, actor: Uuid, rows: &[(usize, String, NewContact)]) -> Result<ImportReport> {
-    let codes: Vec<String> = rows.iter().map(|(_, c, _)| c.trim().to_uppercase()).collect();
+pub async fn import_contacts(
+    db: &Db,
+    actor: Uuid,
+    rows: &[(usize, String, NewContact)],
+) -> Result<ImportReport> {
+    let codes: Vec<String> = rows
+        .iter()
+        .map(|(_, c, _)| c.trim().to_uppercase())
+        .collect();
     let mut tx = db.begin().await?;
     let ids = ids_by_code(&mut tx, &codes).await?;
     let mut errors = Vec::new();
@@ -838,7 +983,10 @@ pub async fn import_contacts(db: &Db, actor: Uuid, rows: &[(usize, String, NewCo
         for chunk in pids.chunks(500) {
             let mut query = Q::dynamic(String::new());
             let ph: Vec<String> = chunk.iter().map(|p| query.arg(*p)).collect();
-            query.push_sql(&format!("{CONTACT_SELECT} WHERE c.partner_id IN ({}) AND c.email IS NOT NULL", ph.join(", ")));
+            query.push_sql(&format!(
+                "{CONTACT_SELECT} WHERE c.partner_id IN ({}) AND c.email IS NOT NULL",
+                ph.join(", ")
+            ));
             out.extend(tx.fetch_all::<Contact>(query).await?);
         }
         out
@@ -857,13 +1005,21 @@ pub async fn import_contacts(db: &Db, actor: Uuid, rows: &[(usize, String, NewCo
         let (id, action) = match same {
             Some(x) => {
                 tx.execute(
-                    q("UPDATE contacts SET name = $1, phone = $2, title = $3, im_webhook = $4,
-                         preferred_channels = $5, lang = $6, updated_at = $7 WHERE id = $8")
+                    q(
+                        "UPDATE contacts SET name = $1, phone = $2, title = $3, im_webhook = $4,
+                         preferred_channels = $5, lang = $6, updated_at = $7 WHERE id = $8",
+                    )
                     .bind(c.name.as_str())
                     .bind(c.phone.clone())
                     .bind(c.title.clone())
                     .bind(c.im_webhook.clone())
-                    .bind(c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
+                    .bind(
+                        c.preferred_channels
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )
                     .bind(c.lang.tag())
                     .bind(now)
                     .bind(x.id),
@@ -890,5 +1046,8 @@ pub async fn import_contacts(db: &Db, actor: Uuid, rows: &[(usize, String, NewCo
     insert_contact_rows(&mut tx, now, &new_rows).await?;
     audit::append_many(&mut tx, now, entries).await?;
     tx.commit().await?;
-    Ok(ImportReport { created: rows.len() - updated, updated })
+    Ok(ImportReport {
+        created: rows.len() - updated,
+        updated,
+    })
 }

@@ -3,9 +3,9 @@
 use crate::audit::{self, Entry};
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use chrono::{DateTime, Utc};
+use liaison_core::FieldErrors;
 use liaison_core::partner::PartnerFilter;
 use liaison_core::validate::{optional_text, required_text};
-use liaison_core::FieldErrors;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -51,16 +51,29 @@ struct Valid {
 
 fn parse(input: &SegmentInput) -> Result<Valid> {
     let mut e = FieldErrors::new();
-    let name = e.take("name", required_text(input.name.as_deref().unwrap_or(""), 100));
+    let name = e.take(
+        "name",
+        required_text(input.name.as_deref().unwrap_or(""), 100),
+    );
     let description = e
-        .take("description", optional_text(input.description.as_deref().unwrap_or(""), 500))
+        .take(
+            "description",
+            optional_text(input.description.as_deref().unwrap_or(""), 500),
+        )
         .flatten();
     let filter = input.filter.clone().unwrap_or_default();
     if filter.is_empty() {
-        e.add("filter", "choose at least one condition (kind, region, tier, status, tag or text)");
+        e.add(
+            "filter",
+            "choose at least one condition (kind, region, tier, status, tag or text)",
+        );
     }
     match name {
-        Some(name) if e.is_empty() => Ok(Valid { name, description, filter }),
+        Some(name) if e.is_empty() => Ok(Valid {
+            name,
+            description,
+            filter,
+        }),
         _ => Err(DbError::Invalid(e)),
     }
 }
@@ -68,7 +81,8 @@ fn parse(input: &SegmentInput) -> Result<Valid> {
 const SELECT: &str = "SELECT id, name, description, filter, created_at, updated_at FROM segments";
 
 pub async fn list_segments(db: &Db) -> Result<Vec<Segment>> {
-    db.fetch_all(crate::Q::dynamic(format!("{SELECT} ORDER BY name"))).await
+    db.fetch_all(crate::Q::dynamic(format!("{SELECT} ORDER BY name")))
+        .await
 }
 
 pub async fn find_segment(db: &Db, id: Uuid) -> Result<Segment> {
@@ -112,7 +126,12 @@ pub async fn insert_segment(db: &Db, actor: Uuid, input: &SegmentInput) -> Resul
     find_segment(db, id).await
 }
 
-pub async fn update_segment(db: &Db, actor: Uuid, id: Uuid, patch: &SegmentInput) -> Result<Segment> {
+pub async fn update_segment(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    patch: &SegmentInput,
+) -> Result<Segment> {
     let old = find_segment(db, id).await?;
     let merged = SegmentInput {
         name: patch.name.clone().or(Some(old.name)),
@@ -153,7 +172,11 @@ pub async fn update_segment(db: &Db, actor: Uuid, id: Uuid, patch: &SegmentInput
 pub async fn delete_segment(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    if tx.execute(q("DELETE FROM segments WHERE id = $1").bind(id)).await? == 0 {
+    if tx
+        .execute(q("DELETE FROM segments WHERE id = $1").bind(id))
+        .await?
+        == 0
+    {
         return Err(DbError::NotFound);
     }
     audit::append(

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 /// The PostgreSQL server tests use, if any.
 pub fn pg_url() -> Option<String> {
-    std::env::var("LIAISON_TEST_PG_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("LIAISON_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 /// A fresh SQLite database in a temporary file (removed with the returned guard).
@@ -22,7 +24,9 @@ pub async fn sqlite(clock: Arc<dyn Clock>) -> Result<(Db, TempDir)> {
 
 /// A fresh PostgreSQL database named after a new UUID on the server at `LIAISON_TEST_PG_URL`.
 pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
-    let Some(base) = pg_url() else { return Ok(None) };
+    let Some(base) = pg_url() else {
+        return Ok(None);
+    };
     let name = format!("liaison_t_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::PgConnection::connect(&base).await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -34,7 +38,11 @@ pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
             let query = base[i..].find('?').map(|q| &base[i + q..]).unwrap_or("");
             format!("{}/{name}{query}", &base[..i])
         }
-        _ => return Err(DbError::Config(format!("LIAISON_TEST_PG_URL needs a database path: {base}"))),
+        _ => {
+            return Err(DbError::Config(format!(
+                "LIAISON_TEST_PG_URL needs a database path: {base}"
+            )));
+        }
     };
     let db = Db::connect(&url, clock).await?;
     db.migrate().await?;
@@ -43,7 +51,9 @@ pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
 
 /// Every backend available to this test run, each fresh: `("sqlite", db)` and, when
 /// configured, `("postgres", db)`. Keep the guard alive for the test's length.
-pub async fn all_backends_with(clock: Arc<dyn Clock>) -> Result<(Vec<(&'static str, Db)>, TempDir)> {
+pub async fn all_backends_with(
+    clock: Arc<dyn Clock>,
+) -> Result<(Vec<(&'static str, Db)>, TempDir)> {
     crate::password::use_light_params();
     let (s, dir) = sqlite(clock.clone()).await?;
     let mut out = vec![("sqlite", s)];
@@ -63,7 +73,8 @@ pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
     pub fn new() -> Result<Self> {
-        let p = std::env::temp_dir().join(format!("liaison-test-{}", uuid::Uuid::now_v7().simple()));
+        let p =
+            std::env::temp_dir().join(format!("liaison-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&p).map_err(|e| DbError::Config(format!("temp dir: {e}")))?;
         Ok(Self(p))
     }

@@ -79,7 +79,8 @@ impl FromDbRow for User {
     }
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.roles, u.department_id, d.name AS department_name,
+const USER_SELECT: &str =
+    "SELECT u.id, u.email, u.name, u.roles, u.department_id, d.name AS department_name,
         u.partner_id, p.name AS partner_name, u.lang, u.active, u.created_at
    FROM users u
    LEFT JOIN departments d ON d.id = u.department_id
@@ -156,11 +157,20 @@ pub async fn insert_department(
     })
 }
 
-pub async fn set_department_head(db: &Db, actor: Option<Uuid>, dept: Uuid, head: Uuid) -> Result<()> {
+pub async fn set_department_head(
+    db: &Db,
+    actor: Option<Uuid>,
+    dept: Uuid,
+    head: Uuid,
+) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
     let n = tx
-        .execute(q("UPDATE departments SET head_user_id = $1 WHERE id = $2").bind(head).bind(dept))
+        .execute(
+            q("UPDATE departments SET head_user_id = $1 WHERE id = $2")
+                .bind(head)
+                .bind(dept),
+        )
         .await?;
     if n == 0 {
         return Err(DbError::NotFound);
@@ -183,15 +193,20 @@ pub async fn set_department_head(db: &Db, actor: Option<Uuid>, dept: Uuid, head:
 
 pub async fn find_department_by_code(db: &Db, code: &str) -> Result<Option<Department>> {
     db.fetch_optional(
-        q("SELECT d.id, d.code, d.name, d.name_en, d.head_user_id, u.name AS head_name
-             FROM departments d LEFT JOIN users u ON u.id = d.head_user_id WHERE d.code = $1")
+        q(
+            "SELECT d.id, d.code, d.name, d.name_en, d.head_user_id, u.name AS head_name
+             FROM departments d LEFT JOIN users u ON u.id = d.head_user_id WHERE d.code = $1",
+        )
         .bind(code.trim().to_lowercase()),
     )
     .await
 }
 
 /// Checks a new user and resolves its department and partner (by id or code).
-async fn parse_user(db: &Db, input: &UserInput) -> Result<(EmailAddress, String, Roles, Option<Uuid>, Option<Uuid>)> {
+async fn parse_user(
+    db: &Db,
+    input: &UserInput,
+) -> Result<(EmailAddress, String, Roles, Option<Uuid>, Option<Uuid>)> {
     let mut e = FieldErrors::new();
     let email = e.take("email", EmailAddress::parse(&input.email));
     let name = e.take("name", required_text(&input.name, 100));
@@ -208,7 +223,12 @@ async fn parse_user(db: &Db, input: &UserInput) -> Result<(EmailAddress, String,
             .and_then(Roles::new),
     );
     let mut department_id = None;
-    if let Some(d) = input.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    if let Some(d) = input
+        .department
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         let found = match Uuid::parse_str(d) {
             Ok(id) => db
                 .fetch_optional::<i64>(q("SELECT COUNT(*) FROM departments WHERE id = $1").bind(id))
@@ -223,7 +243,12 @@ async fn parse_user(db: &Db, input: &UserInput) -> Result<(EmailAddress, String,
         }
     }
     let mut partner_id = None;
-    if let Some(p) = input.partner.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    if let Some(p) = input
+        .partner
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         match crate::partner::resolve_partner_ref(db, p).await? {
             Some(id) => partner_id = Some(id),
             None => e.add("partner", format!("no partner '{p}'")),
@@ -251,7 +276,10 @@ async fn parse_user(db: &Db, input: &UserInput) -> Result<(EmailAddress, String,
 pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Result<User> {
     let (email, name, roles, department_id, partner_id) = parse_user(db, input).await?;
     let hash = crate::password::hash(&input.password).map_err(DbError::Config)?;
-    let lang = input.lang.as_deref().and_then(|l| liaison_core::partner::Lang::parse(l).ok());
+    let lang = input
+        .lang
+        .as_deref()
+        .and_then(|l| liaison_core::partner::Lang::parse(l).ok());
     let id = Uuid::now_v7();
     let now = db.now();
     let mut tx = db.begin().await?;
@@ -327,7 +355,9 @@ impl FromDbRow for Credentials {
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Option<User>> {
     let email = email.trim().to_lowercase();
     let cred: Option<Credentials> = db
-        .fetch_optional(q("SELECT id, password_hash, active FROM users WHERE email = $1").bind(email))
+        .fetch_optional(
+            q("SELECT id, password_hash, active FROM users WHERE email = $1").bind(email),
+        )
         .await?;
     let Some(cred) = cred else {
         crate::password::verify_dummy(password);
@@ -355,7 +385,12 @@ impl SessionKind {
 }
 
 /// Opens a session and returns its token (shown once, stored only as a hash).
-pub async fn create_session(db: &Db, user: &User, kind: SessionKind, ttl: Duration) -> Result<String> {
+pub async fn create_session(
+    db: &Db,
+    user: &User,
+    kind: SessionKind,
+    ttl: Duration,
+) -> Result<String> {
     let token = random_token()?;
     let now = db.now();
     let id = Uuid::now_v7();

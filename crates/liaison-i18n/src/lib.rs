@@ -41,7 +41,10 @@ pub fn t(lang: Lang, key: &str) -> &str {
 
 /// Every key of a language (for the completeness test).
 pub fn keys(lang: Lang) -> Vec<&'static str> {
-    let mut k: Vec<&str> = catalog().get(&lang).map(|m| m.keys().copied().collect()).unwrap_or_default();
+    let mut k: Vec<&str> = catalog()
+        .get(&lang)
+        .map(|m| m.keys().copied().collect())
+        .unwrap_or_default();
     k.sort_unstable();
     k
 }
@@ -55,7 +58,11 @@ pub fn negotiate(accept_language: &str) -> Lang {
             let mut it = part.trim().split(';');
             let tag = it.next()?.trim().to_lowercase();
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             (!tag.is_empty()).then_some((q, tag))
         })
@@ -63,7 +70,9 @@ pub fn negotiate(accept_language: &str) -> Lang {
     tags.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (_, tag) in tags {
         if tag.starts_with("zh") {
-            let traditional = ["-tw", "-hk", "-mo", "-hant"].iter().any(|s| tag.contains(s));
+            let traditional = ["-tw", "-hk", "-mo", "-hant"]
+                .iter()
+                .any(|s| tag.contains(s));
             return if traditional { Lang::ZhTw } else { Lang::ZhCn };
         }
         if tag.starts_with("en") {

@@ -19,7 +19,11 @@ pub const LANG_COOKIE: &str = "liaison_lang";
 
 /// The session cookie's name: `__Host-` prefixed when cookies are Secure (HTTPS).
 pub fn session_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-liaison_session" } else { "liaison_session" }
+    if secure {
+        "__Host-liaison_session"
+    } else {
+        "liaison_session"
+    }
 }
 
 /// An authenticated caller.
@@ -34,7 +38,11 @@ pub struct Session {
 impl Session {
     /// Refuses with 403 unless the policy allows `p` (the one place permission is enforced).
     pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if self.actor.can(p) { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.actor.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// The token HTML forms echo back; derived from the session token, so nothing is stored.
@@ -43,7 +51,11 @@ impl Session {
     }
 
     pub fn check_csrf(&self, given: &str) -> Result<(), AppError> {
-        if given == self.csrf() { Ok(()) } else { Err(AppError::Forbidden) }
+        if given == self.csrf() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -68,14 +80,23 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
-    let token = bearer(&parts.headers)
-        .or_else(|| cookie(&parts.headers, session_cookie_name(state.config.secure_cookies)));
+    let token = bearer(&parts.headers).or_else(|| {
+        cookie(
+            &parts.headers,
+            session_cookie_name(state.config.secure_cookies),
+        )
+    });
     let Some(token) = token.filter(|t| !t.is_empty() && t.len() < 200) else {
         return Ok(None);
     };
     Ok(liaison_db::user::find_session(&state.db, &token)
         .await?
-        .map(|(id, user)| Session { id, actor: user.actor(), user, token }))
+        .map(|(id, user)| Session {
+            id,
+            actor: user.actor(),
+            user,
+            token,
+        }))
 }
 
 /// An API caller; answers 401 problem+json when there is none.
@@ -83,8 +104,14 @@ pub struct ApiUser(pub Session);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        resolve(state, parts).await?.map(ApiUser).ok_or(AppError::Unauthenticated)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        resolve(state, parts)
+            .await?
+            .map(ApiUser)
+            .ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -101,12 +128,20 @@ impl IntoResponse for LoginRedirect {
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match resolve(state, parts).await {
             Ok(Some(s)) => Ok(PageUser(s)),
             Ok(None) => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let next =
+                    percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
                 Err(LoginRedirect(format!("/login?next={next}")).into_response())
             }
             Err(e) => Err(e.into_response()),
@@ -119,7 +154,10 @@ pub struct MaybeUser(pub Option<Session>);
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(MaybeUser(resolve(state, parts).await?))
     }
 }
@@ -129,7 +167,10 @@ pub fn page_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
     if let Some(l) = cookie(headers, LANG_COOKIE).and_then(|c| Lang::parse(&c).ok()) {
         return l;
     }
-    if let Some(l) = user.and_then(|u| u.lang.as_deref()).and_then(|l| Lang::parse(l).ok()) {
+    if let Some(l) = user
+        .and_then(|u| u.lang.as_deref())
+        .and_then(|l| Lang::parse(l).ok())
+    {
         return l;
     }
     let accept = headers
@@ -142,7 +183,8 @@ pub fn page_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
 /// The client's address for rate limiting: the socket peer when known.
 pub fn client_key(parts_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
     let _ = parts_headers;
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "local".into())
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "local".into())
 }
 
 /// Counts failed logins per key (e-mail, client address) in a sliding window; a key over the
@@ -155,7 +197,11 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
-        Self { max, window, failures: Mutex::new(HashMap::new()) }
+        Self {
+            max,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `Err(seconds)` to wait when any key is over the limit.
@@ -214,7 +260,8 @@ pub async fn login(
         return Err(AppError::Unauthenticated);
     };
     state.login_limiter.succeed(&email_key);
-    let token = liaison_db::user::create_session(&state.db, &user, kind, state.config.session_ttl).await?;
+    let token =
+        liaison_db::user::create_session(&state.db, &user, kind, state.config.session_ttl).await?;
     Ok((token, user))
 }
 

@@ -5,8 +5,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use liaison_core::validate::RowError;
 use liaison_core::FieldErrors;
+use liaison_core::validate::RowError;
 use liaison_db::DbError;
 use serde_json::json;
 
@@ -64,8 +64,12 @@ impl AppError {
 
     pub fn detail(&self) -> String {
         match self {
-            AppError::BadRequest(m) | AppError::Conflict(m) | AppError::PayloadTooLarge(m) => m.clone(),
-            AppError::Unauthenticated => "log in first: send a bearer token or a session cookie".into(),
+            AppError::BadRequest(m) | AppError::Conflict(m) | AppError::PayloadTooLarge(m) => {
+                m.clone()
+            }
+            AppError::Unauthenticated => {
+                "log in first: send a bearer token or a session cookie".into()
+            }
             AppError::Forbidden => "your role does not allow this".into(),
             AppError::NotFound => "no such resource".into(),
             AppError::Invalid(e) => format!("some fields are invalid: {e}"),

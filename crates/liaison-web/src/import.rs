@@ -6,9 +6,9 @@ use crate::{AppError, AppResult};
 use liaison_core::partner::{ContactInput, PartnerFilter, PartnerInput};
 use liaison_core::validate::RowError;
 use liaison_core::{Actor, Permission};
+use liaison_db::Db;
 use liaison_db::audit::{self, Entry};
 use liaison_db::partner::{self as repo, ImportReport};
-use liaison_db::Db;
 use liaison_docs::{Table, read_table};
 use serde::Serialize;
 use serde_json::json;
@@ -51,8 +51,15 @@ pub struct ImportOutcome {
     pub updated: usize,
 }
 
-fn columns(table: &Table, spec: &[(&'static str, &[&str])], required: &[&str]) -> AppResult<Vec<(&'static str, Option<usize>)>> {
-    let cols: Vec<(&'static str, Option<usize>)> = spec.iter().map(|(n, aliases)| (*n, table.column(aliases))).collect();
+fn columns(
+    table: &Table,
+    spec: &[(&'static str, &[&str])],
+    required: &[&str],
+) -> AppResult<Vec<(&'static str, Option<usize>)>> {
+    let cols: Vec<(&'static str, Option<usize>)> = spec
+        .iter()
+        .map(|(n, aliases)| (*n, table.column(aliases)))
+        .collect();
     let missing: Vec<&str> = cols
         .iter()
         .filter(|(n, c)| c.is_none() && required.contains(n))
@@ -61,7 +68,11 @@ fn columns(table: &Table, spec: &[(&'static str, &[&str])], required: &[&str]) -
     if !missing.is_empty() {
         return Err(AppError::invalid(
             "file",
-            format!("the header row lacks the column(s) {}; expected {}", missing.join(", "), spec.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")),
+            format!(
+                "the header row lacks the column(s) {}; expected {}",
+                missing.join(", "),
+                spec.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
+            ),
         ));
     }
     Ok(cols)
@@ -79,12 +90,22 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-pub async fn import_partners(db: &Db, actor: &Actor, filename: Option<&str>, bytes: &[u8], dry_run: bool) -> AppResult<ImportOutcome> {
+pub async fn import_partners(
+    db: &Db,
+    actor: &Actor,
+    filename: Option<&str>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportOutcome> {
     if !actor.can(Permission::ImportPartners) {
         return Err(AppError::Forbidden);
     }
     let table = read(filename, bytes)?;
-    let cols = columns(&table, PARTNER_COLUMNS, &["code", "name", "kind", "region", "tier"])?;
+    let cols = columns(
+        &table,
+        PARTNER_COLUMNS,
+        &["code", "name", "kind", "region", "tier"],
+    )?;
     let col = |name: &str| cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c);
     let mut good = Vec::with_capacity(table.rows.len());
     let mut errors: Vec<RowError> = Vec::new();
@@ -109,20 +130,39 @@ pub async fn import_partners(db: &Db, actor: &Actor, filename: Option<&str>, byt
         }
     }
     if good.is_empty() && errors.is_empty() {
-        return Err(AppError::invalid("file", "the file has a header row but no data rows"));
+        return Err(AppError::invalid(
+            "file",
+            "the file has a header row but no data rows",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::InvalidRows(errors));
     }
     let rows = good.len();
     if dry_run {
-        return Ok(ImportOutcome { dry_run, rows, created: 0, updated: 0 });
+        return Ok(ImportOutcome {
+            dry_run,
+            rows,
+            created: 0,
+            updated: 0,
+        });
     }
     let ImportReport { created, updated } = repo::import_partners(db, actor.user_id, &good).await?;
-    Ok(ImportOutcome { dry_run, rows, created, updated })
+    Ok(ImportOutcome {
+        dry_run,
+        rows,
+        created,
+        updated,
+    })
 }
 
-pub async fn import_contacts(db: &Db, actor: &Actor, filename: Option<&str>, bytes: &[u8], dry_run: bool) -> AppResult<ImportOutcome> {
+pub async fn import_contacts(
+    db: &Db,
+    actor: &Actor,
+    filename: Option<&str>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportOutcome> {
     if !actor.can(Permission::ImportPartners) {
         return Err(AppError::Forbidden);
     }
@@ -134,7 +174,11 @@ pub async fn import_contacts(db: &Db, actor: &Actor, filename: Option<&str>, byt
     for row in &table.rows {
         let code = row.get(col("partner_code")).trim().to_string();
         if code.is_empty() {
-            errors.push(RowError { row: row.number, field: "partner_code".into(), message: "is required".into() });
+            errors.push(RowError {
+                row: row.number,
+                field: "partner_code".into(),
+                message: "is required".into(),
+            });
         }
         let input = ContactInput {
             name: opt(row.get(col("name"))),
@@ -151,17 +195,30 @@ pub async fn import_contacts(db: &Db, actor: &Actor, filename: Option<&str>, byt
         }
     }
     if good.is_empty() && errors.is_empty() {
-        return Err(AppError::invalid("file", "the file has a header row but no data rows"));
+        return Err(AppError::invalid(
+            "file",
+            "the file has a header row but no data rows",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::InvalidRows(errors));
     }
     let rows = good.len();
     if dry_run {
-        return Ok(ImportOutcome { dry_run, rows, created: 0, updated: 0 });
+        return Ok(ImportOutcome {
+            dry_run,
+            rows,
+            created: 0,
+            updated: 0,
+        });
     }
     let ImportReport { created, updated } = repo::import_contacts(db, actor.user_id, &good).await?;
-    Ok(ImportOutcome { dry_run, rows, created, updated })
+    Ok(ImportOutcome {
+        dry_run,
+        rows,
+        created,
+        updated,
+    })
 }
 
 /// A file to download.
@@ -187,7 +244,12 @@ impl ExportFormat {
     }
 }
 
-fn build(format: ExportFormat, stem: &str, headers: &[&str], rows: &[Vec<String>]) -> AppResult<Export> {
+fn build(
+    format: ExportFormat,
+    stem: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> AppResult<Export> {
     Ok(match format {
         ExportFormat::Csv => Export {
             content_type: "text/csv; charset=utf-8",
@@ -197,13 +259,20 @@ fn build(format: ExportFormat, stem: &str, headers: &[&str], rows: &[Vec<String>
         ExportFormat::Xlsx => Export {
             content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             filename: format!("{stem}.xlsx"),
-            bytes: liaison_docs::write_xlsx(stem, headers, rows).map_err(|e| AppError::Internal(e.to_string()))?,
+            bytes: liaison_docs::write_xlsx(stem, headers, rows)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
         },
     })
 }
 
 /// Exports are recorded in the audit log (SPEC G5).
-async fn audit_export(db: &Db, actor: &Actor, what: &str, rows: usize, filter: &PartnerFilter) -> AppResult<()> {
+async fn audit_export(
+    db: &Db,
+    actor: &Actor,
+    what: &str,
+    rows: usize,
+    filter: &PartnerFilter,
+) -> AppResult<()> {
     audit::record(
         db,
         Entry {
@@ -219,14 +288,21 @@ async fn audit_export(db: &Db, actor: &Actor, what: &str, rows: usize, filter: &
     Ok(())
 }
 
-pub async fn export_partners(db: &Db, actor: &Actor, filter: &PartnerFilter, format: ExportFormat) -> AppResult<Export> {
+pub async fn export_partners(
+    db: &Db,
+    actor: &Actor,
+    filter: &PartnerFilter,
+    format: ExportFormat,
+) -> AppResult<Export> {
     if !actor.can(Permission::ExportPartners) {
         return Err(AppError::Forbidden);
     }
     let partners = repo::list_all_partners(db, actor.scope(), filter).await?;
     let users = liaison_db::user::list_users(db).await?;
     let owner_email = |id: Option<uuid::Uuid>| {
-        id.and_then(|i| users.iter().find(|u| u.id == i)).map(|u| u.email.clone()).unwrap_or_default()
+        id.and_then(|i| users.iter().find(|u| u.id == i))
+            .map(|u| u.email.clone())
+            .unwrap_or_default()
     };
     let rows: Vec<Vec<String>> = partners
         .iter()
@@ -252,7 +328,12 @@ pub async fn export_partners(db: &Db, actor: &Actor, filter: &PartnerFilter, for
     build(format, "partners", &headers, &rows)
 }
 
-pub async fn export_contacts(db: &Db, actor: &Actor, filter: &PartnerFilter, format: ExportFormat) -> AppResult<Export> {
+pub async fn export_contacts(
+    db: &Db,
+    actor: &Actor,
+    filter: &PartnerFilter,
+    format: ExportFormat,
+) -> AppResult<Export> {
     if !actor.can(Permission::ExportPartners) {
         return Err(AppError::Forbidden);
     }

@@ -13,9 +13,17 @@ pub async fn healthz() -> Json<Value> {
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     if state.db.ping().await {
-        (StatusCode::OK, Json(json!({"status": "ok", "database": format!("{:?}", state.db.backend()).to_lowercase()})))
+        (
+            StatusCode::OK,
+            Json(
+                json!({"status": "ok", "database": format!("{:?}", state.db.backend()).to_lowercase()}),
+            ),
+        )
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": "unreachable"})))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "database": "unreachable"})),
+        )
     }
 }
 
@@ -52,19 +60,31 @@ fn schemas() -> Value {
     let mut partner = partner_fields.clone();
     for (k, v) in [
         ("id", json!({"type": "string", "format": "uuid"})),
-        ("owner_id", json!({"type": ["string", "null"], "format": "uuid"})),
+        (
+            "owner_id",
+            json!({"type": ["string", "null"], "format": "uuid"}),
+        ),
         ("owner_name", opt_s()),
         ("contact_count", s("integer")),
         ("version", s("integer")),
-        ("created_at", json!({"type": "string", "format": "date-time"})),
-        ("updated_at", json!({"type": "string", "format": "date-time"})),
+        (
+            "created_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        (
+            "updated_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
     ] {
         partner[k] = v;
     }
     let mut partner_input = partner_fields;
-    partner_input["owner"] = json!({"type": "string", "description": "e-mail or id of a channel manager"});
+    partner_input["owner"] =
+        json!({"type": "string", "description": "e-mail or id of a channel manager"});
     partner_input["version"] = json!({"type": "integer", "description": "PATCH only: the version you read; a newer one answers 409"});
-    let channels = enum_s(&["portal", "email", "wecom", "dingtalk", "feishu", "slack", "webhook", "phone"]);
+    let channels = enum_s(&[
+        "portal", "email", "wecom", "dingtalk", "feishu", "slack", "webhook", "phone",
+    ]);
     let contact_fields = json!({
         "name": s("string"), "email": opt_s(), "phone": opt_s(), "title": opt_s(), "im_webhook": opt_s(),
         "preferred_channels": {"type": "array", "items": channels}, "lang": enum_s(&["zh-CN", "zh-TW", "en"]),
@@ -77,7 +97,14 @@ fn schemas() -> Value {
         "kinds": {"type": "array", "items": kinds}, "regions": {"type": "array", "items": s("string")},
         "tiers": {"type": "array", "items": s("string")}, "statuses": {"type": "array", "items": statuses},
         "tags": {"type": "array", "items": s("string")}, "q": opt_s()}});
-    let roles = enum_s(&["admin", "channel_manager", "dept_head", "executive", "staff", "partner_user"]);
+    let roles = enum_s(&[
+        "admin",
+        "channel_manager",
+        "dept_head",
+        "executive",
+        "staff",
+        "partner_user",
+    ]);
     json!({
         "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
             "type": s("string"), "title": s("string"), "status": s("integer"), "detail": s("string"),
@@ -136,13 +163,17 @@ pub fn openapi() -> Value {
         let mut params: Vec<Value> = Vec::new();
         let mut rest = e.path;
         while let Some(start) = rest.find('{') {
-            let Some(end) = rest[start..].find('}') else { break };
+            let Some(end) = rest[start..].find('}') else {
+                break;
+            };
             let name = &rest[start + 1..start + end];
             params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}));
             rest = &rest[start + end + 1..];
         }
         for q in e.query {
-            params.push(json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}));
+            params.push(
+                json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}),
+            );
         }
         let mut responses = serde_json::Map::new();
         let ok = if e.ok.1.is_empty() {
@@ -156,10 +187,16 @@ pub fn openapi() -> Value {
             responses.insert("403".into(), problem("the role does not allow it"));
         }
         if e.path.contains('{') {
-            responses.insert("404".into(), problem("no such object, or another partner's"));
+            responses.insert(
+                "404".into(),
+                problem("no such object, or another partner's"),
+            );
         }
         if e.body.is_some() || !e.query.is_empty() {
-            responses.insert("422".into(), problem("invalid input, with a message per field or row"));
+            responses.insert(
+                "422".into(),
+                problem("invalid input, with a message per field or row"),
+            );
         }
         let mut op = json!({
             "summary": e.summary,
@@ -172,9 +209,16 @@ pub fn openapi() -> Value {
             op["security"] = json!([{"bearer": []}, {"cookie": []}]);
         }
         if let Some(body) = e.body {
-            let media = if body == "Upload" { "text/csv" } else { "application/json" };
+            let media = if body == "Upload" {
+                "text/csv"
+            } else {
+                "application/json"
+            };
             let mut content = serde_json::Map::new();
-            content.insert(media.into(), json!({"schema": {"$ref": format!("#/components/schemas/{body}")}}));
+            content.insert(
+                media.into(),
+                json!({"schema": {"$ref": format!("#/components/schemas/{body}")}}),
+            );
             if body == "Upload" {
                 content.insert(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),

@@ -45,38 +45,134 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
     use axum::routing::{delete, patch, post};
     let _ = LIST;
     vec![
-        (ep!("get" "/healthz", "system", "The process is up", auth = false, body = None, ok = (200, "Health"), query = []), get(docs::healthz)),
-        (ep!("get" "/readyz", "system", "The database answers", auth = false, body = None, ok = (200, "Health"), query = []), get(docs::readyz)),
-        (ep!("get" "/api/openapi.json", "system", "This document", auth = false, body = None, ok = (200, "OpenApi"), query = []), get(docs::openapi_json)),
-        (ep!("post" "/api/v1/auth/login", "auth", "Log in with e-mail and password; returns a bearer token", auth = false, body = Some("LoginBody"), ok = (200, "LoginView"), query = []), post(user::login)),
-        (ep!("post" "/api/v1/auth/logout", "auth", "Revoke the current token", auth = true, body = None, ok = (204, ""), query = []), post(user::logout)),
-        (ep!("get" "/api/v1/me", "auth", "The current user", auth = true, body = None, ok = (200, "User"), query = []), get(user::me)),
-        (ep!("get" "/api/v1/users", "users", "List users (admin)", auth = true, body = None, ok = (200, "UserList"), query = []), get(user::list)),
-        (ep!("post" "/api/v1/users", "users", "Create a user (admin)", auth = true, body = Some("UserInput"), ok = (201, "User"), query = []), post(user::create)),
-        (ep!("get" "/api/v1/departments", "users", "List departments and their heads", auth = true, body = None, ok = (200, "DepartmentList"), query = []), get(user::departments)),
-        (ep!("post" "/api/v1/departments", "users", "Create a department (admin)", auth = true, body = Some("DepartmentInput"), ok = (201, "Department"), query = []), post(user::create_department)),
-        (ep!("get" "/api/v1/partners", "partners", "List partners: filter, search, sort, page", auth = true, body = None, ok = (200, "PartnerPage"), query = ["limit", "cursor", "sort", "q", "kind", "region", "tier", "status", "tag", "segment"]), get(partner::list)),
-        (ep!("post" "/api/v1/partners", "partners", "Create a partner", auth = true, body = Some("PartnerInput"), ok = (201, "Partner"), query = []), post(partner::create)),
-        (ep!("get" "/api/v1/partners/{id}", "partners", "One partner", auth = true, body = None, ok = (200, "Partner"), query = []), get(partner::show)),
-        (ep!("patch" "/api/v1/partners/{id}", "partners", "Change some fields of a partner (send `version` to guard against lost updates)", auth = true, body = Some("PartnerInput"), ok = (200, "Partner"), query = []), patch(partner::update)),
-        (ep!("get" "/api/v1/partners/{id}/history", "partners", "A partner's audit history, newest first", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]), get(partner::history)),
-        (ep!("get" "/api/v1/partners/{id}/contacts", "contacts", "A partner's contacts", auth = true, body = None, ok = (200, "ContactList"), query = []), get(partner::contacts)),
-        (ep!("post" "/api/v1/partners/{id}/contacts", "contacts", "Add a contact", auth = true, body = Some("ContactInput"), ok = (201, "Contact"), query = []), post(partner::create_contact)),
-        (ep!("get" "/api/v1/partners/{id}/contacts/{contact_id}", "contacts", "One contact", auth = true, body = None, ok = (200, "Contact"), query = []), get(partner::show_contact)),
-        (ep!("patch" "/api/v1/partners/{id}/contacts/{contact_id}", "contacts", "Change a contact", auth = true, body = Some("ContactInput"), ok = (200, "Contact"), query = []), patch(partner::update_contact)),
-        (ep!("delete" "/api/v1/partners/{id}/contacts/{contact_id}", "contacts", "Remove a contact", auth = true, body = None, ok = (204, ""), query = []), delete(partner::delete_contact)),
-        (ep!("get" "/api/v1/segments", "segments", "List segments", auth = true, body = None, ok = (200, "SegmentList"), query = []), get(segment::list)),
-        (ep!("post" "/api/v1/segments", "segments", "Save a segment (an audience filter)", auth = true, body = Some("SegmentInput"), ok = (201, "Segment"), query = []), post(segment::create)),
-        (ep!("get" "/api/v1/segments/{id}", "segments", "One segment with its member count", auth = true, body = None, ok = (200, "Segment"), query = []), get(segment::show)),
-        (ep!("patch" "/api/v1/segments/{id}", "segments", "Change a segment", auth = true, body = Some("SegmentInput"), ok = (200, "Segment"), query = []), patch(segment::update)),
-        (ep!("delete" "/api/v1/segments/{id}", "segments", "Delete a segment", auth = true, body = None, ok = (204, ""), query = []), delete(segment::remove)),
-        (ep!("get" "/api/v1/segments/{id}/partners", "segments", "The partners a segment addresses now", auth = true, body = None, ok = (200, "PartnerPage"), query = ["limit", "cursor"]), get(segment::partners)),
-        (ep!("post" "/api/v1/imports/partners", "imports", "Import partners from CSV (UTF-8 or GBK) or XLSX, upserting by code; all rows or none", auth = true, body = Some("Upload"), ok = (200, "ImportReport"), query = ["dry_run", "filename"]), post(partner::import_partners)),
-        (ep!("post" "/api/v1/imports/contacts", "imports", "Import contacts (by partner_code) from CSV or XLSX; all rows or none", auth = true, body = Some("Upload"), ok = (200, "ImportReport"), query = ["dry_run", "filename"]), post(partner::import_contacts)),
-        (ep!("get" "/api/v1/exports/partners", "imports", "Export partners as CSV (UTF-8 with BOM) or XLSX, with the list's filters", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]), get(partner::export_partners)),
-        (ep!("get" "/api/v1/exports/contacts", "imports", "Export contacts as CSV or XLSX", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]), get(partner::export_contacts)),
-        (ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]), get(audit::list)),
-        (ep!("get" "/api/v1/audit/verify", "audit", "Verify the audit hash chain (admin)", auth = true, body = None, ok = (200, "AuditVerdict"), query = []), get(audit::verify)),
+        (
+            ep!("get" "/healthz", "system", "The process is up", auth = false, body = None, ok = (200, "Health"), query = []),
+            get(docs::healthz),
+        ),
+        (
+            ep!("get" "/readyz", "system", "The database answers", auth = false, body = None, ok = (200, "Health"), query = []),
+            get(docs::readyz),
+        ),
+        (
+            ep!("get" "/api/openapi.json", "system", "This document", auth = false, body = None, ok = (200, "OpenApi"), query = []),
+            get(docs::openapi_json),
+        ),
+        (
+            ep!("post" "/api/v1/auth/login", "auth", "Log in with e-mail and password; returns a bearer token", auth = false, body = Some("LoginBody"), ok = (200, "LoginView"), query = []),
+            post(user::login),
+        ),
+        (
+            ep!("post" "/api/v1/auth/logout", "auth", "Revoke the current token", auth = true, body = None, ok = (204, ""), query = []),
+            post(user::logout),
+        ),
+        (
+            ep!("get" "/api/v1/me", "auth", "The current user", auth = true, body = None, ok = (200, "User"), query = []),
+            get(user::me),
+        ),
+        (
+            ep!("get" "/api/v1/users", "users", "List users (admin)", auth = true, body = None, ok = (200, "UserList"), query = []),
+            get(user::list),
+        ),
+        (
+            ep!("post" "/api/v1/users", "users", "Create a user (admin)", auth = true, body = Some("UserInput"), ok = (201, "User"), query = []),
+            post(user::create),
+        ),
+        (
+            ep!("get" "/api/v1/departments", "users", "List departments and their heads", auth = true, body = None, ok = (200, "DepartmentList"), query = []),
+            get(user::departments),
+        ),
+        (
+            ep!("post" "/api/v1/departments", "users", "Create a department (admin)", auth = true, body = Some("DepartmentInput"), ok = (201, "Department"), query = []),
+            post(user::create_department),
+        ),
+        (
+            ep!("get" "/api/v1/partners", "partners", "List partners: filter, search, sort, page", auth = true, body = None, ok = (200, "PartnerPage"), query = ["limit", "cursor", "sort", "q", "kind", "region", "tier", "status", "tag", "segment"]),
+            get(partner::list),
+        ),
+        (
+            ep!("post" "/api/v1/partners", "partners", "Create a partner", auth = true, body = Some("PartnerInput"), ok = (201, "Partner"), query = []),
+            post(partner::create),
+        ),
+        (
+            ep!("get" "/api/v1/partners/{id}", "partners", "One partner", auth = true, body = None, ok = (200, "Partner"), query = []),
+            get(partner::show),
+        ),
+        (
+            ep!("patch" "/api/v1/partners/{id}", "partners", "Change some fields of a partner (send `version` to guard against lost updates)", auth = true, body = Some("PartnerInput"), ok = (200, "Partner"), query = []),
+            patch(partner::update),
+        ),
+        (
+            ep!("get" "/api/v1/partners/{id}/history", "partners", "A partner's audit history, newest first", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),
+            get(partner::history),
+        ),
+        (
+            ep!("get" "/api/v1/partners/{id}/contacts", "contacts", "A partner's contacts", auth = true, body = None, ok = (200, "ContactList"), query = []),
+            get(partner::contacts),
+        ),
+        (
+            ep!("post" "/api/v1/partners/{id}/contacts", "contacts", "Add a contact", auth = true, body = Some("ContactInput"), ok = (201, "Contact"), query = []),
+            post(partner::create_contact),
+        ),
+        (
+            ep!("get" "/api/v1/partners/{id}/contacts/{contact_id}", "contacts", "One contact", auth = true, body = None, ok = (200, "Contact"), query = []),
+            get(partner::show_contact),
+        ),
+        (
+            ep!("patch" "/api/v1/partners/{id}/contacts/{contact_id}", "contacts", "Change a contact", auth = true, body = Some("ContactInput"), ok = (200, "Contact"), query = []),
+            patch(partner::update_contact),
+        ),
+        (
+            ep!("delete" "/api/v1/partners/{id}/contacts/{contact_id}", "contacts", "Remove a contact", auth = true, body = None, ok = (204, ""), query = []),
+            delete(partner::delete_contact),
+        ),
+        (
+            ep!("get" "/api/v1/segments", "segments", "List segments", auth = true, body = None, ok = (200, "SegmentList"), query = []),
+            get(segment::list),
+        ),
+        (
+            ep!("post" "/api/v1/segments", "segments", "Save a segment (an audience filter)", auth = true, body = Some("SegmentInput"), ok = (201, "Segment"), query = []),
+            post(segment::create),
+        ),
+        (
+            ep!("get" "/api/v1/segments/{id}", "segments", "One segment with its member count", auth = true, body = None, ok = (200, "Segment"), query = []),
+            get(segment::show),
+        ),
+        (
+            ep!("patch" "/api/v1/segments/{id}", "segments", "Change a segment", auth = true, body = Some("SegmentInput"), ok = (200, "Segment"), query = []),
+            patch(segment::update),
+        ),
+        (
+            ep!("delete" "/api/v1/segments/{id}", "segments", "Delete a segment", auth = true, body = None, ok = (204, ""), query = []),
+            delete(segment::remove),
+        ),
+        (
+            ep!("get" "/api/v1/segments/{id}/partners", "segments", "The partners a segment addresses now", auth = true, body = None, ok = (200, "PartnerPage"), query = ["limit", "cursor"]),
+            get(segment::partners),
+        ),
+        (
+            ep!("post" "/api/v1/imports/partners", "imports", "Import partners from CSV (UTF-8 or GBK) or XLSX, upserting by code; all rows or none", auth = true, body = Some("Upload"), ok = (200, "ImportReport"), query = ["dry_run", "filename"]),
+            post(partner::import_partners),
+        ),
+        (
+            ep!("post" "/api/v1/imports/contacts", "imports", "Import contacts (by partner_code) from CSV or XLSX; all rows or none", auth = true, body = Some("Upload"), ok = (200, "ImportReport"), query = ["dry_run", "filename"]),
+            post(partner::import_contacts),
+        ),
+        (
+            ep!("get" "/api/v1/exports/partners", "imports", "Export partners as CSV (UTF-8 with BOM) or XLSX, with the list's filters", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]),
+            get(partner::export_partners),
+        ),
+        (
+            ep!("get" "/api/v1/exports/contacts", "imports", "Export contacts as CSV or XLSX", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]),
+            get(partner::export_contacts),
+        ),
+        (
+            ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),
+            get(audit::list),
+        ),
+        (
+            ep!("get" "/api/v1/audit/verify", "audit", "Verify the audit hash chain (admin)", auth = true, body = None, ok = (200, "AuditVerdict"), query = []),
+            get(audit::verify),
+        ),
     ]
 }
 
@@ -109,7 +205,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 let msg = e.body_text();
-                let msg = msg.trim_start_matches("Failed to deserialize the JSON body into the target type: ");
+                let msg = msg.trim_start_matches(
+                    "Failed to deserialize the JSON body into the target type: ",
+                );
                 let (field, message) = match msg.split_once(": ") {
                     Some((f, m)) if !f.contains(' ') => (f.to_string(), m.to_string()),
                     _ => ("body".to_string(), msg.to_string()),
@@ -119,7 +217,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::BadRequest(
                 "send the body as JSON with Content-Type: application/json".into(),
             )),
-            Err(e) => Err(AppError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))),
+            Err(e) => Err(AppError::BadRequest(format!(
+                "the body is not valid JSON: {}",
+                e.body_text()
+            ))),
         }
     }
 }
@@ -135,7 +236,11 @@ pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
     }
     /// All values of `k`, each also split on commas.
     pub fn all(&self, k: &str) -> Vec<String> {
@@ -153,16 +258,30 @@ impl Pairs {
             None => default,
             Some(l) => match l.parse::<i64>() {
                 Ok(n) if (1..=500).contains(&n) => n,
-                _ => return Err(AppError::invalid("limit", "must be a whole number from 1 to 500")),
+                _ => {
+                    return Err(AppError::invalid(
+                        "limit",
+                        "must be a whole number from 1 to 500",
+                    ));
+                }
             },
         };
-        Ok(ListParams { limit, cursor: self.get("cursor").filter(|c| !c.is_empty()).map(str::to_string) })
+        Ok(ListParams {
+            limit,
+            cursor: self
+                .get("cursor")
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
+        })
     }
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Pairs {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
         serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .map(Pairs)

@@ -10,7 +10,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use liaison_core::partner::{ContactInput, PartnerFilter, PartnerInput, PartnerKind, PartnerStatus};
+use liaison_core::partner::{
+    ContactInput, PartnerFilter, PartnerInput, PartnerKind, PartnerStatus,
+};
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::partner::{self as repo, PartnerSort};
 use serde::Deserialize;
@@ -56,7 +58,11 @@ pub(crate) async fn filter_from(state: &AppState, p: &Pairs) -> AppResult<Partne
         }
         f.q = Some(q.to_string());
     }
-    if e.is_empty() { Ok(f) } else { Err(AppError::Invalid(e)) }
+    if e.is_empty() {
+        Ok(f)
+    } else {
+        Err(AppError::Invalid(e))
+    }
 }
 
 fn parse_id(s: &str) -> AppResult<Uuid> {
@@ -64,25 +70,51 @@ fn parse_id(s: &str) -> AppResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-pub async fn list(State(state): State<AppState>, ApiUser(s): ApiUser, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    p: Pairs,
+) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
     let l = p.list(50)?;
-    let sort = PartnerSort::parse(p.get("sort").unwrap_or("")).map_err(|m| AppError::invalid("sort", m))?;
+    let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
+        .map_err(|m| AppError::invalid("sort", m))?;
     let f = filter_from(&state, &p).await?;
-    let page = repo::list_partners(&state.db, s.actor.scope(), &f, sort, l.cursor.as_deref(), l.limit).await?;
+    let page = repo::list_partners(
+        &state.db,
+        s.actor.scope(),
+        &f,
+        sort,
+        l.cursor.as_deref(),
+        l.limit,
+    )
+    .await?;
     Ok(Json(json!(page)))
 }
 
-pub async fn show(State(state): State<AppState>, ApiUser(s): ApiUser, Path(id): Path<String>) -> AppResult<Json<repo::Partner>> {
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<repo::Partner>> {
     s.require(Permission::ReadPartners)?;
-    Ok(Json(repo::find_partner(&state.db, s.actor.scope(), parse_id(&id)?).await?))
+    Ok(Json(
+        repo::find_partner(&state.db, s.actor.scope(), parse_id(&id)?).await?,
+    ))
 }
 
-pub async fn create(State(state): State<AppState>, ApiUser(s): ApiUser, ApiJson(body): ApiJson<PartnerInput>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    ApiJson(body): ApiJson<PartnerInput>,
+) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;
     let p = body.parse()?;
     let created = repo::insert_partner(&state.db, s.user.id, &p).await?;
-    Ok(created_at(format!("/api/v1/partners/{}", created.id), json!(created)))
+    Ok(created_at(
+        format!("/api/v1/partners/{}", created.id),
+        json!(created),
+    ))
 }
 
 /// A PATCH body: any partner fields, and optionally the `version` it was read at.
@@ -104,24 +136,40 @@ pub async fn update(
     let current = repo::find_partner(&state.db, s.actor.scope(), id).await?;
     s.require(Permission::WritePartners)?;
     let p = current.to_input().overlay(body.fields).parse()?;
-    Ok(Json(repo::update_partner(&state.db, s.user.id, id, &p, body.version).await?))
+    Ok(Json(
+        repo::update_partner(&state.db, s.user.id, id, &p, body.version).await?,
+    ))
 }
 
-pub async fn history(State(state): State<AppState>, ApiUser(s): ApiUser, Path(id): Path<String>, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn history(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    p: Pairs,
+) -> AppResult<Json<serde_json::Value>> {
     let id = parse_id(&id)?;
     repo::find_partner(&state.db, s.actor.scope(), id).await?;
     s.require(Permission::UseConsole)?;
     let l = p.list(50)?;
     let before = match l.cursor.as_deref() {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?,
+        ),
         None => None,
     };
     let rows = liaison_db::audit::list(&state.db, Some(id), before, l.limit).await?;
-    let next = (rows.len() as i64 == l.limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+    let next = (rows.len() as i64 == l.limit)
+        .then(|| rows.last().map(|r| r.seq.to_string()))
+        .flatten();
     Ok(Json(json!({"items": rows, "next_cursor": next})))
 }
 
-pub async fn contacts(State(state): State<AppState>, ApiUser(s): ApiUser, Path(id): Path<String>) -> AppResult<Json<serde_json::Value>> {
+pub async fn contacts(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
     let items = repo::list_contacts(&state.db, s.actor.scope(), parse_id(&id)?).await?;
     Ok(Json(json!({"items": items, "next_cursor": null})))
@@ -133,7 +181,9 @@ pub async fn show_contact(
     Path((id, cid)): Path<(String, String)>,
 ) -> AppResult<Json<repo::Contact>> {
     s.require(Permission::ReadPartners)?;
-    Ok(Json(repo::find_contact(&state.db, s.actor.scope(), parse_id(&id)?, parse_id(&cid)?).await?))
+    Ok(Json(
+        repo::find_contact(&state.db, s.actor.scope(), parse_id(&id)?, parse_id(&cid)?).await?,
+    ))
 }
 
 pub async fn create_contact(
@@ -147,7 +197,10 @@ pub async fn create_contact(
     s.require(Permission::WritePartners)?;
     let c = body.parse()?;
     let created = repo::insert_contact(&state.db, s.user.id, id, &c).await?;
-    Ok(created_at(format!("/api/v1/partners/{id}/contacts/{}", created.id), json!(created)))
+    Ok(created_at(
+        format!("/api/v1/partners/{id}/contacts/{}", created.id),
+        json!(created),
+    ))
 }
 
 pub async fn update_contact(
@@ -160,7 +213,9 @@ pub async fn update_contact(
     let current = repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
     s.require(Permission::WritePartners)?;
     let c = current.to_input().overlay(body).parse()?;
-    Ok(Json(repo::update_contact(&state.db, s.user.id, id, cid, &c).await?))
+    Ok(Json(
+        repo::update_contact(&state.db, s.user.id, id, cid, &c).await?,
+    ))
 }
 
 pub async fn delete_contact(
@@ -187,36 +242,80 @@ fn dry_run(p: &Pairs) -> AppResult<bool> {
 fn upload_name(p: &Pairs, headers: &axum::http::HeaderMap) -> Option<String> {
     p.get("filename").map(str::to_string).or_else(|| {
         let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-        ct.contains("spreadsheetml").then(|| "upload.xlsx".to_string())
+        ct.contains("spreadsheetml")
+            .then(|| "upload.xlsx".to_string())
     })
 }
 
-pub async fn import_partners(State(state): State<AppState>, ApiUser(s): ApiUser, p: Pairs, headers: axum::http::HeaderMap, body: Bytes) -> AppResult<Json<import::ImportOutcome>> {
+pub async fn import_partners(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    p: Pairs,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<import::ImportOutcome>> {
     let name = upload_name(&p, &headers);
-    Ok(Json(import::import_partners(&state.db, &s.actor, name.as_deref(), &body, dry_run(&p)?).await?))
+    Ok(Json(
+        import::import_partners(&state.db, &s.actor, name.as_deref(), &body, dry_run(&p)?).await?,
+    ))
 }
 
-pub async fn import_contacts(State(state): State<AppState>, ApiUser(s): ApiUser, p: Pairs, headers: axum::http::HeaderMap, body: Bytes) -> AppResult<Json<import::ImportOutcome>> {
+pub async fn import_contacts(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    p: Pairs,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<import::ImportOutcome>> {
     let name = upload_name(&p, &headers);
-    Ok(Json(import::import_contacts(&state.db, &s.actor, name.as_deref(), &body, dry_run(&p)?).await?))
+    Ok(Json(
+        import::import_contacts(&state.db, &s.actor, name.as_deref(), &body, dry_run(&p)?).await?,
+    ))
 }
 
-pub async fn export_partners(State(state): State<AppState>, ApiUser(s): ApiUser, p: Pairs) -> AppResult<Response> {
+pub async fn export_partners(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    p: Pairs,
+) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = filter_from(&state, &p).await?;
-    Ok(download(import::export_partners(&state.db, &s.actor, &f, ExportFormat::parse(p.get("format"))?).await?))
+    Ok(download(
+        import::export_partners(
+            &state.db,
+            &s.actor,
+            &f,
+            ExportFormat::parse(p.get("format"))?,
+        )
+        .await?,
+    ))
 }
 
-pub async fn export_contacts(State(state): State<AppState>, ApiUser(s): ApiUser, p: Pairs) -> AppResult<Response> {
+pub async fn export_contacts(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    p: Pairs,
+) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = filter_from(&state, &p).await?;
-    Ok(download(import::export_contacts(&state.db, &s.actor, &f, ExportFormat::parse(p.get("format"))?).await?))
+    Ok(download(
+        import::export_contacts(
+            &state.db,
+            &s.actor,
+            &f,
+            ExportFormat::parse(p.get("format"))?,
+        )
+        .await?,
+    ))
 }
 
 pub(crate) fn download(e: Export) -> Response {
     let mut r = e.bytes.into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(e.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(e.content_type),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", e.filename)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

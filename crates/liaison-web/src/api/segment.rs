@@ -27,12 +27,21 @@ fn require_read(s: &crate::auth::Session) -> AppResult<()> {
     s.require(Permission::ReadSegments)
 }
 
-pub async fn list(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
-    Ok(Json(json!({"items": seg::list_segments(&state.db).await?, "next_cursor": null})))
+    Ok(Json(
+        json!({"items": seg::list_segments(&state.db).await?, "next_cursor": null}),
+    ))
 }
 
-pub async fn show(State(state): State<AppState>, ApiUser(s): ApiUser, Path(sid): Path<String>) -> AppResult<Json<serde_json::Value>> {
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(sid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
     let segment = seg::find_segment(&state.db, id(&sid)?).await?;
     let members = repo::count_partners(&state.db, Scope::All, &segment.filter).await?;
@@ -41,11 +50,18 @@ pub async fn show(State(state): State<AppState>, ApiUser(s): ApiUser, Path(sid):
     Ok(Json(v))
 }
 
-pub async fn create(State(state): State<AppState>, ApiUser(s): ApiUser, ApiJson(body): ApiJson<SegmentInput>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    ApiJson(body): ApiJson<SegmentInput>,
+) -> AppResult<Response> {
     require_read(&s)?;
     s.require(Permission::WriteSegments)?;
     let created = seg::insert_segment(&state.db, s.user.id, &body).await?;
-    Ok(created_at(format!("/api/v1/segments/{}", created.id), json!(created)))
+    Ok(created_at(
+        format!("/api/v1/segments/{}", created.id),
+        json!(created),
+    ))
 }
 
 pub async fn update(
@@ -56,20 +72,39 @@ pub async fn update(
 ) -> AppResult<Json<seg::Segment>> {
     require_read(&s)?;
     s.require(Permission::WriteSegments)?;
-    Ok(Json(seg::update_segment(&state.db, s.user.id, id(&sid)?, &body).await?))
+    Ok(Json(
+        seg::update_segment(&state.db, s.user.id, id(&sid)?, &body).await?,
+    ))
 }
 
-pub async fn remove(State(state): State<AppState>, ApiUser(s): ApiUser, Path(sid): Path<String>) -> AppResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(sid): Path<String>,
+) -> AppResult<StatusCode> {
     require_read(&s)?;
     s.require(Permission::WriteSegments)?;
     seg::delete_segment(&state.db, s.user.id, id(&sid)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn partners(State(state): State<AppState>, ApiUser(s): ApiUser, Path(sid): Path<String>, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn partners(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(sid): Path<String>,
+    p: Pairs,
+) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
     let l = p.list(50)?;
     let segment = seg::find_segment(&state.db, id(&sid)?).await?;
-    let page = repo::list_partners(&state.db, Scope::All, &segment.filter, PartnerSort::Code, l.cursor.as_deref(), l.limit).await?;
+    let page = repo::list_partners(
+        &state.db,
+        Scope::All,
+        &segment.filter,
+        PartnerSort::Code,
+        l.cursor.as_deref(),
+        l.limit,
+    )
+    .await?;
     Ok(Json(json!(page)))
 }

@@ -21,7 +21,11 @@ pub struct LoginBody {
     pub password: String,
 }
 
-pub async fn login(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(body): ApiJson<LoginBody>) -> AppResult<Json<serde_json::Value>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> AppResult<Json<serde_json::Value>> {
     let mut e = liaison_core::FieldErrors::new();
     if body.email.trim().is_empty() {
         e.add("email", "is required");
@@ -32,7 +36,14 @@ pub async fn login(State(state): State<AppState>, ClientAddr(client): ClientAddr
     if !e.is_empty() {
         return Err(e.into());
     }
-    let (token, user) = auth::login(&state, &body.email, &body.password, &client, SessionKind::Api).await?;
+    let (token, user) = auth::login(
+        &state,
+        &body.email,
+        &body.password,
+        &client,
+        SessionKind::Api,
+    )
+    .await?;
     Ok(Json(json!({"token": token, "user": user})))
 }
 
@@ -61,21 +72,33 @@ pub async fn me(ApiUser(s): ApiUser) -> Json<serde_json::Value> {
     Json(json!({"user": s.user, "permissions": perms}))
 }
 
-pub async fn list(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     let users = repo::list_users(&state.db).await?;
     Ok(Json(json!({"items": users, "next_cursor": null})))
 }
 
-pub async fn create(State(state): State<AppState>, ApiUser(s): ApiUser, ApiJson(body): ApiJson<UserInput>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    ApiJson(body): ApiJson<UserInput>,
+) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
     let u = repo::insert_user(&state.db, Some(s.user.id), &body).await?;
     Ok(created_at(format!("/api/v1/users/{}", u.id), json!(u)))
 }
 
-pub async fn departments(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<Json<serde_json::Value>> {
+pub async fn departments(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
-    Ok(Json(json!({"items": repo::list_departments(&state.db).await?, "next_cursor": null})))
+    Ok(Json(
+        json!({"items": repo::list_departments(&state.db).await?, "next_cursor": null}),
+    ))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -87,22 +110,49 @@ pub struct DepartmentInput {
     pub head: Option<String>,
 }
 
-pub async fn create_department(State(state): State<AppState>, ApiUser(s): ApiUser, ApiJson(body): ApiJson<DepartmentInput>) -> AppResult<Response> {
+pub async fn create_department(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    ApiJson(body): ApiJson<DepartmentInput>,
+) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
     // Resolve the head first, so a bad head leaves nothing half-created.
-    let head = match body.head.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+    let head = match body
+        .head
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
         Some(h) => {
             let users = repo::list_users(&state.db).await?;
-            match users.iter().find(|u| u.email.eq_ignore_ascii_case(h) || u.id.to_string() == h) {
+            match users
+                .iter()
+                .find(|u| u.email.eq_ignore_ascii_case(h) || u.id.to_string() == h)
+            {
                 Some(u) if !u.roles.is_partner() => Some(u.id),
-                _ => return Err(crate::AppError::invalid("head", format!("no company user '{h}'"))),
+                _ => {
+                    return Err(crate::AppError::invalid(
+                        "head",
+                        format!("no company user '{h}'"),
+                    ));
+                }
             }
         }
         None => None,
     };
-    let d = repo::insert_department(&state.db, Some(s.user.id), &body.code, &body.name, body.name_en.as_deref()).await?;
+    let d = repo::insert_department(
+        &state.db,
+        Some(s.user.id),
+        &body.code,
+        &body.name,
+        body.name_en.as_deref(),
+    )
+    .await?;
     if let Some(h) = head {
         repo::set_department_head(&state.db, Some(s.user.id), d.id, h).await?;
     }
-    Ok(created_at(format!("/api/v1/departments/{}", d.id), json!(d)))
+    Ok(created_at(
+        format!("/api/v1/departments/{}", d.id),
+        json!(d),
+    ))
 }

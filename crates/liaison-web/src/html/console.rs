@@ -1,6 +1,7 @@
 //! Staff console pages: the partner registry (list, filter, search, page, export, create, edit,
 //! one partner with contacts and history, import), segments, users and the audit log.
 
+use super::ctx;
 use super::{error_page, render};
 use crate::api::Pairs;
 use crate::auth::{PageUser, Session};
@@ -15,20 +16,28 @@ use liaison_core::partner::{ContactInput, PartnerInput, PartnerKind, PartnerStat
 use liaison_core::{FieldErrors, Permission, Scope};
 use liaison_db::partner::{self as repo, PartnerSort};
 use minijinja::Value;
-use super::ctx;
 use std::collections::HashMap;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/console", get(|| async { Redirect::to("/console/partners") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::to("/console/partners") }),
+        )
         .route("/console/partners", get(list).post(create))
         .route("/console/partners/new", get(new_form))
-        .route("/console/partners/import", get(import_form).post(import_submit))
+        .route(
+            "/console/partners/import",
+            get(import_form).post(import_submit),
+        )
         .route("/console/partners/export", get(export))
         .route("/console/partners/{id}", get(show).post(update))
         .route("/console/partners/{id}/edit", get(edit_form))
-        .route("/console/partners/{id}/contacts", axum::routing::post(add_contact))
+        .route(
+            "/console/partners/{id}/contacts",
+            axum::routing::post(add_contact),
+        )
         .route("/console/segments", get(segments).post(create_segment))
         .route("/console/users", get(users).post(create_user))
         .route("/console/audit", get(audit))
@@ -52,89 +61,161 @@ fn form_value(form: &HashMap<String, String>, k: &str) -> Option<String> {
     form.get(k).map(|v| v.trim().to_string())
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, p: Pairs) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    p: Pairs,
+) -> Response {
     page(&state, &headers, &s, async {
         let l = p.list(50)?;
-        let sort = PartnerSort::parse(p.get("sort").unwrap_or("")).map_err(|m| AppError::invalid("sort", m))?;
+        let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
+            .map_err(|m| AppError::invalid("sort", m))?;
         let f = crate::api::filter_from(&state, &p).await?;
-        let page = repo::list_partners(&state.db, s.actor.scope(), &f, sort, l.cursor.as_deref(), l.limit).await?;
+        let page = repo::list_partners(
+            &state.db,
+            s.actor.scope(),
+            &f,
+            sort,
+            l.cursor.as_deref(),
+            l.limit,
+        )
+        .await?;
         let total = repo::count_partners(&state.db, s.actor.scope(), &f).await?;
         let segments = liaison_db::segment::list_segments(&state.db).await?;
         let regions = repo::distinct_values(&state.db, "region").await?;
         let tiers = repo::distinct_values(&state.db, "tier").await?;
         // The query string without the cursor, to build "next page" and export links.
-        let base: Vec<(String, String)> = p.0.iter().filter(|(k, _)| k != "cursor").cloned().collect();
+        let base: Vec<(String, String)> =
+            p.0.iter().filter(|(k, _)| k != "cursor").cloned().collect();
         let base_qs = serde_urlencoded::to_string(&base).unwrap_or_default();
-        Ok(render(&state, &headers, Some(&s), "partner/list.html", ctx! {
-            nav => "partners",
-            partners => page.items,
-            next_cursor => page.next_cursor,
-            total => total,
-            q => p.get("q").unwrap_or(""),
-            kind => p.get("kind").unwrap_or(""),
-            region => p.get("region").unwrap_or(""),
-            tier => p.get("tier").unwrap_or(""),
-            status => p.get("status").unwrap_or(""),
-            segment => p.get("segment").unwrap_or(""),
-            sort => sort.as_str(),
-            kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-            statuses => PartnerStatus::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-            regions => regions,
-            tiers => tiers,
-            segments => segments,
-            base_qs => base_qs,
-        }))
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "partner/list.html",
+            ctx! {
+                nav => "partners",
+                partners => page.items,
+                next_cursor => page.next_cursor,
+                total => total,
+                q => p.get("q").unwrap_or(""),
+                kind => p.get("kind").unwrap_or(""),
+                region => p.get("region").unwrap_or(""),
+                tier => p.get("tier").unwrap_or(""),
+                status => p.get("status").unwrap_or(""),
+                segment => p.get("segment").unwrap_or(""),
+                sort => sort.as_str(),
+                kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                statuses => PartnerStatus::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                regions => regions,
+                tiers => tiers,
+                segments => segments,
+                base_qs => base_qs,
+            },
+        ))
     })
     .await
 }
 
-async fn show(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Path(id): Path<String>) -> Response {
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
     page(&state, &headers, &s, async {
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
         let contacts = repo::list_contacts(&state.db, s.actor.scope(), id).await?;
         let history = liaison_db::audit::list(&state.db, Some(id), None, 100).await?;
-        Ok(render(&state, &headers, Some(&s), "partner/show.html", ctx! {
-            nav => "partners", partner => partner, contacts => contacts, history => history,
-            contact => Value::UNDEFINED, errors => Value::UNDEFINED,
-        }))
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "partner/show.html",
+            ctx! {
+                nav => "partners", partner => partner, contacts => contacts, history => history,
+                contact => Value::UNDEFINED, errors => Value::UNDEFINED,
+            },
+        ))
     })
     .await
 }
 
-async fn form_page(state: &AppState, headers: &HeaderMap, s: &Session, partner_id: Option<Uuid>, input: &PartnerInput, version: Option<i64>, errors: Option<&FieldErrors>) -> AppResult<Response> {
+async fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    partner_id: Option<Uuid>,
+    input: &PartnerInput,
+    version: Option<i64>,
+    errors: Option<&FieldErrors>,
+) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;
-    let managers = liaison_db::user::list_users_with_role(&state.db, liaison_core::Role::ChannelManager).await?;
-    let mut r = render(state, headers, Some(s), "partner/form.html", ctx! {
-        nav => "partners",
-        partner_id => partner_id,
-        version => version,
-        p => input,
-        tags => input.tags.clone().unwrap_or_default().join(", "),
-        kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        statuses => PartnerStatus::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        managers => managers,
-        errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
-    });
+    let managers =
+        liaison_db::user::list_users_with_role(&state.db, liaison_core::Role::ChannelManager)
+            .await?;
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "partner/form.html",
+        ctx! {
+            nav => "partners",
+            partner_id => partner_id,
+            version => version,
+            p => input,
+            tags => input.tags.clone().unwrap_or_default().join(", "),
+            kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            statuses => PartnerStatus::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            managers => managers,
+            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+        },
+    );
     if errors.is_some() {
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
 }
 
-async fn new_form(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser) -> Response {
+async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+) -> Response {
     page(&state, &headers, &s, async {
-        let input = PartnerInput { status: Some("active".into()), timezone: Some("Asia/Shanghai".into()), working_days: Some("1-5".into()), working_hours: Some("09:00-18:00".into()), ..Default::default() };
+        let input = PartnerInput {
+            status: Some("active".into()),
+            timezone: Some("Asia/Shanghai".into()),
+            working_days: Some("1-5".into()),
+            working_hours: Some("09:00-18:00".into()),
+            ..Default::default()
+        };
         form_page(&state, &headers, &s, None, &input, None, None).await
     })
     .await
 }
 
-async fn edit_form(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Path(id): Path<String>) -> Response {
+async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
     page(&state, &headers, &s, async {
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
-        form_page(&state, &headers, &s, Some(id), &partner.to_input(), Some(partner.version), None).await
+        form_page(
+            &state,
+            &headers,
+            &s,
+            Some(id),
+            &partner.to_input(),
+            Some(partner.version),
+            None,
+        )
+        .await
     })
     .await
 }
@@ -156,7 +237,12 @@ fn partner_input(form: &HashMap<String, String>) -> PartnerInput {
     }
 }
 
-async fn create(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
     page(&state, &headers, &s, async {
         s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         s.require(Permission::WritePartners)?;
@@ -167,15 +253,34 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, PageUser(s): 
         };
         match repo::insert_partner(&state.db, s.user.id, &parsed).await {
             Ok(p) => Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
-            Err(liaison_db::DbError::Invalid(e)) => form_page(&state, &headers, &s, None, &input, None, Some(&e)).await,
-            Err(liaison_db::DbError::Conflict(m)) => form_page(&state, &headers, &s, None, &input, None, Some(&FieldErrors::single("code", m))).await,
+            Err(liaison_db::DbError::Invalid(e)) => {
+                form_page(&state, &headers, &s, None, &input, None, Some(&e)).await
+            }
+            Err(liaison_db::DbError::Conflict(m)) => {
+                form_page(
+                    &state,
+                    &headers,
+                    &s,
+                    None,
+                    &input,
+                    None,
+                    Some(&FieldErrors::single("code", m)),
+                )
+                .await
+            }
             Err(e) => Err(e.into()),
         }
     })
     .await
 }
 
-async fn update(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Path(id): Path<String>, axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>) -> Response {
+async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
     page(&state, &headers, &s, async {
         s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
@@ -185,19 +290,40 @@ async fn update(State(state): State<AppState>, headers: HeaderMap, PageUser(s): 
         let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
         let parsed = match input.parse() {
             Ok(p) => p,
-            Err(e) => return form_page(&state, &headers, &s, Some(id), &input, version, Some(&e)).await,
+            Err(e) => {
+                return form_page(&state, &headers, &s, Some(id), &input, version, Some(&e)).await;
+            }
         };
         match repo::update_partner(&state.db, s.user.id, id, &parsed, version).await {
             Ok(p) => Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
-            Err(liaison_db::DbError::Invalid(e)) => form_page(&state, &headers, &s, Some(id), &input, version, Some(&e)).await,
-            Err(liaison_db::DbError::Conflict(m)) => form_page(&state, &headers, &s, Some(id), &input, version, Some(&FieldErrors::single("code", m))).await,
+            Err(liaison_db::DbError::Invalid(e)) => {
+                form_page(&state, &headers, &s, Some(id), &input, version, Some(&e)).await
+            }
+            Err(liaison_db::DbError::Conflict(m)) => {
+                form_page(
+                    &state,
+                    &headers,
+                    &s,
+                    Some(id),
+                    &input,
+                    version,
+                    Some(&FieldErrors::single("code", m)),
+                )
+                .await
+            }
             Err(e) => Err(e.into()),
         }
     })
     .await
 }
 
-async fn add_contact(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Path(id): Path<String>, axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>) -> Response {
+async fn add_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
     page(&state, &headers, &s, async {
         s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
@@ -233,15 +359,30 @@ async fn add_contact(State(state): State<AppState>, headers: HeaderMap, PageUser
     .await
 }
 
-async fn import_form(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser) -> Response {
+async fn import_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ImportPartners)?;
-        Ok(render(&state, &headers, Some(&s), "partner/import.html", ctx! { nav => "import", outcome => Value::UNDEFINED, errors => Value::UNDEFINED }))
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "partner/import.html",
+            ctx! { nav => "import", outcome => Value::UNDEFINED, errors => Value::UNDEFINED },
+        ))
     })
     .await
 }
 
-async fn import_submit(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, mut mp: Multipart) -> Response {
+async fn import_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    mut mp: Multipart,
+) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ImportPartners)?;
         let (mut csrf, mut what, mut dry, mut file, mut name) = (String::new(), String::from("partners"), false, Vec::new(), None);
@@ -280,7 +421,12 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, PageUs
     .await
 }
 
-async fn export(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, p: Pairs) -> Response {
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    p: Pairs,
+) -> Response {
     page(&state, &headers, &s, async {
         let f = crate::api::filter_from(&state, &p).await?;
         let format = import::ExportFormat::parse(p.get("format"))?;
@@ -294,11 +440,27 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, PageUser(s): 
     .await
 }
 
-async fn segments(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser) -> Response {
-    page(&state, &headers, &s, segments_page(&state, &headers, &s, None, None)).await
+async fn segments(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+) -> Response {
+    page(
+        &state,
+        &headers,
+        &s,
+        segments_page(&state, &headers, &s, None, None),
+    )
+    .await
 }
 
-async fn segments_page(state: &AppState, headers: &HeaderMap, s: &Session, input: Option<&HashMap<String, String>>, errors: Option<&FieldErrors>) -> AppResult<Response> {
+async fn segments_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    input: Option<&HashMap<String, String>>,
+    errors: Option<&FieldErrors>,
+) -> AppResult<Response> {
     s.require(Permission::ReadSegments)?;
     let list = liaison_db::segment::list_segments(&state.db).await?;
     let mut rows = Vec::new();
@@ -306,21 +468,32 @@ async fn segments_page(state: &AppState, headers: &HeaderMap, s: &Session, input
         let n = repo::count_partners(&state.db, Scope::All, &seg.filter).await?;
         rows.push(ctx! { segment => seg, members => n });
     }
-    let mut r = render(state, headers, Some(s), "segment/list.html", ctx! {
-        nav => "segments",
-        segments => rows,
-        kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        can_write_segments => s.actor.can(Permission::WriteSegments),
-        form => input,
-        errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
-    });
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "segment/list.html",
+        ctx! {
+            nav => "segments",
+            segments => rows,
+            kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            can_write_segments => s.actor.can(Permission::WriteSegments),
+            form => input,
+            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+        },
+    );
     if errors.is_some() {
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
 }
 
-async fn create_segment(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>) -> Response {
+async fn create_segment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
     page(&state, &headers, &s, async {
         let p = Pairs(form);
         s.check_csrf(p.get("_csrf").unwrap_or(""))?;
@@ -339,7 +512,14 @@ async fn create_segment(State(state): State<AppState>, headers: HeaderMap, PageU
             }
             Err(liaison_db::DbError::Conflict(m)) => {
                 let map: HashMap<String, String> = p.0.iter().cloned().collect();
-                segments_page(&state, &headers, &s, Some(&map), Some(&FieldErrors::single("name", m))).await
+                segments_page(
+                    &state,
+                    &headers,
+                    &s,
+                    Some(&map),
+                    Some(&FieldErrors::single("name", m)),
+                )
+                .await
             }
             Err(e) => Err(e.into()),
         }
@@ -347,27 +527,54 @@ async fn create_segment(State(state): State<AppState>, headers: HeaderMap, PageU
     .await
 }
 
-async fn users_page(state: &AppState, headers: &HeaderMap, s: &Session, form: Option<&HashMap<String, String>>, errors: Option<&FieldErrors>) -> AppResult<Response> {
+async fn users_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    form: Option<&HashMap<String, String>>,
+    errors: Option<&FieldErrors>,
+) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
     let users = liaison_db::user::list_users(&state.db).await?;
     let departments = liaison_db::user::list_departments(&state.db).await?;
-    let mut r = render(state, headers, Some(s), "user/list.html", ctx! {
-        nav => "users", users => users, departments => departments,
-        roles => liaison_core::Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        form => form,
-        errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
-    });
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "user/list.html",
+        ctx! {
+            nav => "users", users => users, departments => departments,
+            roles => liaison_core::Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            form => form,
+            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+        },
+    );
     if errors.is_some() {
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
 }
 
-async fn users(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser) -> Response {
-    page(&state, &headers, &s, users_page(&state, &headers, &s, None, None)).await
+async fn users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+) -> Response {
+    page(
+        &state,
+        &headers,
+        &s,
+        users_page(&state, &headers, &s, None, None),
+    )
+    .await
 }
 
-async fn create_user(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>) -> Response {
+async fn create_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
     page(&state, &headers, &s, async {
         let p = Pairs(form);
         s.check_csrf(p.get("_csrf").unwrap_or(""))?;
@@ -381,29 +588,55 @@ async fn create_user(State(state): State<AppState>, headers: HeaderMap, PageUser
             partner: p.get("partner").map(str::to_string),
             lang: None,
         };
-        let map: HashMap<String, String> = p.0.iter().filter(|(k, _)| k != "password").cloned().collect();
+        let map: HashMap<String, String> =
+            p.0.iter()
+                .filter(|(k, _)| k != "password")
+                .cloned()
+                .collect();
         match liaison_db::user::insert_user(&state.db, Some(s.user.id), &input).await {
             Ok(_) => Ok(Redirect::to("/console/users").into_response()),
-            Err(liaison_db::DbError::Invalid(e)) => users_page(&state, &headers, &s, Some(&map), Some(&e)).await,
-            Err(liaison_db::DbError::Conflict(m)) => users_page(&state, &headers, &s, Some(&map), Some(&FieldErrors::single("email", m))).await,
+            Err(liaison_db::DbError::Invalid(e)) => {
+                users_page(&state, &headers, &s, Some(&map), Some(&e)).await
+            }
+            Err(liaison_db::DbError::Conflict(m)) => {
+                users_page(
+                    &state,
+                    &headers,
+                    &s,
+                    Some(&map),
+                    Some(&FieldErrors::single("email", m)),
+                )
+                .await
+            }
             Err(e) => Err(e.into()),
         }
     })
     .await
 }
 
-async fn audit(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, p: Pairs) -> Response {
+async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    p: Pairs,
+) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ReadAudit)?;
         let before = p.get("before").and_then(|b| b.parse::<i64>().ok());
         let rows = liaison_db::audit::list(&state.db, None, before, 100).await?;
         let verdict = liaison_db::audit::verify(&state.db).await?;
-        Ok(render(&state, &headers, Some(&s), "audit/list.html", ctx! {
-            nav => "audit",
-            rows => rows.clone(),
-            next_before => (rows.len() == 100).then(|| rows.last().map(|r| r.seq)).flatten(),
-            verdict => verdict,
-        }))
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "audit/list.html",
+            ctx! {
+                nav => "audit",
+                rows => rows.clone(),
+                next_before => (rows.len() == 100).then(|| rows.last().map(|r| r.seq)).flatten(),
+                verdict => verdict,
+            },
+        ))
     })
     .await
 }

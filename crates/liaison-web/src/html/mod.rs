@@ -12,8 +12,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use liaison_core::partner::Lang;
 use liaison_core::Permission;
+use liaison_core::partner::Lang;
 use minijinja::{Environment, Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -66,7 +66,13 @@ pub fn templates() -> Environment<'static> {
 }
 
 /// Renders `name` with the page's common context (language, user, CSRF token).
-pub fn render(state: &AppState, headers: &HeaderMap, session: Option<&Session>, name: &str, ctx: Value) -> Response {
+pub fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&Session>,
+    name: &str,
+    ctx: Value,
+) -> Response {
     let lang = auth::page_lang(headers, session.map(|s| &s.user));
     let common = ctx! {
         lang => lang.tag(),
@@ -79,25 +85,44 @@ pub fn render(state: &AppState, headers: &HeaderMap, session: Option<&Session>, 
         is_admin => session.is_some_and(|s| s.actor.can(Permission::AdminUsers)),
     };
     let merged = context! { ..ctx, ..common };
-    match state.templates.get_template(name).and_then(|t| t.render(merged)) {
+    match state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(merged))
+    {
         Ok(html) => Html(html).into_response(),
         Err(e) => AppError::Internal(format!("template {name}: {e:#}")).into_response(),
     }
 }
 
 /// An error as a page (HTML routes) rather than problem+json.
-pub fn error_page(state: &AppState, headers: &HeaderMap, session: Option<&Session>, err: AppError) -> Response {
+pub fn error_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&Session>,
+    err: AppError,
+) -> Response {
     let status = err.status();
     if let AppError::Internal(cause) = &err {
         tracing::error!(%cause, "page failed");
     }
-    let mut r = render(state, headers, session, "error.html", ctx! { status => status.as_u16(), detail => err.detail() });
+    let mut r = render(
+        state,
+        headers,
+        session,
+        "error.html",
+        ctx! { status => status.as_u16(), detail => err.detail() },
+    );
     *r.status_mut() = status;
     r
 }
 
 pub async fn not_found_page() -> Response {
-    (StatusCode::NOT_FOUND, Html("<!doctype html><title>404</title><p>Not found. <a href=\"/\">Liaison</a></p>")).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Html("<!doctype html><title>404</title><p>Not found. <a href=\"/\">Liaison</a></p>"),
+    )
+        .into_response()
 }
 
 pub fn router() -> Router<AppState> {
@@ -121,11 +146,23 @@ async fn home(MaybeUser(s): MaybeUser) -> Redirect {
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../../static/app.css"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.css"),
+    )
 }
 
 async fn js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], include_str!("../../static/app.js"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.js"),
+    )
 }
 
 /// Only same-site paths are followed after login or a language switch.
@@ -136,11 +173,22 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_page(State(state): State<AppState>, headers: HeaderMap, MaybeUser(s): MaybeUser, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    MaybeUser(s): MaybeUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if s.is_some() {
         return Redirect::to(&safe_next(q.get("next").map(String::as_str))).into_response();
     }
-    render(&state, &headers, None, "login.html", ctx! { next => q.get("next"), email => "", error => Value::UNDEFINED })
+    render(
+        &state,
+        &headers,
+        None,
+        "login.html",
+        ctx! { next => q.get("next"), email => "", error => Value::UNDEFINED },
+    )
 }
 
 #[derive(Deserialize)]
@@ -153,8 +201,21 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login_submit(State(state): State<AppState>, headers: HeaderMap, auth::ClientAddr(client): auth::ClientAddr, Form(f): Form<LoginForm>) -> Response {
-    match auth::login(&state, &f.email, &f.password, &client, liaison_db::user::SessionKind::Browser).await {
+async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth::ClientAddr(client): auth::ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match auth::login(
+        &state,
+        &f.email,
+        &f.password,
+        &client,
+        liaison_db::user::SessionKind::Browser,
+    )
+    .await
+    {
         Ok((token, user)) => {
             let dest = match f.next.as_deref().filter(|n| !n.is_empty()) {
                 Some(n) => safe_next(Some(n)),
@@ -173,8 +234,18 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, auth::C
                 AppError::Unauthenticated => "login.failed",
                 _ => return error_page(&state, &headers, None, e),
             };
-            let mut r = render(&state, &headers, None, "login.html", ctx! { next => f.next, email => f.email, error => key });
-            *r.status_mut() = if key == "login.rate_limited" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let mut r = render(
+                &state,
+                &headers,
+                None,
+                "login.html",
+                ctx! { next => f.next, email => f.email, error => key },
+            );
+            *r.status_mut() = if key == "login.rate_limited" {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
             r
         }
     }
@@ -186,7 +257,12 @@ struct CsrfForm {
     _csrf: String,
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Form(f): Form<CsrfForm>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f._csrf) {
         return error_page(&state, &headers, Some(&s), e);
     }
@@ -205,7 +281,11 @@ async fn set_lang(Path(code): Path<String>, Query(q): Query<HashMap<String, Stri
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
     let mut r = Redirect::to(&safe_next(q.get("next").map(String::as_str))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", auth::LANG_COOKIE, lang.tag())) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        auth::LANG_COOKIE,
+        lang.tag()
+    )) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r

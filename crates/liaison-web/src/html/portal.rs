@@ -1,6 +1,7 @@
 //! The partner portal: a partner user's own company, its contacts and what is on record. Every
 //! query is scoped to the user's partner (SPEC G4).
 
+use super::ctx;
 use super::{error_page, render};
 use crate::auth::PageUser;
 use crate::{AppError, AppState};
@@ -11,19 +12,28 @@ use axum::response::Response;
 use axum::routing::get;
 use liaison_core::Permission;
 use liaison_db::partner as repo;
-use super::ctx;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/portal", get(home))
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap, PageUser(s): PageUser) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+) -> Response {
     let result = async {
         s.require(Permission::UsePortal)?;
         let id = s.actor.scope().partner().ok_or(AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
         let contacts = repo::list_contacts(&state.db, s.actor.scope(), id).await?;
-        Ok::<_, AppError>(render(&state, &headers, Some(&s), "portal/home.html", ctx! { nav => "portal", partner => partner, contacts => contacts }))
+        Ok::<_, AppError>(render(
+            &state,
+            &headers,
+            Some(&s),
+            "portal/home.html",
+            ctx! { nav => "portal", partner => partner, contacts => contacts },
+        ))
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, &headers, Some(&s), e))

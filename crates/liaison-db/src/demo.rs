@@ -612,7 +612,7 @@ async fn load_base(db: &Db) -> Result<()> {
     let mut tx = db.begin().await?;
     let rows: Vec<(Uuid, &NewPartner, Option<Uuid>)> =
         partners.iter().map(|(id, p, o)| (*id, p, *o)).collect();
-    insert_partner_rows(&mut tx, now, &rows).await?;
+    insert_partner_rows(&mut tx, now, &rows, false).await?;
     let crow: Vec<(Uuid, Uuid, &NewContact)> =
         contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
     insert_contact_rows(&mut tx, now, &crow).await?;
@@ -789,7 +789,7 @@ async fn generate(db: &Db, n: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<
         let mut tx = db.begin().await?;
         let rows: Vec<(Uuid, &NewPartner, Option<Uuid>)> =
             partners.iter().map(|(id, p, o)| (*id, p, *o)).collect();
-        insert_partner_rows(&mut tx, now, &rows).await?;
+        insert_partner_rows(&mut tx, now, &rows, false).await?;
         let crow: Vec<(Uuid, Uuid, &NewContact)> =
             contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
         insert_contact_rows(&mut tx, now, &crow).await?;

@@ -392,7 +392,7 @@ pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Part
     let id = Uuid::now_v7();
     let now = db.now();
     let mut tx = db.begin().await?;
-    insert_partner_rows(&mut tx, now, &[(id, p, owner)])
+    insert_partner_rows(&mut tx, now, &[(id, p, owner)], false)
         .await
         .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
     audit::append(
@@ -412,11 +412,12 @@ pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Part
     find_partner(db, Scope::All, id).await
 }
 
-/// Multi-row insert (or update by code) of partners, 500 a statement.
+/// Multi-row insert of partners, 500 a statement; with `upsert` an existing code is updated.
 pub(crate) async fn insert_partner_rows(
     tx: &mut Tx,
     now: DateTime<Utc>,
     rows: &[(Uuid, &NewPartner, Option<Uuid>)],
+    upsert: bool,
 ) -> Result<()> {
     for chunk in rows.chunks(500) {
         let mut query = Q::dynamic(
@@ -450,14 +451,16 @@ pub(crate) async fn insert_partner_rows(
                 ph.join(", ")
             ));
         }
-        query.push_sql(
-            " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+        if upsert {
+            query.push_sql(
+                " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
               region = excluded.region, tier = excluded.tier, status = excluded.status,
               owner_id = excluded.owner_id, timezone = excluded.timezone,
               working_days = excluded.working_days, working_hours = excluded.working_hours,
               tags = excluded.tags, notes = excluded.notes, search = excluded.search,
               version = partners.version + 1, updated_at = excluded.updated_at",
-        );
+            );
+        }
         tx.execute(query).await?;
     }
     Ok(())
@@ -606,7 +609,7 @@ pub async fn import_partners(
     .await?;
     let now = db.now();
     let mut tx = db.begin().await?;
-    insert_partner_rows(&mut tx, now, &resolved).await?;
+    insert_partner_rows(&mut tx, now, &resolved, true).await?;
     // Rows that were updates keep their old id: read the ids back by code for the audit rows.
     let ids = ids_by_code(
         &mut tx,

@@ -484,7 +484,7 @@ fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<Ne
         seed,
         code.to_lowercase()
     ))
-    .map_err(|m| DbError::Config(m))?;
+    .map_err(DbError::Config)?;
     Ok(NewContact {
         name,
         email: Some(email),
@@ -514,6 +514,7 @@ fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<Ne
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn partner(
     code: &str,
     name: &str,

@@ -255,7 +255,9 @@ impl PartnerInput {
             None | Some("") => Some(PartnerStatus::Active),
             Some(v) => e.take("status", PartnerStatus::parse(v)),
         };
-        let owner = e.take("owner", optional_text(&s(&self.owner), 254)).unwrap_or_default();
+        let owner = e
+            .take("owner", optional_text(&s(&self.owner), 254))
+            .unwrap_or_default();
         let timezone = match self.timezone.as_deref().map(str::trim) {
             None | Some("") => Some("Asia/Shanghai".to_string()),
             Some(v) => e.take("timezone", parse_timezone(v)),

@@ -30,27 +30,41 @@ pub(crate) fn read(bytes: &[u8], builder: &mut TableBuilder) -> Result<(), DocEr
             return Ok(());
         }
         let rest = raw.get(start..).unwrap_or_default();
-        let first = start + rest.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
-        breaks += (counted..first).filter(|&i| is_line_break(raw, i)).count();
+        let first = start
+            + rest
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        breaks += line_breaks(raw, counted, first);
         counted = first;
-        let number = breaks - breaks_in_cells + 1;
-        breaks_in_cells += record.iter().map(|cell| (0..cell.len()).filter(|&i| is_line_break(cell.as_bytes(), i)).count()).sum::<usize>();
+        let number = (breaks + 1).saturating_sub(breaks_in_cells);
+        breaks_in_cells += record
+            .iter()
+            .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
+            .sum::<usize>();
         builder.push(number, record.iter().map(str::to_string))?;
     }
 }
 
-/// A line break is LF, CR LF (counted at the LF) or a lone CR.
-fn is_line_break(bytes: &[u8], i: usize) -> bool {
-    match bytes.get(i) {
-        Some(b'\n') => true,
-        Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
-        _ => false,
-    }
+/// Line breaks (LF, CR LF counted once, or a lone CR) starting in `bytes[from..to]`.
+fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    (from..to)
+        .filter(|&i| match bytes.get(i) {
+            Some(b'\n') => true,
+            Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        })
+        .count()
 }
 
 fn csv_error(e: csv::Error) -> DocError {
-    let line = e.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-    DocError::Csv { line, message: e.to_string() }
+    let line = e
+        .position()
+        .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+    DocError::Csv {
+        line,
+        message: e.to_string(),
+    }
 }
 
 /// UTF-8 or UTF-16 when a BOM says so, else UTF-8 if valid, else GBK
@@ -72,7 +86,10 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DocError> {
 /// Comma, unless the header line has none but has semicolons or tabs
 /// (European Excel uses `;`, "Unicode text" exports use tabs).
 fn delimiter(text: &str) -> u8 {
-    let header = text.lines().find(|line| !line.trim().is_empty()).unwrap_or_default();
+    let header = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_default();
     let (semicolons, tabs) = (header.matches(';').count(), header.matches('\t').count());
     if header.contains(',') || semicolons + tabs == 0 {
         b','
@@ -116,6 +133,187 @@ fn write_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
 fn defuse(cell: &str) -> Cow<'_, str> {
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let numeric = cell.chars().any(|c| c.is_ascii_digit())
-        && cell.chars().all(|c| c.is_ascii_digit() || " .+-()".contains(c));
-    if risky && !numeric { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+        && cell
+            .chars()
+            .all(|c| c.is_ascii_digit() || " .+-()".contains(c));
+    if risky && !numeric {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DocError, Table, read_table, write_csv};
+
+    fn read(bytes: &[u8]) -> Table {
+        read_table(Some("partners.csv"), bytes, 100).expect("readable CSV")
+    }
+
+    fn strings(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn round_trip_with_chinese_commas_quotes_and_newlines() {
+        let rows = vec![
+            strings(&["P001", "华东,代理", "他说\"你好\""]),
+            strings(&["P002", "多行\r\n文本", "a\nb"]),
+            strings(&["P003", "", "末尾"]),
+        ];
+        let bytes = write_csv(&["编码", "名称", "备注"], &rows);
+        let table = read(&bytes);
+        assert_eq!(table.headers, strings(&["编码", "名称", "备注"]));
+        let got: Vec<_> = table
+            .rows
+            .iter()
+            .map(|r| (r.number, r.cells.clone()))
+            .collect();
+        // Multi-line cells occupy one spreadsheet row each.
+        assert_eq!(
+            got,
+            vec![
+                (2, rows[0].clone()),
+                (3, rows[1].clone()),
+                (4, rows[2].clone())
+            ]
+        );
+    }
+
+    #[test]
+    fn bom_written_first_and_stripped_on_read() {
+        let bytes = write_csv(&["编码", "名称"], &[strings(&["P001", "代理商"])]);
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+        assert_eq!(&bytes[3..], "编码,名称\r\nP001,代理商\r\n".as_bytes());
+        assert_eq!(read(&bytes).headers[0], "编码");
+    }
+
+    #[test]
+    fn gbk_csv_is_decoded() {
+        let (bytes, _, unmappable) =
+            encoding_rs::GBK.encode("编码,名称,地区\r\nP001,华东代理商,上海\r\n");
+        assert!(!unmappable);
+        assert!(
+            std::str::from_utf8(&bytes).is_err(),
+            "test input must not be UTF-8"
+        );
+        let table = read(&bytes);
+        assert_eq!(table.headers, strings(&["编码", "名称", "地区"]));
+        assert_eq!(
+            table.rows[0].cells,
+            strings(&["P001", "华东代理商", "上海"])
+        );
+    }
+
+    #[test]
+    fn undecodable_bytes_are_an_encoding_error() {
+        let err = read_table(None, b"name\r\n\xFF\xFF\xFF\r\n", 10).expect_err("not text");
+        assert!(matches!(err, DocError::Encoding), "{err:?}");
+        let err = read_table(None, b"name\0\x01", 10).expect_err("binary");
+        assert!(matches!(err, DocError::UnknownFormat), "{err:?}");
+    }
+
+    #[test]
+    fn utf16_with_bom_and_tabs() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(
+            "名称\t编码\r\n代理\t7\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        let table = read(&bytes);
+        assert_eq!(table.headers, strings(&["名称", "编码"]));
+        assert_eq!(table.rows[0].cells, strings(&["代理", "7"]));
+    }
+
+    #[test]
+    fn formula_injection_guard() {
+        let cells = [
+            "=SUM(A1)",
+            "-12.5",
+            "+86 138 0013 8000",
+            "@cmd",
+            "+1",
+            "-",
+            "\tx",
+            "(010) 1234-5678",
+            "普通",
+        ];
+        let bytes = write_csv(&["a"], &[strings(&cells)]);
+        let text = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
+        let line = text.lines().nth(1).expect("data line");
+        assert_eq!(
+            line,
+            "'=SUM(A1),-12.5,+86 138 0013 8000,'@cmd,+1,'-,'\tx,(010) 1234-5678,普通"
+        );
+        // A guarded cell that also needs quoting keeps the apostrophe inside the quotes.
+        let bytes = write_csv(&["=a,b"], &[]);
+        assert_eq!(&bytes[3..], b"\"'=a,b\"\r\n");
+    }
+
+    #[test]
+    fn semicolon_and_tab_delimiters_detected_from_header() {
+        let table = read("名称;编码\r\n代理;7\r\n".as_bytes());
+        assert_eq!(table.headers, strings(&["名称", "编码"]));
+        assert_eq!(table.rows[0].cells, strings(&["代理", "7"]));
+        let table = read(b"\r\nname\tcode\nA\t1\n");
+        assert_eq!(table.headers, strings(&["name", "code"]));
+        // A comma in the header line means comma-separated, whatever else it holds.
+        let table = read(b"a,b;c\n1,2;3\n");
+        assert_eq!(table.headers, strings(&["a", "b;c"]));
+    }
+
+    #[test]
+    fn too_many_rows() {
+        let bytes = b"name\nA\nB\nC\n";
+        assert_eq!(
+            read_table(None, bytes, 3).expect("at the limit").rows.len(),
+            3
+        );
+        let err = read_table(None, bytes, 2).expect_err("over the limit");
+        assert!(matches!(err, DocError::TooLarge { limit: 2 }), "{err:?}");
+        assert!(err.to_string().contains('2'));
+    }
+
+    #[test]
+    fn empty_files() {
+        for bytes in [&b""[..], b"\xEF\xBB\xBF", b"\r\n\r\n  \r\n,,\r\n"] {
+            let err = read_table(Some("empty.csv"), bytes, 10).expect_err("empty");
+            assert!(matches!(err, DocError::Empty), "{err:?}");
+        }
+        let table = read(b"name,code\r\n");
+        assert_eq!(table.headers, strings(&["name", "code"]));
+        assert!(table.rows.is_empty());
+    }
+
+    #[test]
+    fn row_numbers_count_blank_lines_but_not_lines_inside_cells() {
+        let lf = "\n\nname,code\n\nA,1\n,,\n\"multi\nline\",2\n\nB,3";
+        for text in [
+            lf.to_string(),
+            lf.replace('\n', "\r\n"),
+            lf.replace('\n', "\r"),
+        ] {
+            let table = read(text.as_bytes());
+            assert_eq!(table.headers, strings(&["name", "code"]), "{text:?}");
+            let numbers: Vec<_> = table
+                .rows
+                .iter()
+                .map(|r| (r.number, r.get(Some(1))))
+                .collect();
+            assert_eq!(numbers, vec![(5, "1"), (7, "2"), (9, "3")], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn cells_trimmed_and_ragged_rows_padded() {
+        let table = read(" Name ,\u{3000}编码 , note\n  A , 1 \nB\n1,2,3,4\n".as_bytes());
+        assert_eq!(table.headers, strings(&["Name", "编码", "note"]));
+        assert_eq!(table.rows[0].cells, strings(&["A", "1", ""]));
+        assert_eq!(table.rows[1].cells, strings(&["B", "", ""]));
+        assert_eq!(table.rows[2].cells, strings(&["1", "2", "3", "4"]));
+        assert_eq!(table.rows[1].get(table.column(&["code", "编码"])), "");
+        assert_eq!(table.rows[0].get(table.column(&["code", "编码"])), "1");
+    }
 }

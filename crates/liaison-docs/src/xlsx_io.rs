@@ -56,13 +56,18 @@ fn cell_text(cell: &Data) -> String {
 /// XLSX bytes: one worksheet named `sheet` (made valid for Excel and cut to 31
 /// characters), bold frozen header row, column widths fitted to the content
 /// (CJK characters count double), every cell written as a string.
-pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, DocError> {
+pub fn write_xlsx(
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, DocError> {
     let mut workbook = Workbook::new();
     let worksheet = workbook.add_worksheet();
     worksheet.set_name(sheet_name(sheet)).map_err(write_error)?;
     let bold = CellFormat::new().set_bold();
     let mut widths = Vec::new();
-    let rows = std::iter::once(headers.to_vec()).chain(rows.iter().map(|r| r.iter().map(String::as_str).collect()));
+    let rows = std::iter::once(headers.to_vec())
+        .chain(rows.iter().map(|r| r.iter().map(String::as_str).collect()));
     for (r, row) in rows.enumerate() {
         for (c, text) in row.into_iter().enumerate() {
             let (xr, xc) = position(r, c)?;
@@ -80,7 +85,9 @@ pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result
     worksheet.set_freeze_panes(1, 0).map_err(write_error)?;
     for (c, width) in widths.into_iter().enumerate() {
         let width = u16::try_from(width.clamp(6, 60) + 2).unwrap_or(62);
-        worksheet.set_column_width(position(0, c)?.1, width).map_err(write_error)?;
+        worksheet
+            .set_column_width(position(0, c)?.1, width)
+            .map_err(write_error)?;
     }
     workbook.save_to_buffer().map_err(write_error)
 }
@@ -109,7 +116,13 @@ fn write_error(e: WriteError) -> DocError {
 fn sheet_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if "[]:*?/\\".contains(c) || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if "[]:*?/\\".contains(c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let mut units = 0;
     let cut: String = cleaned
@@ -136,5 +149,122 @@ fn display_width(text: &str) -> usize {
             | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
             | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
     };
-    text.lines().map(|line| line.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()).max().unwrap_or(0)
+    text.lines()
+        .map(|line| line.chars().map(|c| if wide(c) { 2 } else { 1 }).sum())
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_table;
+
+    fn strings(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn round_trip_with_chinese_and_long_digits() {
+        let rows = vec![
+            strings(&["P001", "华东代理商", "13800138000", "012345678901234567890"]),
+            strings(&["P002", "=SUM(A1)", "", "多行\n备注"]),
+        ];
+        let bytes =
+            write_xlsx("渠道伙伴", &["编码", "名称", "手机", "账号"], &rows).expect("xlsx written");
+        assert!(bytes.starts_with(b"PK\x03\x04"));
+        let table = read_table(None, &bytes, 10).expect("xlsx read");
+        assert_eq!(table.headers, strings(&["编码", "名称", "手机", "账号"]));
+        let got: Vec<_> = table
+            .rows
+            .iter()
+            .map(|r| (r.number, r.cells.clone()))
+            .collect();
+        assert_eq!(got, vec![(2, rows[0].clone()), (3, rows[1].clone())]);
+
+        let workbook: Xlsx<_> = Xlsx::new(Cursor::new(&bytes[..])).expect("opens");
+        assert_eq!(workbook.sheet_names(), vec!["渠道伙伴".to_string()]);
+    }
+
+    #[test]
+    fn typed_cells_and_offset_rows() {
+        let mut workbook = Workbook::new();
+        let ws = workbook.add_worksheet();
+        let date = CellFormat::new().set_num_format("yyyy-mm-dd");
+        let datetime = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm");
+        // Table starts at B3, with an empty sheet row 5 in the middle.
+        for (c, h) in ["手机", "金额", "启用", "日期", "时间"]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_string(2, c as u16 + 1, h).expect("header");
+        }
+        ws.write_number(3, 1, 13_800_138_000.0).expect("phone");
+        ws.write_number(3, 2, 12.5).expect("float");
+        ws.write_boolean(3, 3, true).expect("bool");
+        let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 3, 5).expect("date");
+        ws.write_datetime_with_format(3, 4, &day, &date)
+            .expect("date");
+        let at = day.clone().and_hms(14, 30, 0).expect("time");
+        ws.write_datetime_with_format(3, 5, &at, &datetime)
+            .expect("datetime");
+        ws.write_number(5, 1, -3.0).expect("int");
+        let bytes = workbook.save_to_buffer().expect("saved");
+
+        let table = read_table(Some("导入.xlsx"), &bytes, 10).expect("read");
+        assert_eq!(
+            table.headers,
+            strings(&["手机", "金额", "启用", "日期", "时间"])
+        );
+        assert_eq!(table.rows[0].number, 4);
+        assert_eq!(
+            table.rows[0].cells,
+            strings(&[
+                "13800138000",
+                "12.5",
+                "true",
+                "2024-03-05",
+                "2024-03-05 14:30:00"
+            ])
+        );
+        assert_eq!(table.rows[1].number, 6);
+        assert_eq!(table.rows[1].cells, strings(&["-3", "", "", "", ""]));
+    }
+
+    #[test]
+    fn bad_and_empty_workbooks() {
+        let err =
+            read_table(Some("x.xlsx"), b"PK\x03\x04 not really a zip", 10).expect_err("corrupt");
+        assert!(matches!(err, DocError::Xlsx(_)), "{err:?}");
+        let empty = write_xlsx("空", &[], &[]).expect("empty workbook");
+        let err = read_table(None, &empty, 10).expect_err("no header");
+        assert!(matches!(err, DocError::Empty), "{err:?}");
+        let three = write_xlsx(
+            "s",
+            &["a"],
+            &[strings(&["1"]), strings(&["2"]), strings(&["3"])],
+        )
+        .expect("xlsx");
+        let err = read_table(None, &three, 2).expect_err("too large");
+        assert!(matches!(err, DocError::TooLarge { limit: 2 }), "{err:?}");
+    }
+
+    #[test]
+    fn sheet_names_are_made_valid() {
+        let long = "渠".repeat(40);
+        assert_eq!(sheet_name(&long), "渠".repeat(31));
+        assert_eq!(sheet_name("a/b:c"), "a_b_c");
+        assert_eq!(sheet_name(" 'x' "), "x");
+        assert_eq!(sheet_name(""), "Sheet1");
+        assert_eq!(sheet_name("History"), "Sheet1");
+        assert!(write_xlsx(&long, &["a"], &[]).is_ok());
+    }
+
+    #[test]
+    fn widths_count_cjk_double() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("编码"), 4);
+        assert_eq!(display_width("ab\n编码编码\nx"), 8);
+        assert_eq!(display_width(""), 0);
+    }
 }

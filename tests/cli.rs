@@ -24,7 +24,11 @@ fn run(url: &str, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[tokio::test]
@@ -41,9 +45,15 @@ async fn audit_verify_passes_on_an_intact_chain_and_names_the_first_edited_row()
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("audit chain intact"));
 
-    let db = Db::connect(&url, Arc::new(SystemClock)).await.expect("open");
+    let db = Db::connect(&url, Arc::new(SystemClock))
+        .await
+        .expect("open");
     let mut tx = db.begin().await.expect("tx");
-    tx.execute(q("UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE seq = 3")).await.expect("tamper");
+    tx.execute(q(
+        "UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE seq = 3",
+    ))
+    .await
+    .expect("tamper");
     tx.commit().await.expect("commit");
     db.close().await;
 
@@ -56,19 +66,61 @@ async fn audit_verify_passes_on_an_intact_chain_and_names_the_first_edited_row()
 fn user_create_and_import_explain_what_to_fix() {
     let dir = Dir(std::env::temp_dir().join(format!("liaison-cli-{}", uuid_like())));
     let url = format!("sqlite://{}/l.db", dir.0.display());
-    let weak = run(&url, &["user", "create", "--email", "a@b.cn", "--name", "甲", "--password", "short", "--roles", "admin"]);
+    let weak = run(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@b.cn",
+            "--name",
+            "甲",
+            "--password",
+            "short",
+            "--roles",
+            "admin",
+        ],
+    );
     assert!(!weak.status.success());
     assert!(text(&weak).contains("password"), "{}", text(&weak));
-    let made = run(&url, &["user", "create", "--email", "ops@example.cn", "--name", "运维", "--password", "Ops-password-1", "--roles", "admin"]);
+    let made = run(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.cn",
+            "--name",
+            "运维",
+            "--password",
+            "Ops-password-1",
+            "--roles",
+            "admin",
+        ],
+    );
     assert!(made.status.success(), "{}", text(&made));
 
     let file = dir.0.join("partners.csv");
-    std::fs::write(&file, "code,name,kind,region,tier\nOK-1,杭州伙伴,agent,华东,A\nBAD,,store,华南,B\n").expect("write");
-    let bad = run(&url, &["import", "partners", file.to_str().unwrap_or_default()]);
+    std::fs::write(
+        &file,
+        "code,name,kind,region,tier\nOK-1,杭州伙伴,agent,华东,A\nBAD,,store,华南,B\n",
+    )
+    .expect("write");
+    let bad = run(
+        &url,
+        &["import", "partners", file.to_str().unwrap_or_default()],
+    );
     assert!(!bad.status.success());
     assert!(text(&bad).contains("row 3: name"), "{}", text(&bad));
-    std::fs::write(&file, "code,name,kind,region,tier\nOK-1,杭州伙伴,agent,华东,A\n").expect("write");
-    let good = run(&url, &["import", "partners", file.to_str().unwrap_or_default()]);
+    std::fs::write(
+        &file,
+        "code,name,kind,region,tier\nOK-1,杭州伙伴,agent,华东,A\n",
+    )
+    .expect("write");
+    let good = run(
+        &url,
+        &["import", "partners", file.to_str().unwrap_or_default()],
+    );
     assert!(good.status.success(), "{}", text(&good));
     assert!(text(&good).contains("1 created"), "{}", text(&good));
 }

@@ -617,19 +617,27 @@ async fn load_base(db: &Db) -> Result<()> {
     let crow: Vec<(Uuid, Uuid, &NewContact)> =
         contacts.iter().map(|(id, p, c)| (*id, *p, c)).collect();
     insert_contact_rows(&mut tx, now, &crow).await?;
-    audit::append(
-        &mut tx,
-        now,
-        Entry {
+    // Each demo partner's history starts with its creation, like a partner made by hand.
+    let mut entries: Vec<Entry> = partners
+        .iter()
+        .map(|(id, p, _)| Entry {
             actor_id: None,
-            action: "demo.load",
-            entity: "demo",
-            entity_id: None,
-            partner_id: None,
-            detail: json!({"partners": partners.len(), "contacts": contacts.len()}),
-        },
-    )
-    .await?;
+            action: "partner.create",
+            entity: "partner",
+            entity_id: Some(*id),
+            partner_id: Some(*id),
+            detail: json!({"code": p.code.as_str(), "name": p.name, "source": "demo"}),
+        })
+        .collect();
+    entries.push(Entry {
+        actor_id: None,
+        action: "demo.load",
+        entity: "demo",
+        entity_id: None,
+        partner_id: None,
+        detail: json!({"partners": partners.len(), "contacts": contacts.len()}),
+    });
+    audit::append_many(&mut tx, now, entries).await?;
     tx.commit().await?;
 
     for u in USERS {

@@ -11,6 +11,9 @@ document.addEventListener("DOMContentLoaded", () => {
   // Filters apply as soon as a menu changes.
   document.querySelectorAll("form.filters select").forEach((s) =>
     s.addEventListener("change", () => s.form.submit()));
+  // Destructive forms ask first.
+  document.querySelectorAll("form[data-confirm]").forEach((f) =>
+    f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); }));
   // Language links return to the page the visitor is on.
   document.querySelectorAll(".langs a").forEach((a) => {
     const url = new URL(a.href, location.href);

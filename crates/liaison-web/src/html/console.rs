@@ -38,7 +38,23 @@ pub fn router() -> Router<AppState> {
             "/console/partners/{id}/contacts",
             axum::routing::post(add_contact),
         )
+        .route(
+            "/console/partners/{id}/contacts/{cid}",
+            axum::routing::post(update_contact),
+        )
+        .route(
+            "/console/partners/{id}/contacts/{cid}/edit",
+            get(edit_contact),
+        )
+        .route(
+            "/console/partners/{id}/contacts/{cid}/delete",
+            axum::routing::post(delete_contact),
+        )
         .route("/console/segments", get(segments).post(create_segment))
+        .route(
+            "/console/segments/{id}/delete",
+            axum::routing::post(delete_segment),
+        )
         .route("/console/users", get(users).post(create_user))
         .route("/console/audit", get(audit))
 }
@@ -220,6 +236,135 @@ async fn edit_form(
     .await
 }
 
+fn ids(id: &str, cid: &str) -> AppResult<(Uuid, Uuid)> {
+    let p = |s: &str| Uuid::parse_str(s).map_err(|_| AppError::NotFound);
+    Ok((p(id)?, p(cid)?))
+}
+
+fn contact_input(form: &HashMap<String, String>) -> ContactInput {
+    ContactInput {
+        name: form_value(form, "name"),
+        email: form_value(form, "email"),
+        phone: form_value(form, "phone"),
+        title: form_value(form, "title"),
+        im_webhook: form_value(form, "im_webhook"),
+        preferred_channels: form_value(form, "preferred_channels").map(|c| vec![c]),
+        lang: form_value(form, "lang"),
+    }
+}
+
+async fn contact_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    partner: &repo::Partner,
+    cid: Uuid,
+    input: &ContactInput,
+    errors: Option<&FieldErrors>,
+) -> Response {
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "partner/contact_form.html",
+        ctx! {
+            nav => "partners", partner => partner, contact_id => cid, c => input,
+            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+        },
+    );
+    if errors.is_some() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+async fn edit_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path((id, cid)): Path<(String, String)>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let (id, cid) = ids(&id, &cid)?;
+        let contact = repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
+        s.require(Permission::WritePartners)?;
+        let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
+        Ok(contact_form(
+            &state,
+            &headers,
+            &s,
+            &partner,
+            cid,
+            &contact.to_input(),
+            None,
+        )
+        .await)
+    })
+    .await
+}
+
+async fn update_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path((id, cid)): Path<(String, String)>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
+        let (id, cid) = ids(&id, &cid)?;
+        repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
+        s.require(Permission::WritePartners)?;
+        let input = contact_input(&form);
+        match input.parse() {
+            Ok(c) => {
+                repo::update_contact(&state.db, s.user.id, id, cid, &c).await?;
+                Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
+            }
+            Err(e) => {
+                let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
+                Ok(contact_form(&state, &headers, &s, &partner, cid, &input, Some(&e)).await)
+            }
+        }
+    })
+    .await
+}
+
+async fn delete_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path((id, cid)): Path<(String, String)>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
+        let (id, cid) = ids(&id, &cid)?;
+        repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
+        s.require(Permission::WritePartners)?;
+        repo::delete_contact(&state.db, s.user.id, id, cid).await?;
+        Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
+    })
+    .await
+}
+
+async fn delete_segment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
+        s.require(Permission::WriteSegments)?;
+        let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+        liaison_db::segment::delete_segment(&state.db, s.user.id, id).await?;
+        Ok(Redirect::to("/console/segments").into_response())
+    })
+    .await
+}
+
 fn partner_input(form: &HashMap<String, String>) -> PartnerInput {
     PartnerInput {
         code: form_value(form, "code"),
@@ -329,15 +474,7 @@ async fn add_contact(
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
         s.require(Permission::WritePartners)?;
-        let input = ContactInput {
-            name: form_value(&form, "name"),
-            email: form_value(&form, "email"),
-            phone: form_value(&form, "phone"),
-            title: form_value(&form, "title"),
-            im_webhook: form_value(&form, "im_webhook"),
-            preferred_channels: form_value(&form, "preferred_channels").map(|c| vec![c]),
-            lang: form_value(&form, "lang"),
-        };
+        let input = contact_input(&form);
         match input.parse() {
             Ok(c) => {
                 repo::insert_contact(&state.db, s.user.id, id, &c).await?;

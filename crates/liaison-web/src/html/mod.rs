@@ -40,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "partner/show.html",
     "partner/form.html",
     "partner/import.html",
+    "partner/contact_form.html",
     "segment/list.html",
     "user/list.html",
     "audit/list.html",

@@ -134,3 +134,117 @@ async fn console_and_portal_pages_render_for_their_users() {
         assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN);
     }
 }
+
+fn post_form(path: &str, cookie: &str, body: String) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request")
+}
+
+/// The CSRF token the pages embed for this session cookie.
+fn csrf(cookie: &str) -> String {
+    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or("");
+    liaison_db::sha256_hex(format!("csrf:{token}").as_bytes())[..32].to_string()
+}
+
+#[tokio::test]
+async fn channel_manager_edits_and_removes_a_contact_through_the_console() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let cookie = browser_login(a, "channel@demo.example").await;
+        let token = csrf(&cookie);
+        let pid = a.partner_id("SH-D001").await;
+        let contacts = liaison_db::partner::list_contacts(
+            &a.db,
+            liaison_core::Scope::All,
+            pid.parse().expect("uuid"),
+        )
+        .await
+        .expect("contacts");
+        let cid = contacts[0].id;
+        let edit = a
+            .send(get(
+                &format!("/console/partners/{pid}/contacts/{cid}/edit"),
+                Some(&cookie),
+                "en",
+            ))
+            .await;
+        assert_eq!(edit.status, StatusCode::OK, "[{}] {}", a.name, edit.text());
+        let bad = a
+            .send(post_form(
+                &format!("/console/partners/{pid}/contacts/{cid}"),
+                &cookie,
+                format!("_csrf={token}&name=%E7%8E%8B%E8%8A%B3&email=not-an-email"),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(bad.text().contains("field-error"));
+        let good = a
+            .send(post_form(
+                &format!("/console/partners/{pid}/contacts/{cid}"),
+                &cookie,
+                format!(
+                    "_csrf={token}&name=%E7%8E%8B%E8%8A%B3&email=wang.fang%40example.cn&lang=zh-CN"
+                ),
+            ))
+            .await;
+        assert_eq!(
+            good.status,
+            StatusCode::SEE_OTHER,
+            "[{}] {}",
+            a.name,
+            good.text()
+        );
+        let after = liaison_db::partner::find_contact(
+            &a.db,
+            liaison_core::Scope::All,
+            pid.parse().expect("uuid"),
+            cid,
+        )
+        .await
+        .expect("contact");
+        assert_eq!(
+            (after.name.as_str(), after.email.as_deref()),
+            ("王芳", Some("wang.fang@example.cn"))
+        );
+        // A partner user cannot reach the console forms at all.
+        let p1 = browser_login(a, "p1@demo.example").await;
+        let refused = a
+            .send(post_form(
+                &format!("/console/partners/{pid}/contacts/{cid}/delete"),
+                &p1,
+                format!("_csrf={}", csrf(&p1)),
+            ))
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        let del = a
+            .send(post_form(
+                &format!("/console/partners/{pid}/contacts/{cid}/delete"),
+                &cookie,
+                format!("_csrf={token}"),
+            ))
+            .await;
+        assert_eq!(del.status, StatusCode::SEE_OTHER);
+        let gone = liaison_db::partner::find_contact(
+            &a.db,
+            liaison_core::Scope::All,
+            pid.parse().expect("uuid"),
+            cid,
+        )
+        .await;
+        assert!(
+            matches!(gone, Err(liaison_db::DbError::NotFound)),
+            "[{}]",
+            a.name
+        );
+        let history = liaison_db::audit::list(&a.db, Some(pid.parse().expect("uuid")), None, 5)
+            .await
+            .expect("history");
+        assert_eq!(history[0].action, "contact.delete", "[{}]", a.name);
+        assert_eq!(history[1].action, "contact.update", "[{}]", a.name);
+    }
+}

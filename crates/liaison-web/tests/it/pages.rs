@@ -244,7 +244,16 @@ async fn channel_manager_edits_and_removes_a_contact_through_the_console() {
         let history = liaison_db::audit::list(&a.db, Some(pid.parse().expect("uuid")), None, 5)
             .await
             .expect("history");
-        assert_eq!(history[0].action, "contact.delete", "[{}]", a.name);
-        assert_eq!(history[1].action, "contact.update", "[{}]", a.name);
+        let actions: Vec<&str> = history
+            .iter()
+            .map(|h| h.action.as_str())
+            .filter(|a| !a.starts_with("auth."))
+            .collect();
+        assert_eq!(
+            actions[..2],
+            ["contact.delete", "contact.update"],
+            "[{}]",
+            a.name
+        );
     }
 }

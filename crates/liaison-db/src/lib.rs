@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod demo;
 mod error;
+pub mod idempotency;
 mod migrate;
 pub mod partner;
 pub mod password;

@@ -79,7 +79,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
+pub(crate) async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
     let token = bearer(&parts.headers).or_else(|| {
         cookie(
             &parts.headers,

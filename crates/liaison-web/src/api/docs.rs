@@ -170,6 +170,11 @@ pub fn openapi() -> Value {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}));
             rest = &rest[start + end + 1..];
         }
+        if e.auth && e.method != "get" {
+            params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "replays the first response for 24 h; the same key with another request is a 422",
+                "schema": {"type": "string", "maxLength": 200}}));
+        }
         for q in e.query {
             params.push(
                 json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}),

@@ -477,3 +477,57 @@ async fn cursor_pages_cover_the_list_once() {
         assert!(seen.len() >= 40, "[{}] only {}", a.name, seen.len());
     }
 }
+
+/// DESIGN: a mutating call repeated with the same Idempotency-Key runs once.
+#[tokio::test]
+async fn idempotency_key_replays_the_first_response() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let t = a.login("channel@demo.example").await;
+        let send = |body: serde_json::Value, key: &str| {
+            axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v1/partners")
+                .header("authorization", format!("Bearer {t}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", key)
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request")
+        };
+        let body = json!({"code": "IDEM-1", "name": "幂等测试伙伴", "kind": "store", "region": "华东", "tier": "C"});
+        let first = a.send(send(body.clone(), "k-123")).await;
+        assert_eq!(
+            first.status,
+            StatusCode::CREATED,
+            "[{}] {}",
+            a.name,
+            first.text()
+        );
+        let again = a.send(send(body.clone(), "k-123")).await;
+        assert_eq!(again.status, StatusCode::CREATED, "[{}]", a.name);
+        assert_eq!(
+            again.json()["id"],
+            first.json()["id"],
+            "[{}] replay must return the first partner",
+            a.name
+        );
+        let other = a.send(send(json!({"code": "IDEM-2", "name": "x", "kind": "store", "region": "华东", "tier": "C"}), "k-123")).await;
+        assert_eq!(
+            other.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}]",
+            a.name
+        );
+        let n = a
+            .call("GET", "/api/v1/partners?q=IDEM", Some(&t), None)
+            .await
+            .json()["items"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(
+            n, 1,
+            "[{}] the repeated request created a second partner",
+            a.name
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `Idempotency-Key` for mutating API calls (DESIGN HTTP conventions): the first response to a
+//! key is stored for 24 hours and replayed for the same request; the same key with a different
+//! request is a 422; a key whose first request is still running is a 409.
+
+use crate::{AppError, AppState};
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use liaison_db::idempotency::{self, Claim};
+
+pub const HEADER: &str = "idempotency-key";
+
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mutating = matches!(
+        *req.method(),
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+    );
+    if !mutating || !req.uri().path().starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    let Some(key) = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_string())
+    else {
+        return next.run(req).await;
+    };
+    if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return AppError::invalid(
+            "Idempotency-Key",
+            "must be 1 to 200 visible ASCII characters",
+        )
+        .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let session = match crate::auth::resolve(&state, &parts).await {
+        Ok(Some(s)) => s,
+        // Anonymous calls (login) and bad tokens go on to their handler, which answers.
+        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Err(e) => return e.into_response(),
+    };
+    let bytes = match to_bytes(body, state.config.max_upload_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return AppError::PayloadTooLarge("the request body is too large".into())
+                .into_response();
+        }
+    };
+    let mut fingerprint = format!("{} {}\n", parts.method, parts.uri).into_bytes();
+    fingerprint.extend_from_slice(&bytes);
+    let hash = liaison_db::sha256_hex(&fingerprint);
+    let user = session.user.id;
+    match idempotency::claim(&state.db, user, &key, &hash).await {
+        Err(e) => AppError::from(e).into_response(),
+        Ok(Claim::Mismatch) => AppError::invalid(
+            "Idempotency-Key",
+            "was already used for a different request; use a new key",
+        )
+        .into_response(),
+        Ok(Claim::InProgress) => AppError::Conflict(
+            "a request with this Idempotency-Key is still running; retry shortly".into(),
+        )
+        .into_response(),
+        Ok(Claim::Replay {
+            status,
+            content_type,
+            body,
+        }) => {
+            let mut r =
+                (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                r.headers_mut().insert(header::CONTENT_TYPE, ct);
+            }
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            r
+        }
+        Ok(Claim::Fresh) => {
+            let resp = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let (mut rparts, rbody) = resp.into_parts();
+            let rbytes = match to_bytes(rbody, usize::MAX).await {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = idempotency::release(&state.db, user, &key).await;
+                    return AppError::Internal(format!("response body: {e}")).into_response();
+                }
+            };
+            let ct = rparts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let stored = if rparts.status.is_server_error() {
+                idempotency::release(&state.db, user, &key).await
+            } else {
+                idempotency::complete(
+                    &state.db,
+                    user,
+                    &key,
+                    rparts.status.as_u16(),
+                    ct.as_deref(),
+                    &String::from_utf8_lossy(&rbytes),
+                )
+                .await
+            };
+            if let Err(e) = stored {
+                tracing::error!(error = %e, "idempotency key not stored");
+            }
+            rparts
+                .headers
+                .insert("idempotent-replayed", HeaderValue::from_static("false"));
+            Response::from_parts(rparts, Body::from(rbytes))
+        }
+    }
+}

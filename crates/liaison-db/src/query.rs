@@ -87,8 +87,52 @@ pub fn sqlite_time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// SQL as SQLite should see it. SQLite looks each numbered parameter (`$N` or `?N`) up in a
+/// list while parsing, which is quadratic in their number (a 500-row insert has 8,500 of them
+/// and then costs more to parse than to run); anonymous `?` parameters are not looked up. So
+/// when the placeholders are exactly `$1, $2, ... $n` in order, they become `?`; otherwise
+/// (a value used twice) they become `?N`.
+pub(crate) fn sqlite_placeholders(sql: &str) -> String {
+    let mut numbers = Vec::new();
+    let mut pieces: Vec<&str> = Vec::new();
+    let (mut quoted, mut last, mut i) = (false, 0, 0);
+    let bytes = sql.as_bytes();
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'$' if !quoted && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j].is_ascii_digit() {
+                    j += 1;
+                }
+                pieces.push(&sql[last..i]);
+                numbers.push(&sql[i + 1..j]);
+                last = j;
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let sequential = numbers
+        .iter()
+        .enumerate()
+        .all(|(k, n)| n.parse::<usize>().ok() == Some(k + 1));
+    let mut out = String::with_capacity(sql.len());
+    for (piece, n) in pieces.iter().zip(&numbers) {
+        out.push_str(piece);
+        out.push('?');
+        if !sequential {
+            out.push_str(n);
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
 pub(crate) fn bind_sqlite(q: &Q) -> Query<'static, sqlx::Sqlite, SqliteArguments> {
-    let mut query = sqlx::query(AssertSqlSafe(q.sql.to_string()));
+    let mut query = sqlx::query(AssertSqlSafe(sqlite_placeholders(&q.sql)));
     for v in &q.args {
         query = match v {
             Val::Uuid(x) => query.bind(*x),
@@ -128,6 +172,22 @@ pub trait RowExt {
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error>;
     /// The first column as an integer (counts, `SELECT 1`).
     fn first_i64(&self) -> Result<i64, sqlx::Error>;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlite_placeholders_become_positional_outside_quotes() {
+        assert_eq!(
+            super::sqlite_placeholders("SELECT '$1', a FROM t WHERE b = $1 AND c IN ($2, $10)"),
+            "SELECT '$1', a FROM t WHERE b = ?1 AND c IN (?2, ?10)"
+        );
+        assert_eq!(
+            super::sqlite_placeholders("INSERT INTO t VALUES ($1, $2), ($3, $4)"),
+            "INSERT INTO t VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(super::sqlite_placeholders("SELECT 1"), "SELECT 1");
+    }
 }
 
 macro_rules! row_ext {

@@ -1,0 +1,212 @@
+# Liaison 介面文字 — 繁體中文（台灣）。
+# 每行一則：`key = 文字`。不支援預留位置與多行。鍵值需與 en 一致。
+
+# 框架
+app.name = Liaison 通路溝通
+app.footer = 與通路夥伴的正式溝通皆透過 Liaison 進行並留存紀錄。
+nav.console = 管理後台
+nav.portal = 夥伴入口網站
+nav.my_company = 我的公司
+nav.partners = 通路夥伴
+nav.segments = 受眾分群
+nav.import = 匯入
+nav.users = 使用者
+nav.audit = 稽核紀錄
+nav.logout = 登出
+list.next = 下一頁
+
+# 登入
+login.title = 登入
+login.intro = Liaison 是企業與經銷商、代理商、電商平台及實體門市等通路夥伴溝通協作的平台。
+login.email = 電子郵件
+login.password = 密碼
+login.submit = 登入
+login.demo = 示範帳號
+login.failed = 電子郵件或密碼錯誤。
+login.rate_limited = 嘗試次數過多，請稍候幾分鐘再試。
+
+# 表單
+form.save = 儲存
+form.cancel = 取消
+form.fix_errors = 請修正標示的欄位後再儲存。
+
+# 夥伴清單
+partners.title = 通路夥伴
+partners.new = 新增夥伴
+partners.export_csv = 匯出 CSV
+partners.export_xlsx = 匯出 Excel
+partners.search = 搜尋代碼、名稱、區域或標籤
+partners.all_kinds = 所有類型
+partners.all_regions = 所有區域
+partners.all_tiers = 所有等級
+partners.all_statuses = 所有狀態
+partners.all_segments = 所有分群
+partners.sort = 排序方式
+partners.filter = 篩選
+partners.clear = 清除
+partners.none = 沒有符合條件的通路夥伴。
+
+# 排序
+sort.code = 依代碼
+sort.name = 依名稱
+sort.created = 最早建立
+sort.-created = 最新建立
+
+# 夥伴欄位
+partner.code = 代碼
+partner.name = 名稱
+partner.kind = 類型
+partner.region = 區域
+partner.tier = 等級
+partner.status = 狀態
+partner.owner = 負責人
+partner.timezone = 時區（例如 Asia/Taipei）
+partner.working_days = 工作日（1-5 代表週一至週五）
+partner.working_hours = 營業時間（例如 09:00-18:00）
+partner.working = 營業時間
+partner.tags = 標籤（以逗號分隔）
+partner.notes = 備註
+partner.contacts = 聯絡人
+partner.edit = 編輯夥伴
+partner.history = 異動紀錄
+
+# 夥伴類型
+kind.distributor = 經銷商
+kind.agent = 代理商
+kind.ecommerce = 電商平台
+kind.store = 實體門市
+kind.other = 其他
+
+# 合作狀態
+status.prospect = 潛在
+status.active = 合作中
+status.suspended = 已暫停
+status.terminated = 已終止
+
+# 聯絡人
+contact.name = 姓名
+contact.title = 職稱
+contact.email = 電子郵件
+contact.phone = 電話
+contact.im_webhook = 群組機器人 Webhook 網址
+contact.preferred_channels = 偏好管道（以逗號分隔，例如 email, wecom, phone）
+contact.channels = 偏好管道
+contact.lang = 語言
+contact.add = 新增聯絡人
+contact.save = 新增聯絡人
+contact.edit = 編輯聯絡人
+contact.delete = 刪除聯絡人
+contact.delete_confirm = 確定要刪除這位聯絡人嗎？刪除後無法復原。
+contact.none = 尚無聯絡人。
+
+# 溝通管道
+channel.portal = 夥伴入口網站
+channel.email = 電子郵件
+channel.wecom = 企業微信
+channel.dingtalk = 釘釘
+channel.feishu = 飛書
+channel.slack = Slack
+channel.webhook = Webhook
+channel.phone = 電話
+
+# 異動紀錄
+history.none = 尚無異動紀錄。
+history.system = 系統
+
+# 稽核動作
+action.partner.create = 新增夥伴
+action.partner.update = 更新夥伴資料
+action.partner.import_create = 匯入新增夥伴
+action.partner.import_update = 匯入更新夥伴
+action.contact.create = 新增聯絡人
+action.contact.update = 更新聯絡人
+action.contact.delete = 刪除聯絡人
+action.contact.import_create = 匯入新增聯絡人
+action.contact.import_update = 匯入更新聯絡人
+action.segment.create = 新增分群
+action.segment.update = 更新分群
+action.segment.delete = 刪除分群
+action.user.create = 新增使用者
+action.department.create = 新增部門
+action.department.set_head = 指派部門主管
+action.auth.login = 登入
+action.auth.logout = 登出
+action.export = 匯出資料
+action.demo.load = 載入示範資料
+action.demo.generate = 產生示範資料
+
+# 匯入
+import.title = 匯入夥伴與聯絡人
+import.intro = 請上傳 CSV（UTF-8 或 GBK 編碼）或 XLSX 檔案。系統依代碼比對：既有夥伴將更新資料，新代碼則新增。只要有任何一列資料有誤，就不會寫入任何資料。
+import.what = 匯入項目
+import.file = 檔案（CSV 或 XLSX）
+import.dry_run = 僅檢查，不寫入
+import.submit = 開始匯入
+import.checked = 檢查通過，列數
+import.done = 匯入完成
+import.created = 新增
+import.updated = 更新
+import.failed = 未匯入任何資料，請修正下列問題後再試一次。
+import.row = 列號
+import.field = 欄位
+import.problem = 問題
+import.columns = 欄位說明
+import.columns_hint = 欄位順序不拘，也接受簡體中文標題，例如 编码、名称、类型、区域、等级。
+
+# 受眾分群
+segments.title = 受眾分群
+segments.intro = 分群是儲存起來的夥伴篩選條件，成員會隨夥伴資料異動自動更新。
+segments.new = 新增分群
+segments.delete = 刪除
+segments.delete_confirm = 確定要刪除這個分群嗎？分群中的通路夥伴不受影響。
+segments.none = 尚無分群。
+segment.name = 名稱
+segment.description = 說明
+segment.filter = 篩選條件
+segment.members = 夥伴數
+
+# 使用者與角色
+users.title = 使用者
+users.departments = 部門
+users.head = 主管
+users.new = 新增使用者
+user.name = 姓名
+user.email = 電子郵件
+user.password = 初始密碼（至少 10 個字元）
+user.roles = 角色
+user.department = 部門
+user.partner = 所屬夥伴
+role.admin = 系統管理員
+role.channel_manager = 通路經理
+role.dept_head = 部門主管
+role.executive = 高階主管
+role.staff = 一般員工
+role.partner_user = 夥伴使用者
+
+# 稽核紀錄
+audit.title = 稽核紀錄
+audit.intact = 雜湊鏈驗證通過，未發現竄改
+audit.broken = 雜湊鏈驗證失敗，斷點紀錄
+audit.at = 時間
+audit.actor = 操作人員
+audit.action = 動作
+audit.detail = 詳細資料
+audit.hash = 雜湊值
+audit.partner = 檢視夥伴
+
+# 夥伴入口網站
+portal.welcome = 以下是我們登錄的貴公司資料，如有異動請告知您的通路經理。
+portal.manager = 您的通路經理
+portal.soon = 我們發送的訊息、待確認事項與問題都會顯示在這裡。
+
+# 錯誤頁面
+error.home = 回到首頁
+error.title.400 = 請求有誤
+error.title.401 = 請先登入
+error.title.403 = 沒有存取權限
+error.title.404 = 找不到頁面
+error.title.409 = 資料衝突
+error.title.413 = 檔案過大
+error.title.422 = 輸入內容有誤
+error.title.429 = 請求過於頻繁
+error.title.500 = 伺服器錯誤

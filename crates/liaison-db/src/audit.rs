@@ -205,17 +205,28 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
     let mut prev_hash = GENESIS.to_string();
     let mut expected_seq = 1i64;
     let mut rows = 0i64;
+    // Rows numbered before 1 are read too: a forged "oldest" row must not be skipped.
+    let mut after = i64::MIN;
     loop {
         let page: Vec<AuditRow> = db
             .fetch_all(
                 Q::dynamic(format!(
-                    "{SELECT} WHERE a.seq >= $1 ORDER BY a.seq LIMIT 5000"
+                    "{SELECT} WHERE a.seq > $1 ORDER BY a.seq LIMIT 5000"
                 ))
-                .bind(expected_seq),
+                .bind(after),
             )
             .await?;
         let done = page.len() < 5000;
         for r in page {
+            if r.seq < expected_seq {
+                return Ok(Verdict::Broken {
+                    seq: r.seq,
+                    reason: format!(
+                        "row {} lies before the start of the chain: it was inserted",
+                        r.seq
+                    ),
+                });
+            }
             if r.seq != expected_seq {
                 return Ok(Verdict::Broken {
                     seq: expected_seq,
@@ -255,6 +266,7 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
             expected_seq += 1;
             rows += 1;
         }
+        after = expected_seq - 1;
         if done {
             break;
         }

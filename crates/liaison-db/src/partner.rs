@@ -237,7 +237,8 @@ pub async fn list_partners(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Page<Partner>> {
-    let mut query = Q::dynamic(format!("{PARTNER_SELECT} WHERE 1 = 1"));
+    // The page is chosen first and only its rows get an owner name and a contact count.
+    let mut query = Q::dynamic("SELECT p.* FROM partners p WHERE 1 = 1".to_string());
     push_filter(&mut query, scope, filter);
     if let Some(c) = cursor.filter(|c| !c.is_empty()) {
         let (key, id) = decode_cursor(c)?;
@@ -261,6 +262,11 @@ pub async fn list_partners(
     };
     let lim = query.arg(limit + 1);
     query.push_sql(&format!(" ORDER BY {order} LIMIT {lim}"));
+    let inner = query.sql().to_string();
+    let query = query.replace_sql(
+        PARTNER_SELECT.replace("FROM partners p", &format!("FROM ({inner}) p"))
+            + &format!(" ORDER BY {order}"),
+    );
     let mut items: Vec<Partner> = db.fetch_all(query).await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
@@ -964,7 +970,22 @@ pub async fn import_contacts(
     let mut tx = db.begin().await?;
     let ids = ids_by_code(&mut tx, &codes).await?;
     let mut errors = Vec::new();
-    for ((row, _, _), code) in rows.iter().zip(&codes) {
+    let mut seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    for ((row, _, c), code) in rows.iter().zip(&codes) {
+        // One e-mail twice for a partner would otherwise make two contacts out of one person.
+        if let Some(e) = &c.email {
+            let first = *seen.entry((code.as_str(), e.as_str())).or_insert(*row);
+            if first != *row {
+                errors.push(RowError {
+                    row: *row,
+                    field: "email".into(),
+                    message: format!(
+                        "e-mail {} also appears in row {first} for partner {code}",
+                        e.as_str()
+                    ),
+                });
+            }
+        }
         if !ids.contains_key(code) {
             errors.push(RowError {
                 row: *row,

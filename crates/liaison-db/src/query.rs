@@ -77,6 +77,12 @@ impl Q {
         self.sql.to_mut().push_str(s);
     }
 
+    /// The same values under new SQL text (to wrap a query in another).
+    pub fn replace_sql(mut self, sql: String) -> Q {
+        self.sql = Cow::Owned(sql);
+        self
+    }
+
     pub fn sql(&self) -> &str {
         &self.sql
     }

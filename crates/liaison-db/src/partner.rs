@@ -605,26 +605,18 @@ pub async fn import_partners(
     if !errors.is_empty() {
         return Err(DbError::InvalidRows(errors));
     }
-    let existing = existing_codes(
-        db,
-        &rows
-            .iter()
-            .map(|(_, p)| p.code.as_str().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
+    let codes: Vec<String> = rows
+        .iter()
+        .map(|(_, p)| p.code.as_str().to_string())
+        .collect();
     let now = db.now();
     let mut tx = db.begin().await?;
+    // Read inside the write transaction, so the created/updated split is exact.
+    let existing: std::collections::HashSet<String> =
+        ids_by_code(&mut tx, &codes).await?.into_keys().collect();
     insert_partner_rows(&mut tx, now, &resolved, true).await?;
     // Rows that were updates keep their old id: read the ids back by code for the audit rows.
-    let ids = ids_by_code(
-        &mut tx,
-        &resolved
-            .iter()
-            .map(|(_, p, _)| p.code.as_str().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
+    let ids = ids_by_code(&mut tx, &codes).await?;
     let entries = resolved
         .iter()
         .map(|(_, p, owner)| {
@@ -661,25 +653,6 @@ impl FromDbRow for CodeId {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
         Ok(Self(r.text("code")?, r.uuid("id")?))
     }
-}
-
-async fn existing_codes(db: &Db, codes: &[String]) -> Result<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    for chunk in codes.chunks(500) {
-        let mut query = Q::dynamic(String::new());
-        let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
-        query.push_sql(&format!(
-            "SELECT code, id FROM partners WHERE code IN ({})",
-            ph.join(", ")
-        ));
-        out.extend(
-            db.fetch_all::<CodeId>(query)
-                .await?
-                .into_iter()
-                .map(|r| r.0),
-        );
-    }
-    Ok(out)
 }
 
 pub(crate) async fn ids_by_code(

@@ -90,43 +90,29 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-pub async fn import_partners(
-    db: &Db,
+/// Reads a file and turns every row into `T` with `parse`, collecting every row's problems;
+/// any problem means no rows (SPEC A5: a bad row never half-imports).
+fn parse_rows<T>(
     actor: &Actor,
     filename: Option<&str>,
     bytes: &[u8],
-    dry_run: bool,
-) -> AppResult<ImportOutcome> {
+    spec: &[(&'static str, &[&str])],
+    required: &[&str],
+    parse: impl Fn(&dyn Fn(&str) -> Option<String>, usize) -> Result<T, Vec<RowError>>,
+) -> AppResult<Vec<T>> {
     if !actor.can(Permission::ImportPartners) {
         return Err(AppError::Forbidden);
     }
     let table = read(filename, bytes)?;
-    let cols = columns(
-        &table,
-        PARTNER_COLUMNS,
-        &["code", "name", "kind", "region", "tier"],
-    )?;
-    let col = |name: &str| cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c);
+    let cols = columns(&table, spec, required)?;
     let mut good = Vec::with_capacity(table.rows.len());
     let mut errors: Vec<RowError> = Vec::new();
     for row in &table.rows {
-        let input = PartnerInput {
-            code: opt(row.get(col("code"))),
-            name: opt(row.get(col("name"))),
-            kind: opt(row.get(col("kind"))),
-            region: opt(row.get(col("region"))),
-            tier: opt(row.get(col("tier"))),
-            status: opt(row.get(col("status"))),
-            owner: opt(row.get(col("owner"))),
-            timezone: opt(row.get(col("timezone"))),
-            working_days: opt(row.get(col("working_days"))),
-            working_hours: opt(row.get(col("working_hours"))),
-            tags: opt(row.get(col("tags"))).map(|t| vec![t]),
-            notes: opt(row.get(col("notes"))),
-        };
-        match input.parse() {
-            Ok(p) => good.push((row.number, p)),
-            Err(e) => errors.extend(RowError::from_fields(row.number, e)),
+        let cell =
+            |name: &str| opt(row.get(cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c)));
+        match parse(&cell, row.number) {
+            Ok(v) => good.push(v),
+            Err(e) => errors.extend(e),
         }
     }
     if good.is_empty() && errors.is_empty() {
@@ -138,19 +124,56 @@ pub async fn import_partners(
     if !errors.is_empty() {
         return Err(AppError::InvalidRows(errors));
     }
-    let rows = good.len();
+    Ok(good)
+}
+
+pub async fn import_partners(
+    db: &Db,
+    actor: &Actor,
+    filename: Option<&str>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportOutcome> {
+    let rows = parse_rows(
+        actor,
+        filename,
+        bytes,
+        PARTNER_COLUMNS,
+        &["code", "name", "kind", "region", "tier"],
+        |cell, number| {
+            let input = PartnerInput {
+                code: cell("code"),
+                name: cell("name"),
+                kind: cell("kind"),
+                region: cell("region"),
+                tier: cell("tier"),
+                status: cell("status"),
+                owner: cell("owner"),
+                timezone: cell("timezone"),
+                working_days: cell("working_days"),
+                working_hours: cell("working_hours"),
+                tags: cell("tags").map(|t| vec![t]),
+                notes: cell("notes"),
+            };
+            input
+                .parse()
+                .map(|p| (number, p))
+                .map_err(|e| RowError::from_fields(number, e).collect())
+        },
+    )?;
+    let n = rows.len();
     if dry_run {
         return Ok(ImportOutcome {
             dry_run,
-            rows,
+            rows: n,
             created: 0,
             updated: 0,
         });
     }
-    let ImportReport { created, updated } = repo::import_partners(db, actor.user_id, &good).await?;
+    let ImportReport { created, updated } = repo::import_partners(db, actor.user_id, &rows).await?;
     Ok(ImportOutcome {
         dry_run,
-        rows,
+        rows: n,
         created,
         updated,
     })
@@ -163,59 +186,54 @@ pub async fn import_contacts(
     bytes: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportOutcome> {
-    if !actor.can(Permission::ImportPartners) {
-        return Err(AppError::Forbidden);
-    }
-    let table = read(filename, bytes)?;
-    let cols = columns(&table, CONTACT_COLUMNS, &["partner_code", "name"])?;
-    let col = |name: &str| cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c);
-    let mut good = Vec::with_capacity(table.rows.len());
-    let mut errors: Vec<RowError> = Vec::new();
-    for row in &table.rows {
-        let code = row.get(col("partner_code")).trim().to_string();
-        if code.is_empty() {
-            errors.push(RowError {
-                row: row.number,
-                field: "partner_code".into(),
-                message: "is required".into(),
-            });
-        }
-        let input = ContactInput {
-            name: opt(row.get(col("name"))),
-            email: opt(row.get(col("email"))),
-            phone: opt(row.get(col("phone"))),
-            title: opt(row.get(col("title"))),
-            im_webhook: opt(row.get(col("im_webhook"))),
-            preferred_channels: opt(row.get(col("preferred_channels"))).map(|c| vec![c]),
-            lang: opt(row.get(col("lang"))),
-        };
-        match input.parse() {
-            Ok(c) => good.push((row.number, code, c)),
-            Err(e) => errors.extend(RowError::from_fields(row.number, e)),
-        }
-    }
-    if good.is_empty() && errors.is_empty() {
-        return Err(AppError::invalid(
-            "file",
-            "the file has a header row but no data rows",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::InvalidRows(errors));
-    }
-    let rows = good.len();
+    let rows = parse_rows(
+        actor,
+        filename,
+        bytes,
+        CONTACT_COLUMNS,
+        &["partner_code", "name"],
+        |cell, number| {
+            let code = cell("partner_code").unwrap_or_default();
+            let input = ContactInput {
+                name: cell("name"),
+                email: cell("email"),
+                phone: cell("phone"),
+                title: cell("title"),
+                im_webhook: cell("im_webhook"),
+                preferred_channels: cell("preferred_channels").map(|c| vec![c]),
+                lang: cell("lang"),
+            };
+            let mut errors: Vec<RowError> = Vec::new();
+            if code.is_empty() {
+                errors.push(RowError {
+                    row: number,
+                    field: "partner_code".into(),
+                    message: "is required".into(),
+                });
+            }
+            match input.parse() {
+                Ok(c) if errors.is_empty() => Ok((number, code, c)),
+                Ok(_) => Err(errors),
+                Err(e) => {
+                    errors.extend(RowError::from_fields(number, e));
+                    Err(errors)
+                }
+            }
+        },
+    )?;
+    let n = rows.len();
     if dry_run {
         return Ok(ImportOutcome {
             dry_run,
-            rows,
+            rows: n,
             created: 0,
             updated: 0,
         });
     }
-    let ImportReport { created, updated } = repo::import_contacts(db, actor.user_id, &good).await?;
+    let ImportReport { created, updated } = repo::import_contacts(db, actor.user_id, &rows).await?;
     Ok(ImportOutcome {
         dry_run,
-        rows,
+        rows: n,
         created,
         updated,
     })

@@ -2,7 +2,7 @@
 //! one partner with contacts and history, import), segments, users and the audit log.
 
 use super::ctx;
-use super::{error_page, render};
+use super::{error_page, form_errors, mark_invalid, render};
 use crate::api::Pairs;
 use crate::auth::{PageUser, Session};
 use crate::import;
@@ -186,12 +186,10 @@ async fn form_page(
             kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             statuses => PartnerStatus::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             managers => managers,
-            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+            errors => form_errors(errors),
         },
     );
-    if errors.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    mark_invalid(&mut r, errors.is_some());
     Ok(r)
 }
 
@@ -269,12 +267,10 @@ async fn contact_form(
         "partner/contact_form.html",
         ctx! {
             nav => "partners", partner => partner, contact_id => cid, c => input,
-            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+            errors => form_errors(errors),
         },
     );
-    if errors.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    mark_invalid(&mut r, errors.is_some());
     r
 }
 
@@ -486,9 +482,9 @@ async fn add_contact(
                 let mut r = render(&state, &headers, Some(&s), "partner/show.html", ctx! {
                     nav => "partners", partner => partner, contacts => contacts, history => history,
                     contact => input,
-                    errors => e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>(),
+                    errors => form_errors(Some(&e)),
                 });
-                *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                mark_invalid(&mut r, true);
                 Ok(r)
             }
         }
@@ -616,12 +612,10 @@ async fn segments_page(
             kinds => PartnerKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             can_write_segments => s.actor.can(Permission::WriteSegments),
             form => input,
-            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+            errors => form_errors(errors),
         },
     );
-    if errors.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    mark_invalid(&mut r, errors.is_some());
     Ok(r)
 }
 
@@ -683,12 +677,10 @@ async fn users_page(
             nav => "users", users => users, departments => departments,
             roles => liaison_core::Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             form => form,
-            errors => errors.map(|e| e.0.iter().map(|f| (f.field.clone(), f.message.clone())).collect::<HashMap<_, _>>()),
+            errors => form_errors(errors),
         },
     );
-    if errors.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    mark_invalid(&mut r, errors.is_some());
     Ok(r)
 }
 

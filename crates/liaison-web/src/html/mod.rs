@@ -96,6 +96,22 @@ pub fn render(
     }
 }
 
+/// Field errors as a `field -> message` map for a form template.
+pub fn form_errors(errors: Option<&liaison_core::FieldErrors>) -> Option<HashMap<String, String>> {
+    errors.map(|e| {
+        e.0.iter()
+            .map(|f| (f.field.clone(), f.message.clone()))
+            .collect()
+    })
+}
+
+/// A form shown again with its errors answers 422, so scripts and tests can tell.
+pub fn mark_invalid(r: &mut Response, invalid: bool) {
+    if invalid {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+}
+
 /// An error as a page (HTML routes) rather than problem+json.
 pub fn error_page(
     state: &AppState,

@@ -479,9 +479,8 @@ fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<Ne
         )
     };
     let email = EmailAddress::parse(&format!(
-        "c{}.{}@{}.example",
+        "contact{}@{}.example",
         slot + 1,
-        seed,
         code.to_lowercase()
     ))
     .map_err(DbError::Config)?;

@@ -5,6 +5,8 @@
 pub mod clock;
 pub mod partner;
 pub mod policy;
+pub mod request;
+pub mod review;
 pub mod role;
 pub mod validate;
 

@@ -29,6 +29,12 @@ pub enum Permission {
     UseConsole,
     /// Use the partner portal.
     UsePortal,
+    /// Fill in request forms (§4.1.1): any company employee.
+    CreateRequests,
+    /// See every request and its receipts (channel management, leadership, admins).
+    ReadAllRequests,
+    /// Read, confirm and answer messages in the partner inbox (§4.3.2, §4.4.1).
+    UseInbox,
 }
 
 /// Which partners a query may touch.
@@ -95,6 +101,9 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         WritePartners | ImportPartners | WriteSegments => matches!(r, Admin | ChannelManager),
         ExportPartners => matches!(r, Admin | ChannelManager | DeptHead | Executive),
         AdminUsers | ReadAudit => r == Admin,
+        CreateRequests => r != PartnerUser,
+        ReadAllRequests => matches!(r, Admin | ChannelManager | Executive),
+        UseInbox => r == PartnerUser,
     })
 }
 

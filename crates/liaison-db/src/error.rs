@@ -8,6 +8,9 @@ use liaison_core::validate::RowError;
 pub enum DbError {
     #[error("not found")]
     NotFound,
+    /// The caller may not do this to this object.
+    #[error("forbidden")]
+    Forbidden,
     /// A unique value is taken; the text names the field for the user.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -87,6 +87,7 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::NotFound => AppError::NotFound,
+            DbError::Forbidden => AppError::Forbidden,
             DbError::Conflict(m) => AppError::Conflict(m),
             DbError::Invalid(f) => AppError::Invalid(f),
             DbError::InvalidRows(r) => AppError::InvalidRows(r),

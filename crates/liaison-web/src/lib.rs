@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Liaison's web layer: the JSON API under `/api/v1` (described by `/api/openapi.json`), the
 //! server-rendered staff console and partner portal, health checks and static assets. Handlers
 //! are thin: extract, authorize through `liaison_core::policy`, call `liaison_db`, render.

@@ -3,7 +3,9 @@
 
 mod audit;
 mod docs;
+mod inbox;
 mod partner;
+mod request;
 mod segment;
 mod user;
 
@@ -164,6 +166,58 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/exports/contacts", "imports", "Export contacts as CSV or XLSX", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]),
             get(partner::export_contacts),
+        ),
+        (
+            ep!("post" "/api/v1/requests", "requests", "Fill in a Channel Communication Request Form (a draft)", auth = true, body = Some("RequestInput"), ok = (201, "Request"), query = []),
+            post(request::create),
+        ),
+        (
+            ep!("get" "/api/v1/requests", "requests", "Requests: mine, waiting for my review, or all", auth = true, body = None, ok = (200, "RequestList"), query = ["view", "limit", "cursor"]),
+            get(request::list),
+        ),
+        (
+            ep!("get" "/api/v1/requests/{id}", "requests", "A request with its state and whole review history", auth = true, body = None, ok = (200, "Request"), query = []),
+            get(request::show),
+        ),
+        (
+            ep!("patch" "/api/v1/requests/{id}", "requests", "Change a draft or returned request", auth = true, body = Some("RequestInput"), ok = (200, "Request"), query = []),
+            patch(request::update),
+        ),
+        (
+            ep!("post" "/api/v1/requests/{id}/submit", "requests", "Submit into the review chain", auth = true, body = None, ok = (200, "Request"), query = []),
+            post(request::submit),
+        ),
+        (
+            ep!("post" "/api/v1/requests/{id}/approve", "requests", "Approve the current step", auth = true, body = Some("CommentBody"), ok = (200, "Request"), query = []),
+            post(request::approve),
+        ),
+        (
+            ep!("post" "/api/v1/requests/{id}/reject", "requests", "Reject (comment required)", auth = true, body = Some("CommentBody"), ok = (200, "Request"), query = []),
+            post(request::reject),
+        ),
+        (
+            ep!("post" "/api/v1/requests/{id}/return", "requests", "Return for changes (comment required)", auth = true, body = Some("CommentBody"), ok = (200, "Request"), query = []),
+            post(request::return_),
+        ),
+        (
+            ep!("post" "/api/v1/requests/{id}/withdraw", "requests", "Withdraw before a decision (requester)", auth = true, body = None, ok = (200, "Request"), query = []),
+            post(request::withdraw),
+        ),
+        (
+            ep!("get" "/api/v1/requests/{id}/deliveries", "requests", "Receipts: each delivery and a summary", auth = true, body = None, ok = (200, "DeliveryList"), query = ["unconfirmed", "limit", "cursor"]),
+            get(request::deliveries),
+        ),
+        (
+            ep!("get" "/api/v1/inbox", "inbox", "The partner's messages with unread and to-confirm counts", auth = true, body = None, ok = (200, "InboxList"), query = ["limit", "cursor"]),
+            get(inbox::list),
+        ),
+        (
+            ep!("get" "/api/v1/inbox/{message_id}", "inbox", "Open a message (records the read)", auth = true, body = None, ok = (200, "Message"), query = []),
+            get(inbox::show),
+        ),
+        (
+            ep!("post" "/api/v1/inbox/{message_id}/ack", "inbox", "Confirm a message (late after ack_due_at)", auth = true, body = None, ok = (200, "InboxItem"), query = []),
+            post(inbox::ack),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod pages;
+mod requests;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -36,7 +37,14 @@ impl Reply {
 
 /// Every backend with the demo company loaded; keep the guard alive for the test.
 pub async fn apps() -> (Vec<TestApp>, liaison_db::testing::TempDir) {
-    let (dbs, guard) = liaison_db::testing::all_backends()
+    apps_with(std::sync::Arc::new(liaison_core::SystemClock)).await
+}
+
+/// The same with a clock the test controls.
+pub async fn apps_with(
+    clock: std::sync::Arc<dyn liaison_core::Clock>,
+) -> (Vec<TestApp>, liaison_db::testing::TempDir) {
+    let (dbs, guard) = liaison_db::testing::all_backends_with(clock)
         .await
         .expect("test databases");
     let mut out = Vec::new();

@@ -1,0 +1,310 @@
+//! The partner inbox and confirmations (policy §4.3.2, §4.4.1; SPEC B5, B6), and the receipts
+//! board for the sender (§6.1.2 groundwork). A partner's receipt covers all of that partner's
+//! deliveries of a message on every channel: it counts once per recipient partner.
+
+use crate::audit::{self, Entry};
+use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxItem {
+    pub message_id: Uuid,
+    pub title: String,
+    pub category: String,
+    pub importance: String,
+    pub urgency: String,
+    pub classification: String,
+    pub ack_required: bool,
+    pub ack_due_at: Option<DateTime<Utc>>,
+    pub corrects_id: Option<Uuid>,
+    pub sent_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+    pub acked_at: Option<DateTime<Utc>>,
+    pub late: bool,
+}
+
+impl FromDbRow for InboxItem {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            message_id: r.uuid("id")?,
+            title: r.text("title")?,
+            category: r.text("category")?,
+            importance: r.text("importance")?,
+            urgency: r.text("urgency")?,
+            classification: r.text("classification")?,
+            ack_required: r.bool("ack_required")?,
+            ack_due_at: r.opt_time("ack_due_at")?,
+            corrects_id: r.opt_uuid("corrects_id")?,
+            sent_at: r.time("created_at")?,
+            read_at: r.opt_time("read_at")?,
+            acked_at: r.opt_time("acked_at")?,
+            late: r.i64("late")? > 0,
+        })
+    }
+}
+
+/// Messages delivered to `partner`, newest first, with its read and confirmation state.
+const INBOX: &str = "SELECT m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
+        m.ack_due_at, m.corrects_id, m.created_at, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at,
+        CAST(MAX(CASE WHEN d.late THEN 1 ELSE 0 END) AS BIGINT) AS late
+   FROM deliveries d JOIN messages m ON m.id = d.message_id
+  WHERE d.partner_id = $1";
+
+pub async fn list_inbox(
+    db: &Db,
+    partner: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<InboxItem>> {
+    let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
+    if let Some(b) = before {
+        let a = query.arg(b);
+        query.push_sql(&format!(" AND m.id < {a}"));
+    }
+    let l = query.arg(limit);
+    query.push_sql(&format!(
+        " GROUP BY m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
+          m.ack_due_at, m.corrects_id, m.created_at ORDER BY m.id DESC LIMIT {l}"
+    ));
+    db.fetch_all(query).await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub unread: i64,
+    pub to_confirm: i64,
+}
+
+struct CountsRow(i64, i64);
+impl FromDbRow for CountsRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(
+            r.opt_i64("unread")?.unwrap_or(0),
+            r.opt_i64("to_confirm")?.unwrap_or(0),
+        ))
+    }
+}
+
+pub async fn counts(db: &Db, partner: Uuid) -> Result<Counts> {
+    let r: CountsRow = db
+        .fetch_one(
+            q("SELECT SUM(CASE WHEN x.read_at IS NULL THEN 1 ELSE 0 END) AS unread,
+                      SUM(CASE WHEN x.ack_required AND x.acked_at IS NULL THEN 1 ELSE 0 END) AS to_confirm
+                 FROM (SELECT m.id, m.ack_required, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at
+                         FROM deliveries d JOIN messages m ON m.id = d.message_id
+                        WHERE d.partner_id = $1 GROUP BY m.id, m.ack_required) x")
+            .bind(partner),
+        )
+        .await?;
+    Ok(Counts {
+        unread: r.0,
+        to_confirm: r.1,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    #[serde(flatten)]
+    pub item: InboxItem,
+    pub body: String,
+}
+
+struct BodyRow(String);
+impl FromDbRow for BodyRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("body")?))
+    }
+}
+
+async fn find_for(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
+    let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
+    let a = query.arg(message);
+    query.push_sql(&format!(
+        " AND m.id = {a} GROUP BY m.id, m.title, m.category, m.importance, m.urgency, m.classification,
+          m.ack_required, m.ack_due_at, m.corrects_id, m.created_at"
+    ));
+    db.fetch_optional(query).await?.ok_or(DbError::NotFound)
+}
+
+/// Opens a message for a partner user and records the read (first read only).
+pub async fn open_message(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> Result<Message> {
+    let item = find_for(db, partner, message).await?;
+    if item.read_at.is_none() {
+        let now = db.now();
+        let mut tx = db.begin().await?;
+        tx.execute(
+            q("UPDATE deliveries SET read_at = $1, read_by = $2, state = CASE WHEN acked_at IS NULL THEN 'read' ELSE state END
+               WHERE message_id = $3 AND partner_id = $4 AND read_at IS NULL")
+            .bind(now)
+            .bind(user)
+            .bind(message)
+            .bind(partner),
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            Entry {
+                actor_id: Some(user),
+                action: "message.read",
+                entity: "message",
+                entity_id: Some(message),
+                partner_id: Some(partner),
+                detail: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let body: BodyRow = db
+        .fetch_one(q("SELECT body FROM messages WHERE id = $1").bind(message))
+        .await?;
+    Ok(Message {
+        item: find_for(db, partner, message).await?,
+        body: body.0,
+    })
+}
+
+/// Records the partner's confirmation (§4.3.2); after the deadline it is recorded as late.
+/// Confirming twice changes nothing.
+pub async fn acknowledge(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> Result<InboxItem> {
+    let item = find_for(db, partner, message).await?;
+    if !item.ack_required {
+        return Err(DbError::Invalid(liaison_core::FieldErrors::single(
+            "message",
+            "this message does not ask for a confirmation",
+        )));
+    }
+    if item.acked_at.is_none() {
+        let now = db.now();
+        let late = item.ack_due_at.is_some_and(|d| now > d);
+        let mut tx = db.begin().await?;
+        tx.execute(
+            q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, state = 'acknowledged',
+                 read_at = COALESCE(read_at, $1), read_by = COALESCE(read_by, $2)
+               WHERE message_id = $4 AND partner_id = $5 AND acked_at IS NULL")
+            .bind(now)
+            .bind(user)
+            .bind(late)
+            .bind(message)
+            .bind(partner),
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            Entry {
+                actor_id: Some(user),
+                action: "message.ack",
+                entity: "message",
+                entity_id: Some(message),
+                partner_id: Some(partner),
+                detail: json!({"late": late}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    find_for(db, partner, message).await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub partner_id: Uuid,
+    pub partner_code: String,
+    pub partner_name: String,
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    pub channel: String,
+    pub state: String,
+    pub read_at: Option<DateTime<Utc>>,
+    pub acked_at: Option<DateTime<Utc>>,
+    pub late: bool,
+}
+
+impl FromDbRow for DeliveryRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            partner_id: r.uuid("partner_id")?,
+            partner_code: r.text("partner_code")?,
+            partner_name: r.text("partner_name")?,
+            contact_id: r.uuid("contact_id")?,
+            contact_name: r.text("contact_name")?,
+            channel: r.text("channel")?,
+            state: r.text("state")?,
+            read_at: r.opt_time("read_at")?,
+            acked_at: r.opt_time("acked_at")?,
+            late: r.bool("late")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub total: i64,
+    pub read: i64,
+    pub acknowledged: i64,
+    pub overdue: i64,
+}
+
+struct SummaryRow(Summary);
+impl FromDbRow for SummaryRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(Summary {
+            total: r.opt_i64("total")?.unwrap_or(0),
+            read: r.opt_i64("read")?.unwrap_or(0),
+            acknowledged: r.opt_i64("acked")?.unwrap_or(0),
+            overdue: r.opt_i64("overdue")?.unwrap_or(0),
+        }))
+    }
+}
+
+/// Every delivery of a message (the receipts board), optionally only the unconfirmed.
+pub async fn deliveries(
+    db: &Db,
+    message: Uuid,
+    unconfirmed_only: bool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>> {
+    let mut query = Q::dynamic(
+        "SELECT d.id, d.partner_id, p.code AS partner_code, p.name AS partner_name, d.contact_id, c.name AS contact_name,
+                d.channel, d.state, d.read_at, d.acked_at, d.late
+           FROM deliveries d JOIN partners p ON p.id = d.partner_id JOIN contacts c ON c.id = d.contact_id
+          WHERE d.message_id = $1"
+            .to_string(),
+    )
+    .bind(message);
+    if unconfirmed_only {
+        query.push_sql(" AND d.acked_at IS NULL");
+    }
+    if let Some(a) = after {
+        let p = query.arg(a);
+        query.push_sql(&format!(" AND d.id > {p}"));
+    }
+    let l = query.arg(limit);
+    query.push_sql(&format!(" ORDER BY d.id LIMIT {l}"));
+    db.fetch_all(query).await
+}
+
+/// Totals for the receipts board: deliveries, read, acknowledged, and overdue (unconfirmed
+/// after the deadline).
+pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
+    let r: SummaryRow = db
+        .fetch_one(
+            q("SELECT COUNT(*) AS total,
+                      SUM(CASE WHEN d.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read,
+                      SUM(CASE WHEN d.acked_at IS NOT NULL THEN 1 ELSE 0 END) AS acked,
+                      SUM(CASE WHEN m.ack_required AND d.acked_at IS NULL AND m.ack_due_at < $2 THEN 1 ELSE 0 END) AS overdue
+                 FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = $1")
+            .bind(message)
+            .bind(db.now()),
+        )
+        .await?;
+    Ok(r.0)
+}

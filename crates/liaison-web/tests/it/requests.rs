@@ -1,0 +1,384 @@
+//! The communication loop end to end (policy §4): request form, review chain, dispatch to the
+//! partner inbox, reads and confirmations, on every backend.
+
+use crate::{TestApp, apps, apps_with};
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use liaison_core::FixedClock;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+async fn new_request(a: &TestApp, token: &str, extra: Value) -> String {
+    let pid = a.partner_id("SH-D001").await;
+    let mut body = json!({
+        "title": "2027 年度返利政策说明",
+        "purpose": "告知华东经销商新的返利规则",
+        "body": "自 2027 年 1 月 1 日起，季度返利按新规则结算。",
+        "category": "product",
+        "channels": ["email"],
+        "audience": {"partners": [pid]},
+        "ack_required": true,
+        "ack_due_at": (Utc::now() + Duration::days(3)).to_rfc3339(),
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    let r = a
+        .call("POST", "/api/v1/requests", Some(token), Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{}] {}", a.name, r.text());
+    r.json()["id"].as_str().expect("id").to_string()
+}
+
+async fn act(a: &TestApp, token: &str, id: &str, action: &str, comment: &str) -> crate::Reply {
+    a.call(
+        "POST",
+        &format!("/api/v1/requests/{id}/{action}"),
+        Some(token),
+        Some(json!({"comment": comment})),
+    )
+    .await
+}
+
+/// §4.1.1 → §4.2 → §4.3 → §4.4: staff → head → channel → executive → p1's inbox → read → confirm.
+#[tokio::test]
+async fn a_major_request_walks_the_whole_chain_to_the_partner_inbox() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let staff = a.login("staff@demo.example").await;
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let exec = a.login("exec@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let id = new_request(a, &staff, json!({"importance": "major"})).await;
+
+        let r = act(a, &staff, &id, "submit", "").await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        assert_eq!(r.json()["state"], "pending_dept_head");
+        assert_eq!(
+            r.json()["chain"],
+            json!(["dept_head", "channel_review", "executive"]),
+            "[{}] §4.2.2",
+            a.name
+        );
+        // Nobody decides on their own request; a step belongs to its reviewers only.
+        assert_eq!(
+            act(a, &staff, &id, "approve", "").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            act(a, &head, &id, "reject", "").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a rejection needs a comment"
+        );
+        assert_eq!(
+            act(a, &head, &id, "approve", "同意").await.json()["state"],
+            "pending_channel_review"
+        );
+        assert_eq!(
+            act(a, &exec, &id, "approve", "").await.status,
+            StatusCode::FORBIDDEN,
+            "[{}] not the executive's step yet",
+            a.name
+        );
+        assert_eq!(
+            act(a, &channel, &id, "approve", "合规").await.json()["state"],
+            "pending_executive"
+        );
+        let done = act(a, &exec, &id, "approve", "").await;
+        assert_eq!(
+            done.json()["state"],
+            "dispatched",
+            "[{}] {}",
+            a.name,
+            done.text()
+        );
+        let history = a
+            .call("GET", &format!("/api/v1/requests/{id}"), Some(&staff), None)
+            .await
+            .json();
+        let steps: Vec<&str> = history["reviews"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|r| r["step"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(steps, vec!["dept_head", "channel_review", "executive"]);
+
+        // Receipts: one row per contact and channel it can be reached on.
+        let receipts = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries"),
+                Some(&channel),
+                None,
+            )
+            .await
+            .json();
+        let total = receipts["summary"]["total"].as_i64().unwrap_or(0);
+        assert!(total >= 2, "[{}] {receipts}", a.name);
+        assert!(
+            receipts["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().all(|d| d["partner_code"] == "SH-D001"))
+        );
+        assert_eq!(
+            a.call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries"),
+                Some(&p1),
+                None
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // The partner's inbox.
+        let inbox = a.call("GET", "/api/v1/inbox", Some(&p1), None).await.json();
+        assert_eq!(inbox["counts"]["unread"], 1, "[{}] {inbox}", a.name);
+        assert_eq!(inbox["counts"]["to_confirm"], 1);
+        let mid = inbox["items"][0]["message_id"]
+            .as_str()
+            .expect("message")
+            .to_string();
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(&p2), None).await.json()["items"],
+            json!([]),
+            "[{}] p2 sees p1's mail",
+            a.name
+        );
+        assert_eq!(
+            a.call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p2), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            a.call("POST", &format!("/api/v1/inbox/{mid}/ack"), Some(&p2), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(&staff), None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let opened = a
+            .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
+            .await
+            .json();
+        assert!(
+            opened["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("季度返利"))
+        );
+        assert!(opened["read_at"].is_string());
+        let acked = a
+            .call("POST", &format!("/api/v1/inbox/{mid}/ack"), Some(&p1), None)
+            .await
+            .json();
+        assert!(acked["acked_at"].is_string(), "[{}] {acked}", a.name);
+        assert_eq!(acked["late"], false);
+        let summary = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries"),
+                Some(&staff),
+                None,
+            )
+            .await
+            .json()["summary"]
+            .clone();
+        assert_eq!(
+            summary["acknowledged"].as_i64(),
+            Some(total),
+            "[{}] every delivery to p1's partner counts as confirmed",
+            a.name
+        );
+        // Requests are company-internal.
+        assert_eq!(
+            a.call("GET", &format!("/api/v1/requests/{id}"), Some(&p1), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn heads_skip_their_own_step_and_requests_can_be_returned_rejected_and_withdrawn() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let id = new_request(a, &head, json!({})).await;
+        let r = act(a, &head, &id, "submit", "").await.json();
+        assert_eq!(
+            r["state"], "pending_channel_review",
+            "[{}] a head's own request skips §4.1.1's first step",
+            a.name
+        );
+        let r = act(a, &channel, &id, "return", "请补充生效日期")
+            .await
+            .json();
+        assert_eq!(r["state"], "returned");
+        let edited = a
+            .call(
+                "PATCH",
+                &format!("/api/v1/requests/{id}"),
+                Some(&head),
+                Some(json!({"purpose": "补充后的目的"})),
+            )
+            .await;
+        assert_eq!(
+            edited.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            edited.text()
+        );
+        assert_eq!(
+            act(a, &head, &id, "submit", "").await.json()["state"],
+            "pending_channel_review"
+        );
+        assert_eq!(
+            act(a, &channel, &id, "reject", "不符合政策").await.json()["state"],
+            "rejected"
+        );
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        let id2 = new_request(a, &staff, json!({})).await;
+        assert_eq!(
+            act(a, &staff, &id2, "submit", "").await.json()["state"],
+            "pending_dept_head"
+        );
+        assert_eq!(
+            act(a, &head, &id2, "withdraw", "").await.status,
+            StatusCode::FORBIDDEN,
+            "only the requester withdraws"
+        );
+        assert_eq!(
+            act(a, &staff, &id2, "withdraw", "").await.json()["state"],
+            "withdrawn"
+        );
+        // A draft that lacks what the policy asks for cannot be submitted.
+        let bare = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                Some(&staff),
+                Some(json!({"title": "只有标题"})),
+            )
+            .await
+            .json();
+        let bare_id = bare["id"].as_str().expect("id").to_string();
+        let r = act(a, &staff, &bare_id, "submit", "").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("audience"));
+    }
+}
+
+/// §3.1.2: a policy change announced with less than 14 days' notice needs an executive, and
+/// secret content too (§4.2.2).
+#[tokio::test]
+async fn short_notice_policy_changes_and_secret_content_need_an_executive() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let soon = (Utc::now() + Duration::days(5)).to_rfc3339();
+        let id = new_request(a, &head, json!({"category": "policy", "effective_at": soon, "change_reason": "成本变化", "impact": "返利下调"})).await;
+        let r = act(a, &head, &id, "submit", "").await.json();
+        assert_eq!(
+            r["chain"],
+            json!(["channel_review", "executive"]),
+            "[{}] {r}",
+            a.name
+        );
+        assert!(r["findings"].as_array().is_some_and(|f| {
+            f.iter()
+                .any(|x| x.as_str().is_some_and(|s| s.contains("§3.1.2")))
+        }));
+        let id = new_request(
+            a,
+            &head,
+            json!({"classification": "secret", "body": "内部价 底价 信息"}),
+        )
+        .await;
+        let r = act(a, &head, &id, "submit", "").await.json();
+        assert_eq!(r["chain"], json!(["channel_review", "executive"]));
+        assert!(
+            r["findings"].as_array().is_some_and(|f| f
+                .iter()
+                .any(|x| x.as_str().is_some_and(|s| s.contains("内部价")))),
+            "[{}] sensitive terms are flagged: {r}",
+            a.name
+        );
+    }
+}
+
+/// §4.3.2: a confirmation after the deadline is recorded as late.
+#[tokio::test]
+async fn a_confirmation_after_the_deadline_is_late() {
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let (apps, _g) = apps_with(clock.clone()).await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let id = new_request(
+            a,
+            &head,
+            json!({"ack_due_at": (clock_now(&clock) + Duration::hours(2)).to_rfc3339()}),
+        )
+        .await;
+        act(a, &head, &id, "submit", "").await;
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.json()["state"],
+            "dispatched"
+        );
+        clock.advance(Duration::hours(3));
+        let mid =
+            a.call("GET", "/api/v1/inbox", Some(&p1), None).await.json()["items"][0]["message_id"]
+                .as_str()
+                .expect("message")
+                .to_string();
+        let acked = a
+            .call("POST", &format!("/api/v1/inbox/{mid}/ack"), Some(&p1), None)
+            .await
+            .json();
+        assert_eq!(acked["late"], true, "[{}] {acked}", a.name);
+        let summary = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries"),
+                Some(&channel),
+                None,
+            )
+            .await
+            .json()["summary"]
+            .clone();
+        assert_eq!(
+            summary["overdue"], 0,
+            "[{}] confirmed deliveries are not overdue",
+            a.name
+        );
+        clock.advance(Duration::hours(-3));
+    }
+}
+
+fn clock_now(c: &FixedClock) -> chrono::DateTime<Utc> {
+    use liaison_core::Clock;
+    c.now()
+}

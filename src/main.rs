@@ -34,6 +34,62 @@ struct DbArgs {
         default_value = "sqlite://./liaison-data/liaison.db"
     )]
     database_url: String,
+    /// The key that encrypts confidential content at rest: 64 hex digits or base64 of 32 bytes.
+    #[arg(long, global = true, env = "LIAISON_KEY", hide_env_values = true)]
+    key: Option<String>,
+    /// A file holding that key (see `liaison key generate`).
+    #[arg(long, global = true, env = "LIAISON_KEY_FILE")]
+    key_file: Option<std::path::PathBuf>,
+}
+
+/// Where `serve --demo` keeps a key it generated for the demo.
+const DEMO_KEY_FILE: &str = "./liaison-data/liaison.key";
+
+impl DbArgs {
+    /// The configured key, if any; a key file that cannot be read or parsed is an error.
+    fn cipher(&self) -> Result<Option<liaison_db::crypto::Cipher>> {
+        let text = match (&self.key, &self.key_file) {
+            (Some(k), _) => k.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the key file {}", path.display()))?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(
+            liaison_db::crypto::Cipher::from_text(&text).context("bad encryption key")?,
+        ))
+    }
+
+    /// The key, creating the demo key file when the demo runs without one.
+    fn cipher_or_demo(&self, demo: bool) -> Result<liaison_db::crypto::Cipher> {
+        if let Some(c) = self.cipher()? {
+            return Ok(c);
+        }
+        let path = std::path::Path::new(DEMO_KEY_FILE);
+        if !demo {
+            bail!(
+                "no encryption key: confidential content is encrypted at rest. Create one with \
+                 `liaison key generate > liaison.key` and pass --key-file liaison.key (or set \
+                 LIAISON_KEY_FILE), or run with --demo to use a generated demo key"
+            );
+        }
+        if !path.exists() {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            std::fs::write(path, liaison_db::crypto::Cipher::generate_text()?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            }
+            println!("generated a demo encryption key in {DEMO_KEY_FILE}");
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {DEMO_KEY_FILE}"))?;
+        liaison_db::crypto::Cipher::from_text(&text).context("bad demo key")
+    }
 }
 
 #[derive(Subcommand)]
@@ -68,6 +124,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// Encryption key tools.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
     },
     /// Audit log tools.
     Audit {
@@ -114,6 +175,12 @@ enum ImportCommand {
 }
 
 #[derive(Subcommand)]
+enum KeyCommand {
+    /// Print a new random key (64 hex digits).
+    Generate,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Check the hash chain; exits 1 naming the first bad row.
     Verify,
@@ -129,10 +196,13 @@ fn init_logging() {
         .init();
 }
 
-async fn open(url: &str) -> Result<Db> {
-    let db = Db::connect(url, Arc::new(SystemClock))
+async fn open_with(url: &str, cipher: Option<liaison_db::crypto::Cipher>) -> Result<Db> {
+    let mut db = Db::connect(url, Arc::new(SystemClock))
         .await
         .with_context(|| format!("cannot open the database {}", redact(url)))?;
+    if let Some(c) = cipher {
+        db = db.with_cipher(c);
+    }
     db.migrate().await.context("cannot migrate the database")?;
     Ok(db)
 }
@@ -210,10 +280,24 @@ async fn main() -> Result<()> {
             if !(1..=24 * 30).contains(&session_hours) {
                 bail!("--session-hours must be between 1 and 720");
             }
-            let db = open(&cli.db.database_url).await?;
+            let cipher = cli.db.cipher_or_demo(demo)?;
+            let db = open_with(&cli.db.database_url, Some(cipher)).await?;
             if demo {
                 load_demo(&db, 0).await?;
             }
+            // Approved requests with a future send time go out when it comes.
+            let sweeper = db.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+                loop {
+                    tick.tick().await;
+                    match liaison_db::request::dispatch_due(&sweeper).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(dispatched = n, "scheduled messages sent"),
+                        Err(e) => tracing::error!(error = %e, "scheduled dispatch failed"),
+                    }
+                }
+            });
             let config = liaison_web::WebConfig {
                 session_ttl: chrono::Duration::hours(session_hours),
                 secure_cookies,
@@ -235,8 +319,13 @@ async fn main() -> Result<()> {
             .await?;
             db.close().await;
         }
+        Command::Key {
+            command: KeyCommand::Generate,
+        } => {
+            println!("{}", liaison_db::crypto::Cipher::generate_text()?);
+        }
         Command::Migrate => {
-            let db = open(&cli.db.database_url).await?;
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
             let versions: Vec<String> = liaison_db::Db::migration_versions(db.backend())
                 .iter()
                 .map(|v| v.to_string())
@@ -244,7 +333,7 @@ async fn main() -> Result<()> {
             println!("migrated: versions {}", versions.join(", "));
         }
         Command::Demo { partners } => {
-            let db = open(&cli.db.database_url).await?;
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
             load_demo(&db, partners).await?;
         }
         Command::User {
@@ -258,7 +347,7 @@ async fn main() -> Result<()> {
                     partner,
                 },
         } => {
-            let db = open(&cli.db.database_url).await?;
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
             let input = liaison_db::user::UserInput {
                 email,
                 name,
@@ -280,7 +369,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Import { command } => {
-            let db = open(&cli.db.database_url).await?;
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
             let (file, dry_run, contacts) = match command {
                 ImportCommand::Partners { file, dry_run } => (file, dry_run, false),
                 ImportCommand::Contacts { file, dry_run } => (file, dry_run, true),
@@ -322,7 +411,7 @@ async fn main() -> Result<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let db = open(&cli.db.database_url).await?;
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
             match liaison_db::audit::verify(&db).await? {
                 Verdict::Intact { rows, head } => {
                     println!("audit chain intact: {rows} rows, head {head}")

@@ -148,7 +148,8 @@ impl RequestInput {
             }
         }
         let audience = self.audience.clone().unwrap_or_default();
-        if complete && audience.is_empty() {
+        // A correction goes to the recipients of the message it corrects (§1.3.1).
+        if complete && audience.is_empty() && self.corrects.is_none() {
             e.add(
                 "audience",
                 "choose at least one partner, segment or contact",

@@ -20,6 +20,8 @@ pub struct InboxItem {
     pub ack_required: bool,
     pub ack_due_at: Option<DateTime<Utc>>,
     pub corrects_id: Option<Uuid>,
+    /// The later message that corrects this one (§1.3.1), if any.
+    pub corrected_by: Option<Uuid>,
     pub sent_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
     pub acked_at: Option<DateTime<Utc>>,
@@ -38,6 +40,7 @@ impl FromDbRow for InboxItem {
             ack_required: r.bool("ack_required")?,
             ack_due_at: r.opt_time("ack_due_at")?,
             corrects_id: r.opt_uuid("corrects_id")?,
+            corrected_by: r.opt_uuid("corrected_by")?,
             sent_at: r.time("created_at")?,
             read_at: r.opt_time("read_at")?,
             acked_at: r.opt_time("acked_at")?,
@@ -48,7 +51,9 @@ impl FromDbRow for InboxItem {
 
 /// Messages delivered to `partner`, newest first, with its read and confirmation state.
 const INBOX: &str = "SELECT m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
-        m.ack_due_at, m.corrects_id, m.created_at, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at,
+        m.ack_due_at, m.corrects_id,
+        (SELECT m2.id FROM messages m2 WHERE m2.corrects_id = m.id ORDER BY m2.id LIMIT 1) AS corrected_by,
+        m.created_at, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at,
         CAST(MAX(CASE WHEN d.late THEN 1 ELSE 0 END) AS BIGINT) AS late
    FROM deliveries d JOIN messages m ON m.id = d.message_id
   WHERE d.partner_id = $1";
@@ -162,6 +167,13 @@ pub async fn open_message(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> 
     let body: BodyRow = db
         .fetch_one(q("SELECT body FROM messages WHERE id = $1").bind(message))
         .await?;
+    let body = BodyRow(if crate::crypto::is_encrypted(&body.0) {
+        db.cipher()?
+            .decrypt(&format!("messages:body:{message}"), &body.0)
+            .map_err(|e| DbError::Config(e.to_string()))?
+    } else {
+        body.0
+    });
     Ok(Message {
         item: find_for(db, partner, message).await?,
         body: body.0,

@@ -6,11 +6,13 @@
 //! missing or out-of-scope row is `NotFound`; driver text never leaves this crate except in logs.
 
 pub mod audit;
+pub mod crypto;
 pub mod demo;
 mod error;
 pub mod idempotency;
 pub mod inbox;
 mod migrate;
+pub mod nda;
 pub mod partner;
 pub mod password;
 mod query;
@@ -58,6 +60,7 @@ enum Pools {
 pub struct Db {
     pools: Pools,
     clock: Arc<dyn Clock>,
+    cipher: Option<Arc<crypto::Cipher>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -130,7 +133,11 @@ impl Db {
                 url.split('@').next_back().unwrap_or(url)
             )));
         };
-        Ok(Self { pools, clock })
+        Ok(Self {
+            pools,
+            clock,
+            cipher: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -138,6 +145,21 @@ impl Db {
             Pools::Sqlite { .. } => Backend::Sqlite,
             Pools::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Sets the key that encrypts confidential content at rest.
+    pub fn with_cipher(mut self, cipher: crypto::Cipher) -> Self {
+        self.cipher = Some(Arc::new(cipher));
+        self
+    }
+
+    /// The encryption key; confidential content cannot be stored or read without one.
+    pub fn cipher(&self) -> Result<&crypto::Cipher> {
+        self.cipher.as_deref().ok_or_else(|| {
+            DbError::Config(
+                "no encryption key is configured (LIAISON_KEY or LIAISON_KEY_FILE)".into(),
+            )
+        })
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -22,7 +22,7 @@ macro_rules! migrations {
 }
 
 const MIGRATIONS: &[Migration] =
-    migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests"];
+    migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 5 "0005_ndas"];
 
 pub(crate) fn versions(_backend: Backend) -> Vec<i64> {
     MIGRATIONS.iter().map(|m| m.version).collect()

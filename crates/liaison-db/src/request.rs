@@ -55,6 +55,11 @@ pub struct Request {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub reviews: Vec<Review>,
+    /// Recipients a confidential message was not delivered to, and why (§7.1.2).
+    pub held_back: Vec<serde_json::Value>,
+    /// The form as stored when it is encrypted, until `open` decrypts it.
+    #[serde(skip)]
+    sealed_form: Option<String>,
 }
 
 fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
@@ -65,13 +70,18 @@ impl FromDbRow for Request {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
         let state = r.text("state")?;
         let chain = r.text("chain")?;
+        let form = r.text("form")?;
         Ok(Self {
             id: r.uuid("id")?,
             requester_id: r.uuid("requester_id")?,
             requester_name: r.opt_text("requester_name")?,
             department_id: r.opt_uuid("department_id")?,
             title: r.text("title")?,
-            form: decode(&r.text("form")?)?,
+            form: if crate::crypto::is_encrypted(&form) {
+                RequestInput::default()
+            } else {
+                decode(&form)?
+            },
             state: RequestState::parse(&state).map_err(|e| sqlx::Error::Decode(e.into()))?,
             chain: chain
                 .split(',')
@@ -86,6 +96,8 @@ impl FromDbRow for Request {
             updated_at: r.time("updated_at")?,
             submitted_at: r.opt_time("submitted_at")?,
             reviews: Vec::new(),
+            held_back: Vec::new(),
+            sealed_form: crate::crypto::is_encrypted(&form).then_some(form),
         })
     }
 }
@@ -94,8 +106,28 @@ const SELECT: &str = "SELECT r.id, r.requester_id, u.name AS requester_name, r.d
         r.state, r.chain, r.findings, r.message_id, r.version, r.created_at, r.updated_at, r.submitted_at
    FROM requests r LEFT JOIN users u ON u.id = r.requester_id";
 
-fn form_json(input: &RequestInput) -> Result<String> {
-    serde_json::to_string(input).map_err(|e| DbError::Config(e.to_string()))
+/// The form as stored: confidential and secret forms are encrypted (§7.2.1).
+fn form_json(db: &Db, id: Uuid, input: &RequestInput, form: &RequestForm) -> Result<String> {
+    let text = serde_json::to_string(input).map_err(|e| DbError::Config(e.to_string()))?;
+    if form.classification.needs_nda() {
+        db.cipher()?
+            .encrypt(&format!("requests:form:{id}"), &text)
+            .map_err(|e| DbError::Config(e.to_string()))
+    } else {
+        Ok(text)
+    }
+}
+
+/// Decrypts a sealed form.
+fn open(db: &Db, mut r: Request) -> Result<Request> {
+    if let Some(sealed) = r.sealed_form.take() {
+        let text = db
+            .cipher()?
+            .decrypt(&format!("requests:form:{}", r.id), &sealed)
+            .map_err(|e| DbError::Config(e.to_string()))?;
+        r.form = serde_json::from_str(&text).map_err(|e| DbError::Config(e.to_string()))?;
+    }
+    Ok(r)
 }
 
 fn entry<'a>(actor: Uuid, action: &'a str, id: Uuid, detail: serde_json::Value) -> Entry<'a> {
@@ -123,7 +155,7 @@ pub async fn insert_request(db: &Db, actor: &Actor, input: &RequestInput) -> Res
         .bind(actor.user_id)
         .bind(actor.department_id)
         .bind(form.title.as_str())
-        .bind(form_json(input)?)
+        .bind(form_json(db, id, input, &form)?)
         .bind(form.category.as_str())
         .bind(form.importance.as_str())
         .bind(form.classification.as_str())
@@ -152,6 +184,13 @@ pub async fn find_request(db: &Db, id: Uuid) -> Result<Request> {
         .fetch_optional(Q::dynamic(format!("{SELECT} WHERE r.id = $1")).bind(id))
         .await?
         .ok_or(DbError::NotFound)?;
+    r = open(db, r)?;
+    if let Some(m) = r.message_id {
+        let held: Option<HeldRow> = db
+            .fetch_optional(q("SELECT held_back FROM messages WHERE id = $1").bind(m))
+            .await?;
+        r.held_back = held.map(|h| h.0).unwrap_or_default();
+    }
     r.reviews = db
         .fetch_all(
             q("SELECT v.id, v.step, v.reviewer_id, u.name AS reviewer_name, v.decision, v.comment, v.created_at
@@ -217,7 +256,18 @@ pub async fn list_requests(
     }
     let l = query.arg(limit);
     query.push_sql(&format!(" ORDER BY r.id DESC LIMIT {l}"));
-    db.fetch_all(query).await
+    db.fetch_all(query)
+        .await?
+        .into_iter()
+        .map(|r| open(db, r))
+        .collect()
+}
+
+struct HeldRow(Vec<serde_json::Value>);
+impl FromDbRow for HeldRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(decode(&r.text("held_back")?)?))
+    }
 }
 
 fn not_allowed(e: review::ReviewError) -> DbError {
@@ -251,7 +301,7 @@ pub async fn update_request(
             q("UPDATE requests SET title = $1, form = $2, category = $3, importance = $4, classification = $5,
                  version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8")
             .bind(form.title.as_str())
-            .bind(form_json(&input)?)
+            .bind(form_json(db, id, &input, &form)?)
             .bind(form.category.as_str())
             .bind(form.importance.as_str())
             .bind(form.classification.as_str())
@@ -392,6 +442,18 @@ pub async fn submit(
             settings.policy_notice_days,
         ),
     });
+    if let Some(original) = form.corrects {
+        let found: Option<i64> = db
+            .fetch_optional(q("SELECT COUNT(*) FROM messages WHERE id = $1").bind(original))
+            .await?
+            .filter(|n| *n > 0);
+        if found.is_none() {
+            return Err(DbError::Invalid(FieldErrors::single(
+                "corrects",
+                "is not a message that was sent",
+            )));
+        }
+    }
     let findings = precheck(&form, settings, now, form.audience.segments.len());
     let state = review::submitted_state(&chain);
     let chain_text = chain
@@ -530,7 +592,7 @@ pub async fn decide(
     if next == RequestState::Approved {
         let form = current.form.parse(true, now)?;
         if form.send_at.is_none_or(|t| t <= now) {
-            dispatch(&mut tx, id, &form, actor.user_id, now).await?;
+            dispatch(db, &mut tx, id, &form, actor.user_id, now).await?;
         }
     }
     tx.commit().await?;
@@ -547,6 +609,7 @@ pub async fn dispatch_due(db: &Db) -> Result<usize> {
         .await?;
     let mut n = 0;
     for r in due {
+        let r = open(db, r)?;
         let form = r.form.parse(true, now)?;
         if form.send_at.is_some_and(|t| t > now) {
             continue;
@@ -558,7 +621,7 @@ pub async fn dispatch_due(db: &Db) -> Result<usize> {
             )
             .await?;
         if still.is_some() {
-            dispatch(&mut tx, r.id, &form, r.requester_id, now).await?;
+            dispatch(db, &mut tx, r.id, &form, r.requester_id, now).await?;
             n += 1;
         }
         tx.commit().await?;
@@ -567,7 +630,11 @@ pub async fn dispatch_due(db: &Db) -> Result<usize> {
 }
 
 /// Freezes the content as a message and writes every delivery in one statement (§4.3).
+/// Confidential and secret bodies are encrypted, and reach only contacts with a valid NDA;
+/// the others are listed as held back (§7.1.2, §7.2.1). A correction goes to everyone who
+/// received the message it corrects (§1.3.1).
 async fn dispatch(
+    db: &Db,
     tx: &mut Tx,
     request_id: Uuid,
     form: &RequestForm,
@@ -575,6 +642,13 @@ async fn dispatch(
     now: DateTime<Utc>,
 ) -> Result<Uuid> {
     let message_id = Uuid::now_v7();
+    let body = if form.classification.needs_nda() {
+        db.cipher()?
+            .encrypt(&format!("messages:body:{message_id}"), &form.body)
+            .map_err(|e| DbError::Config(e.to_string()))?
+    } else {
+        form.body.clone()
+    };
     tx.execute(
         q("INSERT INTO messages (id, request_id, title, body, category, importance, urgency, classification,
               ack_required, ack_due_at, corrects_id, created_at)
@@ -582,7 +656,7 @@ async fn dispatch(
         .bind(message_id)
         .bind(request_id)
         .bind(form.title.as_str())
-        .bind(form.body.as_str())
+        .bind(body)
         .bind(form.category.as_str())
         .bind(form.importance.as_str())
         .bind(form.urgency.as_str())
@@ -601,7 +675,7 @@ async fn dispatch(
     let m = query.arg(message_id);
     let t = query.arg(now);
     // The audience: every contact of the named partners, of the partners the segments match
-    // now, and the named contacts; each contact once per channel it can be reached on.
+    // now, the named contacts, and the recipients of a corrected message.
     let mut who: Vec<String> = Vec::new();
     if !form.audience.partners.is_empty() {
         let ph: Vec<String> = form
@@ -620,6 +694,12 @@ async fn dispatch(
             .map(|p| query.arg(*p))
             .collect();
         who.push(format!("c.id IN ({})", ph.join(", ")));
+    }
+    if let Some(original) = form.corrects {
+        let o = query.arg(original);
+        who.push(format!(
+            "c.id IN (SELECT o.contact_id FROM deliveries o WHERE o.message_id = {o})"
+        ));
     }
     for seg in &form.audience.segments {
         let filter: Option<SegmentFilter> = tx
@@ -641,30 +721,53 @@ async fn dispatch(
             "no recipients",
         )));
     }
-    let channels: Vec<String> = form
+    let who = who.join(" OR ");
+    let channel_rows: Vec<String> = form
         .channels
-        .iter()
-        .map(|c| c.as_str().to_string())
-        .collect();
-    let channel_rows: Vec<String> = channels
         .iter()
         .map(|c| format!("SELECT {} AS channel", query.arg(c.as_str())))
         .collect();
+    let nda = crate::nda::valid_nda_sql(&t);
+    let gate = if form.classification.needs_nda() {
+        format!(" AND {nda}")
+    } else {
+        String::new()
+    };
+    let held_back: Vec<serde_json::Value> = if form.classification.needs_nda() {
+        let sql = format!(
+            "SELECT c.id, c.name, p.code FROM contacts c JOIN partners p ON p.id = c.partner_id
+              WHERE ({who}) AND NOT {nda} ORDER BY p.code, c.id"
+        );
+        tx.fetch_all::<HeldContact>(query.clone().replace_sql(sql))
+            .await?
+            .into_iter()
+            .map(|h| {
+                json!({"contact_id": h.0, "contact_name": h.1, "partner_code": h.2,
+                       "reason": format!("no valid NDA for {} content", form.classification)})
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let sql = format!(
         "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late)
          SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel, 'queued', {t}, {f}
            FROM contacts c CROSS JOIN ({channels}) ch
-          WHERE ({who})
+          WHERE ({who}){gate}
             AND (ch.channel = 'portal' OR (',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%'))",
         f = match tx.backend() {
             Backend::Sqlite => "0",
             Backend::Postgres => "FALSE",
         },
         channels = channel_rows.join(" UNION ALL "),
-        who = who.join(" OR "),
     );
-    let query = query.replace_sql(sql);
-    let deliveries = tx.execute(query).await?;
+    let deliveries = tx.execute(query.replace_sql(sql)).await?;
+    tx.execute(
+        q("UPDATE messages SET held_back = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&held_back).map_err(|e| DbError::Config(e.to_string()))?)
+            .bind(message_id),
+    )
+    .await?;
     tx.execute(
         q("UPDATE requests SET state = 'dispatched', message_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(message_id)
@@ -672,20 +775,23 @@ async fn dispatch(
             .bind(request_id),
     )
     .await?;
-    audit::append(
-        tx,
-        now,
-        Entry {
-            actor_id: Some(actor),
-            action: "message.dispatch",
-            entity: "message",
-            entity_id: Some(message_id),
-            partner_id: None,
-            detail: json!({"request_id": request_id, "deliveries": deliveries}),
-        },
-    )
+    audit::append(tx, now, Entry {
+        actor_id: Some(actor),
+        action: "message.dispatch",
+        entity: "message",
+        entity_id: Some(message_id),
+        partner_id: None,
+        detail: json!({"request_id": request_id, "deliveries": deliveries, "held_back": held_back.len(), "corrects": form.corrects}),
+    })
     .await?;
     Ok(message_id)
+}
+
+struct HeldContact(Uuid, String, String);
+impl FromDbRow for HeldContact {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("id")?, r.text("name")?, r.text("code")?))
+    }
 }
 
 struct SegmentFilter(liaison_core::partner::PartnerFilter);

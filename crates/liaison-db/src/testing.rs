@@ -17,7 +17,7 @@ pub fn pg_url() -> Option<String> {
 pub async fn sqlite(clock: Arc<dyn Clock>) -> Result<(Db, TempDir)> {
     let dir = TempDir::new()?;
     let url = format!("sqlite://{}/test.db", dir.0.display());
-    let db = Db::connect(&url, clock).await?;
+    let db = Db::connect(&url, clock).await?.with_cipher(test_cipher()?);
     db.migrate().await?;
     Ok((db, dir))
 }
@@ -44,7 +44,7 @@ pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
             )));
         }
     };
-    let db = Db::connect(&url, clock).await?;
+    let db = Db::connect(&url, clock).await?.with_cipher(test_cipher()?);
     db.migrate().await?;
     Ok(Some(db))
 }
@@ -65,6 +65,13 @@ pub async fn all_backends_with(
 
 pub async fn all_backends() -> Result<(Vec<(&'static str, Db)>, TempDir)> {
     all_backends_with(Arc::new(SystemClock)).await
+}
+
+/// A fresh random encryption key.
+pub fn test_cipher() -> Result<crate::crypto::Cipher> {
+    let text =
+        crate::crypto::Cipher::generate_text().map_err(|e| DbError::Config(e.to_string()))?;
+    crate::crypto::Cipher::from_text(&text).map_err(|e| DbError::Config(e.to_string()))
 }
 
 /// A temporary folder removed on drop.

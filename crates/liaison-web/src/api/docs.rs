@@ -173,6 +173,12 @@ fn schemas() -> Value {
             "urgency": s("string"), "ack_required": s("boolean"), "ack_due_at": opt_s(), "read_at": opt_s(), "acked_at": opt_s(), "late": s("boolean")}},
         "InboxList": list_of("InboxItem"),
         "Message": {"type": "object", "description": "an InboxItem with its body"},
+        "NdaInput": {"type": "object", "required": ["partner", "signed_at", "expires_at"], "properties": {
+            "partner": {"type": "string", "description": "partner code or id"}, "contact_id": {"type": "string", "format": "uuid", "description": "omit for a partner-wide NDA"},
+            "signed_at": {"type": "string", "format": "date-time"}, "expires_at": {"type": "string", "format": "date-time"}, "document": s("string")}},
+        "Nda": {"type": "object", "properties": {"id": s("string"), "partner_id": s("string"), "partner_code": s("string"),
+            "contact_id": opt_s(), "contact_name": opt_s(), "signed_at": s("string"), "expires_at": s("string"), "document": opt_s()}},
+        "NdaList": list_of("Nda"),
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
     })
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod docs;
 mod inbox;
+mod nda;
 mod partner;
 mod request;
 mod segment;
@@ -218,6 +219,14 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("post" "/api/v1/inbox/{message_id}/ack", "inbox", "Confirm a message (late after ack_due_at)", auth = true, body = None, ok = (200, "InboxItem"), query = []),
             post(inbox::ack),
+        ),
+        (
+            ep!("get" "/api/v1/ndas", "ndas", "The NDA register (a partner user sees its own)", auth = true, body = None, ok = (200, "NdaList"), query = ["partner"]),
+            get(nda::list),
+        ),
+        (
+            ep!("post" "/api/v1/ndas", "ndas", "Record an NDA for a partner or one of its contacts", auth = true, body = Some("NdaInput"), ok = (201, "Nda"), query = []),
+            post(nda::create),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod confidential;
 mod pages;
 mod requests;
 

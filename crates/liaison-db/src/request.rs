@@ -668,11 +668,17 @@ async fn dispatch(
     )
     .await?;
     let mut query = Q::dynamic(String::new());
-    let new_id = match tx.backend() {
-        Backend::Sqlite => "randomblob(16)",
-        Backend::Postgres => "gen_random_uuid()",
-    };
     let m = query.arg(message_id);
+    // Delivery ids: the message id's first 10 bytes (its time) and a 6-byte row number, so they
+    // are unique, ascend within a message and keep the UUIDv7 layout.
+    let new_id = match tx.backend() {
+        Backend::Sqlite => {
+            format!("unhex(substr(hex({m}), 1, 20) || printf('%012X', ROW_NUMBER() OVER ()))")
+        }
+        Backend::Postgres => format!(
+            "CAST(substr(replace(CAST({m} AS TEXT), '-', ''), 1, 20) || lpad(to_hex(ROW_NUMBER() OVER ()), 12, '0') AS UUID)"
+        ),
+    };
     let t = query.arg(now);
     // The audience: every contact of the named partners, of the partners the segments match
     // now, the named contacts, and the recipients of a corrected message.

@@ -474,6 +474,32 @@ impl PartnerFilter {
     pub fn is_empty(&self) -> bool {
         self == &PartnerFilter::default()
     }
+
+    /// Bounds a filter from outside: at most 50 values a list, 100 characters a value.
+    pub fn check(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::new();
+        let lists: [(&str, Vec<&str>); 5] = [
+            ("kinds", self.kinds.iter().map(|k| k.as_str()).collect()),
+            ("regions", self.regions.iter().map(String::as_str).collect()),
+            ("tiers", self.tiers.iter().map(String::as_str).collect()),
+            (
+                "statuses",
+                self.statuses.iter().map(|k| k.as_str()).collect(),
+            ),
+            ("tags", self.tags.iter().map(String::as_str).collect()),
+        ];
+        for (field, values) in lists {
+            if values.len() > 50 {
+                e.add(field, "at most 50 values");
+            } else if values.iter().any(|v| v.chars().count() > 100) {
+                e.add(field, "each value must be at most 100 characters");
+            }
+        }
+        if self.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+            e.add("q", "must be at most 100 characters");
+        }
+        if e.is_empty() { Ok(()) } else { Err(e) }
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub enum Permission {
     ReadAllRequests,
     /// Read, confirm and answer messages in the partner inbox (§4.3.2, §4.4.1).
     UseInbox,
+    /// See and answer every partner thread, not only those assigned to oneself (§4.4.2):
+    /// channel management, leadership, admins.
+    ReadAllThreads,
 }
 
 /// Which partners a query may touch.
@@ -104,6 +107,7 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         CreateRequests => r != PartnerUser,
         ReadAllRequests => matches!(r, Admin | ChannelManager | Executive),
         UseInbox => r == PartnerUser,
+        ReadAllThreads => matches!(r, Admin | ChannelManager | Executive),
     })
 }
 

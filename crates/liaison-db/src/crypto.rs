@@ -145,7 +145,7 @@ mod tests {
             Err(CryptoError::Decrypt)
         );
         assert_eq!(c.decrypt("x", "plain text").as_deref(), Ok("plain text"));
-        assert!(matches!(Cipher::from_text("abcd"), Err(_)));
-        assert_eq!(format!("{c:?}").len() < 30, true);
+        assert!(Cipher::from_text("abcd").is_err());
+        assert!(format!("{c:?}").len() < 30, "Debug must not print the key");
     }
 }

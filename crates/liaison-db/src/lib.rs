@@ -19,6 +19,7 @@ mod query;
 pub mod request;
 pub mod segment;
 pub mod testing;
+pub mod thread;
 pub mod user;
 
 pub use error::DbError;

@@ -21,15 +21,21 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] =
-    migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 5 "0005_ndas"];
+const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas"];
 
 pub(crate) fn versions(_backend: Backend) -> Vec<i64> {
     MIGRATIONS.iter().map(|m| m.version).collect()
 }
 
+/// Applies what is pending in one transaction. On PostgreSQL an advisory lock makes concurrent
+/// runs (several instances starting at once) wait for each other; SQLite's single writer does
+/// the same by itself.
 pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
     let mut tx = db.begin().await?;
+    if db.backend() == Backend::Postgres {
+        tx.fetch_optional::<Unit>(q("SELECT pg_advisory_xact_lock(7327274661)"))
+            .await?;
+    }
     tx.execute_script(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -39,9 +45,7 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
         )",
     )
     .await?;
-    tx.commit().await?;
-
-    let applied: Vec<AppliedRow> = db
+    let applied: Vec<AppliedRow> = tx
         .fetch_all(q(
             "SELECT version, checksum FROM schema_migrations ORDER BY version",
         ))
@@ -53,6 +57,7 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
             unknown.version
         )));
     }
+    let mut versions: Vec<i64> = applied.iter().map(|a| a.version).collect();
     for m in MIGRATIONS {
         let sql = match db.backend() {
             Backend::Sqlite => m.sqlite,
@@ -68,7 +73,6 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
             }
             continue;
         }
-        let mut tx = db.begin().await?;
         tx.execute_script(sql)
             .await
             .map_err(|e| DbError::Migrate(format!("{} failed: {e}", m.name)))?;
@@ -80,15 +84,19 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
                 .bind(db.now().to_rfc3339()),
         )
         .await?;
-        tx.commit().await?;
         tracing::info!(version = m.version, name = m.name, "migration applied");
+        versions.push(m.version);
     }
-    let rows: Vec<AppliedRow> = db
-        .fetch_all(q(
-            "SELECT version, checksum FROM schema_migrations ORDER BY version",
-        ))
-        .await?;
-    Ok(rows.into_iter().map(|r| r.version).collect())
+    tx.commit().await?;
+    versions.sort_unstable();
+    Ok(versions)
+}
+
+struct Unit;
+impl crate::FromDbRow for Unit {
+    fn from_row<R: crate::RowExt>(_: &R) -> Result<Self, sqlx::Error> {
+        Ok(Unit)
+    }
 }
 
 struct AppliedRow {

@@ -8,7 +8,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use liaison_core::partner::{ContactInput, NewContact, NewPartner, PartnerFilter, PartnerInput};
 use liaison_core::validate::RowError;
-use liaison_core::{FieldErrors, Role, Scope};
+use liaison_core::{FieldErrors, Scope};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -216,7 +216,7 @@ pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
             .iter()
             .map(|t| {
                 let a = query.arg(format!("%|{}|%", like_escape(t)));
-                format!("p.tags LIKE {a} ESCAPE '\\'")
+                format!("lower(p.tags) LIKE lower({a}) ESCAPE '\\'")
             })
             .collect();
         query.push_sql(&format!(" AND ({})", conds.join(" OR ")));
@@ -333,6 +333,18 @@ pub async fn find_partner(db: &Db, scope: Scope, id: Uuid) -> Result<Partner> {
         .ok_or(DbError::NotFound)
 }
 
+/// The partners with these codes (imports merge into them).
+pub async fn find_partners_by_codes(db: &Db, codes: &[String]) -> Result<Vec<Partner>> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        let mut query = Q::dynamic(format!("{PARTNER_SELECT} WHERE p.code IN ("));
+        let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
+        query.push_sql(&format!("{})", ph.join(", ")));
+        out.extend(db.fetch_all::<Partner>(query).await?);
+    }
+    Ok(out)
+}
+
 /// A partner by id or by code; `None` when there is no such partner.
 pub async fn resolve_partner_ref(db: &Db, r: &str) -> Result<Option<Uuid>> {
     let r = r.trim();
@@ -355,10 +367,9 @@ async fn resolve_owners(
     db: &Db,
     refs: &[Option<String>],
 ) -> Result<Vec<Result<Option<Uuid>, String>>> {
-    let managers: Vec<(Uuid, String)> = crate::user::list_users(db)
+    let managers: Vec<(Uuid, String)> = crate::user::list_possible_owners(db)
         .await?
         .into_iter()
-        .filter(|u| u.active && (u.roles.has(Role::ChannelManager) || u.roles.has(Role::Admin)))
         .map(|u| (u.id, u.email))
         .collect();
     Ok(refs

@@ -62,6 +62,11 @@ fn parse(input: &SegmentInput) -> Result<Valid> {
         )
         .flatten();
     let filter = input.filter.clone().unwrap_or_default();
+    if let Err(bad) = filter.check() {
+        for f in bad.0 {
+            e.add(format!("filter.{}", f.field), f.message);
+        }
+    }
     if filter.is_empty() {
         e.add(
             "filter",

@@ -335,6 +335,15 @@ pub async fn list_users_with_role(db: &Db, role: Role) -> Result<Vec<User>> {
         .collect())
 }
 
+/// The people who may own partners: active channel managers and admins.
+pub async fn list_possible_owners(db: &Db) -> Result<Vec<User>> {
+    Ok(list_users(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && (u.roles.has(Role::ChannelManager) || u.roles.has(Role::Admin)))
+        .collect())
+}
+
 struct Credentials {
     id: Uuid,
     hash: String,
@@ -360,10 +369,16 @@ pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Option
         )
         .await?;
     let Some(cred) = cred else {
-        crate::password::verify_dummy(password);
+        let pw = password.to_string();
+        let _ = tokio::task::spawn_blocking(move || crate::password::verify_dummy(&pw)).await;
         return Ok(None);
     };
-    if !crate::password::verify(password, &cred.hash) || !cred.active {
+    // Argon2 takes tens of milliseconds of CPU: off the async workers.
+    let (pw, hash) = (password.to_string(), cred.hash.clone());
+    let ok = tokio::task::spawn_blocking(move || crate::password::verify(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok || !cred.active {
         return Ok(None);
     }
     find_user(db, cred.id).await

@@ -80,7 +80,9 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 pub(crate) async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
-    let token = bearer(&parts.headers).or_else(|| {
+    let bearer_token = bearer(&parts.headers);
+    let from_cookie = bearer_token.is_none();
+    let token = bearer_token.or_else(|| {
         cookie(
             &parts.headers,
             session_cookie_name(state.config.secure_cookies),
@@ -89,14 +91,41 @@ pub(crate) async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Se
     let Some(token) = token.filter(|t| !t.is_empty() && t.len() < 200) else {
         return Ok(None);
     };
-    Ok(liaison_db::user::find_session(&state.db, &token)
+    // A browser sends the cookie with any request, even one another site makes it send: a
+    // state-changing API call authenticated by cookie must also carry the page's CSRF token.
+    let safe_method = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let csrf_needed = from_cookie && !safe_method && parts.uri.path().starts_with("/api/");
+    let found = match state.sessions.get(&token) {
+        Some(hit) => Some(hit),
+        None => lookup(state, token).await?,
+    };
+    if csrf_needed && let Some(s) = &found {
+        let given = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        s.check_csrf(given)?;
+    }
+    Ok(found)
+}
+
+async fn lookup(state: &AppState, token: String) -> Result<Option<Session>, AppError> {
+    let found = liaison_db::user::find_session(&state.db, &token)
         .await?
         .map(|(id, user)| Session {
             id,
             actor: user.actor(),
             user,
-            token,
-        }))
+            token: token.clone(),
+        });
+    if let Some(s) = &found {
+        state.sessions.put(s.clone());
+    }
+    Ok(found)
 }
 
 /// An API caller; answers 401 problem+json when there is none.
@@ -285,6 +314,64 @@ pub fn clear_session_cookie(state: &AppState) -> String {
     )
 }
 
+/// The caller's network address, for rate limiting (absent in in-process tests).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientAddr(client_key(&parts.headers, peer)))
+    }
+}
+
+/// A short-lived in-process cache of live sessions, so that a request costs no session query.
+/// A logout here removes the entry at once; a revocation on another instance, an expiry or a
+/// role change shows after at most `ttl`.
+pub struct SessionCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, Session)>>,
+}
+
+impl SessionCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(token: &str) -> String {
+        liaison_db::sha256_hex(token.as_bytes())
+    }
+
+    pub fn get(&self, token: &str) -> Option<Session> {
+        let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&Self::key(token))
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, s)| s.clone())
+    }
+
+    pub fn put(&self, s: Session) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 50_000 {
+            let ttl = self.ttl;
+            map.retain(|_, (at, _)| at.elapsed() < ttl);
+        }
+        map.insert(Self::key(&s.token), (Instant::now(), s));
+    }
+
+    pub fn forget(&self, token: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&Self::key(token));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,19 +388,5 @@ mod tests {
         assert!(l.check(&["email:b"]).is_ok());
         l.succeed("email:a");
         assert!(l.check(&["email:a"]).is_ok());
-    }
-}
-
-/// The caller's network address, for rate limiting (absent in in-process tests).
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0);
-        Ok(ClientAddr(client_key(&parts.headers, peer)))
     }
 }

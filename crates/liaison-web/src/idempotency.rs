@@ -17,7 +17,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         *req.method(),
         Method::POST | Method::PATCH | Method::PUT | Method::DELETE
     );
-    if !mutating || !req.uri().path().starts_with("/api/v1/") {
+    // Login answers carry a new token, which must never be stored in the clear.
+    let path = req.uri().path();
+    if !mutating || !path.starts_with("/api/v1/") || path.starts_with("/api/v1/auth/") {
         return next.run(req).await;
     }
     let Some(key) = req
@@ -94,7 +96,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let stored = if rparts.status.is_server_error() {
+            // Answers that a retry may change (server errors, rate limits, conflicts) are not
+            // kept: the key is released for the retry.
+            let transient = rparts.status.is_server_error()
+                || matches!(rparts.status.as_u16(), 408 | 409 | 425 | 429);
+            let stored = if transient {
                 idempotency::release(&state.db, user, &key).await
             } else {
                 idempotency::complete(

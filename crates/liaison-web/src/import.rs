@@ -134,33 +134,59 @@ pub async fn import_partners(
     bytes: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportOutcome> {
-    let rows = parse_rows(
+    let inputs = parse_rows(
         actor,
         filename,
         bytes,
         PARTNER_COLUMNS,
-        &["code", "name", "kind", "region", "tier"],
+        &["code"],
         |cell, number| {
-            let input = PartnerInput {
-                code: cell("code"),
-                name: cell("name"),
-                kind: cell("kind"),
-                region: cell("region"),
-                tier: cell("tier"),
-                status: cell("status"),
-                owner: cell("owner"),
-                timezone: cell("timezone"),
-                working_days: cell("working_days"),
-                working_hours: cell("working_hours"),
-                tags: cell("tags").map(|t| vec![t]),
-                notes: cell("notes"),
-            };
-            input
-                .parse()
-                .map(|p| (number, p))
-                .map_err(|e| RowError::from_fields(number, e).collect())
+            Ok((
+                number,
+                PartnerInput {
+                    code: cell("code"),
+                    name: cell("name"),
+                    kind: cell("kind"),
+                    region: cell("region"),
+                    tier: cell("tier"),
+                    status: cell("status"),
+                    owner: cell("owner"),
+                    timezone: cell("timezone"),
+                    working_days: cell("working_days"),
+                    working_hours: cell("working_hours"),
+                    tags: cell("tags").map(|t| vec![t]),
+                    notes: cell("notes"),
+                },
+            ))
         },
     )?;
+    // An existing partner keeps what the file does not say: missing columns and empty cells
+    // leave its current values; a new partner needs every required field.
+    let codes: Vec<String> = inputs
+        .iter()
+        .filter_map(|(_, i)| i.code.as_deref().map(|c| c.trim().to_uppercase()))
+        .collect();
+    let existing = repo::find_partners_by_codes(db, &codes).await?;
+    let mut rows = Vec::with_capacity(inputs.len());
+    let mut errors: Vec<RowError> = Vec::new();
+    for (number, input) in inputs {
+        let code = input
+            .code
+            .as_deref()
+            .map(|c| c.trim().to_uppercase())
+            .unwrap_or_default();
+        let merged = match existing.iter().find(|p| p.code == code) {
+            Some(p) => p.to_input().overlay(input),
+            None => input,
+        };
+        match merged.parse() {
+            Ok(p) => rows.push((number, p)),
+            Err(e) => errors.extend(RowError::from_fields(number, e)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidRows(errors));
+    }
     let n = rows.len();
     if dry_run {
         return Ok(ImportOutcome {

@@ -33,6 +33,8 @@ pub struct WebConfig {
     /// Failed logins allowed per e-mail and per client address in `login_window`.
     pub login_attempts: u32,
     pub login_window: Duration,
+    /// How long a looked-up session is trusted without asking the database again.
+    pub session_cache_ttl: Duration,
 }
 
 impl Default for WebConfig {
@@ -43,6 +45,7 @@ impl Default for WebConfig {
             max_upload_bytes: 20 * 1024 * 1024,
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
+            session_cache_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -54,16 +57,19 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub templates: Arc<minijinja::Environment<'static>>,
     pub login_limiter: Arc<auth::LoginLimiter>,
+    pub sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
         let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
+        let sessions = Arc::new(auth::SessionCache::new(config.session_cache_ttl));
         Self {
             db,
             config: Arc::new(config),
             templates: Arc::new(html::templates()),
             login_limiter: Arc::new(limiter),
+            sessions,
         }
     }
 }

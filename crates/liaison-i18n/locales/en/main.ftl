@@ -216,3 +216,4 @@ error.title.413 = File too large
 error.title.422 = Invalid input
 error.title.429 = Too many requests
 error.title.500 = Server error
+audit.verify = Verify the chain

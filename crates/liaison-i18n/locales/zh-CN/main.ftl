@@ -215,3 +215,4 @@ error.title.413 = 文件过大
 error.title.422 = 输入有误
 error.title.429 = 请求过于频繁
 error.title.500 = 服务器错误
+audit.verify = 校验哈希链

@@ -215,3 +215,4 @@ error.title.413 = 檔案過大
 error.title.422 = 輸入內容有誤
 error.title.429 = 請求過於頻繁
 error.title.500 = 伺服器錯誤
+audit.verify = 驗證雜湊鏈

@@ -8,6 +8,7 @@ mod nda;
 mod partner;
 mod request;
 mod segment;
+mod thread;
 mod user;
 
 use crate::{AppError, AppState};
@@ -227,6 +228,30 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("post" "/api/v1/ndas", "ndas", "Record an NDA for a partner or one of its contacts", auth = true, body = Some("NdaInput"), ok = (201, "Nda"), query = []),
             post(nda::create),
+        ),
+        (
+            ep!("post" "/api/v1/inbox/{message_id}/replies", "threads", "Reply to a message: starts a thread with its requester, or joins the partner's unclosed thread on it (then 200)", auth = true, body = Some("PostBody"), ok = (201, "Thread"), query = []),
+            post(thread::reply_to_message),
+        ),
+        (
+            ep!("post" "/api/v1/threads", "threads", "Open a thread to the company (partner); it lands with the partner's channel manager", auth = true, body = Some("ThreadInput"), ok = (201, "Thread"), query = []),
+            post(thread::create),
+        ),
+        (
+            ep!("get" "/api/v1/threads", "threads", "Threads: a partner's own; staff those assigned to them (view=mine) or all they may see", auth = true, body = None, ok = (200, "ThreadList"), query = ["state", "view", "limit", "cursor"]),
+            get(thread::list),
+        ),
+        (
+            ep!("get" "/api/v1/threads/{id}", "threads", "A thread with its posts, state and time to first answer", auth = true, body = None, ok = (200, "Thread"), query = []),
+            get(thread::show),
+        ),
+        (
+            ep!("post" "/api/v1/threads/{id}/replies", "threads", "Post to a thread: staff answer it, the partner's reply (re)opens it", auth = true, body = Some("PostBody"), ok = (200, "Thread"), query = []),
+            post(thread::reply),
+        ),
+        (
+            ep!("post" "/api/v1/threads/{id}/close", "threads", "Close a thread (staff, or the partner its own)", auth = true, body = None, ok = (200, "Thread"), query = []),
+            post(thread::close),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

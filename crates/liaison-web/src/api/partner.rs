@@ -20,9 +20,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// Reads the list filters (`q`, `kind`, `region`, `tier`, `status`, `tag`, `segment`).
-pub(crate) async fn filter_from(state: &AppState, p: &Pairs) -> AppResult<PartnerFilter> {
+/// Partner users cannot name segments (they describe other partners): `segment` is ignored.
+pub(crate) async fn filter_from(
+    state: &AppState,
+    p: &Pairs,
+    partner_user: bool,
+) -> AppResult<PartnerFilter> {
     let mut e = FieldErrors::new();
-    let mut f = match p.get("segment").filter(|s| !s.is_empty()) {
+    let mut f = match p.get("segment").filter(|s| !s.is_empty() && !partner_user) {
         Some(s) => match Uuid::parse_str(s) {
             Ok(id) => match liaison_db::segment::find_segment(&state.db, id).await {
                 Ok(seg) => seg.filter,
@@ -58,6 +63,9 @@ pub(crate) async fn filter_from(state: &AppState, p: &Pairs) -> AppResult<Partne
         }
         f.q = Some(q.to_string());
     }
+    if let Err(bad) = f.check() {
+        e.0.extend(bad.0.into_iter().filter(|b| b.field != "q"));
+    }
     if e.is_empty() {
         Ok(f)
     } else {
@@ -79,7 +87,7 @@ pub async fn list(
     let l = p.list(50)?;
     let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
         .map_err(|m| AppError::invalid("sort", m))?;
-    let f = filter_from(&state, &p).await?;
+    let f = filter_from(&state, &p, s.actor.is_partner()).await?;
     let page = repo::list_partners(
         &state.db,
         s.actor.scope(),
@@ -279,7 +287,7 @@ pub async fn export_partners(
     p: Pairs,
 ) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
-    let f = filter_from(&state, &p).await?;
+    let f = filter_from(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
         import::export_partners(
             &state.db,
@@ -297,7 +305,7 @@ pub async fn export_contacts(
     p: Pairs,
 ) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
-    let f = filter_from(&state, &p).await?;
+    let f = filter_from(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
         import::export_contacts(
             &state.db,

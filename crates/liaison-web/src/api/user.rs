@@ -49,6 +49,7 @@ pub async fn login(
 
 pub async fn logout(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<StatusCode> {
     repo::revoke_session(&state.db, s.id, s.user.id).await?;
+    state.sessions.forget(&s.token);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -65,6 +66,10 @@ pub async fn me(ApiUser(s): ApiUser) -> Json<serde_json::Value> {
         Permission::ReadAudit,
         Permission::UseConsole,
         Permission::UsePortal,
+        Permission::CreateRequests,
+        Permission::ReadAllRequests,
+        Permission::UseInbox,
+        Permission::ReadAllThreads,
     ]
     .into_iter()
     .filter(|p| s.actor.can(*p))

@@ -87,7 +87,7 @@ async fn list(
         let l = p.list(50)?;
         let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
             .map_err(|m| AppError::invalid("sort", m))?;
-        let f = crate::api::filter_from(&state, &p).await?;
+        let f = crate::api::filter_from(&state, &p, s.actor.is_partner()).await?;
         let page = repo::list_partners(
             &state.db,
             s.actor.scope(),
@@ -169,9 +169,7 @@ async fn form_page(
     errors: Option<&FieldErrors>,
 ) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;
-    let managers =
-        liaison_db::user::list_users_with_role(&state.db, liaison_core::Role::ChannelManager)
-            .await?;
+    let managers = liaison_db::user::list_possible_owners(&state.db).await?;
     let mut r = render(
         state,
         headers,
@@ -561,7 +559,7 @@ async fn export(
     p: Pairs,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let f = crate::api::filter_from(&state, &p).await?;
+        let f = crate::api::filter_from(&state, &p, s.actor.is_partner()).await?;
         let format = import::ExportFormat::parse(p.get("format"))?;
         let file = if p.get("what") == Some("contacts") {
             import::export_contacts(&state.db, &s.actor, &f, format).await?
@@ -629,7 +627,7 @@ async fn create_segment(
         let p = Pairs(form);
         s.check_csrf(p.get("_csrf").unwrap_or(""))?;
         s.require(Permission::WriteSegments)?;
-        let filter = crate::api::filter_from(&state, &p).await?;
+        let filter = crate::api::filter_from(&state, &p, s.actor.is_partner()).await?;
         let input = liaison_db::segment::SegmentInput {
             name: p.get("name").map(str::to_string),
             description: p.get("description").map(str::to_string),
@@ -753,7 +751,12 @@ async fn audit(
         s.require(Permission::ReadAudit)?;
         let before = p.get("before").and_then(|b| b.parse::<i64>().ok());
         let rows = liaison_db::audit::list(&state.db, None, before, 100).await?;
-        let verdict = liaison_db::audit::verify(&state.db).await?;
+        // Verifying walks the whole chain: on request only.
+        let verdict = if p.get("verify").is_some() {
+            Some(liaison_db::audit::verify(&state.db).await?)
+        } else {
+            None
+        };
         Ok(render(
             &state,
             &headers,

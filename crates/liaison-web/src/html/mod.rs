@@ -184,8 +184,19 @@ async fn js() -> impl IntoResponse {
 
 /// Only same-site paths are followed after login or a language switch.
 fn safe_next(next: Option<&str>) -> String {
+    // A same-site path only: one leading slash, then no second slash or backslash at the start,
+    // and no whitespace or control characters anywhere (browsers drop tabs: "/\t/evil.com").
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -283,6 +294,7 @@ async fn logout(
     if let Err(e) = s.check_csrf(&f._csrf) {
         return error_page(&state, &headers, Some(&s), e);
     }
+    state.sessions.forget(&s.token);
     if let Err(e) = liaison_db::user::revoke_session(&state.db, s.id, s.user.id).await {
         return error_page(&state, &headers, Some(&s), e.into());
     }
@@ -306,4 +318,26 @@ async fn set_lang(Path(code): Path<String>, Query(q): Query<HashMap<String, Stri
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        for bad in [
+            "//evil.com",
+            "/\t/evil.com",
+            "/\\evil.com",
+            "https://evil.com",
+            "/ok\r\nSet-Cookie: x",
+            "",
+        ] {
+            assert_eq!(super::safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(
+            super::safe_next(Some("/console/partners?q=%E6%81%92")),
+            "/console/partners?q=%E6%81%92"
+        );
+        assert_eq!(super::safe_next(None), "/");
+    }
 }

@@ -4,8 +4,10 @@
 mod api;
 mod browser;
 mod confidential;
+mod hardening;
 mod pages;
 mod requests;
+mod threads;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -40,8 +40,7 @@ async fn browser_login(a: &crate::TestApp, email: &str) -> String {
             email.replace('@', "%40")
         )))
         .expect("request");
-    let resp = a.router.clone().oneshot_ok(req).await;
-    resp
+    a.router.clone().oneshot_ok(req).await
 }
 
 trait OneshotOk {

@@ -190,6 +190,7 @@ pub async fn acknowledge(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> R
             "this message does not ask for a confirmation",
         )));
     }
+    let mut item = item;
     if item.acked_at.is_none() {
         let now = db.now();
         let late = item.ack_due_at.is_some_and(|d| now > d);
@@ -219,8 +220,11 @@ pub async fn acknowledge(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> R
         )
         .await?;
         tx.commit().await?;
+        item.acked_at = Some(now);
+        item.read_at = item.read_at.or(Some(now));
+        item.late = late;
     }
-    find_for(db, partner, message).await
+    Ok(item)
 }
 
 #[derive(Debug, Clone, Serialize)]

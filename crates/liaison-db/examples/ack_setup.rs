@@ -8,9 +8,9 @@
 //! ```
 
 use chrono::Duration;
+use liaison_core::SystemClock;
 use liaison_core::request::{Audience, RequestInput};
 use liaison_core::review::Decision;
-use liaison_core::SystemClock;
 use liaison_db::request::{self, ReviewSettings};
 use liaison_db::user::{SessionKind, UserInput};
 use liaison_db::{Db, q};
@@ -26,15 +26,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::connect(&url, Arc::new(SystemClock)).await?;
     db.migrate().await?;
     let users = liaison_db::user::list_users(&db).await?;
-    let find = |e: &str| users.iter().find(|u| u.email == e).map(|u| u.actor()).ok_or("run `liaison demo --partners N` first");
-    let (staff, head, channel) = (find("staff@demo.example")?, find("head@demo.example")?, find("channel@demo.example")?);
+    let find = |e: &str| {
+        users
+            .iter()
+            .find(|u| u.email == e)
+            .map(|u| u.actor())
+            .ok_or("run `liaison demo --partners N` first")
+    };
+    let (staff, head, channel) = (
+        find("staff@demo.example")?,
+        find("head@demo.example")?,
+        find("channel@demo.example")?,
+    );
     let segment = liaison_db::segment::insert_segment(
         &db,
         channel.user_id,
         &liaison_db::segment::SegmentInput {
             name: Some(format!("ack bench {}", uuid::Uuid::now_v7())),
             description: None,
-            filter: Some(liaison_core::partner::PartnerFilter { q: Some("gen-".into()), ..Default::default() }),
+            filter: Some(liaison_core::partner::PartnerFilter {
+                q: Some("gen-".into()),
+                ..Default::default()
+            }),
         },
     )
     .await?;
@@ -45,7 +58,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             title: Some("请确认收到：年度框架协议".into()),
             purpose: Some("ack benchmark".into()),
             body: Some("请在截止时间前确认。".into()),
-            audience: Some(Audience { segments: vec![segment.id], ..Default::default() }),
+            audience: Some(Audience {
+                segments: vec![segment.id],
+                ..Default::default()
+            }),
             ack_required: Some(true),
             ack_due_at: Some(db.now() + Duration::days(7)),
             ..Default::default()
@@ -58,7 +74,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let message = done.message_id.ok_or("not dispatched")?;
     let mut tokens = std::fs::File::create("tokens.txt")?;
     let codes: Vec<String> = (1..=k).map(|i| format!("GEN-{i:07}")).collect();
-    let existing: i64 = db.fetch_one(q("SELECT COUNT(*) FROM users WHERE email LIKE 'bench-%'")).await?;
+    let existing: i64 = db
+        .fetch_one(q("SELECT COUNT(*) FROM users WHERE email LIKE 'bench-%'"))
+        .await?;
     for (i, code) in codes.iter().enumerate() {
         let email = format!("bench-{}-{i}@load.example", existing);
         let u = liaison_db::user::insert_user(
@@ -74,7 +92,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         )
         .await?;
-        let t = liaison_db::user::create_session(&db, &u, SessionKind::Api, Duration::hours(4)).await?;
+        let t =
+            liaison_db::user::create_session(&db, &u, SessionKind::Api, Duration::hours(4)).await?;
         writeln!(tokens, "{t}")?;
     }
     std::fs::write("message.txt", message.to_string())?;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod crypto;
 pub mod demo;
 mod error;
+pub mod history;
 pub mod idempotency;
 pub mod inbox;
 mod migrate;

@@ -181,6 +181,11 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// `%text%` for a LIKE with `ESCAPE '\\'`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    format!("%{}%", like_escape(text))
+}
+
 /// Appends ` AND ...` conditions for the scope and filter to `query`.
 pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
     match scope {

@@ -193,6 +193,11 @@ fn schemas() -> Value {
             "post_count": s("integer"), "posts": {"type": "array", "description": "one thread only, oldest first", "items": {"$ref": "#/components/schemas/ThreadPost"}}}},
         "ThreadList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thread"}},
             "next_cursor": opt_s(), "counts": {"type": "object", "properties": {"open": s("integer"), "answered": s("integer"), "closed": s("integer")}}}},
+        "Timeline": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post"]), "message_id": opt_s(),
+            "thread_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
+        "SearchHits": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": enum_s(&["message", "thread"]), "id": s("string"), "title": s("string"), "at": s("string")}}}}},
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
     })
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod docs;
+mod history;
 mod inbox;
 mod nda;
 mod partner;
@@ -252,6 +253,14 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("post" "/api/v1/threads/{id}/close", "threads", "Close a thread (staff, or the partner its own)", auth = true, body = None, ok = (200, "Thread"), query = []),
             post(thread::close),
+        ),
+        (
+            ep!("get" "/api/v1/partners/{id}/timeline", "history", "Every message, read, confirmation and thread post of a partner, newest first", auth = true, body = None, ok = (200, "Timeline"), query = ["limit", "cursor"]),
+            get(history::timeline),
+        ),
+        (
+            ep!("get" "/api/v1/search", "history", "Search messages and threads (Chinese words too); partners search their own", auth = true, body = None, ok = (200, "SearchHits"), query = ["q", "limit"]),
+            get(history::search),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

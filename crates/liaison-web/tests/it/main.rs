@@ -7,6 +7,7 @@ mod confidential;
 mod hardening;
 mod pages;
 mod requests;
+mod search;
 mod threads;
 
 use axum::body::Body;

@@ -324,3 +324,20 @@ pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
         .await?;
     Ok(r.0)
 }
+
+struct RequestOf(Uuid);
+impl FromDbRow for RequestOf {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("request_id")?))
+    }
+}
+
+/// The request a message delivered to `partner` came from (its attachments); another
+/// partner's message is not found.
+pub async fn request_of(db: &Db, partner: Uuid, message: Uuid) -> Result<Uuid> {
+    find_for(db, partner, message).await?;
+    let r: RequestOf = db
+        .fetch_one(q("SELECT request_id FROM messages WHERE id = $1").bind(message))
+        .await?;
+    Ok(r.0)
+}

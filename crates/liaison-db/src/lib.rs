@@ -5,6 +5,7 @@
 //! Error policy: every function returns `DbError`; unique violations become `Conflict`, a
 //! missing or out-of-scope row is `NotFound`; driver text never leaves this crate except in logs.
 
+pub mod attachment;
 pub mod audit;
 pub mod crypto;
 pub mod demo;

@@ -198,6 +198,9 @@ fn schemas() -> Value {
             "thread_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
         "SearchHits": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
             "kind": enum_s(&["message", "thread"]), "id": s("string"), "title": s("string"), "at": s("string")}}}}},
+        "Attachment": {"type": "object", "properties": {"id": s("string"), "request_id": s("string"), "filename": s("string"),
+            "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": s("string")}},
+        "AttachmentList": list_of("Attachment"),
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
     })
 }

@@ -63,3 +63,29 @@ pub async fn ack(
         inbox::acknowledge(&state.db, s.user.id, pid, mid).await?,
     ))
 }
+
+pub async fn attachments(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(mid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    let pid = partner(&s)?;
+    let mid = Uuid::parse_str(&mid).map_err(|_| AppError::NotFound)?;
+    let rid = inbox::request_of(&state.db, pid, mid).await?;
+    Ok(Json(
+        json!({"items": liaison_db::attachment::list_attachments(&state.db, rid).await?, "next_cursor": null}),
+    ))
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path((mid, aid)): Path<(String, String)>,
+) -> AppResult<axum::response::Response> {
+    let pid = partner(&s)?;
+    let mid = Uuid::parse_str(&mid).map_err(|_| AppError::NotFound)?;
+    let aid = Uuid::parse_str(&aid).map_err(|_| AppError::NotFound)?;
+    let rid = inbox::request_of(&state.db, pid, mid).await?;
+    let (a, bytes) = liaison_db::attachment::read_attachment(&state.db, rid, aid).await?;
+    Ok(super::request::file_response(a, bytes))
+}

@@ -263,6 +263,26 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(history::search),
         ),
         (
+            ep!("post" "/api/v1/requests/{id}/attachments", "requests", "Attach a file (body; ?filename=): pdf, png, jpg, docx, xlsx, pptx, txt, csv, md; at most 10 MiB", auth = true, body = Some("Upload"), ok = (201, "Attachment"), query = ["filename"]),
+            post(request::add_attachment),
+        ),
+        (
+            ep!("get" "/api/v1/requests/{id}/attachments", "requests", "A request's attachments", auth = true, body = None, ok = (200, "AttachmentList"), query = []),
+            get(request::attachments),
+        ),
+        (
+            ep!("get" "/api/v1/requests/{id}/attachments/{attachment_id}", "requests", "Download an attachment", auth = true, body = None, ok = (200, "File"), query = []),
+            get(request::attachment),
+        ),
+        (
+            ep!("get" "/api/v1/inbox/{message_id}/attachments", "inbox", "A message's attachments", auth = true, body = None, ok = (200, "AttachmentList"), query = []),
+            get(inbox::attachments),
+        ),
+        (
+            ep!("get" "/api/v1/inbox/{message_id}/attachments/{attachment_id}", "inbox", "Download an attachment of a message", auth = true, body = None, ok = (200, "File"), query = []),
+            get(inbox::attachment),
+        ),
+        (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),
             get(audit::list),
         ),

@@ -219,3 +219,79 @@ pub async fn deliveries(
         json!({"items": items, "next_cursor": next, "summary": summary, "message_id": message}),
     ))
 }
+
+/// Attach a file to a draft or returned request (its requester): the body is the file,
+/// `?filename=` its name.
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(rid): Path<String>,
+    p: Pairs,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let r = load(&state, &s, &rid).await?;
+    if r.requester_id != s.user.id {
+        return Err(AppError::Forbidden);
+    }
+    if !r.state.editable() {
+        return Err(AppError::invalid(
+            "state",
+            format!(
+                "the request is {}; attach files while it is a draft or returned",
+                r.state
+            ),
+        ));
+    }
+    let filename = p.get("filename").unwrap_or("");
+    let secret = r
+        .form
+        .parse(false, state.db.now())
+        .map(|f| f.classification.needs_nda())
+        .unwrap_or(true);
+    let a = liaison_db::attachment::insert_attachment(
+        &state.db, s.user.id, r.id, secret, filename, &body,
+    )
+    .await?;
+    Ok(created_at(
+        format!("/api/v1/requests/{}/attachments/{}", r.id, a.id),
+        json!(a),
+    ))
+}
+
+pub async fn attachments(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(rid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    let r = load(&state, &s, &rid).await?;
+    Ok(Json(
+        json!({"items": liaison_db::attachment::list_attachments(&state.db, r.id).await?, "next_cursor": null}),
+    ))
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path((rid, aid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let r = load(&state, &s, &rid).await?;
+    let (a, bytes) = liaison_db::attachment::read_attachment(&state.db, r.id, id(&aid)?).await?;
+    Ok(file_response(a, bytes))
+}
+
+/// A stored file as a download.
+pub(crate) fn file_response(a: liaison_db::attachment::Attachment, bytes: Vec<u8>) -> Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&a.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let encoded =
+        percent_encoding::utf8_percent_encode(&a.filename, percent_encoding::NON_ALPHANUMERIC);
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}

@@ -233,3 +233,145 @@ async fn a_correction_reaches_the_same_recipients_and_links_both_ways() {
         );
     }
 }
+
+/// SPEC B1, G3: attachments are type-checked, travel with the message, reach only its
+/// recipients, and are encrypted at rest when the request is confidential.
+#[tokio::test]
+async fn attachments_are_checked_delivered_and_sealed() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let sh = a.partner_id("SH-D001").await;
+        a.call("POST", "/api/v1/ndas", Some(&channel), Some(json!({"partner": "SH-D001", "signed_at": Utc::now() - Duration::days(1), "expires_at": Utc::now() + Duration::days(30)}))).await;
+        let r = a.call("POST", "/api/v1/requests", Some(&head), Some(json!({
+            "title": "2027 价格表（保密）", "purpose": "价格调整", "body": "见附件。", "classification": "confidential", "audience": {"partners": [sh]},
+        }))).await.json();
+        let id = r["id"].as_str().expect("id").to_string();
+        let pdf = b"%PDF-1.7\n% 2027 price list\n".to_vec();
+        let upload = |name: &str, bytes: Vec<u8>, token: &str| {
+            axum::http::Request::builder()
+                .method("POST")
+                .uri(format!("/api/v1/requests/{id}/attachments?filename={name}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::from(bytes))
+                .expect("request")
+        };
+        let bad = a
+            .send(upload("price.pdf", b"MZ\x90\x00 not a pdf".to_vec(), &head))
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
+        assert_eq!(
+            a.send(upload("run.exe", b"MZ".to_vec(), &head))
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            a.send(upload("price.pdf", pdf.clone(), &channel))
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "only the requester attaches"
+        );
+        let ok = a.send(upload("price.pdf", pdf.clone(), &head)).await;
+        assert_eq!(ok.status, StatusCode::CREATED, "[{}] {}", a.name, ok.text());
+        let sealed: i64 =
+            a.db.fetch_one(liaison_db::q(
+                "SELECT COUNT(*) FROM attachments WHERE data LIKE 'enc:v1:%'",
+            ))
+            .await
+            .expect("count");
+        assert_eq!(
+            sealed, 1,
+            "[{}] a confidential attachment is stored encrypted",
+            a.name
+        );
+        a.call(
+            "POST",
+            &format!("/api/v1/requests/{id}/submit"),
+            Some(&head),
+            None,
+        )
+        .await;
+        assert_eq!(
+            a.call(
+                "POST",
+                &format!("/api/v1/requests/{id}/approve"),
+                Some(&channel),
+                None
+            )
+            .await
+            .json()["state"],
+            "dispatched"
+        );
+        // Attaching after submission is refused.
+        assert_eq!(
+            a.send(upload("late.pdf", pdf.clone(), &head)).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let mid =
+            a.call("GET", "/api/v1/inbox", Some(&p1), None).await.json()["items"][0]["message_id"]
+                .as_str()
+                .expect("mid")
+                .to_string();
+        let list = a
+            .call(
+                "GET",
+                &format!("/api/v1/inbox/{mid}/attachments"),
+                Some(&p1),
+                None,
+            )
+            .await
+            .json();
+        let aid = list["items"][0]["id"]
+            .as_str()
+            .expect("attachment")
+            .to_string();
+        let file = a
+            .call(
+                "GET",
+                &format!("/api/v1/inbox/{mid}/attachments/{aid}"),
+                Some(&p1),
+                None,
+            )
+            .await;
+        assert_eq!(
+            file.body, pdf,
+            "[{}] the recipient gets the file back",
+            a.name
+        );
+        assert_eq!(file.content_type, "application/pdf");
+        assert_eq!(
+            a.call(
+                "GET",
+                &format!("/api/v1/inbox/{mid}/attachments/{aid}"),
+                Some(&p2),
+                None
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            a.call(
+                "GET",
+                &format!("/api/v1/inbox/{mid}/attachments"),
+                Some(&p2),
+                None
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

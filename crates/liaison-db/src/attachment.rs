@@ -66,7 +66,9 @@ pub fn check_type(filename: &str, bytes: &[u8]) -> Result<&'static str, String> 
             "text/plain; charset=utf-8",
         ),
         _ => {
-            return Err("allowed types are pdf, png, jpg, docx, xlsx, pptx, txt, csv and md".into());
+            return Err(
+                "allowed types are pdf, png, jpg, docx, xlsx, pptx, txt, csv and md".into(),
+            );
         }
     };
     if ok {

@@ -401,3 +401,68 @@ pub async fn export_contacts(
     let headers: Vec<&str> = CONTACT_COLUMNS.iter().map(|c| c.0).collect();
     build(format, "contacts", &headers, &rows)
 }
+
+/// The receipts board as a file (§6.1.2): every delivery of a message, or only the ones not
+/// yet confirmed, with read and confirmation times. Recorded in the audit log.
+pub async fn export_deliveries(
+    db: &Db,
+    actor: &Actor,
+    message: uuid::Uuid,
+    unconfirmed: bool,
+    format: ExportFormat,
+) -> AppResult<Export> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = liaison_db::inbox::deliveries(db, message, unconfirmed, after, 5000).await?;
+        let done = page.len() < 5000;
+        after = page.last().map(|d| d.id);
+        rows.extend(page.into_iter().map(|d| {
+            vec![
+                d.partner_code,
+                d.partner_name,
+                d.contact_name,
+                d.channel,
+                d.state,
+                d.read_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                d.acked_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                if d.late { "late".into() } else { String::new() },
+            ]
+        }));
+        if done {
+            break;
+        }
+    }
+    audit::record(
+        db,
+        Entry {
+            actor_id: Some(actor.user_id),
+            action: "export",
+            entity: "deliveries",
+            entity_id: Some(message),
+            partner_id: None,
+            detail: json!({"rows": rows.len(), "unconfirmed": unconfirmed}),
+        },
+    )
+    .await?;
+    let headers = [
+        "partner_code",
+        "partner_name",
+        "contact",
+        "channel",
+        "state",
+        "read_at",
+        "acked_at",
+        "late",
+    ];
+    build(
+        format,
+        if unconfirmed {
+            "unconfirmed"
+        } else {
+            "deliveries"
+        },
+        &headers,
+        &rows,
+    )
+}

@@ -283,6 +283,10 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(inbox::attachment),
         ),
         (
+            ep!("get" "/api/v1/requests/{id}/deliveries/export", "requests", "Receipts as CSV (BOM) or XLSX; unconfirmed=true for who has not confirmed", auth = true, body = None, ok = (200, "File"), query = ["format", "unconfirmed"]),
+            get(request::export_deliveries),
+        ),
+        (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),
             get(audit::list),
         ),

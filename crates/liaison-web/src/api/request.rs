@@ -295,3 +295,22 @@ pub(crate) fn file_response(a: liaison_db::attachment::Attachment, bytes: Vec<u8
     }
     resp
 }
+
+/// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists who has not
+/// confirmed.
+pub async fn export_deliveries(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(rid): Path<String>,
+    p: Pairs,
+) -> AppResult<Response> {
+    let r = load(&state, &s, &rid).await?;
+    let message = r
+        .message_id
+        .ok_or_else(|| AppError::invalid("request", "it has not been dispatched yet"))?;
+    let format = crate::import::ExportFormat::parse(p.get("format"))?;
+    let unconfirmed = p.get("unconfirmed") == Some("true");
+    Ok(super::download(
+        crate::import::export_deliveries(&state.db, &s.actor, message, unconfirmed, format).await?,
+    ))
+}

@@ -382,3 +382,65 @@ fn clock_now(c: &FixedClock) -> chrono::DateTime<Utc> {
     use liaison_core::Clock;
     c.now()
 }
+
+/// §6.1.2 groundwork: who has not confirmed, exportable as CSV (with BOM) and XLSX.
+#[tokio::test]
+async fn the_unconfirmed_list_exports_as_csv_and_xlsx() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let bj = a.partner_id("BJ-D002").await;
+        let sh = a.partner_id("SH-D001").await;
+        let id = new_request(a, &head, json!({"audience": {"partners": [sh, bj]}})).await;
+        act(a, &head, &id, "submit", "").await;
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.json()["state"],
+            "dispatched"
+        );
+        let mid =
+            a.call("GET", "/api/v1/inbox", Some(&p1), None).await.json()["items"][0]["message_id"]
+                .as_str()
+                .expect("mid")
+                .to_string();
+        a.call("POST", &format!("/api/v1/inbox/{mid}/ack"), Some(&p1), None)
+            .await;
+        let csv = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries/export?unconfirmed=true&format=csv"),
+                Some(&channel),
+                None,
+            )
+            .await;
+        assert_eq!(csv.status, StatusCode::OK, "[{}] {}", a.name, csv.text());
+        assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
+        assert!(
+            csv.text().contains("BJ-D002") && !csv.text().contains("SH-D001"),
+            "[{}] {}",
+            a.name,
+            csv.text()
+        );
+        let xlsx = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries/export?format=xlsx"),
+                Some(&channel),
+                None,
+            )
+            .await;
+        assert!(xlsx.body.starts_with(b"PK\x03\x04"), "[{}]", a.name);
+        assert_eq!(
+            a.call(
+                "GET",
+                &format!("/api/v1/requests/{id}/deliveries/export"),
+                Some(&p1),
+                None
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! and `message.txt` for `scripts/bench-ack.lua`. Usage:
 //!
 //! ```sh
-//! cargo run --release -p liaison-db --example ack_setup -- sqlite://./liaison-data/liaison.db 12000
+//! cargo run --release -p liaison-db --example ack_setup -- sqlite://./liaison-data/liaison.db 40000
 //! ```
 
 use chrono::Duration;

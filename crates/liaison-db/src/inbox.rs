@@ -180,51 +180,139 @@ pub async fn open_message(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> 
     })
 }
 
-/// Records the partner's confirmation (§4.3.2); after the deadline it is recorded as late.
-/// Confirming twice changes nothing.
-pub async fn acknowledge(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> Result<InboxItem> {
-    let item = find_for(db, partner, message).await?;
-    if !item.ack_required {
-        return Err(DbError::Invalid(liaison_core::FieldErrors::single(
-            "message",
-            "this message does not ask for a confirmation",
-        )));
+/// Confirmations are written by one task that commits whatever has queued up together
+/// (group commit): one transaction, one audit append and one commit for many confirmations,
+/// which keeps latency flat when hundreds arrive at once on SQLite's single writer.
+pub struct AckWriter {
+    jobs: tokio::sync::mpsc::Sender<AckJob>,
+}
+
+struct AckJob {
+    user: Uuid,
+    partner: Uuid,
+    message: Uuid,
+    due: Option<DateTime<Utc>>,
+    reply: tokio::sync::oneshot::Sender<Result<Option<(DateTime<Utc>, bool)>, String>>,
+}
+
+impl AckWriter {
+    /// Starts the writer task (needs a Tokio runtime).
+    pub fn spawn(db: Db) -> Self {
+        let (jobs, mut rx) = tokio::sync::mpsc::channel::<AckJob>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < 512 {
+                    match rx.try_recv() {
+                        Ok(j) => batch.push(j),
+                        Err(_) => break,
+                    }
+                }
+                match write_batch(&db, &batch).await {
+                    Ok(done) => {
+                        for (job, r) in batch.into_iter().zip(done) {
+                            let _ = job.reply.send(Ok(r));
+                        }
+                    }
+                    Err(e) => {
+                        let msg = e.to_string();
+                        for job in batch {
+                            let _ = job.reply.send(Err(msg.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { jobs }
     }
-    let mut item = item;
-    if item.acked_at.is_none() {
-        let now = db.now();
-        let late = item.ack_due_at.is_some_and(|d| now > d);
-        let mut tx = db.begin().await?;
-        tx.execute(
-            q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, state = 'acknowledged',
-                 read_at = COALESCE(read_at, $1), read_by = COALESCE(read_by, $2)
-               WHERE message_id = $4 AND partner_id = $5 AND acked_at IS NULL")
-            .bind(now)
-            .bind(user)
-            .bind(late)
-            .bind(message)
-            .bind(partner),
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            now,
-            Entry {
-                actor_id: Some(user),
+
+    /// Records the partner's confirmation (§4.3.2); after the deadline it is recorded as late.
+    /// Confirming twice changes nothing.
+    pub async fn acknowledge(
+        &self,
+        db: &Db,
+        user: Uuid,
+        partner: Uuid,
+        message: Uuid,
+    ) -> Result<InboxItem> {
+        let mut item = find_for(db, partner, message).await?;
+        if !item.ack_required {
+            return Err(DbError::Invalid(liaison_core::FieldErrors::single(
+                "message",
+                "this message does not ask for a confirmation",
+            )));
+        }
+        if item.acked_at.is_some() {
+            return Ok(item);
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(AckJob {
+                user,
+                partner,
+                message,
+                due: item.ack_due_at,
+                reply,
+            })
+            .await
+            .map_err(|_| DbError::Config("the confirmation writer has stopped".into()))?;
+        match answer
+            .await
+            .map_err(|_| DbError::Config("the confirmation writer has stopped".into()))?
+        {
+            Ok(Some((at, late))) => {
+                item.acked_at = Some(at);
+                item.read_at = item.read_at.or(Some(at));
+                item.late = late;
+                Ok(item)
+            }
+            // Someone else of the same partner confirmed in between.
+            Ok(None) => find_for(db, partner, message).await,
+            Err(e) => Err(DbError::Config(e)),
+        }
+    }
+}
+
+/// Writes a batch of confirmations in one transaction; for each, when and whether late, or
+/// `None` when it had been confirmed already.
+async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<(DateTime<Utc>, bool)>>> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    let mut entries = Vec::new();
+    for job in batch {
+        let late = job.due.is_some_and(|d| now > d);
+        let n = tx
+            .execute(
+                q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, state = 'acknowledged',
+                     read_at = COALESCE(read_at, $1), read_by = COALESCE(read_by, $2)
+                   WHERE message_id = $4 AND partner_id = $5 AND acked_at IS NULL")
+                .bind(now)
+                .bind(job.user)
+                .bind(late)
+                .bind(job.message)
+                .bind(job.partner),
+            )
+            .await?;
+        if n > 0 {
+            entries.push(Entry {
+                actor_id: Some(job.user),
                 action: "message.ack",
                 entity: "message",
-                entity_id: Some(message),
-                partner_id: Some(partner),
+                entity_id: Some(job.message),
+                partner_id: Some(job.partner),
                 detail: json!({"late": late}),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        item.acked_at = Some(now);
-        item.read_at = item.read_at.or(Some(now));
-        item.late = late;
+            });
+            out.push(Some((now, late)));
+        } else {
+            out.push(None);
+        }
     }
-    Ok(item)
+    if !entries.is_empty() {
+        audit::append_many(&mut tx, now, entries).await?;
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize)]

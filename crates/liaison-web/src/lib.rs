@@ -58,18 +58,22 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     pub login_limiter: Arc<auth::LoginLimiter>,
     pub sessions: Arc<auth::SessionCache>,
+    /// Confirmations are group-committed by one writer task.
+    pub acks: Arc<liaison_db::inbox::AckWriter>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
         let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
         let sessions = Arc::new(auth::SessionCache::new(config.session_cache_ttl));
+        let acks = Arc::new(liaison_db::inbox::AckWriter::spawn(db.clone()));
         Self {
             db,
             config: Arc::new(config),
             templates: Arc::new(html::templates()),
             login_limiter: Arc::new(limiter),
             sessions,
+            acks,
         }
     }
 }

@@ -60,7 +60,10 @@ pub async fn ack(
     let pid = partner(&s)?;
     let mid = Uuid::parse_str(&mid).map_err(|_| AppError::NotFound)?;
     Ok(Json(
-        inbox::acknowledge(&state.db, s.user.id, pid, mid).await?,
+        state
+            .acks
+            .acknowledge(&state.db, s.user.id, pid, mid)
+            .await?,
     ))
 }
 

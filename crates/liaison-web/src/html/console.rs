@@ -60,7 +60,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Runs a page body; an error becomes an error page in the user's language.
-async fn page<F>(state: &AppState, headers: &HeaderMap, s: &Session, f: F) -> Response
+pub(super) async fn page<F>(state: &AppState, headers: &HeaderMap, s: &Session, f: F) -> Response
 where
     F: Future<Output = AppResult<Response>>,
 {

@@ -3,7 +3,9 @@
 //! a CSRF token; templates are minijinja, embedded at build time.
 
 mod console;
+mod inbox;
 mod portal;
+mod request;
 
 use crate::auth::{self, MaybeUser, PageUser, Session};
 use crate::{AppError, AppState};
@@ -45,6 +47,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "user/list.html",
     "audit/list.html",
     "portal/home.html",
+    "portal/inbox.html",
+    "portal/message.html",
+    "request/list.html",
+    "request/form.html",
+    "request/show.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -63,7 +70,68 @@ pub fn templates() -> Environment<'static> {
             .unwrap_or(Lang::ZhCn);
         liaison_i18n::t(lang, key).to_string()
     });
+    env.add_filter("dt", |v: Value| -> String {
+        match v.as_str() {
+            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| {
+                    t.with_timezone(&china())
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_else(|_| s.to_string()),
+            None if v.is_none() || v.is_undefined() => "—".to_string(),
+            None => v.to_string(),
+        }
+    });
     env
+}
+
+/// The company's time zone, Asia/Shanghai (UTC+8 all year, no daylight saving): times are
+/// shown in it and `datetime-local` inputs are read in it.
+pub fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// A Markdown body as safe HTML: everything is escaped, then blank lines separate paragraphs
+/// and single line breaks stay line breaks. No raw HTML, links or images get through.
+pub fn body_html(md: &str) -> String {
+    fn escape(s: &str, out: &mut String) {
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut para: Vec<&str> = Vec::new();
+    let flush = |para: &mut Vec<&str>, out: &mut String| {
+        if para.is_empty() {
+            return;
+        }
+        out.push_str("<p>");
+        for (i, line) in para.iter().enumerate() {
+            if i > 0 {
+                out.push_str("<br>\n");
+            }
+            escape(line.trim_end(), out);
+        }
+        out.push_str("</p>\n");
+        para.clear();
+    };
+    for line in md.lines() {
+        if line.trim().is_empty() {
+            flush(&mut para, &mut out);
+        } else {
+            para.push(line);
+        }
+    }
+    flush(&mut para, &mut out);
+    out
 }
 
 /// Renders `name` with the page's common context (language, user, CSRF token).
@@ -84,6 +152,7 @@ pub fn render(
         can_import => session.is_some_and(|s| s.actor.can(Permission::ImportPartners)),
         can_export => session.is_some_and(|s| s.actor.can(Permission::ExportPartners)),
         is_admin => session.is_some_and(|s| s.actor.can(Permission::AdminUsers)),
+        can_request => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::CreateRequests)),
     };
     let merged = context! { ..ctx, ..common };
     match state
@@ -151,7 +220,9 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(console::router())
+        .merge(request::router())
         .merge(portal::router())
+        .merge(inbox::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {
@@ -339,5 +410,17 @@ mod tests {
             "/console/partners?q=%E6%81%92"
         );
         assert_eq!(super::safe_next(None), "/");
+    }
+
+    #[test]
+    fn a_body_is_escaped_and_only_gets_paragraphs_and_line_breaks() {
+        let html = super::body_html(
+            "第一段 <script>alert(1)</script>\r\n第二行 & [链接](javascript:x)\n\n\n<b onclick=\"x\">二</b>",
+        );
+        assert_eq!(
+            html,
+            "<p>第一段 &lt;script&gt;alert(1)&lt;/script&gt;<br>\n第二行 &amp; [链接](javascript:x)</p>\n<p>&lt;b onclick=&quot;x&quot;&gt;二&lt;/b&gt;</p>\n"
+        );
+        assert_eq!(super::body_html("  \n"), "");
     }
 }

@@ -1,5 +1,6 @@
-//! The partner portal: a partner user's own company, its contacts and what is on record. Every
-//! query is scoped to the user's partner (SPEC G4).
+//! The partner portal: a partner user's own company, its contacts and what is on record, with
+//! the inbox counts (the inbox itself is `inbox.rs`). Every query is scoped to the user's
+//! partner (SPEC G4).
 
 use super::ctx;
 use super::{error_page, render};
@@ -27,12 +28,13 @@ async fn home(
         let id = s.actor.scope().partner().ok_or(AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
         let contacts = repo::list_contacts(&state.db, s.actor.scope(), id).await?;
+        let counts = super::inbox::counts(&state, id).await?;
         Ok::<_, AppError>(render(
             &state,
             &headers,
             Some(&s),
             "portal/home.html",
-            ctx! { nav => "portal", partner => partner, contacts => contacts },
+            ctx! { nav => "portal", partner => partner, contacts => contacts, inbox_counts => counts },
         ))
     }
     .await;

@@ -1,0 +1,136 @@
+//! The partner inbox in the portal (policy §4.3.2, §4.4.1; SPEC B5, B6): the messages sent to
+//! the user's own partner, reading one records the read, and confirming is one tap. Another
+//! partner's message is simply not found.
+
+use super::ctx;
+use super::{body_html, error_page, render};
+use crate::api::Pairs;
+use crate::auth::{PageUser, Session};
+use crate::{AppError, AppResult, AppState};
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use liaison_core::Permission;
+use liaison_db::inbox;
+use minijinja::Value;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal/inbox", get(list))
+        .route("/portal/inbox/{mid}", get(show))
+        .route("/portal/inbox/{mid}/ack", post(ack))
+}
+
+/// Runs a portal page body; an error becomes an error page in the user's language.
+async fn page<F>(state: &AppState, headers: &HeaderMap, s: &Session, f: F) -> Response
+where
+    F: Future<Output = AppResult<Response>>,
+{
+    match f.await {
+        Ok(r) => r,
+        Err(e) => error_page(state, headers, Some(s), e),
+    }
+}
+
+/// The caller's partner: only partner users have an inbox.
+fn partner(s: &Session) -> AppResult<Uuid> {
+    s.require(Permission::UsePortal)?;
+    s.require(Permission::UseInbox)?;
+    s.actor.scope().partner().ok_or(AppError::NotFound)
+}
+
+/// Unread and to-confirm counts, for the portal navigation and home page.
+pub(super) async fn counts(state: &AppState, partner: Uuid) -> AppResult<inbox::Counts> {
+    Ok(inbox::counts(&state.db, partner).await?)
+}
+
+fn message_id(mid: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(mid).map_err(|_| AppError::NotFound)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    p: Pairs,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let pid = partner(&s)?;
+        const LIMIT: i64 = 50;
+        let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
+        let items = inbox::list_inbox(&state.db, pid, before, LIMIT).await?;
+        let next_before = (items.len() as i64 == LIMIT)
+            .then(|| items.last().map(|m| m.message_id))
+            .flatten();
+        let counts = counts(&state, pid).await?;
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "portal/inbox.html",
+            ctx! {
+                nav => "inbox",
+                items => items,
+                next_before => next_before,
+                inbox_counts => counts,
+                now => state.db.now(),
+            },
+        ))
+    })
+    .await
+}
+
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(mid): Path<String>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let pid = partner(&s)?;
+        let mid = message_id(&mid)?;
+        let m = inbox::open_message(&state.db, s.user.id, pid, mid).await?;
+        let request = inbox::request_of(&state.db, pid, mid).await?;
+        let attachments = liaison_db::attachment::list_attachments(&state.db, request).await?;
+        let counts = counts(&state, pid).await?;
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "portal/message.html",
+            ctx! {
+                nav => "inbox",
+                m => m.item,
+                body_html => Value::from_safe_string(body_html(&m.body)),
+                attachments => attachments,
+                inbox_counts => counts,
+                now => state.db.now(),
+            },
+        ))
+    })
+    .await
+}
+
+/// "Confirm receipt": one form, one tap; after the deadline it is recorded as late.
+async fn ack(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(mid): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.check_csrf(Pairs(form).get("_csrf").unwrap_or(""))?;
+        let pid = partner(&s)?;
+        let mid = message_id(&mid)?;
+        state
+            .acks
+            .acknowledge(&state.db, s.user.id, pid, mid)
+            .await?;
+        Ok(Redirect::to(&format!("/portal/inbox/{mid}#ack")).into_response())
+    })
+    .await
+}

@@ -1,0 +1,731 @@
+//! Console pages of the communication loop (policy §4.1-§4.3, §6.1.2; SPEC B1-B3, B5): the
+//! Channel Communication Request Form, the request with its review chain and history, the
+//! reviewer's decision, and after dispatch the receipts board with its exports.
+
+use super::console::page;
+use super::ctx;
+use super::{body_html, china, form_errors, mark_invalid, render};
+use crate::api::Pairs;
+use crate::auth::{PageUser, Session};
+use crate::{AppError, AppResult, AppState};
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use liaison_core::partner::Channel;
+use liaison_core::request::{Audience, RequestInput};
+use liaison_core::review::{
+    self, Category, Classification, Decision, DecisionContext, Importance, Urgency,
+};
+use liaison_core::{FieldErrors, Permission, Role, Scope};
+use liaison_db::DbError;
+use liaison_db::request::{self as repo, Request, RequestView, ReviewSettings};
+use minijinja::Value;
+use serde::Serialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/requests", get(list).post(create))
+        .route("/console/requests/new", get(new_form))
+        .route("/console/requests/{id}", get(show).post(update))
+        .route("/console/requests/{id}/edit", get(edit_form))
+        .route("/console/requests/{id}/submit", post(submit))
+        .route("/console/requests/{id}/withdraw", post(withdraw))
+        .route("/console/requests/{id}/review", post(review))
+        .route("/console/requests/{id}/export", get(export))
+}
+
+/// How many receipts one page of the board shows.
+const RECEIPTS_PAGE: i64 = 200;
+
+/// Who may see a request: its requester, channel management, leadership, admins, and the head
+/// of the requester's department (as the API decides).
+fn may_read(s: &Session, r: &Request) -> bool {
+    r.requester_id == s.user.id
+        || s.actor.can(Permission::ReadAllRequests)
+        || (s.actor.roles.has(Role::DeptHead)
+            && s.actor.department_id.is_some()
+            && s.actor.department_id == r.department_id)
+}
+
+async fn load(state: &AppState, s: &Session, id: &str) -> AppResult<Request> {
+    s.require(Permission::CreateRequests)?;
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let r = repo::find_request(&state.db, id).await?;
+    if may_read(s, &r) {
+        Ok(r)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn csrf(s: &Session, p: &Pairs) -> AppResult<()> {
+    s.check_csrf(p.get("_csrf").unwrap_or(""))
+}
+
+fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| f(*v)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form
+
+/// The form as the page shows it: text as typed, times as `datetime-local` values in
+/// Asia/Shanghai, partners as codes.
+#[derive(Debug, Clone, Default, Serialize)]
+struct FormView {
+    title: String,
+    purpose: String,
+    body: String,
+    category: String,
+    channels: Vec<String>,
+    partners: String,
+    segments: Vec<String>,
+    importance: String,
+    urgency: String,
+    classification: String,
+    ack_required: bool,
+    ack_due_at: String,
+    send_at: String,
+    effective_at: String,
+    change_reason: String,
+    impact: String,
+}
+
+const TIME_FIELDS: [&str; 3] = ["ack_due_at", "send_at", "effective_at"];
+
+fn local_input(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| {
+        t.with_timezone(&china())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    })
+    .unwrap_or_default()
+}
+
+/// A `datetime-local` value (`2027-01-01T09:00`, seconds optional) read as Asia/Shanghai time.
+fn parse_local(v: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M"))
+        .map_err(|_| "is not a date and time (YYYY-MM-DDTHH:MM)".to_string())?;
+    china()
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| "is not a valid time".to_string())
+}
+
+impl FormView {
+    fn defaults() -> Self {
+        Self {
+            category: "product".into(),
+            importance: "normal".into(),
+            urgency: "normal".into(),
+            classification: "internal".into(),
+            ..Default::default()
+        }
+    }
+
+    fn from_pairs(p: &Pairs) -> Self {
+        let text = |k: &str| p.get(k).unwrap_or("").to_string();
+        let trimmed = |k: &str| p.get(k).unwrap_or("").trim().to_string();
+        Self {
+            title: trimmed("title"),
+            purpose: text("purpose"),
+            body: text("body"),
+            category: trimmed("category"),
+            channels: p.all("channels"),
+            partners: trimmed("partners"),
+            segments: p.all("segments"),
+            importance: trimmed("importance"),
+            urgency: trimmed("urgency"),
+            classification: trimmed("classification"),
+            ack_required: matches!(p.get("ack_required"), Some("true" | "on" | "1")),
+            ack_due_at: trimmed("ack_due_at"),
+            send_at: trimmed("send_at"),
+            effective_at: trimmed("effective_at"),
+            change_reason: text("change_reason"),
+            impact: text("impact"),
+        }
+    }
+
+    async fn from_request(state: &AppState, r: &Request) -> AppResult<Self> {
+        let f = &r.form;
+        let audience = f.audience.clone().unwrap_or_default();
+        let codes = partner_codes(state, &audience.partners, usize::MAX).await?;
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        Ok(Self {
+            title: s(&f.title),
+            purpose: s(&f.purpose),
+            body: s(&f.body),
+            category: s(&f.category),
+            channels: f.channels.clone().unwrap_or_default(),
+            partners: codes.join(", "),
+            segments: audience.segments.iter().map(Uuid::to_string).collect(),
+            importance: s(&f.importance),
+            urgency: s(&f.urgency),
+            classification: s(&f.classification),
+            ack_required: f.ack_required.unwrap_or(false),
+            ack_due_at: local_input(f.ack_due_at),
+            send_at: local_input(f.send_at),
+            effective_at: local_input(f.effective_at),
+            change_reason: s(&f.change_reason),
+            impact: s(&f.impact),
+        })
+    }
+
+    /// The typed input, and what could not be read: unknown partner codes, bad times.
+    async fn to_input(
+        &self,
+        state: &AppState,
+        keep_contacts: Vec<Uuid>,
+    ) -> AppResult<(RequestInput, FieldErrors)> {
+        let mut e = FieldErrors::new();
+        let mut partners = Vec::new();
+        let mut unknown = Vec::new();
+        for code in self
+            .partners
+            .split([',', '，', '、', ';', '；', ' ', '\n', '\t'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            match liaison_db::partner::resolve_partner_ref(&state.db, code).await? {
+                Some(id) if !partners.contains(&id) => partners.push(id),
+                Some(_) => {}
+                None => unknown.push(code.to_string()),
+            }
+        }
+        if !unknown.is_empty() {
+            e.add(
+                "partners",
+                format!("unknown partner code(s): {}", unknown.join(", ")),
+            );
+        }
+        let mut segments = Vec::new();
+        for sid in &self.segments {
+            match Uuid::parse_str(sid) {
+                Ok(id) => segments.push(id),
+                Err(_) => e.add("segments", "is not a segment"),
+            }
+        }
+        let mut times = [None; 3];
+        for (slot, (name, value)) in times.iter_mut().zip(TIME_FIELDS.iter().zip([
+            &self.ack_due_at,
+            &self.send_at,
+            &self.effective_at,
+        ])) {
+            *slot = e.take(name, parse_local(value)).flatten();
+        }
+        let [ack_due_at, send_at, effective_at] = times;
+        let text = |v: &String| Some(v.clone());
+        let input = RequestInput {
+            title: text(&self.title),
+            purpose: text(&self.purpose),
+            body: text(&self.body),
+            category: text(&self.category),
+            channels: Some(self.channels.clone()),
+            audience: Some(Audience {
+                partners,
+                segments,
+                contacts: keep_contacts,
+            }),
+            importance: text(&self.importance),
+            urgency: text(&self.urgency),
+            classification: text(&self.classification),
+            ack_required: Some(self.ack_required),
+            ack_due_at,
+            send_at,
+            effective_at,
+            change_reason: text(&self.change_reason),
+            impact: text(&self.impact),
+            corrects: None,
+        };
+        Ok((input, e))
+    }
+}
+
+/// Codes of the partners with these ids (at most `max`), in order.
+async fn partner_codes(state: &AppState, ids: &[Uuid], max: usize) -> AppResult<Vec<String>> {
+    let mut out = Vec::new();
+    for id in ids.iter().take(max) {
+        match liaison_db::partner::find_partner(&state.db, Scope::All, *id).await {
+            Ok(p) => out.push(p.code),
+            Err(DbError::NotFound) => out.push(id.to_string()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+async fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    request: Option<&Request>,
+    f: &FormView,
+    errors: Option<&FieldErrors>,
+) -> AppResult<Response> {
+    let segments = liaison_db::segment::list_segments(&state.db).await?;
+    let channels: Vec<&str> = Channel::ALL
+        .iter()
+        .filter(|c| **c != Channel::Portal)
+        .map(|c| c.as_str())
+        .collect();
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "request/form.html",
+        ctx! {
+            nav => "requests",
+            request_id => request.map(|r| r.id),
+            version => request.map(|r| r.version),
+            f => f,
+            categories => names(Category::ALL, Category::as_str),
+            importances => names(Importance::ALL, Importance::as_str),
+            urgencies => names(Urgency::ALL, Urgency::as_str),
+            classifications => names(Classification::ALL, Classification::as_str),
+            channels => channels,
+            segments => segments,
+            errors => form_errors(errors),
+        },
+    );
+    mark_invalid(&mut r, errors.is_some());
+    Ok(r)
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.require(Permission::CreateRequests)?;
+        form_page(&state, &headers, &s, None, &FormView::defaults(), None).await
+    })
+    .await
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let r = load(&state, &s, &id).await?;
+        if r.requester_id != s.user.id {
+            return Err(AppError::Forbidden);
+        }
+        if !r.state.editable() {
+            return Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response());
+        }
+        let f = FormView::from_request(&state, &r).await?;
+        form_page(&state, &headers, &s, Some(&r), &f, None).await
+    })
+    .await
+}
+
+/// Everything wrong with the form at once: what could not be read, and the form's own checks.
+fn merged(mut read: FieldErrors, input: &RequestInput, state: &AppState) -> FieldErrors {
+    if let Err(more) = input.parse(false, state.db.now()) {
+        for m in more.0 {
+            if read.for_field(&m.field).is_none() {
+                read.0.push(m);
+            }
+        }
+    }
+    read
+}
+
+/// After saving: "Save and submit" submits the draft at once; a submission the form does not
+/// pass comes back as the edit form of the saved draft, with the reasons.
+async fn then_submit(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    p: &Pairs,
+    saved: Request,
+    f: &FormView,
+) -> AppResult<Response> {
+    if p.get("then") != Some("submit") {
+        return Ok(Redirect::to(&format!("/console/requests/{}", saved.id)).into_response());
+    }
+    match repo::submit(&state.db, &s.actor, saved.id, &ReviewSettings::default()).await {
+        Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
+        Err(DbError::Invalid(e)) => form_page(state, headers, s, Some(&saved), f, Some(&e)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let p = Pairs(form);
+        csrf(&s, &p)?;
+        s.require(Permission::CreateRequests)?;
+        let f = FormView::from_pairs(&p);
+        let (input, read) = f.to_input(&state, Vec::new()).await?;
+        if !read.is_empty() {
+            let e = merged(read, &input, &state);
+            return form_page(&state, &headers, &s, None, &f, Some(&e)).await;
+        }
+        match repo::insert_request(&state.db, &s.actor, &input).await {
+            Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
+            Err(DbError::Invalid(e)) => form_page(&state, &headers, &s, None, &f, Some(&e)).await,
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let p = Pairs(form);
+        csrf(&s, &p)?;
+        let current = load(&state, &s, &id).await?;
+        let f = FormView::from_pairs(&p);
+        // Contacts addressed through the API are not on the form: keep them.
+        let contacts = current
+            .form
+            .audience
+            .as_ref()
+            .map(|a| a.contacts.clone())
+            .unwrap_or_default();
+        let (input, read) = f.to_input(&state, contacts).await?;
+        if !read.is_empty() {
+            let e = merged(read, &input, &state);
+            return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;
+        }
+        let version = p.get("version").and_then(|v| v.parse::<i64>().ok());
+        match repo::update_request(&state.db, &s.actor, current.id, input, version).await {
+            Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
+            Err(DbError::Invalid(e)) => {
+                form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
+            }
+            Err(DbError::Conflict(m)) => {
+                let e = FieldErrors::single("version", m);
+                form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    p: Pairs,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.require(Permission::CreateRequests)?;
+        let (view, name) = match p.get("view").unwrap_or("") {
+            "to_review" => (RequestView::ToReview, "to_review"),
+            "all" => {
+                s.require(Permission::ReadAllRequests)?;
+                (RequestView::All, "all")
+            }
+            _ => (RequestView::Mine, "mine"),
+        };
+        let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
+        const LIMIT: i64 = 50;
+        let items = repo::list_requests(&state.db, &s.actor, view, before, LIMIT).await?;
+        let next_before = (items.len() as i64 == LIMIT)
+            .then(|| items.last().map(|r| r.id))
+            .flatten();
+        let to_review = repo::list_requests(&state.db, &s.actor, RequestView::ToReview, None, 100)
+            .await?
+            .len();
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "request/list.html",
+            ctx! {
+                nav => "requests",
+                view => name,
+                items => items,
+                next_before => next_before,
+                to_review_count => to_review,
+                can_read_all_requests => s.actor.can(Permission::ReadAllRequests),
+            },
+        ))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request
+
+#[derive(Serialize)]
+struct ChainStep {
+    step: &'static str,
+    /// approved | returned | rejected | current | waiting
+    status: &'static str,
+}
+
+fn chain_view(r: &Request) -> Vec<ChainStep> {
+    let current = r.state.step();
+    r.chain
+        .iter()
+        .map(|step| {
+            // Decisions of the latest submission only: a returned and resubmitted request
+            // starts its chain again.
+            let decided = r
+                .reviews
+                .iter()
+                .filter(|v| v.step == step.as_str())
+                .filter(|v| r.submitted_at.is_none_or(|t| v.created_at >= t))
+                .next_back();
+            let status = match decided.map(|v| v.decision.as_str()) {
+                Some("approve") => "approved",
+                Some("return") => "returned",
+                Some("reject") => "rejected",
+                _ if current == Some(*step) => "current",
+                _ => "waiting",
+            };
+            ChainStep {
+                step: step.as_str(),
+                status,
+            }
+        })
+        .collect()
+}
+
+async fn show_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    r: &Request,
+    p: &Pairs,
+    errors: Option<&FieldErrors>,
+) -> AppResult<Response> {
+    let is_requester = r.requester_id == s.user.id;
+    let can_decide = r.state.step().is_some_and(|step| {
+        review::may_decide(
+            &DecisionContext {
+                actor: &s.actor,
+                requester_id: r.requester_id,
+                requester_department: r.department_id,
+            },
+            step,
+        )
+        .is_ok()
+    });
+    let audience = r.form.audience.clone().unwrap_or_default();
+    const SHOWN: usize = 100;
+    let partner_codes = partner_codes(state, &audience.partners, SHOWN).await?;
+    let all_segments = liaison_db::segment::list_segments(&state.db).await?;
+    let segment_names: Vec<String> = audience
+        .segments
+        .iter()
+        .map(|id| {
+            all_segments
+                .iter()
+                .find(|g| g.id == *id)
+                .map_or_else(|| id.to_string(), |g| g.name.clone())
+        })
+        .collect();
+    let attachments = liaison_db::attachment::list_attachments(&state.db, r.id).await?;
+    let unconfirmed = p.get("unconfirmed") == Some("true");
+    let (summary, deliveries, next_after) = match r.message_id {
+        Some(m) => {
+            let after = p.get("after").and_then(|a| Uuid::parse_str(a).ok());
+            let rows =
+                liaison_db::inbox::deliveries(&state.db, m, unconfirmed, after, RECEIPTS_PAGE)
+                    .await?;
+            let next = (rows.len() as i64 == RECEIPTS_PAGE)
+                .then(|| rows.last().map(|d| d.id))
+                .flatten();
+            (
+                Some(liaison_db::inbox::summary(&state.db, m).await?),
+                rows,
+                next,
+            )
+        }
+        None => (None, Vec::new(), None),
+    };
+    let mut resp = render(
+        state,
+        headers,
+        Some(s),
+        "request/show.html",
+        ctx! {
+            nav => "requests",
+            r => r,
+            body_html => Value::from_safe_string(body_html(r.form.body.as_deref().unwrap_or(""))),
+            chain => chain_view(r),
+            partner_codes => partner_codes,
+            more_partners => audience.partners.len().saturating_sub(SHOWN),
+            segment_names => segment_names,
+            contact_count => audience.contacts.len(),
+            attachments => attachments,
+            is_requester => is_requester,
+            can_edit => is_requester && r.state.editable(),
+            can_withdraw => is_requester && (r.state.editable() || r.state.step().is_some()),
+            can_decide => can_decide,
+            summary => summary,
+            deliveries => deliveries,
+            next_after => next_after,
+            unconfirmed => unconfirmed,
+            errors => form_errors(errors),
+        },
+    );
+    mark_invalid(&mut resp, errors.is_some());
+    Ok(resp)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    p: Pairs,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let r = load(&state, &s, &id).await?;
+        show_page(&state, &headers, &s, &r, &p, None).await
+    })
+    .await
+}
+
+/// A state change from the request page: done, back to the page; refused with reasons, the
+/// page again with them (422); not allowed, a 403 page.
+async fn act<F>(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    r: &Request,
+    result: F,
+) -> AppResult<Response>
+where
+    F: Future<Output = Result<Request, DbError>>,
+{
+    match result.await {
+        Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
+        Err(DbError::Invalid(e)) => {
+            let fresh = repo::find_request(&state.db, r.id).await?;
+            show_page(state, headers, s, &fresh, &Pairs(Vec::new()), Some(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        csrf(&s, &Pairs(form))?;
+        let r = load(&state, &s, &id).await?;
+        let settings = ReviewSettings::default();
+        act(
+            &state,
+            &headers,
+            &s,
+            &r,
+            repo::submit(&state.db, &s.actor, r.id, &settings),
+        )
+        .await
+    })
+    .await
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        csrf(&s, &Pairs(form))?;
+        let r = load(&state, &s, &id).await?;
+        act(
+            &state,
+            &headers,
+            &s,
+            &r,
+            repo::withdraw(&state.db, &s.actor, r.id),
+        )
+        .await
+    })
+    .await
+}
+
+/// Approve, return or reject the current step, with a comment (required for the last two).
+async fn review(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let p = Pairs(form);
+        csrf(&s, &p)?;
+        let r = load(&state, &s, &id).await?;
+        let decision = Decision::parse(p.get("decision").unwrap_or(""))
+            .map_err(|m| AppError::invalid("decision", m))?;
+        let comment = p.get("comment").unwrap_or("").to_string();
+        act(
+            &state,
+            &headers,
+            &s,
+            &r,
+            repo::decide(&state.db, &s.actor, r.id, decision, &comment),
+        )
+        .await
+    })
+    .await
+}
+
+/// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists only who has
+/// not confirmed. Every export is recorded in the audit log.
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    p: Pairs,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let r = load(&state, &s, &id).await?;
+        let message = r
+            .message_id
+            .ok_or_else(|| AppError::invalid("request", "it has not been dispatched yet"))?;
+        let format = crate::import::ExportFormat::parse(p.get("format"))?;
+        let unconfirmed = p.get("unconfirmed") == Some("true");
+        let file =
+            crate::import::export_deliveries(&state.db, &s.actor, message, unconfirmed, format)
+                .await?;
+        Ok(crate::api::download(file))
+    })
+    .await
+}

@@ -187,12 +187,15 @@ pub struct AckWriter {
     jobs: tokio::sync::mpsc::Sender<AckJob>,
 }
 
+/// When a confirmation was recorded and whether it was late.
+type Acked = (DateTime<Utc>, bool);
+
 struct AckJob {
     user: Uuid,
     partner: Uuid,
     message: Uuid,
     due: Option<DateTime<Utc>>,
-    reply: tokio::sync::oneshot::Sender<Result<Option<(DateTime<Utc>, bool)>, String>>,
+    reply: tokio::sync::oneshot::Sender<Result<Option<Acked>, String>>,
 }
 
 impl AckWriter {
@@ -275,7 +278,7 @@ impl AckWriter {
 
 /// Writes a batch of confirmations in one transaction; for each, when and whether late, or
 /// `None` when it had been confirmed already.
-async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<(DateTime<Utc>, bool)>>> {
+async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
     let now = db.now();
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(batch.len());

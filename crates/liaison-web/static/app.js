@@ -21,3 +21,15 @@ document.addEventListener("DOMContentLoaded", () => {
     a.href = url.pathname + url.search;
   });
 });
+// The request form: the policy-change fields show only for the policy category.
+document.addEventListener("DOMContentLoaded", () => {
+  const category = document.getElementById("category");
+  const groups = document.querySelectorAll("[data-when-category]");
+  if (!category || groups.length === 0) return;
+  const sync = () => groups.forEach((g) => {
+    const invalid = g.querySelector('[aria-invalid="true"]');
+    g.hidden = category.value !== g.dataset.whenCategory && !invalid;
+  });
+  category.addEventListener("change", sync);
+  sync();
+});

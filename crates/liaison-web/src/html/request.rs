@@ -498,8 +498,7 @@ fn chain_view(r: &Request) -> Vec<ChainStep> {
                 .reviews
                 .iter()
                 .filter(|v| v.step == step.as_str())
-                .filter(|v| r.submitted_at.is_none_or(|t| v.created_at >= t))
-                .next_back();
+                .rfind(|v| r.submitted_at.is_none_or(|t| v.created_at >= t));
             let status = match decided.map(|v| v.decision.as_str()) {
                 Some("approve") => "approved",
                 Some("return") => "returned",

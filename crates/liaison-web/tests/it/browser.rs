@@ -1,5 +1,6 @@
 //! A real headless Chromium (Debian's chromium + chromium-driver, installed by
-//! scripts/install-deps) logs in and reads the partner list.
+//! scripts/install-deps) logs in and reads the partner list, and on a phone-sized screen a
+//! partner reads and confirms a message in the portal inbox.
 
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
@@ -125,6 +126,230 @@ async fn a_channel_manager_logs_in_and_sees_the_partner_list_in_chromium() {
     assert!(
         text.contains("北京京联贸易有限公司") && !text.contains("上海恒通"),
         "{text}"
+    );
+    c.close().await.expect("close");
+    drop(driver);
+}
+
+/// The partner side on a phone: p1 opens the inbox in a 390×844 window, reads the message and
+/// confirms it with one tap.
+#[tokio::test]
+async fn a_partner_reads_and_confirms_a_message_on_a_phone_in_chromium() {
+    use axum::http::StatusCode;
+    use serde_json::json;
+    let (apps, _g) = crate::apps().await;
+    let a = &apps[0];
+    // A dispatched request to SH-D001 that asks for a confirmation, through the API.
+    let staff = a.login("staff@demo.example").await;
+    let head = a.login("head@demo.example").await;
+    let channel = a.login("channel@demo.example").await;
+    let title = "华东区季度返利结算通知";
+    let created = a
+        .call(
+            "POST",
+            "/api/v1/requests",
+            Some(&staff),
+            Some(json!({
+                "title": title,
+                "purpose": "告知经销商返利结算安排",
+                "body": "各位合作伙伴：\n\n本季度返利将于下月 10 日前结算。\n如有疑问请联系渠道经理。",
+                "category": "product",
+                "audience": {"partners": [a.partner_id("SH-D001").await]},
+                "ack_required": true,
+                "ack_due_at": (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339(),
+            })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let id = created.json()["id"].as_str().expect("id").to_string();
+    for (token, action) in [
+        (&staff, "submit"),
+        (&head, "approve"),
+        (&channel, "approve"),
+    ] {
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/requests/{id}/{action}"),
+                Some(token),
+                Some(json!({"comment": ""})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.text());
+    }
+    let shown = a
+        .call("GET", &format!("/api/v1/requests/{id}"), Some(&staff), None)
+        .await
+        .json();
+    assert_eq!(shown["state"], "dispatched");
+    let mid = shown["message_id"].as_str().expect("message").to_string();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = a.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let port = free_port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is missing: run scripts/install-deps"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--lang=zh-CN", "--window-size=390,844"],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"},
+            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}}),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("cannot start a Chromium session through chromedriver");
+    let base = format!("http://{addr}");
+    c.goto(&format!("{base}/portal/inbox")).await.expect("goto");
+    // Not logged in: the login page, which then returns to the inbox.
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/login")
+    );
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email")
+        .send_keys("p1@demo.example")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys("liaison-demo")
+        .await
+        .expect("type");
+    c.find(Locator::Id("login-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("tap");
+    let list = c
+        .wait()
+        .for_element(Locator::Id("inbox-list"))
+        .await
+        .expect("inbox list");
+    assert_eq!(c.current_url().await.expect("url").path(), "/portal/inbox");
+    let width = c
+        .execute("return window.innerWidth", vec![])
+        .await
+        .expect("width");
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 420),
+        "a phone-sized viewport: {width}"
+    );
+    let text = list.text().await.expect("text");
+    assert!(text.contains(title), "{text}");
+    assert_eq!(
+        c.find(Locator::Id("count-to-confirm"))
+            .await
+            .expect("count")
+            .text()
+            .await
+            .expect("text"),
+        "1"
+    );
+    // The menu folds away on a phone.
+    assert!(
+        !c.find(Locator::Id("nav"))
+            .await
+            .expect("nav")
+            .is_displayed()
+            .await
+            .expect("displayed")
+    );
+    c.find(Locator::Css(&format!("a[href='/portal/inbox/{mid}']")))
+        .await
+        .expect("message link")
+        .click()
+        .await
+        .expect("tap");
+    let body = c
+        .wait()
+        .for_element(Locator::Id("message-body"))
+        .await
+        .expect("message body");
+    assert!(
+        body.text()
+            .await
+            .expect("text")
+            .contains("本季度返利将于下月 10 日前结算。")
+    );
+    let button = c.find(Locator::Id("ack-button")).await.expect("confirm");
+    assert!(button.is_displayed().await.expect("displayed"));
+    button.click().await.expect("tap");
+    let state = c
+        .wait()
+        .for_element(Locator::Id("ack-state"))
+        .await
+        .expect("confirmed state");
+    assert_eq!(
+        state.attr("data-acked").await.expect("attr").as_deref(),
+        Some("true")
+    );
+    let confirmed = state.text().await.expect("text");
+    assert!(confirmed.contains("已确认收到"), "in Chinese: {confirmed}");
+    assert!(
+        c.find(Locator::Id("ack-button")).await.is_err(),
+        "confirmed once, the button is gone"
+    );
+    // The inbox shows it confirmed and nothing left to confirm.
+    c.find(Locator::Id("back-to-inbox"))
+        .await
+        .expect("back")
+        .click()
+        .await
+        .expect("tap");
+    let list = c
+        .wait()
+        .for_element(Locator::Id("inbox-list"))
+        .await
+        .expect("inbox list");
+    assert!(list.text().await.expect("text").contains("已确认"));
+    assert_eq!(
+        c.find(Locator::Id("count-to-confirm"))
+            .await
+            .expect("count")
+            .text()
+            .await
+            .expect("text"),
+        "0"
     );
     c.close().await.expect("close");
     drop(driver);

@@ -203,6 +203,48 @@ async fn a_major_request_walks_the_whole_chain_to_the_partner_inbox() {
             "[{}] every delivery to p1's partner counts as confirmed",
             a.name
         );
+        // §4.4: p1 asks back; the requester answers and closes the loop.
+        let reply = a
+            .call(
+                "POST",
+                &format!("/api/v1/inbox/{mid}/replies"),
+                Some(&p1),
+                Some(json!({"body": "新规则是否适用于 12 月的订单？"})),
+            )
+            .await;
+        assert!(reply.status.is_success(), "[{}] {}", a.name, reply.text());
+        let thread = reply.json()["id"].as_str().expect("thread").to_string();
+        let answered = a
+            .call(
+                "POST",
+                &format!("/api/v1/threads/{thread}/replies"),
+                Some(&staff),
+                Some(json!({"body": "适用于 2027 年 1 月起的订单。"})),
+            )
+            .await;
+        assert_eq!(
+            answered.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            answered.text()
+        );
+        assert_eq!(answered.json()["state"], "answered");
+        let closed = a
+            .call(
+                "POST",
+                &format!("/api/v1/threads/{thread}/close"),
+                Some(&staff),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(closed["state"], "closed", "[{}] {closed}", a.name);
+        assert!(
+            closed["first_answer_seconds"].as_i64().is_some(),
+            "[{}] time to first answer: {closed}",
+            a.name
+        );
         // Requests are company-internal.
         assert_eq!(
             a.call("GET", &format!("/api/v1/requests/{id}"), Some(&p1), None)

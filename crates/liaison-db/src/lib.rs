@@ -20,6 +20,7 @@ pub mod password;
 mod query;
 pub mod request;
 pub mod segment;
+pub mod settings;
 pub mod testing;
 pub mod thread;
 pub mod user;

@@ -201,6 +201,8 @@ fn schemas() -> Value {
         "Attachment": {"type": "object", "properties": {"id": s("string"), "request_id": s("string"), "filename": s("string"),
             "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": s("string")}},
         "AttachmentList": list_of("Attachment"),
+        "ReviewSettings": {"type": "object", "properties": {"policy_notice_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            "sensitive_terms": {"type": "array", "items": s("string")}}},
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
     })
 }

@@ -287,6 +287,14 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(request::export_deliveries),
         ),
         (
+            ep!("get" "/api/v1/settings/review", "settings", "Review settings: sensitive terms and policy-change notice days", auth = true, body = None, ok = (200, "ReviewSettings"), query = []),
+            get(user::review_settings),
+        ),
+        (
+            ep!("put" "/api/v1/settings/review", "settings", "Change the review settings (admin)", auth = true, body = Some("ReviewSettings"), ok = (200, "ReviewSettings"), query = []),
+            axum::routing::put(user::update_review_settings),
+        ),
+        (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),
             get(audit::list),
         ),

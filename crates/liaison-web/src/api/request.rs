@@ -10,7 +10,7 @@ use axum::response::Response;
 use liaison_core::request::RequestInput;
 use liaison_core::review::Decision;
 use liaison_core::{Permission, Role};
-use liaison_db::request::{self as repo, Request, RequestView, ReviewSettings};
+use liaison_db::request::{self as repo, Request, RequestView};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -120,7 +120,13 @@ pub async fn submit(
 ) -> AppResult<Json<Request>> {
     let r = load(&state, &s, &rid).await?;
     Ok(Json(
-        repo::submit(&state.db, &s.actor, r.id, &ReviewSettings::default()).await?,
+        repo::submit(
+            &state.db,
+            &s.actor,
+            r.id,
+            &liaison_db::settings::review(&state.db).await?,
+        )
+        .await?,
     ))
 }
 

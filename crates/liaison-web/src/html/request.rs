@@ -21,7 +21,7 @@ use liaison_core::review::{
 };
 use liaison_core::{FieldErrors, Permission, Role, Scope};
 use liaison_db::DbError;
-use liaison_db::request::{self as repo, Request, RequestView, ReviewSettings};
+use liaison_db::request::{self as repo, Request, RequestView};
 use minijinja::Value;
 use serde::Serialize;
 use uuid::Uuid;
@@ -359,7 +359,8 @@ async fn then_submit(
     if p.get("then") != Some("submit") {
         return Ok(Redirect::to(&format!("/console/requests/{}", saved.id)).into_response());
     }
-    match repo::submit(&state.db, &s.actor, saved.id, &ReviewSettings::default()).await {
+    let settings = liaison_db::settings::review(&state.db).await?;
+    match repo::submit(&state.db, &s.actor, saved.id, &settings).await {
         Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
         Err(DbError::Invalid(e)) => form_page(state, headers, s, Some(&saved), f, Some(&e)).await,
         Err(e) => Err(e.into()),
@@ -643,7 +644,7 @@ async fn submit(
     page(&state, &headers, &s, async {
         csrf(&s, &Pairs(form))?;
         let r = load(&state, &s, &id).await?;
-        let settings = ReviewSettings::default();
+        let settings = liaison_db::settings::review(&state.db).await?;
         act(
             &state,
             &headers,

@@ -486,3 +486,62 @@ async fn the_unconfirmed_list_exports_as_csv_and_xlsx() {
         );
     }
 }
+
+/// §4.2.1 and §3.1.2 numbers are settings an admin edits, and the pre-check uses them.
+#[tokio::test]
+async fn the_pre_check_uses_the_admins_terms_and_notice_period() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let admin = a.login("admin@demo.example").await;
+        let head = a.login("head@demo.example").await;
+        let defaults = a
+            .call("GET", "/api/v1/settings/review", Some(&head), None)
+            .await
+            .json();
+        assert_eq!(defaults["policy_notice_days"], 14);
+        assert_eq!(
+            a.call(
+                "PUT",
+                "/api/v1/settings/review",
+                Some(&head),
+                Some(json!({"policy_notice_days": 30}))
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let bad = a
+            .call(
+                "PUT",
+                "/api/v1/settings/review",
+                Some(&admin),
+                Some(json!({"policy_notice_days": 0})),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let set = a
+            .call(
+                "PUT",
+                "/api/v1/settings/review",
+                Some(&admin),
+                Some(json!({"policy_notice_days": 30, "sensitive_terms": ["限时特价"]})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "[{}] {}", a.name, set.text());
+        let in20 = (Utc::now() + Duration::days(20)).to_rfc3339();
+        let id = new_request(a, &head, json!({"body": "限时特价活动", "category": "policy", "effective_at": in20, "change_reason": "促销", "impact": "价格"})).await;
+        let r = act(a, &head, &id, "submit", "").await.json();
+        let findings = r["findings"].to_string();
+        assert!(
+            findings.contains("限时特价") && findings.contains("30 days"),
+            "[{}] {findings}",
+            a.name
+        );
+        assert_eq!(
+            r["chain"].as_array().and_then(|c| c.last()).cloned(),
+            Some(json!("executive")),
+            "[{}] 20 days' notice is short of 30",
+            a.name
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Admin-edited settings. The review pre-check's sensitive terms (§4.2.1) and the policy-change
+//! notice period (§3.1.2, default 14 days) live here, with the demo defaults until changed.
+
+use crate::audit::{self, Entry};
+use crate::request::ReviewSettings;
+use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
+use liaison_core::FieldErrors;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+const REVIEW: &str = "review";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReviewSettingsView {
+    pub policy_notice_days: i64,
+    pub sensitive_terms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewSettingsPatch {
+    pub policy_notice_days: Option<i64>,
+    pub sensitive_terms: Option<Vec<String>>,
+}
+
+struct Value(String);
+impl FromDbRow for Value {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("value")?))
+    }
+}
+
+pub async fn review(db: &Db) -> Result<ReviewSettings> {
+    let stored: Option<Value> = db
+        .fetch_optional(q("SELECT value FROM settings WHERE key = $1").bind(REVIEW))
+        .await?;
+    let default = ReviewSettings::default();
+    Ok(
+        match stored.and_then(|v| serde_json::from_str::<ReviewSettingsView>(&v.0).ok()) {
+            Some(v) => ReviewSettings {
+                policy_notice_days: v.policy_notice_days,
+                sensitive_terms: v.sensitive_terms,
+            },
+            None => default,
+        },
+    )
+}
+
+pub async fn update_review(
+    db: &Db,
+    actor: Uuid,
+    patch: &ReviewSettingsPatch,
+) -> Result<ReviewSettingsView> {
+    let current = review(db).await?;
+    let mut e = FieldErrors::new();
+    let days = patch
+        .policy_notice_days
+        .unwrap_or(current.policy_notice_days);
+    if !(1..=365).contains(&days) {
+        e.add(
+            "policy_notice_days",
+            "must be a number of days from 1 to 365",
+        );
+    }
+    let mut terms: Vec<String> = Vec::new();
+    for t in patch
+        .sensitive_terms
+        .clone()
+        .unwrap_or(current.sensitive_terms)
+    {
+        let t = t.trim().to_string();
+        if t.is_empty() || terms.contains(&t) {
+            continue;
+        }
+        if t.chars().count() > 50 {
+            e.add(
+                "sensitive_terms",
+                format!("'{t}' is longer than 50 characters"),
+            );
+        }
+        terms.push(t);
+    }
+    if terms.len() > 500 {
+        e.add("sensitive_terms", "at most 500 terms");
+    }
+    if !e.is_empty() {
+        return Err(DbError::Invalid(e));
+    }
+    let view = ReviewSettingsView {
+        policy_notice_days: days,
+        sensitive_terms: terms,
+    };
+    let text = serde_json::to_string(&view).map_err(|e| DbError::Config(e.to_string()))?;
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+        .bind(REVIEW)
+        .bind(text)
+        .bind(actor)
+        .bind(now),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "settings.update",
+            entity: "settings",
+            entity_id: None,
+            partner_id: None,
+            detail: serde_json::json!({"review": &view}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}

@@ -337,6 +337,8 @@ pub struct ReviewSettings {
     pub policy_notice_days: i64,
     /// Words the compliance pre-check flags (§4.2.1).
     pub sensitive_terms: Vec<String>,
+    /// Steps that need every eligible reviewer's approval rather than any one's.
+    pub need_all_steps: Vec<Step>,
 }
 
 impl Default for ReviewSettings {
@@ -356,6 +358,7 @@ impl Default for ReviewSettings {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+            need_all_steps: Vec::new(),
         }
     }
 }
@@ -554,8 +557,52 @@ pub async fn decide(
         review::ReviewError::OwnRequest | review::ReviewError::NotEligible(_) => DbError::Forbidden,
         other => not_allowed(other),
     })?;
-    let next = review::decide(current.state, &current.chain, decision, comment)
+    let mut next = review::decide(current.state, &current.chain, decision, comment)
         .map_err(|e| DbError::Invalid(FieldErrors::single("comment", e.to_string())))?;
+    // A step set to need everyone stays until every eligible reviewer has approved it in this
+    // round (since the last submission); any one rejection or return still decides.
+    let settings = crate::settings::review(db).await?;
+    if decision == Decision::Approve && settings.need_all_steps.contains(&step) {
+        let round_start = current.submitted_at.unwrap_or(current.created_at);
+        let approved: Vec<Uuid> = current
+            .reviews
+            .iter()
+            .filter(|r| {
+                r.step == step.as_str() && r.decision == "approve" && r.created_at >= round_start
+            })
+            .map(|r| r.reviewer_id)
+            .collect();
+        if approved.contains(&actor.user_id) {
+            return Err(DbError::Conflict(
+                "you have already approved this step".into(),
+            ));
+        }
+        let eligible: Vec<Uuid> = crate::user::list_users(db)
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| u.actor())
+            .filter(|a| {
+                review::may_decide(
+                    &DecisionContext {
+                        actor: a,
+                        requester_id: current.requester_id,
+                        requester_department: current.department_id,
+                    },
+                    step,
+                )
+                .is_ok()
+            })
+            .map(|a| a.user_id)
+            .collect();
+        let outstanding = eligible
+            .iter()
+            .filter(|u| **u != actor.user_id && !approved.contains(u))
+            .count();
+        if outstanding > 0 {
+            next = current.state;
+        }
+    }
     let now = db.now();
     let mut tx = db.begin().await?;
     let n = tx

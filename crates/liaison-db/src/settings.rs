@@ -5,6 +5,7 @@ use crate::audit::{self, Entry};
 use crate::request::ReviewSettings;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use liaison_core::FieldErrors;
+use liaison_core::review::Step;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,6 +15,9 @@ const REVIEW: &str = "review";
 pub struct ReviewSettingsView {
     pub policy_notice_days: i64,
     pub sensitive_terms: Vec<String>,
+    /// Steps (dept_head, channel_review, executive) that need every eligible reviewer.
+    #[serde(default)]
+    pub need_all_steps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,6 +25,7 @@ pub struct ReviewSettingsView {
 pub struct ReviewSettingsPatch {
     pub policy_notice_days: Option<i64>,
     pub sensitive_terms: Option<Vec<String>>,
+    pub need_all_steps: Option<Vec<String>>,
 }
 
 struct Value(String);
@@ -40,6 +45,11 @@ pub async fn review(db: &Db) -> Result<ReviewSettings> {
             Some(v) => ReviewSettings {
                 policy_notice_days: v.policy_notice_days,
                 sensitive_terms: v.sensitive_terms,
+                need_all_steps: v
+                    .need_all_steps
+                    .iter()
+                    .filter_map(|s| Step::parse(s).ok())
+                    .collect(),
             },
             None => default,
         },
@@ -80,6 +90,24 @@ pub async fn update_review(
         }
         terms.push(t);
     }
+    let mut need_all = Vec::new();
+    let given = match &patch.need_all_steps {
+        Some(v) => v.clone(),
+        None => current
+            .need_all_steps
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+    };
+    for st in given {
+        match Step::parse(&st) {
+            Ok(step) if !need_all.contains(&step.as_str().to_string()) => {
+                need_all.push(step.as_str().to_string())
+            }
+            Ok(_) => {}
+            Err(m) => e.add("need_all_steps", m),
+        }
+    }
     if terms.len() > 500 {
         e.add("sensitive_terms", "at most 500 terms");
     }
@@ -89,6 +117,7 @@ pub async fn update_review(
     let view = ReviewSettingsView {
         policy_notice_days: days,
         sensitive_terms: terms,
+        need_all_steps: need_all,
     };
     let text = serde_json::to_string(&view).map_err(|e| DbError::Config(e.to_string()))?;
     let now = db.now();

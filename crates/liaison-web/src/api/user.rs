@@ -172,6 +172,11 @@ pub async fn review_settings(
     Ok(Json(liaison_db::settings::ReviewSettingsView {
         policy_notice_days: r.policy_notice_days,
         sensitive_terms: r.sensitive_terms,
+        need_all_steps: r
+            .need_all_steps
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
     }))
 }
 

@@ -545,3 +545,56 @@ async fn the_pre_check_uses_the_admins_terms_and_notice_period() {
         );
     }
 }
+
+/// §4.1.1/§4.2: any eligible reviewer decides a step, unless the step is set to need all.
+#[tokio::test]
+async fn a_step_set_to_need_everyone_waits_for_every_eligible_reviewer() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let admin = a.login("admin@demo.example").await;
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let channel2 = a.login("channel2@demo.example").await;
+        let set = a
+            .call(
+                "PUT",
+                "/api/v1/settings/review",
+                Some(&admin),
+                Some(json!({"need_all_steps": ["channel_review"]})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "[{}] {}", a.name, set.text());
+        assert_eq!(
+            a.call(
+                "PUT",
+                "/api/v1/settings/review",
+                Some(&admin),
+                Some(json!({"need_all_steps": ["ceo"]}))
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let id = new_request(a, &head, json!({})).await;
+        assert_eq!(
+            act(a, &head, &id, "submit", "").await.json()["state"],
+            "pending_channel_review"
+        );
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.json()["state"],
+            "pending_channel_review",
+            "[{}] one of two channel managers",
+            a.name
+        );
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            act(a, &channel2, &id, "approve", "").await.json()["state"],
+            "dispatched",
+            "[{}]",
+            a.name
+        );
+    }
+}

@@ -92,45 +92,50 @@ pub fn china() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-/// A Markdown body as safe HTML: everything is escaped, then blank lines separate paragraphs
-/// and single line breaks stay line breaks. No raw HTML, links or images get through.
+/// A Markdown body (SPEC B1) as safe HTML: CommonMark with tables and strike-through; raw
+/// HTML is shown as text, links and images only to http(s), mailto and same-site targets, and
+/// single line breaks are kept (Chinese text is written line by line).
 pub fn body_html(md: &str) -> String {
-    fn escape(s: &str, out: &mut String) {
-        for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-        }
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+    fn safe(url: &str) -> bool {
+        let u = url.trim().to_ascii_lowercase();
+        ["http://", "https://", "mailto:", "/", "#"]
+            .iter()
+            .any(|p| u.starts_with(p))
+            && !u.starts_with("//")
     }
+    let events =
+        Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|ev| {
+            match ev {
+                Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+                Event::SoftBreak => Event::HardBreak,
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) if !safe(&dest_url) => Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: CowStr::Borrowed("#"),
+                    title,
+                    id,
+                }),
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) if !safe(&dest_url) => Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::Borrowed("#"),
+                    title,
+                    id,
+                }),
+                e => e,
+            }
+        });
     let mut out = String::new();
-    let mut para: Vec<&str> = Vec::new();
-    let flush = |para: &mut Vec<&str>, out: &mut String| {
-        if para.is_empty() {
-            return;
-        }
-        out.push_str("<p>");
-        for (i, line) in para.iter().enumerate() {
-            if i > 0 {
-                out.push_str("<br>\n");
-            }
-            escape(line.trim_end(), out);
-        }
-        out.push_str("</p>\n");
-        para.clear();
-    };
-    for line in md.lines() {
-        if line.trim().is_empty() {
-            flush(&mut para, &mut out);
-        } else {
-            para.push(line);
-        }
-    }
-    flush(&mut para, &mut out);
+    pulldown_cmark::html::push_html(&mut out, events);
     out
 }
 
@@ -413,14 +418,17 @@ mod tests {
     }
 
     #[test]
-    fn a_body_is_escaped_and_only_gets_paragraphs_and_line_breaks() {
+    fn a_markdown_body_is_rendered_without_raw_html_or_script_links() {
         let html = super::body_html(
-            "第一段 <script>alert(1)</script>\r\n第二行 & [链接](javascript:x)\n\n\n<b onclick=\"x\">二</b>",
+            "第一段 <script>alert(1)</script>\n第二行 **重点** & [链接](javascript:alert(1))\n\n<b onclick=\"x\">二</b>\n\n[官网](https://example.com)",
         );
-        assert_eq!(
-            html,
-            "<p>第一段 &lt;script&gt;alert(1)&lt;/script&gt;<br>\n第二行 &amp; [链接](javascript:x)</p>\n<p>&lt;b onclick=&quot;x&quot;&gt;二&lt;/b&gt;</p>\n"
-        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("<strong>重点</strong>"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<b onclick"), "{html}");
+        assert!(html.contains("<br"), "line breaks are kept: {html}");
+        assert!(html.contains("href=\"https://example.com\""), "{html}");
         assert_eq!(super::body_html("  \n"), "");
     }
 }

@@ -13,6 +13,55 @@ impl Drop for Driver {
     }
 }
 
+/// Starts chromedriver and a Chromium session with these `goog:chromeOptions`.
+async fn chromium(options: serde_json::Value) -> (Driver, fantoccini::Client) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is missing: run scripts/install-deps"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return (driver, c),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("cannot start a Chromium session through chromedriver");
+}
+
+/// Fills in the login form with a demo login and submits it.
+async fn log_in(c: &fantoccini::Client, email: &str) {
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email")
+        .send_keys(email)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys("liaison-demo")
+        .await
+        .expect("type");
+    c.find(Locator::Id("login-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -37,39 +86,10 @@ async fn a_channel_manager_logs_in_and_sees_the_partner_list_in_chromium() {
         .await;
     });
 
-    let port = free_port();
-    let driver = Driver(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver is missing: run scripts/install-deps"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": [
+    let (driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"]}),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("cannot start a Chromium session through chromedriver");
+            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"]})).await;
     let base = format!("http://{addr}");
     c.goto(&format!("{base}/console/partners"))
         .await
@@ -82,24 +102,7 @@ async fn a_channel_manager_logs_in_and_sees_the_partner_list_in_chromium() {
             .path()
             .starts_with("/login")
     );
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email")
-        .send_keys("channel@demo.example")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys("liaison-demo")
-        .await
-        .expect("type");
-    c.find(Locator::Id("login-submit"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    log_in(&c, "channel@demo.example").await;
     let table = c
         .wait()
         .for_element(Locator::Id("partner-table"))
@@ -196,42 +199,13 @@ async fn a_partner_reads_and_confirms_a_message_on_a_phone_in_chromium() {
         )
         .await;
     });
-    let port = free_port();
-    let driver = Driver(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver is missing: run scripts/install-deps"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": "/usr/bin/chromium",
+    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium",
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--lang=zh-CN", "--window-size=390,844"],
             "prefs": {"intl.accept_languages": "zh-CN,zh"},
-            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}}),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("cannot start a Chromium session through chromedriver");
+            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}})).await;
     let base = format!("http://{addr}");
     c.goto(&format!("{base}/portal/inbox")).await.expect("goto");
     // Not logged in: the login page, which then returns to the inbox.
@@ -242,24 +216,7 @@ async fn a_partner_reads_and_confirms_a_message_on_a_phone_in_chromium() {
             .path()
             .starts_with("/login")
     );
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email")
-        .send_keys("p1@demo.example")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys("liaison-demo")
-        .await
-        .expect("type");
-    c.find(Locator::Id("login-submit"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("tap");
+    log_in(&c, "p1@demo.example").await;
     let list = c
         .wait()
         .for_element(Locator::Id("inbox-list"))

@@ -379,3 +379,7 @@ action.request.review = Request reviewed
 action.message.dispatch = Message sent
 action.message.read = Message read
 action.message.ack = Receipt confirmed
+inbox.reply_title = Questions about this message?
+inbox.reply_hint = Your question goes to the person responsible at the company.
+inbox.reply_send = Send question
+inbox.reply_sent = Your question was sent to the person responsible; you will be told when it is answered.

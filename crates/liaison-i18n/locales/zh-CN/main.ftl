@@ -378,3 +378,7 @@ action.request.review = 审核沟通申请
 action.message.dispatch = 发送消息
 action.message.read = 阅读消息
 action.message.ack = 确认收到
+inbox.reply_title = 对本通知有疑问？
+inbox.reply_hint = 您的问题将转给公司负责人处理。
+inbox.reply_send = 发送问题
+inbox.reply_sent = 问题已发送给负责人，答复后会通知您。

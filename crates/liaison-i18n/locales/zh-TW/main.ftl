@@ -378,3 +378,7 @@ action.request.review = 審核溝通申請
 action.message.dispatch = 發送訊息
 action.message.read = 閱讀訊息
 action.message.ack = 確認收到
+inbox.reply_title = 對本通知有疑問？
+inbox.reply_hint = 您的問題將轉交公司負責人處理。
+inbox.reply_send = 送出問題
+inbox.reply_sent = 問題已送出，回覆將另行通知您。

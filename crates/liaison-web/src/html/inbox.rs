@@ -22,6 +22,27 @@ pub fn router() -> Router<AppState> {
         .route("/portal/inbox", get(list))
         .route("/portal/inbox/{mid}", get(show))
         .route("/portal/inbox/{mid}/ack", post(ack))
+        .route("/portal/inbox/{mid}/reply", post(reply))
+}
+
+/// §4.4.1: a question about a message goes to the responsible staff as a thread.
+async fn reply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(mid): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let form = Pairs(form);
+        s.check_csrf(form.get("_csrf").unwrap_or(""))?;
+        partner(&s)?;
+        let mid = message_id(&mid)?;
+        let body = form.get("body").unwrap_or("");
+        liaison_db::thread::reply_to_message(&state.db, &s.actor, mid, body).await?;
+        Ok(Redirect::to(&format!("/portal/inbox/{mid}?replied=1#reply")).into_response())
+    })
+    .await
 }
 
 /// Runs a portal page body; an error becomes an error page in the user's language.
@@ -88,6 +109,7 @@ async fn show(
     headers: HeaderMap,
     PageUser(s): PageUser,
     Path(mid): Path<String>,
+    q: Pairs,
 ) -> Response {
     page(&state, &headers, &s, async {
         let pid = partner(&s)?;
@@ -108,6 +130,7 @@ async fn show(
                 attachments => attachments,
                 inbox_counts => counts,
                 now => state.db.now(),
+                replied => q.get("replied").is_some(),
             },
         ))
     })

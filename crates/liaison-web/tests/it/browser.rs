@@ -286,6 +286,30 @@ async fn a_partner_reads_and_confirms_a_message_on_a_phone_in_chromium() {
         c.find(Locator::Id("ack-button")).await.is_err(),
         "confirmed once, the button is gone"
     );
+    // §4.4.1: a question about the message, from the phone.
+    c.find(Locator::Id("reply-body"))
+        .await
+        .expect("reply box")
+        .send_keys("请问新规则是否适用于 12 月订单？")
+        .await
+        .expect("type");
+    c.find(Locator::Id("reply-submit"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("tap");
+    c.wait()
+        .for_element(Locator::Id("reply-sent"))
+        .await
+        .expect("reply sent notice");
+    let posts: i64 =
+        a.db.fetch_one(liaison_db::q(
+            "SELECT COUNT(*) FROM thread_posts WHERE body LIKE '%12 月订单%'",
+        ))
+        .await
+        .expect("count");
+    assert_eq!(posts, 1, "the question reached the company as a thread");
     // The inbox shows it confirmed and nothing left to confirm.
     c.find(Locator::Id("back-to-inbox"))
         .await

@@ -6,6 +6,7 @@ mod console;
 mod inbox;
 mod portal;
 mod request;
+mod thread;
 
 use crate::auth::{self, MaybeUser, PageUser, Session};
 use crate::{AppError, AppState};
@@ -47,6 +48,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "user/list.html",
     "audit/list.html",
     "portal/home.html",
+    "thread/list.html",
+    "thread/show.html",
     "portal/inbox.html",
     "portal/message.html",
     "request/list.html",
@@ -227,6 +230,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(request::router())
         .merge(portal::router())
+        .merge(thread::router())
         .merge(inbox::router())
 }
 

@@ -689,3 +689,82 @@ async fn a_request_walks_through_the_pages_to_the_partner_inbox() {
         );
     }
 }
+
+/// §4.4.2: the responsible staff answer a partner's question in the console and close it.
+#[tokio::test]
+async fn staff_answer_and_close_a_partners_question_in_the_console() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let p1 = a.login("p1@demo.example").await;
+        let t = a
+            .call(
+                "POST",
+                "/api/v1/threads",
+                Some(&p1),
+                Some(
+                    serde_json::json!({"subject": "发票问题", "body": "请问 11 月发票何时寄出？"}),
+                ),
+            )
+            .await;
+        assert_eq!(t.status, StatusCode::CREATED, "[{}] {}", a.name, t.text());
+        let tid = t.json()["id"].as_str().expect("id").to_string();
+        let channel = browser_login(a, "channel@demo.example").await;
+        let list = a
+            .send(get("/console/threads", Some(&channel), "zh-CN"))
+            .await;
+        assert_eq!(list.status, StatusCode::OK, "[{}] {}", a.name, list.text());
+        assert!(
+            list.text().contains("发票问题"),
+            "[{}] assigned to SH-D001's channel manager",
+            a.name
+        );
+        let token = csrf(&channel);
+        let answer = a
+            .send(post_form(
+                &format!("/console/threads/{tid}/reply"),
+                &channel,
+                format!("_csrf={token}&body=%E6%9C%AC%E5%91%A8%E4%BA%94%E5%AF%84%E5%87%BA"),
+            ))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "[{}] {}",
+            a.name,
+            answer.text()
+        );
+        let shown = a
+            .send(get(
+                &format!("/console/threads/{tid}"),
+                Some(&channel),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        assert!(
+            shown.contains("本周五寄出") && shown.contains("status-answered"),
+            "[{}]",
+            a.name
+        );
+        let closed = a
+            .send(post_form(
+                &format!("/console/threads/{tid}/close"),
+                &channel,
+                format!("_csrf={token}"),
+            ))
+            .await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER);
+        let api = a
+            .call("GET", &format!("/api/v1/threads/{tid}"), Some(&p1), None)
+            .await
+            .json();
+        assert_eq!(api["state"], "closed", "[{}] {api}", a.name);
+        let partner_cookie = browser_login(a, "p1@demo.example").await;
+        assert_eq!(
+            a.send(get("/console/threads", Some(&partner_cookie), "en"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

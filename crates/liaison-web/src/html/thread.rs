@@ -1,0 +1,112 @@
+//! Staff pages for partners' questions (policy §4.4.2, §4.1.2; SPEC B4, B7): the threads
+//! assigned to me or, for channel management, all of them; answer and close.
+
+use super::console::page;
+use super::{ctx, render};
+use crate::api::Pairs;
+use crate::auth::PageUser;
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use liaison_db::thread::{self, ThreadState, ThreadView};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/threads", get(list))
+        .route("/console/threads/{id}", get(show))
+        .route("/console/threads/{id}/reply", post(reply))
+        .route("/console/threads/{id}/close", post(close))
+}
+
+fn id(s: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    p: Pairs,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let view = if p.get("view") == Some("all") {
+            ThreadView::All
+        } else {
+            ThreadView::Mine
+        };
+        let filter = match p.get("state").filter(|v| !v.is_empty()) {
+            Some(v) => Some(ThreadState::parse(v).map_err(|m| AppError::invalid("state", m))?),
+            None => None,
+        };
+        let items = thread::list_threads(&state.db, &s.actor, view, filter, None, 200).await?;
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "thread/list.html",
+            ctx! {
+                nav => "threads",
+                threads => items,
+                view => if view == ThreadView::All { "all" } else { "mine" },
+                state_filter => p.get("state").unwrap_or(""),
+            },
+        ))
+    })
+    .await
+}
+
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(tid): Path<String>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let t = thread::find_thread(&state.db, &s.actor, id(&tid)?).await?;
+        Ok(render(
+            &state,
+            &headers,
+            Some(&s),
+            "thread/show.html",
+            ctx! { nav => "threads", thread => t },
+        ))
+    })
+    .await
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(tid): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let form = Pairs(form);
+        s.check_csrf(form.get("_csrf").unwrap_or(""))?;
+        let tid = id(&tid)?;
+        thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or("")).await?;
+        Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
+    })
+    .await
+}
+
+async fn close(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(tid): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        s.check_csrf(Pairs(form).get("_csrf").unwrap_or(""))?;
+        let tid = id(&tid)?;
+        thread::close(&state.db, &s.actor, tid).await?;
+        Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
+    })
+    .await
+}

@@ -598,3 +598,55 @@ async fn a_step_set_to_need_everyone_waits_for_every_eligible_reviewer() {
         );
     }
 }
+
+/// §4.3: an approved request with a later send time waits for it, then goes out.
+#[tokio::test]
+async fn a_scheduled_request_waits_for_its_send_time() {
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let (apps, _g) = apps_with(clock.clone()).await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let send_at = clock_now(&clock) + Duration::hours(1);
+        let id = new_request(a, &head, json!({"send_at": send_at.to_rfc3339(), "ack_due_at": (send_at + Duration::days(2)).to_rfc3339()})).await;
+        act(a, &head, &id, "submit", "").await;
+        assert_eq!(
+            act(a, &channel, &id, "approve", "").await.json()["state"],
+            "approved",
+            "[{}] waits for send_at",
+            a.name
+        );
+        assert_eq!(
+            liaison_db::request::dispatch_due(&a.db)
+                .await
+                .expect("sweep"),
+            0
+        );
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(&p1), None).await.json()["items"],
+            json!([])
+        );
+        clock.advance(Duration::hours(2));
+        assert_eq!(
+            liaison_db::request::dispatch_due(&a.db)
+                .await
+                .expect("sweep"),
+            1,
+            "[{}]",
+            a.name
+        );
+        let r = a
+            .call("GET", &format!("/api/v1/requests/{id}"), Some(&head), None)
+            .await
+            .json();
+        assert_eq!(r["state"], "dispatched");
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(&p1), None).await.json()["items"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        clock.advance(Duration::hours(-2));
+    }
+}

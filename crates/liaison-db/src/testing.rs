@@ -29,6 +29,7 @@ pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
     };
     let name = format!("liaison_t_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::PgConnection::connect(&base).await?;
+    drop_stale_databases(&mut admin).await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await?;
@@ -47,6 +48,46 @@ pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
     let db = Db::connect(&url, clock).await?.with_cipher(test_cipher()?);
     db.migrate().await?;
     Ok(Some(db))
+}
+
+/// Drops test databases left by runs more than 15 minutes ago (their names carry a UUIDv7, so
+/// its time), once per process, so that repeated runs do not fill the server.
+async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
+    use sqlx::Row;
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let Ok(rows) = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE 'liaison_t_%'")
+        .fetch_all(&mut *admin)
+        .await
+    else {
+        return;
+    };
+    let cutoff = chrono::Utc::now().timestamp_millis() - 15 * 60 * 1000;
+    for row in rows {
+        let Ok(name) = row.try_get::<String, _>(0) else {
+            continue;
+        };
+        let Some(hex) = name.strip_prefix("liaison_t_") else {
+            continue;
+        };
+        let Ok(id) = uuid::Uuid::parse_str(hex) else {
+            continue;
+        };
+        let Some(ts) = id.get_timestamp() else {
+            continue;
+        };
+        let (secs, nanos) = ts.to_unix();
+        let millis = (secs as i64) * 1000 + i64::from(nanos / 1_000_000);
+        if millis < cutoff {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
+    }
 }
 
 /// Every backend available to this test run, each fresh: `("sqlite", db)` and, when

@@ -576,7 +576,7 @@ pub async fn load(db: &Db, extra: usize, progress: &(dyn Fn(u64) + Sync)) -> Res
 async fn load_base(db: &Db) -> Result<()> {
     let mut depts = Vec::new();
     for (code, name, en) in DEPARTMENTS {
-        depts.push(insert_department(db, None, code, name, Some(en)).await?);
+        depts.push(insert_department(db, None, code, name, Some(en), None).await?);
     }
     let channel = user_id_or_create(db, USERS[1]).await?;
     let channel2 = user_id_or_create(db, USERS[2]).await?;

@@ -113,6 +113,7 @@ pub async fn insert_department(
     code: &str,
     name: &str,
     name_en: Option<&str>,
+    head: Option<Uuid>,
 ) -> Result<Department> {
     let mut e = FieldErrors::new();
     let code_v = e.take("code", required_text(code, 40).map(|c| c.to_lowercase()));
@@ -124,11 +125,12 @@ pub async fn insert_department(
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute(
-        q("INSERT INTO departments (id, code, name, name_en, created_at) VALUES ($1, $2, $3, $4, $5)")
+        q("INSERT INTO departments (id, code, name, name_en, head_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
             .bind(code.as_str())
             .bind(name.as_str())
             .bind(name_en)
+            .bind(head)
             .bind(now),
     )
     .await
@@ -142,7 +144,7 @@ pub async fn insert_department(
             entity: "department",
             entity_id: Some(id),
             partner_id: None,
-            detail: json!({"code": code, "name": name}),
+            detail: json!({"code": code, "name": name, "head_user_id": head}),
         },
     )
     .await?;
@@ -152,7 +154,7 @@ pub async fn insert_department(
         code,
         name,
         name_en: name_en.map(str::to_string),
-        head_user_id: None,
+        head_user_id: head,
         head_name: None,
     })
 }

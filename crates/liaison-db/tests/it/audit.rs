@@ -15,7 +15,7 @@ use liaison_db::{Db, DbError, q};
 const SEEDED_ROWS: i64 = 7;
 
 async fn seed(db: &Db) {
-    liaison_db::user::insert_department(db, None, "channel", "渠道管理部", Some("Channel"))
+    liaison_db::user::insert_department(db, None, "channel", "渠道管理部", Some("Channel"), None)
         .await
         .expect("department");
     let m = manager(db).await;
@@ -381,7 +381,7 @@ async fn failed_mutations_write_no_audit_row() {
         insert_partner(&db, &m, "BJ-D002", "北京京联贸易有限公司").await;
 
         // A department and a segment whose code and name are taken below.
-        liaison_db::user::insert_department(&db, None, "sales", "销售部", None)
+        liaison_db::user::insert_department(&db, None, "sales", "销售部", None, None)
             .await
             .expect("department");
         let seg = |n: &str| SegmentInput {
@@ -419,7 +419,8 @@ async fn failed_mutations_write_no_audit_row() {
             "{name}: stale version: {stale:?}"
         );
         // A department code or segment name already taken.
-        let dept = liaison_db::user::insert_department(&db, None, "SALES", "销售二部", None).await;
+        let dept =
+            liaison_db::user::insert_department(&db, None, "SALES", "销售二部", None, None).await;
         assert!(
             matches!(&dept, Err(DbError::Conflict(_))),
             "{name}: duplicate department: {dept:?}"

@@ -110,7 +110,7 @@ async fn invalid_users_are_refused_naming_each_field() {
             Some(p.id),
             "{name}: the actor carries the partner"
         );
-        let d = user::insert_department(&db, None, "Marketing", "市场部", Some("Marketing"))
+        let d = user::insert_department(&db, None, "Marketing", "市场部", Some("Marketing"), None)
             .await
             .expect("department");
         assert_eq!(

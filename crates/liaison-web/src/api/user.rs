@@ -121,7 +121,7 @@ pub async fn create_department(
     ApiJson(body): ApiJson<DepartmentInput>,
 ) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
-    // Resolve the head first, so a bad head leaves nothing half-created.
+    // Resolve the head first; the department and its head are written in one transaction.
     let head = match body
         .head
         .as_deref()
@@ -151,11 +151,9 @@ pub async fn create_department(
         &body.code,
         &body.name,
         body.name_en.as_deref(),
+        head,
     )
     .await?;
-    if let Some(h) = head {
-        repo::set_department_head(&state.db, Some(s.user.id), d.id, h).await?;
-    }
     Ok(created_at(
         format!("/api/v1/departments/{}", d.id),
         json!(d),

@@ -385,30 +385,7 @@ async fn create(
     page(&state, &headers, &s, async {
         s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         s.require(Permission::WritePartners)?;
-        let input = partner_input(&form);
-        let parsed = match input.parse() {
-            Ok(p) => p,
-            Err(e) => return form_page(&state, &headers, &s, None, &input, None, Some(&e)).await,
-        };
-        match repo::insert_partner(&state.db, s.user.id, &parsed).await {
-            Ok(p) => Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
-            Err(liaison_db::DbError::Invalid(e)) => {
-                form_page(&state, &headers, &s, None, &input, None, Some(&e)).await
-            }
-            Err(liaison_db::DbError::Conflict(m)) => {
-                form_page(
-                    &state,
-                    &headers,
-                    &s,
-                    None,
-                    &input,
-                    None,
-                    Some(&FieldErrors::single("code", m)),
-                )
-                .await
-            }
-            Err(e) => Err(e.into()),
-        }
+        save_partner(&state, &headers, &s, None, &form).await
     })
     .await
 }
@@ -425,35 +402,44 @@ async fn update(
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         repo::find_partner(&state.db, s.actor.scope(), id).await?;
         s.require(Permission::WritePartners)?;
-        let input = partner_input(&form);
-        let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
-        let parsed = match input.parse() {
-            Ok(p) => p,
-            Err(e) => {
-                return form_page(&state, &headers, &s, Some(id), &input, version, Some(&e)).await;
-            }
-        };
-        match repo::update_partner(&state.db, s.user.id, id, &parsed, version).await {
-            Ok(p) => Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
-            Err(liaison_db::DbError::Invalid(e)) => {
-                form_page(&state, &headers, &s, Some(id), &input, version, Some(&e)).await
-            }
-            Err(liaison_db::DbError::Conflict(m)) => {
-                form_page(
-                    &state,
-                    &headers,
-                    &s,
-                    Some(id),
-                    &input,
-                    version,
-                    Some(&FieldErrors::single("code", m)),
-                )
-                .await
-            }
-            Err(e) => Err(e.into()),
-        }
+        save_partner(&state, &headers, &s, Some(id), &form).await
     })
     .await
+}
+
+/// Creates (`id` none) or updates a partner from the form; invalid input, a taken code or a
+/// stale version shows the form again with the message beside the field.
+async fn save_partner(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    id: Option<Uuid>,
+    form: &HashMap<String, String>,
+) -> AppResult<Response> {
+    let input = partner_input(form);
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    let parsed = match input.parse() {
+        Ok(p) => p,
+        Err(e) => return form_page(state, headers, s, id, &input, version, Some(&e)).await,
+    };
+    let saved = match id {
+        None => repo::insert_partner(&state.db, s.user.id, &parsed).await,
+        Some(id) => repo::update_partner(&state.db, s.user.id, id, &parsed, version).await,
+    };
+    let errors = match saved {
+        Ok(p) => return Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
+        Err(liaison_db::DbError::Invalid(e)) => e,
+        Err(liaison_db::DbError::Conflict(m)) => {
+            let field = if m.starts_with("code") {
+                "code"
+            } else {
+                "version"
+            };
+            FieldErrors::single(field, m)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    form_page(state, headers, s, id, &input, version, Some(&errors)).await
 }
 
 async fn add_contact(

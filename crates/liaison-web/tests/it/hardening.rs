@@ -178,3 +178,50 @@ async fn filters_are_bounded_and_tags_match_without_case_on_both_databases() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_department_and_its_head_are_created_together_or_not_at_all() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let admin = a.login("admin@demo.example").await;
+        let bad = a
+            .call(
+                "POST",
+                "/api/v1/departments",
+                Some(&admin),
+                Some(json!({"code": "legal", "name": "法务部", "head": "nobody@demo.example"})),
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
+        let list = a
+            .call("GET", "/api/v1/departments", Some(&admin), None)
+            .await
+            .text();
+        assert!(
+            !list.contains("\"legal\""),
+            "[{}] a half-made department was left",
+            a.name
+        );
+        let ok = a
+            .call(
+                "POST",
+                "/api/v1/departments",
+                Some(&admin),
+                Some(json!({"code": "legal", "name": "法务部", "head": "staff@demo.example"})),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::CREATED, "[{}] {}", a.name, ok.text());
+        assert!(
+            ok.json()["head_user_id"].is_string(),
+            "[{}] {}",
+            a.name,
+            ok.text()
+        );
+    }
+}

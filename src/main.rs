@@ -42,6 +42,72 @@ struct DbArgs {
     key_file: Option<std::path::PathBuf>,
 }
 
+/// The delivery worker's settings (e-mail, links), shared by `serve` and `worker`.
+#[derive(Args, Clone)]
+struct WorkerArgs {
+    /// SMTP server for e-mail: smtp://host:25, smtp://host:587?tls=required, smtps://user:pass@host:465
+    #[arg(long, env = "LIAISON_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From address of e-mails.
+    #[arg(
+        long,
+        env = "LIAISON_SMTP_FROM",
+        default_value = "Liaison <noreply@liaison.localhost>"
+    )]
+    smtp_from: String,
+    /// The address partners reach Liaison at, for links in e-mails and IM cards
+    /// (default: http:// and the bind address).
+    #[arg(long, env = "LIAISON_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Deliveries leased per batch.
+    #[arg(long, env = "LIAISON_WORKER_BATCH", default_value_t = 500)]
+    worker_batch: i64,
+    /// Seconds a lease lasts before another worker may take the deliveries over.
+    #[arg(long, env = "LIAISON_WORKER_LEASE", default_value_t = 60)]
+    worker_lease: i64,
+    /// Benchmarks and crash tests only: write every send as a line to this file instead of
+    /// sending it.
+    #[arg(long, env = "LIAISON_SINK_FILE", hide = true)]
+    sink_file: Option<std::path::PathBuf>,
+}
+
+impl WorkerArgs {
+    fn worker(&self, db: &Db, default_public: String) -> Result<Arc<liaison_worker::Worker>> {
+        if !(1..=5000).contains(&self.worker_batch) {
+            bail!("--worker-batch must be between 1 and 5000");
+        }
+        if !(5..=3600).contains(&self.worker_lease) {
+            bail!("--worker-lease must be between 5 and 3600 seconds");
+        }
+        let config = liaison_worker::WorkerConfig {
+            batch: self.worker_batch,
+            lease: chrono::Duration::seconds(self.worker_lease),
+            public_url: self.public_url.clone().unwrap_or(default_public),
+            ..Default::default()
+        };
+        let transport = match &self.sink_file {
+            Some(path) => liaison_worker::Transport::sink(path)
+                .with_context(|| format!("cannot open the sink file {}", path.display()))?,
+            None => {
+                let mailer = match &self.smtp_url {
+                    Some(url) => Some(
+                        liaison_channels::email::Mailer::new(url, &self.smtp_from)
+                            .map_err(|e| anyhow::anyhow!("LIAISON_SMTP_URL: {e}"))?,
+                    ),
+                    None => {
+                        tracing::warn!(
+                            "no LIAISON_SMTP_URL: e-mail deliveries will fail until it is set"
+                        );
+                        None
+                    }
+                };
+                liaison_worker::Transport::live(mailer, config.robot_per_minute)
+            }
+        };
+        Ok(liaison_worker::Worker::new(db.clone(), config, transport))
+    }
+}
+
 /// Where `serve --demo` keeps a key it generated for the demo.
 const DEMO_KEY_FILE: &str = "./liaison-data/liaison.key";
 
@@ -107,6 +173,17 @@ enum Command {
         /// Session lifetime in hours.
         #[arg(long, env = "LIAISON_SESSION_HOURS", default_value_t = 12)]
         session_hours: i64,
+        /// Do not run the delivery worker in this process (run `liaison worker` instead).
+        #[arg(long, env = "LIAISON_NO_WORKER")]
+        no_worker: bool,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
+    /// Run only the delivery worker: sends, retries, reminders, escalations, outbound events.
+    /// Several may run against one PostgreSQL database.
+    Worker {
+        #[command(flatten)]
+        worker: WorkerArgs,
     },
     /// Apply database migrations.
     Migrate,
@@ -276,6 +353,8 @@ async fn main() -> Result<()> {
             demo,
             secure_cookies,
             session_hours,
+            no_worker,
+            worker,
         } => {
             if !(1..=24 * 30).contains(&session_hours) {
                 bail!("--session-hours must be between 1 and 720");
@@ -285,19 +364,17 @@ async fn main() -> Result<()> {
             if demo {
                 load_demo(&db, 0).await?;
             }
-            // Approved requests with a future send time go out when it comes.
-            let sweeper = db.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-                loop {
-                    tick.tick().await;
-                    match liaison_db::request::dispatch_due(&sweeper).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(dispatched = n, "scheduled messages sent"),
-                        Err(e) => tracing::error!(error = %e, "scheduled dispatch failed"),
-                    }
-                }
-            });
+            // The worker sends what approval queued, holds it for working hours, retries,
+            // reminds and escalates; it also sends approved requests whose time has come.
+            let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
+            let worker_task = if no_worker {
+                None
+            } else {
+                let w = worker.worker(&db, format!("http://{bind}"))?;
+                Some(tokio::spawn(w.run(async {
+                    let _ = stopped.await;
+                })))
+            };
             let config = liaison_web::WebConfig {
                 session_ttl: chrono::Duration::hours(session_hours),
                 secure_cookies,
@@ -317,6 +394,17 @@ async fn main() -> Result<()> {
             )
             .with_graceful_shutdown(shutdown())
             .await?;
+            let _ = stop_worker.send(());
+            if let Some(t) = worker_task {
+                let _ = t.await;
+            }
+            db.close().await;
+        }
+        Command::Worker { worker } => {
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
+            let w = worker.worker(&db, "http://127.0.0.1:8080".into())?;
+            println!("Liaison worker {} is running", w.config().id);
+            w.run(shutdown()).await;
             db.close().await;
         }
         Command::Key {

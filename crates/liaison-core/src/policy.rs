@@ -38,6 +38,13 @@ pub enum Permission {
     /// See and answer every partner thread, not only those assigned to oneself (§4.4.2):
     /// channel management, leadership, admins.
     ReadAllThreads,
+    /// Send dead deliveries again and remind unconfirmed recipients now (§4.4.1): channel
+    /// management and admins (a requester may remind on their own request).
+    ManageDeliveries,
+    /// Edit the working-hours calendar of public holidays and make-up days (§5.3.2).
+    ManageCalendar,
+    /// Register outbound event endpoints and see background jobs (SPEC H3): admins.
+    ManageIntegrations,
 }
 
 /// Which partners a query may touch.
@@ -108,6 +115,8 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         ReadAllRequests => matches!(r, Admin | ChannelManager | Executive),
         UseInbox => r == PartnerUser,
         ReadAllThreads => matches!(r, Admin | ChannelManager | Executive),
+        ManageDeliveries | ManageCalendar => matches!(r, Admin | ChannelManager),
+        ManageIntegrations => r == Admin,
     })
 }
 

@@ -14,6 +14,9 @@ const PREFIX: &str = "enc:v1:";
 pub struct Cipher {
     key_id: String,
     aead: XChaCha20Poly1305,
+    /// A second key derived from the data key, for MACs (signed links): a link's signature
+    /// never uses the encryption key itself.
+    mac_key: [u8; 32],
 }
 
 impl fmt::Debug for Cipher {
@@ -55,7 +58,19 @@ impl Cipher {
         let key_id = crate::sha256_hex(&bytes)[..8].to_string();
         let aead = XChaCha20Poly1305::new_from_slice(&bytes)
             .map_err(|_| CryptoError::KeyLength(bytes.len()))?;
-        Ok(Self { key_id, aead })
+        let mut mac_key = [0u8; 32];
+        {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            h.update(b"liaison mac key v1\0");
+            h.update(&bytes);
+            mac_key.copy_from_slice(&h.finalize());
+        }
+        Ok(Self {
+            key_id,
+            aead,
+            mac_key,
+        })
     }
 
     /// A new random key as 64 hex digits.
@@ -111,6 +126,19 @@ impl Cipher {
             )
             .map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(pt).map_err(|_| CryptoError::Decrypt)
+    }
+}
+
+impl Cipher {
+    /// HMAC-SHA256 of `data` under the MAC key, with `purpose` as domain separation.
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        use hmac::Mac;
+        let mut m = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.mac_key)
+            .expect("HMAC takes keys of any length");
+        m.update(purpose.as_bytes());
+        m.update(b"\0");
+        m.update(data);
+        m.finalize().into_bytes().into()
     }
 }
 

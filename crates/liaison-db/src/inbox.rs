@@ -124,6 +124,11 @@ impl FromDbRow for BodyRow {
     }
 }
 
+/// One message as delivered to `partner`; another partner's is not found.
+pub async fn find_item(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
+    find_for(db, partner, message).await
+}
+
 async fn find_for(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
     let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
     let a = query.arg(message);
@@ -136,12 +141,38 @@ async fn find_for(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
 
 /// Opens a message for a partner user and records the read (first read only).
 pub async fn open_message(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> Result<Message> {
+    open_as(db, Some(user), partner, message, "portal", true).await
+}
+
+/// Opens the message a one-click link is for (§4.3.2) and records the read, as the link's
+/// channel. The body comes only for public and internal messages: a confidential one needs a
+/// login (§7.2.1), and its body is then empty here.
+pub async fn open_by_link(
+    db: &Db,
+    delivery: Uuid,
+) -> Result<(crate::delivery::DeliveryRef, Message)> {
+    let d = crate::delivery::find_delivery(db, delivery).await?;
+    let item = find_for(db, d.partner_id, d.message_id).await?;
+    let open = matches!(item.classification.as_str(), "public" | "internal");
+    let m = open_as(db, None, d.partner_id, d.message_id, &d.channel, open).await?;
+    Ok((d, m))
+}
+
+async fn open_as(
+    db: &Db,
+    user: Option<Uuid>,
+    partner: Uuid,
+    message: Uuid,
+    via: &str,
+    with_body: bool,
+) -> Result<Message> {
     let item = find_for(db, partner, message).await?;
     if item.read_at.is_none() {
         let now = db.now();
         let mut tx = db.begin().await?;
         tx.execute(
-            q("UPDATE deliveries SET read_at = $1, read_by = $2, state = CASE WHEN acked_at IS NULL THEN 'read' ELSE state END
+            q("UPDATE deliveries SET read_at = $1, read_by = $2,
+                      state = CASE WHEN acked_at IS NULL AND state IN ('delivered', 'sent') THEN 'read' ELSE state END
                WHERE message_id = $3 AND partner_id = $4 AND read_at IS NULL")
             .bind(now)
             .bind(user)
@@ -153,30 +184,34 @@ pub async fn open_message(db: &Db, user: Uuid, partner: Uuid, message: Uuid) -> 
             &mut tx,
             now,
             Entry {
-                actor_id: Some(user),
+                actor_id: user,
                 action: "message.read",
                 entity: "message",
                 entity_id: Some(message),
                 partner_id: Some(partner),
-                detail: json!({}),
+                detail: json!({"via": via}),
             },
         )
         .await?;
         tx.commit().await?;
     }
-    let body: BodyRow = db
-        .fetch_one(q("SELECT body FROM messages WHERE id = $1").bind(message))
-        .await?;
-    let body = BodyRow(if crate::crypto::is_encrypted(&body.0) {
-        db.cipher()?
-            .decrypt(&format!("messages:body:{message}"), &body.0)
-            .map_err(|e| DbError::Config(e.to_string()))?
+    let body = if with_body {
+        let body: BodyRow = db
+            .fetch_one(q("SELECT body FROM messages WHERE id = $1").bind(message))
+            .await?;
+        if crate::crypto::is_encrypted(&body.0) {
+            db.cipher()?
+                .decrypt(&format!("messages:body:{message}"), &body.0)
+                .map_err(|e| DbError::Config(e.to_string()))?
+        } else {
+            body.0
+        }
     } else {
-        body.0
-    });
+        String::new()
+    };
     Ok(Message {
         item: find_for(db, partner, message).await?,
-        body: body.0,
+        body,
     })
 }
 
@@ -191,7 +226,8 @@ pub struct AckWriter {
 type Acked = (DateTime<Utc>, bool);
 
 struct AckJob {
-    user: Uuid,
+    user: Option<Uuid>,
+    via: String,
     partner: Uuid,
     message: Uuid,
     due: Option<DateTime<Utc>>,
@@ -230,13 +266,16 @@ impl AckWriter {
     }
 
     /// Records the partner's confirmation (§4.3.2); after the deadline it is recorded as late.
-    /// Confirming twice changes nothing.
+    /// Confirming twice changes nothing. `user` is the portal user, or none for a one-click
+    /// link from an e-mail or IM card; `via` is the channel it came through. A receipt counts
+    /// once per recipient partner whatever the channel.
     pub async fn acknowledge(
         &self,
         db: &Db,
-        user: Uuid,
+        user: Option<Uuid>,
         partner: Uuid,
         message: Uuid,
+        via: &str,
     ) -> Result<InboxItem> {
         let mut item = find_for(db, partner, message).await?;
         if !item.ack_required {
@@ -252,6 +291,7 @@ impl AckWriter {
         self.jobs
             .send(AckJob {
                 user,
+                via: via.to_string(),
                 partner,
                 message,
                 due: item.ack_due_at,
@@ -283,29 +323,37 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(batch.len());
     let mut entries = Vec::new();
+    let mut events = Vec::new();
     for job in batch {
         let late = job.due.is_some_and(|d| now > d);
         let n = tx
             .execute(
-                q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, state = 'acknowledged',
+                q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, acked_via = $4,
+                     state = CASE WHEN state IN ('delivered', 'sent', 'read') THEN 'acknowledged' ELSE state END,
                      read_at = COALESCE(read_at, $1), read_by = COALESCE(read_by, $2)
-                   WHERE message_id = $4 AND partner_id = $5 AND acked_at IS NULL")
+                   WHERE message_id = $5 AND partner_id = $6 AND acked_at IS NULL")
                 .bind(now)
                 .bind(job.user)
                 .bind(late)
+                .bind(job.via.as_str())
                 .bind(job.message)
                 .bind(job.partner),
             )
             .await?;
         if n > 0 {
             entries.push(Entry {
-                actor_id: Some(job.user),
+                actor_id: job.user,
                 action: "message.ack",
                 entity: "message",
                 entity_id: Some(job.message),
                 partner_id: Some(job.partner),
-                detail: json!({"late": late}),
+                detail: json!({"late": late, "via": job.via}),
             });
+            events.push((
+                "delivery.acknowledged",
+                json!({"message_id": job.message, "partner_id": job.partner, "late": late,
+                       "via": job.via, "acknowledged_at": now}),
+            ));
             out.push(Some((now, late)));
         } else {
             out.push(None);
@@ -313,6 +361,7 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
     }
     if !entries.is_empty() {
         audit::append_many(&mut tx, now, entries).await?;
+        crate::events::emit_many(&mut tx, now, events).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -331,6 +380,14 @@ pub struct DeliveryRow {
     pub read_at: Option<DateTime<Utc>>,
     pub acked_at: Option<DateTime<Utc>>,
     pub late: bool,
+    /// Attempts made by the worker (push channels).
+    pub attempts: i64,
+    /// When the worker takes it next: a held send's working-hours start, a retry, a reminder.
+    pub next_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub reminders: i64,
+    pub acked_via: Option<String>,
 }
 
 impl FromDbRow for DeliveryRow {
@@ -347,6 +404,12 @@ impl FromDbRow for DeliveryRow {
             read_at: r.opt_time("read_at")?,
             acked_at: r.opt_time("acked_at")?,
             late: r.bool("late")?,
+            attempts: r.i64("attempts")?,
+            next_at: r.opt_time("next_at")?,
+            sent_at: r.opt_time("sent_at")?,
+            last_error: r.opt_text("last_error")?,
+            reminders: r.i64("reminders")?,
+            acked_via: r.opt_text("acked_via")?,
         })
     }
 }
@@ -357,6 +420,12 @@ pub struct Summary {
     pub read: i64,
     pub acknowledged: i64,
     pub overdue: i64,
+    /// Push deliveries waiting for the worker: new, held for working hours, failing.
+    pub queued: i64,
+    pub held: i64,
+    pub failed: i64,
+    pub dead: i64,
+    pub sent: i64,
 }
 
 struct SummaryRow(Summary);
@@ -367,6 +436,11 @@ impl FromDbRow for SummaryRow {
             read: r.opt_i64("read")?.unwrap_or(0),
             acknowledged: r.opt_i64("acked")?.unwrap_or(0),
             overdue: r.opt_i64("overdue")?.unwrap_or(0),
+            queued: r.opt_i64("queued")?.unwrap_or(0),
+            held: r.opt_i64("held")?.unwrap_or(0),
+            failed: r.opt_i64("failed")?.unwrap_or(0),
+            dead: r.opt_i64("dead")?.unwrap_or(0),
+            sent: r.opt_i64("sent")?.unwrap_or(0),
         }))
     }
 }
@@ -381,7 +455,8 @@ pub async fn deliveries(
 ) -> Result<Vec<DeliveryRow>> {
     let mut query = Q::dynamic(
         "SELECT d.id, d.partner_id, p.code AS partner_code, p.name AS partner_name, d.contact_id, c.name AS contact_name,
-                d.channel, d.state, d.read_at, d.acked_at, d.late
+                d.channel, d.state, d.read_at, d.acked_at, d.late, d.attempts, d.next_at, d.sent_at, d.last_error,
+                d.reminders, d.acked_via
            FROM deliveries d JOIN partners p ON p.id = d.partner_id JOIN contacts c ON c.id = d.contact_id
           WHERE d.message_id = $1"
             .to_string(),
@@ -407,7 +482,12 @@ pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
             q("SELECT COUNT(*) AS total,
                       SUM(CASE WHEN d.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read,
                       SUM(CASE WHEN d.acked_at IS NOT NULL THEN 1 ELSE 0 END) AS acked,
-                      SUM(CASE WHEN m.ack_required AND d.acked_at IS NULL AND m.ack_due_at < $2 THEN 1 ELSE 0 END) AS overdue
+                      SUM(CASE WHEN m.ack_required AND d.acked_at IS NULL AND m.ack_due_at < $2 THEN 1 ELSE 0 END) AS overdue,
+                      SUM(CASE WHEN d.state = 'queued' THEN 1 ELSE 0 END) AS queued,
+                      SUM(CASE WHEN d.state = 'held' THEN 1 ELSE 0 END) AS held,
+                      SUM(CASE WHEN d.state = 'failed' THEN 1 ELSE 0 END) AS failed,
+                      SUM(CASE WHEN d.state = 'dead' THEN 1 ELSE 0 END) AS dead,
+                      SUM(CASE WHEN d.sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent
                  FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = $1")
             .bind(message)
             .bind(db.now()),

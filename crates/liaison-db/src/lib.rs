@@ -7,18 +7,24 @@
 
 pub mod attachment;
 pub mod audit;
+pub mod calendar;
 pub mod crypto;
+pub mod delivery;
 pub mod demo;
+pub mod events;
 mod error;
 pub mod history;
 pub mod idempotency;
 pub mod inbox;
+pub mod job;
+pub mod link;
 mod migrate;
 pub mod nda;
 pub mod partner;
 pub mod password;
 mod query;
 pub mod request;
+pub mod robot;
 pub mod segment;
 pub mod settings;
 pub mod testing;

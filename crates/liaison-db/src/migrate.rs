@@ -21,7 +21,7 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas", 6 "0006_attachments", 7 "0007_settings"];
+const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas", 6 "0006_attachments", 7 "0007_settings", 8 "0008_delivery", 9 "0009_calendar"];
 
 pub(crate) fn versions(_backend: Backend) -> Vec<i64> {
     MIGRATIONS.iter().map(|m| m.version).collect()

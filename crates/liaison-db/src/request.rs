@@ -637,6 +637,13 @@ pub async fn decide(
     )
     .await?;
     if next == RequestState::Approved {
+        crate::events::emit(
+            &mut tx,
+            now,
+            "request.approved",
+            json!({"request_id": id, "title": current.title, "approved_by": actor.user_id}),
+        )
+        .await?;
         let form = current.form.parse(true, now)?;
         if form.send_at.is_none_or(|t| t <= now) {
             dispatch(db, &mut tx, id, &form, actor.user_id, now).await?;
@@ -803,8 +810,10 @@ async fn dispatch(
         Vec::new()
     };
     let sql = format!(
-        "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late)
-         SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel, 'queued', {t}, {f}
+        "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late, next_at)
+         SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel,
+                CASE WHEN ch.channel = 'portal' THEN 'delivered' ELSE 'queued' END, {t}, {f},
+                CASE WHEN ch.channel = 'portal' THEN NULL ELSE {t} END
            FROM contacts c CROSS JOIN ({channels}) ch
           WHERE ({who}){gate}
             AND (ch.channel = 'portal' OR (',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%'))",
@@ -826,6 +835,15 @@ async fn dispatch(
             .bind(message_id)
             .bind(now)
             .bind(request_id),
+    )
+    .await?;
+    crate::events::emit(
+        tx,
+        now,
+        "message.dispatched",
+        json!({"message_id": message_id, "request_id": request_id, "deliveries": deliveries,
+               "classification": form.classification.as_str(), "ack_required": form.ack_required,
+               "ack_due_at": form.ack_due_at}),
     )
     .await?;
     audit::append(tx, now, Entry {

@@ -338,6 +338,16 @@ async fn insert_post(
         .bind(now),
     )
     .await?;
+    if actor.is_partner() {
+        crate::events::emit(
+            tx,
+            now,
+            "reply.received",
+            serde_json::json!({"thread_id": thread, "post_id": id, "partner_id": actor.partner_id,
+                               "author_id": actor.user_id}),
+        )
+        .await?;
+    }
     Ok(id)
 }
 

@@ -16,7 +16,11 @@ pub enum AppError {
     BadRequest(String),
     Unauthenticated,
     Forbidden,
+    /// 403 with the reason (what to do instead).
+    Denied(String),
     NotFound,
+    /// 410: it existed but is no longer usable (an expired link).
+    Gone(String),
     Conflict(String),
     PayloadTooLarge(String),
     Invalid(FieldErrors),
@@ -36,8 +40,9 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid(_) | AppError::InvalidRows(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -51,8 +56,9 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "malformed",
             AppError::Unauthenticated => "unauthenticated",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::Denied(_) => "forbidden",
             AppError::NotFound => "not-found",
+            AppError::Gone(_) => "gone",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "too-large",
             AppError::Invalid(_) => "invalid",
@@ -64,9 +70,11 @@ impl AppError {
 
     pub fn detail(&self) -> String {
         match self {
-            AppError::BadRequest(m) | AppError::Conflict(m) | AppError::PayloadTooLarge(m) => {
-                m.clone()
-            }
+            AppError::BadRequest(m)
+            | AppError::Conflict(m)
+            | AppError::PayloadTooLarge(m)
+            | AppError::Denied(m)
+            | AppError::Gone(m) => m.clone(),
             AppError::Unauthenticated => {
                 "log in first: send a bearer token or a session cookie".into()
             }

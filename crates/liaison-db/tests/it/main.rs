@@ -3,6 +3,7 @@
 //! migrated database, and names the backend in its assertion messages.
 
 mod audit;
+mod calendar;
 mod demo;
 mod imports;
 mod migrations;

@@ -399,3 +399,10 @@ thread.partner = Partner
 thread.answer = Your answer
 thread.send = Send answer
 thread.close = Close the question
+
+ack.confidential = This message is confidential. Log in to the partner portal to read and confirm it.
+ack.login = Log in to read
+ack.thanks = Thank you: your receipt is recorded.
+ack.portal_hint = Questions about this message?
+ack.open_portal = Open it in the partner portal
+error.title.410 = No longer valid

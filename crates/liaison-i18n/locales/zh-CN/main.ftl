@@ -398,3 +398,10 @@ thread.partner = 伙伴
 thread.answer = 您的答复
 thread.send = 发送答复
 thread.close = 关闭问题
+
+ack.confidential = 此消息为保密内容，请登录合作伙伴门户阅读并确认。
+ack.login = 登录阅读
+ack.thanks = 谢谢，您的回执已记录。
+ack.portal_hint = 对此消息有疑问？
+ack.open_portal = 在合作伙伴门户中打开
+error.title.410 = 已失效

@@ -398,3 +398,10 @@ thread.partner = 夥伴
 thread.answer = 您的回覆
 thread.send = 送出回覆
 thread.close = 結案
+
+ack.confidential = 此訊息為保密內容，請登入合作夥伴入口網站閱讀並確認。
+ack.login = 登入閱讀
+ack.thanks = 謝謝，您的回執已記錄。
+ack.portal_hint = 對此訊息有疑問？
+ack.open_portal = 在合作夥伴入口網站中開啟
+error.title.410 = 已失效

@@ -62,7 +62,7 @@ pub async fn ack(
     Ok(Json(
         state
             .acks
-            .acknowledge(&state.db, s.user.id, pid, mid)
+            .acknowledge(&state.db, Some(s.user.id), pid, mid, "portal")
             .await?,
     ))
 }

@@ -38,7 +38,7 @@ fn may_read(s: &Session, r: &Request) -> bool {
             && s.actor.department_id == r.department_id)
 }
 
-async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
+pub(crate) async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
     company(s)?;
     let r = repo::find_request(&state.db, id(rid)?).await?;
     if may_read(s, &r) {

@@ -151,7 +151,7 @@ async fn ack(
         let mid = message_id(&mid)?;
         state
             .acks
-            .acknowledge(&state.db, s.user.id, pid, mid)
+            .acknowledge(&state.db, Some(s.user.id), pid, mid, "portal")
             .await?;
         Ok(Redirect::to(&format!("/portal/inbox/{mid}#ack")).into_response())
     })

@@ -2,6 +2,7 @@
 //! Simplified Chinese, Traditional Chinese and English. Forms work without JavaScript and carry
 //! a CSRF token; templates are minijinja, embedded at build time.
 
+mod ack;
 mod console;
 mod inbox;
 mod portal;
@@ -95,52 +96,7 @@ pub fn china() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-/// A Markdown body (SPEC B1) as safe HTML: CommonMark with tables and strike-through; raw
-/// HTML is shown as text, links and images only to http(s), mailto and same-site targets, and
-/// single line breaks are kept (Chinese text is written line by line).
-pub fn body_html(md: &str) -> String {
-    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
-    fn safe(url: &str) -> bool {
-        let u = url.trim().to_ascii_lowercase();
-        ["http://", "https://", "mailto:", "/", "#"]
-            .iter()
-            .any(|p| u.starts_with(p))
-            && !u.starts_with("//")
-    }
-    let events =
-        Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|ev| {
-            match ev {
-                Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-                Event::SoftBreak => Event::HardBreak,
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) if !safe(&dest_url) => Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: CowStr::Borrowed("#"),
-                    title,
-                    id,
-                }),
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) if !safe(&dest_url) => Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::Borrowed("#"),
-                    title,
-                    id,
-                }),
-                e => e,
-            }
-        });
-    let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, events);
-    out
-}
+pub use liaison_channels::markdown::body_html;
 
 /// Renders `name` with the page's common context (language, user, CSRF token).
 pub fn render(
@@ -227,6 +183,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .merge(ack::router())
         .merge(console::router())
         .merge(request::router())
         .merge(portal::router())

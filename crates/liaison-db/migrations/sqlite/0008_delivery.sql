@@ -1,0 +1,64 @@
+-- The delivery engine (policy §2.1, §4.3, §4.4.1, §5.3.2; SPEC B5, B6, B9, H3). The delivery
+-- ledger is its own outbox: a row with `next_at` set is work for the worker (a first send, a
+-- retry, a held send waiting for working hours, or a reminder), leased through `locked_until`.
+-- Other background work (outbound events, escalations) is in `jobs`.
+
+ALTER TABLE deliveries ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN next_at TEXT;
+ALTER TABLE deliveries ADD COLUMN locked_until TEXT;
+ALTER TABLE deliveries ADD COLUMN locked_by TEXT;
+ALTER TABLE deliveries ADD COLUMN sent_at TEXT;
+ALTER TABLE deliveries ADD COLUMN last_error TEXT;
+ALTER TABLE deliveries ADD COLUMN target TEXT;
+ALTER TABLE deliveries ADD COLUMN acked_via TEXT;
+ALTER TABLE deliveries ADD COLUMN reminders BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN reminded_at TEXT;
+CREATE INDEX deliveries_queue ON deliveries (next_at) WHERE next_at IS NOT NULL;
+-- Portal copies are in the inbox the moment they are written.
+UPDATE deliveries SET state = 'delivered' WHERE channel = 'portal' AND state = 'queued';
+
+ALTER TABLE messages ADD COLUMN reminded_at TEXT;
+ALTER TABLE messages ADD COLUMN escalated_at TEXT;
+
+CREATE TABLE jobs (
+    id BLOB PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    run_at TEXT,
+    locked_until TEXT,
+    locked_by TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX jobs_queue ON jobs (run_at) WHERE run_at IS NOT NULL;
+
+-- IM robots of a partner's group or of one contact (§2.1.2). URL and secret are encrypted;
+-- `url_hint` is the redacted form shown in the console.
+CREATE TABLE robots (
+    id BLOB PRIMARY KEY,
+    partner_id BLOB NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
+    contact_id BLOB REFERENCES contacts (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    url TEXT NOT NULL,
+    url_hint TEXT NOT NULL,
+    secret TEXT,
+    created_by BLOB REFERENCES users (id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX robots_partner ON robots (partner_id, kind);
+
+-- HTTPS endpoints that receive signed JSON events (SPEC H3).
+CREATE TABLE event_endpoints (
+    id BLOB PRIMARY KEY,
+    url TEXT NOT NULL,
+    url_hint TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    events TEXT NOT NULL,
+    active BOOLEAN NOT NULL,
+    created_by BLOB REFERENCES users (id),
+    created_at TEXT NOT NULL
+);

@@ -1,0 +1,843 @@
+//! The delivery queue (policy §4.3, §4.4.1, §5.3.2; SPEC B5, B6, B9). The ledger written by
+//! dispatch is its own outbox: a delivery whose `next_at` is set is work for a worker (its
+//! first send, a retry after a failure, a send held for working hours, or a reminder). Workers
+//! lease batches through `locked_until` (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+//! workers and instances share the work), and every outcome is written only by the worker that
+//! still holds the lease, so a delivery whose lease expired and was taken over is never marked
+//! twice. Sends are at least once; each carries the delivery id as its idempotency key.
+
+use crate::audit::{self, Entry};
+use crate::{Backend, Db, DbError, FromDbRow, Q, Result, RowExt, Tx, events, q};
+use chrono::{DateTime, Duration, Utc};
+use liaison_core::FieldErrors;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Delivery states (SPEC B5). `queued`, `held`, `failed` are waiting for the worker; `sent` was
+/// accepted by the channel; `delivered` is a portal copy; `read` and `acknowledged` come from
+/// the partner; `dead` failed its last attempt and waits for a channel manager's retry.
+pub const PENDING: &[&str] = &["queued", "held", "failed"];
+
+/// Numbers the policy leaves open (§4.4.1), edited by an admin.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// Unconfirmed recipients are reminded this many hours before the deadline.
+    pub remind_before_hours: i64,
+    /// Attempts before a delivery is dead.
+    pub max_attempts: i64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            remind_before_hours: 24,
+            max_attempts: 6,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DeliverySettingsPatch {
+    pub remind_before_hours: Option<i64>,
+    pub max_attempts: Option<i64>,
+}
+
+const SETTINGS_KEY: &str = "delivery";
+
+struct Text(String);
+impl FromDbRow for Text {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("value")?))
+    }
+}
+
+pub async fn settings(db: &Db) -> Result<DeliverySettings> {
+    let stored: Option<Text> = db
+        .fetch_optional(q("SELECT value FROM settings WHERE key = $1").bind(SETTINGS_KEY))
+        .await?;
+    Ok(stored
+        .and_then(|v| serde_json::from_str(&v.0).ok())
+        .unwrap_or_default())
+}
+
+pub async fn update_settings(
+    db: &Db,
+    actor: Uuid,
+    patch: &DeliverySettingsPatch,
+) -> Result<DeliverySettings> {
+    let current = settings(db).await?;
+    let next = DeliverySettings {
+        remind_before_hours: patch
+            .remind_before_hours
+            .unwrap_or(current.remind_before_hours),
+        max_attempts: patch.max_attempts.unwrap_or(current.max_attempts),
+    };
+    let mut e = FieldErrors::new();
+    if !(1..=24 * 14).contains(&next.remind_before_hours) {
+        e.add(
+            "remind_before_hours",
+            "must be a number of hours from 1 to 336",
+        );
+    }
+    if !(1..=20).contains(&next.max_attempts) {
+        e.add("max_attempts", "must be a number from 1 to 20");
+    }
+    if !e.is_empty() {
+        return Err(DbError::Invalid(e));
+    }
+    let now = db.now();
+    let value = serde_json::to_string(&next).map_err(|e| DbError::Config(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q(
+            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,
+                                           updated_at = excluded.updated_at",
+        )
+        .bind(SETTINGS_KEY)
+        .bind(value)
+        .bind(actor)
+        .bind(now),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "settings.delivery",
+            entity: "settings",
+            entity_id: None,
+            partner_id: None,
+            detail: json!(next),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// The wait before attempt `n + 1` after `n` failures: 30 s, 1 min, 2 min, ... capped at 1 h.
+pub fn backoff(failures: i64) -> Duration {
+    let exp = failures.clamp(1, 8) - 1;
+    Duration::seconds((30i64 << exp).min(3600))
+}
+
+/// A delivery leased to a worker.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    pub partner_id: Uuid,
+    pub contact_id: Uuid,
+    pub channel: String,
+    pub state: String,
+    pub attempts: i64,
+    pub reminders: i64,
+    pub acked: bool,
+}
+
+impl Claimed {
+    /// A first send (or its retry); otherwise the delivery went out and this is a reminder.
+    pub fn is_first_send(&self) -> bool {
+        PENDING.contains(&self.state.as_str())
+    }
+}
+
+impl FromDbRow for Claimed {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            message_id: r.uuid("message_id")?,
+            partner_id: r.uuid("partner_id")?,
+            contact_id: r.uuid("contact_id")?,
+            channel: r.text("channel")?,
+            state: r.text("state")?,
+            attempts: r.i64("attempts")?,
+            reminders: r.i64("reminders")?,
+            acked: r.opt_time("acked_at")?.is_some(),
+        })
+    }
+}
+
+/// `IN (...)` over `ids`, bound to `query`.
+pub(crate) fn in_list(query: &mut Q, ids: impl IntoIterator<Item = Uuid>) -> String {
+    let ph: Vec<String> = ids.into_iter().map(|id| query.arg(id)).collect();
+    if ph.is_empty() {
+        "(NULL)".into()
+    } else {
+        format!("({})", ph.join(", "))
+    }
+}
+
+/// Leases up to `limit` deliveries that are due, for `lease`. A worker that dies keeps them
+/// only until the lease runs out; then another worker takes them.
+pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Claimed>> {
+    let now = db.now();
+    let lock = match db.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = format!(
+        "UPDATE deliveries SET locked_until = $1, locked_by = $2
+          WHERE id IN (SELECT id FROM deliveries
+                        WHERE next_at IS NOT NULL AND next_at <= $3
+                          AND (locked_until IS NULL OR locked_until < $3)
+                        ORDER BY next_at LIMIT $4{lock})
+            AND (locked_until IS NULL OR locked_until < $3)
+      RETURNING id, message_id, partner_id, contact_id, channel, state, attempts, reminders, acked_at"
+    );
+    let mut tx = db.begin().await?;
+    let rows: Vec<Claimed> = tx
+        .fetch_all(
+            Q::dynamic(sql)
+                .bind(now + lease)
+                .bind(worker)
+                .bind(now)
+                .bind(limit),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// What the worker needs of a frozen message. The body is there only when it may travel by
+/// e-mail or IM: confidential and secret messages send a notice and a link (§7.2.1).
+#[derive(Debug, Clone)]
+pub struct MessageInfo {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub requester_id: Uuid,
+    pub sender: String,
+    pub title: String,
+    pub body: Option<String>,
+    pub importance: String,
+    pub urgency: String,
+    pub classification: String,
+    pub ack_required: bool,
+    pub ack_due_at: Option<DateTime<Utc>>,
+}
+
+impl FromDbRow for MessageInfo {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        let classification = r.text("classification")?;
+        let body = r.text("body")?;
+        let open = matches!(classification.as_str(), "public" | "internal")
+            && !crate::crypto::is_encrypted(&body);
+        Ok(Self {
+            id: r.uuid("id")?,
+            request_id: r.uuid("request_id")?,
+            requester_id: r.uuid("requester_id")?,
+            sender: r
+                .opt_text("sender")?
+                .unwrap_or_else(|| "Channel Management".into()),
+            title: r.text("title")?,
+            body: open.then_some(body),
+            importance: r.text("importance")?,
+            urgency: r.text("urgency")?,
+            classification,
+            ack_required: r.bool("ack_required")?,
+            ack_due_at: r.opt_time("ack_due_at")?,
+        })
+    }
+}
+
+pub async fn messages(db: &Db, ids: &[Uuid]) -> Result<Vec<MessageInfo>> {
+    let mut query = Q::dynamic(String::new());
+    let list = in_list(&mut query, ids.iter().copied());
+    let sql = format!(
+        "SELECT m.id, m.request_id, r.requester_id, d.name AS sender, m.title, m.body, m.importance,
+                m.urgency, m.classification, m.ack_required, m.ack_due_at
+           FROM messages m JOIN requests r ON r.id = m.request_id
+           LEFT JOIN departments d ON d.id = r.department_id
+          WHERE m.id IN {list}"
+    );
+    db.fetch_all(query.replace_sql(sql)).await
+}
+
+/// A recipient contact with what decides when and where it is reached.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub contact_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub lang: String,
+    pub partner_id: Uuid,
+    pub partner_code: String,
+    pub timezone: String,
+    pub working_days: String,
+    pub working_hours: String,
+}
+
+impl FromDbRow for Recipient {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            contact_id: r.uuid("id")?,
+            name: r.text("name")?,
+            email: r.opt_text("email")?,
+            lang: r.text("lang")?,
+            partner_id: r.uuid("partner_id")?,
+            partner_code: r.text("code")?,
+            timezone: r.text("timezone")?,
+            working_days: r.text("working_days")?,
+            working_hours: r.text("working_hours")?,
+        })
+    }
+}
+
+pub async fn recipients(db: &Db, contacts: &[Uuid]) -> Result<Vec<Recipient>> {
+    let mut query = Q::dynamic(String::new());
+    let list = in_list(&mut query, contacts.iter().copied());
+    let sql = format!(
+        "SELECT c.id, c.name, c.email, c.lang, c.partner_id, p.code, p.timezone, p.working_days, p.working_hours
+           FROM contacts c JOIN partners p ON p.id = c.partner_id WHERE c.id IN {list}"
+    );
+    db.fetch_all(query.replace_sql(sql)).await
+}
+
+/// How one leased delivery ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The channel accepted it; `target` names where it went (a robot id, an address).
+    Sent { target: Option<String> },
+    /// Outside the recipient's working hours: waits until then (§5.3.2). No attempt counted.
+    Hold { until: DateTime<Utc> },
+    /// Rate limited by us or the platform: try again then. No attempt counted.
+    Later { at: DateTime<Utc> },
+    /// The attempt failed; retried with backoff unless `permanent` or out of attempts.
+    Failed { error: String, permanent: bool },
+    /// Nothing to do any more (a reminder for a delivery confirmed meanwhile).
+    Skip,
+}
+
+/// What a batch came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Completed {
+    pub sent: u64,
+    pub held: u64,
+    pub later: u64,
+    pub retrying: u64,
+    pub dead: u64,
+    pub skipped: u64,
+}
+
+/// Records the outcomes of a batch in one transaction. Rows whose lease this worker no longer
+/// holds are left alone (another worker has them now).
+pub async fn complete(
+    db: &Db,
+    worker: &str,
+    max_attempts: i64,
+    results: &[(Claimed, Outcome)],
+) -> Result<Completed> {
+    let now = db.now();
+    let mut done = Completed::default();
+    let mut tx = db.begin().await?;
+    // Group what can be written by one statement.
+    let mut first_sent: std::collections::BTreeMap<Option<String>, Vec<Uuid>> = Default::default();
+    let mut reminded: Vec<Uuid> = Vec::new();
+    let mut waits: std::collections::BTreeMap<(DateTime<Utc>, &'static str), Vec<Uuid>> =
+        Default::default();
+    let mut skipped: Vec<Uuid> = Vec::new();
+    let mut dead_events = Vec::new();
+    for (c, outcome) in results {
+        match outcome {
+            Outcome::Sent { target } => {
+                if c.is_first_send() {
+                    first_sent.entry(target.clone()).or_default().push(c.id);
+                } else {
+                    reminded.push(c.id);
+                }
+            }
+            Outcome::Hold { until } => {
+                let state = if c.is_first_send() { "held" } else { "" };
+                waits.entry((*until, state)).or_default().push(c.id);
+            }
+            Outcome::Later { at } => waits.entry((*at, "")).or_default().push(c.id),
+            Outcome::Skip => skipped.push(c.id),
+            Outcome::Failed { error, permanent } => {
+                let tries = c.attempts + 1;
+                let give_up = *permanent || tries >= max_attempts;
+                let error: String = error.chars().take(500).collect();
+                let (state, next_at, error) = match (c.is_first_send(), give_up) {
+                    (true, true) => ("dead", None, error),
+                    (true, false) => ("failed", Some(now + backoff(tries)), error),
+                    (false, true) => (c.state.as_str(), None, format!("reminder failed: {error}")),
+                    (false, false) => (
+                        c.state.as_str(),
+                        Some(now + backoff(tries)),
+                        format!("reminder failed: {error}"),
+                    ),
+                };
+                let n = tx
+                    .execute(
+                        q("UPDATE deliveries SET state = $1, next_at = $2, attempts = $3, last_error = $4,
+                                locked_until = NULL, locked_by = NULL
+                            WHERE id = $5 AND locked_by = $6")
+                        .bind(state)
+                        .bind(next_at)
+                        .bind(tries)
+                        .bind(error.clone())
+                        .bind(c.id)
+                        .bind(worker),
+                    )
+                    .await?;
+                if n > 0 {
+                    if state == "dead" {
+                        done.dead += 1;
+                        dead_events.push(json!({
+                            "delivery_id": c.id, "message_id": c.message_id, "partner_id": c.partner_id,
+                            "contact_id": c.contact_id, "channel": c.channel, "attempts": tries, "error": error,
+                        }));
+                    } else {
+                        done.retrying += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (target, ids) in first_sent {
+        let mut query = Q::dynamic(String::new());
+        let t = query.arg(now);
+        let tg = query.arg(target);
+        let w = query.arg(worker);
+        let list = in_list(&mut query, ids);
+        let sql = format!(
+            "UPDATE deliveries SET state = CASE WHEN acked_at IS NOT NULL THEN 'acknowledged'
+                                                WHEN read_at IS NOT NULL THEN 'read' ELSE 'sent' END,
+                    sent_at = {t}, target = {tg}, attempts = attempts + 1, next_at = NULL, last_error = NULL,
+                    locked_until = NULL, locked_by = NULL
+              WHERE id IN {list} AND locked_by = {w}"
+        );
+        done.sent += tx.execute(query.replace_sql(sql)).await?;
+    }
+    if !reminded.is_empty() {
+        let mut query = Q::dynamic(String::new());
+        let t = query.arg(now);
+        let w = query.arg(worker);
+        let list = in_list(&mut query, reminded);
+        let sql = format!(
+            "UPDATE deliveries SET reminders = reminders + 1, reminded_at = {t}, next_at = NULL, last_error = NULL,
+                    locked_until = NULL, locked_by = NULL
+              WHERE id IN {list} AND locked_by = {w}"
+        );
+        done.sent += tx.execute(query.replace_sql(sql)).await?;
+    }
+    for ((at, state), ids) in waits {
+        let mut query = Q::dynamic(String::new());
+        let a = query.arg(at);
+        let w = query.arg(worker);
+        let set_state = if state.is_empty() {
+            String::new()
+        } else {
+            format!(", state = {}", query.arg(state))
+        };
+        let list = in_list(&mut query, ids);
+        let sql = format!(
+            "UPDATE deliveries SET next_at = {a}, locked_until = NULL, locked_by = NULL{set_state}
+              WHERE id IN {list} AND locked_by = {w}"
+        );
+        let n = tx.execute(query.replace_sql(sql)).await?;
+        if state.is_empty() {
+            done.later += n;
+        } else {
+            done.held += n;
+        }
+    }
+    if !skipped.is_empty() {
+        let mut query = Q::dynamic(String::new());
+        let w = query.arg(worker);
+        let list = in_list(&mut query, skipped);
+        let sql = format!(
+            "UPDATE deliveries SET next_at = NULL, locked_until = NULL, locked_by = NULL
+              WHERE id IN {list} AND locked_by = {w}"
+        );
+        done.skipped += tx.execute(query.replace_sql(sql)).await?;
+    }
+    if !dead_events.is_empty() {
+        let evs = dead_events
+            .into_iter()
+            .map(|d| ("delivery.failed", d))
+            .collect();
+        events::emit_many(&mut tx, now, evs).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// A delivery as the receipts board shows it.
+#[derive(Debug, Clone)]
+pub struct DeliveryRef {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    pub partner_id: Uuid,
+    pub contact_id: Uuid,
+    pub channel: String,
+    pub state: String,
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+impl FromDbRow for DeliveryRef {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            message_id: r.uuid("message_id")?,
+            partner_id: r.uuid("partner_id")?,
+            contact_id: r.uuid("contact_id")?,
+            channel: r.text("channel")?,
+            state: r.text("state")?,
+            acked_at: r.opt_time("acked_at")?,
+        })
+    }
+}
+
+pub async fn find_delivery(db: &Db, id: Uuid) -> Result<DeliveryRef> {
+    db.fetch_optional(
+        q("SELECT id, message_id, partner_id, contact_id, channel, state, acked_at FROM deliveries WHERE id = $1")
+            .bind(id),
+    )
+    .await?
+    .ok_or(DbError::NotFound)
+}
+
+async fn audit_message(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: Option<Uuid>,
+    action: &str,
+    message: Uuid,
+    detail: serde_json::Value,
+) -> Result<()> {
+    audit::append(
+        tx,
+        now,
+        Entry {
+            actor_id: actor,
+            action,
+            entity: "message",
+            entity_id: Some(message),
+            partner_id: None,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends dead (or failing) deliveries of `message` again from a fresh attempt count: one
+/// delivery when `only` is given, else every dead one. Returns how many were queued.
+pub async fn retry(db: &Db, actor: Uuid, message: Uuid, only: Option<Uuid>) -> Result<u64> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let mut query = Q::dynamic(String::new());
+    let t = query.arg(now);
+    let m = query.arg(message);
+    let mut sql = format!(
+        "UPDATE deliveries SET state = 'queued', attempts = 0, next_at = {t}, locked_until = NULL, locked_by = NULL
+          WHERE message_id = {m}"
+    );
+    match only {
+        Some(d) => {
+            let p = query.arg(d);
+            sql.push_str(&format!(
+                " AND id = {p} AND state IN ('dead', 'failed', 'held')"
+            ));
+        }
+        None => sql.push_str(" AND state = 'dead'"),
+    }
+    let n = tx.execute(query.replace_sql(sql)).await?;
+    if only.is_some() && n == 0 {
+        return Err(DbError::Invalid(FieldErrors::single(
+            "delivery",
+            "only a dead, failed or held delivery can be sent again",
+        )));
+    }
+    audit_message(
+        &mut tx,
+        now,
+        Some(actor),
+        "delivery.retry",
+        message,
+        json!({"deliveries": n, "delivery_id": only}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Queues a reminder for every recipient of `message` who has not confirmed, on the channels
+/// their copy went out on (§4.4.1); the worker sends it within their working hours.
+async fn queue_reminders(tx: &mut Tx, now: DateTime<Utc>, message: Uuid) -> Result<u64> {
+    tx.execute(
+        q("UPDATE deliveries SET next_at = $1, attempts = 0
+            WHERE message_id = $2 AND acked_at IS NULL AND channel <> 'portal'
+              AND state IN ('sent', 'read') AND next_at IS NULL
+              AND partner_id NOT IN (SELECT a.partner_id FROM deliveries a
+                                      WHERE a.message_id = $2 AND a.acked_at IS NOT NULL)")
+        .bind(now)
+        .bind(message),
+    )
+    .await
+}
+
+/// "Remind unconfirmed now" on the receipts board. Returns how many reminders were queued.
+pub async fn remind_now(db: &Db, actor: Uuid, message: Uuid) -> Result<u64> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let ack: Option<AckRequired> = tx
+        .fetch_optional(q("SELECT ack_required FROM messages WHERE id = $1").bind(message))
+        .await?;
+    match ack {
+        None => return Err(DbError::NotFound),
+        Some(AckRequired(false)) => {
+            return Err(DbError::Invalid(FieldErrors::single(
+                "message",
+                "this message does not ask for a confirmation",
+            )));
+        }
+        Some(AckRequired(true)) => {}
+    }
+    let n = queue_reminders(&mut tx, now, message).await?;
+    audit_message(
+        &mut tx,
+        now,
+        Some(actor),
+        "message.remind",
+        message,
+        json!({"reminders": n}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+struct AckRequired(bool);
+impl FromDbRow for AckRequired {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.bool("ack_required")?))
+    }
+}
+
+struct DueRow(Uuid, DateTime<Utc>, DateTime<Utc>);
+impl FromDbRow for DueRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(
+            r.uuid("id")?,
+            r.time("created_at")?,
+            r.time("ack_due_at")?,
+        ))
+    }
+}
+
+/// When the automatic reminder of a message falls: `before` ahead of the deadline, but never
+/// in the first half of the time the recipients had (a message sent 6 h before its deadline is
+/// reminded after 3 h, not at once).
+pub fn remind_at(sent: DateTime<Utc>, due: DateTime<Utc>, before: Duration) -> DateTime<Utc> {
+    (due - before).max(sent + (due - sent) / 2)
+}
+
+/// The sweep's reminders (§4.4.1): messages whose reminder time has come. Returns how many
+/// reminders were queued.
+pub async fn sweep_reminders(db: &Db) -> Result<u64> {
+    let now = db.now();
+    let before = Duration::hours(settings(db).await?.remind_before_hours);
+    let due: Vec<DueRow> = db
+        .fetch_all(
+            q("SELECT id, created_at, ack_due_at FROM messages
+                WHERE ack_required AND reminded_at IS NULL AND ack_due_at IS NOT NULL
+                  AND ack_due_at > $1 AND ack_due_at <= $2 ORDER BY ack_due_at LIMIT 100")
+            .bind(now)
+            .bind(now + before),
+        )
+        .await?;
+    let mut total = 0;
+    for DueRow(id, sent, due_at) in due {
+        if remind_at(sent, due_at, before) > now {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        let claimed = tx
+            .execute(
+                q("UPDATE messages SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
+                    .bind(now)
+                    .bind(id),
+            )
+            .await?;
+        if claimed > 0 {
+            let n = queue_reminders(&mut tx, now, id).await?;
+            audit_message(
+                &mut tx,
+                now,
+                None,
+                "message.remind",
+                id,
+                json!({"reminders": n, "automatic": true}),
+            )
+            .await?;
+            total += n;
+        }
+        tx.commit().await?;
+    }
+    Ok(total)
+}
+
+/// At the deadline (§4.4.1): each message with unconfirmed recipients gets one escalation job,
+/// which tells the requester and the partners' channel managers who is overdue. Returns how
+/// many messages were escalated.
+pub async fn sweep_escalations(db: &Db) -> Result<u64> {
+    let now = db.now();
+    let due: Vec<Uuid> = db
+        .fetch_all::<IdRow>(
+            q("SELECT id FROM messages
+                WHERE ack_required AND escalated_at IS NULL AND ack_due_at IS NOT NULL AND ack_due_at <= $1
+                ORDER BY ack_due_at LIMIT 100")
+            .bind(now),
+        )
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let mut n = 0;
+    for id in due {
+        let mut tx = db.begin().await?;
+        let claimed = tx
+            .execute(
+                q("UPDATE messages SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL")
+                    .bind(now)
+                    .bind(id),
+            )
+            .await?;
+        let overdue: i64 = tx
+            .fetch_one(
+                q("SELECT COUNT(DISTINCT partner_id) FROM deliveries d
+                    WHERE d.message_id = $1 AND d.partner_id NOT IN
+                          (SELECT a.partner_id FROM deliveries a WHERE a.message_id = $1 AND a.acked_at IS NOT NULL)")
+                .bind(id),
+            )
+            .await?;
+        if claimed > 0 && overdue > 0 {
+            crate::job::enqueue(&mut tx, now, "escalate", json!({"message_id": id})).await?;
+            audit_message(
+                &mut tx,
+                now,
+                None,
+                "message.escalate",
+                id,
+                json!({"overdue_partners": overdue}),
+            )
+            .await?;
+            n += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(n)
+}
+
+struct IdRow(Uuid);
+impl FromDbRow for IdRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("id")?))
+    }
+}
+
+/// Someone to tell at the deadline, with the overdue partners they answer for.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueNotice {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub lang: Option<String>,
+    /// (partner code, partner name, unconfirmed contacts)
+    pub partners: Vec<(String, String, i64)>,
+}
+
+struct OverdueRow {
+    partner_code: String,
+    partner_name: String,
+    owner_id: Option<Uuid>,
+    contacts: i64,
+}
+impl FromDbRow for OverdueRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            partner_code: r.text("code")?,
+            partner_name: r.text("name")?,
+            owner_id: r.opt_uuid("owner_id")?,
+            contacts: r.i64("contacts")?,
+        })
+    }
+}
+
+struct UserRow(Uuid, String, String, Option<String>, bool);
+impl FromDbRow for UserRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(
+            r.uuid("id")?,
+            r.text("name")?,
+            r.text("email")?,
+            r.opt_text("lang")?,
+            r.bool("active")?,
+        ))
+    }
+}
+
+/// Who is overdue on `message`, grouped for the requester (all partners) and each partner's
+/// channel manager (their partners).
+pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice>> {
+    let rows: Vec<OverdueRow> = db
+        .fetch_all(
+            q("SELECT p.code, p.name, p.owner_id, COUNT(DISTINCT d.contact_id) AS contacts
+                 FROM deliveries d JOIN partners p ON p.id = d.partner_id
+                WHERE d.message_id = $1 AND d.partner_id NOT IN
+                      (SELECT a.partner_id FROM deliveries a WHERE a.message_id = $1 AND a.acked_at IS NOT NULL)
+                GROUP BY p.code, p.name, p.owner_id ORDER BY p.code")
+            .bind(message),
+        )
+        .await?;
+    let requester: Option<IdRow> = db
+        .fetch_optional(
+            q("SELECT r.requester_id AS id FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.id = $1")
+                .bind(message),
+        )
+        .await?;
+    let requester = requester.map(|r| r.0);
+    let mut out: Vec<OverdueNotice> = Vec::new();
+    let mut who: Vec<(Uuid, Vec<(String, String, i64)>)> = Vec::new();
+    if let Some(r) = requester {
+        who.push((
+            r,
+            rows.iter()
+                .map(|o| (o.partner_code.clone(), o.partner_name.clone(), o.contacts))
+                .collect(),
+        ));
+    }
+    for o in &rows {
+        // The requester already hears about every partner.
+        let Some(owner) = o.owner_id.filter(|u| Some(*u) != requester) else {
+            continue;
+        };
+        let entry = (o.partner_code.clone(), o.partner_name.clone(), o.contacts);
+        match who.iter_mut().find(|(u, _)| *u == owner) {
+            Some((_, list)) => list.push(entry),
+            None => who.push((owner, vec![entry])),
+        }
+    }
+    for (user, partners) in who {
+        let u: Option<UserRow> = db
+            .fetch_optional(
+                q("SELECT id, name, email, lang, active FROM users WHERE id = $1").bind(user),
+            )
+            .await?;
+        if let Some(UserRow(id, name, email, lang, true)) = u {
+            out.push(OverdueNotice {
+                user_id: id,
+                name,
+                email,
+                lang,
+                partners,
+            });
+        }
+    }
+    Ok(out)
+}

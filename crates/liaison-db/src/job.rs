@@ -1,0 +1,190 @@
+//! Background jobs other than sends (DESIGN "Work in the background"): outbound events and
+//! escalations. A job is written in the same transaction as the change that causes it
+//! (transactional outbox), leased in batches, retried with backoff and dead after its last
+//! attempt, with its error kept for the console.
+
+use crate::delivery::{backoff, in_list};
+use crate::{Backend, Db, FromDbRow, Q, Result, RowExt, Tx, q};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub state: String,
+    pub attempts: i64,
+    pub run_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl FromDbRow for Job {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            kind: r.text("kind")?,
+            payload: serde_json::from_str(&r.text("payload")?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+            state: r.text("state")?,
+            attempts: r.i64("attempts")?,
+            run_at: r.opt_time("run_at")?,
+            last_error: r.opt_text("last_error")?,
+            created_at: r.time("created_at")?,
+            updated_at: r.time("updated_at")?,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "id, kind, payload, state, attempts, run_at, last_error, created_at, updated_at";
+
+/// Adds a job inside the caller's transaction; returns its id.
+pub async fn enqueue(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    tx.execute(
+        q(
+            "INSERT INTO jobs (id, kind, payload, state, attempts, run_at, created_at, updated_at)
+           VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(payload.to_string())
+        .bind(now)
+        .bind(now)
+        .bind(now),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Leases up to `limit` due jobs.
+pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Job>> {
+    let now = db.now();
+    let lock = match db.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = format!(
+        "UPDATE jobs SET locked_until = $1, locked_by = $2
+          WHERE id IN (SELECT id FROM jobs
+                        WHERE run_at IS NOT NULL AND run_at <= $3
+                          AND (locked_until IS NULL OR locked_until < $3)
+                        ORDER BY run_at LIMIT $4{lock})
+            AND (locked_until IS NULL OR locked_until < $3)
+      RETURNING {COLUMNS}"
+    );
+    let mut tx = db.begin().await?;
+    let jobs = tx
+        .fetch_all(
+            Q::dynamic(sql)
+                .bind(now + lease)
+                .bind(worker)
+                .bind(now)
+                .bind(limit),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(jobs)
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutcome {
+    Done,
+    /// Try again at this time without counting an attempt (rate limits, working hours).
+    Later(DateTime<Utc>),
+    Failed {
+        error: String,
+        permanent: bool,
+    },
+}
+
+/// Records a job's outcome, if this worker still holds its lease.
+pub async fn finish(
+    db: &Db,
+    worker: &str,
+    max_attempts: i64,
+    job: &Job,
+    outcome: &JobOutcome,
+) -> Result<()> {
+    let now = db.now();
+    let tries = job.attempts + 1;
+    let (state, run_at, attempts, error) = match outcome {
+        JobOutcome::Done => ("done", None, tries, None),
+        JobOutcome::Later(at) => ("queued", Some(*at), job.attempts, None),
+        JobOutcome::Failed { error, permanent } if *permanent || tries >= max_attempts => (
+            "dead",
+            None,
+            tries,
+            Some(error.chars().take(500).collect::<String>()),
+        ),
+        JobOutcome::Failed { error, .. } => (
+            "failed",
+            Some(now + backoff(tries)),
+            tries,
+            Some(error.chars().take(500).collect::<String>()),
+        ),
+    };
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE jobs SET state = $1, run_at = $2, attempts = $3, last_error = $4, updated_at = $5,
+                locked_until = NULL, locked_by = NULL
+            WHERE id = $6 AND locked_by = $7")
+        .bind(state)
+        .bind(run_at)
+        .bind(attempts)
+        .bind(error)
+        .bind(now)
+        .bind(job.id)
+        .bind(worker),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Jobs for the console: the dead and failing first, newest first within each.
+pub async fn list_jobs(
+    db: &Db,
+    kind: Option<&str>,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Job>> {
+    let mut query = Q::dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
+    if let Some(k) = kind {
+        let p = query.arg(k);
+        query.push_sql(&format!(" AND kind = {p}"));
+    }
+    if let Some(s) = state {
+        let p = query.arg(s);
+        query.push_sql(&format!(" AND state = {p}"));
+    }
+    let l = query.arg(limit);
+    query.push_sql(&format!(" ORDER BY id DESC LIMIT {l}"));
+    db.fetch_all(query).await
+}
+
+/// Queues dead jobs again from a fresh attempt count; returns how many.
+pub async fn retry_jobs(db: &Db, ids: &[Uuid]) -> Result<u64> {
+    let now = db.now();
+    let mut query = Q::dynamic(String::new());
+    let t = query.arg(now);
+    let list = in_list(&mut query, ids.iter().copied());
+    let sql = format!(
+        "UPDATE jobs SET state = 'queued', attempts = 0, run_at = {t}, updated_at = {t}
+          WHERE id IN {list} AND state = 'dead'"
+    );
+    let mut tx = db.begin().await?;
+    let n = tx.execute(query.replace_sql(sql)).await?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -1,0 +1,60 @@
+//! The one-click confirmation page (policy §4.3.2): the signed link in an e-mail or IM card
+//! opens the message on a phone-sized page and confirms it with one tap, no password. Public
+//! and internal messages only; a confidential one asks the partner to log in (§7.2.1).
+
+use super::{body_html, ctx, error_page, render};
+use crate::api::delivery::{ack_by_link, verify_link};
+use crate::{AppResult, AppState};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use minijinja::Value;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ack/{token}", get(show).post(confirm))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    q: crate::api::Pairs,
+) -> Response {
+    let r: AppResult<Response> = async {
+        let delivery = verify_link(&state, &token)?;
+        let (_, m) = liaison_db::inbox::open_by_link(&state.db, delivery).await?;
+        let open = matches!(m.item.classification.as_str(), "public" | "internal");
+        Ok(render(
+            &state,
+            &headers,
+            None,
+            "portal/ack.html",
+            ctx! {
+                m => m.item,
+                open => open,
+                body_html => Value::from_safe_string(if open { body_html(&m.body) } else { String::new() }),
+                token => token,
+                done => q.get("done").is_some(),
+                now => state.db.now(),
+            },
+        ))
+    }
+    .await;
+    r.unwrap_or_else(|e| error_page(&state, &headers, None, e))
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let r: AppResult<Response> = async {
+        let delivery = verify_link(&state, &token)?;
+        ack_by_link(&state, delivery).await?;
+        Ok(Redirect::to(&format!("/ack/{token}?done=1")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| error_page(&state, &headers, None, e))
+}

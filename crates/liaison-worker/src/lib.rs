@@ -1,0 +1,753 @@
+//! The background worker (DESIGN "Work in the background"; policy §2.1, §4.3, §4.4.1, §5.3.2).
+//! It leases due deliveries and jobs in batches, holds non-urgent sends until the recipient's
+//! working hours, sends through e-mail and IM robots with a signed one-click confirmation link,
+//! records each outcome (retry with backoff, dead after the last attempt), and runs the sweeps:
+//! scheduled dispatch, reminders before the deadline and escalation at it. It runs inside
+//! `liaison serve` and alone as `liaison worker`; on PostgreSQL several share the work.
+
+use chrono::{DateTime, Utc};
+use liaison_channels::email::Mailer;
+use liaison_channels::robot::{Robot, RobotClient, RobotKind};
+use liaison_channels::{Notice, NoticeKind, SendError};
+use liaison_core::calendar::{self, Calendar};
+use liaison_core::partner::{Lang, WorkingHours};
+use liaison_db::delivery::{self, Claimed, MessageInfo, Outcome, Recipient};
+use liaison_db::job::{self, Job, JobOutcome};
+use liaison_db::robot::RobotTarget;
+use liaison_db::{Db, DbError};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// How the worker runs, loaded once by the binary.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Names this worker's leases (unique per process).
+    pub id: String,
+    /// Deliveries leased at once.
+    pub batch: i64,
+    /// How long a lease lasts; a crashed worker's deliveries return after it.
+    pub lease: chrono::Duration,
+    /// How long an idle worker waits before looking again.
+    pub poll: Duration,
+    /// Sends in flight at once.
+    pub concurrency: usize,
+    /// Base of links in e-mails and cards (`https://liaison.example.com`).
+    pub public_url: String,
+    /// How often the sweeps run.
+    pub sweep_every: Duration,
+    /// Messages per minute per robot (the platforms allow 20).
+    pub robot_per_minute: u32,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            id: worker_id(),
+            batch: 500,
+            lease: chrono::Duration::seconds(60),
+            poll: Duration::from_millis(1000),
+            concurrency: 32,
+            public_url: "http://127.0.0.1:8080".into(),
+            sweep_every: Duration::from_secs(30),
+            robot_per_minute: 20,
+        }
+    }
+}
+
+/// A name for this process's leases: host, process id and a random tail.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "worker".into());
+    let tail = Uuid::now_v7().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &tail[24..])
+}
+
+/// Where sends go.
+pub enum Transport {
+    /// The real channels: SMTP when configured, and the robots' webhooks.
+    Live {
+        mailer: Option<Arc<Mailer>>,
+        robots: Arc<RobotClient>,
+    },
+    /// Every send is a line `delivery-id channel sequence` appended to a file: the local sink
+    /// for benchmarks and crash tests, not for production.
+    Sink(Arc<Mutex<std::fs::File>>),
+}
+
+impl Transport {
+    pub fn live(mailer: Option<Mailer>, robot_per_minute: u32) -> Self {
+        Transport::Live {
+            mailer: mailer.map(Arc::new),
+            robots: Arc::new(RobotClient::new(robot_per_minute)),
+        }
+    }
+
+    pub fn sink(path: &std::path::Path) -> std::io::Result<Self> {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(Transport::Sink(Arc::new(Mutex::new(f))))
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub deliveries: delivery::Completed,
+    pub claimed: usize,
+    pub jobs: usize,
+}
+
+pub struct Worker {
+    db: Db,
+    config: WorkerConfig,
+    transport: Transport,
+    calendar: Mutex<Option<(Instant, Arc<Calendar>)>>,
+    messages: Mutex<HashMap<Uuid, Arc<MessageInfo>>>,
+    /// (message, robot, sequence) already posted: a partner's group robot gets a message once
+    /// even when several of its contacts are addressed.
+    posted: Mutex<HashSet<(Uuid, Uuid, u32)>>,
+}
+
+fn db_error(e: DbError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+impl Worker {
+    pub fn new(db: Db, config: WorkerConfig, transport: Transport) -> Arc<Self> {
+        Arc::new(Self {
+            db,
+            config,
+            transport,
+            calendar: Mutex::new(None),
+            messages: Mutex::new(HashMap::new()),
+            posted: Mutex::new(HashSet::new()),
+        })
+    }
+
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    /// Runs until `stop` resolves: passes while there is work, sweeps on their schedule.
+    pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        let mut last_sweep: Option<Instant> = None;
+        tracing::info!(worker = %self.config.id, "worker started");
+        loop {
+            if last_sweep.is_none_or(|t| t.elapsed() >= self.config.sweep_every) {
+                last_sweep = Some(Instant::now());
+                if let Err(e) = self.sweep().await {
+                    tracing::error!(error = %e, "sweep failed");
+                }
+            }
+            let busy = match self.pass().await {
+                Ok(p) => p.claimed > 0 || p.jobs > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "worker pass failed");
+                    false
+                }
+            };
+            if !busy {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(self.config.poll) => {}
+                }
+            } else {
+                // Busy: look at `stop` without waiting, then go on.
+                tokio::select! {
+                    biased;
+                    _ = &mut stop => break,
+                    _ = std::future::ready(()) => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.config.id, "worker stopped");
+    }
+
+    /// Scheduled dispatch, reminders before the deadline, escalation at it.
+    pub async fn sweep(&self) -> anyhow::Result<()> {
+        let n = liaison_db::request::dispatch_due(&self.db)
+            .await
+            .map_err(db_error)?;
+        if n > 0 {
+            tracing::info!(dispatched = n, "scheduled messages sent");
+        }
+        let r = delivery::sweep_reminders(&self.db)
+            .await
+            .map_err(db_error)?;
+        if r > 0 {
+            tracing::info!(reminders = r, "reminders queued");
+        }
+        let e = delivery::sweep_escalations(&self.db)
+            .await
+            .map_err(db_error)?;
+        if e > 0 {
+            tracing::info!(messages = e, "overdue confirmations escalated");
+        }
+        Ok(())
+    }
+
+    /// Passes until nothing is due now (tests and benchmarks); returns the total.
+    pub async fn drain(&self) -> anyhow::Result<Pass> {
+        let mut total = Pass::default();
+        loop {
+            let p = self.pass().await?;
+            if p.claimed == 0 && p.jobs == 0 {
+                return Ok(total);
+            }
+            total.claimed += p.claimed;
+            total.jobs += p.jobs;
+            let d = &mut total.deliveries;
+            d.sent += p.deliveries.sent;
+            d.held += p.deliveries.held;
+            d.later += p.deliveries.later;
+            d.retrying += p.deliveries.retrying;
+            d.dead += p.deliveries.dead;
+            d.skipped += p.deliveries.skipped;
+        }
+    }
+
+    /// One batch of deliveries and one of jobs.
+    pub async fn pass(&self) -> anyhow::Result<Pass> {
+        let settings = delivery::settings(&self.db).await.map_err(db_error)?;
+        let claimed = delivery::claim(
+            &self.db,
+            &self.config.id,
+            self.config.batch,
+            self.config.lease,
+        )
+        .await
+        .map_err(db_error)?;
+        let mut pass = Pass {
+            claimed: claimed.len(),
+            ..Default::default()
+        };
+        if !claimed.is_empty() {
+            let results = self.process(claimed).await?;
+            pass.deliveries =
+                delivery::complete(&self.db, &self.config.id, settings.max_attempts, &results)
+                    .await
+                    .map_err(db_error)?;
+        }
+        let jobs = job::claim(&self.db, &self.config.id, 50, self.config.lease)
+            .await
+            .map_err(db_error)?;
+        pass.jobs = jobs.len();
+        for j in jobs {
+            let outcome = self.run_job(&j).await;
+            if let JobOutcome::Failed { error, .. } = &outcome {
+                tracing::warn!(job = %j.id, kind = %j.kind, error = %error, "job failed");
+            }
+            job::finish(
+                &self.db,
+                &self.config.id,
+                settings.max_attempts,
+                &j,
+                &outcome,
+            )
+            .await
+            .map_err(db_error)?;
+        }
+        Ok(pass)
+    }
+
+    async fn calendar(&self) -> anyhow::Result<Arc<Calendar>> {
+        if let Ok(guard) = self.calendar.lock()
+            && let Some((at, cal)) = guard.as_ref()
+            && at.elapsed() < Duration::from_secs(60)
+        {
+            return Ok(cal.clone());
+        }
+        let cal = Arc::new(
+            liaison_db::calendar::load(&self.db)
+                .await
+                .map_err(db_error)?,
+        );
+        if let Ok(mut guard) = self.calendar.lock() {
+            *guard = Some((Instant::now(), cal.clone()));
+        }
+        Ok(cal)
+    }
+
+    async fn messages_for(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Arc<MessageInfo>>> {
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        if let Ok(cache) = self.messages.lock() {
+            for id in ids {
+                match cache.get(id) {
+                    Some(m) => {
+                        out.insert(*id, m.clone());
+                    }
+                    None => missing.push(*id),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let found = delivery::messages(&self.db, &missing)
+                .await
+                .map_err(db_error)?;
+            if let Ok(mut cache) = self.messages.lock() {
+                // Frozen messages never change; the cache only needs a bound.
+                if cache.len() > 1000 {
+                    cache.clear();
+                }
+                for m in found {
+                    let m = Arc::new(m);
+                    cache.insert(m.id, m.clone());
+                    out.insert(m.id, m);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decides and performs the send of each leased delivery.
+    async fn process(&self, claimed: Vec<Claimed>) -> anyhow::Result<Vec<(Claimed, Outcome)>> {
+        let now = self.db.now();
+        let mut message_ids: Vec<Uuid> = claimed.iter().map(|c| c.message_id).collect();
+        message_ids.sort_unstable();
+        message_ids.dedup();
+        let messages = self.messages_for(&message_ids).await?;
+        let contacts: Vec<Uuid> = claimed.iter().map(|c| c.contact_id).collect();
+        let recipients: HashMap<Uuid, Recipient> = delivery::recipients(&self.db, &contacts)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|r| (r.contact_id, r))
+            .collect();
+        let mut robot_partners: Vec<Uuid> = claimed
+            .iter()
+            .filter(|c| RobotKind::parse(&c.channel).is_ok())
+            .map(|c| c.partner_id)
+            .collect();
+        robot_partners.sort_unstable();
+        robot_partners.dedup();
+        let robots: Vec<RobotTarget> = if robot_partners.is_empty() {
+            Vec::new()
+        } else {
+            liaison_db::robot::targets(&self.db, &robot_partners)
+                .await
+                .map_err(db_error)?
+        };
+        let calendar = self.calendar().await?;
+
+        let mut results: Vec<(Claimed, Outcome)> = Vec::with_capacity(claimed.len());
+        let mut sends: Vec<(Claimed, Send)> = Vec::new();
+        for c in claimed {
+            let plan = self.plan(&c, now, &messages, &recipients, &robots, &calendar);
+            match plan {
+                Plan::Done(o) => results.push((c, o)),
+                Plan::Send(s) => sends.push((c, s)),
+            }
+        }
+        results.extend(self.perform(sends).await);
+        Ok(results)
+    }
+
+    fn plan(
+        &self,
+        c: &Claimed,
+        now: DateTime<Utc>,
+        messages: &HashMap<Uuid, Arc<MessageInfo>>,
+        recipients: &HashMap<Uuid, Recipient>,
+        robots: &[RobotTarget],
+        calendar: &Calendar,
+    ) -> Plan {
+        let fail = |e: &str| {
+            Plan::Done(Outcome::Failed {
+                error: e.into(),
+                permanent: true,
+            })
+        };
+        let reminder = !c.is_first_send();
+        if reminder && c.acked {
+            return Plan::Done(Outcome::Skip);
+        }
+        let Some(m) = messages.get(&c.message_id) else {
+            return fail("the message no longer exists");
+        };
+        let Some(r) = recipients.get(&c.contact_id) else {
+            return fail("the contact no longer exists");
+        };
+        // §5.3.2: non-urgent messages wait for the recipient's working hours.
+        if m.urgency != "urgent" {
+            let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+            let hours = working_hours(&r.working_days, &r.working_hours);
+            let at = calendar::send_time(now, tz, &hours, calendar, false);
+            if at > now {
+                return Plan::Done(Outcome::Hold { until: at });
+            }
+        }
+        let lang = Lang::parse(&r.lang).unwrap_or(Lang::ZhCn);
+        let base = self.config.public_url.trim_end_matches('/');
+        let confirm_url = match (m.ack_required, self.db.cipher()) {
+            (true, Ok(cipher)) => {
+                let exp = liaison_db::link::expiry(now, m.ack_due_at);
+                Some(format!(
+                    "{base}/ack/{}",
+                    liaison_db::link::sign(cipher, c.id, exp)
+                ))
+            }
+            _ => None,
+        };
+        let sequence = if reminder {
+            u32::try_from(c.reminders + 1).unwrap_or(u32::MAX)
+        } else {
+            0
+        };
+        let notice = Notice {
+            delivery_id: c.id,
+            message_id: m.id,
+            kind: if reminder {
+                NoticeKind::Reminder
+            } else {
+                NoticeKind::Message
+            },
+            lang,
+            sender: m.sender.clone(),
+            title: m.title.clone(),
+            body: m.body.clone(),
+            importance: m.importance.clone(),
+            urgency: m.urgency.clone(),
+            classification: m.classification.clone(),
+            ack_required: m.ack_required,
+            ack_due_at: m.ack_due_at,
+            view_url: format!("{base}/portal/inbox/{}", m.id),
+            confirm_url,
+            sequence,
+        };
+        if let Transport::Sink(_) = self.transport {
+            return Plan::Send(Send::Sink(notice, c.channel.clone()));
+        }
+        match c.channel.as_str() {
+            "email" => match &r.email {
+                Some(addr) if !addr.trim().is_empty() => Plan::Send(Send::Email {
+                    name: r.name.clone(),
+                    addr: addr.clone(),
+                    notice,
+                }),
+                _ => fail("the contact has no e-mail address"),
+            },
+            "phone" => fail("phone calls are made and logged by staff; nothing is sent"),
+            ch => {
+                let Ok(kind) = RobotKind::parse(ch) else {
+                    return fail(&format!("no sender for channel {ch}"));
+                };
+                // The contact's own robot, else the partner's group robot of that platform.
+                let target = robots
+                    .iter()
+                    .find(|t| t.kind == ch && t.contact_id == Some(c.contact_id))
+                    .or_else(|| {
+                        robots.iter().find(|t| {
+                            t.kind == ch && t.contact_id.is_none() && t.partner_id == c.partner_id
+                        })
+                    });
+                match target {
+                    Some(t) => Plan::Send(Send::Robot(
+                        Robot {
+                            id: t.id,
+                            kind,
+                            url: t.url.clone(),
+                            secret: t.secret.clone(),
+                        },
+                        notice,
+                    )),
+                    None => fail(&format!(
+                        "no {ch} robot is set up for this contact or its partner"
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Performs the sends, `concurrency` at a time.
+    async fn perform(&self, sends: Vec<(Claimed, Send)>) -> Vec<(Claimed, Outcome)> {
+        let mut out = Vec::with_capacity(sends.len());
+        if let Transport::Sink(file) = &self.transport {
+            let mut buf = String::with_capacity(sends.len() * 48);
+            for (c, s) in &sends {
+                if let Send::Sink(n, ch) = s {
+                    buf.push_str(&format!("{} {ch} {}\n", n.delivery_id, n.sequence));
+                } else {
+                    buf.push_str(&format!("{} {}\n", c.id, c.channel));
+                }
+            }
+            let written = file
+                .lock()
+                .map_err(|_| "sink poisoned".to_string())
+                .and_then(|mut f| {
+                    f.write_all(buf.as_bytes())
+                        .and_then(|_| f.flush())
+                        .map_err(|e| e.to_string())
+                });
+            for (c, _) in sends {
+                let o = match &written {
+                    Ok(()) => Outcome::Sent {
+                        target: Some("sink".into()),
+                    },
+                    Err(e) => Outcome::Failed {
+                        error: format!("sink: {e}"),
+                        permanent: false,
+                    },
+                };
+                out.push((c, o));
+            }
+            return out;
+        }
+        let Transport::Live { mailer, robots } = &self.transport else {
+            return out;
+        };
+        let mut set = tokio::task::JoinSet::new();
+        let mut pending = sends.into_iter();
+        let mut in_flight = 0usize;
+        loop {
+            while in_flight < self.config.concurrency.max(1) {
+                let Some((c, s)) = pending.next() else { break };
+                // A group robot already posted this message (and sequence): done, no repost.
+                if let Send::Robot(robot, n) = &s {
+                    let key = (n.message_id, robot.id, n.sequence);
+                    let seen = self
+                        .posted
+                        .lock()
+                        .map(|p| p.contains(&key))
+                        .unwrap_or(false);
+                    if seen {
+                        out.push((
+                            c,
+                            Outcome::Sent {
+                                target: Some(format!("robot:{}", robot.id)),
+                            },
+                        ));
+                        continue;
+                    }
+                    if let Ok(mut p) = self.posted.lock() {
+                        if p.len() > 100_000 {
+                            p.clear();
+                        }
+                        p.insert(key);
+                    }
+                }
+                let mailer = mailer.clone();
+                let robots = robots.clone();
+                let now = self.db.now();
+                in_flight += 1;
+                set.spawn(async move {
+                    let o = send_one(mailer.as_deref(), &robots, &s, now).await;
+                    (c, o)
+                });
+            }
+            if in_flight == 0 {
+                break;
+            }
+            match set.join_next().await {
+                Some(Ok((c, o))) => {
+                    in_flight -= 1;
+                    out.push((c, o));
+                }
+                Some(Err(e)) => {
+                    // A panicked send: its delivery stays leased and comes back after the lease.
+                    in_flight -= 1;
+                    tracing::error!(error = %e, "a send task failed");
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    async fn run_job(&self, j: &Job) -> JobOutcome {
+        let r = match j.kind.as_str() {
+            "event" => self.post_event(j).await,
+            "escalate" => self.escalate(j).await,
+            other => Err(SendError::Permanent(format!("unknown job kind {other}"))),
+        };
+        match r {
+            Ok(()) => JobOutcome::Done,
+            Err(SendError::Throttled { retry_after }) => JobOutcome::Later(
+                self.db.now()
+                    + chrono::Duration::from_std(retry_after)
+                        .unwrap_or(chrono::Duration::seconds(60)),
+            ),
+            Err(SendError::Transient(e)) => JobOutcome::Failed {
+                error: e,
+                permanent: false,
+            },
+            Err(SendError::Permanent(e)) => JobOutcome::Failed {
+                error: e,
+                permanent: true,
+            },
+        }
+    }
+
+    async fn post_event(&self, j: &Job) -> Result<(), SendError> {
+        let endpoint = j
+            .payload
+            .get("endpoint_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .ok_or_else(|| SendError::Permanent("the event names no endpoint".into()))?;
+        let event = j
+            .payload
+            .get("event")
+            .ok_or_else(|| SendError::Permanent("the event has no body".into()))?;
+        let body = serde_json::to_vec(event).map_err(|e| SendError::Permanent(e.to_string()))?;
+        match &self.transport {
+            Transport::Sink(file) => {
+                let mut f = file
+                    .lock()
+                    .map_err(|_| SendError::Transient("sink poisoned".into()))?;
+                writeln!(f, "{} event", j.id).map_err(|e| SendError::Transient(e.to_string()))
+            }
+            Transport::Live { robots, .. } => {
+                let (url, secret) =
+                    match liaison_db::events::endpoint_target(&self.db, endpoint).await {
+                        Ok(t) => t,
+                        Err(DbError::NotFound) => {
+                            return Err(SendError::Permanent("the endpoint was removed".into()));
+                        }
+                        Err(e) => return Err(SendError::Transient(e.to_string())),
+                    };
+                robots.post_event(&url, &secret, j.id, &body).await
+            }
+        }
+    }
+
+    /// §4.4.1: at the deadline the requester and the partners' channel managers are told who
+    /// has not confirmed.
+    async fn escalate(&self, j: &Job) -> Result<(), SendError> {
+        let message = j
+            .payload
+            .get("message_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .ok_or_else(|| SendError::Permanent("the job names no message".into()))?;
+        let notices = delivery::overdue_notices(&self.db, message)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let info = self
+            .messages_for(&[message])
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let Some(m) = info.get(&message) else {
+            return Err(SendError::Permanent("the message no longer exists".into()));
+        };
+        let mailer = match &self.transport {
+            Transport::Live {
+                mailer: Some(mailer),
+                ..
+            } => mailer.clone(),
+            Transport::Live { mailer: None, .. } => {
+                return Err(SendError::Permanent(
+                    "e-mail is not configured (LIAISON_SMTP_URL): the overdue list could not be sent"
+                        .into(),
+                ));
+            }
+            Transport::Sink(file) => {
+                let mut f = file
+                    .lock()
+                    .map_err(|_| SendError::Transient("sink poisoned".into()))?;
+                return writeln!(f, "{} escalate {}", j.id, notices.len())
+                    .map_err(|e| SendError::Transient(e.to_string()));
+            }
+        };
+        let base = self.config.public_url.trim_end_matches('/');
+        for n in notices {
+            let lang = n
+                .lang
+                .as_deref()
+                .and_then(|l| Lang::parse(l).ok())
+                .unwrap_or(Lang::ZhCn);
+            let mut body = String::new();
+            for (code, name, contacts) in &n.partners {
+                body.push_str(&format!("- {code} {name} ({contacts})\n"));
+            }
+            let notice = Notice {
+                delivery_id: j.id,
+                message_id: message,
+                kind: NoticeKind::Overdue,
+                lang,
+                sender: "Liaison".into(),
+                title: m.title.clone(),
+                body: Some(body),
+                importance: m.importance.clone(),
+                urgency: m.urgency.clone(),
+                classification: "internal".into(),
+                ack_required: false,
+                ack_due_at: m.ack_due_at,
+                view_url: format!("{base}/console/requests/{}", m.request_id),
+                confirm_url: None,
+                sequence: 0,
+            };
+            mailer.send_to_staff(&n.name, &n.email, &notice).await?;
+        }
+        Ok(())
+    }
+}
+
+fn working_hours(days: &str, hours: &str) -> WorkingHours {
+    let default = WorkingHours::default();
+    let days = WorkingHours::parse_days(days).unwrap_or(default.days.clone());
+    let (start, end) = WorkingHours::parse_hours(hours).unwrap_or((default.start, default.end));
+    WorkingHours { days, start, end }
+}
+
+enum Plan {
+    Done(Outcome),
+    Send(Send),
+}
+
+enum Send {
+    Email {
+        name: String,
+        addr: String,
+        notice: Notice,
+    },
+    Robot(Robot, Notice),
+    Sink(Notice, String),
+}
+
+async fn send_one(
+    mailer: Option<&Mailer>,
+    robots: &RobotClient,
+    s: &Send,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let (r, target) = match s {
+        Send::Email { name, addr, notice } => match mailer {
+            Some(m) => (m.send(name, addr, notice).await, Some(addr.clone())),
+            None => (
+                Err(SendError::Permanent(
+                    "e-mail is not configured: set LIAISON_SMTP_URL and LIAISON_SMTP_FROM, then retry"
+                        .into(),
+                )),
+                None,
+            ),
+        },
+        Send::Robot(robot, notice) => (
+            robots.send(robot, notice).await,
+            Some(format!("robot:{}", robot.id)),
+        ),
+        Send::Sink(..) => (Ok(()), Some("sink".into())),
+    };
+    match r {
+        Ok(()) => Outcome::Sent { target },
+        Err(SendError::Throttled { retry_after }) => Outcome::Later {
+            at: now
+                + chrono::Duration::from_std(retry_after).unwrap_or(chrono::Duration::seconds(60)),
+        },
+        Err(SendError::Transient(error)) => Outcome::Failed {
+            error,
+            permanent: false,
+        },
+        Err(SendError::Permanent(error)) => Outcome::Failed {
+            error,
+            permanent: true,
+        },
+    }
+}

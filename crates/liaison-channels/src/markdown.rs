@@ -188,11 +188,9 @@ fn render_text(md: &str, flavor: Flavor) -> String {
                     t.out.push('\n');
                 }
             }
-            Event::End(TagEnd::CodeBlock) => {
-                if slack {
-                    t.line_break();
-                    t.raw("```");
-                }
+            Event::End(TagEnd::CodeBlock) if slack => {
+                t.line_break();
+                t.raw("```");
             }
             Event::Start(Tag::List(start)) => {
                 t.block_break(in_list);

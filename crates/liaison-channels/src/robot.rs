@@ -421,8 +421,15 @@ impl Scrub {
                     .map(|(_, v)| v.into_owned())
                     .filter(|v| v.len() >= 6),
             );
+            // Path tokens (Slack, Feishu): long, or mixed with digits; not words like "send".
             if let Some(segs) = u.path_segments() {
-                hidden.extend(segs.skip(1).filter(|s| s.len() >= 6).map(str::to_owned));
+                hidden.extend(
+                    segs.skip(1)
+                        .filter(|s| {
+                            s.len() >= 16 || (s.len() >= 8 && s.chars().any(|c| c.is_ascii_digit()))
+                        })
+                        .map(str::to_owned),
+                );
             }
             if let Some(q) = u.query() {
                 hidden.push(q.to_owned());
@@ -858,7 +865,7 @@ mod tests {
             let e = validate_url(bad).expect_err(bad);
             assert!(!e.contains("SECRETKEY") && !e.contains("pw@"), "{e}");
         }
-        let e = validate_url("http://example.com/hook?key=SECRETKEY").unwrap_err();
+        let e = validate_url("http://example.com/hook?key=SECRETKEY").expect_err("plain http");
         assert!(e.contains("https://"), "{e}");
     }
 

@@ -503,55 +503,78 @@ impl Worker {
         let Transport::Live { mailer, robots } = &self.transport else {
             return out;
         };
+        // A partner's group robot gets each message (and reminder) once, however many of its
+        // contacts are addressed: the first delivery in the batch posts, the others share its
+        // outcome; one posted in an earlier batch is done already.
+        let mut followers: HashMap<(Uuid, Uuid, u32), Vec<Claimed>> = HashMap::new();
+        let mut leaders: Vec<(Claimed, Send)> = Vec::with_capacity(sends.len());
+        for (c, s) in sends {
+            if let Send::Robot(robot, n) = &s {
+                let key = (n.message_id, robot.id, n.sequence);
+                let posted = self
+                    .posted
+                    .lock()
+                    .map(|p| p.contains(&key))
+                    .unwrap_or(false);
+                if posted {
+                    out.push((
+                        c,
+                        Outcome::Sent {
+                            target: Some(format!("robot:{}", robot.id)),
+                        },
+                    ));
+                    continue;
+                }
+                if let Some(f) = followers.get_mut(&key) {
+                    f.push(c);
+                    continue;
+                }
+                followers.insert(key, Vec::new());
+            }
+            leaders.push((c, s));
+        }
         let mut set = tokio::task::JoinSet::new();
-        let mut pending = sends.into_iter();
+        let mut pending = leaders.into_iter();
         let mut in_flight = 0usize;
         loop {
             while in_flight < self.config.concurrency.max(1) {
                 let Some((c, s)) = pending.next() else { break };
-                // A group robot already posted this message (and sequence): done, no repost.
-                if let Send::Robot(robot, n) = &s {
-                    let key = (n.message_id, robot.id, n.sequence);
-                    let seen = self
-                        .posted
-                        .lock()
-                        .map(|p| p.contains(&key))
-                        .unwrap_or(false);
-                    if seen {
-                        out.push((
-                            c,
-                            Outcome::Sent {
-                                target: Some(format!("robot:{}", robot.id)),
-                            },
-                        ));
-                        continue;
-                    }
-                    if let Ok(mut p) = self.posted.lock() {
-                        if p.len() > 100_000 {
-                            p.clear();
-                        }
-                        p.insert(key);
-                    }
-                }
+                let key = match &s {
+                    Send::Robot(robot, n) => Some((n.message_id, robot.id, n.sequence)),
+                    _ => None,
+                };
                 let mailer = mailer.clone();
                 let robots = robots.clone();
                 let now = self.db.now();
                 in_flight += 1;
                 set.spawn(async move {
                     let o = send_one(mailer.as_deref(), &robots, &s, now).await;
-                    (c, o)
+                    (c, o, key)
                 });
             }
             if in_flight == 0 {
                 break;
             }
             match set.join_next().await {
-                Some(Ok((c, o))) => {
+                Some(Ok((c, o, key))) => {
                     in_flight -= 1;
+                    if let Some(key) = key {
+                        if matches!(o, Outcome::Sent { .. })
+                            && let Ok(mut p) = self.posted.lock()
+                        {
+                            if p.len() > 100_000 {
+                                p.clear();
+                            }
+                            p.insert(key);
+                        }
+                        for f in followers.remove(&key).unwrap_or_default() {
+                            out.push((f, o.clone()));
+                        }
+                    }
                     out.push((c, o));
                 }
                 Some(Err(e)) => {
-                    // A panicked send: its delivery stays leased and comes back after the lease.
+                    // A panicked send: its deliveries stay leased and come back after the lease.
                     in_flight -= 1;
                     tracing::error!(error = %e, "a send task failed");
                 }

@@ -54,11 +54,16 @@ impl SmtpServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 -m aiosmtpd (Debian package python3-aiosmtpd; see scripts/install-deps)");
+            .expect(
+                "python3 -m aiosmtpd (Debian package python3-aiosmtpd; see scripts/install-deps)",
+            );
         let server = Self { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server
@@ -144,7 +149,10 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
     let mut zh = notice(Lang::ZhCn);
     zh.importance = "important".to_owned();
     zh.urgency = "urgent".to_owned();
-    mailer.send("王经理", "wang@dealer.example", &zh).await.unwrap();
+    mailer
+        .send("王经理", "wang@dealer.example", &zh)
+        .await
+        .unwrap();
     let id = format!("<{}@liaison.example>", zh.delivery_id);
     let raw = smtp.mail_with_id(&id);
     let m = mailparse::parse_mail(&raw).unwrap();
@@ -154,7 +162,11 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
     );
     assert_eq!(header(&m, "Importance"), "high");
     assert_eq!(header(&m, "X-Priority"), "1 (Highest)");
-    assert!(header(&m, "From").contains("渠道管理部"), "{}", header(&m, "From"));
+    assert!(
+        header(&m, "From").contains("渠道管理部"),
+        "{}",
+        header(&m, "From")
+    );
     assert!(header(&m, "From").contains("<noreply@liaison.example>"));
     assert!(header(&m, "To").contains("wang@dealer.example"));
     assert!(m.headers.get_first_value("In-Reply-To").is_none());
@@ -165,12 +177,18 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
     assert!(plain.contains("确认收到") && html.contains("确认收到"));
     assert!(plain.contains(&zh.view_url) && html.contains(&zh.view_url));
     assert!(plain.contains("返利比例调整如下") && html.contains("<strong>10 月 1 日</strong>"));
-    assert!(plain.contains("2026-11-20 18:00"), "deadline in UTC+8: {plain}");
+    assert!(
+        plain.contains("2026-11-20 18:00"),
+        "deadline in UTC+8: {plain}"
+    );
 
     let mut en = notice(Lang::En);
     en.title = "Q3 rebate policy".to_owned();
     en.importance = "major".to_owned();
-    mailer.send("Ann Lee", "ann@dealer.example", &en).await.unwrap();
+    mailer
+        .send("Ann Lee", "ann@dealer.example", &en)
+        .await
+        .unwrap();
     let raw = smtp.mail_with_id(&format!("<{}@liaison.example>", en.delivery_id));
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&m, "Subject"), "[Important] Q3 rebate policy");
@@ -206,9 +224,15 @@ async fn traditional_chinese_subjects_use_the_same_markers() {
     n.urgency = "urgent".to_owned();
     n.kind = NoticeKind::Reminder;
     n.sequence = 1;
-    let raw = mailer.build("陳經理", "chen@dealer.example", &n).unwrap().formatted();
+    let raw = mailer
+        .build("陳經理", "chen@dealer.example", &n)
+        .unwrap()
+        .formatted();
     let m = mailparse::parse_mail(&raw).unwrap();
-    assert_eq!(header(&m, "Subject"), "【緊急】【重要】【提醒】第三季返利政策調整");
+    assert_eq!(
+        header(&m, "Subject"),
+        "【緊急】【重要】【提醒】第三季返利政策調整"
+    );
     let (plain, _) = parts(&m);
     assert!(plain.contains("確認收到"), "{plain}");
 }
@@ -227,7 +251,10 @@ async fn confidential_email_carries_the_notice_and_link_but_never_the_body() {
         let mut n = notice(Lang::ZhCn);
         n.classification = classification.to_owned();
         n.body = body;
-        mailer.send("王经理", "wang@dealer.example", &n).await.unwrap();
+        mailer
+            .send("王经理", "wang@dealer.example", &n)
+            .await
+            .unwrap();
         let raw = smtp.mail_with_id(&format!("<{}@liaison.example>", n.delivery_id));
         let m = mailparse::parse_mail(&raw).unwrap();
         // The title was reviewed for sending; the body stays in the portal.
@@ -239,14 +266,14 @@ async fn confidential_email_carries_the_notice_and_link_but_never_the_body() {
             assert!(part.contains("请登录合作伙伴门户阅读"), "{part}");
             assert!(part.contains(&n.view_url), "{part}");
         }
-        let word = if classification == "secret" { "绝密" } else { "机密" };
+        let word = if classification == "secret" {
+            "绝密"
+        } else {
+            "机密"
+        };
         assert!(plain.contains(word), "{plain}");
         // Nor in any encoding of the raw message.
-        let all: String = m
-            .subparts
-            .iter()
-            .map(|p| p.get_body().unwrap())
-            .collect();
+        let all: String = m.subparts.iter().map(|p| p.get_body().unwrap()).collect();
         assert!(!all.contains(SECRET_SENTENCE));
     }
     let mut en = notice(Lang::En);
@@ -268,7 +295,10 @@ async fn a_reminder_threads_under_the_first_mail() {
     let mut n = notice(Lang::ZhCn);
     n.kind = NoticeKind::Reminder;
     n.sequence = 2;
-    mailer.send("王经理", "wang@dealer.example", &n).await.unwrap();
+    mailer
+        .send("王经理", "wang@dealer.example", &n)
+        .await
+        .unwrap();
     let first = format!("<{}@liaison.example>", n.delivery_id);
     let raw = smtp.mail_with_id(&format!("<{}.r2@liaison.example>", n.delivery_id));
     let m = mailparse::parse_mail(&raw).unwrap();
@@ -276,7 +306,10 @@ async fn a_reminder_threads_under_the_first_mail() {
     assert_eq!(header(&m, "References"), first);
     assert_eq!(header(&m, "Subject"), format!("【提醒】{}", n.title));
     let (plain, html) = parts(&m);
-    assert!(plain.contains("您尚未确认") && html.contains("您尚未确认"), "{plain}");
+    assert!(
+        plain.contains("您尚未确认") && html.contains("您尚未确认"),
+        "{plain}"
+    );
     assert!(plain.contains(n.confirm_url.as_deref().unwrap()));
 
     // §4.4.1: the overdue report to staff.
@@ -293,7 +326,10 @@ async fn a_reminder_threads_under_the_first_mail() {
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&m, "Subject"), format!("【逾期未确认】{}", o.title));
     let (plain, _) = parts(&m);
-    assert!(plain.contains("恒通商贸") && plain.contains("仍有接收方未确认"), "{plain}");
+    assert!(
+        plain.contains("恒通商贸") && plain.contains("仍有接收方未确认"),
+        "{plain}"
+    );
 }
 
 /// A refused recipient (SMTP 5xx) will not be accepted on a retry: permanent. A deferral (4xx)
@@ -350,4 +386,13 @@ async fn mailer_errors_and_debug_never_show_the_password() {
     }
     let e = Mailer::new("smtp://127.0.0.1:25", "not a mailbox").unwrap_err();
     assert!(e.contains("From"), "{e}");
+    let starttls = Mailer::new("smtp://smtp.example.com:587?tls=required", FROM).unwrap();
+    assert!(format!("{starttls:?}").contains("smtp://smtp.example.com:587"));
+}
+
+/// The connection pool needs a Tokio runtime: without one `new` says so instead of panicking.
+#[test]
+fn a_mailer_outside_a_runtime_is_an_error_not_a_panic() {
+    let e = Mailer::new("smtp://127.0.0.1:25", FROM).unwrap_err();
+    assert!(e.contains("Tokio"), "{e}");
 }

@@ -2,6 +2,9 @@
 //! on loopback that check requests the way WeCom, DingTalk, Feishu, Slack and a webhook receiver
 //! do.
 
+// A test fails by panicking; unwrap says where.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod email;
 mod robot;

@@ -211,21 +211,32 @@ pub async fn delete_robot(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A `year` query value: absent or empty is none, else a year from 2000 to 2100.
+pub(crate) fn parse_year(v: Option<&str>) -> AppResult<Option<i32>> {
+    match v.filter(|y| !y.is_empty()) {
+        Some(y) => Ok(Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
+                .ok_or_else(|| AppError::invalid("year", "must be a year such as 2026"))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// A calendar date in a path, written YYYY-MM-DD.
+pub(crate) fn parse_date(date: &str) -> AppResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("date", "must be a date written YYYY-MM-DD"))
+}
+
 pub async fn calendar(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
-    let year = match p.get("year").filter(|y| !y.is_empty()) {
-        Some(y) => Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-                .ok_or_else(|| AppError::invalid("year", "must be a year such as 2026"))?,
-        ),
-        None => None,
-    };
+    let year = parse_year(p.get("year"))?;
     let items = liaison_db::calendar::list_days(&state.db, year).await?;
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }
@@ -257,8 +268,7 @@ pub async fn delete_day(
     Path(date): Path<String>,
 ) -> AppResult<StatusCode> {
     s.require(Permission::ManageCalendar)?;
-    let d = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("date", "must be a date written YYYY-MM-DD"))?;
+    let d = parse_date(&date)?;
     liaison_db::calendar::delete_day(&state.db, s.user.id, d).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -288,6 +298,19 @@ pub async fn create_endpoint(
     ApiJson(body): ApiJson<EndpointBody>,
 ) -> AppResult<Response> {
     s.require(Permission::ManageIntegrations)?;
+    let new = parse_endpoint(&body).map_err(AppError::Invalid)?;
+    let ep = liaison_db::events::insert_endpoint(&state.db, s.user.id, &new).await?;
+    Ok(created_at(
+        format!("/api/v1/event-endpoints/{}", ep.id),
+        json!(ep),
+    ))
+}
+
+/// Parses an event endpoint at the edge: an HTTPS URL (or http to loopback), a signing secret
+/// of at least 16 characters, and the events it subscribes to (none means all).
+pub(crate) fn parse_endpoint(
+    body: &EndpointBody,
+) -> Result<liaison_db::events::NewEndpoint, liaison_core::FieldErrors> {
     let mut e = liaison_core::FieldErrors::new();
     let url = body.url.as_deref().map(str::trim).unwrap_or("").to_string();
     if url.is_empty() {
@@ -317,23 +340,14 @@ pub async fn create_endpoint(
         }
     };
     if !e.is_empty() {
-        return Err(AppError::Invalid(e));
+        return Err(e);
     }
-    let ep = liaison_db::events::insert_endpoint(
-        &state.db,
-        s.user.id,
-        &liaison_db::events::NewEndpoint {
-            url_hint: redact_url(&url),
-            url,
-            secret,
-            events,
-        },
-    )
-    .await?;
-    Ok(created_at(
-        format!("/api/v1/event-endpoints/{}", ep.id),
-        json!(ep),
-    ))
+    Ok(liaison_db::events::NewEndpoint {
+        url_hint: redact_url(&url),
+        url,
+        secret,
+        events,
+    })
 }
 
 pub async fn delete_endpoint(
@@ -346,21 +360,27 @@ pub async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The job states a list can be filtered by.
+pub(crate) const JOB_STATES: &[&str] = &["queued", "failed", "done", "dead"];
+
+/// A `state` filter for jobs: absent or empty is none.
+pub(crate) fn parse_job_state(v: Option<&str>) -> AppResult<Option<&str>> {
+    match v.filter(|v| !v.is_empty()) {
+        Some(st) if !JOB_STATES.contains(&st) => Err(AppError::invalid(
+            "state",
+            "must be queued, failed, done or dead",
+        )),
+        other => Ok(other),
+    }
+}
+
 pub async fn list_jobs(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;
-    let state_f = p.get("state").filter(|v| !v.is_empty());
-    if let Some(st) = state_f
-        && !["queued", "failed", "done", "dead"].contains(&st)
-    {
-        return Err(AppError::invalid(
-            "state",
-            "must be queued, failed, done or dead",
-        ));
-    }
+    let state_f = parse_job_state(p.get("state"))?;
     let l = p.list(100)?;
     let items = liaison_db::job::list_jobs(
         &state.db,

@@ -143,20 +143,58 @@ async fn show(
     page(&state, &headers, &s, async {
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
-        let contacts = repo::list_contacts(&state.db, s.actor.scope(), id).await?;
-        let history = liaison_db::audit::list(&state.db, Some(id), None, 100).await?;
-        Ok(render(
-            &state,
-            &headers,
-            Some(&s),
-            "partner/show.html",
-            ctx! {
-                nav => "partners", partner => partner, contacts => contacts, history => history,
-                contact => Value::UNDEFINED, errors => Value::UNDEFINED,
-            },
-        ))
+        partner_page(&state, &headers, &s, &partner, PartnerForms::default()).await
     })
     .await
+}
+
+/// A form of the partner page shown again: what was typed and the field errors.
+pub(super) struct Retyped<'a, T> {
+    pub input: &'a T,
+    pub errors: &'a FieldErrors,
+}
+
+/// The forms of the partner page that can come back with errors (at most one at a time).
+#[derive(Default)]
+pub(super) struct PartnerForms<'a> {
+    pub contact: Option<Retyped<'a, ContactInput>>,
+    pub robot: Option<Retyped<'a, super::delivery::RobotForm>>,
+}
+
+/// One partner with contacts, history and, for those who manage partners, its IM robots
+/// (§2.1.2); a form shown again with errors answers 422.
+pub(super) async fn partner_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    partner: &repo::Partner,
+    forms: PartnerForms<'_>,
+) -> AppResult<Response> {
+    let contacts = repo::list_contacts(&state.db, s.actor.scope(), partner.id).await?;
+    let history = liaison_db::audit::list(&state.db, Some(partner.id), None, 100).await?;
+    let robots = if s.actor.can(Permission::WritePartners) {
+        Some(liaison_db::robot::list_robots(&state.db, partner.id).await?)
+    } else {
+        None
+    };
+    let invalid = forms.contact.is_some() || forms.robot.is_some();
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "partner/show.html",
+        ctx! {
+            nav => "partners", partner => partner, contacts => contacts, history => history,
+            contact => forms.contact.as_ref().map(|f| f.input),
+            errors => form_errors(forms.contact.as_ref().map(|f| f.errors)),
+            robots => robots,
+            robot_kinds => liaison_channels::robot::RobotKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            robot => forms.robot.as_ref().map(|f| f.input),
+            robot_errors => form_errors(forms.robot.as_ref().map(|f| f.errors)),
+        },
+    );
+    mark_invalid(&mut r, invalid);
+    Ok(r)
 }
 
 async fn form_page(
@@ -461,15 +499,14 @@ async fn add_contact(
                 Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
             }
             Err(e) => {
-                let contacts = repo::list_contacts(&state.db, s.actor.scope(), id).await?;
-                let history = liaison_db::audit::list(&state.db, Some(id), None, 100).await?;
-                let mut r = render(&state, &headers, Some(&s), "partner/show.html", ctx! {
-                    nav => "partners", partner => partner, contacts => contacts, history => history,
-                    contact => input,
-                    errors => form_errors(Some(&e)),
-                });
-                mark_invalid(&mut r, true);
-                Ok(r)
+                let forms = PartnerForms {
+                    contact: Some(Retyped {
+                        input: &input,
+                        errors: &e,
+                    }),
+                    ..Default::default()
+                };
+                partner_page(&state, &headers, &s, &partner, forms).await
             }
         }
     })

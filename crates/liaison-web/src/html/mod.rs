@@ -4,6 +4,7 @@
 
 mod ack;
 mod console;
+mod delivery;
 mod inbox;
 mod portal;
 mod request;
@@ -56,6 +57,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "request/list.html",
     "request/form.html",
     "request/show.html",
+    "delivery/calendar.html",
+    "delivery/integrations.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -185,6 +188,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.js", get(js))
         .merge(ack::router())
         .merge(console::router())
+        .merge(delivery::router())
         .merge(request::router())
         .merge(portal::router())
         .merge(thread::router())

@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/requests/{id}/withdraw", post(withdraw))
         .route("/console/requests/{id}/review", post(review))
         .route("/console/requests/{id}/export", get(export))
+        .route("/console/requests/{id}/remind", post(remind))
+        .route("/console/requests/{id}/retry", post(retry))
 }
 
 /// How many receipts one page of the board shows.
@@ -568,6 +570,17 @@ async fn show_page(
         }
         None => (None, Vec::new(), None),
     };
+    // The board's actions (§4.4.1): the requester and channel management remind; channel
+    // management sends failed and dead deliveries again. The handlers check again.
+    let can_retry = s.actor.can(Permission::ManageDeliveries);
+    let can_remind = r.form.ack_required.unwrap_or(false) && (is_requester || can_retry);
+    let notice = match (
+        p.get("done"),
+        p.get("n").and_then(|n| n.parse::<u64>().ok()),
+    ) {
+        (Some(d @ ("reminded" | "retried")), Some(n)) => Some(ctx! { kind => d, n => n }),
+        _ => None,
+    };
     let mut resp = render(
         state,
         headers,
@@ -591,6 +604,9 @@ async fn show_page(
             deliveries => deliveries,
             next_after => next_after,
             unconfirmed => unconfirmed,
+            can_remind => can_remind,
+            can_retry => can_retry,
+            notice => notice,
             errors => form_errors(errors),
         },
     );
@@ -726,6 +742,87 @@ async fn export(
             crate::import::export_deliveries(&state.db, &s.actor, message, unconfirmed, format)
                 .await?;
         Ok(crate::api::download(file))
+    })
+    .await
+}
+
+/// The message of a dispatched request, for the board's actions.
+fn message_of(r: &Request) -> AppResult<Uuid> {
+    r.message_id
+        .ok_or_else(|| AppError::invalid("request", "the request has not been sent yet"))
+}
+
+/// A board action's outcome: back to the board with a notice, or the page with the reason.
+async fn board_result(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    r: &Request,
+    done: &str,
+    result: Result<u64, DbError>,
+) -> AppResult<Response> {
+    match result {
+        Ok(n) => Ok(Redirect::to(&format!(
+            "/console/requests/{}?done={done}&n={n}#receipts",
+            r.id
+        ))
+        .into_response()),
+        Err(DbError::Invalid(e)) => {
+            show_page(state, headers, s, r, &Pairs(Vec::new()), Some(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// "Remind unconfirmed now" (§4.4.1): the requester or channel management.
+async fn remind(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        csrf(&s, &Pairs(form))?;
+        let r = load(&state, &s, &id).await?;
+        let m = message_of(&r)?;
+        if r.requester_id != s.user.id {
+            s.require(Permission::ManageDeliveries)?;
+        }
+        let result = liaison_db::delivery::remind_now(&state.db, s.user.id, m).await;
+        board_result(&state, &headers, &s, &r, "reminded", result).await
+    })
+    .await
+}
+
+/// Sends one failed or dead delivery again (`delivery_id`), or every dead one of the message
+/// (channel management).
+async fn retry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    page(&state, &headers, &s, async {
+        let p = Pairs(form);
+        csrf(&s, &p)?;
+        let r = load(&state, &s, &id).await?;
+        let m = message_of(&r)?;
+        s.require(Permission::ManageDeliveries)?;
+        let only = match p
+            .get("delivery_id")
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            None => None,
+            Some(d) => Some(
+                Uuid::parse_str(d)
+                    .map_err(|_| AppError::invalid("delivery_id", "is not a delivery id"))?,
+            ),
+        };
+        let result = liaison_db::delivery::retry(&state.db, s.user.id, m, only).await;
+        board_result(&state, &headers, &s, &r, "retried", result).await
     })
     .await
 }

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod confidential;
+mod delivery;
 mod hardening;
 mod pages;
 mod requests;

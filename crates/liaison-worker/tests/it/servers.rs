@@ -1,0 +1,288 @@
+//! Real servers on loopback for the worker to talk to: an SMTP server (Debian's
+//! python3-aiosmtpd writing a Maildir) and HTTP servers that behave like DingTalk, Feishu and a
+//! signed-webhook receiver, checking signatures the way the platforms do.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(msg);
+    m.finalize().into_bytes().to_vec()
+}
+
+fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// aiosmtpd on a free port; killed and its Maildir removed on drop.
+pub struct Smtp {
+    child: Child,
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl Smtp {
+    pub fn start() -> Self {
+        let dir = crate::temp_path("smtp");
+        std::fs::create_dir_all(&dir).expect("smtp dir");
+        let port = free_port();
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.join("Maildir"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (python3-aiosmtpd, see scripts/install-deps)");
+        let s = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The mails delivered so far, waiting up to 5 s for at least `n`.
+    pub fn wait_for(&self, n: usize) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let mut out = Vec::new();
+            if let Ok(rd) = std::fs::read_dir(self.dir.join("Maildir").join("new")) {
+                for e in rd.flatten() {
+                    if let Ok(b) = std::fs::read(e.path()) {
+                        out.push(b);
+                    }
+                }
+            }
+            if out.len() >= n || Instant::now() > deadline {
+                return out;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What a platform server received: each request's JSON body and headers.
+#[derive(Clone, Default)]
+pub struct Seen(Arc<Mutex<Vec<(Value, HashMap<String, String>)>>>);
+
+impl Seen {
+    pub fn bodies(&self) -> Vec<Value> {
+        self.0
+            .lock()
+            .map(|v| v.iter().map(|(b, _)| b.clone()).collect())
+            .unwrap_or_default()
+    }
+    pub fn all(&self) -> Vec<(Value, HashMap<String, String>)> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+    fn push(&self, body: Value, headers: &HeaderMap) {
+        let h = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        if let Ok(mut v) = self.0.lock() {
+            v.push((body, h));
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Platform {
+    secret: String,
+    seen: Seen,
+    /// Status to answer with (500 for a failing endpoint).
+    status: StatusCode,
+}
+
+/// Serves `router` on a free loopback port; returns the base URL.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// A DingTalk custom robot with 加签: `sign` must be base64(HMAC-SHA256(secret,
+/// timestamp + "\n" + secret)) of a timestamp (ms) within an hour, or it answers errcode
+/// 310000 in a 200, as DingTalk does.
+pub async fn dingtalk(secret: &str) -> (String, Seen) {
+    async fn handle(
+        State(p): State<Platform>,
+        Query(q): Query<HashMap<String, String>>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let ts = q.get("timestamp").and_then(|t| t.parse::<i64>().ok());
+        let fresh =
+            ts.is_some_and(|t| (chrono::Utc::now().timestamp_millis() - t).abs() < 3_600_000);
+        let expected = ts.map(|t| {
+            b64(&hmac(
+                p.secret.as_bytes(),
+                format!("{t}\n{}", p.secret).as_bytes(),
+            ))
+        });
+        let ok = fresh
+            && q.get("access_token").map(String::as_str) == Some("DTOKEN")
+            && expected.is_some()
+            && q.get("sign") == expected.as_ref();
+        p.seen.push(body, &headers);
+        if ok {
+            (
+                StatusCode::OK,
+                axum::Json(json!({"errcode": 0, "errmsg": "ok"})),
+            )
+        } else {
+            (
+                StatusCode::OK,
+                axum::Json(json!({"errcode": 310000, "errmsg": "sign not match"})),
+            )
+        }
+    }
+    let seen = Seen::default();
+    let p = Platform {
+        secret: secret.into(),
+        seen: seen.clone(),
+        status: StatusCode::OK,
+    };
+    let base = serve(
+        Router::new()
+            .route("/robot/send", post(handle))
+            .with_state(p),
+    )
+    .await;
+    (format!("{base}/robot/send?access_token=DTOKEN"), seen)
+}
+
+/// A Feishu/Lark custom bot with signature check: the body's `sign` must be
+/// base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = "")), timestamp in seconds.
+pub async fn feishu(secret: &str) -> (String, Seen) {
+    async fn handle(
+        State(p): State<Platform>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let ts = body["timestamp"]
+            .as_str()
+            .and_then(|t| t.parse::<i64>().ok());
+        let fresh = ts.is_some_and(|t| (chrono::Utc::now().timestamp() - t).abs() < 3600);
+        let expected = ts.map(|t| b64(&hmac(format!("{t}\n{}", p.secret).as_bytes(), b"")));
+        let ok = fresh && expected.is_some() && body["sign"].as_str() == expected.as_deref();
+        p.seen.push(body, &headers);
+        if ok {
+            (
+                StatusCode::OK,
+                axum::Json(json!({"code": 0, "msg": "success", "data": {}})),
+            )
+        } else {
+            (
+                StatusCode::OK,
+                axum::Json(
+                    json!({"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}),
+                ),
+            )
+        }
+    }
+    let seen = Seen::default();
+    let p = Platform {
+        secret: secret.into(),
+        seen: seen.clone(),
+        status: StatusCode::OK,
+    };
+    let base = serve(
+        Router::new()
+            .route("/open-apis/bot/v2/hook/{id}", post(handle))
+            .with_state(p),
+    )
+    .await;
+    (format!("{base}/open-apis/bot/v2/hook/abc-123"), seen)
+}
+
+/// A receiver of signed webhooks (generic robots and outbound events): checks
+/// `X-Liaison-Signature: sha256=hex(HMAC-SHA256(secret, timestamp + "." + body))` and answers
+/// `status` when it holds (401 when not).
+pub async fn webhook(secret: &str, status: StatusCode) -> (String, Seen) {
+    async fn handle(State(p): State<Platform>, headers: HeaderMap, body: Bytes) -> StatusCode {
+        let ts = headers
+            .get("x-liaison-timestamp")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let sig = headers
+            .get("x-liaison-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut signed = ts.as_bytes().to_vec();
+        signed.push(b'.');
+        signed.extend_from_slice(&body);
+        let expected = format!("sha256={}", hex::encode(hmac(p.secret.as_bytes(), &signed)));
+        let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        p.seen.push(json, &headers);
+        if sig == expected {
+            p.status
+        } else {
+            StatusCode::UNAUTHORIZED
+        }
+    }
+    let seen = Seen::default();
+    let p = Platform {
+        secret: secret.into(),
+        seen: seen.clone(),
+        status,
+    };
+    let base = serve(Router::new().route("/hook", post(handle)).with_state(p)).await;
+    (format!("{base}/hook"), seen)
+}
+
+/// Every decoded text part of a mail, concatenated.
+pub fn text_of(m: &mailparse::ParsedMail<'_>) -> String {
+    let mut out = String::new();
+    if m.subparts.is_empty() {
+        out.push_str(&m.get_body().unwrap_or_default());
+    }
+    for p in &m.subparts {
+        out.push_str(&text_of(p));
+    }
+    out
+}

@@ -748,8 +748,16 @@ pub struct OverdueNotice {
     pub name: String,
     pub email: String,
     pub lang: Option<String>,
-    /// (partner code, partner name, unconfirmed contacts)
-    pub partners: Vec<(String, String, i64)>,
+    pub partners: Vec<OverduePartner>,
+}
+
+/// A partner that has not confirmed by the deadline.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverduePartner {
+    pub code: String,
+    pub name: String,
+    /// Its contacts the message went to.
+    pub contacts: i64,
 }
 
 struct OverdueRow {
@@ -803,24 +811,23 @@ pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice
         .await?;
     let requester = requester.map(|r| r.0);
     let mut out: Vec<OverdueNotice> = Vec::new();
-    let mut who: Vec<(Uuid, Vec<(String, String, i64)>)> = Vec::new();
+    let entry = |o: &OverdueRow| OverduePartner {
+        code: o.partner_code.clone(),
+        name: o.partner_name.clone(),
+        contacts: o.contacts,
+    };
+    let mut who: Vec<(Uuid, Vec<OverduePartner>)> = Vec::new();
     if let Some(r) = requester {
-        who.push((
-            r,
-            rows.iter()
-                .map(|o| (o.partner_code.clone(), o.partner_name.clone(), o.contacts))
-                .collect(),
-        ));
+        who.push((r, rows.iter().map(entry).collect()));
     }
     for o in &rows {
         // The requester already hears about every partner.
         let Some(owner) = o.owner_id.filter(|u| Some(*u) != requester) else {
             continue;
         };
-        let entry = (o.partner_code.clone(), o.partner_name.clone(), o.contacts);
         match who.iter_mut().find(|(u, _)| *u == owner) {
-            Some((_, list)) => list.push(entry),
-            None => who.push((owner, vec![entry])),
+            Some((_, list)) => list.push(entry(o)),
+            None => who.push((owner, vec![entry(o)])),
         }
     }
     for (user, partners) in who {

@@ -820,3 +820,58 @@ async fn generate(db: &Db, n: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<
     }
     Ok((n, n * 2))
 }
+
+/// For benchmarks and process tests: a notice from staff@demo.example to every active partner
+/// on `channels`, approved by the head and channel management (the real review chain and
+/// dispatch). Returns the message id.
+pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result<Uuid> {
+    use liaison_core::request::{Audience, RequestInput};
+    use liaison_core::review::Decision;
+    let actor = |email: &'static str| async move {
+        crate::user::list_users(db)
+            .await?
+            .into_iter()
+            .find(|u| u.email == email)
+            .map(|u| u.actor())
+            .ok_or_else(|| DbError::Config(format!("{email} is missing: load the demo first")))
+    };
+    let staff = actor("staff@demo.example").await?;
+    let head = actor("head@demo.example").await?;
+    let channel = actor("channel@demo.example").await?;
+    let segment = crate::segment::insert_segment(
+        db,
+        channel.user_id,
+        &crate::segment::SegmentInput {
+            name: Some(format!("every active partner {}", Uuid::now_v7())),
+            description: None,
+            filter: Some(liaison_core::partner::PartnerFilter {
+                statuses: vec![liaison_core::partner::PartnerStatus::Active],
+                ..Default::default()
+            }),
+        },
+    )
+    .await?;
+    let r = crate::request::insert_request(
+        db,
+        &staff,
+        &RequestInput {
+            title: Some("致全体渠道伙伴的通知".into()),
+            purpose: Some("benchmark".into()),
+            body: Some("测试正文".into()),
+            channels: Some(channels.iter().map(|c| c.to_string()).collect()),
+            urgency: Some(if urgent { "urgent" } else { "normal" }.into()),
+            audience: Some(Audience {
+                segments: vec![segment.id],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let settings = crate::settings::review(db).await?;
+    crate::request::submit(db, &staff, r.id, &settings).await?;
+    crate::request::decide(db, &head, r.id, Decision::Approve, "").await?;
+    let done = crate::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
+    done.message_id
+        .ok_or_else(|| DbError::Config("the notice was not dispatched".into()))
+}

@@ -65,7 +65,7 @@ pub fn parse_events(events: &[String]) -> Result<Vec<String>, FieldErrors> {
         if e != "*" && !EVENT_TYPES.contains(&e) {
             return Err(FieldErrors::single(
                 "events",
-                &format!("'{e}' is not an event; use * or {}", EVENT_TYPES.join(", ")),
+                format!("'{e}' is not an event; use * or {}", EVENT_TYPES.join(", ")),
             ));
         }
         if !out.iter().any(|o| o == e) {

@@ -664,7 +664,14 @@ pub async fn dispatch_due(db: &Db) -> Result<usize> {
     let mut n = 0;
     for r in due {
         let r = open(db, r)?;
-        let form = r.form.parse(true, now)?;
+        // One request that no longer passes the checks must not hold up the others.
+        let form = match r.form.parse(true, now) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(request = %r.id, error = %e, "an approved request cannot be sent");
+                continue;
+            }
+        };
         if form.send_at.is_some_and(|t| t > now) {
             continue;
         }

@@ -22,8 +22,9 @@ pub async fn sqlite(clock: Arc<dyn Clock>) -> Result<(Db, TempDir)> {
     Ok((db, dir))
 }
 
-/// A fresh PostgreSQL database named after a new UUID on the server at `LIAISON_TEST_PG_URL`.
-pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
+/// Creates an empty PostgreSQL database on the server at `LIAISON_TEST_PG_URL` and returns its
+/// URL (for tests that start `liaison` processes against it); `None` without that server.
+pub async fn fresh_postgres_url() -> Result<Option<String>> {
     let Some(base) = pg_url() else {
         return Ok(None);
     };
@@ -34,16 +35,21 @@ pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
         .execute(&mut admin)
         .await?;
     admin.close().await?;
-    let url = match base.rfind('/') {
+    match base.rfind('/') {
         Some(i) if base[..i].contains("://") && i > base.find("://").map_or(0, |p| p + 2) => {
             let query = base[i..].find('?').map(|q| &base[i + q..]).unwrap_or("");
-            format!("{}/{name}{query}", &base[..i])
+            Ok(Some(format!("{}/{name}{query}", &base[..i])))
         }
-        _ => {
-            return Err(DbError::Config(format!(
-                "LIAISON_TEST_PG_URL needs a database path: {base}"
-            )));
-        }
+        _ => Err(DbError::Config(format!(
+            "LIAISON_TEST_PG_URL needs a database path: {base}"
+        ))),
+    }
+}
+
+/// A fresh PostgreSQL database named after a new UUID on the server at `LIAISON_TEST_PG_URL`.
+pub async fn postgres(clock: Arc<dyn Clock>) -> Result<Option<Db>> {
+    let Some(url) = fresh_postgres_url().await? else {
+        return Ok(None);
     };
     let db = Db::connect(&url, clock).await?.with_cipher(test_cipher()?);
     db.migrate().await?;

@@ -343,7 +343,7 @@ impl Worker {
             let plan = self.plan(&c, now, &messages, &recipients, &robots, &calendar);
             match plan {
                 Plan::Done(o) => results.push((c, o)),
-                Plan::Send(s) => sends.push((c, s)),
+                Plan::Send(s) => sends.push((c, *s)),
             }
         }
         results.extend(self.perform(sends).await);
@@ -423,15 +423,15 @@ impl Worker {
             sequence,
         };
         if let Transport::Sink(_) = self.transport {
-            return Plan::Send(Send::Sink(notice, c.channel.clone()));
+            return Plan::Send(Box::new(Send::Sink(notice, c.channel.clone())));
         }
         match c.channel.as_str() {
             "email" => match &r.email {
-                Some(addr) if !addr.trim().is_empty() => Plan::Send(Send::Email {
+                Some(addr) if !addr.trim().is_empty() => Plan::Send(Box::new(Send::Email {
                     name: r.name.clone(),
                     addr: addr.clone(),
                     notice,
-                }),
+                })),
                 _ => fail("the contact has no e-mail address"),
             },
             "phone" => fail("phone calls are made and logged by staff; nothing is sent"),
@@ -449,7 +449,7 @@ impl Worker {
                         })
                     });
                 match target {
-                    Some(t) => Plan::Send(Send::Robot(
+                    Some(t) => Plan::Send(Box::new(Send::Robot(
                         Robot {
                             id: t.id,
                             kind,
@@ -457,7 +457,7 @@ impl Worker {
                             secret: t.secret.clone(),
                         },
                         notice,
-                    )),
+                    ))),
                     None => fail(&format!(
                         "no {ch} robot is set up for this contact or its partner"
                     )),
@@ -687,8 +687,8 @@ impl Worker {
                 .and_then(|l| Lang::parse(l).ok())
                 .unwrap_or(Lang::ZhCn);
             let mut body = String::new();
-            for (code, name, contacts) in &n.partners {
-                body.push_str(&format!("- {code} {name} ({contacts})\n"));
+            for p in &n.partners {
+                body.push_str(&format!("- {} {} ({})\n", p.code, p.name, p.contacts));
             }
             let notice = Notice {
                 delivery_id: j.id,
@@ -722,7 +722,7 @@ fn working_hours(days: &str, hours: &str) -> WorkingHours {
 
 enum Plan {
     Done(Outcome),
-    Send(Send),
+    Send(Box<Send>),
 }
 
 enum Send {

@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "thread/show.html",
     "portal/inbox.html",
     "portal/message.html",
+    "portal/ack.html",
     "request/list.html",
     "request/form.html",
     "request/show.html",

@@ -335,3 +335,170 @@ async fn a_partner_reads_and_confirms_a_message_on_a_phone_in_chromium() {
     c.close().await.expect("close");
     drop(driver);
 }
+
+/// §4.3.2 on a phone: the one-click link from p1's e-mail opens the message in a 390×844
+/// window with no login, and one tap confirms it for the partner.
+#[tokio::test]
+async fn a_partner_confirms_with_one_tap_from_a_link_on_a_phone_in_chromium() {
+    use axum::http::StatusCode;
+    use serde_json::json;
+    let (apps, _g) = crate::apps().await;
+    let a = &apps[0];
+    let head = a.login("head@demo.example").await;
+    let channel = a.login("channel@demo.example").await;
+    let title = "华东区新品到货确认通知";
+    let body = "新品将于本周五送达贵司仓库，请安排收货。";
+    let created = a
+        .call(
+            "POST",
+            "/api/v1/requests",
+            Some(&head),
+            Some(json!({
+                "title": title,
+                "purpose": "确认经销商已知晓到货安排",
+                "body": body,
+                "category": "product",
+                "channels": ["email"],
+                "audience": {"partners": [a.partner_id("SH-D001").await]},
+                "ack_required": true,
+                "ack_due_at": (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339(),
+            })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let id = created.json()["id"].as_str().expect("id").to_string();
+    for (token, action) in [(&head, "submit"), (&channel, "approve")] {
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/requests/{id}/{action}"),
+                Some(token),
+                Some(json!({"comment": ""})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.text());
+    }
+    let board = a
+        .call(
+            "GET",
+            &format!("/api/v1/requests/{id}/deliveries"),
+            Some(&channel),
+            None,
+        )
+        .await
+        .json();
+    let email = board["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|d| d["channel"] == "email"))
+        .and_then(|d| d["id"].as_str())
+        .and_then(|d| uuid::Uuid::parse_str(d).ok())
+        .unwrap_or_else(|| panic!("an e-mail delivery to SH-D001: {board}"));
+    let token = liaison_db::link::sign(
+        a.db.cipher().expect("key"),
+        email,
+        chrono::Utc::now() + chrono::Duration::days(10),
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = a.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--lang=zh-CN", "--window-size=390,844"],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"},
+            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}})).await;
+    c.goto(&format!("http://{addr}/ack/{token}"))
+        .await
+        .expect("goto");
+    // What the partner first sees, kept for when an assertion below fails.
+    let opened = c.screenshot().await.expect("screenshot");
+    std::fs::write("/tmp/one-click-opened.png", opened).expect("write the screenshot");
+    // No login page: the signed link is the credential.
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        format!("/ack/{token}")
+    );
+    let shown = c
+        .wait()
+        .for_element(Locator::Id("message-title"))
+        .await
+        .expect("message title")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(shown, title);
+    let text = c
+        .find(Locator::Id("message-body"))
+        .await
+        .expect("message body")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains(body), "{text}");
+    let width = c
+        .execute("return window.innerWidth", vec![])
+        .await
+        .expect("width");
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 420),
+        "a phone-sized viewport: {width}"
+    );
+    let button = c.find(Locator::Id("ack-button")).await.expect("confirm");
+    assert!(button.is_displayed().await.expect("displayed"));
+    button.click().await.expect("tap");
+    let state = c
+        .wait()
+        .for_element(Locator::Id("ack-state"))
+        .await
+        .expect("confirmed state");
+    assert_eq!(
+        state.attr("data-acked").await.expect("attr").as_deref(),
+        Some("true")
+    );
+    assert!(
+        c.find(Locator::Id("ack-thanks"))
+            .await
+            .expect("thanks")
+            .is_displayed()
+            .await
+            .expect("displayed")
+    );
+    assert!(
+        c.find(Locator::Id("ack-button")).await.is_err(),
+        "confirmed once, the button is gone"
+    );
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write("/tmp/one-click.png", png).expect("write the screenshot");
+    c.close().await.expect("close");
+    drop(driver);
+
+    let summary = a
+        .call(
+            "GET",
+            &format!("/api/v1/requests/{id}/deliveries"),
+            Some(&channel),
+            None,
+        )
+        .await
+        .json()["summary"]
+        .clone();
+    assert!(
+        summary["total"].as_i64().is_some_and(|t| t >= 2),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["acknowledged"], summary["total"],
+        "every delivery to p1's partner counts as confirmed: {summary}"
+    );
+}

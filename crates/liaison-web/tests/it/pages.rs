@@ -768,3 +768,1174 @@ async fn staff_answer_and_close_a_partners_question_in_the_console() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The delivery engine's console pages: receipts board actions, IM robots, calendar,
+// integrations (policy §2.1.2, §4.4.1, §5.3.2; SPEC B9, H3).
+
+/// `requester` writes a request to SH-D001 and GZ-D003 (four contacts) on e-mail and WeCom
+/// asking for a confirmation; the department head and channel management approve it: (request
+/// id, message id).
+async fn dispatched(a: &crate::TestApp, requester: &str) -> (String, uuid::Uuid) {
+    let partners = [a.partner_id("SH-D001").await, a.partner_id("GZ-D003").await];
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/requests",
+            Some(requester),
+            Some(serde_json::json!({
+                "title": "双十一备货通知",
+                "purpose": "提醒华东经销商提前备货",
+                "body": "请于 11 月 1 日前完成备货。",
+                "category": "product",
+                "channels": ["email", "wecom"],
+                "audience": {"partners": partners},
+                "ack_required": true,
+                "ack_due_at": (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339(),
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{}] {}", a.name, r.text());
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let submitted = a
+        .call(
+            "POST",
+            &format!("/api/v1/requests/{id}/submit"),
+            Some(requester),
+            None,
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK, "[{}]", a.name);
+    let mut last = serde_json::Value::Null;
+    for who in ["head@demo.example", "channel@demo.example"] {
+        let t = a.login(who).await;
+        last = a
+            .call(
+                "POST",
+                &format!("/api/v1/requests/{id}/approve"),
+                Some(&t),
+                None,
+            )
+            .await
+            .json();
+    }
+    assert_eq!(last["state"], "dispatched", "[{}] {last}", a.name);
+    let mid = last["message_id"]
+        .as_str()
+        .expect("message id")
+        .parse()
+        .expect("uuid");
+    (id, mid)
+}
+
+/// A page's text with the escapes minijinja writes (`/` as `&#x2f;` and the like) undone.
+fn unescaped(page: &str) -> String {
+    page.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+async fn sql(a: &crate::TestApp, q: liaison_db::Q) {
+    let mut tx = a.db.begin().await.expect("begin");
+    tx.execute(q).await.expect("update");
+    tx.commit().await.expect("commit");
+}
+
+async fn board_rows(a: &crate::TestApp, mid: uuid::Uuid) -> Vec<liaison_db::inbox::DeliveryRow> {
+    liaison_db::inbox::deliveries(&a.db, mid, false, None, 100)
+        .await
+        .expect("deliveries")
+}
+
+/// §4.3, §5.3.2: the board shows what the engine did with each delivery (held for working
+/// hours with the time it goes, a dead one with its error), and channel management sends a
+/// dead delivery again, one row or all of them, through CSRF-protected forms.
+#[tokio::test]
+async fn receipts_board_shows_held_and_dead_deliveries_and_a_retry_queues_them_again() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let staff_token = a.login("staff@demo.example").await;
+        let (rid, mid) = dispatched(a, &staff_token).await;
+        let rows = board_rows(a, mid).await;
+        let email: Vec<_> = rows.iter().filter(|d| d.channel == "email").collect();
+        let wecom = rows
+            .iter()
+            .find(|d| d.channel == "wecom")
+            .expect("a WeCom delivery");
+        assert!(email.len() >= 2, "[{}] {rows:?}", a.name);
+        let (dead, sent) = (email[0].id, email[1].id);
+        let error = "SMTP 550 mailbox unavailable: 收件人邮箱不存在";
+        sql(
+            a,
+            liaison_db::q(
+                "UPDATE deliveries SET state = 'dead', attempts = 6, next_at = NULL, last_error = $1 WHERE id = $2",
+            )
+            .bind(error)
+            .bind(dead),
+        )
+        .await;
+        let opens = chrono::Utc::now() + chrono::Duration::hours(14);
+        sql(
+            a,
+            liaison_db::q("UPDATE deliveries SET state = 'held', next_at = $1 WHERE id = $2")
+                .bind(opens)
+                .bind(wecom.id),
+        )
+        .await;
+        sql(
+            a,
+            liaison_db::q(
+                "UPDATE deliveries SET state = 'sent', sent_at = $1, attempts = 1, next_at = NULL WHERE id = $2",
+            )
+            .bind(chrono::Utc::now())
+            .bind(sent),
+        )
+        .await;
+
+        let channel = browser_login(a, "channel@demo.example").await;
+        let page = format!("/console/requests/{rid}");
+        let board = a.send(get(&page, Some(&channel), "en")).await;
+        assert_eq!(
+            board.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            board.text()
+        );
+        let text = unescaped(&board.text());
+        for needle in [
+            format!("id=\"error-{dead}\""),
+            error.to_string(),
+            format!("id=\"retry-{dead}\""),
+            format!("id=\"held-{}\"", wecom.id),
+            "goes at".to_string(),
+            "id=\"receipts-retry-dead\"".to_string(),
+            "id=\"receipts-remind\"".to_string(),
+            "Dead 1".to_string(),
+            "Held 1".to_string(),
+        ] {
+            assert!(text.contains(&needle), "[{}] {needle}: {text}", a.name);
+        }
+        assert!(
+            !text.contains(&format!("id=\"retry-{sent}\"")),
+            "[{}] a sent delivery has no retry button",
+            a.name
+        );
+        // The same board in Chinese names the states.
+        let zh = unescaped(&a.send(get(&page, Some(&channel), "zh-CN")).await.text());
+        assert!(
+            zh.contains("已放弃") && zh.contains("等待工作时间"),
+            "[{}]",
+            a.name
+        );
+
+        // The requester sees the board and may remind, but not send again.
+        let staff = browser_login(a, "staff@demo.example").await;
+        let own = unescaped(&a.send(get(&page, Some(&staff), "en")).await.text());
+        assert!(
+            own.contains("id=\"receipts-remind\"") && !own.contains("id=\"retry-"),
+            "[{}] {own}",
+            a.name
+        );
+        let refused = a
+            .send(post_form(
+                &format!("{page}/retry"),
+                &staff,
+                form(&[("_csrf", &csrf(&staff)), ("delivery_id", &dead.to_string())]),
+            ))
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        // Without its CSRF token the button does nothing.
+        let no_token = a
+            .send(post_form(
+                &format!("{page}/retry"),
+                &channel,
+                form(&[("delivery_id", &dead.to_string())]),
+            ))
+            .await;
+        assert_eq!(no_token.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        assert_eq!(
+            board_rows(a, mid)
+                .await
+                .iter()
+                .find(|d| d.id == dead)
+                .map(|d| d.state.as_str()),
+            Some("dead")
+        );
+
+        // One row.
+        let (status, location, body) = send_redirect(
+            a,
+            post_form(
+                &format!("{page}/retry"),
+                &channel,
+                form(&[
+                    ("_csrf", &csrf(&channel)),
+                    ("delivery_id", &dead.to_string()),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        assert_eq!(location, format!("{page}?done=retried&n=1#receipts"));
+        let again = board_rows(a, mid).await;
+        let d = again.iter().find(|d| d.id == dead).expect("delivery");
+        assert_eq!(
+            (d.state.as_str(), d.attempts, d.next_at.is_some()),
+            ("queued", 0, true),
+            "[{}] queued from a fresh attempt count",
+            a.name
+        );
+        let notice = unescaped(&a.send(get(&location, Some(&channel), "en")).await.text());
+        assert!(
+            notice.contains("id=\"receipts-notice\"")
+                && notice.contains("queued again: <strong>1</strong>"),
+            "[{}] {notice}",
+            a.name
+        );
+
+        // Every dead one.
+        sql(
+            a,
+            liaison_db::q("UPDATE deliveries SET state = 'dead', next_at = NULL WHERE id = $1")
+                .bind(dead),
+        )
+        .await;
+        let (status, location, _) = send_redirect(
+            a,
+            post_form(
+                &format!("{page}/retry"),
+                &channel,
+                form(&[("_csrf", &csrf(&channel))]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}]", a.name);
+        assert!(location.contains("n=1"), "[{}] {location}", a.name);
+        assert!(
+            board_rows(a, mid).await.iter().all(|d| d.state != "dead"),
+            "[{}]",
+            a.name
+        );
+        // A delivery that is neither dead nor failed is refused with the reason, on the page.
+        let sent_again = a
+            .send(post_form(
+                &format!("{page}/retry"),
+                &channel,
+                form(&[
+                    ("_csrf", &csrf(&channel)),
+                    ("delivery_id", &sent.to_string()),
+                ]),
+            ))
+            .await;
+        assert_eq!(
+            sent_again.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}]",
+            a.name
+        );
+        assert!(sent_again.text().contains("id=\"form-errors\""));
+    }
+}
+
+/// §4.4.1: the requester reminds everyone who has not confirmed, at once, from the board; a
+/// colleague who may not see the request cannot.
+#[tokio::test]
+async fn the_requester_reminds_unconfirmed_recipients_from_the_board() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let staff_token = a.login("staff@demo.example").await;
+        let (rid, mid) = dispatched(a, &staff_token).await;
+        // The worker has sent the pushes; nobody has confirmed.
+        sql(
+            a,
+            liaison_db::q(
+                "UPDATE deliveries SET state = 'sent', sent_at = $1, attempts = 1, next_at = NULL
+                  WHERE message_id = $2 AND channel <> 'portal'",
+            )
+            .bind(chrono::Utc::now())
+            .bind(mid),
+        )
+        .await;
+        let pushed = board_rows(a, mid)
+            .await
+            .iter()
+            .filter(|d| d.channel != "portal")
+            .count();
+        let page = format!("/console/requests/{rid}");
+        let staff = browser_login(a, "staff@demo.example").await;
+
+        let rnd = browser_login(a, "rnd@demo.example").await;
+        let (status, _, _) = send_redirect(
+            a,
+            post_form(
+                &format!("{page}/remind"),
+                &rnd,
+                form(&[("_csrf", &csrf(&rnd))]),
+            ),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "[{}] another department's request",
+            a.name
+        );
+        let (status, _, _) = send_redirect(
+            a,
+            post_form(&format!("{page}/remind"), &staff, String::new()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{}] no CSRF token", a.name);
+        assert!(
+            board_rows(a, mid).await.iter().all(|d| d.next_at.is_none()),
+            "[{}] nothing queued yet",
+            a.name
+        );
+
+        let (status, location, body) = send_redirect(
+            a,
+            post_form(
+                &format!("{page}/remind"),
+                &staff,
+                form(&[("_csrf", &csrf(&staff))]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        assert_eq!(
+            location,
+            format!("{page}?done=reminded&n={pushed}#receipts")
+        );
+        let queued = board_rows(a, mid)
+            .await
+            .iter()
+            .filter(|d| d.channel != "portal" && d.next_at.is_some())
+            .count();
+        assert_eq!(queued, pushed, "[{}] a reminder per push delivery", a.name);
+        let shown = unescaped(&a.send(get(&location, Some(&staff), "zh-CN")).await.text());
+        assert!(
+            shown.contains("id=\"receipts-notice\"")
+                && shown.contains(&format!("已安排提醒： <strong>{pushed}</strong>")),
+            "[{}] {shown}",
+            a.name
+        );
+        let audit = liaison_db::audit::list(&a.db, None, None, 10)
+            .await
+            .expect("audit");
+        assert!(
+            audit.iter().any(|e| e.action == "message.remind"),
+            "[{}]",
+            a.name
+        );
+    }
+}
+
+/// §2.1.2: channel management adds a partner's WeCom group robot on the partner page; the
+/// page shows where it posts (the URL without its key) and whether it signs, never the key or
+/// the secret; a bad robot comes back with its errors and what was typed, except the secret.
+#[tokio::test]
+async fn a_partner_robot_added_on_the_partner_page_never_shows_its_key_or_secret() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let channel = browser_login(a, "channel@demo.example").await;
+        let token = csrf(&channel);
+        let pid = a.partner_id("SH-D001").await;
+        let page = format!("/console/partners/{pid}");
+        let before = unescaped(&a.send(get(&page, Some(&channel), "zh-CN")).await.text());
+        assert!(
+            before.contains("id=\"robots\"") && before.contains("id=\"robot-form\""),
+            "[{}] {before}",
+            a.name
+        );
+        let key = "ROBOTKEY-4f1c9a77";
+        let secret = "SEC-robot-secret-123";
+        let (status, location, body) = send_redirect(
+            a,
+            post_form(
+                &format!("{page}/robots"),
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("kind", "wecom"),
+                    (
+                        "url",
+                        &format!("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={key}"),
+                    ),
+                    ("secret", secret),
+                    ("label", "恒通采购群"),
+                    ("contact", "group"),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        assert_eq!(location, format!("{page}#robots"));
+        let shown = unescaped(&a.send(get(&page, Some(&channel), "zh-CN")).await.text());
+        assert!(
+            shown.contains("https://qyapi.weixin.qq.com/cgi-bin/…")
+                && shown.contains("恒通采购群")
+                && shown.contains("伙伴群")
+                && shown.contains("badge-ok"),
+            "[{}] {shown}",
+            a.name
+        );
+        assert!(
+            !shown.contains(key) && !shown.contains(secret),
+            "[{}] the key and the secret never reach a page",
+            a.name
+        );
+        let robots = liaison_db::robot::list_robots(&a.db, pid.parse().expect("uuid"))
+            .await
+            .expect("robots");
+        assert_eq!(robots.len(), 1, "[{}]", a.name);
+        assert!(robots[0].signed && robots[0].contact_id.is_none());
+
+        // A plain-http webhook without a secret: both fields are named, the rest comes back.
+        let typed_secret = "typed-but-not-kept";
+        let bad = a
+            .send(post_form(
+                &format!("{page}/robots"),
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("kind", "webhook"),
+                    ("url", "http://erp.example.cn/hook"),
+                    ("secret", ""),
+                    ("label", "恒通 ERP"),
+                    ("contact", "group"),
+                ]),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        let text = unescaped(&bad.text());
+        for needle in [
+            "id=\"robot-error-url\"",
+            "id=\"robot-error-secret\"",
+            "value=\"恒通 ERP\"",
+            "value=\"http://erp.example.cn/hook\"",
+            "<option value=\"webhook\" selected>",
+        ] {
+            assert!(text.contains(needle), "[{}] {needle}: {text}", a.name);
+        }
+        let bad = a
+            .send(post_form(
+                &format!("{page}/robots"),
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("kind", "dingtalk"),
+                    ("url", "not a url"),
+                    ("secret", typed_secret),
+                    ("contact", "group"),
+                ]),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(
+            !unescaped(&bad.text()).contains(typed_secret),
+            "[{}] the secret is not echoed",
+            a.name
+        );
+
+        // A contact's own robot names the contact.
+        let contacts = liaison_db::partner::list_contacts(
+            &a.db,
+            liaison_core::Scope::All,
+            pid.parse().expect("uuid"),
+        )
+        .await
+        .expect("contacts");
+        let (status, _, body) = send_redirect(
+            a,
+            post_form(
+                &format!("{page}/robots"),
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("kind", "dingtalk"),
+                    (
+                        "url",
+                        "https://oapi.dingtalk.com/robot/send?access_token=DTOKEN-998",
+                    ),
+                    ("contact", &contacts[0].id.to_string()),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        let shown = unescaped(&a.send(get(&page, Some(&channel), "en")).await.text());
+        assert!(
+            shown.contains(&contacts[0].name) && !shown.contains("DTOKEN-998"),
+            "[{}]",
+            a.name
+        );
+
+        // Remove both; the partner's history says so.
+        for r in liaison_db::robot::list_robots(&a.db, pid.parse().expect("uuid"))
+            .await
+            .expect("robots")
+        {
+            let (status, _, _) = send_redirect(
+                a,
+                post_form(
+                    &format!("{page}/robots/{}/delete", r.id),
+                    &channel,
+                    form(&[("_csrf", &token)]),
+                ),
+            )
+            .await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "[{}]", a.name);
+        }
+        assert!(
+            liaison_db::robot::list_robots(&a.db, pid.parse().expect("uuid"))
+                .await
+                .expect("robots")
+                .is_empty()
+        );
+        let after = unescaped(&a.send(get(&page, Some(&channel), "en")).await.text());
+        assert!(
+            after.contains("IM robot added") && after.contains("IM robot removed"),
+            "[{}] {after}",
+            a.name
+        );
+
+        // Staff read the partner but do not see or manage its robots.
+        let staff = browser_login(a, "staff@demo.example").await;
+        let seen = a.send(get(&page, Some(&staff), "en")).await;
+        assert_eq!(seen.status, StatusCode::OK, "[{}]", a.name);
+        assert!(
+            !unescaped(&seen.text()).contains("id=\"robots\""),
+            "[{}]",
+            a.name
+        );
+    }
+}
+
+/// §5.3.2: the calendar page lists the year's public holidays and make-up working days that
+/// hold non-urgent messages; channel management adds, changes and removes a date.
+#[tokio::test]
+async fn the_calendar_page_shows_2026_holidays_and_make_up_days_and_is_edited_by_channel_management()
+ {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let channel = browser_login(a, "channel@demo.example").await;
+        let token = csrf(&channel);
+        let y2026 = a
+            .send(get("/console/calendar?year=2026", Some(&channel), "zh-CN"))
+            .await;
+        assert_eq!(
+            y2026.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            y2026.text()
+        );
+        let text = unescaped(&y2026.text());
+        for needle in [
+            "春节",
+            "id=\"day-2026-02-14\"",
+            "春节调休上班",
+            "调休上班",
+            "星期六",
+            "法定节假日",
+            "§5.3.2",
+            "（暂定）",
+            "id=\"day-form\"",
+            "id=\"day-delete-2026-10-01\"",
+            "href=\"/console/calendar?year=2027\"",
+            "id=\"nav-calendar\"",
+        ] {
+            assert!(text.contains(needle), "[{}] {needle}", a.name);
+        }
+        let y2027 = unescaped(
+            &a.send(get("/console/calendar?year=2027", Some(&channel), "en"))
+                .await
+                .text(),
+        );
+        assert!(
+            y2027.contains("春节（暂定）") && y2027.contains("Provisional"),
+            "[{}]",
+            a.name
+        );
+        // Without a year: the current one.
+        let year = chrono::Datelike::year(
+            &a.db
+                .now()
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset")),
+        );
+        let this = a.send(get("/console/calendar", Some(&channel), "en")).await;
+        assert_eq!(this.status, StatusCode::OK);
+        assert!(
+            unescaped(&this.text()).contains(&format!("· {year}</h1>")),
+            "[{}]",
+            a.name
+        );
+        let bad_year = a
+            .send(get("/console/calendar?year=abc", Some(&channel), "en"))
+            .await;
+        assert_eq!(bad_year.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // A company day off is added, renamed, then removed.
+        let (status, location, body) = send_redirect(
+            a,
+            post_form(
+                "/console/calendar",
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("date", "2026-12-31"),
+                    ("kind", "holiday"),
+                    ("name", "年终盘点"),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        assert_eq!(
+            location,
+            "/console/calendar?year=2026&saved=2026-12-31#day-2026-12-31"
+        );
+        let edit = unescaped(
+            &a.send(get(
+                "/console/calendar?year=2026&edit=2026-12-31",
+                Some(&channel),
+                "en",
+            ))
+            .await
+            .text(),
+        );
+        assert!(
+            edit.contains("value=\"2026-12-31\"") && edit.contains("value=\"年终盘点\""),
+            "[{}] the change link fills the form",
+            a.name
+        );
+        let (status, _, _) = send_redirect(
+            a,
+            post_form(
+                "/console/calendar",
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("date", "2026-12-31"),
+                    ("kind", "workday"),
+                    ("name", "年终盘点加班"),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let day = liaison_db::calendar::find_day(
+            &a.db,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+        )
+        .await
+        .expect("query")
+        .expect("day");
+        assert_eq!(
+            (day.kind.as_str(), day.name.as_str()),
+            ("workday", "年终盘点加班")
+        );
+        let bad = a
+            .send(post_form(
+                "/console/calendar",
+                &channel,
+                form(&[
+                    ("_csrf", &token),
+                    ("date", "2026-2-30"),
+                    ("kind", "holiday"),
+                    ("name", "打错的日子"),
+                ]),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(
+            unescaped(&bad.text()).contains("id=\"error-date\"")
+                && unescaped(&bad.text()).contains("value=\"打错的日子\""),
+            "[{}]",
+            a.name
+        );
+        let (status, location, _) = send_redirect(
+            a,
+            post_form(
+                "/console/calendar/2026-12-31/delete",
+                &channel,
+                form(&[("_csrf", &token)]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}]", a.name);
+        assert!(location.starts_with("/console/calendar?year=2026"));
+        assert!(
+            liaison_db::calendar::find_day(
+                &a.db,
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")
+            )
+            .await
+            .expect("query")
+            .is_none()
+        );
+
+        // Staff read the calendar but have no form.
+        let staff = browser_login(a, "staff@demo.example").await;
+        let read = a
+            .send(get("/console/calendar?year=2026", Some(&staff), "en"))
+            .await;
+        assert_eq!(read.status, StatusCode::OK, "[{}]", a.name);
+        assert!(
+            unescaped(&read.text()).contains("id=\"day-2026-02-14\"")
+                && !unescaped(&read.text()).contains("id=\"day-form\"")
+                && !unescaped(&read.text()).contains("id=\"day-delete-"),
+            "[{}]",
+            a.name
+        );
+    }
+}
+
+/// SPEC H3: an admin registers an event endpoint (shown without its key or secret), runs a dead
+/// job again, and sets the delivery numbers the policy leaves open (§4.4.1).
+#[tokio::test]
+async fn the_integrations_page_manages_endpoints_dead_jobs_and_delivery_settings() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let admin = browser_login(a, "admin@demo.example").await;
+        let token = csrf(&admin);
+        let page = a
+            .send(get("/console/integrations", Some(&admin), "en"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "[{}] {}", a.name, page.text());
+        let text = unescaped(&page.text());
+        for needle in [
+            "id=\"nav-integrations\"",
+            "value=\"delivery.failed\"",
+            "value=\"reply.received\"",
+            "id=\"settings-form\"",
+            "name=\"remind_before_hours\"",
+        ] {
+            assert!(text.contains(needle), "[{}] {needle}", a.name);
+        }
+
+        let key = "ENDPOINT-KEY-77";
+        let secret = "endpoint-signing-secret-2026";
+        let (status, location, body) = send_redirect(
+            a,
+            post_form(
+                "/console/integrations/endpoints",
+                &admin,
+                form(&[
+                    ("_csrf", &token),
+                    (
+                        "url",
+                        &format!("https://erp.example.cn/hooks/liaison?token={key}"),
+                    ),
+                    ("secret", secret),
+                    ("events", "request.approved"),
+                    ("events", "delivery.failed"),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        let shown = unescaped(&a.send(get(&location, Some(&admin), "en")).await.text());
+        assert!(
+            shown.contains("https://erp.example.cn/hooks/…")
+                && shown.contains("<code>delivery.failed</code>")
+                && shown.contains("id=\"integrations-notice\""),
+            "[{}] {shown}",
+            a.name
+        );
+        assert!(
+            !shown.contains(key) && !shown.contains(secret),
+            "[{}]",
+            a.name
+        );
+        let endpoints = liaison_db::events::list_endpoints(&a.db)
+            .await
+            .expect("list");
+        assert_eq!(endpoints.len(), 1);
+        assert_eq!(endpoints[0].events, ["request.approved", "delivery.failed"]);
+
+        let bad = a
+            .send(post_form(
+                "/console/integrations/endpoints",
+                &admin,
+                form(&[
+                    ("_csrf", &token),
+                    ("url", "https://crm.example.cn/in"),
+                    ("secret", "short"),
+                    ("events", "reply.received"),
+                ]),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        let text = unescaped(&bad.text());
+        assert!(
+            text.contains("id=\"endpoint-error-secret\"")
+                && text.contains("value=\"https://crm.example.cn/in\"")
+                && text.contains("value=\"reply.received\" checked")
+                && !text.contains("value=\"short\""),
+            "[{}] {text}",
+            a.name
+        );
+
+        // A dead job, as the worker leaves it after its last attempt.
+        let mut tx = a.db.begin().await.expect("begin");
+        let job = liaison_db::job::enqueue(
+            &mut tx,
+            chrono::Utc::now(),
+            "escalate",
+            serde_json::json!({"message_id": uuid::Uuid::now_v7()}),
+        )
+        .await
+        .expect("enqueue");
+        tx.commit().await.expect("commit");
+        let job_error = "邮件服务器超时：connection timed out";
+        sql(
+            a,
+            liaison_db::q(
+                "UPDATE jobs SET state = 'dead', attempts = 6, run_at = NULL, last_error = $1 WHERE id = $2",
+            )
+            .bind(job_error)
+            .bind(job),
+        )
+        .await;
+        let dead = unescaped(
+            &a.send(get(
+                "/console/integrations?state=dead",
+                Some(&admin),
+                "zh-CN",
+            ))
+            .await
+            .text(),
+        );
+        assert!(
+            dead.contains(job_error) && dead.contains(&format!("id=\"job-retry-{job}\"")),
+            "[{}] {dead}",
+            a.name
+        );
+        let (status, location, _) = send_redirect(
+            a,
+            post_form(
+                &format!("/console/integrations/jobs/{job}/retry"),
+                &admin,
+                form(&[("_csrf", &token), ("state", "dead")]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}]", a.name);
+        assert_eq!(
+            location,
+            "/console/integrations?done=job_queued&state=dead#jobs"
+        );
+        let queued = liaison_db::job::list_jobs(&a.db, Some("escalate"), Some("queued"), 10)
+            .await
+            .expect("jobs");
+        assert!(
+            queued.iter().any(|j| j.id == job && j.attempts == 0),
+            "[{}]",
+            a.name
+        );
+        let twice = a
+            .send(post_form(
+                &format!("/console/integrations/jobs/{job}/retry"),
+                &admin,
+                form(&[("_csrf", &token)]),
+            ))
+            .await;
+        assert_eq!(
+            twice.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] only a dead job runs again",
+            a.name
+        );
+        assert!(twice.text().contains("id=\"action-errors\""));
+        let bad_filter = a
+            .send(get("/console/integrations?state=stuck", Some(&admin), "en"))
+            .await;
+        assert_eq!(bad_filter.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The delivery settings.
+        let (status, _, body) = send_redirect(
+            a,
+            post_form(
+                "/console/integrations/settings",
+                &admin,
+                form(&[
+                    ("_csrf", &token),
+                    ("remind_before_hours", "12"),
+                    ("max_attempts", "4"),
+                ]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}] {body}", a.name);
+        assert_eq!(
+            liaison_db::delivery::settings(&a.db)
+                .await
+                .expect("settings"),
+            liaison_db::delivery::DeliverySettings {
+                remind_before_hours: 12,
+                max_attempts: 4
+            }
+        );
+        let bad = a
+            .send(post_form(
+                "/console/integrations/settings",
+                &admin,
+                form(&[
+                    ("_csrf", &token),
+                    ("remind_before_hours", "0"),
+                    ("max_attempts", "99"),
+                ]),
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        let not_a_number = a
+            .send(post_form(
+                "/console/integrations/settings",
+                &admin,
+                form(&[
+                    ("_csrf", &token),
+                    ("remind_before_hours", "十二"),
+                    ("max_attempts", "4"),
+                ]),
+            ))
+            .await;
+        assert_eq!(not_a_number.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            unescaped(&not_a_number.text()).contains("value=\"十二\""),
+            "[{}] what was typed comes back",
+            a.name
+        );
+        let text = unescaped(&bad.text());
+        assert!(
+            text.contains("id=\"settings-error-remind_before_hours\"")
+                && text.contains("id=\"settings-error-max_attempts\"")
+                && text.contains("value=\"99\""),
+            "[{}] {text}",
+            a.name
+        );
+        assert_eq!(
+            liaison_db::delivery::settings(&a.db)
+                .await
+                .expect("settings")
+                .max_attempts,
+            4
+        );
+
+        let (status, _, _) = send_redirect(
+            a,
+            post_form(
+                &format!("/console/integrations/endpoints/{}/delete", endpoints[0].id),
+                &admin,
+                form(&[("_csrf", &token)]),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{}]", a.name);
+        assert!(
+            liaison_db::events::list_endpoints(&a.db)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+    }
+}
+
+/// Who may not: a partner user is refused every new console page and form, an unprivileged
+/// staff user every one that needs channel management or an admin, and every form needs its
+/// CSRF token, even from an admin.
+#[tokio::test]
+async fn delivery_console_pages_and_forms_refuse_partners_staff_and_missing_csrf() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let head_token = a.login("head@demo.example").await;
+        let (rid, mid) = dispatched(a, &head_token).await;
+        let did = board_rows(a, mid).await[0].id;
+        let pid = a.partner_id("SH-D001").await;
+        let admin_id: uuid::Uuid = a
+            .call(
+                "GET",
+                "/api/v1/me",
+                Some(&a.login("admin@demo.example").await),
+                None,
+            )
+            .await
+            .json()["user"]["id"]
+            .as_str()
+            .expect("user id")
+            .parse()
+            .expect("uuid");
+        let robot = liaison_db::robot::insert_robot(
+            &a.db,
+            admin_id,
+            pid.parse().expect("uuid"),
+            &liaison_db::robot::NewRobot {
+                kind: "wecom".into(),
+                label: "恒通群".into(),
+                url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K".into(),
+                url_hint: "https://qyapi.weixin.qq.com/cgi-bin/…".into(),
+                secret: None,
+                contact_id: None,
+            },
+        )
+        .await
+        .expect("robot");
+        let endpoint = liaison_db::events::insert_endpoint(
+            &a.db,
+            admin_id,
+            &liaison_db::events::NewEndpoint {
+                url: "https://erp.example.cn/hooks/x".into(),
+                url_hint: "https://erp.example.cn/hooks/…".into(),
+                secret: "a-signing-secret-of-16".into(),
+                events: vec!["*".into()],
+            },
+        )
+        .await
+        .expect("endpoint");
+        let job = uuid::Uuid::now_v7();
+
+        let posts: Vec<(String, Vec<(&str, String)>)> = vec![
+            (format!("/console/requests/{rid}/remind"), vec![]),
+            (
+                format!("/console/requests/{rid}/retry"),
+                vec![("delivery_id", did.to_string())],
+            ),
+            (
+                format!("/console/partners/{pid}/robots"),
+                vec![
+                    ("kind", "slack".into()),
+                    ("url", "https://hooks.slack.com/services/T/B/X".into()),
+                ],
+            ),
+            (
+                format!("/console/partners/{pid}/robots/{}/delete", robot.id),
+                vec![],
+            ),
+            (
+                "/console/calendar".into(),
+                vec![
+                    ("date", "2026-12-30".into()),
+                    ("kind", "holiday".into()),
+                    ("name", "x".into()),
+                ],
+            ),
+            ("/console/calendar/2026-10-01/delete".into(), vec![]),
+            (
+                "/console/integrations/endpoints".into(),
+                vec![
+                    ("url", "https://erp.example.cn/y".into()),
+                    ("secret", "a-signing-secret-of-16".into()),
+                ],
+            ),
+            (
+                format!("/console/integrations/endpoints/{}/delete", endpoint.id),
+                vec![],
+            ),
+            (format!("/console/integrations/jobs/{job}/retry"), vec![]),
+            (
+                "/console/integrations/settings".into(),
+                vec![
+                    ("remind_before_hours", "2".into()),
+                    ("max_attempts", "2".into()),
+                ],
+            ),
+        ];
+        let p1 = browser_login(a, "p1@demo.example").await;
+        let staff = browser_login(a, "staff@demo.example").await;
+        let admin = browser_login(a, "admin@demo.example").await;
+        for (path, fields) in &posts {
+            for (who, cookie) in [("p1", &p1), ("staff", &staff)] {
+                let mut body: Vec<(&str, &str)> = vec![("_csrf", "")];
+                let token = csrf(cookie);
+                body[0].1 = &token;
+                body.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+                let (status, _, text) =
+                    send_redirect(a, post_form(path, cookie, form(&body))).await;
+                // Staff may not even see another department's request: not found, as elsewhere.
+                let expected = if who == "staff" && path.starts_with("/console/requests/") {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, expected, "[{}] {who} {path}: {text}", a.name);
+                assert!(text.contains("<h1>"), "[{}] an error page", a.name);
+            }
+            let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, _, _) = send_redirect(a, post_form(path, &admin, form(&body))).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "[{}] no CSRF: {path}",
+                a.name
+            );
+        }
+        // Nothing changed.
+        assert_eq!(
+            liaison_db::robot::list_robots(&a.db, pid.parse().expect("uuid"))
+                .await
+                .expect("robots")
+                .len(),
+            1
+        );
+        assert_eq!(
+            liaison_db::events::list_endpoints(&a.db)
+                .await
+                .expect("endpoints")
+                .len(),
+            1
+        );
+        assert!(
+            liaison_db::calendar::find_day(
+                &a.db,
+                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date")
+            )
+            .await
+            .expect("query")
+            .is_some()
+        );
+
+        for path in [
+            "/console/calendar".to_string(),
+            "/console/integrations".to_string(),
+            format!("/console/partners/{pid}"),
+            format!("/console/requests/{rid}"),
+        ] {
+            let r = a.send(get(&path, Some(&p1), "zh-CN")).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] p1 {path}", a.name);
+        }
+        let staff_page = a
+            .send(get("/console/integrations", Some(&staff), "en"))
+            .await;
+        assert_eq!(staff_page.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        let channel = browser_login(a, "channel@demo.example").await;
+        let cm = a
+            .send(get("/console/integrations", Some(&channel), "en"))
+            .await;
+        assert_eq!(
+            cm.status,
+            StatusCode::FORBIDDEN,
+            "[{}] integrations are for admins",
+            a.name
+        );
+        assert!(!cm.text().contains("id=\"nav-integrations\""));
+        let cm_settings = a
+            .send(post_form(
+                "/console/integrations/settings",
+                &channel,
+                form(&[
+                    ("_csrf", &csrf(&channel)),
+                    ("remind_before_hours", "2"),
+                    ("max_attempts", "2"),
+                ]),
+            ))
+            .await;
+        assert_eq!(cm_settings.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        // Without a session, the pages send visitors to log in.
+        let anon = a.send(get("/console/calendar", None, "en")).await;
+        assert_eq!(anon.status, StatusCode::SEE_OTHER, "[{}]", a.name);
+    }
+}

@@ -100,7 +100,10 @@ impl Drop for Smtp {
 
 /// What a platform server received: each request's JSON body and headers.
 #[derive(Clone, Default)]
-pub struct Seen(Arc<Mutex<Vec<(Value, HashMap<String, String>)>>>);
+pub struct Seen(Arc<Mutex<Vec<Request>>>);
+
+/// One request a server received: its JSON body and its headers.
+pub type Request = (Value, HashMap<String, String>);
 
 impl Seen {
     pub fn bodies(&self) -> Vec<Value> {
@@ -109,7 +112,7 @@ impl Seen {
             .map(|v| v.iter().map(|(b, _)| b.clone()).collect())
             .unwrap_or_default()
     }
-    pub fn all(&self) -> Vec<(Value, HashMap<String, String>)> {
+    pub fn all(&self) -> Vec<Request> {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
     fn push(&self, body: Value, headers: &HeaderMap) {

@@ -21,6 +21,12 @@ use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let url = args
         .first()
@@ -32,6 +38,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(1);
     let dispatch_only = args.iter().any(|a| a == "--dispatch-only");
+    // Deliveries leased per batch, as `liaison worker --worker-batch` (LIAISON_WORKER_BATCH).
+    let batch: i64 = std::env::var("LIAISON_WORKER_BATCH")
+        .ok()
+        .map(|b| b.parse())
+        .transpose()?
+        .unwrap_or(WorkerConfig::default().batch);
     let key = liaison_db::crypto::Cipher::from_text(&liaison_db::crypto::Cipher::generate_text()?)?;
     let db = Db::connect(url, Arc::new(SystemClock))
         .await?
@@ -61,6 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             db.clone(),
             WorkerConfig {
                 id: format!("bench-{i}"),
+                batch,
                 ..Default::default()
             },
             Transport::sink(&sink)?,

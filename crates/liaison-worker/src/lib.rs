@@ -216,6 +216,7 @@ impl Worker {
     /// One batch of deliveries and one of jobs.
     pub async fn pass(&self) -> anyhow::Result<Pass> {
         let settings = delivery::settings(&self.db).await.map_err(db_error)?;
+        let t0 = Instant::now();
         let claimed = delivery::claim(
             &self.db,
             &self.config.id,
@@ -229,11 +230,20 @@ impl Worker {
             ..Default::default()
         };
         if !claimed.is_empty() {
+            let t1 = Instant::now();
             let results = self.process(claimed).await?;
+            let t2 = Instant::now();
             pass.deliveries =
                 delivery::complete(&self.db, &self.config.id, settings.max_attempts, &results)
                     .await
                     .map_err(db_error)?;
+            tracing::debug!(
+                claimed = pass.claimed,
+                claim_ms = (t1 - t0).as_secs_f64() * 1e3,
+                send_ms = (t2 - t1).as_secs_f64() * 1e3,
+                record_ms = t2.elapsed().as_secs_f64() * 1e3,
+                "batch done"
+            );
         }
         let jobs = job::claim(&self.db, &self.config.id, 50, self.config.lease)
             .await
@@ -309,6 +319,7 @@ impl Worker {
 
     /// Decides and performs the send of each leased delivery.
     async fn process(&self, claimed: Vec<Claimed>) -> anyhow::Result<Vec<(Claimed, Outcome)>> {
+        let t_start = Instant::now();
         let now = self.db.now();
         let mut message_ids: Vec<Uuid> = claimed.iter().map(|c| c.message_id).collect();
         message_ids.sort_unstable();
@@ -336,6 +347,7 @@ impl Worker {
                 .map_err(db_error)?
         };
         let calendar = self.calendar().await?;
+        let t_loaded = Instant::now();
 
         let mut results: Vec<(Claimed, Outcome)> = Vec::with_capacity(claimed.len());
         let mut sends: Vec<(Claimed, Send)> = Vec::new();
@@ -346,7 +358,14 @@ impl Worker {
                 Plan::Send(s) => sends.push((c, *s)),
             }
         }
+        let t_planned = Instant::now();
         results.extend(self.perform(sends).await);
+        tracing::trace!(
+            load_ms = (t_loaded - t_start).as_secs_f64() * 1e3,
+            plan_ms = (t_planned - t_loaded).as_secs_f64() * 1e3,
+            perform_ms = t_planned.elapsed().as_secs_f64() * 1e3,
+            "batch processed"
+        );
         Ok(results)
     }
 

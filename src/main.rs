@@ -65,6 +65,10 @@ struct WorkerArgs {
     /// Seconds a lease lasts before another worker may take the deliveries over.
     #[arg(long, env = "LIAISON_WORKER_LEASE", default_value_t = 60)]
     worker_lease: i64,
+    /// Development only: let robots and event endpoints point at this machine or the local
+    /// network (http:// to loopback too). Off, such URLs are refused.
+    #[arg(long, env = "LIAISON_ALLOW_LOCAL_TARGETS")]
+    allow_local_targets: bool,
     /// Benchmarks and crash tests only: write every send as a line to this file instead of
     /// sending it.
     #[arg(long, env = "LIAISON_SINK_FILE", hide = true)]
@@ -78,6 +82,18 @@ impl WorkerArgs {
         }
         if !(5..=3600).contains(&self.worker_lease) {
             bail!("--worker-lease must be between 5 and 3600 seconds");
+        }
+        liaison_channels::robot::allow_local_targets(self.allow_local_targets);
+        if db.cipher().is_err() {
+            bail!(
+                "the worker needs the encryption key (LIAISON_KEY or LIAISON_KEY_FILE): it signs the confirmation links and opens the robots' secrets"
+            );
+        }
+        if self.public_url.is_none() && self.sink_file.is_none() {
+            tracing::warn!(
+                link_base = %default_public,
+                "no LIAISON_PUBLIC_URL: links in e-mails and IM cards point at this address; set the address partners reach Liaison at (https)"
+            );
         }
         let config = liaison_worker::WorkerConfig {
             batch: self.worker_batch,
@@ -366,6 +382,7 @@ async fn main() -> Result<()> {
             }
             // The worker sends what approval queued, holds it for working hours, retries,
             // reminds and escalates; it also sends approved requests whose time has come.
+            liaison_channels::robot::allow_local_targets(worker.allow_local_targets);
             let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
             let worker_task = if no_worker {
                 None

@@ -107,9 +107,56 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
     }
 }
 
-/// URL rules for registering a robot or an outbound-event endpoint: https://, or http:// only
-/// to a loopback host (127.0.0.0/8, localhost, [::1]) for local testing. No user:password@.
+/// Whether robots and endpoints may point at this machine or the local network (development
+/// and tests only: `liaison serve --allow-local-targets`). Off, a URL naming a loopback,
+/// private or link-local address is refused, so that a robot cannot be aimed at internal
+/// services.
+static ALLOW_LOCAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns local targets on or off for this process.
+pub fn allow_local_targets(on: bool) {
+    ALLOW_LOCAL.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// An address or name of this machine or a private network.
+fn is_local(host: &url::Host<&str>) -> bool {
+    let v4 = |ip: &std::net::Ipv4Addr| {
+        ip.is_loopback()
+            || ip.is_private()
+            || ip.is_link_local()
+            || ip.is_unspecified()
+            || ip.is_broadcast()
+            || ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64
+    };
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost"
+                || [".localhost", ".local", ".internal", ".lan", ".home.arpa"]
+                    .iter()
+                    .any(|s| d.ends_with(s))
+        }
+        url::Host::Ipv4(ip) => v4(ip),
+        url::Host::Ipv6(ip) => {
+            let seg = ip.segments();
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(|m| v4(&m))
+        }
+    }
+}
+
+/// URL rules for registering a robot or an outbound-event endpoint: https:// to a public host;
+/// with local targets allowed (development), also any local host and http:// to loopback. No
+/// user:password@.
 pub fn validate_url(url: &str) -> Result<(), String> {
+    validate_url_with(url, ALLOW_LOCAL.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// `validate_url` with the local-target switch given.
+pub fn validate_url_with(url: &str, allow_local: bool) -> Result<(), String> {
     let u = Url::parse(url.trim()).map_err(|e| format!("not a valid URL: {e}"))?;
     let Some(host) = u.host() else {
         return Err("the URL has no host".to_owned());
@@ -120,9 +167,15 @@ pub fn validate_url(url: &str) -> Result<(), String> {
             redact_url(url)
         ));
     }
+    if !allow_local && is_local(&host) {
+        return Err(format!(
+            "{}: the host is this machine or a private network; robots and endpoints must be public https:// addresses",
+            redact_url(url)
+        ));
+    }
     match u.scheme() {
         "https" => Ok(()),
-        "http" if is_loopback(&host) => Ok(()),
+        "http" if allow_local && is_loopback(&host) => Ok(()),
         "http" => Err(format!(
             "{}: use https:// (http:// is only accepted to a loopback address such as 127.0.0.1, localhost or [::1], for local testing)",
             redact_url(url)
@@ -496,14 +549,9 @@ struct Reply {
 impl Reply {
     fn check(&self, kind: RobotKind, scrub: &Scrub) -> Result<(), SendError> {
         let at = &scrub.redacted;
-        let excerpt = || {
-            let b = scrub.clean(&self.body);
-            if b.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", truncate_bytes(&b, 200))
-            }
-        };
+        // Only the status and the platform's own code and message are kept: a reply body is
+        // not copied into the error, which staff see, whatever the URL points at.
+        let excerpt = String::new;
         match self.status {
             429 => {
                 return Err(SendError::Throttled {
@@ -569,6 +617,10 @@ impl Reply {
                 let msg = v.get("errmsg").and_then(Value::as_str).unwrap_or("");
                 match (kind, code) {
                     (_, 0) => Ok(()),
+                    // "System busy": try again later.
+                    (_, -1) => Err(SendError::Transient(format!(
+                        "{platform} is busy (code -1); trying again"
+                    ))),
                     (RobotKind::Wecom, WECOM_RATE_LIMITED) => Err(SendError::Throttled {
                         retry_after: DEFAULT_RETRY,
                     }),
@@ -843,15 +895,40 @@ mod tests {
     }
 
     #[test]
-    fn robot_urls_must_be_https_or_loopback_http() {
+    fn robot_urls_must_be_public_https_unless_local_targets_are_allowed() {
         for ok in [
             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+            "https://open.feishu.cn/open-apis/bot/v2/hook/x",
+        ] {
+            assert_eq!(validate_url_with(ok, false), Ok(()), "{ok}");
+        }
+        // Aimed at this machine or the local network: refused in production...
+        for local in [
+            "https://127.0.0.1:9200/_search",
+            "https://10.1.2.3/x",
+            "https://172.16.0.9/x",
+            "https://192.168.1.2/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/x",
+            "https://localhost/x",
+            "https://db.internal/x",
+            "https://[::1]/x",
+            "https://[fd00::1]/x",
+            "https://[::ffff:10.0.0.1]/x",
+            "http://127.0.0.1:8080/hook",
+        ] {
+            let e = validate_url_with(local, false).expect_err(local);
+            assert!(e.contains("private network"), "{local}: {e}");
+        }
+        // ...and accepted for local development, http only to loopback.
+        for ok in [
             "http://127.0.0.1:8080/hook",
             "http://127.8.9.10/hook",
             "http://localhost:3000/x",
             "http://[::1]:9000/x",
+            "https://192.168.1.2/hook",
         ] {
-            assert_eq!(validate_url(ok), Ok(()), "{ok}");
+            assert_eq!(validate_url_with(ok, true), Ok(()), "{ok}");
         }
         for bad in [
             "http://example.com/hook?key=SECRETKEY",
@@ -862,10 +939,11 @@ mod tests {
             "not a url",
             "http://localhost.evil.example/x",
         ] {
-            let e = validate_url(bad).expect_err(bad);
+            let e = validate_url_with(bad, true).expect_err(bad);
             assert!(!e.contains("SECRETKEY") && !e.contains("pw@"), "{e}");
         }
-        let e = validate_url("http://example.com/hook?key=SECRETKEY").expect_err("plain http");
+        let e = validate_url_with("http://example.com/hook?key=SECRETKEY", true)
+            .expect_err("plain http");
         assert!(e.contains("https://"), "{e}");
     }
 

@@ -365,8 +365,30 @@ pub struct Completed {
 }
 
 /// Records the outcomes of a batch in one transaction. Rows whose lease this worker no longer
-/// holds are left alone (another worker has them now).
+/// holds are left alone (another worker has them now). A transaction that fails (a deadlock
+/// with a confirmation on PostgreSQL, a busy SQLite) is tried again, so that a sent batch is
+/// not sent once more after its lease.
 pub async fn complete(
+    db: &Db,
+    worker: &str,
+    max_attempts: i64,
+    results: &[(Claimed, Outcome)],
+) -> Result<Completed> {
+    let mut tries = 0;
+    loop {
+        match complete_once(db, worker, max_attempts, results).await {
+            Ok(done) => return Ok(done),
+            Err(e) if tries < 3 && !matches!(e, DbError::Invalid(_) | DbError::Config(_)) => {
+                tries += 1;
+                tracing::warn!(error = %e, tries, "recording a batch failed; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn complete_once(
     db: &Db,
     worker: &str,
     max_attempts: i64,
@@ -401,20 +423,22 @@ pub async fn complete(
                 let tries = c.attempts + 1;
                 let give_up = *permanent || tries >= max_attempts;
                 let error: String = error.chars().take(500).collect();
+                // A reminder leaves the state alone: the partner may have read or confirmed
+                // while it was being sent.
                 let (state, next_at, error) = match (c.is_first_send(), give_up) {
-                    (true, true) => ("dead", None, error),
-                    (true, false) => ("failed", Some(now + backoff(tries)), error),
-                    (false, true) => (c.state.as_str(), None, format!("reminder failed: {error}")),
+                    (true, true) => (Some("dead"), None, error),
+                    (true, false) => (Some("failed"), Some(now + backoff(tries)), error),
+                    (false, true) => (None, None, format!("reminder failed: {error}")),
                     (false, false) => (
-                        c.state.as_str(),
+                        None,
                         Some(now + backoff(tries)),
                         format!("reminder failed: {error}"),
                     ),
                 };
                 let n = tx
                     .execute(
-                        q("UPDATE deliveries SET state = $1, next_at = $2, attempts = $3, last_error = $4,
-                                locked_until = NULL, locked_by = NULL
+                        q("UPDATE deliveries SET state = COALESCE($1, state), next_at = $2, attempts = $3,
+                                last_error = $4, locked_until = NULL, locked_by = NULL
                             WHERE id = $5 AND locked_by = $6")
                         .bind(state)
                         .bind(next_at)
@@ -425,7 +449,7 @@ pub async fn complete(
                     )
                     .await?;
                 if n > 0 {
-                    if state == "dead" {
+                    if state == Some("dead") {
                         done.dead += 1;
                         dead_events.push(json!({
                             "delivery_id": c.id, "message_id": c.message_id, "partner_id": c.partner_id,
@@ -574,9 +598,10 @@ pub async fn retry(db: &Db, actor: Uuid, message: Uuid, only: Option<Uuid>) -> R
     let mut query = Q::dynamic(String::new());
     let t = query.arg(now);
     let m = query.arg(message);
+    // Not one that a worker is sending right now (its lease stands).
     let mut sql = format!(
         "UPDATE deliveries SET state = 'queued', attempts = 0, next_at = {t}, locked_until = NULL, locked_by = NULL
-          WHERE message_id = {m}"
+          WHERE message_id = {m} AND (locked_until IS NULL OR locked_until < {t})"
     );
     match only {
         Some(d) => {
@@ -585,7 +610,8 @@ pub async fn retry(db: &Db, actor: Uuid, message: Uuid, only: Option<Uuid>) -> R
                 " AND id = {p} AND state IN ('dead', 'failed', 'held')"
             ));
         }
-        None => sql.push_str(" AND state = 'dead'"),
+        // Partners that have confirmed meanwhile need no second copy.
+        None => sql.push_str(" AND state = 'dead' AND acked_at IS NULL"),
     }
     let n = tx.execute(query.replace_sql(sql)).await?;
     if only.is_some() && n == 0 {
@@ -723,9 +749,9 @@ pub async fn sweep_reminders(db: &Db) -> Result<u64> {
     Ok(total)
 }
 
-/// At the deadline (§4.4.1): each message with unconfirmed recipients gets one escalation job,
-/// which tells the requester and the partners' channel managers who is overdue. Returns how
-/// many messages were escalated.
+/// At the deadline (§4.4.1): for each message with unconfirmed recipients, one escalation job
+/// per person to tell (the requester, the partners' channel managers) who is overdue. Returns
+/// how many messages were escalated.
 pub async fn sweep_escalations(db: &Db) -> Result<u64> {
     let now = db.now();
     let due: Vec<Uuid> = db
@@ -758,7 +784,16 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
             )
             .await?;
         if claimed > 0 && overdue > 0 {
-            crate::job::enqueue(&mut tx, now, "escalate", json!({"message_id": id})).await?;
+            // One job per person told, so that a failure retries only that one e-mail.
+            for notice in overdue_notices(db, id).await? {
+                crate::job::enqueue(
+                    &mut tx,
+                    now,
+                    "escalate",
+                    json!({"message_id": id, "user_id": notice.user_id}),
+                )
+                .await?;
+            }
             audit_message(
                 &mut tx,
                 now,

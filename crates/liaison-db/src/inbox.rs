@@ -154,7 +154,17 @@ pub async fn open_by_link(
     let d = crate::delivery::find_delivery(db, delivery).await?;
     let item = find_for(db, d.partner_id, d.message_id).await?;
     let open = matches!(item.classification.as_str(), "public" | "internal");
-    let m = open_as(db, None, d.partner_id, d.message_id, &d.channel, open).await?;
+    if !open {
+        // Nothing is shown, so nothing was read: a confidential message is read after login.
+        return Ok((
+            d,
+            Message {
+                item,
+                body: String::new(),
+            },
+        ));
+    }
+    let m = open_as(db, None, d.partner_id, d.message_id, &d.channel, true).await?;
     Ok((d, m))
 }
 

@@ -188,3 +188,15 @@ pub async fn retry_jobs(db: &Db, ids: &[Uuid]) -> Result<u64> {
     tx.commit().await?;
     Ok(n)
 }
+
+/// Deletes finished jobs older than `age` (their outcome is in the audit trail of what caused
+/// them; the table is a queue, not a record). Returns how many.
+pub async fn purge_done(db: &Db, age: Duration) -> Result<u64> {
+    let before = db.now() - age;
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(q("DELETE FROM jobs WHERE state = 'done' AND updated_at < $1").bind(before))
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}

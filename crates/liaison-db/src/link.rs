@@ -44,7 +44,7 @@ pub fn sign(cipher: &Cipher, delivery: Uuid, expires: DateTime<Utc>) -> String {
 /// The delivery a token is for, when its signature holds and it has not expired.
 pub fn verify(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
     let buf = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.trim())
+        .decode(token)
         .map_err(|_| LinkError::Invalid)?;
     if buf.len() != TOKEN_BYTES {
         return Err(LinkError::Invalid);

@@ -658,36 +658,47 @@ pub async fn dispatch_due(db: &Db) -> Result<usize> {
     let now = db.now();
     let due: Vec<Request> = db
         .fetch_all(Q::dynamic(format!(
-            "{SELECT} WHERE r.state = 'approved' ORDER BY r.id LIMIT 100"
+            "{SELECT} WHERE r.state = 'approved' ORDER BY r.id LIMIT 1000"
         )))
         .await?;
     let mut n = 0;
     for r in due {
-        let r = open(db, r)?;
-        // One request that no longer passes the checks must not hold up the others.
-        let form = match r.form.parse(true, now) {
-            Ok(f) => f,
+        let id = r.id;
+        // One request that can no longer be sent must not hold up the others (nor the
+        // reminders that run after this sweep): it is logged and stays approved.
+        match dispatch_one(db, r, now).await {
+            Ok(true) => n += 1,
+            Ok(false) => {}
             Err(e) => {
-                tracing::warn!(request = %r.id, error = %e, "an approved request cannot be sent");
-                continue;
+                tracing::warn!(request = %id, error = %e, "an approved request cannot be sent")
             }
-        };
-        if form.send_at.is_some_and(|t| t > now) {
-            continue;
         }
-        let mut tx = db.begin().await?;
-        let still: Option<i64> = tx
-            .fetch_optional(
-                q("SELECT version FROM requests WHERE id = $1 AND state = 'approved'").bind(r.id),
-            )
-            .await?;
-        if still.is_some() {
-            dispatch(db, &mut tx, r.id, &form, r.requester_id, now).await?;
-            n += 1;
-        }
-        tx.commit().await?;
     }
     Ok(n)
+}
+
+/// Dispatches one approved request if its time has come; whether it did.
+async fn dispatch_one(db: &Db, r: Request, now: DateTime<Utc>) -> Result<bool> {
+    let r = open(db, r)?;
+    let form = r.form.parse(true, now)?;
+    if form.send_at.is_some_and(|t| t > now) {
+        return Ok(false);
+    }
+    let mut tx = db.begin().await?;
+    // Take the request first: on PostgreSQL this row lock makes a second worker's sweep wait
+    // and then find it no longer approved, so it is sent once.
+    let taken = tx
+        .execute(
+            q("UPDATE requests SET version = version + 1 WHERE id = $1 AND state = 'approved'")
+                .bind(r.id),
+        )
+        .await?;
+    if taken == 0 {
+        return Ok(false);
+    }
+    dispatch(db, &mut tx, r.id, &form, r.requester_id, now).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Freezes the content as a message and writes every delivery in one statement (§4.3).
@@ -819,8 +830,8 @@ async fn dispatch(
     let sql = format!(
         "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late, next_at)
          SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel,
-                CASE WHEN ch.channel = 'portal' THEN 'delivered' ELSE 'queued' END, {t}, {f},
-                CASE WHEN ch.channel = 'portal' THEN NULL ELSE {t} END
+                CASE ch.channel WHEN 'portal' THEN 'delivered' WHEN 'phone' THEN 'manual' ELSE 'queued' END, {t}, {f},
+                CASE WHEN ch.channel IN ('portal', 'phone') THEN NULL ELSE {t} END
            FROM contacts c CROSS JOIN ({channels}) ch
           WHERE ({who}){gate}
             AND (ch.channel = 'portal' OR (',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%'))",

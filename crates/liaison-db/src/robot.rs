@@ -176,6 +176,9 @@ pub struct RobotTarget {
     pub kind: String,
     pub url: String,
     pub secret: Option<String>,
+    /// Why the URL or secret could not be opened: the robot's deliveries fail with this
+    /// instead of stopping the batch.
+    pub unreadable: Option<String>,
 }
 
 impl std::fmt::Debug for RobotTarget {
@@ -198,7 +201,8 @@ impl FromDbRow for SealedRobot {
     }
 }
 
-/// Every robot of these partners, decrypted.
+/// Every robot of these partners, decrypted. A robot that cannot be opened (another key, an
+/// altered row) comes back `unreadable`, so only its own deliveries fail.
 pub async fn targets(db: &Db, partners: &[Uuid]) -> Result<Vec<RobotTarget>> {
     let mut query = Q::dynamic(String::new());
     let list = crate::delivery::in_list(&mut query, partners.iter().copied());
@@ -208,23 +212,34 @@ pub async fn targets(db: &Db, partners: &[Uuid]) -> Result<Vec<RobotTarget>> {
         )))
         .await?;
     let cipher = db.cipher()?;
-    rows.into_iter()
-        .map(
-            |SealedRobot(id, partner_id, contact_id, kind, url, secret)| {
-                let open = |col: &str, v: &str| {
-                    cipher
-                        .decrypt(&format!("robots:{col}:{id}"), v)
-                        .map_err(|e| DbError::Config(e.to_string()))
-                };
-                Ok(RobotTarget {
-                    id,
-                    partner_id,
-                    contact_id,
-                    url: open("url", &url)?,
-                    secret: secret.map(|s| open("secret", &s)).transpose()?,
-                    kind,
-                })
-            },
-        )
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|SealedRobot(id, partner_id, contact_id, kind, url, secret)| {
+            let open = |col: &str, v: &str| cipher.decrypt(&format!("robots:{col}:{id}"), v);
+            let opened = open("url", &url).and_then(|u| {
+                let s = secret.as_deref().map(|s| open("secret", s)).transpose()?;
+                Ok((u, s))
+            });
+            let (url, secret, unreadable) = match opened {
+                Ok((u, s)) => (u, s, None),
+                Err(_) => (
+                    String::new(),
+                    None,
+                    Some(
+                        "the robot's URL or secret cannot be decrypted with this key: add the robot again"
+                            .to_string(),
+                    ),
+                ),
+            };
+            RobotTarget {
+                id,
+                partner_id,
+                contact_id,
+                kind,
+                url,
+                secret,
+                unreadable,
+            }
+        })
+        .collect())
 }

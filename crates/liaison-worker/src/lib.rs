@@ -172,29 +172,35 @@ impl Worker {
 
     /// Scheduled dispatch, reminders before the deadline, escalation at it.
     pub async fn sweep(&self) -> anyhow::Result<()> {
-        let n = liaison_db::request::dispatch_due(&self.db)
-            .await
-            .map_err(db_error)?;
-        if n > 0 {
-            tracing::info!(dispatched = n, "scheduled messages sent");
+        // Each sweep on its own: one failing must not stop the others.
+        let mut failed = Vec::new();
+        match liaison_db::request::dispatch_due(&self.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(dispatched = n, "scheduled messages sent"),
+            Err(e) => failed.push(format!("scheduled dispatch: {e}")),
         }
-        let r = delivery::sweep_reminders(&self.db)
-            .await
-            .map_err(db_error)?;
-        if r > 0 {
-            tracing::info!(reminders = r, "reminders queued");
+        match delivery::sweep_reminders(&self.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "reminders queued"),
+            Err(e) => failed.push(format!("reminders: {e}")),
         }
-        let e = delivery::sweep_escalations(&self.db)
-            .await
-            .map_err(db_error)?;
-        if e > 0 {
-            tracing::info!(messages = e, "overdue confirmations escalated");
+        match delivery::sweep_escalations(&self.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(notices = n, "overdue confirmations escalated"),
+            Err(e) => failed.push(format!("escalations: {e}")),
         }
-        Ok(())
+        if let Err(e) = job::purge_done(&self.db, chrono::Duration::days(7)).await {
+            failed.push(format!("purging finished jobs: {e}"));
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(failed.join("; ")))
+        }
     }
 
     /// Passes until nothing is due now (tests and benchmarks); returns the total.
-    pub async fn drain(&self) -> anyhow::Result<Pass> {
+    pub async fn drain(self: &Arc<Self>) -> anyhow::Result<Pass> {
         let mut total = Pass::default();
         loop {
             let p = self.pass().await?;
@@ -214,7 +220,7 @@ impl Worker {
     }
 
     /// One batch of deliveries and one of jobs.
-    pub async fn pass(&self) -> anyhow::Result<Pass> {
+    pub async fn pass(self: &Arc<Self>) -> anyhow::Result<Pass> {
         let settings = delivery::settings(&self.db).await.map_err(db_error)?;
         let t0 = Instant::now();
         let claimed = delivery::claim(
@@ -245,12 +251,22 @@ impl Worker {
                 "batch done"
             );
         }
-        let jobs = job::claim(&self.db, &self.config.id, 50, self.config.lease)
+        let jobs = job::claim(&self.db, &self.config.id, 16, self.config.lease)
             .await
             .map_err(db_error)?;
         pass.jobs = jobs.len();
+        // Jobs post to outside endpoints: a few at a time, each bounded by the HTTP timeout,
+        // so that a slow endpoint does not hold the sends up for long.
+        let mut set = tokio::task::JoinSet::new();
         for j in jobs {
-            let outcome = self.run_job(&j).await;
+            let me = Arc::clone(self);
+            set.spawn(async move {
+                let outcome = me.run_job(&j).await;
+                (j, outcome)
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            let Ok((j, outcome)) = done else { continue };
             if let JobOutcome::Failed { error, .. } = &outcome {
                 tracing::warn!(job = %j.id, kind = %j.kind, error = %error, "job failed");
             }
@@ -405,7 +421,9 @@ impl Worker {
         }
         let lang = Lang::parse(&r.lang).unwrap_or(Lang::ZhCn);
         let base = self.config.public_url.trim_end_matches('/');
-        let confirm_url = match (m.ack_required, self.db.cipher()) {
+        // A partner that has confirmed meanwhile (in the portal) is not asked again.
+        let ask = m.ack_required && !c.acked;
+        let confirm_url = match (ask, self.db.cipher()) {
             (true, Ok(cipher)) => {
                 let exp = liaison_db::link::expiry(now, m.ack_due_at);
                 Some(format!(
@@ -430,12 +448,18 @@ impl Worker {
             },
             lang,
             sender: m.sender.clone(),
-            title: m.title.clone(),
+            // §7.2.1: nothing of a confidential message leaves the portal, not even its
+            // title (group chats are not covered by the contact's NDA).
+            title: if m.body.is_none() {
+                confidential_title(lang, &m.sender)
+            } else {
+                m.title.clone()
+            },
             body: m.body.clone(),
             importance: m.importance.clone(),
             urgency: m.urgency.clone(),
             classification: m.classification.clone(),
-            ack_required: m.ack_required,
+            ack_required: ask,
             ack_due_at: m.ack_due_at,
             view_url: format!("{base}/portal/inbox/{}", m.id),
             confirm_url,
@@ -468,6 +492,11 @@ impl Worker {
                         })
                     });
                 match target {
+                    Some(t) if t.unreadable.is_some() => fail(
+                        t.unreadable
+                            .as_deref()
+                            .unwrap_or("the robot cannot be read"),
+                    ),
                     Some(t) => Plan::Send(Box::new(Send::Robot(
                         Robot {
                             id: t.id,
@@ -555,8 +584,27 @@ impl Worker {
         let mut set = tokio::task::JoinSet::new();
         let mut pending = leaders.into_iter();
         let mut in_flight = 0usize;
+        // Sends start only in the first half of the lease, so that the batch is recorded
+        // before another worker may take it over; what has not started goes back to the queue.
+        let budget = (self.config.lease / 2)
+            .to_std()
+            .unwrap_or(Duration::from_secs(30));
+        let started = Instant::now();
         loop {
             while in_flight < self.config.concurrency.max(1) {
+                if started.elapsed() > budget {
+                    let now = self.db.now();
+                    for (c, s) in pending.by_ref() {
+                        if let Send::Robot(robot, n) = &s {
+                            let key = (n.message_id, robot.id, n.sequence);
+                            for f in followers.remove(&key).unwrap_or_default() {
+                                out.push((f, Outcome::Later { at: now }));
+                            }
+                        }
+                        out.push((c, Outcome::Later { at: now }));
+                    }
+                    break;
+                }
                 let Some((c, s)) = pending.next() else { break };
                 let key = match &s {
                     Send::Robot(robot, n) => Some((n.message_id, robot.id, n.sequence)),
@@ -669,9 +717,17 @@ impl Worker {
             .and_then(|v| v.as_str())
             .and_then(|s| Uuid::parse_str(s).ok())
             .ok_or_else(|| SendError::Permanent("the job names no message".into()))?;
-        let notices = delivery::overdue_notices(&self.db, message)
+        let only = j
+            .payload
+            .get("user_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok());
+        let notices: Vec<_> = delivery::overdue_notices(&self.db, message)
             .await
-            .map_err(|e| SendError::Transient(e.to_string()))?;
+            .map_err(|e| SendError::Transient(e.to_string()))?
+            .into_iter()
+            .filter(|n| only.is_none_or(|u| u == n.user_id))
+            .collect();
         let info = self
             .messages_for(&[message])
             .await
@@ -729,6 +785,15 @@ impl Worker {
             mailer.send_to_staff(&n.name, &n.email, &notice).await?;
         }
         Ok(())
+    }
+}
+
+/// The title e-mails and cards show for a confidential or secret message.
+fn confidential_title(lang: Lang, sender: &str) -> String {
+    match lang {
+        Lang::ZhCn => format!("您有一条来自{sender}的保密消息"),
+        Lang::ZhTw => format!("您有一則來自{sender}的保密訊息"),
+        Lang::En => format!("A confidential message from {sender}"),
     }
 }
 

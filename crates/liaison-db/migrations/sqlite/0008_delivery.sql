@@ -14,11 +14,21 @@ ALTER TABLE deliveries ADD COLUMN acked_via TEXT;
 ALTER TABLE deliveries ADD COLUMN reminders BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN reminded_at TEXT;
 CREATE INDEX deliveries_queue ON deliveries (next_at) WHERE next_at IS NOT NULL;
--- Portal copies are in the inbox the moment they are written.
+-- Ledger rows written before this engine: portal copies are in the inbox the moment they are
+-- written; phone calls are made and logged by staff; e-mail and IM copies were never sent, and
+-- are not sent now behind anyone's back: they are dead with the reason, for a channel manager
+-- to send again from the receipts board if they are still wanted.
 UPDATE deliveries SET state = 'delivered' WHERE channel = 'portal' AND state = 'queued';
+UPDATE deliveries SET state = 'manual' WHERE channel = 'phone' AND state = 'queued';
+UPDATE deliveries SET state = 'dead',
+       last_error = 'written before the delivery worker existed: send it again if it is still wanted'
+ WHERE state = 'queued';
 
 ALTER TABLE messages ADD COLUMN reminded_at TEXT;
 ALTER TABLE messages ADD COLUMN escalated_at TEXT;
+-- Messages sent before reminders existed are not reminded or escalated all at once now.
+UPDATE messages SET reminded_at = created_at, escalated_at = created_at;
+CREATE INDEX messages_ack_due ON messages (ack_due_at) WHERE ack_required;
 
 CREATE TABLE jobs (
     id BLOB PRIMARY KEY,

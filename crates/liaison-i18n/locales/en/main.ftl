@@ -527,3 +527,4 @@ action.settings.delivery = Delivery settings changed
 action.delivery.retry = Deliveries sent again
 action.message.remind = Reminders queued
 action.message.escalate = Overdue receipts escalated
+delivery.manual = To call (staff)

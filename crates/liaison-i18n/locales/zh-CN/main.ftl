@@ -526,3 +526,4 @@ action.settings.delivery = 修改了投递设置
 action.delivery.retry = 重新发送了投递
 action.message.remind = 安排了提醒
 action.message.escalate = 逾期回执已升级
+delivery.manual = 待员工致电

@@ -526,3 +526,4 @@ action.settings.delivery = 修改了投遞設定
 action.delivery.retry = 重新傳送了投遞
 action.message.remind = 安排了提醒
 action.message.escalate = 逾期回條已升級
+delivery.manual = 待員工致電

@@ -57,6 +57,8 @@ pub async fn apps_with(
         liaison_db::demo::load(&db, 0, &|_| {})
             .await
             .expect("demo data");
+        // Tests register robots and endpoints served on this machine.
+        liaison_channels::robot::allow_local_targets(true);
         let router = app(AppState::new(db.clone(), WebConfig::default()));
         out.push(TestApp { name, router, db });
     }

@@ -5,6 +5,7 @@
 mod hours;
 mod leases;
 mod remind;
+mod rules;
 mod send;
 mod servers;
 
@@ -136,7 +137,30 @@ pub async fn dispatch(
         ack_due_at,
         ..Default::default()
     };
-    let r = liaison_db::request::insert_request(db, &w.manager.actor(), &input)
+    dispatch_input(db, w, &input).await
+}
+
+/// A request built by `dispatch`'s defaults, for tests that change them.
+pub fn input(w: &World, channels: &[&str]) -> RequestInput {
+    RequestInput {
+        title: Some("关于 2027 年度返利政策的通知".into()),
+        purpose: Some("告知经销商新的返利规则".into()),
+        body: Some("自 2027 年 1 月 1 日起，季度返利按新规则结算。".into()),
+        category: Some("product".into()),
+        channels: Some(channels.iter().map(|c| c.to_string()).collect()),
+        audience: Some(Audience {
+            partners: w.partners.clone(),
+            ..Default::default()
+        }),
+        urgency: Some("urgent".into()),
+        classification: Some("internal".into()),
+        ..Default::default()
+    }
+}
+
+/// Files `input` as the manager, marks it approved and runs the real scheduled dispatch.
+pub async fn dispatch_input(db: &Db, w: &World, input: &RequestInput) -> Uuid {
+    let r = liaison_db::request::insert_request(db, &w.manager.actor(), input)
         .await
         .expect("request");
     db_exec(

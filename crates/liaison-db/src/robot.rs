@@ -243,3 +243,57 @@ pub async fn targets(db: &Db, partners: &[Uuid]) -> Result<Vec<RobotTarget>> {
         })
         .collect())
 }
+
+struct Bucket(Option<i64>, i64);
+impl FromDbRow for Bucket {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.opt_i64("bucket_at")?, r.i64("bucket_milli")?))
+    }
+}
+
+/// Takes one send from the robot's token bucket, which every worker and instance shares
+/// (§2.1.2: the platforms allow 20 messages a minute per robot): `Ok(())` to send now, or how
+/// long until a token is there. A full bucket holds `per_minute` tokens and refills at
+/// `per_minute` a minute. One conditional UPDATE takes the token, so concurrent workers
+/// never both take the last one.
+pub async fn take_send_slot(
+    db: &Db,
+    robot: Uuid,
+    per_minute: u32,
+) -> Result<std::result::Result<(), std::time::Duration>> {
+    let rate = i64::from(per_minute.max(1));
+    let cap = rate * 1000;
+    let now = db.now().timestamp_millis();
+    // Thousandths of a token now: what was left plus what the time since earned, capped.
+    const EARNED: &str = "(CASE WHEN $1 > COALESCE(bucket_at, 0) THEN $1 - COALESCE(bucket_at, 0) ELSE 0 END) * $2 / 60";
+    let level = format!(
+        "(CASE WHEN bucket_milli + {EARNED} > $3 THEN $3 ELSE bucket_milli + {EARNED} END)"
+    );
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            Q::dynamic(format!(
+                "UPDATE robots SET bucket_milli = {level} - 1000, bucket_at = $1 WHERE id = $4 AND {level} >= 1000"
+            ))
+            .bind(now)
+            .bind(rate)
+            .bind(cap)
+            .bind(robot),
+        )
+        .await?;
+    tx.commit().await?;
+    if n == 1 {
+        return Ok(Ok(()));
+    }
+    let Some(Bucket(at, milli)) = db
+        .fetch_optional(q("SELECT bucket_at, bucket_milli FROM robots WHERE id = $1").bind(robot))
+        .await?
+    else {
+        return Err(DbError::NotFound);
+    };
+    let tokens = (milli + (now - at.unwrap_or(0)).max(0) * rate / 60).min(cap);
+    let wait_ms = ((1000 - tokens).max(1) * 60 + rate - 1) / rate;
+    Ok(Err(std::time::Duration::from_millis(
+        u64::try_from(wait_ms).unwrap_or(60_000),
+    )))
+}

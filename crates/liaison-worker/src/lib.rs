@@ -612,10 +612,12 @@ impl Worker {
                 };
                 let mailer = mailer.clone();
                 let robots = robots.clone();
+                let db = self.db.clone();
+                let per_minute = self.config.robot_per_minute;
                 let now = self.db.now();
                 in_flight += 1;
                 set.spawn(async move {
-                    let o = send_one(mailer.as_deref(), &robots, &s, now).await;
+                    let o = send_one(&db, per_minute, mailer.as_deref(), &robots, &s, now).await;
                     (c, o, key)
                 });
             }
@@ -820,6 +822,8 @@ enum Send {
 }
 
 async fn send_one(
+    db: &Db,
+    per_minute: u32,
     mailer: Option<&Mailer>,
     robots: &RobotClient,
     s: &Send,
@@ -836,10 +840,22 @@ async fn send_one(
                 None,
             ),
         },
-        Send::Robot(robot, notice) => (
-            robots.send(robot, notice).await,
-            Some(format!("robot:{}", robot.id)),
-        ),
+        Send::Robot(robot, notice) => {
+            // The robot's bucket in the database is shared by every worker and instance.
+            let slot = match liaison_db::robot::take_send_slot(db, robot.id, per_minute).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(retry_after)) => Err(SendError::Throttled { retry_after }),
+                Err(DbError::NotFound) => {
+                    Err(SendError::Permanent("the robot was removed".into()))
+                }
+                Err(e) => Err(SendError::Transient(format!("rate limit: {e}"))),
+            };
+            let r = match slot {
+                Ok(()) => robots.send(robot, notice).await,
+                Err(e) => Err(e),
+            };
+            (r, Some(format!("robot:{}", robot.id)))
+        }
         Send::Sink(..) => (Ok(()), Some("sink".into())),
     };
     match r {

@@ -57,7 +57,11 @@ CREATE TABLE robots (
     url_hint TEXT NOT NULL,
     secret TEXT,
     created_by BLOB REFERENCES users (id),
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    -- The robot's token bucket, shared by every worker: when it was last filled (Unix ms)
+    -- and the tokens left then, in thousandths.
+    bucket_at BIGINT,
+    bucket_milli BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX robots_partner ON robots (partner_id, kind);
 

@@ -629,7 +629,9 @@ pub async fn retry(db: &Db, actor: Uuid, message: Uuid, only: Option<Uuid>) -> R
         json!({"deliveries": n, "delivery_id": only}),
     )
     .await?;
+    tx.notify_work().await?;
     tx.commit().await?;
+    db.wake_workers();
     Ok(n)
 }
 
@@ -675,7 +677,9 @@ pub async fn remind_now(db: &Db, actor: Uuid, message: Uuid) -> Result<u64> {
         json!({"reminders": n}),
     )
     .await?;
+    tx.notify_work().await?;
     tx.commit().await?;
+    db.wake_workers();
     Ok(n)
 }
 

@@ -71,6 +71,8 @@ pub struct Db {
     pools: Pools,
     clock: Arc<dyn Clock>,
     cipher: Option<Arc<crypto::Cipher>>,
+    /// Wakes an idle worker of this process when work is queued (DESIGN "Wake-ups").
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Db {
@@ -147,6 +149,7 @@ impl Db {
             pools,
             clock,
             cipher: None,
+            wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -170,6 +173,46 @@ impl Db {
                 "no encryption key is configured (LIAISON_KEY or LIAISON_KEY_FILE)".into(),
             )
         })
+    }
+
+    /// Work was queued: an idle worker of this process looks at once. Other processes hear
+    /// of it through PostgreSQL's NOTIFY (`Tx::notify_work`), or poll.
+    pub fn wake_workers(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Waits until work may have arrived (a wake of this process, a NOTIFY from another
+    /// one when `listen_for_work` runs) or `max` has passed.
+    pub async fn work_arrived(&self, max: Duration) {
+        tokio::select! {
+            _ = self.wake.notified() => {}
+            _ = tokio::time::sleep(max) => {}
+        }
+    }
+
+    /// On PostgreSQL, a task that turns `NOTIFY liaison_work` from any instance into wakes of
+    /// this process's worker; reconnects when the connection drops. `None` on SQLite.
+    pub fn listen_for_work(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let Pools::Postgres(pool) = &self.pools else {
+            return None;
+        };
+        let pool = pool.clone();
+        let wake = self.wake.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut l) => {
+                        if l.listen("liaison_work").await.is_ok() {
+                            while l.recv().await.is_ok() {
+                                wake.notify_one();
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for work; polling"),
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -306,6 +349,18 @@ impl Tx {
         self.fetch_optional(q).await?.ok_or(DbError::NotFound)
     }
 
+    /// Tells the workers of every instance, when this transaction commits, that work is
+    /// queued (PostgreSQL NOTIFY; nothing on SQLite, whose workers share this process).
+    pub async fn notify_work(&mut self) -> Result<()> {
+        if let Tx::Postgres(_) = self {
+            self.fetch_optional::<Unit>(q(
+                "SELECT CAST(pg_notify('liaison_work', '') AS TEXT) AS n",
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
@@ -341,5 +396,13 @@ impl Tx {
             }
         }
         Ok(())
+    }
+}
+
+/// A row read only for its side effect.
+struct Unit;
+impl FromDbRow for Unit {
+    fn from_row<R: RowExt>(_: &R) -> Result<Self, sqlx::Error> {
+        Ok(Unit)
     }
 }

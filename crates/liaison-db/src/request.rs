@@ -650,6 +650,7 @@ pub async fn decide(
         }
     }
     tx.commit().await?;
+    db.wake_workers();
     find_request(db, id).await
 }
 
@@ -698,6 +699,7 @@ async fn dispatch_one(db: &Db, r: Request, now: DateTime<Utc>) -> Result<bool> {
     }
     dispatch(db, &mut tx, r.id, &form, r.requester_id, now).await?;
     tx.commit().await?;
+    db.wake_workers();
     Ok(true)
 }
 
@@ -855,6 +857,7 @@ async fn dispatch(
             .bind(request_id),
     )
     .await?;
+    tx.notify_work().await?;
     crate::events::emit(
         tx,
         now,

@@ -139,6 +139,7 @@ impl Worker {
         tokio::pin!(stop);
         let mut last_sweep: Option<Instant> = None;
         tracing::info!(worker = %self.config.id, "worker started");
+        let listener = self.db.listen_for_work();
         loop {
             if last_sweep.is_none_or(|t| t.elapsed() >= self.config.sweep_every) {
                 last_sweep = Some(Instant::now());
@@ -154,9 +155,16 @@ impl Worker {
                 }
             };
             if !busy {
+                // Until work is queued (a wake from this process or a NOTIFY from another),
+                // the next sweep, or the poll interval.
+                let wait = self.config.poll.min(
+                    self.config
+                        .sweep_every
+                        .saturating_sub(last_sweep.map_or(Duration::ZERO, |t| t.elapsed())),
+                );
                 tokio::select! {
                     _ = &mut stop => break,
-                    _ = tokio::time::sleep(self.config.poll) => {}
+                    _ = self.db.work_arrived(wait) => {}
                 }
             } else {
                 // Busy: look at `stop` without waiting, then go on.
@@ -166,6 +174,9 @@ impl Worker {
                     _ = std::future::ready(()) => {}
                 }
             }
+        }
+        if let Some(l) = listener {
+            l.abort();
         }
         tracing::info!(worker = %self.config.id, "worker stopped");
     }

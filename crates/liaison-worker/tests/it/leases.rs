@@ -101,3 +101,46 @@ async fn concurrent_workers_share_the_work_and_send_nothing_twice() {
         assert_eq!(seen.len(), total, "{name}: none lost");
     }
 }
+
+/// DESIGN "Wake-ups": an idle worker does not wait for its poll when work is queued; the
+/// dispatch wakes it (in this process; other processes hear PostgreSQL's NOTIFY).
+#[tokio::test]
+async fn an_idle_worker_wakes_when_a_message_is_dispatched() {
+    let clock = Arc::new(FixedClock::new(shanghai(1, 10, 0)));
+    let (dbs, _g) = backends_at(clock.clone()).await;
+    for (name, db) in dbs {
+        let w = world(&db, 3, "email").await;
+        let sink = temp_path("sink");
+        let wk = liaison_worker::Worker::new(
+            db.clone(),
+            liaison_worker::WorkerConfig {
+                id: "idle".into(),
+                poll: std::time::Duration::from_secs(60),
+                sweep_every: std::time::Duration::from_secs(600),
+                ..Default::default()
+            },
+            Transport::sink(&sink).expect("sink"),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(wk.run(async {
+            let _ = stopped.await;
+        }));
+        // Let it sweep once and go idle.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let started = std::time::Instant::now();
+        let m = dispatch(&db, &w, &["email"], true, None).await;
+        loop {
+            if rows(&db, m).await.iter().all(|r| r.state == "sent") {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{name}: the worker slept through the dispatch"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let _ = stop.send(());
+        let _ = task.await;
+        let _ = std::fs::remove_file(&sink);
+    }
+}

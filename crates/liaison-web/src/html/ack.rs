@@ -32,6 +32,8 @@ async fn show(
             None,
             "portal/ack.html",
             ctx! {
+                // A partner's page: the portal's look and name, with or without a login.
+                is_partner => true,
                 m => m.item,
                 open => open,
                 body_html => Value::from_safe_string(if open { body_html(&m.body) } else { String::new() }),

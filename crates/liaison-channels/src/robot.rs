@@ -118,33 +118,95 @@ pub fn allow_local_targets(on: bool) {
     ALLOW_LOCAL.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// An address or name of this machine or a private network.
-fn is_local(host: &url::Host<&str>) -> bool {
-    let v4 = |ip: &std::net::Ipv4Addr| {
+/// An address of this machine, a private or shared network, or a range no public service
+/// uses (documentation, benchmarking, multicast, reserved); IPv4 inside IPv6 (mapped,
+/// compatible, NAT64, 6to4) is judged as the IPv4 address it carries.
+pub fn is_local_ip(ip: &IpAddr) -> bool {
+    fn v4(ip: &std::net::Ipv4Addr) -> bool {
+        let [a, b, c, _] = ip.octets();
         ip.is_loopback()
             || ip.is_private()
             || ip.is_link_local()
             || ip.is_unspecified()
             || ip.is_broadcast()
-            || ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64
-    };
+            || ip.is_multicast()
+            || ip.is_documentation()
+            || a == 0
+            || a >= 240
+            || (a == 100 && (b & 0xc0) == 64)
+            || (a == 198 && (b & 0xfe) == 18)
+            || (a == 192 && b == 0 && c == 0)
+    }
+    match ip {
+        IpAddr::V4(ip) => v4(ip),
+        IpAddr::V6(ip) => {
+            let seg = ip.segments();
+            let embedded = |hi: u16, lo: u16| {
+                std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+            };
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] & 0xffc0) == 0xfec0
+                || ip.to_ipv4().is_some_and(|m| v4(&m))
+                || (seg[0] == 0x64 && seg[1] == 0xff9b && v4(&embedded(seg[6], seg[7])))
+                || (seg[0] == 0x2002 && v4(&embedded(seg[1], seg[2])))
+        }
+    }
+}
+
+/// An address or name of this machine or a private network. Names without a dot and the
+/// usual private suffixes count as local; other names are checked again when resolved.
+fn is_local(host: &url::Host<&str>) -> bool {
     match host {
         url::Host::Domain(d) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
             d == "localhost"
-                || [".localhost", ".local", ".internal", ".lan", ".home.arpa"]
-                    .iter()
-                    .any(|s| d.ends_with(s))
+                || !d.contains('.')
+                || [
+                    ".localhost",
+                    ".local",
+                    ".internal",
+                    ".lan",
+                    ".home.arpa",
+                    ".svc",
+                    ".cluster.local",
+                ]
+                .iter()
+                .any(|s| d.ends_with(s))
         }
-        url::Host::Ipv4(ip) => v4(ip),
-        url::Host::Ipv6(ip) => {
-            let seg = ip.segments();
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (seg[0] & 0xfe00) == 0xfc00
-                || (seg[0] & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some_and(|m| v4(&m))
-        }
+        url::Host::Ipv4(ip) => is_local_ip(&IpAddr::V4(*ip)),
+        url::Host::Ipv6(ip) => is_local_ip(&IpAddr::V6(*ip)),
+    }
+}
+
+/// Resolves robot and endpoint hosts, keeping only public addresses unless local targets are
+/// allowed: a public name that points inside the network, or is rebound to it between the
+/// check and the connection, is refused when connecting.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allow = ALLOW_LOCAL.load(std::sync::atomic::Ordering::Relaxed);
+            let public: Vec<std::net::SocketAddr> = all
+                .into_iter()
+                .filter(|a| allow || !is_local_ip(&a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!(
+                    "{host} resolves to no public address (only this machine or a private network)"
+                )
+                .into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -264,6 +326,7 @@ fn http_client() -> Result<reqwest::Client, String> {
         // A webhook that redirects elsewhere is misconfigured; following it could carry the
         // message (and a signature) to a host nobody registered.
         .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(PublicOnly))
         .user_agent(concat!("Liaison/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("HTTP client setup: {e}"))
@@ -605,9 +668,19 @@ impl Reply {
                 if self.body.trim() == "ok" {
                     Ok(())
                 } else {
-                    Err(SendError::Permanent(format!(
-                        "Slack did not accept the message{}",
+                    // Slack answers with a short error token (invalid_token, no_service, ...):
+                    // that much is kept, never a longer body.
+                    let token = self.body.trim();
+                    let reason = if !token.is_empty()
+                        && token.len() <= 64
+                        && token.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    {
+                        format!(": {token}")
+                    } else {
                         excerpt()
+                    };
+                    Err(SendError::Permanent(format!(
+                        "Slack did not accept the message{reason}"
                     )))
                 }
             }
@@ -945,6 +1018,52 @@ mod tests {
         let e = validate_url_with("http://example.com/hook?key=SECRETKEY", true)
             .expect_err("plain http");
         assert!(e.contains("https://"), "{e}");
+    }
+
+    #[test]
+    fn addresses_inside_the_network_are_local_in_every_spelling() {
+        for local in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "0.1.2.3",
+            "198.18.0.1",
+            "192.0.0.1",
+            "224.0.0.1",
+            "240.0.0.1",
+            "::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::ffff:10.0.0.1",
+            "ff02::1",
+            "fec0::1",
+            "fd00::1",
+            "fe80::1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:a9fe:a9fe::",
+        ] {
+            let ip: IpAddr = local.parse().expect(local);
+            assert!(is_local_ip(&ip), "{local}");
+        }
+        for public in ["1.1.1.1", "203.119.0.1", "2400:3200::1", "64:ff9b::808:808"] {
+            let ip: IpAddr = public.parse().expect(public);
+            assert!(!is_local_ip(&ip), "{public}");
+        }
+        for name in [
+            "https://db/x",
+            "https://kubernetes.default.svc/x",
+            "https://2130706433/x",
+        ] {
+            assert!(validate_url_with(name, false).is_err(), "{name}");
+        }
+    }
+
+    /// A public-looking name that resolves inside the network is refused when connecting.
+    #[tokio::test]
+    async fn names_resolving_to_local_addresses_are_refused_at_connect_time() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        let refused = PublicOnly.resolve(name).await;
+        assert!(refused.is_err(), "localhost resolves to loopback only");
     }
 
     #[test]

@@ -771,6 +771,8 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
         .collect();
     let mut n = 0;
     for id in due {
+        // Read before the write transaction (SQLite's in-memory database has one connection).
+        let notices = overdue_notices(db, id).await?;
         let mut tx = db.begin().await?;
         let claimed = tx
             .execute(
@@ -789,7 +791,7 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
             .await?;
         if claimed > 0 && overdue > 0 {
             // One job per person told, so that a failure retries only that one e-mail.
-            for notice in overdue_notices(db, id).await? {
+            for notice in &notices {
                 crate::job::enqueue(
                     &mut tx,
                     now,

@@ -339,7 +339,7 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
         let n = tx
             .execute(
                 q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, acked_via = $4,
-                     state = CASE WHEN state IN ('delivered', 'sent', 'read') THEN 'acknowledged' ELSE state END,
+                     state = CASE WHEN state IN ('delivered', 'sent', 'read', 'manual') THEN 'acknowledged' ELSE state END,
                      read_at = COALESCE(read_at, $1), read_by = COALESCE(read_by, $2)
                    WHERE message_id = $5 AND partner_id = $6 AND acked_at IS NULL")
                 .bind(now)

@@ -108,8 +108,28 @@ pub enum JobOutcome {
     },
 }
 
-/// Records a job's outcome, if this worker still holds its lease.
+/// Records a job's outcome, if this worker still holds its lease; a failed write (a deadlock,
+/// a busy database) is tried again so the job is not run twice.
 pub async fn finish(
+    db: &Db,
+    worker: &str,
+    max_attempts: i64,
+    job: &Job,
+    outcome: &JobOutcome,
+) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match finish_once(db, worker, max_attempts, job, outcome).await {
+            Err(e) if tries < 3 && !matches!(e, crate::DbError::Config(_)) => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
+            }
+            r => return r,
+        }
+    }
+}
+
+async fn finish_once(
     db: &Db,
     worker: &str,
     max_attempts: i64,

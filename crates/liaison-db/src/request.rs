@@ -681,7 +681,9 @@ pub async fn dispatch_due(db: &Db) -> Result<usize> {
 /// Dispatches one approved request if its time has come; whether it did.
 async fn dispatch_one(db: &Db, r: Request, now: DateTime<Utc>) -> Result<bool> {
     let r = open(db, r)?;
-    let form = r.form.parse(true, now)?;
+    // The rules that depend on the time (a deadline in the future) held when it was submitted
+    // and approved; a request that waited for its send time is not stranded by them.
+    let form = r.form.parse(true, r.submitted_at.unwrap_or(now))?;
     if form.send_at.is_some_and(|t| t > now) {
         return Ok(false);
     }

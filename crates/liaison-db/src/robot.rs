@@ -264,16 +264,20 @@ pub async fn take_send_slot(
     let rate = i64::from(per_minute.max(1));
     let cap = rate * 1000;
     let now = db.now().timestamp_millis();
-    // Thousandths of a token now: what was left plus what the time since earned, capped.
-    const EARNED: &str = "(CASE WHEN $1 > COALESCE(bucket_at, 0) THEN $1 - COALESCE(bucket_at, 0) ELSE 0 END) * $2 / 60";
+    // Thousandths of a token now: a new bucket is full; otherwise what was left plus what
+    // the time since earned (at most a minute's worth, so nothing overflows), capped. Time
+    // that runs backwards (another instance's clock) earns nothing.
+    const EARNED: &str = "(CASE WHEN $1 - bucket_at > 60000 THEN 60000 WHEN $1 > bucket_at THEN $1 - bucket_at ELSE 0 END) * $2 / 60";
     let level = format!(
-        "(CASE WHEN bucket_milli + {EARNED} > $3 THEN $3 ELSE bucket_milli + {EARNED} END)"
+        "(CASE WHEN bucket_at IS NULL OR bucket_milli + {EARNED} > $3 THEN $3 ELSE bucket_milli + {EARNED} END)"
     );
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
             Q::dynamic(format!(
-                "UPDATE robots SET bucket_milli = {level} - 1000, bucket_at = $1 WHERE id = $4 AND {level} >= 1000"
+                "UPDATE robots SET bucket_milli = {level} - 1000,
+                        bucket_at = CASE WHEN bucket_at IS NULL OR $1 > bucket_at THEN $1 ELSE bucket_at END
+                  WHERE id = $4 AND {level} >= 1000"
             ))
             .bind(now)
             .bind(rate)
@@ -291,7 +295,10 @@ pub async fn take_send_slot(
     else {
         return Err(DbError::NotFound);
     };
-    let tokens = (milli + (now - at.unwrap_or(0)).max(0) * rate / 60).min(cap);
+    let tokens = match at {
+        None => cap,
+        Some(t) => (milli + (now - t).clamp(0, 60_000) * rate / 60).min(cap),
+    };
     let wait_ms = ((1000 - tokens).max(1) * 60 + rate - 1) / rate;
     Ok(Err(std::time::Duration::from_millis(
         u64::try_from(wait_ms).unwrap_or(60_000),

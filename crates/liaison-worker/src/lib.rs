@@ -82,7 +82,9 @@ impl Transport {
     pub fn live(mailer: Option<Mailer>, robot_per_minute: u32) -> Self {
         Transport::Live {
             mailer: mailer.map(Arc::new),
-            robots: Arc::new(RobotClient::new(robot_per_minute)),
+            // The limit is the robot's bucket in the database, shared by every worker; the
+            // client's own per-process bucket would only count the same sends twice.
+            robots: Arc::new(RobotClient::new(robot_per_minute.saturating_mul(1000))),
         }
     }
 
@@ -112,6 +114,8 @@ pub struct Worker {
     /// (message, robot, sequence) already posted: a partner's group robot gets a message once
     /// even when several of its contacts are addressed.
     posted: Mutex<HashSet<(Uuid, Uuid, u32)>>,
+    /// When finished jobs were last purged.
+    purged: Mutex<Option<Instant>>,
 }
 
 fn db_error(e: DbError) -> anyhow::Error {
@@ -127,6 +131,7 @@ impl Worker {
             calendar: Mutex::new(None),
             messages: Mutex::new(HashMap::new()),
             posted: Mutex::new(HashSet::new()),
+            purged: Mutex::new(None),
         })
     }
 
@@ -200,8 +205,18 @@ impl Worker {
             Ok(n) => tracing::info!(notices = n, "overdue confirmations escalated"),
             Err(e) => failed.push(format!("escalations: {e}")),
         }
-        if let Err(e) = job::purge_done(&self.db, chrono::Duration::days(7)).await {
-            failed.push(format!("purging finished jobs: {e}"));
+        // Finished jobs are kept a week; purged about once an hour.
+        if self
+            .purged
+            .lock()
+            .is_ok_and(|p| p.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)))
+        {
+            if let Ok(mut p) = self.purged.lock() {
+                *p = Some(Instant::now());
+            }
+            if let Err(e) = job::purge_done(&self.db, chrono::Duration::days(7)).await {
+                failed.push(format!("purging finished jobs: {e}"));
+            }
         }
         if failed.is_empty() {
             Ok(())
@@ -248,7 +263,7 @@ impl Worker {
         };
         if !claimed.is_empty() {
             let t1 = Instant::now();
-            let results = self.process(claimed).await?;
+            let results = self.process(claimed, t0).await?;
             let t2 = Instant::now();
             pass.deliveries =
                 delivery::complete(&self.db, &self.config.id, settings.max_attempts, &results)
@@ -276,12 +291,15 @@ impl Worker {
                 (j, outcome)
             });
         }
+        // Every job's outcome is recorded even when one record fails (an abandoned job
+        // would run again after its lease).
+        let mut failed = None;
         while let Some(done) = set.join_next().await {
             let Ok((j, outcome)) = done else { continue };
             if let JobOutcome::Failed { error, .. } = &outcome {
                 tracing::warn!(job = %j.id, kind = %j.kind, error = %error, "job failed");
             }
-            job::finish(
+            if let Err(e) = job::finish(
                 &self.db,
                 &self.config.id,
                 settings.max_attempts,
@@ -289,7 +307,12 @@ impl Worker {
                 &outcome,
             )
             .await
-            .map_err(db_error)?;
+            {
+                failed = Some(db_error(e));
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         Ok(pass)
     }
@@ -345,7 +368,11 @@ impl Worker {
     }
 
     /// Decides and performs the send of each leased delivery.
-    async fn process(&self, claimed: Vec<Claimed>) -> anyhow::Result<Vec<(Claimed, Outcome)>> {
+    async fn process(
+        &self,
+        claimed: Vec<Claimed>,
+        claimed_at: Instant,
+    ) -> anyhow::Result<Vec<(Claimed, Outcome)>> {
         let t_start = Instant::now();
         let now = self.db.now();
         let mut message_ids: Vec<Uuid> = claimed.iter().map(|c| c.message_id).collect();
@@ -386,7 +413,7 @@ impl Worker {
             }
         }
         let t_planned = Instant::now();
-        results.extend(self.perform(sends).await);
+        results.extend(self.perform(sends, claimed_at).await);
         tracing::trace!(
             load_ms = (t_loaded - t_start).as_secs_f64() * 1e3,
             plan_ms = (t_planned - t_loaded).as_secs_f64() * 1e3,
@@ -526,7 +553,11 @@ impl Worker {
     }
 
     /// Performs the sends, `concurrency` at a time.
-    async fn perform(&self, sends: Vec<(Claimed, Send)>) -> Vec<(Claimed, Outcome)> {
+    async fn perform(
+        &self,
+        sends: Vec<(Claimed, Send)>,
+        claimed_at: Instant,
+    ) -> Vec<(Claimed, Outcome)> {
         let mut out = Vec::with_capacity(sends.len());
         if let Transport::Sink(file) = &self.transport {
             let mut buf = String::with_capacity(sends.len() * 48);
@@ -595,15 +626,23 @@ impl Worker {
         let mut set = tokio::task::JoinSet::new();
         let mut pending = leaders.into_iter();
         let mut in_flight = 0usize;
-        // Sends start only in the first half of the lease, so that the batch is recorded
-        // before another worker may take it over; what has not started goes back to the queue.
-        let budget = (self.config.lease / 2)
+        // The batch must be recorded before its lease runs out and another worker may take
+        // it over: sends start only in the first half of the lease, and each must end by
+        // four fifths of it (an SMTP server that stalls after connecting would otherwise hold
+        // the batch for ever); what has not started goes back to the queue.
+        let lease = self
+            .config
+            .lease
             .to_std()
-            .unwrap_or(Duration::from_secs(30));
-        let started = Instant::now();
+            .unwrap_or(Duration::from_secs(60));
+        let start_by = claimed_at + lease / 2;
+        let finish_by = claimed_at + lease * 4 / 5;
+        // Robots found out of tokens in this batch: the rest of their deliveries wait without
+        // asking the shared bucket again.
+        let throttled: Arc<Mutex<HashMap<Uuid, chrono::DateTime<Utc>>>> = Arc::default();
         loop {
             while in_flight < self.config.concurrency.max(1) {
-                if started.elapsed() > budget {
+                if Instant::now() > start_by {
                     let now = self.db.now();
                     for (c, s) in pending.by_ref() {
                         if let Send::Robot(robot, n) = &s {
@@ -625,10 +664,30 @@ impl Worker {
                 let robots = robots.clone();
                 let db = self.db.clone();
                 let per_minute = self.config.robot_per_minute;
+                let throttled = throttled.clone();
                 let now = self.db.now();
+                let limit = finish_by.saturating_duration_since(Instant::now());
                 in_flight += 1;
                 set.spawn(async move {
-                    let o = send_one(&db, per_minute, mailer.as_deref(), &robots, &s, now).await;
+                    let send = send_one(
+                        &db,
+                        per_minute,
+                        &throttled,
+                        mailer.as_deref(),
+                        &robots,
+                        &s,
+                        now,
+                    );
+                    let o = match tokio::time::timeout(limit, send).await {
+                        Ok(o) => o,
+                        Err(_) => Outcome::Failed {
+                            error: format!(
+                                "no answer within {} s; trying again",
+                                limit.as_secs().max(1)
+                            ),
+                            permanent: false,
+                        },
+                    };
                     (c, o, key)
                 });
             }
@@ -795,7 +854,12 @@ impl Worker {
                 confirm_url: None,
                 sequence: 0,
             };
-            mailer.send_to_staff(&n.name, &n.email, &notice).await?;
+            tokio::time::timeout(
+                Duration::from_secs(30),
+                mailer.send_to_staff(&n.name, &n.email, &notice),
+            )
+            .await
+            .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))??;
         }
         Ok(())
     }
@@ -835,6 +899,7 @@ enum Send {
 async fn send_one(
     db: &Db,
     per_minute: u32,
+    throttled: &Mutex<HashMap<Uuid, chrono::DateTime<Utc>>>,
     mailer: Option<&Mailer>,
     robots: &RobotClient,
     s: &Send,
@@ -852,14 +917,42 @@ async fn send_one(
             ),
         },
         Send::Robot(robot, notice) => {
+            let waiting = throttled.lock().ok().and_then(|t| t.get(&robot.id).copied());
+            if let Some(until) = waiting {
+                // Spread what waits for this robot over the refill, a token's time apart.
+                let step = chrono::Duration::milliseconds(60_000 / i64::from(per_minute.max(1)));
+                let at = throttled
+                    .lock()
+                    .ok()
+                    .and_then(|mut t| t.get_mut(&robot.id).map(|u| {
+                        *u += step;
+                        *u
+                    }))
+                    .unwrap_or(until);
+                return Outcome::Later { at };
+            }
+            // Refused at once if the URL is not allowed, before a token is taken.
+            let allowed = liaison_channels::robot::validate_url(&robot.url)
+                .map_err(|e| SendError::Permanent(format!("robot URL refused: {e}")));
             // The robot's bucket in the database is shared by every worker and instance.
-            let slot = match liaison_db::robot::take_send_slot(db, robot.id, per_minute).await {
+            let slot = match allowed {
+                Err(e) => Err(e),
+                Ok(()) => match liaison_db::robot::take_send_slot(db, robot.id, per_minute).await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(retry_after)) => Err(SendError::Throttled { retry_after }),
+                Ok(Err(retry_after)) => {
+                    let at = now
+                        + chrono::Duration::from_std(retry_after)
+                            .unwrap_or(chrono::Duration::seconds(60));
+                    if let Ok(mut t) = throttled.lock() {
+                        t.entry(robot.id).or_insert(at);
+                    }
+                    Err(SendError::Throttled { retry_after })
+                }
                 Err(DbError::NotFound) => {
                     Err(SendError::Permanent("the robot was removed".into()))
                 }
                 Err(e) => Err(SendError::Transient(format!("rate limit: {e}"))),
+                },
             };
             let r = match slot {
                 Ok(()) => robots.send(robot, notice).await,

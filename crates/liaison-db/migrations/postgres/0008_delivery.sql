@@ -26,8 +26,11 @@ UPDATE deliveries SET state = 'dead',
 
 ALTER TABLE messages ADD COLUMN reminded_at TIMESTAMPTZ;
 ALTER TABLE messages ADD COLUMN escalated_at TIMESTAMPTZ;
--- Messages sent before reminders existed are not reminded or escalated all at once now.
-UPDATE messages SET reminded_at = created_at, escalated_at = created_at;
+-- Messages whose deadline passed before reminders existed are not escalated all at once now
+-- (the one place a migration reads the clock); those still running are reminded and
+-- escalated as any other.
+UPDATE messages SET reminded_at = created_at, escalated_at = created_at
+ WHERE ack_due_at IS NOT NULL AND ack_due_at < now();
 CREATE INDEX messages_ack_due ON messages (ack_due_at) WHERE ack_required;
 
 CREATE TABLE jobs (
@@ -44,6 +47,7 @@ CREATE TABLE jobs (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX jobs_queue ON jobs (run_at) WHERE run_at IS NOT NULL;
+CREATE INDEX jobs_done ON jobs (updated_at) WHERE state = 'done';
 
 -- IM robots of a partner's group or of one contact (§2.1.2). URL and secret are encrypted;
 -- `url_hint` is the redacted form shown in the console.

@@ -22,6 +22,32 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> Entry<'a> {
+    /// `action` on `entity` by `actor`, with `detail`; not about one partner.
+    pub fn new(
+        actor: Option<Uuid>,
+        action: &'a str,
+        entity: &'a str,
+        entity_id: Option<Uuid>,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            actor_id: actor,
+            action,
+            entity,
+            entity_id,
+            partner_id: None,
+            detail,
+        }
+    }
+
+    /// The same, about `partner` (its history shows it).
+    pub fn of_partner(mut self, partner: Uuid) -> Self {
+        self.partner_id = Some(partner);
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
     pub seq: i64,

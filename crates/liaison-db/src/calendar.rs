@@ -112,14 +112,13 @@ pub async fn upsert_day(db: &Db, actor: Uuid, day: &CalendarDay) -> Result<Calen
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "calendar.update",
-            entity: "calendar_day",
-            entity_id: None,
-            partner_id: None,
-            detail: json!({"day": day, "previous": previous}),
-        },
+        Entry::new(
+            Some(actor),
+            "calendar.update",
+            "calendar_day",
+            None,
+            json!({"day": day, "previous": previous}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -155,14 +154,13 @@ pub async fn delete_day(db: &Db, actor: Uuid, date: NaiveDate) -> Result<()> {
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "calendar.delete",
-            entity: "calendar_day",
-            entity_id: None,
-            partner_id: None,
-            detail: json!({"previous": previous}),
-        },
+        Entry::new(
+            Some(actor),
+            "calendar.delete",
+            "calendar_day",
+            None,
+            json!({"previous": previous}),
+        ),
     )
     .await?;
     tx.commit().await?;

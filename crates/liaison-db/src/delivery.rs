@@ -105,14 +105,13 @@ pub async fn update_settings(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "settings.delivery",
-            entity: "settings",
-            entity_id: None,
-            partner_id: None,
-            detail: json!(next),
-        },
+        Entry::new(
+            Some(actor),
+            "settings.delivery",
+            "settings",
+            None,
+            json!(next),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -176,18 +175,11 @@ pub(crate) fn in_list(query: &mut Q, ids: impl IntoIterator<Item = Uuid>) -> Str
 /// only until the lease runs out; then another worker takes them.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Claimed>> {
     let now = db.now();
-    let lock = match db.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
-    let sql = format!(
-        "UPDATE deliveries SET locked_until = $1, locked_by = $2
-          WHERE id IN (SELECT id FROM deliveries
-                        WHERE next_at IS NOT NULL AND next_at <= $3
-                          AND (locked_until IS NULL OR locked_until < $3)
-                        ORDER BY next_at LIMIT $4{lock})
-            AND (locked_until IS NULL OR locked_until < $3)
-      RETURNING id, message_id, partner_id, contact_id, channel, state, attempts, reminders, acked_at"
+    let sql = lease_sql(
+        db.backend(),
+        "deliveries",
+        "next_at",
+        "id, message_id, partner_id, contact_id, channel, state, attempts, reminders, acked_at",
     );
     let mut tx = db.begin().await?;
     let rows: Vec<Claimed> = tx
@@ -201,6 +193,26 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result
         .await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// The statement that leases due rows of `table` (due when `due` has come), binding `$1` the
+/// lease's end, `$2` the worker, `$3` now and `$4` how many. On PostgreSQL the rows are
+/// locked and locked ones skipped, so concurrent workers take different rows; SQLite's single
+/// writer does the same by itself. A row whose lease has run out is due again.
+pub(crate) fn lease_sql(backend: Backend, table: &str, due: &str, returning: &str) -> String {
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    format!(
+        "UPDATE {table} SET locked_until = $1, locked_by = $2
+          WHERE id IN (SELECT id FROM {table}
+                        WHERE {due} IS NOT NULL AND {due} <= $3
+                          AND (locked_until IS NULL OR locked_until < $3)
+                        ORDER BY {due} LIMIT $4{lock})
+            AND (locked_until IS NULL OR locked_until < $3)
+      RETURNING {returning}"
+    )
 }
 
 /// What the worker needs of a frozen message. The body is there only when it may travel by
@@ -577,14 +589,7 @@ async fn audit_message(
     audit::append(
         tx,
         now,
-        Entry {
-            actor_id: actor,
-            action,
-            entity: "message",
-            entity_id: Some(message),
-            partner_id: None,
-            detail,
-        },
+        Entry::new(actor, action, "message", Some(message), detail),
     )
     .await?;
     Ok(())

@@ -104,14 +104,13 @@ pub async fn insert_endpoint(db: &Db, actor: Uuid, new: &NewEndpoint) -> Result<
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "endpoint.create",
-            entity: "event_endpoint",
-            entity_id: Some(id),
-            partner_id: None,
-            detail: json!({"url": new.url_hint, "events": new.events}),
-        },
+        Entry::new(
+            Some(actor),
+            "endpoint.create",
+            "event_endpoint",
+            Some(id),
+            json!({"url": new.url_hint, "events": new.events}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -143,14 +142,13 @@ pub async fn delete_endpoint(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "endpoint.delete",
-            entity: "event_endpoint",
-            entity_id: Some(id),
-            partner_id: None,
-            detail: json!({}),
-        },
+        Entry::new(
+            Some(actor),
+            "endpoint.delete",
+            "event_endpoint",
+            Some(id),
+            json!({}),
+        ),
     )
     .await?;
     tx.commit().await?;

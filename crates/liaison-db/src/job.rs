@@ -4,7 +4,7 @@
 //! attempt, with its error kept for the console.
 
 use crate::delivery::{backoff, in_list};
-use crate::{Backend, Db, FromDbRow, Q, Result, RowExt, Tx, q};
+use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -69,19 +69,7 @@ pub async fn enqueue(
 /// Leases up to `limit` due jobs.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Job>> {
     let now = db.now();
-    let lock = match db.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
-    let sql = format!(
-        "UPDATE jobs SET locked_until = $1, locked_by = $2
-          WHERE id IN (SELECT id FROM jobs
-                        WHERE run_at IS NOT NULL AND run_at <= $3
-                          AND (locked_until IS NULL OR locked_until < $3)
-                        ORDER BY run_at LIMIT $4{lock})
-            AND (locked_until IS NULL OR locked_until < $3)
-      RETURNING {COLUMNS}"
-    );
+    let sql = crate::delivery::lease_sql(db.backend(), "jobs", "run_at", COLUMNS);
     let mut tx = db.begin().await?;
     let jobs = tx
         .fetch_all(

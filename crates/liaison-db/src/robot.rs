@@ -123,14 +123,14 @@ pub async fn insert_robot(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "robot.create",
-            entity: "robot",
-            entity_id: Some(id),
-            partner_id: Some(partner),
-            detail: json!({"kind": new.kind, "url": new.url_hint, "contact_id": new.contact_id}),
-        },
+        Entry::new(
+            Some(actor),
+            "robot.create",
+            "robot",
+            Some(id),
+            json!({"kind": new.kind, "url": new.url_hint, "contact_id": new.contact_id}),
+        )
+        .of_partner(partner),
     )
     .await?;
     tx.commit().await?;
@@ -153,14 +153,7 @@ pub async fn delete_robot(db: &Db, actor: Uuid, partner: Uuid, id: Uuid) -> Resu
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "robot.delete",
-            entity: "robot",
-            entity_id: Some(id),
-            partner_id: Some(partner),
-            detail: json!({}),
-        },
+        Entry::new(Some(actor), "robot.delete", "robot", Some(id), json!({})).of_partner(partner),
     )
     .await?;
     tx.commit().await?;

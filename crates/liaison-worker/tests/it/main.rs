@@ -121,26 +121,16 @@ pub async fn dispatch(
     ack_due_at: Option<DateTime<Utc>>,
 ) -> Uuid {
     let input = RequestInput {
-        title: Some("关于 2027 年度返利政策的通知".into()),
-        purpose: Some("告知经销商新的返利规则".into()),
-        body: Some("自 2027 年 1 月 1 日起，季度返利按新规则结算。".into()),
-        category: Some("product".into()),
-        channels: Some(channels.iter().map(|c| c.to_string()).collect()),
-        audience: Some(Audience {
-            partners: w.partners.clone(),
-            ..Default::default()
-        }),
         importance: Some("important".into()),
         urgency: Some(if urgent { "urgent" } else { "normal" }.into()),
-        classification: Some("internal".into()),
         ack_required: Some(ack_due_at.is_some()),
         ack_due_at,
-        ..Default::default()
+        ..input(w, channels)
     };
     dispatch_input(db, w, &input).await
 }
 
-/// A request built by `dispatch`'s defaults, for tests that change them.
+/// An urgent internal notice to every partner of `w` on `channels`, for tests to adjust.
 pub fn input(w: &World, channels: &[&str]) -> RequestInput {
     RequestInput {
         title: Some("关于 2027 年度返利政策的通知".into()),

@@ -106,6 +106,23 @@ pub fn in_working_hours(at: DateTime<Utc>, tz: Tz, hours: &WorkingHours, cal: &C
     cal.is_working_day(local.date(), hours) && hours.start <= time && time < hours.end
 }
 
+/// Whether the shipped calendar (mainland China's public holidays and make-up days) is the
+/// recipient's: partners keeping mainland China time. Elsewhere (Taipei, Hong Kong, Berlin)
+/// China's make-up Saturdays and holidays are not theirs, and only their own working days
+/// and hours count (§5.3.2 speaks of the recipient's working hours).
+pub fn calendar_applies(tz: Tz) -> bool {
+    matches!(
+        tz,
+        Tz::Asia__Shanghai
+            | Tz::Asia__Chongqing
+            | Tz::Asia__Chungking
+            | Tz::Asia__Harbin
+            | Tz::Asia__Urumqi
+            | Tz::Asia__Kashgar
+            | Tz::PRC
+    )
+}
+
 /// When a delivery may go out (§5.3.2): `at` itself when the message is urgent or `at` falls inside
 /// the recipient's working hours on a working day in time zone `tz` (start inclusive, end
 /// exclusive); otherwise the start of the next working period. If no working day is found within
@@ -320,6 +337,25 @@ pub fn china_mainland() -> Vec<CalendarDay> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn the_mainland_calendar_is_for_partners_on_mainland_time_5_3_2() {
+        assert!(calendar_applies(chrono_tz::Asia::Shanghai));
+        assert!(calendar_applies(chrono_tz::Asia::Urumqi));
+        for other in [
+            chrono_tz::Asia::Taipei,
+            chrono_tz::Asia::Hong_Kong,
+            chrono_tz::Europe::Berlin,
+            chrono_tz::America::New_York,
+        ] {
+            assert!(!calendar_applies(other), "{other}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -672,6 +672,22 @@ pub async fn remind_now(db: &Db, actor: Uuid, message: Uuid) -> Result<u64> {
         }
         Some(AckRequired(true)) => {}
     }
+    // At most one reminder an hour: partners are not to be chased by repeated clicks.
+    let last: Option<LastReminder> = tx
+        .fetch_optional(
+            q("SELECT MAX(reminded_at) AS last FROM deliveries WHERE message_id = $1")
+                .bind(message),
+        )
+        .await?;
+    if let Some(LastReminder(Some(last))) = last
+        && now < last + Duration::hours(1)
+    {
+        return Err(DbError::Conflict(format!(
+            "the unconfirmed were reminded at {} UTC; the next reminder can go from {} UTC",
+            last.format("%Y-%m-%d %H:%M"),
+            (last + Duration::hours(1)).format("%Y-%m-%d %H:%M")
+        )));
+    }
     let n = queue_reminders(&mut tx, now, message).await?;
     audit_message(
         &mut tx,
@@ -686,6 +702,13 @@ pub async fn remind_now(db: &Db, actor: Uuid, message: Uuid) -> Result<u64> {
     tx.commit().await?;
     db.wake_workers();
     Ok(n)
+}
+
+struct LastReminder(Option<DateTime<Utc>>);
+impl FromDbRow for LastReminder {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.opt_time("last")?))
+    }
 }
 
 struct AckRequired(bool);

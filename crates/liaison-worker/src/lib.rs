@@ -452,7 +452,13 @@ impl Worker {
         if m.urgency != "urgent" {
             let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
             let hours = working_hours(&r.working_days, &r.working_hours);
-            let at = calendar::send_time(now, tz, &hours, calendar, false);
+            let none = Calendar::default();
+            let cal = if calendar::calendar_applies(tz) {
+                calendar
+            } else {
+                &none
+            };
+            let at = calendar::send_time(now, tz, &hours, cal, false);
             if at > now {
                 return Plan::Done(Outcome::Hold { until: at });
             }

@@ -60,9 +60,14 @@ async fn the_unconfirmed_are_reminded_before_the_deadline_and_escalated_at_it() 
             2,
             "{name}: reminders thread under the first mail"
         );
-        // A second sweep reminds nobody again.
+        // A second sweep reminds nobody again, and "remind now" waits an hour after a reminder.
         wk.sweep().await.expect("sweep");
         assert_eq!(wk.drain().await.expect("drain").claimed, 0, "{name}");
+        let again = liaison_db::delivery::remind_now(&db, w.manager.id, m).await;
+        assert!(
+            matches!(again, Err(liaison_db::DbError::Conflict(_))),
+            "{name}: {again:?}"
+        );
         // The deadline passes: one escalation to the requester (who owns the partners too).
         clock.advance(Duration::hours(24));
         wk.sweep().await.expect("sweep");

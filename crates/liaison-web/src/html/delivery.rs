@@ -4,7 +4,7 @@
 //! functions as the JSON API (`crate::api::delivery`), so a form and an API call agree.
 
 use super::console::{PartnerForms, Retyped, page, partner_page};
-use super::{china, ctx, form_errors, mark_invalid, render};
+use super::{china, csrf, ctx, form_errors, mark_invalid, render};
 use crate::api::Pairs;
 use crate::api::delivery::{
     EndpointBody, JOB_STATES, RobotBody, parse_date, parse_endpoint, parse_job_state, parse_robot,
@@ -42,10 +42,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/integrations/jobs/{id}/retry", post(retry_job))
         .route("/console/integrations/settings", post(save_settings))
-}
-
-fn csrf(s: &Session, p: &Pairs) -> AppResult<()> {
-    s.check_csrf(p.get("_csrf").unwrap_or(""))
 }
 
 fn uuid(v: &str) -> AppResult<Uuid> {

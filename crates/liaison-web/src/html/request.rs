@@ -4,7 +4,7 @@
 
 use super::console::page;
 use super::ctx;
-use super::{body_html, china, form_errors, mark_invalid, render};
+use super::{body_html, china, csrf, form_errors, mark_invalid, render};
 use crate::api::Pairs;
 use crate::auth::{PageUser, Session};
 use crate::{AppError, AppResult, AppState};
@@ -62,10 +62,6 @@ async fn load(state: &AppState, s: &Session, id: &str) -> AppResult<Request> {
     } else {
         Err(AppError::NotFound)
     }
-}
-
-fn csrf(s: &Session, p: &Pairs) -> AppResult<()> {
-    s.check_csrf(p.get("_csrf").unwrap_or(""))
 }
 
 fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -768,6 +764,11 @@ async fn board_result(
         ))
         .into_response()),
         Err(DbError::Invalid(e)) => {
+            show_page(state, headers, s, r, &Pairs(Vec::new()), Some(&e)).await
+        }
+        // Too soon to remind again: said on the board, not on an error page.
+        Err(DbError::Conflict(m)) => {
+            let e = FieldErrors::single("receipts", m);
             show_page(state, headers, s, r, &Pairs(Vec::new()), Some(&e)).await
         }
         Err(e) => Err(e.into()),

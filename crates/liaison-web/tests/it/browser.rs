@@ -40,6 +40,34 @@ async fn chromium(options: serde_json::Value) -> (Driver, fantoccini::Client) {
     panic!("cannot start a Chromium session through chromedriver");
 }
 
+/// Serves the app on a free loopback port, as `liaison serve` does; returns its address.
+async fn serve(router: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    addr
+}
+
+/// Chromium as a 390×844 phone (touch, 3× pixels) reading Simplified Chinese.
+async fn phone() -> (Driver, fantoccini::Client) {
+    chromium(serde_json::json!({"binary": "/usr/bin/chromium",
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=zh-CN", "--window-size=390,844"],
+        "prefs": {"intl.accept_languages": "zh-CN,zh"},
+        "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}}))
+    .await
+}
+
 /// Fills in the login form with a demo login and submits it.
 async fn log_in(c: &fantoccini::Client, email: &str) {
     c.find(Locator::Id("email"))
@@ -73,18 +101,7 @@ fn free_port() -> u16 {
 async fn a_channel_manager_logs_in_and_sees_the_partner_list_in_chromium() {
     let (apps, _g) = crate::apps().await;
     let a = &apps[0];
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = a.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
+    let addr = serve(a.router.clone()).await;
 
     let (driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -187,25 +204,8 @@ async fn a_partner_reads_and_confirms_a_message_on_a_phone_in_chromium() {
     assert_eq!(shown["state"], "dispatched");
     let mid = shown["message_id"].as_str().expect("message").to_string();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = a.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--lang=zh-CN", "--window-size=390,844"],
-            "prefs": {"intl.accept_languages": "zh-CN,zh"},
-            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}})).await;
+    let addr = serve(a.router.clone()).await;
+    let (driver, c) = phone().await;
     let base = format!("http://{addr}");
     c.goto(&format!("{base}/portal/inbox")).await.expect("goto");
     // Not logged in: the login page, which then returns to the inbox.
@@ -399,25 +399,8 @@ async fn a_partner_confirms_with_one_tap_from_a_link_on_a_phone_in_chromium() {
         chrono::Utc::now() + chrono::Duration::days(10),
     );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = a.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--lang=zh-CN", "--window-size=390,844"],
-            "prefs": {"intl.accept_languages": "zh-CN,zh"},
-            "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}}})).await;
+    let addr = serve(a.router.clone()).await;
+    let (driver, c) = phone().await;
     c.goto(&format!("http://{addr}/ack/{token}"))
         .await
         .expect("goto");

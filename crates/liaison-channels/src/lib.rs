@@ -11,6 +11,7 @@ pub mod email;
 pub mod markdown;
 pub mod robot;
 pub mod sign;
+pub mod testing;
 
 mod text;
 

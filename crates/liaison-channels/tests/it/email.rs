@@ -3,12 +3,10 @@
 
 use crate::common::{SECRET_SENTENCE, notice};
 use liaison_channels::email::Mailer;
+use liaison_channels::testing::SmtpServer;
 use liaison_channels::{NoticeKind, SendError};
 use liaison_core::partner::Lang;
 use mailparse::{MailHeaderMap, ParsedMail};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const FROM: &str = "Liaison <noreply@liaison.example>";
@@ -27,94 +25,19 @@ class Picky(Mailbox):
         return "250 OK"
 "#;
 
-/// An aiosmtpd process on a free loopback port, killed (and its Maildir removed) on drop.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl SmtpServer {
-    fn start() -> Self {
-        Self::start_with("aiosmtpd.handlers.Mailbox")
-    }
-
-    fn start_with(handler: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("liaison-smtp-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("picky.py"), PICKY_HANDLER).unwrap();
-        let port = free_port();
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", handler])
-            .arg(dir.join("Maildir"))
-            .env("PYTHONPATH", &dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "python3 -m aiosmtpd (Debian package python3-aiosmtpd; see scripts/install-deps)",
-            );
-        let server = Self { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// The delivered mails, raw.
-    fn mails(&self) -> Vec<Vec<u8>> {
-        let new = self.dir.join("Maildir").join("new");
-        let mut out = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(&new) {
-            for e in rd.flatten() {
-                out.push(std::fs::read(e.path()).unwrap());
+/// The mail whose Message-ID is `id`, waiting a little for the server to write it.
+fn mail_with_id(smtp: &SmtpServer, id: &str) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        for raw in smtp.mails() {
+            let m = mailparse::parse_mail(&raw).unwrap();
+            if m.headers.get_first_value("Message-ID").as_deref() == Some(id) {
+                return raw;
             }
         }
-        out
+        assert!(Instant::now() < deadline, "no mail with Message-ID {id}");
+        std::thread::sleep(Duration::from_millis(50));
     }
-
-    /// The mail whose Message-ID is `id`, waiting a little for the server to write it.
-    fn mail_with_id(&self, id: &str) -> Vec<u8> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            for raw in self.mails() {
-                let m = mailparse::parse_mail(&raw).unwrap();
-                if m.headers.get_first_value("Message-ID").as_deref() == Some(id) {
-                    return raw;
-                }
-            }
-            assert!(Instant::now() < deadline, "no mail with Message-ID {id}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn header(m: &ParsedMail<'_>, name: &str) -> String {
@@ -154,7 +77,7 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
         .await
         .unwrap();
     let id = format!("<{}@liaison.example>", zh.delivery_id);
-    let raw = smtp.mail_with_id(&id);
+    let raw = mail_with_id(&smtp, &id);
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(
         header(&m, "Subject"),
@@ -189,7 +112,7 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
         .send("Ann Lee", "ann@dealer.example", &en)
         .await
         .unwrap();
-    let raw = smtp.mail_with_id(&format!("<{}@liaison.example>", en.delivery_id));
+    let raw = mail_with_id(&smtp, &format!("<{}@liaison.example>", en.delivery_id));
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&m, "Subject"), "[Important] Q3 rebate policy");
     assert_eq!(header(&m, "Importance"), "high");
@@ -205,7 +128,10 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
         .send("", "ops@dealer.example", &plain_notice)
         .await
         .unwrap();
-    let raw = smtp.mail_with_id(&format!("<{}@liaison.example>", plain_notice.delivery_id));
+    let raw = mail_with_id(
+        &smtp,
+        &format!("<{}@liaison.example>", plain_notice.delivery_id),
+    );
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&m, "Subject"), "Holiday opening hours");
     assert_eq!(header(&m, "Importance"), "normal");
@@ -255,7 +181,7 @@ async fn confidential_email_carries_the_notice_and_link_but_never_the_body() {
             .send("王经理", "wang@dealer.example", &n)
             .await
             .unwrap();
-        let raw = smtp.mail_with_id(&format!("<{}@liaison.example>", n.delivery_id));
+        let raw = mail_with_id(&smtp, &format!("<{}@liaison.example>", n.delivery_id));
         let m = mailparse::parse_mail(&raw).unwrap();
         // The title was reviewed for sending; the body stays in the portal.
         assert_eq!(header(&m, "Subject"), n.title);
@@ -300,7 +226,7 @@ async fn a_reminder_threads_under_the_first_mail() {
         .await
         .unwrap();
     let first = format!("<{}@liaison.example>", n.delivery_id);
-    let raw = smtp.mail_with_id(&format!("<{}.r2@liaison.example>", n.delivery_id));
+    let raw = mail_with_id(&smtp, &format!("<{}.r2@liaison.example>", n.delivery_id));
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&m, "In-Reply-To"), first);
     assert_eq!(header(&m, "References"), first);
@@ -322,7 +248,7 @@ async fn a_reminder_threads_under_the_first_mail() {
         .send_to_staff("赵主管", "zhao@company.example", &o)
         .await
         .unwrap();
-    let raw = smtp.mail_with_id(&format!("<{}@liaison.example>", o.delivery_id));
+    let raw = mail_with_id(&smtp, &format!("<{}@liaison.example>", o.delivery_id));
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&m, "Subject"), format!("【逾期未确认】{}", o.title));
     let (plain, _) = parts(&m);
@@ -336,7 +262,7 @@ async fn a_reminder_threads_under_the_first_mail() {
 /// and a server that is down are transient.
 #[tokio::test]
 async fn smtp_refusals_are_permanent_and_deferrals_or_outages_transient() {
-    let smtp = SmtpServer::start_with("picky.Picky");
+    let smtp = SmtpServer::start_with("picky.Picky", Some(("picky.py", PICKY_HANDLER)));
     let mailer = Mailer::new(&smtp.url(), FROM).unwrap();
     let n = notice(Lang::ZhCn);
     match mailer.send("", "nobody@dealer.example", &n).await {

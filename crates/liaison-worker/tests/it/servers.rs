@@ -12,9 +12,6 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::HashMap;
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,75 +25,8 @@ fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// aiosmtpd on a free port; killed and its Maildir removed on drop.
-pub struct Smtp {
-    child: Child,
-    pub port: u16,
-    dir: PathBuf,
-}
-
-impl Smtp {
-    pub fn start() -> Self {
-        let dir = crate::temp_path("smtp");
-        std::fs::create_dir_all(&dir).expect("smtp dir");
-        let port = free_port();
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir.join("Maildir"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd (python3-aiosmtpd, see scripts/install-deps)");
-        let s = Self { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        s
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// The mails delivered so far, waiting up to 5 s for at least `n`.
-    pub fn wait_for(&self, n: usize) -> Vec<Vec<u8>> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let mut out = Vec::new();
-            if let Ok(rd) = std::fs::read_dir(self.dir.join("Maildir").join("new")) {
-                for e in rd.flatten() {
-                    if let Ok(b) = std::fs::read(e.path()) {
-                        out.push(b);
-                    }
-                }
-            }
-            if out.len() >= n || Instant::now() > deadline {
-                return out;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+/// The real SMTP server the worker mails to (aiosmtpd, shared with liaison-channels' tests).
+pub use liaison_channels::testing::SmtpServer as Smtp;
 
 /// What a platform server received: each request's JSON body and headers.
 #[derive(Clone, Default)]

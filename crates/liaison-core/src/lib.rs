@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod enums;
 pub mod partner;
 pub mod policy;
 pub mod request;

@@ -5,40 +5,8 @@
 use crate::validate::{EmailAddress, FieldErrors, optional_text, required_text};
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(s: &str) -> Result<Self, String> {
-                let t = s.trim().to_lowercase();
-                match t.as_str() {
-                    $($s => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "'{}' is not one of {}",
-                        s.trim(),
-                        [$($s),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::str_enum;
 
 str_enum!(
     /// §1.2: the kinds of channel partner.

@@ -5,37 +5,9 @@
 use crate::policy::Actor;
 use crate::role::Role;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use uuid::Uuid;
 
-macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(s: &str) -> Result<Self, String> {
-                match s.trim().to_lowercase().as_str() {
-                    $($s => Ok($name::$variant),)+
-                    other => Err(format!("'{}' is not one of {}", other, [$($s),+].join(", "))),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::str_enum;
 
 str_enum!(
     /// SPEC B1: what a communication is about.

@@ -326,7 +326,7 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    let report = liaison_db::demo::load(db, partners, &|n| bar.set_position(n)).await?;
+    let report = liaison_app::demo::load(db, partners, &|n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     println!(
         "demo data: base company {}, {} partners and {} contacts generated in {:.1} s",
@@ -490,10 +490,10 @@ async fn main() -> Result<()> {
                 )?;
             let name = file.file_name().and_then(|n| n.to_str());
             let result = if contacts {
-                liaison_web::import::import_contacts(&db, &admin.actor(), name, &bytes, dry_run)
+                liaison_app::import::import_contacts(&db, &admin.actor(), name, &bytes, dry_run)
                     .await
             } else {
-                liaison_web::import::import_partners(&db, &admin.actor(), name, &bytes, dry_run)
+                liaison_app::import::import_partners(&db, &admin.actor(), name, &bytes, dry_run)
                     .await
             };
             match result {
@@ -504,13 +504,14 @@ async fn main() -> Result<()> {
                     "{} rows imported: {} created, {} updated",
                     o.rows, o.created, o.updated
                 ),
-                Err(liaison_web::AppError::InvalidRows(rows)) => {
+                Err(liaison_app::Error::InvalidRows(rows)) => {
                     for r in &rows {
                         eprintln!("row {}: {}: {}", r.row, r.field, r.message);
                     }
                     bail!("{} problems; nothing was imported", rows.len());
                 }
-                Err(e) => bail!("{}", e.detail()),
+                Err(liaison_app::Error::Invalid(e)) => bail!("the file cannot be imported: {e}"),
+                Err(e) => bail!("{e}"),
             }
         }
         Command::Audit {

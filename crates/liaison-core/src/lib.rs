@@ -7,12 +7,13 @@ pub mod clock;
 pub mod enums;
 pub mod partner;
 pub mod policy;
+pub mod precheck;
 pub mod request;
 pub mod review;
 pub mod role;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use policy::{Actor, Permission, Scope};
+pub use policy::{Actor, Denied, Object, Permission, Scope, authorize};
 pub use role::{Role, Roles};
 pub use validate::{FieldError, FieldErrors};

@@ -170,7 +170,7 @@ pub fn split_list(s: &str) -> Vec<String> {
 
 /// A partner as typed by a person or read from a file: every field raw.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PartnerInput {
     pub code: Option<String>,
     pub name: Option<String>,
@@ -305,7 +305,7 @@ pub struct NewPartner {
 
 /// A contact as typed or read from a file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ContactInput {
     pub name: Option<String>,
     pub email: Option<String>,

@@ -1,5 +1,7 @@
-//! Who may do what, decided here and nowhere else (DESIGN security model). Handlers ask
-//! `actor.can(Permission::X)`; queries for partner users are scoped by `actor.scope()`.
+//! Who may do what, decided here and nowhere else (DESIGN security model). The service layer
+//! (`liaison-app`) calls [`authorize`] once per operation with the permission and what it knows
+//! of the object (its partner, its owner, its department); storage never decides. Queries for
+//! partner users are scoped by `actor.scope()`.
 
 use crate::role::{Role, Roles};
 use serde::Serialize;
@@ -45,6 +47,93 @@ pub enum Permission {
     ManageCalendar,
     /// Register outbound event endpoints and see background jobs (SPEC H3): admins.
     ManageIntegrations,
+    /// Read one request: decided by [`authorize`] from its requester and department.
+    ReadRequest,
+    /// Change, submit, withdraw or attach to a request: its requester only.
+    EditRequest,
+}
+
+/// What an operation touches, as far as authorization cares. `Object::default()` is "the
+/// system" (a list, a setting); fill in what the object has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Object {
+    /// The partner the object belongs to (a partner, its contacts, its messages and threads).
+    pub partner: Option<Uuid>,
+    /// The user who owns it (a request's requester).
+    pub owner: Option<Uuid>,
+    /// The owner's department (a department head reads its requests, §4.2.1).
+    pub department: Option<Uuid>,
+}
+
+impl Object {
+    pub fn partner(id: Uuid) -> Self {
+        Object {
+            partner: Some(id),
+            ..Default::default()
+        }
+    }
+    pub fn owned(owner: Uuid, department: Option<Uuid>) -> Self {
+        Object {
+            owner: Some(owner),
+            department,
+            ..Default::default()
+        }
+    }
+}
+
+/// Why an operation is refused. `Hidden` objects answer as if they did not exist (another
+/// partner's data, a request one may not read): a 404, so ids cannot be probed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("not found")]
+    Hidden,
+}
+
+/// The one authorization decision: may `actor` use `p` on `object`?
+///
+/// - Another partner's object is hidden from a partner user (§7.2.2, SPEC G2).
+/// - Requests are company-internal until dispatched: hidden from partner users; readable by
+///   their requester, channel management, leadership and admins, and the head of the
+///   requester's department (§4.1.1, §4.2.1); changed only by their requester.
+/// - Everything else is the permission table ([`allows`]).
+pub fn authorize(actor: &Actor, p: Permission, object: &Object) -> Result<(), Denied> {
+    if let Some(partner) = object.partner
+        && !actor.scope().allows(partner)
+    {
+        return Err(Denied::Hidden);
+    }
+    let owns = object.owner.is_some_and(|o| o == actor.user_id);
+    match p {
+        Permission::ReadRequest | Permission::EditRequest if actor.is_partner() => {
+            Err(Denied::Hidden)
+        }
+        // No request at hand (a list, a new one): the role table decides.
+        Permission::ReadRequest | Permission::EditRequest if object.owner.is_none() => {
+            if actor.can(p) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden)
+            }
+        }
+        Permission::ReadRequest => {
+            let head_of_department = actor.roles.has(Role::DeptHead)
+                && actor.department_id.is_some()
+                && actor.department_id == object.department;
+            if owns || actor.can(Permission::ReadAllRequests) || head_of_department {
+                Ok(())
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
+        Permission::EditRequest if owns => Ok(()),
+        Permission::EditRequest => Err(Denied::Forbidden),
+        // A requester reminds the unconfirmed of their own request (§4.4.1).
+        Permission::ManageDeliveries if owns => Ok(()),
+        _ if actor.can(p) => Ok(()),
+        _ => Err(Denied::Forbidden),
+    }
 }
 
 /// Which partners a query may touch.
@@ -117,6 +206,9 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         ReadAllThreads => matches!(r, Admin | ChannelManager | Executive),
         ManageDeliveries | ManageCalendar => matches!(r, Admin | ChannelManager),
         ManageIntegrations => r == Admin,
+        // Object-level: [`authorize`] decides with the request at hand; without one, only
+        // those who may make requests at all.
+        ReadRequest | EditRequest => r != PartnerUser,
     })
 }
 
@@ -162,6 +254,72 @@ mod tests {
         assert!(a.can(Permission::UsePortal));
         assert_eq!(actor("partner_user", None).scope(), Scope::Nothing);
         assert_eq!(actor("staff", None).scope(), Scope::All);
+    }
+
+    /// §4.1.1, §4.2.1: a request is read by its requester, leadership and channel management,
+    /// and its department's head; other staff and every partner user do not learn it exists.
+    #[test]
+    fn a_request_is_read_by_its_requester_its_department_head_and_management() {
+        let dept = Uuid::now_v7();
+        let mut requester = actor("staff", None);
+        requester.user_id = Uuid::now_v7();
+        requester.department_id = Some(dept);
+        let req = Object::owned(requester.user_id, Some(dept));
+        assert_eq!(authorize(&requester, Permission::ReadRequest, &req), Ok(()));
+        assert_eq!(authorize(&requester, Permission::EditRequest, &req), Ok(()));
+        let mut head = actor("dept_head", None);
+        head.department_id = Some(dept);
+        assert_eq!(authorize(&head, Permission::ReadRequest, &req), Ok(()));
+        assert_eq!(
+            authorize(&head, Permission::EditRequest, &req),
+            Err(Denied::Forbidden)
+        );
+        let mut other_head = actor("dept_head", None);
+        other_head.department_id = Some(Uuid::now_v7());
+        assert_eq!(
+            authorize(&other_head, Permission::ReadRequest, &req),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            authorize(&actor("staff", None), Permission::ReadRequest, &req),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            authorize(
+                &actor("channel_manager", None),
+                Permission::ReadRequest,
+                &req
+            ),
+            Ok(())
+        );
+        let p = actor("partner_user", Some(Uuid::now_v7()));
+        assert_eq!(
+            authorize(&p, Permission::ReadRequest, &req),
+            Err(Denied::Hidden)
+        );
+    }
+
+    /// §7.2.2: another partner's object does not exist for a partner user.
+    #[test]
+    fn another_partners_object_is_hidden() {
+        let mine = Uuid::now_v7();
+        let p = actor("partner_user", Some(mine));
+        assert_eq!(
+            authorize(&p, Permission::ReadPartners, &Object::partner(mine)),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                &p,
+                Permission::ReadPartners,
+                &Object::partner(Uuid::now_v7())
+            ),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            authorize(&p, Permission::WritePartners, &Object::partner(mine)),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// Who a request addresses: partners (all their contacts), segments, single contacts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Audience {
     pub partners: Vec<Uuid>,
     pub segments: Vec<Uuid>,
@@ -25,7 +25,7 @@ impl Audience {
 
 /// The form as typed (POST creates, PATCH overlays).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RequestInput {
     pub title: Option<String>,
     pub purpose: Option<String>,

@@ -38,7 +38,7 @@ impl Default for DeliverySettings {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DeliverySettingsPatch {
     pub remind_before_hours: Option<i64>,
     pub max_attempts: Option<i64>,
@@ -957,4 +957,194 @@ pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice
         }
     }
     Ok(out)
+}
+
+/// Freezes the content as a message and writes every delivery in one statement (§4.3).
+/// Confidential and secret bodies are encrypted, and reach only contacts with a valid NDA;
+/// the others are listed as held back (§7.1.2, §7.2.1). A correction goes to everyone who
+/// received the message it corrects (§1.3.1).
+pub(crate) async fn insert_dispatch(
+    db: &Db,
+    tx: &mut Tx,
+    request_id: Uuid,
+    form: &liaison_core::request::RequestForm,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let message_id = Uuid::now_v7();
+    let body = if form.classification.needs_nda() {
+        db.cipher()?
+            .encrypt(&format!("messages:body:{message_id}"), &form.body)
+            .map_err(|e| DbError::Config(e.to_string()))?
+    } else {
+        form.body.clone()
+    };
+    tx.execute(
+        q("INSERT INTO messages (id, request_id, title, body, category, importance, urgency, classification,
+              ack_required, ack_due_at, corrects_id, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(message_id)
+        .bind(request_id)
+        .bind(form.title.as_str())
+        .bind(body)
+        .bind(form.category.as_str())
+        .bind(form.importance.as_str())
+        .bind(form.urgency.as_str())
+        .bind(form.classification.as_str())
+        .bind(form.ack_required)
+        .bind(form.ack_due_at)
+        .bind(form.corrects)
+        .bind(now),
+    )
+    .await?;
+    let mut query = Q::dynamic(String::new());
+    let m = query.arg(message_id);
+    // Delivery ids: the message id's first 10 bytes (its time) and a 6-byte row number, so they
+    // are unique, ascend within a message and keep the UUIDv7 layout.
+    let new_id = match tx.backend() {
+        Backend::Sqlite => {
+            format!("unhex(substr(hex({m}), 1, 20) || printf('%012X', ROW_NUMBER() OVER ()))")
+        }
+        Backend::Postgres => format!(
+            "CAST(substr(replace(CAST({m} AS TEXT), '-', ''), 1, 20) || lpad(to_hex(ROW_NUMBER() OVER ()), 12, '0') AS UUID)"
+        ),
+    };
+    let t = query.arg(now);
+    // The audience: every contact of the named partners, of the partners the segments match
+    // now, the named contacts, and the recipients of a corrected message.
+    let mut who: Vec<String> = Vec::new();
+    if !form.audience.partners.is_empty() {
+        let ph: Vec<String> = form
+            .audience
+            .partners
+            .iter()
+            .map(|p| query.arg(*p))
+            .collect();
+        who.push(format!("c.partner_id IN ({})", ph.join(", ")));
+    }
+    if !form.audience.contacts.is_empty() {
+        let ph: Vec<String> = form
+            .audience
+            .contacts
+            .iter()
+            .map(|p| query.arg(*p))
+            .collect();
+        who.push(format!("c.id IN ({})", ph.join(", ")));
+    }
+    if let Some(original) = form.corrects {
+        let o = query.arg(original);
+        who.push(format!(
+            "c.id IN (SELECT o.contact_id FROM deliveries o WHERE o.message_id = {o})"
+        ));
+    }
+    for seg in &form.audience.segments {
+        let filter: Option<SegmentFilter> = tx
+            .fetch_optional(q("SELECT filter FROM segments WHERE id = $1").bind(*seg))
+            .await?;
+        if let Some(SegmentFilter(f)) = filter {
+            // push_filter appends " AND ..." with its values bound to this same query.
+            let start = query.sql().len();
+            crate::partner::push_filter(&mut query, liaison_core::Scope::All, &f);
+            let cond = query.sql()[start..].to_string();
+            who.push(format!(
+                "c.partner_id IN (SELECT p.id FROM partners p WHERE 1 = 1{cond})"
+            ));
+        }
+    }
+    if who.is_empty() {
+        return Err(DbError::Invalid(FieldErrors::single(
+            "audience",
+            "no recipients",
+        )));
+    }
+    let who = who.join(" OR ");
+    let channel_rows: Vec<String> = form
+        .channels
+        .iter()
+        .map(|c| format!("SELECT {} AS channel", query.arg(c.as_str())))
+        .collect();
+    let nda = crate::nda::valid_nda_sql(&t);
+    let gate = if form.classification.needs_nda() {
+        format!(" AND {nda}")
+    } else {
+        String::new()
+    };
+    let held_back: Vec<serde_json::Value> = if form.classification.needs_nda() {
+        let sql = format!(
+            "SELECT c.id, c.name, p.code FROM contacts c JOIN partners p ON p.id = c.partner_id
+              WHERE ({who}) AND NOT {nda} ORDER BY p.code, c.id"
+        );
+        tx.fetch_all::<HeldContact>(query.clone().replace_sql(sql))
+            .await?
+            .into_iter()
+            .map(|h| {
+                json!({"contact_id": h.0, "contact_name": h.1, "partner_code": h.2,
+                       "reason": format!("no valid NDA for {} content", form.classification)})
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sql = format!(
+        "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late, next_at)
+         SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel,
+                CASE ch.channel WHEN 'portal' THEN 'delivered' WHEN 'phone' THEN 'manual' ELSE 'queued' END, {t}, {f},
+                CASE WHEN ch.channel IN ('portal', 'phone') THEN NULL ELSE {t} END
+           FROM contacts c CROSS JOIN ({channels}) ch
+          WHERE ({who}){gate}
+            AND (ch.channel = 'portal' OR (',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%'))",
+        f = match tx.backend() {
+            Backend::Sqlite => "0",
+            Backend::Postgres => "FALSE",
+        },
+        channels = channel_rows.join(" UNION ALL "),
+    );
+    let deliveries = tx.execute(query.replace_sql(sql)).await?;
+    tx.execute(
+        q("UPDATE messages SET held_back = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&held_back).map_err(|e| DbError::Config(e.to_string()))?)
+            .bind(message_id),
+    )
+    .await?;
+    tx.execute(
+        q("UPDATE requests SET state = 'dispatched', message_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(message_id)
+            .bind(now)
+            .bind(request_id),
+    )
+    .await?;
+    tx.notify_work().await?;
+    crate::events::emit(
+        tx,
+        now,
+        "message.dispatched",
+        json!({"message_id": message_id, "request_id": request_id, "deliveries": deliveries,
+               "classification": form.classification.as_str(), "ack_required": form.ack_required,
+               "ack_due_at": form.ack_due_at}),
+    )
+    .await?;
+    audit::append(tx, now, Entry {
+        actor_id: Some(actor),
+        action: "message.dispatch",
+        entity: "message",
+        entity_id: Some(message_id),
+        partner_id: None,
+        detail: json!({"request_id": request_id, "deliveries": deliveries, "held_back": held_back.len(), "corrects": form.corrects}),
+    })
+    .await?;
+    Ok(message_id)
+}
+
+struct HeldContact(Uuid, String, String);
+impl FromDbRow for HeldContact {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("id")?, r.text("name")?, r.text("code")?))
+    }
+}
+
+struct SegmentFilter(liaison_core::partner::PartnerFilter);
+impl FromDbRow for SegmentFilter {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(crate::request::decode(&r.text("filter")?)?))
+    }
 }

@@ -1,4 +1,5 @@
-//! The storage error type. Handlers map `NotFound` to 404, `Conflict` to 409, `Invalid` to 422
+//! The storage error type. It says what happened to the data, never who may do what (that is
+//! `liaison_core::authorize`, called by the service layer). Callers map `NotFound` to 404, `Conflict` to 409, `Invalid` to 422
 //! and everything else to 500 without showing the driver's text.
 
 use liaison_core::FieldErrors;
@@ -8,9 +9,6 @@ use liaison_core::validate::RowError;
 pub enum DbError {
     #[error("not found")]
     NotFound,
-    /// The caller may not do this to this object.
-    #[error("forbidden")]
-    Forbidden,
     /// A unique value is taken; the text names the field for the user.
     #[error("conflict: {0}")]
     Conflict(String),

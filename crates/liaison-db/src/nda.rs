@@ -40,7 +40,7 @@ impl FromDbRow for Nda {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NdaInput {
     pub partner: Option<String>,
     pub contact_id: Option<Uuid>,

@@ -360,7 +360,7 @@ pub async fn resolve_partner_ref(db: &Db, r: &str) -> Result<Option<Uuid>> {
     Ok(db.fetch_optional::<IdRow>(q).await?.map(|r| r.0))
 }
 
-pub(crate) struct IdRow(pub Uuid);
+pub struct IdRow(pub Uuid);
 impl FromDbRow for IdRow {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
         Ok(Self(r.uuid("id")?))
@@ -435,7 +435,7 @@ pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Part
 }
 
 /// Multi-row insert of partners, 500 a statement; with `upsert` an existing code is updated.
-pub(crate) async fn insert_partner_rows(
+pub async fn insert_partner_rows(
     tx: &mut Tx,
     now: DateTime<Utc>,
     rows: &[(Uuid, &NewPartner, Option<Uuid>)],
@@ -801,7 +801,7 @@ fn contact_detail(c: &NewContact) -> serde_json::Value {
     })
 }
 
-pub(crate) async fn insert_contact_rows(
+pub async fn insert_contact_rows(
     tx: &mut Tx,
     now: DateTime<Utc>,
     rows: &[(Uuid, Uuid, &NewContact)],

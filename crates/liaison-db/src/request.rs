@@ -4,11 +4,11 @@
 //! set-based statement, in the same transaction (the outbox channels will drain).
 
 use crate::audit::{self, Entry};
-use crate::{Backend, Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
+use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
 use chrono::{DateTime, Utc};
 use liaison_core::request::{RequestForm, RequestInput};
-use liaison_core::review::{self, ChainFacts, Decision, DecisionContext, RequestState, Step};
-use liaison_core::{Actor, FieldErrors, Role};
+use liaison_core::review::{Decision, RequestState, Step};
+use liaison_core::{Actor, Role};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -62,7 +62,7 @@ pub struct Request {
     sealed_form: Option<String>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
     serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
@@ -270,28 +270,16 @@ impl FromDbRow for HeldRow {
     }
 }
 
-fn not_allowed(e: review::ReviewError) -> DbError {
-    DbError::Invalid(FieldErrors::single("state", e.to_string()))
-}
-
-/// Changes a draft or returned request (its requester only).
+/// Writes a changed draft or returned request, guarded by `expected_version` (a lost update is
+/// a conflict). Who may change it and in which state is the service layer's decision.
 pub async fn update_request(
     db: &Db,
-    actor: &Actor,
-    id: Uuid,
+    actor: Uuid,
+    current: &Request,
     patch: RequestInput,
     expected_version: Option<i64>,
 ) -> Result<Request> {
-    let current = find_request(db, id).await?;
-    if current.requester_id != actor.user_id {
-        return Err(DbError::Forbidden);
-    }
-    if !current.state.editable() {
-        return Err(not_allowed(review::ReviewError::NotEditable(
-            current.state,
-            "changed",
-        )));
-    }
+    let id = current.id;
     let input = current.form.clone().overlay(patch);
     let form = input.parse(false, db.now())?;
     let now = db.now();
@@ -318,147 +306,32 @@ pub async fn update_request(
     audit::append(
         &mut tx,
         now,
-        entry(
-            actor.user_id,
-            "request.update",
-            id,
-            json!({"title": form.title}),
-        ),
+        entry(actor, "request.update", id, json!({"title": form.title})),
     )
     .await?;
     tx.commit().await?;
     find_request(db, id).await
 }
 
-/// Settings the review needs.
-#[derive(Debug, Clone)]
-pub struct ReviewSettings {
-    /// §3.1.2: a policy change announced with fewer days' notice needs an executive.
-    pub policy_notice_days: i64,
-    /// Words the compliance pre-check flags (§4.2.1).
-    pub sensitive_terms: Vec<String>,
-    /// Steps that need every eligible reviewer's approval rather than any one's.
-    pub need_all_steps: Vec<Step>,
+/// Whether `id` is a message that was sent (a correction must name one, §1.3.1).
+pub async fn message_exists(db: &Db, id: Uuid) -> Result<bool> {
+    let found: Option<i64> = db
+        .fetch_optional(q("SELECT COUNT(*) FROM messages WHERE id = $1").bind(id))
+        .await?;
+    Ok(found.is_some_and(|n| n > 0))
 }
 
-impl Default for ReviewSettings {
-    fn default() -> Self {
-        Self {
-            policy_notice_days: 14,
-            sensitive_terms: [
-                "绝密",
-                "内部价",
-                "底价",
-                "保证收益",
-                "返现",
-                "internal price",
-                "guaranteed return",
-                "kickback",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            need_all_steps: Vec::new(),
-        }
-    }
-}
-
-/// The automatic pre-check shown to the channel reviewer (§4.2.1, §1.3.1, SPEC B3).
-pub fn precheck(
-    form: &RequestForm,
-    settings: &ReviewSettings,
-    now: DateTime<Utc>,
-    segment_count: usize,
-) -> Vec<String> {
-    let mut f = Vec::new();
-    let text = format!("{}\n{}\n{}", form.title, form.purpose, form.body).to_lowercase();
-    for t in &settings.sensitive_terms {
-        if !t.is_empty() && text.contains(&t.to_lowercase()) {
-            f.push(format!("sensitive term: {t}"));
-        }
-    }
-    for vague in ["待定", "大概", "可能会", "tbd", "to be confirmed"] {
-        if text.contains(vague) {
-            f.push(format!("vague wording: {vague}"));
-        }
-    }
-    if form.purpose.trim().is_empty() {
-        f.push("missing purpose".into());
-    }
-    use liaison_core::review::Classification;
-    let sounds_confidential = ["保密", "机密", "confidential", "价格", "price"]
-        .iter()
-        .any(|w| text.contains(w));
-    if sounds_confidential && form.classification < Classification::Confidential {
-        f.push(format!(
-            "classification {} may be too low for this content",
-            form.classification
-        ));
-    }
-    if form.classification.needs_nda() && segment_count > 0 {
-        f.push(
-            "confidential content addressed to a segment: check the circle of recipients (§7.2.2)"
-                .into(),
-        );
-    }
-    if review::short_notice(
-        form.category,
-        form.effective_at,
-        now,
-        settings.policy_notice_days,
-    ) {
-        f.push(format!(
-            "policy change announced less than {} days before it takes effect: needs executive approval (§3.1.2)",
-            settings.policy_notice_days
-        ));
-    }
-    f
-}
-
-/// Submits a draft or returned request into its review chain.
-pub async fn submit(
+/// Records a submission: the state its chain starts in, the chain and the pre-check findings.
+pub async fn mark_submitted(
     db: &Db,
-    actor: &Actor,
-    id: Uuid,
-    settings: &ReviewSettings,
+    actor: Uuid,
+    current: &Request,
+    state: RequestState,
+    chain: &[Step],
+    findings: &[String],
 ) -> Result<Request> {
-    let current = find_request(db, id).await?;
-    if current.requester_id != actor.user_id {
-        return Err(DbError::Forbidden);
-    }
-    if !current.state.editable() {
-        return Err(not_allowed(review::ReviewError::NotEditable(
-            current.state,
-            "submitted",
-        )));
-    }
+    let id = current.id;
     let now = db.now();
-    let form = current.form.parse(true, now)?;
-    let chain = review::steps(ChainFacts {
-        requester_is_dept_head: actor.roles.has(Role::DeptHead) && actor.department_id.is_some(),
-        importance: form.importance,
-        classification: form.classification,
-        short_notice_policy_change: review::short_notice(
-            form.category,
-            form.effective_at,
-            now,
-            settings.policy_notice_days,
-        ),
-    });
-    if let Some(original) = form.corrects {
-        let found: Option<i64> = db
-            .fetch_optional(q("SELECT COUNT(*) FROM messages WHERE id = $1").bind(original))
-            .await?
-            .filter(|n| *n > 0);
-        if found.is_none() {
-            return Err(DbError::Invalid(FieldErrors::single(
-                "corrects",
-                "is not a message that was sent",
-            )));
-        }
-    }
-    let findings = precheck(&form, settings, now, form.audience.segments.len());
-    let state = review::submitted_state(&chain);
     let chain_text = chain
         .iter()
         .map(|s| s.as_str())
@@ -471,7 +344,7 @@ pub async fn submit(
                  version = version + 1 WHERE id = $5 AND version = $6")
             .bind(state.as_str())
             .bind(chain_text.as_str())
-            .bind(serde_json::to_string(&findings).map_err(|e| DbError::Config(e.to_string()))?)
+            .bind(serde_json::to_string(findings).map_err(|e| DbError::Config(e.to_string()))?)
             .bind(now)
             .bind(id)
             .bind(current.version),
@@ -486,7 +359,7 @@ pub async fn submit(
         &mut tx,
         now,
         entry(
-            actor.user_id,
+            actor,
             "request.submit",
             id,
             json!({"chain": chain_text, "findings": findings}),
@@ -497,15 +370,9 @@ pub async fn submit(
     find_request(db, id).await
 }
 
-/// The requester takes a request back before it is decided.
-pub async fn withdraw(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
-    let current = find_request(db, id).await?;
-    if current.requester_id != actor.user_id {
-        return Err(DbError::Forbidden);
-    }
-    if current.state.step().is_none() && !current.state.editable() {
-        return Err(not_allowed(review::ReviewError::NotPending(current.state)));
-    }
+/// Records that the requester took the request back.
+pub async fn mark_withdrawn(db: &Db, actor: Uuid, current: &Request) -> Result<Request> {
+    let id = current.id;
     let now = db.now();
     let mut tx = db.begin().await?;
     let n = tx
@@ -524,85 +391,28 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
     audit::append(
         &mut tx,
         now,
-        entry(actor.user_id, "request.withdraw", id, json!({})),
+        entry(actor, "request.withdraw", id, json!({})),
     )
     .await?;
     tx.commit().await?;
     find_request(db, id).await
 }
 
-/// One reviewer's decision on the current step; on final approval the message is dispatched
-/// (now, or when `send_at` comes).
-pub async fn decide(
+/// One reviewer's decision as the service layer ruled it: the review row, the request's next
+/// state and, when `dispatch` holds the frozen form, the message and its deliveries, all in
+/// one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_decision(
     db: &Db,
-    actor: &Actor,
-    id: Uuid,
+    actor: Uuid,
+    current: &Request,
+    step: Step,
     decision: Decision,
     comment: &str,
+    next: RequestState,
+    dispatch: Option<&RequestForm>,
 ) -> Result<Request> {
-    let current = find_request(db, id).await?;
-    let step = current
-        .state
-        .step()
-        .ok_or_else(|| not_allowed(review::ReviewError::NotPending(current.state)))?;
-    review::may_decide(
-        &DecisionContext {
-            actor,
-            requester_id: current.requester_id,
-            requester_department: current.department_id,
-        },
-        step,
-    )
-    .map_err(|e| match e {
-        review::ReviewError::OwnRequest | review::ReviewError::NotEligible(_) => DbError::Forbidden,
-        other => not_allowed(other),
-    })?;
-    let mut next = review::decide(current.state, &current.chain, decision, comment)
-        .map_err(|e| DbError::Invalid(FieldErrors::single("comment", e.to_string())))?;
-    // A step set to need everyone stays until every eligible reviewer has approved it in this
-    // round (since the last submission); any one rejection or return still decides.
-    let settings = crate::settings::review(db).await?;
-    if decision == Decision::Approve && settings.need_all_steps.contains(&step) {
-        let round_start = current.submitted_at.unwrap_or(current.created_at);
-        let approved: Vec<Uuid> = current
-            .reviews
-            .iter()
-            .filter(|r| {
-                r.step == step.as_str() && r.decision == "approve" && r.created_at >= round_start
-            })
-            .map(|r| r.reviewer_id)
-            .collect();
-        if approved.contains(&actor.user_id) {
-            return Err(DbError::Conflict(
-                "you have already approved this step".into(),
-            ));
-        }
-        let eligible: Vec<Uuid> = crate::user::list_users(db)
-            .await?
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| u.actor())
-            .filter(|a| {
-                review::may_decide(
-                    &DecisionContext {
-                        actor: a,
-                        requester_id: current.requester_id,
-                        requester_department: current.department_id,
-                    },
-                    step,
-                )
-                .is_ok()
-            })
-            .map(|a| a.user_id)
-            .collect();
-        let outstanding = eligible
-            .iter()
-            .filter(|u| **u != actor.user_id && !approved.contains(u))
-            .count();
-        if outstanding > 0 {
-            next = current.state;
-        }
-    }
+    let id = current.id;
     let now = db.now();
     let mut tx = db.begin().await?;
     let n = tx
@@ -624,7 +434,7 @@ pub async fn decide(
             .bind(Uuid::now_v7())
             .bind(id)
             .bind(step.as_str())
-            .bind(actor.user_id)
+            .bind(actor)
             .bind(decision.as_str())
             .bind(comment.trim())
             .bind(now),
@@ -633,7 +443,7 @@ pub async fn decide(
     audit::append(
         &mut tx,
         now,
-        entry(actor.user_id, "request.review", id, json!({"step": step.as_str(), "decision": decision.as_str(), "comment": comment.trim(), "state": next.as_str()})),
+        entry(actor, "request.review", id, json!({"step": step.as_str(), "decision": decision.as_str(), "comment": comment.trim(), "state": next.as_str()})),
     )
     .await?;
     if next == RequestState::Approved {
@@ -641,12 +451,11 @@ pub async fn decide(
             &mut tx,
             now,
             "request.approved",
-            json!({"request_id": id, "title": current.title, "approved_by": actor.user_id}),
+            json!({"request_id": id, "title": current.title, "approved_by": actor}),
         )
         .await?;
-        let form = current.form.parse(true, now)?;
-        if form.send_at.is_none_or(|t| t <= now) {
-            dispatch(db, &mut tx, id, &form, actor.user_id, now).await?;
+        if let Some(form) = dispatch {
+            crate::delivery::insert_dispatch(db, &mut tx, id, form, actor, now).await?;
         }
     }
     tx.commit().await?;
@@ -699,198 +508,8 @@ async fn dispatch_one(db: &Db, r: Request, now: DateTime<Utc>) -> Result<bool> {
     if taken == 0 {
         return Ok(false);
     }
-    dispatch(db, &mut tx, r.id, &form, r.requester_id, now).await?;
+    crate::delivery::insert_dispatch(db, &mut tx, r.id, &form, r.requester_id, now).await?;
     tx.commit().await?;
     db.wake_workers();
     Ok(true)
-}
-
-/// Freezes the content as a message and writes every delivery in one statement (§4.3).
-/// Confidential and secret bodies are encrypted, and reach only contacts with a valid NDA;
-/// the others are listed as held back (§7.1.2, §7.2.1). A correction goes to everyone who
-/// received the message it corrects (§1.3.1).
-async fn dispatch(
-    db: &Db,
-    tx: &mut Tx,
-    request_id: Uuid,
-    form: &RequestForm,
-    actor: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Uuid> {
-    let message_id = Uuid::now_v7();
-    let body = if form.classification.needs_nda() {
-        db.cipher()?
-            .encrypt(&format!("messages:body:{message_id}"), &form.body)
-            .map_err(|e| DbError::Config(e.to_string()))?
-    } else {
-        form.body.clone()
-    };
-    tx.execute(
-        q("INSERT INTO messages (id, request_id, title, body, category, importance, urgency, classification,
-              ack_required, ack_due_at, corrects_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-        .bind(message_id)
-        .bind(request_id)
-        .bind(form.title.as_str())
-        .bind(body)
-        .bind(form.category.as_str())
-        .bind(form.importance.as_str())
-        .bind(form.urgency.as_str())
-        .bind(form.classification.as_str())
-        .bind(form.ack_required)
-        .bind(form.ack_due_at)
-        .bind(form.corrects)
-        .bind(now),
-    )
-    .await?;
-    let mut query = Q::dynamic(String::new());
-    let m = query.arg(message_id);
-    // Delivery ids: the message id's first 10 bytes (its time) and a 6-byte row number, so they
-    // are unique, ascend within a message and keep the UUIDv7 layout.
-    let new_id = match tx.backend() {
-        Backend::Sqlite => {
-            format!("unhex(substr(hex({m}), 1, 20) || printf('%012X', ROW_NUMBER() OVER ()))")
-        }
-        Backend::Postgres => format!(
-            "CAST(substr(replace(CAST({m} AS TEXT), '-', ''), 1, 20) || lpad(to_hex(ROW_NUMBER() OVER ()), 12, '0') AS UUID)"
-        ),
-    };
-    let t = query.arg(now);
-    // The audience: every contact of the named partners, of the partners the segments match
-    // now, the named contacts, and the recipients of a corrected message.
-    let mut who: Vec<String> = Vec::new();
-    if !form.audience.partners.is_empty() {
-        let ph: Vec<String> = form
-            .audience
-            .partners
-            .iter()
-            .map(|p| query.arg(*p))
-            .collect();
-        who.push(format!("c.partner_id IN ({})", ph.join(", ")));
-    }
-    if !form.audience.contacts.is_empty() {
-        let ph: Vec<String> = form
-            .audience
-            .contacts
-            .iter()
-            .map(|p| query.arg(*p))
-            .collect();
-        who.push(format!("c.id IN ({})", ph.join(", ")));
-    }
-    if let Some(original) = form.corrects {
-        let o = query.arg(original);
-        who.push(format!(
-            "c.id IN (SELECT o.contact_id FROM deliveries o WHERE o.message_id = {o})"
-        ));
-    }
-    for seg in &form.audience.segments {
-        let filter: Option<SegmentFilter> = tx
-            .fetch_optional(q("SELECT filter FROM segments WHERE id = $1").bind(*seg))
-            .await?;
-        if let Some(SegmentFilter(f)) = filter {
-            // push_filter appends " AND ..." with its values bound to this same query.
-            let start = query.sql().len();
-            crate::partner::push_filter(&mut query, liaison_core::Scope::All, &f);
-            let cond = query.sql()[start..].to_string();
-            who.push(format!(
-                "c.partner_id IN (SELECT p.id FROM partners p WHERE 1 = 1{cond})"
-            ));
-        }
-    }
-    if who.is_empty() {
-        return Err(DbError::Invalid(FieldErrors::single(
-            "audience",
-            "no recipients",
-        )));
-    }
-    let who = who.join(" OR ");
-    let channel_rows: Vec<String> = form
-        .channels
-        .iter()
-        .map(|c| format!("SELECT {} AS channel", query.arg(c.as_str())))
-        .collect();
-    let nda = crate::nda::valid_nda_sql(&t);
-    let gate = if form.classification.needs_nda() {
-        format!(" AND {nda}")
-    } else {
-        String::new()
-    };
-    let held_back: Vec<serde_json::Value> = if form.classification.needs_nda() {
-        let sql = format!(
-            "SELECT c.id, c.name, p.code FROM contacts c JOIN partners p ON p.id = c.partner_id
-              WHERE ({who}) AND NOT {nda} ORDER BY p.code, c.id"
-        );
-        tx.fetch_all::<HeldContact>(query.clone().replace_sql(sql))
-            .await?
-            .into_iter()
-            .map(|h| {
-                json!({"contact_id": h.0, "contact_name": h.1, "partner_code": h.2,
-                       "reason": format!("no valid NDA for {} content", form.classification)})
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let sql = format!(
-        "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late, next_at)
-         SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel,
-                CASE ch.channel WHEN 'portal' THEN 'delivered' WHEN 'phone' THEN 'manual' ELSE 'queued' END, {t}, {f},
-                CASE WHEN ch.channel IN ('portal', 'phone') THEN NULL ELSE {t} END
-           FROM contacts c CROSS JOIN ({channels}) ch
-          WHERE ({who}){gate}
-            AND (ch.channel = 'portal' OR (',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%'))",
-        f = match tx.backend() {
-            Backend::Sqlite => "0",
-            Backend::Postgres => "FALSE",
-        },
-        channels = channel_rows.join(" UNION ALL "),
-    );
-    let deliveries = tx.execute(query.replace_sql(sql)).await?;
-    tx.execute(
-        q("UPDATE messages SET held_back = $1 WHERE id = $2")
-            .bind(serde_json::to_string(&held_back).map_err(|e| DbError::Config(e.to_string()))?)
-            .bind(message_id),
-    )
-    .await?;
-    tx.execute(
-        q("UPDATE requests SET state = 'dispatched', message_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-            .bind(message_id)
-            .bind(now)
-            .bind(request_id),
-    )
-    .await?;
-    tx.notify_work().await?;
-    crate::events::emit(
-        tx,
-        now,
-        "message.dispatched",
-        json!({"message_id": message_id, "request_id": request_id, "deliveries": deliveries,
-               "classification": form.classification.as_str(), "ack_required": form.ack_required,
-               "ack_due_at": form.ack_due_at}),
-    )
-    .await?;
-    audit::append(tx, now, Entry {
-        actor_id: Some(actor),
-        action: "message.dispatch",
-        entity: "message",
-        entity_id: Some(message_id),
-        partner_id: None,
-        detail: json!({"request_id": request_id, "deliveries": deliveries, "held_back": held_back.len(), "corrects": form.corrects}),
-    })
-    .await?;
-    Ok(message_id)
-}
-
-struct HeldContact(Uuid, String, String);
-impl FromDbRow for HeldContact {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?, r.text("name")?, r.text("code")?))
-    }
-}
-
-struct SegmentFilter(liaison_core::partner::PartnerFilter);
-impl FromDbRow for SegmentFilter {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(decode(&r.text("filter")?)?))
-    }
 }

@@ -36,7 +36,7 @@ impl FromDbRow for Segment {
 
 /// A segment as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SegmentInput {
     pub name: Option<String>,
     pub description: Option<String>,

@@ -2,9 +2,9 @@
 //! notice period (§3.1.2, default 14 days) live here, with the demo defaults until changed.
 
 use crate::audit::{self, Entry};
-use crate::request::ReviewSettings;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use liaison_core::FieldErrors;
+use liaison_core::precheck::ReviewSettings;
 use liaison_core::review::Step;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,7 +21,7 @@ pub struct ReviewSettingsView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReviewSettingsPatch {
     pub policy_notice_days: Option<i64>,
     pub sensitive_terms: Option<Vec<String>>,

@@ -88,7 +88,7 @@ const USER_SELECT: &str =
 
 /// A user to create, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct UserInput {
     pub email: String,
     pub name: String,

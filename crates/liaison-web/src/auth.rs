@@ -36,13 +36,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Refuses with 403 unless the policy allows `p` (the one place permission is enforced).
+    /// Refuses unless the policy allows `p` at all: `liaison_core::authorize`, the same one
+    /// decision the service layer makes with the object at hand.
     pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if self.actor.can(p) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        Ok(liaison_core::authorize(
+            &self.actor,
+            p,
+            &liaison_core::Object::default(),
+        )?)
     }
 
     /// The token HTML forms echo back; derived from the session token, so nothing is stored.

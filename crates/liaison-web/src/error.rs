@@ -95,12 +95,35 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::NotFound => AppError::NotFound,
-            DbError::Forbidden => AppError::Forbidden,
             DbError::Conflict(m) => AppError::Conflict(m),
             DbError::Invalid(f) => AppError::Invalid(f),
             DbError::InvalidRows(r) => AppError::InvalidRows(r),
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<liaison_app::Error> for AppError {
+    fn from(e: liaison_app::Error) -> Self {
+        use liaison_app::Error as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Denied(m) => AppError::Denied(m),
+            E::Gone(m) => AppError::Gone(m),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::BadInput(m) => AppError::BadRequest(m),
+            E::TooLarge(m) => AppError::PayloadTooLarge(m),
+            E::Invalid(f) => AppError::Invalid(f),
+            E::InvalidRows(r) => AppError::InvalidRows(r),
+            E::Internal(m) => AppError::Internal(m),
+        }
+    }
+}
+
+impl From<liaison_core::Denied> for AppError {
+    fn from(d: liaison_core::Denied) -> Self {
+        liaison_app::Error::from(d).into()
     }
 }
 

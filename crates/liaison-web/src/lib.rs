@@ -1,14 +1,16 @@
 #![recursion_limit = "256"]
 //! Liaison's web layer: the JSON API under `/api/v1` (described by `/api/openapi.json`), the
 //! server-rendered staff console and partner portal, health checks and static assets. Handlers
-//! are thin: extract, authorize through `liaison_core::policy`, call `liaison_db`, render.
+//! are thin: extract (`extract`), call the service layer (`liaison_app`, which authorizes),
+//! render (`respond`, `html`). `api` and `html` are siblings that never import each other.
 
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod html;
 pub mod idempotency;
-pub mod import;
+pub mod respond;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -78,12 +80,23 @@ impl AppState {
     }
 }
 
+/// Unknown paths: problem+json under `/api/`, the error page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.into_response()
+    } else {
+        html::not_found_page().await.into_response()
+    }
+}
+
 /// The whole application, exactly as the server runs it (tests build it the same way).
 pub fn app(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api::router())
         .merge(html::router())
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,7 +1,7 @@
 //! The audit log and its verification (SPEC G5, policy §7.2.1), for admins.
 
-use super::Pairs;
 use crate::auth::ApiUser;
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::State;

@@ -3,37 +3,24 @@
 //! partners and contacts, the working-hours calendar, delivery settings, outbound event
 //! endpoints and their jobs, and the one-click confirmation link.
 
-use super::partner::created_at;
-use super::{ApiJson, Pairs};
 use crate::auth::ApiUser;
+use crate::extract::id;
+use crate::extract::{ApiJson, Pairs};
+use crate::respond::created_at;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use liaison_channels::robot::{RobotKind, redact_url, validate_url};
+use liaison_app::ack;
+use liaison_app::calendar::{parse_date, parse_year};
+use liaison_app::event::{EndpointBody, parse_endpoint, parse_job_state};
+use liaison_app::robot::{RobotBody, parse_robot};
 use liaison_core::Permission;
 use liaison_db::delivery::{DeliverySettings, DeliverySettingsPatch};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
-
-fn id(s: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
-
-/// The message of a dispatched request the caller may see.
-async fn message_of(
-    state: &AppState,
-    s: &crate::auth::Session,
-    rid: &str,
-) -> AppResult<(liaison_db::request::Request, Uuid)> {
-    let r = super::request::load(state, s, rid).await?;
-    let m = r
-        .message_id
-        .ok_or_else(|| AppError::invalid("request", "the request has not been sent yet"))?;
-    Ok((r, m))
-}
 
 /// §4.4.1: remind every recipient who has not confirmed, now (within their working hours).
 pub async fn remind(
@@ -41,16 +28,18 @@ pub async fn remind(
     ApiUser(s): ApiUser,
     Path(rid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let (r, m) = message_of(&state, &s, &rid).await?;
-    if r.requester_id != s.user.id {
-        s.require(Permission::ManageDeliveries)?;
-    }
+    let (r, m) = liaison_app::request::message_of(&state.db, &s.actor, id(&rid)?).await?;
+    liaison_core::authorize(
+        &s.actor,
+        Permission::ManageDeliveries,
+        &liaison_core::Object::owned(r.requester_id, r.department_id),
+    )?;
     let n = liaison_db::delivery::remind_now(&state.db, s.user.id, m).await?;
     Ok(Json(json!({"reminders": n})))
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetryBody {
     /// One delivery; without it every dead delivery of the message.
     pub delivery_id: Option<Uuid>,
@@ -63,7 +52,7 @@ pub async fn retry(
     Path(rid): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<serde_json::Value>> {
-    let (_, m) = message_of(&state, &s, &rid).await?;
+    let (_, m) = liaison_app::request::message_of(&state.db, &s.actor, id(&rid)?).await?;
     s.require(Permission::ManageDeliveries)?;
     // The body is optional: empty means every dead delivery.
     let only = if body.iter().all(u8::is_ascii_whitespace) {
@@ -94,76 +83,6 @@ pub async fn update_settings(
     Ok(Json(
         liaison_db::delivery::update_settings(&state.db, s.user.id, &body).await?,
     ))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RobotBody {
-    pub kind: Option<String>,
-    pub url: Option<String>,
-    pub secret: Option<String>,
-    pub label: Option<String>,
-    pub contact_id: Option<Uuid>,
-}
-
-/// Parses a robot at the edge: platform, URL rules, optional secret and label.
-pub fn parse_robot(
-    b: &RobotBody,
-) -> Result<liaison_db::robot::NewRobot, liaison_core::FieldErrors> {
-    let mut e = liaison_core::FieldErrors::new();
-    let kind = match b.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        None => {
-            e.add("kind", "choose wecom, dingtalk, feishu, slack or webhook");
-            None
-        }
-        Some(k) => match RobotKind::parse(k) {
-            Ok(k) => Some(k),
-            Err(m) => {
-                e.add("kind", m);
-                None
-            }
-        },
-    };
-    let url = b.url.as_deref().map(str::trim).unwrap_or("").to_string();
-    if url.is_empty() {
-        e.add("url", "the robot's webhook URL is required");
-    } else if let Err(m) = validate_url(&url) {
-        e.add("url", m);
-    }
-    let secret = b
-        .secret
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from);
-    if secret.as_ref().is_some_and(|s| s.len() > 200) {
-        e.add("secret", "must be at most 200 characters");
-    }
-    if matches!(kind, Some(RobotKind::Webhook)) && secret.is_none() {
-        e.add(
-            "secret",
-            "a generic webhook needs a secret: its requests are signed with it",
-        );
-    }
-    let label = b.label.as_deref().map(str::trim).unwrap_or("").to_string();
-    if label.chars().count() > 60 {
-        e.add("label", "must be at most 60 characters");
-    }
-    match kind {
-        Some(k) if e.is_empty() => Ok(liaison_db::robot::NewRobot {
-            kind: k.as_str().to_string(),
-            label: if label.is_empty() {
-                k.as_str().to_string()
-            } else {
-                label
-            },
-            url_hint: redact_url(&url),
-            url,
-            secret,
-            contact_id: b.contact_id,
-        }),
-        _ => Err(e),
-    }
 }
 
 async fn partner_for_robots(
@@ -211,25 +130,6 @@ pub async fn delete_robot(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A `year` query value: absent or empty is none, else a year from 2000 to 2100.
-pub(crate) fn parse_year(v: Option<&str>) -> AppResult<Option<i32>> {
-    match v.filter(|y| !y.is_empty()) {
-        Some(y) => Ok(Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-                .ok_or_else(|| AppError::invalid("year", "must be a year such as 2026"))?,
-        )),
-        None => Ok(None),
-    }
-}
-
-/// A calendar date in a path, written YYYY-MM-DD.
-pub(crate) fn parse_date(date: &str) -> AppResult<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("date", "must be a date written YYYY-MM-DD"))
-}
-
 pub async fn calendar(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
@@ -242,7 +142,7 @@ pub async fn calendar(
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DayBody {
     pub kind: String,
     pub name: String,
@@ -273,14 +173,6 @@ pub async fn delete_day(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct EndpointBody {
-    pub url: Option<String>,
-    pub secret: Option<String>,
-    pub events: Vec<String>,
-}
-
 pub async fn list_endpoints(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
@@ -306,50 +198,6 @@ pub async fn create_endpoint(
     ))
 }
 
-/// Parses an event endpoint at the edge: an HTTPS URL (or http to loopback), a signing secret
-/// of at least 16 characters, and the events it subscribes to (none means all).
-pub(crate) fn parse_endpoint(
-    body: &EndpointBody,
-) -> Result<liaison_db::events::NewEndpoint, liaison_core::FieldErrors> {
-    let mut e = liaison_core::FieldErrors::new();
-    let url = body.url.as_deref().map(str::trim).unwrap_or("").to_string();
-    if url.is_empty() {
-        e.add("url", "the endpoint's HTTPS URL is required");
-    } else if let Err(m) = validate_url(&url) {
-        e.add("url", m);
-    }
-    let secret = body
-        .secret
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or("")
-        .to_string();
-    if secret.len() < 16 {
-        e.add(
-            "secret",
-            "a signing secret of at least 16 characters is required",
-        );
-    }
-    let events = match liaison_db::events::parse_events(&body.events) {
-        Ok(v) => v,
-        Err(fe) => {
-            for f in fe.0.iter() {
-                e.add(f.field.clone(), f.message.clone());
-            }
-            Vec::new()
-        }
-    };
-    if !e.is_empty() {
-        return Err(e);
-    }
-    Ok(liaison_db::events::NewEndpoint {
-        url_hint: redact_url(&url),
-        url,
-        secret,
-        events,
-    })
-}
-
 pub async fn delete_endpoint(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
@@ -358,20 +206,6 @@ pub async fn delete_endpoint(
     s.require(Permission::ManageIntegrations)?;
     liaison_db::events::delete_endpoint(&state.db, s.user.id, id(&eid)?).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The job states a list can be filtered by.
-pub(crate) const JOB_STATES: &[&str] = &["queued", "failed", "done", "dead"];
-
-/// A `state` filter for jobs: absent or empty is none.
-pub(crate) fn parse_job_state(v: Option<&str>) -> AppResult<Option<&str>> {
-    match v.filter(|v| !v.is_empty()) {
-        Some(st) if !JOB_STATES.contains(&st) => Err(AppError::invalid(
-            "state",
-            "must be queued, failed, done or dead",
-        )),
-        other => Ok(other),
-    }
 }
 
 pub async fn list_jobs(
@@ -410,7 +244,7 @@ pub async fn link_show(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let delivery = verify_link(&state, &token)?;
+    let delivery = ack::verify_link(&state.db, &token)?;
     let (_, m) = liaison_db::inbox::open_by_link(&state.db, delivery).await?;
     Ok(Json(json!(m)))
 }
@@ -421,36 +255,7 @@ pub async fn link_ack(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let delivery = verify_link(&state, &token)?;
-    let item = ack_by_link(&state, delivery).await?;
+    let delivery = ack::verify_link(&state.db, &token)?;
+    let item = ack::ack_by_link(&state.db, &state.acks, delivery).await?;
     Ok((StatusCode::OK, Json(json!(item))).into_response())
-}
-
-pub(crate) fn verify_link(state: &AppState, token: &str) -> AppResult<Uuid> {
-    let cipher = state
-        .db
-        .cipher()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    liaison_db::link::verify(cipher, token, state.db.now()).map_err(|e| match e {
-        liaison_db::link::LinkError::Invalid => AppError::NotFound,
-        liaison_db::link::LinkError::Expired => AppError::Gone(e.to_string()),
-    })
-}
-
-pub(crate) async fn ack_by_link(
-    state: &AppState,
-    delivery: Uuid,
-) -> AppResult<liaison_db::inbox::InboxItem> {
-    let d = liaison_db::delivery::find_delivery(&state.db, delivery).await?;
-    let item = liaison_db::inbox::find_item(&state.db, d.partner_id, d.message_id).await?;
-    if !matches!(item.classification.as_str(), "public" | "internal") {
-        return Err(AppError::Denied(
-            "this message is confidential: log in to the partner portal to read and confirm it"
-                .into(),
-        ));
-    }
-    Ok(state
-        .acks
-        .acknowledge(&state.db, None, d.partner_id, d.message_id, &d.channel)
-        .await?)
 }

@@ -1,7 +1,7 @@
 //! A partner's communication record and search (SPEC B10).
 
-use super::Pairs;
 use crate::auth::ApiUser;
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -1,8 +1,8 @@
 //! The partner inbox (policy §4.3.2, §4.4.1; SPEC B5, B6): only the caller's own partner's
 //! messages; reading is recorded, confirmation is one call.
 
-use super::Pairs;
 use crate::auth::{ApiUser, Session};
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -90,5 +90,5 @@ pub async fn attachment(
     let aid = Uuid::parse_str(&aid).map_err(|_| AppError::NotFound)?;
     let rid = inbox::request_of(&state.db, pid, mid).await?;
     let (a, bytes) = liaison_db::attachment::read_attachment(&state.db, rid, aid).await?;
-    Ok(super::request::file_response(a, bytes))
+    Ok(crate::respond::file_response(a, bytes))
 }

@@ -2,7 +2,7 @@
 //! OpenAPI document are both built from it, so no endpoint can go undocumented.
 
 mod audit;
-pub(crate) mod delivery;
+mod delivery;
 mod docs;
 mod history;
 mod inbox;
@@ -13,14 +13,11 @@ mod segment;
 mod thread;
 mod user;
 
-use crate::{AppError, AppState};
+use crate::AppState;
 use axum::Router;
-use axum::extract::{FromRequest, Request};
 use axum::routing::{MethodRouter, get};
-use serde::de::DeserializeOwned;
 
 pub use docs::openapi;
-pub(crate) use partner::{download, filter_from};
 
 /// One documented endpoint.
 pub struct Endpoint {
@@ -379,110 +376,5 @@ pub fn router() -> Router<AppState> {
     for (e, handler) in endpoints() {
         r = r.route(e.path, handler);
     }
-    r.fallback(api_fallback)
-}
-
-async fn api_fallback(uri: axum::http::Uri) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if uri.path().starts_with("/api/") {
-        AppError::NotFound.into_response()
-    } else {
-        crate::html::not_found_page().await.into_response()
-    }
-}
-
-/// A JSON body whose rejections are problem+json: unreadable JSON is 400, a body of the wrong
-/// shape is 422 naming what is wrong.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::rejection::JsonRejection;
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                let msg = e.body_text();
-                let msg = msg.trim_start_matches(
-                    "Failed to deserialize the JSON body into the target type: ",
-                );
-                let (field, message) = match msg.split_once(": ") {
-                    Some((f, m)) if !f.contains(' ') => (f.to_string(), m.to_string()),
-                    _ => ("body".to_string(), msg.to_string()),
-                };
-                Err(AppError::invalid(&field, message))
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::BadRequest(
-                "send the body as JSON with Content-Type: application/json".into(),
-            )),
-            Err(e) => Err(AppError::BadRequest(format!(
-                "the body is not valid JSON: {}",
-                e.body_text()
-            ))),
-        }
-    }
-}
-
-/// `limit` and `cursor` of a list request, checked.
-pub struct ListParams {
-    pub limit: i64,
-    pub cursor: Option<String>,
-}
-
-/// Query pairs in order, repeated keys kept (`kind=a&kind=b`).
-pub struct Pairs(pub Vec<(String, String)>);
-
-impl Pairs {
-    pub fn get(&self, k: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    }
-    /// All values of `k`, each also split on commas.
-    pub fn all(&self, k: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(key, _)| key == k)
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-            .collect()
-    }
-    pub fn list(&self, default: i64) -> Result<ListParams, AppError> {
-        let limit = match self.get("limit").filter(|l| !l.is_empty()) {
-            None => default,
-            Some(l) => match l.parse::<i64>() {
-                Ok(n) if (1..=500).contains(&n) => n,
-                _ => {
-                    return Err(AppError::invalid(
-                        "limit",
-                        "must be a whole number from 1 to 500",
-                    ));
-                }
-            },
-        };
-        Ok(ListParams {
-            limit,
-            cursor: self
-                .get("cursor")
-                .filter(|c| !c.is_empty())
-                .map(str::to_string),
-        })
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Pairs {
-    type Rejection = AppError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-            .map(Pairs)
-            .map_err(|_| AppError::BadRequest("the query string is not valid URL encoding".into()))
-    }
+    r
 }

@@ -1,9 +1,9 @@
 //! The NDA register (policy §7.1.2, SPEC G2). Company users read it; admins and channel
 //! management record agreements; a partner user sees its own partner's agreements.
 
-use super::partner::created_at;
-use super::{ApiJson, Pairs};
 use crate::auth::ApiUser;
+use crate::extract::{ApiJson, Pairs};
+use crate::respond::created_at;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::State;

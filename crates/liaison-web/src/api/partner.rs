@@ -1,77 +1,21 @@
 //! Partners and contacts (SPEC A1, A2, A5). Partner users reach only their own partner: the
 //! scope goes into every query and another partner's objects answer 404.
 
-use super::{ApiJson, Pairs};
 use crate::auth::ApiUser;
-use crate::import::{self, Export, ExportFormat};
+use crate::extract::{ApiJson, Pairs, Versioned};
+use crate::respond::{created_at, download};
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use liaison_core::partner::{
-    ContactInput, PartnerFilter, PartnerInput, PartnerKind, PartnerStatus,
-};
-use liaison_core::{FieldErrors, Permission};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use liaison_app::import::{self, ExportFormat};
+use liaison_core::Permission;
+use liaison_core::partner::{ContactInput, PartnerInput};
 use liaison_db::partner::{self as repo, PartnerSort};
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
-
-/// Reads the list filters (`q`, `kind`, `region`, `tier`, `status`, `tag`, `segment`).
-/// Partner users cannot name segments (they describe other partners): `segment` is ignored.
-pub(crate) async fn filter_from(
-    state: &AppState,
-    p: &Pairs,
-    partner_user: bool,
-) -> AppResult<PartnerFilter> {
-    let mut e = FieldErrors::new();
-    let mut f = match p.get("segment").filter(|s| !s.is_empty() && !partner_user) {
-        Some(s) => match Uuid::parse_str(s) {
-            Ok(id) => match liaison_db::segment::find_segment(&state.db, id).await {
-                Ok(seg) => seg.filter,
-                Err(liaison_db::DbError::NotFound) => {
-                    e.add("segment", "no such segment");
-                    PartnerFilter::default()
-                }
-                Err(other) => return Err(other.into()),
-            },
-            Err(_) => {
-                e.add("segment", "must be a segment id");
-                PartnerFilter::default()
-            }
-        },
-        None => PartnerFilter::default(),
-    };
-    for k in p.all("kind") {
-        if let Some(v) = e.take("kind", PartnerKind::parse(&k)) {
-            f.kinds.push(v);
-        }
-    }
-    for s in p.all("status") {
-        if let Some(v) = e.take("status", PartnerStatus::parse(&s)) {
-            f.statuses.push(v);
-        }
-    }
-    f.regions.extend(p.all("region"));
-    f.tiers.extend(p.all("tier"));
-    f.tags.extend(p.all("tag"));
-    if let Some(q) = p.get("q").map(str::trim).filter(|q| !q.is_empty()) {
-        if q.chars().count() > 100 {
-            e.add("q", "must be at most 100 characters");
-        }
-        f.q = Some(q.to_string());
-    }
-    if let Err(bad) = f.check() {
-        e.0.extend(bad.0.into_iter().filter(|b| b.field != "q"));
-    }
-    if e.is_empty() {
-        Ok(f)
-    } else {
-        Err(AppError::Invalid(e))
-    }
-}
 
 fn parse_id(s: &str) -> AppResult<Uuid> {
     // An id that cannot exist is simply not found, like any other missing object.
@@ -87,7 +31,7 @@ pub async fn list(
     let l = p.list(50)?;
     let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
         .map_err(|m| AppError::invalid("sort", m))?;
-    let f = filter_from(&state, &p, s.actor.is_partner()).await?;
+    let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     let page = repo::list_partners(
         &state.db,
         s.actor.scope(),
@@ -125,19 +69,11 @@ pub async fn create(
     ))
 }
 
-/// A PATCH body: any partner fields, and optionally the `version` it was read at.
-#[derive(Debug, Deserialize)]
-pub struct PartnerPatch {
-    #[serde(flatten)]
-    pub fields: PartnerInput,
-    pub version: Option<i64>,
-}
-
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<PartnerPatch>,
+    body: Versioned<PartnerInput>,
 ) -> AppResult<Json<repo::Partner>> {
     let id = parse_id(&id)?;
     // A partner user may not see other partners, and may not change its own record either.
@@ -287,7 +223,7 @@ pub async fn export_partners(
     p: Pairs,
 ) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
-    let f = filter_from(&state, &p, s.actor.is_partner()).await?;
+    let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
         import::export_partners(
             &state.db,
@@ -305,7 +241,7 @@ pub async fn export_contacts(
     p: Pairs,
 ) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
-    let f = filter_from(&state, &p, s.actor.is_partner()).await?;
+    let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
         import::export_contacts(
             &state.db,
@@ -315,25 +251,4 @@ pub async fn export_contacts(
         )
         .await?,
     ))
-}
-
-pub(crate) fn download(e: Export) -> Response {
-    let mut r = e.bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(e.content_type),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", e.filename)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
-pub(crate) fn created_at(location: String, body: serde_json::Value) -> Response {
-    let mut r = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
 }

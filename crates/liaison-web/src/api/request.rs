@@ -1,51 +1,23 @@
 //! Request forms, the review chain and receipts (policy §4.1, §4.2, §4.3; SPEC B1-B3, B5).
 
-use super::partner::created_at;
-use super::{ApiJson, Pairs};
 use crate::auth::{ApiUser, Session};
+use crate::extract::id;
+use crate::extract::{ApiJson, Pairs, Versioned};
+use crate::respond::created_at;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use liaison_app::request as app;
 use liaison_core::request::RequestInput;
 use liaison_core::review::Decision;
-use liaison_core::{Permission, Role};
-use liaison_db::request::{self as repo, Request, RequestView};
+use liaison_db::request::{Request, RequestView};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
-fn id(s: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
-
-/// Partner users never see requests: they are company-internal until dispatched.
-fn company(s: &Session) -> AppResult<()> {
-    if s.actor.is_partner() {
-        Err(AppError::NotFound)
-    } else {
-        s.require(Permission::CreateRequests)
-    }
-}
-
-/// Who may see a request: its requester, channel management, leadership, admins, and the head
-/// of the requester's department.
-fn may_read(s: &Session, r: &Request) -> bool {
-    r.requester_id == s.user.id
-        || s.actor.can(Permission::ReadAllRequests)
-        || (s.actor.roles.has(Role::DeptHead)
-            && s.actor.department_id.is_some()
-            && s.actor.department_id == r.department_id)
-}
-
-pub(crate) async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
-    company(s)?;
-    let r = repo::find_request(&state.db, id(rid)?).await?;
-    if may_read(s, &r) {
-        Ok(r)
-    } else {
-        Err(AppError::NotFound)
-    }
+/// A request the caller may read, by the id in its path.
+async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
+    Ok(app::load(&state.db, &s.actor, id(rid)?).await?)
 }
 
 pub async fn create(
@@ -53,8 +25,7 @@ pub async fn create(
     ApiUser(s): ApiUser,
     ApiJson(body): ApiJson<RequestInput>,
 ) -> AppResult<Response> {
-    company(&s)?;
-    let r = repo::insert_request(&state.db, &s.actor, &body).await?;
+    let r = app::create(&state.db, &s.actor, &body).await?;
     Ok(created_at(format!("/api/v1/requests/{}", r.id), json!(r)))
 }
 
@@ -63,26 +34,15 @@ pub async fn list(
     ApiUser(s): ApiUser,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
-    company(&s)?;
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("mine") {
         "" | "mine" => RequestView::Mine,
         "to_review" => RequestView::ToReview,
-        "all" if s.actor.can(Permission::ReadAllRequests) => RequestView::All,
-        "all" => return Err(AppError::Forbidden),
+        "all" => RequestView::All,
         _ => return Err(AppError::invalid("view", "must be mine, to_review or all")),
     };
-    let before = match l.cursor.as_deref() {
-        Some(c) => Some(
-            Uuid::parse_str(c)
-                .map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?,
-        ),
-        None => None,
-    };
-    let items = repo::list_requests(&state.db, &s.actor, view, before, l.limit).await?;
-    let next = (items.len() as i64 == l.limit)
-        .then(|| items.last().map(|r| r.id.to_string()))
-        .flatten();
+    let items = app::list(&state.db, &s.actor, view, l.id_cursor()?, l.limit).await?;
+    let next = l.next(&items, |r| r.id.to_string());
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
@@ -94,22 +54,14 @@ pub async fn show(
     Ok(Json(load(&state, &s, &rid).await?))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RequestPatch {
-    #[serde(flatten)]
-    pub fields: RequestInput,
-    pub version: Option<i64>,
-}
-
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
     Path(rid): Path<String>,
-    ApiJson(body): ApiJson<RequestPatch>,
+    body: Versioned<RequestInput>,
 ) -> AppResult<Json<Request>> {
-    let r = load(&state, &s, &rid).await?;
     Ok(Json(
-        repo::update_request(&state.db, &s.actor, r.id, body.fields, body.version).await?,
+        app::update(&state.db, &s.actor, id(&rid)?, body.fields, body.version).await?,
     ))
 }
 
@@ -118,16 +70,7 @@ pub async fn submit(
     ApiUser(s): ApiUser,
     Path(rid): Path<String>,
 ) -> AppResult<Json<Request>> {
-    let r = load(&state, &s, &rid).await?;
-    Ok(Json(
-        repo::submit(
-            &state.db,
-            &s.actor,
-            r.id,
-            &liaison_db::settings::review(&state.db).await?,
-        )
-        .await?,
-    ))
+    Ok(Json(app::submit(&state.db, &s.actor, id(&rid)?).await?))
 }
 
 pub async fn withdraw(
@@ -135,12 +78,11 @@ pub async fn withdraw(
     ApiUser(s): ApiUser,
     Path(rid): Path<String>,
 ) -> AppResult<Json<Request>> {
-    let r = load(&state, &s, &rid).await?;
-    Ok(Json(repo::withdraw(&state.db, &s.actor, r.id).await?))
+    Ok(Json(app::withdraw(&state.db, &s.actor, id(&rid)?).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CommentBody {
     pub comment: String,
 }
@@ -152,10 +94,8 @@ async fn decide(
     d: Decision,
     body: CommentBody,
 ) -> AppResult<Json<Request>> {
-    company(s)?;
-    let r = repo::find_request(&state.db, id(rid)?).await?;
     Ok(Json(
-        repo::decide(&state.db, &s.actor, r.id, d, &body.comment).await?,
+        app::decide(&state.db, &s.actor, id(rid)?, d, &body.comment).await?,
     ))
 }
 
@@ -207,19 +147,11 @@ pub async fn deliveries(
         ));
     };
     let l = p.list(100)?;
-    let after = match l.cursor.as_deref() {
-        Some(c) => Some(
-            Uuid::parse_str(c)
-                .map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?,
-        ),
-        None => None,
-    };
     let unconfirmed = p.get("unconfirmed") == Some("true");
     let items =
-        liaison_db::inbox::deliveries(&state.db, message, unconfirmed, after, l.limit).await?;
-    let next = (items.len() as i64 == l.limit)
-        .then(|| items.last().map(|d| d.id.to_string()))
-        .flatten();
+        liaison_db::inbox::deliveries(&state.db, message, unconfirmed, l.id_cursor()?, l.limit)
+            .await?;
+    let next = l.next(&items, |d| d.id.to_string());
     let summary = liaison_db::inbox::summary(&state.db, message).await?;
     Ok(Json(
         json!({"items": items, "next_cursor": next, "summary": summary, "message_id": message}),
@@ -235,31 +167,16 @@ pub async fn add_attachment(
     p: Pairs,
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
-    let r = load(&state, &s, &rid).await?;
-    if r.requester_id != s.user.id {
-        return Err(AppError::Forbidden);
-    }
-    if !r.state.editable() {
-        return Err(AppError::invalid(
-            "state",
-            format!(
-                "the request is {}; attach files while it is a draft or returned",
-                r.state
-            ),
-        ));
-    }
-    let filename = p.get("filename").unwrap_or("");
-    let secret = r
-        .form
-        .parse(false, state.db.now())
-        .map(|f| f.classification.needs_nda())
-        .unwrap_or(true);
-    let a = liaison_db::attachment::insert_attachment(
-        &state.db, s.user.id, r.id, secret, filename, &body,
+    let a = app::add_attachment(
+        &state.db,
+        &s.actor,
+        id(&rid)?,
+        p.get("filename").unwrap_or(""),
+        &body,
     )
     .await?;
     Ok(created_at(
-        format!("/api/v1/requests/{}/attachments/{}", r.id, a.id),
+        format!("/api/v1/requests/{rid}/attachments/{}", a.id),
         json!(a),
     ))
 }
@@ -282,24 +199,7 @@ pub async fn attachment(
 ) -> AppResult<Response> {
     let r = load(&state, &s, &rid).await?;
     let (a, bytes) = liaison_db::attachment::read_attachment(&state.db, r.id, id(&aid)?).await?;
-    Ok(file_response(a, bytes))
-}
-
-/// A stored file as a download.
-pub(crate) fn file_response(a: liaison_db::attachment::Attachment, bytes: Vec<u8>) -> Response {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&a.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    let encoded =
-        percent_encoding::utf8_percent_encode(&a.filename, percent_encoding::NON_ALPHANUMERIC);
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
+    Ok(crate::respond::file_response(a, bytes))
 }
 
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists who has not
@@ -310,13 +210,10 @@ pub async fn export_deliveries(
     Path(rid): Path<String>,
     p: Pairs,
 ) -> AppResult<Response> {
-    let r = load(&state, &s, &rid).await?;
-    let message = r
-        .message_id
-        .ok_or_else(|| AppError::invalid("request", "it has not been dispatched yet"))?;
-    let format = crate::import::ExportFormat::parse(p.get("format"))?;
+    let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
     let unconfirmed = p.get("unconfirmed") == Some("true");
-    Ok(super::download(
-        crate::import::export_deliveries(&state.db, &s.actor, message, unconfirmed, format).await?,
+    Ok(crate::respond::download(
+        liaison_app::import::export_deliveries(&state.db, &s.actor, id(&rid)?, unconfirmed, format)
+            .await?,
     ))
 }

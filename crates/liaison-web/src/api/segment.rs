@@ -1,9 +1,9 @@
 //! Segments: saved audience filters (SPEC A4). Company roles read them; admins and channel
 //! management write them. Partner users have no access: segments describe other partners.
 
-use super::partner::created_at;
-use super::{ApiJson, Pairs};
 use crate::auth::ApiUser;
+use crate::extract::{ApiJson, Pairs};
+use crate::respond::created_at;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};

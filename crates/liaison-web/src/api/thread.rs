@@ -3,40 +3,27 @@
 //! their own partner's threads; staff see those assigned to them, and channel management,
 //! executives and admins see all. Anything else is 404.
 
-use super::partner::created_at;
-use super::{ApiJson, Pairs};
-use crate::auth::{ApiUser, Session};
+use crate::auth::ApiUser;
+use crate::extract::id;
+use crate::extract::{ApiJson, Pairs};
+use crate::respond::created_at;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use liaison_core::Permission;
-use liaison_db::thread::{self as repo, Thread, ThreadState, ThreadView};
+use liaison_app::thread as app;
+use liaison_db::thread::{Thread, ThreadState, ThreadView};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
-
-fn id(s: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
-
-/// Partner users (their inbox) and company users (the console) take part in threads.
-fn participant(s: &Session) -> AppResult<()> {
-    if s.actor.is_partner() {
-        s.require(Permission::UseInbox)
-    } else {
-        s.require(Permission::UseConsole)
-    }
-}
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PostBody {
     pub body: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ThreadInput {
     pub subject: String,
     pub body: String,
@@ -51,8 +38,7 @@ pub async fn reply_to_message(
     Path(mid): Path<String>,
     ApiJson(body): ApiJson<PostBody>,
 ) -> AppResult<Response> {
-    s.require(Permission::UseInbox)?;
-    let (t, created) = repo::reply_to_message(&state.db, &s.actor, id(&mid)?, &body.body).await?;
+    let (t, created) = app::reply_to_message(&state.db, &s.actor, id(&mid)?, &body.body).await?;
     Ok(if created {
         created_at(format!("/api/v1/threads/{}", t.id), json!(t))
     } else {
@@ -65,8 +51,7 @@ pub async fn create(
     ApiUser(s): ApiUser,
     ApiJson(body): ApiJson<ThreadInput>,
 ) -> AppResult<Response> {
-    s.require(Permission::UseInbox)?;
-    let t = repo::open_thread(
+    let t = app::open(
         &state.db,
         &s.actor,
         &body.subject,
@@ -82,7 +67,6 @@ pub async fn list(
     ApiUser(s): ApiUser,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
-    participant(&s)?;
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("all") {
         "" | "all" => ThreadView::All,
@@ -93,18 +77,9 @@ pub async fn list(
         Some(v) => Some(ThreadState::parse(v).map_err(|m| AppError::invalid("state", m))?),
         None => None,
     };
-    let before = match l.cursor.as_deref() {
-        Some(c) => Some(
-            Uuid::parse_str(c)
-                .map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?,
-        ),
-        None => None,
-    };
-    let items = repo::list_threads(&state.db, &s.actor, view, st, before, l.limit).await?;
-    let next = (items.len() as i64 == l.limit)
-        .then(|| items.last().map(|t| t.id.to_string()))
-        .flatten();
-    let counts = repo::counts(&state.db, &s.actor, view).await?;
+    let items = app::list(&state.db, &s.actor, st, view, l.id_cursor()?, l.limit).await?;
+    let next = l.next(&items, |t| t.id.to_string());
+    let counts = app::counts(&state.db, &s.actor, view).await?;
     Ok(Json(
         json!({"items": items, "next_cursor": next, "counts": counts}),
     ))
@@ -115,10 +90,7 @@ pub async fn show(
     ApiUser(s): ApiUser,
     Path(tid): Path<String>,
 ) -> AppResult<Json<Thread>> {
-    participant(&s)?;
-    Ok(Json(
-        repo::find_thread(&state.db, &s.actor, id(&tid)?).await?,
-    ))
+    Ok(Json(app::show(&state.db, &s.actor, id(&tid)?).await?))
 }
 
 pub async fn reply(
@@ -127,9 +99,8 @@ pub async fn reply(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<PostBody>,
 ) -> AppResult<Json<Thread>> {
-    participant(&s)?;
     Ok(Json(
-        repo::reply(&state.db, &s.actor, id(&tid)?, &body.body).await?,
+        app::reply(&state.db, &s.actor, id(&tid)?, &body.body).await?,
     ))
 }
 
@@ -138,6 +109,5 @@ pub async fn close(
     ApiUser(s): ApiUser,
     Path(tid): Path<String>,
 ) -> AppResult<Json<Thread>> {
-    participant(&s)?;
-    Ok(Json(repo::close(&state.db, &s.actor, id(&tid)?).await?))
+    Ok(Json(app::close(&state.db, &s.actor, id(&tid)?).await?))
 }

@@ -1,8 +1,8 @@
 //! Login, the current user, users and departments (SPEC A3, G8).
 
-use super::ApiJson;
-use super::partner::created_at;
 use crate::auth::{self, ApiUser, ClientAddr};
+use crate::extract::ApiJson;
+use crate::respond::created_at;
 use crate::{AppResult, AppState};
 use axum::Json;
 use axum::extract::State;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
     #[serde(default)]
     pub email: String,
@@ -107,7 +108,7 @@ pub async fn departments(
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DepartmentInput {
     pub code: String,
     pub name: String,

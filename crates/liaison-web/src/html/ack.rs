@@ -3,13 +3,13 @@
 //! and internal messages only; a confidential one asks the partner to log in (§7.2.1).
 
 use super::{body_html, ctx, error_page, render};
-use crate::api::delivery::{ack_by_link, verify_link};
 use crate::{AppResult, AppState};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use liaison_app::ack::{ack_by_link, verify_link};
 use minijinja::Value;
 
 pub fn router() -> Router<AppState> {
@@ -20,10 +20,10 @@ async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    q: crate::api::Pairs,
+    q: crate::extract::Pairs,
 ) -> Response {
     let r: AppResult<Response> = async {
-        let delivery = verify_link(&state, &token)?;
+        let delivery = verify_link(&state.db, &token)?;
         let (_, m) = liaison_db::inbox::open_by_link(&state.db, delivery).await?;
         let open = matches!(m.item.classification.as_str(), "public" | "internal");
         Ok(render(
@@ -53,8 +53,8 @@ async fn confirm(
     Path(token): Path<String>,
 ) -> Response {
     let r: AppResult<Response> = async {
-        let delivery = verify_link(&state, &token)?;
-        ack_by_link(&state, delivery).await?;
+        let delivery = verify_link(&state.db, &token)?;
+        ack_by_link(&state.db, &state.acks, delivery).await?;
         Ok(Redirect::to(&format!("/ack/{token}?done=1")).into_response())
     }
     .await;

@@ -3,15 +3,15 @@
 
 use super::ctx;
 use super::{error_page, form_errors, mark_invalid, render};
-use crate::api::Pairs;
 use crate::auth::{PageUser, Session};
-use crate::import;
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use liaison_app::import;
 use liaison_core::partner::{ContactInput, PartnerInput, PartnerKind, PartnerStatus};
 use liaison_core::{FieldErrors, Permission, Scope};
 use liaison_db::partner::{self as repo, PartnerSort};
@@ -87,7 +87,7 @@ async fn list(
         let l = p.list(50)?;
         let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
             .map_err(|m| AppError::invalid("sort", m))?;
-        let f = crate::api::filter_from(&state, &p, s.actor.is_partner()).await?;
+        let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
         let page = repo::list_partners(
             &state.db,
             s.actor.scope(),
@@ -560,13 +560,13 @@ async fn import_submit(
         };
         let (outcome, errors, status) = match result {
             Ok(o) => (Some(o), None, axum::http::StatusCode::OK),
-            Err(AppError::InvalidRows(rows)) => (None, Some(rows), axum::http::StatusCode::UNPROCESSABLE_ENTITY),
-            Err(AppError::Invalid(f)) => (
+            Err(liaison_app::Error::InvalidRows(rows)) => (None, Some(rows), axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+            Err(liaison_app::Error::Invalid(f)) => (
                 None,
                 Some(f.0.into_iter().map(|e| liaison_core::validate::RowError { row: 0, field: e.field, message: e.message }).collect()),
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             ),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         let mut r = render(&state, &headers, Some(&s), "partner/import.html", ctx! { nav => "import", outcome => outcome, errors => errors, what => what, filename => name });
         *r.status_mut() = status;
@@ -582,14 +582,14 @@ async fn export(
     p: Pairs,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let f = crate::api::filter_from(&state, &p, s.actor.is_partner()).await?;
+        let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
         let format = import::ExportFormat::parse(p.get("format"))?;
         let file = if p.get("what") == Some("contacts") {
             import::export_contacts(&state.db, &s.actor, &f, format).await?
         } else {
             import::export_partners(&state.db, &s.actor, &f, format).await?
         };
-        Ok(crate::api::download(file))
+        Ok(crate::respond::download(file))
     })
     .await
 }
@@ -650,7 +650,7 @@ async fn create_segment(
         let p = Pairs(form);
         s.check_csrf(p.get("_csrf").unwrap_or(""))?;
         s.require(Permission::WriteSegments)?;
-        let filter = crate::api::filter_from(&state, &p, s.actor.is_partner()).await?;
+        let filter = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
         let input = liaison_db::segment::SegmentInput {
             name: p.get("name").map(str::to_string),
             description: p.get("description").map(str::to_string),

@@ -1,16 +1,12 @@
 //! Console pages of the delivery engine (policy §2.1.2, §5.3.2; SPEC B9, H3): a partner's IM
 //! robots (forms on the partner page), the working-hours calendar, and the integrations page
 //! (outbound event endpoints, background jobs, delivery settings). Input is parsed by the same
-//! functions as the JSON API (`crate::api::delivery`), so a form and an API call agree.
+//! functions as the JSON API (`liaison_app::robot`, `event`, `calendar`), so a form and an API call agree.
 
 use super::console::{PartnerForms, Retyped, page, partner_page};
 use super::{china, csrf, ctx, form_errors, mark_invalid, render};
-use crate::api::Pairs;
-use crate::api::delivery::{
-    EndpointBody, JOB_STATES, RobotBody, parse_date, parse_endpoint, parse_job_state, parse_robot,
-    parse_year,
-};
 use crate::auth::{PageUser, Session};
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -18,6 +14,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Datelike;
+use liaison_app::calendar::{parse_date, parse_year};
+use liaison_app::event::{EndpointBody, JOB_STATES, parse_endpoint, parse_job_state};
+use liaison_app::robot::{RobotBody, parse_robot};
 use liaison_core::calendar::DayKind;
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::DbError;

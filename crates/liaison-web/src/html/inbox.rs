@@ -4,8 +4,8 @@
 
 use super::ctx;
 use super::{body_html, error_page, render};
-use crate::api::Pairs;
 use crate::auth::{PageUser, Session};
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -39,7 +39,7 @@ async fn reply(
         partner(&s)?;
         let mid = message_id(&mid)?;
         let body = form.get("body").unwrap_or("");
-        liaison_db::thread::reply_to_message(&state.db, &s.actor, mid, body).await?;
+        liaison_app::thread::reply_to_message(&state.db, &s.actor, mid, body).await?;
         Ok(Redirect::to(&format!("/portal/inbox/{mid}?replied=1#reply")).into_response())
     })
     .await

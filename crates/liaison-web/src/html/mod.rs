@@ -103,7 +103,7 @@ pub fn china() -> chrono::FixedOffset {
 pub use liaison_channels::markdown::body_html;
 
 /// Refuses a form post whose `_csrf` field is not the session's token.
-pub(crate) fn csrf(s: &Session, p: &crate::api::Pairs) -> crate::AppResult<()> {
+pub(crate) fn csrf(s: &Session, p: &crate::extract::Pairs) -> crate::AppResult<()> {
     s.check_csrf(p.get("_csrf").unwrap_or(""))
 }
 

@@ -5,8 +5,8 @@
 use super::console::page;
 use super::ctx;
 use super::{body_html, china, csrf, form_errors, mark_invalid, render};
-use crate::api::Pairs;
 use crate::auth::{PageUser, Session};
+use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -14,12 +14,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use liaison_app::request as app;
 use liaison_core::partner::Channel;
 use liaison_core::request::{Audience, RequestInput};
 use liaison_core::review::{
     self, Category, Classification, Decision, DecisionContext, Importance, Urgency,
 };
-use liaison_core::{FieldErrors, Permission, Role, Scope};
+use liaison_core::{FieldErrors, Permission, Scope};
 use liaison_db::DbError;
 use liaison_db::request::{self as repo, Request, RequestView};
 use minijinja::Value;
@@ -43,25 +44,9 @@ pub fn router() -> Router<AppState> {
 /// How many receipts one page of the board shows.
 const RECEIPTS_PAGE: i64 = 200;
 
-/// Who may see a request: its requester, channel management, leadership, admins, and the head
-/// of the requester's department (as the API decides).
-fn may_read(s: &Session, r: &Request) -> bool {
-    r.requester_id == s.user.id
-        || s.actor.can(Permission::ReadAllRequests)
-        || (s.actor.roles.has(Role::DeptHead)
-            && s.actor.department_id.is_some()
-            && s.actor.department_id == r.department_id)
-}
-
+/// A request the caller may read, by the id in its path.
 async fn load(state: &AppState, s: &Session, id: &str) -> AppResult<Request> {
-    s.require(Permission::CreateRequests)?;
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let r = repo::find_request(&state.db, id).await?;
-    if may_read(s, &r) {
-        Ok(r)
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok(app::load(&state.db, &s.actor, crate::extract::id(id)?).await?)
 }
 
 fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -357,10 +342,11 @@ async fn then_submit(
     if p.get("then") != Some("submit") {
         return Ok(Redirect::to(&format!("/console/requests/{}", saved.id)).into_response());
     }
-    let settings = liaison_db::settings::review(&state.db).await?;
-    match repo::submit(&state.db, &s.actor, saved.id, &settings).await {
+    match app::submit(&state.db, &s.actor, saved.id).await {
         Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
-        Err(DbError::Invalid(e)) => form_page(state, headers, s, Some(&saved), f, Some(&e)).await,
+        Err(app::Error::Invalid(e)) => {
+            form_page(state, headers, s, Some(&saved), f, Some(&e)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -381,9 +367,11 @@ async fn create(
             let e = merged(read, &input, &state);
             return form_page(&state, &headers, &s, None, &f, Some(&e)).await;
         }
-        match repo::insert_request(&state.db, &s.actor, &input).await {
+        match app::create(&state.db, &s.actor, &input).await {
             Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
-            Err(DbError::Invalid(e)) => form_page(&state, &headers, &s, None, &f, Some(&e)).await,
+            Err(app::Error::Invalid(e)) => {
+                form_page(&state, &headers, &s, None, &f, Some(&e)).await
+            }
             Err(e) => Err(e.into()),
         }
     })
@@ -415,12 +403,12 @@ async fn update(
             return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;
         }
         let version = p.get("version").and_then(|v| v.parse::<i64>().ok());
-        match repo::update_request(&state.db, &s.actor, current.id, input, version).await {
+        match app::update(&state.db, &s.actor, current.id, input, version).await {
             Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
-            Err(DbError::Invalid(e)) => {
+            Err(app::Error::Invalid(e)) => {
                 form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
             }
-            Err(DbError::Conflict(m)) => {
+            Err(app::Error::Conflict(m)) => {
                 let e = FieldErrors::single("version", m);
                 form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
             }
@@ -634,12 +622,12 @@ async fn act<F>(
     result: F,
 ) -> AppResult<Response>
 where
-    F: Future<Output = Result<Request, DbError>>,
+    F: Future<Output = Result<Request, app::Error>>,
 {
     match result.await {
         Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
-        Err(DbError::Invalid(e)) => {
-            let fresh = repo::find_request(&state.db, r.id).await?;
+        Err(app::Error::Invalid(e)) => {
+            let fresh = app::load(&state.db, &s.actor, r.id).await?;
             show_page(state, headers, s, &fresh, &Pairs(Vec::new()), Some(&e)).await
         }
         Err(e) => Err(e.into()),
@@ -656,13 +644,12 @@ async fn submit(
     page(&state, &headers, &s, async {
         csrf(&s, &Pairs(form))?;
         let r = load(&state, &s, &id).await?;
-        let settings = liaison_db::settings::review(&state.db).await?;
         act(
             &state,
             &headers,
             &s,
             &r,
-            repo::submit(&state.db, &s.actor, r.id, &settings),
+            app::submit(&state.db, &s.actor, r.id),
         )
         .await
     })
@@ -684,7 +671,7 @@ async fn withdraw(
             &headers,
             &s,
             &r,
-            repo::withdraw(&state.db, &s.actor, r.id),
+            app::withdraw(&state.db, &s.actor, r.id),
         )
         .await
     })
@@ -711,7 +698,7 @@ async fn review(
             &headers,
             &s,
             &r,
-            repo::decide(&state.db, &s.actor, r.id, decision, &comment),
+            app::decide(&state.db, &s.actor, r.id, decision, &comment),
         )
         .await
     })
@@ -728,16 +715,17 @@ async fn export(
     p: Pairs,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let r = load(&state, &s, &id).await?;
-        let message = r
-            .message_id
-            .ok_or_else(|| AppError::invalid("request", "it has not been dispatched yet"))?;
-        let format = crate::import::ExportFormat::parse(p.get("format"))?;
+        let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
         let unconfirmed = p.get("unconfirmed") == Some("true");
-        let file =
-            crate::import::export_deliveries(&state.db, &s.actor, message, unconfirmed, format)
-                .await?;
-        Ok(crate::api::download(file))
+        let file = liaison_app::import::export_deliveries(
+            &state.db,
+            &s.actor,
+            crate::extract::id(&id)?,
+            unconfirmed,
+            format,
+        )
+        .await?;
+        Ok(crate::respond::download(file))
     })
     .await
 }

@@ -3,15 +3,15 @@
 
 use super::console::page;
 use super::{ctx, render};
-use crate::api::Pairs;
 use crate::auth::PageUser;
+use crate::extract::Pairs;
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use liaison_db::thread::{self, ThreadState, ThreadView};
+use liaison_db::thread::{ThreadState, ThreadView};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +42,7 @@ async fn list(
             Some(v) => Some(ThreadState::parse(v).map_err(|m| AppError::invalid("state", m))?),
             None => None,
         };
-        let items = thread::list_threads(&state.db, &s.actor, view, filter, None, 200).await?;
+        let items = liaison_app::thread::list(&state.db, &s.actor, filter, view, None, 200).await?;
         Ok(render(
             &state,
             &headers,
@@ -66,7 +66,7 @@ async fn show(
     Path(tid): Path<String>,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let t = thread::find_thread(&state.db, &s.actor, id(&tid)?).await?;
+        let t = liaison_app::thread::show(&state.db, &s.actor, id(&tid)?).await?;
         Ok(render(
             &state,
             &headers,
@@ -89,7 +89,8 @@ async fn reply(
         let form = Pairs(form);
         s.check_csrf(form.get("_csrf").unwrap_or(""))?;
         let tid = id(&tid)?;
-        thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or("")).await?;
+        liaison_app::thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or(""))
+            .await?;
         Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
     })
     .await
@@ -105,7 +106,7 @@ async fn close(
     page(&state, &headers, &s, async {
         s.check_csrf(Pairs(form).get("_csrf").unwrap_or(""))?;
         let tid = id(&tid)?;
-        thread::close(&state.db, &s.actor, tid).await?;
+        liaison_app::thread::close(&state.db, &s.actor, tid).await?;
         Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
     })
     .await

@@ -2,15 +2,15 @@
 //! and tiers, contacts, segments) so a newcomer can click through Liaison at once, and a load
 //! generator (`liaison demo --partners N`) for benchmarks. Loading twice changes nothing.
 
-use crate::audit::{self, Entry};
-use crate::partner::{insert_contact_rows, insert_partner_rows};
-use crate::user::{UserInput, insert_department, insert_user, set_department_head};
-use crate::{Db, DbError, Result, q};
 use liaison_core::partner::{
     Channel, Lang, NewContact, NewPartner, PartnerCode, PartnerFilter, PartnerKind, PartnerStatus,
     WorkingHours,
 };
 use liaison_core::validate::EmailAddress;
+use liaison_db::audit::{self, Entry};
+use liaison_db::partner::{insert_contact_rows, insert_partner_rows};
+use liaison_db::user::{UserInput, insert_department, insert_user, set_department_head};
+use liaison_db::{Db, DbError, Result, q};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -550,7 +550,7 @@ pub struct DemoReport {
 
 async fn user_id(db: &Db, email: &str) -> Result<Option<Uuid>> {
     Ok(db
-        .fetch_optional::<crate::partner::IdRow>(
+        .fetch_optional::<liaison_db::partner::IdRow>(
             q("SELECT id FROM users WHERE email = $1").bind(email),
         )
         .await?
@@ -708,10 +708,10 @@ async fn load_base(db: &Db) -> Result<()> {
             },
         ),
     ] {
-        crate::segment::insert_segment(
+        liaison_db::segment::insert_segment(
             db,
             admin,
-            &crate::segment::SegmentInput {
+            &liaison_db::segment::SegmentInput {
                 name: Some(name.into()),
                 description: Some(desc.into()),
                 filter: Some(filter),
@@ -824,24 +824,26 @@ async fn generate(db: &Db, n: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<
 /// For benchmarks and process tests: a notice from staff@demo.example to every active partner
 /// on `channels`, approved by the head and channel management (the real review chain and
 /// dispatch). Returns the message id.
-pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result<Uuid> {
+pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> crate::Result<Uuid> {
     use liaison_core::request::{Audience, RequestInput};
     use liaison_core::review::Decision;
     let actor = |email: &'static str| async move {
-        crate::user::list_users(db)
+        liaison_db::user::list_users(db)
             .await?
             .into_iter()
             .find(|u| u.email == email)
             .map(|u| u.actor())
-            .ok_or_else(|| DbError::Config(format!("{email} is missing: load the demo first")))
+            .ok_or_else(|| {
+                crate::Error::Internal(format!("{email} is missing: load the demo first"))
+            })
     };
     let staff = actor("staff@demo.example").await?;
     let head = actor("head@demo.example").await?;
     let channel = actor("channel@demo.example").await?;
-    let segment = crate::segment::insert_segment(
+    let segment = liaison_db::segment::insert_segment(
         db,
         channel.user_id,
-        &crate::segment::SegmentInput {
+        &liaison_db::segment::SegmentInput {
             name: Some(format!("every active partner {}", Uuid::now_v7())),
             description: None,
             filter: Some(liaison_core::partner::PartnerFilter {
@@ -851,7 +853,7 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result
         },
     )
     .await?;
-    let r = crate::request::insert_request(
+    let r = liaison_db::request::insert_request(
         db,
         &staff,
         &RequestInput {
@@ -868,10 +870,9 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result
         },
     )
     .await?;
-    let settings = crate::settings::review(db).await?;
-    crate::request::submit(db, &staff, r.id, &settings).await?;
+    crate::request::submit(db, &staff, r.id).await?;
     crate::request::decide(db, &head, r.id, Decision::Approve, "").await?;
     let done = crate::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
     done.message_id
-        .ok_or_else(|| DbError::Config("the notice was not dispatched".into()))
+        .ok_or_else(|| crate::Error::Internal("the notice was not dispatched".into()))
 }

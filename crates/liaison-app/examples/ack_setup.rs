@@ -4,14 +4,14 @@
 //! and `message.txt` for `scripts/bench-ack.lua`. Usage:
 //!
 //! ```sh
-//! cargo run --release -p liaison-db --example ack_setup -- sqlite://./liaison-data/liaison.db 40000
+//! cargo run --release -p liaison-app --example ack_setup -- sqlite://./liaison-data/liaison.db 40000
 //! ```
 
 use chrono::Duration;
+use liaison_app::request;
 use liaison_core::SystemClock;
 use liaison_core::request::{Audience, RequestInput};
 use liaison_core::review::Decision;
-use liaison_db::request::{self, ReviewSettings};
 use liaison_db::user::{SessionKind, UserInput};
 use liaison_db::{Db, q};
 use std::io::Write;
@@ -51,7 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    let r = request::insert_request(
+    let r = liaison_db::request::insert_request(
         &db,
         &staff,
         &RequestInput {
@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    request::submit(&db, &staff, r.id, &ReviewSettings::default()).await?;
+    request::submit(&db, &staff, r.id).await?;
     request::decide(&db, &head, r.id, Decision::Approve, "").await?;
     let done = request::decide(&db, &channel, r.id, Decision::Approve, "").await?;
     let message = done.message_id.ok_or("not dispatched")?;

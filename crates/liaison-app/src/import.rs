@@ -2,10 +2,10 @@
 //! a file becomes rows, each row becomes checked input or row errors, and only a file with no
 //! bad row is written, in one transaction.
 
-use crate::{AppError, AppResult};
+use crate::{Error, Result};
 use liaison_core::partner::{ContactInput, PartnerFilter, PartnerInput};
 use liaison_core::validate::RowError;
-use liaison_core::{Actor, Permission};
+use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
 use liaison_db::audit::{self, Entry};
 use liaison_db::partner::{self as repo, ImportReport};
@@ -55,7 +55,7 @@ fn columns(
     table: &Table,
     spec: &[(&'static str, &[&str])],
     required: &[&str],
-) -> AppResult<Vec<(&'static str, Option<usize>)>> {
+) -> Result<Vec<(&'static str, Option<usize>)>> {
     let cols: Vec<(&'static str, Option<usize>)> = spec
         .iter()
         .map(|(n, aliases)| (*n, table.column(aliases)))
@@ -66,7 +66,7 @@ fn columns(
         .map(|(n, _)| *n)
         .collect();
     if !missing.is_empty() {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "file",
             format!(
                 "the header row lacks the column(s) {}; expected {}",
@@ -78,11 +78,11 @@ fn columns(
     Ok(cols)
 }
 
-fn read(filename: Option<&str>, bytes: &[u8]) -> AppResult<Table> {
+fn read(filename: Option<&str>, bytes: &[u8]) -> Result<Table> {
     if bytes.is_empty() {
-        return Err(AppError::invalid("file", "the file is empty"));
+        return Err(Error::invalid("file", "the file is empty"));
     }
-    read_table(filename, bytes, MAX_ROWS).map_err(|e| AppError::invalid("file", e.to_string()))
+    read_table(filename, bytes, MAX_ROWS).map_err(|e| Error::invalid("file", e.to_string()))
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -99,10 +99,8 @@ fn parse_rows<T>(
     spec: &[(&'static str, &[&str])],
     required: &[&str],
     parse: impl Fn(&dyn Fn(&str) -> Option<String>, usize) -> Result<T, Vec<RowError>>,
-) -> AppResult<Vec<T>> {
-    if !actor.can(Permission::ImportPartners) {
-        return Err(AppError::Forbidden);
-    }
+) -> Result<Vec<T>> {
+    authorize(actor, Permission::ImportPartners, &Object::default())?;
     let table = read(filename, bytes)?;
     let cols = columns(&table, spec, required)?;
     let mut good = Vec::with_capacity(table.rows.len());
@@ -116,13 +114,13 @@ fn parse_rows<T>(
         }
     }
     if good.is_empty() && errors.is_empty() {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "file",
             "the file has a header row but no data rows",
         ));
     }
     if !errors.is_empty() {
-        return Err(AppError::InvalidRows(errors));
+        return Err(Error::InvalidRows(errors));
     }
     Ok(good)
 }
@@ -133,7 +131,7 @@ pub async fn import_partners(
     filename: Option<&str>,
     bytes: &[u8],
     dry_run: bool,
-) -> AppResult<ImportOutcome> {
+) -> Result<ImportOutcome> {
     let inputs = parse_rows(
         actor,
         filename,
@@ -185,7 +183,7 @@ pub async fn import_partners(
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::InvalidRows(errors));
+        return Err(Error::InvalidRows(errors));
     }
     let n = rows.len();
     if dry_run {
@@ -211,7 +209,7 @@ pub async fn import_contacts(
     filename: Option<&str>,
     bytes: &[u8],
     dry_run: bool,
-) -> AppResult<ImportOutcome> {
+) -> Result<ImportOutcome> {
     let rows = parse_rows(
         actor,
         filename,
@@ -279,11 +277,11 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    pub fn parse(s: Option<&str>) -> AppResult<Self> {
+    pub fn parse(s: Option<&str>) -> Result<Self> {
         match s.unwrap_or("csv") {
             "" | "csv" => Ok(Self::Csv),
             "xlsx" => Ok(Self::Xlsx),
-            _ => Err(AppError::invalid("format", "must be csv or xlsx")),
+            _ => Err(Error::invalid("format", "must be csv or xlsx")),
         }
     }
 }
@@ -293,7 +291,7 @@ fn build(
     stem: &str,
     headers: &[&str],
     rows: &[Vec<String>],
-) -> AppResult<Export> {
+) -> Result<Export> {
     Ok(match format {
         ExportFormat::Csv => Export {
             content_type: "text/csv; charset=utf-8",
@@ -304,7 +302,7 @@ fn build(
             content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             filename: format!("{stem}.xlsx"),
             bytes: liaison_docs::write_xlsx(stem, headers, rows)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| Error::Internal(e.to_string()))?,
         },
     })
 }
@@ -316,7 +314,7 @@ async fn audit_export(
     what: &str,
     rows: usize,
     filter: &PartnerFilter,
-) -> AppResult<()> {
+) -> Result<()> {
     audit::record(
         db,
         Entry {
@@ -337,10 +335,8 @@ pub async fn export_partners(
     actor: &Actor,
     filter: &PartnerFilter,
     format: ExportFormat,
-) -> AppResult<Export> {
-    if !actor.can(Permission::ExportPartners) {
-        return Err(AppError::Forbidden);
-    }
+) -> Result<Export> {
+    authorize(actor, Permission::ExportPartners, &Object::default())?;
     let partners = repo::list_all_partners(db, actor.scope(), filter).await?;
     let users = liaison_db::user::list_users(db).await?;
     let owner_email = |id: Option<uuid::Uuid>| {
@@ -377,10 +373,8 @@ pub async fn export_contacts(
     actor: &Actor,
     filter: &PartnerFilter,
     format: ExportFormat,
-) -> AppResult<Export> {
-    if !actor.can(Permission::ExportPartners) {
-        return Err(AppError::Forbidden);
-    }
+) -> Result<Export> {
+    authorize(actor, Permission::ExportPartners, &Object::default())?;
     let contacts = repo::list_all_contacts(db, actor.scope(), filter).await?;
     let rows: Vec<Vec<String>> = contacts
         .iter()
@@ -407,10 +401,11 @@ pub async fn export_contacts(
 pub async fn export_deliveries(
     db: &Db,
     actor: &Actor,
-    message: uuid::Uuid,
+    request: uuid::Uuid,
     unconfirmed: bool,
     format: ExportFormat,
-) -> AppResult<Export> {
+) -> Result<Export> {
+    let (_, message) = crate::request::message_of(db, actor, request).await?;
     let mut rows = Vec::new();
     let mut after = None;
     loop {

@@ -2,10 +2,10 @@
 //! generator; loading twice duplicates nothing and leaves the audit chain intact (§7.2.1).
 
 use crate::{backends, count};
+use liaison_app::demo::{self, DEMO_PASSWORD};
 use liaison_core::partner::{PartnerFilter, PartnerKind};
 use liaison_core::{Role, Scope};
 use liaison_db::audit::{self, Verdict};
-use liaison_db::demo::{self, DEMO_PASSWORD};
 use liaison_db::partner;
 use liaison_db::user;
 

@@ -2,17 +2,17 @@
 //! (`liaison demo --partners 100000` gives 200,000 contacts). Usage:
 //!
 //! ```sh
-//! cargo run --release -p liaison-db --example dispatch -- sqlite://./liaison-data/liaison.db
+//! cargo run --release -p liaison-app --example dispatch -- sqlite://./liaison-data/liaison.db
 //! ```
 //!
 //! It files a request from staff@demo.example to a segment of every active partner, has the
 //! head and channel management approve it, and times the final approval, which freezes the
 //! message and writes every delivery in one statement inside one transaction.
 
+use liaison_app::request;
 use liaison_core::request::{Audience, RequestInput};
 use liaison_core::review::Decision;
 use liaison_core::{Actor, SystemClock};
-use liaison_db::request::{self, ReviewSettings};
 use liaison_db::{Db, q};
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    let r = request::insert_request(
+    let r = liaison_db::request::insert_request(
         &db,
         &staff,
         &RequestInput {
@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    request::submit(&db, &staff, r.id, &ReviewSettings::default()).await?;
+    request::submit(&db, &staff, r.id).await?;
     request::decide(&db, &head, r.id, Decision::Approve, "").await?;
     let started = Instant::now();
     let done = request::decide(&db, &channel, r.id, Decision::Approve, "").await?;

@@ -1,0 +1,17 @@
+//! Liaison's service layer, between storage (`liaison-db`, `-channels`, `-docs`) and the ways
+//! in (`liaison-web`'s API and pages, the worker, the CLI). One module per policy noun; each
+//! operation takes the acting user, authorizes once through `liaison_core::authorize`, applies
+//! the policy's rules from `liaison-core` and calls storage in one transaction. Errors are
+//! [`Error`]; a span per operation carries the user and object ids (never personal data).
+
+pub mod ack;
+pub mod calendar;
+pub mod demo;
+mod error;
+pub mod event;
+pub mod import;
+pub mod request;
+pub mod robot;
+pub mod thread;
+
+pub use error::{Error, Result};

@@ -1,0 +1,257 @@
+//! The Channel Communication Request Form and its review chain (policy §4.1, §4.2, §3.1.2,
+//! §1.3.1; SPEC B1-B3). Each operation authorizes once (`liaison_core::authorize`), applies the
+//! rules of `liaison_core::review` and `precheck`, and writes through `liaison_db::request` in
+//! one transaction. Dispatch on final approval is the delivery repository's one statement.
+
+pub use crate::Error;
+use crate::Result;
+use liaison_core::precheck::{ReviewSettings, precheck};
+use liaison_core::request::RequestInput;
+use liaison_core::review::{self, ChainFacts, Decision, DecisionContext, ReviewError, Step};
+use liaison_core::{Actor, Object, Permission, Role, authorize};
+use liaison_db::Db;
+use liaison_db::request::{self as repo, Request, RequestView};
+use uuid::Uuid;
+
+fn object(r: &Request) -> Object {
+    Object::owned(r.requester_id, r.department_id)
+}
+
+fn not_allowed(e: ReviewError) -> Error {
+    Error::invalid("state", e.to_string())
+}
+
+/// A request the actor may read (§4.1.1, §4.2.1): hidden from everyone else, partners included.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
+pub async fn load(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+    authorize(actor, Permission::ReadRequest, &Object::default())?;
+    let r = repo::find_request(db, id).await?;
+    authorize(actor, Permission::ReadRequest, &object(&r))?;
+    Ok(r)
+}
+
+/// A request its requester may change: read access first (so others get a 404), then
+/// ownership (403).
+async fn load_own(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+    let r = load(db, actor, id).await?;
+    authorize(actor, Permission::EditRequest, &object(&r))?;
+    Ok(r)
+}
+
+/// §4.1.1: any company employee fills in the form; it starts as a draft.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn create(db: &Db, actor: &Actor, input: &RequestInput) -> Result<Request> {
+    authorize(actor, Permission::ReadRequest, &Object::default())?;
+    authorize(actor, Permission::CreateRequests, &Object::default())?;
+    Ok(repo::insert_request(db, actor, input).await?)
+}
+
+/// The actor's requests, those waiting for their review, or (channel management, leadership,
+/// admins) all.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    view: RequestView,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Request>> {
+    authorize(actor, Permission::ReadRequest, &Object::default())?;
+    if view == RequestView::All {
+        authorize(actor, Permission::ReadAllRequests, &Object::default())?;
+    }
+    Ok(repo::list_requests(db, actor, view, before, limit).await?)
+}
+
+/// Changes a draft or returned request (its requester only).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    patch: RequestInput,
+    expected_version: Option<i64>,
+) -> Result<Request> {
+    let current = load_own(db, actor, id).await?;
+    if !current.state.editable() {
+        return Err(not_allowed(ReviewError::NotEditable(
+            current.state,
+            "changed",
+        )));
+    }
+    Ok(repo::update_request(db, actor.user_id, &current, patch, expected_version).await?)
+}
+
+/// Submits a draft or returned request into the review chain its facts call for (§4.2.1,
+/// §3.1.2), with the pre-check's findings for the channel reviewer.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
+pub async fn submit(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+    let current = load_own(db, actor, id).await?;
+    if !current.state.editable() {
+        return Err(not_allowed(ReviewError::NotEditable(
+            current.state,
+            "submitted",
+        )));
+    }
+    let settings: ReviewSettings = liaison_db::settings::review(db).await?;
+    let now = db.now();
+    let form = current.form.parse(true, now)?;
+    let chain = review::steps(ChainFacts {
+        requester_is_dept_head: actor.roles.has(Role::DeptHead) && actor.department_id.is_some(),
+        importance: form.importance,
+        classification: form.classification,
+        short_notice_policy_change: review::short_notice(
+            form.category,
+            form.effective_at,
+            now,
+            settings.policy_notice_days,
+        ),
+    });
+    // §1.3.1: a correction names a message that was sent.
+    if let Some(original) = form.corrects
+        && !repo::message_exists(db, original).await?
+    {
+        return Err(Error::invalid("corrects", "is not a message that was sent"));
+    }
+    let findings = precheck(&form, &settings, now, form.audience.segments.len());
+    let state = review::submitted_state(&chain);
+    Ok(repo::mark_submitted(db, actor.user_id, &current, state, &chain, &findings).await?)
+}
+
+/// The requester takes a request back before it is decided.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
+pub async fn withdraw(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+    let current = load_own(db, actor, id).await?;
+    if current.state.step().is_none() && !current.state.editable() {
+        return Err(not_allowed(ReviewError::NotPending(current.state)));
+    }
+    Ok(repo::mark_withdrawn(db, actor.user_id, &current).await?)
+}
+
+/// One reviewer's decision on the current step (§4.2.1). On final approval the content is
+/// frozen and dispatched now, or when its `send_at` comes (the worker's sweep).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id, decision = decision.as_str()))]
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    decision: Decision,
+    comment: &str,
+) -> Result<Request> {
+    authorize(actor, Permission::ReadRequest, &Object::default())?;
+    // A reviewer need not be able to read every request: the step decides (`may_decide`).
+    let current = repo::find_request(db, id).await?;
+    let step = current
+        .state
+        .step()
+        .ok_or_else(|| not_allowed(ReviewError::NotPending(current.state)))?;
+    let context = |a: &Actor| {
+        review::may_decide(
+            &DecisionContext {
+                actor: a,
+                requester_id: current.requester_id,
+                requester_department: current.department_id,
+            },
+            step,
+        )
+    };
+    context(actor).map_err(|e| match e {
+        ReviewError::OwnRequest | ReviewError::NotEligible(_) => Error::Forbidden,
+        other => not_allowed(other),
+    })?;
+    let mut next = review::decide(current.state, &current.chain, decision, comment)
+        .map_err(|e| Error::invalid("comment", e.to_string()))?;
+    let settings = liaison_db::settings::review(db).await?;
+    if decision == Decision::Approve && settings.need_all_steps.contains(&step) {
+        let eligible: Vec<Uuid> = liaison_db::user::list_users(db)
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| u.actor())
+            .filter(|a| context(a).is_ok())
+            .map(|a| a.user_id)
+            .collect();
+        if waits_for_others(&current, step, actor.user_id, &eligible)? {
+            next = current.state;
+        }
+    }
+    let now = db.now();
+    let dispatch = if next == review::RequestState::Approved {
+        let form = current.form.parse(true, now)?;
+        form.send_at.is_none_or(|t| t <= now).then_some(form)
+    } else {
+        None
+    };
+    Ok(repo::record_decision(
+        db,
+        actor.user_id,
+        &current,
+        step,
+        decision,
+        comment,
+        next,
+        dispatch.as_ref(),
+    )
+    .await?)
+}
+
+/// A step set to need everyone stays until every eligible reviewer has approved it in this
+/// round (since the last submission); any one rejection or return still decides. Whether
+/// `me`'s approval leaves others outstanding; approving twice is a conflict.
+fn waits_for_others(current: &Request, step: Step, me: Uuid, eligible: &[Uuid]) -> Result<bool> {
+    let round_start = current.submitted_at.unwrap_or(current.created_at);
+    let approved: Vec<Uuid> = current
+        .reviews
+        .iter()
+        .filter(|r| {
+            r.step == step.as_str() && r.decision == "approve" && r.created_at >= round_start
+        })
+        .map(|r| r.reviewer_id)
+        .collect();
+    if approved.contains(&me) {
+        return Err(Error::Conflict(
+            "you have already approved this step".into(),
+        ));
+    }
+    Ok(eligible.iter().any(|u| *u != me && !approved.contains(u)))
+}
+
+/// Attaches a file to a draft or returned request (its requester). Files of a request that is
+/// or may become confidential are encrypted (§7.2.1).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
+pub async fn add_attachment(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<liaison_db::attachment::Attachment> {
+    let r = load_own(db, actor, id).await?;
+    if !r.state.editable() {
+        return Err(Error::invalid(
+            "state",
+            format!(
+                "the request is {}; attach files while it is a draft or returned",
+                r.state
+            ),
+        ));
+    }
+    let secret = r
+        .form
+        .parse(false, db.now())
+        .map(|f| f.classification.needs_nda())
+        .unwrap_or(true);
+    Ok(
+        liaison_db::attachment::insert_attachment(db, actor.user_id, r.id, secret, filename, bytes)
+            .await?,
+    )
+}
+
+/// The dispatched message of a request the actor may read.
+pub async fn message_of(db: &Db, actor: &Actor, id: Uuid) -> Result<(Request, Uuid)> {
+    let r = load(db, actor, id).await?;
+    let m = r
+        .message_id
+        .ok_or_else(|| Error::invalid("request", "the request has not been sent yet"))?;
+    Ok((r, m))
+}

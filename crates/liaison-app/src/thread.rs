@@ -1,0 +1,93 @@
+//! Partners' questions and the company's answers (policy §4.1.2, §4.4.1, §4.4.2; SPEC B4). A
+//! partner user asks about a message or opens a thread of its own; staff answer and close.
+//! Which threads a caller sees is the storage query's partner scope; who may start one is
+//! decided here.
+
+pub use crate::Error;
+use crate::Result;
+use liaison_core::{Actor, Object, Permission, authorize};
+use liaison_db::Db;
+use liaison_db::thread::{self as repo, Counts, Thread, ThreadState, ThreadView};
+use uuid::Uuid;
+
+/// The caller's partner: only partner users start threads (§4.4.1); one whose account lost its
+/// partner finds nothing.
+fn own_partner(actor: &Actor) -> Result<Uuid> {
+    authorize(actor, Permission::UseInbox, &Object::default())?;
+    actor.scope().partner().ok_or(Error::NotFound)
+}
+
+/// A reply to a message delivered to the caller's partner: joins the partner's unclosed thread
+/// on it or starts one with the message's requester. Whether the thread is new.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, message = %message))]
+pub async fn reply_to_message(
+    db: &Db,
+    actor: &Actor,
+    message: Uuid,
+    body: &str,
+) -> Result<(Thread, bool)> {
+    let partner = own_partner(actor)?;
+    Ok(repo::reply_to_message(db, actor, partner, message, body).await?)
+}
+
+/// A thread the partner opens itself; it lands with the partner's channel manager.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn open(
+    db: &Db,
+    actor: &Actor,
+    subject: &str,
+    body: &str,
+    category: &str,
+) -> Result<Thread> {
+    let partner = own_partner(actor)?;
+    Ok(repo::open_thread(db, actor, partner, subject, body, category).await?)
+}
+
+/// Threads the caller may see: a partner its own, staff those assigned to them or (channel
+/// management, leadership, admins) all.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    state: Option<ThreadState>,
+    view: ThreadView,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Thread>> {
+    gate(actor)?;
+    Ok(repo::list_threads(db, actor, view, state, before, limit).await?)
+}
+
+pub async fn counts(db: &Db, actor: &Actor, view: ThreadView) -> Result<Counts> {
+    gate(actor)?;
+    Ok(repo::counts(db, actor, view).await?)
+}
+
+/// Partner users through the inbox, staff through the console.
+fn gate(actor: &Actor) -> Result<()> {
+    let p = if actor.is_partner() {
+        Permission::UseInbox
+    } else {
+        Permission::UseConsole
+    };
+    Ok(authorize(actor, p, &Object::default())?)
+}
+
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
+pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
+    gate(actor)?;
+    Ok(repo::find_thread(db, actor, id).await?)
+}
+
+/// A post: staff answer the thread, the partner's reply (re)opens it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
+pub async fn reply(db: &Db, actor: &Actor, id: Uuid, body: &str) -> Result<Thread> {
+    gate(actor)?;
+    Ok(repo::reply(db, actor, id, body).await?)
+}
+
+/// Closes a thread (staff, or the partner its own).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
+pub async fn close(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
+    gate(actor)?;
+    Ok(repo::close(db, actor, id).await?)
+}

@@ -1,0 +1,248 @@
+//! What handlers take from a request, parsed once for the API and the pages alike: a JSON body
+//! whose rejections name the field, query pairs, list paging, ids and the partner filter.
+
+use crate::{AppError, AppResult, AppState};
+use axum::extract::{FromRequest, Request};
+use liaison_core::FieldErrors;
+use liaison_core::partner::{PartnerFilter, PartnerKind, PartnerStatus};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// An id in a path: one that cannot exist is simply not found, like any other missing object.
+pub fn id(s: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+/// A JSON body whose rejections are problem+json: unreadable JSON is 400, a body of the wrong
+/// shape is 422 naming what is wrong, and a field the body does not have (every input struct
+/// denies unknown fields) is a 422 naming that field, so a misspelt field is never dropped.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(value) = read_json(req, state).await?;
+        Ok(ApiJson(from_value(value)?))
+    }
+}
+
+/// The body as JSON, before it is given a shape.
+async fn read_json<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> AppResult<ApiJson<serde_json::Value>> {
+    use axum::extract::rejection::JsonRejection;
+    match axum::Json::<serde_json::Value>::from_request(req, state).await {
+        Ok(axum::Json(v)) => Ok(ApiJson(v)),
+        Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::BadRequest(
+            "send the body as JSON with Content-Type: application/json".into(),
+        )),
+        Err(e) => Err(AppError::BadRequest(format!(
+            "the body is not valid JSON: {}",
+            e.body_text()
+        ))),
+    }
+}
+
+/// Gives a JSON value its shape; what does not fit is a 422 naming the field by its path
+/// (`audience.partner_ids`).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let at = |name: &str| match path.as_str() {
+            "" | "." => name.to_string(),
+            p => format!("{p}.{name}"),
+        };
+        if let Some(rest) = message.strip_prefix("unknown field `")
+            && let Some((name, expected)) = rest.split_once('`')
+        {
+            let expected = expected.trim_start_matches(", ");
+            return AppError::invalid(
+                &at(name),
+                format!("is not a field of this body; {expected}"),
+            );
+        }
+        let field = match path.as_str() {
+            "" | "." => "body".to_string(),
+            p => p.to_string(),
+        };
+        AppError::invalid(&field, message)
+    })
+}
+
+/// A PATCH body: some fields of `T`, and optionally the `version` they were read at, which
+/// guards against lost updates.
+pub struct Versioned<T> {
+    pub fields: T,
+    pub version: Option<i64>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Versioned<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(mut value) = read_json(req, state).await?;
+        let version = match value.as_object_mut().and_then(|m| m.remove("version")) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .ok_or_else(|| AppError::invalid("version", "must be a whole number"))?,
+            ),
+        };
+        Ok(Versioned {
+            fields: from_value(value)?,
+            version,
+        })
+    }
+}
+
+/// `limit` and `cursor` of a list request, checked.
+pub struct ListParams {
+    pub limit: i64,
+    pub cursor: Option<String>,
+}
+
+impl ListParams {
+    /// The cursor as the id of the previous page's last row.
+    pub fn id_cursor(&self) -> AppResult<Option<Uuid>> {
+        self.cursor
+            .as_deref()
+            .map(|c| Uuid::parse_str(c).map_err(|_| bad_cursor()))
+            .transpose()
+    }
+
+    /// The cursor as the time of the previous page's last row.
+    pub fn time_cursor(&self) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                chrono::DateTime::parse_from_rfc3339(c)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| bad_cursor())
+            })
+            .transpose()
+    }
+
+    /// The next page's cursor: the last row's key when the page is full, else none.
+    pub fn next<T>(&self, items: &[T], key: impl Fn(&T) -> String) -> Option<String> {
+        (items.len() as i64 == self.limit)
+            .then(|| items.last().map(key))
+            .flatten()
+    }
+}
+
+fn bad_cursor() -> AppError {
+    AppError::invalid("cursor", "is not a cursor this list gave out")
+}
+
+/// Query pairs in order, repeated keys kept (`kind=a&kind=b`).
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+    /// All values of `k`, each also split on commas.
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+    pub fn list(&self, default: i64) -> Result<ListParams, AppError> {
+        let limit = match self.get("limit").filter(|l| !l.is_empty()) {
+            None => default,
+            Some(l) => match l.parse::<i64>() {
+                Ok(n) if (1..=500).contains(&n) => n,
+                _ => {
+                    return Err(AppError::invalid(
+                        "limit",
+                        "must be a whole number from 1 to 500",
+                    ));
+                }
+            },
+        };
+        Ok(ListParams {
+            limit,
+            cursor: self
+                .get("cursor")
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
+        })
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Pairs {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map(Pairs)
+            .map_err(|_| AppError::BadRequest("the query string is not valid URL encoding".into()))
+    }
+}
+
+/// Reads the list filters (`q`, `kind`, `region`, `tier`, `status`, `tag`, `segment`).
+/// Partner users cannot name segments (they describe other partners): `segment` is ignored.
+pub async fn partner_filter(
+    state: &AppState,
+    p: &Pairs,
+    partner_user: bool,
+) -> AppResult<PartnerFilter> {
+    let mut e = FieldErrors::new();
+    let mut f = match p.get("segment").filter(|s| !s.is_empty() && !partner_user) {
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(id) => match liaison_db::segment::find_segment(&state.db, id).await {
+                Ok(seg) => seg.filter,
+                Err(liaison_db::DbError::NotFound) => {
+                    e.add("segment", "no such segment");
+                    PartnerFilter::default()
+                }
+                Err(other) => return Err(other.into()),
+            },
+            Err(_) => {
+                e.add("segment", "must be a segment id");
+                PartnerFilter::default()
+            }
+        },
+        None => PartnerFilter::default(),
+    };
+    for k in p.all("kind") {
+        if let Some(v) = e.take("kind", PartnerKind::parse(&k)) {
+            f.kinds.push(v);
+        }
+    }
+    for s in p.all("status") {
+        if let Some(v) = e.take("status", PartnerStatus::parse(&s)) {
+            f.statuses.push(v);
+        }
+    }
+    f.regions.extend(p.all("region"));
+    f.tiers.extend(p.all("tier"));
+    f.tags.extend(p.all("tag"));
+    if let Some(q) = p.get("q").map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() > 100 {
+            e.add("q", "must be at most 100 characters");
+        }
+        f.q = Some(q.to_string());
+    }
+    if let Err(bad) = f.check() {
+        e.0.extend(bad.0.into_iter().filter(|b| b.field != "q"));
+    }
+    if e.is_empty() {
+        Ok(f)
+    } else {
+        Err(AppError::Invalid(e))
+    }
+}

@@ -1,0 +1,43 @@
+//! Responses shared by the API and the pages: downloads of exports and stored files, and
+//! `201 Created` with its `Location`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use liaison_app::import::Export;
+
+pub fn download(e: Export) -> Response {
+    let mut r = e.bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(e.content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", e.filename)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+pub fn created_at(location: String, body: serde_json::Value) -> Response {
+    let mut r = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// A stored file as a download.
+pub fn file_response(a: liaison_db::attachment::Attachment, bytes: Vec<u8>) -> Response {
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&a.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let encoded =
+        percent_encoding::utf8_percent_encode(&a.filename, percent_encoding::NON_ALPHANUMERIC);
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}

@@ -50,18 +50,16 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> AppResult<T>
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
-        let at = |name: &str| match path.as_str() {
-            "" | "." => name.to_string(),
-            p => format!("{p}.{name}"),
-        };
+        // The path of an unknown field already ends with its name.
         if let Some(rest) = message.strip_prefix("unknown field `")
             && let Some((name, expected)) = rest.split_once('`')
         {
+            let field = match path.as_str() {
+                "" | "." => name.to_string(),
+                p => p.to_string(),
+            };
             let expected = expected.trim_start_matches(", ");
-            return AppError::invalid(
-                &at(name),
-                format!("is not a field of this body; {expected}"),
-            );
+            return AppError::invalid(&field, format!("is not a field of this body; {expected}"));
         }
         let field = match path.as_str() {
             "" | "." => "body".to_string(),

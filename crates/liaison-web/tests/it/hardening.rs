@@ -225,3 +225,83 @@ async fn a_department_and_its_head_are_created_together_or_not_at_all() {
         );
     }
 }
+
+/// A client that misspells a field is told which one, instead of having it silently dropped
+/// and being refused for something else ("choose at least one partner").
+#[tokio::test]
+async fn an_unknown_field_is_a_422_that_names_it() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let token = a.login("staff@demo.example").await;
+        let partner = a.partner_id("SH-D001").await;
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                Some(&token),
+                Some(json!({"title": "返利通知", "audience": {"partner_ids": [partner]}})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            r.text()
+        );
+        let body = r.json();
+        assert_eq!(
+            body["errors"][0]["field"], "audience.partner_ids",
+            "[{}] {body}",
+            a.name
+        );
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                Some(&token),
+                Some(json!({"titel": "x"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert_eq!(r.json()["errors"][0]["field"], "titel", "[{}]", a.name);
+        // A PATCH body takes `version` besides the fields, and nothing else.
+        let created = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                Some(&token),
+                Some(json!({"title": "草稿"})),
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "[{}] {}",
+            a.name,
+            created.text()
+        );
+        let id = created.json()["id"].as_str().expect("id").to_string();
+        let path = format!("/api/v1/requests/{id}");
+        let r = a
+            .call(
+                "PATCH",
+                &path,
+                Some(&token),
+                Some(json!({"title": "改", "version": 1, "bogus": 1})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert_eq!(r.json()["errors"][0]["field"], "bogus", "[{}]", a.name);
+        let r = a
+            .call(
+                "PATCH",
+                &path,
+                Some(&token),
+                Some(json!({"title": "改", "version": 1})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        assert_eq!(r.json()["title"], "改", "[{}]", a.name);
+    }
+}

@@ -145,6 +145,26 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// An API call: the app and the caller's session (401 problem+json without one).
+pub struct Api {
+    pub state: AppState,
+    pub s: Session,
+}
+
+impl FromRequestParts<AppState> for Api {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiUser(s) = ApiUser::from_request_parts(parts, state).await?;
+        Ok(Api {
+            state: state.clone(),
+            s,
+        })
+    }
+}
+
 /// A UI visitor who must be logged in; others are sent to the login page.
 pub struct PageUser(pub Session);
 

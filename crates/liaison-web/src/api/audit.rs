@@ -1,18 +1,13 @@
 //! The audit log and its verification (SPEC G5, policy §7.2.1), for admins.
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::Pairs;
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
-use axum::extract::State;
 use liaison_core::Permission;
 use serde_json::json;
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadAudit)?;
     let l = p.list(100)?;
     let before = match l.cursor.as_deref() {
@@ -29,10 +24,7 @@ pub async fn list(
     Ok(Json(json!({"items": rows, "next_cursor": next})))
 }
 
-pub async fn verify(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> AppResult<Json<liaison_db::audit::Verdict>> {
+pub async fn verify(Api { state, s }: Api) -> AppResult<Json<liaison_db::audit::Verdict>> {
     s.require(Permission::ReadAudit)?;
     Ok(Json(liaison_db::audit::verify(&state.db).await?))
 }

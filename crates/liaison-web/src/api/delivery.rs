@@ -3,7 +3,7 @@
 //! partners and contacts, the working-hours calendar, delivery settings, outbound event
 //! endpoints and their jobs, and the one-click confirmation link.
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::id;
 use crate::extract::{ApiJson, Pairs};
 use crate::respond::created_at;
@@ -24,8 +24,7 @@ use uuid::Uuid;
 
 /// §4.4.1: remind every recipient who has not confirmed, now (within their working hours).
 pub async fn remind(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let (r, m) = liaison_app::request::message_of(&state.db, &s.actor, id(&rid)?).await?;
@@ -47,8 +46,7 @@ pub struct RetryBody {
 
 /// Sends dead deliveries again from a fresh attempt count (channel management).
 pub async fn retry(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -66,17 +64,13 @@ pub async fn retry(
     Ok(Json(json!({"queued": n})))
 }
 
-pub async fn settings(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> AppResult<Json<DeliverySettings>> {
+pub async fn settings(Api { state, s }: Api) -> AppResult<Json<DeliverySettings>> {
     s.require(Permission::ReadDirectory)?;
     Ok(Json(liaison_db::delivery::settings(&state.db).await?))
 }
 
 pub async fn update_settings(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<DeliverySettingsPatch>,
 ) -> AppResult<Json<DeliverySettings>> {
     s.require(Permission::AdminUsers)?;
@@ -96,8 +90,7 @@ async fn partner_for_robots(
 }
 
 pub async fn list_robots(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(pid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let p = partner_for_robots(&state, &s, &pid).await?;
@@ -106,8 +99,7 @@ pub async fn list_robots(
 }
 
 pub async fn create_robot(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(pid): Path<String>,
     ApiJson(body): ApiJson<RobotBody>,
 ) -> AppResult<Response> {
@@ -121,8 +113,7 @@ pub async fn create_robot(
 }
 
 pub async fn delete_robot(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path((pid, rid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     let p = partner_for_robots(&state, &s, &pid).await?;
@@ -130,11 +121,7 @@ pub async fn delete_robot(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn calendar(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn calendar(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     let year = parse_year(p.get("year"))?;
     let items = liaison_db::calendar::list_days(&state.db, year).await?;
@@ -149,8 +136,7 @@ pub struct DayBody {
 }
 
 pub async fn put_day(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(date): Path<String>,
     ApiJson(body): ApiJson<DayBody>,
 ) -> AppResult<Json<liaison_core::calendar::CalendarDay>> {
@@ -162,21 +148,14 @@ pub async fn put_day(
     ))
 }
 
-pub async fn delete_day(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(date): Path<String>,
-) -> AppResult<StatusCode> {
+pub async fn delete_day(Api { state, s }: Api, Path(date): Path<String>) -> AppResult<StatusCode> {
     s.require(Permission::ManageCalendar)?;
     let d = parse_date(&date)?;
     liaison_db::calendar::delete_day(&state.db, s.user.id, d).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_endpoints(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list_endpoints(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;
     let items = liaison_db::events::list_endpoints(&state.db).await?;
     Ok(Json(
@@ -185,8 +164,7 @@ pub async fn list_endpoints(
 }
 
 pub async fn create_endpoint(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<EndpointBody>,
 ) -> AppResult<Response> {
     s.require(Permission::ManageIntegrations)?;
@@ -199,8 +177,7 @@ pub async fn create_endpoint(
 }
 
 pub async fn delete_endpoint(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(eid): Path<String>,
 ) -> AppResult<StatusCode> {
     s.require(Permission::ManageIntegrations)?;
@@ -208,11 +185,7 @@ pub async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_jobs(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list_jobs(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;
     let state_f = parse_job_state(p.get("state"))?;
     let l = p.list(100)?;
@@ -227,8 +200,7 @@ pub async fn list_jobs(
 }
 
 pub async fn retry_job(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(jid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;

@@ -1,18 +1,17 @@
 //! A partner's communication record and search (SPEC B10).
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::Pairs;
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use liaison_core::Permission;
 use liaison_db::history;
 use serde_json::json;
 use uuid::Uuid;
 
 pub async fn timeline(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(id): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -35,11 +34,7 @@ pub async fn timeline(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn search(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn search(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let q = p.get("q").map(str::trim).unwrap_or("");
     if q.is_empty() || q.chars().count() > 100 {
         return Err(AppError::invalid(

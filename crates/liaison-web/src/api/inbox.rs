@@ -1,11 +1,11 @@
 //! The partner inbox (policy §4.3.2, §4.4.1; SPEC B5, B6): only the caller's own partner's
 //! messages; reading is recorded, confirmation is one call.
 
-use crate::auth::{ApiUser, Session};
+use crate::auth::{Api, Session};
 use crate::extract::Pairs;
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use liaison_core::Permission;
 use liaison_db::inbox;
 use serde_json::json;
@@ -16,11 +16,7 @@ fn partner(s: &Session) -> AppResult<Uuid> {
     s.actor.scope().partner().ok_or(AppError::NotFound)
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let pid = partner(&s)?;
     let l = p.list(50)?;
     let before = match l.cursor.as_deref() {
@@ -41,8 +37,7 @@ pub async fn list(
 }
 
 pub async fn show(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(mid): Path<String>,
 ) -> AppResult<Json<inbox::Message>> {
     let pid = partner(&s)?;
@@ -53,8 +48,7 @@ pub async fn show(
 }
 
 pub async fn ack(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(mid): Path<String>,
 ) -> AppResult<Json<inbox::InboxItem>> {
     let pid = partner(&s)?;
@@ -68,8 +62,7 @@ pub async fn ack(
 }
 
 pub async fn attachments(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(mid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let pid = partner(&s)?;
@@ -81,8 +74,7 @@ pub async fn attachments(
 }
 
 pub async fn attachment(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path((mid, aid)): Path<(String, String)>,
 ) -> AppResult<axum::response::Response> {
     let pid = partner(&s)?;

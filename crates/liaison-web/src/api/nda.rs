@@ -1,22 +1,17 @@
 //! The NDA register (policy §7.1.2, SPEC G2). Company users read it; admins and channel
 //! management record agreements; a partner user sees its own partner's agreements.
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::{ApiJson, Pairs};
 use crate::respond::created_at;
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
-use axum::extract::State;
 use axum::response::Response;
 use liaison_core::Permission;
 use liaison_db::nda::{self, NdaInput};
 use serde_json::json;
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
     let partner = match p.get("partner").filter(|v| !v.is_empty()) {
         Some(r) => Some(
@@ -31,8 +26,7 @@ pub async fn list(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<NdaInput>,
 ) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;

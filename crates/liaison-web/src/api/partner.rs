@@ -1,13 +1,13 @@
 //! Partners and contacts (SPEC A1, A2, A5). Partner users reach only their own partner: the
 //! scope goes into every query and another partner's objects answer 404.
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::{ApiJson, Pairs, Versioned};
 use crate::respond::{created_at, download};
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use liaison_app::import::{self, ExportFormat};
@@ -22,11 +22,7 @@ fn parse_id(s: &str) -> AppResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
     let l = p.list(50)?;
     let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
@@ -44,11 +40,7 @@ pub async fn list(
     Ok(Json(json!(page)))
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(id): Path<String>,
-) -> AppResult<Json<repo::Partner>> {
+pub async fn show(Api { state, s }: Api, Path(id): Path<String>) -> AppResult<Json<repo::Partner>> {
     s.require(Permission::ReadPartners)?;
     Ok(Json(
         repo::find_partner(&state.db, s.actor.scope(), parse_id(&id)?).await?,
@@ -56,8 +48,7 @@ pub async fn show(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<PartnerInput>,
 ) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;
@@ -70,8 +61,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(id): Path<String>,
     body: Versioned<PartnerInput>,
 ) -> AppResult<Json<repo::Partner>> {
@@ -86,8 +76,7 @@ pub async fn update(
 }
 
 pub async fn history(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(id): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -110,8 +99,7 @@ pub async fn history(
 }
 
 pub async fn contacts(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(id): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
@@ -120,8 +108,7 @@ pub async fn contacts(
 }
 
 pub async fn show_contact(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path((id, cid)): Path<(String, String)>,
 ) -> AppResult<Json<repo::Contact>> {
     s.require(Permission::ReadPartners)?;
@@ -131,8 +118,7 @@ pub async fn show_contact(
 }
 
 pub async fn create_contact(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ContactInput>,
 ) -> AppResult<Response> {
@@ -148,8 +134,7 @@ pub async fn create_contact(
 }
 
 pub async fn update_contact(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path((id, cid)): Path<(String, String)>,
     ApiJson(body): ApiJson<ContactInput>,
 ) -> AppResult<Json<repo::Contact>> {
@@ -163,8 +148,7 @@ pub async fn update_contact(
 }
 
 pub async fn delete_contact(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path((id, cid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     let (id, cid) = (parse_id(&id)?, parse_id(&cid)?);
@@ -192,8 +176,7 @@ fn upload_name(p: &Pairs, headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 pub async fn import_partners(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     p: Pairs,
     headers: axum::http::HeaderMap,
     body: Bytes,
@@ -205,8 +188,7 @@ pub async fn import_partners(
 }
 
 pub async fn import_contacts(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     p: Pairs,
     headers: axum::http::HeaderMap,
     body: Bytes,
@@ -217,11 +199,7 @@ pub async fn import_contacts(
     ))
 }
 
-pub async fn export_partners(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Response> {
+pub async fn export_partners(Api { state, s }: Api, p: Pairs) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
@@ -235,11 +213,7 @@ pub async fn export_partners(
     ))
 }
 
-pub async fn export_contacts(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Response> {
+pub async fn export_contacts(Api { state, s }: Api, p: Pairs) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(

@@ -1,12 +1,12 @@
 //! Request forms, the review chain and receipts (policy §4.1, §4.2, §4.3; SPEC B1-B3, B5).
 
-use crate::auth::{ApiUser, Session};
+use crate::auth::{Api, Session};
 use crate::extract::id;
 use crate::extract::{ApiJson, Pairs, Versioned};
 use crate::respond::created_at;
 use crate::{AppError, AppResult, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use liaison_app::request as app;
 use liaison_core::request::RequestInput;
@@ -21,19 +21,14 @@ async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<RequestInput>,
 ) -> AppResult<Response> {
     let r = app::create(&state.db, &s.actor, &body).await?;
     Ok(created_at(format!("/api/v1/requests/{}", r.id), json!(r)))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("mine") {
         "" | "mine" => RequestView::Mine,
@@ -46,17 +41,12 @@ pub async fn list(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(rid): Path<String>,
-) -> AppResult<Json<Request>> {
+pub async fn show(Api { state, s }: Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
     Ok(Json(load(&state, &s, &rid).await?))
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     body: Versioned<RequestInput>,
 ) -> AppResult<Json<Request>> {
@@ -65,19 +55,11 @@ pub async fn update(
     ))
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(rid): Path<String>,
-) -> AppResult<Json<Request>> {
+pub async fn submit(Api { state, s }: Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
     Ok(Json(app::submit(&state.db, &s.actor, id(&rid)?).await?))
 }
 
-pub async fn withdraw(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(rid): Path<String>,
-) -> AppResult<Json<Request>> {
+pub async fn withdraw(Api { state, s }: Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
     Ok(Json(app::withdraw(&state.db, &s.actor, id(&rid)?).await?))
 }
 
@@ -101,8 +83,7 @@ async fn decide(
 
 /// Approving needs no comment, so the body may be empty.
 pub async fn approve(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Request>> {
@@ -117,8 +98,7 @@ pub async fn approve(
 }
 
 pub async fn reject(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> AppResult<Json<Request>> {
@@ -126,8 +106,7 @@ pub async fn reject(
 }
 
 pub async fn return_(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> AppResult<Json<Request>> {
@@ -135,8 +114,7 @@ pub async fn return_(
 }
 
 pub async fn deliveries(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -161,8 +139,7 @@ pub async fn deliveries(
 /// Attach a file to a draft or returned request (its requester): the body is the file,
 /// `?filename=` its name.
 pub async fn add_attachment(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     p: Pairs,
     body: axum::body::Bytes,
@@ -182,8 +159,7 @@ pub async fn add_attachment(
 }
 
 pub async fn attachments(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let r = load(&state, &s, &rid).await?;
@@ -193,8 +169,7 @@ pub async fn attachments(
 }
 
 pub async fn attachment(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path((rid, aid)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let r = load(&state, &s, &rid).await?;
@@ -205,8 +180,7 @@ pub async fn attachment(
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists who has not
 /// confirmed.
 pub async fn export_deliveries(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(rid): Path<String>,
     p: Pairs,
 ) -> AppResult<Response> {

@@ -1,12 +1,12 @@
 //! Segments: saved audience filters (SPEC A4). Company roles read them; admins and channel
 //! management write them. Partner users have no access: segments describe other partners.
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::{ApiJson, Pairs};
 use crate::respond::created_at;
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use liaison_core::{Permission, Scope};
@@ -27,10 +27,7 @@ fn require_read(s: &crate::auth::Session) -> AppResult<()> {
     s.require(Permission::ReadSegments)
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
     Ok(Json(
         json!({"items": seg::list_segments(&state.db).await?, "next_cursor": null}),
@@ -38,8 +35,7 @@ pub async fn list(
 }
 
 pub async fn show(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(sid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
@@ -51,8 +47,7 @@ pub async fn show(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<SegmentInput>,
 ) -> AppResult<Response> {
     require_read(&s)?;
@@ -65,8 +60,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(sid): Path<String>,
     ApiJson(body): ApiJson<SegmentInput>,
 ) -> AppResult<Json<seg::Segment>> {
@@ -77,11 +71,7 @@ pub async fn update(
     ))
 }
 
-pub async fn remove(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(sid): Path<String>,
-) -> AppResult<StatusCode> {
+pub async fn remove(Api { state, s }: Api, Path(sid): Path<String>) -> AppResult<StatusCode> {
     require_read(&s)?;
     s.require(Permission::WriteSegments)?;
     seg::delete_segment(&state.db, s.user.id, id(&sid)?).await?;
@@ -89,8 +79,7 @@ pub async fn remove(
 }
 
 pub async fn partners(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(sid): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {

@@ -3,13 +3,13 @@
 //! their own partner's threads; staff see those assigned to them, and channel management,
 //! executives and admins see all. Anything else is 404.
 
-use crate::auth::ApiUser;
+use crate::auth::Api;
 use crate::extract::id;
 use crate::extract::{ApiJson, Pairs};
 use crate::respond::created_at;
-use crate::{AppError, AppResult, AppState};
+use crate::{AppError, AppResult};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use liaison_app::thread as app;
 use liaison_db::thread::{Thread, ThreadState, ThreadView};
@@ -33,8 +33,7 @@ pub struct ThreadInput {
 /// `POST /api/v1/inbox/{message_id}/replies`: 201 with a new thread, 200 when the reply joins
 /// the partner's unclosed thread on that message.
 pub async fn reply_to_message(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(mid): Path<String>,
     ApiJson(body): ApiJson<PostBody>,
 ) -> AppResult<Response> {
@@ -47,8 +46,7 @@ pub async fn reply_to_message(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<ThreadInput>,
 ) -> AppResult<Response> {
     let t = app::open(
@@ -62,11 +60,7 @@ pub async fn create(
     Ok(created_at(format!("/api/v1/threads/{}", t.id), json!(t)))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    p: Pairs,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("all") {
         "" | "all" => ThreadView::All,
@@ -85,17 +79,12 @@ pub async fn list(
     ))
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(tid): Path<String>,
-) -> AppResult<Json<Thread>> {
+pub async fn show(Api { state, s }: Api, Path(tid): Path<String>) -> AppResult<Json<Thread>> {
     Ok(Json(app::show(&state.db, &s.actor, id(&tid)?).await?))
 }
 
 pub async fn reply(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<PostBody>,
 ) -> AppResult<Json<Thread>> {
@@ -104,10 +93,6 @@ pub async fn reply(
     ))
 }
 
-pub async fn close(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-    Path(tid): Path<String>,
-) -> AppResult<Json<Thread>> {
+pub async fn close(Api { state, s }: Api, Path(tid): Path<String>) -> AppResult<Json<Thread>> {
     Ok(Json(app::close(&state.db, &s.actor, id(&tid)?).await?))
 }

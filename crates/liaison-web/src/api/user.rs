@@ -1,5 +1,6 @@
 //! Login, the current user, users and departments (SPEC A3, G8).
 
+use crate::auth::Api;
 use crate::auth::{self, ApiUser, ClientAddr};
 use crate::extract::ApiJson;
 use crate::respond::created_at;
@@ -78,18 +79,14 @@ pub async fn me(ApiUser(s): ApiUser) -> Json<serde_json::Value> {
     Json(json!({"user": s.user, "permissions": perms}))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     let users = repo::list_users(&state.db).await?;
     Ok(Json(json!({"items": users, "next_cursor": null})))
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<UserInput>,
 ) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
@@ -97,10 +94,7 @@ pub async fn create(
     Ok(created_at(format!("/api/v1/users/{}", u.id), json!(u)))
 }
 
-pub async fn departments(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn departments(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     Ok(Json(
         json!({"items": repo::list_departments(&state.db).await?, "next_cursor": null}),
@@ -117,8 +111,7 @@ pub struct DepartmentInput {
 }
 
 pub async fn create_department(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<DepartmentInput>,
 ) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
@@ -163,8 +156,7 @@ pub async fn create_department(
 
 /// The review settings (§4.2.1 sensitive terms, §3.1.2 notice days): company users read them.
 pub async fn review_settings(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
 ) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
     s.require(Permission::ReadDirectory)?;
     let r = liaison_db::settings::review(&state.db).await?;
@@ -181,8 +173,7 @@ pub async fn review_settings(
 
 /// Admins change them.
 pub async fn update_review_settings(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
+    Api { state, s }: Api,
     ApiJson(body): ApiJson<liaison_db::settings::ReviewSettingsPatch>,
 ) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
     s.require(Permission::AdminUsers)?;

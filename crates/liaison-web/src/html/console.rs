@@ -2,12 +2,13 @@
 //! one partner with contacts and history, import), segments, users and the audit log.
 
 use super::ctx;
+use super::{Page, PageForm};
 use super::{error_page, form_errors, mark_invalid, render};
-use crate::auth::{PageUser, Session};
+use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -73,16 +74,11 @@ where
     }
 }
 
-fn form_value(form: &HashMap<String, String>, k: &str) -> Option<String> {
+fn form_value(form: &Pairs, k: &str) -> Option<String> {
     form.get(k).map(|v| v.trim().to_string())
 }
 
-async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let l = p.list(50)?;
         let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
@@ -134,12 +130,7 @@ async fn list(
     .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(id): Path<String>,
-) -> Response {
+async fn show(Page { state, headers, s }: Page, Path(id): Path<String>) -> Response {
     page(&state, &headers, &s, async {
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
@@ -229,11 +220,7 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-) -> Response {
+async fn new_form(Page { state, headers, s }: Page) -> Response {
     page(&state, &headers, &s, async {
         let input = PartnerInput {
             status: Some("active".into()),
@@ -247,12 +234,7 @@ async fn new_form(
     .await
 }
 
-async fn edit_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(id): Path<String>,
-) -> Response {
+async fn edit_form(Page { state, headers, s }: Page, Path(id): Path<String>) -> Response {
     page(&state, &headers, &s, async {
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
@@ -275,7 +257,7 @@ fn ids(id: &str, cid: &str) -> AppResult<(Uuid, Uuid)> {
     Ok((p(id)?, p(cid)?))
 }
 
-fn contact_input(form: &HashMap<String, String>) -> ContactInput {
+fn contact_input(form: &Pairs) -> ContactInput {
     ContactInput {
         name: form_value(form, "name"),
         email: form_value(form, "email"),
@@ -311,9 +293,7 @@ async fn contact_form(
 }
 
 async fn edit_contact(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
+    Page { state, headers, s }: Page,
     Path((id, cid)): Path<(String, String)>,
 ) -> Response {
     page(&state, &headers, &s, async {
@@ -336,14 +316,15 @@ async fn edit_contact(
 }
 
 async fn update_contact(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path((id, cid)): Path<(String, String)>,
-    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         let (id, cid) = ids(&id, &cid)?;
         repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
         s.require(Permission::WritePartners)?;
@@ -363,14 +344,15 @@ async fn update_contact(
 }
 
 async fn delete_contact(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path((id, cid)): Path<(String, String)>,
-    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         let (id, cid) = ids(&id, &cid)?;
         repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
         s.require(Permission::WritePartners)?;
@@ -381,14 +363,15 @@ async fn delete_contact(
 }
 
 async fn delete_segment(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         s.require(Permission::WriteSegments)?;
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         liaison_db::segment::delete_segment(&state.db, s.user.id, id).await?;
@@ -397,7 +380,7 @@ async fn delete_segment(
     .await
 }
 
-fn partner_input(form: &HashMap<String, String>) -> PartnerInput {
+fn partner_input(form: &Pairs) -> PartnerInput {
     PartnerInput {
         code: form_value(form, "code"),
         name: form_value(form, "name"),
@@ -415,13 +398,14 @@ fn partner_input(form: &HashMap<String, String>) -> PartnerInput {
 }
 
 async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         s.require(Permission::WritePartners)?;
         save_partner(&state, &headers, &s, None, &form).await
     })
@@ -429,14 +413,15 @@ async fn create(
 }
 
 async fn update(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         repo::find_partner(&state.db, s.actor.scope(), id).await?;
         s.require(Permission::WritePartners)?;
@@ -452,7 +437,7 @@ async fn save_partner(
     headers: &HeaderMap,
     s: &Session,
     id: Option<Uuid>,
-    form: &HashMap<String, String>,
+    form: &Pairs,
 ) -> AppResult<Response> {
     let input = partner_input(form);
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
@@ -481,14 +466,15 @@ async fn save_partner(
 }
 
 async fn add_contact(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(form.get("_csrf").map(String::as_str).unwrap_or(""))?;
         let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
         let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
         s.require(Permission::WritePartners)?;
@@ -513,11 +499,7 @@ async fn add_contact(
     .await
 }
 
-async fn import_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-) -> Response {
+async fn import_form(Page { state, headers, s }: Page) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ImportPartners)?;
         Ok(render(
@@ -531,12 +513,7 @@ async fn import_form(
     .await
 }
 
-async fn import_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    mut mp: Multipart,
-) -> Response {
+async fn import_submit(Page { state, headers, s }: Page, mut mp: Multipart) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ImportPartners)?;
         let (mut csrf, mut what, mut dry, mut file, mut name) = (String::new(), String::from("partners"), false, Vec::new(), None);
@@ -575,12 +552,7 @@ async fn import_submit(
     .await
 }
 
-async fn export(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn export(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
         let format = import::ExportFormat::parse(p.get("format"))?;
@@ -594,11 +566,7 @@ async fn export(
     .await
 }
 
-async fn segments(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-) -> Response {
+async fn segments(Page { state, headers, s }: Page) -> Response {
     page(
         &state,
         &headers,
@@ -641,14 +609,15 @@ async fn segments_page(
 }
 
 async fn create_segment(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        s.check_csrf(p.get("_csrf").unwrap_or(""))?;
+        let p = form;
         s.require(Permission::WriteSegments)?;
         let filter = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
         let input = liaison_db::segment::SegmentInput {
@@ -705,11 +674,7 @@ async fn users_page(
     Ok(r)
 }
 
-async fn users(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-) -> Response {
+async fn users(Page { state, headers, s }: Page) -> Response {
     page(
         &state,
         &headers,
@@ -720,14 +685,15 @@ async fn users(
 }
 
 async fn create_user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        s.check_csrf(p.get("_csrf").unwrap_or(""))?;
+        let p = form;
         s.require(Permission::AdminUsers)?;
         let input = liaison_db::user::UserInput {
             email: p.get("email").unwrap_or("").to_string(),
@@ -764,12 +730,7 @@ async fn create_user(
     .await
 }
 
-async fn audit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn audit(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ReadAudit)?;
         let before = p.get("before").and_then(|b| b.parse::<i64>().ok());

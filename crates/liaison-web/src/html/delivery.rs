@@ -4,12 +4,13 @@
 //! functions as the JSON API (`liaison_app::robot`, `event`, `calendar`), so a form and an API call agree.
 
 use super::console::{PartnerForms, Retyped, page, partner_page};
-use super::{china, csrf, ctx, form_errors, mark_invalid, render};
-use crate::auth::{PageUser, Session};
+use super::{Page, PageForm};
+use super::{china, ctx, form_errors, mark_invalid, render};
+use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -65,15 +66,16 @@ pub(super) struct RobotForm {
 }
 
 async fn add_robot(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         let id = uuid(&id)?;
         let partner = liaison_db::partner::find_partner(&state.db, s.actor.scope(), id).await?;
         s.require(Permission::WritePartners)?;
@@ -133,14 +135,15 @@ async fn add_robot(
 }
 
 async fn delete_robot(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path((id, rid)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        csrf(&s, &Pairs(form))?;
         let (id, rid) = (uuid(&id)?, uuid(&rid)?);
         liaison_db::partner::find_partner(&state.db, s.actor.scope(), id).await?;
         s.require(Permission::WritePartners)?;
@@ -231,12 +234,7 @@ async fn calendar_page(
     Ok(r)
 }
 
-async fn calendar(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn calendar(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::ReadDirectory)?;
         let year = year_of(&state, &p)?;
@@ -247,14 +245,15 @@ async fn calendar(
 
 /// Adds a date or changes what the calendar says about it.
 async fn save_day(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         s.require(Permission::ManageCalendar)?;
         let typed = DayForm {
             date: field(&p, "date"),
@@ -288,14 +287,15 @@ async fn save_day(
 
 /// The date becomes an ordinary day again.
 async fn delete_day(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(date): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        csrf(&s, &Pairs(form))?;
         s.require(Permission::ManageCalendar)?;
         let d = parse_date(&date)?;
         liaison_db::calendar::delete_day(&state.db, s.user.id, d).await?;
@@ -387,12 +387,7 @@ async fn integrations_page(
     Ok(r)
 }
 
-async fn integrations(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn integrations(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         integrations_page(&state, &headers, &s, &p, Refused::default()).await
     })
@@ -400,14 +395,15 @@ async fn integrations(
 }
 
 async fn add_endpoint(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         s.require(Permission::ManageIntegrations)?;
         let typed = EndpointForm {
             url: field(&p, "url"),
@@ -439,14 +435,15 @@ async fn add_endpoint(
 }
 
 async fn delete_endpoint(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        csrf(&s, &Pairs(form))?;
         s.require(Permission::ManageIntegrations)?;
         liaison_db::events::delete_endpoint(&state.db, s.user.id, uuid(&id)?).await?;
         Ok(Redirect::to("/console/integrations?done=endpoint_deleted#endpoints").into_response())
@@ -456,15 +453,16 @@ async fn delete_endpoint(
 
 /// Runs a dead job again from a fresh attempt count.
 async fn retry_job(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         s.require(Permission::ManageIntegrations)?;
         let n = liaison_db::job::retry_jobs(&state.db, &[uuid(&id)?]).await?;
         // Back to the list the button was pressed on.
@@ -494,14 +492,15 @@ async fn retry_job(
 
 /// The numbers the policy leaves open (§4.4.1): reminder lead time and attempts (admins).
 async fn save_settings(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         s.require(Permission::AdminUsers)?;
         let typed = SettingsForm {
             remind_before_hours: field(&p, "remind_before_hours"),

@@ -3,12 +3,13 @@
 //! partner's message is simply not found.
 
 use super::ctx;
+use super::{Page, PageForm};
 use super::{body_html, error_page, render};
-use crate::auth::{PageUser, Session};
+use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,15 +28,15 @@ pub fn router() -> Router<AppState> {
 
 /// §4.4.1: a question about a message goes to the responsible staff as a thread.
 async fn reply(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(mid): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let form = Pairs(form);
-        s.check_csrf(form.get("_csrf").unwrap_or(""))?;
         partner(&s)?;
         let mid = message_id(&mid)?;
         let body = form.get("body").unwrap_or("");
@@ -72,12 +73,7 @@ fn message_id(mid: &str) -> AppResult<Uuid> {
     Uuid::parse_str(mid).map_err(|_| AppError::NotFound)
 }
 
-async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let pid = partner(&s)?;
         const LIMIT: i64 = 50;
@@ -104,13 +100,7 @@ async fn list(
     .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(mid): Path<String>,
-    q: Pairs,
-) -> Response {
+async fn show(Page { state, headers, s }: Page, Path(mid): Path<String>, q: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let pid = partner(&s)?;
         let mid = message_id(&mid)?;
@@ -139,14 +129,15 @@ async fn show(
 
 /// "Confirm receipt": one form, one tap; after the deadline it is recorded as late.
 async fn ack(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(mid): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(Pairs(form).get("_csrf").unwrap_or(""))?;
         let pid = partner(&s)?;
         let mid = message_id(&mid)?;
         state

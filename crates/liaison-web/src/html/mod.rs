@@ -11,6 +11,7 @@ mod request;
 mod thread;
 
 use crate::auth::{self, MaybeUser, PageUser, Session};
+use crate::extract::Pairs;
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -102,9 +103,65 @@ pub fn china() -> chrono::FixedOffset {
 
 pub use liaison_channels::markdown::body_html;
 
-/// Refuses a form post whose `_csrf` field is not the session's token.
-pub(crate) fn csrf(s: &Session, p: &crate::extract::Pairs) -> crate::AppResult<()> {
-    s.check_csrf(p.get("_csrf").unwrap_or(""))
+/// A logged-in page visit: the app, the request's headers (for the language) and the session.
+/// A visitor without a session is sent to the login page.
+pub struct Page {
+    pub state: AppState,
+    pub headers: HeaderMap,
+    pub s: Session,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let PageUser(s) = PageUser::from_request_parts(parts, state).await?;
+        Ok(Page {
+            state: state.clone(),
+            headers: parts.headers.clone(),
+            s,
+        })
+    }
+}
+
+/// A form posted from a page: a `Page` and the form's fields, whose `_csrf` token has been
+/// checked against the session (a forged post gets the error page and changes nothing).
+pub struct PageForm {
+    pub state: AppState,
+    pub headers: HeaderMap,
+    pub s: Session,
+    pub form: Pairs,
+}
+
+impl axum::extract::FromRequest<AppState> for PageForm {
+    type Rejection = Response;
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let Page { state, headers, s } = Page::from_request_parts(&mut parts, state).await?;
+        let req = axum::extract::Request::from_parts(parts, body);
+        let form = match Form::<Vec<(String, String)>>::from_request(req, &state).await {
+            Ok(Form(pairs)) => Pairs(pairs),
+            Err(e) => {
+                let e = AppError::BadRequest(format!("the form could not be read: {e}"));
+                return Err(error_page(&state, &headers, Some(&s), e));
+            }
+        };
+        if let Err(e) = s.check_csrf(form.get("_csrf").unwrap_or("")) {
+            return Err(error_page(&state, &headers, Some(&s), e));
+        }
+        Ok(PageForm {
+            state,
+            headers,
+            s,
+            form,
+        })
+    }
 }
 
 /// Renders `name` with the page's common context (language, user, CSRF token).
@@ -332,12 +389,7 @@ struct CsrfForm {
     _csrf: String,
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+async fn logout(Page { state, headers, s }: Page, Form(f): Form<CsrfForm>) -> Response {
     if let Err(e) = s.check_csrf(&f._csrf) {
         return error_page(&state, &headers, Some(&s), e);
     }

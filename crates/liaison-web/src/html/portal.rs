@@ -2,13 +2,11 @@
 //! the inbox counts (the inbox itself is `inbox.rs`). Every query is scoped to the user's
 //! partner (SPEC G4).
 
+use super::Page;
 use super::ctx;
 use super::{error_page, render};
-use crate::auth::PageUser;
 use crate::{AppError, AppState};
 use axum::Router;
-use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use liaison_core::Permission;
@@ -18,11 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/portal", get(home))
 }
 
-async fn home(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-) -> Response {
+async fn home(Page { state, headers, s }: Page) -> Response {
     let result = async {
         s.require(Permission::UsePortal)?;
         let id = s.actor.scope().partner().ok_or(AppError::NotFound)?;

@@ -4,12 +4,13 @@
 
 use super::console::page;
 use super::ctx;
-use super::{body_html, china, csrf, form_errors, mark_invalid, render};
-use crate::auth::{PageUser, Session};
+use super::{Page, PageForm};
+use super::{body_html, china, form_errors, mark_invalid, render};
+use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -285,11 +286,7 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-) -> Response {
+async fn new_form(Page { state, headers, s }: Page) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::CreateRequests)?;
         form_page(&state, &headers, &s, None, &FormView::defaults(), None).await
@@ -297,12 +294,7 @@ async fn new_form(
     .await
 }
 
-async fn edit_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(id): Path<String>,
-) -> Response {
+async fn edit_form(Page { state, headers, s }: Page, Path(id): Path<String>) -> Response {
     page(&state, &headers, &s, async {
         let r = load(&state, &s, &id).await?;
         if r.requester_id != s.user.id {
@@ -352,14 +344,15 @@ async fn then_submit(
 }
 
 async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         s.require(Permission::CreateRequests)?;
         let f = FormView::from_pairs(&p);
         let (input, read) = f.to_input(&state, Vec::new()).await?;
@@ -379,15 +372,16 @@ async fn create(
 }
 
 async fn update(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         let current = load(&state, &s, &id).await?;
         let f = FormView::from_pairs(&p);
         // Contacts addressed through the API are not on the form: keep them.
@@ -421,12 +415,7 @@ async fn update(
 // ---------------------------------------------------------------------------------------------
 // Lists
 
-async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         s.require(Permission::CreateRequests)?;
         let (view, name) = match p.get("view").unwrap_or("") {
@@ -598,13 +587,7 @@ async fn show_page(
     Ok(resp)
 }
 
-async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(id): Path<String>,
-    p: Pairs,
-) -> Response {
+async fn show(Page { state, headers, s }: Page, Path(id): Path<String>, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let r = load(&state, &s, &id).await?;
         show_page(&state, &headers, &s, &r, &p, None).await
@@ -635,14 +618,15 @@ where
 }
 
 async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        csrf(&s, &Pairs(form))?;
         let r = load(&state, &s, &id).await?;
         act(
             &state,
@@ -657,14 +641,15 @@ async fn submit(
 }
 
 async fn withdraw(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        csrf(&s, &Pairs(form))?;
         let r = load(&state, &s, &id).await?;
         act(
             &state,
@@ -680,15 +665,16 @@ async fn withdraw(
 
 /// Approve, return or reject the current step, with a comment (required for the last two).
 async fn review(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         let r = load(&state, &s, &id).await?;
         let decision = Decision::parse(p.get("decision").unwrap_or(""))
             .map_err(|m| AppError::invalid("decision", m))?;
@@ -707,13 +693,7 @@ async fn review(
 
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists only who has
 /// not confirmed. Every export is recorded in the audit log.
-async fn export(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(id): Path<String>,
-    p: Pairs,
-) -> Response {
+async fn export(Page { state, headers, s }: Page, Path(id): Path<String>, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
         let unconfirmed = p.get("unconfirmed") == Some("true");
@@ -765,14 +745,15 @@ async fn board_result(
 
 /// "Remind unconfirmed now" (§4.4.1): the requester or channel management.
 async fn remind(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        csrf(&s, &Pairs(form))?;
         let r = load(&state, &s, &id).await?;
         let m = message_of(&r)?;
         if r.requester_id != s.user.id {
@@ -787,15 +768,16 @@ async fn remind(
 /// Sends one failed or dead delivery again (`delivery_id`), or every dead one of the message
 /// (channel management).
 async fn retry(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let p = Pairs(form);
-        csrf(&s, &p)?;
+        let p = form;
         let r = load(&state, &s, &id).await?;
         let m = message_of(&r)?;
         s.require(Permission::ManageDeliveries)?;

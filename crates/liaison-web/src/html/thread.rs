@@ -2,13 +2,12 @@
 //! assigned to me or, for channel management, all of them; answer and close.
 
 use super::console::page;
+use super::{Page, PageForm};
 use super::{ctx, render};
-use crate::auth::PageUser;
 use crate::extract::Pairs;
 use crate::{AppError, AppState};
 use axum::Router;
-use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use liaison_db::thread::{ThreadState, ThreadView};
@@ -26,12 +25,7 @@ fn id(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    p: Pairs,
-) -> Response {
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
     page(&state, &headers, &s, async {
         let view = if p.get("view") == Some("all") {
             ThreadView::All
@@ -59,12 +53,7 @@ async fn list(
     .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
-    Path(tid): Path<String>,
-) -> Response {
+async fn show(Page { state, headers, s }: Page, Path(tid): Path<String>) -> Response {
     page(&state, &headers, &s, async {
         let t = liaison_app::thread::show(&state.db, &s.actor, id(&tid)?).await?;
         Ok(render(
@@ -79,15 +68,15 @@ async fn show(
 }
 
 async fn reply(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(tid): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        let form = Pairs(form);
-        s.check_csrf(form.get("_csrf").unwrap_or(""))?;
         let tid = id(&tid)?;
         liaison_app::thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or(""))
             .await?;
@@ -97,14 +86,15 @@ async fn reply(
 }
 
 async fn close(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageUser(s): PageUser,
     Path(tid): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm {
+        state,
+        headers,
+        s,
+        form: _,
+    }: PageForm,
 ) -> Response {
     page(&state, &headers, &s, async {
-        s.check_csrf(Pairs(form).get("_csrf").unwrap_or(""))?;
         let tid = id(&tid)?;
         liaison_app::thread::close(&state.db, &s.actor, tid).await?;
         Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())

@@ -4,7 +4,9 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod delivery;
 pub mod enums;
+pub mod job;
 pub mod partner;
 pub mod policy;
 pub mod precheck;

@@ -10,14 +10,11 @@ use crate::audit::{self, Entry};
 use crate::{Backend, Db, DbError, FromDbRow, Q, Result, RowExt, Tx, events, q};
 use chrono::{DateTime, Duration, Utc};
 use liaison_core::FieldErrors;
+use liaison_core::delivery::{DeliveryState, Retry, after_failure};
+use liaison_core::job::JobKind;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-/// Delivery states (SPEC B5). `queued`, `held`, `failed` are waiting for the worker; `sent` was
-/// accepted by the channel; `delivered` is a portal copy; `read` and `acknowledged` come from
-/// the partner; `dead` failed its last attempt and waits for a channel manager's retry.
-pub const PENDING: &[&str] = &["queued", "held", "failed"];
 
 /// Numbers the policy leaves open (§4.4.1), edited by an admin.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -118,12 +115,6 @@ pub async fn update_settings(
     Ok(next)
 }
 
-/// The wait before attempt `n + 1` after `n` failures: 30 s, 1 min, 2 min, ... capped at 1 h.
-pub fn backoff(failures: i64) -> Duration {
-    let exp = failures.clamp(1, 8) - 1;
-    Duration::seconds((30i64 << exp).min(3600))
-}
-
 /// A delivery leased to a worker.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -132,7 +123,7 @@ pub struct Claimed {
     pub partner_id: Uuid,
     pub contact_id: Uuid,
     pub channel: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i64,
     pub reminders: i64,
     pub acked: bool,
@@ -141,23 +132,39 @@ pub struct Claimed {
 impl Claimed {
     /// A first send (or its retry); otherwise the delivery went out and this is a reminder.
     pub fn is_first_send(&self) -> bool {
-        PENDING.contains(&self.state.as_str())
+        self.state.is_pending()
     }
 }
 
-impl FromDbRow for Claimed {
+/// A leased row: a delivery to work on, or one whose state this build cannot read.
+enum Leased {
+    Ready(Claimed),
+    Unreadable { id: Uuid, error: String },
+}
+
+impl FromDbRow for Leased {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
+        let id = r.uuid("id")?;
+        let state = match DeliveryState::parse(&r.text("state")?) {
+            Ok(s) => s,
+            Err(e) => {
+                return Ok(Leased::Unreadable {
+                    id,
+                    error: format!("unknown delivery state: {e}"),
+                });
+            }
+        };
+        Ok(Leased::Ready(Claimed {
+            id,
             message_id: r.uuid("message_id")?,
             partner_id: r.uuid("partner_id")?,
             contact_id: r.uuid("contact_id")?,
             channel: r.text("channel")?,
-            state: r.text("state")?,
+            state,
             attempts: r.i64("attempts")?,
             reminders: r.i64("reminders")?,
             acked: r.opt_time("acked_at")?.is_some(),
-        })
+        }))
     }
 }
 
@@ -172,7 +179,9 @@ pub(crate) fn in_list(query: &mut Q, ids: impl IntoIterator<Item = Uuid>) -> Str
 }
 
 /// Leases up to `limit` deliveries that are due, for `lease`. A worker that dies keeps them
-/// only until the lease runs out; then another worker takes them.
+/// only until the lease runs out; then another worker takes them. A row whose state does not
+/// decode is not guessed at: it leaves the queue with the error on it (the receipts board
+/// shows it) and is logged, so it neither goes out nor blocks the others.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Claimed>> {
     let now = db.now();
     let sql = lease_sql(
@@ -182,7 +191,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result
         "id, message_id, partner_id, contact_id, channel, state, attempts, reminders, acked_at",
     );
     let mut tx = db.begin().await?;
-    let rows: Vec<Claimed> = tx
+    let rows: Vec<Leased> = tx
         .fetch_all(
             Q::dynamic(sql)
                 .bind(now + lease)
@@ -191,8 +200,25 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result
                 .bind(limit),
         )
         .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row {
+            Leased::Ready(c) => claimed.push(c),
+            Leased::Unreadable { id, error } => {
+                tracing::error!(delivery = %id, worker, error = %error, "a leased delivery does not decode; taken out of the queue");
+                tx.execute(
+                    q("UPDATE deliveries SET next_at = NULL, last_error = $1, locked_until = NULL, locked_by = NULL
+                        WHERE id = $2 AND locked_by = $3")
+                    .bind(error)
+                    .bind(id)
+                    .bind(worker),
+                )
+                .await?;
+            }
+        }
+    }
     tx.commit().await?;
-    Ok(rows)
+    Ok(claimed)
 }
 
 /// The statement that leases due rows of `table` (due when `due` has come), binding `$1` the
@@ -426,33 +452,39 @@ async fn complete_once(
                 }
             }
             Outcome::Hold { until } => {
-                let state = if c.is_first_send() { "held" } else { "" };
+                let state = if c.is_first_send() {
+                    DeliveryState::Held.as_str()
+                } else {
+                    ""
+                };
                 waits.entry((*until, state)).or_default().push(c.id);
             }
             Outcome::Later { at } => waits.entry((*at, "")).or_default().push(c.id),
             Outcome::Skip => skipped.push(c.id),
             Outcome::Failed { error, permanent } => {
                 let tries = c.attempts + 1;
-                let give_up = *permanent || tries >= max_attempts;
                 let error: String = error.chars().take(500).collect();
                 // A reminder leaves the state alone: the partner may have read or confirmed
                 // while it was being sent.
-                let (state, next_at, error) = match (c.is_first_send(), give_up) {
-                    (true, true) => (Some("dead"), None, error),
-                    (true, false) => (Some("failed"), Some(now + backoff(tries)), error),
-                    (false, true) => (None, None, format!("reminder failed: {error}")),
-                    (false, false) => (
-                        None,
-                        Some(now + backoff(tries)),
-                        format!("reminder failed: {error}"),
-                    ),
+                let (state, next_at, error) = match (
+                    c.is_first_send(),
+                    after_failure(tries, max_attempts, *permanent),
+                ) {
+                    (true, Retry::GiveUp) => (Some(DeliveryState::Dead), None, error),
+                    (true, Retry::After(wait)) => {
+                        (Some(DeliveryState::Failed), Some(now + wait), error)
+                    }
+                    (false, Retry::GiveUp) => (None, None, format!("reminder failed: {error}")),
+                    (false, Retry::After(wait)) => {
+                        (None, Some(now + wait), format!("reminder failed: {error}"))
+                    }
                 };
                 let n = tx
                     .execute(
                         q("UPDATE deliveries SET state = COALESCE($1, state), next_at = $2, attempts = $3,
                                 last_error = $4, locked_until = NULL, locked_by = NULL
                             WHERE id = $5 AND locked_by = $6")
-                        .bind(state)
+                        .bind(state.map(DeliveryState::as_str))
                         .bind(next_at)
                         .bind(tries)
                         .bind(error.clone())
@@ -461,7 +493,7 @@ async fn complete_once(
                     )
                     .await?;
                 if n > 0 {
-                    if state == Some("dead") {
+                    if state == Some(DeliveryState::Dead) {
                         done.dead += 1;
                         dead_events.push(json!({
                             "delivery_id": c.id, "message_id": c.message_id, "partner_id": c.partner_id,
@@ -823,7 +855,7 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
                 crate::job::enqueue(
                     &mut tx,
                     now,
-                    "escalate",
+                    JobKind::Escalate.as_str(),
                     json!({"message_id": id, "user_id": notice.user_id}),
                 )
                 .await?;

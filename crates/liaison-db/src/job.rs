@@ -3,9 +3,10 @@
 //! (transactional outbox), leased in batches, retried with backoff and dead after its last
 //! attempt, with its error kept for the console.
 
-use crate::delivery::{backoff, in_list};
+use crate::delivery::in_list;
 use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Duration, Utc};
+use liaison_core::delivery::{Retry, after_failure};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -129,18 +130,13 @@ async fn finish_once(
     let (state, run_at, attempts, error) = match outcome {
         JobOutcome::Done => ("done", None, tries, None),
         JobOutcome::Later(at) => ("queued", Some(*at), job.attempts, None),
-        JobOutcome::Failed { error, permanent } if *permanent || tries >= max_attempts => (
-            "dead",
-            None,
-            tries,
-            Some(error.chars().take(500).collect::<String>()),
-        ),
-        JobOutcome::Failed { error, .. } => (
-            "failed",
-            Some(now + backoff(tries)),
-            tries,
-            Some(error.chars().take(500).collect::<String>()),
-        ),
+        JobOutcome::Failed { error, permanent } => {
+            let error = Some(error.chars().take(500).collect::<String>());
+            match after_failure(tries, max_attempts, *permanent) {
+                Retry::GiveUp => ("dead", None, tries, error),
+                Retry::After(wait) => ("failed", Some(now + wait), tries, error),
+            }
+        }
     };
     let mut tx = db.begin().await?;
     tx.execute(

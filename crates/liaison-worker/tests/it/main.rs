@@ -2,6 +2,7 @@
 //! LIAISON_TEST_PG_URL is set): a real SMTP server (aiosmtpd), real HTTP servers on loopback
 //! that behave like the IM platforms and check their signatures, and leases that expire.
 
+mod decode;
 mod hours;
 mod leases;
 mod remind;

@@ -1,0 +1,315 @@
+//! Background jobs other than sends (STYLE 5): each `jobs` row is decoded once into a `Job` with
+//! its kind, priority and typed payload, run, and its outcome recorded; one that does not decode
+//! is dead with the reason.
+
+use crate::record::job_outcome;
+use crate::{Transport, Worker, db_error};
+use liaison_channels::{Notice, NoticeKind, SendError};
+use liaison_core::job::JobKind;
+use liaison_core::partner::Lang;
+use liaison_db::job::{self, Job as JobRow, JobOutcome};
+use liaison_db::{DbError, delivery};
+use serde::Deserialize;
+use std::cmp::Reverse;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing::Instrument;
+use uuid::Uuid;
+
+/// Jobs leased at once. They post to outside endpoints: a few at a time, each bounded by the
+/// HTTP timeout, so that a slow endpoint does not hold the sends up for long.
+const BATCH: i64 = 16;
+
+/// A job as the worker runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Job {
+    Event(Event),
+    Escalate(Escalate),
+}
+
+/// SPEC H3: a signed JSON event for a subscribed endpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct Event {
+    endpoint_id: Uuid,
+    /// Posted as it is.
+    event: serde_json::Value,
+}
+
+/// §4.4.1: tell one person (or, from older rows, everyone concerned) who is overdue on a
+/// message.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct Escalate {
+    message_id: Uuid,
+    user_id: Option<Uuid>,
+}
+
+impl Job {
+    /// Reads a queued row: an unknown kind or a payload that does not fit it is an error.
+    pub(crate) fn decode(row: &JobRow) -> Result<Job, String> {
+        let kind = JobKind::parse(&row.kind).map_err(|e| format!("unknown job kind: {e}"))?;
+        let payload = row.payload.clone();
+        match kind {
+            JobKind::Event => serde_json::from_value(payload).map(Job::Event),
+            JobKind::Escalate => serde_json::from_value(payload).map(Job::Escalate),
+        }
+        .map_err(|e| format!("the {kind} job's payload does not decode: {e}"))
+    }
+
+    pub(crate) fn kind(&self) -> JobKind {
+        match self {
+            Job::Event(_) => JobKind::Event,
+            Job::Escalate(_) => JobKind::Escalate,
+        }
+    }
+
+    pub(crate) fn priority(&self) -> u8 {
+        self.kind().priority()
+    }
+
+    /// Runs the job `id`. Idempotent as far as the outside allows: an event carries the job id
+    /// as its idempotency key; an escalation tells one person, so a retry repeats one e-mail.
+    pub(crate) async fn run(&self, w: &Worker, id: Uuid) -> Result<(), SendError> {
+        match self {
+            Job::Event(e) => e.post(w, id).await,
+            Job::Escalate(e) => e.send(w, id).await,
+        }
+    }
+}
+
+impl Worker {
+    /// Leases a batch of jobs, runs them (the highest priority started first) and records each
+    /// outcome. Returns how many were leased.
+    pub(crate) async fn jobs(self: &Arc<Self>, max_attempts: i64) -> anyhow::Result<usize> {
+        let rows = job::claim(&self.db, &self.config.id, BATCH, self.config.lease)
+            .await
+            .map_err(db_error)?;
+        let leased = rows.len();
+        let mut batch: Vec<(JobRow, Result<Job, String>)> = rows
+            .into_iter()
+            .map(|row| {
+                let job = Job::decode(&row);
+                (row, job)
+            })
+            .collect();
+        batch.sort_by_key(|(_, job)| Reverse(job.as_ref().map_or(u8::MAX, Job::priority)));
+        let mut set = tokio::task::JoinSet::new();
+        for (row, job) in batch {
+            let me = Arc::clone(self);
+            let span = tracing::info_span!("job", job = %row.id, kind = %row.kind, worker = %self.config.id);
+            set.spawn(
+                async move {
+                    let outcome = match job {
+                        Ok(job) => job_outcome(job.run(&me, row.id).await, me.db.now()),
+                        Err(error) => {
+                            tracing::error!(error = %error, "a leased job does not decode");
+                            JobOutcome::Failed {
+                                error,
+                                permanent: true,
+                            }
+                        }
+                    };
+                    (row, outcome, tracing::Span::current())
+                }
+                .instrument(span),
+            );
+        }
+        // Every job's outcome is recorded even when one record fails (an abandoned job
+        // would run again after its lease).
+        let mut failed = None;
+        while let Some(done) = set.join_next().await {
+            let Ok((row, outcome, span)) = done else {
+                continue;
+            };
+            if let Err(e) = self
+                .record_job(max_attempts, &row, &outcome)
+                .instrument(span)
+                .await
+            {
+                failed = Some(e);
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(leased),
+        }
+    }
+}
+
+/// The local sink's line for a job (benchmarks and crash tests).
+fn sink_line(file: &Mutex<std::fs::File>, line: &str) -> Result<(), SendError> {
+    let mut f = file
+        .lock()
+        .map_err(|_| SendError::Transient("sink poisoned".into()))?;
+    f.write_all(format!("{line}\n").as_bytes())
+        .map_err(|e| SendError::Transient(e.to_string()))
+}
+
+impl Event {
+    async fn post(&self, w: &Worker, id: Uuid) -> Result<(), SendError> {
+        let body =
+            serde_json::to_vec(&self.event).map_err(|e| SendError::Permanent(e.to_string()))?;
+        match &w.transport {
+            Transport::Sink(file) => sink_line(file, &format!("{id} event")),
+            Transport::Live { robots, .. } => {
+                let (url, secret) =
+                    match liaison_db::events::endpoint_target(&w.db, self.endpoint_id).await {
+                        Ok(t) => t,
+                        Err(DbError::NotFound) => {
+                            return Err(SendError::Permanent("the endpoint was removed".into()));
+                        }
+                        Err(e) => return Err(SendError::Transient(e.to_string())),
+                    };
+                robots.post_event(&url, &secret, id, &body).await
+            }
+        }
+    }
+}
+
+impl Escalate {
+    /// §4.4.1: at the deadline the requester and the partners' channel managers are told who
+    /// has not confirmed.
+    async fn send(&self, w: &Worker, id: Uuid) -> Result<(), SendError> {
+        let message = self.message_id;
+        let notices: Vec<_> = delivery::overdue_notices(&w.db, message)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?
+            .into_iter()
+            .filter(|n| self.user_id.is_none_or(|u| u == n.user_id))
+            .collect();
+        let info = w
+            .messages_for(&[message])
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let Some(m) = info.get(&message) else {
+            return Err(SendError::Permanent("the message no longer exists".into()));
+        };
+        let mailer = match &w.transport {
+            Transport::Live {
+                mailer: Some(mailer),
+                ..
+            } => mailer.clone(),
+            Transport::Live { mailer: None, .. } => {
+                return Err(SendError::Permanent(
+                    "e-mail is not configured (LIAISON_SMTP_URL): the overdue list could not be sent"
+                        .into(),
+                ));
+            }
+            Transport::Sink(file) => {
+                return sink_line(file, &format!("{id} escalate {}", notices.len()));
+            }
+        };
+        let base = w.config.public_url.trim_end_matches('/');
+        for n in notices {
+            let lang = n
+                .lang
+                .as_deref()
+                .and_then(|l| Lang::parse(l).ok())
+                .unwrap_or(Lang::ZhCn);
+            let mut body = String::new();
+            for p in &n.partners {
+                body.push_str(&format!("- {} {} ({})\n", p.code, p.name, p.contacts));
+            }
+            let notice = Notice {
+                delivery_id: id,
+                message_id: message,
+                kind: NoticeKind::Overdue,
+                lang,
+                sender: "Liaison".into(),
+                title: m.title.clone(),
+                body: Some(body),
+                importance: m.importance.clone(),
+                urgency: m.urgency.clone(),
+                classification: "internal".into(),
+                ack_required: false,
+                ack_due_at: m.ack_due_at,
+                view_url: format!("{base}/console/requests/{}", m.request_id),
+                confirm_url: None,
+                sequence: 0,
+            };
+            tokio::time::timeout(
+                Duration::from_secs(30),
+                mailer.send_to_staff(&n.name, &n.email, &notice),
+            )
+            .await
+            .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))??;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(kind: &str, payload: serde_json::Value) -> JobRow {
+        let now = chrono::Utc::now();
+        JobRow {
+            id: Uuid::now_v7(),
+            kind: kind.into(),
+            payload,
+            state: "queued".into(),
+            attempts: 0,
+            run_at: Some(now),
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn queued_rows_decode_into_typed_jobs() {
+        let (endpoint, message, user) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let event = json!({"id": "e1", "type": "delivery.failed", "data": {"名称": "华东"}});
+        let job = Job::decode(&row(
+            "event",
+            json!({"endpoint_id": endpoint, "event": event.clone()}),
+        ));
+        assert_eq!(
+            job,
+            Ok(Job::Event(Event {
+                endpoint_id: endpoint,
+                event
+            }))
+        );
+        let job = Job::decode(&row(
+            "escalate",
+            json!({"message_id": message, "user_id": user}),
+        ))
+        .expect("escalate");
+        assert_eq!(job.kind(), JobKind::Escalate);
+        assert!(job.priority() > JobKind::Event.priority());
+        // Rows written before escalations named one person tell everyone concerned.
+        assert_eq!(
+            Job::decode(&row("escalate", json!({"message_id": message}))),
+            Ok(Job::Escalate(Escalate {
+                message_id: message,
+                user_id: None
+            }))
+        );
+    }
+
+    #[test]
+    fn an_unknown_kind_or_a_payload_that_does_not_fit_is_an_error() {
+        let e = Job::decode(&row("fax", json!({}))).expect_err("unknown kind");
+        assert!(
+            e.starts_with("unknown job kind: 'fax' is not one of"),
+            "{e}"
+        );
+        let e = Job::decode(&row("event", json!({"event": {}}))).expect_err("no endpoint");
+        assert!(e.contains("endpoint_id"), "{e}");
+        let e =
+            Job::decode(&row("escalate", json!({"message_id": "not-a-uuid"}))).expect_err("bad id");
+        assert!(
+            e.starts_with("the escalate job's payload does not decode"),
+            "{e}"
+        );
+        let e = Job::decode(&row(
+            "escalate",
+            json!({"message_id": Uuid::now_v7(), "user_id": 7}),
+        ))
+        .expect_err("bad user");
+        assert!(e.contains("escalate"), "{e}");
+    }
+}

@@ -1,0 +1,47 @@
+//! The sweeps, on their own schedule beside the passes: scheduled dispatch, reminders before
+//! the deadline and escalation at it (§4.4.1), and purging finished jobs.
+
+use crate::Worker;
+use liaison_db::{delivery, job};
+use std::time::{Duration, Instant};
+
+impl Worker {
+    /// Scheduled dispatch, reminders before the deadline, escalation at it.
+    pub async fn sweep(&self) -> anyhow::Result<()> {
+        // Each sweep on its own: one failing must not stop the others.
+        let mut failed = Vec::new();
+        match liaison_db::request::dispatch_due(&self.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(dispatched = n, "scheduled messages sent"),
+            Err(e) => failed.push(format!("scheduled dispatch: {e}")),
+        }
+        match delivery::sweep_reminders(&self.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "reminders queued"),
+            Err(e) => failed.push(format!("reminders: {e}")),
+        }
+        match delivery::sweep_escalations(&self.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(notices = n, "overdue confirmations escalated"),
+            Err(e) => failed.push(format!("escalations: {e}")),
+        }
+        // Finished jobs are kept a week; purged about once an hour.
+        if self
+            .purged
+            .lock()
+            .is_ok_and(|p| p.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)))
+        {
+            if let Ok(mut p) = self.purged.lock() {
+                *p = Some(Instant::now());
+            }
+            if let Err(e) = job::purge_done(&self.db, chrono::Duration::days(7)).await {
+                failed.push(format!("purging finished jobs: {e}"));
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(failed.join("; ")))
+        }
+    }
+}

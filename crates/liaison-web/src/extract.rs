@@ -144,6 +144,10 @@ impl Pairs {
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     }
+    /// The value of `k` trimmed, empty when absent (a form field as typed).
+    pub fn text(&self, k: &str) -> String {
+        self.get(k).unwrap_or("").trim().to_string()
+    }
     /// All values of `k`, each also split on commas.
     pub fn all(&self, k: &str) -> Vec<String> {
         self.0

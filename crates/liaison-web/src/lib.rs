@@ -95,7 +95,10 @@ pub fn app(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api::router())
-        .merge(html::router())
+        .merge(html::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            html::render_failures,
+        )))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes))

@@ -1,15 +1,20 @@
 //! The JSON API. One table lists every endpoint with its documentation; the router and the
 //! OpenAPI document are both built from it, so no endpoint can go undocumented.
 
+mod ack;
 mod audit;
+mod calendar;
 mod delivery;
 mod docs;
+mod event;
 mod history;
 mod inbox;
 mod nda;
 mod partner;
 mod request;
+mod robot;
 mod segment;
+mod settings;
 mod thread;
 mod user;
 
@@ -286,11 +291,11 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         ),
         (
             ep!("get" "/api/v1/settings/review", "settings", "Review settings: sensitive terms and policy-change notice days", auth = true, body = None, ok = (200, "ReviewSettings"), query = []),
-            get(user::review_settings),
+            get(settings::review_settings),
         ),
         (
             ep!("put" "/api/v1/settings/review", "settings", "Change the review settings (admin)", auth = true, body = Some("ReviewSettings"), ok = (200, "ReviewSettings"), query = []),
-            axum::routing::put(user::update_review_settings),
+            axum::routing::put(settings::update_review_settings),
         ),
         (
             ep!("post" "/api/v1/requests/{id}/remind", "deliveries", "Remind unconfirmed recipients now, on their channels and within their working hours (requester or channel management)", auth = true, body = None, ok = (200, "Count"), query = []),
@@ -302,63 +307,63 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         ),
         (
             ep!("get" "/api/v1/settings/delivery", "settings", "Delivery settings: reminder lead time and attempts", auth = true, body = None, ok = (200, "DeliverySettings"), query = []),
-            get(delivery::settings),
+            get(settings::settings),
         ),
         (
             ep!("put" "/api/v1/settings/delivery", "settings", "Change the delivery settings (admin)", auth = true, body = Some("DeliverySettings"), ok = (200, "DeliverySettings"), query = []),
-            axum::routing::put(delivery::update_settings),
+            axum::routing::put(settings::update_settings),
         ),
         (
             ep!("get" "/api/v1/partners/{id}/robots", "robots", "A partner's IM robots (URLs shown redacted, secrets never)", auth = true, body = None, ok = (200, "RobotList"), query = []),
-            get(delivery::list_robots),
+            get(robot::list_robots),
         ),
         (
             ep!("post" "/api/v1/partners/{id}/robots", "robots", "Add an IM robot for the partner's group or one contact (WeCom, DingTalk, Feishu/Lark, Slack, signed webhook)", auth = true, body = Some("RobotInput"), ok = (201, "Robot"), query = []),
-            post(delivery::create_robot),
+            post(robot::create_robot),
         ),
         (
             ep!("delete" "/api/v1/partners/{id}/robots/{robot_id}", "robots", "Remove a robot", auth = true, body = None, ok = (204, ""), query = []),
-            delete(delivery::delete_robot),
+            delete(robot::delete_robot),
         ),
         (
             ep!("get" "/api/v1/calendar", "calendar", "Public holidays and make-up working days (mainland China shipped)", auth = true, body = None, ok = (200, "CalendarList"), query = ["year"]),
-            get(delivery::calendar),
+            get(calendar::calendar),
         ),
         (
             ep!("put" "/api/v1/calendar/{date}", "calendar", "Set a date (YYYY-MM-DD) as a holiday or a make-up working day", auth = true, body = Some("CalendarDayInput"), ok = (200, "CalendarDay"), query = []),
-            axum::routing::put(delivery::put_day),
+            axum::routing::put(calendar::put_day),
         ),
         (
             ep!("delete" "/api/v1/calendar/{date}", "calendar", "Make a date an ordinary day again", auth = true, body = None, ok = (204, ""), query = []),
-            delete(delivery::delete_day),
+            delete(calendar::delete_day),
         ),
         (
             ep!("get" "/api/v1/event-endpoints", "events", "Endpoints receiving signed JSON events (admin)", auth = true, body = None, ok = (200, "EndpointList"), query = []),
-            get(delivery::list_endpoints),
+            get(event::list_endpoints),
         ),
         (
             ep!("post" "/api/v1/event-endpoints", "events", "Register an HTTPS endpoint for events: request.approved, message.dispatched, delivery.failed, delivery.acknowledged, reply.received (admin)", auth = true, body = Some("EndpointInput"), ok = (201, "Endpoint"), query = []),
-            post(delivery::create_endpoint),
+            post(event::create_endpoint),
         ),
         (
             ep!("delete" "/api/v1/event-endpoints/{id}", "events", "Remove an endpoint (admin)", auth = true, body = None, ok = (204, ""), query = []),
-            delete(delivery::delete_endpoint),
+            delete(event::delete_endpoint),
         ),
         (
             ep!("get" "/api/v1/jobs", "events", "Background jobs (events, escalations), with errors (admin)", auth = true, body = None, ok = (200, "JobList"), query = ["state", "kind", "limit"]),
-            get(delivery::list_jobs),
+            get(event::list_jobs),
         ),
         (
             ep!("post" "/api/v1/jobs/{id}/retry", "events", "Run a dead job again (admin)", auth = true, body = None, ok = (200, "Count"), query = []),
-            post(delivery::retry_job),
+            post(event::retry_job),
         ),
         (
             ep!("get" "/api/v1/ack/{token}", "inbox", "The message behind a one-click confirmation link (no login: the signed link is the credential; confidential bodies need a login)", auth = false, body = None, ok = (200, "Message"), query = []),
-            get(delivery::link_show),
+            get(ack::link_show),
         ),
         (
             ep!("post" "/api/v1/ack/{token}", "inbox", "Confirm with a one-click link (public and internal messages)", auth = false, body = None, ok = (200, "InboxItem"), query = []),
-            post(delivery::link_ack),
+            post(ack::link_ack),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

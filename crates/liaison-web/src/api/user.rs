@@ -153,31 +153,3 @@ pub async fn create_department(
         json!(d),
     ))
 }
-
-/// The review settings (§4.2.1 sensitive terms, §3.1.2 notice days): company users read them.
-pub async fn review_settings(
-    Api { state, s }: Api,
-) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
-    s.require(Permission::ReadDirectory)?;
-    let r = liaison_db::settings::review(&state.db).await?;
-    Ok(Json(liaison_db::settings::ReviewSettingsView {
-        policy_notice_days: r.policy_notice_days,
-        sensitive_terms: r.sensitive_terms,
-        need_all_steps: r
-            .need_all_steps
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-    }))
-}
-
-/// Admins change them.
-pub async fn update_review_settings(
-    Api { state, s }: Api,
-    ApiJson(body): ApiJson<liaison_db::settings::ReviewSettingsPatch>,
-) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
-    s.require(Permission::AdminUsers)?;
-    Ok(Json(
-        liaison_db::settings::update_review(&state.db, s.user.id, &body).await?,
-    ))
-}

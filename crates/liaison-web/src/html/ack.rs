@@ -44,7 +44,7 @@ async fn show(
         ))
     }
     .await;
-    r.unwrap_or_else(|e| error_page(&state, &headers, None, e))
+    r.unwrap_or_else(|e| error_page(&state, &headers, None, &e))
 }
 
 async fn confirm(
@@ -58,5 +58,5 @@ async fn confirm(
         Ok(Redirect::to(&format!("/ack/{token}?done=1")).into_response())
     }
     .await;
-    r.unwrap_or_else(|e| error_page(&state, &headers, None, e))
+    r.unwrap_or_else(|e| error_page(&state, &headers, None, &e))
 }

@@ -2,16 +2,16 @@
 //! the user's own partner, reading one records the read, and confirming is one tap. Another
 //! partner's message is simply not found.
 
+use super::PageResult;
 use super::ctx;
 use super::{Page, PageForm};
-use super::{body_html, error_page, render};
+use super::{body_html, render};
 use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::Path;
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use liaison_core::Permission;
 use liaison_db::inbox;
@@ -31,30 +31,16 @@ async fn reply(
     Path(mid): Path<String>,
     PageForm {
         state,
-        headers,
+        headers: _,
         s,
         form,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        partner(&s)?;
-        let mid = message_id(&mid)?;
-        let body = form.get("body").unwrap_or("");
-        liaison_app::thread::reply_to_message(&state.db, &s.actor, mid, body).await?;
-        Ok(Redirect::to(&format!("/portal/inbox/{mid}?replied=1#reply")).into_response())
-    })
-    .await
-}
-
-/// Runs a portal page body; an error becomes an error page in the user's language.
-async fn page<F>(state: &AppState, headers: &HeaderMap, s: &Session, f: F) -> Response
-where
-    F: Future<Output = AppResult<Response>>,
-{
-    match f.await {
-        Ok(r) => r,
-        Err(e) => error_page(state, headers, Some(s), e),
-    }
+) -> PageResult {
+    partner(&s)?;
+    let mid = message_id(&mid)?;
+    let body = form.get("body").unwrap_or("");
+    liaison_app::thread::reply_to_message(&state.db, &s.actor, mid, body).await?;
+    Ok(Redirect::to(&format!("/portal/inbox/{mid}?replied=1#reply")).into_response())
 }
 
 /// The caller's partner: only partner users have an inbox.
@@ -73,58 +59,52 @@ fn message_id(mid: &str) -> AppResult<Uuid> {
     Uuid::parse_str(mid).map_err(|_| AppError::NotFound)
 }
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
-    page(&state, &headers, &s, async {
-        let pid = partner(&s)?;
-        const LIMIT: i64 = 50;
-        let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
-        let items = inbox::list_inbox(&state.db, pid, before, LIMIT).await?;
-        let next_before = (items.len() as i64 == LIMIT)
-            .then(|| items.last().map(|m| m.message_id))
-            .flatten();
-        let counts = counts(&state, pid).await?;
-        Ok(render(
-            &state,
-            &headers,
-            Some(&s),
-            "portal/inbox.html",
-            ctx! {
-                nav => "inbox",
-                items => items,
-                next_before => next_before,
-                inbox_counts => counts,
-                now => state.db.now(),
-            },
-        ))
-    })
-    .await
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+    let pid = partner(&s)?;
+    const LIMIT: i64 = 50;
+    let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
+    let items = inbox::list_inbox(&state.db, pid, before, LIMIT).await?;
+    let next_before = (items.len() as i64 == LIMIT)
+        .then(|| items.last().map(|m| m.message_id))
+        .flatten();
+    let counts = counts(&state, pid).await?;
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "portal/inbox.html",
+        ctx! {
+            nav => "inbox",
+            items => items,
+            next_before => next_before,
+            inbox_counts => counts,
+            now => state.db.now(),
+        },
+    ))
 }
 
-async fn show(Page { state, headers, s }: Page, Path(mid): Path<String>, q: Pairs) -> Response {
-    page(&state, &headers, &s, async {
-        let pid = partner(&s)?;
-        let mid = message_id(&mid)?;
-        let m = inbox::open_message(&state.db, s.user.id, pid, mid).await?;
-        let request = inbox::request_of(&state.db, pid, mid).await?;
-        let attachments = liaison_db::attachment::list_attachments(&state.db, request).await?;
-        let counts = counts(&state, pid).await?;
-        Ok(render(
-            &state,
-            &headers,
-            Some(&s),
-            "portal/message.html",
-            ctx! {
-                nav => "inbox",
-                m => m.item,
-                body_html => Value::from_safe_string(body_html(&m.body)),
-                attachments => attachments,
-                inbox_counts => counts,
-                now => state.db.now(),
-                replied => q.get("replied").is_some(),
-            },
-        ))
-    })
-    .await
+async fn show(Page { state, headers, s }: Page, Path(mid): Path<String>, q: Pairs) -> PageResult {
+    let pid = partner(&s)?;
+    let mid = message_id(&mid)?;
+    let m = inbox::open_message(&state.db, s.user.id, pid, mid).await?;
+    let request = inbox::request_of(&state.db, pid, mid).await?;
+    let attachments = liaison_db::attachment::list_attachments(&state.db, request).await?;
+    let counts = counts(&state, pid).await?;
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "portal/message.html",
+        ctx! {
+            nav => "inbox",
+            m => m.item,
+            body_html => Value::from_safe_string(body_html(&m.body)),
+            attachments => attachments,
+            inbox_counts => counts,
+            now => state.db.now(),
+            replied => q.get("replied").is_some(),
+        },
+    ))
 }
 
 /// "Confirm receipt": one form, one tap; after the deadline it is recorded as late.
@@ -132,19 +112,16 @@ async fn ack(
     Path(mid): Path<String>,
     PageForm {
         state,
-        headers,
+        headers: _,
         s,
         form: _,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let pid = partner(&s)?;
-        let mid = message_id(&mid)?;
-        state
-            .acks
-            .acknowledge(&state.db, Some(s.user.id), pid, mid, "portal")
-            .await?;
-        Ok(Redirect::to(&format!("/portal/inbox/{mid}#ack")).into_response())
-    })
-    .await
+) -> PageResult {
+    let pid = partner(&s)?;
+    let mid = message_id(&mid)?;
+    state
+        .acks
+        .acknowledge(&state.db, Some(s.user.id), pid, mid, "portal")
+        .await?;
+    Ok(Redirect::to(&format!("/portal/inbox/{mid}#ack")).into_response())
 }

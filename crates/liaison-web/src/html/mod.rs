@@ -3,12 +3,17 @@
 //! a CSRF token; templates are minijinja, embedded at build time.
 
 mod ack;
-mod console;
-mod delivery;
+mod audit;
+mod calendar;
 mod inbox;
+mod integration;
+mod partner;
 mod portal;
 mod request;
+mod robot;
+mod segment;
 mod thread;
+mod user;
 
 use crate::auth::{self, MaybeUser, PageUser, Session};
 use crate::extract::Pairs;
@@ -103,6 +108,57 @@ pub fn china() -> chrono::FixedOffset {
 
 pub use liaison_channels::markdown::body_html;
 
+/// What a page handler returns: the page, or an error that `render_failures` turns into the
+/// error page in the visitor's language (so handlers use `?` like API handlers do).
+pub type PageResult = Result<Response, PageError>;
+
+/// A page that failed; rendered by [`render_failures`].
+#[derive(Debug)]
+pub struct PageError(AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+/// Carries the error from the handler to [`render_failures`] on the response.
+#[derive(Clone)]
+struct Failed(std::sync::Arc<AppError>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut r = self.0.status().into_response();
+        r.extensions_mut()
+            .insert(Failed(std::sync::Arc::new(self.0)));
+        r
+    }
+}
+
+/// Middleware on every page: a handler's `PageError` becomes the error page, in the visitor's
+/// language and with their name in the header when they are logged in.
+pub async fn render_failures(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut probe = axum::http::Request::builder()
+        .method(axum::http::Method::GET)
+        .uri(req.uri().clone());
+    if let Some(h) = probe.headers_mut() {
+        *h = req.headers().clone();
+    }
+    let mut r = next.run(req).await;
+    let Some(Failed(err)) = r.extensions_mut().remove::<Failed>() else {
+        return r;
+    };
+    let Ok((parts, ())) = probe.body(()).map(|b| b.into_parts()) else {
+        return r;
+    };
+    let session = auth::resolve(&state, &parts).await.ok().flatten();
+    error_page(&state, &parts.headers, session.as_ref(), &err)
+}
+
 /// A logged-in page visit: the app, the request's headers (for the language) and the session.
 /// A visitor without a session is sent to the login page.
 pub struct Page {
@@ -118,6 +174,19 @@ impl axum::extract::FromRequestParts<AppState> for Page {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let PageUser(s) = PageUser::from_request_parts(parts, state).await?;
+        // The console is for company users, the portal for partner users.
+        let area = if parts.uri.path().starts_with("/portal") {
+            Some(Permission::UsePortal)
+        } else if parts.uri.path().starts_with("/console") {
+            Some(Permission::UseConsole)
+        } else {
+            None
+        };
+        if let Some(p) = area
+            && let Err(e) = s.require(p)
+        {
+            return Err(error_page(state, &parts.headers, Some(&s), &e));
+        }
         Ok(Page {
             state: state.clone(),
             headers: parts.headers.clone(),
@@ -149,11 +218,11 @@ impl axum::extract::FromRequest<AppState> for PageForm {
             Ok(Form(pairs)) => Pairs(pairs),
             Err(e) => {
                 let e = AppError::BadRequest(format!("the form could not be read: {e}"));
-                return Err(error_page(&state, &headers, Some(&s), e));
+                return Err(error_page(&state, &headers, Some(&s), &e));
             }
         };
         if let Err(e) = s.check_csrf(form.get("_csrf").unwrap_or("")) {
-            return Err(error_page(&state, &headers, Some(&s), e));
+            return Err(error_page(&state, &headers, Some(&s), &e));
         }
         Ok(PageForm {
             state,
@@ -216,10 +285,10 @@ pub fn error_page(
     state: &AppState,
     headers: &HeaderMap,
     session: Option<&Session>,
-    err: AppError,
+    err: &AppError,
 ) -> Response {
     let status = err.status();
-    if let AppError::Internal(cause) = &err {
+    if let AppError::Internal(cause) = err {
         tracing::error!(%cause, "page failed");
     }
     let mut r = render(
@@ -250,8 +319,13 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(ack::router())
-        .merge(console::router())
-        .merge(delivery::router())
+        .merge(partner::router())
+        .merge(segment::router())
+        .merge(user::router())
+        .merge(audit::router())
+        .merge(robot::router())
+        .merge(calendar::router())
+        .merge(integration::router())
         .merge(request::router())
         .merge(portal::router())
         .merge(thread::router())
@@ -364,7 +438,7 @@ async fn login_submit(
             let key = match e {
                 AppError::RateLimited(_) => "login.rate_limited",
                 AppError::Unauthenticated => "login.failed",
-                _ => return error_page(&state, &headers, None, e),
+                _ => return error_page(&state, &headers, None, &e),
             };
             let mut r = render(
                 &state,
@@ -391,11 +465,11 @@ struct CsrfForm {
 
 async fn logout(Page { state, headers, s }: Page, Form(f): Form<CsrfForm>) -> Response {
     if let Err(e) = s.check_csrf(&f._csrf) {
-        return error_page(&state, &headers, Some(&s), e);
+        return error_page(&state, &headers, Some(&s), &e);
     }
     state.sessions.forget(&s.token);
     if let Err(e) = liaison_db::user::revoke_session(&state.db, s.id, s.user.id).await {
-        return error_page(&state, &headers, Some(&s), e.into());
+        return error_page(&state, &headers, Some(&s), &e.into());
     }
     let mut r = Redirect::to("/login").into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::clear_session_cookie(&state)) {

@@ -32,5 +32,5 @@ async fn home(Page { state, headers, s }: Page) -> Response {
         ))
     }
     .await;
-    result.unwrap_or_else(|e| error_page(&state, &headers, Some(&s), e))
+    result.unwrap_or_else(|e| error_page(&state, &headers, Some(&s), &e))
 }

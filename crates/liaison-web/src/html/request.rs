@@ -2,7 +2,7 @@
 //! Channel Communication Request Form, the request with its review chain and history, the
 //! reviewer's decision, and after dispatch the receipts board with its exports.
 
-use super::console::page;
+use super::PageResult;
 use super::ctx;
 use super::{Page, PageForm};
 use super::{body_html, china, form_errors, mark_invalid, render};
@@ -12,7 +12,7 @@ use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::Path;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use liaison_app::request as app;
@@ -256,7 +256,7 @@ async fn form_page(
     request: Option<&Request>,
     f: &FormView,
     errors: Option<&FieldErrors>,
-) -> AppResult<Response> {
+) -> PageResult {
     let segments = liaison_db::segment::list_segments(&state.db).await?;
     let channels: Vec<&str> = Channel::ALL
         .iter()
@@ -286,27 +286,21 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(Page { state, headers, s }: Page) -> Response {
-    page(&state, &headers, &s, async {
-        s.require(Permission::CreateRequests)?;
-        form_page(&state, &headers, &s, None, &FormView::defaults(), None).await
-    })
-    .await
+async fn new_form(Page { state, headers, s }: Page) -> PageResult {
+    s.require(Permission::CreateRequests)?;
+    form_page(&state, &headers, &s, None, &FormView::defaults(), None).await
 }
 
-async fn edit_form(Page { state, headers, s }: Page, Path(id): Path<String>) -> Response {
-    page(&state, &headers, &s, async {
-        let r = load(&state, &s, &id).await?;
-        if r.requester_id != s.user.id {
-            return Err(AppError::Forbidden);
-        }
-        if !r.state.editable() {
-            return Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response());
-        }
-        let f = FormView::from_request(&state, &r).await?;
-        form_page(&state, &headers, &s, Some(&r), &f, None).await
-    })
-    .await
+async fn edit_form(Page { state, headers, s }: Page, Path(id): Path<String>) -> PageResult {
+    let r = load(&state, &s, &id).await?;
+    if r.requester_id != s.user.id {
+        return Err(AppError::Forbidden.into());
+    }
+    if !r.state.editable() {
+        return Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response());
+    }
+    let f = FormView::from_request(&state, &r).await?;
+    form_page(&state, &headers, &s, Some(&r), &f, None).await
 }
 
 /// Everything wrong with the form at once: what could not be read, and the form's own checks.
@@ -330,7 +324,7 @@ async fn then_submit(
     p: &Pairs,
     saved: Request,
     f: &FormView,
-) -> AppResult<Response> {
+) -> PageResult {
     if p.get("then") != Some("submit") {
         return Ok(Redirect::to(&format!("/console/requests/{}", saved.id)).into_response());
     }
@@ -350,25 +344,20 @@ async fn create(
         s,
         form,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let p = form;
-        s.require(Permission::CreateRequests)?;
-        let f = FormView::from_pairs(&p);
-        let (input, read) = f.to_input(&state, Vec::new()).await?;
-        if !read.is_empty() {
-            let e = merged(read, &input, &state);
-            return form_page(&state, &headers, &s, None, &f, Some(&e)).await;
-        }
-        match app::create(&state.db, &s.actor, &input).await {
-            Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
-            Err(app::Error::Invalid(e)) => {
-                form_page(&state, &headers, &s, None, &f, Some(&e)).await
-            }
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await
+) -> PageResult {
+    let p = form;
+    s.require(Permission::CreateRequests)?;
+    let f = FormView::from_pairs(&p);
+    let (input, read) = f.to_input(&state, Vec::new()).await?;
+    if !read.is_empty() {
+        let e = merged(read, &input, &state);
+        return form_page(&state, &headers, &s, None, &f, Some(&e)).await;
+    }
+    match app::create(&state.db, &s.actor, &input).await {
+        Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
+        Err(app::Error::Invalid(e)) => form_page(&state, &headers, &s, None, &f, Some(&e)).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn update(
@@ -379,78 +368,72 @@ async fn update(
         s,
         form,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let p = form;
-        let current = load(&state, &s, &id).await?;
-        let f = FormView::from_pairs(&p);
-        // Contacts addressed through the API are not on the form: keep them.
-        let contacts = current
-            .form
-            .audience
-            .as_ref()
-            .map(|a| a.contacts.clone())
-            .unwrap_or_default();
-        let (input, read) = f.to_input(&state, contacts).await?;
-        if !read.is_empty() {
-            let e = merged(read, &input, &state);
-            return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;
+) -> PageResult {
+    let p = form;
+    let current = load(&state, &s, &id).await?;
+    let f = FormView::from_pairs(&p);
+    // Contacts addressed through the API are not on the form: keep them.
+    let contacts = current
+        .form
+        .audience
+        .as_ref()
+        .map(|a| a.contacts.clone())
+        .unwrap_or_default();
+    let (input, read) = f.to_input(&state, contacts).await?;
+    if !read.is_empty() {
+        let e = merged(read, &input, &state);
+        return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;
+    }
+    let version = p.get("version").and_then(|v| v.parse::<i64>().ok());
+    match app::update(&state.db, &s.actor, current.id, input, version).await {
+        Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
+        Err(app::Error::Invalid(e)) => {
+            form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
         }
-        let version = p.get("version").and_then(|v| v.parse::<i64>().ok());
-        match app::update(&state.db, &s.actor, current.id, input, version).await {
-            Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
-            Err(app::Error::Invalid(e)) => {
-                form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
-            }
-            Err(app::Error::Conflict(m)) => {
-                let e = FieldErrors::single("version", m);
-                form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
-            }
-            Err(e) => Err(e.into()),
+        Err(app::Error::Conflict(m)) => {
+            let e = FieldErrors::single("version", m);
+            form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
         }
-    })
-    .await
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Lists
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
-    page(&state, &headers, &s, async {
-        s.require(Permission::CreateRequests)?;
-        let (view, name) = match p.get("view").unwrap_or("") {
-            "to_review" => (RequestView::ToReview, "to_review"),
-            "all" => {
-                s.require(Permission::ReadAllRequests)?;
-                (RequestView::All, "all")
-            }
-            _ => (RequestView::Mine, "mine"),
-        };
-        let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
-        const LIMIT: i64 = 50;
-        let items = repo::list_requests(&state.db, &s.actor, view, before, LIMIT).await?;
-        let next_before = (items.len() as i64 == LIMIT)
-            .then(|| items.last().map(|r| r.id))
-            .flatten();
-        let to_review = repo::list_requests(&state.db, &s.actor, RequestView::ToReview, None, 100)
-            .await?
-            .len();
-        Ok(render(
-            &state,
-            &headers,
-            Some(&s),
-            "request/list.html",
-            ctx! {
-                nav => "requests",
-                view => name,
-                items => items,
-                next_before => next_before,
-                to_review_count => to_review,
-                can_read_all_requests => s.actor.can(Permission::ReadAllRequests),
-            },
-        ))
-    })
-    .await
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+    s.require(Permission::CreateRequests)?;
+    let (view, name) = match p.get("view").unwrap_or("") {
+        "to_review" => (RequestView::ToReview, "to_review"),
+        "all" => {
+            s.require(Permission::ReadAllRequests)?;
+            (RequestView::All, "all")
+        }
+        _ => (RequestView::Mine, "mine"),
+    };
+    let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
+    const LIMIT: i64 = 50;
+    let items = repo::list_requests(&state.db, &s.actor, view, before, LIMIT).await?;
+    let next_before = (items.len() as i64 == LIMIT)
+        .then(|| items.last().map(|r| r.id))
+        .flatten();
+    let to_review = repo::list_requests(&state.db, &s.actor, RequestView::ToReview, None, 100)
+        .await?
+        .len();
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "request/list.html",
+        ctx! {
+            nav => "requests",
+            view => name,
+            items => items,
+            next_before => next_before,
+            to_review_count => to_review,
+            can_read_all_requests => s.actor.can(Permission::ReadAllRequests),
+        },
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,7 +480,7 @@ async fn show_page(
     r: &Request,
     p: &Pairs,
     errors: Option<&FieldErrors>,
-) -> AppResult<Response> {
+) -> PageResult {
     let is_requester = r.requester_id == s.user.id;
     let can_decide = r.state.step().is_some_and(|step| {
         review::may_decide(
@@ -587,12 +570,9 @@ async fn show_page(
     Ok(resp)
 }
 
-async fn show(Page { state, headers, s }: Page, Path(id): Path<String>, p: Pairs) -> Response {
-    page(&state, &headers, &s, async {
-        let r = load(&state, &s, &id).await?;
-        show_page(&state, &headers, &s, &r, &p, None).await
-    })
-    .await
+async fn show(Page { state, headers, s }: Page, Path(id): Path<String>, p: Pairs) -> PageResult {
+    let r = load(&state, &s, &id).await?;
+    show_page(&state, &headers, &s, &r, &p, None).await
 }
 
 /// A state change from the request page: done, back to the page; refused with reasons, the
@@ -603,7 +583,7 @@ async fn act<F>(
     s: &Session,
     r: &Request,
     result: F,
-) -> AppResult<Response>
+) -> PageResult
 where
     F: Future<Output = Result<Request, app::Error>>,
 {
@@ -625,18 +605,15 @@ async fn submit(
         s,
         form: _,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let r = load(&state, &s, &id).await?;
-        act(
-            &state,
-            &headers,
-            &s,
-            &r,
-            app::submit(&state.db, &s.actor, r.id),
-        )
-        .await
-    })
+) -> PageResult {
+    let r = load(&state, &s, &id).await?;
+    act(
+        &state,
+        &headers,
+        &s,
+        &r,
+        app::submit(&state.db, &s.actor, r.id),
+    )
     .await
 }
 
@@ -648,18 +625,15 @@ async fn withdraw(
         s,
         form: _,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let r = load(&state, &s, &id).await?;
-        act(
-            &state,
-            &headers,
-            &s,
-            &r,
-            app::withdraw(&state.db, &s.actor, r.id),
-        )
-        .await
-    })
+) -> PageResult {
+    let r = load(&state, &s, &id).await?;
+    act(
+        &state,
+        &headers,
+        &s,
+        &r,
+        app::withdraw(&state.db, &s.actor, r.id),
+    )
     .await
 }
 
@@ -672,42 +646,44 @@ async fn review(
         s,
         form,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let p = form;
-        let r = load(&state, &s, &id).await?;
-        let decision = Decision::parse(p.get("decision").unwrap_or(""))
-            .map_err(|m| AppError::invalid("decision", m))?;
-        let comment = p.get("comment").unwrap_or("").to_string();
-        act(
-            &state,
-            &headers,
-            &s,
-            &r,
-            app::decide(&state.db, &s.actor, r.id, decision, &comment),
-        )
-        .await
-    })
+) -> PageResult {
+    let p = form;
+    let r = load(&state, &s, &id).await?;
+    let decision = Decision::parse(p.get("decision").unwrap_or(""))
+        .map_err(|m| AppError::invalid("decision", m))?;
+    let comment = p.get("comment").unwrap_or("").to_string();
+    act(
+        &state,
+        &headers,
+        &s,
+        &r,
+        app::decide(&state.db, &s.actor, r.id, decision, &comment),
+    )
     .await
 }
 
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists only who has
 /// not confirmed. Every export is recorded in the audit log.
-async fn export(Page { state, headers, s }: Page, Path(id): Path<String>, p: Pairs) -> Response {
-    page(&state, &headers, &s, async {
-        let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
-        let unconfirmed = p.get("unconfirmed") == Some("true");
-        let file = liaison_app::import::export_deliveries(
-            &state.db,
-            &s.actor,
-            crate::extract::id(&id)?,
-            unconfirmed,
-            format,
-        )
-        .await?;
-        Ok(crate::respond::download(file))
-    })
-    .await
+async fn export(
+    Page {
+        state,
+        headers: _,
+        s,
+    }: Page,
+    Path(id): Path<String>,
+    p: Pairs,
+) -> PageResult {
+    let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
+    let unconfirmed = p.get("unconfirmed") == Some("true");
+    let file = liaison_app::import::export_deliveries(
+        &state.db,
+        &s.actor,
+        crate::extract::id(&id)?,
+        unconfirmed,
+        format,
+    )
+    .await?;
+    Ok(crate::respond::download(file))
 }
 
 /// The message of a dispatched request, for the board's actions.
@@ -724,7 +700,7 @@ async fn board_result(
     r: &Request,
     done: &str,
     result: Result<u64, DbError>,
-) -> AppResult<Response> {
+) -> PageResult {
     match result {
         Ok(n) => Ok(Redirect::to(&format!(
             "/console/requests/{}?done={done}&n={n}#receipts",
@@ -752,17 +728,14 @@ async fn remind(
         s,
         form: _,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let r = load(&state, &s, &id).await?;
-        let m = message_of(&r)?;
-        if r.requester_id != s.user.id {
-            s.require(Permission::ManageDeliveries)?;
-        }
-        let result = liaison_db::delivery::remind_now(&state.db, s.user.id, m).await;
-        board_result(&state, &headers, &s, &r, "reminded", result).await
-    })
-    .await
+) -> PageResult {
+    let r = load(&state, &s, &id).await?;
+    let m = message_of(&r)?;
+    if r.requester_id != s.user.id {
+        s.require(Permission::ManageDeliveries)?;
+    }
+    let result = liaison_db::delivery::remind_now(&state.db, s.user.id, m).await;
+    board_result(&state, &headers, &s, &r, "reminded", result).await
 }
 
 /// Sends one failed or dead delivery again (`delivery_id`), or every dead one of the message
@@ -775,25 +748,22 @@ async fn retry(
         s,
         form,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let p = form;
-        let r = load(&state, &s, &id).await?;
-        let m = message_of(&r)?;
-        s.require(Permission::ManageDeliveries)?;
-        let only = match p
-            .get("delivery_id")
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
-            None => None,
-            Some(d) => Some(
-                Uuid::parse_str(d)
-                    .map_err(|_| AppError::invalid("delivery_id", "is not a delivery id"))?,
-            ),
-        };
-        let result = liaison_db::delivery::retry(&state.db, s.user.id, m, only).await;
-        board_result(&state, &headers, &s, &r, "retried", result).await
-    })
-    .await
+) -> PageResult {
+    let p = form;
+    let r = load(&state, &s, &id).await?;
+    let m = message_of(&r)?;
+    s.require(Permission::ManageDeliveries)?;
+    let only = match p
+        .get("delivery_id")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => None,
+        Some(d) => Some(
+            Uuid::parse_str(d)
+                .map_err(|_| AppError::invalid("delivery_id", "is not a delivery id"))?,
+        ),
+    };
+    let result = liaison_db::delivery::retry(&state.db, s.user.id, m, only).await;
+    board_result(&state, &headers, &s, &r, "retried", result).await
 }

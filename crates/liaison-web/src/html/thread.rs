@@ -1,14 +1,14 @@
 //! Staff pages for partners' questions (policy §4.4.2, §4.1.2; SPEC B4, B7): the threads
 //! assigned to me or, for channel management, all of them; answer and close.
 
-use super::console::page;
+use super::PageResult;
 use super::{Page, PageForm};
 use super::{ctx, render};
 use crate::extract::Pairs;
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::Path;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use liaison_db::thread::{ThreadState, ThreadView};
 use uuid::Uuid;
@@ -25,79 +25,66 @@ fn id(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> Response {
-    page(&state, &headers, &s, async {
-        let view = if p.get("view") == Some("all") {
-            ThreadView::All
-        } else {
-            ThreadView::Mine
-        };
-        let filter = match p.get("state").filter(|v| !v.is_empty()) {
-            Some(v) => Some(ThreadState::parse(v).map_err(|m| AppError::invalid("state", m))?),
-            None => None,
-        };
-        let items = liaison_app::thread::list(&state.db, &s.actor, filter, view, None, 200).await?;
-        Ok(render(
-            &state,
-            &headers,
-            Some(&s),
-            "thread/list.html",
-            ctx! {
-                nav => "threads",
-                threads => items,
-                view => if view == ThreadView::All { "all" } else { "mine" },
-                state_filter => p.get("state").unwrap_or(""),
-            },
-        ))
-    })
-    .await
+async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+    let view = if p.get("view") == Some("all") {
+        ThreadView::All
+    } else {
+        ThreadView::Mine
+    };
+    let filter = match p.get("state").filter(|v| !v.is_empty()) {
+        Some(v) => Some(ThreadState::parse(v).map_err(|m| AppError::invalid("state", m))?),
+        None => None,
+    };
+    let items = liaison_app::thread::list(&state.db, &s.actor, filter, view, None, 200).await?;
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "thread/list.html",
+        ctx! {
+            nav => "threads",
+            threads => items,
+            view => if view == ThreadView::All { "all" } else { "mine" },
+            state_filter => p.get("state").unwrap_or(""),
+        },
+    ))
 }
 
-async fn show(Page { state, headers, s }: Page, Path(tid): Path<String>) -> Response {
-    page(&state, &headers, &s, async {
-        let t = liaison_app::thread::show(&state.db, &s.actor, id(&tid)?).await?;
-        Ok(render(
-            &state,
-            &headers,
-            Some(&s),
-            "thread/show.html",
-            ctx! { nav => "threads", thread => t },
-        ))
-    })
-    .await
+async fn show(Page { state, headers, s }: Page, Path(tid): Path<String>) -> PageResult {
+    let t = liaison_app::thread::show(&state.db, &s.actor, id(&tid)?).await?;
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "thread/show.html",
+        ctx! { nav => "threads", thread => t },
+    ))
 }
 
 async fn reply(
     Path(tid): Path<String>,
     PageForm {
         state,
-        headers,
+        headers: _,
         s,
         form,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let tid = id(&tid)?;
-        liaison_app::thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or(""))
-            .await?;
-        Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
-    })
-    .await
+) -> PageResult {
+    let tid = id(&tid)?;
+    liaison_app::thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or("")).await?;
+    Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
 }
 
 async fn close(
     Path(tid): Path<String>,
     PageForm {
         state,
-        headers,
+        headers: _,
         s,
         form: _,
     }: PageForm,
-) -> Response {
-    page(&state, &headers, &s, async {
-        let tid = id(&tid)?;
-        liaison_app::thread::close(&state.db, &s.actor, tid).await?;
-        Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
-    })
-    .await
+) -> PageResult {
+    let tid = id(&tid)?;
+    liaison_app::thread::close(&state.db, &s.actor, tid).await?;
+    Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
 }

@@ -145,11 +145,9 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-/// An API call: the app and the caller's session (401 problem+json without one).
-pub struct Api {
-    pub state: AppState,
-    pub s: Session,
-}
+/// An API call: the app and the caller's session (401 problem+json without one), destructured
+/// in handlers as `Api(state, s)`.
+pub struct Api(pub AppState, pub Session);
 
 impl FromRequestParts<AppState> for Api {
     type Rejection = AppError;
@@ -158,10 +156,7 @@ impl FromRequestParts<AppState> for Api {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ApiUser(s) = ApiUser::from_request_parts(parts, state).await?;
-        Ok(Api {
-            state: state.clone(),
-            s,
-        })
+        Ok(Api(state.clone(), s))
     }
 }
 

@@ -7,7 +7,7 @@ use axum::Json;
 use liaison_core::Permission;
 use serde_json::json;
 
-pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadAudit)?;
     let l = p.list(100)?;
     let before = match l.cursor.as_deref() {
@@ -24,7 +24,7 @@ pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json:
     Ok(Json(json!({"items": rows, "next_cursor": next})))
 }
 
-pub async fn verify(Api { state, s }: Api) -> AppResult<Json<liaison_db::audit::Verdict>> {
+pub async fn verify(Api(state, s): Api) -> AppResult<Json<liaison_db::audit::Verdict>> {
     s.require(Permission::ReadAudit)?;
     Ok(Json(liaison_db::audit::verify(&state.db).await?))
 }

@@ -11,7 +11,7 @@ use liaison_core::Permission;
 use serde::Deserialize;
 use serde_json::json;
 
-pub async fn calendar(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn calendar(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     let year = parse_year(p.get("year"))?;
     let items = liaison_db::calendar::list_days(&state.db, year).await?;
@@ -26,7 +26,7 @@ pub struct DayBody {
 }
 
 pub async fn put_day(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(date): Path<String>,
     ApiJson(body): ApiJson<DayBody>,
 ) -> AppResult<Json<liaison_core::calendar::CalendarDay>> {
@@ -38,7 +38,7 @@ pub async fn put_day(
     ))
 }
 
-pub async fn delete_day(Api { state, s }: Api, Path(date): Path<String>) -> AppResult<StatusCode> {
+pub async fn delete_day(Api(state, s): Api, Path(date): Path<String>) -> AppResult<StatusCode> {
     s.require(Permission::ManageCalendar)?;
     let d = parse_date(&date)?;
     liaison_db::calendar::delete_day(&state.db, s.user.id, d).await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 /// §4.4.1: remind every recipient who has not confirmed, now (within their working hours).
 pub async fn remind(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let (r, m) = liaison_app::request::message_of(&state.db, &s.actor, id(&rid)?).await?;
@@ -37,7 +37,7 @@ pub struct RetryBody {
 
 /// Sends dead deliveries again from a fresh attempt count (channel management).
 pub async fn retry(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<serde_json::Value>> {

@@ -13,7 +13,7 @@ use liaison_app::event::{EndpointBody, parse_endpoint, parse_job_state};
 use liaison_core::Permission;
 use serde_json::json;
 
-pub async fn list_endpoints(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
+pub async fn list_endpoints(Api(state, s): Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;
     let items = liaison_db::events::list_endpoints(&state.db).await?;
     Ok(Json(
@@ -22,7 +22,7 @@ pub async fn list_endpoints(Api { state, s }: Api) -> AppResult<Json<serde_json:
 }
 
 pub async fn create_endpoint(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<EndpointBody>,
 ) -> AppResult<Response> {
     s.require(Permission::ManageIntegrations)?;
@@ -34,16 +34,13 @@ pub async fn create_endpoint(
     ))
 }
 
-pub async fn delete_endpoint(
-    Api { state, s }: Api,
-    Path(eid): Path<String>,
-) -> AppResult<StatusCode> {
+pub async fn delete_endpoint(Api(state, s): Api, Path(eid): Path<String>) -> AppResult<StatusCode> {
     s.require(Permission::ManageIntegrations)?;
     liaison_db::events::delete_endpoint(&state.db, s.user.id, id(&eid)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_jobs(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list_jobs(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;
     let state_f = parse_job_state(p.get("state"))?;
     let l = p.list(100)?;
@@ -58,7 +55,7 @@ pub async fn list_jobs(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_
 }
 
 pub async fn retry_job(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(jid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ManageIntegrations)?;

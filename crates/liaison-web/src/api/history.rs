@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub async fn timeline(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(id): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -34,7 +34,7 @@ pub async fn timeline(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn search(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn search(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let q = p.get("q").map(str::trim).unwrap_or("");
     if q.is_empty() || q.chars().count() > 100 {
         return Err(AppError::invalid(

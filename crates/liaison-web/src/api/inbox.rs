@@ -16,7 +16,7 @@ fn partner(s: &Session) -> AppResult<Uuid> {
     s.actor.scope().partner().ok_or(AppError::NotFound)
 }
 
-pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let pid = partner(&s)?;
     let l = p.list(50)?;
     let before = match l.cursor.as_deref() {
@@ -36,10 +36,7 @@ pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json:
     ))
 }
 
-pub async fn show(
-    Api { state, s }: Api,
-    Path(mid): Path<String>,
-) -> AppResult<Json<inbox::Message>> {
+pub async fn show(Api(state, s): Api, Path(mid): Path<String>) -> AppResult<Json<inbox::Message>> {
     let pid = partner(&s)?;
     let mid = Uuid::parse_str(&mid).map_err(|_| AppError::NotFound)?;
     Ok(Json(
@@ -47,10 +44,7 @@ pub async fn show(
     ))
 }
 
-pub async fn ack(
-    Api { state, s }: Api,
-    Path(mid): Path<String>,
-) -> AppResult<Json<inbox::InboxItem>> {
+pub async fn ack(Api(state, s): Api, Path(mid): Path<String>) -> AppResult<Json<inbox::InboxItem>> {
     let pid = partner(&s)?;
     let mid = Uuid::parse_str(&mid).map_err(|_| AppError::NotFound)?;
     Ok(Json(
@@ -62,7 +56,7 @@ pub async fn ack(
 }
 
 pub async fn attachments(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(mid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let pid = partner(&s)?;
@@ -74,7 +68,7 @@ pub async fn attachments(
 }
 
 pub async fn attachment(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path((mid, aid)): Path<(String, String)>,
 ) -> AppResult<axum::response::Response> {
     let pid = partner(&s)?;

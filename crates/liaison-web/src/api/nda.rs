@@ -11,7 +11,7 @@ use liaison_core::Permission;
 use liaison_db::nda::{self, NdaInput};
 use serde_json::json;
 
-pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
     let partner = match p.get("partner").filter(|v| !v.is_empty()) {
         Some(r) => Some(
@@ -25,10 +25,7 @@ pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json:
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }
 
-pub async fn create(
-    Api { state, s }: Api,
-    ApiJson(body): ApiJson<NdaInput>,
-) -> AppResult<Response> {
+pub async fn create(Api(state, s): Api, ApiJson(body): ApiJson<NdaInput>) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;
     let n = nda::insert_nda(&state.db, s.user.id, &body).await?;
     Ok(created_at(format!("/api/v1/ndas/{}", n.id), json!(n)))

@@ -22,7 +22,7 @@ fn parse_id(s: &str) -> AppResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
     let l = p.list(50)?;
     let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
@@ -40,7 +40,7 @@ pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json:
     Ok(Json(json!(page)))
 }
 
-pub async fn show(Api { state, s }: Api, Path(id): Path<String>) -> AppResult<Json<repo::Partner>> {
+pub async fn show(Api(state, s): Api, Path(id): Path<String>) -> AppResult<Json<repo::Partner>> {
     s.require(Permission::ReadPartners)?;
     Ok(Json(
         repo::find_partner(&state.db, s.actor.scope(), parse_id(&id)?).await?,
@@ -48,7 +48,7 @@ pub async fn show(Api { state, s }: Api, Path(id): Path<String>) -> AppResult<Js
 }
 
 pub async fn create(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<PartnerInput>,
 ) -> AppResult<Response> {
     s.require(Permission::WritePartners)?;
@@ -61,7 +61,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(id): Path<String>,
     body: Versioned<PartnerInput>,
 ) -> AppResult<Json<repo::Partner>> {
@@ -76,7 +76,7 @@ pub async fn update(
 }
 
 pub async fn history(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(id): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -99,7 +99,7 @@ pub async fn history(
 }
 
 pub async fn contacts(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(id): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadPartners)?;
@@ -108,7 +108,7 @@ pub async fn contacts(
 }
 
 pub async fn show_contact(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path((id, cid)): Path<(String, String)>,
 ) -> AppResult<Json<repo::Contact>> {
     s.require(Permission::ReadPartners)?;
@@ -118,7 +118,7 @@ pub async fn show_contact(
 }
 
 pub async fn create_contact(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ContactInput>,
 ) -> AppResult<Response> {
@@ -134,7 +134,7 @@ pub async fn create_contact(
 }
 
 pub async fn update_contact(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path((id, cid)): Path<(String, String)>,
     ApiJson(body): ApiJson<ContactInput>,
 ) -> AppResult<Json<repo::Contact>> {
@@ -148,7 +148,7 @@ pub async fn update_contact(
 }
 
 pub async fn delete_contact(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path((id, cid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     let (id, cid) = (parse_id(&id)?, parse_id(&cid)?);
@@ -176,7 +176,7 @@ fn upload_name(p: &Pairs, headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 pub async fn import_partners(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     p: Pairs,
     headers: axum::http::HeaderMap,
     body: Bytes,
@@ -188,7 +188,7 @@ pub async fn import_partners(
 }
 
 pub async fn import_contacts(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     p: Pairs,
     headers: axum::http::HeaderMap,
     body: Bytes,
@@ -199,7 +199,7 @@ pub async fn import_contacts(
     ))
 }
 
-pub async fn export_partners(Api { state, s }: Api, p: Pairs) -> AppResult<Response> {
+pub async fn export_partners(Api(state, s): Api, p: Pairs) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
@@ -213,7 +213,7 @@ pub async fn export_partners(Api { state, s }: Api, p: Pairs) -> AppResult<Respo
     ))
 }
 
-pub async fn export_contacts(Api { state, s }: Api, p: Pairs) -> AppResult<Response> {
+pub async fn export_contacts(Api(state, s): Api, p: Pairs) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(

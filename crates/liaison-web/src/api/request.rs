@@ -21,14 +21,14 @@ async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
 }
 
 pub async fn create(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<RequestInput>,
 ) -> AppResult<Response> {
     let r = app::create(&state.db, &s.actor, &body).await?;
     Ok(created_at(format!("/api/v1/requests/{}", r.id), json!(r)))
 }
 
-pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("mine") {
         "" | "mine" => RequestView::Mine,
@@ -41,12 +41,12 @@ pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json:
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn show(Api { state, s }: Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
+pub async fn show(Api(state, s): Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
     Ok(Json(load(&state, &s, &rid).await?))
 }
 
 pub async fn update(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     body: Versioned<RequestInput>,
 ) -> AppResult<Json<Request>> {
@@ -55,11 +55,11 @@ pub async fn update(
     ))
 }
 
-pub async fn submit(Api { state, s }: Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
+pub async fn submit(Api(state, s): Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
     Ok(Json(app::submit(&state.db, &s.actor, id(&rid)?).await?))
 }
 
-pub async fn withdraw(Api { state, s }: Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
+pub async fn withdraw(Api(state, s): Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
     Ok(Json(app::withdraw(&state.db, &s.actor, id(&rid)?).await?))
 }
 
@@ -83,7 +83,7 @@ async fn decide(
 
 /// Approving needs no comment, so the body may be empty.
 pub async fn approve(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Request>> {
@@ -98,7 +98,7 @@ pub async fn approve(
 }
 
 pub async fn reject(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> AppResult<Json<Request>> {
@@ -106,7 +106,7 @@ pub async fn reject(
 }
 
 pub async fn return_(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> AppResult<Json<Request>> {
@@ -114,7 +114,7 @@ pub async fn return_(
 }
 
 pub async fn deliveries(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -139,7 +139,7 @@ pub async fn deliveries(
 /// Attach a file to a draft or returned request (its requester): the body is the file,
 /// `?filename=` its name.
 pub async fn add_attachment(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     p: Pairs,
     body: axum::body::Bytes,
@@ -159,7 +159,7 @@ pub async fn add_attachment(
 }
 
 pub async fn attachments(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let r = load(&state, &s, &rid).await?;
@@ -169,7 +169,7 @@ pub async fn attachments(
 }
 
 pub async fn attachment(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path((rid, aid)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let r = load(&state, &s, &rid).await?;
@@ -180,7 +180,7 @@ pub async fn attachment(
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists who has not
 /// confirmed.
 pub async fn export_deliveries(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(rid): Path<String>,
     p: Pairs,
 ) -> AppResult<Response> {

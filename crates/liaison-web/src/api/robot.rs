@@ -26,7 +26,7 @@ async fn partner_for_robots(
 }
 
 pub async fn list_robots(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(pid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let p = partner_for_robots(&state, &s, &pid).await?;
@@ -35,7 +35,7 @@ pub async fn list_robots(
 }
 
 pub async fn create_robot(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(pid): Path<String>,
     ApiJson(body): ApiJson<RobotBody>,
 ) -> AppResult<Response> {
@@ -49,7 +49,7 @@ pub async fn create_robot(
 }
 
 pub async fn delete_robot(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path((pid, rid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     let p = partner_for_robots(&state, &s, &pid).await?;

@@ -27,7 +27,7 @@ fn require_read(s: &crate::auth::Session) -> AppResult<()> {
     s.require(Permission::ReadSegments)
 }
 
-pub async fn list(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
     Ok(Json(
         json!({"items": seg::list_segments(&state.db).await?, "next_cursor": null}),
@@ -35,7 +35,7 @@ pub async fn list(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
 }
 
 pub async fn show(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(sid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     require_read(&s)?;
@@ -47,7 +47,7 @@ pub async fn show(
 }
 
 pub async fn create(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<SegmentInput>,
 ) -> AppResult<Response> {
     require_read(&s)?;
@@ -60,7 +60,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(sid): Path<String>,
     ApiJson(body): ApiJson<SegmentInput>,
 ) -> AppResult<Json<seg::Segment>> {
@@ -71,7 +71,7 @@ pub async fn update(
     ))
 }
 
-pub async fn remove(Api { state, s }: Api, Path(sid): Path<String>) -> AppResult<StatusCode> {
+pub async fn remove(Api(state, s): Api, Path(sid): Path<String>) -> AppResult<StatusCode> {
     require_read(&s)?;
     s.require(Permission::WriteSegments)?;
     seg::delete_segment(&state.db, s.user.id, id(&sid)?).await?;
@@ -79,7 +79,7 @@ pub async fn remove(Api { state, s }: Api, Path(sid): Path<String>) -> AppResult
 }
 
 pub async fn partners(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(sid): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {

@@ -10,7 +10,7 @@ use liaison_db::delivery::{DeliverySettings, DeliverySettingsPatch};
 
 /// The review settings (§4.2.1 sensitive terms, §3.1.2 notice days): company users read them.
 pub async fn review_settings(
-    Api { state, s }: Api,
+    Api(state, s): Api,
 ) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
     s.require(Permission::ReadDirectory)?;
     let r = liaison_db::settings::review(&state.db).await?;
@@ -27,7 +27,7 @@ pub async fn review_settings(
 
 /// Admins change them.
 pub async fn update_review_settings(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<liaison_db::settings::ReviewSettingsPatch>,
 ) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
     s.require(Permission::AdminUsers)?;
@@ -36,13 +36,13 @@ pub async fn update_review_settings(
     ))
 }
 
-pub async fn settings(Api { state, s }: Api) -> AppResult<Json<DeliverySettings>> {
+pub async fn settings(Api(state, s): Api) -> AppResult<Json<DeliverySettings>> {
     s.require(Permission::ReadDirectory)?;
     Ok(Json(liaison_db::delivery::settings(&state.db).await?))
 }
 
 pub async fn update_settings(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<DeliverySettingsPatch>,
 ) -> AppResult<Json<DeliverySettings>> {
     s.require(Permission::AdminUsers)?;

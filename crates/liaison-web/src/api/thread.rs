@@ -33,7 +33,7 @@ pub struct ThreadInput {
 /// `POST /api/v1/inbox/{message_id}/replies`: 201 with a new thread, 200 when the reply joins
 /// the partner's unclosed thread on that message.
 pub async fn reply_to_message(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(mid): Path<String>,
     ApiJson(body): ApiJson<PostBody>,
 ) -> AppResult<Response> {
@@ -46,7 +46,7 @@ pub async fn reply_to_message(
 }
 
 pub async fn create(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<ThreadInput>,
 ) -> AppResult<Response> {
     let t = app::open(
@@ -60,7 +60,7 @@ pub async fn create(
     Ok(created_at(format!("/api/v1/threads/{}", t.id), json!(t)))
 }
 
-pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("all") {
         "" | "all" => ThreadView::All,
@@ -79,12 +79,12 @@ pub async fn list(Api { state, s }: Api, p: Pairs) -> AppResult<Json<serde_json:
     ))
 }
 
-pub async fn show(Api { state, s }: Api, Path(tid): Path<String>) -> AppResult<Json<Thread>> {
+pub async fn show(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json<Thread>> {
     Ok(Json(app::show(&state.db, &s.actor, id(&tid)?).await?))
 }
 
 pub async fn reply(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<PostBody>,
 ) -> AppResult<Json<Thread>> {
@@ -93,6 +93,6 @@ pub async fn reply(
     ))
 }
 
-pub async fn close(Api { state, s }: Api, Path(tid): Path<String>) -> AppResult<Json<Thread>> {
+pub async fn close(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json<Thread>> {
     Ok(Json(app::close(&state.db, &s.actor, id(&tid)?).await?))
 }

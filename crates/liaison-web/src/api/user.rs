@@ -79,22 +79,19 @@ pub async fn me(ApiUser(s): ApiUser) -> Json<serde_json::Value> {
     Json(json!({"user": s.user, "permissions": perms}))
 }
 
-pub async fn list(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(Api(state, s): Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     let users = repo::list_users(&state.db).await?;
     Ok(Json(json!({"items": users, "next_cursor": null})))
 }
 
-pub async fn create(
-    Api { state, s }: Api,
-    ApiJson(body): ApiJson<UserInput>,
-) -> AppResult<Response> {
+pub async fn create(Api(state, s): Api, ApiJson(body): ApiJson<UserInput>) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;
     let u = repo::insert_user(&state.db, Some(s.user.id), &body).await?;
     Ok(created_at(format!("/api/v1/users/{}", u.id), json!(u)))
 }
 
-pub async fn departments(Api { state, s }: Api) -> AppResult<Json<serde_json::Value>> {
+pub async fn departments(Api(state, s): Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     Ok(Json(
         json!({"items": repo::list_departments(&state.db).await?, "next_cursor": null}),
@@ -111,7 +108,7 @@ pub struct DepartmentInput {
 }
 
 pub async fn create_department(
-    Api { state, s }: Api,
+    Api(state, s): Api,
     ApiJson(body): ApiJson<DepartmentInput>,
 ) -> AppResult<Response> {
     s.require(Permission::AdminUsers)?;

@@ -14,7 +14,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/console/audit", get(audit))
 }
 
-async fn audit(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn audit(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::ReadAudit)?;
     let before = p.get("before").and_then(|b| b.parse::<i64>().ok());
     let rows = liaison_db::audit::list(&state.db, None, before, 100).await?;

@@ -102,21 +102,14 @@ async fn calendar_page(
     Ok(r)
 }
 
-async fn calendar(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn calendar(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::ReadDirectory)?;
     let year = year_of(&state, &p)?;
     calendar_page(&state, &headers, &s, year, &p, None).await
 }
 
 /// Adds a date or changes what the calendar says about it.
-async fn save_day(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn save_day(PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     s.require(Permission::ManageCalendar)?;
     let typed = DayForm {
@@ -148,15 +141,7 @@ async fn save_day(
 }
 
 /// The date becomes an ordinary day again.
-async fn delete_day(
-    Path(date): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn delete_day(Path(date): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
     s.require(Permission::ManageCalendar)?;
     let d = parse_date(&date)?;
     liaison_db::calendar::delete_day(&state.db, s.user.id, d).await?;

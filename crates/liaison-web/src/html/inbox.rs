@@ -27,15 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// §4.4.1: a question about a message goes to the responsible staff as a thread.
-async fn reply(
-    Path(mid): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn reply(Path(mid): Path<String>, PageForm(state, _, s, form): PageForm) -> PageResult {
     partner(&s)?;
     let mid = message_id(&mid)?;
     let body = form.get("body").unwrap_or("");
@@ -59,7 +51,7 @@ fn message_id(mid: &str) -> AppResult<Uuid> {
     Uuid::parse_str(mid).map_err(|_| AppError::NotFound)
 }
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let pid = partner(&s)?;
     const LIMIT: i64 = 50;
     let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
@@ -83,7 +75,7 @@ async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
     ))
 }
 
-async fn show(Page { state, headers, s }: Page, Path(mid): Path<String>, q: Pairs) -> PageResult {
+async fn show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) -> PageResult {
     let pid = partner(&s)?;
     let mid = message_id(&mid)?;
     let m = inbox::open_message(&state.db, s.user.id, pid, mid).await?;
@@ -108,15 +100,7 @@ async fn show(Page { state, headers, s }: Page, Path(mid): Path<String>, q: Pair
 }
 
 /// "Confirm receipt": one form, one tap; after the deadline it is recorded as late.
-async fn ack(
-    Path(mid): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn ack(Path(mid): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
     let pid = partner(&s)?;
     let mid = message_id(&mid)?;
     state

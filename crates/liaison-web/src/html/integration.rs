@@ -105,18 +105,11 @@ async fn integrations_page(
     Ok(r)
 }
 
-async fn integrations(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn integrations(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     integrations_page(&state, &headers, &s, &p, Refused::default()).await
 }
 
-async fn add_endpoint(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn add_endpoint(PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     s.require(Permission::ManageIntegrations)?;
     let typed = EndpointForm {
@@ -143,15 +136,7 @@ async fn add_endpoint(
     }
 }
 
-async fn delete_endpoint(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn delete_endpoint(Path(id): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
     s.require(Permission::ManageIntegrations)?;
     liaison_db::events::delete_endpoint(&state.db, s.user.id, crate::extract::id(&id)?).await?;
     Ok(Redirect::to("/console/integrations?done=endpoint_deleted#endpoints").into_response())
@@ -160,12 +145,7 @@ async fn delete_endpoint(
 /// Runs a dead job again from a fresh attempt count.
 async fn retry_job(
     Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
+    PageForm(state, headers, s, form): PageForm,
 ) -> PageResult {
     let p = form;
     s.require(Permission::ManageIntegrations)?;
@@ -191,14 +171,7 @@ async fn retry_job(
 }
 
 /// The numbers the policy leaves open (§4.4.1): reminder lead time and attempts (admins).
-async fn save_settings(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn save_settings(PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     s.require(Permission::AdminUsers)?;
     let typed = SettingsForm {

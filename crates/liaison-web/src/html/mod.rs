@@ -159,13 +159,10 @@ pub async fn render_failures(
     error_page(&state, &parts.headers, session.as_ref(), &err)
 }
 
-/// A logged-in page visit: the app, the request's headers (for the language) and the session.
+/// A logged-in page visit: the app, the request's headers (for the language) and the session,
+/// destructured in handlers as `Page(state, headers, s)`.
 /// A visitor without a session is sent to the login page.
-pub struct Page {
-    pub state: AppState,
-    pub headers: HeaderMap,
-    pub s: Session,
-}
+pub struct Page(pub AppState, pub HeaderMap, pub Session);
 
 impl axum::extract::FromRequestParts<AppState> for Page {
     type Rejection = Response;
@@ -187,22 +184,13 @@ impl axum::extract::FromRequestParts<AppState> for Page {
         {
             return Err(error_page(state, &parts.headers, Some(&s), &e));
         }
-        Ok(Page {
-            state: state.clone(),
-            headers: parts.headers.clone(),
-            s,
-        })
+        Ok(Page(state.clone(), parts.headers.clone(), s))
     }
 }
 
 /// A form posted from a page: a `Page` and the form's fields, whose `_csrf` token has been
 /// checked against the session (a forged post gets the error page and changes nothing).
-pub struct PageForm {
-    pub state: AppState,
-    pub headers: HeaderMap,
-    pub s: Session,
-    pub form: Pairs,
-}
+pub struct PageForm(pub AppState, pub HeaderMap, pub Session, pub Pairs);
 
 impl axum::extract::FromRequest<AppState> for PageForm {
     type Rejection = Response;
@@ -212,7 +200,7 @@ impl axum::extract::FromRequest<AppState> for PageForm {
     ) -> Result<Self, Self::Rejection> {
         use axum::extract::FromRequestParts;
         let (mut parts, body) = req.into_parts();
-        let Page { state, headers, s } = Page::from_request_parts(&mut parts, state).await?;
+        let Page(state, headers, s) = Page::from_request_parts(&mut parts, state).await?;
         let req = axum::extract::Request::from_parts(parts, body);
         let form = match Form::<Vec<(String, String)>>::from_request(req, &state).await {
             Ok(Form(pairs)) => Pairs(pairs),
@@ -224,12 +212,7 @@ impl axum::extract::FromRequest<AppState> for PageForm {
         if let Err(e) = s.check_csrf(form.get("_csrf").unwrap_or("")) {
             return Err(error_page(&state, &headers, Some(&s), &e));
         }
-        Ok(PageForm {
-            state,
-            headers,
-            s,
-            form,
-        })
+        Ok(PageForm(state, headers, s, form))
     }
 }
 
@@ -463,7 +446,7 @@ struct CsrfForm {
     _csrf: String,
 }
 
-async fn logout(Page { state, headers, s }: Page, Form(f): Form<CsrfForm>) -> Response {
+async fn logout(Page(state, headers, s): Page, Form(f): Form<CsrfForm>) -> Response {
     if let Err(e) = s.check_csrf(&f._csrf) {
         return error_page(&state, &headers, Some(&s), &e);
     }

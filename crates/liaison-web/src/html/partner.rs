@@ -57,7 +57,7 @@ fn form_value(form: &Pairs, k: &str) -> Option<String> {
     form.get(k).map(|v| v.trim().to_string())
 }
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let l = p.list(50)?;
     let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
         .map_err(|m| AppError::invalid("sort", m))?;
@@ -105,7 +105,7 @@ async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
     ))
 }
 
-async fn show(Page { state, headers, s }: Page, Path(id): Path<String>) -> PageResult {
+async fn show(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
     partner_page(&state, &headers, &s, &partner, PartnerForms::default()).await
@@ -192,7 +192,7 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(Page { state, headers, s }: Page) -> PageResult {
+async fn new_form(Page(state, headers, s): Page) -> PageResult {
     let input = PartnerInput {
         status: Some("active".into()),
         timezone: Some("Asia/Shanghai".into()),
@@ -203,7 +203,7 @@ async fn new_form(Page { state, headers, s }: Page) -> PageResult {
     form_page(&state, &headers, &s, None, &input, None, None).await
 }
 
-async fn edit_form(Page { state, headers, s }: Page, Path(id): Path<String>) -> PageResult {
+async fn edit_form(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
     form_page(
@@ -259,7 +259,7 @@ async fn contact_form(
 }
 
 async fn edit_contact(
-    Page { state, headers, s }: Page,
+    Page(state, headers, s): Page,
     Path((id, cid)): Path<(String, String)>,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
@@ -280,12 +280,7 @@ async fn edit_contact(
 
 async fn update_contact(
     Path((id, cid)): Path<(String, String)>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
+    PageForm(state, headers, s, form): PageForm,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
     repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
@@ -305,12 +300,7 @@ async fn update_contact(
 
 async fn delete_contact(
     Path((id, cid)): Path<(String, String)>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
+    PageForm(state, _, s, _): PageForm,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
     repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
@@ -336,27 +326,12 @@ fn partner_input(form: &Pairs) -> PartnerInput {
     }
 }
 
-async fn create(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
     s.require(Permission::WritePartners)?;
     save_partner(&state, &headers, &s, None, &form).await
 }
 
-async fn update(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn update(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     repo::find_partner(&state.db, s.actor.scope(), id).await?;
     s.require(Permission::WritePartners)?;
@@ -400,12 +375,7 @@ async fn save_partner(
 
 async fn add_contact(
     Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
+    PageForm(state, headers, s, form): PageForm,
 ) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
@@ -429,7 +399,7 @@ async fn add_contact(
     }
 }
 
-async fn import_form(Page { state, headers, s }: Page) -> PageResult {
+async fn import_form(Page(state, headers, s): Page) -> PageResult {
     s.require(Permission::ImportPartners)?;
     Ok(render(
         &state,
@@ -440,7 +410,7 @@ async fn import_form(Page { state, headers, s }: Page) -> PageResult {
     ))
 }
 
-async fn import_submit(Page { state, headers, s }: Page, mut mp: Multipart) -> PageResult {
+async fn import_submit(Page(state, headers, s): Page, mut mp: Multipart) -> PageResult {
     s.require(Permission::ImportPartners)?;
     let (mut csrf, mut what, mut dry, mut file, mut name) = (
         String::new(),
@@ -510,14 +480,7 @@ async fn import_submit(Page { state, headers, s }: Page, mut mp: Multipart) -> P
     Ok(r)
 }
 
-async fn export(
-    Page {
-        state,
-        headers: _,
-        s,
-    }: Page,
-    p: Pairs,
-) -> PageResult {
+async fn export(Page(state, _, s): Page, p: Pairs) -> PageResult {
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     let format = import::ExportFormat::parse(p.get("format"))?;
     let file = if p.get("what") == Some("contacts") {

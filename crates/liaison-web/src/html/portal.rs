@@ -16,7 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/portal", get(home))
 }
 
-async fn home(Page { state, headers, s }: Page) -> Response {
+async fn home(Page(state, headers, s): Page) -> Response {
     let result = async {
         s.require(Permission::UsePortal)?;
         let id = s.actor.scope().partner().ok_or(AppError::NotFound)?;

@@ -286,12 +286,12 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(Page { state, headers, s }: Page) -> PageResult {
+async fn new_form(Page(state, headers, s): Page) -> PageResult {
     s.require(Permission::CreateRequests)?;
     form_page(&state, &headers, &s, None, &FormView::defaults(), None).await
 }
 
-async fn edit_form(Page { state, headers, s }: Page, Path(id): Path<String>) -> PageResult {
+async fn edit_form(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let r = load(&state, &s, &id).await?;
     if r.requester_id != s.user.id {
         return Err(AppError::Forbidden.into());
@@ -337,14 +337,7 @@ async fn then_submit(
     }
 }
 
-async fn create(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     s.require(Permission::CreateRequests)?;
     let f = FormView::from_pairs(&p);
@@ -360,15 +353,7 @@ async fn create(
     }
 }
 
-async fn update(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn update(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     let current = load(&state, &s, &id).await?;
     let f = FormView::from_pairs(&p);
@@ -401,7 +386,7 @@ async fn update(
 // ---------------------------------------------------------------------------------------------
 // Lists
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::CreateRequests)?;
     let (view, name) = match p.get("view").unwrap_or("") {
         "to_review" => (RequestView::ToReview, "to_review"),
@@ -570,7 +555,7 @@ async fn show_page(
     Ok(resp)
 }
 
-async fn show(Page { state, headers, s }: Page, Path(id): Path<String>, p: Pairs) -> PageResult {
+async fn show(Page(state, headers, s): Page, Path(id): Path<String>, p: Pairs) -> PageResult {
     let r = load(&state, &s, &id).await?;
     show_page(&state, &headers, &s, &r, &p, None).await
 }
@@ -597,15 +582,7 @@ where
     }
 }
 
-async fn submit(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn submit(Path(id): Path<String>, PageForm(state, headers, s, _): PageForm) -> PageResult {
     let r = load(&state, &s, &id).await?;
     act(
         &state,
@@ -617,15 +594,7 @@ async fn submit(
     .await
 }
 
-async fn withdraw(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn withdraw(Path(id): Path<String>, PageForm(state, headers, s, _): PageForm) -> PageResult {
     let r = load(&state, &s, &id).await?;
     act(
         &state,
@@ -638,15 +607,7 @@ async fn withdraw(
 }
 
 /// Approve, return or reject the current step, with a comment (required for the last two).
-async fn review(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn review(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     let r = load(&state, &s, &id).await?;
     let decision = Decision::parse(p.get("decision").unwrap_or(""))
@@ -664,15 +625,7 @@ async fn review(
 
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists only who has
 /// not confirmed. Every export is recorded in the audit log.
-async fn export(
-    Page {
-        state,
-        headers: _,
-        s,
-    }: Page,
-    Path(id): Path<String>,
-    p: Pairs,
-) -> PageResult {
+async fn export(Page(state, _, s): Page, Path(id): Path<String>, p: Pairs) -> PageResult {
     let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
     let unconfirmed = p.get("unconfirmed") == Some("true");
     let file = liaison_app::import::export_deliveries(
@@ -720,15 +673,7 @@ async fn board_result(
 }
 
 /// "Remind unconfirmed now" (§4.4.1): the requester or channel management.
-async fn remind(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn remind(Path(id): Path<String>, PageForm(state, headers, s, _): PageForm) -> PageResult {
     let r = load(&state, &s, &id).await?;
     let m = message_of(&r)?;
     if r.requester_id != s.user.id {
@@ -740,15 +685,7 @@ async fn remind(
 
 /// Sends one failed or dead delivery again (`delivery_id`), or every dead one of the message
 /// (channel management).
-async fn retry(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn retry(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     let r = load(&state, &s, &id).await?;
     let m = message_of(&r)?;

@@ -36,12 +36,7 @@ pub(super) struct RobotForm {
 
 async fn add_robot(
     Path(id): Path<String>,
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
+    PageForm(state, headers, s, form): PageForm,
 ) -> PageResult {
     let p = form;
     let id = crate::extract::id(&id)?;
@@ -102,12 +97,7 @@ async fn add_robot(
 
 async fn delete_robot(
     Path((id, rid)): Path<(String, String)>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
+    PageForm(state, _, s, _): PageForm,
 ) -> PageResult {
     let (id, rid) = (crate::extract::id(&id)?, crate::extract::id(&rid)?);
     liaison_db::partner::find_partner(&state.db, s.actor.scope(), id).await?;

@@ -26,22 +26,14 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn delete_segment(
-    Path(id): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn delete_segment(Path(id): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
     s.require(Permission::WriteSegments)?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     liaison_db::segment::delete_segment(&state.db, s.user.id, id).await?;
     Ok(Redirect::to("/console/segments").into_response())
 }
 
-async fn segments(Page { state, headers, s }: Page) -> PageResult {
+async fn segments(Page(state, headers, s): Page) -> PageResult {
     segments_page(&state, &headers, &s, None, None).await
 }
 
@@ -77,14 +69,7 @@ async fn segments_page(
     Ok(r)
 }
 
-async fn create_segment(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn create_segment(PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     s.require(Permission::WriteSegments)?;
     let filter = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;

@@ -25,7 +25,7 @@ fn id(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
+async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let view = if p.get("view") == Some("all") {
         ThreadView::All
     } else {
@@ -50,7 +50,7 @@ async fn list(Page { state, headers, s }: Page, p: Pairs) -> PageResult {
     ))
 }
 
-async fn show(Page { state, headers, s }: Page, Path(tid): Path<String>) -> PageResult {
+async fn show(Page(state, headers, s): Page, Path(tid): Path<String>) -> PageResult {
     let t = liaison_app::thread::show(&state.db, &s.actor, id(&tid)?).await?;
     Ok(render(
         &state,
@@ -61,29 +61,13 @@ async fn show(Page { state, headers, s }: Page, Path(tid): Path<String>) -> Page
     ))
 }
 
-async fn reply(
-    Path(tid): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn reply(Path(tid): Path<String>, PageForm(state, _, s, form): PageForm) -> PageResult {
     let tid = id(&tid)?;
     liaison_app::thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or("")).await?;
     Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
 }
 
-async fn close(
-    Path(tid): Path<String>,
-    PageForm {
-        state,
-        headers: _,
-        s,
-        form: _,
-    }: PageForm,
-) -> PageResult {
+async fn close(Path(tid): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
     let tid = id(&tid)?;
     liaison_app::thread::close(&state.db, &s.actor, tid).await?;
     Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())

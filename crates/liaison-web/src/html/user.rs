@@ -43,18 +43,11 @@ async fn users_page(
     Ok(r)
 }
 
-async fn users(Page { state, headers, s }: Page) -> PageResult {
+async fn users(Page(state, headers, s): Page) -> PageResult {
     users_page(&state, &headers, &s, None, None).await
 }
 
-async fn create_user(
-    PageForm {
-        state,
-        headers,
-        s,
-        form,
-    }: PageForm,
-) -> PageResult {
+async fn create_user(PageForm(state, headers, s, form): PageForm) -> PageResult {
     let p = form;
     s.require(Permission::AdminUsers)?;
     let input = liaison_db::user::UserInput {

@@ -109,6 +109,14 @@ impl ListParams {
             .transpose()
     }
 
+    /// The cursor as the sequence number of the previous page's last row.
+    pub fn int_cursor(&self) -> AppResult<Option<i64>> {
+        self.cursor
+            .as_deref()
+            .map(|c| c.parse::<i64>().map_err(|_| bad_cursor()))
+            .transpose()
+    }
+
     /// The cursor as the time of the previous page's last row.
     pub fn time_cursor(&self) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
         self.cursor

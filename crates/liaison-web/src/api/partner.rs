@@ -2,6 +2,7 @@
 //! scope goes into every query and another partner's objects answer 404.
 
 use crate::auth::Api;
+use crate::extract::id;
 use crate::extract::{ApiJson, Pairs, Versioned};
 use crate::respond::{created_at, download};
 use crate::{AppError, AppResult};
@@ -11,150 +12,97 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use liaison_app::import::{self, ExportFormat};
+use liaison_app::partner as app;
 use liaison_core::Permission;
 use liaison_core::partner::{ContactInput, PartnerInput};
-use liaison_db::partner::{self as repo, PartnerSort};
+use liaison_db::partner::{Contact, Partner, PartnerSort};
 use serde_json::json;
-use uuid::Uuid;
-
-fn parse_id(s: &str) -> AppResult<Uuid> {
-    // An id that cannot exist is simply not found, like any other missing object.
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
 
 pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
-    s.require(Permission::ReadPartners)?;
     let l = p.list(50)?;
     let sort = PartnerSort::parse(p.get("sort").unwrap_or(""))
         .map_err(|m| AppError::invalid("sort", m))?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
-    let page = repo::list_partners(
-        &state.db,
-        s.actor.scope(),
-        &f,
-        sort,
-        l.cursor.as_deref(),
-        l.limit,
-    )
-    .await?;
+    let page = app::list(&state.db, &s.actor, &f, sort, l.cursor.as_deref(), l.limit).await?;
     Ok(Json(json!(page)))
 }
 
-pub async fn show(Api(state, s): Api, Path(id): Path<String>) -> AppResult<Json<repo::Partner>> {
-    s.require(Permission::ReadPartners)?;
-    Ok(Json(
-        repo::find_partner(&state.db, s.actor.scope(), parse_id(&id)?).await?,
-    ))
+pub async fn show(Api(state, s): Api, Path(pid): Path<String>) -> AppResult<Json<Partner>> {
+    Ok(Json(app::show(&state.db, &s.actor, id(&pid)?).await?))
 }
 
 pub async fn create(
     Api(state, s): Api,
     ApiJson(body): ApiJson<PartnerInput>,
 ) -> AppResult<Response> {
-    s.require(Permission::WritePartners)?;
-    let p = body.parse()?;
-    let created = repo::insert_partner(&state.db, s.user.id, &p).await?;
-    Ok(created_at(
-        format!("/api/v1/partners/{}", created.id),
-        json!(created),
-    ))
+    let created = app::create(&state.db, &s.actor, body).await?;
+    let location = format!("/api/v1/partners/{}", created.id);
+    Ok(created_at(location, json!(created)))
 }
 
 pub async fn update(
     Api(state, s): Api,
-    Path(id): Path<String>,
+    Path(pid): Path<String>,
     body: Versioned<PartnerInput>,
-) -> AppResult<Json<repo::Partner>> {
-    let id = parse_id(&id)?;
-    // A partner user may not see other partners, and may not change its own record either.
-    let current = repo::find_partner(&state.db, s.actor.scope(), id).await?;
-    s.require(Permission::WritePartners)?;
-    let p = current.to_input().overlay(body.fields).parse()?;
-    Ok(Json(
-        repo::update_partner(&state.db, s.user.id, id, &p, body.version).await?,
-    ))
+) -> AppResult<Json<Partner>> {
+    let p = app::update(&state.db, &s.actor, id(&pid)?, body.fields, body.version).await?;
+    Ok(Json(p))
 }
 
 pub async fn history(
     Api(state, s): Api,
-    Path(id): Path<String>,
+    Path(pid): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
-    let id = parse_id(&id)?;
-    repo::find_partner(&state.db, s.actor.scope(), id).await?;
-    s.require(Permission::UseConsole)?;
     let l = p.list(50)?;
-    let before = match l.cursor.as_deref() {
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?,
-        ),
-        None => None,
-    };
-    let rows = liaison_db::audit::list(&state.db, Some(id), before, l.limit).await?;
-    let next = (rows.len() as i64 == l.limit)
-        .then(|| rows.last().map(|r| r.seq.to_string()))
-        .flatten();
+    let before = l.int_cursor()?;
+    let rows = app::history(&state.db, &s.actor, id(&pid)?, before, l.limit).await?;
+    let next = l.next(&rows, |r| r.seq.to_string());
     Ok(Json(json!({"items": rows, "next_cursor": next})))
 }
 
 pub async fn contacts(
     Api(state, s): Api,
-    Path(id): Path<String>,
+    Path(pid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
-    s.require(Permission::ReadPartners)?;
-    let items = repo::list_contacts(&state.db, s.actor.scope(), parse_id(&id)?).await?;
+    let items = app::contacts(&state.db, &s.actor, id(&pid)?).await?;
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }
 
 pub async fn show_contact(
     Api(state, s): Api,
-    Path((id, cid)): Path<(String, String)>,
-) -> AppResult<Json<repo::Contact>> {
-    s.require(Permission::ReadPartners)?;
+    Path((pid, cid)): Path<(String, String)>,
+) -> AppResult<Json<Contact>> {
     Ok(Json(
-        repo::find_contact(&state.db, s.actor.scope(), parse_id(&id)?, parse_id(&cid)?).await?,
+        app::contact(&state.db, &s.actor, id(&pid)?, id(&cid)?).await?,
     ))
 }
 
 pub async fn create_contact(
     Api(state, s): Api,
-    Path(id): Path<String>,
+    Path(pid): Path<String>,
     ApiJson(body): ApiJson<ContactInput>,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
-    repo::find_partner(&state.db, s.actor.scope(), id).await?;
-    s.require(Permission::WritePartners)?;
-    let c = body.parse()?;
-    let created = repo::insert_contact(&state.db, s.user.id, id, &c).await?;
-    Ok(created_at(
-        format!("/api/v1/partners/{id}/contacts/{}", created.id),
-        json!(created),
-    ))
+    let pid = id(&pid)?;
+    let created = app::add_contact(&state.db, &s.actor, pid, body).await?;
+    let location = format!("/api/v1/partners/{pid}/contacts/{}", created.id);
+    Ok(created_at(location, json!(created)))
 }
 
 pub async fn update_contact(
     Api(state, s): Api,
-    Path((id, cid)): Path<(String, String)>,
+    Path((pid, cid)): Path<(String, String)>,
     ApiJson(body): ApiJson<ContactInput>,
-) -> AppResult<Json<repo::Contact>> {
-    let (id, cid) = (parse_id(&id)?, parse_id(&cid)?);
-    let current = repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
-    s.require(Permission::WritePartners)?;
-    let c = current.to_input().overlay(body).parse()?;
-    Ok(Json(
-        repo::update_contact(&state.db, s.user.id, id, cid, &c).await?,
-    ))
+) -> AppResult<Json<Contact>> {
+    let c = app::update_contact(&state.db, &s.actor, id(&pid)?, id(&cid)?, body).await?;
+    Ok(Json(c))
 }
 
 pub async fn delete_contact(
     Api(state, s): Api,
-    Path((id, cid)): Path<(String, String)>,
+    Path((pid, cid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    let (id, cid) = (parse_id(&id)?, parse_id(&cid)?);
-    repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
-    s.require(Permission::WritePartners)?;
-    repo::delete_contact(&state.db, s.user.id, id, cid).await?;
+    app::delete_contact(&state.db, &s.actor, id(&pid)?, id(&cid)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

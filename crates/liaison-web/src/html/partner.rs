@@ -14,6 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use liaison_app::import;
+use liaison_app::partner as app;
 use liaison_core::partner::{ContactInput, PartnerInput, PartnerKind, PartnerStatus};
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::partner::{self as repo, PartnerSort};
@@ -107,7 +108,7 @@ async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 
 async fn show(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
+    let partner = app::show(&state.db, &s.actor, id).await?;
     partner_page(&state, &headers, &s, &partner, PartnerForms::default()).await
 }
 
@@ -133,7 +134,7 @@ pub(super) async fn partner_page(
     partner: &repo::Partner,
     forms: PartnerForms<'_>,
 ) -> PageResult {
-    let contacts = repo::list_contacts(&state.db, s.actor.scope(), partner.id).await?;
+    let contacts = app::contacts(&state.db, &s.actor, partner.id).await?;
     let history = liaison_db::audit::list(&state.db, Some(partner.id), None, 100).await?;
     let robots = if s.actor.can(Permission::WritePartners) {
         Some(liaison_db::robot::list_robots(&state.db, partner.id).await?)
@@ -205,7 +206,7 @@ async fn new_form(Page(state, headers, s): Page) -> PageResult {
 
 async fn edit_form(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
+    let partner = app::show(&state.db, &s.actor, id).await?;
     form_page(
         &state,
         &headers,
@@ -263,9 +264,9 @@ async fn edit_contact(
     Path((id, cid)): Path<(String, String)>,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
-    let contact = repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
+    let contact = app::contact(&state.db, &s.actor, id, cid).await?;
     s.require(Permission::WritePartners)?;
-    let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
+    let partner = app::show(&state.db, &s.actor, id).await?;
     Ok(contact_form(
         &state,
         &headers,
@@ -283,18 +284,14 @@ async fn update_contact(
     PageForm(state, headers, s, form): PageForm,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
-    repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
-    s.require(Permission::WritePartners)?;
     let input = contact_input(&form);
-    match input.parse() {
-        Ok(c) => {
-            repo::update_contact(&state.db, s.user.id, id, cid, &c).await?;
-            Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
-        }
-        Err(e) => {
-            let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
+    match app::update_contact(&state.db, &s.actor, id, cid, input.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response()),
+        Err(app::Error::Invalid(e)) => {
+            let partner = app::show(&state.db, &s.actor, id).await?;
             Ok(contact_form(&state, &headers, &s, &partner, cid, &input, Some(&e)).await)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -303,9 +300,7 @@ async fn delete_contact(
     PageForm(state, _, s, _): PageForm,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
-    repo::find_contact(&state.db, s.actor.scope(), id, cid).await?;
-    s.require(Permission::WritePartners)?;
-    repo::delete_contact(&state.db, s.user.id, id, cid).await?;
+    app::delete_contact(&state.db, &s.actor, id, cid).await?;
     Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
 }
 
@@ -327,14 +322,11 @@ fn partner_input(form: &Pairs) -> PartnerInput {
 }
 
 async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    s.require(Permission::WritePartners)?;
     save_partner(&state, &headers, &s, None, &form).await
 }
 
 async fn update(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    repo::find_partner(&state.db, s.actor.scope(), id).await?;
-    s.require(Permission::WritePartners)?;
+    let id = crate::extract::id(&id)?;
     save_partner(&state, &headers, &s, Some(id), &form).await
 }
 
@@ -349,18 +341,15 @@ async fn save_partner(
 ) -> PageResult {
     let input = partner_input(form);
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
-    let parsed = match input.parse() {
-        Ok(p) => p,
-        Err(e) => return form_page(state, headers, s, id, &input, version, Some(&e)).await,
-    };
     let saved = match id {
-        None => repo::insert_partner(&state.db, s.user.id, &parsed).await,
-        Some(id) => repo::update_partner(&state.db, s.user.id, id, &parsed, version).await,
+        None => app::create(&state.db, &s.actor, input.clone()).await,
+        // The form shows every field: what it sends replaces the record.
+        Some(id) => app::update(&state.db, &s.actor, id, input.clone(), version).await,
     };
     let errors = match saved {
         Ok(p) => return Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
-        Err(liaison_db::DbError::Invalid(e)) => e,
-        Err(liaison_db::DbError::Conflict(m)) => {
+        Err(app::Error::Invalid(e)) => e,
+        Err(app::Error::Conflict(m)) => {
             let field = if m.starts_with("code") {
                 "code"
             } else {
@@ -377,16 +366,12 @@ async fn add_contact(
     Path(id): Path<String>,
     PageForm(state, headers, s, form): PageForm,
 ) -> PageResult {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = repo::find_partner(&state.db, s.actor.scope(), id).await?;
-    s.require(Permission::WritePartners)?;
+    let id = crate::extract::id(&id)?;
     let input = contact_input(&form);
-    match input.parse() {
-        Ok(c) => {
-            repo::insert_contact(&state.db, s.user.id, id, &c).await?;
-            Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
-        }
-        Err(e) => {
+    match app::add_contact(&state.db, &s.actor, id, input.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response()),
+        Err(app::Error::Invalid(e)) => {
+            let partner = app::show(&state.db, &s.actor, id).await?;
             let forms = PartnerForms {
                 contact: Some(Retyped {
                     input: &input,
@@ -396,6 +381,7 @@ async fn add_contact(
             };
             partner_page(&state, &headers, &s, &partner, forms).await
         }
+        Err(e) => Err(e.into()),
     }
 }
 

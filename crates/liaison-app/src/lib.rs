@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod event;
 pub mod import;
+pub mod inbox;
 pub mod partner;
 pub mod request;
 pub mod robot;

@@ -8,29 +8,17 @@ use axum::extract::Path;
 use liaison_core::Permission;
 use liaison_db::history;
 use serde_json::json;
-use uuid::Uuid;
 
 pub async fn timeline(
     Api(state, s): Api,
     Path(id): Path<String>,
     p: Pairs,
 ) -> AppResult<Json<serde_json::Value>> {
-    s.require(Permission::ReadPartners)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    liaison_db::partner::find_partner(&state.db, s.actor.scope(), id).await?;
+    let id = crate::extract::id(&id)?;
+    liaison_app::partner::show(&state.db, &s.actor, id).await?;
     let l = p.list(50)?;
-    let before = match l.cursor.as_deref() {
-        Some(c) => Some(
-            chrono::DateTime::parse_from_rfc3339(c)
-                .map_err(|_| AppError::invalid("cursor", "is not a cursor this list gave out"))?
-                .with_timezone(&chrono::Utc),
-        ),
-        None => None,
-    };
-    let items = history::timeline(&state.db, id, before, l.limit).await?;
-    let next = (items.len() as i64 == l.limit)
-        .then(|| items.last().map(|e| e.at.to_rfc3339()))
-        .flatten();
+    let items = history::timeline(&state.db, id, l.time_cursor()?, l.limit).await?;
+    let next = l.next(&items, |e| e.at.to_rfc3339());
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 

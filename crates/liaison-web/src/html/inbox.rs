@@ -6,15 +6,14 @@ use super::PageResult;
 use super::ctx;
 use super::{Page, PageForm};
 use super::{body_html, render};
-use crate::auth::Session;
+use crate::AppState;
 use crate::extract::Pairs;
-use crate::{AppError, AppResult, AppState};
+use crate::extract::id;
 use axum::Router;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use liaison_core::Permission;
-use liaison_db::inbox;
+use liaison_app::inbox as app;
 use minijinja::Value;
 use uuid::Uuid;
 
@@ -28,38 +27,19 @@ pub fn router() -> Router<AppState> {
 
 /// §4.4.1: a question about a message goes to the responsible staff as a thread.
 async fn reply(Path(mid): Path<String>, PageForm(state, _, s, form): PageForm) -> PageResult {
-    partner(&s)?;
-    let mid = message_id(&mid)?;
+    let mid = id(&mid)?;
     let body = form.get("body").unwrap_or("");
     liaison_app::thread::reply_to_message(&state.db, &s.actor, mid, body).await?;
     Ok(Redirect::to(&format!("/portal/inbox/{mid}?replied=1#reply")).into_response())
 }
 
-/// The caller's partner: only partner users have an inbox.
-fn partner(s: &Session) -> AppResult<Uuid> {
-    s.require(Permission::UsePortal)?;
-    s.require(Permission::UseInbox)?;
-    s.actor.scope().partner().ok_or(AppError::NotFound)
-}
-
-/// Unread and to-confirm counts, for the portal navigation and home page.
-pub(super) async fn counts(state: &AppState, partner: Uuid) -> AppResult<inbox::Counts> {
-    Ok(inbox::counts(&state.db, partner).await?)
-}
-
-fn message_id(mid: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(mid).map_err(|_| AppError::NotFound)
-}
-
 async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
-    let pid = partner(&s)?;
     const LIMIT: i64 = 50;
     let before = p.get("before").and_then(|b| Uuid::parse_str(b).ok());
-    let items = inbox::list_inbox(&state.db, pid, before, LIMIT).await?;
+    let (items, counts) = app::list(&state.db, &s.actor, before, LIMIT).await?;
     let next_before = (items.len() as i64 == LIMIT)
         .then(|| items.last().map(|m| m.message_id))
         .flatten();
-    let counts = counts(&state, pid).await?;
     Ok(render(
         &state,
         &headers,
@@ -76,12 +56,10 @@ async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 }
 
 async fn show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) -> PageResult {
-    let pid = partner(&s)?;
-    let mid = message_id(&mid)?;
-    let m = inbox::open_message(&state.db, s.user.id, pid, mid).await?;
-    let request = inbox::request_of(&state.db, pid, mid).await?;
-    let attachments = liaison_db::attachment::list_attachments(&state.db, request).await?;
-    let counts = counts(&state, pid).await?;
+    let mid = id(&mid)?;
+    let m = app::open(&state.db, &s.actor, mid).await?;
+    let attachments = app::attachments(&state.db, &s.actor, mid).await?;
+    let counts = app::counts(&state.db, &s.actor).await?;
     Ok(render(
         &state,
         &headers,
@@ -101,11 +79,7 @@ async fn show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) 
 
 /// "Confirm receipt": one form, one tap; after the deadline it is recorded as late.
 async fn ack(Path(mid): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
-    let pid = partner(&s)?;
-    let mid = message_id(&mid)?;
-    state
-        .acks
-        .acknowledge(&state.db, Some(s.user.id), pid, mid, "portal")
-        .await?;
+    let mid = id(&mid)?;
+    app::acknowledge(&state.db, &state.acks, &s.actor, mid).await?;
     Ok(Redirect::to(&format!("/portal/inbox/{mid}#ack")).into_response())
 }

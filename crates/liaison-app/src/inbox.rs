@@ -1,0 +1,76 @@
+//! The partner inbox (policy §4.3.2, §4.4.1; SPEC B5, B6): a partner user sees only its own
+//! partner's messages; opening one records the read, confirming is one call (group-committed by
+//! the `AckWriter`), late after the deadline.
+
+pub use crate::Error;
+use crate::Result;
+use liaison_core::{Actor, Object, Permission, authorize};
+use liaison_db::Db;
+use liaison_db::attachment::Attachment;
+use liaison_db::inbox::{self as repo, AckWriter, Counts, InboxItem, Message};
+use uuid::Uuid;
+
+/// The caller's partner: only partner users have an inbox; one whose account lost its partner
+/// finds nothing.
+pub fn partner(actor: &Actor) -> Result<Uuid> {
+    authorize(actor, Permission::UseInbox, &Object::default())?;
+    actor.scope().partner().ok_or(Error::NotFound)
+}
+
+/// A page of the partner's messages, newest first, with its unread and to-confirm counts.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<(Vec<InboxItem>, Counts)> {
+    let pid = partner(actor)?;
+    let items = repo::list_inbox(db, pid, before, limit).await?;
+    Ok((items, repo::counts(db, pid).await?))
+}
+
+pub async fn counts(db: &Db, actor: &Actor) -> Result<Counts> {
+    Ok(repo::counts(db, partner(actor)?).await?)
+}
+
+/// Opens a message, recording the read (§4.3.2); another partner's message is not found.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, message = %message))]
+pub async fn open(db: &Db, actor: &Actor, message: Uuid) -> Result<Message> {
+    let pid = partner(actor)?;
+    Ok(repo::open_message(db, actor.user_id, pid, message).await?)
+}
+
+/// Confirms receipt in the portal (§4.3.2), credited to the user.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, message = %message))]
+pub async fn acknowledge(
+    db: &Db,
+    acks: &AckWriter,
+    actor: &Actor,
+    message: Uuid,
+) -> Result<InboxItem> {
+    let pid = partner(actor)?;
+    Ok(acks
+        .acknowledge(db, Some(actor.user_id), pid, message, "portal")
+        .await?)
+}
+
+/// The request behind a message delivered to the caller's partner.
+pub async fn request_of(db: &Db, actor: &Actor, message: Uuid) -> Result<Uuid> {
+    Ok(repo::request_of(db, partner(actor)?, message).await?)
+}
+
+pub async fn attachments(db: &Db, actor: &Actor, message: Uuid) -> Result<Vec<Attachment>> {
+    let rid = request_of(db, actor, message).await?;
+    Ok(liaison_db::attachment::list_attachments(db, rid).await?)
+}
+
+pub async fn attachment(
+    db: &Db,
+    actor: &Actor,
+    message: Uuid,
+    id: Uuid,
+) -> Result<(Attachment, Vec<u8>)> {
+    let rid = request_of(db, actor, message).await?;
+    Ok(liaison_db::attachment::read_attachment(db, rid, id).await?)
+}

@@ -8,3 +8,4 @@
 mod common;
 mod email;
 mod robot;
+mod snapshots;

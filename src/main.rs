@@ -326,7 +326,7 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    let report = liaison_db::demo::load(db, partners, &|n| bar.set_position(n)).await?;
+    let report = liaison_demo::load(db, partners, &|n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     println!(
         "demo data: base company {}, {} partners and {} contacts generated in {:.1} s",

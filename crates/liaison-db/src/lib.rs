@@ -10,7 +10,6 @@ pub mod audit;
 pub mod calendar;
 pub mod crypto;
 pub mod delivery;
-pub mod demo;
 mod error;
 pub mod events;
 pub mod history;

@@ -4,7 +4,6 @@
 
 mod audit;
 mod calendar;
-mod demo;
 mod imports;
 mod migrations;
 mod partners;

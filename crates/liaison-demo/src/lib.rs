@@ -1,16 +1,17 @@
-//! Demo data: a believable company (departments, people, partners of every kind across regions
-//! and tiers, contacts, segments) so a newcomer can click through Liaison at once, and a load
-//! generator (`liaison demo --partners N`) for benchmarks. Loading twice changes nothing.
+//! Demo data, kept out of the storage library: a believable company (departments, people,
+//! partners of every kind across regions and tiers, contacts, segments) so a newcomer can click
+//! through Liaison at once, and a load generator (`liaison demo --partners N`) for benchmarks.
+//! Loading twice changes nothing.
 
-use crate::audit::{self, Entry};
-use crate::partner::{insert_contact_rows, insert_partner_rows};
-use crate::user::{UserInput, insert_department, insert_user, set_department_head};
-use crate::{Db, DbError, Result, q};
 use liaison_core::partner::{
     Channel, Lang, NewContact, NewPartner, PartnerCode, PartnerFilter, PartnerKind, PartnerStatus,
     WorkingHours,
 };
 use liaison_core::validate::EmailAddress;
+use liaison_db::audit::{self, Entry};
+use liaison_db::partner::{insert_contact_rows, insert_partner_rows};
+use liaison_db::user::{UserInput, insert_department, insert_user, set_department_head};
+use liaison_db::{Db, DbError, Result, q};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -548,13 +549,13 @@ pub struct DemoReport {
     pub contacts_generated: usize,
 }
 
+/// The id of the user with `email` (the demo has a handful of users: a list is cheap).
 async fn user_id(db: &Db, email: &str) -> Result<Option<Uuid>> {
-    Ok(db
-        .fetch_optional::<crate::partner::IdRow>(
-            q("SELECT id FROM users WHERE email = $1").bind(email),
-        )
+    Ok(liaison_db::user::list_users(db)
         .await?
-        .map(|r| r.0))
+        .into_iter()
+        .find(|u| u.email == email)
+        .map(|u| u.id))
 }
 
 /// Loads the demo company unless it is there already, then generates `extra` load-test
@@ -708,10 +709,10 @@ async fn load_base(db: &Db) -> Result<()> {
             },
         ),
     ] {
-        crate::segment::insert_segment(
+        liaison_db::segment::insert_segment(
             db,
             admin,
-            &crate::segment::SegmentInput {
+            &liaison_db::segment::SegmentInput {
                 name: Some(name.into()),
                 description: Some(desc.into()),
                 filter: Some(filter),
@@ -828,7 +829,7 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result
     use liaison_core::request::{Audience, RequestInput};
     use liaison_core::review::Decision;
     let actor = |email: &'static str| async move {
-        crate::user::list_users(db)
+        liaison_db::user::list_users(db)
             .await?
             .into_iter()
             .find(|u| u.email == email)
@@ -838,10 +839,10 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result
     let staff = actor("staff@demo.example").await?;
     let head = actor("head@demo.example").await?;
     let channel = actor("channel@demo.example").await?;
-    let segment = crate::segment::insert_segment(
+    let segment = liaison_db::segment::insert_segment(
         db,
         channel.user_id,
-        &crate::segment::SegmentInput {
+        &liaison_db::segment::SegmentInput {
             name: Some(format!("every active partner {}", Uuid::now_v7())),
             description: None,
             filter: Some(liaison_core::partner::PartnerFilter {
@@ -851,7 +852,7 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result
         },
     )
     .await?;
-    let r = crate::request::insert_request(
+    let r = liaison_db::request::insert_request(
         db,
         &staff,
         &RequestInput {
@@ -868,10 +869,10 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> Result
         },
     )
     .await?;
-    let settings = crate::settings::review(db).await?;
-    crate::request::submit(db, &staff, r.id, &settings).await?;
-    crate::request::decide(db, &head, r.id, Decision::Approve, "").await?;
-    let done = crate::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
+    let settings = liaison_db::settings::review(db).await?;
+    liaison_db::request::submit(db, &staff, r.id, &settings).await?;
+    liaison_db::request::decide(db, &head, r.id, Decision::Approve, "").await?;
+    let done = liaison_db::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
     done.message_id
         .ok_or_else(|| DbError::Config("the notice was not dispatched".into()))
 }

@@ -1,7 +1,12 @@
 //! Demo data, kept out of the storage library: a believable company (departments, people,
 //! partners of every kind across regions and tiers, contacts, segments) so a newcomer can click
-//! through Liaison at once, and a load generator (`liaison demo --partners N`) for benchmarks.
-//! Loading twice changes nothing.
+//! through Liaison at once, a load generator (`liaison demo --partners N`) for benchmarks, and
+//! (`history`, a separate step) three months of communication written through the public
+//! operations. Loading twice changes nothing.
+
+mod history;
+
+pub use history::{HistoryReport, history};
 
 use liaison_core::partner::{
     Channel, Lang, NewContact, NewPartner, PartnerCode, PartnerFilter, PartnerKind, PartnerStatus,

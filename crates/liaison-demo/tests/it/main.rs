@@ -1,6 +1,7 @@
 //! liaison-demo integration tests, on every backend available: SQLite always, PostgreSQL too
 //! when `LIAISON_TEST_PG_URL` is set, each on a fresh, migrated database (`liaison_db::testing`).
 
+mod history;
 mod load;
 
 use liaison_db::testing::TempDir;

@@ -386,6 +386,15 @@ impl History {
             self.exec.clone(),
         );
         let tier_a = self.ids(&["SH-D001", "BJ-D002", "GZ-D003", "SZ-A001"]);
+        // Years and months in the text follow the dates the story runs at.
+        let y = self.today.year() + 1;
+        let data_month = self
+            .day(61, 10, 0)
+            .with_timezone(&Shanghai)
+            .month0()
+            .checked_sub(1)
+            .map_or(12, |m| m + 1);
+        let promo_month = (self.day(26, 10, 0).with_timezone(&Shanghai).month0() + 1) % 12 + 1;
 
         // About 12 weeks ago: the Q1 rebate policy change, confirmed by most, late by one.
         let r = self
@@ -393,7 +402,7 @@ impl History {
                 &staff,
                 self.day(86, 10, 0),
                 RequestInput {
-                    title: Some("2027 年第一季度渠道返利政策调整通知".into()),
+                    title: Some(format!("{y} 年第一季度渠道返利政策调整通知")),
                     purpose: Some(
                         "提前告知 A 级渠道伙伴第一季度返利比例调整的原因、影响和生效日期（制度 §3.1.2）"
                             .into(),
@@ -510,18 +519,17 @@ impl History {
                 &head,
                 self.day(62, 9, 0),
                 RequestInput {
-                    title: Some("关于提交 11 月销售与库存数据的通知".into()),
+                    title: Some(format!("关于提交 {data_month} 月销售与库存数据的通知")),
                     purpose: Some(
                         "按季度数据交换要求收集渠道销售与库存数据（制度 §3.3.1、§3.3.2）".into(),
                     ),
-                    body: Some(
-                        "请各位伙伴于截止日期前通过门户上传 11 月数据：\n\n\
+                    body: Some(format!(
+                        "请各位伙伴于截止日期前通过门户上传 {data_month} 月数据：\n\n\
                          1. 分门店、分型号的销售数量与金额；\n\
                          2. 月末库存数量（含在途）；\n\
                          3. 主要竞品价格与促销观察。\n\n\
                          数据模板与上月相同。上传后请点击“确认收到”。"
-                            .into(),
-                    ),
+                    )),
                     category: Some("data".into()),
                     channels: Some(vec!["email".into()]),
                     audience: Some(Audience {
@@ -574,18 +582,17 @@ impl History {
                 &staff,
                 self.day(50, 10, 0),
                 RequestInput {
-                    title: Some("2027 年度渠道伙伴大会邀请（苏州）".into()),
+                    title: Some(format!("{y} 年度渠道伙伴大会邀请（苏州）")),
                     purpose: Some(
                         "邀请 A 级伙伴参加年度渠道伙伴大会并确认出席（制度 §5.1.1）".into(),
                     ),
-                    body: Some(
-                        "诚邀贵司参加 2027 年度渠道伙伴大会：\n\n\
+                    body: Some(format!(
+                        "诚邀贵司参加 {y} 年度渠道伙伴大会：\n\n\
                          - 时间：1 月 9 日 9:30-17:00\n\
                          - 地点：苏州金鸡湖国际会议中心\n\
-                         - 议程：年度合作回顾、2027 年渠道政策与目标、新品体验、优秀伙伴颁奖\n\n\
+                         - 议程：年度合作回顾、{y} 年渠道政策与目标、新品体验、优秀伙伴颁奖\n\n\
                          每家伙伴限 2 人，请于截止日期前确认出席。"
-                            .into(),
-                    ),
+                    )),
                     category: Some("meeting".into()),
                     importance: Some("major".into()),
                     channels: Some(vec!["email".into()]),
@@ -641,7 +648,7 @@ impl History {
                 &staff,
                 self.day(40, 9, 30),
                 RequestInput {
-                    title: Some("更正：2027 年度渠道伙伴大会改期至 1 月 16 日".into()),
+                    title: Some(format!("更正：{y} 年度渠道伙伴大会改期至 1 月 16 日")),
                     purpose: Some("更正大会日期，避免伙伴按原日期安排行程（制度 §1.3.1）".into()),
                     body: Some(
                         "因会场档期调整，年度渠道伙伴大会改为 1 月 16 日 9:30 举行，地点不变（苏州金鸡湖国际会议中心）。\
@@ -708,12 +715,11 @@ impl History {
                 &staff,
                 self.day(28, 10, 0),
                 RequestInput {
-                    title: Some("12 月促销活动素材包下发".into()),
+                    title: Some(format!("{promo_month} 月促销活动素材包下发")),
                     purpose: Some("提供年末促销活动的海报、短视频和门店陈列指引".into()),
                     body: Some(
-                        "12 月“暖冬焕新”促销活动素材已上传至门户资料库：海报（横竖版）、15 秒短视频、门店陈列指引。\
-                         活动时间为 12 月 12 日至 12 月 31 日，价格政策以订货系统为准。"
-                            .into(),
+                        format!("{promo_month} 月“焕新季”促销活动素材已上传至门户资料库：海报（横竖版）、15 秒短视频、门店陈列指引。\
+                         活动时间为 {promo_month} 月 12 日至 {promo_month} 月 28 日，价格政策以订货系统为准。"),
                     ),
                     category: Some("product".into()),
                     channels: Some(vec!["email".into()]),
@@ -795,7 +801,7 @@ impl History {
                 &staff,
                 self.day(8, 10, 0),
                 RequestInput {
-                    title: Some("关于调整 2027 年返利结算周期的通知".into()),
+                    title: Some(format!("关于调整 {y} 年返利结算周期的通知")),
                     purpose: Some("提前告知返利结算周期由季度改为月度（制度 §3.1.2）".into()),
                     body: Some(
                         "为加快资金周转，自生效日起返利结算周期由按季度调整为按月度：\n\n\
@@ -845,8 +851,10 @@ impl History {
                 &head,
                 self.day(5, 15, 0),
                 RequestInput {
-                    title: Some("关于征集 2027 年度区域市场数据的通知".into()),
-                    purpose: Some("收集各区域 2027 年市场容量与竞品数据，用于年度目标设定".into()),
+                    title: Some(format!("关于征集 {y} 年度区域市场数据的通知")),
+                    purpose: Some(format!(
+                        "收集各区域 {y} 年市场容量与竞品数据，用于年度目标设定"
+                    )),
                     body: Some(
                         "请各经销商在月底前提交所在区域的市场容量估算和主要竞品份额。".into(),
                     ),
@@ -869,10 +877,10 @@ impl History {
                 self.day(4, 10, 0),
                 RequestInput {
                     title: Some("全国经销商价格体系调整说明".into()),
-                    purpose: Some("说明 2027 年经销商供货价格体系的调整".into()),
-                    body: Some(
-                        "2027 年起经销商供货价格按区域与等级重新分档，具体价格表另行下发。".into(),
-                    ),
+                    purpose: Some(format!("说明 {y} 年经销商供货价格体系的调整")),
+                    body: Some(format!(
+                        "{y} 年起经销商供货价格按区域与等级重新分档，具体价格表另行下发。"
+                    )),
                     category: Some("policy".into()),
                     importance: Some("major".into()),
                     channels: Some(vec!["email".into()]),
@@ -938,7 +946,7 @@ impl History {
             &staff,
             self.day(2, 11, 0),
             RequestInput {
-                title: Some("2027 年春节期间发货安排".into()),
+                title: Some(format!("{y} 年春节期间发货安排")),
                 purpose: Some("告知春节前最后发货日和节后恢复发货日".into()),
                 category: Some("other".into()),
                 ..Default::default()
@@ -946,17 +954,15 @@ impl History {
         )
         .await?;
 
-        // Approved, going out by itself on New Year's Eve morning (a scheduled send).
+        // Approved, going out by itself in two days' time (a scheduled send).
         let r = self
             .create(
                 &staff,
                 self.day(2, 15, 0),
                 RequestInput {
-                    title: Some("元旦假期客服与发货安排".into()),
-                    purpose: Some("告知元旦假期期间客服值班与发货安排".into()),
-                    body: Some(
-                        "元旦假期期间客服热线正常值班，订单于假期后第一个工作日起发货。".into(),
-                    ),
+                    title: Some("假期客服与发货安排".into()),
+                    purpose: Some("告知假期期间客服值班与发货安排".into()),
+                    body: Some("假期期间客服热线正常值班，订单于假期后第一个工作日起发货。".into()),
                     category: Some("other".into()),
                     channels: Some(vec!["email".into()]),
                     audience: Some(Audience {

@@ -78,6 +78,7 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
 }
 
 /// A partner user and the partner it belongs to.
+#[derive(Clone)]
 struct PartnerUser {
     actor: Actor,
     partner: Uuid,
@@ -451,7 +452,7 @@ impl History {
         self.ack(&self.p1, m1, self.day(83, 9, 30)).await?;
         let t1 = self
             .ask(
-                &self.p1.clone_ref(),
+                &self.p1.clone(),
                 m1,
                 "请问 2.5% 的返利是按含税销售额还是不含税销售额计算？",
                 self.day(83, 10, 5),
@@ -553,7 +554,7 @@ impl History {
         self.read(&self.p2, m3, self.day(61, 14, 0)).await?;
         let t2 = self
             .ask(
-                &self.p2.clone_ref(),
+                &self.p2.clone(),
                 m3,
                 "能否提供 Excel 版的数据模板？我们的系统导出的是 xlsx 格式。",
                 self.day(60, 10, 0),
@@ -566,8 +567,7 @@ impl History {
             self.day(60, 15, 0),
         )
         .await?;
-        self.close(&self.p2.actor.clone(), t2, self.day(59, 9, 0))
-            .await?;
+        self.close(&self.p2.actor, t2, self.day(59, 9, 0)).await?;
         self.ack_by_link("WH-D005", m3, self.day(58, 16, 30))
             .await?;
         self.ack(&self.p2, m3, self.day(57, 11, 0)).await?;
@@ -626,7 +626,7 @@ impl History {
         self.ack(&self.p1, m4, self.day(46, 10, 0)).await?;
         let t3 = self
             .ask(
-                &self.p1.clone_ref(),
+                &self.p1.clone(),
                 m4,
                 "请问苏州会场是否安排苏州北站的接驳车？我们两位同事乘高铁前往。",
                 self.day(46, 10, 30),
@@ -838,7 +838,7 @@ impl History {
         self.read(&self.p2, m7, self.day(6, 11, 0)).await?;
         self.read(&self.p1, m7, self.day(5, 10, 0)).await?;
         self.ask(
-            &self.p1.clone_ref(),
+            &self.p1.clone(),
             m7,
             "新的月度结算是否也适用于 2026 年已签订的年度协议？需要补签协议吗？",
             self.day(5, 10, 20),
@@ -1006,7 +1006,7 @@ impl History {
 
         // p1 asks a question of its own, not answered yet.
         self.open_question(
-            &self.p1.clone_ref(),
+            &self.p1.clone(),
             "苏州新店开业物料何时发货？",
             "我们负责苏州观前街门店的开业筹备，请问开业物料预计哪天从苏州仓发出？需要我们提前安排收货。",
             "product",
@@ -1047,15 +1047,5 @@ impl History {
         let morning = self.next_working_morning();
         self.send(m9, self.ago(38), &[], Some(morning)).await?;
         Ok(())
-    }
-}
-
-impl PartnerUser {
-    /// A copy, so a step can borrow it while `History` is borrowed mutably.
-    fn clone_ref(&self) -> PartnerUser {
-        PartnerUser {
-            actor: self.actor.clone(),
-            partner: self.partner,
-        }
     }
 }

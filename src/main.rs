@@ -326,8 +326,10 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    let report = liaison_app::demo::load(db, partners, &|n| bar.set_position(n)).await?;
+    let report = liaison_demo::load(db, partners, &|n| bar.set_position(n)).await?;
     bar.finish_and_clear();
+    let loaded_in = started.elapsed();
+    let history = liaison_demo::history(db).await?;
     println!(
         "demo data: base company {}, {} partners and {} contacts generated in {:.1} s",
         if report.base_loaded {
@@ -337,8 +339,14 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
         },
         report.partners_generated,
         report.contacts_generated,
-        started.elapsed().as_secs_f64()
+        loaded_in.as_secs_f64()
     );
+    if history.written {
+        println!(
+            "demo history: {} requests, {} messages, {} partner questions over three months",
+            history.requests, history.messages, history.threads
+        );
+    }
     Ok(())
 }
 

@@ -74,15 +74,13 @@ async fn a_worker_killed_mid_batch_loses_no_delivery_and_two_workers_send_each_o
         .expect("connect")
         .with_cipher(liaison_db::crypto::Cipher::from_text(&key).expect("cipher"));
     db.migrate().await.expect("migrate");
-    liaison_app::demo::load(&db, 5000, &|_| {})
-        .await
-        .expect("demo");
+    liaison_demo::load(&db, 5000, &|_| {}).await.expect("demo");
     let dir: PathBuf =
         std::env::temp_dir().join(format!("liaison-workers-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).expect("dir");
 
     // Two workers drain a message; every delivery reaches exactly one sink, once.
-    let first = liaison_app::demo::notify_everyone(&db, &["email"], true)
+    let first = liaison_demo::notify_everyone(&db, &["email"], true)
         .await
         .expect("dispatch");
     let total: i64 = db
@@ -124,7 +122,7 @@ async fn a_worker_killed_mid_batch_loses_no_delivery_and_two_workers_send_each_o
     );
 
     // Worker A is killed with SIGKILL while it works: B takes its leased batch over.
-    let second = liaison_app::demo::notify_everyone(&db, &["email"], true)
+    let second = liaison_demo::notify_everyone(&db, &["email"], true)
         .await
         .expect("dispatch");
     let (a, b) = (dir.join("a2"), dir.join("b2"));

@@ -6,7 +6,6 @@
 
 pub mod ack;
 pub mod calendar;
-pub mod demo;
 mod error;
 pub mod event;
 pub mod import;

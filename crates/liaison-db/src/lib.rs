@@ -165,6 +165,15 @@ impl Db {
         self
     }
 
+    /// The same database (pools, key, wake-ups) reading time from `clock`: for work that must
+    /// be stamped at another time than now, such as history written through the operations.
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            ..self.clone()
+        }
+    }
+
     /// The encryption key; confidential content cannot be stored or read without one.
     pub fn cipher(&self) -> Result<&crypto::Cipher> {
         self.cipher.as_deref().ok_or_else(|| {

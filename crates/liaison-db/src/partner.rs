@@ -435,6 +435,8 @@ pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Part
 }
 
 /// Multi-row insert of partners, 500 a statement; with `upsert` an existing code is updated.
+/// The bulk path for imports and generated partners: no checks beyond the parsed `NewPartner`,
+/// and the caller writes the audit rows in the same transaction.
 pub async fn insert_partner_rows(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -801,6 +803,7 @@ fn contact_detail(c: &NewContact) -> serde_json::Value {
     })
 }
 
+/// Multi-row insert of contacts, 500 a statement: the bulk path, like `insert_partner_rows`.
 pub async fn insert_contact_rows(
     tx: &mut Tx,
     now: DateTime<Utc>,

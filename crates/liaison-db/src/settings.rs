@@ -1,5 +1,5 @@
 //! Admin-edited settings. The review pre-check's sensitive terms (§4.2.1) and the policy-change
-//! notice period (§3.1.2, default 14 days) live here, with the demo defaults until changed.
+//! notice period (§3.1.2, default 14 days) live here, with defaults until changed.
 
 use crate::audit::{self, Entry};
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};

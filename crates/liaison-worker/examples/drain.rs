@@ -49,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .with_cipher(key);
     db.migrate().await?;
-    let message = liaison_app::demo::notify_everyone(&db, &["email"], true).await?;
+    let message = liaison_demo::notify_everyone(&db, &["email"], true).await?;
     let queued: i64 = db
         .fetch_one(
             q("SELECT COUNT(*) FROM deliveries WHERE message_id = $1 AND next_at IS NOT NULL")

@@ -3,7 +3,6 @@
 //! Fixtures say a story's steps once (`Cast`, `Cast::dispatched_to_p1`), so tests read as the
 //! policy.
 
-mod demo;
 mod request;
 
 use liaison_core::Actor;
@@ -37,9 +36,7 @@ pub struct Cast {
 impl Cast {
     /// Loads the demo company into `db` and finds its logins.
     pub async fn load(db: &Db) -> Cast {
-        liaison_app::demo::load(db, 0, &|_| {})
-            .await
-            .expect("demo load");
+        liaison_demo::load(db, 0, &|_| {}).await.expect("demo load");
         let users = liaison_db::user::list_users(db).await.expect("users");
         let find = |email: &str| {
             users

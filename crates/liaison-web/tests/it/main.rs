@@ -54,7 +54,7 @@ pub async fn apps_with(
         .expect("test databases");
     let mut out = Vec::new();
     for (name, db) in dbs {
-        liaison_app::demo::load(&db, 0, &|_| {})
+        liaison_demo::load(&db, 0, &|_| {})
             .await
             .expect("demo data");
         // Tests register robots and endpoints served on this machine.

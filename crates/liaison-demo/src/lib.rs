@@ -1,6 +1,12 @@
-//! Demo data: a believable company (departments, people, partners of every kind across regions
-//! and tiers, contacts, segments) so a newcomer can click through Liaison at once, and a load
-//! generator (`liaison demo --partners N`) for benchmarks. Loading twice changes nothing.
+//! Demo data, kept out of the storage library: a believable company (departments, people,
+//! partners of every kind across regions and tiers, contacts, segments) so a newcomer can click
+//! through Liaison at once, a load generator (`liaison demo --partners N`) for benchmarks, and
+//! (`history`, a separate step) three months of communication written through the public
+//! operations. Loading twice changes nothing.
+
+mod history;
+
+pub use history::{HistoryReport, history};
 
 use liaison_core::partner::{
     Channel, Lang, NewContact, NewPartner, PartnerCode, PartnerFilter, PartnerKind, PartnerStatus,
@@ -10,7 +16,11 @@ use liaison_core::validate::EmailAddress;
 use liaison_db::audit::{self, Entry};
 use liaison_db::partner::{insert_contact_rows, insert_partner_rows};
 use liaison_db::user::{UserInput, insert_department, insert_user, set_department_head};
-use liaison_db::{Db, DbError, Result, q};
+use liaison_db::{Db, DbError, q};
+
+/// Demo data fails as the service layer does (storage errors included).
+pub use liaison_app::Error;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -548,13 +558,13 @@ pub struct DemoReport {
     pub contacts_generated: usize,
 }
 
+/// The id of the user with `email` (the demo has a handful of users: a list is cheap).
 async fn user_id(db: &Db, email: &str) -> Result<Option<Uuid>> {
-    Ok(db
-        .fetch_optional::<liaison_db::partner::IdRow>(
-            q("SELECT id FROM users WHERE email = $1").bind(email),
-        )
+    Ok(liaison_db::user::list_users(db)
         .await?
-        .map(|r| r.0))
+        .into_iter()
+        .find(|u| u.email == email)
+        .map(|u| u.id))
 }
 
 /// Loads the demo company unless it is there already, then generates `extra` load-test
@@ -870,9 +880,9 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> crate:
         },
     )
     .await?;
-    crate::request::submit(db, &staff, r.id).await?;
-    crate::request::decide(db, &head, r.id, Decision::Approve, "").await?;
-    let done = crate::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
+    liaison_app::request::submit(db, &staff, r.id).await?;
+    liaison_app::request::decide(db, &head, r.id, Decision::Approve, "").await?;
+    let done = liaison_app::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
     done.message_id
         .ok_or_else(|| crate::Error::Internal("the notice was not dispatched".into()))
 }

@@ -2,12 +2,12 @@
 //! generator; loading twice duplicates nothing and leaves the audit chain intact (§7.2.1).
 
 use crate::{backends, count};
-use liaison_app::demo::{self, DEMO_PASSWORD};
 use liaison_core::partner::{PartnerFilter, PartnerKind};
 use liaison_core::{Role, Scope};
 use liaison_db::audit::{self, Verdict};
 use liaison_db::partner;
 use liaison_db::user;
+use liaison_demo::{self as demo, DEMO_PASSWORD};
 
 #[tokio::test]
 async fn demo_load_creates_the_company_and_a_second_load_duplicates_nothing() {

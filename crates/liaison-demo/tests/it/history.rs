@@ -1,0 +1,203 @@
+//! The demo's three months of history: what `p1@demo.example` and the console show after
+//! `liaison demo` (requests in every state of the review chain §4.1-§4.2, messages read and
+//! confirmed on time, late or not at all §4.3-§4.4, questions answered and open §4.4.2, held and
+//! dead deliveries), written through the operations, once.
+
+use crate::{backends, count};
+use chrono::{Duration, Utc};
+use liaison_core::Actor;
+use liaison_db::audit::{self, Verdict};
+use liaison_db::request::{self, RequestView};
+use liaison_db::thread::{self, ThreadState, ThreadView};
+use liaison_db::{Db, inbox, q, user};
+use std::collections::BTreeSet;
+
+async fn actor(db: &Db, email: &str) -> (Actor, Option<uuid::Uuid>) {
+    let u = user::list_users(db)
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.email == email)
+        .unwrap_or_else(|| panic!("{email} is a demo user"));
+    (u.actor(), u.partner_id)
+}
+
+#[tokio::test]
+async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        liaison_demo::load(&db, 0, &|_| {}).await.expect("load");
+        let (p1, p1_partner) = actor(&db, "p1@demo.example").await;
+        let p1_partner = p1_partner.expect("p1 belongs to a partner");
+        assert!(
+            inbox::list_inbox(&db, p1_partner, None, 100)
+                .await
+                .expect("inbox")
+                .is_empty(),
+            "{name}: load alone writes no history (fixtures ask for it)"
+        );
+
+        let report = liaison_demo::history(&db).await.expect("history");
+        assert!(report.written, "{name}: {report:?}");
+
+        // p1's inbox: at least five messages, some still to confirm, some confirmed late.
+        let items = inbox::list_inbox(&db, p1_partner, None, 100)
+            .await
+            .expect("inbox");
+        assert!(items.len() >= 5, "{name}: p1 has {} messages", items.len());
+        let to_confirm = items
+            .iter()
+            .filter(|i| i.ack_required && i.acked_at.is_none())
+            .count();
+        assert!(to_confirm >= 1, "{name}: nothing for p1 to confirm");
+        assert!(
+            items.iter().any(|i| i.acked_at.is_some() && !i.late),
+            "{name}: a message p1 confirmed on time"
+        );
+        assert!(
+            items.iter().any(|i| i.late),
+            "{name}: a message p1 confirmed late"
+        );
+        assert!(
+            items.iter().any(|i| i.read_at.is_none()),
+            "{name}: an unread message"
+        );
+        assert!(
+            items.iter().any(|i| i.corrects_id.is_some()),
+            "{name}: a correction (§1.3.1)"
+        );
+        let counts = inbox::counts(&db, p1_partner).await.expect("counts");
+        assert_eq!(counts.to_confirm as usize, to_confirm, "{name}");
+        // The timestamps spread over the last three months, none in the future.
+        let now = Utc::now();
+        let oldest = items.iter().map(|i| i.sent_at).min().expect("items");
+        let newest = items.iter().map(|i| i.sent_at).max().expect("items");
+        assert!(
+            oldest < now - Duration::days(75) && newest > now - Duration::days(3) && newest < now,
+            "{name}: messages from {oldest} to {newest}"
+        );
+        // Newest first by id agrees with the time sent.
+        assert!(
+            items.windows(2).all(|w| w[0].sent_at >= w[1].sent_at),
+            "{name}: the inbox order and the sent times disagree"
+        );
+
+        // Channel management's view of every request: the states of the review chain.
+        let (channel, _) = actor(&db, "channel@demo.example").await;
+        let all = request::list_requests(&db, &channel, RequestView::All, None, 200)
+            .await
+            .expect("requests");
+        let states: BTreeSet<&str> = all.iter().map(|r| r.state.as_str()).collect();
+        assert!(
+            states.len() >= 5,
+            "{name}: requests in only {} states: {states:?}",
+            states.len()
+        );
+        for s in [
+            "draft",
+            "pending_dept_head",
+            "pending_channel_review",
+            "pending_executive",
+            "approved",
+            "dispatched",
+            "returned",
+            "rejected",
+            "withdrawn",
+        ] {
+            assert!(states.contains(s), "{name}: no request is {s}: {states:?}");
+        }
+        let requesters: BTreeSet<_> = all.iter().map(|r| r.requester_id).collect();
+        assert!(
+            requesters.len() >= 2,
+            "{name}: staff and the head file requests"
+        );
+        assert!(
+            all.iter().all(|r| !r.title.is_ascii()),
+            "{name}: Chinese titles"
+        );
+        assert!(
+            all.iter().any(|r| r.title.contains("苏州")),
+            "{name}: a request about 苏州"
+        );
+        let (exec, _) = actor(&db, "exec@demo.example").await;
+        let invitation = all
+            .iter()
+            .find(|r| r.title.contains("大会邀请"))
+            .expect("the conference invitation");
+        let invitation = request::find_request(&db, invitation.id)
+            .await
+            .expect("find");
+        assert!(
+            invitation
+                .reviews
+                .iter()
+                .any(|v| v.reviewer_id == exec.user_id && v.step == "executive"),
+            "{name}: an executive approved a major communication (§4.2.2)"
+        );
+
+        // p1's partner has an answered and an open question.
+        let threads = thread::list_threads(&db, &p1, ThreadView::All, None, None, 100)
+            .await
+            .expect("threads");
+        for s in [ThreadState::Answered, ThreadState::Open] {
+            assert!(
+                threads.iter().any(|t| t.state == s),
+                "{name}: no {} thread for p1: {:?}",
+                s.as_str(),
+                threads.iter().map(|t| t.state).collect::<Vec<_>>()
+            );
+        }
+        assert!(
+            threads.iter().all(|t| t.partner_id == p1_partner),
+            "{name}: p1 sees only its own partner's threads"
+        );
+
+        // The receipts boards: a dead delivery with its error, and held ones.
+        let dead = count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'dead' AND last_error LIKE '%550%'",
+        )
+        .await;
+        assert!(dead >= 1, "{name}: no dead delivery with its SMTP error");
+        let held = count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'held' AND next_at IS NOT NULL",
+        )
+        .await;
+        assert!(held >= 1, "{name}: no delivery held for working hours");
+        let confirmed_late: i64 = db
+            .fetch_one(q(
+                "SELECT COUNT(DISTINCT message_id) FROM deliveries WHERE late AND acked_at IS NOT NULL",
+            ))
+            .await
+            .expect("late");
+        assert!(confirmed_late >= 2, "{name}: late confirmations");
+
+        // A second run writes nothing, and the audit chain holds (§7.2.1).
+        let rows = (
+            count(&db, "SELECT COUNT(*) FROM requests").await,
+            count(&db, "SELECT COUNT(*) FROM messages").await,
+            count(&db, "SELECT COUNT(*) FROM threads").await,
+            count(&db, "SELECT COUNT(*) FROM deliveries").await,
+        );
+        let again = liaison_demo::history(&db).await.expect("history again");
+        assert!(!again.written, "{name}: {again:?}");
+        liaison_demo::load(&db, 0, &|_| {})
+            .await
+            .expect("load again");
+        assert_eq!(
+            rows,
+            (
+                count(&db, "SELECT COUNT(*) FROM requests").await,
+                count(&db, "SELECT COUNT(*) FROM messages").await,
+                count(&db, "SELECT COUNT(*) FROM threads").await,
+                count(&db, "SELECT COUNT(*) FROM deliveries").await,
+            ),
+            "{name}: running the demo twice duplicates nothing"
+        );
+        match audit::verify(&db).await.expect("verify") {
+            Verdict::Intact { .. } => {}
+            broken => panic!("{name}: history breaks the audit chain: {broken:?}"),
+        }
+    }
+}

@@ -81,7 +81,6 @@ fn schemas() -> Value {
     let mut partner_input = partner_fields;
     partner_input["owner"] =
         json!({"type": "string", "description": "e-mail or id of a channel manager"});
-    partner_input["version"] = json!({"type": "integer", "description": "PATCH only: the version you read; a newer one answers 409"});
     let channels = enum_s(&[
         "portal", "email", "wecom", "dingtalk", "feishu", "slack", "webhook", "phone",
     ]);
@@ -152,7 +151,7 @@ fn schemas() -> Value {
             "title": s("string"), "purpose": s("string"), "body": {"type": "string", "description": "Markdown"},
             "category": enum_s(&["policy", "product", "data", "problem", "meeting", "other"]),
             "channels": {"type": "array", "items": s("string")},
-            "audience": {"type": "object", "properties": {"partners": {"type": "array", "items": s("string")},
+            "audience": {"type": "object", "additionalProperties": false, "properties": {"partners": {"type": "array", "items": s("string")},
                 "segments": {"type": "array", "items": s("string")}, "contacts": {"type": "array", "items": s("string")}}},
             "importance": enum_s(&["normal", "important", "major"]), "urgency": enum_s(&["normal", "urgent"]),
             "classification": enum_s(&["public", "internal", "confidential", "secret"]),
@@ -167,7 +166,14 @@ fn schemas() -> Value {
                 "reviewer_id": s("string"), "reviewer_name": opt_s(), "decision": s("string"), "comment": s("string"), "created_at": s("string")}}}}},
         "RequestList": list_of("Request"),
         "CommentBody": {"type": "object", "properties": {"comment": s("string")}},
-        "DeliveryList": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}},
+        "Delivery": {"type": "object", "description": "one recipient contact on one channel (the receipts board's row)", "properties": {
+            "id": s("string"), "partner_id": s("string"), "partner_code": s("string"), "partner_name": s("string"),
+            "contact_id": s("string"), "contact_name": s("string"), "channel": s("string"),
+            "state": enum_s(&["queued", "held", "failed", "sent", "delivered", "read", "acknowledged", "dead", "manual"]),
+            "read_at": opt_s(), "acked_at": opt_s(), "late": s("boolean"), "attempts": s("integer"), "next_at": opt_s(),
+            "sent_at": opt_s(), "last_error": opt_s(), "reminders": s("integer"), "acked_via": opt_s()}},
+        "DeliveryList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}},
+            "next_cursor": opt_s(), "message_id": opt_s(),
             "summary": {"type": "object", "properties": {"total": s("integer"), "read": s("integer"), "acknowledged": s("integer"), "overdue": s("integer"),
                 "queued": s("integer"), "held": s("integer"), "failed": s("integer"), "dead": s("integer"), "sent": s("integer")}}}},
         "InboxItem": {"type": "object", "properties": {"message_id": s("string"), "title": s("string"), "importance": s("string"),
@@ -312,6 +318,27 @@ pub fn openapi() -> Value {
         let entry = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
         entry[e.method] = op;
     }
+    // Every JSON body refuses fields it does not know (a 422 naming them), and says so. A PATCH
+    // body is its input's fields and the `version` they were read at.
+    let mut schemas = schemas();
+    for (patch, input) in [
+        ("PartnerPatch", "PartnerInput"),
+        ("RequestPatch", "RequestInput"),
+    ] {
+        let mut p = schemas[input].clone();
+        p["properties"]["version"] = json!({"type": ["integer", "null"],
+            "description": "the version the fields were read at: a stale one is a 409"});
+        schemas[patch] = p;
+    }
+    let mut bodies: Vec<&str> = endpoints().iter().filter_map(|(e, _)| e.body).collect();
+    bodies.extend(["Audience"]);
+    for name in bodies {
+        if let Some(obj) = schemas.get_mut(name).and_then(Value::as_object_mut)
+            && obj.get("type") == Some(&json!("object"))
+        {
+            obj.insert("additionalProperties".into(), json!(false));
+        }
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -321,7 +348,7 @@ pub fn openapi() -> Value {
         },
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "liaison_session"}

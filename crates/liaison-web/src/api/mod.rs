@@ -106,7 +106,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(partner::show),
         ),
         (
-            ep!("patch" "/api/v1/partners/{id}", "partners", "Change some fields of a partner (send `version` to guard against lost updates)", auth = true, body = Some("PartnerInput"), ok = (200, "Partner"), query = []),
+            ep!("patch" "/api/v1/partners/{id}", "partners", "Change some fields of a partner (send `version` to guard against lost updates)", auth = true, body = Some("PartnerPatch"), ok = (200, "Partner"), query = []),
             patch(partner::update),
         ),
         (
@@ -186,7 +186,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(request::show),
         ),
         (
-            ep!("patch" "/api/v1/requests/{id}", "requests", "Change a draft or returned request", auth = true, body = Some("RequestInput"), ok = (200, "Request"), query = []),
+            ep!("patch" "/api/v1/requests/{id}", "requests", "Change a draft or returned request (send `version` to guard against lost updates)", auth = true, body = Some("RequestPatch"), ok = (200, "Request"), query = []),
             patch(request::update),
         ),
         (

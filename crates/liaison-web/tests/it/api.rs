@@ -444,6 +444,30 @@ async fn openapi_describes_every_endpoint() {
         );
     }
     assert!(doc["paths"].as_object().map_or(0, |p| p.len()) >= 20);
+    let schemas = &doc["components"]["schemas"];
+    for (e, _) in liaison_web::api::endpoints() {
+        // A JSON body says it takes no other fields (the server answers 422 naming one).
+        if let Some(body) = e.body.filter(|b| *b != "Upload") {
+            assert_eq!(
+                schemas[body]["additionalProperties"], false,
+                "{body} of {} {} is not closed",
+                e.method, e.path
+            );
+        }
+        // A list names the schema of its items.
+        let ok = e.ok.1;
+        if ok.ends_with("List") || ok.ends_with("Page") {
+            let items = &schemas[ok]["properties"]["items"]["items"];
+            assert!(
+                items["$ref"].is_string() || items["properties"].is_object(),
+                "{ok} of {} {} has untyped items: {items}",
+                e.method,
+                e.path
+            );
+        }
+    }
+    // The contract as a whole: a change to it shows in review.
+    insta::assert_json_snapshot!("openapi", doc);
     let health = a.call("GET", "/readyz", None, None).await;
     assert_eq!(health.json()["status"], "ok");
 }

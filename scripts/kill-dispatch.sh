@@ -2,7 +2,7 @@
 # Shows that a dispatch is all or nothing (issue 3): a 200,000-delivery dispatch is killed with
 # SIGKILL at several moments; after each kill the database must hold, for every message,
 # either all of its deliveries or none of it. Needs a release build:
-#   cargo build --release -p liaison --bin liaison -p liaison-db --example dispatch
+#   cargo build --release -p liaison --bin liaison -p liaison-app --example dispatch
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"

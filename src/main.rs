@@ -192,6 +192,9 @@ enum Command {
         /// Do not run the delivery worker in this process (run `liaison worker` instead).
         #[arg(long, env = "LIAISON_NO_WORKER")]
         no_worker: bool,
+        /// With --demo: without the three months of history (load tests).
+        #[arg(long, env = "LIAISON_DEMO_NO_HISTORY")]
+        no_history: bool,
         #[command(flatten)]
         worker: WorkerArgs,
     },
@@ -207,6 +210,9 @@ enum Command {
     Demo {
         #[arg(long, env = "LIAISON_DEMO_PARTNERS", default_value_t = 0)]
         partners: usize,
+        /// Only the company and its partners, without the three months of history (load tests).
+        #[arg(long, env = "LIAISON_DEMO_NO_HISTORY")]
+        no_history: bool,
     },
     /// Manage users.
     User {
@@ -312,7 +318,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn load_demo(db: &Db, partners: usize) -> Result<()> {
+async fn load_demo(db: &Db, partners: usize, with_history: bool) -> Result<()> {
     let bar = indicatif::ProgressBar::new(partners as u64);
     if partners > 0 {
         bar.set_style(
@@ -329,7 +335,11 @@ async fn load_demo(db: &Db, partners: usize) -> Result<()> {
     let report = liaison_demo::load(db, partners, &|n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     let loaded_in = started.elapsed();
-    let history = liaison_demo::history(db).await?;
+    let history = if with_history {
+        liaison_demo::history(db).await?
+    } else {
+        liaison_demo::HistoryReport::default()
+    };
     println!(
         "demo data: base company {}, {} partners and {} contacts generated in {:.1} s",
         if report.base_loaded {
@@ -378,6 +388,7 @@ async fn main() -> Result<()> {
             secure_cookies,
             session_hours,
             no_worker,
+            no_history,
             worker,
         } => {
             if !(1..=24 * 30).contains(&session_hours) {
@@ -386,7 +397,7 @@ async fn main() -> Result<()> {
             let cipher = cli.db.cipher_or_demo(demo)?;
             let db = open_with(&cli.db.database_url, Some(cipher)).await?;
             if demo {
-                load_demo(&db, 0).await?;
+                load_demo(&db, 0, !no_history).await?;
             }
             // The worker sends what approval queued, holds it for working hours, retries,
             // reminds and escalates; it also sends approved requests whose time has come.
@@ -445,9 +456,12 @@ async fn main() -> Result<()> {
                 .collect();
             println!("migrated: versions {}", versions.join(", "));
         }
-        Command::Demo { partners } => {
+        Command::Demo {
+            partners,
+            no_history,
+        } => {
             let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
-            load_demo(&db, partners).await?;
+            load_demo(&db, partners, !no_history).await?;
         }
         Command::User {
             command:

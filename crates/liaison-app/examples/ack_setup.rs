@@ -68,9 +68,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    request::submit(&db, &staff, r.id).await?;
-    request::decide(&db, &head, r.id, Decision::Approve, "").await?;
-    let done = request::decide(&db, &channel, r.id, Decision::Approve, "").await?;
+    request::submit(&db, &staff, r.id.into()).await?;
+    request::decide(&db, &head, r.id.into(), Decision::Approve, "").await?;
+    let done = request::decide(&db, &channel, r.id.into(), Decision::Approve, "").await?;
     let message = done.message_id.ok_or("not dispatched")?;
     let mut tokens = std::fs::File::create("tokens.txt")?;
     let codes: Vec<String> = (1..=k).map(|i| format!("GEN-{i:07}")).collect();

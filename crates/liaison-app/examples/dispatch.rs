@@ -65,10 +65,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    request::submit(&db, &staff, r.id).await?;
-    request::decide(&db, &head, r.id, Decision::Approve, "").await?;
+    request::submit(&db, &staff, r.id.into()).await?;
+    request::decide(&db, &head, r.id.into(), Decision::Approve, "").await?;
     let started = Instant::now();
-    let done = request::decide(&db, &channel, r.id, Decision::Approve, "").await?;
+    let done = request::decide(&db, &channel, r.id.into(), Decision::Approve, "").await?;
     let elapsed = started.elapsed();
     let message = done.message_id.ok_or("not dispatched")?;
     let deliveries: i64 = db

@@ -401,11 +401,12 @@ pub async fn export_contacts(
 pub async fn export_deliveries(
     db: &Db,
     actor: &Actor,
-    request: uuid::Uuid,
+    request: liaison_core::ids::RequestId,
     unconfirmed: bool,
     format: ExportFormat,
 ) -> Result<Export> {
     let (_, message) = crate::request::message_of(db, actor, request).await?;
+    let message = uuid::Uuid::from(message);
     let mut rows = Vec::new();
     let mut after = None;
     loop {

@@ -4,6 +4,7 @@
 
 pub use crate::Error;
 use crate::Result;
+use liaison_core::ids::{AttachmentId, MessageId};
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
 use liaison_db::attachment::Attachment;
@@ -36,9 +37,9 @@ pub async fn counts(db: &Db, actor: &Actor) -> Result<Counts> {
 
 /// Opens a message, recording the read (§4.3.2); another partner's message is not found.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, message = %message))]
-pub async fn open(db: &Db, actor: &Actor, message: Uuid) -> Result<Message> {
+pub async fn open(db: &Db, actor: &Actor, message: MessageId) -> Result<Message> {
     let pid = partner(actor)?;
-    Ok(repo::open_message(db, actor.user_id, pid, message).await?)
+    Ok(repo::open_message(db, actor.user_id, pid, message.into()).await?)
 }
 
 /// Confirms receipt in the portal (§4.3.2), credited to the user.
@@ -47,20 +48,20 @@ pub async fn acknowledge(
     db: &Db,
     acks: &AckWriter,
     actor: &Actor,
-    message: Uuid,
+    message: MessageId,
 ) -> Result<InboxItem> {
     let pid = partner(actor)?;
     Ok(acks
-        .acknowledge(db, Some(actor.user_id), pid, message, "portal")
+        .acknowledge(db, Some(actor.user_id), pid, message.into(), "portal")
         .await?)
 }
 
 /// The request behind a message delivered to the caller's partner.
-pub async fn request_of(db: &Db, actor: &Actor, message: Uuid) -> Result<Uuid> {
-    Ok(repo::request_of(db, partner(actor)?, message).await?)
+pub async fn request_of(db: &Db, actor: &Actor, message: MessageId) -> Result<Uuid> {
+    Ok(repo::request_of(db, partner(actor)?, message.into()).await?)
 }
 
-pub async fn attachments(db: &Db, actor: &Actor, message: Uuid) -> Result<Vec<Attachment>> {
+pub async fn attachments(db: &Db, actor: &Actor, message: MessageId) -> Result<Vec<Attachment>> {
     let rid = request_of(db, actor, message).await?;
     Ok(liaison_db::attachment::list_attachments(db, rid).await?)
 }
@@ -68,9 +69,9 @@ pub async fn attachments(db: &Db, actor: &Actor, message: Uuid) -> Result<Vec<At
 pub async fn attachment(
     db: &Db,
     actor: &Actor,
-    message: Uuid,
-    id: Uuid,
+    message: MessageId,
+    id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
     let rid = request_of(db, actor, message).await?;
-    Ok(liaison_db::attachment::read_attachment(db, rid, id).await?)
+    Ok(liaison_db::attachment::read_attachment(db, rid, id.into()).await?)
 }

@@ -5,6 +5,7 @@
 
 pub use crate::Error;
 use crate::Result;
+use liaison_core::ids::{MessageId, RequestId};
 use liaison_core::precheck::{ReviewSettings, precheck};
 use liaison_core::request::RequestInput;
 use liaison_core::review::{self, ChainFacts, Decision, DecisionContext, ReviewError, Step};
@@ -23,16 +24,16 @@ fn not_allowed(e: ReviewError) -> Error {
 
 /// A request the actor may read (§4.1.1, §4.2.1): hidden from everyone else, partners included.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
-pub async fn load(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+pub async fn load(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     authorize(actor, Permission::ReadRequest, &Object::default())?;
-    let r = repo::find_request(db, id).await?;
+    let r = repo::find_request(db, id.into()).await?;
     authorize(actor, Permission::ReadRequest, &object(&r))?;
     Ok(r)
 }
 
 /// A request its requester may change: read access first (so others get a 404), then
 /// ownership (403).
-async fn load_own(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+async fn load_own(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     let r = load(db, actor, id).await?;
     authorize(actor, Permission::EditRequest, &object(&r))?;
     Ok(r)
@@ -68,7 +69,7 @@ pub async fn list(
 pub async fn update(
     db: &Db,
     actor: &Actor,
-    id: Uuid,
+    id: RequestId,
     patch: RequestInput,
     expected_version: Option<i64>,
 ) -> Result<Request> {
@@ -85,7 +86,7 @@ pub async fn update(
 /// Submits a draft or returned request into the review chain its facts call for (§4.2.1,
 /// §3.1.2), with the pre-check's findings for the channel reviewer.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
-pub async fn submit(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     let current = load_own(db, actor, id).await?;
     if !current.state.editable() {
         return Err(not_allowed(ReviewError::NotEditable(
@@ -120,7 +121,7 @@ pub async fn submit(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
 
 /// The requester takes a request back before it is decided.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
-pub async fn withdraw(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
+pub async fn withdraw(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     let current = load_own(db, actor, id).await?;
     if current.state.step().is_none() && !current.state.editable() {
         return Err(not_allowed(ReviewError::NotPending(current.state)));
@@ -134,13 +135,13 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: Uuid) -> Result<Request> {
 pub async fn decide(
     db: &Db,
     actor: &Actor,
-    id: Uuid,
+    id: RequestId,
     decision: Decision,
     comment: &str,
 ) -> Result<Request> {
     authorize(actor, Permission::ReadRequest, &Object::default())?;
     // A reviewer need not be able to read every request: the step decides (`may_decide`).
-    let current = repo::find_request(db, id).await?;
+    let current = repo::find_request(db, id.into()).await?;
     let step = current
         .state
         .step()
@@ -222,7 +223,7 @@ fn waits_for_others(current: &Request, step: Step, me: Uuid, eligible: &[Uuid]) 
 pub async fn add_attachment(
     db: &Db,
     actor: &Actor,
-    id: Uuid,
+    id: RequestId,
     filename: &str,
     bytes: &[u8],
 ) -> Result<liaison_db::attachment::Attachment> {
@@ -248,10 +249,11 @@ pub async fn add_attachment(
 }
 
 /// The dispatched message of a request the actor may read.
-pub async fn message_of(db: &Db, actor: &Actor, id: Uuid) -> Result<(Request, Uuid)> {
+pub async fn message_of(db: &Db, actor: &Actor, id: RequestId) -> Result<(Request, MessageId)> {
     let r = load(db, actor, id).await?;
     let m = r
         .message_id
+        .map(MessageId)
         .ok_or_else(|| Error::invalid("request", "the request has not been sent yet"))?;
     Ok((r, m))
 }

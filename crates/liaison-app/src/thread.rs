@@ -5,6 +5,7 @@
 
 pub use crate::Error;
 use crate::Result;
+use liaison_core::ids::{MessageId, ThreadId};
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
 use liaison_db::thread::{self as repo, Counts, Thread, ThreadState, ThreadView};
@@ -23,11 +24,11 @@ fn own_partner(actor: &Actor) -> Result<Uuid> {
 pub async fn reply_to_message(
     db: &Db,
     actor: &Actor,
-    message: Uuid,
+    message: MessageId,
     body: &str,
 ) -> Result<(Thread, bool)> {
     let partner = own_partner(actor)?;
-    Ok(repo::reply_to_message(db, actor, partner, message, body).await?)
+    Ok(repo::reply_to_message(db, actor, partner, message.into(), body).await?)
 }
 
 /// A thread the partner opens itself; it lands with the partner's channel manager.
@@ -73,21 +74,21 @@ fn gate(actor: &Actor) -> Result<()> {
 }
 
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
-pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
+pub async fn show(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
     gate(actor)?;
-    Ok(repo::find_thread(db, actor, id).await?)
+    Ok(repo::find_thread(db, actor, id.into()).await?)
 }
 
 /// A post: staff answer the thread, the partner's reply (re)opens it.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
-pub async fn reply(db: &Db, actor: &Actor, id: Uuid, body: &str) -> Result<Thread> {
+pub async fn reply(db: &Db, actor: &Actor, id: ThreadId, body: &str) -> Result<Thread> {
     gate(actor)?;
-    Ok(repo::reply(db, actor, id, body).await?)
+    Ok(repo::reply(db, actor, id.into(), body).await?)
 }
 
 /// Closes a thread (staff, or the partner its own).
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
-pub async fn close(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
+pub async fn close(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
     gate(actor)?;
-    Ok(repo::close(db, actor, id).await?)
+    Ok(repo::close(db, actor, id.into()).await?)
 }

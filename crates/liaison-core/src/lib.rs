@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod clock;
 pub mod delivery;
 pub mod enums;
+pub mod ids;
 pub mod job;
 pub mod partner;
 pub mod policy;

@@ -146,14 +146,7 @@ pub async fn insert_attachment(
         .bind(now),
     )
     .await?;
-    audit::append(&mut tx, now, Entry {
-        actor_id: Some(actor),
-        action: "attachment.add",
-        entity: "request",
-        entity_id: Some(request_id),
-        partner_id: None,
-        detail: serde_json::json!({"attachment": id, "filename": name, "size": bytes.len(), "sha256": sha}),
-    })
+    audit::append(&mut tx, now, Entry::new(Some(actor), "attachment.add", "request", Some(request_id), serde_json::json!({"attachment": id, "filename": name, "size": bytes.len(), "sha256": sha})))
     .await?;
     tx.commit().await?;
     Ok(Attachment {

@@ -41,6 +41,12 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// The same, about `partner` when there is one.
+    pub fn about(mut self, partner: Option<Uuid>) -> Self {
+        self.partner_id = partner;
+        self
+    }
+
     /// The same, about `partner` (its history shows it).
     pub fn of_partner(mut self, partner: Uuid) -> Self {
         self.partner_id = Some(partner);

@@ -1155,14 +1155,7 @@ pub(crate) async fn insert_dispatch(
                "ack_due_at": form.ack_due_at}),
     )
     .await?;
-    audit::append(tx, now, Entry {
-        actor_id: Some(actor),
-        action: "message.dispatch",
-        entity: "message",
-        entity_id: Some(message_id),
-        partner_id: None,
-        detail: json!({"request_id": request_id, "deliveries": deliveries, "held_back": held_back.len(), "corrects": form.corrects}),
-    })
+    audit::append(tx, now, Entry::new(Some(actor), "message.dispatch", "message", Some(message_id), json!({"request_id": request_id, "deliveries": deliveries, "held_back": held_back.len(), "corrects": form.corrects})))
     .await?;
     Ok(message_id)
 }

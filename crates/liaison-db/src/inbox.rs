@@ -193,14 +193,14 @@ async fn open_as(
         audit::append(
             &mut tx,
             now,
-            Entry {
-                actor_id: user,
-                action: "message.read",
-                entity: "message",
-                entity_id: Some(message),
-                partner_id: Some(partner),
-                detail: json!({"via": via}),
-            },
+            Entry::new(
+                user,
+                "message.read",
+                "message",
+                Some(message),
+                json!({"via": via}),
+            )
+            .of_partner(partner),
         )
         .await?;
         tx.commit().await?;
@@ -351,14 +351,16 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
             )
             .await?;
         if n > 0 {
-            entries.push(Entry {
-                actor_id: job.user,
-                action: "message.ack",
-                entity: "message",
-                entity_id: Some(job.message),
-                partner_id: Some(job.partner),
-                detail: json!({"late": late, "via": job.via}),
-            });
+            entries.push(
+                Entry::new(
+                    job.user,
+                    "message.ack",
+                    "message",
+                    Some(job.message),
+                    json!({"late": late, "via": job.via}),
+                )
+                .of_partner(job.partner),
+            );
             events.push((
                 "delivery.acknowledged",
                 json!({"message_id": job.message, "partner_id": job.partner, "late": late,

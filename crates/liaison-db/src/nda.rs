@@ -137,14 +137,7 @@ pub async fn insert_nda(db: &Db, actor: Uuid, input: &NdaInput) -> Result<Nda> {
         .bind(now),
     )
     .await?;
-    audit::append(&mut tx, now, Entry {
-        actor_id: Some(actor),
-        action: "nda.create",
-        entity: "nda",
-        entity_id: Some(id),
-        partner_id: Some(partner),
-        detail: json!({"contact_id": input.contact_id, "signed_at": signed, "expires_at": expires, "document": document}),
-    })
+    audit::append(&mut tx, now, Entry::new(Some(actor), "nda.create", "nda", Some(id), json!({"contact_id": input.contact_id, "signed_at": signed, "expires_at": expires, "document": document})).of_partner(partner))
     .await?;
     tx.commit().await?;
     db.fetch_one(Q::dynamic(format!("{SELECT} WHERE n.id = $1")).bind(id))

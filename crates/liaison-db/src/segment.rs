@@ -117,14 +117,13 @@ pub async fn insert_segment(db: &Db, actor: Uuid, input: &SegmentInput) -> Resul
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "segment.create",
-            entity: "segment",
-            entity_id: Some(id),
-            partner_id: None,
-            detail: json!({"name": v.name, "filter": v.filter}),
-        },
+        Entry::new(
+            Some(actor),
+            "segment.create",
+            "segment",
+            Some(id),
+            json!({"name": v.name, "filter": v.filter}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -160,14 +159,13 @@ pub async fn update_segment(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "segment.update",
-            entity: "segment",
-            entity_id: Some(id),
-            partner_id: None,
-            detail: json!({"name": v.name, "filter": v.filter}),
-        },
+        Entry::new(
+            Some(actor),
+            "segment.update",
+            "segment",
+            Some(id),
+            json!({"name": v.name, "filter": v.filter}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -187,14 +185,13 @@ pub async fn delete_segment(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "segment.delete",
-            entity: "segment",
-            entity_id: Some(id),
-            partner_id: None,
-            detail: json!({}),
-        },
+        Entry::new(
+            Some(actor),
+            "segment.delete",
+            "segment",
+            Some(id),
+            json!({}),
+        ),
     )
     .await?;
     tx.commit().await

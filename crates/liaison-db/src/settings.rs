@@ -134,14 +134,13 @@ pub async fn update_review(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "settings.update",
-            entity: "settings",
-            entity_id: None,
-            partner_id: None,
-            detail: serde_json::json!({"review": &view}),
-        },
+        Entry::new(
+            Some(actor),
+            "settings.update",
+            "settings",
+            None,
+            serde_json::json!({"review": &view}),
+        ),
     )
     .await?;
     tx.commit().await?;

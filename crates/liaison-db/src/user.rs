@@ -138,14 +138,13 @@ pub async fn insert_department(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: actor,
-            action: "department.create",
-            entity: "department",
-            entity_id: Some(id),
-            partner_id: None,
-            detail: json!({"code": code, "name": name, "head_user_id": head}),
-        },
+        Entry::new(
+            actor,
+            "department.create",
+            "department",
+            Some(id),
+            json!({"code": code, "name": name, "head_user_id": head}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -180,14 +179,13 @@ pub async fn set_department_head(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: actor,
-            action: "department.set_head",
-            entity: "department",
-            entity_id: Some(dept),
-            partner_id: None,
-            detail: json!({"head_user_id": head}),
-        },
+        Entry::new(
+            actor,
+            "department.set_head",
+            "department",
+            Some(dept),
+            json!({"head_user_id": head}),
+        ),
     )
     .await?;
     tx.commit().await
@@ -304,14 +302,14 @@ pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Res
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: actor,
-            action: "user.create",
-            entity: "user",
-            entity_id: Some(id),
-            partner_id,
-            detail: json!({"email": email.as_str(), "roles": roles.to_list()}),
-        },
+        Entry::new(
+            actor,
+            "user.create",
+            "user",
+            Some(id),
+            json!({"email": email.as_str(), "roles": roles.to_list()}),
+        )
+        .about(partner_id),
     )
     .await?;
     tx.commit().await?;
@@ -425,14 +423,14 @@ pub async fn create_session(
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(user.id),
-            action: "auth.login",
-            entity: "session",
-            entity_id: Some(id),
-            partner_id: user.partner_id,
-            detail: json!({"kind": kind.as_str()}),
-        },
+        Entry::new(
+            Some(user.id),
+            "auth.login",
+            "session",
+            Some(id),
+            json!({"kind": kind.as_str()}),
+        )
+        .about(user.partner_id),
     )
     .await?;
     tx.commit().await?;
@@ -481,14 +479,13 @@ pub async fn revoke_session(db: &Db, session_id: Uuid, actor: Uuid) -> Result<()
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "auth.logout",
-            entity: "session",
-            entity_id: Some(session_id),
-            partner_id: None,
-            detail: json!({}),
-        },
+        Entry::new(
+            Some(actor),
+            "auth.logout",
+            "session",
+            Some(session_id),
+            json!({}),
+        ),
     )
     .await?;
     tx.commit().await

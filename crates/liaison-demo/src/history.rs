@@ -214,7 +214,7 @@ impl History {
 
     async fn submit(&self, who: &Actor, id: Uuid, t: DateTime<Utc>) -> Result<()> {
         self.at(t);
-        request::submit(&self.db, who, id).await?;
+        request::submit(&self.db, who, id.into()).await?;
         Ok(())
     }
 
@@ -228,7 +228,7 @@ impl History {
         t: DateTime<Utc>,
     ) -> Result<Option<Uuid>> {
         self.at(t);
-        let r = request::decide(&self.db, who, id, decision, comment).await?;
+        let r = request::decide(&self.db, who, id.into(), decision, comment).await?;
         if r.message_id.is_some() {
             self.messages += 1;
         }
@@ -237,7 +237,7 @@ impl History {
 
     async fn withdraw(&self, who: &Actor, id: Uuid, t: DateTime<Utc>) -> Result<()> {
         self.at(t);
-        request::withdraw(&self.db, who, id).await?;
+        request::withdraw(&self.db, who, id.into()).await?;
         Ok(())
     }
 
@@ -300,7 +300,7 @@ impl History {
     /// A partner user opens a message in the portal.
     async fn read(&self, p: &PartnerUser, message: Uuid, t: DateTime<Utc>) -> Result<()> {
         self.at(t);
-        liaison_app::inbox::open(&self.db, &p.actor, message).await?;
+        liaison_app::inbox::open(&self.db, &p.actor, message.into()).await?;
         Ok(())
     }
 
@@ -339,7 +339,7 @@ impl History {
     ) -> Result<Uuid> {
         self.at(t);
         let (th, new) =
-            liaison_app::thread::reply_to_message(&self.db, &p.actor, message, body).await?;
+            liaison_app::thread::reply_to_message(&self.db, &p.actor, message.into(), body).await?;
         if new {
             self.threads += 1;
         }
@@ -366,13 +366,13 @@ impl History {
 
     async fn answer(&self, who: &Actor, id: Uuid, body: &str, t: DateTime<Utc>) -> Result<()> {
         self.at(t);
-        liaison_app::thread::reply(&self.db, who, id, body).await?;
+        liaison_app::thread::reply(&self.db, who, id.into(), body).await?;
         Ok(())
     }
 
     async fn close(&self, who: &Actor, id: Uuid, t: DateTime<Utc>) -> Result<()> {
         self.at(t);
-        liaison_app::thread::close(&self.db, who, id).await?;
+        liaison_app::thread::close(&self.db, who, id.into()).await?;
         Ok(())
     }
 

@@ -880,9 +880,10 @@ pub async fn notify_everyone(db: &Db, channels: &[&str], urgent: bool) -> crate:
         },
     )
     .await?;
-    liaison_app::request::submit(db, &staff, r.id).await?;
-    liaison_app::request::decide(db, &head, r.id, Decision::Approve, "").await?;
-    let done = liaison_app::request::decide(db, &channel, r.id, Decision::Approve, "").await?;
+    liaison_app::request::submit(db, &staff, r.id.into()).await?;
+    liaison_app::request::decide(db, &head, r.id.into(), Decision::Approve, "").await?;
+    let done =
+        liaison_app::request::decide(db, &channel, r.id.into(), Decision::Approve, "").await?;
     done.message_id
         .ok_or_else(|| crate::Error::Internal("the notice was not dispatched".into()))
 }

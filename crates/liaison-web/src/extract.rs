@@ -8,9 +8,12 @@ use liaison_core::partner::{PartnerFilter, PartnerKind, PartnerStatus};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-/// An id in a path: one that cannot exist is simply not found, like any other missing object.
-pub fn id(s: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+/// An id in a path, typed by where it goes (`RequestId`, `PartnerId`, ... or a plain `Uuid`):
+/// one that cannot exist is simply not found, like any other missing object.
+pub fn id<T: From<Uuid>>(s: &str) -> AppResult<T> {
+    Uuid::parse_str(s)
+        .map(T::from)
+        .map_err(|_| AppError::NotFound)
 }
 
 /// A JSON body whose rejections are problem+json: unreadable JSON is 400, a body of the wrong

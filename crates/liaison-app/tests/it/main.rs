@@ -83,13 +83,13 @@ impl Cast {
     /// management, so dispatched to p1's partner.
     pub async fn dispatched_to_p1(&self, db: &Db, title: &str) -> liaison_db::request::Request {
         let r = self.draft_to_p1(db, title).await;
-        liaison_app::request::submit(db, &self.staff, r.id)
+        liaison_app::request::submit(db, &self.staff, r.id.into())
             .await
             .expect("submit");
-        liaison_app::request::decide(db, &self.head, r.id, Decision::Approve, "")
+        liaison_app::request::decide(db, &self.head, r.id.into(), Decision::Approve, "")
             .await
             .expect("head approves");
-        liaison_app::request::decide(db, &self.channel, r.id, Decision::Approve, "")
+        liaison_app::request::decide(db, &self.channel, r.id.into(), Decision::Approve, "")
             .await
             .expect("channel approves")
     }

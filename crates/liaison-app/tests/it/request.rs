@@ -20,28 +20,30 @@ async fn only_the_requester_changes_submits_and_withdraws_a_request() {
             ..Default::default()
         };
         // Channel management may read it, but not change it: 403.
-        let e = app::update(&db, &cast.channel, r.id, patch.clone(), None)
+        let e = app::update(&db, &cast.channel, r.id.into(), patch.clone(), None)
             .await
             .expect_err("not the requester");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
-        let e = app::submit(&db, &cast.channel, r.id)
+        let e = app::submit(&db, &cast.channel, r.id.into())
             .await
             .expect_err("submit");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
         // Another department's staff may not even know it: 404, like a partner user.
         for outsider in [&cast.p1, &cast.p2] {
-            let e = app::load(&db, outsider, r.id).await.expect_err("hidden");
+            let e = app::load(&db, outsider, r.id.into())
+                .await
+                .expect_err("hidden");
             assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
-            let e = app::withdraw(&db, outsider, r.id)
+            let e = app::withdraw(&db, outsider, r.id.into())
                 .await
                 .expect_err("hidden");
             assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
         }
-        let changed = app::update(&db, &cast.staff, r.id, patch, None)
+        let changed = app::update(&db, &cast.staff, r.id.into(), patch, None)
             .await
             .expect("the requester changes the draft");
         assert_eq!(changed.title, "改过的标题", "{name}");
-        let w = app::withdraw(&db, &cast.staff, r.id)
+        let w = app::withdraw(&db, &cast.staff, r.id.into())
             .await
             .expect("the requester withdraws");
         assert_eq!(w.state, RequestState::Withdrawn, "{name}");
@@ -54,18 +56,20 @@ async fn a_reviewer_decides_only_their_own_step_and_final_approval_dispatches() 
     for (name, db) in dbs {
         let cast = Cast::load(&db).await;
         let r = cast.draft_to_p1(&db, "新品上市通知").await;
-        app::submit(&db, &cast.staff, r.id).await.expect("submit");
+        app::submit(&db, &cast.staff, r.id.into())
+            .await
+            .expect("submit");
         // Channel management's step comes after the department head's (§4.2.1).
-        let e = app::decide(&db, &cast.channel, r.id, Decision::Approve, "")
+        let e = app::decide(&db, &cast.channel, r.id.into(), Decision::Approve, "")
             .await
             .expect_err("not their step yet");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
         // The requester never decides their own request.
-        let e = app::decide(&db, &cast.staff, r.id, Decision::Approve, "")
+        let e = app::decide(&db, &cast.staff, r.id.into(), Decision::Approve, "")
             .await
             .expect_err("own request");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
-        let e = app::decide(&db, &cast.p1, r.id, Decision::Approve, "")
+        let e = app::decide(&db, &cast.p1, r.id.into(), Decision::Approve, "")
             .await
             .expect_err("a partner");
         assert!(matches!(e, Error::NotFound), "{name}: {e:?}");

@@ -24,7 +24,7 @@ pub async fn remind(
         Permission::ManageDeliveries,
         &liaison_core::Object::owned(r.requester_id, r.department_id),
     )?;
-    let n = liaison_db::delivery::remind_now(&state.db, s.user.id, m).await?;
+    let n = liaison_db::delivery::remind_now(&state.db, s.user.id, uuid::Uuid::from(m)).await?;
     Ok(Json(json!({"reminders": n})))
 }
 
@@ -51,6 +51,6 @@ pub async fn retry(
             .map_err(|e| AppError::BadRequest(format!("the body is not a RetryBody: {e}")))?
             .delivery_id
     };
-    let n = liaison_db::delivery::retry(&state.db, s.user.id, m, only).await?;
+    let n = liaison_db::delivery::retry(&state.db, s.user.id, uuid::Uuid::from(m), only).await?;
     Ok(Json(json!({"queued": n})))
 }

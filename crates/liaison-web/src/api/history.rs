@@ -17,7 +17,8 @@ pub async fn timeline(
     let id = crate::extract::id(&id)?;
     liaison_app::partner::show(&state.db, &s.actor, id).await?;
     let l = p.list(50)?;
-    let items = history::timeline(&state.db, id, l.time_cursor()?, l.limit).await?;
+    let items =
+        history::timeline(&state.db, uuid::Uuid::from(id), l.time_cursor()?, l.limit).await?;
     let next = l.next(&items, |e| e.at.to_rfc3339());
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }

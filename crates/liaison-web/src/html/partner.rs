@@ -108,7 +108,7 @@ async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 
 async fn show(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = app::show(&state.db, &s.actor, id).await?;
+    let partner = app::show(&state.db, &s.actor, id.into()).await?;
     partner_page(&state, &headers, &s, &partner, PartnerForms::default()).await
 }
 
@@ -134,7 +134,7 @@ pub(super) async fn partner_page(
     partner: &repo::Partner,
     forms: PartnerForms<'_>,
 ) -> PageResult {
-    let contacts = app::contacts(&state.db, &s.actor, partner.id).await?;
+    let contacts = app::contacts(&state.db, &s.actor, partner.id.into()).await?;
     let history = liaison_db::audit::list(&state.db, Some(partner.id), None, 100).await?;
     let robots = if s.actor.can(Permission::WritePartners) {
         Some(liaison_db::robot::list_robots(&state.db, partner.id).await?)
@@ -206,7 +206,7 @@ async fn new_form(Page(state, headers, s): Page) -> PageResult {
 
 async fn edit_form(Page(state, headers, s): Page, Path(id): Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = app::show(&state.db, &s.actor, id).await?;
+    let partner = app::show(&state.db, &s.actor, id.into()).await?;
     form_page(
         &state,
         &headers,
@@ -264,9 +264,9 @@ async fn edit_contact(
     Path((id, cid)): Path<(String, String)>,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
-    let contact = app::contact(&state.db, &s.actor, id, cid).await?;
+    let contact = app::contact(&state.db, &s.actor, id.into(), cid.into()).await?;
     s.require(Permission::WritePartners)?;
-    let partner = app::show(&state.db, &s.actor, id).await?;
+    let partner = app::show(&state.db, &s.actor, id.into()).await?;
     Ok(contact_form(
         &state,
         &headers,
@@ -285,10 +285,10 @@ async fn update_contact(
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
     let input = contact_input(&form);
-    match app::update_contact(&state.db, &s.actor, id, cid, input.clone()).await {
+    match app::update_contact(&state.db, &s.actor, id.into(), cid.into(), input.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response()),
         Err(app::Error::Invalid(e)) => {
-            let partner = app::show(&state.db, &s.actor, id).await?;
+            let partner = app::show(&state.db, &s.actor, id.into()).await?;
             Ok(contact_form(&state, &headers, &s, &partner, cid, &input, Some(&e)).await)
         }
         Err(e) => Err(e.into()),
@@ -300,7 +300,7 @@ async fn delete_contact(
     PageForm(state, _, s, _): PageForm,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
-    app::delete_contact(&state.db, &s.actor, id, cid).await?;
+    app::delete_contact(&state.db, &s.actor, id.into(), cid.into()).await?;
     Ok(Redirect::to(&format!("/console/partners/{id}#contacts")).into_response())
 }
 
@@ -344,7 +344,7 @@ async fn save_partner(
     let saved = match id {
         None => app::create(&state.db, &s.actor, input.clone()).await,
         // The form shows every field: what it sends replaces the record.
-        Some(id) => app::update(&state.db, &s.actor, id, input.clone(), version).await,
+        Some(id) => app::update(&state.db, &s.actor, id.into(), input.clone(), version).await,
     };
     let errors = match saved {
         Ok(p) => return Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),

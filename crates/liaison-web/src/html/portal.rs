@@ -16,8 +16,8 @@ pub fn router() -> Router<AppState> {
 
 async fn home(Page(state, headers, s): Page) -> PageResult {
     let id = s.actor.scope().partner().ok_or(AppError::NotFound)?;
-    let partner = liaison_app::partner::show(&state.db, &s.actor, id).await?;
-    let contacts = liaison_app::partner::contacts(&state.db, &s.actor, id).await?;
+    let partner = liaison_app::partner::show(&state.db, &s.actor, id.into()).await?;
+    let contacts = liaison_app::partner::contacts(&state.db, &s.actor, id.into()).await?;
     let counts = liaison_app::inbox::counts(&state.db, &s.actor).await?;
     Ok(render(
         &state,

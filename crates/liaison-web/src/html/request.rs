@@ -328,7 +328,7 @@ async fn then_submit(
     if p.get("then") != Some("submit") {
         return Ok(Redirect::to(&format!("/console/requests/{}", saved.id)).into_response());
     }
-    match app::submit(&state.db, &s.actor, saved.id).await {
+    match app::submit(&state.db, &s.actor, saved.id.into()).await {
         Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
         Err(app::Error::Invalid(e)) => {
             form_page(state, headers, s, Some(&saved), f, Some(&e)).await
@@ -370,7 +370,7 @@ async fn update(Path(id): Path<String>, PageForm(state, headers, s, form): PageF
         return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;
     }
     let version = p.get("version").and_then(|v| v.parse::<i64>().ok());
-    match app::update(&state.db, &s.actor, current.id, input, version).await {
+    match app::update(&state.db, &s.actor, current.id.into(), input, version).await {
         Ok(r) => then_submit(&state, &headers, &s, &p, r, &f).await,
         Err(app::Error::Invalid(e)) => {
             form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await
@@ -575,7 +575,7 @@ where
     match result.await {
         Ok(r) => Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response()),
         Err(app::Error::Invalid(e)) => {
-            let fresh = app::load(&state.db, &s.actor, r.id).await?;
+            let fresh = app::load(&state.db, &s.actor, r.id.into()).await?;
             show_page(state, headers, s, &fresh, &Pairs(Vec::new()), Some(&e)).await
         }
         Err(e) => Err(e.into()),
@@ -589,7 +589,7 @@ async fn submit(Path(id): Path<String>, PageForm(state, headers, s, _): PageForm
         &headers,
         &s,
         &r,
-        app::submit(&state.db, &s.actor, r.id),
+        app::submit(&state.db, &s.actor, r.id.into()),
     )
     .await
 }
@@ -601,7 +601,7 @@ async fn withdraw(Path(id): Path<String>, PageForm(state, headers, s, _): PageFo
         &headers,
         &s,
         &r,
-        app::withdraw(&state.db, &s.actor, r.id),
+        app::withdraw(&state.db, &s.actor, r.id.into()),
     )
     .await
 }
@@ -618,7 +618,7 @@ async fn review(Path(id): Path<String>, PageForm(state, headers, s, form): PageF
         &headers,
         &s,
         &r,
-        app::decide(&state.db, &s.actor, r.id, decision, &comment),
+        app::decide(&state.db, &s.actor, r.id.into(), decision, &comment),
     )
     .await
 }

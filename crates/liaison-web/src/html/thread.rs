@@ -51,7 +51,8 @@ async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 }
 
 async fn show(Page(state, headers, s): Page, Path(tid): Path<String>) -> PageResult {
-    let t = liaison_app::thread::show(&state.db, &s.actor, id(&tid)?).await?;
+    let t = liaison_app::thread::show(&state.db, &s.actor, liaison_core::ids::ThreadId(id(&tid)?))
+        .await?;
     Ok(render(
         &state,
         &headers,
@@ -63,12 +64,18 @@ async fn show(Page(state, headers, s): Page, Path(tid): Path<String>) -> PageRes
 
 async fn reply(Path(tid): Path<String>, PageForm(state, _, s, form): PageForm) -> PageResult {
     let tid = id(&tid)?;
-    liaison_app::thread::reply(&state.db, &s.actor, tid, form.get("body").unwrap_or("")).await?;
+    liaison_app::thread::reply(
+        &state.db,
+        &s.actor,
+        tid.into(),
+        form.get("body").unwrap_or(""),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
 }
 
 async fn close(Path(tid): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
     let tid = id(&tid)?;
-    liaison_app::thread::close(&state.db, &s.actor, tid).await?;
+    liaison_app::thread::close(&state.db, &s.actor, tid.into()).await?;
     Ok(Redirect::to(&format!("/console/threads/{tid}")).into_response())
 }

@@ -24,19 +24,8 @@ pub struct Attachment {
     pub created_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Attachment {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            request_id: r.uuid("request_id")?,
-            filename: r.text("filename")?,
-            content_type: r.text("content_type")?,
-            size: r.i64("size")?,
-            sha256: r.text("sha256")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(Attachment; id: uuid, request_id: uuid, filename: text, content_type: text, size: i64,
+    sha256: text, created_at: time);
 
 /// The content type for a file whose bytes match its extension; `Err` says what is wrong.
 pub fn check_type(filename: &str, bytes: &[u8]) -> Result<&'static str, String> {

@@ -4,7 +4,7 @@
 //! deleted, reordered or cut-off row breaks the chain where it happened.
 
 use crate::query::sqlite_time;
-use crate::{Backend, Db, FromDbRow, Q, Result, RowExt, Tx, q, sha256_hex};
+use crate::{Backend, Db, Q, Result, Tx, q, sha256_hex};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -69,23 +69,9 @@ pub struct AuditRow {
     pub hash: String,
 }
 
-impl FromDbRow for AuditRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            seq: r.i64("seq")?,
-            at: r.time("at")?,
-            actor_id: r.opt_uuid("actor_id")?,
-            actor_name: r.opt_text("actor_name")?,
-            action: r.text("action")?,
-            entity: r.text("entity")?,
-            entity_id: r.opt_uuid("entity_id")?,
-            partner_id: r.opt_uuid("partner_id")?,
-            detail: r.text("detail")?,
-            prev_hash: r.text("prev_hash")?,
-            hash: r.text("hash")?,
-        })
-    }
-}
+from_row!(AuditRow; seq: i64, at: time, actor_id: opt_uuid, actor_name: opt_text, action: text,
+    entity: text, entity_id: opt_uuid, partner_id: opt_uuid, detail: text, prev_hash: text,
+    hash: text);
 
 fn opt(u: Option<Uuid>) -> String {
     u.map(|u| u.to_string()).unwrap_or_default()
@@ -119,14 +105,7 @@ struct Head {
     hash: String,
 }
 
-impl FromDbRow for Head {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            seq: r.i64("seq")?,
-            hash: r.text("hash")?,
-        })
-    }
-}
+from_row!(Head; seq: i64, hash: text);
 
 /// Appends one row inside `tx`. See `append_many`.
 pub async fn append(tx: &mut Tx, at: DateTime<Utc>, e: Entry<'_>) -> Result<i64> {

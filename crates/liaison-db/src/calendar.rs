@@ -2,7 +2,7 @@
 //! days in `calendar_days`, seeded with `liaison_core::calendar::china_mainland()` by migration
 //! 0009 and edited by admins; `load` gives the delivery queue the `Calendar` it holds messages by.
 
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use chrono::NaiveDate;
 use liaison_core::FieldErrors;
@@ -109,8 +109,7 @@ pub async fn upsert_day(db: &Db, actor: Uuid, day: &CalendarDay) -> Result<Calen
         .bind(now),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -121,7 +120,6 @@ pub async fn upsert_day(db: &Db, actor: Uuid, day: &CalendarDay) -> Result<Calen
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(day.clone())
 }
 
@@ -151,8 +149,7 @@ pub async fn delete_day(db: &Db, actor: Uuid, date: NaiveDate) -> Result<()> {
     };
     tx.execute(q("DELETE FROM calendar_days WHERE day = $1").bind(&text))
         .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -163,7 +160,6 @@ pub async fn delete_day(db: &Db, actor: Uuid, date: NaiveDate) -> Result<()> {
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -99,8 +99,7 @@ pub async fn update_settings(
         .bind(now),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -111,7 +110,6 @@ pub async fn update_settings(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(next)
 }
 
@@ -587,19 +585,8 @@ pub struct DeliveryRef {
     pub acked_at: Option<DateTime<Utc>>,
 }
 
-impl FromDbRow for DeliveryRef {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            message_id: r.uuid("message_id")?,
-            partner_id: r.uuid("partner_id")?,
-            contact_id: r.uuid("contact_id")?,
-            channel: r.text("channel")?,
-            state: r.text("state")?,
-            acked_at: r.opt_time("acked_at")?,
-        })
-    }
-}
+from_row!(DeliveryRef; id: uuid, message_id: uuid, partner_id: uuid, contact_id: uuid,
+    channel: text, state: text, acked_at: opt_time);
 
 pub async fn find_delivery(db: &Db, id: Uuid) -> Result<DeliveryRef> {
     db.fetch_optional(

@@ -2,7 +2,7 @@
 //! An event becomes one job per subscribed endpoint in the same transaction as the change it
 //! reports, and the worker posts it like any other job (retries, dead state, error shown).
 
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::FieldErrors;
@@ -101,8 +101,7 @@ pub async fn insert_endpoint(db: &Db, actor: Uuid, new: &NewEndpoint) -> Result<
         .bind(now),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -113,7 +112,6 @@ pub async fn insert_endpoint(db: &Db, actor: Uuid, new: &NewEndpoint) -> Result<
         ),
     )
     .await?;
-    tx.commit().await?;
     find_endpoint(db, id).await
 }
 
@@ -133,14 +131,9 @@ pub async fn list_endpoints(db: &Db) -> Result<Vec<Endpoint>> {
 pub async fn delete_endpoint(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(q("DELETE FROM event_endpoints WHERE id = $1").bind(id))
+    tx.execute_one(q("DELETE FROM event_endpoints WHERE id = $1").bind(id))
         .await?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -151,7 +144,6 @@ pub async fn delete_endpoint(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! and confirmations, and every thread post, in time order; and search over messages and
 //! threads that finds Chinese words (substring match: no word segmentation needed).
 
-use crate::{Db, FromDbRow, Q, Result, RowExt};
+use crate::{Db, Q, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -18,18 +18,8 @@ pub struct Event {
     pub actor_name: Option<String>,
 }
 
-impl FromDbRow for Event {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            at: r.time("at")?,
-            kind: r.text("kind")?,
-            message_id: r.opt_uuid("message_id")?,
-            thread_id: r.opt_uuid("thread_id")?,
-            title: r.text("title")?,
-            actor_name: r.opt_text("actor_name")?,
-        })
-    }
-}
+from_row!(Event; at: time, kind: text, message_id: opt_uuid, thread_id: opt_uuid, title: text,
+    actor_name: opt_text);
 
 /// The partner's timeline, newest first, `before` a time for paging.
 pub async fn timeline(
@@ -75,16 +65,7 @@ pub struct Hit {
     pub at: DateTime<Utc>,
 }
 
-impl FromDbRow for Hit {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            kind: r.text("kind")?,
-            id: r.uuid("id")?,
-            title: r.text("title")?,
-            at: r.time("at")?,
-        })
-    }
-}
+from_row!(Hit; kind: text, id: uuid, title: text, at: time);
 
 /// Messages and threads whose title, body or posts contain every word of `text` (any case;
 /// Chinese matched as substrings). Encrypted bodies are not searched, only their titles.

@@ -2,7 +2,7 @@
 //! the replay gets the first response. A key is claimed before the call runs, so two copies
 //! racing each other cannot both run.
 
-use crate::{Db, FromDbRow, Result, RowExt, q};
+use crate::{Db, Result, q};
 use chrono::Duration;
 use uuid::Uuid;
 
@@ -30,16 +30,7 @@ struct Stored {
     body: Option<String>,
 }
 
-impl FromDbRow for Stored {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            request_hash: r.text("request_hash")?,
-            status: r.i64("status")?,
-            content_type: r.opt_text("content_type")?,
-            body: r.opt_text("body")?,
-        })
-    }
-}
+from_row!(Stored; request_hash: text, status: i64, content_type: opt_text, body: opt_text);
 
 /// Keys older than this are forgotten.
 pub fn retention() -> Duration {

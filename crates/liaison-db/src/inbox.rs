@@ -402,29 +402,10 @@ pub struct DeliveryRow {
     pub acked_via: Option<String>,
 }
 
-impl FromDbRow for DeliveryRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            partner_id: r.uuid("partner_id")?,
-            partner_code: r.text("partner_code")?,
-            partner_name: r.text("partner_name")?,
-            contact_id: r.uuid("contact_id")?,
-            contact_name: r.text("contact_name")?,
-            channel: r.text("channel")?,
-            state: r.text("state")?,
-            read_at: r.opt_time("read_at")?,
-            acked_at: r.opt_time("acked_at")?,
-            late: r.bool("late")?,
-            attempts: r.i64("attempts")?,
-            next_at: r.opt_time("next_at")?,
-            sent_at: r.opt_time("sent_at")?,
-            last_error: r.opt_text("last_error")?,
-            reminders: r.i64("reminders")?,
-            acked_via: r.opt_text("acked_via")?,
-        })
-    }
-}
+from_row!(DeliveryRow; id: uuid, partner_id: uuid, partner_code: text, partner_name: text,
+    contact_id: uuid, contact_name: text, channel: text, state: text, read_at: opt_time,
+    acked_at: opt_time, late: bool, attempts: i64, next_at: opt_time, sent_at: opt_time,
+    last_error: opt_text, reminders: i64, acked_via: opt_text);
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {

@@ -5,6 +5,20 @@
 //! Error policy: every function returns `DbError`; unique violations become `Conflict`, a
 //! missing or out-of-scope row is `NotFound`; driver text never leaves this crate except in logs.
 
+/// `from_row!(Review; id: uuid, step: text, reviewer_name: opt_text)`: a row type whose
+/// fields are columns of the same name, each read with the named `RowExt` getter, decodes with
+/// no more code than that list. Rows that need more (enums, JSON, decryption) implement
+/// `FromDbRow` by hand.
+macro_rules! from_row {
+    ($t:ident; $($field:ident: $get:ident),+ $(,)?) => {
+        impl $crate::FromDbRow for $t {
+            fn from_row<R: $crate::RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+                Ok(Self { $($field: r.$get(stringify!($field))?),+ })
+            }
+        }
+    };
+}
+
 pub mod attachment;
 pub mod audit;
 pub mod calendar;
@@ -375,6 +389,25 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
+    }
+
+    /// Runs a statement that must change a row: none changed is `NotFound`.
+    pub async fn execute_one(&mut self, q: Q) -> Result<()> {
+        match self.execute(q).await? {
+            0 => Err(DbError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends the change's audit entry (§7.2.1) and commits: the change and its record land
+    /// together or not at all.
+    pub async fn commit_audited(
+        mut self,
+        at: DateTime<Utc>,
+        entry: audit::Entry<'_>,
+    ) -> Result<()> {
+        audit::append(&mut self, at, entry).await?;
+        self.commit().await
     }
 }
 

@@ -2,7 +2,7 @@
 //! contacts) or per person (one contact), valid between their signing and expiry.
 
 use crate::audit::{self, Entry};
-use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
+use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
 use liaison_core::validate::optional_text;
 use liaison_core::{FieldErrors, Scope};
@@ -23,21 +23,9 @@ pub struct Nda {
     pub created_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Nda {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            partner_id: r.uuid("partner_id")?,
-            partner_code: r.text("partner_code")?,
-            contact_id: r.opt_uuid("contact_id")?,
-            contact_name: r.opt_text("contact_name")?,
-            signed_at: r.time("signed_at")?,
-            expires_at: r.time("expires_at")?,
-            document: r.opt_text("document")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(Nda; id: uuid, partner_id: uuid, partner_code: text, contact_id: opt_uuid,
+    contact_name: opt_text, signed_at: time, expires_at: time, document: opt_text,
+    created_at: time);
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]

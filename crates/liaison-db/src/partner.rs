@@ -417,20 +417,18 @@ pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Part
     insert_partner_rows(&mut tx, now, &[(id, p, owner)], false)
         .await
         .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "partner.create",
-            entity: "partner",
-            entity_id: Some(id),
-            partner_id: Some(id),
-            detail: partner_detail(p, owner),
-        },
+        Entry::new(
+            Some(actor),
+            "partner.create",
+            "partner",
+            Some(id),
+            partner_detail(p, owner),
+        )
+        .of_partner(id),
     )
     .await?;
-    tx.commit().await?;
     find_partner(db, Scope::All, id).await
 }
 
@@ -555,20 +553,18 @@ pub async fn update_partner(
             }
         }
     }
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "partner.update",
-            entity: "partner",
-            entity_id: Some(id),
-            partner_id: Some(id),
-            detail: serde_json::Value::Object(changed),
-        },
+        Entry::new(
+            Some(actor),
+            "partner.update",
+            "partner",
+            Some(id),
+            serde_json::Value::Object(changed),
+        )
+        .of_partner(id),
     )
     .await?;
-    tx.commit().await?;
     find_partner(db, Scope::All, id).await
 }
 
@@ -641,16 +637,18 @@ pub async fn import_partners(
             let id = ids.get(p.code.as_str()).copied();
             let updated = existing.contains(p.code.as_str());
             Entry {
-                actor_id: Some(actor),
-                action: if updated {
-                    "partner.import_update"
-                } else {
-                    "partner.import_create"
-                },
-                entity: "partner",
-                entity_id: id,
                 partner_id: id,
-                detail: partner_detail(p, *owner),
+                ..Entry::new(
+                    Some(actor),
+                    if updated {
+                        "partner.import_update"
+                    } else {
+                        "partner.import_create"
+                    },
+                    "partner",
+                    id,
+                    partner_detail(p, *owner),
+                )
             }
         })
         .collect();
@@ -857,20 +855,18 @@ pub async fn insert_contact(
     let now = db.now();
     let mut tx = db.begin().await?;
     insert_contact_rows(&mut tx, now, &[(id, partner_id, c)]).await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "contact.create",
-            entity: "contact",
-            entity_id: Some(id),
-            partner_id: Some(partner_id),
-            detail: contact_detail(c),
-        },
+        Entry::new(
+            Some(actor),
+            "contact.create",
+            "contact",
+            Some(id),
+            contact_detail(c),
+        )
+        .of_partner(partner_id),
     )
     .await?;
-    tx.commit().await?;
     find_contact(db, Scope::All, partner_id, id).await
 }
 
@@ -883,8 +879,7 @@ pub async fn update_contact(
 ) -> Result<Contact> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
+    tx.execute_one(
             q("UPDATE contacts SET name = $1, email = $2, phone = $3, title = $4, im_webhook = $5,
                  preferred_channels = $6, lang = $7, updated_at = $8 WHERE id = $9 AND partner_id = $10")
             .bind(c.name.as_str())
@@ -899,50 +894,41 @@ pub async fn update_contact(
             .bind(partner_id),
         )
         .await?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "contact.update",
-            entity: "contact",
-            entity_id: Some(id),
-            partner_id: Some(partner_id),
-            detail: contact_detail(c),
-        },
+        Entry::new(
+            Some(actor),
+            "contact.update",
+            "contact",
+            Some(id),
+            contact_detail(c),
+        )
+        .of_partner(partner_id),
     )
     .await?;
-    tx.commit().await?;
     find_contact(db, Scope::All, partner_id, id).await
 }
 
 pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            q("DELETE FROM contacts WHERE id = $1 AND partner_id = $2")
-                .bind(id)
-                .bind(partner_id),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
+    tx.execute_one(
+        q("DELETE FROM contacts WHERE id = $1 AND partner_id = $2")
+            .bind(id)
+            .bind(partner_id),
+    )
+    .await?;
     audit::append(
         &mut tx,
         now,
-        Entry {
-            actor_id: Some(actor),
-            action: "contact.delete",
-            entity: "contact",
-            entity_id: Some(id),
-            partner_id: Some(partner_id),
-            detail: json!({}),
-        },
+        Entry::new(
+            Some(actor),
+            "contact.delete",
+            "contact",
+            Some(id),
+            json!({}),
+        )
+        .of_partner(partner_id),
     )
     .await?;
     tx.commit().await

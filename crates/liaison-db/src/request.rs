@@ -24,19 +24,8 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Review {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            step: r.text("step")?,
-            reviewer_id: r.uuid("reviewer_id")?,
-            reviewer_name: r.opt_text("reviewer_name")?,
-            decision: r.text("decision")?,
-            comment: r.text("comment")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(Review; id: uuid, step: text, reviewer_id: uuid, reviewer_name: opt_text,
+    decision: text, comment: text, created_at: time);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
@@ -164,8 +153,7 @@ pub async fn insert_request(db: &Db, actor: &Actor, input: &RequestInput) -> Res
         .bind(now),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         entry(
             actor.user_id,
@@ -175,7 +163,6 @@ pub async fn insert_request(db: &Db, actor: &Actor, input: &RequestInput) -> Res
         ),
     )
     .await?;
-    tx.commit().await?;
     find_request(db, id).await
 }
 
@@ -303,13 +290,11 @@ pub async fn update_request(
             "the request was changed by someone else; reload and try again".into(),
         ));
     }
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         entry(actor, "request.update", id, json!({"title": form.title})),
     )
     .await?;
-    tx.commit().await?;
     find_request(db, id).await
 }
 
@@ -355,8 +340,7 @@ pub async fn mark_submitted(
             "the request changed while you submitted it; reload".into(),
         ));
     }
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         entry(
             actor,
@@ -366,7 +350,6 @@ pub async fn mark_submitted(
         ),
     )
     .await?;
-    tx.commit().await?;
     find_request(db, id).await
 }
 
@@ -388,13 +371,8 @@ pub async fn mark_withdrawn(db: &Db, actor: Uuid, current: &Request) -> Result<R
             "the request was decided meanwhile; reload".into(),
         ));
     }
-    audit::append(
-        &mut tx,
-        now,
-        entry(actor, "request.withdraw", id, json!({})),
-    )
-    .await?;
-    tx.commit().await?;
+    tx.commit_audited(now, entry(actor, "request.withdraw", id, json!({})))
+        .await?;
     find_request(db, id).await
 }
 

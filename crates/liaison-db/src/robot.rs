@@ -2,7 +2,7 @@
 //! The webhook URL (which carries the robot's key) and the signing secret are encrypted at rest
 //! and never leave this crate except to the worker that posts to them.
 
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -120,8 +120,7 @@ pub async fn insert_robot(
         .bind(now),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -133,30 +132,23 @@ pub async fn insert_robot(
         .of_partner(partner),
     )
     .await?;
-    tx.commit().await?;
     find_robot(db, partner, id).await
 }
 
 pub async fn delete_robot(db: &Db, actor: Uuid, partner: Uuid, id: Uuid) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            q("DELETE FROM robots WHERE id = $1 AND partner_id = $2")
-                .bind(id)
-                .bind(partner),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
-    audit::append(
-        &mut tx,
+    tx.execute_one(
+        q("DELETE FROM robots WHERE id = $1 AND partner_id = $2")
+            .bind(id)
+            .bind(partner),
+    )
+    .await?;
+    tx.commit_audited(
         now,
         Entry::new(Some(actor), "robot.delete", "robot", Some(id), json!({})).of_partner(partner),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

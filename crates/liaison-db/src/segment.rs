@@ -114,8 +114,7 @@ pub async fn insert_segment(db: &Db, actor: Uuid, input: &SegmentInput) -> Resul
     )
     .await
     .map_err(|e| e.conflict_on("name", &v.name))?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -126,7 +125,6 @@ pub async fn insert_segment(db: &Db, actor: Uuid, input: &SegmentInput) -> Resul
         ),
     )
     .await?;
-    tx.commit().await?;
     find_segment(db, id).await
 }
 
@@ -156,8 +154,7 @@ pub async fn update_segment(
     )
     .await
     .map_err(|e| e.conflict_on("name", &v.name))?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -168,7 +165,6 @@ pub async fn update_segment(
         ),
     )
     .await?;
-    tx.commit().await?;
     find_segment(db, id).await
 }
 

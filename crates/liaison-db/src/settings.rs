@@ -1,7 +1,7 @@
 //! Admin-edited settings. The review pre-check's sensitive terms (§4.2.1) and the policy-change
 //! notice period (§3.1.2, default 14 days) live here, with defaults until changed.
 
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use liaison_core::FieldErrors;
 use liaison_core::precheck::ReviewSettings;
@@ -131,8 +131,7 @@ pub async fn update_review(
         .bind(now),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -143,6 +142,5 @@ pub async fn update_review(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(view)
 }

@@ -69,18 +69,8 @@ pub struct Post {
     pub created_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Post {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            author_id: r.uuid("author_id")?,
-            author_name: r.opt_text("author_name")?,
-            from_partner: r.bool("from_partner")?,
-            body: r.text("body")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(Post; id: uuid, author_id: uuid, author_name: opt_text, from_partner: bool, body: text,
+    created_at: time);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Thread {
@@ -379,15 +369,15 @@ async fn insert_thread(
     audit::append(
         tx,
         now,
-        Entry {
-            actor_id: Some(actor.user_id),
-            action: "thread.create",
-            entity: "thread",
-            entity_id: Some(id),
-            partner_id: Some(partner),
-            detail: json!({"message_id": message, "post_id": post, "assignee_id": assignee,
+        Entry::new(
+            Some(actor.user_id),
+            "thread.create",
+            "thread",
+            Some(id),
+            json!({"message_id": message, "post_id": post, "assignee_id": assignee,
                            "category": category, "subject": subject}),
-        },
+        )
+        .of_partner(partner),
     )
     .await?;
     Ok(id)
@@ -400,16 +390,7 @@ struct MessageRow {
     requester_id: Uuid,
 }
 
-impl FromDbRow for MessageRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            title: r.text("title")?,
-            category: r.text("category")?,
-            classification: r.text("classification")?,
-            requester_id: r.uuid("requester_id")?,
-        })
-    }
-}
+from_row!(MessageRow; title: text, category: text, classification: text, requester_id: uuid);
 
 struct ThreadRef(Uuid);
 impl FromDbRow for ThreadRef {
@@ -561,14 +542,14 @@ async fn partner_post(
     audit::append(
         tx,
         now,
-        Entry {
-            actor_id: Some(actor.user_id),
-            action: "thread.reply",
-            entity: "thread",
-            entity_id: Some(id),
-            partner_id: Some(partner),
-            detail: json!({"post_id": post, "from_partner": true, "state": "open", "reopened": reopened}),
-        },
+        Entry::new(
+            Some(actor.user_id),
+            "thread.reply",
+            "thread",
+            Some(id),
+            json!({"post_id": post, "from_partner": true, "state": "open", "reopened": reopened}),
+        )
+        .of_partner(partner),
     )
     .await?;
     Ok(())
@@ -626,15 +607,15 @@ pub async fn reply(db: &Db, actor: &Actor, id: Uuid, body: &str) -> Result<Threa
         audit::append(
             &mut tx,
             now,
-            Entry {
-                actor_id: Some(actor.user_id),
-                action: "thread.reply",
-                entity: "thread",
-                entity_id: Some(id),
-                partner_id: Some(t.partner_id),
-                detail: json!({"post_id": post, "from_partner": false, "state": "answered",
+            Entry::new(
+                Some(actor.user_id),
+                "thread.reply",
+                "thread",
+                Some(id),
+                json!({"post_id": post, "from_partner": false, "state": "answered",
                                "first_answer": t.first_answer_at.is_none()}),
-            },
+            )
+            .of_partner(t.partner_id),
         )
         .await?;
     }
@@ -663,14 +644,14 @@ pub async fn close(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
             audit::append(
                 &mut tx,
                 now,
-                Entry {
-                    actor_id: Some(actor.user_id),
-                    action: "thread.close",
-                    entity: "thread",
-                    entity_id: Some(id),
-                    partner_id: Some(t.partner_id),
-                    detail: json!({"from_partner": actor.is_partner(), "previous": t.state.as_str()}),
-                },
+                Entry::new(
+                    Some(actor.user_id),
+                    "thread.close",
+                    "thread",
+                    Some(id),
+                    json!({"from_partner": actor.is_partner(), "previous": t.state.as_str()}),
+                )
+                .of_partner(t.partner_id),
             )
             .await?;
         }

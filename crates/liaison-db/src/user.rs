@@ -21,18 +21,8 @@ pub struct Department {
     pub head_name: Option<String>,
 }
 
-impl FromDbRow for Department {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            code: r.text("code")?,
-            name: r.text("name")?,
-            name_en: r.opt_text("name_en")?,
-            head_user_id: r.opt_uuid("head_user_id")?,
-            head_name: r.opt_text("head_name")?,
-        })
-    }
-}
+from_row!(Department; id: uuid, code: text, name: text, name_en: opt_text,
+    head_user_id: opt_uuid, head_name: opt_text);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -135,8 +125,7 @@ pub async fn insert_department(
     )
     .await
     .map_err(|e| e.conflict_on("code", &code))?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             actor,
@@ -147,7 +136,6 @@ pub async fn insert_department(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Department {
         id,
         code,
@@ -166,16 +154,12 @@ pub async fn set_department_head(
 ) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            q("UPDATE departments SET head_user_id = $1 WHERE id = $2")
-                .bind(head)
-                .bind(dept),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
+    tx.execute_one(
+        q("UPDATE departments SET head_user_id = $1 WHERE id = $2")
+            .bind(head)
+            .bind(dept),
+    )
+    .await?;
     audit::append(
         &mut tx,
         now,
@@ -299,8 +283,7 @@ pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Res
     )
     .await
     .map_err(|e| e.conflict_on("email", email.as_str()))?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             actor,
@@ -312,7 +295,6 @@ pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Res
         .about(partner_id),
     )
     .await?;
-    tx.commit().await?;
     find_user(db, id).await?.ok_or(DbError::NotFound)
 }
 
@@ -420,8 +402,7 @@ pub async fn create_session(
             .bind(now + ttl),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    tx.commit_audited(
         now,
         Entry::new(
             Some(user.id),
@@ -433,7 +414,6 @@ pub async fn create_session(
         .about(user.partner_id),
     )
     .await?;
-    tx.commit().await?;
     Ok(token)
 }
 

@@ -9,6 +9,7 @@ pub mod partner;
 pub mod policy;
 pub mod request;
 pub mod review;
+pub mod search;
 pub mod role;
 pub mod validate;
 

@@ -8,6 +8,7 @@ mod demo;
 mod imports;
 mod migrations;
 mod partners;
+mod search;
 mod users;
 
 use liaison_core::partner::{ContactInput, NewContact, NewPartner, PartnerInput};

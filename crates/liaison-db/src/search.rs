@@ -1,0 +1,763 @@
+//! The one search index (SPEC B10) that partners, contacts, messages and threads (and later
+//! tickets, policies, products, meetings) plug into. Each area builds a `Doc` and calls `index`
+//! or `delete` inside the transaction that writes its rows, so the index never disagrees with
+//! them. Terms come from `liaison_core::search`; the tables are `search_docs` (one row per
+//! object: what a hit shows and its terms) and `search_terms` (postings keyed by term, weight,
+//! time), the same SQL on SQLite and PostgreSQL.
+//!
+//! A query reads one term's postings best first (title matches, then newest) and checks its
+//! other terms against the document's term list, so it stops after a page. A partner's query
+//! starts from what the partner may see instead: its own documents and the messages delivered
+//! to it. Confidential and secret bodies are never indexed, only their titles.
+
+use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
+use chrono::{DateTime, Utc};
+use liaison_core::Scope;
+use liaison_core::partner::{NewContact, NewPartner};
+use liaison_core::search::{
+    self as terms, QueryTerm, WEIGHT_BODY, WEIGHT_TITLE, highlights, parse_query, snippet,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What kind of object a document stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Partner,
+    Contact,
+    Message,
+    Thread,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Partner, Kind::Contact, Kind::Message, Kind::Thread];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Partner => "partner",
+            Kind::Contact => "contact",
+            Kind::Message => "message",
+            Kind::Thread => "thread",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Stored excerpts are cut here; terms are taken from the whole text.
+const BODY_MAX_CHARS: usize = 1000;
+
+/// One searchable object as the index stores it.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub id: Uuid,
+    pub kind: Kind,
+    /// The partner the object belongs to; `None` for messages, which reach partners through
+    /// deliveries.
+    pub partner_id: Option<Uuid>,
+    pub title: String,
+    /// The text a hit's snippet is cut from (never a confidential body).
+    pub body: String,
+    pub at: DateTime<Utc>,
+    terms: Vec<(String, i64)>,
+}
+
+impl Doc {
+    /// A document whose title fields weigh more than its body fields.
+    pub fn new(
+        id: Uuid,
+        kind: Kind,
+        partner_id: Option<Uuid>,
+        at: DateTime<Utc>,
+        title: &str,
+        title_fields: &[&str],
+        body_fields: &[&str],
+    ) -> Doc {
+        let fields = std::iter::once(title)
+            .chain(title_fields.iter().copied())
+            .map(|f| (f, WEIGHT_TITLE))
+            .chain(body_fields.iter().map(|f| (*f, WEIGHT_BODY)));
+        let body = body_fields
+            .iter()
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        Doc {
+            id,
+            kind,
+            partner_id,
+            title: title.to_string(),
+            body: body.chars().take(BODY_MAX_CHARS).collect(),
+            at,
+            terms: terms::weighted_terms(fields),
+        }
+    }
+
+    fn terms_text(&self) -> String {
+        let mut s = String::from(" ");
+        for (t, _) in &self.terms {
+            s.push_str(t);
+            s.push(' ');
+        }
+        s
+    }
+}
+
+/// A partner's document: name and code first, region and tags after.
+pub fn partner_doc(id: Uuid, p: &NewPartner, at: DateTime<Utc>) -> Doc {
+    let tags = p.tags.join(" ");
+    Doc::new(
+        id,
+        Kind::Partner,
+        Some(id),
+        at,
+        &p.name,
+        &[p.code.as_str()],
+        &[p.code.as_str(), &p.region, &tags],
+    )
+}
+
+/// A contact's document: the name first; e-mail, phone (also as bare digits) and job title.
+pub fn contact_doc(id: Uuid, partner_id: Uuid, c: &NewContact, at: DateTime<Utc>) -> Doc {
+    let phone = c.phone.clone().unwrap_or_default();
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let mut d = Doc::new(
+        id,
+        Kind::Contact,
+        Some(partner_id),
+        at,
+        &c.name,
+        &[],
+        &[
+            c.email.as_ref().map(|e| e.as_str()).unwrap_or(""),
+            &phone,
+            c.title.as_deref().unwrap_or(""),
+        ],
+    );
+    if digits.len() > 4 {
+        d.terms.push((digits, WEIGHT_BODY));
+        d.terms.sort_unstable();
+        d.terms.dedup_by(|b, a| a.0 == b.0);
+    }
+    d
+}
+
+/// A message's document. `body` is `None` when it is confidential (encrypted at rest): only
+/// the title is indexed then.
+pub fn message_doc(id: Uuid, title: &str, body: Option<&str>, at: DateTime<Utc>) -> Doc {
+    Doc::new(
+        id,
+        Kind::Message,
+        None,
+        at,
+        title,
+        &[],
+        &[body.unwrap_or("")],
+    )
+}
+
+/// Writes `docs` into the index inside `tx`, replacing what was indexed for them before. A
+/// replaced document keeps its original time. `fresh` says the ids are new (bulk inserts),
+/// which skips looking for old entries.
+pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let kept_at = if fresh {
+        HashMap::new()
+    } else {
+        remove_postings(tx, &docs.iter().map(|d| d.id).collect::<Vec<_>>()).await?
+    };
+    let at_of = |d: &Doc| kept_at.get(&d.id).copied().unwrap_or(d.at);
+    for chunk in docs.chunks(500) {
+        let mut query = Q::dynamic(
+            "INSERT INTO search_docs (id, kind, partner_id, title, body, terms, at) VALUES "
+                .to_string(),
+        );
+        for (i, d) in chunk.iter().enumerate() {
+            let ph = [
+                query.arg(d.id),
+                query.arg(d.kind.as_str()),
+                query.arg(d.partner_id),
+                query.arg(d.title.as_str()),
+                query.arg(d.body.as_str()),
+                query.arg(d.terms_text()),
+                query.arg(at_of(d)),
+            ];
+            query.push_sql(&format!(
+                "{}({})",
+                if i > 0 { ", " } else { "" },
+                ph.join(", ")
+            ));
+        }
+        if !fresh {
+            query.push_sql(
+                " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, partner_id = excluded.partner_id,
+                  title = excluded.title, body = excluded.body, terms = excluded.terms",
+            );
+        }
+        tx.execute(query).await?;
+    }
+    // Postings in term order: neighbouring keys land on the same index pages.
+    let mut postings: Vec<(&str, i64, DateTime<Utc>, Uuid)> = docs
+        .iter()
+        .flat_map(|d| {
+            let at = at_of(d);
+            d.terms.iter().map(move |(t, w)| (t.as_str(), *w, at, d.id))
+        })
+        .collect();
+    postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for chunk in postings.chunks(1000) {
+        let mut sql = String::with_capacity(chunk.len() * 24 + 64);
+        sql.push_str("INSERT INTO search_terms (term, weight, at, doc_id) VALUES ");
+        let mut query = Q::dynamic(String::new());
+        for (i, (t, w, at, id)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let ph = [
+                query.arg(*t),
+                query.arg(*w),
+                query.arg(*at),
+                query.arg(*id),
+            ];
+            sql.push('(');
+            sql.push_str(&ph.join(", "));
+            sql.push(')');
+        }
+        tx.execute(query.replace_sql(sql)).await?;
+    }
+    Ok(())
+}
+
+/// Removes these objects from the index.
+pub async fn delete(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
+    remove_postings(tx, ids).await?;
+    for chunk in ids.chunks(500) {
+        let mut query = Q::dynamic(String::new());
+        let ph: Vec<String> = chunk.iter().map(|id| query.arg(*id)).collect();
+        query.push_sql(&format!(
+            "DELETE FROM search_docs WHERE id IN ({})",
+            ph.join(", ")
+        ));
+        tx.execute(query).await?;
+    }
+    Ok(())
+}
+
+struct Indexed {
+    id: Uuid,
+    at: DateTime<Utc>,
+    terms: String,
+}
+
+impl FromDbRow for Indexed {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            at: r.time("at")?,
+            terms: r.text("terms")?,
+        })
+    }
+}
+
+/// Deletes the postings of these documents (found through the term list each document keeps,
+/// so every delete is a key lookup) and returns the documents' times.
+async fn remove_postings(tx: &mut Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, DateTime<Utc>>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut query = Q::dynamic(String::new());
+        let ph: Vec<String> = chunk.iter().map(|id| query.arg(*id)).collect();
+        query.push_sql(&format!(
+            "SELECT id, at, terms FROM search_docs WHERE id IN ({})",
+            ph.join(", ")
+        ));
+        for d in tx.fetch_all::<Indexed>(query).await? {
+            let old: Vec<&str> = d.terms.split_whitespace().collect();
+            for terms in old.chunks(500) {
+                let mut query = Q::dynamic(String::new());
+                let ph: Vec<String> = terms.iter().map(|t| query.arg(*t)).collect();
+                let at = query.arg(d.at);
+                let id = query.arg(d.id);
+                query.push_sql(&format!(
+                    "DELETE FROM search_terms WHERE term IN ({}) AND weight IN ({WEIGHT_BODY}, {WEIGHT_TITLE})
+                       AND at = {at} AND doc_id = {id}",
+                    ph.join(", ")
+                ));
+                tx.execute(query).await?;
+            }
+            out.insert(d.id, d.at);
+        }
+    }
+    Ok(out)
+}
+
+// ---- areas whose documents are built from stored rows ----
+
+struct PostText {
+    body: String,
+}
+impl FromDbRow for PostText {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            body: r.text("body")?,
+        })
+    }
+}
+
+struct ThreadHead {
+    id: Uuid,
+    partner_id: Uuid,
+    subject: String,
+    classification: String,
+    created_at: DateTime<Utc>,
+}
+impl FromDbRow for ThreadHead {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            partner_id: r.uuid("partner_id")?,
+            subject: r.text("subject")?,
+            classification: r.text("classification")?,
+            created_at: r.time("created_at")?,
+        })
+    }
+}
+
+fn sealed(classification: &str, body: &str) -> bool {
+    let confidential = match liaison_core::review::Classification::parse(classification) {
+        Ok(c) => c.needs_nda(),
+        Err(_) => true,
+    };
+    confidential || crate::crypto::is_encrypted(body)
+}
+
+/// (Re)indexes a thread from its stored subject and posts; sealed posts are left out.
+pub async fn index_thread(tx: &mut Tx, id: Uuid) -> Result<()> {
+    let Some(t) = tx
+        .fetch_optional::<ThreadHead>(
+            q("SELECT id, partner_id, subject, classification, created_at FROM threads WHERE id = $1")
+                .bind(id),
+        )
+        .await?
+    else {
+        return Ok(());
+    };
+    let posts: Vec<PostText> = tx
+        .fetch_all(q("SELECT body FROM thread_posts WHERE thread_id = $1 ORDER BY id").bind(id))
+        .await?;
+    let doc = thread_doc(&t, &posts);
+    index(tx, &[doc], false).await
+}
+
+fn thread_doc(t: &ThreadHead, posts: &[PostText]) -> Doc {
+    let bodies: Vec<&str> = posts
+        .iter()
+        .filter(|p| !sealed(&t.classification, &p.body))
+        .map(|p| p.body.as_str())
+        .collect();
+    Doc::new(
+        t.id,
+        Kind::Thread,
+        Some(t.partner_id),
+        t.created_at,
+        &t.subject,
+        &[],
+        &bodies,
+    )
+}
+
+struct PartnerRow {
+    id: Uuid,
+    code: String,
+    name: String,
+    region: String,
+    tags: String,
+    created_at: DateTime<Utc>,
+}
+impl FromDbRow for PartnerRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            code: r.text("code")?,
+            name: r.text("name")?,
+            region: r.text("region")?,
+            tags: r.text("tags")?,
+            created_at: r.time("created_at")?,
+        })
+    }
+}
+
+struct ContactRow {
+    id: Uuid,
+    partner_id: Uuid,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    title: Option<String>,
+    created_at: DateTime<Utc>,
+}
+impl FromDbRow for ContactRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            partner_id: r.uuid("partner_id")?,
+            name: r.text("name")?,
+            email: r.opt_text("email")?,
+            phone: r.opt_text("phone")?,
+            title: r.opt_text("title")?,
+            created_at: r.time("created_at")?,
+        })
+    }
+}
+
+struct MessageRow {
+    id: Uuid,
+    title: String,
+    body: String,
+    classification: String,
+    created_at: DateTime<Utc>,
+}
+impl FromDbRow for MessageRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            title: r.text("title")?,
+            body: r.text("body")?,
+            classification: r.text("classification")?,
+            created_at: r.time("created_at")?,
+        })
+    }
+}
+
+/// Rebuilds the whole index from the stored rows, in pages, inside `tx` (the migration that
+/// creates the index runs it, so existing data is searchable at once).
+pub async fn reindex(tx: &mut Tx) -> Result<()> {
+    tx.execute(q("DELETE FROM search_terms")).await?;
+    tx.execute(q("DELETE FROM search_docs")).await?;
+    const PAGE: i64 = 5000;
+    let mut after = Uuid::nil();
+    loop {
+        let rows: Vec<PartnerRow> = tx
+            .fetch_all(
+                q("SELECT id, code, name, region, tags, created_at FROM partners WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(PAGE),
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let docs: Vec<Doc> = rows
+            .iter()
+            .map(|p| {
+                let tags = p.tags.replace('|', " ");
+                Doc::new(
+                    p.id,
+                    Kind::Partner,
+                    Some(p.id),
+                    p.created_at,
+                    &p.name,
+                    &[&p.code],
+                    &[&p.code, &p.region, tags.trim()],
+                )
+            })
+            .collect();
+        index(tx, &docs, true).await?;
+    }
+    let mut after = Uuid::nil();
+    loop {
+        let rows: Vec<ContactRow> = tx
+            .fetch_all(
+                q("SELECT id, partner_id, name, email, phone, title, created_at FROM contacts WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(PAGE),
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let docs: Vec<Doc> = rows
+            .iter()
+            .map(|c| {
+                let phone = c.phone.clone().unwrap_or_default();
+                let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                let digits = if digits.len() > 4 { digits } else { String::new() };
+                let mut d = Doc::new(
+                    c.id,
+                    Kind::Contact,
+                    Some(c.partner_id),
+                    c.created_at,
+                    &c.name,
+                    &[],
+                    &[
+                        c.email.as_deref().unwrap_or(""),
+                        &phone,
+                        c.title.as_deref().unwrap_or(""),
+                    ],
+                );
+                if !digits.is_empty() {
+                    d.terms.push((digits, WEIGHT_BODY));
+                    d.terms.sort_unstable();
+                    d.terms.dedup_by(|b, a| a.0 == b.0);
+                }
+                d
+            })
+            .collect();
+        index(tx, &docs, true).await?;
+    }
+    let mut after = Uuid::nil();
+    loop {
+        let rows: Vec<MessageRow> = tx
+            .fetch_all(
+                q("SELECT id, title, body, classification, created_at FROM messages WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(PAGE),
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let docs: Vec<Doc> = rows
+            .iter()
+            .map(|m| {
+                let body = (!sealed(&m.classification, &m.body)).then_some(m.body.as_str());
+                message_doc(m.id, &m.title, body, m.created_at)
+            })
+            .collect();
+        index(tx, &docs, true).await?;
+    }
+    let mut after = Uuid::nil();
+    loop {
+        let heads: Vec<ThreadHead> = tx
+            .fetch_all(
+                q("SELECT id, partner_id, subject, classification, created_at FROM threads WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(PAGE),
+            )
+            .await?;
+        let Some(last) = heads.last() else { break };
+        after = last.id;
+        let mut docs = Vec::with_capacity(heads.len());
+        for t in &heads {
+            let posts: Vec<PostText> = tx
+                .fetch_all(
+                    q("SELECT body FROM thread_posts WHERE thread_id = $1 ORDER BY id").bind(t.id),
+                )
+                .await?;
+            docs.push(thread_doc(t, &posts));
+        }
+        index(tx, &docs, true).await?;
+    }
+    Ok(())
+}
+
+// ---- queries ----
+
+/// One search result, with its snippet and the character ranges to highlight.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub kind: Kind,
+    pub id: Uuid,
+    pub partner_id: Option<Uuid>,
+    pub title: String,
+    /// Character ranges `[start, end)` of the matches in `title`.
+    pub title_highlights: Vec<(usize, usize)>,
+    pub snippet: String,
+    /// Character ranges `[start, end)` of the matches in `snippet`.
+    pub snippet_highlights: Vec<(usize, usize)>,
+    pub at: DateTime<Utc>,
+}
+
+struct DocRow {
+    id: Uuid,
+    kind: String,
+    partner_id: Option<Uuid>,
+    title: String,
+    body: String,
+    at: DateTime<Utc>,
+}
+impl FromDbRow for DocRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.uuid("id")?,
+            kind: r.text("kind")?,
+            partner_id: r.opt_uuid("partner_id")?,
+            title: r.text("title")?,
+            body: r.text("body")?,
+            at: r.time("at")?,
+        })
+    }
+}
+
+/// The key range of terms starting with `p`.
+fn prefix_range(p: &str) -> (String, String) {
+    (p.to_string(), format!("{p}{}", char::MAX))
+}
+
+/// ` AND d.terms LIKE ...` for every term but the driving one (terms hold only letters,
+/// digits and `-`, so they need no LIKE escaping).
+fn term_conditions(query: &mut Q, terms: &[QueryTerm]) -> String {
+    let mut out = String::new();
+    for t in terms {
+        let pattern = match t {
+            QueryTerm::Exact(e) => format!("% {e} %"),
+            QueryTerm::Prefix(p) => format!("% {p}%"),
+        };
+        out.push_str(&format!(" AND d.terms LIKE {}", query.arg(pattern)));
+    }
+    out
+}
+
+fn kind_condition(kinds: &[Kind]) -> String {
+    if kinds.len() == Kind::ALL.len() {
+        return String::new();
+    }
+    // Kinds come from the enum, never from input: literals keep the plan simple.
+    let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    format!(" AND d.kind IN ({})", list.join(", "))
+}
+
+/// Splits a query into the term that drives the index walk (an exact pair if there is one,
+/// else the longest prefix) and the rest.
+fn driver(terms: &[QueryTerm]) -> (QueryTerm, Vec<QueryTerm>) {
+    let i = terms
+        .iter()
+        .position(|t| matches!(t, QueryTerm::Exact(_)))
+        .or_else(|| {
+            terms
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, t)| t.text().len())
+                .map(|(i, _)| i)
+        })
+        .unwrap_or(0);
+    let mut rest = terms.to_vec();
+    let d = rest.remove(i);
+    (d, rest)
+}
+
+/// Searches what `scope` may see among `kinds`, best first: with `Scope::All`, matches in
+/// titles (names, codes) before matches in bodies, then newest first; a partner's own search
+/// (its partner, contacts and threads, and the messages delivered to it) newest first.
+pub async fn search(
+    db: &Db,
+    text: &str,
+    scope: Scope,
+    kinds: &[Kind],
+    limit: i64,
+) -> Result<Vec<Hit>> {
+    let parsed = parse_query(text);
+    if parsed.is_empty() || kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = Q::dynamic(String::new());
+    let cols = "d.id, d.kind, d.partner_id, d.title, d.body, d.at";
+    match scope {
+        Scope::Nothing => return Ok(Vec::new()),
+        Scope::All => {
+            let (first, rest) = driver(&parsed.terms);
+            let walk = match &first {
+                QueryTerm::Exact(t) => format!("s.term = {}", query.arg(t.as_str())),
+                QueryTerm::Prefix(p) => {
+                    let (lo, hi) = prefix_range(p);
+                    format!("s.term >= {} AND s.term < {}", query.arg(lo), query.arg(hi))
+                }
+            };
+            let kinds = kind_condition(kinds);
+            let conds = term_conditions(&mut query, &rest);
+            let l = query.arg(limit);
+            // CROSS JOIN keeps SQLite walking the postings in key order (no sort, early stop).
+            let sql = match first {
+                QueryTerm::Exact(_) => format!(
+                    "SELECT {cols} FROM search_terms s CROSS JOIN search_docs d
+                      WHERE {walk} AND d.id = s.doc_id{kinds}{conds}
+                      ORDER BY s.weight DESC, s.at DESC, s.doc_id DESC LIMIT {l}"
+                ),
+                QueryTerm::Prefix(_) => format!(
+                    "SELECT {cols}, MAX(s.weight) AS w FROM search_terms s CROSS JOIN search_docs d
+                      WHERE {walk} AND d.id = s.doc_id{kinds}{conds}
+                      GROUP BY d.id, d.kind, d.partner_id, d.title, d.body, d.at
+                      ORDER BY w DESC, d.at DESC, d.id DESC LIMIT {l}"
+                ),
+            };
+            query.push_sql(&sql);
+        }
+        Scope::Partner(p) => {
+            let pa = query.arg(p);
+            let conds = term_conditions(&mut query, &parsed.terms);
+            let own: Vec<Kind> = kinds
+                .iter()
+                .copied()
+                .filter(|k| *k != Kind::Message)
+                .collect();
+            let mut parts = Vec::new();
+            if !own.is_empty() {
+                // Messages have no partner of their own: only the delivery branch finds them.
+                let kc = if own.len() == 3 {
+                    String::new()
+                } else {
+                    kind_condition(&own)
+                };
+                parts.push(format!(
+                    "SELECT {cols} FROM search_docs d WHERE d.partner_id = {pa}{kc}{conds}"
+                ));
+            }
+            if kinds.contains(&Kind::Message) {
+                parts.push(format!(
+                    "SELECT {cols} FROM (SELECT DISTINCT message_id FROM deliveries WHERE partner_id = {pa}) m
+                       CROSS JOIN search_docs d WHERE d.id = m.message_id{conds}"
+                ));
+            }
+            let l = query.arg(limit);
+            query.push_sql(&format!(
+                "SELECT x.id, x.kind, x.partner_id, x.title, x.body, x.at FROM ({}) x ORDER BY x.at DESC, x.id DESC LIMIT {l}",
+                parts.join(" UNION ALL ")
+            ));
+        }
+    }
+    let rows: Vec<DocRow> = db.fetch_all(query).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = Kind::parse(&r.kind)?;
+            let (snip, snip_marks) = snippet(&r.body, &parsed.needles, 80);
+            Some(Hit {
+                kind,
+                id: r.id,
+                partner_id: r.partner_id,
+                title_highlights: highlights(&r.title, &parsed.needles),
+                title: r.title,
+                snippet: snip,
+                snippet_highlights: snip_marks,
+                at: r.at,
+            })
+        })
+        .collect())
+}
+
+/// ` AND p.id IN (...)`: the partners whose indexed name, code, region or tags match `text`
+/// (the partner list's `q=`); nothing when the text has no searchable terms.
+pub(crate) fn push_partner_match(query: &mut Q, text: &str) {
+    let parsed = parse_query(text);
+    if parsed.is_empty() {
+        query.push_sql(" AND 1 = 0");
+        return;
+    }
+    let (first, rest) = driver(&parsed.terms);
+    let walk = match &first {
+        QueryTerm::Exact(t) => format!("s.term = {}", query.arg(t.as_str())),
+        QueryTerm::Prefix(p) => {
+            let (lo, hi) = prefix_range(p);
+            format!("s.term >= {} AND s.term < {}", query.arg(lo), query.arg(hi))
+        }
+    };
+    let k = query.arg(Kind::Partner.as_str());
+    let conds = term_conditions(query, &rest);
+    query.push_sql(&format!(
+        " AND p.id IN (SELECT d.id FROM search_terms s CROSS JOIN search_docs d
+            WHERE {walk} AND d.id = s.doc_id AND d.kind = {k}{conds})"
+    ));
+}

@@ -9,8 +9,8 @@ pub mod partner;
 pub mod policy;
 pub mod request;
 pub mod review;
-pub mod search;
 pub mod role;
+pub mod search;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};

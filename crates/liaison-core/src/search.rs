@@ -9,6 +9,56 @@
 //!   `SH-D001`) is kept whole and as its pieces. Queries match words by prefix.
 //! - Full-width ASCII (`ＳＨ－Ｄ００１`) is read as ASCII.
 
+use crate::{Actor, Permission, Scope};
+
+/// What kind of object a document stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Partner,
+    Contact,
+    Message,
+    Thread,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Partner, Kind::Contact, Kind::Message, Kind::Thread];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Partner => "partner",
+            Kind::Contact => "contact",
+            Kind::Message => "message",
+            Kind::Thread => "thread",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What `actor` may search (SPEC B10, §7.2.2): `None` when nothing. Partner users search
+/// their own partner, contacts, threads and the messages delivered to them (the scope limits
+/// it in SQL); company staff search the registry (`ReadPartners`), and messages and threads
+/// only when they may see every request (`ReadAllRequests`), as before the index.
+pub fn searchable(actor: &Actor) -> Option<(Scope, Vec<Kind>)> {
+    if actor.is_partner() {
+        return match actor.scope() {
+            Scope::Nothing => None,
+            scope => Some((scope, Kind::ALL.to_vec())),
+        };
+    }
+    let mut kinds = Vec::new();
+    if actor.can(Permission::ReadPartners) {
+        kinds.extend([Kind::Partner, Kind::Contact]);
+    }
+    if actor.can(Permission::ReadAllRequests) {
+        kinds.extend([Kind::Message, Kind::Thread]);
+    }
+    (!kinds.is_empty()).then_some((Scope::All, kinds))
+}
+
 /// Terms longer than this (in characters) are cut; a longer query word is cut the same way, so
 /// it still matches as a prefix.
 pub const MAX_TERM_CHARS: usize = 32;
@@ -205,10 +255,7 @@ pub fn parse_query(text: &str) -> Query {
 /// (`start..end`, in chars), case-insensitively.
 pub fn highlights(text: &str, needles: &[String]) -> Vec<(usize, usize)> {
     // Fold char by char so offsets stay in the original text's characters.
-    let folded: Vec<char> = text
-        .chars()
-        .map(|c| fold(c).next().unwrap_or(c))
-        .collect();
+    let folded: Vec<char> = text.chars().map(|c| fold(c).next().unwrap_or(c)).collect();
     let mut marks = vec![false; folded.len()];
     for n in needles {
         let n: Vec<char> = n.chars().collect();
@@ -296,6 +343,30 @@ mod tests {
     }
 
     #[test]
+    fn partners_search_their_own_and_staff_need_read_all_requests_for_messages() {
+        let actor = |roles: &str, partner: Option<uuid::Uuid>| Actor {
+            user_id: uuid::Uuid::nil(),
+            roles: crate::Roles::parse_list(roles).expect("roles"),
+            partner_id: partner,
+            department_id: None,
+        };
+        let p = uuid::Uuid::now_v7();
+        assert_eq!(
+            searchable(&actor("partner_user", Some(p))),
+            Some((Scope::Partner(p), Kind::ALL.to_vec()))
+        );
+        assert_eq!(searchable(&actor("partner_user", None)), None);
+        assert_eq!(
+            searchable(&actor("staff", None)),
+            Some((Scope::All, vec![Kind::Partner, Kind::Contact]))
+        );
+        assert_eq!(
+            searchable(&actor("channel_manager", None)).map(|s| s.1.len()),
+            Some(4)
+        );
+    }
+
+    #[test]
     fn chinese_becomes_pairs_and_the_last_character() {
         assert_eq!(terms("苏州市"), s(&["州市", "市", "苏州"]));
         assert_eq!(terms("返"), s(&["返"]));
@@ -327,9 +398,15 @@ mod tests {
         );
         assert_eq!(
             parse_query("苏州市").terms,
-            vec![QueryTerm::Exact("苏州".into()), QueryTerm::Exact("州市".into())]
+            vec![
+                QueryTerm::Exact("苏州".into()),
+                QueryTerm::Exact("州市".into())
+            ]
         );
-        assert_eq!(parse_query("苏").terms, vec![QueryTerm::Prefix("苏".into())]);
+        assert_eq!(
+            parse_query("苏").terms,
+            vec![QueryTerm::Prefix("苏".into())]
+        );
     }
 
     #[test]

@@ -559,7 +559,12 @@ pub async fn update_partner(
             "the partner was changed by someone else; reload and try again".into(),
         ));
     }
-    search::index(&mut tx, &[search::partner_doc(id, p, before.created_at)], false).await?;
+    search::index(
+        &mut tx,
+        &[search::partner_doc(id, p, before.created_at)],
+        false,
+    )
+    .await?;
     let after = partner_detail(p, owner);
     let old = partner_detail(&before_as_new(&before)?, before.owner_id);
     let mut changed = serde_json::Map::new();
@@ -921,7 +926,12 @@ pub async fn update_contact(
     if n == 0 {
         return Err(DbError::NotFound);
     }
-    search::index(&mut tx, &[search::contact_doc(id, partner_id, c, now)], false).await?;
+    search::index(
+        &mut tx,
+        &[search::contact_doc(id, partner_id, c, now)],
+        false,
+    )
+    .await?;
     audit::append(
         &mut tx,
         now,

@@ -747,7 +747,12 @@ async fn dispatch(
     let plain = (!form.classification.needs_nda()).then_some(form.body.as_str());
     crate::search::index(
         tx,
-        &[crate::search::message_doc(message_id, form.title.as_str(), plain, now)],
+        &[crate::search::message_doc(
+            message_id,
+            form.title.as_str(),
+            plain,
+            now,
+        )],
         true,
     )
     .await?;

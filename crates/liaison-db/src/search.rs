@@ -14,39 +14,13 @@ use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::Scope;
 use liaison_core::partner::{NewContact, NewPartner};
+pub use liaison_core::search::Kind;
 use liaison_core::search::{
     self as terms, QueryTerm, WEIGHT_BODY, WEIGHT_TITLE, highlights, parse_query, snippet,
 };
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// What kind of object a document stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Partner,
-    Contact,
-    Message,
-    Thread,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Partner, Kind::Contact, Kind::Message, Kind::Thread];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Partner => "partner",
-            Kind::Contact => "contact",
-            Kind::Message => "message",
-            Kind::Thread => "thread",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
 
 /// Stored excerpts are cut here; terms are taken from the whole text.
 const BODY_MAX_CHARS: usize = 1000;
@@ -220,12 +194,7 @@ pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let ph = [
-                query.arg(*t),
-                query.arg(*w),
-                query.arg(*at),
-                query.arg(*id),
-            ];
+            let ph = [query.arg(*t), query.arg(*w), query.arg(*at), query.arg(*id)];
             sql.push('(');
             sql.push_str(&ph.join(", "));
             sql.push(')');
@@ -485,7 +454,11 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
             .map(|c| {
                 let phone = c.phone.clone().unwrap_or_default();
                 let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-                let digits = if digits.len() > 4 { digits } else { String::new() };
+                let digits = if digits.len() > 4 {
+                    digits
+                } else {
+                    String::new()
+                };
                 let mut d = Doc::new(
                     c.id,
                     Kind::Contact,
@@ -760,4 +733,30 @@ pub(crate) fn push_partner_match(query: &mut Q, text: &str) {
         " AND p.id IN (SELECT d.id FROM search_terms s CROSS JOIN search_docs d
             WHERE {walk} AND d.id = s.doc_id AND d.kind = {k}{conds})"
     ));
+}
+
+struct MessageRequest(Uuid, Uuid);
+impl FromDbRow for MessageRequest {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("id")?, r.uuid("request_id")?))
+    }
+}
+
+/// The request each message came from (where a message hit leads in the console).
+pub async fn requests_of_messages(db: &Db, ids: &[Uuid]) -> Result<HashMap<Uuid, Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = Q::dynamic(String::new());
+    let ph: Vec<String> = ids.iter().map(|id| query.arg(*id)).collect();
+    query.push_sql(&format!(
+        "SELECT id, request_id FROM messages WHERE id IN ({})",
+        ph.join(", ")
+    ));
+    Ok(db
+        .fetch_all::<MessageRequest>(query)
+        .await?
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect())
 }

@@ -116,8 +116,14 @@ async fn chinese_words_inside_longer_text_latin_prefixes_and_codes_are_found() {
                 "{name}: {text} finds {want}: {hits:?}"
             );
         }
-        assert!(find(&db, "苏州 北京", Scope::All).await.is_empty(), "{name}: AND");
-        assert!(find(&db, "信恒", Scope::All).await.is_empty(), "{name}: order");
+        assert!(
+            find(&db, "苏州 北京", Scope::All).await.is_empty(),
+            "{name}: AND"
+        );
+        assert!(
+            find(&db, "信恒", Scope::All).await.is_empty(),
+            "{name}: order"
+        );
         assert!(find(&db, "  ;; ", Scope::All).await.is_empty(), "{name}");
 
         // The partner list's q= uses the same index.
@@ -146,9 +152,7 @@ async fn chinese_words_inside_longer_text_latin_prefixes_and_codes_are_found() {
 async fn messages_are_found_by_chinese_words_and_partners_see_only_their_own() {
     let (dbs, _guard) = backends().await;
     for (name, db) in dbs {
-        liaison_db::demo::load(&db, 0, &|_| {})
-            .await
-            .expect("demo");
+        liaison_db::demo::load(&db, 0, &|_| {}).await.expect("demo");
         let sh = partner_id(&db, "SH-D001").await;
         let other = partner_id(&db, "BJ-D002").await;
         let rebate = send(
@@ -191,7 +195,11 @@ async fn messages_are_found_by_chinese_words_and_partners_see_only_their_own() {
 
         // Confidential: the title is searchable, the body is not, and is not stored plain.
         assert!(
-            has(&find(&db, "新品定价", Scope::All).await, Kind::Message, secret),
+            has(
+                &find(&db, "新品定价", Scope::All).await,
+                Kind::Message,
+                secret
+            ),
             "{name}: title"
         );
         assert!(
@@ -251,8 +259,15 @@ async fn the_index_follows_renames_contact_changes_and_rebuilds() {
             "SELECT COUNT(*) FROM search_terms s JOIN search_docs d ON d.id = s.doc_id WHERE d.kind = 'partner'",
         )
         .await;
-        let distinct = count(&db, "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, term FROM search_terms) x").await;
-        assert_eq!(postings, distinct, "{name}: one posting per term and document");
+        let distinct = count(
+            &db,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, term FROM search_terms) x",
+        )
+        .await;
+        assert_eq!(
+            postings, distinct,
+            "{name}: one posting per term and document"
+        );
         assert_eq!(
             count(&db, "SELECT COUNT(*) FROM search_terms WHERE term = '西湖'").await,
             0,
@@ -260,14 +275,24 @@ async fn the_index_follows_renames_contact_changes_and_rebuilds() {
         );
 
         // Contacts: update and delete follow too.
-        let c = partner::insert_contact(&db, m.id, p.id, &new_contact("周晓燕", "zhou@example.com"))
-            .await
-            .expect("contact");
-        partner::update_contact(&db, m.id, p.id, c.id, &new_contact("吴晓燕", "wu@example.com"))
-            .await
-            .expect("update contact");
+        let c =
+            partner::insert_contact(&db, m.id, p.id, &new_contact("周晓燕", "zhou@example.com"))
+                .await
+                .expect("contact");
+        partner::update_contact(
+            &db,
+            m.id,
+            p.id,
+            c.id,
+            &new_contact("吴晓燕", "wu@example.com"),
+        )
+        .await
+        .expect("update contact");
         assert!(find(&db, "周晓", Scope::All).await.is_empty(), "{name}");
-        assert!(has(&find(&db, "吴晓", Scope::All).await, Kind::Contact, c.id), "{name}");
+        assert!(
+            has(&find(&db, "吴晓", Scope::All).await, Kind::Contact, c.id),
+            "{name}"
+        );
         partner::delete_contact(&db, m.id, p.id, c.id)
             .await
             .expect("delete contact");
@@ -277,7 +302,10 @@ async fn the_index_follows_renames_contact_changes_and_rebuilds() {
         let mut tx = db.begin().await.expect("tx");
         search::reindex(&mut tx).await.expect("reindex");
         tx.commit().await.expect("commit");
-        assert!(has(&find(&db, "海曙", Scope::All).await, Kind::Partner, p.id), "{name}");
+        assert!(
+            has(&find(&db, "海曙", Scope::All).await, Kind::Partner, p.id),
+            "{name}"
+        );
         assert!(find(&db, "西湖", Scope::All).await.is_empty(), "{name}");
     }
 }
@@ -330,7 +358,9 @@ async fn imports_and_demo_data_are_indexed() {
             .expect("demo");
         let generated = find(&db, "GEN-0000017", Scope::All).await;
         assert!(
-            generated.iter().any(|h| h.kind == Kind::Partner && h.title.contains("17号")),
+            generated
+                .iter()
+                .any(|h| h.kind == Kind::Partner && h.title.contains("17号")),
             "{name}: {generated:?}"
         );
         let m = manager(&db).await;
@@ -342,13 +372,20 @@ async fn imports_and_demo_data_are_indexed() {
             .await
             .expect("import");
         let sh = partner_id(&db, "SH-D001").await;
-        assert!(has(&find(&db, "更名", Scope::All).await, Kind::Partner, sh), "{name}: upsert reindexed under the old id");
+        assert!(
+            has(&find(&db, "更名", Scope::All).await, Kind::Partner, sh),
+            "{name}: upsert reindexed under the old id"
+        );
         assert!(
             !find(&db, "解放碑", Scope::All).await.is_empty(),
             "{name}: imported"
         );
         assert_eq!(
-            count(&db, "SELECT COUNT(*) FROM search_docs WHERE kind = 'partner'").await,
+            count(
+                &db,
+                "SELECT COUNT(*) FROM search_docs WHERE kind = 'partner'"
+            )
+            .await,
             count(&db, "SELECT COUNT(*) FROM partners").await,
             "{name}: one document per partner"
         );

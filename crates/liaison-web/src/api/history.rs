@@ -6,7 +6,7 @@ use crate::{AppError, AppResult, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
 use liaison_core::Permission;
-use liaison_db::history;
+use liaison_db::{history, search};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,6 +35,8 @@ pub async fn timeline(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
+/// Ranked hits of every kind the user may see (SPEC B10), each with its snippet and the
+/// character ranges to highlight.
 pub async fn search(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
@@ -47,13 +49,8 @@ pub async fn search(
             "give 1 to 100 characters to search for",
         ));
     }
-    let partner = if s.actor.is_partner() {
-        Some(s.actor.scope().partner().ok_or(AppError::NotFound)?)
-    } else {
-        s.require(Permission::ReadAllRequests)?;
-        None
-    };
-    let l = p.list(50)?;
-    let items = history::search(&state.db, q, partner, l.limit).await?;
+    let (scope, kinds) = liaison_core::search::searchable(&s.actor).ok_or(AppError::Forbidden)?;
+    let l = p.list(20)?;
+    let items = search::search(&state.db, q, scope, &kinds, l.limit.min(100)).await?;
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }

@@ -8,6 +8,7 @@ mod delivery;
 mod inbox;
 mod portal;
 mod request;
+mod search;
 mod thread;
 
 use crate::auth::{self, MaybeUser, PageUser, Session};
@@ -60,6 +61,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "request/show.html",
     "delivery/calendar.html",
     "delivery/integrations.html",
+    "search/list.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -198,6 +200,7 @@ pub fn router() -> Router<AppState> {
         .merge(request::router())
         .merge(portal::router())
         .merge(thread::router())
+        .merge(search::router())
         .merge(inbox::router())
 }
 

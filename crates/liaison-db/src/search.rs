@@ -2,8 +2,8 @@
 //! tickets, policies, products, meetings) plug into. Each area builds a `Doc` and calls `index`
 //! or `delete` inside the transaction that writes its rows, so the index never disagrees with
 //! them. Terms come from `liaison_core::search`; the tables are `search_docs` (one row per
-//! object: what a hit shows and its terms) and `search_terms` (postings keyed by term, weight,
-//! time), the same SQL on SQLite and PostgreSQL.
+//! object: what a hit shows and its terms) and `search_terms` (postings keyed by term and
+//! rank: weight, then time), the same SQL on SQLite and PostgreSQL.
 //!
 //! A query reads one term's postings best first (title matches, then newest) and checks its
 //! other terms against the document's term list, so it stops after a page. A partner's query
@@ -21,6 +21,12 @@ use liaison_core::search::{
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// A posting's rank: its weight, then the document's time (an integer, so postings stay small
+/// and sort best first).
+fn rank(weight: i64, at: DateTime<Utc>) -> i64 {
+    weight * 10_000_000_000_000_000 + at.timestamp_micros().clamp(0, 9_999_999_999_999_999)
+}
 
 /// Stored excerpts are cut here; terms are taken from the whole text.
 const BODY_MAX_CHARS: usize = 1000;
@@ -96,28 +102,61 @@ pub fn partner_doc(id: Uuid, p: &NewPartner, at: DateTime<Utc>) -> Doc {
     )
 }
 
-/// A contact's document: the name first; e-mail, phone (also as bare digits) and job title.
+/// A contact's document: the name first; e-mail, phone and job title after.
 pub fn contact_doc(id: Uuid, partner_id: Uuid, c: &NewContact, at: DateTime<Utc>) -> Doc {
-    let phone = c.phone.clone().unwrap_or_default();
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    contact_doc_from(
+        id,
+        partner_id,
+        &c.name,
+        c.email.as_ref().map(|e| e.as_str()),
+        c.phone.as_deref(),
+        c.title.as_deref(),
+        at,
+    )
+}
+
+/// The e-mail is indexed without its top-level domain (`.com` would match every contact) and
+/// the phone as digits only, whole and without a `+NN` country code, so `13801234567` and
+/// `8613801234567` both find `+86 138 0123 4567`.
+fn contact_doc_from(
+    id: Uuid,
+    partner_id: Uuid,
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    title: Option<&str>,
+    at: DateTime<Utc>,
+) -> Doc {
+    let email = email.unwrap_or("");
+    let phone = phone.unwrap_or("");
     let mut d = Doc::new(
         id,
         Kind::Contact,
         Some(partner_id),
         at,
-        &c.name,
+        name,
         &[],
-        &[
-            c.email.as_ref().map(|e| e.as_str()).unwrap_or(""),
-            &phone,
-            c.title.as_deref().unwrap_or(""),
-        ],
+        &[email, phone, title.unwrap_or("")],
     );
-    if digits.len() > 4 {
-        d.terms.push((digits, WEIGHT_BODY));
-        d.terms.sort_unstable();
-        d.terms.dedup_by(|b, a| a.0 == b.0);
-    }
+    let searchable_email = match email.rsplit_once('.') {
+        Some((rest, _tld)) if rest.contains('@') => rest,
+        _ => email,
+    };
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let local: String = match phone.trim().strip_prefix('+') {
+        Some(rest) => rest
+            .split_once(' ')
+            .map(|(_, n)| n.chars().filter(char::is_ascii_digit).collect())
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    d.terms = terms::weighted_terms([
+        (name, WEIGHT_TITLE),
+        (searchable_email, WEIGHT_BODY),
+        (digits.as_str(), WEIGHT_BODY),
+        (local.as_str(), WEIGHT_BODY),
+        (title.unwrap_or(""), WEIGHT_BODY),
+    ]);
     d
 }
 
@@ -178,23 +217,25 @@ pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
         tx.execute(query).await?;
     }
     // Postings in term order: neighbouring keys land on the same index pages.
-    let mut postings: Vec<(&str, i64, DateTime<Utc>, Uuid)> = docs
+    let mut postings: Vec<(&str, i64, Uuid)> = docs
         .iter()
         .flat_map(|d| {
             let at = at_of(d);
-            d.terms.iter().map(move |(t, w)| (t.as_str(), *w, at, d.id))
+            d.terms
+                .iter()
+                .map(move |(t, w)| (t.as_str(), rank(*w, at), d.id))
         })
         .collect();
     postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for chunk in postings.chunks(1000) {
-        let mut sql = String::with_capacity(chunk.len() * 24 + 64);
-        sql.push_str("INSERT INTO search_terms (term, weight, at, doc_id) VALUES ");
+        let mut sql = String::with_capacity(chunk.len() * 20 + 64);
+        sql.push_str("INSERT INTO search_terms (term, rank, doc_id) VALUES ");
         let mut query = Q::dynamic(String::new());
-        for (i, (t, w, at, id)) in chunk.iter().enumerate() {
+        for (i, (t, r, id)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let ph = [query.arg(*t), query.arg(*w), query.arg(*at), query.arg(*id)];
+            let ph = [query.arg(*t), query.arg(*r), query.arg(*id)];
             sql.push('(');
             sql.push_str(&ph.join(", "));
             sql.push(')');
@@ -251,11 +292,11 @@ async fn remove_postings(tx: &mut Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Date
             for terms in old.chunks(500) {
                 let mut query = Q::dynamic(String::new());
                 let ph: Vec<String> = terms.iter().map(|t| query.arg(*t)).collect();
-                let at = query.arg(d.at);
+                let (body, title) = (rank(WEIGHT_BODY, d.at), rank(WEIGHT_TITLE, d.at));
                 let id = query.arg(d.id);
                 query.push_sql(&format!(
-                    "DELETE FROM search_terms WHERE term IN ({}) AND weight IN ({WEIGHT_BODY}, {WEIGHT_TITLE})
-                       AND at = {at} AND doc_id = {id}",
+                    "DELETE FROM search_terms WHERE term IN ({}) AND rank IN ({body}, {title})
+                       AND doc_id = {id}",
                     ph.join(", ")
                 ));
                 tx.execute(query).await?;
@@ -452,32 +493,15 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
         let docs: Vec<Doc> = rows
             .iter()
             .map(|c| {
-                let phone = c.phone.clone().unwrap_or_default();
-                let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-                let digits = if digits.len() > 4 {
-                    digits
-                } else {
-                    String::new()
-                };
-                let mut d = Doc::new(
+                contact_doc_from(
                     c.id,
-                    Kind::Contact,
-                    Some(c.partner_id),
-                    c.created_at,
+                    c.partner_id,
                     &c.name,
-                    &[],
-                    &[
-                        c.email.as_deref().unwrap_or(""),
-                        &phone,
-                        c.title.as_deref().unwrap_or(""),
-                    ],
-                );
-                if !digits.is_empty() {
-                    d.terms.push((digits, WEIGHT_BODY));
-                    d.terms.sort_unstable();
-                    d.terms.dedup_by(|b, a| a.0 == b.0);
-                }
-                d
+                    c.email.as_deref(),
+                    c.phone.as_deref(),
+                    c.title.as_deref(),
+                    c.created_at,
+                )
             })
             .collect();
         index(tx, &docs, true).await?;
@@ -647,13 +671,13 @@ pub async fn search(
                 QueryTerm::Exact(_) => format!(
                     "SELECT {cols} FROM search_terms s CROSS JOIN search_docs d
                       WHERE {walk} AND d.id = s.doc_id{kinds}{conds}
-                      ORDER BY s.weight DESC, s.at DESC, s.doc_id DESC LIMIT {l}"
+                      ORDER BY s.rank DESC, s.doc_id DESC LIMIT {l}"
                 ),
                 QueryTerm::Prefix(_) => format!(
-                    "SELECT {cols}, MAX(s.weight) AS w FROM search_terms s CROSS JOIN search_docs d
+                    "SELECT {cols}, MAX(s.rank) AS w FROM search_terms s CROSS JOIN search_docs d
                       WHERE {walk} AND d.id = s.doc_id{kinds}{conds}
                       GROUP BY d.id, d.kind, d.partner_id, d.title, d.body, d.at
-                      ORDER BY w DESC, d.at DESC, d.id DESC LIMIT {l}"
+                      ORDER BY w DESC, d.id DESC LIMIT {l}"
                 ),
             };
             query.push_sql(&sql);

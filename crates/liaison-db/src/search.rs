@@ -10,7 +10,7 @@
 //! starts from what the partner may see instead: its own documents and the messages delivered
 //! to it. Confidential and secret bodies are never indexed, only their titles.
 
-use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
+use crate::{Backend, Db, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::Scope;
 use liaison_core::partner::{NewContact, NewPartner};
@@ -20,6 +20,7 @@ use liaison_core::search::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use uuid::Uuid;
 
 /// A posting's rank: its weight, then the document's time (an integer, so postings stay small
@@ -115,9 +116,10 @@ pub fn contact_doc(id: Uuid, partner_id: Uuid, c: &NewContact, at: DateTime<Utc>
     )
 }
 
-/// The e-mail is indexed without its top-level domain (`.com` would match every contact) and
-/// the phone as digits only, whole and without a `+NN` country code, so `13801234567` and
-/// `8613801234567` both find `+86 138 0123 4567`.
+/// Contacts are the bulk of the index (two or more per partner), so they get few terms: the
+/// name, the e-mail's words before `@` and its domain labels whole (without the top-level
+/// domain, which every address shares), the phone as digits without a `+NN` country code
+/// (`13801234567` finds `+86 138 0123 4567`), and the job title.
 fn contact_doc_from(
     id: Uuid,
     partner_id: Uuid,
@@ -129,35 +131,44 @@ fn contact_doc_from(
 ) -> Doc {
     let email = email.unwrap_or("");
     let phone = phone.unwrap_or("");
-    let mut d = Doc::new(
-        id,
-        Kind::Contact,
-        Some(partner_id),
-        at,
-        name,
-        &[],
-        &[email, phone, title.unwrap_or("")],
-    );
-    let searchable_email = match email.rsplit_once('.') {
-        Some((rest, _tld)) if rest.contains('@') => rest,
-        _ => email,
+    let body = [email, phone, title.unwrap_or("")]
+        .iter()
+        .map(|f| f.trim())
+        .filter(|f| !f.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let (user, domain) = email.split_once('@').unwrap_or((email, ""));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let labels = &labels[..labels.len().saturating_sub(1)];
+    let number = match phone.trim().strip_prefix('+') {
+        Some(rest) => rest.split_once(' ').map_or(rest, |(_, n)| n),
+        None => phone,
     };
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let local: String = match phone.trim().strip_prefix('+') {
-        Some(rest) => rest
-            .split_once(' ')
-            .map(|(_, n)| n.chars().filter(char::is_ascii_digit).collect())
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    d.terms = terms::weighted_terms([
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let mut t = terms::weighted_terms([
         (name, WEIGHT_TITLE),
-        (searchable_email, WEIGHT_BODY),
+        (user, WEIGHT_BODY),
         (digits.as_str(), WEIGHT_BODY),
-        (local.as_str(), WEIGHT_BODY),
         (title.unwrap_or(""), WEIGHT_BODY),
     ]);
-    d
+    t.extend(
+        labels
+            .iter()
+            .map(|l| l.to_lowercase())
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+            .map(|l| (l.chars().take(terms::MAX_TERM_CHARS).collect(), WEIGHT_BODY)),
+    );
+    t.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    t.dedup_by(|b, a| a.0 == b.0);
+    Doc {
+        id,
+        kind: Kind::Contact,
+        partner_id: Some(partner_id),
+        title: name.to_string(),
+        body,
+        at,
+        terms: t,
+    }
 }
 
 /// A message's document. `body` is `None` when it is confidential (encrypted at rest): only
@@ -227,20 +238,31 @@ pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
         })
         .collect();
     postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for chunk in postings.chunks(1000) {
-        let mut sql = String::with_capacity(chunk.len() * 20 + 64);
-        sql.push_str("INSERT INTO search_terms (term, rank, doc_id) VALUES ");
-        let mut query = Q::dynamic(String::new());
+    // Postings go in as one JSON text a statement, which the database unpacks itself: binding
+    // three values a posting costs more than the insert (DESIGN: hot bulk paths are
+    // set-based). Terms hold only letters, digits and `-`, so they need no JSON escaping.
+    let sql = match tx.backend() {
+        Backend::Sqlite => {
+            "INSERT INTO search_terms (term, rank, doc_id)
+             SELECT j.value ->> 0, j.value ->> 1, unhex(j.value ->> 2) FROM json_each($1) j"
+        }
+        Backend::Postgres => {
+            "INSERT INTO search_terms (term, rank, doc_id)
+             SELECT j ->> 0, CAST(j ->> 1 AS BIGINT), CAST(j ->> 2 AS UUID)
+               FROM json_array_elements(CAST($1 AS JSON)) j"
+        }
+    };
+    for chunk in postings.chunks(10_000) {
+        let mut json = String::with_capacity(chunk.len() * 64);
+        json.push('[');
         for (i, (t, r, id)) in chunk.iter().enumerate() {
             if i > 0 {
-                sql.push_str(", ");
+                json.push(',');
             }
-            let ph = [query.arg(*t), query.arg(*r), query.arg(*id)];
-            sql.push('(');
-            sql.push_str(&ph.join(", "));
-            sql.push(')');
+            let _ = write!(json, "[\"{t}\",{r},\"{}\"]", id.simple());
         }
-        tx.execute(query.replace_sql(sql)).await?;
+        json.push(']');
+        tx.execute(q(sql).bind(json)).await?;
     }
     Ok(())
 }
@@ -636,6 +658,41 @@ fn driver(terms: &[QueryTerm]) -> (QueryTerm, Vec<QueryTerm>) {
     (d, rest)
 }
 
+/// With several terms, the one with the fewest postings drives the walk: each term's postings
+/// are counted up to a cap (a short index range read), so a rare word is not checked against
+/// every posting of a common one.
+async fn choose_driver(db: &Db, terms: &[QueryTerm]) -> Result<(QueryTerm, Vec<QueryTerm>)> {
+    const CAP: i64 = 2000;
+    let mut best: Option<(i64, usize)> = None;
+    for (i, t) in terms.iter().enumerate() {
+        let mut query = Q::dynamic(String::new());
+        let cond = match t {
+            QueryTerm::Exact(e) => format!("term = {}", query.arg(e.as_str())),
+            QueryTerm::Prefix(p) => {
+                let (lo, hi) = prefix_range(p);
+                format!("term >= {} AND term < {}", query.arg(lo), query.arg(hi))
+            }
+        };
+        let cap = query.arg(CAP);
+        query.push_sql(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM search_terms WHERE {cond} LIMIT {cap}) x"
+        ));
+        let n: i64 = db.fetch_one(query).await?;
+        // Ties go to an exact term: its postings come out in rank order, without a sort.
+        let key = n * 2 + i64::from(matches!(t, QueryTerm::Prefix(_)));
+        if best.is_none_or(|(b, _)| key < b) {
+            best = Some((key, i));
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    let i = best.map_or(0, |(_, i)| i);
+    let mut rest = terms.to_vec();
+    let d = rest.remove(i);
+    Ok((d, rest))
+}
+
 /// Searches what `scope` may see among `kinds`, best first: with `Scope::All`, matches in
 /// titles (names, codes) before matches in bodies, then newest first; a partner's own search
 /// (its partner, contacts and threads, and the messages delivered to it) newest first.
@@ -655,7 +712,11 @@ pub async fn search(
     match scope {
         Scope::Nothing => return Ok(Vec::new()),
         Scope::All => {
-            let (first, rest) = driver(&parsed.terms);
+            let (first, rest) = if parsed.terms.len() > 1 {
+                choose_driver(db, &parsed.terms).await?
+            } else {
+                driver(&parsed.terms)
+            };
             let walk = match &first {
                 QueryTerm::Exact(t) => format!("s.term = {}", query.arg(t.as_str())),
                 QueryTerm::Prefix(p) => {

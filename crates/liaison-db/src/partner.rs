@@ -494,12 +494,15 @@ pub(crate) async fn insert_partner_rows(
             search::index(tx, &docs, false).await?;
         } else {
             tx.execute(query).await?;
-            let docs: Vec<search::Doc> = chunk
-                .iter()
-                .map(|(id, p, _)| search::partner_doc(*id, p, now))
-                .collect();
-            search::index(tx, &docs, true).await?;
         }
+    }
+    if !upsert {
+        // One index write for all the rows: postings sorted across more documents insert faster.
+        let docs: Vec<search::Doc> = rows
+            .iter()
+            .map(|(id, p, _)| search::partner_doc(*id, p, now))
+            .collect();
+        search::index(tx, &docs, true).await?;
     }
     Ok(())
 }
@@ -861,13 +864,12 @@ pub(crate) async fn insert_contact_rows(
             ));
         }
         tx.execute(query).await?;
-        let docs: Vec<search::Doc> = chunk
-            .iter()
-            .map(|(id, partner_id, c)| search::contact_doc(*id, *partner_id, c, now))
-            .collect();
-        search::index(tx, &docs, true).await?;
     }
-    Ok(())
+    let docs: Vec<search::Doc> = rows
+        .iter()
+        .map(|(id, partner_id, c)| search::contact_doc(*id, *partner_id, c, now))
+        .collect();
+    search::index(tx, &docs, true).await
 }
 
 pub async fn insert_contact(

@@ -1,7 +1,9 @@
 //! Benchmark set-up for search (SPEC B10): writes N messages (default 200,000) with Chinese
 //! titles and bodies, some about 苏州 or 返利, each delivered to one contact (every 200th to
 //! SH-D001, the demo partner of p1@demo.example), and indexes them with the same code as a
-//! dispatch (`liaison_db::search::index`), set-based: 5,000 messages a transaction. Usage, after
+//! dispatch (`liaison_db::search::index`), set-based: 5,000 messages a transaction. They are
+//! timed after the newest partner, a millisecond apart, as messages follow the registry they
+//! go to. Usage, after
 //! `liaison demo --partners 100000`:
 //!
 //! ```sh
@@ -27,6 +29,13 @@ impl FromDbRow for ContactRef {
             id: r.uuid("id")?,
             partner_id: r.uuid("partner_id")?,
         })
+    }
+}
+
+struct Newest(chrono::DateTime<chrono::Utc>);
+impl FromDbRow for Newest {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.time("at")?))
     }
 }
 
@@ -117,8 +126,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .find(|c| c.partner_id == sh)
         .ok_or("SH-D001 has no contact")?;
+    // Messages come after the registry they are sent to: they are timed from the newest
+    // partner on, a millisecond apart (the ranking puts newer documents first).
+    let base: Option<chrono::DateTime<chrono::Utc>> = db
+        .fetch_optional::<Newest>(q("SELECT MAX(created_at) AS at FROM partners"))
+        .await?
+        .map(|r| r.0);
+    let base = base.unwrap_or_else(|| db.now());
     let started = Instant::now();
-    let now = db.now();
     const BATCH: usize = 5000;
     let mut done = 0;
     while done < n {
@@ -128,7 +143,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for k in 0..size {
             let i = done + k;
             let (title, body) = text(i);
-            let at = now - Duration::seconds((n - i) as i64);
+            let at = base + Duration::milliseconds(i as i64 + 1);
             let to = if i % 200 == 0 {
                 sh_contact
             } else {

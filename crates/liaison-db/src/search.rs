@@ -659,38 +659,56 @@ fn driver(terms: &[QueryTerm]) -> (QueryTerm, Vec<QueryTerm>) {
 }
 
 /// With several terms, the one with the fewest postings drives the walk: each term's postings
-/// are counted up to a cap (a short index range read), so a rare word is not checked against
-/// every posting of a common one.
+/// are counted up to a cap (a short index range read, all in one statement), so a rare word
+/// is not checked against every posting of a common one.
 async fn choose_driver(db: &Db, terms: &[QueryTerm]) -> Result<(QueryTerm, Vec<QueryTerm>)> {
-    const CAP: i64 = 2000;
-    let mut best: Option<(i64, usize)> = None;
-    for (i, t) in terms.iter().enumerate() {
-        let mut query = Q::dynamic(String::new());
-        let cond = match t {
-            QueryTerm::Exact(e) => format!("term = {}", query.arg(e.as_str())),
-            QueryTerm::Prefix(p) => {
-                let (lo, hi) = prefix_range(p);
-                format!("term >= {} AND term < {}", query.arg(lo), query.arg(hi))
-            }
-        };
-        let cap = query.arg(CAP);
-        query.push_sql(&format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM search_terms WHERE {cond} LIMIT {cap}) x"
-        ));
-        let n: i64 = db.fetch_one(query).await?;
-        // Ties go to an exact term: its postings come out in rank order, without a sort.
-        let key = n * 2 + i64::from(matches!(t, QueryTerm::Prefix(_)));
-        if best.is_none_or(|(b, _)| key < b) {
-            best = Some((key, i));
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    let i = best.map_or(0, |(_, i)| i);
+    const CAP: i64 = 1000;
+    let mut query = Q::dynamic(String::new());
+    let cap = query.arg(CAP);
+    let counts: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let cond = match t {
+                QueryTerm::Exact(e) => format!("term = {}", query.arg(e.as_str())),
+                QueryTerm::Prefix(p) => {
+                    let (lo, hi) = prefix_range(p);
+                    format!("term >= {} AND term < {}", query.arg(lo), query.arg(hi))
+                }
+            };
+            format!(
+                "SELECT CAST({i} AS BIGINT) AS i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_terms WHERE {cond} LIMIT {cap}) x) AS n"
+            )
+        })
+        .collect();
+    query.push_sql(&counts.join(" UNION ALL "));
+    let counts: Vec<TermCount> = db.fetch_all(query).await?;
+    // Ties go to an exact term: its postings come out in rank order, without a sort.
+    let i = counts
+        .iter()
+        .filter_map(|c| {
+            let t = terms.get(usize::try_from(c.i).ok()?)?;
+            Some((c.n * 2 + i64::from(matches!(t, QueryTerm::Prefix(_))), c.i))
+        })
+        .min()
+        .and_then(|(_, i)| usize::try_from(i).ok())
+        .unwrap_or(0);
     let mut rest = terms.to_vec();
     let d = rest.remove(i);
     Ok((d, rest))
+}
+
+struct TermCount {
+    i: i64,
+    n: i64,
+}
+impl FromDbRow for TermCount {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            i: r.i64("i")?,
+            n: r.i64("n")?,
+        })
+    }
 }
 
 /// Searches what `scope` may see among `kinds`, best first: with `Scope::All`, matches in

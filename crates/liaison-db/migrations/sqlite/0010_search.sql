@@ -14,7 +14,7 @@ CREATE TABLE search_docs (
     -- the postings when the document changes.
     terms TEXT NOT NULL,
     at TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX search_docs_partner ON search_docs (partner_id, at);
 
 CREATE TABLE search_terms (

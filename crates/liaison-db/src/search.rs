@@ -764,11 +764,15 @@ pub async fn search(
         Scope::Partner(p) => {
             let pa = query.arg(p);
             let conds = term_conditions(&mut query, &parsed.terms);
+            let l = query.arg(limit);
             let own: Vec<Kind> = kinds
                 .iter()
                 .copied()
                 .filter(|k| *k != Kind::Message)
                 .collect();
+            // Each branch reads newest first and stops at a page: its own documents by
+            // (partner_id, at), the messages delivered to it by (partner_id, message_id), whose
+            // UUIDv7 ids ascend with time.
             let mut parts = Vec::new();
             if !own.is_empty() {
                 // Messages have no partner of their own: only the delivery branch finds them.
@@ -778,16 +782,19 @@ pub async fn search(
                     kind_condition(&own)
                 };
                 parts.push(format!(
-                    "SELECT {cols} FROM search_docs d WHERE d.partner_id = {pa}{kc}{conds}"
+                    "SELECT * FROM (SELECT {cols}, d.id AS mid FROM search_docs d WHERE d.partner_id = {pa}{kc}{conds}
+                       ORDER BY d.at DESC LIMIT {l}) o"
                 ));
             }
             if kinds.contains(&Kind::Message) {
+                // DISTINCT: a message has a delivery per contact and channel.
                 parts.push(format!(
-                    "SELECT {cols} FROM (SELECT DISTINCT message_id FROM deliveries WHERE partner_id = {pa}) m
-                       CROSS JOIN search_docs d WHERE d.id = m.message_id{conds}"
+                    "SELECT * FROM (SELECT DISTINCT {cols}, dl.message_id AS mid
+                       FROM deliveries dl CROSS JOIN search_docs d
+                      WHERE dl.partner_id = {pa} AND d.id = dl.message_id{conds}
+                      ORDER BY dl.message_id DESC LIMIT {l}) r"
                 ));
             }
-            let l = query.arg(limit);
             query.push_sql(&format!(
                 "SELECT x.id, x.kind, x.partner_id, x.title, x.body, x.at FROM ({}) x ORDER BY x.at DESC, x.id DESC LIMIT {l}",
                 parts.join(" UNION ALL ")

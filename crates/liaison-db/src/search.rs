@@ -23,10 +23,40 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use uuid::Uuid;
 
-/// A posting's rank: its weight, then the document's time (an integer, so postings stay small
-/// and sort best first).
-fn rank(weight: i64, at: DateTime<Utc>) -> i64 {
-    weight * 10_000_000_000_000_000 + at.timestamp_micros().clamp(0, 9_999_999_999_999_999)
+/// A posting's rank: its weight, then its kind, then the document's time in microseconds
+/// (`weight * 10^17 + kind * 10^16 + micros`). An integer, so postings stay small and sort best
+/// first; the kind in it lets the partner list read only partners' postings.
+fn rank(weight: i64, kind: Kind, at: DateTime<Utc>) -> i64 {
+    weight * WEIGHT_UNIT
+        + kind_code(kind) * KIND_UNIT
+        + at.timestamp_micros().clamp(0, KIND_UNIT - 1)
+}
+
+const WEIGHT_UNIT: i64 = 100_000_000_000_000_000;
+const KIND_UNIT: i64 = 10_000_000_000_000_000;
+
+/// Among matches of the same weight, messages and threads (what people look for most) come
+/// before partners and contacts.
+fn kind_code(kind: Kind) -> i64 {
+    match kind {
+        Kind::Contact => 1,
+        Kind::Partner => 2,
+        Kind::Thread => 3,
+        Kind::Message => 4,
+    }
+}
+
+/// ` AND (s.rank ...)`: only postings of `kind`, read from the key (no document lookup).
+fn rank_of_kind(kind: Kind) -> String {
+    let k = kind_code(kind) * KIND_UNIT;
+    let ranges: Vec<String> = [WEIGHT_TITLE, WEIGHT_BODY]
+        .iter()
+        .map(|w| {
+            let lo = w * WEIGHT_UNIT + k;
+            format!("(s.rank >= {lo} AND s.rank < {})", lo + KIND_UNIT)
+        })
+        .collect();
+    format!(" AND ({})", ranges.join(" OR "))
 }
 
 /// Stored excerpts are cut here; terms are taken from the whole text.
@@ -234,7 +264,7 @@ pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
             let at = at_of(d);
             d.terms
                 .iter()
-                .map(move |(t, w)| (t.as_str(), rank(*w, at), d.id))
+                .map(move |(t, w)| (t.as_str(), rank(*w, d.kind, at), d.id))
         })
         .collect();
     postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -284,6 +314,7 @@ pub async fn delete(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
 
 struct Indexed {
     id: Uuid,
+    kind: String,
     at: DateTime<Utc>,
     terms: String,
 }
@@ -292,6 +323,7 @@ impl FromDbRow for Indexed {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
         Ok(Self {
             id: r.uuid("id")?,
+            kind: r.text("kind")?,
             at: r.time("at")?,
             terms: r.text("terms")?,
         })
@@ -306,7 +338,7 @@ async fn remove_postings(tx: &mut Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Date
         let mut query = Q::dynamic(String::new());
         let ph: Vec<String> = chunk.iter().map(|id| query.arg(*id)).collect();
         query.push_sql(&format!(
-            "SELECT id, at, terms FROM search_docs WHERE id IN ({})",
+            "SELECT id, kind, at, terms FROM search_docs WHERE id IN ({})",
             ph.join(", ")
         ));
         for d in tx.fetch_all::<Indexed>(query).await? {
@@ -314,7 +346,11 @@ async fn remove_postings(tx: &mut Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Date
             for terms in old.chunks(500) {
                 let mut query = Q::dynamic(String::new());
                 let ph: Vec<String> = terms.iter().map(|t| query.arg(*t)).collect();
-                let (body, title) = (rank(WEIGHT_BODY, d.at), rank(WEIGHT_TITLE, d.at));
+                let kind = Kind::parse(&d.kind).unwrap_or(Kind::Partner);
+                let (body, title) = (
+                    rank(WEIGHT_BODY, kind, d.at),
+                    rank(WEIGHT_TITLE, kind, d.at),
+                );
                 let id = query.arg(d.id);
                 query.push_sql(&format!(
                     "DELETE FROM search_terms WHERE term IN ({}) AND rank IN ({body}, {title})
@@ -822,27 +858,27 @@ pub async fn search(
 }
 
 /// ` AND p.id IN (...)`: the partners whose indexed name, code, region or tags match `text`
-/// (the partner list's `q=`); nothing when the text has no searchable terms.
+/// (the partner list's `q=`); nothing when the text has no searchable terms. Each term reads
+/// only partners' postings (the kind is in the key), so no document is looked up.
 pub(crate) fn push_partner_match(query: &mut Q, text: &str) {
     let parsed = parse_query(text);
     if parsed.is_empty() {
         query.push_sql(" AND 1 = 0");
         return;
     }
-    let (first, rest) = driver(&parsed.terms);
-    let walk = match &first {
-        QueryTerm::Exact(t) => format!("s.term = {}", query.arg(t.as_str())),
-        QueryTerm::Prefix(p) => {
-            let (lo, hi) = prefix_range(p);
-            format!("s.term >= {} AND s.term < {}", query.arg(lo), query.arg(hi))
-        }
-    };
-    let k = query.arg(Kind::Partner.as_str());
-    let conds = term_conditions(query, &rest);
-    query.push_sql(&format!(
-        " AND p.id IN (SELECT d.id FROM search_terms s CROSS JOIN search_docs d
-            WHERE {walk} AND d.id = s.doc_id AND d.kind = {k}{conds})"
-    ));
+    let kind = rank_of_kind(Kind::Partner);
+    for t in &parsed.terms {
+        let cond = match t {
+            QueryTerm::Exact(e) => format!("s.term = {}", query.arg(e.as_str())),
+            QueryTerm::Prefix(p) => {
+                let (lo, hi) = prefix_range(p);
+                format!("s.term >= {} AND s.term < {}", query.arg(lo), query.arg(hi))
+            }
+        };
+        query.push_sql(&format!(
+            " AND p.id IN (SELECT s.doc_id FROM search_terms s WHERE {cond}{kind})"
+        ));
+    }
 }
 
 struct MessageRequest(Uuid, Uuid);

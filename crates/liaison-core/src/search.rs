@@ -152,9 +152,8 @@ fn tokens(text: &str) -> Vec<Token> {
         if !cjk.is_empty() {
             out.push(Token::Cjk(std::mem::take(&mut cjk)));
         }
-        if c.is_alphanumeric() {
-            word.push(c);
-        } else if c == '-' && !word.is_empty() && !word.ends_with('-') {
+        // A `-` joins letters and digits into one word (a code); leading or doubled ones split.
+        if c.is_alphanumeric() || (c == '-' && !word.is_empty() && !word.ends_with('-')) {
             word.push(c);
         } else {
             flush_word(&mut word, &mut out);

@@ -79,8 +79,12 @@ fn text(i: usize) -> (String, String) {
     };
     let mut body = format!(
         "{}{}，{}。",
-        if i % 2 == 0 { city } else { "" },
-        if i % 4 == 0 { "市各门店" } else { "区域" },
+        if i.is_multiple_of(2) { city } else { "" },
+        if i.is_multiple_of(4) {
+            "市各门店"
+        } else {
+            "区域"
+        },
         PHRASES[i % PHRASES.len()]
     );
     body.push_str(PHRASES[(i / 3) % PHRASES.len()]);
@@ -144,7 +148,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let i = done + k;
             let (title, body) = text(i);
             let at = base + Duration::milliseconds(i as i64 + 1);
-            let to = if i % 200 == 0 {
+            let to = if i.is_multiple_of(200) {
                 sh_contact
             } else {
                 &contacts[i % contacts.len()]

@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod partner;
 pub mod request;
 pub mod robot;
+pub mod search;
 pub mod thread;
 
 pub use error::{Error, Result};

@@ -14,6 +14,7 @@ pub mod precheck;
 pub mod request;
 pub mod review;
 pub mod role;
+pub mod search;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -1016,6 +1016,19 @@ pub(crate) async fn insert_dispatch(
         .bind(now),
     )
     .await?;
+    // Only the title of a confidential message is searchable: its body stays sealed.
+    let plain = (!form.classification.needs_nda()).then_some(form.body.as_str());
+    crate::search::index(
+        tx,
+        &[crate::search::message_doc(
+            message_id,
+            form.title.as_str(),
+            plain,
+            now,
+        )],
+        true,
+    )
+    .await?;
     let mut query = Q::dynamic(String::new());
     let m = query.arg(message_id);
     // Delivery ids: the message id's first 10 bytes (its time) and a 6-byte row number, so they

@@ -38,6 +38,7 @@ pub mod password;
 mod query;
 pub mod request;
 pub mod robot;
+pub mod search;
 pub mod segment;
 pub mod settings;
 pub mod testing;

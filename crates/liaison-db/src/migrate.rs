@@ -21,7 +21,11 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas", 6 "0006_attachments", 7 "0007_settings", 8 "0008_delivery", 9 "0009_calendar"];
+const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas", 6 "0006_attachments", 7 "0007_settings", 8 "0008_delivery", 9 "0009_calendar", 10 "0010_search"];
+
+/// The migration that creates the search index; the rows already stored are indexed right
+/// after it, in the same transaction (terms are computed in Rust, not in SQL).
+const SEARCH_INDEX_VERSION: i64 = 10;
 
 pub(crate) fn versions(_backend: Backend) -> Vec<i64> {
     MIGRATIONS.iter().map(|m| m.version).collect()
@@ -76,6 +80,11 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
         tx.execute_script(sql)
             .await
             .map_err(|e| DbError::Migrate(format!("{} failed: {e}", m.name)))?;
+        if m.version == SEARCH_INDEX_VERSION {
+            crate::search::reindex(&mut tx)
+                .await
+                .map_err(|e| DbError::Migrate(format!("{}: indexing failed: {e}", m.name)))?;
+        }
         tx.execute(
             q("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)

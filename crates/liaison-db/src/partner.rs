@@ -3,6 +3,7 @@
 //! can reach is scoped by `Scope` in SQL; another partner's row is simply not found.
 
 use crate::audit::{self, Entry};
+use crate::search;
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ use liaison_core::validate::RowError;
 use liaison_core::{FieldErrors, Scope};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,11 +183,6 @@ fn like_escape(s: &str) -> String {
     out
 }
 
-/// `%text%` for a LIKE with `ESCAPE '\\'`.
-pub(crate) fn like_pattern(text: &str) -> String {
-    format!("%{}%", like_escape(text))
-}
-
 /// Appends ` AND ...` conditions for the scope and filter to `query`.
 pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
     match scope {
@@ -227,10 +224,7 @@ pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
         query.push_sql(&format!(" AND ({})", conds.join(" OR ")));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        for word in text.split_whitespace() {
-            let a = query.arg(format!("%{}%", like_escape(&word.to_lowercase())));
-            query.push_sql(&format!(" AND p.search LIKE {a} ESCAPE '\\'"));
-        }
+        search::push_partner_match(query, text);
     }
 }
 
@@ -480,10 +474,35 @@ pub async fn insert_partner_rows(
               owner_id = excluded.owner_id, timezone = excluded.timezone,
               working_days = excluded.working_days, working_hours = excluded.working_hours,
               tags = excluded.tags, notes = excluded.notes, search = excluded.search,
-              version = partners.version + 1, updated_at = excluded.updated_at",
+              version = partners.version + 1, updated_at = excluded.updated_at
+              RETURNING id, code",
             );
+            // An updated row keeps its old id: index it under the id the database returns.
+            let ids: HashMap<String, Uuid> = tx
+                .fetch_all::<CodeId>(query)
+                .await?
+                .into_iter()
+                .map(|r| (r.0, r.1))
+                .collect();
+            let docs: Vec<search::Doc> = chunk
+                .iter()
+                .filter_map(|(_, p, _)| {
+                    let id = ids.get(p.code.as_str())?;
+                    Some(search::partner_doc(*id, p, now))
+                })
+                .collect();
+            search::index(tx, &docs, false).await?;
+        } else {
+            tx.execute(query).await?;
         }
-        tx.execute(query).await?;
+    }
+    if !upsert {
+        // One index write for all the rows: postings sorted across more documents insert faster.
+        let docs: Vec<search::Doc> = rows
+            .iter()
+            .map(|(id, p, _)| search::partner_doc(*id, p, now))
+            .collect();
+        search::index(tx, &docs, true).await?;
     }
     Ok(())
 }
@@ -543,6 +562,12 @@ pub async fn update_partner(
             "the partner was changed by someone else; reload and try again".into(),
         ));
     }
+    search::index(
+        &mut tx,
+        &[search::partner_doc(id, p, before.created_at)],
+        false,
+    )
+    .await?;
     let after = partner_detail(p, owner);
     let old = partner_detail(&before_as_new(&before)?, before.owner_id);
     let mut changed = serde_json::Map::new();
@@ -841,7 +866,11 @@ pub async fn insert_contact_rows(
         }
         tx.execute(query).await?;
     }
-    Ok(())
+    let docs: Vec<search::Doc> = rows
+        .iter()
+        .map(|(id, partner_id, c)| search::contact_doc(*id, *partner_id, c, now))
+        .collect();
+    search::index(tx, &docs, true).await
 }
 
 pub async fn insert_contact(
@@ -894,6 +923,12 @@ pub async fn update_contact(
             .bind(partner_id),
         )
         .await?;
+    search::index(
+        &mut tx,
+        &[search::contact_doc(id, partner_id, c, now)],
+        false,
+    )
+    .await?;
     tx.commit_audited(
         now,
         Entry::new(
@@ -918,8 +953,8 @@ pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) ->
             .bind(partner_id),
     )
     .await?;
-    audit::append(
-        &mut tx,
+    search::delete(&mut tx, &[id]).await?;
+    tx.commit_audited(
         now,
         Entry::new(
             Some(actor),
@@ -930,8 +965,7 @@ pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) ->
         )
         .of_partner(partner_id),
     )
-    .await?;
-    tx.commit().await
+    .await
 }
 
 /// Adds contacts to partners named by code, all or nothing. A row whose e-mail already belongs
@@ -997,6 +1031,7 @@ pub async fn import_contacts(
     let mut new_rows = Vec::new();
     let mut entries = Vec::new();
     let mut updated = 0;
+    let mut reindexed = Vec::new();
     for ((_, _, c), code) in rows.iter().zip(&codes) {
         let pid = ids[code];
         let same = c.email.as_ref().and_then(|e| {
@@ -1028,6 +1063,7 @@ pub async fn import_contacts(
                 )
                 .await?;
                 updated += 1;
+                reindexed.push(search::contact_doc(x.id, pid, c, now));
                 (x.id, "contact.import_update")
             }
             None => {
@@ -1046,6 +1082,7 @@ pub async fn import_contacts(
         });
     }
     insert_contact_rows(&mut tx, now, &new_rows).await?;
+    search::index(&mut tx, &reindexed, false).await?;
     audit::append_many(&mut tx, now, entries).await?;
     tx.commit().await?;
     Ok(ImportReport {

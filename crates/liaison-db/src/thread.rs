@@ -320,6 +320,7 @@ async fn insert_post(
         .bind(now),
     )
     .await?;
+    crate::search::index_thread(tx, thread).await?;
     if actor.is_partner() {
         crate::events::emit(
             tx,

@@ -7,6 +7,7 @@ mod calendar;
 mod imports;
 mod migrations;
 mod partners;
+mod search;
 mod users;
 
 use liaison_core::partner::{ContactInput, NewContact, NewPartner, PartnerInput};

@@ -203,8 +203,16 @@ fn schemas() -> Value {
         "Timeline": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
             "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post"]), "message_id": opt_s(),
             "thread_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
-        "SearchHits": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-            "kind": enum_s(&["message", "thread"]), "id": s("string"), "title": s("string"), "at": s("string")}}}}},
+        "SearchHits": {"type": "object", "description": "Best first: with access to everything, matches in names, codes and titles before matches in bodies, then newest; a partner user's own results newest first. Every word of q must match: Chinese by character pairs (2-character words inside longer text), other words and codes by prefix. At most 100 hits (limit, default 20); next_cursor is always null.",
+            "properties": {"items": {"type": "array", "items": {"type": "object",
+            "required": ["kind", "id", "title", "title_highlights", "snippet", "snippet_highlights", "at"], "properties": {
+            "kind": enum_s(&["partner", "contact", "message", "thread"]), "id": s("string"),
+            "partner_id": {"type": ["string", "null"], "description": "the partner (partners, contacts, threads); null for messages"},
+            "title": s("string"),
+            "title_highlights": {"type": "array", "description": "matches in title as [start, end) character offsets", "items": {"type": "array", "items": s("integer"), "minItems": 2, "maxItems": 2}},
+            "snippet": {"type": "string", "description": "an excerpt around the first match (never the body of a confidential message)"},
+            "snippet_highlights": {"type": "array", "description": "matches in snippet as [start, end) character offsets", "items": {"type": "array", "items": s("integer"), "minItems": 2, "maxItems": 2}},
+            "at": s("string")}}}, "next_cursor": opt_s()}},
         "Attachment": {"type": "object", "properties": {"id": s("string"), "request_id": s("string"), "filename": s("string"),
             "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": s("string")}},
         "AttachmentList": list_of("Attachment"),

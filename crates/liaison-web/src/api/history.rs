@@ -1,11 +1,10 @@
 //! A partner's communication record and search (SPEC B10).
 
+use crate::AppResult;
 use crate::auth::Api;
 use crate::extract::Pairs;
-use crate::{AppError, AppResult};
 use axum::Json;
 use axum::extract::Path;
-use liaison_core::Permission;
 use liaison_db::history;
 use serde_json::json;
 
@@ -23,21 +22,11 @@ pub async fn timeline(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
+/// Ranked hits of every kind the user may see (SPEC B10), each with its snippet and the
+/// character ranges to highlight.
 pub async fn search(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
-    let q = p.get("q").map(str::trim).unwrap_or("");
-    if q.is_empty() || q.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "q",
-            "give 1 to 100 characters to search for",
-        ));
-    }
-    let partner = if s.actor.is_partner() {
-        Some(s.actor.scope().partner().ok_or(AppError::NotFound)?)
-    } else {
-        s.require(Permission::ReadAllRequests)?;
-        None
-    };
-    let l = p.list(50)?;
-    let items = history::search(&state.db, q, partner, l.limit).await?;
+    let q = p.get("q").unwrap_or("");
+    let l = p.list(20)?;
+    let items = liaison_app::search::search(&state.db, &s.actor, q, l.limit.min(100)).await?;
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }

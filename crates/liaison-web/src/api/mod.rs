@@ -262,7 +262,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(history::timeline),
         ),
         (
-            ep!("get" "/api/v1/search", "history", "Search messages and threads (Chinese words too); partners search their own", auth = true, body = None, ok = (200, "SearchHits"), query = ["q", "limit"]),
+            ep!("get" "/api/v1/search", "history", "Search partners, contacts, messages and threads (Chinese words inside text, word prefixes, codes), ranked and highlighted; partners search their own", auth = true, body = None, ok = (200, "SearchHits"), query = ["q", "limit"]),
             get(history::search),
         ),
         (

@@ -11,6 +11,7 @@ mod partner;
 mod portal;
 mod request;
 mod robot;
+mod search;
 mod segment;
 mod thread;
 mod user;
@@ -66,6 +67,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "request/show.html",
     "delivery/calendar.html",
     "delivery/integrations.html",
+    "search/list.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -312,6 +314,7 @@ pub fn router() -> Router<AppState> {
         .merge(request::router())
         .merge(portal::router())
         .merge(thread::router())
+        .merge(search::router())
         .merge(inbox::router())
 }
 

@@ -1,7 +1,8 @@
 //! SPEC B10: one record per partner, and search that finds Chinese words.
 
 use crate::apps;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use serde_json::json;
 
@@ -135,16 +136,21 @@ async fn a_partner_timeline_and_search_find_messages_reads_confirmations_and_rep
             "[{}] p2 finds p1's messages",
             a.name
         );
-        assert_eq!(
-            a.call(
+        // Staff without ReadAllRequests search the registry only: no messages or threads.
+        let staff = a
+            .call(
                 "GET",
-                "/api/v1/search?q=x",
+                &format!("/api/v1/search?q={}", urlencode("返利")),
                 Some(&a.login("staff@demo.example").await),
-                None
+                None,
             )
-            .await
-            .status,
-            StatusCode::FORBIDDEN
+            .await;
+        assert_eq!(staff.status, StatusCode::OK, "[{}]", a.name);
+        assert_eq!(
+            staff.json()["items"],
+            json!([]),
+            "[{}] staff see no messages",
+            a.name
         );
         assert_eq!(
             a.call("GET", "/api/v1/search?q=", Some(&channel), None)
@@ -165,4 +171,134 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[tokio::test]
+async fn search_ranks_partners_contacts_and_messages_and_scopes_partner_users() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let channel = a.login("channel@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let sh = a.partner_id("SH-D001").await;
+        let get = |who: &str, q: &str| {
+            let path = format!("/api/v1/search?q={}", urlencode(q));
+            let who = who.to_string();
+            async move { a.call("GET", &path, Some(&who), None).await }
+        };
+
+        // A code finds its partner, first, with the match marked.
+        let r = get(&channel, "SH-D001").await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        let first = &r.json()["items"][0];
+        assert_eq!(first["kind"], "partner", "[{}] {}", a.name, r.text());
+        assert_eq!(first["id"], sh.as_str(), "[{}]", a.name);
+        assert_eq!(first["partner_id"], sh.as_str(), "[{}]", a.name);
+        assert!(
+            first["snippet_highlights"][0].is_array(),
+            "[{}] {first}",
+            a.name
+        );
+
+        // A Chinese word inside a partner's name; a Latin prefix of a contact's e-mail.
+        let shanghai = get(&channel, "恒通").await.json();
+        assert!(
+            shanghai["items"]
+                .as_array()
+                .is_some_and(|h| h.iter().any(|x| x["id"] == sh.as_str())),
+            "[{}] {shanghai}",
+            a.name
+        );
+        let contacts = get(&channel, "contact1").await.json();
+        assert!(
+            contacts["items"]
+                .as_array()
+                .is_some_and(|h| h.iter().any(|x| x["kind"] == "contact")),
+            "[{}] {contacts}",
+            a.name
+        );
+
+        // Partner users: their own partner, nothing of another's.
+        let own = get(&p1, "SH-D001").await.json();
+        assert!(
+            own["items"]
+                .as_array()
+                .is_some_and(|h| h.iter().any(|x| x["id"] == sh.as_str())),
+            "[{}] {own}",
+            a.name
+        );
+        let theirs = get(&p2, "SH-D001").await.json();
+        assert_eq!(theirs["items"], json!([]), "[{}] p2 sees SH-D001", a.name);
+        let p2_contacts = get(&p2, "恒通").await.json();
+        assert_eq!(p2_contacts["items"], json!([]), "[{}]", a.name);
+
+        // Input that is too long is refused, not a 500.
+        let long = get(&channel, &"返".repeat(101)).await;
+        assert_eq!(
+            long.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}]",
+            a.name
+        );
+
+        // The console page marks matches and escapes everything else.
+        let cookie = browser_login(a, "channel@demo.example").await;
+        let page = a
+            .send(
+                Request::builder()
+                    .uri(format!("/console/search?q={}", urlencode("恒通 <b>")))
+                    .header(header::COOKIE, &cookie)
+                    .header(header::ACCEPT_LANGUAGE, "zh-CN")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "[{}]", a.name);
+        let html = page.text();
+        assert!(
+            html.contains("value=\"恒通 &lt;b&gt;\""),
+            "[{}] query escaped",
+            a.name
+        );
+        assert!(!html.contains("<b>"), "[{}]", a.name);
+        let page = a
+            .send(
+                Request::builder()
+                    .uri(format!("/console/search?q={}", urlencode("恒通")))
+                    .header(header::COOKIE, &cookie)
+                    .header(header::ACCEPT_LANGUAGE, "en")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        let html = page.text();
+        assert!(html.contains("<mark>恒通</mark>"), "[{}] {html}", a.name);
+        assert!(
+            html.contains(&format!("href=\"/console/partners/{sh}\"")),
+            "[{}]",
+            a.name
+        );
+        assert!(html.contains("id=\"nav-search\""), "[{}] nav link", a.name);
+    }
+}
+
+async fn browser_login(a: &crate::TestApp, email: &str) -> String {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "email={}&password=liaison-demo",
+            email.replace('@', "%40")
+        )))
+        .expect("request");
+    use tower::ServiceExt;
+    let resp = a.router.clone().oneshot(req).await.expect("response");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "[{}] login", a.name);
+    resp.headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or("")
+        .to_string()
 }

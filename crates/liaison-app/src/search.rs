@@ -1,0 +1,35 @@
+//! Search over everything a user may see (SPEC B10): one index in storage that every area
+//! plugs into. What a user may search is `liaison_core::search::searchable` (a partner user
+//! only its own partner's records, messages and threads).
+
+pub use crate::Error;
+use crate::Result;
+use liaison_core::Actor;
+use liaison_db::Db;
+use liaison_db::search::{self as repo, Hit};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Ranked hits for `q` (1 to 100 characters) among what the actor may see.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<Hit>> {
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 100 {
+        return Err(Error::invalid(
+            "q",
+            "give 1 to 100 characters to search for",
+        ));
+    }
+    let (scope, kinds) = liaison_core::search::searchable(actor).ok_or(Error::Forbidden)?;
+    Ok(repo::search(db, q, scope, &kinds, limit).await?)
+}
+
+/// The request behind each message hit, for links from the console.
+pub async fn requests_of(db: &Db, hits: &[Hit]) -> Result<HashMap<Uuid, Uuid>> {
+    let messages: Vec<Uuid> = hits
+        .iter()
+        .filter(|h| h.kind == repo::Kind::Message)
+        .map(|h| h.id)
+        .collect();
+    Ok(repo::requests_of_messages(db, &messages).await?)
+}

@@ -109,8 +109,7 @@ async fn calendar(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 }
 
 /// Adds a date or changes what the calendar says about it.
-async fn save_day(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn save_day(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::ManageCalendar)?;
     let typed = DayForm {
         date: p.text("date"),

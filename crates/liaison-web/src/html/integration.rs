@@ -109,8 +109,7 @@ async fn integrations(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     integrations_page(&state, &headers, &s, &p, Refused::default()).await
 }
 
-async fn add_endpoint(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn add_endpoint(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::ManageIntegrations)?;
     let typed = EndpointForm {
         url: p.text("url"),
@@ -143,11 +142,7 @@ async fn delete_endpoint(Path(id): Path<String>, PageForm(state, _, s, _): PageF
 }
 
 /// Runs a dead job again from a fresh attempt count.
-async fn retry_job(
-    Path(id): Path<String>,
-    PageForm(state, headers, s, form): PageForm,
-) -> PageResult {
-    let p = form;
+async fn retry_job(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::ManageIntegrations)?;
     let n = liaison_db::job::retry_jobs(&state.db, &[crate::extract::id(&id)?]).await?;
     // Back to the list the button was pressed on.
@@ -171,8 +166,7 @@ async fn retry_job(
 }
 
 /// The numbers the policy leaves open (§4.4.1): reminder lead time and attempts (admins).
-async fn save_settings(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn save_settings(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::AdminUsers)?;
     let typed = SettingsForm {
         remind_before_hours: p.text("remind_before_hours"),

@@ -337,8 +337,7 @@ async fn then_submit(
     }
 }
 
-async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn create(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::CreateRequests)?;
     let f = FormView::from_pairs(&p);
     let (input, read) = f.to_input(&state, Vec::new()).await?;
@@ -353,8 +352,7 @@ async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
     }
 }
 
-async fn update(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn update(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm) -> PageResult {
     let current = load(&state, &s, &id).await?;
     let f = FormView::from_pairs(&p);
     // Contacts addressed through the API are not on the form: keep them.
@@ -607,8 +605,7 @@ async fn withdraw(Path(id): Path<String>, PageForm(state, headers, s, _): PageFo
 }
 
 /// Approve, return or reject the current step, with a comment (required for the last two).
-async fn review(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn review(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm) -> PageResult {
     let r = load(&state, &s, &id).await?;
     let decision = Decision::parse(p.get("decision").unwrap_or(""))
         .map_err(|m| AppError::invalid("decision", m))?;
@@ -685,8 +682,7 @@ async fn remind(Path(id): Path<String>, PageForm(state, headers, s, _): PageForm
 
 /// Sends one failed or dead delivery again (`delivery_id`), or every dead one of the message
 /// (channel management).
-async fn retry(Path(id): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn retry(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm) -> PageResult {
     let r = load(&state, &s, &id).await?;
     let m = message_of(&r)?;
     s.require(Permission::ManageDeliveries)?;

@@ -34,11 +34,7 @@ pub(super) struct RobotForm {
     contact: String,
 }
 
-async fn add_robot(
-    Path(id): Path<String>,
-    PageForm(state, headers, s, form): PageForm,
-) -> PageResult {
-    let p = form;
+async fn add_robot(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm) -> PageResult {
     let id = crate::extract::id(&id)?;
     let partner = liaison_db::partner::find_partner(&state.db, s.actor.scope(), id).await?;
     s.require(Permission::WritePartners)?;

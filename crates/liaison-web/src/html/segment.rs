@@ -69,8 +69,7 @@ async fn segments_page(
     Ok(r)
 }
 
-async fn create_segment(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn create_segment(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::WriteSegments)?;
     let filter = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     let input = liaison_db::segment::SegmentInput {

@@ -47,8 +47,7 @@ async fn users(Page(state, headers, s): Page) -> PageResult {
     users_page(&state, &headers, &s, None, None).await
 }
 
-async fn create_user(PageForm(state, headers, s, form): PageForm) -> PageResult {
-    let p = form;
+async fn create_user(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::AdminUsers)?;
     let input = liaison_db::user::UserInput {
         email: p.get("email").unwrap_or("").to_string(),

@@ -14,6 +14,7 @@ pub mod partner;
 pub mod request;
 pub mod robot;
 pub mod search;
+pub mod segment;
 pub mod thread;
 
 pub use error::{Error, Result};

@@ -4,6 +4,7 @@
 //! policy.
 
 mod request;
+mod segment;
 
 use liaison_core::Actor;
 use liaison_core::request::{Audience, RequestInput};

@@ -4,18 +4,16 @@ use super::PageResult;
 use super::ctx;
 use super::{Page, PageForm};
 use super::{form_errors, mark_invalid, render};
+use crate::AppState;
 use crate::auth::Session;
-use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use liaison_core::partner::PartnerKind;
-use liaison_core::{FieldErrors, Permission, Scope};
-use liaison_db::partner::{self as repo};
+use liaison_core::{FieldErrors, Permission};
 use std::collections::HashMap;
-use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,9 +25,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn delete_segment(Path(id): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {
-    s.require(Permission::WriteSegments)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    liaison_db::segment::delete_segment(&state.db, s.user.id, id).await?;
+    liaison_app::segment::delete(&state.db, &s.actor, crate::extract::id(&id)?).await?;
     Ok(Redirect::to("/console/segments").into_response())
 }
 
@@ -44,13 +40,11 @@ async fn segments_page(
     input: Option<&HashMap<String, String>>,
     errors: Option<&FieldErrors>,
 ) -> PageResult {
-    s.require(Permission::ReadSegments)?;
-    let list = liaison_db::segment::list_segments(&state.db).await?;
-    let mut rows = Vec::new();
-    for seg in list {
-        let n = repo::count_partners(&state.db, Scope::All, &seg.filter).await?;
-        rows.push(ctx! { segment => seg, members => n });
-    }
+    let rows: Vec<_> = liaison_app::segment::list_with_members(&state.db, &s.actor)
+        .await?
+        .into_iter()
+        .map(|(seg, n)| ctx! { segment => seg, members => n })
+        .collect();
     let mut r = render(
         state,
         headers,
@@ -70,20 +64,19 @@ async fn segments_page(
 }
 
 async fn create_segment(PageForm(state, headers, s, p): PageForm) -> PageResult {
-    s.require(Permission::WriteSegments)?;
     let filter = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     let input = liaison_db::segment::SegmentInput {
         name: p.get("name").map(str::to_string),
         description: p.get("description").map(str::to_string),
         filter: Some(filter),
     };
-    match liaison_db::segment::insert_segment(&state.db, s.user.id, &input).await {
+    match liaison_app::segment::create(&state.db, &s.actor, &input).await {
         Ok(_) => Ok(Redirect::to("/console/segments").into_response()),
-        Err(liaison_db::DbError::Invalid(e)) => {
+        Err(liaison_app::Error::Invalid(e)) => {
             let map: HashMap<String, String> = p.0.iter().cloned().collect();
             segments_page(&state, &headers, &s, Some(&map), Some(&e)).await
         }
-        Err(liaison_db::DbError::Conflict(m)) => {
+        Err(liaison_app::Error::Conflict(m)) => {
             let map: HashMap<String, String> = p.0.iter().cloned().collect();
             segments_page(
                 &state,

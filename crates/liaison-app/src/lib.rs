@@ -10,6 +10,7 @@ mod error;
 pub mod event;
 pub mod import;
 pub mod inbox;
+pub mod nda;
 pub mod partner;
 pub mod request;
 pub mod robot;

@@ -1,0 +1,28 @@
+//! The NDA register (policy §7.1.2; SPEC G2): company users read it, admins and channel
+//! management record agreements, a partner user sees only its own partner's agreements.
+
+pub use crate::Error;
+use crate::Result;
+use liaison_core::{Actor, Object, Permission, authorize};
+use liaison_db::Db;
+use liaison_db::nda::{self as repo, Nda, NdaInput};
+
+/// The agreements the actor may see; `partner` (a code or an id) narrows them to one partner.
+pub async fn list(db: &Db, actor: &Actor, partner: Option<&str>) -> Result<Vec<Nda>> {
+    authorize(actor, Permission::ReadPartners, &Object::default())?;
+    let partner = match partner.filter(|v| !v.is_empty()) {
+        Some(r) => Some(
+            liaison_db::partner::resolve_partner_ref(db, r)
+                .await?
+                .ok_or_else(|| Error::invalid("partner", format!("no partner '{r}'")))?,
+        ),
+        None => None,
+    };
+    Ok(repo::list_ndas(db, actor.scope(), partner).await?)
+}
+
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn record(db: &Db, actor: &Actor, input: &NdaInput) -> Result<Nda> {
+    authorize(actor, Permission::WritePartners, &Object::default())?;
+    Ok(repo::insert_nda(db, actor.user_id, input).await?)
+}

@@ -319,16 +319,7 @@ struct Indexed {
     terms: String,
 }
 
-impl FromDbRow for Indexed {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            kind: r.text("kind")?,
-            at: r.time("at")?,
-            terms: r.text("terms")?,
-        })
-    }
-}
+from_row!(Indexed; id: uuid, kind: text, at: time, terms: text);
 
 /// Deletes the postings of these documents (found through the term list each document keeps,
 /// so every delete is a key lookup) and returns the documents' times.
@@ -370,13 +361,7 @@ async fn remove_postings(tx: &mut Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Date
 struct PostText {
     body: String,
 }
-impl FromDbRow for PostText {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            body: r.text("body")?,
-        })
-    }
-}
+from_row!(PostText; body: text);
 
 struct ThreadHead {
     id: Uuid,
@@ -385,17 +370,8 @@ struct ThreadHead {
     classification: String,
     created_at: DateTime<Utc>,
 }
-impl FromDbRow for ThreadHead {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            partner_id: r.uuid("partner_id")?,
-            subject: r.text("subject")?,
-            classification: r.text("classification")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(ThreadHead; id: uuid, partner_id: uuid, subject: text, classification: text,
+    created_at: time);
 
 fn sealed(classification: &str, body: &str) -> bool {
     let confidential = match liaison_core::review::Classification::parse(classification) {
@@ -448,18 +424,8 @@ struct PartnerRow {
     tags: String,
     created_at: DateTime<Utc>,
 }
-impl FromDbRow for PartnerRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            code: r.text("code")?,
-            name: r.text("name")?,
-            region: r.text("region")?,
-            tags: r.text("tags")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(PartnerRow; id: uuid, code: text, name: text, region: text, tags: text,
+    created_at: time);
 
 struct ContactRow {
     id: Uuid,
@@ -470,19 +436,8 @@ struct ContactRow {
     title: Option<String>,
     created_at: DateTime<Utc>,
 }
-impl FromDbRow for ContactRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            partner_id: r.uuid("partner_id")?,
-            name: r.text("name")?,
-            email: r.opt_text("email")?,
-            phone: r.opt_text("phone")?,
-            title: r.opt_text("title")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(ContactRow; id: uuid, partner_id: uuid, name: text, email: opt_text, phone: opt_text,
+    title: opt_text, created_at: time);
 
 struct MessageRow {
     id: Uuid,
@@ -491,17 +446,7 @@ struct MessageRow {
     classification: String,
     created_at: DateTime<Utc>,
 }
-impl FromDbRow for MessageRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            title: r.text("title")?,
-            body: r.text("body")?,
-            classification: r.text("classification")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(MessageRow; id: uuid, title: text, body: text, classification: text, created_at: time);
 
 /// Rebuilds the whole index from the stored rows, in pages, inside `tx` (the migration that
 /// creates the index runs it, so existing data is searchable at once).
@@ -634,18 +579,7 @@ struct DocRow {
     body: String,
     at: DateTime<Utc>,
 }
-impl FromDbRow for DocRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            kind: r.text("kind")?,
-            partner_id: r.opt_uuid("partner_id")?,
-            title: r.text("title")?,
-            body: r.text("body")?,
-            at: r.time("at")?,
-        })
-    }
-}
+from_row!(DocRow; id: uuid, kind: text, partner_id: opt_uuid, title: text, body: text, at: time);
 
 /// The key range of terms starting with `p`.
 fn prefix_range(p: &str) -> (String, String) {
@@ -738,14 +672,7 @@ struct TermCount {
     i: i64,
     n: i64,
 }
-impl FromDbRow for TermCount {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            i: r.i64("i")?,
-            n: r.i64("n")?,
-        })
-    }
-}
+from_row!(TermCount; i: i64, n: i64);
 
 /// Searches what `scope` may see among `kinds`, best first: with `Scope::All`, matches in
 /// titles (names, codes) before matches in bodies, then newest first; a partner's own search

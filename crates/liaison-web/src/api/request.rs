@@ -90,9 +90,10 @@ pub async fn approve(
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         CommentBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             AppError::BadRequest(format!("the body is not a JSON object with a comment: {e}"))
-        })?
+        })?;
+        crate::extract::from_value(value)?
     };
     decide(&state, &s, &rid, Decision::Approve, body).await
 }

@@ -1,36 +1,9 @@
 //! Confidential content (policy §7.1.2, §7.2.1; SPEC G2, G3) and corrections (§1.3.1).
 
-use crate::{TestApp, apps};
+use crate::apps;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use serde_json::{Value, json};
-
-async fn dispatched(a: &TestApp, head: &str, channel: &str, body: Value) -> Value {
-    let r = a
-        .call("POST", "/api/v1/requests", Some(head), Some(body))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{}] {}", a.name, r.text());
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let s = a
-        .call(
-            "POST",
-            &format!("/api/v1/requests/{id}/submit"),
-            Some(head),
-            None,
-        )
-        .await;
-    assert_eq!(s.status, StatusCode::OK, "[{}] {}", a.name, s.text());
-    let d = a
-        .call(
-            "POST",
-            &format!("/api/v1/requests/{id}/approve"),
-            Some(channel),
-            None,
-        )
-        .await;
-    assert_eq!(d.json()["state"], "dispatched", "[{}] {}", a.name, d.text());
-    d.json()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn confidential_message_skips_recipients_without_nda_and_is_encrypted_at_rest() {
@@ -56,7 +29,7 @@ async fn confidential_message_skips_recipients_without_nda_and_is_encrypted_at_r
             assert_eq!(r.status, StatusCode::CREATED, "[{}] {}", a.name, r.text());
         }
         let marker = "绝密配方-XYZ123";
-        let d = dispatched(a, &head, &channel, json!({
+        let d = a.dispatch(&head, &channel, json!({
             "title": "新品成本结构（保密）", "purpose": "仅限签署保密协议的伙伴", "body": format!("内容：{marker}"),
             "category": "product", "classification": "confidential", "audience": {"partners": [sh, bj]},
         }))
@@ -186,7 +159,7 @@ async fn a_correction_reaches_the_same_recipients_and_links_both_ways() {
         let head = a.login("head@demo.example").await;
         let channel = a.login("channel@demo.example").await;
         let sh = a.partner_id("SH-D001").await;
-        let original = dispatched(a, &head, &channel, json!({
+        let original = a.dispatch(&head, &channel, json!({
             "title": "展会时间通知", "purpose": "通知展会安排", "body": "展会于 5 月 10 日举行。", "audience": {"partners": [sh]},
         }))
         .await;
@@ -217,7 +190,7 @@ async fn a_correction_reaches_the_same_recipients_and_links_both_ways() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "corrects must name a sent message"
         );
-        let correction = dispatched(a, &head, &channel, json!({
+        let correction = a.dispatch(&head, &channel, json!({
             "title": "更正：展会时间", "purpose": "更正展会日期", "body": "展会改于 5 月 12 日举行。", "corrects": first,
         }))
         .await;

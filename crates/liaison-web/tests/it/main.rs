@@ -128,6 +128,39 @@ impl TestApp {
         r.json()["token"].as_str().expect("token").to_string()
     }
 
+    /// The story most tests start from (§4.1.1, §4.2.1): the department head files `body` as a
+    /// request and submits it, channel management approves it, and it is dispatched. Returns
+    /// the request as the final approval answered it.
+    pub async fn dispatch(&self, head: &str, channel: &str, body: Value) -> Value {
+        let r = self
+            .call("POST", "/api/v1/requests", Some(head), Some(body))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "[{}] {}",
+            self.name,
+            r.text()
+        );
+        let id = r.json()["id"].as_str().expect("id").to_string();
+        let path = format!("/api/v1/requests/{id}");
+        let s = self
+            .call("POST", &format!("{path}/submit"), Some(head), None)
+            .await;
+        assert_eq!(s.status, StatusCode::OK, "[{}] {}", self.name, s.text());
+        let d = self
+            .call("POST", &format!("{path}/approve"), Some(channel), None)
+            .await;
+        assert_eq!(
+            d.json()["state"],
+            "dispatched",
+            "[{}] {}",
+            self.name,
+            d.text()
+        );
+        d.json()
+    }
+
     /// The id of a partner by code, as the admin sees it.
     pub async fn partner_id(&self, code: &str) -> String {
         let id = liaison_db::partner::resolve_partner_ref(&self.db, code)

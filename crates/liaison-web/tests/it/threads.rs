@@ -25,33 +25,8 @@ async fn dispatched_to_p1(a: &TestApp, head: &str, channel: &str, extra: Value) 
             b.insert(k.clone(), v.clone());
         }
     }
-    let r = a
-        .call("POST", "/api/v1/requests", Some(head), Some(body))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{}] {}", a.name, r.text());
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let s = a
-        .call(
-            "POST",
-            &format!("/api/v1/requests/{id}/submit"),
-            Some(head),
-            None,
-        )
-        .await;
-    assert_eq!(s.status, StatusCode::OK, "[{}] {}", a.name, s.text());
-    let d = a
-        .call(
-            "POST",
-            &format!("/api/v1/requests/{id}/approve"),
-            Some(channel),
-            None,
-        )
-        .await;
-    assert_eq!(d.json()["state"], "dispatched", "[{}] {}", a.name, d.text());
-    d.json()["message_id"]
-        .as_str()
-        .expect("message id")
-        .to_string()
+    let d = a.dispatch(head, channel, body).await;
+    d["message_id"].as_str().expect("message id").to_string()
 }
 
 async fn user_id(a: &TestApp, token: &str) -> String {

@@ -448,21 +448,27 @@ struct MessageRow {
 }
 from_row!(MessageRow; id: uuid, title: text, body: text, classification: text, created_at: time);
 
+/// Rows a reindex reads at a time.
+const PAGE: i64 = 5000;
+
+/// The page of rows after the id `after`: `sql` filters `id > $1`, orders by id, `LIMIT $2`.
+async fn page_after<R: FromDbRow>(tx: &mut Tx, sql: &'static str, after: Uuid) -> Result<Vec<R>> {
+    tx.fetch_all(q(sql).bind(after).bind(PAGE)).await
+}
+
 /// Rebuilds the whole index from the stored rows, in pages, inside `tx` (the migration that
 /// creates the index runs it, so existing data is searchable at once).
 pub async fn reindex(tx: &mut Tx) -> Result<()> {
     tx.execute(q("DELETE FROM search_terms")).await?;
     tx.execute(q("DELETE FROM search_docs")).await?;
-    const PAGE: i64 = 5000;
     let mut after = Uuid::nil();
     loop {
-        let rows: Vec<PartnerRow> = tx
-            .fetch_all(
-                q("SELECT id, code, name, region, tags, created_at FROM partners WHERE id > $1 ORDER BY id LIMIT $2")
-                    .bind(after)
-                    .bind(PAGE),
-            )
-            .await?;
+        let rows: Vec<PartnerRow> = page_after(
+            tx,
+            "SELECT id, code, name, region, tags, created_at FROM partners WHERE id > $1 ORDER BY id LIMIT $2",
+            after,
+        )
+        .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         let docs: Vec<Doc> = rows
@@ -484,13 +490,12 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
     }
     let mut after = Uuid::nil();
     loop {
-        let rows: Vec<ContactRow> = tx
-            .fetch_all(
-                q("SELECT id, partner_id, name, email, phone, title, created_at FROM contacts WHERE id > $1 ORDER BY id LIMIT $2")
-                    .bind(after)
-                    .bind(PAGE),
-            )
-            .await?;
+        let rows: Vec<ContactRow> = page_after(
+            tx,
+            "SELECT id, partner_id, name, email, phone, title, created_at FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+            after,
+        )
+        .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         let docs: Vec<Doc> = rows
@@ -511,13 +516,12 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
     }
     let mut after = Uuid::nil();
     loop {
-        let rows: Vec<MessageRow> = tx
-            .fetch_all(
-                q("SELECT id, title, body, classification, created_at FROM messages WHERE id > $1 ORDER BY id LIMIT $2")
-                    .bind(after)
-                    .bind(PAGE),
-            )
-            .await?;
+        let rows: Vec<MessageRow> = page_after(
+            tx,
+            "SELECT id, title, body, classification, created_at FROM messages WHERE id > $1 ORDER BY id LIMIT $2",
+            after,
+        )
+        .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         let docs: Vec<Doc> = rows
@@ -531,13 +535,12 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
     }
     let mut after = Uuid::nil();
     loop {
-        let heads: Vec<ThreadHead> = tx
-            .fetch_all(
-                q("SELECT id, partner_id, subject, classification, created_at FROM threads WHERE id > $1 ORDER BY id LIMIT $2")
-                    .bind(after)
-                    .bind(PAGE),
-            )
-            .await?;
+        let heads: Vec<ThreadHead> = page_after(
+            tx,
+            "SELECT id, partner_id, subject, classification, created_at FROM threads WHERE id > $1 ORDER BY id LIMIT $2",
+            after,
+        )
+        .await?;
         let Some(last) = heads.last() else { break };
         after = last.id;
         let mut docs = Vec::with_capacity(heads.len());

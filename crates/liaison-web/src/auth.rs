@@ -232,12 +232,57 @@ pub fn client_key(parts_headers: &HeaderMap, peer: Option<std::net::SocketAddr>)
         .unwrap_or_else(|| "local".into())
 }
 
-/// Counts failed logins per key (e-mail, client address) in a sliding window; a key over the
-/// limit is refused with 429 until its oldest failure leaves the window.
+/// Failed-login limits (SPEC G8, policy §7.2.3), shaped so that neither an office behind one
+/// NAT address nor a stranger can lock people out:
+/// - **one account from one address**: three free failures, then a delay that doubles with
+///   each failure (1 s, 2 s, 4 s, …), and after `max` failures in `window` that pair waits until
+///   its oldest failure leaves the window;
+/// - **one account from anywhere**: after `max` failures a doubling delay capped at
+///   [`ACCOUNT_DELAY_CAP`], so guessing is slowed but nobody can keep `admin@` out;
+/// - **one address**: only a flood ([`FLOOD_PER_MINUTE`] failures in a minute, over any
+///   accounts) closes the address, for the rest of that minute.
+///
+/// A correct password for an account that is not itself being slowed is never refused because
+/// other accounts failed from the same address.
 pub struct LoginLimiter {
     max: u32,
     window: Duration,
     failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+/// Longest delay failures from many addresses can put on one account.
+pub const ACCOUNT_DELAY_CAP: Duration = Duration::from_secs(30);
+/// Failures from one address in a minute that count as a flood.
+pub const FLOOD_PER_MINUTE: usize = 100;
+const FLOOD_WINDOW: Duration = Duration::from_secs(60);
+/// Failures one account may have from one address before delays start.
+const FREE_FAILURES: usize = 3;
+
+/// The keys one login attempt is counted under.
+struct Keys {
+    pair: String,
+    account: String,
+    address: String,
+}
+
+impl Keys {
+    fn of(email: &str, client: &str) -> Self {
+        let email = email.trim().to_lowercase();
+        Self {
+            pair: format!("pair:{email}|{client}"),
+            account: format!("account:{email}"),
+            address: format!("address:{client}"),
+        }
+    }
+}
+
+/// `2^(n - free - 1)` seconds once `n` exceeds `free`, at most `cap`.
+fn doubling(n: usize, free: usize, cap: Duration) -> Duration {
+    if n <= free {
+        return Duration::ZERO;
+    }
+    let exp = (n - free - 1).min(20) as u32;
+    Duration::from_secs(1u64 << exp).min(cap)
 }
 
 impl LoginLimiter {
@@ -249,37 +294,79 @@ impl LoginLimiter {
         }
     }
 
-    /// `Err(seconds)` to wait when any key is over the limit.
-    pub fn check(&self, keys: &[&str]) -> Result<(), u64> {
-        let now = Instant::now();
+    /// `Err(seconds)` to wait before this e-mail may try again from this client.
+    pub fn check(&self, email: &str, client: &str) -> Result<(), u64> {
+        self.check_at(email, client, Instant::now())
+    }
+
+    fn check_at(&self, email: &str, client: &str, now: Instant) -> Result<(), u64> {
+        let keys = Keys::of(email, client);
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = 0u64;
-        for k in keys {
-            if let Some(v) = map.get_mut(*k) {
-                v.retain(|t| now.duration_since(*t) < self.window);
-                if v.len() as u32 >= self.max
-                    && let Some(first) = v.first()
-                {
-                    wait = wait.max((self.window - now.duration_since(*first)).as_secs() + 1);
-                }
-            }
-        }
         if map.len() > 100_000 {
-            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < self.window));
+            let keep = self.window.max(FLOOD_WINDOW);
+            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < keep));
         }
-        if wait > 0 { Err(wait) } else { Ok(()) }
+        let mut recent = |key: &str, window: Duration| -> Vec<Instant> {
+            match map.get_mut(key) {
+                Some(v) => {
+                    v.retain(|t| now.duration_since(*t) < window);
+                    v.clone()
+                }
+                None => Vec::new(),
+            }
+        };
+        let max = self.max as usize;
+        // Until `first + window` once a list is full, else `last + delay`.
+        let until = |v: &[Instant], full: usize, window: Duration, delay: Duration| {
+            match (v.first(), v.last()) {
+                (Some(first), _) if v.len() >= full => Some(*first + window),
+                (_, Some(last)) if !delay.is_zero() => Some(*last + delay),
+                _ => None,
+            }
+        };
+        let pair = recent(&keys.pair, self.window);
+        let account = recent(&keys.account, self.window);
+        let address = recent(&keys.address, FLOOD_WINDOW);
+        let waits = [
+            until(&pair, max, self.window, doubling(pair.len(), FREE_FAILURES, self.window)),
+            until(
+                &account,
+                usize::MAX,
+                self.window,
+                doubling(account.len(), max, ACCOUNT_DELAY_CAP),
+            ),
+            until(&address, FLOOD_PER_MINUTE, FLOOD_WINDOW, Duration::ZERO),
+        ];
+        let wait = waits
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > now)
+            .map(|t| t.duration_since(now).as_secs() + 1)
+            .max();
+        match wait {
+            Some(s) => Err(s),
+            None => Ok(()),
+        }
     }
 
-    pub fn fail(&self, keys: &[&str]) {
+    pub fn fail(&self, email: &str, client: &str) {
+        self.fail_at(email, client, Instant::now());
+    }
+
+    fn fail_at(&self, email: &str, client: &str, now: Instant) {
+        let keys = Keys::of(email, client);
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for k in keys {
-            map.entry(k.to_string()).or_default().push(Instant::now());
+        for k in [keys.pair, keys.account, keys.address] {
+            map.entry(k).or_default().push(now);
         }
     }
 
-    pub fn succeed(&self, email_key: &str) {
+    /// A correct password clears the account's own counts (not the address's).
+    pub fn succeed(&self, email: &str, client: &str) {
+        let keys = Keys::of(email, client);
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(email_key);
+        map.remove(&keys.pair);
+        map.remove(&keys.account);
     }
 }
 
@@ -292,19 +379,17 @@ pub async fn login(
     client: &str,
     kind: liaison_db::user::SessionKind,
 ) -> Result<(String, User), AppError> {
-    let email_key = format!("email:{}", email.trim().to_lowercase());
-    let ip_key = format!("ip:{client}");
     state
         .login_limiter
-        .check(&[&email_key, &ip_key])
+        .check(email, client)
         .map_err(AppError::RateLimited)?;
     let user = liaison_db::user::authenticate(&state.db, email, password).await?;
     let Some(user) = user else {
-        state.login_limiter.fail(&[&email_key, &ip_key]);
+        state.login_limiter.fail(email, client);
         tracing::info!("login refused");
         return Err(AppError::Unauthenticated);
     };
-    state.login_limiter.succeed(&email_key);
+    state.login_limiter.succeed(email, client);
     let token =
         liaison_db::user::create_session(&state.db, &user, kind, state.config.session_ttl).await?;
     Ok((token, user))
@@ -392,17 +477,60 @@ impl SessionCache {
 mod tests {
     use super::*;
 
-    #[test]
-    fn limiter_refuses_after_the_limit_and_forgets_on_success() {
-        let l = LoginLimiter::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(l.check(&["email:a"]).is_ok());
-            l.fail(&["email:a"]);
+    fn fails(l: &LoginLimiter, email: &str, client: &str, n: usize, at: Instant) {
+        for _ in 0..n {
+            l.fail_at(email, client, at);
         }
-        let wait = l.check(&["email:a"]).expect_err("limited");
-        assert!(wait > 0 && wait <= 61);
-        assert!(l.check(&["email:b"]).is_ok());
-        l.succeed("email:a");
-        assert!(l.check(&["email:a"]).is_ok());
+    }
+
+    #[test]
+    fn one_accounts_failures_do_not_refuse_another_from_the_same_address() {
+        let l = LoginLimiter::new(10, Duration::from_secs(900));
+        let t = Instant::now();
+        fails(&l, "a@x.cn", "10.0.0.1", 10, t);
+        assert!(l.check_at("a@x.cn", "10.0.0.1", t).is_err(), "the pair is locked");
+        assert!(l.check_at("b@x.cn", "10.0.0.1", t).is_ok(), "a colleague is not");
+    }
+
+    #[test]
+    fn the_pair_delay_doubles_then_locks_for_the_window() {
+        let l = LoginLimiter::new(10, Duration::from_secs(900));
+        let t = Instant::now();
+        fails(&l, "a@x.cn", "ip", 3, t);
+        assert!(l.check_at("a@x.cn", "ip", t).is_ok(), "three free failures");
+        l.fail_at("a@x.cn", "ip", t);
+        assert_eq!(l.check_at("a@x.cn", "ip", t), Err(2), "1 s delay, rounded up");
+        assert!(l.check_at("a@x.cn", "ip", t + Duration::from_secs(1)).is_ok());
+        fails(&l, "a@x.cn", "ip", 6, t);
+        let wait = l.check_at("a@x.cn", "ip", t).expect_err("locked");
+        assert!((900..=901).contains(&wait), "{wait}");
+        assert!(l.check_at("a@x.cn", "ip", t + Duration::from_secs(901)).is_ok());
+    }
+
+    #[test]
+    fn failures_from_everywhere_only_slow_an_account() {
+        let l = LoginLimiter::new(10, Duration::from_secs(900));
+        let t = Instant::now();
+        for i in 0..40 {
+            l.fail_at("admin@x.cn", &format!("198.51.100.{i}"), t);
+        }
+        let wait = l.check_at("admin@x.cn", "10.1.1.1", t).expect_err("slowed");
+        assert!(wait <= ACCOUNT_DELAY_CAP.as_secs() + 1, "{wait}");
+        assert!(l.check_at("admin@x.cn", "10.1.1.1", t + ACCOUNT_DELAY_CAP).is_ok());
+        l.succeed("admin@x.cn", "10.1.1.1");
+        assert!(l.check_at("admin@x.cn", "10.1.1.1", t).is_ok(), "success clears it");
+    }
+
+    #[test]
+    fn only_a_flood_closes_an_address() {
+        let l = LoginLimiter::new(10, Duration::from_secs(900));
+        let t = Instant::now();
+        for i in 0..FLOOD_PER_MINUTE - 1 {
+            l.fail_at(&format!("u{i}@x.cn"), "nat", t);
+        }
+        assert!(l.check_at("someone@x.cn", "nat", t).is_ok());
+        l.fail_at("last@x.cn", "nat", t);
+        assert!(l.check_at("someone@x.cn", "nat", t).is_err(), "flood");
+        assert!(l.check_at("someone@x.cn", "nat", t + FLOOD_WINDOW).is_ok());
     }
 }

@@ -32,7 +32,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Largest accepted upload (imports), in bytes.
     pub max_upload_bytes: usize,
-    /// Failed logins allowed per e-mail and per client address in `login_window`.
+    /// Failed logins allowed for one account from one address in `login_window` (see
+    /// `auth::LoginLimiter` for the account-wide and per-address limits).
     pub login_attempts: u32,
     pub login_window: Duration,
     /// How long a looked-up session is trusted without asking the database again.

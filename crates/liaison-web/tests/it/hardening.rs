@@ -305,3 +305,41 @@ async fn an_unknown_field_is_a_422_that_names_it() {
         assert_eq!(r.json()["title"], "改", "[{}]", a.name);
     }
 }
+
+/// Issue 9 (policy §7.2.3): ten wrong passwords for one account from an office's shared address
+/// slow that account there, but a colleague's correct password from the same address works.
+#[tokio::test]
+async fn a_shared_address_is_not_locked_by_one_accounts_failures() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        for _ in 0..10 {
+            let wrong = a
+                .call(
+                    "POST",
+                    "/api/v1/auth/login",
+                    None,
+                    Some(json!({"email": "staff@demo.example", "password": "not-it"})),
+                )
+                .await;
+            assert!(
+                wrong.status == StatusCode::UNAUTHORIZED
+                    || wrong.status == StatusCode::TOO_MANY_REQUESTS,
+                "[{}] {}",
+                a.name,
+                wrong.status
+            );
+        }
+        let locked = a
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "staff@demo.example", "password": "not-it"})),
+            )
+            .await;
+        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "[{}]", a.name);
+        // `login` asserts a 200 with a token.
+        let token = a.login("head@demo.example").await;
+        assert!(!token.is_empty(), "[{}]", a.name);
+    }
+}

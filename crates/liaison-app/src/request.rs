@@ -11,8 +11,12 @@ use liaison_core::request::RequestInput;
 use liaison_core::review::{self, ChainFacts, Decision, DecisionContext, ReviewError, Step};
 use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_db::Db;
+use liaison_core::notify::NotifyKind;
 use liaison_db::request::{self as repo, Request, RequestView};
+use serde_json::json;
 use uuid::Uuid;
+
+use crate::notify;
 
 fn object(r: &Request) -> Object {
     Object::owned(r.requester_id, r.department_id)
@@ -116,7 +120,16 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     }
     let findings = precheck(&form, &settings, now, form.audience.segments.len());
     let state = review::submitted_state(&chain);
-    Ok(repo::mark_submitted(db, actor.user_id, &current, state, &chain, &findings).await?)
+    // §4.2.1: the first step's reviewers are told it waits for them.
+    let notify = match state.step() {
+        Some(step) => {
+            let users = notify::reviewers(db, &current, step).await?;
+            notify::about_request(db, &users, NotifyKind::ReviewWaiting, &current, json!({}))
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(repo::mark_submitted(db, actor.user_id, &current, state, &chain, &findings, &notify).await?)
 }
 
 /// The requester takes a request back before it is decided.
@@ -131,13 +144,75 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> 
 
 /// One reviewer's decision on the current step (§4.2.1). On final approval the content is
 /// frozen and dispatched now, or when its `send_at` comes (the worker's sweep).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id, decision = decision.as_str()))]
 pub async fn decide(
     db: &Db,
     actor: &Actor,
     id: RequestId,
     decision: Decision,
     comment: &str,
+) -> Result<Request> {
+    decide_with(db, actor, id, decision, comment, false).await
+}
+
+/// Who a request's audience reaches now and, for confidential and secret content, who of them
+/// has no valid NDA (§7.1.2): what the reviewer sees before approving. `None` while the form
+/// does not parse (a draft).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id))]
+pub async fn coverage(
+    db: &Db,
+    actor: &Actor,
+    id: RequestId,
+) -> Result<Option<liaison_db::delivery::Coverage>> {
+    let r = load(db, actor, id).await?;
+    coverage_of(db, &r).await
+}
+
+async fn coverage_of(db: &Db, r: &Request) -> Result<Option<liaison_db::delivery::Coverage>> {
+    match r.form.parse(false, db.now()) {
+        Ok(form) => Ok(Some(
+            liaison_db::delivery::audience_coverage(db, &form).await?,
+        )),
+        Err(_) => Ok(None),
+    }
+}
+
+/// §7.1.2 and issue 9: confidential content reaches only people with a valid NDA. Approving
+/// when some of the audience lacks one needs the reviewer's explicit `send_to_covered_only`;
+/// approving when nobody would be reached is refused (409).
+fn check_coverage(c: &liaison_db::delivery::Coverage, send_to_covered_only: bool) -> Result<()> {
+    if c.uncovered.is_empty() {
+        return Ok(());
+    }
+    if c.covered() <= 0 {
+        return Err(Error::Conflict(format!(
+            "none of the {} recipients has a valid NDA for this content: record their NDAs or lower the classification, then approve",
+            c.people
+        )));
+    }
+    if !send_to_covered_only {
+        return Err(Error::invalid(
+            "send_to_covered_only",
+            format!(
+                "{} of {} recipients have no valid NDA and would not receive this; approve with send_to_covered_only to send to the {} covered",
+                c.uncovered.len(),
+                c.people,
+                c.covered()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `decide`, with the reviewer's choice to send confidential content to the covered recipients
+/// only when some lack an NDA.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, request = %id, decision = decision.as_str()))]
+pub async fn decide_with(
+    db: &Db,
+    actor: &Actor,
+    id: RequestId,
+    decision: Decision,
+    comment: &str,
+    send_to_covered_only: bool,
 ) -> Result<Request> {
     authorize(actor, Permission::ReadRequest, &Object::default())?;
     // A reviewer need not be able to read every request: the step decides (`may_decide`).
@@ -162,6 +237,11 @@ pub async fn decide(
     })?;
     let mut next = review::decide(current.state, &current.chain, decision, comment)
         .map_err(|e| Error::invalid("comment", e.to_string()))?;
+    if decision == Decision::Approve
+        && let Some(c) = coverage_of(db, &current).await?
+    {
+        check_coverage(&c, send_to_covered_only)?;
+    }
     let settings = liaison_db::settings::review(db).await?;
     if decision == Decision::Approve && settings.need_all_steps.contains(&step) {
         let eligible: Vec<Uuid> = liaison_db::user::list_users(db)
@@ -183,6 +263,7 @@ pub async fn decide(
     } else {
         None
     };
+    let notify = told_of_decision(db, &current, step, decision, comment, next, dispatch.is_some()).await?;
     Ok(repo::record_decision(
         db,
         actor.user_id,
@@ -192,8 +273,34 @@ pub async fn decide(
         comment,
         next,
         dispatch.as_ref(),
+        &notify,
     )
     .await?)
+}
+
+/// Who is told of a decision: the next step's reviewers when the request moves on (§4.2.1),
+/// the requester when it is returned, rejected or sent.
+async fn told_of_decision(
+    db: &Db,
+    current: &Request,
+    step: Step,
+    decision: Decision,
+    comment: &str,
+    next: review::RequestState,
+    dispatched: bool,
+) -> Result<Vec<liaison_db::notify::NewNotification>> {
+    let requester = [current.requester_id];
+    let extra = json!({"comment": comment.trim()});
+    let (users, kind) = match (decision, next.step()) {
+        (Decision::Approve, Some(s)) if s != step => {
+            (notify::reviewers(db, current, s).await?, NotifyKind::ReviewWaiting)
+        }
+        (Decision::Approve, _) if dispatched => (requester.to_vec(), NotifyKind::RequestDispatched),
+        (Decision::Return, _) => (requester.to_vec(), NotifyKind::RequestReturned),
+        (Decision::Reject, _) => (requester.to_vec(), NotifyKind::RequestRejected),
+        _ => return Ok(Vec::new()),
+    };
+    notify::about_request(db, &users, kind, current, extra).await
 }
 
 /// A step set to need everyone stays until every eligible reviewer has approved it in this

@@ -28,7 +28,8 @@ pub async fn reply_to_message(
     body: &str,
 ) -> Result<(Thread, bool)> {
     let partner = own_partner(actor)?;
-    Ok(repo::reply_to_message(db, actor, partner, message.into(), body).await?)
+    let at = crate::notify::email_time(db, false).await?;
+    Ok(repo::reply_to_message(db, actor, partner, message.into(), body, at).await?)
 }
 
 /// A thread the partner opens itself; it lands with the partner's channel manager.
@@ -41,7 +42,8 @@ pub async fn open(
     category: &str,
 ) -> Result<Thread> {
     let partner = own_partner(actor)?;
-    Ok(repo::open_thread(db, actor, partner, subject, body, category).await?)
+    let at = crate::notify::email_time(db, false).await?;
+    Ok(repo::open_thread(db, actor, partner, subject, body, category, at).await?)
 }
 
 /// Threads the caller may see: a partner its own, staff those assigned to them or (channel
@@ -79,11 +81,13 @@ pub async fn show(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
     Ok(repo::find_thread(db, actor, id.into()).await?)
 }
 
-/// A post: staff answer the thread, the partner's reply (re)opens it.
+/// A post: staff answer the thread, the partner's reply (re)opens it. The other side is told
+/// (`liaison_core::notify::told_of_post`).
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
 pub async fn reply(db: &Db, actor: &Actor, id: ThreadId, body: &str) -> Result<Thread> {
     gate(actor)?;
-    Ok(repo::reply(db, actor, id.into(), body).await?)
+    let at = crate::notify::email_time(db, false).await?;
+    Ok(repo::reply(db, actor, id.into(), body, at).await?)
 }
 
 /// Closes a thread (staff, or the partner its own).

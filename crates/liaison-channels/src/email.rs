@@ -17,6 +17,20 @@ use std::time::Duration;
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An SMTP relay and the From address. Cheap to clone; connections are pooled.
+/// A notification e-mail's content, already in the reader's language.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// The notification's id (the Message-ID).
+    pub id: uuid::Uuid,
+    pub lang: Lang,
+    pub subject: String,
+    pub lines: Vec<String>,
+    pub link: String,
+    pub link_label: String,
+    pub footer: String,
+    pub urgent: bool,
+}
+
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -149,6 +163,10 @@ impl Mailer {
     /// Sends one notice. SMTP 4xx and connection trouble are transient, 5xx permanent.
     pub async fn send(&self, to_name: &str, to_addr: &str, n: &Notice) -> Result<(), SendError> {
         let msg = self.build(to_name, to_addr, n)?;
+        self.deliver(msg).await
+    }
+
+    async fn deliver(&self, msg: Message) -> Result<(), SendError> {
         match self.transport.send(msg).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(SendError::Permanent(format!(
@@ -168,6 +186,42 @@ impl Mailer {
                 self.server
             ))),
         }
+    }
+
+    /// A short notification to one person (issue 9: a review waiting, an answer to a
+    /// question): the subject, a line or two, and the link; `id` makes the Message-ID, so a
+    /// retry is recognisably the same mail.
+    pub fn build_note(&self, to_name: &str, to_addr: &str, note: &Note) -> Result<Message, SendError> {
+        let addr: Address = to_addr.trim().parse().map_err(|e| {
+            SendError::Permanent(format!("the recipient address is not valid: {e}"))
+        })?;
+        let to_name = one_line(to_name);
+        let to = Mailbox::new((!to_name.is_empty()).then_some(to_name), addr);
+        let plain = format!("{}\n\n{}\n{}\n\n-- \n{}\n", note.lines.join("\n"), note.link_label, note.link, note.footer);
+        let html = format!(
+            "<!doctype html><html lang=\"{lang}\"><body style=\"font-family:sans-serif;line-height:1.5\">{lines}<p><a href=\"{link}\" style=\"display:inline-block;padding:8px 16px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p><p style=\"color:#57606a;font-size:12px\">{footer}</p></body></html>",
+            lang = note.lang.tag(),
+            lines = note.lines.iter().map(|l| format!("<p>{}</p>", esc(l))).collect::<String>(),
+            link = esc(&note.link),
+            label = esc(&note.link_label),
+            footer = esc(&note.footer),
+        );
+        let importance = if note.urgent { "high" } else { "normal" };
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(one_line(&note.subject))
+            .message_id(Some(format!("<{}@{}>", note.id, self.domain)))
+            .header(Raw::<Importance>::new(importance))
+            .header(Raw::<AutoSubmitted>::new("auto-generated"))
+            .header(Raw::<ContentLanguage>::new(note.lang.tag()))
+            .multipart(MultiPart::alternative_plain_html(plain, html))
+            .map_err(|e| SendError::Permanent(format!("the e-mail could not be built: {e}")))
+    }
+
+    pub async fn send_note(&self, to_name: &str, to_addr: &str, note: &Note) -> Result<(), SendError> {
+        let msg = self.build_note(to_name, to_addr, note)?;
+        self.deliver(msg).await
     }
 
     /// To company staff (the overdue report, §4.4.1): the same mail rules.

@@ -7,8 +7,9 @@ use crate::str_enum;
 str_enum!(
     /// What a job does; the text is the `jobs.kind` column. `event`: a signed JSON event
     /// posted to a subscribed endpoint (SPEC H3); `escalate`: at the deadline, the requester
-    /// and channel managers are told who has not confirmed (§4.4.1).
-    JobKind { Event = "event", Escalate = "escalate" }
+    /// and channel managers are told who has not confirmed (§4.4.1); `notify`: one
+    /// notification e-mailed to its person.
+    JobKind { Event = "event", Escalate = "escalate", Notify = "notify" }
 );
 
 impl JobKind {
@@ -16,7 +17,7 @@ impl JobKind {
     /// come before machines waiting on an event.
     pub fn priority(self) -> u8 {
         match self {
-            JobKind::Escalate => 2,
+            JobKind::Escalate | JobKind::Notify => 2,
             JobKind::Event => 1,
         }
     }

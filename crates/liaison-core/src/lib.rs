@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod enums;
 pub mod ids;
 pub mod job;
+pub mod notify;
 pub mod partner;
 pub mod policy;
 pub mod precheck;

@@ -51,6 +51,8 @@ pub enum Permission {
     ReadRequest,
     /// Change, submit, withdraw or attach to a request: its requester only.
     EditRequest,
+    /// One's own notifications, home page and e-mail choices: everyone signed in.
+    ReadOwnNotifications,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -194,7 +196,7 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
     use Permission::*;
     use Role::*;
     roles.iter().any(|r| match p {
-        ReadPartners | ReadSegments => true,
+        ReadPartners | ReadSegments | ReadOwnNotifications => true,
         UsePortal => r == PartnerUser,
         UseConsole | ReadDirectory => r != PartnerUser,
         WritePartners | ImportPartners | WriteSegments => matches!(r, Admin | ChannelManager),

@@ -837,6 +837,24 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
             )
             .await?;
         if claimed > 0 && overdue > 0 {
+            // The bell of each person told (the e-mail is the escalation job's).
+            let about: MessageTitle = tx
+                .fetch_one(
+                    q("SELECT m.title, m.request_id FROM messages m WHERE m.id = $1").bind(id),
+                )
+                .await?;
+            let items: Vec<_> = notices
+                .iter()
+                .map(|n| crate::notify::NewNotification {
+                    user_id: n.user_id,
+                    kind: liaison_core::notify::NotifyKind::Escalation,
+                    args: json!({"title": about.title, "partners": n.partners.len()}),
+                    link: format!("/console/requests/{}", about.request_id),
+                    urgent: true,
+                    email_at: None,
+                })
+                .collect();
+            crate::notify::insert(&mut tx, now, &items).await?;
             // One job per person told, so that a failure retries only that one e-mail.
             for notice in &notices {
                 crate::job::enqueue(
@@ -862,6 +880,13 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
     }
     Ok(n)
 }
+
+struct MessageTitle {
+    title: String,
+    request_id: Uuid,
+}
+
+from_row!(MessageTitle; title: text, request_id: uuid);
 
 struct IdRow(Uuid);
 impl FromDbRow for IdRow {
@@ -1042,54 +1067,20 @@ pub(crate) async fn insert_dispatch(
         ),
     };
     let t = query.arg(now);
-    // The audience: every contact of the named partners, of the partners the segments match
-    // now, the named contacts, and the recipients of a corrected message.
-    let mut who: Vec<String> = Vec::new();
-    if !form.audience.partners.is_empty() {
-        let ph: Vec<String> = form
-            .audience
-            .partners
-            .iter()
-            .map(|p| query.arg(*p))
-            .collect();
-        who.push(format!("c.partner_id IN ({})", ph.join(", ")));
-    }
-    if !form.audience.contacts.is_empty() {
-        let ph: Vec<String> = form
-            .audience
-            .contacts
-            .iter()
-            .map(|p| query.arg(*p))
-            .collect();
-        who.push(format!("c.id IN ({})", ph.join(", ")));
-    }
-    if let Some(original) = form.corrects {
-        let o = query.arg(original);
-        who.push(format!(
-            "c.id IN (SELECT o.contact_id FROM deliveries o WHERE o.message_id = {o})"
-        ));
-    }
+    let mut filters = Vec::with_capacity(form.audience.segments.len());
     for seg in &form.audience.segments {
         let filter: Option<SegmentFilter> = tx
             .fetch_optional(q("SELECT filter FROM segments WHERE id = $1").bind(*seg))
             .await?;
-        if let Some(SegmentFilter(f)) = filter {
-            // push_filter appends " AND ..." with its values bound to this same query.
-            let start = query.sql().len();
-            crate::partner::push_filter(&mut query, liaison_core::Scope::All, &f);
-            let cond = query.sql()[start..].to_string();
-            who.push(format!(
-                "c.partner_id IN (SELECT p.id FROM partners p WHERE 1 = 1{cond})"
-            ));
-        }
+        filters.extend(filter.map(|f| f.0));
     }
-    if who.is_empty() {
+    let Some(who) = audience_sql(&mut query, form, &filters) else {
         return Err(DbError::Invalid(FieldErrors::single(
             "audience",
             "no recipients",
         )));
-    }
-    let who = who.join(" OR ");
+    };
+
     let channel_rows: Vec<String> = form
         .channels
         .iter()
@@ -1158,6 +1149,117 @@ pub(crate) async fn insert_dispatch(
     audit::append(tx, now, Entry::new(Some(actor), "message.dispatch", "message", Some(message_id), json!({"request_id": request_id, "deliveries": deliveries, "held_back": held_back.len(), "corrects": form.corrects})))
     .await?;
     Ok(message_id)
+}
+
+/// The audience as a condition on `contacts c`, its values bound to `query`: every contact of
+/// the named partners, of the partners the segments (`filters`) match now, the named contacts,
+/// and the recipients of a corrected message. `None` when the form names nobody.
+fn audience_sql(
+    query: &mut Q,
+    form: &liaison_core::request::RequestForm,
+    filters: &[liaison_core::partner::PartnerFilter],
+) -> Option<String> {
+    let mut who: Vec<String> = Vec::new();
+    if !form.audience.partners.is_empty() {
+        let ph: Vec<String> = form
+            .audience
+            .partners
+            .iter()
+            .map(|p| query.arg(*p))
+            .collect();
+        who.push(format!("c.partner_id IN ({})", ph.join(", ")));
+    }
+    if !form.audience.contacts.is_empty() {
+        let ph: Vec<String> = form
+            .audience
+            .contacts
+            .iter()
+            .map(|p| query.arg(*p))
+            .collect();
+        who.push(format!("c.id IN ({})", ph.join(", ")));
+    }
+    if let Some(original) = form.corrects {
+        let o = query.arg(original);
+        who.push(format!(
+            "c.id IN (SELECT o.contact_id FROM deliveries o WHERE o.message_id = {o})"
+        ));
+    }
+    for f in filters {
+        // push_filter appends " AND ..." with its values bound to this same query.
+        let start = query.sql().len();
+        crate::partner::push_filter(query, liaison_core::Scope::All, f);
+        let cond = query.sql()[start..].to_string();
+        who.push(format!(
+            "c.partner_id IN (SELECT p.id FROM partners p WHERE 1 = 1{cond})"
+        ));
+    }
+    (!who.is_empty()).then(|| who.join(" OR "))
+}
+
+/// Who a request's audience reaches now, and for confidential and secret content who of them
+/// has no valid NDA (§7.1.2): shown in the pre-check before anyone approves (issue 9).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Coverage {
+    /// People (contacts) the audience names.
+    pub people: i64,
+    /// Of them, those without a valid NDA when the content needs one (else empty).
+    pub uncovered: Vec<Uncovered>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Uncovered {
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    pub partner_code: String,
+}
+
+impl Coverage {
+    /// People the message would reach.
+    pub fn covered(&self) -> i64 {
+        self.people - self.uncovered.len() as i64
+    }
+}
+
+/// The audience's coverage now (`Coverage`).
+pub async fn audience_coverage(
+    db: &Db,
+    form: &liaison_core::request::RequestForm,
+) -> Result<Coverage> {
+    let mut filters = Vec::with_capacity(form.audience.segments.len());
+    for seg in &form.audience.segments {
+        let filter: Option<SegmentFilter> = db
+            .fetch_optional(q("SELECT filter FROM segments WHERE id = $1").bind(*seg))
+            .await?;
+        filters.extend(filter.map(|f| f.0));
+    }
+    let mut query = Q::dynamic(String::new());
+    let Some(who) = audience_sql(&mut query, form, &filters) else {
+        return Ok(Coverage::default());
+    };
+    let people: i64 = db
+        .fetch_one(query.replace_sql(format!("SELECT COUNT(*) FROM contacts c WHERE ({who})")))
+        .await?;
+    let uncovered = if form.classification.needs_nda() {
+        let mut query = Q::dynamic(String::new());
+        let t = query.arg(db.now());
+        let who = audience_sql(&mut query, form, &filters).unwrap_or_default();
+        let nda = crate::nda::valid_nda_sql(&t);
+        db.fetch_all::<HeldContact>(query.replace_sql(format!(
+            "SELECT c.id, c.name, p.code FROM contacts c JOIN partners p ON p.id = c.partner_id
+              WHERE ({who}) AND NOT {nda} ORDER BY p.code, c.id"
+        )))
+        .await?
+        .into_iter()
+        .map(|h| Uncovered {
+            contact_id: h.0,
+            contact_name: h.1,
+            partner_code: h.2,
+        })
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Coverage { people, uncovered })
 }
 
 struct HeldContact(Uuid, String, String);

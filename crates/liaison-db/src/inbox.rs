@@ -50,7 +50,7 @@ impl FromDbRow for InboxItem {
 }
 
 /// Messages delivered to `partner`, newest first, with its read and confirmation state.
-const INBOX: &str = "SELECT m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
+pub(crate) const INBOX: &str = "SELECT m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
         m.ack_due_at, m.corrects_id,
         (SELECT m2.id FROM messages m2 WHERE m2.corrects_id = m.id ORDER BY m2.id LIMIT 1) AS corrected_by,
         m.created_at, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at,
@@ -237,6 +237,9 @@ type Acked = (DateTime<Utc>, bool);
 
 struct AckJob {
     user: Option<Uuid>,
+    /// The person confirming as a contact (a one-click link's contact); for a portal user,
+    /// the contact the login is linked to.
+    contact: Option<Uuid>,
     via: String,
     partner: Uuid,
     message: Uuid,
@@ -287,6 +290,21 @@ impl AckWriter {
         message: Uuid,
         via: &str,
     ) -> Result<InboxItem> {
+        self.acknowledge_as(db, user, None, partner, message, via)
+            .await
+    }
+
+    /// The same, crediting `contact` (the contact a one-click link was sent to). Issue 9: a
+    /// confirmation is credited to the person who gave it, not to every contact of the partner.
+    pub async fn acknowledge_as(
+        &self,
+        db: &Db,
+        user: Option<Uuid>,
+        contact: Option<Uuid>,
+        partner: Uuid,
+        message: Uuid,
+        via: &str,
+    ) -> Result<InboxItem> {
         let mut item = find_for(db, partner, message).await?;
         if !item.ack_required {
             return Err(DbError::Invalid(liaison_core::FieldErrors::single(
@@ -301,6 +319,7 @@ impl AckWriter {
         self.jobs
             .send(AckJob {
                 user,
+                contact,
                 via: via.to_string(),
                 partner,
                 message,
@@ -339,6 +358,7 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
         let n = tx
             .execute(
                 q("UPDATE deliveries SET acked_at = $1, acked_by = $2, late = $3, acked_via = $4,
+                     acked_contact_id = COALESCE($7, (SELECT u.contact_id FROM users u WHERE u.id = $2)),
                      state = CASE WHEN state IN ('delivered', 'sent', 'read', 'manual') THEN 'acknowledged' ELSE state END,
                      read_at = COALESCE(read_at, $1), read_by = COALESCE(read_by, $2)
                    WHERE message_id = $5 AND partner_id = $6 AND acked_at IS NULL")
@@ -347,7 +367,8 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
                 .bind(late)
                 .bind(job.via.as_str())
                 .bind(job.message)
-                .bind(job.partner),
+                .bind(job.partner)
+                .bind(job.contact),
             )
             .await?;
         if n > 0 {
@@ -357,7 +378,7 @@ async fn write_batch(db: &Db, batch: &[AckJob]) -> Result<Vec<Option<Acked>>> {
                     "message.ack",
                     "message",
                     Some(job.message),
-                    json!({"late": late, "via": job.via}),
+                    json!({"late": late, "via": job.via, "contact_id": job.contact}),
                 )
                 .of_partner(job.partner),
             );
@@ -400,12 +421,14 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub reminders: i64,
     pub acked_via: Option<String>,
+    /// Who confirmed (for the partner): the contact or portal user who gave the confirmation.
+    pub acked_by_name: Option<String>,
 }
 
 from_row!(DeliveryRow; id: uuid, partner_id: uuid, partner_code: text, partner_name: text,
     contact_id: uuid, contact_name: text, channel: text, state: text, read_at: opt_time,
     acked_at: opt_time, late: bool, attempts: i64, next_at: opt_time, sent_at: opt_time,
-    last_error: opt_text, reminders: i64, acked_via: opt_text);
+    last_error: opt_text, reminders: i64, acked_via: opt_text, acked_by_name: opt_text);
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -419,6 +442,25 @@ pub struct Summary {
     pub failed: i64,
     pub dead: i64,
     pub sent: i64,
+    /// People (contacts) reached, each once whatever the channels (issue 9).
+    pub people: i64,
+    pub people_read: i64,
+    pub people_acknowledged: i64,
+    /// People who have not confirmed after the deadline.
+    pub people_overdue: i64,
+    /// Whether the message asks for a confirmation at all (else show read/unread).
+    pub ack_required: bool,
+}
+
+impl Summary {
+    /// People who have not confirmed (none when no confirmation is asked).
+    pub fn people_unconfirmed(&self) -> i64 {
+        if self.ack_required {
+            self.people - self.people_acknowledged
+        } else {
+            0
+        }
+    }
 }
 
 struct SummaryRow(Summary);
@@ -434,6 +476,11 @@ impl FromDbRow for SummaryRow {
             failed: r.opt_i64("failed")?.unwrap_or(0),
             dead: r.opt_i64("dead")?.unwrap_or(0),
             sent: r.opt_i64("sent")?.unwrap_or(0),
+            people: r.opt_i64("people")?.unwrap_or(0),
+            people_read: r.opt_i64("people_read")?.unwrap_or(0),
+            people_acknowledged: r.opt_i64("people_acked")?.unwrap_or(0),
+            people_overdue: r.opt_i64("people_overdue")?.unwrap_or(0),
+            ack_required: r.opt_i64("ack_required")?.unwrap_or(0) > 0,
         }))
     }
 }
@@ -449,8 +496,9 @@ pub async fn deliveries(
     let mut query = Q::dynamic(
         "SELECT d.id, d.partner_id, p.code AS partner_code, p.name AS partner_name, d.contact_id, c.name AS contact_name,
                 d.channel, d.state, d.read_at, d.acked_at, d.late, d.attempts, d.next_at, d.sent_at, d.last_error,
-                d.reminders, d.acked_via
+                d.reminders, d.acked_via, COALESCE(ac.name, au.name) AS acked_by_name
            FROM deliveries d JOIN partners p ON p.id = d.partner_id JOIN contacts c ON c.id = d.contact_id
+           LEFT JOIN contacts ac ON ac.id = d.acked_contact_id LEFT JOIN users au ON au.id = d.acked_by
           WHERE d.message_id = $1"
             .to_string(),
     )
@@ -480,7 +528,12 @@ pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
                       SUM(CASE WHEN d.state = 'held' THEN 1 ELSE 0 END) AS held,
                       SUM(CASE WHEN d.state = 'failed' THEN 1 ELSE 0 END) AS failed,
                       SUM(CASE WHEN d.state = 'dead' THEN 1 ELSE 0 END) AS dead,
-                      SUM(CASE WHEN d.sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent
+                      SUM(CASE WHEN d.sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent,
+                      COUNT(DISTINCT d.contact_id) AS people,
+                      COUNT(DISTINCT CASE WHEN d.read_at IS NOT NULL THEN d.contact_id END) AS people_read,
+                      COUNT(DISTINCT CASE WHEN d.acked_at IS NOT NULL THEN d.contact_id END) AS people_acked,
+                      COUNT(DISTINCT CASE WHEN m.ack_required AND d.acked_at IS NULL AND m.ack_due_at < $2 THEN d.contact_id END) AS people_overdue,
+                      MAX(CASE WHEN m.ack_required THEN 1 ELSE 0 END) AS ack_required
                  FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = $1")
             .bind(message)
             .bind(db.now()),

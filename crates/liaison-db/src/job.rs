@@ -50,6 +50,17 @@ pub async fn enqueue(
     kind: &str,
     payload: serde_json::Value,
 ) -> Result<Uuid> {
+    enqueue_at(tx, now, now, kind, payload).await
+}
+
+/// The same, to run at `run_at` (e.g. the start of working hours).
+pub async fn enqueue_at(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    run_at: DateTime<Utc>,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<Uuid> {
     let id = Uuid::now_v7();
     tx.execute(
         q(
@@ -59,7 +70,7 @@ pub async fn enqueue(
         .bind(id)
         .bind(kind)
         .bind(payload.to_string())
-        .bind(now)
+        .bind(run_at)
         .bind(now)
         .bind(now),
     )

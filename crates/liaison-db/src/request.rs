@@ -314,6 +314,7 @@ pub async fn mark_submitted(
     state: RequestState,
     chain: &[Step],
     findings: &[String],
+    notify: &[crate::notify::NewNotification],
 ) -> Result<Request> {
     let id = current.id;
     let now = db.now();
@@ -340,6 +341,7 @@ pub async fn mark_submitted(
             "the request changed while you submitted it; reload".into(),
         ));
     }
+    crate::notify::insert(&mut tx, now, notify).await?;
     tx.commit_audited(
         now,
         entry(
@@ -377,8 +379,8 @@ pub async fn mark_withdrawn(db: &Db, actor: Uuid, current: &Request) -> Result<R
 }
 
 /// One reviewer's decision as the service layer ruled it: the review row, the request's next
-/// state and, when `dispatch` holds the frozen form, the message and its deliveries, all in
-/// one transaction.
+/// state and, when `dispatch` holds the frozen form, the message and its deliveries, and the
+/// people told, all in one transaction.
 #[allow(clippy::too_many_arguments)]
 pub async fn record_decision(
     db: &Db,
@@ -389,6 +391,7 @@ pub async fn record_decision(
     comment: &str,
     next: RequestState,
     dispatch: Option<&RequestForm>,
+    notify: &[crate::notify::NewNotification],
 ) -> Result<Request> {
     let id = current.id;
     let now = db.now();
@@ -436,6 +439,7 @@ pub async fn record_decision(
             crate::delivery::insert_dispatch(db, &mut tx, id, form, actor, now).await?;
         }
     }
+    crate::notify::insert(&mut tx, now, notify).await?;
     tx.commit().await?;
     db.wake_workers();
     find_request(db, id).await

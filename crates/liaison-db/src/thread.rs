@@ -409,6 +409,7 @@ pub async fn reply_to_message(
     partner: Uuid,
     message: Uuid,
     body: &str,
+    email_at: DateTime<Utc>,
 ) -> Result<(Thread, bool)> {
     let m: MessageRow = db
         .fetch_optional(
@@ -469,6 +470,7 @@ pub async fn reply_to_message(
             (id, true)
         }
     };
+    tell_of_post(&mut tx, id, true, email_at, now).await?;
     tx.commit().await?;
     Ok((find_thread(db, actor, id).await?, created))
 }
@@ -482,6 +484,7 @@ pub async fn open_thread(
     subject: &str,
     body: &str,
     category: &str,
+    email_at: DateTime<Utc>,
 ) -> Result<Thread> {
     let mut e = FieldErrors::new();
     let subject = e.take("subject", required_text(subject, SUBJECT_MAX));
@@ -513,8 +516,65 @@ pub async fn open_thread(
         now,
     )
     .await?;
+    tell_of_post(&mut tx, id, true, email_at, now).await?;
     tx.commit().await?;
     find_thread(db, actor, id).await
+}
+
+struct PostFacts {
+    subject: String,
+    assignee_id: Option<Uuid>,
+    partner_code: String,
+}
+
+from_row!(PostFacts; subject: text, assignee_id: opt_uuid, partner_code: text);
+
+struct AuthorRow(Uuid);
+impl FromDbRow for AuthorRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("author_id")?))
+    }
+}
+
+/// Tells whoever `liaison_core::notify::told_of_post` names of a new post, in the post's
+/// transaction.
+async fn tell_of_post(
+    tx: &mut Tx,
+    thread: Uuid,
+    from_partner: bool,
+    email_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let facts: PostFacts = tx
+        .fetch_one(
+            q("SELECT t.subject, t.assignee_id, p.code AS partner_code
+                 FROM threads t JOIN partners p ON p.id = t.partner_id WHERE t.id = $1")
+            .bind(thread),
+        )
+        .await?;
+    let authors: Vec<Uuid> = tx
+        .fetch_all::<AuthorRow>(
+            q("SELECT DISTINCT author_id FROM thread_posts WHERE thread_id = $1 AND from_partner")
+                .bind(thread),
+        )
+        .await?
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    let (kind, people) =
+        liaison_core::notify::told_of_post(from_partner, facts.assignee_id, &authors);
+    let items: Vec<_> = people
+        .into_iter()
+        .map(|user_id| crate::notify::NewNotification {
+            user_id,
+            kind,
+            args: json!({"subject": facts.subject, "partner": facts.partner_code}),
+            link: liaison_core::notify::thread_link(kind, thread),
+            urgent: false,
+            email_at: Some(email_at),
+        })
+        .collect();
+    crate::notify::insert(tx, now, &items).await
 }
 
 /// The partner writes: the thread waits for the company again (reopened if it was closed).
@@ -572,7 +632,13 @@ fn closed_error() -> DbError {
 
 /// Adds a post to a thread the caller may see. From the partner it reopens the thread; from
 /// staff it answers it (the first company answer is the time to first answer).
-pub async fn reply(db: &Db, actor: &Actor, id: Uuid, body: &str) -> Result<Thread> {
+pub async fn reply(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    body: &str,
+    email_at: DateTime<Utc>,
+) -> Result<Thread> {
     let t = find_thread(db, actor, id).await?;
     let body = body_field(body)?;
     let now = db.now();
@@ -620,6 +686,7 @@ pub async fn reply(db: &Db, actor: &Actor, id: Uuid, body: &str) -> Result<Threa
         )
         .await?;
     }
+    tell_of_post(&mut tx, id, actor.is_partner(), email_at, now).await?;
     tx.commit().await?;
     find_thread(db, actor, id).await
 }

@@ -39,6 +39,43 @@ pub fn t(lang: Lang, key: &str) -> &str {
         .unwrap_or(key)
 }
 
+/// The message `key` in `lang` with each `{name}` replaced by its value.
+pub fn t_args(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    fill(t(lang, key), args)
+}
+
+/// Replaces each `{name}` in `text` by its value in `args`; unknown names stay as written.
+pub fn fill(text: &str, args: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (k, v) in args {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// A notification's title in `lang`: the message `notify.<kind>` filled with its arguments
+/// (strings and numbers; anything else is left out).
+pub fn notification_title(
+    lang: Lang,
+    kind: liaison_core::notify::NotifyKind,
+    args: &serde_json::Value,
+) -> String {
+    let pairs: Vec<(String, String)> = args
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+                    serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    t_args(lang, &format!("notify.{}", kind.as_str()), &refs)
+}
+
 /// Every key of a language (for the completeness test).
 pub fn keys(lang: Lang) -> Vec<&'static str> {
     let mut k: Vec<&str> = catalog()

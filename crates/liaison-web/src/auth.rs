@@ -225,6 +225,22 @@ pub fn page_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
     liaison_i18n::negotiate(accept)
 }
 
+/// An API answer's language: the request's `Accept-Language`, else the user's setting, else
+/// Simplified Chinese.
+pub fn api_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
+    match headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+    {
+        Some(accept) => liaison_i18n::negotiate(accept),
+        None => user
+            .and_then(|u| u.lang.as_deref())
+            .and_then(|l| Lang::parse(l).ok())
+            .unwrap_or(Lang::ZhCn),
+    }
+}
+
 /// The client's address for rate limiting: the socket peer when known.
 pub fn client_key(parts_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
     let _ = parts_headers;

@@ -26,6 +26,13 @@ const BATCH: i64 = 16;
 pub(crate) enum Job {
     Event(Event),
     Escalate(Escalate),
+    Notify(Notify),
+}
+
+/// Issue 9: one notification e-mailed to its person, in their language.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct Notify {
+    notification_id: Uuid,
 }
 
 /// SPEC H3: a signed JSON event for a subscribed endpoint.
@@ -52,6 +59,7 @@ impl Job {
         match kind {
             JobKind::Event => serde_json::from_value(payload).map(Job::Event),
             JobKind::Escalate => serde_json::from_value(payload).map(Job::Escalate),
+            JobKind::Notify => serde_json::from_value(payload).map(Job::Notify),
         }
         .map_err(|e| format!("the {kind} job's payload does not decode: {e}"))
     }
@@ -60,6 +68,7 @@ impl Job {
         match self {
             Job::Event(_) => JobKind::Event,
             Job::Escalate(_) => JobKind::Escalate,
+            Job::Notify(_) => JobKind::Notify,
         }
     }
 
@@ -73,6 +82,7 @@ impl Job {
         match self {
             Job::Event(e) => e.post(w, id).await,
             Job::Escalate(e) => e.send(w, id).await,
+            Job::Notify(n) => n.send(w, id).await,
         }
     }
 }
@@ -163,6 +173,70 @@ impl Event {
                 robots.post_event(&url, &secret, id, &body).await
             }
         }
+    }
+}
+
+impl Notify {
+    /// E-mails the notification to its person (a retry sends the same Message-ID). Someone who
+    /// has since been deactivated, or has no e-mail address, is not written to.
+    async fn send(&self, w: &Worker, id: Uuid) -> Result<(), SendError> {
+        let transient = |e: DbError| SendError::Transient(e.to_string());
+        let Some(n) = liaison_db::notify::find_any(&w.db, self.notification_id)
+            .await
+            .map_err(transient)?
+        else {
+            return Err(SendError::Permanent("the notification no longer exists".into()));
+        };
+        let Some(user) = liaison_db::user::find_user(&w.db, n.user_id)
+            .await
+            .map_err(transient)?
+            .filter(|u| u.active)
+        else {
+            return Ok(());
+        };
+        let mailer = match &w.transport {
+            Transport::Live {
+                mailer: Some(mailer),
+                ..
+            } => mailer.clone(),
+            Transport::Live { mailer: None, .. } => {
+                return Err(SendError::Permanent(
+                    "e-mail is not configured (LIAISON_SMTP_URL): the notification stays in the bell only"
+                        .into(),
+                ));
+            }
+            Transport::Sink(file) => return sink_line(file, &format!("{id} notify")),
+        };
+        let lang = user
+            .lang
+            .as_deref()
+            .and_then(|l| Lang::parse(l).ok())
+            .unwrap_or(Lang::ZhCn);
+        let title = liaison_i18n::notification_title(lang, n.kind, &n.args);
+        let mut lines = vec![title.clone()];
+        if let Some(c) = n.args.get("comment").and_then(|c| c.as_str()).filter(|c| !c.is_empty()) {
+            lines.push(liaison_i18n::t_args(lang, "notify.email.comment", &[("comment", c)]));
+        }
+        let note = liaison_channels::email::Note {
+            id: n.id,
+            lang,
+            subject: match (n.urgent, lang) {
+                (false, _) => title,
+                (true, Lang::En) => format!("{} {title}", liaison_i18n::t(lang, "notify.email.urgent")),
+                (true, _) => format!("{}{title}", liaison_i18n::t(lang, "notify.email.urgent")),
+            },
+            lines,
+            link: format!("{}{}", w.config.public_url.trim_end_matches('/'), n.link),
+            link_label: liaison_i18n::t(lang, "notify.email.open").to_string(),
+            footer: liaison_i18n::t(lang, "notify.email.footer").to_string(),
+            urgent: n.urgent,
+        };
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            mailer.send_note(&user.name, &user.email, &note),
+        )
+        .await
+        .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))?
     }
 }
 

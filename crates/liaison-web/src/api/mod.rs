@@ -10,6 +10,7 @@ mod event;
 mod history;
 mod inbox;
 mod nda;
+mod notify;
 mod partner;
 mod request;
 mod robot;
@@ -194,7 +195,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             post(request::submit),
         ),
         (
-            ep!("post" "/api/v1/requests/{id}/approve", "requests", "Approve the current step", auth = true, body = Some("CommentBody"), ok = (200, "Request"), query = []),
+            ep!("post" "/api/v1/requests/{id}/approve", "requests", "Approve the current step; confidential content reaching only part of its audience (NDAs) needs send_to_covered_only, reaching nobody is 409", auth = true, body = Some("ApproveBody"), ok = (200, "Request"), query = []),
             post(request::approve),
         ),
         (
@@ -256,6 +257,34 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("post" "/api/v1/threads/{id}/close", "threads", "Close a thread (staff, or the partner its own)", auth = true, body = None, ok = (200, "Thread"), query = []),
             post(thread::close),
+        ),
+        (
+            ep!("get" "/api/v1/notifications", "notifications", "The caller's notifications, newest first, titles in the request's language; unread=true for the unread only", auth = true, body = None, ok = (200, "NotificationList"), query = ["unread", "limit", "cursor"]),
+            get(notify::list),
+        ),
+        (
+            ep!("post" "/api/v1/notifications/{id}/read", "notifications", "Mark one of the caller's notifications read", auth = true, body = None, ok = (200, "Notification"), query = []),
+            post(notify::read),
+        ),
+        (
+            ep!("post" "/api/v1/notifications/read", "notifications", "Mark every unread notification of the caller read", auth = true, body = None, ok = (200, "Marked"), query = []),
+            post(notify::read_all),
+        ),
+        (
+            ep!("get" "/api/v1/notifications/settings", "notifications", "Per kind the caller receives: whether it also comes by e-mail (in-app always)", auth = true, body = None, ok = (200, "NotificationSettings"), query = []),
+            get(notify::settings),
+        ),
+        (
+            ep!("put" "/api/v1/notifications/settings", "notifications", "Choose per kind whether it also comes by e-mail", auth = true, body = Some("NotificationSettings"), ok = (200, "NotificationSettings"), query = []),
+            axum::routing::put(notify::set_settings),
+        ),
+        (
+            ep!("get" "/api/v1/dashboard", "notifications", "The caller's home items: what waits for their review, their requests and receipts, unanswered questions, overdue confirmations, dead deliveries, people held back; for partners what to confirm and answers to their questions", auth = true, body = None, ok = (200, "Dashboard"), query = []),
+            get(notify::dashboard),
+        ),
+        (
+            ep!("get" "/api/v1/requests/{id}/coverage", "requests", "Who the audience reaches now and, for confidential or secret content, who of them lacks a valid NDA (§7.1.2)", auth = true, body = None, ok = (200, "Coverage"), query = []),
+            get(request::coverage),
         ),
         (
             ep!("get" "/api/v1/partners/{id}/timeline", "history", "Every message, read, confirmation and thread post of a partner, newest first", auth = true, body = None, ok = (200, "Timeline"), query = ["limit", "cursor"]),

@@ -69,16 +69,47 @@ pub struct CommentBody {
     pub comment: String,
 }
 
+/// An approval: a comment, and for confidential content some of whose audience lacks a valid
+/// NDA, the explicit choice to send to the covered ones only (§7.1.2).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApproveBody {
+    pub comment: String,
+    pub send_to_covered_only: bool,
+}
+
 async fn decide(
     state: &AppState,
     s: &Session,
     rid: &str,
     d: Decision,
-    body: CommentBody,
+    body: ApproveBody,
 ) -> AppResult<Json<Request>> {
     Ok(Json(
-        app::decide(&state.db, &s.actor, id(rid)?, d, &body.comment).await?,
+        app::decide_with(
+            &state.db,
+            &s.actor,
+            id(rid)?,
+            d,
+            &body.comment,
+            body.send_to_covered_only,
+        )
+        .await?,
     ))
+}
+
+/// `GET /api/v1/requests/{id}/coverage`: who the audience reaches now and who of them lacks a
+/// valid NDA for confidential content.
+pub async fn coverage(
+    Api(state, s): Api,
+    Path(rid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    let c = app::coverage(&state.db, &s.actor, id(&rid)?).await?;
+    Ok(Json(match c {
+        Some(c) => json!({"people": c.people, "covered": c.covered(),
+                          "uncovered_count": c.uncovered.len(), "uncovered": c.uncovered}),
+        None => json!({"people": 0, "covered": 0, "uncovered_count": 0, "uncovered": []}),
+    }))
 }
 
 /// Approving needs no comment, so the body may be empty.
@@ -88,10 +119,12 @@ pub async fn approve(
     body: axum::body::Bytes,
 ) -> AppResult<Json<Request>> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
-        CommentBody::default()
+        ApproveBody::default()
     } else {
         let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            AppError::BadRequest(format!("the body is not a JSON object with a comment: {e}"))
+            AppError::BadRequest(format!(
+                "the body is not a JSON object with a comment and send_to_covered_only: {e}"
+            ))
         })?;
         crate::extract::from_value(value)?
     };
@@ -103,6 +136,10 @@ pub async fn reject(
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> AppResult<Json<Request>> {
+    let body = ApproveBody {
+        comment: body.comment,
+        send_to_covered_only: false,
+    };
     decide(&state, &s, &rid, Decision::Reject, body).await
 }
 
@@ -111,6 +148,10 @@ pub async fn return_(
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> AppResult<Json<Request>> {
+    let body = ApproveBody {
+        comment: body.comment,
+        send_to_covered_only: false,
+    };
     decide(&state, &s, &rid, Decision::Return, body).await
 }
 

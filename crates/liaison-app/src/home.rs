@@ -1,0 +1,201 @@
+//! "我的待办": what waits for the signed-in person (issue 9, a first version that evaluation
+//! extends). A reviewer sees what waits for their decision (§4.2.1); a requester their
+//! requests and receipts; channel management unanswered questions with their age (§4.4.2),
+//! overdue confirmations (§4.4.1), dead deliveries and people held back for want of an NDA
+//! (§7.1.2); a partner what to confirm (§4.3.2), answers to its questions and its open
+//! questions.
+
+use crate::Result;
+use chrono::{DateTime, Utc};
+use liaison_core::{Actor, Object, Permission, Role, authorize};
+use liaison_db::Db;
+use liaison_db::request::RequestView;
+use liaison_db::thread::{ThreadState, ThreadView};
+use serde::Serialize;
+
+/// Items shown per section.
+const SHOWN: i64 = 10;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub sections: Vec<Section>,
+}
+
+impl Dashboard {
+    /// What the top menu counts: things waiting for this person's own action.
+    pub fn waiting(&self) -> i64 {
+        self.sections
+            .iter()
+            .filter(|s| s.mine)
+            .map(|s| s.count)
+            .sum()
+    }
+
+    pub fn section(&self, key: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.key == key)
+    }
+}
+
+/// One list on the home page; `key` names it (catalogue `home.<key>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub key: &'static str,
+    /// Items in the section (at most the first ten are listed).
+    pub count: i64,
+    /// Whether the items wait for this person's own action (counted in the menu).
+    pub mine: bool,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub title: String,
+    pub link: String,
+    /// The time that matters: submitted, asked, deadline, sent.
+    pub at: Option<DateTime<Utc>>,
+    /// A state (`pending_channel_review`, `open`, …) where it helps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// A number where it helps (people unconfirmed, dead deliveries, people held back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// For a requester's dispatched request: people confirmed of people reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<i64>,
+}
+
+fn section(key: &'static str, mine: bool, items: Vec<Item>) -> Section {
+    Section {
+        key,
+        count: items.len() as i64,
+        mine,
+        items,
+    }
+}
+
+fn item(title: String, link: String, at: Option<DateTime<Utc>>) -> Item {
+    Item {
+        title,
+        link,
+        at,
+        state: None,
+        count: None,
+        confirmed: None,
+    }
+}
+
+/// The signed-in person's home items.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
+    authorize(actor, Permission::ReadOwnNotifications, &Object::default())?;
+    let mut sections = Vec::new();
+    if actor.is_partner() {
+        partner_sections(db, actor, &mut sections).await?;
+        return Ok(Dashboard { sections });
+    }
+    let reviewer = [Role::DeptHead, Role::ChannelManager, Role::Executive]
+        .iter()
+        .any(|r| actor.roles.has(*r));
+    if reviewer {
+        let waiting = crate::request::list(db, actor, RequestView::ToReview, None, 50).await?;
+        let items = waiting
+            .into_iter()
+            .map(|r| Item {
+                state: Some(r.state.as_str().to_string()),
+                ..item(r.title, format!("/console/requests/{}", r.id), r.submitted_at)
+            })
+            .collect();
+        sections.push(section("to_review", true, items));
+    }
+    if actor.can(Permission::CreateRequests) {
+        let mine = crate::request::list(db, actor, RequestView::Mine, None, SHOWN).await?;
+        let mut items = Vec::with_capacity(mine.len());
+        for r in mine {
+            let (count, confirmed) = match r.message_id {
+                Some(m) => {
+                    let s = liaison_db::inbox::summary(db, m).await?;
+                    (Some(s.people), Some(s.people_acknowledged))
+                }
+                None => (None, None),
+            };
+            items.push(Item {
+                state: Some(r.state.as_str().to_string()),
+                count,
+                confirmed,
+                ..item(r.title, format!("/console/requests/{}", r.id), Some(r.updated_at))
+            });
+        }
+        sections.push(section("my_requests", false, items));
+    }
+    if actor.can(Permission::ManageDeliveries) {
+        let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::All, None, 50)
+            .await?;
+        let items = open
+            .into_iter()
+            .map(|t| {
+                item(
+                    format!("{} · {}", t.partner_code, t.subject),
+                    format!("/console/threads/{}", t.id),
+                    Some(t.created_at),
+                )
+            })
+            .collect();
+        sections.push(section("unanswered_questions", true, items));
+        let counted = |key, mine, rows: Vec<liaison_db::home::MessageCount>| {
+            let items = rows
+                .into_iter()
+                .map(|m| Item {
+                    count: Some(m.count),
+                    ..item(m.title, format!("/console/requests/{}#receipts", m.request_id), m.at)
+                })
+                .collect();
+            section(key, mine, items)
+        };
+        sections.push(counted("overdue_confirmations", true, liaison_db::home::overdue(db, SHOWN).await?));
+        sections.push(counted("dead_deliveries", true, liaison_db::home::dead(db, SHOWN).await?));
+        sections.push(counted("held_back", false, liaison_db::home::held_back(db, SHOWN).await?));
+    } else if actor.can(Permission::UseConsole) {
+        // Staff answer the questions routed to them.
+        let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::Mine, None, 50)
+            .await?;
+        let items = open
+            .into_iter()
+            .map(|t| {
+                item(
+                    format!("{} · {}", t.partner_code, t.subject),
+                    format!("/console/threads/{}", t.id),
+                    Some(t.created_at),
+                )
+            })
+            .collect();
+        sections.push(section("unanswered_questions", true, items));
+    }
+    Ok(Dashboard { sections })
+}
+
+async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -> Result<()> {
+    let Some(partner) = actor.scope().partner() else {
+        return Ok(());
+    };
+    let to_confirm = liaison_db::home::to_confirm(db, partner, 50).await?;
+    let items = to_confirm
+        .into_iter()
+        .map(|m| item(m.title, format!("/portal/inbox/{}", m.message_id), m.ack_due_at))
+        .collect();
+    sections.push(section("to_confirm", true, items));
+    let answered = crate::thread::list(db, actor, Some(ThreadState::Answered), ThreadView::All, None, SHOWN)
+        .await?;
+    let items = answered
+        .into_iter()
+        .map(|t| item(t.subject, format!("/portal/questions/{}", t.id), t.first_answer_at.or(Some(t.updated_at))))
+        .collect();
+    sections.push(section("answers", false, items));
+    let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::All, None, SHOWN)
+        .await?;
+    let items = open
+        .into_iter()
+        .map(|t| item(t.subject, format!("/portal/questions/{}", t.id), Some(t.created_at)))
+        .collect();
+    sections.push(section("my_questions", false, items));
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Who is told that something waits for them (policy §4.2.1 review steps, §4.4.1 escalation,
+//! §4.4.2 answers to partners' questions; issue 9). What each kind means and its defaults; the
+//! rows, the e-mail job and the pages live elsewhere.
+
+use crate::str_enum;
+use uuid::Uuid;
+
+str_enum!(
+    /// What a notification is about; the text is the `notifications.kind` column and the
+    /// catalogue key `notify.<kind>` (its title) and `notify.kind.<kind>` (its name in the
+    /// settings).
+    NotifyKind {
+        ReviewWaiting = "review_waiting",
+        RequestReturned = "request_returned",
+        RequestRejected = "request_rejected",
+        RequestDispatched = "request_dispatched",
+        QuestionRouted = "question_routed",
+        QuestionAnswered = "question_answered",
+        Escalation = "escalation",
+    }
+);
+
+impl NotifyKind {
+    /// E-mail is on unless the person turned it off; in-app is always on.
+    pub const EMAIL_BY_DEFAULT: bool = true;
+
+    /// Kinds a partner user receives; the rest are for staff.
+    pub fn for_partners(self) -> bool {
+        matches!(self, NotifyKind::QuestionAnswered)
+    }
+
+    /// The kinds a person with this side of the relationship can choose about.
+    pub fn choosable(partner: bool) -> Vec<NotifyKind> {
+        NotifyKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.for_partners() == partner)
+            .collect()
+    }
+
+    /// Escalations are e-mailed by their own job (the overdue list, §4.4.1); the notification
+    /// only puts them in the bell.
+    pub fn has_own_email(self) -> bool {
+        matches!(self, NotifyKind::Escalation)
+    }
+}
+
+/// Who is told of a post in a partner's thread (§4.4.1, §4.4.2): the partner writes → the
+/// staff member it is routed to; the company answers → the partner's people who asked.
+pub fn told_of_post(
+    from_partner: bool,
+    assignee: Option<Uuid>,
+    partner_authors: &[Uuid],
+) -> (NotifyKind, Vec<Uuid>) {
+    if from_partner {
+        (NotifyKind::QuestionRouted, assignee.into_iter().collect())
+    } else {
+        let mut people = partner_authors.to_vec();
+        people.sort_unstable();
+        people.dedup();
+        (NotifyKind::QuestionAnswered, people)
+    }
+}
+
+/// Where a notification about a thread leads: the console for staff, "my questions" in the
+/// portal for partners.
+pub fn thread_link(kind: NotifyKind, thread: Uuid) -> String {
+    if kind.for_partners() {
+        format!("/portal/questions/{thread}")
+    } else {
+        format!("/console/threads/{thread}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_read_as_they_are_written() {
+        for k in NotifyKind::ALL {
+            assert_eq!(NotifyKind::parse(k.as_str()), Ok(*k));
+        }
+    }
+
+    #[test]
+    fn partners_choose_only_about_answers_and_staff_about_the_rest() {
+        assert_eq!(NotifyKind::choosable(true), vec![NotifyKind::QuestionAnswered]);
+        let staff = NotifyKind::choosable(false);
+        assert!(staff.contains(&NotifyKind::ReviewWaiting));
+        assert!(!staff.contains(&NotifyKind::QuestionAnswered));
+    }
+
+    #[test]
+    fn a_partners_question_goes_to_its_assignee_and_the_answer_to_those_who_asked() {
+        let (a, p1, p2) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(told_of_post(true, Some(a), &[p1]), (NotifyKind::QuestionRouted, vec![a]));
+        assert_eq!(told_of_post(true, None, &[p1]).1, Vec::<Uuid>::new());
+        let (kind, people) = told_of_post(false, Some(a), &[p2, p1, p2]);
+        assert_eq!(kind, NotifyKind::QuestionAnswered);
+        assert_eq!(people.len(), 2, "each asker once");
+        assert!(thread_link(kind, a).starts_with("/portal/questions/"));
+        assert!(thread_link(NotifyKind::QuestionRouted, a).starts_with("/console/threads/"));
+    }
+}

@@ -1,0 +1,232 @@
+//! Notifications (issue 9): one row per person told, written in the transaction of the change
+//! that causes it; the e-mail goes through a `notify` job queued in that same transaction
+//! (transactional outbox) at the time the caller chose (working hours unless urgent).
+
+use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
+use chrono::{DateTime, Utc};
+use liaison_core::job::JobKind;
+use liaison_core::notify::NotifyKind;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// One person to tell.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub user_id: Uuid,
+    pub kind: NotifyKind,
+    /// Values for the title's placeholders (`{title}`, `{partner}`, …).
+    pub args: serde_json::Value,
+    /// Where it leads, a path on this site (`/console/requests/…`).
+    pub link: String,
+    pub urgent: bool,
+    /// When the e-mail may go (working hours unless urgent); `None`: no e-mail.
+    pub email_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: NotifyKind,
+    pub args: serde_json::Value,
+    pub link: String,
+    pub urgent: bool,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl FromDbRow for Notification {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        let kind = NotifyKind::parse(&r.text("kind")?).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        Ok(Self {
+            id: r.uuid("id")?,
+            user_id: r.uuid("user_id")?,
+            kind,
+            args: serde_json::from_str(&r.text("args")?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+            link: r.text("link")?,
+            urgent: r.bool("urgent")?,
+            created_at: r.time("created_at")?,
+            read_at: r.opt_time("read_at")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, user_id, kind, args, link, urgent, created_at, read_at";
+
+/// Writes the notifications and queues an e-mail for each whose person has not turned e-mail
+/// off for that kind. Inside the caller's transaction.
+pub async fn insert(tx: &mut Tx, now: DateTime<Utc>, items: &[NewNotification]) -> Result<()> {
+    for n in items {
+        let id = Uuid::now_v7();
+        tx.execute(
+            q("INSERT INTO notifications (id, user_id, kind, args, link, urgent, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(n.user_id)
+            .bind(n.kind.as_str())
+            .bind(n.args.to_string())
+            .bind(n.link.as_str())
+            .bind(n.urgent)
+            .bind(now),
+        )
+        .await?;
+        let Some(at) = n.email_at else { continue };
+        let off: Option<i64> = tx
+            .fetch_optional::<i64>(
+                q("SELECT 1 FROM notification_prefs WHERE user_id = $1 AND kind = $2 AND NOT email")
+                    .bind(n.user_id)
+                    .bind(n.kind.as_str()),
+            )
+            .await?;
+        if off.is_none() {
+            crate::job::enqueue_at(
+                tx,
+                now,
+                at,
+                JobKind::Notify.as_str(),
+                json!({"notification_id": id}),
+            )
+            .await?;
+        }
+    }
+    if items.iter().any(|n| n.email_at.is_some()) {
+        tx.notify_work().await?;
+    }
+    Ok(())
+}
+
+/// The person's notifications, newest first, optionally only the unread.
+pub async fn list(
+    db: &Db,
+    user: Uuid,
+    unread_only: bool,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Notification>> {
+    let mut query = Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1"))
+        .bind(user);
+    if unread_only {
+        query.push_sql(" AND read_at IS NULL");
+    }
+    if let Some(b) = before {
+        let a = query.arg(b);
+        query.push_sql(&format!(" AND id < {a}"));
+    }
+    let l = query.arg(limit);
+    query.push_sql(&format!(" ORDER BY id DESC LIMIT {l}"));
+    db.fetch_all(query).await
+}
+
+/// The bell's number.
+pub async fn unread_count(db: &Db, user: Uuid) -> Result<i64> {
+    db.fetch_one(
+        q("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL").bind(user),
+    )
+    .await
+}
+
+/// One notification of this person (another's is not found).
+pub async fn find(db: &Db, user: Uuid, id: Uuid) -> Result<Notification> {
+    db.fetch_optional(
+        Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2"))
+            .bind(id)
+            .bind(user),
+    )
+    .await?
+    .ok_or(crate::DbError::NotFound)
+}
+
+/// A notification by id, for the worker's e-mail.
+pub async fn find_any(db: &Db, id: Uuid) -> Result<Option<Notification>> {
+    db.fetch_optional(Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE id = $1")).bind(id))
+        .await
+}
+
+/// Marks one (or, with `None`, every) unread notification of the person read.
+pub async fn mark_read(db: &Db, user: Uuid, id: Option<Uuid>) -> Result<u64> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let n = match id {
+        Some(id) => {
+            tx.execute(
+                q("UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
+                    .bind(now)
+                    .bind(id)
+                    .bind(user),
+            )
+            .await?
+        }
+        None => {
+            tx.execute(
+                q("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+                    .bind(now)
+                    .bind(user),
+            )
+            .await?
+        }
+    };
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Marks read the person's unread notifications that lead to `link` (opening the page they
+/// point at reads them).
+pub async fn mark_read_by_link(db: &Db, user: Uuid, link: &str) -> Result<u64> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            q("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND link = $3 AND read_at IS NULL")
+                .bind(now)
+                .bind(user)
+                .bind(link),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// The kinds the person turned e-mail off for.
+pub async fn email_off(db: &Db, user: Uuid) -> Result<Vec<NotifyKind>> {
+    let rows: Vec<KindRow> = db
+        .fetch_all(
+            q("SELECT kind FROM notification_prefs WHERE user_id = $1 AND NOT email").bind(user),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| NotifyKind::parse(&r.0).ok())
+        .collect())
+}
+
+struct KindRow(String);
+impl FromDbRow for KindRow {
+    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("kind")?))
+    }
+}
+
+/// Sets, per kind, whether it also comes by e-mail.
+pub async fn set_email(db: &Db, user: Uuid, choices: &[(NotifyKind, bool)]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for (kind, email) in choices {
+        tx.execute(
+            q("DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2")
+                .bind(user)
+                .bind(kind.as_str()),
+        )
+        .await?;
+        if *email != NotifyKind::EMAIL_BY_DEFAULT {
+            tx.execute(
+                q("INSERT INTO notification_prefs (user_id, kind, email) VALUES ($1, $2, $3)")
+                    .bind(user)
+                    .bind(kind.as_str())
+                    .bind(*email),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await
+}

@@ -1,0 +1,89 @@
+//! Everyone told what waits for them (issue 9): the caller's notifications (titles in the
+//! request's language), read marks, e-mail choices, and the home page's items.
+
+use crate::auth::{Api, api_lang};
+use crate::extract::{ApiJson, Pairs, id};
+use crate::AppResult;
+use axum::Json;
+use axum::extract::Path;
+use axum::http::HeaderMap;
+use liaison_app::{home, notify as app};
+use liaison_core::notify::NotifyKind;
+use liaison_core::partner::Lang;
+use liaison_db::notify::Notification;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A notification as a person reads it: its title in `lang`.
+pub fn view(n: &Notification, lang: Lang) -> Value {
+    json!({
+        "id": n.id, "kind": n.kind, "title": liaison_i18n::notification_title(lang, n.kind, &n.args),
+        "link": n.link, "urgent": n.urgent, "created_at": n.created_at, "read_at": n.read_at,
+    })
+}
+
+/// `GET /api/v1/notifications`: newest first; `unread=true` for the unread only.
+pub async fn list(Api(state, s): Api, headers: HeaderMap, p: Pairs) -> AppResult<Json<Value>> {
+    let l = p.list(50)?;
+    let unread = p.get("unread") == Some("true");
+    let items = app::list(&state.db, &s.actor, unread, l.id_cursor()?, l.limit).await?;
+    let next = l.next(&items, |n| n.id.to_string());
+    let lang = api_lang(&headers, Some(&s.user));
+    let unread_count = app::unread_count(&state.db, &s.actor).await?;
+    Ok(Json(json!({
+        "items": items.iter().map(|n| view(n, lang)).collect::<Vec<_>>(),
+        "next_cursor": next,
+        "unread": unread_count,
+    })))
+}
+
+/// `POST /api/v1/notifications/{id}/read`.
+pub async fn read(
+    Api(state, s): Api,
+    headers: HeaderMap,
+    Path(nid): Path<String>,
+) -> AppResult<Json<Value>> {
+    let n = app::mark_read(&state.db, &s.actor, id(&nid)?).await?;
+    Ok(Json(view(&n, api_lang(&headers, Some(&s.user)))))
+}
+
+/// `POST /api/v1/notifications/read`: every unread one.
+pub async fn read_all(Api(state, s): Api) -> AppResult<Json<Value>> {
+    let n = app::mark_all_read(&state.db, &s.actor).await?;
+    Ok(Json(json!({"marked": n})))
+}
+
+/// `GET /api/v1/notifications/settings`: per kind, whether it also comes by e-mail.
+pub async fn settings(Api(state, s): Api) -> AppResult<Json<Value>> {
+    let choices = app::email_choices(&state.db, &s.actor).await?;
+    let email: BTreeMap<&str, bool> = choices.iter().map(|(k, e)| (k.as_str(), *e)).collect();
+    Ok(Json(json!({"email": email})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Kind → whether it also comes by e-mail.
+    pub email: BTreeMap<String, bool>,
+}
+
+/// `PUT /api/v1/notifications/settings`.
+pub async fn set_settings(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<NotificationSettings>,
+) -> AppResult<Json<Value>> {
+    let mut choices = Vec::with_capacity(body.email.len());
+    for (k, e) in &body.email {
+        let kind = NotifyKind::parse(k)
+            .map_err(|m| crate::AppError::invalid(&format!("email.{k}"), m))?;
+        choices.push((kind, *e));
+    }
+    app::set_email_choices(&state.db, &s.actor, &choices).await?;
+    settings(Api(state, s)).await
+}
+
+/// `GET /api/v1/dashboard`: the caller's home items.
+pub async fn dashboard(Api(state, s): Api) -> AppResult<Json<home::Dashboard>> {
+    Ok(Json(home::dashboard(&state.db, &s.actor).await?))
+}

@@ -62,6 +62,9 @@ pub struct Item {
     /// For a requester's dispatched request: people confirmed of people reached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<i64>,
+    /// How long a question has waited for an answer, in whole hours (§4.4.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_hours: Option<i64>,
 }
 
 fn section(key: &'static str, mine: bool, items: Vec<Item>) -> Section {
@@ -81,7 +84,50 @@ fn item(title: String, link: String, at: Option<DateTime<Utc>>) -> Item {
         state: None,
         count: None,
         confirmed: None,
+        age_hours: None,
     }
+}
+
+/// A question waiting for the company, with its age.
+fn question(t: liaison_db::thread::Thread, now: DateTime<Utc>) -> Item {
+    Item {
+        age_hours: Some((now - t.created_at).num_hours()),
+        ..item(
+            format!("{} · {}", t.partner_code, t.subject),
+            format!("/console/threads/{}", t.id),
+            Some(t.created_at),
+        )
+    }
+}
+
+/// The top menu's numbers: unread notifications (the bell) and things waiting for the
+/// person's own action ("我的待办"), cheap enough for every page.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Badges {
+    pub unread: i64,
+    pub waiting: i64,
+}
+
+pub async fn badges(db: &Db, actor: &Actor) -> Result<Badges> {
+    let unread = liaison_db::notify::unread_count(db, actor.user_id).await?;
+    let waiting = if let Some(partner) = actor.scope().partner() {
+        liaison_db::inbox::counts(db, partner).await?.to_confirm
+    } else if actor.is_partner() {
+        0
+    } else {
+        let reviewer = [Role::DeptHead, Role::ChannelManager, Role::Executive]
+            .iter()
+            .any(|r| actor.roles.has(*r));
+        let to_review = if reviewer {
+            liaison_db::request::list_requests(db, actor, RequestView::ToReview, None, 100)
+                .await?
+                .len() as i64
+        } else {
+            0
+        };
+        to_review + liaison_db::thread::counts(db, actor, ThreadView::Mine).await?.open
+    };
+    Ok(Badges { unread, waiting })
 }
 
 /// The signed-in person's home items.
@@ -130,16 +176,7 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
     if actor.can(Permission::ManageDeliveries) {
         let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::All, None, 50)
             .await?;
-        let items = open
-            .into_iter()
-            .map(|t| {
-                item(
-                    format!("{} · {}", t.partner_code, t.subject),
-                    format!("/console/threads/{}", t.id),
-                    Some(t.created_at),
-                )
-            })
-            .collect();
+        let items = open.into_iter().map(|t| question(t, db.now())).collect();
         sections.push(section("unanswered_questions", true, items));
         let counted = |key, mine, rows: Vec<liaison_db::home::MessageCount>| {
             let items = rows
@@ -158,16 +195,7 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
         // Staff answer the questions routed to them.
         let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::Mine, None, 50)
             .await?;
-        let items = open
-            .into_iter()
-            .map(|t| {
-                item(
-                    format!("{} · {}", t.partner_code, t.subject),
-                    format!("/console/threads/{}", t.id),
-                    Some(t.created_at),
-                )
-            })
-            .collect();
+        let items = open.into_iter().map(|t| question(t, db.now())).collect();
         sections.push(section("unanswered_questions", true, items));
     }
     Ok(Dashboard { sections })

@@ -80,6 +80,32 @@ pub async fn about_request(
         .collect())
 }
 
+/// A notification as a person reads it: its title in their language.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct View {
+    pub id: Uuid,
+    pub kind: NotifyKind,
+    pub title: String,
+    pub link: String,
+    pub urgent: bool,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl View {
+    pub fn of(n: &Notification, lang: liaison_core::partner::Lang) -> Self {
+        View {
+            id: n.id,
+            kind: n.kind,
+            title: liaison_i18n::notification_title(lang, n.kind, &n.args),
+            link: n.link.clone(),
+            urgent: n.urgent,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
+    }
+}
+
 /// The caller's notifications, newest first.
 pub async fn list(
     db: &Db,

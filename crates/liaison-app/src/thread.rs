@@ -75,6 +75,12 @@ fn gate(actor: &Actor) -> Result<()> {
     Ok(authorize(actor, p, &Object::default())?)
 }
 
+/// The caller's threads on a message with their posts (the partner sees its own).
+pub async fn on_message(db: &Db, actor: &Actor, message: MessageId) -> Result<Vec<Thread>> {
+    gate(actor)?;
+    Ok(repo::on_message(db, actor, message.into()).await?)
+}
+
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
 pub async fn show(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
     gate(actor)?;

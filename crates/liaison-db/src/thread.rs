@@ -81,6 +81,8 @@ pub struct Thread {
     /// The message this thread replies to; none for a thread the partner opened on its own.
     pub message_id: Option<Uuid>,
     pub message_title: Option<String>,
+    /// The request the message came from (staff link to it).
+    pub request_id: Option<Uuid>,
     pub subject: String,
     pub category: String,
     pub classification: String,
@@ -114,6 +116,7 @@ impl FromDbRow for Thread {
             partner_name: r.text("partner_name")?,
             message_id: r.opt_uuid("message_id")?,
             message_title: r.opt_text("message_title")?,
+            request_id: r.opt_uuid("request_id")?,
             subject: r.text("subject")?,
             category: r.text("category")?,
             classification: r.text("classification")?,
@@ -135,7 +138,7 @@ impl FromDbRow for Thread {
 
 const SELECT: &str =
     "SELECT t.id, t.partner_id, p.code AS partner_code, p.name AS partner_name, t.message_id,
-        m.title AS message_title, t.subject, t.category, t.classification, t.assignee_id,
+        m.title AS message_title, m.request_id, t.subject, t.category, t.classification, t.assignee_id,
         a.name AS assignee_name, t.state, t.created_by, c.name AS created_by_name, t.created_at,
         t.updated_at, t.first_answer_at, t.closed_at,
         (SELECT COUNT(*) FROM thread_posts x WHERE x.thread_id = t.id) AS post_count
@@ -210,6 +213,22 @@ pub async fn find_thread(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
     }
     t.posts = Some(posts);
     Ok(t)
+}
+
+/// The caller's threads on one message, oldest first, with their posts (a partner's questions
+/// and the answers under the message it asked about).
+pub async fn on_message(db: &Db, actor: &Actor, message: Uuid) -> Result<Vec<Thread>> {
+    let mut query = Q::dynamic("SELECT t.id FROM threads t WHERE 1 = 1".to_string());
+    let m = query.arg(message);
+    query.push_sql(&format!(" AND t.message_id = {m}"));
+    push_visibility(&mut query, actor, ThreadView::All);
+    query.push_sql(" ORDER BY t.id");
+    let ids: Vec<ThreadRef> = db.fetch_all(query).await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for ThreadRef(id) in ids {
+        out.push(find_thread(db, actor, id).await?);
+    }
+    Ok(out)
 }
 
 /// Threads the caller may see, newest first; `before` is the last id of the previous page.

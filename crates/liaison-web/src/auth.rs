@@ -33,6 +33,8 @@ pub struct Session {
     pub token: String,
     pub user: User,
     pub actor: Actor,
+    /// The top menu's counts, filled in for each page visit (zero in the API).
+    pub badges: liaison_app::home::Badges,
 }
 
 impl Session {
@@ -122,6 +124,7 @@ async fn lookup(state: &AppState, token: String) -> Result<Option<Session>, AppE
             actor: user.actor(),
             user,
             token: token.clone(),
+            badges: Default::default(),
         });
     if let Some(s) = &found {
         state.sessions.put(s.clone());

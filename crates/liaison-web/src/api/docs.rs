@@ -207,7 +207,7 @@ fn schemas() -> Value {
         "ThreadPost": {"type": "object", "properties": {"id": s("string"), "author_id": s("string"), "author_name": opt_s(),
             "from_partner": s("boolean"), "body": s("string"), "created_at": {"type": "string", "format": "date-time"}}},
         "Thread": {"type": "object", "properties": {"id": s("string"), "partner_id": s("string"), "partner_code": s("string"),
-            "partner_name": s("string"), "message_id": opt_s(), "message_title": opt_s(), "subject": s("string"), "category": s("string"),
+            "partner_name": s("string"), "message_id": opt_s(), "message_title": opt_s(), "request_id": opt_s(), "subject": s("string"), "category": s("string"),
             "classification": s("string"), "assignee_id": opt_s(), "assignee_name": opt_s(), "state": enum_s(&["open", "answered", "closed"]),
             "created_by": s("string"), "created_by_name": opt_s(), "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"}, "first_answer_at": opt_s(), "closed_at": opt_s(),

@@ -15,12 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// A notification as a person reads it: its title in `lang`.
-pub fn view(n: &Notification, lang: Lang) -> Value {
-    json!({
-        "id": n.id, "kind": n.kind, "title": liaison_i18n::notification_title(lang, n.kind, &n.args),
-        "link": n.link, "urgent": n.urgent, "created_at": n.created_at, "read_at": n.read_at,
-    })
+fn view(n: &Notification, lang: Lang) -> app::View {
+    app::View::of(n, lang)
 }
 
 /// `GET /api/v1/notifications`: newest first; `unread=true` for the unread only.
@@ -43,7 +39,7 @@ pub async fn read(
     Api(state, s): Api,
     headers: HeaderMap,
     Path(nid): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<app::View>> {
     let n = app::mark_read(&state.db, &s.actor, id(&nid)?).await?;
     Ok(Json(view(&n, api_lang(&headers, Some(&s.user)))))
 }

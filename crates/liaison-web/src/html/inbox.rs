@@ -60,6 +60,12 @@ async fn show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) 
     let m = app::open(&state.db, &s.actor, mid).await?;
     let attachments = app::attachments(&state.db, &s.actor, mid).await?;
     let counts = app::counts(&state.db, &s.actor).await?;
+    // The partner's questions on this message and the company's answers (issue 9).
+    let threads = liaison_app::thread::on_message(&state.db, &s.actor, mid).await?;
+    for t in &threads {
+        liaison_app::notify::seen(&state.db, &s.actor, &format!("/portal/questions/{}", t.id))
+            .await?;
+    }
     Ok(render(
         &state,
         &headers,
@@ -73,6 +79,7 @@ async fn show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) 
             inbox_counts => counts,
             now => state.db.now(),
             replied => q.get("replied").is_some(),
+            threads => threads,
         },
     ))
 }

@@ -5,10 +5,12 @@
 mod ack;
 mod audit;
 mod calendar;
+mod home;
 mod inbox;
 mod integration;
 mod partner;
 mod portal;
+mod question;
 mod request;
 mod robot;
 mod search;
@@ -68,6 +70,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "delivery/calendar.html",
     "delivery/integrations.html",
     "search/list.html",
+    "home/dashboard.html",
+    "home/notifications.html",
+    "portal/questions.html",
+    "portal/question.html",
+    "portal/posts.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -172,7 +179,7 @@ impl axum::extract::FromRequestParts<AppState> for Page {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let PageUser(s) = PageUser::from_request_parts(parts, state).await?;
+        let PageUser(mut s) = PageUser::from_request_parts(parts, state).await?;
         // The console is for company users, the portal for partner users.
         let area = if parts.uri.path().starts_with("/portal") {
             Some(Permission::UsePortal)
@@ -185,6 +192,11 @@ impl axum::extract::FromRequestParts<AppState> for Page {
             && let Err(e) = s.require(p)
         {
             return Err(error_page(state, &parts.headers, Some(&s), &e));
+        }
+        // The bell and "我的待办" counts on every page (issue 9); a failure only hides them.
+        match liaison_app::home::badges(&state.db, &s.actor).await {
+            Ok(b) => s.badges = b,
+            Err(e) => tracing::warn!(error = %e, "menu counts unavailable"),
         }
         Ok(Page(state.clone(), parts.headers.clone(), s))
     }
@@ -237,6 +249,7 @@ pub fn render(
         can_export => session.is_some_and(|s| s.actor.can(Permission::ExportPartners)),
         is_admin => session.is_some_and(|s| s.actor.can(Permission::AdminUsers)),
         can_request => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::CreateRequests)),
+        badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
     match state
@@ -316,13 +329,16 @@ pub fn router() -> Router<AppState> {
         .merge(thread::router())
         .merge(search::router())
         .merge(inbox::router())
+        .merge(home::router())
+        .merge(question::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {
     match s {
         None => Redirect::to("/login"),
-        Some(s) if s.actor.is_partner() => Redirect::to("/portal"),
-        Some(_) => Redirect::to("/console/partners"),
+        // Everyone lands on what waits for them (issue 9).
+        Some(s) if s.actor.is_partner() => Redirect::to("/portal/home"),
+        Some(_) => Redirect::to("/console/home"),
     }
 }
 

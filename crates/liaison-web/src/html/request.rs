@@ -491,6 +491,13 @@ async fn show_page(
         })
         .collect();
     let attachments = liaison_db::attachment::list_attachments(&state.db, r.id).await?;
+    // Who the audience reaches, and who lacks an NDA, while it can still change (issue 9).
+    let coverage = if r.message_id.is_none() && (r.state.editable() || r.state.step().is_some()) {
+        app::coverage(&state.db, &s.actor, r.id.into()).await?
+    } else {
+        None
+    };
+    liaison_app::notify::seen(&state.db, &s.actor, &format!("/console/requests/{}", r.id)).await?;
     let unconfirmed = p.get("unconfirmed") == Some("true");
     let (summary, deliveries, next_after) = match r.message_id {
         Some(m) => {
@@ -540,6 +547,8 @@ async fn show_page(
             can_withdraw => is_requester && (r.state.editable() || r.state.step().is_some()),
             can_decide => can_decide,
             summary => summary,
+            coverage => coverage,
+            can_write_nda => s.actor.can(Permission::WritePartners),
             deliveries => deliveries,
             next_after => next_after,
             unconfirmed => unconfirmed,
@@ -610,12 +619,13 @@ async fn review(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm
     let decision = Decision::parse(p.get("decision").unwrap_or(""))
         .map_err(|m| AppError::invalid("decision", m))?;
     let comment = p.get("comment").unwrap_or("").to_string();
+    let covered_only = p.get("send_to_covered_only") == Some("true");
     act(
         &state,
         &headers,
         &s,
         &r,
-        app::decide(&state.db, &s.actor, r.id.into(), decision, &comment),
+        app::decide_with(&state.db, &s.actor, r.id.into(), decision, &comment, covered_only),
     )
     .await
 }

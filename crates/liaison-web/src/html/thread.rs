@@ -53,6 +53,7 @@ async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 async fn show(Page(state, headers, s): Page, Path(tid): Path<String>) -> PageResult {
     let t = liaison_app::thread::show(&state.db, &s.actor, liaison_core::ids::ThreadId(id(&tid)?))
         .await?;
+    liaison_app::notify::seen(&state.db, &s.actor, &format!("/console/threads/{}", t.id)).await?;
     Ok(render(
         &state,
         &headers,

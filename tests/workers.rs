@@ -47,6 +47,8 @@ fn sent_ids(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
+        // Job lines (`{id} notify`, `{id} event`, `{id} escalate n`) are not deliveries.
+        .filter(|l| !matches!(l.split(' ').nth(1), Some("notify" | "event" | "escalate")))
         .map(|l| l.split(' ').next().unwrap_or("").to_string())
         .collect()
 }

@@ -28,6 +28,13 @@ pub async fn ack_by_link(db: &Db, acks: &AckWriter, delivery: Uuid) -> Result<In
         ));
     }
     Ok(acks
-        .acknowledge_as(db, None, Some(d.contact_id), d.partner_id, d.message_id, &d.channel)
+        .acknowledge_as(
+            db,
+            None,
+            Some(d.contact_id),
+            d.partner_id,
+            d.message_id,
+            &d.channel,
+        )
         .await?)
 }

@@ -125,7 +125,10 @@ pub async fn badges(db: &Db, actor: &Actor) -> Result<Badges> {
         } else {
             0
         };
-        to_review + liaison_db::thread::counts(db, actor, ThreadView::Mine).await?.open
+        to_review
+            + liaison_db::thread::counts(db, actor, ThreadView::Mine)
+                .await?
+                .open
     };
     Ok(Badges { unread, waiting })
 }
@@ -148,7 +151,11 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
             .into_iter()
             .map(|r| Item {
                 state: Some(r.state.as_str().to_string()),
-                ..item(r.title, format!("/console/requests/{}", r.id), r.submitted_at)
+                ..item(
+                    r.title,
+                    format!("/console/requests/{}", r.id),
+                    r.submitted_at,
+                )
             })
             .collect();
         sections.push(section("to_review", true, items));
@@ -168,14 +175,25 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
                 state: Some(r.state.as_str().to_string()),
                 count,
                 confirmed,
-                ..item(r.title, format!("/console/requests/{}", r.id), Some(r.updated_at))
+                ..item(
+                    r.title,
+                    format!("/console/requests/{}", r.id),
+                    Some(r.updated_at),
+                )
             });
         }
         sections.push(section("my_requests", false, items));
     }
     if actor.can(Permission::ManageDeliveries) {
-        let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::All, None, 50)
-            .await?;
+        let open = crate::thread::list(
+            db,
+            actor,
+            Some(ThreadState::Open),
+            ThreadView::All,
+            None,
+            50,
+        )
+        .await?;
         let items = open.into_iter().map(|t| question(t, db.now())).collect();
         sections.push(section("unanswered_questions", true, items));
         let counted = |key, mine, rows: Vec<liaison_db::home::MessageCount>| {
@@ -183,18 +201,41 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
                 .into_iter()
                 .map(|m| Item {
                     count: Some(m.count),
-                    ..item(m.title, format!("/console/requests/{}#receipts", m.request_id), m.at)
+                    ..item(
+                        m.title,
+                        format!("/console/requests/{}#receipts", m.request_id),
+                        m.at,
+                    )
                 })
                 .collect();
             section(key, mine, items)
         };
-        sections.push(counted("overdue_confirmations", true, liaison_db::home::overdue(db, SHOWN).await?));
-        sections.push(counted("dead_deliveries", true, liaison_db::home::dead(db, SHOWN).await?));
-        sections.push(counted("held_back", false, liaison_db::home::held_back(db, SHOWN).await?));
+        sections.push(counted(
+            "overdue_confirmations",
+            true,
+            liaison_db::home::overdue(db, SHOWN).await?,
+        ));
+        sections.push(counted(
+            "dead_deliveries",
+            true,
+            liaison_db::home::dead(db, SHOWN).await?,
+        ));
+        sections.push(counted(
+            "held_back",
+            false,
+            liaison_db::home::held_back(db, SHOWN).await?,
+        ));
     } else if actor.can(Permission::UseConsole) {
         // Staff answer the questions routed to them.
-        let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::Mine, None, 50)
-            .await?;
+        let open = crate::thread::list(
+            db,
+            actor,
+            Some(ThreadState::Open),
+            ThreadView::Mine,
+            None,
+            50,
+        )
+        .await?;
         let items = open.into_iter().map(|t| question(t, db.now())).collect();
         sections.push(section("unanswered_questions", true, items));
     }
@@ -208,21 +249,53 @@ async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -
     let to_confirm = liaison_db::home::to_confirm(db, partner, 50).await?;
     let items = to_confirm
         .into_iter()
-        .map(|m| item(m.title, format!("/portal/inbox/{}", m.message_id), m.ack_due_at))
+        .map(|m| {
+            item(
+                m.title,
+                format!("/portal/inbox/{}", m.message_id),
+                m.ack_due_at,
+            )
+        })
         .collect();
     sections.push(section("to_confirm", true, items));
-    let answered = crate::thread::list(db, actor, Some(ThreadState::Answered), ThreadView::All, None, SHOWN)
-        .await?;
+    let answered = crate::thread::list(
+        db,
+        actor,
+        Some(ThreadState::Answered),
+        ThreadView::All,
+        None,
+        SHOWN,
+    )
+    .await?;
     let items = answered
         .into_iter()
-        .map(|t| item(t.subject, format!("/portal/questions/{}", t.id), t.first_answer_at.or(Some(t.updated_at))))
+        .map(|t| {
+            item(
+                t.subject,
+                format!("/portal/questions/{}", t.id),
+                t.first_answer_at.or(Some(t.updated_at)),
+            )
+        })
         .collect();
     sections.push(section("answers", false, items));
-    let open = crate::thread::list(db, actor, Some(ThreadState::Open), ThreadView::All, None, SHOWN)
-        .await?;
+    let open = crate::thread::list(
+        db,
+        actor,
+        Some(ThreadState::Open),
+        ThreadView::All,
+        None,
+        SHOWN,
+    )
+    .await?;
     let items = open
         .into_iter()
-        .map(|t| item(t.subject, format!("/portal/questions/{}", t.id), Some(t.created_at)))
+        .map(|t| {
+            item(
+                t.subject,
+                format!("/portal/questions/{}", t.id),
+                Some(t.created_at),
+            )
+        })
         .collect();
     sections.push(section("my_questions", false, items));
     Ok(())

@@ -63,7 +63,8 @@ pub async fn about_request(
 ) -> Result<Vec<NewNotification>> {
     let urgent = r.form.urgency.as_deref() == Some("urgent");
     let at = email_time(db, urgent).await?;
-    let mut args = json!({"title": r.title, "requester": r.requester_name.clone().unwrap_or_default()});
+    let mut args =
+        json!({"title": r.title, "requester": r.requester_name.clone().unwrap_or_default()});
     if let (Some(a), serde_json::Value::Object(e)) = (args.as_object_mut(), extra) {
         a.extend(e);
     }
@@ -156,11 +157,18 @@ pub async fn email_choices(db: &Db, actor: &Actor) -> Result<Vec<(NotifyKind, bo
 
 /// Sets the caller's e-mail choices; kinds they cannot receive are refused.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
-pub async fn set_email_choices(db: &Db, actor: &Actor, choices: &[(NotifyKind, bool)]) -> Result<()> {
+pub async fn set_email_choices(
+    db: &Db,
+    actor: &Actor,
+    choices: &[(NotifyKind, bool)],
+) -> Result<()> {
     authorize(actor, Permission::ReadOwnNotifications, &Object::default())?;
     let allowed = NotifyKind::choosable(actor.is_partner());
     if let Some((k, _)) = choices.iter().find(|(k, _)| !allowed.contains(k)) {
-        return Err(Error::invalid("kind", format!("'{k}' is not a kind you receive")));
+        return Err(Error::invalid(
+            "kind",
+            format!("'{k}' is not a kind you receive"),
+        ));
     }
     Ok(repo::set_email(db, actor.user_id, choices).await?)
 }

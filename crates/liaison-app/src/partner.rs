@@ -141,3 +141,85 @@ pub async fn delete_contact(
     )?;
     Ok(repo::delete_contact(db, actor.user_id, partner.into(), id.into()).await?)
 }
+
+/// A contact's portal login, if it has one (issue 9: portal users are people too).
+pub async fn portal_logins(
+    db: &Db,
+    actor: &Actor,
+    partner: PartnerId,
+) -> Result<Vec<liaison_db::user::User>> {
+    authorize(
+        actor,
+        Permission::WritePartners,
+        &Object::partner(partner.into()),
+    )?;
+    Ok(liaison_db::user::portal_logins(db, partner.into()).await?)
+}
+
+/// Gives a contact a portal login (issue 9): links the partner's existing login with the
+/// contact's e-mail, or creates one with a one-time password the caller shows once. Returns
+/// the login and the password when one was created.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, partner = %partner, contact = %id))]
+pub async fn grant_portal_login(
+    db: &Db,
+    actor: &Actor,
+    partner: PartnerId,
+    id: ContactId,
+) -> Result<(liaison_db::user::User, Option<String>)> {
+    let c = contact(db, actor, partner, id).await?;
+    authorize(
+        actor,
+        Permission::WritePartners,
+        &Object::partner(partner.into()),
+    )?;
+    let Some(email) = c.email.clone().filter(|e| !e.trim().is_empty()) else {
+        return Err(Error::invalid(
+            "email",
+            "the contact has no e-mail address: add one to give them a portal login",
+        ));
+    };
+    let logins = liaison_db::user::portal_logins(db, partner.into()).await?;
+    if let Some(u) = logins.iter().find(|u| u.contact_id == Some(c.id)) {
+        return Ok((u.clone(), None));
+    }
+    let existing = liaison_db::user::list_users(db)
+        .await?
+        .into_iter()
+        .find(|u| u.email.eq_ignore_ascii_case(email.trim()));
+    let (user, password) = match existing {
+        Some(u) if u.partner_id == Some(c.partner_id) => (u, None),
+        Some(_) => {
+            return Err(Error::Conflict(
+                "another account already uses this contact's e-mail address".into(),
+            ));
+        }
+        None => {
+            let password = liaison_db::random_token()?
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(14)
+                .collect::<String>();
+            let u = liaison_db::user::insert_user(
+                db,
+                Some(actor.user_id),
+                &liaison_db::user::UserInput {
+                    email: email.trim().to_string(),
+                    name: c.name.clone(),
+                    password: password.clone(),
+                    roles: vec!["partner_user".into()],
+                    partner: Some(c.partner_code.clone()),
+                    lang: Some(c.lang.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            (u, Some(password))
+        }
+    };
+    liaison_db::user::set_contact(db, Some(actor.user_id), user.id, Some(c.id), c.partner_id)
+        .await?;
+    let user = liaison_db::user::find_user(db, user.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((user, password))
+}

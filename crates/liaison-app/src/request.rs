@@ -6,12 +6,12 @@
 pub use crate::Error;
 use crate::Result;
 use liaison_core::ids::{MessageId, RequestId};
+use liaison_core::notify::NotifyKind;
 use liaison_core::precheck::{ReviewSettings, precheck};
 use liaison_core::request::RequestInput;
 use liaison_core::review::{self, ChainFacts, Decision, DecisionContext, ReviewError, Step};
 use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_db::Db;
-use liaison_core::notify::NotifyKind;
 use liaison_db::request::{self as repo, Request, RequestView};
 use serde_json::json;
 use uuid::Uuid;
@@ -129,7 +129,16 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
         }
         None => Vec::new(),
     };
-    Ok(repo::mark_submitted(db, actor.user_id, &current, state, &chain, &findings, &notify).await?)
+    Ok(repo::mark_submitted(
+        db,
+        actor.user_id,
+        &current,
+        state,
+        &chain,
+        &findings,
+        &notify,
+    )
+    .await?)
 }
 
 /// The requester takes a request back before it is decided.
@@ -263,7 +272,16 @@ pub async fn decide_with(
     } else {
         None
     };
-    let notify = told_of_decision(db, &current, step, decision, comment, next, dispatch.is_some()).await?;
+    let notify = told_of_decision(
+        db,
+        &current,
+        step,
+        decision,
+        comment,
+        next,
+        dispatch.is_some(),
+    )
+    .await?;
     Ok(repo::record_decision(
         db,
         actor.user_id,
@@ -292,9 +310,10 @@ async fn told_of_decision(
     let requester = [current.requester_id];
     let extra = json!({"comment": comment.trim()});
     let (users, kind) = match (decision, next.step()) {
-        (Decision::Approve, Some(s)) if s != step => {
-            (notify::reviewers(db, current, s).await?, NotifyKind::ReviewWaiting)
-        }
+        (Decision::Approve, Some(s)) if s != step => (
+            notify::reviewers(db, current, s).await?,
+            NotifyKind::ReviewWaiting,
+        ),
         (Decision::Approve, _) if dispatched => (requester.to_vec(), NotifyKind::RequestDispatched),
         (Decision::Return, _) => (requester.to_vec(), NotifyKind::RequestReturned),
         (Decision::Reject, _) => (requester.to_vec(), NotifyKind::RequestRejected),

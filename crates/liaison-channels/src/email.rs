@@ -191,17 +191,32 @@ impl Mailer {
     /// A short notification to one person (issue 9: a review waiting, an answer to a
     /// question): the subject, a line or two, and the link; `id` makes the Message-ID, so a
     /// retry is recognisably the same mail.
-    pub fn build_note(&self, to_name: &str, to_addr: &str, note: &Note) -> Result<Message, SendError> {
+    pub fn build_note(
+        &self,
+        to_name: &str,
+        to_addr: &str,
+        note: &Note,
+    ) -> Result<Message, SendError> {
         let addr: Address = to_addr.trim().parse().map_err(|e| {
             SendError::Permanent(format!("the recipient address is not valid: {e}"))
         })?;
         let to_name = one_line(to_name);
         let to = Mailbox::new((!to_name.is_empty()).then_some(to_name), addr);
-        let plain = format!("{}\n\n{}\n{}\n\n-- \n{}\n", note.lines.join("\n"), note.link_label, note.link, note.footer);
+        let plain = format!(
+            "{}\n\n{}\n{}\n\n-- \n{}\n",
+            note.lines.join("\n"),
+            note.link_label,
+            note.link,
+            note.footer
+        );
         let html = format!(
             "<!doctype html><html lang=\"{lang}\"><body style=\"font-family:sans-serif;line-height:1.5\">{lines}<p><a href=\"{link}\" style=\"display:inline-block;padding:8px 16px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p><p style=\"color:#57606a;font-size:12px\">{footer}</p></body></html>",
             lang = note.lang.tag(),
-            lines = note.lines.iter().map(|l| format!("<p>{}</p>", esc(l))).collect::<String>(),
+            lines = note
+                .lines
+                .iter()
+                .map(|l| format!("<p>{}</p>", esc(l)))
+                .collect::<String>(),
             link = esc(&note.link),
             label = esc(&note.link_label),
             footer = esc(&note.footer),
@@ -219,7 +234,12 @@ impl Mailer {
             .map_err(|e| SendError::Permanent(format!("the e-mail could not be built: {e}")))
     }
 
-    pub async fn send_note(&self, to_name: &str, to_addr: &str, note: &Note) -> Result<(), SendError> {
+    pub async fn send_note(
+        &self,
+        to_name: &str,
+        to_addr: &str,
+        note: &Note,
+    ) -> Result<(), SendError> {
         let msg = self.build_note(to_name, to_addr, note)?;
         self.deliver(msg).await
     }

@@ -85,7 +85,10 @@ mod tests {
 
     #[test]
     fn partners_choose_only_about_answers_and_staff_about_the_rest() {
-        assert_eq!(NotifyKind::choosable(true), vec![NotifyKind::QuestionAnswered]);
+        assert_eq!(
+            NotifyKind::choosable(true),
+            vec![NotifyKind::QuestionAnswered]
+        );
         let staff = NotifyKind::choosable(false);
         assert!(staff.contains(&NotifyKind::ReviewWaiting));
         assert!(!staff.contains(&NotifyKind::QuestionAnswered));
@@ -94,7 +97,10 @@ mod tests {
     #[test]
     fn a_partners_question_goes_to_its_assignee_and_the_answer_to_those_who_asked() {
         let (a, p1, p2) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        assert_eq!(told_of_post(true, Some(a), &[p1]), (NotifyKind::QuestionRouted, vec![a]));
+        assert_eq!(
+            told_of_post(true, Some(a), &[p1]),
+            (NotifyKind::QuestionRouted, vec![a])
+        );
         assert_eq!(told_of_post(true, None, &[p1]).1, Vec::<Uuid>::new());
         let (kind, people) = told_of_post(false, Some(a), &[p2, p1, p2]);
         assert_eq!(kind, NotifyKind::QuestionAnswered);

@@ -25,12 +25,14 @@ from_row!(MessageCount; message_id: uuid, request_id: uuid, title: text, at: opt
 /// most recent deadline first; `count` is people, not deliveries.
 pub async fn overdue(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
     db.fetch_all(
-        q("SELECT m.id AS message_id, m.request_id, m.title, m.ack_due_at AS at,
+        q(
+            "SELECT m.id AS message_id, m.request_id, m.title, m.ack_due_at AS at,
                   COUNT(DISTINCT d.contact_id) AS count
              FROM messages m JOIN deliveries d ON d.message_id = m.id
             WHERE m.ack_required AND m.ack_due_at < $1 AND d.acked_at IS NULL
             GROUP BY m.id, m.request_id, m.title, m.ack_due_at
-            ORDER BY m.ack_due_at DESC LIMIT $2")
+            ORDER BY m.ack_due_at DESC LIMIT $2",
+        )
         .bind(db.now())
         .bind(limit),
     )
@@ -64,8 +66,10 @@ from_row!(HeldRow; message_id: uuid, request_id: uuid, title: text, created_at: 
 pub async fn held_back(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
     let rows: Vec<HeldRow> = db
         .fetch_all(
-            q("SELECT id AS message_id, request_id, title, created_at, held_back FROM messages
-                WHERE held_back <> '[]' ORDER BY id DESC LIMIT $1")
+            q(
+                "SELECT id AS message_id, request_id, title, created_at, held_back FROM messages
+                WHERE held_back <> '[]' ORDER BY id DESC LIMIT $1",
+            )
             .bind(limit),
         )
         .await?;

@@ -533,7 +533,7 @@ pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
                       COUNT(DISTINCT CASE WHEN d.read_at IS NOT NULL THEN d.contact_id END) AS people_read,
                       COUNT(DISTINCT CASE WHEN d.acked_at IS NOT NULL THEN d.contact_id END) AS people_acked,
                       COUNT(DISTINCT CASE WHEN m.ack_required AND d.acked_at IS NULL AND m.ack_due_at < $2 THEN d.contact_id END) AS people_overdue,
-                      MAX(CASE WHEN m.ack_required THEN 1 ELSE 0 END) AS ack_required
+                      CAST(MAX(CASE WHEN m.ack_required THEN 1 ELSE 0 END) AS BIGINT) AS ack_required
                  FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = $1")
             .bind(message)
             .bind(db.now()),

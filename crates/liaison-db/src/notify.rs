@@ -38,7 +38,8 @@ pub struct Notification {
 
 impl FromDbRow for Notification {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        let kind = NotifyKind::parse(&r.text("kind")?).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let kind =
+            NotifyKind::parse(&r.text("kind")?).map_err(|e| sqlx::Error::Decode(e.into()))?;
         Ok(Self {
             id: r.uuid("id")?,
             user_id: r.uuid("user_id")?,
@@ -61,8 +62,10 @@ pub async fn insert(tx: &mut Tx, now: DateTime<Utc>, items: &[NewNotification]) 
     for n in items {
         let id = Uuid::now_v7();
         tx.execute(
-            q("INSERT INTO notifications (id, user_id, kind, args, link, urgent, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            q(
+                "INSERT INTO notifications (id, user_id, kind, args, link, urgent, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
             .bind(id)
             .bind(n.user_id)
             .bind(n.kind.as_str())
@@ -73,14 +76,14 @@ pub async fn insert(tx: &mut Tx, now: DateTime<Utc>, items: &[NewNotification]) 
         )
         .await?;
         let Some(at) = n.email_at else { continue };
-        let off: Option<i64> = tx
-            .fetch_optional::<i64>(
-                q("SELECT 1 FROM notification_prefs WHERE user_id = $1 AND kind = $2 AND NOT email")
+        let off: i64 = tx
+            .fetch_one::<i64>(
+                q("SELECT COUNT(*) FROM notification_prefs WHERE user_id = $1 AND kind = $2 AND NOT email")
                     .bind(n.user_id)
                     .bind(n.kind.as_str()),
             )
             .await?;
-        if off.is_none() {
+        if off == 0 {
             crate::job::enqueue_at(
                 tx,
                 now,
@@ -105,8 +108,10 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Notification>> {
-    let mut query = Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1"))
-        .bind(user);
+    let mut query = Q::dynamic(format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = $1"
+    ))
+    .bind(user);
     if unread_only {
         query.push_sql(" AND read_at IS NULL");
     }
@@ -130,9 +135,11 @@ pub async fn unread_count(db: &Db, user: Uuid) -> Result<i64> {
 /// One notification of this person (another's is not found).
 pub async fn find(db: &Db, user: Uuid, id: Uuid) -> Result<Notification> {
     db.fetch_optional(
-        Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2"))
-            .bind(id)
-            .bind(user),
+        Q::dynamic(format!(
+            "SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2"
+        ))
+        .bind(id)
+        .bind(user),
     )
     .await?
     .ok_or(crate::DbError::NotFound)
@@ -140,8 +147,10 @@ pub async fn find(db: &Db, user: Uuid, id: Uuid) -> Result<Notification> {
 
 /// A notification by id, for the worker's e-mail.
 pub async fn find_any(db: &Db, id: Uuid) -> Result<Option<Notification>> {
-    db.fetch_optional(Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE id = $1")).bind(id))
-        .await
+    db.fetch_optional(
+        Q::dynamic(format!("SELECT {COLUMNS} FROM notifications WHERE id = $1")).bind(id),
+    )
+    .await
 }
 
 /// Marks one (or, with `None`, every) unread notification of the person read.

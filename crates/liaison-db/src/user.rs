@@ -37,6 +37,8 @@ pub struct User {
     pub lang: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// A portal login's person: the partner's contact it is (issue 9).
+    pub contact_id: Option<Uuid>,
 }
 
 impl User {
@@ -65,16 +67,60 @@ impl FromDbRow for User {
             lang: r.opt_text("lang")?,
             active: r.bool("active")?,
             created_at: r.time("created_at")?,
+            contact_id: r.opt_uuid("contact_id")?,
         })
     }
 }
 
 const USER_SELECT: &str =
     "SELECT u.id, u.email, u.name, u.roles, u.department_id, d.name AS department_name,
-        u.partner_id, p.name AS partner_name, u.lang, u.active, u.created_at
+        u.partner_id, p.name AS partner_name, u.lang, u.active, u.created_at, u.contact_id
    FROM users u
    LEFT JOIN departments d ON d.id = u.department_id
    LEFT JOIN partners p ON p.id = u.partner_id";
+
+/// Links a portal login to the contact it is (or unlinks it); the caller checked that both
+/// belong to the same partner.
+pub async fn set_contact(
+    db: &Db,
+    actor: Option<Uuid>,
+    user: Uuid,
+    contact: Option<Uuid>,
+    partner: Uuid,
+) -> Result<()> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_one(
+        q("UPDATE users SET contact_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(contact)
+            .bind(now)
+            .bind(user),
+    )
+    .await?;
+    tx.commit_audited(
+        now,
+        Entry::new(
+            actor,
+            "user.link_contact",
+            "user",
+            Some(user),
+            serde_json::json!({"contact_id": contact}),
+        )
+        .of_partner(partner),
+    )
+    .await
+}
+
+/// The portal logins of a partner (to show which contacts have one).
+pub async fn portal_logins(db: &Db, partner: Uuid) -> Result<Vec<User>> {
+    db.fetch_all(
+        crate::Q::dynamic(format!(
+            "{USER_SELECT} WHERE u.partner_id = $1 ORDER BY u.email"
+        ))
+        .bind(partner),
+    )
+    .await
+}
 
 /// A user to create, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]

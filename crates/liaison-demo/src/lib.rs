@@ -683,6 +683,29 @@ async fn load_base(db: &Db) -> Result<()> {
     let admin = user_id(db, "admin@demo.example")
         .await?
         .ok_or(DbError::NotFound)?;
+    // Portal logins are people (issue 9): p1 is 刘洋, a contact of 恒通商贸 who confirms
+    // and asks, credited by name on the receipts board.
+    if let (Some(p1), Some(sh)) = (
+        user_id(db, "p1@demo.example").await?,
+        liaison_db::partner::resolve_partner_ref(db, "SH-D001").await?,
+    ) {
+        let liu = liaison_db::partner::insert_contact(
+            db,
+            admin,
+            sh,
+            &NewContact {
+                name: "刘洋".into(),
+                email: Some(EmailAddress::parse("p1@demo.example").map_err(DbError::Config)?),
+                phone: Some("+86 139 1601 0001".into()),
+                title: Some("采购经理".into()),
+                im_webhook: None,
+                preferred_channels: vec![Channel::Portal, Channel::Email],
+                lang: Lang::ZhCn,
+            },
+        )
+        .await?;
+        liaison_db::user::set_contact(db, Some(admin), p1, Some(liu.id), sh).await?;
+    }
     for (name, desc, filter) in [
         (
             "华东经销商 East China distributors",

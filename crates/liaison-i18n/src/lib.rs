@@ -72,7 +72,10 @@ pub fn notification_title(
                 .collect()
         })
         .unwrap_or_default();
-    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     t_args(lang, &format!("notify.{}", kind.as_str()), &refs)
 }
 

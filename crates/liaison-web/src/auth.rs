@@ -336,18 +336,24 @@ impl LoginLimiter {
         };
         let max = self.max as usize;
         // Until `first + window` once a list is full, else `last + delay`.
-        let until = |v: &[Instant], full: usize, window: Duration, delay: Duration| {
-            match (v.first(), v.last()) {
-                (Some(first), _) if v.len() >= full => Some(*first + window),
-                (_, Some(last)) if !delay.is_zero() => Some(*last + delay),
-                _ => None,
-            }
+        let until = |v: &[Instant], full: usize, window: Duration, delay: Duration| match (
+            v.first(),
+            v.last(),
+        ) {
+            (Some(first), _) if v.len() >= full => Some(*first + window),
+            (_, Some(last)) if !delay.is_zero() => Some(*last + delay),
+            _ => None,
         };
         let pair = recent(&keys.pair, self.window);
         let account = recent(&keys.account, self.window);
         let address = recent(&keys.address, FLOOD_WINDOW);
         let waits = [
-            until(&pair, max, self.window, doubling(pair.len(), FREE_FAILURES, self.window)),
+            until(
+                &pair,
+                max,
+                self.window,
+                doubling(pair.len(), FREE_FAILURES, self.window),
+            ),
             until(
                 &account,
                 usize::MAX,
@@ -507,8 +513,14 @@ mod tests {
         let l = LoginLimiter::new(10, Duration::from_secs(900));
         let t = Instant::now();
         fails(&l, "a@x.cn", "10.0.0.1", 10, t);
-        assert!(l.check_at("a@x.cn", "10.0.0.1", t).is_err(), "the pair is locked");
-        assert!(l.check_at("b@x.cn", "10.0.0.1", t).is_ok(), "a colleague is not");
+        assert!(
+            l.check_at("a@x.cn", "10.0.0.1", t).is_err(),
+            "the pair is locked"
+        );
+        assert!(
+            l.check_at("b@x.cn", "10.0.0.1", t).is_ok(),
+            "a colleague is not"
+        );
     }
 
     #[test]
@@ -518,12 +530,22 @@ mod tests {
         fails(&l, "a@x.cn", "ip", 3, t);
         assert!(l.check_at("a@x.cn", "ip", t).is_ok(), "three free failures");
         l.fail_at("a@x.cn", "ip", t);
-        assert_eq!(l.check_at("a@x.cn", "ip", t), Err(2), "1 s delay, rounded up");
-        assert!(l.check_at("a@x.cn", "ip", t + Duration::from_secs(1)).is_ok());
+        assert_eq!(
+            l.check_at("a@x.cn", "ip", t),
+            Err(2),
+            "1 s delay, rounded up"
+        );
+        assert!(
+            l.check_at("a@x.cn", "ip", t + Duration::from_secs(1))
+                .is_ok()
+        );
         fails(&l, "a@x.cn", "ip", 6, t);
         let wait = l.check_at("a@x.cn", "ip", t).expect_err("locked");
         assert!((900..=901).contains(&wait), "{wait}");
-        assert!(l.check_at("a@x.cn", "ip", t + Duration::from_secs(901)).is_ok());
+        assert!(
+            l.check_at("a@x.cn", "ip", t + Duration::from_secs(901))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -535,9 +557,15 @@ mod tests {
         }
         let wait = l.check_at("admin@x.cn", "10.1.1.1", t).expect_err("slowed");
         assert!(wait <= ACCOUNT_DELAY_CAP.as_secs() + 1, "{wait}");
-        assert!(l.check_at("admin@x.cn", "10.1.1.1", t + ACCOUNT_DELAY_CAP).is_ok());
+        assert!(
+            l.check_at("admin@x.cn", "10.1.1.1", t + ACCOUNT_DELAY_CAP)
+                .is_ok()
+        );
         l.succeed("admin@x.cn", "10.1.1.1");
-        assert!(l.check_at("admin@x.cn", "10.1.1.1", t).is_ok(), "success clears it");
+        assert!(
+            l.check_at("admin@x.cn", "10.1.1.1", t).is_ok(),
+            "success clears it"
+        );
     }
 
     #[test]

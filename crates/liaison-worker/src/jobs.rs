@@ -185,7 +185,9 @@ impl Notify {
             .await
             .map_err(transient)?
         else {
-            return Err(SendError::Permanent("the notification no longer exists".into()));
+            return Err(SendError::Permanent(
+                "the notification no longer exists".into(),
+            ));
         };
         let Some(user) = liaison_db::user::find_user(&w.db, n.user_id)
             .await
@@ -214,15 +216,26 @@ impl Notify {
             .unwrap_or(Lang::ZhCn);
         let title = liaison_i18n::notification_title(lang, n.kind, &n.args);
         let mut lines = vec![title.clone()];
-        if let Some(c) = n.args.get("comment").and_then(|c| c.as_str()).filter(|c| !c.is_empty()) {
-            lines.push(liaison_i18n::t_args(lang, "notify.email.comment", &[("comment", c)]));
+        if let Some(c) = n
+            .args
+            .get("comment")
+            .and_then(|c| c.as_str())
+            .filter(|c| !c.is_empty())
+        {
+            lines.push(liaison_i18n::t_args(
+                lang,
+                "notify.email.comment",
+                &[("comment", c)],
+            ));
         }
         let note = liaison_channels::email::Note {
             id: n.id,
             lang,
             subject: match (n.urgent, lang) {
                 (false, _) => title,
-                (true, Lang::En) => format!("{} {title}", liaison_i18n::t(lang, "notify.email.urgent")),
+                (true, Lang::En) => {
+                    format!("{} {title}", liaison_i18n::t(lang, "notify.email.urgent"))
+                }
                 (true, _) => format!("{}{title}", liaison_i18n::t(lang, "notify.email.urgent")),
             },
             lines,

@@ -57,6 +57,22 @@ async fn send(db: &Db, title: &str, body: &str, classification: &str, to: Uuid) 
     liaison_app::request::submit(db, &staff, r.id.into())
         .await
         .expect("submit");
+    // §7.1.2: confidential content reaches only people under a valid NDA.
+    if classification == "confidential" {
+        let now = db.now();
+        liaison_db::nda::insert_nda(
+            db,
+            staff.user_id,
+            &liaison_db::nda::NdaInput {
+                partner: Some(to.to_string()),
+                signed_at: Some(now - chrono::Duration::days(1)),
+                expires_at: Some(now + chrono::Duration::days(365)),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("nda");
+    }
     for who in [
         "head@demo.example",
         "channel@demo.example",

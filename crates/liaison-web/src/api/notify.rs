@@ -1,9 +1,9 @@
 //! Everyone told what waits for them (issue 9): the caller's notifications (titles in the
 //! request's language), read marks, e-mail choices, and the home page's items.
 
+use crate::AppResult;
 use crate::auth::{Api, api_lang};
 use crate::extract::{ApiJson, Pairs, id};
-use crate::AppResult;
 use axum::Json;
 use axum::extract::Path;
 use axum::http::HeaderMap;
@@ -71,8 +71,8 @@ pub async fn set_settings(
 ) -> AppResult<Json<Value>> {
     let mut choices = Vec::with_capacity(body.email.len());
     for (k, e) in &body.email {
-        let kind = NotifyKind::parse(k)
-            .map_err(|m| crate::AppError::invalid(&format!("email.{k}"), m))?;
+        let kind =
+            NotifyKind::parse(k).map_err(|m| crate::AppError::invalid(&format!("email.{k}"), m))?;
         choices.push((kind, *e));
     }
     app::set_email_choices(&state.db, &s.actor, &choices).await?;

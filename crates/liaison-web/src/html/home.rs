@@ -20,14 +20,21 @@ pub fn router() -> Router<AppState> {
             .route(&format!("/{area}/home"), get(dashboard))
             .route(&format!("/{area}/notifications"), get(list))
             .route(&format!("/{area}/notifications/read"), post(read_all))
-            .route(&format!("/{area}/notifications/settings"), post(save_settings))
+            .route(
+                &format!("/{area}/notifications/settings"),
+                post(save_settings),
+            )
             .route(&format!("/{area}/notifications/{{id}}"), get(open));
     }
     r
 }
 
 fn area(s: &crate::auth::Session) -> &'static str {
-    if s.actor.is_partner() { "portal" } else { "console" }
+    if s.actor.is_partner() {
+        "portal"
+    } else {
+        "console"
+    }
 }
 
 async fn dashboard(Page(state, headers, s): Page) -> PageResult {

@@ -66,7 +66,9 @@ async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
     .await
     {
         Ok(t) => Ok(Redirect::to(&format!("/portal/questions/{}?asked=1", t.id)).into_response()),
-        Err(liaison_app::Error::Invalid(e)) => list_page(&state, &headers, &s, Some((&form, &e))).await,
+        Err(liaison_app::Error::Invalid(e)) => {
+            list_page(&state, &headers, &s, Some((&form, &e))).await
+        }
         Err(e) => Err(e.into()),
     }
 }

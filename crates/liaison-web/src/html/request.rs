@@ -625,7 +625,14 @@ async fn review(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm
         &headers,
         &s,
         &r,
-        app::decide_with(&state.db, &s.actor, r.id.into(), decision, &comment, covered_only),
+        app::decide_with(
+            &state.db,
+            &s.actor,
+            r.id.into(),
+            decision,
+            &comment,
+            covered_only,
+        ),
     )
     .await
 }

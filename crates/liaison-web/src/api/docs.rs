@@ -256,7 +256,8 @@ fn query_description(name: &str) -> Option<&'static str> {
              the headings and labels people see in that language (类型, 经销商, 等待工作时间). \
              Without it, an Accept-Language that prefers Chinese gets Chinese labels and every \
              other request (none, or English) gets codes, as before. Times are the viewer's local \
-             time with its offset in both: `2026-12-04T16:05:00+08:00` with codes, \
+             time with its offset in both (the company's zone until users choose their own): \
+             `2026-12-04T16:05:00+08:00` (RFC 3339, the same instants as before) with codes, \
              `2026-12-04 16:05:00 +08:00` with labels. Either file imports back unchanged: the \
              imports read codes and labels in every language.",
         ),
@@ -288,6 +289,9 @@ pub fn openapi() -> Value {
                 json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}});
             if let Some(d) = query_description(q) {
                 param["description"] = json!(d);
+            }
+            if *q == "labels" {
+                param["schema"]["enum"] = json!(["codes", "zh-CN", "zh-TW", "en"]);
             }
             params.push(param);
         }

@@ -162,7 +162,7 @@ impl Values {
     }
 
     /// The label of `code` in `lang`; the code itself when it is not one of this set.
-    pub fn label<'a>(self, lang: Lang, code: &'a str) -> &'a str {
+    pub fn label(self, lang: Lang, code: &str) -> &str {
         let code_lc = code.trim().to_lowercase();
         match self.codes().into_iter().find(|c| *c == code_lc) {
             Some(c) => Some(text(lang, &self.key(c)))

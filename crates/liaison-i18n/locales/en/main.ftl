@@ -548,7 +548,6 @@ bool.false = No
 import.list_sep = ,
 import.values_hint = Type, status, preferred channels and language may be written in Chinese (Simplified or Traditional, e.g. 经销商, 合作中, 企业微信, 简体中文) or as English codes; yes/no columns take yes or no (是 or 否).
 import.error.row = Row { $row }, { $column }: { $problem }
-import.error.file = File: { $problem }
 import.error.not_allowed = '{ $value }' is not one of the allowed values ({ $allowed })
 import.error.required = is required
 import.error.duplicate_code = code { $code } also appears in row { $first }

@@ -547,7 +547,6 @@ bool.false = 否
 import.list_sep = 、
 import.values_hint = 类型、状态、偏好渠道和语言可填写中文（简体或繁体，如 经销商、合作中、企业微信、简体中文），也可填写英文代码；是/否 列可填 是 或 否。
 import.error.row = 第 { $row } 行 { $column }：{ $problem }
-import.error.file = 文件：{ $problem }
 import.error.not_allowed = '{ $value }' 不是可选值（{ $allowed }）
 import.error.required = 必须填写
 import.error.duplicate_code = 编码 { $code } 与第 { $first } 行重复

@@ -547,7 +547,6 @@ bool.false = 否
 import.list_sep = 、
 import.values_hint = 類型、狀態、偏好管道與語言可填寫中文（繁體或簡體，如 經銷商、合作中、企業微信、繁體中文），也可填寫英文代碼；是/否 欄位可填 是 或 否。
 import.error.row = 第 { $row } 列 { $column }：{ $problem }
-import.error.file = 檔案：{ $problem }
 import.error.not_allowed = 「{ $value }」不是可選的值（{ $allowed }）
 import.error.required = 必須填寫
 import.error.duplicate_code = 代碼 { $code } 與第 { $first } 列重複

@@ -854,6 +854,8 @@ pub async fn export_deliveries(
                     // Systems have read `late` or nothing here since the first export.
                     Labels::Codes if d.late => "late".into(),
                     Labels::Codes => String::new(),
+                    // People: 是/否 once confirmed, nothing while it is not.
+                    Labels::In(_) if d.acked_at.is_none() => String::new(),
                     Labels::In(_) => labels.value(Values::YesNo, &d.late.to_string()),
                 },
             ]

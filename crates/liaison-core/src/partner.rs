@@ -435,7 +435,8 @@ pub struct PartnerFilter {
     pub tiers: Vec<String>,
     pub statuses: Vec<PartnerStatus>,
     pub tags: Vec<String>,
-    /// Free text over code and name (Chinese too).
+    /// Free text over code, name, region and tags, or over one contact's name, e-mail, phone
+    /// and title (Chinese too).
     pub q: Option<String>,
 }
 

@@ -397,6 +397,15 @@ async fn the_receipts_board_exports_every_receipt_in_local_time() {
             a.name
         );
         assert!(all.iter().any(|r| r[0] == "BJ-D002"), "[{}]", a.name);
+        assert_eq!(confirmed[0][7], "否", "[{}] confirmed on time", a.name);
+        assert!(
+            all.iter()
+                .skip(1)
+                .filter(|r| r[6].is_empty())
+                .all(|r| r[7].is_empty()),
+            "[{}] nothing said of lateness before a confirmation: {all:?}",
+            a.name
+        );
         let at = &confirmed[0][6];
         assert!(
             at.ends_with(" +08:00")

@@ -511,12 +511,28 @@ async fn main() -> Result<()> {
                     "no active admin user: create one with `liaison user create --roles admin`",
                 )?;
             let name = file.file_name().and_then(|n| n.to_str());
+            // The operator's console speaks English, like the rest of the CLI's output.
+            let lang = liaison_core::partner::Lang::En;
             let result = if contacts {
-                liaison_app::import::import_contacts(&db, &admin.actor(), name, &bytes, dry_run)
-                    .await
+                liaison_app::import::import_contacts(
+                    &db,
+                    &admin.actor(),
+                    lang,
+                    name,
+                    &bytes,
+                    dry_run,
+                )
+                .await
             } else {
-                liaison_app::import::import_partners(&db, &admin.actor(), name, &bytes, dry_run)
-                    .await
+                liaison_app::import::import_partners(
+                    &db,
+                    &admin.actor(),
+                    lang,
+                    name,
+                    &bytes,
+                    dry_run,
+                )
+                .await
             };
             match result {
                 Ok(o) if o.dry_run => {

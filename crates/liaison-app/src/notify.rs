@@ -15,16 +15,13 @@ use liaison_db::request::Request;
 use serde_json::json;
 use uuid::Uuid;
 
-/// The company's zone: working hours for staff e-mails are read on its clock.
-pub const COMPANY_ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
-
 /// When a notification's e-mail may go: now when urgent or inside the company's working hours,
 /// else at the start of the next working period (§5.3.2).
 pub async fn email_time(db: &Db, urgent: bool) -> Result<DateTime<Utc>> {
     let cal = liaison_db::calendar::load(db).await?;
     Ok(liaison_core::calendar::send_time(
         db.now(),
-        COMPANY_ZONE,
+        liaison_core::calendar::COMPANY_ZONE,
         &WorkingHours::default(),
         &cal,
         urgent,

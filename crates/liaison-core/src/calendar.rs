@@ -339,6 +339,17 @@ pub fn china_mainland() -> Vec<CalendarDay> {
         .collect()
 }
 
+/// The company's time zone: what every time shown to its people is in until they choose
+/// their own (the demo company keeps Beijing time).
+pub const COMPANY_ZONE: Tz = Tz::Asia__Shanghai;
+
+/// The time zone `viewer` reads times in (exports, and later every page): the company's zone,
+/// since there is no per-user setting yet. The one place a user's own zone will be decided.
+pub fn viewer_zone(viewer: &crate::Actor) -> Tz {
+    let _ = viewer;
+    COMPANY_ZONE
+}
+
 #[cfg(test)]
 mod region_tests {
     use super::*;

@@ -156,10 +156,11 @@ pub fn parse_timezone(s: &str) -> Result<String, String> {
         .map_err(|_| format!("'{s}' is not an IANA time zone such as Asia/Shanghai"))
 }
 
-/// Splits `a; b, c` into trimmed, de-duplicated parts (tags, channel lists).
+/// Splits `a; b, c` (or `a、b`, as Chinese lists are written) into trimmed, de-duplicated
+/// parts (tags, channel lists).
 pub fn split_list(s: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for p in s.split([',', ';', '，', '；', '|']) {
+    for p in s.split([',', ';', '，', '；', '、', '|']) {
         let p = p.trim();
         if !p.is_empty() && !out.iter().any(|o| o == p) {
             out.push(p.to_string());
@@ -434,7 +435,8 @@ pub struct PartnerFilter {
     pub tiers: Vec<String>,
     pub statuses: Vec<PartnerStatus>,
     pub tags: Vec<String>,
-    /// Free text over code and name (Chinese too).
+    /// Free text over code, name, region and tags, or over one contact's name, e-mail, phone
+    /// and title (Chinese too).
     pub q: Option<String>,
 }
 
@@ -554,6 +556,11 @@ mod tests {
             Some("wang.fang@example.cn")
         );
         assert_eq!(c.preferred_channels, vec![Channel::Email, Channel::Wecom]);
+    }
+
+    #[test]
+    fn lists_split_on_chinese_enumeration_commas() {
+        assert_eq!(split_list("新品、重点；华东"), vec!["新品", "重点", "华东"]);
     }
 
     #[test]

@@ -224,8 +224,69 @@ pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
         query.push_sql(&format!(" AND ({})", conds.join(" OR ")));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // A partner is found by its own name, code, region and tags, or by one of its
+        // contacts: every word in that contact's name, e-mail, phone or title (王伟, a mobile
+        // number), read from the same index.
+        query.push_sql(" AND (p.id IN (SELECT p.id FROM partners p WHERE 1 = 1");
         search::push_partner_match(query, text);
+        query.push_sql(")");
+        push_contact_match(query, text);
+        query.push_sql(")");
     }
+}
+
+/// ` OR p.id IN (...)`: the partners with a contact whose indexed terms hold every term of
+/// `text`; a phone number as typed (`+86 138-0123-4567`) is searched as its digits without
+/// the country code, the way contacts' phones are indexed. Nothing when `text` has no terms.
+fn push_contact_match(query: &mut Q, text: &str) {
+    use liaison_core::search::{QueryTerm, parse_query};
+    let terms = match phone_digits(text) {
+        Some(digits) => vec![QueryTerm::Prefix(digits)],
+        None => parse_query(text).terms,
+    };
+    let Some((first, rest)) = terms.split_first() else {
+        return;
+    };
+    let driving = match first {
+        QueryTerm::Exact(e) => format!("s.term = {}", query.arg(e.as_str())),
+        QueryTerm::Prefix(p) => format!(
+            "s.term >= {} AND s.term < {}",
+            query.arg(p.as_str()),
+            query.arg(format!("{p}{}", char::MAX))
+        ),
+    };
+    let mut sql = format!(
+        " OR p.id IN (SELECT d.partner_id FROM search_terms s JOIN search_docs d ON d.id = s.doc_id \
+           WHERE {driving} AND d.kind = 'contact'"
+    );
+    // A document's `terms` is ' term term ... ' of letters, digits and '-': no LIKE escaping.
+    for t in rest {
+        let pattern = match t {
+            QueryTerm::Exact(e) => format!("% {e} %"),
+            QueryTerm::Prefix(p) => format!("% {p}%"),
+        };
+        sql.push_str(&format!(" AND d.terms LIKE {}", query.arg(pattern)));
+    }
+    sql.push(')');
+    query.push_sql(&sql);
+}
+
+/// The digits of a phone number as typed, without a `+NN` country code, when `text` is one
+/// (digits, spaces, `+ - ( )` only, at least five digits).
+fn phone_digits(text: &str) -> Option<String> {
+    let t = text.trim();
+    if !t.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+        return None;
+    }
+    let number = match t.strip_prefix('+') {
+        Some(rest) => rest
+            .trim_start()
+            .split_once([' ', '-', '('])
+            .map_or(rest, |(_, n)| n),
+        None => t,
+    };
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 5).then_some(digits)
 }
 
 pub async fn list_partners(
@@ -1089,4 +1150,29 @@ pub async fn import_contacts(
         created: rows.len() - updated,
         updated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phone_digits;
+
+    #[test]
+    fn phone_numbers_are_searched_as_their_national_digits() {
+        assert_eq!(
+            phone_digits("+86 138 0123 4567").as_deref(),
+            Some("13801234567")
+        );
+        assert_eq!(
+            phone_digits("+86-138-0123-4567").as_deref(),
+            Some("13801234567")
+        );
+        assert_eq!(phone_digits("138 0123").as_deref(), Some("1380123"));
+        assert_eq!(
+            phone_digits("(010) 1234-5678").as_deref(),
+            Some("01012345678")
+        );
+        assert_eq!(phone_digits("王伟"), None);
+        assert_eq!(phone_digits("SH-D001"), None);
+        assert_eq!(phone_digits("2026"), None);
+    }
 }

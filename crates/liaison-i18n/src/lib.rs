@@ -3,6 +3,8 @@
 //! (`key = text`, `#` comments); a missing message falls back to English, then to its key.
 //! Choosing the language: an explicit choice (cookie) wins, else the browser's Accept-Language.
 
+pub mod values;
+
 use liaison_core::partner::Lang;
 use std::collections::HashMap;
 use std::sync::OnceLock;

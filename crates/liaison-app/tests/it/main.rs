@@ -4,6 +4,7 @@
 //! policy.
 
 mod people;
+mod import;
 mod request;
 mod segment;
 

@@ -262,6 +262,24 @@ fn problem(desc: &str) -> Value {
     json!({"description": desc, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
 }
 
+/// What a query parameter means where its name does not say it.
+fn query_description(name: &str) -> Option<&'static str> {
+    match name {
+        "labels" => Some(
+            "What an export's header row and enumerated cells hold. `codes`: the column names and \
+             stored codes (`kind`, `distributor`, `held`), for systems. `zh-CN`, `zh-TW` or `en`: \
+             the headings and labels people see in that language (类型, 经销商, 等待工作时间). \
+             Without it, an Accept-Language that prefers Chinese gets Chinese labels and every \
+             other request (none, or English) gets codes, as before. Times are the viewer's local \
+             time with its offset in both (the company's zone until users choose their own): \
+             `2026-12-04T16:05:00+08:00` (RFC 3339, the same instants as before) with codes, \
+             `2026-12-04 16:05:00 +08:00` with labels. Either file imports back unchanged: the \
+             imports read codes and labels in every language.",
+        ),
+        _ => None,
+    }
+}
+
 /// The OpenAPI document for every endpoint in the table.
 pub fn openapi() -> Value {
     let mut paths = serde_json::Map::new();
@@ -282,9 +300,15 @@ pub fn openapi() -> Value {
                 "schema": {"type": "string", "maxLength": 200}}));
         }
         for q in e.query {
-            params.push(
-                json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}),
-            );
+            let mut param =
+                json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}});
+            if let Some(d) = query_description(q) {
+                param["description"] = json!(d);
+            }
+            if *q == "labels" {
+                param["schema"]["enum"] = json!(["codes", "zh-CN", "zh-TW", "en"]);
+            }
+            params.push(param);
         }
         let mut responses = serde_json::Map::new();
         let ok = if e.ok.1.is_empty() {

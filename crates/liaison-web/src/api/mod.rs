@@ -167,11 +167,11 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             post(partner::import_contacts),
         ),
         (
-            ep!("get" "/api/v1/exports/partners", "imports", "Export partners as CSV (UTF-8 with BOM) or XLSX, with the list's filters", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]),
+            ep!("get" "/api/v1/exports/partners", "imports", "Export partners as CSV (UTF-8 with BOM) or XLSX, with the list's filters; codes or Chinese labels (see labels)", auth = true, body = None, ok = (200, "File"), query = ["format", "labels", "q", "kind", "region", "tier", "status", "tag", "segment"]),
             get(partner::export_partners),
         ),
         (
-            ep!("get" "/api/v1/exports/contacts", "imports", "Export contacts as CSV or XLSX", auth = true, body = None, ok = (200, "File"), query = ["format", "q", "kind", "region", "tier", "status", "tag", "segment"]),
+            ep!("get" "/api/v1/exports/contacts", "imports", "Export contacts as CSV or XLSX; codes or Chinese labels (see labels)", auth = true, body = None, ok = (200, "File"), query = ["format", "labels", "q", "kind", "region", "tier", "status", "tag", "segment"]),
             get(partner::export_contacts),
         ),
         (
@@ -315,7 +315,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(inbox::attachment),
         ),
         (
-            ep!("get" "/api/v1/requests/{id}/deliveries/export", "requests", "Receipts as CSV (BOM) or XLSX; unconfirmed=true for who has not confirmed", auth = true, body = None, ok = (200, "File"), query = ["format", "unconfirmed"]),
+            ep!("get" "/api/v1/requests/{id}/deliveries/export", "requests", "Receipts as CSV (BOM) or XLSX; unconfirmed=true for who has not confirmed; codes or Chinese labels (see labels)", auth = true, body = None, ok = (200, "File"), query = ["format", "unconfirmed", "labels"]),
             get(request::export_deliveries),
         ),
         (

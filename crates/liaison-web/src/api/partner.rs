@@ -11,10 +11,10 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use liaison_app::import::{self, ExportFormat};
+use liaison_app::import::{self, ExportFormat, Labels};
 use liaison_app::partner as app;
 use liaison_core::Permission;
-use liaison_core::partner::{ContactInput, PartnerInput};
+use liaison_core::partner::{ContactInput, Lang, PartnerInput};
 use liaison_db::partner::{Contact, Partner, PartnerSort};
 use serde_json::json;
 
@@ -123,6 +123,12 @@ fn upload_name(p: &Pairs, headers: &axum::http::HeaderMap) -> Option<String> {
     })
 }
 
+/// The language of an import's row messages: the request's (as pages choose it: the user's
+/// setting, then Accept-Language).
+fn import_lang(headers: &axum::http::HeaderMap, s: &crate::auth::Session) -> Lang {
+    crate::auth::page_lang(headers, Some(&s.user))
+}
+
 pub async fn import_partners(
     Api(state, s): Api,
     p: Pairs,
@@ -130,8 +136,17 @@ pub async fn import_partners(
     body: Bytes,
 ) -> AppResult<Json<import::ImportOutcome>> {
     let name = upload_name(&p, &headers);
+    let lang = import_lang(&headers, &s);
     Ok(Json(
-        import::import_partners(&state.db, &s.actor, name.as_deref(), &body, dry_run(&p)?).await?,
+        import::import_partners(
+            &state.db,
+            &s.actor,
+            lang,
+            name.as_deref(),
+            &body,
+            dry_run(&p)?,
+        )
+        .await?,
     ))
 }
 
@@ -142,12 +157,43 @@ pub async fn import_contacts(
     body: Bytes,
 ) -> AppResult<Json<import::ImportOutcome>> {
     let name = upload_name(&p, &headers);
+    let lang = import_lang(&headers, &s);
     Ok(Json(
-        import::import_contacts(&state.db, &s.actor, name.as_deref(), &body, dry_run(&p)?).await?,
+        import::import_contacts(
+            &state.db,
+            &s.actor,
+            lang,
+            name.as_deref(),
+            &body,
+            dry_run(&p)?,
+        )
+        .await?,
     ))
 }
 
-pub async fn export_partners(Api(state, s): Api, p: Pairs) -> AppResult<Response> {
+/// What an API export writes (`labels=`; see the endpoint's description): codes unless the
+/// request asks for people's labels, with `labels=zh-CN|zh-TW|en` or an Accept-Language that
+/// prefers Chinese (a browser, a Chinese user's tool). A client that sends no Accept-Language,
+/// or an English one, keeps reading the codes it always has.
+pub(super) fn export_labels(headers: &axum::http::HeaderMap, p: &Pairs) -> AppResult<Labels> {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let default = match liaison_i18n::negotiate(accept) {
+        lang @ (Lang::ZhCn | Lang::ZhTw) if accept.to_lowercase().contains("zh") => {
+            Labels::In(lang)
+        }
+        _ => Labels::Codes,
+    };
+    Ok(Labels::parse(p.get("labels"), default)?)
+}
+
+pub async fn export_partners(
+    Api(state, s): Api,
+    p: Pairs,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
@@ -156,12 +202,17 @@ pub async fn export_partners(Api(state, s): Api, p: Pairs) -> AppResult<Response
             &s.actor,
             &f,
             ExportFormat::parse(p.get("format"))?,
+            export_labels(&headers, &p)?,
         )
         .await?,
     ))
 }
 
-pub async fn export_contacts(Api(state, s): Api, p: Pairs) -> AppResult<Response> {
+pub async fn export_contacts(
+    Api(state, s): Api,
+    p: Pairs,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     s.require(Permission::ExportPartners)?;
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     Ok(download(
@@ -170,6 +221,7 @@ pub async fn export_contacts(Api(state, s): Api, p: Pairs) -> AppResult<Response
             &s.actor,
             &f,
             ExportFormat::parse(p.get("format"))?,
+            export_labels(&headers, &p)?,
         )
         .await?,
     ))

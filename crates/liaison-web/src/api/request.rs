@@ -220,16 +220,25 @@ pub async fn attachment(
 }
 
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists who has not
-/// confirmed.
+/// confirmed; `labels=` as for the partner exports.
 pub async fn export_deliveries(
     Api(state, s): Api,
     Path(rid): Path<String>,
     p: Pairs,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
     let unconfirmed = p.get("unconfirmed") == Some("true");
+    let labels = super::partner::export_labels(&headers, &p)?;
     Ok(crate::respond::download(
-        liaison_app::import::export_deliveries(&state.db, &s.actor, id(&rid)?, unconfirmed, format)
-            .await?,
+        liaison_app::import::export_deliveries(
+            &state.db,
+            &s.actor,
+            id(&rid)?,
+            unconfirmed,
+            format,
+            labels,
+        )
+        .await?,
     ))
 }

@@ -428,10 +428,11 @@ async fn import_submit(Page(state, headers, s): Page, mut mp: Multipart) -> Page
         }
     }
     s.check_csrf(&csrf)?;
+    let lang = crate::auth::page_lang(&headers, Some(&s.user));
     let result = if what == "contacts" {
-        import::import_contacts(&state.db, &s.actor, name.as_deref(), &file, dry).await
+        import::import_contacts(&state.db, &s.actor, lang, name.as_deref(), &file, dry).await
     } else {
-        import::import_partners(&state.db, &s.actor, name.as_deref(), &file, dry).await
+        import::import_partners(&state.db, &s.actor, lang, name.as_deref(), &file, dry).await
     };
     let (outcome, errors, status) = match result {
         Ok(o) => (Some(o), None, axum::http::StatusCode::OK),
@@ -466,13 +467,17 @@ async fn import_submit(Page(state, headers, s): Page, mut mp: Multipart) -> Page
     Ok(r)
 }
 
-async fn export(Page(state, _, s): Page, p: Pairs) -> PageResult {
+/// The partner list (or its contacts) as a file; people get their language's headings and
+/// values unless `labels=codes` asks for the codes.
+async fn export(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let f = crate::extract::partner_filter(&state, &p, s.actor.is_partner()).await?;
     let format = import::ExportFormat::parse(p.get("format"))?;
+    let lang = crate::auth::page_lang(&headers, Some(&s.user));
+    let labels = import::Labels::parse(p.get("labels"), import::Labels::In(lang))?;
     let file = if p.get("what") == Some("contacts") {
-        import::export_contacts(&state.db, &s.actor, &f, format).await?
+        import::export_contacts(&state.db, &s.actor, &f, format, labels).await?
     } else {
-        import::export_partners(&state.db, &s.actor, &f, format).await?
+        import::export_partners(&state.db, &s.actor, &f, format, labels).await?
     };
     Ok(crate::respond::download(file))
 }

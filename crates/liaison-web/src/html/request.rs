@@ -638,16 +638,20 @@ async fn review(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm
 }
 
 /// The receipts board as CSV (UTF-8 with BOM) or XLSX; `unconfirmed=true` lists only who has
-/// not confirmed. Every export is recorded in the audit log.
-async fn export(Page(state, _, s): Page, Path(id): Path<String>, p: Pairs) -> PageResult {
-    let format = liaison_app::import::ExportFormat::parse(p.get("format"))?;
+/// not confirmed. Headings and values are in the page's language unless `labels=codes`. Every
+/// export is recorded in the audit log.
+async fn export(Page(state, headers, s): Page, Path(id): Path<String>, p: Pairs) -> PageResult {
+    use liaison_app::import::{ExportFormat, Labels};
+    let format = ExportFormat::parse(p.get("format"))?;
     let unconfirmed = p.get("unconfirmed") == Some("true");
+    let lang = crate::auth::page_lang(&headers, Some(&s.user));
     let file = liaison_app::import::export_deliveries(
         &state.db,
         &s.actor,
         crate::extract::id(&id)?,
         unconfirmed,
         format,
+        Labels::parse(p.get("labels"), Labels::In(lang))?,
     )
     .await?;
     Ok(crate::respond::download(file))

@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod confidential;
 mod delivery;
+mod exchange;
 mod hardening;
 mod pages;
 mod requests;

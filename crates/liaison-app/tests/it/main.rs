@@ -3,8 +3,8 @@
 //! Fixtures say a story's steps once (`Cast`, `Cast::dispatched_to_p1`), so tests read as the
 //! policy.
 
-mod people;
 mod import;
+mod people;
 mod request;
 mod segment;
 

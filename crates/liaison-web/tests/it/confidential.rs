@@ -29,11 +29,86 @@ async fn confidential_message_skips_recipients_without_nda_and_is_encrypted_at_r
             assert_eq!(r.status, StatusCode::CREATED, "[{}] {}", a.name, r.text());
         }
         let marker = "绝密配方-XYZ123";
-        let d = a.dispatch(&head, &channel, json!({
+        let form = json!({
             "title": "新品成本结构（保密）", "purpose": "仅限签署保密协议的伙伴", "body": format!("内容：{marker}"),
             "category": "product", "classification": "confidential", "audience": {"partners": [sh, bj]},
-        }))
+        });
+        // Issue 9: the gap is shown before approval, and approving to part of the audience
+        // needs the reviewer's explicit choice.
+        let r = a
+            .call("POST", "/api/v1/requests", Some(&head), Some(form.clone()))
+            .await;
+        let draft = r.json()["id"].as_str().expect("id").to_string();
+        a.call(
+            "POST",
+            &format!("/api/v1/requests/{draft}/submit"),
+            Some(&head),
+            None,
+        )
         .await;
+        let cov = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{draft}/coverage"),
+                Some(&channel),
+                None,
+            )
+            .await
+            .json();
+        assert!(
+            cov["uncovered_count"].as_i64() > Some(0),
+            "[{}] {cov}",
+            a.name
+        );
+        assert!(
+            cov["uncovered"]
+                .as_array()
+                .is_some_and(|u| u.iter().all(|x| x["partner_code"] == "BJ-D002")),
+            "[{}] {cov}",
+            a.name
+        );
+        let refused = a
+            .call(
+                "POST",
+                &format!("/api/v1/requests/{draft}/approve"),
+                Some(&channel),
+                None,
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            refused.text()
+        );
+        assert_eq!(
+            refused.json()["errors"][0]["field"],
+            "send_to_covered_only",
+            "[{}]",
+            a.name
+        );
+        // Another partner's user and an unprivileged partner user learn nothing.
+        for who in ["p1@demo.example", "p2@demo.example"] {
+            let t = a.login(who).await;
+            let r = a
+                .call(
+                    "GET",
+                    &format!("/api/v1/requests/{draft}/coverage"),
+                    Some(&t),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] {who}", a.name);
+        }
+        let d = a
+            .dispatch_approving(
+                &head,
+                &channel,
+                form,
+                Some(json!({"send_to_covered_only": true})),
+            )
+            .await;
         let held = d["held_back"].as_array().cloned().unwrap_or_default();
         assert!(!held.is_empty(), "[{}] {d}", a.name);
         assert!(

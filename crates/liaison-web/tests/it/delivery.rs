@@ -527,7 +527,11 @@ async fn the_requester_or_channel_management_reminds_unconfirmed_recipients_now(
             .bind(mid),
         )
         .await;
-        assert_eq!(push, 3, "[{}] two e-mails and one WeCom message", a.name);
+        assert_eq!(
+            push, 4,
+            "[{}] three e-mails (王伟, 刘洋, 陈静) and one WeCom message",
+            a.name
+        );
         let remind = format!("/api/v1/requests/{}/remind", sent.request);
 
         let r = a.call("POST", &remind, Some(&head), None).await;
@@ -639,7 +643,7 @@ async fn channel_management_sends_dead_deliveries_again() {
             .into_iter()
             .filter(|d| d["channel"] != "portal")
             .collect();
-        assert_eq!(push.len(), 3, "[{}] {board}", a.name);
+        assert_eq!(push.len(), 4, "[{}] {board}", a.name);
         exec(
             a,
             q("UPDATE deliveries SET state = 'sent', next_at = NULL, sent_at = $1 WHERE message_id = $2 AND channel <> 'portal'")

@@ -133,6 +133,17 @@ impl TestApp {
     /// request and submits it, channel management approves it, and it is dispatched. Returns
     /// the request as the final approval answered it.
     pub async fn dispatch(&self, head: &str, channel: &str, body: Value) -> Value {
+        self.dispatch_approving(head, channel, body, None).await
+    }
+
+    /// The same with the approval's body (e.g. `send_to_covered_only`).
+    pub async fn dispatch_approving(
+        &self,
+        head: &str,
+        channel: &str,
+        body: Value,
+        approve: Option<Value>,
+    ) -> Value {
         let r = self
             .call("POST", "/api/v1/requests", Some(head), Some(body))
             .await;
@@ -150,7 +161,7 @@ impl TestApp {
             .await;
         assert_eq!(s.status, StatusCode::OK, "[{}] {}", self.name, s.text());
         let d = self
-            .call("POST", &format!("{path}/approve"), Some(channel), None)
+            .call("POST", &format!("{path}/approve"), Some(channel), approve)
             .await;
         assert_eq!(
             d.json()["state"],

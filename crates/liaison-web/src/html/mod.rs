@@ -427,8 +427,9 @@ async fn login_submit(
         Ok((token, user)) => {
             let dest = match f.next.as_deref().filter(|n| !n.is_empty()) {
                 Some(n) => safe_next(Some(n)),
-                None if user.roles.is_partner() => "/portal".into(),
-                None => "/console/partners".into(),
+                // Everyone lands on what waits for them (issue 9).
+                None if user.roles.is_partner() => "/portal/home".into(),
+                None => "/console/home".into(),
             };
             let mut r = Redirect::to(&dest).into_response();
             if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&state, &token)) {

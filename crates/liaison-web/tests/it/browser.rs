@@ -6,7 +6,7 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -14,7 +14,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver and a Chromium session with these `goog:chromeOptions`.
-async fn chromium(options: serde_json::Value) -> (Driver, fantoccini::Client) {
+pub(crate) async fn chromium(options: serde_json::Value) -> (Driver, fantoccini::Client) {
     let port = free_port();
     let driver = Driver(
         Command::new("chromedriver")
@@ -41,7 +41,7 @@ async fn chromium(options: serde_json::Value) -> (Driver, fantoccini::Client) {
 }
 
 /// Serves the app on a free loopback port, as `liaison serve` does; returns its address.
-async fn serve(router: axum::Router) -> std::net::SocketAddr {
+pub(crate) async fn serve(router: axum::Router) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -57,7 +57,7 @@ async fn serve(router: axum::Router) -> std::net::SocketAddr {
 }
 
 /// Chromium as a 390×844 phone (touch, 3× pixels) reading Simplified Chinese.
-async fn phone() -> (Driver, fantoccini::Client) {
+pub(crate) async fn phone() -> (Driver, fantoccini::Client) {
     chromium(serde_json::json!({"binary": "/usr/bin/chromium",
         "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -69,7 +69,7 @@ async fn phone() -> (Driver, fantoccini::Client) {
 }
 
 /// Fills in the login form with a demo login and submits it.
-async fn log_in(c: &fantoccini::Client, email: &str) {
+pub(crate) async fn log_in(c: &fantoccini::Client, email: &str) {
     c.find(Locator::Id("email"))
         .await
         .expect("email")

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod browser_loop;
 mod confidential;
 mod delivery;
 mod exchange;

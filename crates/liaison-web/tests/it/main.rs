@@ -9,6 +9,7 @@ mod delivery;
 mod exchange;
 mod hardening;
 mod pages;
+mod people;
 mod requests;
 mod search;
 mod threads;

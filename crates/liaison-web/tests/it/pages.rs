@@ -4,7 +4,7 @@ use crate::apps;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-fn get(path: &str, cookie: Option<&str>, lang: &str) -> Request<Body> {
+pub(crate) fn get(path: &str, cookie: Option<&str>, lang: &str) -> Request<Body> {
     let mut b = Request::builder()
         .uri(path)
         .header(header::ACCEPT_LANGUAGE, lang);
@@ -30,7 +30,7 @@ async fn login_page_speaks_the_browser_language_and_the_switch_overrides() {
     assert_ne!(zh.text(), en.text());
 }
 
-async fn browser_login(a: &crate::TestApp, email: &str) -> String {
+pub(crate) async fn browser_login(a: &crate::TestApp, email: &str) -> String {
     let req = Request::builder()
         .method("POST")
         .uri("/login")

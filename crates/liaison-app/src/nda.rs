@@ -26,3 +26,37 @@ pub async fn record(db: &Db, actor: &Actor, input: &NdaInput) -> Result<Nda> {
     authorize(actor, Permission::WritePartners, &Object::default())?;
     Ok(repo::insert_nda(db, actor.user_id, input).await?)
 }
+
+/// Files the signed document of an agreement (admins and channel management).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, nda = %id))]
+pub async fn attach_document(
+    db: &Db,
+    actor: &Actor,
+    id: uuid::Uuid,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<Nda> {
+    authorize(actor, Permission::WritePartners, &Object::default())?;
+    Ok(repo::attach_document(db, actor.user_id, id, filename, bytes).await?)
+}
+
+/// The signed document, for those who may see the agreement (a partner user its own).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, nda = %id))]
+pub async fn document(db: &Db, actor: &Actor, id: uuid::Uuid) -> Result<(String, String, Vec<u8>)> {
+    authorize(actor, Permission::ReadPartners, &Object::default())?;
+    Ok(repo::read_document(db, actor.scope(), id).await?)
+}
+
+/// How an agreement stands on `at` (§7.1.2): valid, expiring within 30 days, expired, or not
+/// yet in force.
+pub fn standing(n: &Nda, at: chrono::DateTime<chrono::Utc>) -> &'static str {
+    if n.signed_at > at {
+        "pending"
+    } else if n.expires_at <= at {
+        "expired"
+    } else if n.expires_at <= at + chrono::Duration::days(30) {
+        "expiring"
+    } else {
+        "valid"
+    }
+}

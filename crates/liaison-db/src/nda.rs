@@ -21,11 +21,13 @@ pub struct Nda {
     pub expires_at: DateTime<Utc>,
     pub document: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Whether the signed document itself is on file (issue 9).
+    pub has_document: bool,
 }
 
 from_row!(Nda; id: uuid, partner_id: uuid, partner_code: text, contact_id: opt_uuid,
     contact_name: opt_text, signed_at: time, expires_at: time, document: opt_text,
-    created_at: time);
+    created_at: time, has_document: bool);
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -40,7 +42,7 @@ pub struct NdaInput {
 
 const SELECT: &str =
     "SELECT n.id, n.partner_id, p.code AS partner_code, n.contact_id, c.name AS contact_name,
-        n.signed_at, n.expires_at, n.document, n.created_at
+        n.signed_at, n.expires_at, n.document, n.created_at, (n.doc_data IS NOT NULL) AS has_document
    FROM ndas n JOIN partners p ON p.id = n.partner_id LEFT JOIN contacts c ON c.id = n.contact_id";
 
 pub async fn list_ndas(db: &Db, scope: Scope, partner: Option<Uuid>) -> Result<Vec<Nda>> {
@@ -130,6 +132,106 @@ pub async fn insert_nda(db: &Db, actor: Uuid, input: &NdaInput) -> Result<Nda> {
     tx.commit().await?;
     db.fetch_one(Q::dynamic(format!("{SELECT} WHERE n.id = $1")).bind(id))
         .await
+}
+
+fn doc_aad(id: Uuid) -> String {
+    format!("ndas:document:{id}")
+}
+
+/// Files the signed document of agreement `id` (replacing any earlier one), encrypted at rest
+/// (§7.2.1); the type is checked against the content like a request attachment.
+pub async fn attach_document(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<Nda> {
+    use base64::Engine;
+    let invalid = |f: &str, m: String| DbError::Invalid(FieldErrors::single(f, m));
+    let nda: Nda = db
+        .fetch_optional(Q::dynamic(format!("{SELECT} WHERE n.id = $1")).bind(id))
+        .await?
+        .ok_or(DbError::NotFound)?;
+    if bytes.is_empty() {
+        return Err(invalid("file", "the file is empty".into()));
+    }
+    if bytes.len() > crate::attachment::MAX_BYTES {
+        return Err(invalid(
+            "file",
+            format!(
+                "the file is {} bytes; at most {}",
+                bytes.len(),
+                crate::attachment::MAX_BYTES
+            ),
+        ));
+    }
+    let name = filename.trim();
+    let ct = crate::attachment::check_type(name, bytes).map_err(|m| invalid("file", m))?;
+    let data = db
+        .cipher()?
+        .encrypt(
+            &doc_aad(id),
+            &base64::engine::general_purpose::STANDARD.encode(bytes),
+        )
+        .map_err(|e| DbError::Config(e.to_string()))?;
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_one(
+        q("UPDATE ndas SET document = $1, doc_type = $2, doc_size = $3, doc_data = $4 WHERE id = $5")
+            .bind(name)
+            .bind(ct)
+            .bind(bytes.len() as i64)
+            .bind(data)
+            .bind(id),
+    )
+    .await?;
+    tx.commit_audited(
+        now,
+        Entry::new(
+            Some(actor),
+            "nda.document",
+            "nda",
+            Some(id),
+            json!({"filename": name, "size": bytes.len(), "sha256": crate::sha256_hex(bytes)}),
+        )
+        .of_partner(nda.partner_id),
+    )
+    .await?;
+    db.fetch_one(Q::dynamic(format!("{SELECT} WHERE n.id = $1")).bind(id))
+        .await
+}
+
+struct DocRow {
+    partner_id: Uuid,
+    document: Option<String>,
+    doc_type: Option<String>,
+    doc_data: Option<String>,
+}
+
+from_row!(DocRow; partner_id: uuid, document: opt_text, doc_type: opt_text, doc_data: opt_text);
+
+/// The signed document of an agreement in `scope`: name, type and bytes.
+pub async fn read_document(db: &Db, scope: Scope, id: Uuid) -> Result<(String, String, Vec<u8>)> {
+    use base64::Engine;
+    let d: DocRow = db
+        .fetch_optional::<DocRow>(
+            q("SELECT partner_id, document, doc_type, doc_data FROM ndas WHERE id = $1").bind(id),
+        )
+        .await?
+        .filter(|d| scope.allows(d.partner_id))
+        .ok_or(DbError::NotFound)?;
+    let (Some(data), Some(ct)) = (d.doc_data, d.doc_type) else {
+        return Err(DbError::NotFound);
+    };
+    let b64 = db
+        .cipher()?
+        .decrypt(&doc_aad(id), &data)
+        .map_err(|e| DbError::Config(e.to_string()))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| DbError::Config(e.to_string()))?;
+    Ok((d.document.unwrap_or_else(|| "nda".into()), ct, bytes))
 }
 
 /// The SQL condition "contact `c` has an NDA valid at placeholder `at`".

@@ -29,13 +29,18 @@ pub fn created_at(location: String, body: serde_json::Value) -> Response {
 
 /// A stored file as a download.
 pub fn file_response(a: liaison_db::attachment::Attachment, bytes: Vec<u8>) -> Response {
+    named_file(&a.filename, &a.content_type, bytes)
+}
+
+/// A stored file as a download under its own name (UTF-8 names encoded per RFC 6266).
+pub fn named_file(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&a.content_type) {
+    if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
     let encoded =
-        percent_encoding::utf8_percent_encode(&a.filename, percent_encoding::NON_ALPHANUMERIC);
+        percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

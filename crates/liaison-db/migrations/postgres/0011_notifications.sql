@@ -31,3 +31,8 @@ CREATE INDEX users_contact ON users (contact_id);
 ALTER TABLE deliveries ADD COLUMN acked_contact_id UUID;
 -- The channel manager's home page lists messages with dead deliveries (issue 9).
 CREATE INDEX deliveries_dead ON deliveries (message_id) WHERE state = 'dead';
+
+-- The NDA register keeps the signed document (issue 9), always encrypted (§7.2.1).
+ALTER TABLE ndas ADD COLUMN doc_type TEXT;
+ALTER TABLE ndas ADD COLUMN doc_size BIGINT;
+ALTER TABLE ndas ADD COLUMN doc_data TEXT;

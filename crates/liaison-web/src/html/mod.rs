@@ -8,6 +8,7 @@ mod calendar;
 mod home;
 mod inbox;
 mod integration;
+mod nda;
 mod partner;
 mod portal;
 mod question;
@@ -75,6 +76,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal/questions.html",
     "portal/question.html",
     "portal/posts.html",
+    "partner/ndas.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -330,6 +332,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(inbox::router())
         .merge(home::router())
+        .merge(nda::router())
         .merge(question::router())
 }
 

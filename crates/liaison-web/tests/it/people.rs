@@ -312,3 +312,127 @@ async fn home_notifications_and_questions_pages_render_for_their_people() {
         );
     }
 }
+
+/// The NDA register page (§7.1.2): an agreement recorded with its signed document, listed with
+/// how it stands, the document downloadable; partners and a missing CSRF token are refused.
+#[tokio::test]
+async fn the_nda_register_records_an_agreement_with_its_document() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let channel = browser_login(a, "channel@demo.example").await;
+        let page = a.send(get("/console/ndas", Some(&channel), "zh-CN")).await;
+        assert_eq!(page.status, StatusCode::OK, "[{}]", a.name);
+        let csrf = page
+            .text()
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("csrf")
+            .to_string();
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+        let multipart = |csrf: &str, partner: &str| {
+            let b = "XbOuNdArY";
+            let mut body = Vec::new();
+            for (k, v) in [
+                ("_csrf", csrf),
+                ("partner", partner),
+                ("signed_at", "2026-11-01"),
+                ("expires_at", "2026-12-20"),
+            ] {
+                body.extend(
+                    format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                        .as_bytes(),
+                );
+            }
+            body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"保密协议-BJ.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+            body.extend(pdf);
+            body.extend(format!("\r\n--{b}--\r\n").as_bytes());
+            axum::http::Request::builder()
+                .method("POST")
+                .uri("/console/ndas")
+                .header(axum::http::header::COOKIE, channel.clone())
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={b}"),
+                )
+                .body(axum::body::Body::from(body))
+                .expect("request")
+        };
+        let forged = a.send(multipart("wrong", "BJ-D002")).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        let bad = a.send(multipart(&csrf, "NO-SUCH")).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        let ok = a.send(multipart(&csrf, "BJ-D002")).await;
+        assert_eq!(
+            ok.status,
+            StatusCode::SEE_OTHER,
+            "[{}] {}",
+            a.name,
+            ok.text()
+        );
+        let list = a
+            .send(get("/console/ndas", Some(&channel), "zh-CN"))
+            .await
+            .text();
+        assert!(list.contains("保密协议-BJ.pdf"), "[{}]", a.name);
+        assert!(
+            list.contains("data-standing=\"expiring\""),
+            "[{}] expires within 30 days",
+            a.name
+        );
+        assert!(list.contains("id=\"nda-expiring\""), "[{}]", a.name);
+        let id = list
+            .split("/console/ndas/")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .expect("document link")
+            .to_string();
+        let doc = a
+            .send(get(
+                &format!("/console/ndas/{id}/document"),
+                Some(&channel),
+                "zh-CN",
+            ))
+            .await;
+        assert_eq!(doc.status, StatusCode::OK, "[{}]", a.name);
+        assert_eq!(
+            doc.body,
+            pdf.to_vec(),
+            "[{}] the document comes back as filed",
+            a.name
+        );
+        // Stored encrypted (§7.2.1).
+        let stored = |sql: &'static str| a.db.fetch_one::<i64>(liaison_db::q(sql));
+        assert_eq!(
+            stored("SELECT COUNT(*) FROM ndas WHERE doc_data IS NOT NULL")
+                .await
+                .expect("n"),
+            1
+        );
+        assert_eq!(
+            stored("SELECT COUNT(*) FROM ndas WHERE doc_data LIKE '%JVBERi0%'")
+                .await
+                .expect("n"),
+            0,
+            "[{}] no plaintext (base64 of %PDF) at rest",
+            a.name
+        );
+        let p1 = browser_login(a, "p1@demo.example").await;
+        assert_eq!(
+            a.send(get("/console/ndas", Some(&p1), "zh-CN"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            a.send(get(
+                &format!("/console/ndas/{id}/document"),
+                Some(&p1),
+                "zh-CN"
+            ))
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

@@ -232,15 +232,19 @@ pub async fn find_department_by_code(db: &Db, code: &str) -> Result<Option<Depar
     .await
 }
 
-/// Checks a new user and resolves its department and partner (by id or code).
+/// Checks a new user (or, with `new` false, a change: an empty password keeps the old one)
+/// and resolves its department and partner (by id or code).
 async fn parse_user(
     db: &Db,
     input: &UserInput,
+    new: bool,
 ) -> Result<(EmailAddress, String, Roles, Option<Uuid>, Option<Uuid>)> {
     let mut e = FieldErrors::new();
     let email = e.take("email", EmailAddress::parse(&input.email));
     let name = e.take("name", required_text(&input.name, 100));
-    e.take("password", crate::password::check_strength(&input.password));
+    if new || !input.password.is_empty() {
+        e.take("password", crate::password::check_strength(&input.password));
+    }
     let roles = e.take(
         "roles",
         input
@@ -304,7 +308,7 @@ async fn parse_user(
 }
 
 pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Result<User> {
-    let (email, name, roles, department_id, partner_id) = parse_user(db, input).await?;
+    let (email, name, roles, department_id, partner_id) = parse_user(db, input, true).await?;
     let hash = crate::password::hash(&input.password).map_err(DbError::Config)?;
     let lang = input
         .lang
@@ -342,6 +346,116 @@ pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Res
     )
     .await?;
     find_user(db, id).await?.ok_or(DbError::NotFound)
+}
+
+/// Changes a user (name, e-mail, roles, department, partner, language, a new password when
+/// one is given) and whether the account is active; deactivating ends its sessions at once.
+pub async fn update_user(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    input: &UserInput,
+    active: bool,
+) -> Result<User> {
+    let before = find_user(db, id).await?.ok_or(DbError::NotFound)?;
+    let (email, name, roles, department_id, partner_id) = parse_user(db, input, false).await?;
+    let lang = input
+        .lang
+        .as_deref()
+        .and_then(|l| liaison_core::partner::Lang::parse(l).ok());
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_one(
+        q("UPDATE users SET email = $1, name = $2, roles = $3, department_id = $4, partner_id = $5,
+              lang = $6, active = $7, updated_at = $8,
+              contact_id = CASE WHEN $5 IS NULL THEN NULL ELSE contact_id END
+           WHERE id = $9")
+        .bind(email.as_str())
+        .bind(name.as_str())
+        .bind(roles.to_list())
+        .bind(department_id)
+        .bind(partner_id)
+        .bind(lang.map(|l| l.as_str()))
+        .bind(active)
+        .bind(now)
+        .bind(id),
+    )
+    .await
+    .map_err(|e| e.conflict_on("email", email.as_str()))?;
+    if !input.password.is_empty() {
+        let hash = crate::password::hash(&input.password).map_err(DbError::Config)?;
+        tx.execute(
+            q("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(id),
+        )
+        .await?;
+    }
+    if !active || !input.password.is_empty() {
+        tx.execute(
+            q("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id),
+        )
+        .await?;
+    }
+    tx.commit_audited(
+        now,
+        Entry::new(
+            Some(actor),
+            "user.update",
+            "user",
+            Some(id),
+            json!({"email": email.as_str(), "name": name, "roles": roles.to_list(),
+                   "active": active, "was_active": before.active,
+                   "password_changed": !input.password.is_empty()}),
+        ),
+    )
+    .await?;
+    find_user(db, id).await?.ok_or(DbError::NotFound)
+}
+
+/// Renames a department and sets (or clears) its head.
+pub async fn update_department(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    name: &str,
+    name_en: Option<&str>,
+    head: Option<Uuid>,
+) -> Result<()> {
+    let mut e = FieldErrors::new();
+    let name = e.take("name", required_text(name, 100));
+    let name_en = e
+        .take("name_en", liaison_core::validate::optional_text(name_en.unwrap_or(""), 100))
+        .flatten();
+    let Some(name) = name else {
+        return Err(DbError::Invalid(e));
+    };
+    if !e.is_empty() {
+        return Err(DbError::Invalid(e));
+    }
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_one(
+        q("UPDATE departments SET name = $1, name_en = $2, head_user_id = $3 WHERE id = $4")
+            .bind(name.as_str())
+            .bind(name_en.clone())
+            .bind(head)
+            .bind(id),
+    )
+    .await?;
+    tx.commit_audited(
+        now,
+        Entry::new(
+            Some(actor),
+            "department.update",
+            "department",
+            Some(id),
+            json!({"name": name, "name_en": name_en, "head_user_id": head}),
+        ),
+    )
+    .await
 }
 
 pub async fn find_user(db: &Db, id: Uuid) -> Result<Option<User>> {

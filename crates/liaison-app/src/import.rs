@@ -4,6 +4,7 @@
 
 use crate::{Error, Result};
 use liaison_core::partner::{ContactInput, PartnerFilter, PartnerInput};
+use liaison_core::validate::Msg;
 use liaison_core::validate::RowError;
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
@@ -68,11 +69,12 @@ fn columns(
     if !missing.is_empty() {
         return Err(Error::invalid(
             "file",
-            format!(
-                "the header row lacks the column(s) {}; expected {}",
-                missing.join(", "),
-                spec.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
-            ),
+            Msg::new("validate.import_columns")
+                .arg("missing", missing.join(", "))
+                .arg(
+                    "expected",
+                    spec.iter().map(|s| s.0).collect::<Vec<_>>().join(", "),
+                ),
         ));
     }
     Ok(cols)
@@ -80,9 +82,14 @@ fn columns(
 
 fn read(filename: Option<&str>, bytes: &[u8]) -> Result<Table> {
     if bytes.is_empty() {
-        return Err(Error::invalid("file", "the file is empty"));
+        return Err(Error::invalid("file", Msg::new("validate.file_empty")));
     }
-    read_table(filename, bytes, MAX_ROWS).map_err(|e| Error::invalid("file", e.to_string()))
+    read_table(filename, bytes, MAX_ROWS).map_err(|e| {
+        Error::invalid(
+            "file",
+            Msg::new("validate.file_unreadable").arg("reason", e),
+        )
+    })
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -114,10 +121,7 @@ fn parse_rows<T>(
         }
     }
     if good.is_empty() && errors.is_empty() {
-        return Err(Error::invalid(
-            "file",
-            "the file has a header row but no data rows",
-        ));
+        return Err(Error::invalid("file", Msg::new("validate.file_no_rows")));
     }
     if !errors.is_empty() {
         return Err(Error::InvalidRows(errors));
@@ -281,7 +285,10 @@ impl ExportFormat {
         match s.unwrap_or("csv") {
             "" | "csv" => Ok(Self::Csv),
             "xlsx" => Ok(Self::Xlsx),
-            _ => Err(Error::invalid("format", "must be csv or xlsx")),
+            other => Err(Error::invalid(
+                "format",
+                Msg::one_of(other, &["csv", "xlsx"]),
+            )),
         }
     }
 }

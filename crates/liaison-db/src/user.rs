@@ -5,6 +5,7 @@
 use crate::audit::{self, Entry};
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q, random_token, sha256_hex};
 use chrono::{DateTime, Duration, Utc};
+use liaison_core::validate::Msg;
 use liaison_core::validate::{EmailAddress, required_text};
 use liaison_core::{Actor, FieldErrors, Role, Roles};
 use serde::Serialize;
@@ -223,7 +224,10 @@ async fn parse_user(
         };
         match found {
             Some(id) => department_id = Some(id),
-            None => e.add("department", format!("no department '{d}'")),
+            None => e.add(
+                "department",
+                Msg::new("validate.no_department").arg("value", d),
+            ),
         }
     }
     let mut partner_id = None;
@@ -235,18 +239,21 @@ async fn parse_user(
     {
         match crate::partner::resolve_partner_ref(db, p).await? {
             Some(id) => partner_id = Some(id),
-            None => e.add("partner", format!("no partner '{p}'")),
+            None => e.add("partner", Msg::new("validate.no_partner").arg("value", p)),
         }
     }
     if let Some(r) = &roles {
         if r.is_partner() && partner_id.is_none() && e.for_field("partner").is_none() {
-            e.add("partner", "a partner user must belong to a partner");
+            e.add("partner", Msg::new("validate.partner_user_needs_partner"));
         }
         if !r.is_partner() && partner_id.is_some() {
-            e.add("partner", "only partner users belong to a partner");
+            e.add("partner", Msg::new("validate.only_partner_users_partner"));
         }
         if r.is_partner() && department_id.is_some() {
-            e.add("department", "partner users have no department");
+            e.add(
+                "department",
+                Msg::new("validate.partner_user_no_department"),
+            );
         }
     }
     match (email, name, roles) {

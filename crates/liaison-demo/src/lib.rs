@@ -493,7 +493,7 @@ fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<Ne
         slot + 1,
         code.to_lowercase()
     ))
-    .map_err(DbError::Config)?;
+    .map_err(|m| DbError::Config(m.to_string()))?;
     Ok(NewContact {
         name,
         email: Some(email),
@@ -534,7 +534,7 @@ fn partner(
     owner: Option<&str>,
     tags: Vec<String>,
 ) -> Result<NewPartner> {
-    let bad = |m: String| DbError::Config(m);
+    let bad = |m: liaison_core::validate::Msg| DbError::Config(m.to_string());
     Ok(NewPartner {
         code: PartnerCode::parse(code).map_err(bad)?,
         name: name.to_string(),

@@ -225,6 +225,38 @@ pub fn page_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
     liaison_i18n::negotiate(accept)
 }
 
+/// The language of an API answer: `Accept-Language` when it names one we speak, else the
+/// caller's own setting, else Simplified Chinese (the company's language).
+pub async fn api_lang(state: &AppState, parts: &Parts) -> Lang {
+    let accept = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if let Some(l) = liaison_i18n::negotiate_opt(accept) {
+        return l;
+    }
+    resolve(state, parts)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| s.user.lang.as_deref().and_then(|l| Lang::parse(l).ok()))
+        .unwrap_or(Lang::ZhCn)
+}
+
+/// The language of an API answer (see [`api_lang`]), for handlers whose answer holds messages.
+pub struct ApiLang(pub Lang);
+
+impl FromRequestParts<AppState> for ApiLang {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ApiLang(api_lang(state, parts).await))
+    }
+}
+
 /// The client's address for rate limiting: the socket peer when known.
 pub fn client_key(parts_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
     let _ = parts_headers;

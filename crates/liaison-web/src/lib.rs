@@ -101,6 +101,10 @@ pub fn app(state: AppState) -> Router {
         )))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localize,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -30,10 +30,10 @@ pub async fn login(
 ) -> AppResult<Json<serde_json::Value>> {
     let mut e = liaison_core::FieldErrors::new();
     if body.email.trim().is_empty() {
-        e.add("email", "is required");
+        e.required("email");
     }
     if body.password.is_empty() {
-        e.add("password", "is required");
+        e.required("password");
     }
     if !e.is_empty() {
         return Err(e.into());
@@ -129,7 +129,8 @@ pub async fn create_department(
                 _ => {
                     return Err(crate::AppError::invalid(
                         "head",
-                        format!("no company user '{h}'"),
+                        liaison_core::validate::Msg::new("validate.no_company_user")
+                            .arg("value", h),
                     ));
                 }
             }

@@ -86,6 +86,19 @@ pub fn templates() -> Environment<'static> {
             .unwrap_or(Lang::ZhCn);
         liaison_i18n::t(lang, key).to_string()
     });
+    // A pre-check finding as stored (`{code, ...args}`, or an old row's text) in the page's
+    // language (§4.2.1).
+    env.add_function("finding", |state: &minijinja::State, f: Value| -> String {
+        let lang = state
+            .lookup("lang")
+            .and_then(|v| v.as_str().and_then(|s| Lang::parse(s).ok()))
+            .unwrap_or(Lang::ZhCn);
+        serde_json::to_value(&f)
+            .ok()
+            .and_then(|j| serde_json::from_value::<liaison_core::precheck::Finding>(j).ok())
+            .map(|f| f.msg().render(lang))
+            .unwrap_or_else(|| f.to_string())
+    });
     env.add_filter("dt", |v: Value| -> String {
         match v.as_str() {
             Some(s) => chrono::DateTime::parse_from_rfc3339(s)
@@ -239,23 +252,61 @@ pub fn render(
         can_request => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::CreateRequests)),
     };
     let merged = context! { ..ctx, ..common };
-    match state
+    let previous = PAGE_LANG.with(|l| l.replace(lang));
+    let rendered = state
         .templates
         .get_template(name)
-        .and_then(|t| t.render(merged))
-    {
+        .and_then(|t| t.render(merged));
+    PAGE_LANG.with(|l| l.set(previous));
+    match rendered {
         Ok(html) => Html(html).into_response(),
         Err(e) => AppError::Internal(format!("template {name}: {e:#}")).into_response(),
     }
 }
 
-/// Field errors as a `field -> message` map for a form template.
-pub fn form_errors(errors: Option<&liaison_core::FieldErrors>) -> Option<HashMap<String, String>> {
+std::thread_local! {
+    /// The language of the page being rendered: templates render synchronously on one thread,
+    /// so [`render`] sets it around the rendering and messages read it when they are shown.
+    static PAGE_LANG: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::ZhCn) };
+}
+
+/// Messages shown in the page's language when the template prints them (the field errors of a
+/// form are collected before the page knows its language).
+#[derive(Debug)]
+struct PageMsgs(Vec<liaison_core::validate::Msg>);
+
+impl minijinja::value::Object for PageMsgs {
+    fn is_true(self: &std::sync::Arc<Self>) -> bool {
+        !self.0.is_empty()
+    }
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lang = PAGE_LANG.with(|l| l.get());
+        let text: Vec<String> = self.0.iter().map(|m| m.render(lang)).collect();
+        f.write_str(&text.join("; "))
+    }
+}
+
+/// Field errors as a `field -> message` map for a form template: every message of a field,
+/// beside its input, in the page's language.
+pub fn form_errors(errors: Option<&liaison_core::FieldErrors>) -> Option<HashMap<String, Value>> {
     errors.map(|e| {
-        e.0.iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
+        let mut by_field: Vec<(String, Vec<liaison_core::validate::Msg>)> = Vec::new();
+        for f in &e.0 {
+            match by_field.iter_mut().find(|(k, _)| *k == f.field) {
+                Some((_, v)) => v.push(f.msg.clone()),
+                None => by_field.push((f.field.clone(), vec![f.msg.clone()])),
+            }
+        }
+        by_field
+            .into_iter()
+            .map(|(k, v)| (k, Value::from_object(PageMsgs(v))))
             .collect()
     })
+}
+
+/// A message for a page context, shown in the page's language.
+pub fn page_msg(m: liaison_core::validate::Msg) -> Value {
+    Value::from_object(PageMsgs(vec![m]))
 }
 
 /// A form shown again with its errors answers 422, so scripts and tests can tell.
@@ -281,7 +332,10 @@ pub fn error_page(
         headers,
         session,
         "error.html",
-        ctx! { status => status.as_u16(), detail => err.detail() },
+        ctx! {
+            status => status.as_u16(),
+            detail => err.detail_in(auth::page_lang(headers, session.map(|s| &s.user))),
+        },
     );
     *r.status_mut() = status;
     r

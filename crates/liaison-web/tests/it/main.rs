@@ -6,6 +6,7 @@ mod browser;
 mod confidential;
 mod delivery;
 mod hardening;
+mod language;
 mod pages;
 mod requests;
 mod search;

@@ -267,7 +267,7 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
 }
 
 /// The message `key` in `lang`.
-pub fn t<'a>(lang: Lang, key: &'a str) -> &'a str {
+pub fn t(lang: Lang, key: &str) -> &str {
     lookup(lang, key)
         .or_else(|| lookup(Lang::En, key))
         .unwrap_or(key)

@@ -418,6 +418,14 @@ impl SessionCache {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&Self::key(token));
     }
+
+    /// Drops every cached session of a user (their settings or rights changed).
+    pub fn forget_user(&self, user: Uuid) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, s)| s.user.id != user);
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ pub struct WebConfig {
     pub login_window: Duration,
     /// How long a looked-up session is trusted without asking the database again.
     pub session_cache_ttl: Duration,
+    /// The company's time zone: times are shown in it to users who chose none.
+    pub company_zone: chrono_tz::Tz,
 }
 
 impl Default for WebConfig {
@@ -48,6 +50,7 @@ impl Default for WebConfig {
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
             session_cache_ttl: Duration::from_secs(10),
+            company_zone: chrono_tz::Asia::Shanghai,
         }
     }
 }

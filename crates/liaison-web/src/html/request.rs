@@ -5,7 +5,7 @@
 use super::PageResult;
 use super::ctx;
 use super::{Page, PageForm};
-use super::{body_html, china, form_errors, mark_invalid, render};
+use super::{body_html, form_errors, mark_invalid, render, viewer_zone};
 use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
@@ -82,17 +82,13 @@ struct FormView {
 
 const TIME_FIELDS: [&str; 3] = ["ack_due_at", "send_at", "effective_at"];
 
-fn local_input(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| {
-        t.with_timezone(&china())
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    })
-    .unwrap_or_default()
+fn local_input(t: Option<DateTime<Utc>>, zone: chrono_tz::Tz) -> String {
+    t.map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
 }
 
-/// A `datetime-local` value (`2027-01-01T09:00`, seconds optional) read as Asia/Shanghai time.
-fn parse_local(v: &str) -> Result<Option<DateTime<Utc>>, Msg> {
+/// A `datetime-local` value (`2027-01-01T09:00`, seconds optional) read in the viewer's zone.
+fn parse_local(v: &str, zone: chrono_tz::Tz) -> Result<Option<DateTime<Utc>>, Msg> {
     let v = v.trim();
     if v.is_empty() {
         return Ok(None);
@@ -101,8 +97,7 @@ fn parse_local(v: &str) -> Result<Option<DateTime<Utc>>, Msg> {
         .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M"))
         .map_err(|_| Msg::new("validate.datetime"))?;
-    china()
-        .from_local_datetime(&naive)
+    zone.from_local_datetime(&naive)
         .single()
         .map(|t| Some(t.with_timezone(&Utc)))
         .ok_or_else(|| Msg::new("validate.datetime"))
@@ -142,7 +137,7 @@ impl FormView {
         }
     }
 
-    async fn from_request(state: &AppState, r: &Request) -> AppResult<Self> {
+    async fn from_request(state: &AppState, r: &Request, zone: chrono_tz::Tz) -> AppResult<Self> {
         let f = &r.form;
         let audience = f.audience.clone().unwrap_or_default();
         let codes = partner_codes(state, &audience.partners, usize::MAX).await?;
@@ -159,9 +154,9 @@ impl FormView {
             urgency: s(&f.urgency),
             classification: s(&f.classification),
             ack_required: f.ack_required.unwrap_or(false),
-            ack_due_at: local_input(f.ack_due_at),
-            send_at: local_input(f.send_at),
-            effective_at: local_input(f.effective_at),
+            ack_due_at: local_input(f.ack_due_at, zone),
+            send_at: local_input(f.send_at, zone),
+            effective_at: local_input(f.effective_at, zone),
             change_reason: s(&f.change_reason),
             impact: s(&f.impact),
         })
@@ -172,6 +167,7 @@ impl FormView {
         &self,
         state: &AppState,
         keep_contacts: Vec<Uuid>,
+        zone: chrono_tz::Tz,
     ) -> AppResult<(RequestInput, FieldErrors)> {
         let (partners, mut e) =
             app::resolve_partner_codes(&state.db, "partners", &self.partners).await?;
@@ -188,7 +184,7 @@ impl FormView {
             &self.send_at,
             &self.effective_at,
         ])) {
-            *slot = e.take(name, parse_local(value)).flatten();
+            *slot = e.take(name, parse_local(value, zone)).flatten();
         }
         let [ack_due_at, send_at, effective_at] = times;
         let text = |v: &String| Some(v.clone());
@@ -281,7 +277,7 @@ async fn edit_form(Page(state, headers, s): Page, Path(id): Path<String>) -> Pag
     if !r.state.editable() {
         return Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response());
     }
-    let f = FormView::from_request(&state, &r).await?;
+    let f = FormView::from_request(&state, &r, viewer_zone(&state, Some(&s.user))).await?;
     form_page(&state, &headers, &s, Some(&r), &f, None).await
 }
 
@@ -323,7 +319,9 @@ async fn then_submit(
 async fn create(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::CreateRequests)?;
     let f = FormView::from_pairs(&p);
-    let (input, read) = f.to_input(&state, Vec::new()).await?;
+    let (input, read) = f
+        .to_input(&state, Vec::new(), viewer_zone(&state, Some(&s.user)))
+        .await?;
     let e = all_errors(&state, &p, &input, read).await?;
     if !e.is_empty() {
         return form_page(&state, &headers, &s, None, &f, Some(&e)).await;
@@ -345,7 +343,9 @@ async fn update(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm
         .as_ref()
         .map(|a| a.contacts.clone())
         .unwrap_or_default();
-    let (input, read) = f.to_input(&state, contacts).await?;
+    let (input, read) = f
+        .to_input(&state, contacts, viewer_zone(&state, Some(&s.user)))
+        .await?;
     let e = all_errors(&state, &p, &input, read).await?;
     if !e.is_empty() {
         return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;

@@ -598,3 +598,195 @@ async fn zh_cn_pages_show_no_english_ui_phrases() {
         shown.text()
     );
 }
+
+/// The first `<time datetime="…">shown</time>` of a page: the instant and how it is shown.
+fn first_time(page: &str) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
+    let rest = &page[page.find("<time datetime=\"")? + 16..];
+    let (at, rest) = rest.split_once('"')?;
+    let shown = rest.split_once('>')?.1.split_once("</time>")?.0;
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .ok()?
+        .with_timezone(&chrono::Utc);
+    Some((at, shown.trim().to_string()))
+}
+
+/// Issue 9 item 7: every time is shown in the viewer's zone, their own setting (API and the
+/// settings page) or else the company's (Asia/Shanghai), and the page names the zone.
+#[tokio::test]
+async fn times_are_shown_in_the_viewers_zone_and_the_zone_is_named() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let admin_api = a.login("admin@demo.example").await;
+        let admin = browser_login(a, "admin@demo.example").await;
+        let page = a.send(get("/console/audit", &admin, "zh-CN")).await.text();
+        assert!(
+            page.contains("时间均为 北京时间 (UTC+8)"),
+            "[{}] {page}",
+            a.name
+        );
+        let (at, shown) = first_time(&page).expect("a time on the audit page");
+        let shanghai = at
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        assert_eq!(
+            shown, shanghai,
+            "[{}] the audit log shows Beijing time, not UTC",
+            a.name
+        );
+
+        let bad = api(
+            a,
+            "PATCH",
+            "/api/v1/me",
+            &admin_api,
+            Some("en"),
+            Some(json!({"time_zone": "Mars/Base"})),
+        )
+        .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
+        assert!(
+            message_of(&bad, "time_zone").contains("IANA"),
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
+        let set = api(
+            a,
+            "PATCH",
+            "/api/v1/me",
+            &admin_api,
+            None,
+            Some(json!({"time_zone": "Europe/Berlin"})),
+        )
+        .await;
+        assert_eq!(set.status, StatusCode::OK, "[{}] {}", a.name, set.text());
+        assert_eq!(set.json()["time_zone"], "Europe/Berlin");
+
+        // minijinja writes `/` as `&#x2f;` in HTML.
+        let page = a
+            .send(get("/console/audit", &admin, "zh-CN"))
+            .await
+            .text()
+            .replace("&#x2f;", "/");
+        let (at, shown) = first_time(&page).expect("a time on the audit page");
+        let berlin = at
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        assert_eq!(shown, berlin, "[{}] the viewer's own zone", a.name);
+        assert!(
+            page.contains("Europe/Berlin (UTC+"),
+            "[{}] the zone is named",
+            a.name
+        );
+
+        // The settings page, reached from the top bar, returns to the company's zone.
+        assert!(page.contains("href=\"/account\""), "[{}]", a.name);
+        let form = a.send(get("/account", &admin, "zh-CN")).await;
+        let form_text = form.text().replace("&#x2f;", "/");
+        assert_eq!(form.status, StatusCode::OK, "[{}] {}", a.name, form.text());
+        assert!(
+            form_text.contains("value=\"Europe/Berlin\" selected"),
+            "[{}] {}",
+            a.name,
+            form.text()
+        );
+        let token = csrf(&admin);
+        let saved = a
+            .send(post_form(
+                "/account",
+                &admin,
+                &[("_csrf", &token), ("lang", "zh-CN"), ("time_zone", "")],
+            ))
+            .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "[{}] {}",
+            a.name,
+            saved.text()
+        );
+        let page = a.send(get("/console/audit", &admin, "zh-CN")).await.text();
+        assert!(page.contains("时间均为 北京时间 (UTC+8)"), "[{}]", a.name);
+
+        // Working days read as words, not ISO numbers.
+        let channel = browser_login(a, "channel@demo.example").await;
+        let pid = a.partner_id("SH-D001").await;
+        let p = a
+            .send(get(&format!("/console/partners/{pid}"), &channel, "zh-CN"))
+            .await
+            .text();
+        assert!(p.contains("周一至周五"), "[{}] {p}", a.name);
+        let en = a
+            .send(get(&format!("/console/partners/{pid}"), &channel, "en"))
+            .await
+            .text();
+        assert!(en.contains("Mon–Fri"), "[{}]", a.name);
+    }
+}
+
+/// Issue 9 item 11: below 600 px a console table becomes cards whose rows name their column
+/// (`data-label` on every cell), and codes such as BJ-D002 never break inside.
+#[tokio::test]
+async fn console_tables_become_cards_on_a_phone() {
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let channel = browser_login(a, "channel@demo.example").await;
+    let admin = browser_login(a, "admin@demo.example").await;
+    for (cookie, path) in [
+        (&channel, "/console/partners"),
+        (&channel, "/console/segments"),
+        (&channel, "/console/threads"),
+        (&admin, "/console/users"),
+        (&admin, "/console/audit"),
+    ] {
+        let page = a.send(get(path, cookie, "zh-CN")).await.text();
+        let body = page
+            .split("<tbody>")
+            .skip(1)
+            .map(|b| b.split("</tbody>").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("");
+        let cells: Vec<&str> = body.split("<td").skip(1).collect();
+        assert!(!cells.is_empty(), "{path}: no table cells");
+        let unlabeled: Vec<&str> = cells
+            .iter()
+            .filter(|c| {
+                !c.contains("class=\"empty\"")
+                    && !c.split('>').next().unwrap_or("").contains("data-label=\"")
+            })
+            .map(|c| c.split('>').next().unwrap_or(""))
+            .collect();
+        assert!(
+            unlabeled.is_empty(),
+            "{path}: cells without a label: {unlabeled:?}"
+        );
+        assert!(
+            body.contains("data-label=\"编码\"") || path != "/console/partners",
+            "{path}: labels are in the page language"
+        );
+    }
+    let css = a
+        .send(get("/static/app.css", &channel, "zh-CN"))
+        .await
+        .text();
+    assert!(
+        css.contains("@media (max-width: 600px)"),
+        "cards below 600 px"
+    );
+    assert!(
+        css.contains("content: attr(data-label)"),
+        "each card row names its column"
+    );
+    assert!(
+        css.contains("table.list code, table.list .code, td code { white-space: nowrap; }"),
+        "codes stay whole"
+    );
+}

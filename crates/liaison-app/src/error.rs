@@ -39,7 +39,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, message: impl Into<liaison_core::validate::Msg>) -> Self {
         Error::Invalid(FieldErrors::single(field, message))
     }
 }

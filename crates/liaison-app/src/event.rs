@@ -2,6 +2,7 @@
 
 use crate::{Error, Result};
 use liaison_channels::robot::{redact_url, validate_url};
+use liaison_core::validate::Msg;
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -20,7 +21,7 @@ pub fn parse_endpoint(
     let mut e = liaison_core::FieldErrors::new();
     let url = body.url.as_deref().map(str::trim).unwrap_or("").to_string();
     if url.is_empty() {
-        e.add("url", "the endpoint's HTTPS URL is required");
+        e.add("url", Msg::new("validate.endpoint_url_required"));
     } else if let Err(m) = validate_url(&url) {
         e.add("url", m);
     }
@@ -31,17 +32,12 @@ pub fn parse_endpoint(
         .unwrap_or("")
         .to_string();
     if secret.len() < 16 {
-        e.add(
-            "secret",
-            "a signing secret of at least 16 characters is required",
-        );
+        e.add("secret", Msg::new("validate.signing_secret"));
     }
     let events = match liaison_db::events::parse_events(&body.events) {
         Ok(v) => v,
         Err(fe) => {
-            for f in fe.0.iter() {
-                e.add(f.field.clone(), f.message.clone());
-            }
+            e.extend(fe);
             Vec::new()
         }
     };
@@ -62,10 +58,9 @@ pub const JOB_STATES: &[&str] = &["queued", "failed", "done", "dead"];
 /// A `state` filter for jobs: absent or empty is none.
 pub fn parse_job_state(v: Option<&str>) -> Result<Option<&str>> {
     match v.filter(|v| !v.is_empty()) {
-        Some(st) if !JOB_STATES.contains(&st) => Err(Error::invalid(
-            "state",
-            "must be queued, failed, done or dead",
-        )),
+        Some(st) if !JOB_STATES.contains(&st) => {
+            Err(Error::invalid("state", Msg::one_of(st, JOB_STATES)))
+        }
         other => Ok(other),
     }
 }

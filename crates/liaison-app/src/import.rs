@@ -2,15 +2,16 @@
 //! a file becomes rows, each row becomes checked input or row errors, and only a file with no
 //! bad row is written, in one transaction.
 
+use crate::values::{Values, message};
 use crate::{Error, Result};
 use liaison_core::partner::{ContactInput, Lang, PartnerFilter, PartnerInput, split_list};
+use liaison_core::validate::Msg;
 use liaison_core::validate::RowError;
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
 use liaison_db::audit::{self, Entry};
 use liaison_db::partner::{self as repo, ImportReport};
 use liaison_docs::{DocError, Row, Table, read_table};
-use liaison_i18n::values::{Values, message};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -642,7 +643,10 @@ impl ExportFormat {
         match s.unwrap_or("csv") {
             "" | "csv" => Ok(Self::Csv),
             "xlsx" => Ok(Self::Xlsx),
-            _ => Err(Error::invalid("format", "must be csv or xlsx")),
+            other => Err(Error::invalid(
+                "format",
+                Msg::one_of(other, &["csv", "xlsx"]),
+            )),
         }
     }
 }

@@ -19,5 +19,6 @@ pub mod robot;
 pub mod search;
 pub mod segment;
 pub mod thread;
+pub mod values;
 
 pub use error::{Error, Result};

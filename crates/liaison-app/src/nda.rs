@@ -14,7 +14,12 @@ pub async fn list(db: &Db, actor: &Actor, partner: Option<&str>) -> Result<Vec<N
         Some(r) => Some(
             liaison_db::partner::resolve_partner_ref(db, r)
                 .await?
-                .ok_or_else(|| Error::invalid("partner", format!("no partner '{r}'")))?,
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "partner",
+                        liaison_core::validate::Msg::new("validate.no_partner").arg("value", r),
+                    )
+                })?,
         ),
         None => None,
     };

@@ -95,7 +95,7 @@ impl View {
         View {
             id: n.id,
             kind: n.kind,
-            title: liaison_i18n::notification_title(lang, n.kind, &n.args),
+            title: liaison_core::notify::title(lang, n.kind, &n.args),
             link: n.link.clone(),
             urgent: n.urgent,
             created_at: n.created_at,

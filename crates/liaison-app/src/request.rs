@@ -5,11 +5,13 @@
 
 pub use crate::Error;
 use crate::Result;
+use liaison_core::FieldErrors;
 use liaison_core::ids::{MessageId, RequestId};
 use liaison_core::notify::NotifyKind;
 use liaison_core::precheck::{ReviewSettings, precheck};
 use liaison_core::request::RequestInput;
 use liaison_core::review::{self, ChainFacts, Decision, DecisionContext, ReviewError, Step};
+use liaison_core::validate::Msg;
 use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_db::Db;
 use liaison_db::request::{self as repo, Request, RequestView};
@@ -23,7 +25,7 @@ fn object(r: &Request) -> Object {
 }
 
 fn not_allowed(e: ReviewError) -> Error {
-    Error::invalid("state", e.to_string())
+    Error::invalid("state", e.msg())
 }
 
 /// A request the actor may read (§4.1.1, §4.2.1): hidden from everyone else, partners included.
@@ -43,11 +45,82 @@ async fn load_own(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     Ok(r)
 }
 
+/// The partners named in a form's partner field (codes or ids, separated by commas, spaces or
+/// Chinese punctuation), and the unknown ones as one field error under `field`.
+pub async fn resolve_partner_codes(
+    db: &Db,
+    field: &str,
+    text: &str,
+) -> Result<(Vec<Uuid>, FieldErrors)> {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for code in text
+        .split([',', '，', '、', ';', '；', ' ', '\n', '\t'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        match liaison_db::partner::resolve_partner_ref(db, code).await? {
+            Some(id) if !found.contains(&id) => found.push(id),
+            Some(_) => {}
+            None => unknown.push(code.to_string()),
+        }
+    }
+    let mut e = FieldErrors::new();
+    if !unknown.is_empty() {
+        e.add(
+            field,
+            Msg::new("validate.unknown_partner_codes").arg("codes", unknown.join(", ")),
+        );
+    }
+    Ok((found, e))
+}
+
+/// Everything wrong with a form at once (issue: "all errors at once"): the form's own checks
+/// (`complete` for a submission) and what only storage knows, partners that do not exist.
+/// `read` holds what the caller could not read (unknown codes typed on a page, bad times).
+pub async fn check(
+    db: &Db,
+    input: &RequestInput,
+    complete: bool,
+    mut read: FieldErrors,
+) -> Result<FieldErrors> {
+    if let Err(e) = input.parse(complete, db.now()) {
+        // A field the caller could not read is reported once, with the caller's reason.
+        for f in e.0 {
+            if read.get(&f.field).is_none() {
+                read.0.push(f);
+            }
+        }
+    }
+    if let Some(a) = &input.audience
+        && !a.partners.is_empty()
+    {
+        let known = liaison_db::partner::existing_partner_ids(db, &a.partners).await?;
+        let missing: Vec<String> = a
+            .partners
+            .iter()
+            .filter(|p| !known.contains(p))
+            .map(Uuid::to_string)
+            .collect();
+        if !missing.is_empty() {
+            read.add(
+                "audience.partners",
+                Msg::new("validate.unknown_partner_codes").arg("codes", missing.join(", ")),
+            );
+        }
+    }
+    Ok(read)
+}
+
 /// §4.1.1: any company employee fills in the form; it starts as a draft.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn create(db: &Db, actor: &Actor, input: &RequestInput) -> Result<Request> {
     authorize(actor, Permission::ReadRequest, &Object::default())?;
     authorize(actor, Permission::CreateRequests, &Object::default())?;
+    let e = check(db, input, false, FieldErrors::new()).await?;
+    if !e.is_empty() {
+        return Err(Error::Invalid(e));
+    }
     Ok(repo::insert_request(db, actor, input).await?)
 }
 
@@ -84,6 +157,11 @@ pub async fn update(
             "changed",
         )));
     }
+    let merged = current.form.clone().overlay(patch.clone());
+    let e = check(db, &merged, false, FieldErrors::new()).await?;
+    if !e.is_empty() {
+        return Err(Error::Invalid(e));
+    }
     Ok(repo::update_request(db, actor.user_id, &current, patch, expected_version).await?)
 }
 
@@ -100,6 +178,10 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     }
     let settings: ReviewSettings = liaison_db::settings::review(db).await?;
     let now = db.now();
+    let e = check(db, &current.form, true, FieldErrors::new()).await?;
+    if !e.is_empty() {
+        return Err(Error::Invalid(e));
+    }
     let form = current.form.parse(true, now)?;
     let chain = review::steps(ChainFacts {
         requester_is_dept_head: actor.roles.has(Role::DeptHead) && actor.department_id.is_some(),
@@ -116,7 +198,10 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     if let Some(original) = form.corrects
         && !repo::message_exists(db, original).await?
     {
-        return Err(Error::invalid("corrects", "is not a message that was sent"));
+        return Err(Error::invalid(
+            "corrects",
+            Msg::new("validate.not_a_sent_message"),
+        ));
     }
     let findings = precheck(&form, &settings, now, form.audience.segments.len());
     let state = review::submitted_state(&chain);
@@ -245,7 +330,7 @@ pub async fn decide_with(
         other => not_allowed(other),
     })?;
     let mut next = review::decide(current.state, &current.chain, decision, comment)
-        .map_err(|e| Error::invalid("comment", e.to_string()))?;
+        .map_err(|e| Error::invalid("comment", e.msg()))?;
     if decision == Decision::Approve
         && let Some(c) = coverage_of(db, &current).await?
     {
@@ -357,10 +442,7 @@ pub async fn add_attachment(
     if !r.state.editable() {
         return Err(Error::invalid(
             "state",
-            format!(
-                "the request is {}; attach files while it is a draft or returned",
-                r.state
-            ),
+            Msg::new("validate.attach_when_editable").arg_code("state", "state", r.state.as_str()),
         ));
     }
     let secret = r
@@ -380,6 +462,6 @@ pub async fn message_of(db: &Db, actor: &Actor, id: RequestId) -> Result<(Reques
     let m = r
         .message_id
         .map(MessageId)
-        .ok_or_else(|| Error::invalid("request", "the request has not been sent yet"))?;
+        .ok_or_else(|| Error::invalid("request", Msg::new("validate.not_sent_yet")))?;
     Ok((r, m))
 }

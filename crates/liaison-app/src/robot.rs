@@ -2,6 +2,7 @@
 //! into a `NewRobot`, the same for the API and the console's forms.
 
 use liaison_channels::robot::{RobotKind, redact_url, validate_url};
+use liaison_core::validate::Msg;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -22,7 +23,7 @@ pub fn parse_robot(
     let mut e = liaison_core::FieldErrors::new();
     let kind = match b.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         None => {
-            e.add("kind", "choose wecom, dingtalk, feishu, slack or webhook");
+            e.add("kind", Msg::new("validate.robot_kind"));
             None
         }
         Some(k) => match RobotKind::parse(k) {
@@ -35,7 +36,7 @@ pub fn parse_robot(
     };
     let url = b.url.as_deref().map(str::trim).unwrap_or("").to_string();
     if url.is_empty() {
-        e.add("url", "the robot's webhook URL is required");
+        e.add("url", Msg::new("validate.robot_url_required"));
     } else if let Err(m) = validate_url(&url) {
         e.add("url", m);
     }
@@ -46,17 +47,14 @@ pub fn parse_robot(
         .filter(|s| !s.is_empty())
         .map(String::from);
     if secret.as_ref().is_some_and(|s| s.len() > 200) {
-        e.add("secret", "must be at most 200 characters");
+        e.add("secret", Msg::new("validate.max_chars").arg("max", 200));
     }
     if matches!(kind, Some(RobotKind::Webhook)) && secret.is_none() {
-        e.add(
-            "secret",
-            "a generic webhook needs a secret: its requests are signed with it",
-        );
+        e.add("secret", Msg::new("validate.webhook_secret"));
     }
     let label = b.label.as_deref().map(str::trim).unwrap_or("").to_string();
     if label.chars().count() > 60 {
-        e.add("label", "must be at most 60 characters");
+        e.add("label", Msg::new("validate.max_chars").arg("max", 60));
     }
     match kind {
         Some(k) if e.is_empty() => Ok(liaison_db::robot::NewRobot {

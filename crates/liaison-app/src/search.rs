@@ -17,7 +17,7 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<H
     if q.is_empty() || q.chars().count() > 100 {
         return Err(Error::invalid(
             "q",
-            "give 1 to 100 characters to search for",
+            liaison_core::validate::Msg::new("validate.search_length"),
         ));
     }
     let (scope, kinds) = liaison_core::search::searchable(actor).ok_or(Error::Forbidden)?;

@@ -8,6 +8,7 @@
 use crate::bucket::Buckets;
 use crate::text::{self, truncate_bytes};
 use crate::{Notice, NoticeKind, SendError, markdown, sign};
+use liaison_core::validate::Msg;
 use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use serde::{Deserialize, Serialize};
@@ -213,36 +214,27 @@ impl reqwest::dns::Resolve for PublicOnly {
 /// URL rules for registering a robot or an outbound-event endpoint: https:// to a public host;
 /// with local targets allowed (development), also any local host and http:// to loopback. No
 /// user:password@.
-pub fn validate_url(url: &str) -> Result<(), String> {
+pub fn validate_url(url: &str) -> Result<(), Msg> {
     validate_url_with(url, ALLOW_LOCAL.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 /// `validate_url` with the local-target switch given.
-pub fn validate_url_with(url: &str, allow_local: bool) -> Result<(), String> {
-    let u = Url::parse(url.trim()).map_err(|e| format!("not a valid URL: {e}"))?;
+pub fn validate_url_with(url: &str, allow_local: bool) -> Result<(), Msg> {
+    let u = Url::parse(url.trim()).map_err(|e| Msg::new("validate.url").arg("reason", e))?;
     let Some(host) = u.host() else {
-        return Err("the URL has no host".to_owned());
+        return Err(Msg::new("validate.url_no_host"));
     };
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(format!(
-            "{}: the URL must not contain a user name or password",
-            redact_url(url)
-        ));
+        return Err(Msg::new("validate.url_credentials").arg("url", redact_url(url)));
     }
     if !allow_local && is_local(&host) {
-        return Err(format!(
-            "{}: the host is this machine or a private network; robots and endpoints must be public https:// addresses",
-            redact_url(url)
-        ));
+        return Err(Msg::new("validate.url_local").arg("url", redact_url(url)));
     }
     match u.scheme() {
         "https" => Ok(()),
         "http" if allow_local && is_loopback(&host) => Ok(()),
-        "http" => Err(format!(
-            "{}: use https:// (http:// is only accepted to a loopback address such as 127.0.0.1, localhost or [::1], for local testing)",
-            redact_url(url)
-        )),
-        s => Err(format!("the URL scheme must be https, not {s}")),
+        "http" => Err(Msg::new("validate.url_http").arg("url", redact_url(url))),
+        s => Err(Msg::new("validate.url_scheme").arg("scheme", s)),
     }
 }
 
@@ -990,7 +982,9 @@ mod tests {
             "https://[::ffff:10.0.0.1]/x",
             "http://127.0.0.1:8080/hook",
         ] {
-            let e = validate_url_with(local, false).expect_err(local);
+            let e = validate_url_with(local, false)
+                .expect_err(local)
+                .to_string();
             assert!(e.contains("private network"), "{local}: {e}");
         }
         // ...and accepted for local development, http only to loopback.
@@ -1012,11 +1006,12 @@ mod tests {
             "not a url",
             "http://localhost.evil.example/x",
         ] {
-            let e = validate_url_with(bad, true).expect_err(bad);
+            let e = validate_url_with(bad, true).expect_err(bad).to_string();
             assert!(!e.contains("SECRETKEY") && !e.contains("pw@"), "{e}");
         }
         let e = validate_url_with("http://example.com/hook?key=SECRETKEY", true)
-            .expect_err("plain http");
+            .expect_err("plain http")
+            .to_string();
         assert!(e.contains("https://"), "{e}");
     }
 

@@ -1,28 +1,27 @@
 //! The few localised strings that e-mails and robot cards share, in the contact's language
-//! (zh-CN, zh-TW, en). Subject markers follow SPEC B5: 【重要】 and 【緊急】 for both Chinese scripts.
+//! (zh-CN, zh-TW, en). Subject markers (SPEC B5) come from the catalogues: 【紧急】【重要】 in
+//! Simplified, 【緊急】【重要】 in Traditional Chinese.
 
 use crate::{Notice, NoticeKind};
 use chrono::{DateTime, FixedOffset, Utc};
 use liaison_core::partner::Lang;
 
 /// The subject line (and card title): markers for urgency, importance and kind, then the title.
-/// `【緊急】【重要】【提醒】季度返利调整` / `[Urgent] [Important] [Reminder] Rebate change`.
+/// `【紧急】【重要】【提醒】季度返利调整` / `[Urgent] [Important] [Reminder] Rebate change`.
 pub fn subject(n: &Notice) -> String {
     let mut markers: Vec<&str> = Vec::new();
     let zh = n.lang != Lang::En;
+    let t = |key| liaison_i18n::t(n.lang, key);
     if n.is_urgent() {
-        markers.push(if zh { "【緊急】" } else { "[Urgent]" });
+        markers.push(t("mail.marker.urgent"));
     }
     if n.is_important() {
-        markers.push(if zh { "【重要】" } else { "[Important]" });
+        markers.push(t("mail.marker.important"));
     }
-    match (n.kind, n.lang) {
-        (NoticeKind::Message, _) => {}
-        (NoticeKind::Reminder, Lang::En) => markers.push("[Reminder]"),
-        (NoticeKind::Reminder, _) => markers.push("【提醒】"),
-        (NoticeKind::Overdue, Lang::ZhCn) => markers.push("【逾期未确认】"),
-        (NoticeKind::Overdue, Lang::ZhTw) => markers.push("【逾期未確認】"),
-        (NoticeKind::Overdue, Lang::En) => markers.push("[Overdue]"),
+    match n.kind {
+        NoticeKind::Message => {}
+        NoticeKind::Reminder => markers.push(t("mail.marker.reminder")),
+        NoticeKind::Overdue => markers.push(t("mail.marker.overdue")),
     }
     let title = one_line(&n.title);
     if zh {

@@ -31,14 +31,11 @@ impl DayKind {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, crate::validate::Msg> {
         match s.trim().to_lowercase().as_str() {
             "holiday" => Ok(DayKind::Holiday),
             "workday" => Ok(DayKind::Workday),
-            _ => Err(format!(
-                "'{}' is not one of holiday (a public holiday), workday (a make-up working day)",
-                s.trim()
-            )),
+            _ => Err(crate::validate::Msg::new("validate.day_kind").arg("value", s.trim())),
         }
     }
 }
@@ -437,7 +434,9 @@ mod tests {
             assert_eq!(DayKind::parse(k.as_str()), Ok(*k));
         }
         assert_eq!(DayKind::parse(" Holiday "), Ok(DayKind::Holiday));
-        let e = DayKind::parse("weekend").expect_err("not a kind");
+        let e = DayKind::parse("weekend")
+            .expect_err("not a kind")
+            .to_string();
         assert!(
             e.contains("weekend") && e.contains("holiday") && e.contains("workday"),
             "{e}"

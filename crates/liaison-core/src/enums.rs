@@ -1,6 +1,6 @@
 //! `str_enum!`: the one way a closed set of words (states, kinds, channels, languages) becomes a
-//! Rust enum. Each enum gets `ALL`, `as_str`, `parse` (trimmed, case-insensitive, with an error
-//! that lists the allowed words), `Display`, `FromStr` and snake_case serde.
+//! Rust enum. Each enum gets `ALL`, `as_str`, `parse` (trimmed, case-insensitive, with a keyed
+//! message that lists the allowed words), `Display`, `FromStr` and snake_case serde.
 
 #[macro_export]
 macro_rules! str_enum {
@@ -15,15 +15,11 @@ macro_rules! str_enum {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }
             }
-            pub fn parse(s: &str) -> Result<Self, String> {
+            pub fn parse(s: &str) -> Result<Self, $crate::validate::Msg> {
                 let t = s.trim().to_lowercase();
                 match t.as_str() {
                     $($s => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "'{}' is not one of {}",
-                        s.trim(),
-                        [$($s),+].join(", ")
-                    )),
+                    _ => Err($crate::validate::Msg::one_of(s, &[$($s),+])),
                 }
             }
         }
@@ -35,8 +31,8 @@ macro_rules! str_enum {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = $crate::validate::Msg;
+            fn from_str(s: &str) -> Result<Self, $crate::validate::Msg> {
                 $name::parse(s)
             }
         }

@@ -45,6 +45,24 @@ impl NotifyKind {
     }
 }
 
+/// A notification's title in `lang`: the message `notify.<kind>` with its `{ $name }`
+/// placeholders filled from `args` (strings and numbers; anything else is left out).
+pub fn title(lang: liaison_i18n::Lang, kind: NotifyKind, args: &serde_json::Value) -> String {
+    let pairs: Vec<(&str, String)> = args
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k.as_str(), s.clone())),
+                    serde_json::Value::Number(n) => Some((k.as_str(), n.to_string())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    liaison_i18n::tr(lang, &format!("notify.{}", kind.as_str()), &pairs)
+}
+
 /// Who is told of a post in a partner's thread (§4.4.1, §4.4.2): the partner writes → the
 /// staff member it is routed to; the company answers → the partner's people who asked.
 pub fn told_of_post(
@@ -107,5 +125,17 @@ mod tests {
         assert_eq!(people.len(), 2, "each asker once");
         assert!(thread_link(kind, a).starts_with("/portal/questions/"));
         assert!(thread_link(NotifyKind::QuestionRouted, a).starts_with("/console/threads/"));
+    }
+
+    #[test]
+    fn titles_are_filled_in_the_readers_language() {
+        let args = serde_json::json!({"title": "返利通知", "partners": 3});
+        let zh = title(liaison_i18n::Lang::ZhCn, NotifyKind::Escalation, &args);
+        assert!(
+            zh.contains("返利通知") && zh.contains('3') && !zh.contains('$'),
+            "{zh}"
+        );
+        let en = title(liaison_i18n::Lang::En, NotifyKind::ReviewWaiting, &args);
+        assert_eq!(en, "Waiting for your review: 返利通知");
     }
 }

@@ -2,7 +2,7 @@
 //! e-commerce platforms, offline stores). Raw input from JSON, forms and CSV rows becomes a
 //! `NewPartner` / `NewContact` here, once, or a list of field errors.
 
-use crate::validate::{EmailAddress, FieldErrors, optional_text, required_text};
+use crate::validate::{EmailAddress, FieldErrors, Msg, optional_text, required_text};
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
@@ -25,21 +25,8 @@ str_enum!(
     Channel { Portal = "portal", Email = "email", Wecom = "wecom", Dingtalk = "dingtalk", Feishu = "feishu", Slack = "slack", Webhook = "webhook", Phone = "phone" }
 );
 
-str_enum!(
-    /// The UI languages (H1).
-    Lang { ZhCn = "zh-cn", ZhTw = "zh-tw", En = "en" }
-);
-
-impl Lang {
-    /// The BCP 47 tag as it is written (`zh-CN`).
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "zh-CN",
-            Lang::ZhTw => "zh-TW",
-            Lang::En => "en",
-        }
-    }
-}
+/// The UI languages (H1): defined with the message catalogues, which sit below core.
+pub use liaison_i18n::Lang;
 
 /// A partner code: 2 to 32 of A-Z, 0-9, `-` and `_`, uppercased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,16 +34,16 @@ impl Lang {
 pub struct PartnerCode(String);
 
 impl PartnerCode {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let c = s.trim().to_uppercase();
         if c.len() < 2 || c.len() > 32 {
-            return Err("must be 2 to 32 characters".into());
+            return Err(Msg::new("validate.code_length"));
         }
         if !c
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
         {
-            return Err("may contain only letters A-Z, digits, '-' and '_'".into());
+            return Err(Msg::new("validate.code_chars"));
         }
         Ok(Self(c))
     }
@@ -85,8 +72,8 @@ impl Default for WorkingHours {
 }
 
 impl WorkingHours {
-    pub fn parse_days(s: &str) -> Result<Vec<u8>, String> {
-        let err = || "must list weekdays 1-7 (1 = Monday), e.g. 1-5 or 1,2,3,4,5,6".to_string();
+    pub fn parse_days(s: &str) -> Result<Vec<u8>, Msg> {
+        let err = || Msg::new("validate.working_days");
         let mut days = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (a, b) = match part.split_once('-') {
@@ -108,13 +95,13 @@ impl WorkingHours {
         Ok(days)
     }
 
-    pub fn parse_hours(s: &str) -> Result<(NaiveTime, NaiveTime), String> {
-        let err = || "must be a time range like 09:00-18:00".to_string();
+    pub fn parse_hours(s: &str) -> Result<(NaiveTime, NaiveTime), Msg> {
+        let err = || Msg::new("validate.working_hours");
         let (a, b) = s.trim().split_once('-').ok_or_else(err)?;
         let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").map_err(|_| err())?;
         let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").map_err(|_| err())?;
         if a >= b {
-            return Err("the end must be after the start".into());
+            return Err(Msg::new("validate.end_after_start"));
         }
         Ok((a, b))
     }
@@ -149,11 +136,11 @@ impl WorkingHours {
     }
 }
 
-pub fn parse_timezone(s: &str) -> Result<String, String> {
+pub fn parse_timezone(s: &str) -> Result<String, Msg> {
     let s = s.trim();
     s.parse::<chrono_tz::Tz>()
         .map(|tz| tz.name().to_string())
-        .map_err(|_| format!("'{s}' is not an IANA time zone such as Asia/Shanghai"))
+        .map_err(|_| Msg::new("validate.timezone").arg("value", s))
 }
 
 /// Splits `a; b, c` (or `a、b`, as Chinese lists are written) into trimmed, de-duplicated
@@ -243,13 +230,13 @@ impl PartnerInput {
         let mut tags = Vec::new();
         for t in self.tags.iter().flatten().flat_map(|t| split_list(t)) {
             if t.chars().count() > 40 {
-                e.add("tags", format!("tag '{t}' is longer than 40 characters"));
+                e.add("tags", Msg::new("validate.tag_too_long").arg("tag", t));
             } else if !tags.contains(&t) {
                 tags.push(t);
             }
         }
         if tags.len() > 20 {
-            e.add("tags", "at most 20 tags");
+            e.add("tags", Msg::new("validate.max_tags").arg("max", 20));
         }
         let notes = e
             .take("notes", optional_text(&s(&self.notes), 2000))
@@ -283,7 +270,7 @@ impl PartnerInput {
                 tags,
                 notes,
             }),
-            _ => Err(FieldErrors::single("partner", "is invalid")),
+            _ => Err(FieldErrors::single("partner", Msg::new("validate.invalid"))),
         }
     }
 }
@@ -347,7 +334,7 @@ impl ContactInput {
             .flatten()
         {
             Some(p) if !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) => {
-                e.add("phone", "may contain only digits, spaces and + - ( )");
+                e.add("phone", Msg::new("validate.phone"));
                 None
             }
             p => p,
@@ -357,7 +344,7 @@ impl ContactInput {
             .flatten()
         {
             Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
-                e.add("im_webhook", "must be an http:// or https:// URL");
+                e.add("im_webhook", Msg::new("validate.http_url"));
                 None
             }
             u => u,
@@ -385,17 +372,18 @@ impl ContactInput {
             }
         }
         if channels.contains(&Channel::Email) && email.is_none() {
-            e.add("email", "is required when e-mail is a preferred channel");
+            e.add("email", Msg::new("validate.email_for_channel"));
         }
         let lang = match self.lang.as_deref().map(str::trim) {
             None | Some("") => Some(Lang::ZhCn),
             Some(v) => e.take("lang", Lang::parse(v)),
         };
-        if email.is_none() && phone.is_none() && im_webhook.is_none() && e.is_empty() {
-            e.add(
-                "email",
-                "give at least an e-mail, a phone or an IM robot webhook",
-            );
+        // Reported with the other problems, unless one of the three was itself invalid.
+        let reachable_fields_ok = ["email", "phone", "im_webhook"]
+            .iter()
+            .all(|f| e.get(f).is_none());
+        if email.is_none() && phone.is_none() && im_webhook.is_none() && reachable_fields_ok {
+            e.add("email", Msg::new("validate.contact_reachable"));
         }
         if !e.is_empty() {
             return Err(e);
@@ -410,7 +398,7 @@ impl ContactInput {
                 preferred_channels: channels,
                 lang,
             }),
-            _ => Err(FieldErrors::single("contact", "is invalid")),
+            _ => Err(FieldErrors::single("contact", Msg::new("validate.invalid"))),
         }
     }
 }
@@ -460,13 +448,13 @@ impl PartnerFilter {
         ];
         for (field, values) in lists {
             if values.len() > 50 {
-                e.add(field, "at most 50 values");
+                e.add(field, Msg::new("validate.max_values").arg("max", 50));
             } else if values.iter().any(|v| v.chars().count() > 100) {
-                e.add(field, "each value must be at most 100 characters");
+                e.add(field, Msg::new("validate.value_max_chars").arg("max", 100));
             }
         }
         if self.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
-            e.add("q", "must be at most 100 characters");
+            e.add("q", Msg::new("validate.max_chars").arg("max", 100));
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
     }

@@ -4,7 +4,10 @@
 
 use crate::request::RequestForm;
 use crate::review::{self, Classification, Step};
+use crate::validate::Msg;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Settings the review needs.
 #[derive(Debug, Clone)]
@@ -39,43 +42,175 @@ impl Default for ReviewSettings {
     }
 }
 
+/// One pre-check finding: a stable `code` and its arguments, shown to a person through the
+/// catalogue key `precheck.<code>` in their language (§4.2.1). Stored as JSON with the
+/// request; rows written before findings had codes hold plain English strings, which
+/// [`Finding::from_legacy`] reads back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: String,
+    /// Arguments by name: text, or a number such as `count`.
+    #[serde(flatten)]
+    pub args: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Codes of the findings. `nda_missing` (with `count`: recipients without a valid NDA, §7.1.2)
+/// is computed from the audience at submission, outside this pure function.
+pub mod code {
+    pub const SENSITIVE_TERM: &str = "sensitive_term";
+    pub const VAGUE_WORDING: &str = "vague_wording";
+    pub const MISSING_PURPOSE: &str = "missing_purpose";
+    pub const CLASSIFICATION_LOW: &str = "classification_low";
+    pub const CONFIDENTIAL_TO_SEGMENT: &str = "confidential_to_segment";
+    pub const SHORT_NOTICE: &str = "short_notice";
+    pub const NDA_MISSING: &str = "nda_missing";
+    /// A stored finding whose text could not be read as one of the codes: shown as it is.
+    pub const TEXT: &str = "text";
+}
+
+impl Finding {
+    pub fn new(code: &str) -> Self {
+        Finding {
+            code: code.to_string(),
+            args: serde_json::Map::new(),
+        }
+    }
+    pub fn arg(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.args.insert(name.to_string(), value.into());
+        self
+    }
+    /// §7.1.2: `count` recipients have no valid NDA for confidential or secret content.
+    pub fn nda_missing(count: usize) -> Self {
+        Finding::new(code::NDA_MISSING).arg("count", count)
+    }
+    /// The message for a person: `precheck.<code>` with the arguments (a classification by its
+    /// name in the reader's language).
+    pub fn msg(&self) -> Msg {
+        if self.code == code::TEXT {
+            return Msg::plain(self.text_arg("text"));
+        }
+        let mut m = Msg::dynamic(format!("precheck.{}", self.code));
+        for (name, v) in &self.args {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            m = match name.as_str() {
+                "classification" => m.arg_code("classification", "classification", &text),
+                "term" => m.arg("term", text),
+                "wording" => m.arg("wording", text),
+                "days" => m.arg("days", text),
+                "count" => m.arg("count", text),
+                _ => m.arg("value", text),
+            };
+        }
+        m
+    }
+    fn text_arg(&self, name: &str) -> String {
+        match self.args.get(name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        }
+    }
+    /// A finding stored as English text before findings had codes.
+    pub fn from_legacy(s: &str) -> Self {
+        if let Some(t) = s.strip_prefix("sensitive term: ") {
+            return Finding::new(code::SENSITIVE_TERM).arg("term", t);
+        }
+        if let Some(t) = s.strip_prefix("vague wording: ") {
+            return Finding::new(code::VAGUE_WORDING).arg("wording", t);
+        }
+        if s == "missing purpose" {
+            return Finding::new(code::MISSING_PURPOSE);
+        }
+        if let Some(c) = s
+            .strip_prefix("classification ")
+            .and_then(|r| r.strip_suffix(" may be too low for this content"))
+            && Classification::parse(c).is_ok()
+        {
+            return Finding::new(code::CLASSIFICATION_LOW).arg("classification", c);
+        }
+        if s.starts_with("confidential content addressed to a segment") {
+            return Finding::new(code::CONFIDENTIAL_TO_SEGMENT);
+        }
+        if let Some(d) = s
+            .strip_prefix("policy change announced less than ")
+            .and_then(|r| r.split_once(' '))
+            .and_then(|(d, _)| d.parse::<i64>().ok())
+        {
+            return Finding::new(code::SHORT_NOTICE).arg("days", d);
+        }
+        Finding::new(code::TEXT).arg("text", s)
+    }
+}
+
+/// Reads a finding as stored: `{code, ...args}`, or the plain text of an older row.
+impl<'de> Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Text(String),
+            Coded {
+                code: String,
+                #[serde(flatten)]
+                args: serde_json::Map<String, serde_json::Value>,
+            },
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Text(s) => Finding::from_legacy(&s),
+            Stored::Coded { code, mut args } => {
+                // A `message` written beside the code is a rendering, not an argument.
+                args.remove("message");
+                Finding { code, args }
+            }
+        })
+    }
+}
+
+impl fmt::Display for Finding {
+    /// English, for logs and the audit detail.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.msg().fmt(f)
+    }
+}
+
 /// The automatic pre-check shown to the channel reviewer (§4.2.1, §1.3.1, SPEC B3).
 pub fn precheck(
     form: &RequestForm,
     settings: &ReviewSettings,
     now: DateTime<Utc>,
     segment_count: usize,
-) -> Vec<String> {
+) -> Vec<Finding> {
     let mut f = Vec::new();
     let text = format!("{}\n{}\n{}", form.title, form.purpose, form.body).to_lowercase();
     for t in &settings.sensitive_terms {
         if !t.is_empty() && text.contains(&t.to_lowercase()) {
-            f.push(format!("sensitive term: {t}"));
+            f.push(Finding::new(code::SENSITIVE_TERM).arg("term", t.as_str()));
         }
     }
     for vague in ["待定", "大概", "可能会", "tbd", "to be confirmed"] {
         if text.contains(vague) {
-            f.push(format!("vague wording: {vague}"));
+            f.push(Finding::new(code::VAGUE_WORDING).arg("wording", vague));
         }
     }
     if form.purpose.trim().is_empty() {
-        f.push("missing purpose".into());
+        f.push(Finding::new(code::MISSING_PURPOSE));
     }
 
     let sounds_confidential = ["保密", "机密", "confidential", "价格", "price"]
         .iter()
         .any(|w| text.contains(w));
     if sounds_confidential && form.classification < Classification::Confidential {
-        f.push(format!(
-            "classification {} may be too low for this content",
-            form.classification
-        ));
+        f.push(
+            Finding::new(code::CLASSIFICATION_LOW)
+                .arg("classification", form.classification.as_str()),
+        );
     }
     if form.classification.needs_nda() && segment_count > 0 {
-        f.push(
-            "confidential content addressed to a segment: check the circle of recipients (§7.2.2)"
-                .into(),
-        );
+        // §7.2.2: check the circle of recipients.
+        f.push(Finding::new(code::CONFIDENTIAL_TO_SEGMENT));
     }
     if review::short_notice(
         form.category,
@@ -83,10 +218,8 @@ pub fn precheck(
         now,
         settings.policy_notice_days,
     ) {
-        f.push(format!(
-            "policy change announced less than {} days before it takes effect: needs executive approval (§3.1.2)",
-            settings.policy_notice_days
-        ));
+        // §3.1.2: needs executive approval.
+        f.push(Finding::new(code::SHORT_NOTICE).arg("days", settings.policy_notice_days));
     }
     f
 }
@@ -109,13 +242,19 @@ mod tests {
     fn sensitive_terms_and_vague_wording_are_flagged() {
         let f = form("渠道通知", "本季度底价待定");
         let found = precheck(&f, &ReviewSettings::default(), Utc::now(), 0);
+        let shown: Vec<String> = found.iter().map(|x| x.to_string()).collect();
         assert!(
-            found.iter().any(|x| x == "sensitive term: 底价"),
-            "{found:?}"
+            shown.iter().any(|x| x == "sensitive term: 底价"),
+            "{shown:?}"
         );
         assert!(
-            found.iter().any(|x| x == "vague wording: 待定"),
-            "{found:?}"
+            shown.iter().any(|x| x == "vague wording: 待定"),
+            "{shown:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|x| x.code == code::SENSITIVE_TERM && x.args["term"] == "底价")
         );
         let clean = precheck(
             &form("渠道通知", "新品上市"),
@@ -124,5 +263,38 @@ mod tests {
             0,
         );
         assert!(clean.is_empty(), "{clean:?}");
+    }
+
+    /// Rows stored before findings had codes still load, and read as the codes they were.
+    #[test]
+    fn stored_findings_of_old_rows_still_load() {
+        let old: Vec<Finding> = serde_json::from_str(
+            r#"["sensitive term: 底价", "classification internal may be too low for this content", "policy change announced less than 14 days before it takes effect: needs executive approval (§3.1.2)", "something else"]"#,
+        )
+        .expect("old findings");
+        let codes: Vec<&str> = old.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                code::SENSITIVE_TERM,
+                code::CLASSIFICATION_LOW,
+                code::SHORT_NOTICE,
+                code::TEXT
+            ]
+        );
+        assert_eq!(old[3].to_string(), "something else");
+        let new = vec![Finding::nda_missing(2)];
+        let stored = serde_json::to_string(&new).expect("json");
+        assert_eq!(stored, r#"[{"code":"nda_missing","count":2}]"#);
+        let back: Vec<Finding> = serde_json::from_str(&stored).expect("back");
+        assert_eq!(back, new);
+        assert!(
+            back[0]
+                .msg()
+                .render(crate::partner::Lang::ZhCn)
+                .contains('2'),
+            "{}",
+            back[0].msg().render(crate::partner::Lang::ZhCn)
+        );
     }
 }

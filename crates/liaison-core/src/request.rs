@@ -3,7 +3,7 @@
 
 use crate::partner::Channel;
 use crate::review::{Category, Classification, Importance, Urgency};
-use crate::validate::{FieldErrors, optional_text, required_text};
+use crate::validate::{FieldErrors, Msg, optional_text, required_text};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -108,11 +108,11 @@ impl RequestInput {
         };
         let body = match self.body.as_deref().unwrap_or("") {
             b if b.chars().count() > 100_000 => {
-                e.add("body", "must be at most 100,000 characters");
+                e.add("body", Msg::new("validate.max_chars").arg("max", "100,000"));
                 None
             }
             b if complete && b.trim().is_empty() => {
-                e.add("body", "is required");
+                e.required("body");
                 None
             }
             b => Some(b.to_string()),
@@ -150,31 +150,25 @@ impl RequestInput {
         let audience = self.audience.clone().unwrap_or_default();
         // A correction goes to the recipients of the message it corrects (§1.3.1).
         if complete && audience.is_empty() && self.corrects.is_none() {
-            e.add(
-                "audience",
-                "choose at least one partner, segment or contact",
-            );
+            e.add("audience", Msg::new("validate.audience_required"));
         }
         if audience.partners.len() + audience.segments.len() + audience.contacts.len() > 10_000 {
-            e.add(
-                "audience",
-                "at most 10,000 entries; use segments for large audiences",
-            );
+            e.add("audience", Msg::new("validate.audience_too_large"));
         }
         let ack_required = self.ack_required.unwrap_or(false);
         if ack_required && complete && self.ack_due_at.is_none() {
-            e.add("ack_due_at", "is required when a confirmation is required");
+            e.add("ack_due_at", Msg::new("validate.ack_due_required"));
         }
         if let Some(due) = self.ack_due_at
             && complete
             && due <= now
         {
-            e.add("ack_due_at", "must be in the future");
+            e.add("ack_due_at", Msg::new("validate.in_future"));
         }
         if let (Some(due), Some(send)) = (self.ack_due_at, self.send_at)
             && due <= send
         {
-            e.add("ack_due_at", "must be after send_at");
+            e.add("ack_due_at", Msg::new("validate.ack_due_after_send"));
         }
         let change_reason = e
             .take(
@@ -188,13 +182,13 @@ impl RequestInput {
         if complete && category == Some(Category::Policy) {
             // §3.1.2: an important policy change states its reason, impact and effective date.
             if self.effective_at.is_none() {
-                e.add("effective_at", "a policy change needs its effective date");
+                e.add("effective_at", Msg::new("validate.policy_effective_at"));
             }
             if change_reason.is_none() {
-                e.add("change_reason", "a policy change needs its reason");
+                e.add("change_reason", Msg::new("validate.policy_reason"));
             }
             if impact.is_none() {
-                e.add("impact", "a policy change needs its impact on partners");
+                e.add("impact", Msg::new("validate.policy_impact"));
             }
         }
         if !e.is_empty() {
@@ -235,7 +229,7 @@ impl RequestInput {
                 impact,
                 corrects: self.corrects,
             }),
-            _ => Err(FieldErrors::single("request", "is invalid")),
+            _ => Err(FieldErrors::single("request", Msg::new("validate.invalid"))),
         }
     }
 }

@@ -115,6 +115,31 @@ pub enum ReviewError {
     NotRequester(&'static str),
 }
 
+impl ReviewError {
+    /// The message for a person, in their language.
+    pub fn msg(&self) -> crate::validate::Msg {
+        use crate::validate::Msg;
+        match self {
+            ReviewError::NotPending(s) => {
+                Msg::new("review.error.not_pending").arg_code("state", "state", s.as_str())
+            }
+            ReviewError::OwnRequest => Msg::new("review.error.own_request"),
+            ReviewError::NotEligible(who) => Msg::new("review.error.not_eligible").arg("who", who),
+            ReviewError::CommentRequired(d) => Msg::new("review.error.comment_required").arg_code(
+                "decision",
+                "decision",
+                d.as_str(),
+            ),
+            ReviewError::NotEditable(s, verb) => Msg::new("review.error.not_editable")
+                .arg_code("state", "state", s.as_str())
+                .arg("verb", verb),
+            ReviewError::NotRequester(verb) => {
+                Msg::new("review.error.not_requester").arg("verb", verb)
+            }
+        }
+    }
+}
+
 /// Who is asking for a decision, about whose request.
 pub struct DecisionContext<'a> {
     pub actor: &'a Actor,

@@ -36,14 +36,21 @@ impl Role {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, crate::validate::Msg> {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| {
-                format!(
-                    "unknown role '{}'; use one of admin, channel_manager, dept_head, executive, staff, partner_user",
-                    s.trim()
+                crate::validate::Msg::one_of(
+                    s,
+                    &[
+                        "admin",
+                        "channel_manager",
+                        "dept_head",
+                        "executive",
+                        "staff",
+                        "partner_user",
+                    ],
                 )
             })
     }
@@ -61,14 +68,14 @@ impl fmt::Display for Role {
 pub struct Roles(Vec<Role>);
 
 impl Roles {
-    pub fn new(mut roles: Vec<Role>) -> Result<Self, String> {
+    pub fn new(mut roles: Vec<Role>) -> Result<Self, crate::validate::Msg> {
         roles.sort();
         roles.dedup();
         if roles.is_empty() {
-            return Err("at least one role is required".into());
+            return Err(crate::validate::Msg::new("validate.roles_required"));
         }
         if roles.contains(&Role::PartnerUser) && roles.len() > 1 {
-            return Err("partner_user cannot be combined with company roles".into());
+            return Err(crate::validate::Msg::new("validate.partner_user_alone"));
         }
         Ok(Self(roles))
     }
@@ -76,7 +83,7 @@ impl Roles {
         Self(vec![role])
     }
     /// Parses `admin,staff` (as stored, or as typed on the command line).
-    pub fn parse_list(s: &str) -> Result<Self, String> {
+    pub fn parse_list(s: &str) -> Result<Self, crate::validate::Msg> {
         let roles = s
             .split(',')
             .filter(|p| !p.trim().is_empty())

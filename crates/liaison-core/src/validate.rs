@@ -2,12 +2,46 @@
 //! and forms can show the message beside the input.
 
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub use liaison_i18n::{Arg, Msg};
+
+/// One invalid field: its name and the message, as a catalogue key with arguments (`msg`,
+/// rendered in the reader's language by the web layer) and in English (`message`: logs, the
+/// CLI, tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    pub msg: Msg,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
+        let msg = msg.into();
+        FieldError {
+            field: field.into(),
+            message: msg.to_string(),
+            msg,
+        }
+    }
+    /// The message in `lang`.
+    pub fn render(&self, lang: crate::partner::Lang) -> String {
+        self.msg.render(lang)
+    }
+}
+
+/// `{field, code, message}` with the English message; the API answers with its own rendering in
+/// the request's language.
+impl Serialize for FieldError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("FieldError", 3)?;
+        st.serialize_field("field", &self.field)?;
+        st.serialize_field("code", &(!self.msg.is_plain()).then(|| self.msg.key()))?;
+        st.serialize_field("message", &self.message)?;
+        st.end()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -18,27 +52,39 @@ impl FieldErrors {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+    /// Records a message for `field`: a keyed [`Msg`] (`Msg::new("validate.required")`, or one
+    /// of the helpers below), or, for callers that have no key yet, a plain text.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<Msg>) {
+        self.0.push(FieldError::new(field, message));
     }
-    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn single(field: impl Into<String>, message: impl Into<Msg>) -> Self {
         let mut e = Self::new();
         e.add(field, message);
         e
+    }
+    /// `field` is required.
+    pub fn required(&mut self, field: impl Into<String>) {
+        self.add(field, Msg::new("validate.required"));
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     /// Keeps the value when it parsed, records the message under `field` when it did not.
-    pub fn take<T>(&mut self, field: &str, r: Result<T, String>) -> Option<T> {
+    pub fn take<T, M: Into<Msg>>(&mut self, field: &str, r: Result<T, M>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(m) => {
                 self.add(field, m);
                 None
+            }
+        }
+    }
+    /// Adds every error of `other` (all errors at once: a form's own checks and those against
+    /// storage in one answer), skipping exact repeats.
+    pub fn extend(&mut self, other: FieldErrors) {
+        for f in other.0 {
+            if !self.0.contains(&f) {
+                self.0.push(f);
             }
         }
     }
@@ -49,11 +95,16 @@ impl FieldErrors {
             Err(self)
         }
     }
+    /// The first message for `field`, in English.
     pub fn for_field(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
+    }
+    /// The first error for `field`.
+    pub fn get(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|e| e.field == field)
     }
 }
 
@@ -72,25 +123,25 @@ impl fmt::Display for FieldErrors {
 impl std::error::Error for FieldErrors {}
 
 /// Trims and checks a required text field's length in characters (not bytes: Chinese names).
-pub fn required_text(value: &str, max: usize) -> Result<String, String> {
+pub fn required_text(value: &str, max: usize) -> Result<String, Msg> {
     let v = value.trim();
     if v.is_empty() {
-        return Err("is required".into());
+        return Err(Msg::new("validate.required"));
     }
     optional_text(v, max).map(|o| o.unwrap_or_default())
 }
 
 /// Trims; empty becomes `None`; too long is an error.
-pub fn optional_text(value: &str, max: usize) -> Result<Option<String>, String> {
+pub fn optional_text(value: &str, max: usize) -> Result<Option<String>, Msg> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
     }
     if v.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
+        return Err(Msg::new("validate.max_chars").arg("max", max));
     }
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err("must not contain control characters".into());
+        return Err(Msg::new("validate.control_chars"));
     }
     Ok(Some(v.to_string()))
 }
@@ -101,7 +152,7 @@ pub fn optional_text(value: &str, max: usize) -> Result<Option<String>, String> 
 pub struct EmailAddress(String);
 
 impl EmailAddress {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let s = s.trim().to_lowercase();
         let valid = s.len() <= 254
             && s.split_once('@').is_some_and(|(local, domain)| {
@@ -116,7 +167,7 @@ impl EmailAddress {
         if valid {
             Ok(Self(s))
         } else {
-            Err("must be an e-mail address like name@example.com".into())
+            Err(Msg::new("validate.email"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -146,7 +197,10 @@ mod tests {
     fn text_length_counts_characters_not_bytes() {
         assert!(required_text("华东区域总代理", 7).is_ok());
         assert!(required_text("华东区域总代理", 6).is_err());
-        assert_eq!(required_text("   ", 5), Err("is required".to_string()));
+        assert_eq!(
+            required_text("   ", 5).map_err(|m| m.to_string()),
+            Err("is required".to_string())
+        );
         assert_eq!(optional_text("  ", 5), Ok(None));
     }
 }

@@ -7,6 +7,7 @@ use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use liaison_core::FieldErrors;
+use liaison_core::validate::Msg;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -28,7 +29,7 @@ from_row!(Attachment; id: uuid, request_id: uuid, filename: text, content_type: 
     sha256: text, created_at: time);
 
 /// The content type for a file whose bytes match its extension; `Err` says what is wrong.
-pub fn check_type(filename: &str, bytes: &[u8]) -> Result<&'static str, String> {
+pub fn check_type(filename: &str, bytes: &[u8]) -> Result<&'static str, Msg> {
     let ext = filename
         .rsplit_once('.')
         .map(|(_, e)| e.to_lowercase())
@@ -55,27 +56,23 @@ pub fn check_type(filename: &str, bytes: &[u8]) -> Result<&'static str, String> 
             "text/plain; charset=utf-8",
         ),
         _ => {
-            return Err(
-                "allowed types are pdf, png, jpg, docx, xlsx, pptx, txt, csv and md".into(),
-            );
+            return Err(Msg::new("validate.file_type"));
         }
     };
     if ok {
         Ok(ct)
     } else {
-        Err(format!("the content is not a valid .{ext} file"))
+        Err(Msg::new("validate.file_content").arg("ext", ext))
     }
 }
 
-fn clean_name(name: &str) -> Result<String, String> {
+fn clean_name(name: &str) -> Result<String, Msg> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     if base.is_empty()
         || base.chars().count() > 200
         || base.chars().any(|c| c.is_control() || c == '"')
     {
-        return Err(
-            "give a file name of 1 to 200 characters (no quotes or control characters)".into(),
-        );
+        return Err(Msg::new("validate.file_name"));
     }
     Ok(base.to_string())
 }
@@ -88,15 +85,17 @@ pub async fn insert_attachment(
     filename: &str,
     bytes: &[u8],
 ) -> Result<Attachment> {
-    let invalid = |f: &str, m: String| DbError::Invalid(FieldErrors::single(f, m));
+    let invalid = |f: &str, m: Msg| DbError::Invalid(FieldErrors::single(f, m));
     let name = clean_name(filename).map_err(|m| invalid("filename", m))?;
     if bytes.is_empty() {
-        return Err(invalid("file", "the file is empty".into()));
+        return Err(invalid("file", Msg::new("validate.file_empty")));
     }
     if bytes.len() > MAX_BYTES {
         return Err(invalid(
             "file",
-            format!("the file is {} bytes; at most {MAX_BYTES}", bytes.len()),
+            Msg::new("validate.file_too_large")
+                .arg("size", bytes.len())
+                .arg("max", MAX_BYTES),
         ));
     }
     let ct = check_type(&name, bytes).map_err(|m| invalid("file", m))?;
@@ -106,7 +105,7 @@ pub async fn insert_attachment(
     if count >= MAX_PER_REQUEST {
         return Err(invalid(
             "file",
-            format!("a request may carry at most {MAX_PER_REQUEST} attachments"),
+            Msg::new("validate.max_attachments").arg("max", MAX_PER_REQUEST),
         ));
     }
     let id = Uuid::now_v7();

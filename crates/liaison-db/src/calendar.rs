@@ -7,6 +7,7 @@ use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use chrono::NaiveDate;
 use liaison_core::FieldErrors;
 use liaison_core::calendar::{Calendar, CalendarDay, DayKind};
+use liaison_core::validate::Msg;
 use liaison_core::validate::required_text;
 use serde_json::json;
 use uuid::Uuid;
@@ -50,7 +51,7 @@ pub fn parse_day(date: &str, kind: &str, name: &str) -> Result<CalendarDay, Fiel
             .ok()
             // Only the canonical form: `2026-2-1` and the like are refused, not guessed.
             .filter(|p| day_text(*p) == d)
-            .ok_or_else(|| format!("'{d}' is not a date written YYYY-MM-DD, e.g. 2026-10-01")),
+            .ok_or_else(|| Msg::new("validate.date").arg("value", d)),
     );
     let kind = e.take("kind", DayKind::parse(kind));
     let name = e.take("name", required_text(name, NAME_MAX));

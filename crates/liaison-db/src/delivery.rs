@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use liaison_core::FieldErrors;
 use liaison_core::delivery::{DeliveryState, Retry, after_failure};
 use liaison_core::job::JobKind;
+use liaison_core::validate::Msg;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -75,11 +76,18 @@ pub async fn update_settings(
     if !(1..=24 * 14).contains(&next.remind_before_hours) {
         e.add(
             "remind_before_hours",
-            "must be a number of hours from 1 to 336",
+            Msg::new("validate.number_range")
+                .arg("min", 1)
+                .arg("max", 336),
         );
     }
     if !(1..=20).contains(&next.max_attempts) {
-        e.add("max_attempts", "must be a number from 1 to 20");
+        e.add(
+            "max_attempts",
+            Msg::new("validate.number_range")
+                .arg("min", 1)
+                .arg("max", 20),
+        );
     }
     if !e.is_empty() {
         return Err(DbError::Invalid(e));
@@ -641,7 +649,7 @@ pub async fn retry(db: &Db, actor: Uuid, message: Uuid, only: Option<Uuid>) -> R
     if only.is_some() && n == 0 {
         return Err(DbError::Invalid(FieldErrors::single(
             "delivery",
-            "only a dead, failed or held delivery can be sent again",
+            Msg::new("validate.delivery_not_retryable"),
         )));
     }
     audit_message(
@@ -686,7 +694,7 @@ pub async fn remind_now(db: &Db, actor: Uuid, message: Uuid) -> Result<u64> {
         Some(AckRequired(false)) => {
             return Err(DbError::Invalid(FieldErrors::single(
                 "message",
-                "this message does not ask for a confirmation",
+                Msg::new("validate.no_ack_asked"),
             )));
         }
         Some(AckRequired(true)) => {}
@@ -1077,7 +1085,7 @@ pub(crate) async fn insert_dispatch(
     let Some(who) = audience_sql(&mut query, form, &filters) else {
         return Err(DbError::Invalid(FieldErrors::single(
             "audience",
-            "no recipients",
+            Msg::new("validate.no_recipients"),
         )));
     };
 

@@ -6,6 +6,7 @@ use crate::audit::Entry;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::FieldErrors;
+use liaison_core::validate::Msg;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -65,7 +66,9 @@ pub fn parse_events(events: &[String]) -> Result<Vec<String>, FieldErrors> {
         if e != "*" && !EVENT_TYPES.contains(&e) {
             return Err(FieldErrors::single(
                 "events",
-                format!("'{e}' is not an event; use * or {}", EVENT_TYPES.join(", ")),
+                Msg::new("validate.event_type")
+                    .arg("value", e)
+                    .arg("allowed", EVENT_TYPES.join(", ")),
             ));
         }
         if !out.iter().any(|o| o == e) {

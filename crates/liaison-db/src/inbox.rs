@@ -309,7 +309,7 @@ impl AckWriter {
         if !item.ack_required {
             return Err(DbError::Invalid(liaison_core::FieldErrors::single(
                 "message",
-                "this message does not ask for a confirmation",
+                liaison_core::validate::Msg::new("validate.no_ack_asked"),
             )));
         }
         if item.acked_at.is_some() {

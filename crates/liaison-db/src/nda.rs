@@ -4,6 +4,7 @@
 use crate::audit::{self, Entry};
 use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
+use liaison_core::validate::Msg;
 use liaison_core::validate::optional_text;
 use liaison_core::{FieldErrors, Scope};
 use serde::{Deserialize, Serialize};
@@ -72,13 +73,13 @@ pub async fn insert_nda(db: &Db, actor: Uuid, input: &NdaInput) -> Result<Nda> {
         .filter(|p| !p.is_empty())
     {
         None => {
-            e.add("partner", "is required (partner code or id)");
+            e.add("partner", Msg::new("validate.partner_ref_required"));
             None
         }
         Some(p) => match crate::partner::resolve_partner_ref(db, p).await? {
             Some(id) => Some(id),
             None => {
-                e.add("partner", format!("no partner '{p}'"));
+                e.add("partner", Msg::new("validate.no_partner").arg("value", p));
                 None
             }
         },
@@ -88,14 +89,16 @@ pub async fn insert_nda(db: &Db, actor: Uuid, input: &NdaInput) -> Result<Nda> {
             .await
             .is_err()
     {
-        e.add("contact_id", "is not a contact of that partner");
+        e.add("contact_id", Msg::new("validate.not_partner_contact"));
     }
     if input.signed_at.is_none() {
-        e.add("signed_at", "is required");
+        e.required("signed_at");
     }
     match (input.signed_at, input.expires_at) {
-        (_, None) => e.add("expires_at", "is required"),
-        (Some(s), Some(x)) if x <= s => e.add("expires_at", "must be after signed_at"),
+        (_, None) => e.required("expires_at"),
+        (Some(s), Some(x)) if x <= s => {
+            e.add("expires_at", Msg::new("validate.expires_after_signed"))
+        }
         _ => {}
     }
     let document = e
@@ -167,7 +170,8 @@ pub async fn attach_document(
         ));
     }
     let name = filename.trim();
-    let ct = crate::attachment::check_type(name, bytes).map_err(|m| invalid("file", m))?;
+    let ct = crate::attachment::check_type(name, bytes)
+        .map_err(|m| DbError::Invalid(FieldErrors::single("file", m)))?;
     let data = db
         .cipher()?
         .encrypt(

@@ -8,6 +8,7 @@ use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use liaison_core::partner::{ContactInput, NewContact, NewPartner, PartnerFilter, PartnerInput};
+use liaison_core::validate::Msg;
 use liaison_core::validate::RowError;
 use liaison_core::{FieldErrors, Scope};
 use serde::Serialize;
@@ -126,13 +127,13 @@ pub enum PartnerSort {
 }
 
 impl PartnerSort {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         match s {
             "" | "code" => Ok(Self::Code),
             "name" => Ok(Self::Name),
             "created" => Ok(Self::Created),
             "-created" => Ok(Self::CreatedDesc),
-            _ => Err("must be one of code, name, created, -created".into()),
+            _ => Err(Msg::one_of(s, &["code", "name", "created", "-created"])),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -157,12 +158,7 @@ fn encode_cursor(key: &str, id: Uuid) -> String {
 }
 
 fn decode_cursor(c: &str) -> Result<(String, Uuid)> {
-    let bad = || {
-        DbError::Invalid(FieldErrors::single(
-            "cursor",
-            "is not a cursor this list gave out",
-        ))
-    };
+    let bad = || DbError::Invalid(FieldErrors::single("cursor", Msg::new("validate.cursor")));
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c.trim())
         .map_err(|_| bad())?;
@@ -401,6 +397,18 @@ pub async fn find_partners_by_codes(db: &Db, codes: &[String]) -> Result<Vec<Par
         let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
         query.push_sql(&format!("{})", ph.join(", ")));
         out.extend(db.fetch_all::<Partner>(query).await?);
+    }
+    Ok(out)
+}
+
+/// Which of `ids` are partners (in chunks, one query each).
+pub async fn existing_partner_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut query = Q::dynamic("SELECT id FROM partners WHERE id IN ".to_string());
+        let list = crate::delivery::in_list(&mut query, chunk.iter().copied());
+        query.push_sql(&list);
+        out.extend(db.fetch_all::<IdRow>(query).await?.into_iter().map(|r| r.0));
     }
     Ok(out)
 }

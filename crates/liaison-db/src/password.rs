@@ -53,13 +53,14 @@ pub fn verify_dummy(password: &str) {
 }
 
 /// Password rules: 10 to 128 characters, not all one kind of character.
-pub fn check_strength(password: &str) -> Result<(), String> {
+pub fn check_strength(password: &str) -> Result<(), liaison_core::validate::Msg> {
+    use liaison_core::validate::Msg;
     let n = password.chars().count();
     if n < 10 {
-        return Err("must be at least 10 characters".into());
+        return Err(Msg::new("validate.min_chars").arg("min", 10));
     }
     if n > 128 {
-        return Err("must be at most 128 characters".into());
+        return Err(Msg::new("validate.max_chars").arg("max", 128));
     }
     let classes = [
         password.chars().any(|c| c.is_lowercase()),
@@ -68,7 +69,7 @@ pub fn check_strength(password: &str) -> Result<(), String> {
         password.chars().any(|c| !c.is_alphanumeric()),
     ];
     if classes.iter().filter(|c| **c).count() < 2 {
-        return Err("mix at least two of: lower case, upper case, digits, symbols".into());
+        return Err(Msg::new("validate.password_mix"));
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ pub struct Request {
     pub form: RequestInput,
     pub state: RequestState,
     pub chain: Vec<Step>,
-    pub findings: Vec<String>,
+    pub findings: Vec<liaison_core::precheck::Finding>,
     pub message_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -313,7 +313,7 @@ pub async fn mark_submitted(
     current: &Request,
     state: RequestState,
     chain: &[Step],
-    findings: &[String],
+    findings: &[liaison_core::precheck::Finding],
     notify: &[crate::notify::NewNotification],
 ) -> Result<Request> {
     let id = current.id;

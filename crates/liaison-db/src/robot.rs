@@ -101,7 +101,7 @@ pub async fn insert_robot(
         if of_partner.is_none() {
             return Err(DbError::Invalid(liaison_core::FieldErrors::single(
                 "contact_id",
-                "is not a contact of this partner",
+                liaison_core::validate::Msg::new("validate.not_partner_contact"),
             )));
         }
     }

@@ -5,6 +5,7 @@ use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use chrono::{DateTime, Utc};
 use liaison_core::FieldErrors;
 use liaison_core::partner::PartnerFilter;
+use liaison_core::validate::Msg;
 use liaison_core::validate::{optional_text, required_text};
 use serde::Serialize;
 use serde_json::json;
@@ -64,14 +65,11 @@ fn parse(input: &SegmentInput) -> Result<Valid> {
     let filter = input.filter.clone().unwrap_or_default();
     if let Err(bad) = filter.check() {
         for f in bad.0 {
-            e.add(format!("filter.{}", f.field), f.message);
+            e.add(format!("filter.{}", f.field), f.msg);
         }
     }
     if filter.is_empty() {
-        e.add(
-            "filter",
-            "choose at least one condition (kind, region, tier, status, tag or text)",
-        );
+        e.add("filter", Msg::new("validate.segment_condition"));
     }
     match name {
         Some(name) if e.is_empty() => Ok(Valid {

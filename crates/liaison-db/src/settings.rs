@@ -6,6 +6,7 @@ use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use liaison_core::FieldErrors;
 use liaison_core::precheck::ReviewSettings;
 use liaison_core::review::Step;
+use liaison_core::validate::Msg;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -69,7 +70,9 @@ pub async fn update_review(
     if !(1..=365).contains(&days) {
         e.add(
             "policy_notice_days",
-            "must be a number of days from 1 to 365",
+            Msg::new("validate.number_range")
+                .arg("min", 1)
+                .arg("max", 365),
         );
     }
     let mut terms: Vec<String> = Vec::new();
@@ -85,7 +88,9 @@ pub async fn update_review(
         if t.chars().count() > 50 {
             e.add(
                 "sensitive_terms",
-                format!("'{t}' is longer than 50 characters"),
+                Msg::new("validate.term_too_long")
+                    .arg("term", &t)
+                    .arg("max", 50),
             );
         }
         terms.push(t);
@@ -109,7 +114,10 @@ pub async fn update_review(
         }
     }
     if terms.len() > 500 {
-        e.add("sensitive_terms", "at most 500 terms");
+        e.add(
+            "sensitive_terms",
+            Msg::new("validate.max_values").arg("max", 500),
+        );
     }
     if !e.is_empty() {
         return Err(DbError::Invalid(e));

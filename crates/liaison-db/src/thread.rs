@@ -15,6 +15,7 @@ use crate::audit::{self, Entry};
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::review::{Category, Classification};
+use liaison_core::validate::Msg;
 use liaison_core::validate::required_text;
 use liaison_core::{Actor, FieldErrors, Permission, Scope};
 use serde::Serialize;
@@ -645,7 +646,7 @@ impl FromDbRow for StateRow {
 fn closed_error() -> DbError {
     DbError::Invalid(FieldErrors::single(
         "state",
-        "the thread is closed; the partner reopens it by replying",
+        Msg::new("validate.thread_closed"),
     ))
 }
 

@@ -5,6 +5,7 @@
 use crate::audit::{self, Entry};
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q, random_token, sha256_hex};
 use chrono::{DateTime, Duration, Utc};
+use liaison_core::validate::Msg;
 use liaison_core::validate::{EmailAddress, required_text};
 use liaison_core::{Actor, FieldErrors, Role, Roles};
 use serde::Serialize;
@@ -35,6 +36,8 @@ pub struct User {
     pub partner_id: Option<Uuid>,
     pub partner_name: Option<String>,
     pub lang: Option<String>,
+    /// The IANA zone times are shown in; `None`: the company's.
+    pub time_zone: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     /// A portal login's person: the partner's contact it is (issue 9).
@@ -65,6 +68,7 @@ impl FromDbRow for User {
             partner_id: r.opt_uuid("partner_id")?,
             partner_name: r.opt_text("partner_name")?,
             lang: r.opt_text("lang")?,
+            time_zone: r.opt_text("time_zone")?,
             active: r.bool("active")?,
             created_at: r.time("created_at")?,
             contact_id: r.opt_uuid("contact_id")?,
@@ -74,7 +78,7 @@ impl FromDbRow for User {
 
 const USER_SELECT: &str =
     "SELECT u.id, u.email, u.name, u.roles, u.department_id, d.name AS department_name,
-        u.partner_id, p.name AS partner_name, u.lang, u.active, u.created_at, u.contact_id
+        u.partner_id, p.name AS partner_name, u.lang, u.time_zone, u.active, u.created_at, u.contact_id
    FROM users u
    LEFT JOIN departments d ON d.id = u.department_id
    LEFT JOIN partners p ON p.id = u.partner_id";
@@ -133,6 +137,58 @@ pub struct UserInput {
     pub department: Option<String>,
     pub partner: Option<String>,
     pub lang: Option<String>,
+}
+
+/// A user's own settings (language, time zone) as typed; absent fields stay as they are, an
+/// empty one returns to the default (the browser's language, the company's zone).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserSettings {
+    pub lang: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// Changes a user's own language and time zone, every invalid field reported at once.
+pub async fn update_user_settings(db: &Db, user: Uuid, s: &UserSettings) -> Result<User> {
+    let current = find_user(db, user).await?.ok_or(DbError::NotFound)?;
+    let mut e = FieldErrors::new();
+    let lang = match s.lang.as_deref().map(str::trim) {
+        None => current.lang.clone(),
+        Some("") => None,
+        Some(l) => e
+            .take("lang", liaison_core::partner::Lang::parse(l))
+            .map(|l| l.tag().to_string()),
+    };
+    let time_zone = match s.time_zone.as_deref().map(str::trim) {
+        None => current.time_zone.clone(),
+        Some("") => None,
+        Some(z) => e.take("time_zone", liaison_core::partner::parse_timezone(z)),
+    };
+    if !e.is_empty() {
+        return Err(DbError::Invalid(e));
+    }
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE users SET lang = $1, time_zone = $2, updated_at = $3 WHERE id = $4")
+            .bind(lang.clone())
+            .bind(time_zone.clone())
+            .bind(now)
+            .bind(user),
+    )
+    .await?;
+    tx.commit_audited(
+        now,
+        crate::audit::Entry::new(
+            Some(user),
+            "user.settings",
+            "user",
+            Some(user),
+            serde_json::json!({"lang": lang, "time_zone": time_zone}),
+        ),
+    )
+    .await?;
+    find_user(db, user).await?.ok_or(DbError::NotFound)
 }
 
 pub async fn list_departments(db: &Db) -> Result<Vec<Department>> {
@@ -273,7 +329,10 @@ async fn parse_user(
         };
         match found {
             Some(id) => department_id = Some(id),
-            None => e.add("department", format!("no department '{d}'")),
+            None => e.add(
+                "department",
+                Msg::new("validate.no_department").arg("value", d),
+            ),
         }
     }
     let mut partner_id = None;
@@ -285,18 +344,21 @@ async fn parse_user(
     {
         match crate::partner::resolve_partner_ref(db, p).await? {
             Some(id) => partner_id = Some(id),
-            None => e.add("partner", format!("no partner '{p}'")),
+            None => e.add("partner", Msg::new("validate.no_partner").arg("value", p)),
         }
     }
     if let Some(r) = &roles {
         if r.is_partner() && partner_id.is_none() && e.for_field("partner").is_none() {
-            e.add("partner", "a partner user must belong to a partner");
+            e.add("partner", Msg::new("validate.partner_user_needs_partner"));
         }
         if !r.is_partner() && partner_id.is_some() {
-            e.add("partner", "only partner users belong to a partner");
+            e.add("partner", Msg::new("validate.only_partner_users_partner"));
         }
         if r.is_partner() && department_id.is_some() {
-            e.add("department", "partner users have no department");
+            e.add(
+                "department",
+                Msg::new("validate.partner_user_no_department"),
+            );
         }
     }
     match (email, name, roles) {
@@ -427,7 +489,10 @@ pub async fn update_department(
     let mut e = FieldErrors::new();
     let name = e.take("name", required_text(name, 100));
     let name_en = e
-        .take("name_en", liaison_core::validate::optional_text(name_en.unwrap_or(""), 100))
+        .take(
+            "name_en",
+            liaison_core::validate::optional_text(name_en.unwrap_or(""), 100),
+        )
         .flatten();
     let Some(name) = name else {
         return Err(DbError::Invalid(e));

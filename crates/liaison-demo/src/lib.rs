@@ -493,7 +493,7 @@ fn contact_for(seed: usize, slot: usize, code: &str, english: bool) -> Result<Ne
         slot + 1,
         code.to_lowercase()
     ))
-    .map_err(DbError::Config)?;
+    .map_err(|m| DbError::Config(m.to_string()))?;
     Ok(NewContact {
         name,
         email: Some(email),
@@ -534,7 +534,7 @@ fn partner(
     owner: Option<&str>,
     tags: Vec<String>,
 ) -> Result<NewPartner> {
-    let bad = |m: String| DbError::Config(m);
+    let bad = |m: liaison_core::validate::Msg| DbError::Config(m.to_string());
     Ok(NewPartner {
         code: PartnerCode::parse(code).map_err(bad)?,
         name: name.to_string(),
@@ -695,7 +695,10 @@ async fn load_base(db: &Db) -> Result<()> {
             sh,
             &NewContact {
                 name: "刘洋".into(),
-                email: Some(EmailAddress::parse("p1@demo.example").map_err(DbError::Config)?),
+                email: Some(
+                    EmailAddress::parse("p1@demo.example")
+                        .map_err(|e| DbError::Config(e.to_string()))?,
+                ),
                 phone: Some("+86 139 1601 0001".into()),
                 title: Some("采购经理".into()),
                 im_webhook: None,

@@ -228,19 +228,35 @@ pub fn page_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
     liaison_i18n::negotiate(accept)
 }
 
-/// An API answer's language: the request's `Accept-Language`, else the user's setting, else
-/// Simplified Chinese.
-pub fn api_lang(headers: &HeaderMap, user: Option<&User>) -> Lang {
-    match headers
+/// The language of an API answer: `Accept-Language` when it names one we speak, else the
+/// caller's own setting, else Simplified Chinese (the company's language).
+pub async fn api_lang(state: &AppState, parts: &Parts) -> Lang {
+    let accept = parts
+        .headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-    {
-        Some(accept) => liaison_i18n::negotiate(accept),
-        None => user
-            .and_then(|u| u.lang.as_deref())
-            .and_then(|l| Lang::parse(l).ok())
-            .unwrap_or(Lang::ZhCn),
+        .unwrap_or("");
+    if let Some(l) = liaison_i18n::negotiate_opt(accept) {
+        return l;
+    }
+    resolve(state, parts)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| s.user.lang.as_deref().and_then(|l| Lang::parse(l).ok()))
+        .unwrap_or(Lang::ZhCn)
+}
+
+/// The language of an API answer (see [`api_lang`]), for handlers whose answer holds messages.
+pub struct ApiLang(pub Lang);
+
+impl FromRequestParts<AppState> for ApiLang {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ApiLang(api_lang(state, parts).await))
     }
 }
 
@@ -495,6 +511,14 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&Self::key(token));
+    }
+
+    /// Drops every cached session of a user (their settings or rights changed).
+    pub fn forget_user(&self, user: Uuid) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, s)| s.user.id != user);
     }
 }
 

@@ -1,16 +1,21 @@
 //! Error policy for the web layer: handlers return `AppError`, which renders RFC 9457 problem
 //! details (`application/problem+json`) with a stable `type`, a human `detail` and, for invalid
-//! input, `errors: [{field, message}]`. Database and internal text never reach a client: a 500
-//! logs its cause once and says only that something went wrong.
+//! input, `errors: [{field, code, message}]`. Database and internal text never reach a client: a
+//! 500 logs its cause once and says only that something went wrong. Messages come from the
+//! catalogues in the request's language: `IntoResponse` writes zh-CN and leaves the error on the
+//! response, and [`localize`] (a middleware around the whole app) writes it again in the
+//! language of `Accept-Language`, else the caller's setting.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liaison_core::FieldErrors;
+use liaison_core::partner::Lang;
+use liaison_core::validate::Msg;
 use liaison_core::validate::RowError;
 use liaison_db::DbError;
 use serde_json::json;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum AppError {
     /// 400: the request could not be read (bad JSON, bad upload).
     BadRequest(String),
@@ -32,7 +37,7 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, message: impl Into<liaison_core::validate::Msg>) -> Self {
         AppError::Invalid(FieldErrors::single(field, message))
     }
 
@@ -68,26 +73,88 @@ impl AppError {
         }
     }
 
+    /// The human `detail`, in English (logs, the CLI).
     pub fn detail(&self) -> String {
-        match self {
+        self.detail_in(Lang::En)
+    }
+
+    /// The human `detail` in `lang`.
+    pub fn detail_in(&self, lang: Lang) -> String {
+        let m = match self {
             AppError::BadRequest(m)
             | AppError::Conflict(m)
             | AppError::PayloadTooLarge(m)
             | AppError::Denied(m)
-            | AppError::Gone(m) => m.clone(),
-            AppError::Unauthenticated => {
-                "log in first: send a bearer token or a session cookie".into()
+            | AppError::Gone(m) => Msg::plain(m.clone()),
+            AppError::Unauthenticated => Msg::new("error.detail.unauthenticated"),
+            AppError::Forbidden => Msg::new("error.detail.forbidden"),
+            AppError::NotFound => Msg::new("error.detail.not_found"),
+            AppError::Invalid(e) => {
+                let list: Vec<String> =
+                    e.0.iter()
+                        .map(|f| format!("{}: {}", f.field, f.render(lang)))
+                        .collect();
+                Msg::new("error.detail.invalid").arg("errors", list.join("; "))
             }
-            AppError::Forbidden => "your role does not allow this".into(),
-            AppError::NotFound => "no such resource".into(),
-            AppError::Invalid(e) => format!("some fields are invalid: {e}"),
-            AppError::InvalidRows(rows) => format!(
-                "{} problems in the file; nothing was imported. Fix the rows listed and upload it again",
-                rows.len()
-            ),
-            AppError::RateLimited(s) => format!("too many attempts; try again in {s} seconds"),
-            AppError::Internal(_) => "something went wrong on our side; it has been logged".into(),
+            AppError::InvalidRows(rows) => {
+                Msg::new("error.detail.invalid_rows").arg("count", rows.len())
+            }
+            AppError::RateLimited(s) => Msg::new("error.detail.rate_limited").arg("seconds", s),
+            AppError::Internal(_) => Msg::new("error.detail.internal"),
+        };
+        m.render(lang)
+    }
+
+    /// The problem+json answer in `lang`.
+    pub fn response_in(&self, lang: Lang) -> Response {
+        let status = self.status();
+        let mut body = json!({
+            "type": format!("https://liaison.example/problems/{}", self.kind()),
+            "title": status.canonical_reason().unwrap_or("error"),
+            "status": status.as_u16(),
+            "detail": self.detail_in(lang),
+        });
+        match self {
+            AppError::Invalid(f) => {
+                body["errors"] =
+                    f.0.iter()
+                        .map(|e| {
+                            let mut o = json!({
+                                "field": e.field,
+                                "code": (!e.msg.is_plain()).then(|| e.msg.key()),
+                                "message": e.render(lang),
+                            });
+                            if !e.msg.is_plain() && !e.msg.args().is_empty() {
+                                o["args"] = e
+                                    .msg
+                                    .args()
+                                    .iter()
+                                    .map(|(k, v)| (k.to_string(), json!(v.raw())))
+                                    .collect::<serde_json::Map<_, _>>()
+                                    .into();
+                            }
+                            o
+                        })
+                        .collect();
+            }
+            AppError::InvalidRows(r) => body["errors"] = json!(r),
+            _ => {}
         }
+        let mut resp = (status, body.to_string()).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let AppError::Unauthenticated = self {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let AppError::RateLimited(s) = self
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
     }
 }
 
@@ -138,32 +205,42 @@ impl IntoResponse for AppError {
         if let AppError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        let status = self.status();
-        let mut body = json!({
-            "type": format!("https://liaison.example/problems/{}", self.kind()),
-            "title": status.canonical_reason().unwrap_or("error"),
-            "status": status.as_u16(),
-            "detail": self.detail(),
-        });
-        match &self {
-            AppError::Invalid(f) => body["errors"] = json!(f),
-            AppError::InvalidRows(r) => body["errors"] = json!(r),
-            _ => {}
-        }
-        let mut resp = (status, body.to_string()).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let AppError::Unauthenticated = self {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if let AppError::RateLimited(s) = self
-            && let Ok(v) = HeaderValue::from_str(&s.to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        let mut resp = self.response_in(Lang::ZhCn);
+        resp.extensions_mut()
+            .insert(Problem(std::sync::Arc::new(self)));
         resp
     }
+}
+
+/// The error behind a problem+json answer, for [`localize`].
+#[derive(Clone)]
+struct Problem(std::sync::Arc<AppError>);
+
+/// Middleware: a problem+json answer is written again in the request's language
+/// (`Accept-Language`, else the caller's own setting, else Simplified Chinese).
+pub async fn localize(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let probe = axum::http::Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .body(())
+        .map(|mut r| {
+            *r.headers_mut() = parts.headers.clone();
+            r.into_parts().0
+        });
+    let mut resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let Some(Problem(err)) = resp.extensions_mut().remove::<Problem>() else {
+        return resp;
+    };
+    let Ok(probe) = probe else {
+        return resp;
+    };
+    let lang = crate::auth::api_lang(&state, &probe).await;
+    err.response_in(lang)
 }

@@ -5,6 +5,7 @@ use crate::{AppError, AppResult, AppState};
 use axum::extract::{FromRequest, Request};
 use liaison_core::FieldErrors;
 use liaison_core::partner::{PartnerFilter, PartnerKind, PartnerStatus};
+use liaison_core::validate::Msg;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -62,13 +63,19 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> AppResult<T>
                 p => p.to_string(),
             };
             let expected = expected.trim_start_matches(", ");
-            return AppError::invalid(&field, format!("is not a field of this body; {expected}"));
+            return AppError::invalid(
+                &field,
+                Msg::new("validate.unknown_field").arg("expected", expected),
+            );
         }
         let field = match path.as_str() {
             "" | "." => "body".to_string(),
             p => p.to_string(),
         };
-        AppError::invalid(&field, message)
+        AppError::invalid(
+            &field,
+            Msg::new("validate.unreadable_value").arg("reason", message),
+        )
     })
 }
 
@@ -83,13 +90,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Versioned<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ApiJson(mut value) = read_json(req, state).await?;
-        let version = match value.as_object_mut().and_then(|m| m.remove("version")) {
-            None | Some(serde_json::Value::Null) => None,
-            Some(v) => Some(
-                v.as_i64()
-                    .ok_or_else(|| AppError::invalid("version", "must be a whole number"))?,
-            ),
-        };
+        let version =
+            match value.as_object_mut().and_then(|m| m.remove("version")) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => Some(v.as_i64().ok_or_else(|| {
+                    AppError::invalid("version", Msg::new("validate.whole_number"))
+                })?),
+            };
         Ok(Versioned {
             fields: from_value(value)?,
             version,
@@ -141,7 +148,7 @@ impl ListParams {
 }
 
 fn bad_cursor() -> AppError {
-    AppError::invalid("cursor", "is not a cursor this list gave out")
+    AppError::invalid("cursor", Msg::new("validate.cursor"))
 }
 
 /// Query pairs in order, repeated keys kept (`kind=a&kind=b`).
@@ -178,7 +185,9 @@ impl Pairs {
                 _ => {
                     return Err(AppError::invalid(
                         "limit",
-                        "must be a whole number from 1 to 500",
+                        Msg::new("validate.number_range")
+                            .arg("min", 1)
+                            .arg("max", 500),
                     ));
                 }
             },
@@ -219,13 +228,13 @@ pub async fn partner_filter(
             Ok(id) => match liaison_db::segment::find_segment(&state.db, id).await {
                 Ok(seg) => seg.filter,
                 Err(liaison_db::DbError::NotFound) => {
-                    e.add("segment", "no such segment");
+                    e.add("segment", Msg::new("validate.no_segment"));
                     PartnerFilter::default()
                 }
                 Err(other) => return Err(other.into()),
             },
             Err(_) => {
-                e.add("segment", "must be a segment id");
+                e.add("segment", Msg::new("validate.no_segment"));
                 PartnerFilter::default()
             }
         },
@@ -246,7 +255,7 @@ pub async fn partner_filter(
     f.tags.extend(p.all("tag"));
     if let Some(q) = p.get("q").map(str::trim).filter(|q| !q.is_empty()) {
         if q.chars().count() > 100 {
-            e.add("q", "must be at most 100 characters");
+            e.add("q", Msg::new("validate.max_chars").arg("max", 100));
         }
         f.q = Some(q.to_string());
     }

@@ -32,7 +32,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return AppError::invalid(
             "Idempotency-Key",
-            "must be 1 to 200 visible ASCII characters",
+            liaison_core::validate::Msg::new("validate.idempotency_key"),
         )
         .into_response();
     }
@@ -58,7 +58,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Err(e) => AppError::from(e).into_response(),
         Ok(Claim::Mismatch) => AppError::invalid(
             "Idempotency-Key",
-            "was already used for a different request; use a new key",
+            liaison_core::validate::Msg::new("validate.idempotency_reused"),
         )
         .into_response(),
         Ok(Claim::InProgress) => AppError::Conflict(

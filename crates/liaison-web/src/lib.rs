@@ -38,6 +38,8 @@ pub struct WebConfig {
     pub login_window: Duration,
     /// How long a looked-up session is trusted without asking the database again.
     pub session_cache_ttl: Duration,
+    /// The company's time zone: times are shown in it to users who chose none.
+    pub company_zone: chrono_tz::Tz,
 }
 
 impl Default for WebConfig {
@@ -49,6 +51,7 @@ impl Default for WebConfig {
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
             session_cache_ttl: Duration::from_secs(10),
+            company_zone: chrono_tz::Asia::Shanghai,
         }
     }
 }
@@ -102,6 +105,10 @@ pub fn app(state: AppState) -> Router {
         )))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localize,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

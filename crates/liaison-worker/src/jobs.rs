@@ -214,7 +214,7 @@ impl Notify {
             .as_deref()
             .and_then(|l| Lang::parse(l).ok())
             .unwrap_or(Lang::ZhCn);
-        let title = liaison_i18n::notification_title(lang, n.kind, &n.args);
+        let title = liaison_core::notify::title(lang, n.kind, &n.args);
         let mut lines = vec![title.clone()];
         if let Some(c) = n
             .args
@@ -222,10 +222,10 @@ impl Notify {
             .and_then(|c| c.as_str())
             .filter(|c| !c.is_empty())
         {
-            lines.push(liaison_i18n::t_args(
+            lines.push(liaison_i18n::tr(
                 lang,
                 "notify.email.comment",
-                &[("comment", c)],
+                &[("comment", c.to_string())],
             ));
         }
         let note = liaison_channels::email::Note {

@@ -81,7 +81,7 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
     let m = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(
         header(&m, "Subject"),
-        "【緊急】【重要】关于第三季度返利政策调整的通知"
+        "【紧急】【重要】关于第三季度返利政策调整的通知"
     );
     assert_eq!(header(&m, "Importance"), "high");
     assert_eq!(header(&m, "X-Priority"), "1 (Highest)");
@@ -140,7 +140,7 @@ async fn formal_notice_email_marks_importance_and_urgency_and_links_the_confirma
     assert!(!plain.contains("Confirm receipt"), "{plain}");
 }
 
-/// §4.3.1: the markers are the same 【重要】/【緊急】 for Traditional Chinese contacts.
+/// §4.3.1: Traditional Chinese contacts read the Traditional markers 【緊急】【重要】 (Simplified: 【紧急】).
 #[tokio::test]
 async fn traditional_chinese_subjects_use_the_same_markers() {
     let mailer = Mailer::new("smtp://127.0.0.1:25", FROM).unwrap();

@@ -356,7 +356,7 @@ async fn wecom_markdown_carries_the_confirm_link_and_the_portal_link() {
     );
     assert!(content.contains(&n.view_url), "{content}");
     assert!(
-        content.contains("【緊急】【重要】关于第三季度返利政策调整的通知"),
+        content.contains("【紧急】【重要】关于第三季度返利政策调整的通知"),
         "{content}"
     );
     assert!(content.contains("返利比例调整如下"), "{content}");
@@ -443,7 +443,7 @@ async fn feishu_signed_card_has_a_confirm_button() {
     assert_eq!(v["msg_type"], "interactive");
     assert_eq!(
         v["card"]["header"]["title"]["content"],
-        "【緊急】【重要】关于第三季度返利政策调整的通知"
+        "【紧急】【重要】关于第三季度返利政策调整的通知"
     );
     assert_eq!(v["card"]["header"]["template"], "red");
     let elements = v["card"]["elements"].as_array().unwrap();

@@ -108,7 +108,11 @@ fn schemas() -> Value {
         "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
             "type": s("string"), "title": s("string"), "status": s("integer"), "detail": s("string"),
             "errors": {"type": "array", "items": {"type": "object", "properties": {
-                "field": s("string"), "message": s("string"), "row": s("integer")}}}}},
+                "field": s("string"),
+                "code": {"type": ["string", "null"], "description": "catalogue key of the message, e.g. validate.required"},
+                "args": {"type": "object", "description": "the message's arguments by name"},
+                "message": {"type": "string", "description": "in the request's language: Accept-Language, else the user's setting"},
+                "row": s("integer")}}}}},
         "Health": {"type": "object", "properties": {"status": s("string")}},
         "OpenApi": {"type": "object"},
         "File": {"type": "string", "format": "binary"},
@@ -118,7 +122,11 @@ fn schemas() -> Value {
         "User": {"type": "object", "properties": {
             "id": {"type": "string", "format": "uuid"}, "email": s("string"), "name": s("string"),
             "roles": {"type": "array", "items": roles}, "department_id": opt_s(), "department_name": opt_s(),
-            "partner_id": opt_s(), "partner_name": opt_s(), "lang": opt_s(), "active": s("boolean")}},
+            "partner_id": opt_s(), "partner_name": opt_s(), "lang": opt_s(),
+            "time_zone": {"type": ["string", "null"], "description": "IANA zone times are shown in; null: the company's"},
+            "active": s("boolean")}},
+        "UserSettings": {"type": "object", "additionalProperties": false, "description": "the caller's own settings; an empty string returns to the default", "properties": {
+            "lang": enum_s(&["", "zh-CN", "zh-TW", "en"]), "time_zone": {"type": "string", "description": "IANA zone, e.g. Asia/Shanghai"}}},
         "UserInput": {"type": "object", "required": ["email", "name", "password", "roles"], "properties": {
             "email": s("string"), "name": s("string"), "password": {"type": "string", "minLength": 10},
             "roles": {"type": "array", "items": roles}, "department": {"type": "string", "description": "code or id"},
@@ -160,7 +168,11 @@ fn schemas() -> Value {
             "change_reason": s("string"), "impact": s("string"), "corrects": {"type": "string", "format": "uuid"}}},
         "Request": {"type": "object", "properties": {"id": s("string"), "state": enum_s(&["draft", "pending_dept_head",
             "pending_channel_review", "pending_executive", "approved", "dispatched", "rejected", "returned", "withdrawn"]),
-            "chain": {"type": "array", "items": s("string")}, "findings": {"type": "array", "items": s("string")},
+            "chain": {"type": "array", "items": s("string")}, "findings": {"type": "array", "items": {"type": "object",
+                "description": "a pre-check finding (§4.2.1): a stable code, its arguments (term, wording, classification, days, count) and a message in the caller's language",
+                "required": ["code", "message"], "additionalProperties": true, "properties": {"code": enum_s(&["sensitive_term", "vague_wording",
+                "missing_purpose", "classification_low", "confidential_to_segment", "short_notice", "nda_missing", "text"]),
+                "message": s("string")}}},
             "form": {"$ref": "#/components/schemas/RequestInput"}, "message_id": opt_s(),
             "reviews": {"type": "array", "items": {"type": "object", "properties": {"step": s("string"),
                 "reviewer_id": s("string"), "reviewer_name": opt_s(), "decision": s("string"), "comment": s("string"), "created_at": s("string")}}}}},

@@ -61,7 +61,10 @@ pub async fn retry_job(
     s.require(Permission::ManageIntegrations)?;
     let n = liaison_db::job::retry_jobs(&state.db, &[id(&jid)?]).await?;
     if n == 0 {
-        return Err(AppError::invalid("job", "only a dead job can be run again"));
+        return Err(AppError::invalid(
+            "job",
+            liaison_core::validate::Msg::new("validate.job_not_dead"),
+        ));
     }
     Ok(Json(json!({"queued": n})))
 }

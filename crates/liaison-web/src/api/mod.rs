@@ -79,6 +79,10 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(user::me),
         ),
         (
+            ep!("patch" "/api/v1/me", "auth", "Change the current user's own language and time zone", auth = true, body = Some("UserSettings"), ok = (200, "User"), query = []),
+            patch(user::update_me),
+        ),
+        (
             ep!("get" "/api/v1/users", "users", "List users (admin)", auth = true, body = None, ok = (200, "UserList"), query = []),
             get(user::list),
         ),

@@ -2,11 +2,10 @@
 //! request's language), read marks, e-mail choices, and the home page's items.
 
 use crate::AppResult;
-use crate::auth::{Api, api_lang};
+use crate::auth::{Api, ApiLang};
 use crate::extract::{ApiJson, Pairs, id};
 use axum::Json;
 use axum::extract::Path;
-use axum::http::HeaderMap;
 use liaison_app::{home, notify as app};
 use liaison_core::notify::NotifyKind;
 use liaison_core::partner::Lang;
@@ -20,12 +19,11 @@ fn view(n: &Notification, lang: Lang) -> app::View {
 }
 
 /// `GET /api/v1/notifications`: newest first; `unread=true` for the unread only.
-pub async fn list(Api(state, s): Api, headers: HeaderMap, p: Pairs) -> AppResult<Json<Value>> {
+pub async fn list(Api(state, s): Api, ApiLang(lang): ApiLang, p: Pairs) -> AppResult<Json<Value>> {
     let l = p.list(50)?;
     let unread = p.get("unread") == Some("true");
     let items = app::list(&state.db, &s.actor, unread, l.id_cursor()?, l.limit).await?;
     let next = l.next(&items, |n| n.id.to_string());
-    let lang = api_lang(&headers, Some(&s.user));
     let unread_count = app::unread_count(&state.db, &s.actor).await?;
     Ok(Json(json!({
         "items": items.iter().map(|n| view(n, lang)).collect::<Vec<_>>(),
@@ -37,11 +35,11 @@ pub async fn list(Api(state, s): Api, headers: HeaderMap, p: Pairs) -> AppResult
 /// `POST /api/v1/notifications/{id}/read`.
 pub async fn read(
     Api(state, s): Api,
-    headers: HeaderMap,
+    ApiLang(lang): ApiLang,
     Path(nid): Path<String>,
 ) -> AppResult<Json<app::View>> {
     let n = app::mark_read(&state.db, &s.actor, id(&nid)?).await?;
-    Ok(Json(view(&n, api_lang(&headers, Some(&s.user)))))
+    Ok(Json(view(&n, lang)))
 }
 
 /// `POST /api/v1/notifications/read`: every unread one.

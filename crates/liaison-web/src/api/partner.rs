@@ -110,7 +110,10 @@ fn dry_run(p: &Pairs) -> AppResult<bool> {
     match p.get("dry_run").unwrap_or("false") {
         "" | "false" | "0" => Ok(false),
         "true" | "1" => Ok(true),
-        _ => Err(AppError::invalid("dry_run", "must be true or false")),
+        other => Err(AppError::invalid(
+            "dry_run",
+            liaison_core::validate::Msg::one_of(other, &["true", "false"]),
+        )),
     }
 }
 

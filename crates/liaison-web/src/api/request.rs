@@ -1,6 +1,6 @@
 //! Request forms, the review chain and receipts (policy §4.1, §4.2, §4.3; SPEC B1-B3, B5).
 
-use crate::auth::{Api, Session};
+use crate::auth::{Api, ApiLang, Session};
 use crate::extract::id;
 use crate::extract::{ApiJson, Pairs, Versioned};
 use crate::respond::created_at;
@@ -9,11 +9,24 @@ use axum::Json;
 use axum::extract::Path;
 use axum::response::Response;
 use liaison_app::request as app;
+use liaison_core::partner::Lang;
 use liaison_core::request::RequestInput;
 use liaison_core::review::Decision;
 use liaison_db::request::{Request, RequestView};
 use serde::Deserialize;
 use serde_json::json;
+
+/// A request as the API answers it: each pre-check finding with its `code`, its arguments and
+/// its `message` in the caller's language (§4.2.1).
+pub fn request_json(r: &Request, lang: Lang) -> serde_json::Value {
+    let mut v = json!(r);
+    if let Some(items) = v.get_mut("findings").and_then(|f| f.as_array_mut()) {
+        for (item, f) in items.iter_mut().zip(&r.findings) {
+            item["message"] = json!(f.msg().render(lang));
+        }
+    }
+    v
+}
 
 /// A request the caller may read, by the id in its path.
 async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
@@ -22,45 +35,73 @@ async fn load(state: &AppState, s: &Session, rid: &str) -> AppResult<Request> {
 
 pub async fn create(
     Api(state, s): Api,
+    ApiLang(lang): ApiLang,
     ApiJson(body): ApiJson<RequestInput>,
 ) -> AppResult<Response> {
     let r = app::create(&state.db, &s.actor, &body).await?;
-    Ok(created_at(format!("/api/v1/requests/{}", r.id), json!(r)))
+    Ok(created_at(
+        format!("/api/v1/requests/{}", r.id),
+        request_json(&r, lang),
+    ))
 }
 
-pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Value>> {
+pub async fn list(
+    Api(state, s): Api,
+    ApiLang(lang): ApiLang,
+    p: Pairs,
+) -> AppResult<Json<serde_json::Value>> {
     let l = p.list(50)?;
     let view = match p.get("view").unwrap_or("mine") {
         "" | "mine" => RequestView::Mine,
         "to_review" => RequestView::ToReview,
         "all" => RequestView::All,
-        _ => return Err(AppError::invalid("view", "must be mine, to_review or all")),
+        other => {
+            return Err(AppError::invalid(
+                "view",
+                liaison_core::validate::Msg::one_of(other, &["mine", "to_review", "all"]),
+            ));
+        }
     };
     let items = app::list(&state.db, &s.actor, view, l.id_cursor()?, l.limit).await?;
     let next = l.next(&items, |r| r.id.to_string());
+    let items: Vec<serde_json::Value> = items.iter().map(|r| request_json(r, lang)).collect();
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn show(Api(state, s): Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
-    Ok(Json(load(&state, &s, &rid).await?))
+pub async fn show(
+    Api(state, s): Api,
+    ApiLang(lang): ApiLang,
+    Path(rid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    Ok(Json(request_json(&load(&state, &s, &rid).await?, lang)))
 }
 
 pub async fn update(
     Api(state, s): Api,
+    ApiLang(lang): ApiLang,
     Path(rid): Path<String>,
     body: Versioned<RequestInput>,
-) -> AppResult<Json<Request>> {
-    Ok(Json(
-        app::update(&state.db, &s.actor, id(&rid)?, body.fields, body.version).await?,
-    ))
+) -> AppResult<Json<serde_json::Value>> {
+    let r = app::update(&state.db, &s.actor, id(&rid)?, body.fields, body.version).await?;
+    Ok(Json(request_json(&r, lang)))
 }
 
-pub async fn submit(Api(state, s): Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
-    Ok(Json(app::submit(&state.db, &s.actor, id(&rid)?).await?))
+pub async fn submit(
+    Api(state, s): Api,
+    ApiLang(lang): ApiLang,
+    Path(rid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    let r = app::submit(&state.db, &s.actor, id(&rid)?).await?;
+    Ok(Json(request_json(&r, lang)))
 }
 
-pub async fn withdraw(Api(state, s): Api, Path(rid): Path<String>) -> AppResult<Json<Request>> {
-    Ok(Json(app::withdraw(&state.db, &s.actor, id(&rid)?).await?))
+pub async fn withdraw(
+    Api(state, s): Api,
+    ApiLang(lang): ApiLang,
+    Path(rid): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    let r = app::withdraw(&state.db, &s.actor, id(&rid)?).await?;
+    Ok(Json(request_json(&r, lang)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,18 +125,18 @@ async fn decide(
     rid: &str,
     d: Decision,
     body: ApproveBody,
-) -> AppResult<Json<Request>> {
-    Ok(Json(
-        app::decide_with(
-            &state.db,
-            &s.actor,
-            id(rid)?,
-            d,
-            &body.comment,
-            body.send_to_covered_only,
-        )
-        .await?,
-    ))
+    lang: Lang,
+) -> AppResult<Json<serde_json::Value>> {
+    let r = app::decide_with(
+        &state.db,
+        &s.actor,
+        id(rid)?,
+        d,
+        &body.comment,
+        body.send_to_covered_only,
+    )
+    .await?;
+    Ok(Json(request_json(&r, lang)))
 }
 
 /// `GET /api/v1/requests/{id}/coverage`: who the audience reaches now and who of them lacks a
@@ -115,9 +156,10 @@ pub async fn coverage(
 /// Approving needs no comment, so the body may be empty.
 pub async fn approve(
     Api(state, s): Api,
+    ApiLang(lang): ApiLang,
     Path(rid): Path<String>,
     body: axum::body::Bytes,
-) -> AppResult<Json<Request>> {
+) -> AppResult<Json<serde_json::Value>> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         ApproveBody::default()
     } else {
@@ -128,31 +170,33 @@ pub async fn approve(
         })?;
         crate::extract::from_value(value)?
     };
-    decide(&state, &s, &rid, Decision::Approve, body).await
+    decide(&state, &s, &rid, Decision::Approve, body, lang).await
 }
 
 pub async fn reject(
     Api(state, s): Api,
+    ApiLang(lang): ApiLang,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
-) -> AppResult<Json<Request>> {
+) -> AppResult<Json<serde_json::Value>> {
     let body = ApproveBody {
         comment: body.comment,
         send_to_covered_only: false,
     };
-    decide(&state, &s, &rid, Decision::Reject, body).await
+    decide(&state, &s, &rid, Decision::Reject, body, lang).await
 }
 
 pub async fn return_(
     Api(state, s): Api,
+    ApiLang(lang): ApiLang,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<CommentBody>,
-) -> AppResult<Json<Request>> {
+) -> AppResult<Json<serde_json::Value>> {
     let body = ApproveBody {
         comment: body.comment,
         send_to_covered_only: false,
     };
-    decide(&state, &s, &rid, Decision::Return, body).await
+    decide(&state, &s, &rid, Decision::Return, body, lang).await
 }
 
 pub async fn deliveries(

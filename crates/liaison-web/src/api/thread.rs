@@ -65,7 +65,12 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Va
     let view = match p.get("view").unwrap_or("all") {
         "" | "all" => ThreadView::All,
         "mine" => ThreadView::Mine,
-        _ => return Err(AppError::invalid("view", "must be mine or all")),
+        other => {
+            return Err(AppError::invalid(
+                "view",
+                liaison_core::validate::Msg::one_of(other, &["mine", "all"]),
+            ));
+        }
     };
     let st = match p.get("state").filter(|v| !v.is_empty()) {
         Some(v) => Some(ThreadState::parse(v).map_err(|m| AppError::invalid("state", m))?),

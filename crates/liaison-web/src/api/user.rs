@@ -30,10 +30,10 @@ pub async fn login(
 ) -> AppResult<Json<serde_json::Value>> {
     let mut e = liaison_core::FieldErrors::new();
     if body.email.trim().is_empty() {
-        e.add("email", "is required");
+        e.required("email");
     }
     if body.password.is_empty() {
-        e.add("password", "is required");
+        e.required("password");
     }
     if !e.is_empty() {
         return Err(e.into());
@@ -51,7 +51,7 @@ pub async fn login(
 
 pub async fn logout(State(state): State<AppState>, ApiUser(s): ApiUser) -> AppResult<StatusCode> {
     repo::revoke_session(&state.db, s.id, s.user.id).await?;
-    state.sessions.forget(&s.token);
+    state.sessions.forget_user(s.user.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -77,6 +77,17 @@ pub async fn me(ApiUser(s): ApiUser) -> Json<serde_json::Value> {
     .filter(|p| s.actor.can(*p))
     .collect();
     Json(json!({"user": s.user, "permissions": perms}))
+}
+
+/// The caller's own language and time zone (issue 9: one language, one clock).
+pub async fn update_me(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<liaison_db::user::UserSettings>,
+) -> AppResult<Json<liaison_db::user::User>> {
+    let u = repo::update_user_settings(&state.db, s.user.id, &body).await?;
+    // The cached session holds the old settings.
+    state.sessions.forget_user(s.user.id);
+    Ok(Json(u))
 }
 
 pub async fn list(Api(state, s): Api) -> AppResult<Json<serde_json::Value>> {
@@ -129,7 +140,8 @@ pub async fn create_department(
                 _ => {
                     return Err(crate::AppError::invalid(
                         "head",
-                        format!("no company user '{h}'"),
+                        liaison_core::validate::Msg::new("validate.no_company_user")
+                            .arg("value", h),
                     ));
                 }
             }

@@ -13,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use liaison_app::event::{EndpointBody, JOB_STATES, parse_endpoint, parse_job_state};
+use liaison_core::validate::Msg;
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::DbError;
 use liaison_db::delivery::DeliverySettingsPatch;
@@ -148,7 +149,7 @@ async fn retry_job(Path(id): Path<String>, PageForm(state, headers, s, p): PageF
     // Back to the list the button was pressed on.
     let filter = parse_job_state(p.get("state")).ok().flatten();
     if n == 0 {
-        let e = FieldErrors::single("job", "only a dead job can be run again");
+        let e = FieldErrors::single("job", Msg::new("validate.job_not_dead"));
         let refused = Refused {
             action: Some(&e),
             ..Default::default()
@@ -176,7 +177,7 @@ async fn save_settings(PageForm(state, headers, s, p): PageForm) -> PageResult {
     let mut number = |k: &str, v: &str| match v.parse::<i64>() {
         Ok(n) => Some(n),
         Err(_) => {
-            e.add(k, "must be a whole number");
+            e.add(k, Msg::new("validate.whole_number"));
             None
         }
     };

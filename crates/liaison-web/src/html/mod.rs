@@ -2,6 +2,7 @@
 //! Simplified Chinese, Traditional Chinese and English. Forms work without JavaScript and carry
 //! a CSRF token; templates are minijinja, embedded at build time.
 
+mod account;
 mod ack;
 mod audit;
 mod calendar;
@@ -77,6 +78,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal/question.html",
     "portal/posts.html",
     "partner/ndas.html",
+    "account/show.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -95,14 +97,53 @@ pub fn templates() -> Environment<'static> {
             .unwrap_or(Lang::ZhCn);
         liaison_i18n::t(lang, key).to_string()
     });
-    env.add_filter("dt", |v: Value| -> String {
+    // A message with `{ $name }` arguments: `tr("time.zone_note", zone=tz_label)`.
+    env.add_function(
+        "tr",
+        |state: &minijinja::State, key: &str, kwargs: minijinja::value::Kwargs| -> String {
+            let lang = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(|s| Lang::parse(s).ok()))
+                .unwrap_or(Lang::ZhCn);
+            let args: Vec<(&str, String)> = kwargs
+                .args()
+                .map(|k| {
+                    let v: Value = kwargs.get(k).unwrap_or_default();
+                    (k, v.to_string())
+                })
+                .collect();
+            liaison_i18n::tr(lang, key, &args)
+        },
+    );
+    // A pre-check finding as stored (`{code, ...args}`, or an old row's text) in the page's
+    // language (§4.2.1).
+    env.add_function("finding", |state: &minijinja::State, f: Value| -> String {
+        let lang = state
+            .lookup("lang")
+            .and_then(|v| v.as_str().and_then(|s| Lang::parse(s).ok()))
+            .unwrap_or(Lang::ZhCn);
+        serde_json::to_value(&f)
+            .ok()
+            .and_then(|j| serde_json::from_value::<liaison_core::precheck::Finding>(j).ok())
+            .map(|f| f.msg().render(lang))
+            .unwrap_or_else(|| f.to_string())
+    });
+    env.add_filter("weekdays", |state: &minijinja::State, v: Value| -> String {
+        let lang = state
+            .lookup("lang")
+            .and_then(|v| v.as_str().and_then(|s| Lang::parse(s).ok()))
+            .unwrap_or(Lang::ZhCn);
+        weekdays_text(v.as_str().unwrap_or(""), lang)
+    });
+    // A time in the viewer's zone (`tz` of the page context, set by `render`).
+    env.add_filter("dt", |state: &minijinja::State, v: Value| -> String {
+        let zone = state
+            .lookup("tz")
+            .and_then(|z| z.as_str().and_then(|z| z.parse::<chrono_tz::Tz>().ok()))
+            .unwrap_or(chrono_tz::Asia::Shanghai);
         match v.as_str() {
             Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-                .map(|t| {
-                    t.with_timezone(&china())
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string()
-                })
+                .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_else(|_| s.to_string()),
             None if v.is_none() || v.is_undefined() => "—".to_string(),
             None => v.to_string(),
@@ -111,10 +152,66 @@ pub fn templates() -> Environment<'static> {
     env
 }
 
-/// The company's time zone, Asia/Shanghai (UTC+8 all year, no daylight saving): times are
-/// shown in it and `datetime-local` inputs are read in it.
+/// The company's time zone, Asia/Shanghai (UTC+8 all year, no daylight saving).
 pub fn china() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The zone a viewer reads times in (issue 9: one clock): their own setting, else the
+/// company's. Times on pages are shown in it and `datetime-local` inputs are read in it.
+pub fn viewer_zone(state: &AppState, user: Option<&liaison_db::user::User>) -> chrono_tz::Tz {
+    user.and_then(|u| u.time_zone.as_deref())
+        .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(state.config.company_zone)
+}
+
+/// How a zone is named to a person: `北京时间 (UTC+8)`, `Europe/Berlin (UTC+1)`; the offset is
+/// today's (daylight saving moves it).
+pub fn zone_label(zone: chrono_tz::Tz, lang: Lang, now: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Offset;
+    let secs = now.with_timezone(&zone).offset().fix().local_minus_utc();
+    let (sign, secs) = if secs < 0 { ('-', -secs) } else { ('+', secs) };
+    let offset = if secs % 3600 == 0 {
+        format!("UTC{sign}{}", secs / 3600)
+    } else {
+        format!("UTC{sign}{}:{:02}", secs / 3600, secs % 3600 / 60)
+    };
+    let key = format!("zone.{}", zone.name());
+    let name = liaison_i18n::lookup(lang, &key).unwrap_or(zone.name());
+    format!("{name} ({offset})")
+}
+
+/// Working days `1-5` as a person reads them: 周一至周五, Mon–Fri; other sets day by day.
+pub fn weekdays_text(days: &str, lang: Lang) -> String {
+    let Ok(list) = liaison_core::partner::WorkingHours::parse_days(days) else {
+        return days.to_string();
+    };
+    let name = |d: u8| liaison_i18n::t(lang, &format!("weekday.{d}")).to_string();
+    let mut runs: Vec<(u8, u8)> = Vec::new();
+    for d in list {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == d => *end = d,
+            _ => runs.push((d, d)),
+        }
+    }
+    let parts: Vec<String> = runs
+        .iter()
+        .map(|(a, b)| match b - a {
+            0 => name(*a),
+            1 => format!(
+                "{}{}{}",
+                name(*a),
+                liaison_i18n::t(lang, "weekday.and"),
+                name(*b)
+            ),
+            _ => liaison_i18n::tr(
+                lang,
+                "weekday.range",
+                &[("from", name(*a)), ("to", name(*b))],
+            ),
+        })
+        .collect();
+    parts.join(liaison_i18n::t(lang, "weekday.separator"))
 }
 
 pub use liaison_channels::markdown::body_html;
@@ -241,8 +338,11 @@ pub fn render(
     ctx: Value,
 ) -> Response {
     let lang = auth::page_lang(headers, session.map(|s| &s.user));
+    let zone = viewer_zone(state, session.map(|s| &s.user));
     let common = ctx! {
         lang => lang.tag(),
+        tz => zone.name(),
+        tz_label => zone_label(zone, lang, state.db.now()),
         user => session.map(|s| &s.user),
         csrf => session.map(|s| s.csrf()),
         is_partner => session.is_some_and(|s| s.actor.is_partner()),
@@ -254,23 +354,61 @@ pub fn render(
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
-    match state
+    let previous = PAGE_LANG.with(|l| l.replace(lang));
+    let rendered = state
         .templates
         .get_template(name)
-        .and_then(|t| t.render(merged))
-    {
+        .and_then(|t| t.render(merged));
+    PAGE_LANG.with(|l| l.set(previous));
+    match rendered {
         Ok(html) => Html(html).into_response(),
         Err(e) => AppError::Internal(format!("template {name}: {e:#}")).into_response(),
     }
 }
 
-/// Field errors as a `field -> message` map for a form template.
-pub fn form_errors(errors: Option<&liaison_core::FieldErrors>) -> Option<HashMap<String, String>> {
+std::thread_local! {
+    /// The language of the page being rendered: templates render synchronously on one thread,
+    /// so [`render`] sets it around the rendering and messages read it when they are shown.
+    static PAGE_LANG: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::ZhCn) };
+}
+
+/// Messages shown in the page's language when the template prints them (the field errors of a
+/// form are collected before the page knows its language).
+#[derive(Debug)]
+struct PageMsgs(Vec<liaison_core::validate::Msg>);
+
+impl minijinja::value::Object for PageMsgs {
+    fn is_true(self: &std::sync::Arc<Self>) -> bool {
+        !self.0.is_empty()
+    }
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lang = PAGE_LANG.with(|l| l.get());
+        let text: Vec<String> = self.0.iter().map(|m| m.render(lang)).collect();
+        f.write_str(&text.join("; "))
+    }
+}
+
+/// Field errors as a `field -> message` map for a form template: every message of a field,
+/// beside its input, in the page's language.
+pub fn form_errors(errors: Option<&liaison_core::FieldErrors>) -> Option<HashMap<String, Value>> {
     errors.map(|e| {
-        e.0.iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
+        let mut by_field: Vec<(String, Vec<liaison_core::validate::Msg>)> = Vec::new();
+        for f in &e.0 {
+            match by_field.iter_mut().find(|(k, _)| *k == f.field) {
+                Some((_, v)) => v.push(f.msg.clone()),
+                None => by_field.push((f.field.clone(), vec![f.msg.clone()])),
+            }
+        }
+        by_field
+            .into_iter()
+            .map(|(k, v)| (k, Value::from_object(PageMsgs(v))))
             .collect()
     })
+}
+
+/// A message for a page context, shown in the page's language.
+pub fn page_msg(m: liaison_core::validate::Msg) -> Value {
+    Value::from_object(PageMsgs(vec![m]))
 }
 
 /// A form shown again with its errors answers 422, so scripts and tests can tell.
@@ -296,7 +434,10 @@ pub fn error_page(
         headers,
         session,
         "error.html",
-        ctx! { status => status.as_u16(), detail => err.detail() },
+        ctx! {
+            status => status.as_u16(),
+            detail => err.detail_in(auth::page_lang(headers, session.map(|s| &s.user))),
+        },
     );
     *r.status_mut() = status;
     r
@@ -318,6 +459,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .merge(account::router())
         .merge(ack::router())
         .merge(partner::router())
         .merge(segment::router())

@@ -5,7 +5,7 @@
 use super::PageResult;
 use super::ctx;
 use super::{Page, PageForm};
-use super::{body_html, china, form_errors, mark_invalid, render};
+use super::{body_html, form_errors, mark_invalid, render, viewer_zone};
 use crate::auth::Session;
 use crate::extract::Pairs;
 use crate::{AppError, AppResult, AppState};
@@ -21,6 +21,7 @@ use liaison_core::request::{Audience, RequestInput};
 use liaison_core::review::{
     self, Category, Classification, Decision, DecisionContext, Importance, Urgency,
 };
+use liaison_core::validate::Msg;
 use liaison_core::{FieldErrors, Permission, Scope};
 use liaison_db::DbError;
 use liaison_db::request::{self as repo, Request, RequestView};
@@ -81,17 +82,13 @@ struct FormView {
 
 const TIME_FIELDS: [&str; 3] = ["ack_due_at", "send_at", "effective_at"];
 
-fn local_input(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| {
-        t.with_timezone(&china())
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    })
-    .unwrap_or_default()
+fn local_input(t: Option<DateTime<Utc>>, zone: chrono_tz::Tz) -> String {
+    t.map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
 }
 
-/// A `datetime-local` value (`2027-01-01T09:00`, seconds optional) read as Asia/Shanghai time.
-fn parse_local(v: &str) -> Result<Option<DateTime<Utc>>, String> {
+/// A `datetime-local` value (`2027-01-01T09:00`, seconds optional) read in the viewer's zone.
+fn parse_local(v: &str, zone: chrono_tz::Tz) -> Result<Option<DateTime<Utc>>, Msg> {
     let v = v.trim();
     if v.is_empty() {
         return Ok(None);
@@ -99,12 +96,11 @@ fn parse_local(v: &str) -> Result<Option<DateTime<Utc>>, String> {
     let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M"))
-        .map_err(|_| "is not a date and time (YYYY-MM-DDTHH:MM)".to_string())?;
-    china()
-        .from_local_datetime(&naive)
+        .map_err(|_| Msg::new("validate.datetime"))?;
+    zone.from_local_datetime(&naive)
         .single()
         .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or_else(|| "is not a valid time".to_string())
+        .ok_or_else(|| Msg::new("validate.datetime"))
 }
 
 impl FormView {
@@ -141,7 +137,7 @@ impl FormView {
         }
     }
 
-    async fn from_request(state: &AppState, r: &Request) -> AppResult<Self> {
+    async fn from_request(state: &AppState, r: &Request, zone: chrono_tz::Tz) -> AppResult<Self> {
         let f = &r.form;
         let audience = f.audience.clone().unwrap_or_default();
         let codes = partner_codes(state, &audience.partners, usize::MAX).await?;
@@ -158,9 +154,9 @@ impl FormView {
             urgency: s(&f.urgency),
             classification: s(&f.classification),
             ack_required: f.ack_required.unwrap_or(false),
-            ack_due_at: local_input(f.ack_due_at),
-            send_at: local_input(f.send_at),
-            effective_at: local_input(f.effective_at),
+            ack_due_at: local_input(f.ack_due_at, zone),
+            send_at: local_input(f.send_at, zone),
+            effective_at: local_input(f.effective_at, zone),
             change_reason: s(&f.change_reason),
             impact: s(&f.impact),
         })
@@ -171,33 +167,15 @@ impl FormView {
         &self,
         state: &AppState,
         keep_contacts: Vec<Uuid>,
+        zone: chrono_tz::Tz,
     ) -> AppResult<(RequestInput, FieldErrors)> {
-        let mut e = FieldErrors::new();
-        let mut partners = Vec::new();
-        let mut unknown = Vec::new();
-        for code in self
-            .partners
-            .split([',', '，', '、', ';', '；', ' ', '\n', '\t'])
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            match liaison_db::partner::resolve_partner_ref(&state.db, code).await? {
-                Some(id) if !partners.contains(&id) => partners.push(id),
-                Some(_) => {}
-                None => unknown.push(code.to_string()),
-            }
-        }
-        if !unknown.is_empty() {
-            e.add(
-                "partners",
-                format!("unknown partner code(s): {}", unknown.join(", ")),
-            );
-        }
+        let (partners, mut e) =
+            app::resolve_partner_codes(&state.db, "partners", &self.partners).await?;
         let mut segments = Vec::new();
         for sid in &self.segments {
             match Uuid::parse_str(sid) {
                 Ok(id) => segments.push(id),
-                Err(_) => e.add("segments", "is not a segment"),
+                Err(_) => e.add("segments", Msg::new("validate.no_segment")),
             }
         }
         let mut times = [None; 3];
@@ -206,7 +184,7 @@ impl FormView {
             &self.send_at,
             &self.effective_at,
         ])) {
-            *slot = e.take(name, parse_local(value)).flatten();
+            *slot = e.take(name, parse_local(value, zone)).flatten();
         }
         let [ack_due_at, send_at, effective_at] = times;
         let text = |v: &String| Some(v.clone());
@@ -299,20 +277,21 @@ async fn edit_form(Page(state, headers, s): Page, Path(id): Path<String>) -> Pag
     if !r.state.editable() {
         return Ok(Redirect::to(&format!("/console/requests/{}", r.id)).into_response());
     }
-    let f = FormView::from_request(&state, &r).await?;
+    let f = FormView::from_request(&state, &r, viewer_zone(&state, Some(&s.user))).await?;
     form_page(&state, &headers, &s, Some(&r), &f, None).await
 }
 
-/// Everything wrong with the form at once: what could not be read, and the form's own checks.
-fn merged(mut read: FieldErrors, input: &RequestInput, state: &AppState) -> FieldErrors {
-    if let Err(more) = input.parse(false, state.db.now()) {
-        for m in more.0 {
-            if read.for_field(&m.field).is_none() {
-                read.0.push(m);
-            }
-        }
-    }
-    read
+/// Everything wrong with the form at once: what could not be read (unknown partner codes, bad
+/// times) and the form's own checks, those of a submission when "Save and submit" was pressed
+/// (an empty form names title, purpose, body and audience together).
+async fn all_errors(
+    state: &AppState,
+    p: &Pairs,
+    input: &RequestInput,
+    read: FieldErrors,
+) -> AppResult<FieldErrors> {
+    let submitting = p.get("then") == Some("submit");
+    Ok(app::check(&state.db, input, submitting, read).await?)
 }
 
 /// After saving: "Save and submit" submits the draft at once; a submission the form does not
@@ -340,9 +319,11 @@ async fn then_submit(
 async fn create(PageForm(state, headers, s, p): PageForm) -> PageResult {
     s.require(Permission::CreateRequests)?;
     let f = FormView::from_pairs(&p);
-    let (input, read) = f.to_input(&state, Vec::new()).await?;
-    if !read.is_empty() {
-        let e = merged(read, &input, &state);
+    let (input, read) = f
+        .to_input(&state, Vec::new(), viewer_zone(&state, Some(&s.user)))
+        .await?;
+    let e = all_errors(&state, &p, &input, read).await?;
+    if !e.is_empty() {
         return form_page(&state, &headers, &s, None, &f, Some(&e)).await;
     }
     match app::create(&state.db, &s.actor, &input).await {
@@ -362,9 +343,11 @@ async fn update(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm
         .as_ref()
         .map(|a| a.contacts.clone())
         .unwrap_or_default();
-    let (input, read) = f.to_input(&state, contacts).await?;
-    if !read.is_empty() {
-        let e = merged(read, &input, &state);
+    let (input, read) = f
+        .to_input(&state, contacts, viewer_zone(&state, Some(&s.user)))
+        .await?;
+    let e = all_errors(&state, &p, &input, read).await?;
+    if !e.is_empty() {
         return form_page(&state, &headers, &s, Some(&current), &f, Some(&e)).await;
     }
     let version = p.get("version").and_then(|v| v.parse::<i64>().ok());
@@ -660,7 +643,7 @@ async fn export(Page(state, headers, s): Page, Path(id): Path<String>, p: Pairs)
 /// The message of a dispatched request, for the board's actions.
 fn message_of(r: &Request) -> AppResult<Uuid> {
     r.message_id
-        .ok_or_else(|| AppError::invalid("request", "the request has not been sent yet"))
+        .ok_or_else(|| AppError::invalid("request", Msg::new("validate.not_sent_yet")))
 }
 
 /// A board action's outcome: back to the board with a notice, or the page with the reason.
@@ -707,17 +690,17 @@ async fn retry(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm)
     let r = load(&state, &s, &id).await?;
     let m = message_of(&r)?;
     s.require(Permission::ManageDeliveries)?;
-    let only = match p
-        .get("delivery_id")
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        None => None,
-        Some(d) => Some(
-            Uuid::parse_str(d)
-                .map_err(|_| AppError::invalid("delivery_id", "is not a delivery id"))?,
-        ),
-    };
+    let only =
+        match p
+            .get("delivery_id")
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            None => None,
+            Some(d) => Some(Uuid::parse_str(d).map_err(|_| {
+                AppError::invalid("delivery_id", Msg::new("validate.not_a_delivery"))
+            })?),
+        };
     let result = liaison_db::delivery::retry(&state.db, s.user.id, m, only).await;
     board_result(&state, &headers, &s, &r, "retried", result).await
 }

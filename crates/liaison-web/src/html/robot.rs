@@ -10,6 +10,7 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use liaison_app::robot::{RobotBody, parse_robot};
+use liaison_core::validate::Msg;
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::DbError;
 use serde::Serialize;
@@ -50,10 +51,7 @@ async fn add_robot(Path(id): Path<String>, PageForm(state, headers, s, p): PageF
         c => match Uuid::parse_str(c) {
             Ok(c) => Some(c),
             Err(_) => {
-                errors.add(
-                    "contact_id",
-                    "choose the group or one of the partner's contacts",
-                );
+                errors.add("contact_id", Msg::new("validate.robot_contact"));
                 None
             }
         },

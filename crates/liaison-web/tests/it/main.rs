@@ -8,6 +8,7 @@ mod confidential;
 mod delivery;
 mod exchange;
 mod hardening;
+mod language;
 mod pages;
 mod people;
 mod requests;

@@ -226,20 +226,15 @@ fn normalize(s: &str) -> String {
 
 /// `template` from the catalogue with `{ $name }` placeholders filled from `args`.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{ ${name} }}"), value);
-    }
-    out
+    let owned: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    liaison_i18n::fill(template, &owned)
 }
 
-/// The catalogue text of `key` in `lang`, English when that language lacks it, the key itself
-/// empty when no language has it (unlike `crate::t`, not tied to the key's lifetime).
+/// The catalogue text of `key` in `lang`, English when that language lacks it, empty when no
+/// language has it.
 fn text(lang: Lang, key: &str) -> &'static str {
-    let c = super::catalog();
-    [lang, Lang::En]
-        .iter()
-        .find_map(|l| c.get(l).and_then(|m| m.get(key)).copied())
+    liaison_i18n::lookup(lang, key)
+        .or_else(|| liaison_i18n::lookup(Lang::En, key))
         .unwrap_or("")
 }
 

@@ -670,7 +670,9 @@ impl Labels {
             Some(v) if v.eq_ignore_ascii_case("codes") => Ok(Labels::Codes),
             Some(v) => Lang::parse(&v.replace('_', "-"))
                 .map(Labels::In)
-                .map_err(|_| Error::invalid("labels", "must be codes, zh-CN, zh-TW or en")),
+                .map_err(|_| {
+                    Error::invalid("labels", Msg::one_of(v, &["codes", "zh-CN", "zh-TW", "en"]))
+                }),
         }
     }
 

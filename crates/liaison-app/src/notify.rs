@@ -164,7 +164,7 @@ pub async fn set_email_choices(
     if let Some((k, _)) = choices.iter().find(|(k, _)| !allowed.contains(k)) {
         return Err(Error::invalid(
             "kind",
-            format!("'{k}' is not a kind you receive"),
+            liaison_core::validate::Msg::new("validate.notify_kind").arg("value", k),
         ));
     }
     Ok(repo::set_email(db, actor.user_id, choices).await?)

@@ -175,7 +175,7 @@ pub async fn grant_portal_login(
     let Some(email) = c.email.clone().filter(|e| !e.trim().is_empty()) else {
         return Err(Error::invalid(
             "email",
-            "the contact has no e-mail address: add one to give them a portal login",
+            liaison_core::validate::Msg::new("validate.portal_needs_email"),
         ));
     };
     let logins = liaison_db::user::portal_logins(db, partner.into()).await?;

@@ -203,7 +203,16 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
             Msg::new("validate.not_a_sent_message"),
         ));
     }
-    let findings = precheck(&form, &settings, now, form.audience.segments.len());
+    let mut findings = precheck(&form, &settings, now, form.audience.segments.len());
+    // §7.1.2, issue 9: recipients without a valid NDA are listed before anyone approves.
+    if form.classification.needs_nda() {
+        let c = liaison_db::delivery::audience_coverage(db, &form).await?;
+        if !c.uncovered.is_empty() {
+            findings.push(liaison_core::precheck::Finding::nda_missing(
+                c.uncovered.len(),
+            ));
+        }
+    }
     let state = review::submitted_state(&chain);
     // §4.2.1: the first step's reviewers are told it waits for them.
     let notify = match state.step() {
@@ -286,12 +295,10 @@ fn check_coverage(c: &liaison_db::delivery::Coverage, send_to_covered_only: bool
     if !send_to_covered_only {
         return Err(Error::invalid(
             "send_to_covered_only",
-            format!(
-                "{} of {} recipients have no valid NDA and would not receive this; approve with send_to_covered_only to send to the {} covered",
-                c.uncovered.len(),
-                c.people,
-                c.covered()
-            ),
+            Msg::new("validate.send_to_covered_only")
+                .arg("uncovered", c.uncovered.len())
+                .arg("people", c.people)
+                .arg("covered", c.covered()),
         ));
     }
     Ok(())

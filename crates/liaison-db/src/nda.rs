@@ -151,22 +151,24 @@ pub async fn attach_document(
     bytes: &[u8],
 ) -> Result<Nda> {
     use base64::Engine;
-    let invalid = |f: &str, m: String| DbError::Invalid(FieldErrors::single(f, m));
+    let invalid =
+        |f: &str, m: liaison_core::validate::Msg| DbError::Invalid(FieldErrors::single(f, m));
     let nda: Nda = db
         .fetch_optional(Q::dynamic(format!("{SELECT} WHERE n.id = $1")).bind(id))
         .await?
         .ok_or(DbError::NotFound)?;
     if bytes.is_empty() {
-        return Err(invalid("file", "the file is empty".into()));
+        return Err(invalid(
+            "file",
+            liaison_core::validate::Msg::new("validate.file_empty"),
+        ));
     }
     if bytes.len() > crate::attachment::MAX_BYTES {
         return Err(invalid(
             "file",
-            format!(
-                "the file is {} bytes; at most {}",
-                bytes.len(),
-                crate::attachment::MAX_BYTES
-            ),
+            liaison_core::validate::Msg::new("validate.file_too_large")
+                .arg("size", bytes.len())
+                .arg("max", crate::attachment::MAX_BYTES),
         ));
     }
     let name = filename.trim();

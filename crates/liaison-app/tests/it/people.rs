@@ -330,6 +330,18 @@ async fn confidential_content_is_not_approved_to_nobody_nor_silently_to_part() {
             .expect("coverage")
             .expect("form");
         assert!(c.people > 0 && c.covered() == 0, "{name}: {c:?}");
+        // The pre-check lists the gap with its count (API code `nda_missing`).
+        let r = app::load(&db, &cast.head, id.into()).await.expect("load");
+        let gap = r
+            .findings
+            .iter()
+            .find(|f| f.code == "nda_missing")
+            .expect("nda_missing");
+        assert_eq!(
+            serde_json::to_value(gap).expect("json")["count"],
+            serde_json::json!(c.uncovered.len()),
+            "{name}: {gap:?}"
+        );
         let e = app::decide_with(&db, &cast.head, id.into(), Decision::Approve, "", true)
             .await
             .expect_err("nobody");

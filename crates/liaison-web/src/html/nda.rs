@@ -110,10 +110,16 @@ async fn create(Page(state, headers, s): Page, mut mp: Multipart) -> PageResult 
     let signed = day(get("signed_at"));
     let expires = day(get("expires_at"));
     if signed.is_none() {
-        errors.add("signed_at", "is required (a date)");
+        errors.add(
+            "signed_at",
+            liaison_core::validate::Msg::new("validate.required"),
+        );
     }
     if expires.is_none() {
-        errors.add("expires_at", "is required (a date)");
+        errors.add(
+            "expires_at",
+            liaison_core::validate::Msg::new("validate.required"),
+        );
     }
     let input = liaison_db::nda::NdaInput {
         partner: Some(get("partner").trim().to_string()),

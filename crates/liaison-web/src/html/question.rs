@@ -89,7 +89,11 @@ async fn reply(Path(tid): Path<String>, PageForm(state, _, s, form): PageForm) -
     let tid = id(&tid)?;
     let body = form.get("body").unwrap_or("");
     if body.trim().is_empty() {
-        return Err(AppError::invalid("body", "is required").into());
+        return Err(AppError::invalid(
+            "body",
+            liaison_core::validate::Msg::new("validate.required"),
+        )
+        .into());
     }
     app::reply(&state.db, &s.actor, tid, body).await?;
     Ok(Redirect::to(&format!("/portal/questions/{tid}?replied=1#posts")).into_response())

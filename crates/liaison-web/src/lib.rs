@@ -84,14 +84,19 @@ impl AppState {
     }
 }
 
-/// Unknown paths: problem+json under `/api/`, the error page elsewhere.
-async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+/// Unknown paths: problem+json under `/api/`, elsewhere the styled error page in the visitor's
+/// language, inside the console or the portal they were in (issue 9).
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if uri.path().starts_with("/api/") {
-        AppError::NotFound.into_response()
-    } else {
-        html::not_found_page().await.into_response()
+    if req.uri().path().starts_with("/api/") {
+        return AppError::NotFound.into_response();
     }
+    let (parts, _) = req.into_parts();
+    let session = auth::resolve(&state, &parts).await.ok().flatten();
+    html::not_found_page(&state, &parts.headers, parts.uri.path(), session.as_ref())
 }
 
 /// The whole application, exactly as the server runs it (tests build it the same way).

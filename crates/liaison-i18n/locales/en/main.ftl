@@ -836,3 +836,11 @@ action.department.update = changed a department
 action.nda.document = filed an NDA document
 action.user.link_contact = linked a portal login to a contact
 action.user.update = changed a user
+
+link.invalid_title = This link is not valid or has expired
+link.expired_title = This link has expired
+link.invalid_text = This confirmation link could not be recognised; it may have been cut or changed when copied. Log in to the partner portal to read and confirm the message.
+link.expired_text = For safety, one-click links work only for a while. Log in to the partner portal to read and confirm the message.
+link.open_portal = Log in to the partner portal
+link.help = No login yet? Ask your channel manager at the company.
+error.not_found_page = The page you are looking for does not exist. Check the address or start again from the home page.

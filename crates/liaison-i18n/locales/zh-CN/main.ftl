@@ -835,3 +835,11 @@ action.department.update = 修改了部门
 action.nda.document = 上传了保密协议文件
 action.user.link_contact = 关联了门户账号与联系人
 action.user.update = 修改了用户
+
+link.invalid_title = 链接无效或已过期
+link.expired_title = 链接已过期
+link.invalid_text = 这个确认链接无法识别，可能在复制时被截断或改动。请登录伙伴门户查看并确认通知。
+link.expired_text = 为了安全，一键确认链接只在一段时间内有效。请登录伙伴门户查看并确认通知。
+link.open_portal = 登录伙伴门户
+link.help = 没有账号？请联系贵公司的渠道负责人。
+error.not_found_page = 您要找的页面不存在。请检查地址，或从首页重新进入。

@@ -835,3 +835,11 @@ action.department.update = 修改了部門
 action.nda.document = 上傳了保密協議文件
 action.user.link_contact = 關聯了入口網站帳號與聯絡人
 action.user.update = 修改了使用者
+
+link.invalid_title = 連結無效或已過期
+link.expired_title = 連結已過期
+link.invalid_text = 這個確認連結無法識別，可能在複製時被截斷或改動。請登入夥伴入口網站查看並確認通知。
+link.expired_text = 為了安全，一鍵確認連結只在一段時間內有效。請登入夥伴入口網站查看並確認通知。
+link.open_portal = 登入夥伴入口網站
+link.help = 沒有帳號？請聯絡貴公司的通路負責人。
+error.not_found_page = 您要找的頁面不存在。請檢查網址，或從首頁重新進入。

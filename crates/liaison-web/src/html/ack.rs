@@ -3,10 +3,10 @@
 //! and internal messages only; a confidential one asks the partner to log in (§7.2.1).
 
 use super::{body_html, ctx, error_page, render};
-use crate::{AppResult, AppState};
+use crate::{AppError, AppResult, AppState};
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use liaison_app::ack::{ack_by_link, verify_link};
@@ -44,7 +44,25 @@ async fn show(
         ))
     }
     .await;
-    r.unwrap_or_else(|e| error_page(&state, &headers, None, &e))
+    r.unwrap_or_else(|e| link_error(&state, &headers, &e))
+}
+
+/// A link that was altered, points at nothing, or has expired: the partner's own page, in
+/// their language, saying so and offering the portal (issue 9) — not the console's 404.
+fn link_error(state: &AppState, headers: &HeaderMap, e: &AppError) -> Response {
+    let status = e.status();
+    if !matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE) {
+        return error_page(state, headers, None, e);
+    }
+    let mut r = render(
+        state,
+        headers,
+        None,
+        "portal/link_invalid.html",
+        ctx! { is_partner => true, expired => status == StatusCode::GONE },
+    );
+    *r.status_mut() = status;
+    r
 }
 
 async fn confirm(
@@ -58,5 +76,5 @@ async fn confirm(
         Ok(Redirect::to(&format!("/ack/{token}?done=1")).into_response())
     }
     .await;
-    r.unwrap_or_else(|e| error_page(&state, &headers, None, &e))
+    r.unwrap_or_else(|e| link_error(&state, &headers, &e))
 }

@@ -78,6 +78,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal/question.html",
     "portal/posts.html",
     "partner/ndas.html",
+    "portal/link_invalid.html",
     "account/show.html",
 ];
 
@@ -443,12 +444,28 @@ pub fn error_page(
     r
 }
 
-pub async fn not_found_page() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Html("<!doctype html><title>404</title><p>Not found. <a href=\"/\">Liaison</a></p>"),
-    )
-        .into_response()
+/// A page that does not exist: the error page in the visitor's language, with the portal's
+/// look for partner paths (`/portal`, `/ack`) and partner users, the console's otherwise.
+pub fn not_found_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    session: Option<&Session>,
+) -> Response {
+    let partner_side = path.starts_with("/portal") || path.starts_with("/ack");
+    let mut r = render(
+        state,
+        headers,
+        session,
+        "error.html",
+        ctx! {
+            status => 404u16,
+            detail => liaison_i18n::t(auth::page_lang(headers, session.map(|s| &s.user)), "error.not_found_page"),
+            is_partner => partner_side || session.is_some_and(|s| s.actor.is_partner()),
+        },
+    );
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
 }
 
 pub fn router() -> Router<AppState> {

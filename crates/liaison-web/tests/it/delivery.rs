@@ -358,6 +358,18 @@ async fn an_altered_link_is_not_found_and_an_expired_one_is_gone() {
         let page = a.call("GET", &format!("/ack/{altered}"), None, None).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "[{}]", a.name);
         assert!(page.content_type.starts_with("text/html"), "[{}]", a.name);
+        // Issue 9: the partner's page, in their language, not the console's 404.
+        let text = page.text();
+        assert!(
+            text.contains("id=\"link-invalid\"") && text.contains("链接无效或已过期"),
+            "[{}] {text}",
+            a.name
+        );
+        assert!(
+            text.contains("class=\"portal\"") && !text.contains("管理后台"),
+            "[{}]",
+            a.name
+        );
         let page = post_page(a, &format!("/ack/{altered}")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "[{}]", a.name);
 

@@ -436,3 +436,25 @@ async fn the_nda_register_records_an_agreement_with_its_document() {
         );
     }
 }
+
+/// Issue 9: a page that does not exist is the styled error page in the visitor's language,
+/// inside the console for staff; the API still answers problem+json.
+#[tokio::test]
+async fn unknown_pages_are_styled_and_localised() {
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let channel = browser_login(a, "channel@demo.example").await;
+    let r = a.send(get("/console/foo", Some(&channel), "zh-CN")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let page = r.text();
+    assert!(
+        page.contains("页面不存在") && page.contains("class=\"console\""),
+        "{page}"
+    );
+    assert!(page.contains("id=\"bell\""), "inside the console: {page}");
+    let en = a.send(get("/nowhere", None, "en")).await.text();
+    assert!(en.contains("does not exist"), "{en}");
+    let api = a.call("GET", "/api/v1/nowhere", None, None).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.content_type.starts_with("application/problem+json"));
+}

@@ -844,3 +844,10 @@ link.expired_text = For safety, one-click links work only for a while. Log in to
 link.open_portal = Log in to the partner portal
 link.help = No login yet? Ask your channel manager at the company.
 error.not_found_page = The page you are looking for does not exist. Check the address or start again from the home page.
+
+contact.portal = Portal login
+contact.grant_portal = Give a portal login
+contact.portal_needs_email = needs an e-mail
+contact.granted = Portal login ready:
+contact.first_password = first password
+contact.password_once = (shown only now: pass it on in person or by phone)

@@ -843,3 +843,10 @@ link.expired_text = 为了安全，一键确认链接只在一段时间内有效
 link.open_portal = 登录伙伴门户
 link.help = 没有账号？请联系贵公司的渠道负责人。
 error.not_found_page = 您要找的页面不存在。请检查地址，或从首页重新进入。
+
+contact.portal = 门户账号
+contact.grant_portal = 开通门户账号
+contact.portal_needs_email = 需先填写邮箱
+contact.granted = 已开通门户账号：
+contact.first_password = 初始密码
+contact.password_once = （只显示这一次，请当面或电话转告本人）

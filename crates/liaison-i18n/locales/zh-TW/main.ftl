@@ -843,3 +843,10 @@ link.expired_text = 為了安全，一鍵確認連結只在一段時間內有效
 link.open_portal = 登入夥伴入口網站
 link.help = 沒有帳號？請聯絡貴公司的通路負責人。
 error.not_found_page = 您要找的頁面不存在。請檢查網址，或從首頁重新進入。
+
+contact.portal = 入口網站帳號
+contact.grant_portal = 開通入口網站帳號
+contact.portal_needs_email = 需先填寫郵件
+contact.granted = 已開通入口網站帳號：
+contact.first_password = 初始密碼
+contact.password_once = （只顯示這一次，請當面或電話轉告本人）

@@ -52,6 +52,38 @@ pub fn router() -> Router<AppState> {
             "/console/partners/{id}/contacts/{cid}/delete",
             axum::routing::post(delete_contact),
         )
+        .route(
+            "/console/partners/{id}/contacts/{cid}/portal",
+            axum::routing::post(grant_portal),
+        )
+}
+
+/// Issue 9: gives a contact a portal login (or links the partner's login with their e-mail)
+/// and shows the one-time password once, on the partner page.
+async fn grant_portal(
+    Path((id, cid)): Path<(String, String)>,
+    PageForm(state, headers, s, _): PageForm,
+) -> PageResult {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let cid = Uuid::parse_str(&cid).map_err(|_| AppError::NotFound)?;
+    let (user, password) =
+        app::grant_portal_login(&state.db, &s.actor, id.into(), cid.into()).await?;
+    let partner = app::show(&state.db, &s.actor, id.into()).await?;
+    partner_page(
+        &state,
+        &headers,
+        &s,
+        &partner,
+        PartnerForms {
+            granted: Some(Granted {
+                name: user.name,
+                email: user.email,
+                password,
+            }),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 fn form_value(form: &Pairs, k: &str) -> Option<String> {
@@ -123,6 +155,15 @@ pub(super) struct Retyped<'a, T> {
 pub(super) struct PartnerForms<'a> {
     pub contact: Option<Retyped<'a, ContactInput>>,
     pub robot: Option<Retyped<'a, super::robot::RobotForm>>,
+    /// A portal login just given to a contact, with its one-time password when one was made.
+    pub granted: Option<Granted>,
+}
+
+#[derive(serde::Serialize)]
+pub(super) struct Granted {
+    name: String,
+    email: String,
+    password: Option<String>,
 }
 
 /// One partner with contacts, history and, for those who manage partners, its IM robots
@@ -142,6 +183,18 @@ pub(super) async fn partner_page(
         None
     };
     let invalid = forms.contact.is_some() || forms.robot.is_some();
+    // Which contacts have a portal login (issue 9: portal users are people too).
+    let logins: std::collections::HashMap<String, String> =
+        if s.actor.can(Permission::WritePartners) {
+            app::portal_logins(&state.db, &s.actor, partner.id.into())
+                .await?
+                .into_iter()
+                .filter(|u| u.active)
+                .filter_map(|u| u.contact_id.map(|c| (c.to_string(), u.email)))
+                .collect()
+        } else {
+            Default::default()
+        };
     let mut r = render(
         state,
         headers,
@@ -155,6 +208,8 @@ pub(super) async fn partner_page(
             robot_kinds => liaison_channels::robot::RobotKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             robot => forms.robot.as_ref().map(|f| f.input),
             robot_errors => form_errors(forms.robot.as_ref().map(|f| f.errors)),
+            logins => logins,
+            granted => forms.granted,
         },
     );
     mark_invalid(&mut r, invalid);

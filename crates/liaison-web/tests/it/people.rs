@@ -458,3 +458,92 @@ async fn unknown_pages_are_styled_and_localised() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.content_type.starts_with("application/problem+json"));
 }
+
+/// Issue 9: a contact gets a portal login from the partner page; the one-time password is shown
+/// once and works; partners and unprivileged staff cannot do it.
+#[tokio::test]
+async fn a_contact_gets_a_portal_login_from_the_partner_page() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let channel = browser_login(a, "channel@demo.example").await;
+        let sh = a.partner_id("SH-D001").await;
+        let page = a
+            .send(get(
+                &format!("/console/partners/{sh}"),
+                Some(&channel),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        let csrf = page
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("csrf")
+            .to_string();
+        let cid = page
+            .split("id=\"grant-")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("a contact without a login")
+            .to_string();
+        let path = format!("/console/partners/{sh}/contacts/{cid}/portal");
+        let post = |cookie: String, csrf: String| {
+            axum::http::Request::builder()
+                .method("POST")
+                .uri(path.clone())
+                .header(axum::http::header::COOKIE, cookie)
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(format!("_csrf={csrf}")))
+                .expect("request")
+        };
+        for who in ["staff@demo.example", "p1@demo.example", "p2@demo.example"] {
+            let c = browser_login(a, who).await;
+            let r = a.send(post(c, csrf.clone())).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {who}", a.name);
+        }
+        let r = a.send(post(channel.clone(), csrf.clone())).await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        let shown = r.text();
+        let password = shown
+            .split("id=\"first-password\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .expect("the one-time password")
+            .to_string();
+        let email = shown
+            .split(&format!("id=\"portal-{cid}\">✓ <small>"))
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .expect("the login is shown on the row")
+            .to_string();
+        let login = a
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(
+            login.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            login.text()
+        );
+        // Shown once: the page afterwards names the login but not the password.
+        let again = a
+            .send(get(
+                &format!("/console/partners/{sh}"),
+                Some(&channel),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        assert!(!again.contains(&password), "[{}]", a.name);
+    }
+}

@@ -851,3 +851,5 @@ contact.portal_needs_email = needs an e-mail
 contact.granted = Portal login ready:
 contact.first_password = first password
 contact.password_once = (shown only now: pass it on in person or by phone)
+
+segment.partners_unit = partners

@@ -850,3 +850,5 @@ contact.portal_needs_email = 需先填写邮箱
 contact.granted = 已开通门户账号：
 contact.first_password = 初始密码
 contact.password_once = （只显示这一次，请当面或电话转告本人）
+
+segment.partners_unit = 家伙伴

@@ -850,3 +850,5 @@ contact.portal_needs_email = 需先填寫郵件
 contact.granted = 已開通入口網站帳號：
 contact.first_password = 初始密碼
 contact.password_once = （只顯示這一次，請當面或電話轉告本人）
+
+segment.partners_unit = 家夥伴

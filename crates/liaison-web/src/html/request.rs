@@ -235,7 +235,12 @@ async fn form_page(
     f: &FormView,
     errors: Option<&FieldErrors>,
 ) -> PageResult {
-    let segments = liaison_db::segment::list_segments(&state.db).await?;
+    // Each segment with how many partners it reaches now (issue 9).
+    let segments: Vec<_> = liaison_app::segment::list_with_members(&state.db, &s.actor)
+        .await?
+        .into_iter()
+        .map(|(g, n)| ctx! { id => g.id, name => g.name, members => n })
+        .collect();
     let channels: Vec<&str> = Channel::ALL
         .iter()
         .filter(|c| **c != Channel::Portal)
@@ -462,15 +467,13 @@ async fn show_page(
     let audience = r.form.audience.clone().unwrap_or_default();
     const SHOWN: usize = 100;
     let partner_codes = partner_codes(state, &audience.partners, SHOWN).await?;
-    let all_segments = liaison_db::segment::list_segments(&state.db).await?;
-    let segment_names: Vec<String> = audience
+    let all_segments = liaison_app::segment::list_with_members(&state.db, &s.actor).await?;
+    let segment_names: Vec<Value> = audience
         .segments
         .iter()
-        .map(|id| {
-            all_segments
-                .iter()
-                .find(|g| g.id == *id)
-                .map_or_else(|| id.to_string(), |g| g.name.clone())
+        .map(|id| match all_segments.iter().find(|(g, _)| g.id == *id) {
+            Some((g, n)) => ctx! { name => g.name, members => n },
+            None => ctx! { name => id.to_string() },
         })
         .collect();
     let attachments = liaison_db::attachment::list_attachments(&state.db, r.id).await?;

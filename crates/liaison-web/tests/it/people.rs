@@ -547,3 +547,26 @@ async fn a_contact_gets_a_portal_login_from_the_partner_page() {
         assert!(!again.contains(&password), "[{}]", a.name);
     }
 }
+
+/// Issue 9: the request form and the review page say how many partners each segment reaches.
+#[tokio::test]
+async fn segments_show_how_many_they_reach() {
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let staff = browser_login(a, "staff@demo.example").await;
+    let form = a
+        .send(get("/console/requests/new", Some(&staff), "zh-CN"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let counts: Vec<i64> = form
+        .text()
+        .split("data-members=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next().and_then(|n| n.parse().ok()))
+        .collect();
+    assert!(
+        !counts.is_empty() && counts.iter().any(|n| *n > 0),
+        "{counts:?}"
+    );
+    assert!(form.text().contains("家伙伴"));
+}

@@ -239,3 +239,16 @@ pub async fn set_email(db: &Db, user: Uuid, choices: &[(NotifyKind, bool)]) -> R
     }
     tx.commit().await
 }
+
+/// A decided or withdrawn step no longer waits for anyone: its "waiting for your review"
+/// notifications are settled for every reviewer, in the decision's transaction.
+pub async fn settle_reviews(tx: &mut Tx, now: DateTime<Utc>, request: Uuid) -> Result<()> {
+    tx.execute(
+        q("UPDATE notifications SET read_at = $1
+            WHERE kind = 'review_waiting' AND link = $2 AND read_at IS NULL")
+        .bind(now)
+        .bind(format!("/console/requests/{request}")),
+    )
+    .await?;
+    Ok(())
+}

@@ -373,6 +373,7 @@ pub async fn mark_withdrawn(db: &Db, actor: Uuid, current: &Request) -> Result<R
             "the request was decided meanwhile; reload".into(),
         ));
     }
+    crate::notify::settle_reviews(&mut tx, now, id).await?;
     tx.commit_audited(now, entry(actor, "request.withdraw", id, json!({})))
         .await?;
     find_request(db, id).await
@@ -439,6 +440,7 @@ pub async fn record_decision(
             crate::delivery::insert_dispatch(db, &mut tx, id, form, actor, now).await?;
         }
     }
+    crate::notify::settle_reviews(&mut tx, now, id).await?;
     crate::notify::insert(&mut tx, now, notify).await?;
     tx.commit().await?;
     db.wake_workers();

@@ -55,6 +55,19 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     }
     let mut h = History::new(db).await?;
     h.write().await?;
+    // Three months on, people have read what was more than a week old, and the e-mails of the
+    // past went out at the time (issue 9): only the recent notifications wait in the bells.
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE notifications SET read_at = created_at WHERE read_at IS NULL AND created_at < $1")
+            .bind(db.now() - Duration::days(7)),
+    )
+    .await?;
+    tx.execute(q(
+        "DELETE FROM jobs WHERE kind = 'notify' AND state = 'queued'",
+    ))
+    .await?;
+    tx.commit().await?;
     let report = HistoryReport {
         written: true,
         requests: h.requests,

@@ -95,6 +95,8 @@ async fn each_step_tells_the_next_person_and_the_answer_reaches_the_partner() {
         app::decide(&db, &cast.head, r.id.into(), Decision::Approve, "")
             .await
             .expect("head");
+        // The decided step no longer waits: the head's notification is settled.
+        assert!(kinds(&db, &cast.head).await.is_empty(), "{name}");
         assert!(
             kinds(&db, &cast.channel)
                 .await

@@ -194,7 +194,38 @@ pub async fn list(
     }
     let a = query.arg(limit);
     query.push_sql(&format!(" ORDER BY a.seq DESC LIMIT {a}"));
-    db.fetch_all(query).await
+    let mut rows: Vec<AuditRow> = db.fetch_all(query).await?;
+    name_contacts(db, &mut rows).await?;
+    Ok(rows)
+}
+
+/// Entries with no user but a contact in their detail (a confirmation through a one-click
+/// link) name that contact as the one who acted (issue 9), not "the system".
+async fn name_contacts(db: &Db, rows: &mut [AuditRow]) -> Result<()> {
+    for r in rows.iter_mut().filter(|r| r.actor_id.is_none()) {
+        let contact = serde_json::from_str::<serde_json::Value>(&r.detail)
+            .ok()
+            .and_then(|d| {
+                d.get("contact_id")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string)
+            })
+            .and_then(|c| Uuid::parse_str(&c).ok());
+        if let Some(c) = contact {
+            let name: Option<ContactName> = db
+                .fetch_optional(q("SELECT name FROM contacts WHERE id = $1").bind(c))
+                .await?;
+            r.actor_name = name.map(|n| n.0);
+        }
+    }
+    Ok(())
+}
+
+struct ContactName(String);
+impl crate::FromDbRow for ContactName {
+    fn from_row<R: crate::RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+        Ok(Self(r.text("name")?))
+    }
 }
 
 /// What `verify` found.

@@ -288,6 +288,19 @@ async fn a_one_click_link_credits_the_contact_it_was_sent_to() {
             "{name}: credited to {}",
             email.contact_name
         );
+        // The partner's history names the contact, not "the system".
+        let log = liaison_db::audit::list(&db, Some(email.partner_id), None, 20)
+            .await
+            .expect("history");
+        let ack = log
+            .iter()
+            .find(|r| r.action == "message.ack")
+            .expect("the ack entry");
+        assert_eq!(
+            ack.actor_name.as_deref(),
+            Some(email.contact_name.as_str()),
+            "{name}"
+        );
     }
 }
 

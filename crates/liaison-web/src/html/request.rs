@@ -374,7 +374,15 @@ async fn update(Path(id): Path<String>, PageForm(state, headers, s, p): PageForm
 
 async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::CreateRequests)?;
-    let (view, name) = match p.get("view").unwrap_or("") {
+    let to_review = repo::list_requests(&state.db, &s.actor, RequestView::ToReview, None, 100)
+        .await?
+        .len();
+    // With no tab chosen, a reviewer with requests waiting opens on them (issue 9).
+    let chosen = match p.get("view").unwrap_or("") {
+        "" if to_review > 0 => "to_review",
+        v => v,
+    };
+    let (view, name) = match chosen {
         "to_review" => (RequestView::ToReview, "to_review"),
         "all" => {
             s.require(Permission::ReadAllRequests)?;
@@ -388,9 +396,6 @@ async fn list(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let next_before = (items.len() as i64 == LIMIT)
         .then(|| items.last().map(|r| r.id))
         .flatten();
-    let to_review = repo::list_requests(&state.db, &s.actor, RequestView::ToReview, None, 100)
-        .await?
-        .len();
     Ok(render(
         &state,
         &headers,

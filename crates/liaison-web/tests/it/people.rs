@@ -570,3 +570,50 @@ async fn segments_show_how_many_they_reach() {
     );
     assert!(form.text().contains("家伙伴"));
 }
+
+/// Issue 9: a reviewer with requests waiting opens Requests on "待我审核", not an empty
+/// "我的申请".
+#[tokio::test]
+async fn a_reviewer_opens_requests_on_what_waits_for_them() {
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let staff = a.login("staff@demo.example").await;
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/requests",
+            Some(&staff),
+            Some(json!({
+                "title": "门店陈列指引", "purpose": "统一陈列", "body": "见附件。",
+                "audience": {"partners": [a.partner_id("SH-D001").await]},
+            })),
+        )
+        .await;
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    a.call(
+        "POST",
+        &format!("/api/v1/requests/{id}/submit"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    let head = browser_login(a, "head@demo.example").await;
+    let page = a
+        .send(get("/console/requests", Some(&head), "zh-CN"))
+        .await
+        .text();
+    assert!(
+        page.contains("id=\"tab-to-review\" aria-current=\"page\""),
+        "{page}"
+    );
+    assert!(page.contains("门店陈列指引"));
+    let staff_page = browser_login(a, "staff@demo.example").await;
+    let mine = a
+        .send(get("/console/requests", Some(&staff_page), "zh-CN"))
+        .await
+        .text();
+    assert!(
+        mine.contains("id=\"tab-mine\" aria-current=\"page\""),
+        "nothing to review: mine"
+    );
+}

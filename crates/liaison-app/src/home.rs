@@ -258,45 +258,24 @@ async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -
         })
         .collect();
     sections.push(section("to_confirm", true, items));
-    let answered = crate::thread::list(
-        db,
-        actor,
-        Some(ThreadState::Answered),
-        ThreadView::All,
-        None,
-        SHOWN,
-    )
-    .await?;
-    let items = answered
-        .into_iter()
-        .map(|t| {
-            item(
-                t.subject,
-                format!("/portal/questions/{}", t.id),
-                t.first_answer_at.or(Some(t.updated_at)),
-            )
-        })
-        .collect();
-    sections.push(section("answers", false, items));
-    let open = crate::thread::list(
-        db,
-        actor,
-        Some(ThreadState::Open),
-        ThreadView::All,
-        None,
-        SHOWN,
-    )
-    .await?;
-    let items = open
-        .into_iter()
-        .map(|t| {
-            item(
-                t.subject,
-                format!("/portal/questions/{}", t.id),
-                Some(t.created_at),
-            )
-        })
-        .collect();
-    sections.push(section("my_questions", false, items));
+    // Answers to its questions, then the questions still waiting (§4.4.2).
+    for (key, state) in [
+        ("answers", ThreadState::Answered),
+        ("my_questions", ThreadState::Open),
+    ] {
+        let threads =
+            crate::thread::list(db, actor, Some(state), ThreadView::All, None, SHOWN).await?;
+        let items = threads
+            .into_iter()
+            .map(|t| {
+                let at = match state {
+                    ThreadState::Answered => t.first_answer_at.or(Some(t.updated_at)),
+                    _ => Some(t.created_at),
+                };
+                item(t.subject, format!("/portal/questions/{}", t.id), at)
+            })
+            .collect();
+        sections.push(section(key, false, items));
+    }
     Ok(())
 }

@@ -146,6 +146,27 @@ impl Worker {
     }
 }
 
+impl Worker {
+    /// The mailer for a job's e-mail; `None` after writing `sink_line` to the local sink
+    /// (benchmarks and crash tests); an error naming `what_fails` when e-mail is not configured.
+    fn mailer(
+        &self,
+        sink_line_text: &str,
+        what_fails: &str,
+    ) -> Result<Option<Arc<liaison_channels::email::Mailer>>, SendError> {
+        match &self.transport {
+            Transport::Live {
+                mailer: Some(mailer),
+                ..
+            } => Ok(Some(mailer.clone())),
+            Transport::Live { mailer: None, .. } => Err(SendError::Permanent(format!(
+                "e-mail is not configured (LIAISON_SMTP_URL): {what_fails}"
+            ))),
+            Transport::Sink(file) => sink_line(file, sink_line_text).map(|()| None),
+        }
+    }
+}
+
 /// The local sink's line for a job (benchmarks and crash tests).
 fn sink_line(file: &Mutex<std::fs::File>, line: &str) -> Result<(), SendError> {
     let mut f = file
@@ -196,18 +217,12 @@ impl Notify {
         else {
             return Ok(());
         };
-        let mailer = match &w.transport {
-            Transport::Live {
-                mailer: Some(mailer),
-                ..
-            } => mailer.clone(),
-            Transport::Live { mailer: None, .. } => {
-                return Err(SendError::Permanent(
-                    "e-mail is not configured (LIAISON_SMTP_URL): the notification stays in the bell only"
-                        .into(),
-                ));
-            }
-            Transport::Sink(file) => return sink_line(file, &format!("{id} notify")),
+        let Some(mailer) = w.mailer(
+            &format!("{id} notify"),
+            "the notification stays in the bell only",
+        )?
+        else {
+            return Ok(());
         };
         let lang = user
             .lang
@@ -271,20 +286,9 @@ impl Escalate {
         let Some(m) = info.get(&message) else {
             return Err(SendError::Permanent("the message no longer exists".into()));
         };
-        let mailer = match &w.transport {
-            Transport::Live {
-                mailer: Some(mailer),
-                ..
-            } => mailer.clone(),
-            Transport::Live { mailer: None, .. } => {
-                return Err(SendError::Permanent(
-                    "e-mail is not configured (LIAISON_SMTP_URL): the overdue list could not be sent"
-                        .into(),
-                ));
-            }
-            Transport::Sink(file) => {
-                return sink_line(file, &format!("{id} escalate {}", notices.len()));
-            }
+        let sink = format!("{id} escalate {}", notices.len());
+        let Some(mailer) = w.mailer(&sink, "the overdue list could not be sent")? else {
+            return Ok(());
         };
         let base = w.config.public_url.trim_end_matches('/');
         for n in notices {

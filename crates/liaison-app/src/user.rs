@@ -116,7 +116,11 @@ pub async fn update_department(
     authorize(actor, Permission::AdminUsers, &Object::default())?;
     let current = find_department(db, id).await?;
     let name = patch.name.clone().unwrap_or(current.name);
-    let name_en = patch.name_en.clone().or(current.name_en).unwrap_or_default();
+    let name_en = patch
+        .name_en
+        .clone()
+        .or(current.name_en)
+        .unwrap_or_default();
     let mut e = FieldErrors::new();
     e.take("name", required_text(&name, 100));
     e.take("name_en", optional_text(&name_en, 100));

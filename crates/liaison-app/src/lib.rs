@@ -18,7 +18,9 @@ pub mod request;
 pub mod robot;
 pub mod search;
 pub mod segment;
+pub mod settings;
 pub mod thread;
+pub mod user;
 pub mod values;
 
 pub use error::{Error, Result};

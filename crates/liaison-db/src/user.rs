@@ -410,6 +410,12 @@ pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Res
     find_user(db, id).await?.ok_or(DbError::NotFound)
 }
 
+/// Checks a change to a user as [`update_user`] would, writing nothing (so a caller with its own
+/// refusals can report every invalid field at once).
+pub async fn check_user_change(db: &Db, input: &UserInput) -> Result<()> {
+    parse_user(db, input, false).await.map(|_| ())
+}
+
 /// Changes a user (name, e-mail, roles, department, partner, language, a new password when
 /// one is given) and whether the account is active; deactivating ends its sessions at once.
 pub async fn update_user(
@@ -437,7 +443,7 @@ pub async fn update_user(
         .bind(roles.to_list())
         .bind(department_id)
         .bind(partner_id)
-        .bind(lang.map(|l| l.as_str()))
+        .bind(lang.map(|l| l.tag()))
         .bind(active)
         .bind(now)
         .bind(id),

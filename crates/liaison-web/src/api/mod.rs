@@ -91,12 +91,20 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             post(user::create),
         ),
         (
+            ep!("patch" "/api/v1/users/{id}", "users", "Change a user (admin): absent fields stay; active false or a new password ends their sessions; an admin cannot deactivate themselves or drop their own admin role (422)", auth = true, body = Some("UserPatch"), ok = (200, "User"), query = []),
+            patch(user::update),
+        ),
+        (
             ep!("get" "/api/v1/departments", "users", "List departments and their heads", auth = true, body = None, ok = (200, "DepartmentList"), query = []),
             get(user::departments),
         ),
         (
             ep!("post" "/api/v1/departments", "users", "Create a department (admin)", auth = true, body = Some("DepartmentInput"), ok = (201, "Department"), query = []),
             post(user::create_department),
+        ),
+        (
+            ep!("patch" "/api/v1/departments/{id}", "users", "Rename a department or change its head (admin): absent fields stay", auth = true, body = Some("DepartmentPatch"), ok = (200, "Department"), query = []),
+            patch(user::update_department),
         ),
         (
             ep!("get" "/api/v1/partners", "partners", "List partners: filter, search, sort, page", auth = true, body = None, ok = (200, "PartnerPage"), query = ["limit", "cursor", "sort", "q", "kind", "region", "tier", "status", "tag", "segment"]),

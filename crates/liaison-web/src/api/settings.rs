@@ -12,27 +12,18 @@ use liaison_db::delivery::{DeliverySettings, DeliverySettingsPatch};
 pub async fn review_settings(
     Api(state, s): Api,
 ) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
-    s.require(Permission::ReadDirectory)?;
-    let r = liaison_db::settings::review(&state.db).await?;
-    Ok(Json(liaison_db::settings::ReviewSettingsView {
-        policy_notice_days: r.policy_notice_days,
-        sensitive_terms: r.sensitive_terms,
-        need_all_steps: r
-            .need_all_steps
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-    }))
+    Ok(Json(
+        liaison_app::settings::review(&state.db, &s.actor).await?,
+    ))
 }
 
-/// Admins change them.
+/// Admins change them (as the console's review settings page does).
 pub async fn update_review_settings(
     Api(state, s): Api,
     ApiJson(body): ApiJson<liaison_db::settings::ReviewSettingsPatch>,
 ) -> AppResult<Json<liaison_db::settings::ReviewSettingsView>> {
-    s.require(Permission::AdminUsers)?;
     Ok(Json(
-        liaison_db::settings::update_review(&state.db, s.user.id, &body).await?,
+        liaison_app::settings::update_review(&state.db, &s.actor, &body).await?,
     ))
 }
 

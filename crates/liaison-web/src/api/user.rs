@@ -6,7 +6,7 @@ use crate::extract::ApiJson;
 use crate::respond::created_at;
 use crate::{AppResult, AppState};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use liaison_core::Permission;
@@ -102,6 +102,19 @@ pub async fn create(Api(state, s): Api, ApiJson(body): ApiJson<UserInput>) -> Ap
     Ok(created_at(format!("/api/v1/users/{}", u.id), json!(u)))
 }
 
+/// Changes a user (admins); deactivating or a new password ends their sessions at once.
+pub async fn update(
+    Api(state, s): Api,
+    Path(uid): Path<String>,
+    ApiJson(body): ApiJson<liaison_app::user::UserPatch>,
+) -> AppResult<Json<repo::User>> {
+    let id = crate::extract::id(&uid)?;
+    let u = liaison_app::user::update(&state.db, &s.actor, id, &body).await?;
+    // Cached sessions hold the old roles, or outlive a deactivation.
+    state.sessions.forget_user(id);
+    Ok(Json(u))
+}
+
 pub async fn departments(Api(state, s): Api) -> AppResult<Json<serde_json::Value>> {
     s.require(Permission::ReadDirectory)?;
     Ok(Json(
@@ -160,5 +173,17 @@ pub async fn create_department(
     Ok(created_at(
         format!("/api/v1/departments/{}", d.id),
         json!(d),
+    ))
+}
+
+/// Renames a department or changes its head (admins).
+pub async fn update_department(
+    Api(state, s): Api,
+    Path(did): Path<String>,
+    ApiJson(body): ApiJson<liaison_app::user::DepartmentPatch>,
+) -> AppResult<Json<repo::Department>> {
+    let id = crate::extract::id(&did)?;
+    Ok(Json(
+        liaison_app::user::update_department(&state.db, &s.actor, id, &body).await?,
     ))
 }

@@ -17,6 +17,7 @@ mod request;
 mod robot;
 mod search;
 mod segment;
+mod settings;
 mod thread;
 mod user;
 
@@ -59,6 +60,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "partner/contact_form.html",
     "segment/list.html",
     "user/list.html",
+    "user/edit.html",
+    "settings/review.html",
     "audit/list.html",
     "portal/home.html",
     "thread/list.html",
@@ -481,6 +484,7 @@ pub fn router() -> Router<AppState> {
         .merge(partner::router())
         .merge(segment::router())
         .merge(user::router())
+        .merge(settings::router())
         .merge(audit::router())
         .merge(robot::router())
         .merge(calendar::router())

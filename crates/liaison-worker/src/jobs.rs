@@ -217,11 +217,9 @@ impl Notify {
         else {
             return Ok(());
         };
-        let Some(mailer) = w.mailer(
-            &format!("{id} notify"),
-            "the notification stays in the bell only",
-        )?
-        else {
+        // Without e-mail configured the bell is the whole notification: nothing to retry.
+        let Ok(Some(mailer)) = w.mailer(&format!("{id} notify"), "") else {
+            tracing::debug!("no e-mail configured: the notification stays in the bell");
             return Ok(());
         };
         let lang = user

@@ -14,6 +14,8 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_user ON notifications (user_id, id);
 CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
+-- A decided step settles its review notifications by link.
+CREATE INDEX notifications_link ON notifications (link) WHERE read_at IS NULL;
 
 -- Per person and kind: whether it also comes by e-mail (default on: no row).
 CREATE TABLE notification_prefs (

@@ -2,7 +2,7 @@
 //! types partners can open (PDF, images, Office files, plain text and CSV), checked by their
 //! content, not only their name. Confidential and secret ones are encrypted at rest.
 
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -111,32 +111,31 @@ pub async fn insert_attachment(
     let id = Uuid::now_v7();
     let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
     let data = if encrypt {
-        db.cipher()?
-            .encrypt(&format!("attachments:data:{id}"), &b64)
-            .map_err(|e| DbError::Config(e.to_string()))?
+        db.seal("attachments:data", id, &b64)?
     } else {
         b64
     };
     let sha = crate::sha256_hex(bytes);
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO attachments (id, request_id, filename, content_type, size, sha256, data, created_by, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(id)
-        .bind(request_id)
-        .bind(name.as_str())
-        .bind(ct)
-        .bind(bytes.len() as i64)
-        .bind(sha.as_str())
-        .bind(data)
-        .bind(actor)
-        .bind(now),
-    )
-    .await?;
-    audit::append(&mut tx, now, Entry::new(Some(actor), "attachment.add", "request", Some(request_id), serde_json::json!({"attachment": id, "filename": name, "size": bytes.len(), "sha256": sha})))
-    .await?;
-    tx.commit().await?;
+    let detail = serde_json::json!({"attachment": id, "filename": name, "size": bytes.len(),
+                                    "sha256": sha});
+    let now = db
+        .write_one(
+            |now| {
+                q("INSERT INTO attachments (id, request_id, filename, content_type, size, sha256, data, created_by, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(id)
+                .bind(request_id)
+                .bind(name.as_str())
+                .bind(ct)
+                .bind(bytes.len() as i64)
+                .bind(sha.as_str())
+                .bind(data)
+                .bind(actor)
+                .bind(now)
+            },
+            Entry::by(actor, "attachment.add", "request", request_id, detail),
+        )
+        .await?;
     Ok(Attachment {
         id,
         request_id,
@@ -174,9 +173,7 @@ pub async fn read_attachment(db: &Db, request_id: Uuid, id: Uuid) -> Result<(Att
         .await?
         .ok_or(DbError::NotFound)?;
     let b64 = if crate::crypto::is_encrypted(&d.1) {
-        db.cipher()?
-            .decrypt(&format!("attachments:data:{id}"), &d.1)
-            .map_err(|e| DbError::Config(e.to_string()))?
+        db.open("attachments:data", id, &d.1)?
     } else {
         d.1
     };

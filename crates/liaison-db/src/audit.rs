@@ -41,6 +41,17 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// `action` on the `entity` `id` by the user `actor`: the common case of `new`.
+    pub fn by(
+        actor: Uuid,
+        action: &'a str,
+        entity: &'a str,
+        id: Uuid,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self::new(Some(actor), action, entity, Some(id), detail)
+    }
+
     /// The same, about `partner` when there is one.
     pub fn about(mut self, partner: Option<Uuid>) -> Self {
         self.partner_id = partner;
@@ -123,11 +134,11 @@ pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>
         .await?;
     let (mut seq, mut prev) = (head.seq, head.hash);
     for chunk in entries.chunks(400) {
-        let mut query = Q::dynamic(
-            "INSERT INTO audit_log (seq, at, actor_id, action, entity, entity_id, partner_id, detail, prev_hash, hash) VALUES "
-                .to_string(),
-        );
-        for (i, e) in chunk.iter().enumerate() {
+        let mut query = Q::dynamic(format!(
+            "INSERT INTO audit_log (seq, at, actor_id, action, entity, entity_id, partner_id, detail, prev_hash, hash) VALUES {}",
+            crate::query::values_sql(10, chunk.len())
+        ));
+        for e in chunk {
             seq += 1;
             let detail = e.detail.to_string();
             let hash = row_hash(
@@ -141,23 +152,17 @@ pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>
                 e.partner_id,
                 &detail,
             );
-            let ph = [
-                query.arg(seq),
-                query.arg(at),
-                query.arg(e.actor_id),
-                query.arg(e.action),
-                query.arg(e.entity),
-                query.arg(e.entity_id),
-                query.arg(e.partner_id),
-                query.arg(detail),
-                query.arg(prev.clone()),
-                query.arg(hash.clone()),
-            ];
-            query.push_sql(&format!(
-                "{}({})",
-                if i > 0 { ", " } else { "" },
-                ph.join(", ")
-            ));
+            query = query
+                .bind(seq)
+                .bind(at)
+                .bind(e.actor_id)
+                .bind(e.action)
+                .bind(e.entity)
+                .bind(e.entity_id)
+                .bind(e.partner_id)
+                .bind(detail)
+                .bind(prev)
+                .bind(hash.clone());
             prev = hash;
         }
         tx.execute(query).await?;
@@ -184,16 +189,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<AuditRow>> {
     let mut query = Q::dynamic(format!("{SELECT} WHERE 1 = 1"));
-    if let Some(p) = partner_id {
-        let a = query.arg(p);
-        query.push_sql(&format!(" AND a.partner_id = {a}"));
-    }
-    if let Some(b) = before {
-        let a = query.arg(b);
-        query.push_sql(&format!(" AND a.seq < {a}"));
-    }
-    let a = query.arg(limit);
-    query.push_sql(&format!(" ORDER BY a.seq DESC LIMIT {a}"));
+    query.and_some("a.partner_id =", partner_id);
+    query.and_some("a.seq <", before);
+    query.order_limit("a.seq DESC", limit);
     let mut rows: Vec<AuditRow> = db.fetch_all(query).await?;
     name_contacts(db, &mut rows).await?;
     Ok(rows)

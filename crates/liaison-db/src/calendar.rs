@@ -3,8 +3,9 @@
 //! 0009 and edited by admins; `load` gives the delivery queue the `Calendar` it holds messages by.
 
 use crate::audit::Entry;
-use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
-use chrono::NaiveDate;
+use crate::query::{decode_error, parsed};
+use crate::{Db, DbError, Q, Result, q};
+use chrono::{DateTime, NaiveDate, Utc};
 use liaison_core::FieldErrors;
 use liaison_core::calendar::{Calendar, CalendarDay, DayKind};
 use liaison_core::validate::Msg;
@@ -17,24 +18,12 @@ pub const NAME_MAX: usize = 60;
 
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
-fn decode_error(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: col.to_string(),
-        source: e.to_string().into(),
-    }
+fn stored_date(day: String) -> Result<NaiveDate, sqlx::Error> {
+    NaiveDate::parse_from_str(&day, DATE_FORMAT).map_err(|e| decode_error("day", e))
 }
 
-impl FromDbRow for CalendarDay {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        let day = r.text("day")?;
-        Ok(Self {
-            date: NaiveDate::parse_from_str(&day, DATE_FORMAT)
-                .map_err(|e| decode_error("day", e))?,
-            kind: DayKind::parse(&r.text("kind")?).map_err(|e| decode_error("kind", e))?,
-            name: r.text("name")?,
-        })
-    }
-}
+from_row!(CalendarDay; date: text("day") => stored_date, kind: text => parsed(DayKind::parse),
+    name: text);
 
 fn day_text(date: NaiveDate) -> String {
     date.format(DATE_FORMAT).to_string()
@@ -93,32 +82,22 @@ pub async fn find_day(db: &Db, date: NaiveDate) -> Result<Option<CalendarDay>> {
 /// Adds `day` or replaces what the calendar said about its date, with an audit entry
 /// `calendar.update` that keeps the previous entry.
 pub async fn upsert_day(db: &Db, actor: Uuid, day: &CalendarDay) -> Result<CalendarDay> {
-    let now = db.now();
-    let text = day_text(day.date);
-    let mut tx = db.begin().await?;
-    let previous: Option<CalendarDay> = tx
-        .fetch_optional(q("SELECT day, kind, name FROM calendar_days WHERE day = $1").bind(&text))
-        .await?;
-    tx.execute(
-        q("INSERT INTO calendar_days (day, kind, name, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-               updated_by = excluded.updated_by, updated_at = excluded.updated_at")
-        .bind(&text)
-        .bind(day.kind.as_str())
-        .bind(&day.name)
-        .bind(actor)
-        .bind(now),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "calendar.update",
-            "calendar_day",
-            None,
-            json!({"day": day, "previous": previous}),
-        ),
+    change_day(
+        db,
+        actor,
+        day.date,
+        |text, now| {
+            q("INSERT INTO calendar_days (day, kind, name, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+                   updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+            .bind(text)
+            .bind(day.kind.as_str())
+            .bind(&day.name)
+            .bind(actor)
+            .bind(now)
+        },
+        "calendar.update",
+        |previous| json!({"day": day, "previous": previous}),
     )
     .await?;
     Ok(day.clone())
@@ -139,29 +118,37 @@ pub async fn save_day(
 /// Removes what the calendar says about `date` (it becomes an ordinary day again), with an audit
 /// entry `calendar.delete`; `NotFound` when the calendar says nothing about it.
 pub async fn delete_day(db: &Db, actor: Uuid, date: NaiveDate) -> Result<()> {
+    change_day(
+        db,
+        actor,
+        date,
+        |text, _| q("DELETE FROM calendar_days WHERE day = $1").bind(text),
+        "calendar.delete",
+        |previous| json!({"previous": previous}),
+    )
+    .await
+}
+
+/// Writes `statement` (given the date as stored, and the time) about `date`, which must change
+/// a row, with the audit entry `action` whose detail is made from what the calendar said
+/// before: read in the same transaction, so the entry keeps exactly what was replaced.
+async fn change_day(
+    db: &Db,
+    actor: Uuid,
+    date: NaiveDate,
+    statement: impl FnOnce(String, DateTime<Utc>) -> Q,
+    action: &str,
+    detail: impl FnOnce(Option<CalendarDay>) -> serde_json::Value,
+) -> Result<()> {
     let now = db.now();
     let text = day_text(date);
     let mut tx = db.begin().await?;
-    let Some(previous): Option<CalendarDay> = tx
+    let previous = tx
         .fetch_optional(q("SELECT day, kind, name FROM calendar_days WHERE day = $1").bind(&text))
-        .await?
-    else {
-        return Err(DbError::NotFound);
-    };
-    tx.execute(q("DELETE FROM calendar_days WHERE day = $1").bind(&text))
         .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "calendar.delete",
-            "calendar_day",
-            None,
-            json!({"previous": previous}),
-        ),
-    )
-    .await?;
-    Ok(())
+    tx.execute_one(statement(text, now)).await?;
+    let entry = Entry::new(Some(actor), action, "calendar_day", None, detail(previous));
+    tx.commit_audited(now, entry).await
 }
 
 /// The whole calendar, for `liaison_core::calendar::send_time`.

@@ -44,19 +44,9 @@ pub struct DeliverySettingsPatch {
 
 const SETTINGS_KEY: &str = "delivery";
 
-struct Text(String);
-impl FromDbRow for Text {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("value")?))
-    }
-}
-
 pub async fn settings(db: &Db) -> Result<DeliverySettings> {
-    let stored: Option<Text> = db
-        .fetch_optional(q("SELECT value FROM settings WHERE key = $1").bind(SETTINGS_KEY))
-        .await?;
-    Ok(stored
-        .and_then(|v| serde_json::from_str(&v.0).ok())
+    Ok(crate::settings::load(db, SETTINGS_KEY)
+        .await?
         .unwrap_or_default())
 }
 
@@ -92,30 +82,13 @@ pub async fn update_settings(
     if !e.is_empty() {
         return Err(DbError::Invalid(e));
     }
-    let now = db.now();
-    let value = serde_json::to_string(&next).map_err(|e| DbError::Config(e.to_string()))?;
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q(
-            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,
-                                           updated_at = excluded.updated_at",
-        )
-        .bind(SETTINGS_KEY)
-        .bind(value)
-        .bind(actor)
-        .bind(now),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "settings.delivery",
-            "settings",
-            None,
-            json!(next),
-        ),
+    crate::settings::store(
+        db,
+        actor,
+        SETTINGS_KEY,
+        &next,
+        "settings.delivery",
+        json!(next),
     )
     .await?;
     Ok(next)
@@ -174,38 +147,15 @@ impl FromDbRow for Leased {
     }
 }
 
-/// `IN (...)` over `ids`, bound to `query`.
-pub(crate) fn in_list(query: &mut Q, ids: impl IntoIterator<Item = Uuid>) -> String {
-    let ph: Vec<String> = ids.into_iter().map(|id| query.arg(id)).collect();
-    if ph.is_empty() {
-        "(NULL)".into()
-    } else {
-        format!("({})", ph.join(", "))
-    }
-}
-
 /// Leases up to `limit` deliveries that are due, for `lease`. A worker that dies keeps them
 /// only until the lease runs out; then another worker takes them. A row whose state does not
 /// decode is not guessed at: it leaves the queue with the error on it (the receipts board
 /// shows it) and is logged, so it neither goes out nor blocks the others.
-pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Claimed>> {
+pub async fn claim(db: &Db, worker: &str, limit: i64, length: Duration) -> Result<Vec<Claimed>> {
     let now = db.now();
-    let sql = lease_sql(
-        db.backend(),
-        "deliveries",
-        "next_at",
-        "id, message_id, partner_id, contact_id, channel, state, attempts, reminders, acked_at",
-    );
     let mut tx = db.begin().await?;
-    let rows: Vec<Leased> = tx
-        .fetch_all(
-            Q::dynamic(sql)
-                .bind(now + lease)
-                .bind(worker)
-                .bind(now)
-                .bind(limit),
-        )
-        .await?;
+    let leased = ("deliveries", "next_at", DELIVERY_COLUMNS);
+    let rows: Vec<Leased> = lease(&mut tx, now, leased, worker, limit, length).await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         match row {
@@ -227,16 +177,26 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result
     Ok(claimed)
 }
 
-/// The statement that leases due rows of `table` (due when `due` has come), binding `$1` the
-/// lease's end, `$2` the worker, `$3` now and `$4` how many. On PostgreSQL the rows are
-/// locked and locked ones skipped, so concurrent workers take different rows; SQLite's single
-/// writer does the same by itself. A row whose lease has run out is due again.
-pub(crate) fn lease_sql(backend: Backend, table: &str, due: &str, returning: &str) -> String {
-    let lock = match backend {
+const DELIVERY_COLUMNS: &str =
+    "id, message_id, partner_id, contact_id, channel, state, attempts, reminders, acked_at";
+
+/// Leases to `worker`, for `length` from `now`, up to `limit` due rows of `table` (due when
+/// the column `due` has come), returning the columns `returning` of each. On PostgreSQL the
+/// rows are locked and locked ones skipped, so concurrent workers take different rows;
+/// SQLite's single writer does the same by itself. A row whose lease has run out is due again.
+pub(crate) async fn lease<T: FromDbRow>(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    (table, due, returning): (&str, &str, &str),
+    worker: &str,
+    limit: i64,
+    length: Duration,
+) -> Result<Vec<T>> {
+    let lock = match tx.backend() {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     };
-    format!(
+    let sql = format!(
         "UPDATE {table} SET locked_until = $1, locked_by = $2
           WHERE id IN (SELECT id FROM {table}
                         WHERE {due} IS NOT NULL AND {due} <= $3
@@ -244,7 +204,13 @@ pub(crate) fn lease_sql(backend: Backend, table: &str, due: &str, returning: &st
                         ORDER BY {due} LIMIT $4{lock})
             AND (locked_until IS NULL OR locked_until < $3)
       RETURNING {returning}"
-    )
+    );
+    let query = Q::dynamic(sql)
+        .bind(now + length)
+        .bind(worker)
+        .bind(now)
+        .bind(limit);
+    tx.fetch_all(query).await
 }
 
 /// What the worker needs of a frozen message. The body is there only when it may travel by
@@ -289,16 +255,16 @@ impl FromDbRow for MessageInfo {
 }
 
 pub async fn messages(db: &Db, ids: &[Uuid]) -> Result<Vec<MessageInfo>> {
-    let mut query = Q::dynamic(String::new());
-    let list = in_list(&mut query, ids.iter().copied());
-    let sql = format!(
-        "SELECT m.id, m.request_id, r.requester_id, d.name AS sender, m.title, m.body, m.importance,
-                m.urgency, m.classification, m.ack_required, m.ack_due_at
-           FROM messages m JOIN requests r ON r.id = m.request_id
-           LEFT JOIN departments d ON d.id = r.department_id
-          WHERE m.id IN {list}"
-    );
-    db.fetch_all(query.replace_sql(sql)).await
+    db.fetch_all(Q::over_list(ids.iter().copied(), |list| {
+        format!(
+            "SELECT m.id, m.request_id, r.requester_id, d.name AS sender, m.title, m.body, m.importance,
+                    m.urgency, m.classification, m.ack_required, m.ack_due_at
+               FROM messages m JOIN requests r ON r.id = m.request_id
+               LEFT JOIN departments d ON d.id = r.department_id
+              WHERE m.id IN {list}"
+        )
+    }))
+    .await
 }
 
 /// A recipient contact with what decides when and where it is reached.
@@ -316,50 +282,28 @@ pub struct Recipient {
 }
 
 struct ContactRow(Uuid, String, Option<String>, String, Uuid);
-impl FromDbRow for ContactRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(
-            r.uuid("id")?,
-            r.text("name")?,
-            r.opt_text("email")?,
-            r.text("lang")?,
-            r.uuid("partner_id")?,
-        ))
-    }
-}
+from_row!(ContactRow(id: uuid, name: text, email: opt_text, lang: text, partner_id: uuid));
 
 struct HoursRow(Uuid, String, String, String, String);
-impl FromDbRow for HoursRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(
-            r.uuid("id")?,
-            r.text("code")?,
-            r.text("timezone")?,
-            r.text("working_days")?,
-            r.text("working_hours")?,
-        ))
-    }
-}
+from_row!(HoursRow(id: uuid, code: text, timezone: text, working_days: text, working_hours: text));
 
 /// The contacts of a batch with their partners' hours: two reads by key, joined here, so
 /// that neither planner can pick a scan of every partner for a 500-row batch.
 pub async fn recipients(db: &Db, contacts: &[Uuid]) -> Result<Vec<Recipient>> {
-    let mut query = Q::dynamic(String::new());
-    let list = in_list(&mut query, contacts.iter().copied());
     let rows: Vec<ContactRow> = db
-        .fetch_all(query.replace_sql(format!(
-            "SELECT id, name, email, lang, partner_id FROM contacts WHERE id IN {list}"
-        )))
+        .fetch_all(Q::over_list(contacts.iter().copied(), |list| {
+            format!("SELECT id, name, email, lang, partner_id FROM contacts WHERE id IN {list}")
+        }))
         .await?;
     let mut partner_ids: Vec<Uuid> = rows.iter().map(|c| c.4).collect();
     partner_ids.sort_unstable();
     partner_ids.dedup();
-    let mut query = Q::dynamic(String::new());
-    let list = in_list(&mut query, partner_ids);
     let hours: std::collections::HashMap<Uuid, HoursRow> = db
-        .fetch_all::<HoursRow>(query.replace_sql(format!(
-            "SELECT id, code, timezone, working_days, working_hours FROM partners WHERE id IN {list}"
-        )))
+        .fetch_all::<HoursRow>(Q::over_list(partner_ids, |list| {
+            format!(
+                "SELECT id, code, timezone, working_days, working_hours FROM partners WHERE id IN {list}"
+            )
+        }))
         .await?
         .into_iter()
         .map(|h| (h.0, h))
@@ -418,18 +362,10 @@ pub async fn complete(
     max_attempts: i64,
     results: &[(Claimed, Outcome)],
 ) -> Result<Completed> {
-    let mut tries = 0;
-    loop {
-        match complete_once(db, worker, max_attempts, results).await {
-            Ok(done) => return Ok(done),
-            Err(e) if tries < 3 && !matches!(e, DbError::Invalid(_) | DbError::Config(_)) => {
-                tries += 1;
-                tracing::warn!(error = %e, tries, "recording a batch failed; trying again");
-                tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    crate::retrying("recording a batch", || {
+        complete_once(db, worker, max_attempts, results)
+    })
+    .await
 }
 
 async fn complete_once(
@@ -512,47 +448,44 @@ async fn complete_once(
             }
         }
     }
+    let release = |set: &str, query: &mut Q, ids: Vec<Uuid>| {
+        let w = query.arg(worker);
+        let list = query.in_list(ids);
+        format!(
+            "UPDATE deliveries SET {set}, locked_until = NULL, locked_by = NULL
+              WHERE id IN {list} AND locked_by = {w}"
+        )
+    };
     for (target, ids) in first_sent {
         let mut query = Q::dynamic(String::new());
-        let t = query.arg(now);
-        let tg = query.arg(target);
-        let w = query.arg(worker);
-        let list = in_list(&mut query, ids);
-        let sql = format!(
-            "UPDATE deliveries SET state = CASE WHEN acked_at IS NOT NULL THEN 'acknowledged'
-                                                WHEN read_at IS NOT NULL THEN 'read' ELSE 'sent' END,
-                    sent_at = {t}, target = {tg}, attempts = attempts + 1, next_at = NULL, last_error = NULL,
-                    locked_until = NULL, locked_by = NULL
-              WHERE id IN {list} AND locked_by = {w}"
+        let (t, tg) = (query.arg(now), query.arg(target));
+        let sql = release(
+            &format!(
+                "state = CASE WHEN acked_at IS NOT NULL THEN 'acknowledged'
+                              WHEN read_at IS NOT NULL THEN 'read' ELSE 'sent' END,
+                 sent_at = {t}, target = {tg}, attempts = attempts + 1, next_at = NULL, last_error = NULL"
+            ),
+            &mut query,
+            ids,
         );
         done.sent += tx.execute(query.replace_sql(sql)).await?;
     }
     if !reminded.is_empty() {
         let mut query = Q::dynamic(String::new());
         let t = query.arg(now);
-        let w = query.arg(worker);
-        let list = in_list(&mut query, reminded);
-        let sql = format!(
-            "UPDATE deliveries SET reminders = reminders + 1, reminded_at = {t}, next_at = NULL, last_error = NULL,
-                    locked_until = NULL, locked_by = NULL
-              WHERE id IN {list} AND locked_by = {w}"
+        let set = format!(
+            "reminders = reminders + 1, reminded_at = {t}, next_at = NULL, last_error = NULL"
         );
+        let sql = release(&set, &mut query, reminded);
         done.sent += tx.execute(query.replace_sql(sql)).await?;
     }
     for ((at, state), ids) in waits {
         let mut query = Q::dynamic(String::new());
-        let a = query.arg(at);
-        let w = query.arg(worker);
-        let set_state = if state.is_empty() {
-            String::new()
-        } else {
-            format!(", state = {}", query.arg(state))
-        };
-        let list = in_list(&mut query, ids);
-        let sql = format!(
-            "UPDATE deliveries SET next_at = {a}, locked_until = NULL, locked_by = NULL{set_state}
-              WHERE id IN {list} AND locked_by = {w}"
-        );
+        let mut set = format!("next_at = {}", query.arg(at));
+        if !state.is_empty() {
+            set.push_str(&format!(", state = {}", query.arg(state)));
+        }
+        let sql = release(&set, &mut query, ids);
         let n = tx.execute(query.replace_sql(sql)).await?;
         if state.is_empty() {
             done.later += n;
@@ -562,12 +495,7 @@ async fn complete_once(
     }
     if !skipped.is_empty() {
         let mut query = Q::dynamic(String::new());
-        let w = query.arg(worker);
-        let list = in_list(&mut query, skipped);
-        let sql = format!(
-            "UPDATE deliveries SET next_at = NULL, locked_until = NULL, locked_by = NULL
-              WHERE id IN {list} AND locked_by = {w}"
-        );
+        let sql = release("next_at = NULL", &mut query, skipped);
         done.skipped += tx.execute(query.replace_sql(sql)).await?;
     }
     if !dead_events.is_empty() {
@@ -732,29 +660,13 @@ pub async fn remind_now(db: &Db, actor: Uuid, message: Uuid) -> Result<u64> {
 }
 
 struct LastReminder(Option<DateTime<Utc>>);
-impl FromDbRow for LastReminder {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.opt_time("last")?))
-    }
-}
+from_row!(LastReminder(last: opt_time));
 
 struct AckRequired(bool);
-impl FromDbRow for AckRequired {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.bool("ack_required")?))
-    }
-}
+from_row!(AckRequired(ack_required: bool));
 
 struct DueRow(Uuid, DateTime<Utc>, DateTime<Utc>);
-impl FromDbRow for DueRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(
-            r.uuid("id")?,
-            r.time("created_at")?,
-            r.time("ack_due_at")?,
-        ))
-    }
-}
+from_row!(DueRow(id: uuid, created_at: time, ack_due_at: time));
 
 /// When the automatic reminder of a message falls: `before` ahead of the deadline, but never
 /// in the first half of the time the recipients had (a message sent 6 h before its deadline is
@@ -783,14 +695,7 @@ pub async fn sweep_reminders(db: &Db) -> Result<u64> {
             continue;
         }
         let mut tx = db.begin().await?;
-        let claimed = tx
-            .execute(
-                q("UPDATE messages SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
-                    .bind(now)
-                    .bind(id),
-            )
-            .await?;
-        if claimed > 0 {
+        if take_message(&mut tx, "reminded_at", id, now).await? {
             let n = queue_reminders(&mut tx, now, id).await?;
             audit_message(
                 &mut tx,
@@ -808,13 +713,26 @@ pub async fn sweep_reminders(db: &Db) -> Result<u64> {
     Ok(total)
 }
 
+/// Stamps the sweep's column (`reminded_at`, `escalated_at`) of `message` if no sweep did yet:
+/// whether this one did, so each message is reminded and escalated once however many workers
+/// sweep at the same time.
+async fn take_message(
+    tx: &mut Tx,
+    column: &'static str,
+    message: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let sql = format!("UPDATE messages SET {column} = $1 WHERE id = $2 AND {column} IS NULL");
+    Ok(tx.execute(Q::dynamic(sql).bind(now).bind(message)).await? > 0)
+}
+
 /// At the deadline (§4.4.1): for each message with unconfirmed recipients, one escalation job
 /// per person to tell (the requester, the partners' channel managers) who is overdue. Returns
 /// how many messages were escalated.
 pub async fn sweep_escalations(db: &Db) -> Result<u64> {
     let now = db.now();
     let due: Vec<Uuid> = db
-        .fetch_all::<IdRow>(
+        .fetch_all::<crate::partner::IdRow>(
             q("SELECT id FROM messages
                 WHERE ack_required AND escalated_at IS NULL AND ack_due_at IS NOT NULL AND ack_due_at <= $1
                 ORDER BY ack_due_at LIMIT 100")
@@ -829,13 +747,7 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
         // Read before the write transaction (SQLite's in-memory database has one connection).
         let notices = overdue_notices(db, id).await?;
         let mut tx = db.begin().await?;
-        let claimed = tx
-            .execute(
-                q("UPDATE messages SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL")
-                    .bind(now)
-                    .bind(id),
-            )
-            .await?;
+        let claimed = take_message(&mut tx, "escalated_at", id, now).await?;
         let overdue: i64 = tx
             .fetch_one(
                 q("SELECT COUNT(DISTINCT partner_id) FROM deliveries d
@@ -844,7 +756,7 @@ pub async fn sweep_escalations(db: &Db) -> Result<u64> {
                 .bind(id),
             )
             .await?;
-        if claimed > 0 && overdue > 0 {
+        if claimed && overdue > 0 {
             // The bell of each person told (the e-mail is the escalation job's).
             let about: MessageTitle = tx
                 .fetch_one(
@@ -896,13 +808,6 @@ struct MessageTitle {
 
 from_row!(MessageTitle; title: text, request_id: uuid);
 
-struct IdRow(Uuid);
-impl FromDbRow for IdRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?))
-    }
-}
-
 /// Someone to tell at the deadline, with the overdue partners they answer for.
 #[derive(Debug, Clone, Serialize)]
 pub struct OverdueNotice {
@@ -928,29 +833,11 @@ struct OverdueRow {
     owner_id: Option<Uuid>,
     contacts: i64,
 }
-impl FromDbRow for OverdueRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            partner_code: r.text("code")?,
-            partner_name: r.text("name")?,
-            owner_id: r.opt_uuid("owner_id")?,
-            contacts: r.i64("contacts")?,
-        })
-    }
-}
+from_row!(OverdueRow; partner_code: text("code"), partner_name: text("name"), owner_id: opt_uuid,
+    contacts: i64);
 
 struct UserRow(Uuid, String, String, Option<String>, bool);
-impl FromDbRow for UserRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(
-            r.uuid("id")?,
-            r.text("name")?,
-            r.text("email")?,
-            r.opt_text("lang")?,
-            r.bool("active")?,
-        ))
-    }
-}
+from_row!(UserRow(id: uuid, name: text, email: text, lang: opt_text, active: bool));
 
 /// Who is overdue on `message`, grouped for the requester (all partners) and each partner's
 /// channel manager (their partners).
@@ -965,7 +852,7 @@ pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice
             .bind(message),
         )
         .await?;
-    let requester: Option<IdRow> = db
+    let requester: Option<crate::partner::IdRow> = db
         .fetch_optional(
             q("SELECT r.requester_id AS id FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.id = $1")
                 .bind(message),
@@ -1025,9 +912,7 @@ pub(crate) async fn insert_dispatch(
 ) -> Result<Uuid> {
     let message_id = Uuid::now_v7();
     let body = if form.classification.needs_nda() {
-        db.cipher()?
-            .encrypt(&format!("messages:body:{message_id}"), &form.body)
-            .map_err(|e| DbError::Config(e.to_string()))?
+        db.seal("messages:body", message_id, &form.body)?
     } else {
         form.body.clone()
     };
@@ -1168,23 +1053,13 @@ fn audience_sql(
     filters: &[liaison_core::partner::PartnerFilter],
 ) -> Option<String> {
     let mut who: Vec<String> = Vec::new();
-    if !form.audience.partners.is_empty() {
-        let ph: Vec<String> = form
-            .audience
-            .partners
-            .iter()
-            .map(|p| query.arg(*p))
-            .collect();
-        who.push(format!("c.partner_id IN ({})", ph.join(", ")));
-    }
-    if !form.audience.contacts.is_empty() {
-        let ph: Vec<String> = form
-            .audience
-            .contacts
-            .iter()
-            .map(|p| query.arg(*p))
-            .collect();
-        who.push(format!("c.id IN ({})", ph.join(", ")));
+    for (col, ids) in [
+        ("c.partner_id", &form.audience.partners),
+        ("c.id", &form.audience.contacts),
+    ] {
+        if !ids.is_empty() {
+            who.push(format!("{col} IN {}", query.in_list(ids.iter().copied())));
+        }
     }
     if let Some(original) = form.corrects {
         let o = query.arg(original);
@@ -1271,15 +1146,7 @@ pub async fn audience_coverage(
 }
 
 struct HeldContact(Uuid, String, String);
-impl FromDbRow for HeldContact {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?, r.text("name")?, r.text("code")?))
-    }
-}
+from_row!(HeldContact(id: uuid, name: text, code: text));
 
 struct SegmentFilter(liaison_core::partner::PartnerFilter);
-impl FromDbRow for SegmentFilter {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(crate::request::decode(&r.text("filter")?)?))
-    }
-}
+from_row!(SegmentFilter(filter: text => crate::query::json));

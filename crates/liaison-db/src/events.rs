@@ -3,9 +3,11 @@
 //! reports, and the worker posts it like any other job (retries, dead state, error shown).
 
 use crate::audit::Entry;
-use crate::{Db, DbError, FromDbRow, Result, RowExt, Tx, q};
+use crate::query::comma_list;
+use crate::{Db, Q, Result, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::FieldErrors;
+use liaison_core::job::JobKind;
 use liaison_core::validate::Msg;
 use serde::Serialize;
 use serde_json::json;
@@ -30,22 +32,8 @@ pub struct Endpoint {
     pub created_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Endpoint {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            url_hint: r.text("url_hint")?,
-            events: r
-                .text("events")?
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
-            active: r.bool("active")?,
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(Endpoint; id: uuid, url_hint: text, events: text -> comma_list, active: bool,
+    created_at: time);
 
 /// A checked endpoint: the caller has validated the URL (https, or http to loopback).
 #[derive(Debug, Clone)]
@@ -83,36 +71,25 @@ pub fn parse_events(events: &[String]) -> Result<Vec<String>, FieldErrors> {
 
 pub async fn insert_endpoint(db: &Db, actor: Uuid, new: &NewEndpoint) -> Result<Endpoint> {
     let id = Uuid::now_v7();
-    let now = db.now();
-    let cipher = db.cipher()?;
-    let seal = |col: &str, v: &str| {
-        cipher
-            .encrypt(&format!("event_endpoints:{col}:{id}"), v)
-            .map_err(|e| DbError::Config(e.to_string()))
-    };
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO event_endpoints (id, url, url_hint, secret, events, active, created_by, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(id)
-        .bind(seal("url", &new.url)?)
-        .bind(new.url_hint.as_str())
-        .bind(seal("secret", &new.secret)?)
-        .bind(new.events.join(","))
-        .bind(true)
-        .bind(actor)
-        .bind(now),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "endpoint.create",
-            "event_endpoint",
-            Some(id),
-            json!({"url": new.url_hint, "events": new.events}),
-        ),
+    let (url, secret) = (
+        db.seal("event_endpoints:url", id, &new.url)?,
+        db.seal("event_endpoints:secret", id, &new.secret)?,
+    );
+    db.write_one(
+        |now| {
+            q("INSERT INTO event_endpoints (id, url, url_hint, secret, events, active, created_by, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(id)
+            .bind(url)
+            .bind(new.url_hint.as_str())
+            .bind(secret)
+            .bind(new.events.join(","))
+            .bind(true)
+            .bind(actor)
+            .bind(now)
+        },
+        Entry::by(actor, "endpoint.create", "event_endpoint", id,
+            json!({"url": new.url_hint, "events": new.events})),
     )
     .await?;
     find_endpoint(db, id).await
@@ -121,63 +98,40 @@ pub async fn insert_endpoint(db: &Db, actor: Uuid, new: &NewEndpoint) -> Result<
 const SELECT: &str = "SELECT id, url_hint, events, active, created_at FROM event_endpoints";
 
 pub async fn find_endpoint(db: &Db, id: Uuid) -> Result<Endpoint> {
-    db.fetch_optional(crate::Q::dynamic(format!("{SELECT} WHERE id = $1")).bind(id))
-        .await?
-        .ok_or(DbError::NotFound)
+    db.fetch_one(Q::dynamic(format!("{SELECT} WHERE id = $1")).bind(id))
+        .await
 }
 
 pub async fn list_endpoints(db: &Db) -> Result<Vec<Endpoint>> {
-    db.fetch_all(crate::Q::dynamic(format!("{SELECT} ORDER BY id")))
+    db.fetch_all(Q::dynamic(format!("{SELECT} ORDER BY id")))
         .await
 }
 
 pub async fn delete_endpoint(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute_one(q("DELETE FROM event_endpoints WHERE id = $1").bind(id))
-        .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "endpoint.delete",
-            "event_endpoint",
-            Some(id),
-            json!({}),
-        ),
+    db.write_one(
+        |_| q("DELETE FROM event_endpoints WHERE id = $1").bind(id),
+        Entry::by(actor, "endpoint.delete", "event_endpoint", id, json!({})),
     )
     .await?;
     Ok(())
 }
 
 struct Sealed(String, String);
-impl FromDbRow for Sealed {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("url")?, r.text("secret")?))
-    }
-}
+from_row!(Sealed(url: text, secret: text));
 
 /// The endpoint's URL and signing secret, decrypted, for the worker. Never logged.
 pub async fn endpoint_target(db: &Db, id: Uuid) -> Result<(String, String)> {
-    let s: Sealed = db
-        .fetch_optional(q("SELECT url, secret FROM event_endpoints WHERE id = $1").bind(id))
-        .await?
-        .ok_or(DbError::NotFound)?;
-    let cipher = db.cipher()?;
-    let open = |col: &str, v: &str| {
-        cipher
-            .decrypt(&format!("event_endpoints:{col}:{id}"), v)
-            .map_err(|e| DbError::Config(e.to_string()))
-    };
-    Ok((open("url", &s.0)?, open("secret", &s.1)?))
+    let Sealed(url, secret) = db
+        .fetch_one(q("SELECT url, secret FROM event_endpoints WHERE id = $1").bind(id))
+        .await?;
+    Ok((
+        db.open("event_endpoints:url", id, &url)?,
+        db.open("event_endpoints:secret", id, &secret)?,
+    ))
 }
 
 struct Subscription(Uuid, String);
-impl FromDbRow for Subscription {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?, r.text("events")?))
-    }
-}
+from_row!(Subscription(id: uuid, events: text));
 
 /// Queues `events` (type, data) for every active endpoint subscribed to them, inside the
 /// transaction that made them happen.
@@ -202,16 +156,7 @@ pub async fn emit_many(
                 "endpoint_id": endpoint,
                 "event": {"id": id, "type": kind, "created_at": now, "data": data},
             });
-            tx.execute(
-                q("INSERT INTO jobs (id, kind, payload, state, attempts, run_at, created_at, updated_at)
-                   VALUES ($1, 'event', $2, 'queued', 0, $3, $4, $5)")
-                .bind(id)
-                .bind(payload.to_string())
-                .bind(now)
-                .bind(now)
-                .bind(now),
-            )
-            .await?;
+            crate::job::insert(tx, id, now, now, JobKind::Event.as_str(), payload).await?;
         }
     }
     Ok(())

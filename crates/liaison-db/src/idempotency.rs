@@ -88,8 +88,7 @@ pub async fn complete(
     content_type: Option<&str>,
     body: &str,
 ) -> Result<()> {
-    let mut tx = db.begin().await?;
-    tx.execute(
+    db.execute(
         q("UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE user_id = $4 AND key = $5")
             .bind(i64::from(status))
             .bind(content_type)
@@ -98,17 +97,16 @@ pub async fn complete(
             .bind(key),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Forgets a claim whose request failed on our side, so that a retry runs again.
 pub async fn release(db: &Db, user: Uuid, key: &str) -> Result<()> {
-    let mut tx = db.begin().await?;
-    tx.execute(
+    db.execute(
         q("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2")
             .bind(user)
             .bind(key),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }

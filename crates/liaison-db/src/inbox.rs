@@ -3,7 +3,7 @@
 //! deliveries of a message on every channel: it counts once per recipient partner.
 
 use crate::audit::{self, Entry};
-use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
+use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -28,26 +28,10 @@ pub struct InboxItem {
     pub late: bool,
 }
 
-impl FromDbRow for InboxItem {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            message_id: r.uuid("id")?,
-            title: r.text("title")?,
-            category: r.text("category")?,
-            importance: r.text("importance")?,
-            urgency: r.text("urgency")?,
-            classification: r.text("classification")?,
-            ack_required: r.bool("ack_required")?,
-            ack_due_at: r.opt_time("ack_due_at")?,
-            corrects_id: r.opt_uuid("corrects_id")?,
-            corrected_by: r.opt_uuid("corrected_by")?,
-            sent_at: r.time("created_at")?,
-            read_at: r.opt_time("read_at")?,
-            acked_at: r.opt_time("acked_at")?,
-            late: r.i64("late")? > 0,
-        })
-    }
-}
+from_row!(InboxItem; message_id: uuid("id"), title: text, category: text, importance: text,
+    urgency: text, classification: text, ack_required: bool, ack_due_at: opt_time,
+    corrects_id: opt_uuid, corrected_by: opt_uuid, sent_at: time("created_at"),
+    read_at: opt_time, acked_at: opt_time, late: i64 -> |n: i64| n > 0);
 
 /// Messages delivered to `partner`, newest first, with its read and confirmation state.
 pub(crate) const INBOX: &str = "SELECT m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
@@ -58,6 +42,11 @@ pub(crate) const INBOX: &str = "SELECT m.id, m.title, m.category, m.importance, 
    FROM deliveries d JOIN messages m ON m.id = d.message_id
   WHERE d.partner_id = $1";
 
+/// What `INBOX` groups by: one row per message.
+const GROUP_BY: &str =
+    " GROUP BY m.id, m.title, m.category, m.importance, m.urgency, m.classification,
+          m.ack_required, m.ack_due_at, m.corrects_id, m.created_at";
+
 pub async fn list_inbox(
     db: &Db,
     partner: Uuid,
@@ -65,15 +54,9 @@ pub async fn list_inbox(
     limit: i64,
 ) -> Result<Vec<InboxItem>> {
     let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
-    if let Some(b) = before {
-        let a = query.arg(b);
-        query.push_sql(&format!(" AND m.id < {a}"));
-    }
-    let l = query.arg(limit);
-    query.push_sql(&format!(
-        " GROUP BY m.id, m.title, m.category, m.importance, m.urgency, m.classification, m.ack_required,
-          m.ack_due_at, m.corrects_id, m.created_at ORDER BY m.id DESC LIMIT {l}"
-    ));
+    query.and_some("m.id <", before);
+    query.push_sql(GROUP_BY);
+    query.order_limit("m.id DESC", limit);
     db.fetch_all(query).await
 }
 
@@ -83,31 +66,20 @@ pub struct Counts {
     pub to_confirm: i64,
 }
 
-struct CountsRow(i64, i64);
-impl FromDbRow for CountsRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(
-            r.opt_i64("unread")?.unwrap_or(0),
-            r.opt_i64("to_confirm")?.unwrap_or(0),
-        ))
-    }
-}
+// Sums over no rows are NULL: none.
+from_row!(Counts; unread: opt_i64 -> Option::unwrap_or_default,
+    to_confirm: opt_i64 -> Option::unwrap_or_default);
 
 pub async fn counts(db: &Db, partner: Uuid) -> Result<Counts> {
-    let r: CountsRow = db
-        .fetch_one(
+    db.fetch_one(
             q("SELECT SUM(CASE WHEN x.read_at IS NULL THEN 1 ELSE 0 END) AS unread,
                       SUM(CASE WHEN x.ack_required AND x.acked_at IS NULL THEN 1 ELSE 0 END) AS to_confirm
                  FROM (SELECT m.id, m.ack_required, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at
                          FROM deliveries d JOIN messages m ON m.id = d.message_id
                         WHERE d.partner_id = $1 GROUP BY m.id, m.ack_required) x")
             .bind(partner),
-        )
-        .await?;
-    Ok(Counts {
-        unread: r.0,
-        to_confirm: r.1,
-    })
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,11 +90,7 @@ pub struct Message {
 }
 
 struct BodyRow(String);
-impl FromDbRow for BodyRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("body")?))
-    }
-}
+from_row!(BodyRow(body: text));
 
 /// One message as delivered to `partner`; another partner's is not found.
 pub async fn find_item(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
@@ -131,12 +99,9 @@ pub async fn find_item(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxIte
 
 async fn find_for(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
     let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
-    let a = query.arg(message);
-    query.push_sql(&format!(
-        " AND m.id = {a} GROUP BY m.id, m.title, m.category, m.importance, m.urgency, m.classification,
-          m.ack_required, m.ack_due_at, m.corrects_id, m.created_at"
-    ));
-    db.fetch_optional(query).await?.ok_or(DbError::NotFound)
+    query.and("m.id =", message);
+    query.push_sql(GROUP_BY);
+    db.fetch_one(query).await
 }
 
 /// Opens a message for a partner user and records the read (first read only).
@@ -210,9 +175,7 @@ async fn open_as(
             .fetch_one(q("SELECT body FROM messages WHERE id = $1").bind(message))
             .await?;
         if crate::crypto::is_encrypted(&body.0) {
-            db.cipher()?
-                .decrypt(&format!("messages:body:{message}"), &body.0)
-                .map_err(|e| DbError::Config(e.to_string()))?
+            db.open("messages:body", message, &body.0)?
         } else {
             body.0
         }
@@ -463,27 +426,18 @@ impl Summary {
     }
 }
 
-struct SummaryRow(Summary);
-impl FromDbRow for SummaryRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(Summary {
-            total: r.opt_i64("total")?.unwrap_or(0),
-            read: r.opt_i64("read")?.unwrap_or(0),
-            acknowledged: r.opt_i64("acked")?.unwrap_or(0),
-            overdue: r.opt_i64("overdue")?.unwrap_or(0),
-            queued: r.opt_i64("queued")?.unwrap_or(0),
-            held: r.opt_i64("held")?.unwrap_or(0),
-            failed: r.opt_i64("failed")?.unwrap_or(0),
-            dead: r.opt_i64("dead")?.unwrap_or(0),
-            sent: r.opt_i64("sent")?.unwrap_or(0),
-            people: r.opt_i64("people")?.unwrap_or(0),
-            people_read: r.opt_i64("people_read")?.unwrap_or(0),
-            people_acknowledged: r.opt_i64("people_acked")?.unwrap_or(0),
-            people_overdue: r.opt_i64("people_overdue")?.unwrap_or(0),
-            ack_required: r.opt_i64("ack_required")?.unwrap_or(0) > 0,
-        }))
-    }
-}
+// Sums over no rows are NULL: none.
+from_row!(Summary; total: opt_i64 -> Option::unwrap_or_default,
+    read: opt_i64 -> Option::unwrap_or_default,
+    acknowledged: opt_i64("acked") -> Option::unwrap_or_default,
+    overdue: opt_i64 -> Option::unwrap_or_default, queued: opt_i64 -> Option::unwrap_or_default,
+    held: opt_i64 -> Option::unwrap_or_default, failed: opt_i64 -> Option::unwrap_or_default,
+    dead: opt_i64 -> Option::unwrap_or_default, sent: opt_i64 -> Option::unwrap_or_default,
+    people: opt_i64 -> Option::unwrap_or_default,
+    people_read: opt_i64 -> Option::unwrap_or_default,
+    people_acknowledged: opt_i64("people_acked") -> Option::unwrap_or_default,
+    people_overdue: opt_i64 -> Option::unwrap_or_default,
+    ack_required: opt_i64 -> |n: Option<i64>| n.unwrap_or(0) > 0);
 
 /// Every delivery of a message (the receipts board), optionally only the unconfirmed.
 pub async fn deliveries(
@@ -506,20 +460,15 @@ pub async fn deliveries(
     if unconfirmed_only {
         query.push_sql(" AND d.acked_at IS NULL");
     }
-    if let Some(a) = after {
-        let p = query.arg(a);
-        query.push_sql(&format!(" AND d.id > {p}"));
-    }
-    let l = query.arg(limit);
-    query.push_sql(&format!(" ORDER BY d.id LIMIT {l}"));
+    query.and_some("d.id >", after);
+    query.order_limit("d.id", limit);
     db.fetch_all(query).await
 }
 
 /// Totals for the receipts board: deliveries, read, acknowledged, and overdue (unconfirmed
 /// after the deadline).
 pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
-    let r: SummaryRow = db
-        .fetch_one(
+    db.fetch_one(
             q("SELECT COUNT(*) AS total,
                       SUM(CASE WHEN d.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read,
                       SUM(CASE WHEN d.acked_at IS NOT NULL THEN 1 ELSE 0 END) AS acked,
@@ -537,17 +486,12 @@ pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
                  FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = $1")
             .bind(message)
             .bind(db.now()),
-        )
-        .await?;
-    Ok(r.0)
+    )
+    .await
 }
 
 struct RequestOf(Uuid);
-impl FromDbRow for RequestOf {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("request_id")?))
-    }
-}
+from_row!(RequestOf(request_id: uuid));
 
 /// The request a message delivered to `partner` came from (its attachments); another
 /// partner's message is not found.

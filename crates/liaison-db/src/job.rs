@@ -3,8 +3,8 @@
 //! (transactional outbox), leased in batches, retried with backoff and dead after its last
 //! attempt, with its error kept for the console.
 
-use crate::delivery::in_list;
-use crate::{Db, FromDbRow, Q, Result, RowExt, Tx, q};
+use crate::delivery::lease;
+use crate::{Db, Q, Result, Tx, q};
 use chrono::{DateTime, Duration, Utc};
 use liaison_core::delivery::{Retry, after_failure};
 use serde::Serialize;
@@ -23,22 +23,8 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Job {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            kind: r.text("kind")?,
-            payload: serde_json::from_str(&r.text("payload")?)
-                .map_err(|e| sqlx::Error::Decode(e.into()))?,
-            state: r.text("state")?,
-            attempts: r.i64("attempts")?,
-            run_at: r.opt_time("run_at")?,
-            last_error: r.opt_text("last_error")?,
-            created_at: r.time("created_at")?,
-            updated_at: r.time("updated_at")?,
-        })
-    }
-}
+from_row!(Job; id: uuid, kind: text, payload: text => crate::query::json, state: text,
+    attempts: i64, run_at: opt_time, last_error: opt_text, created_at: time, updated_at: time);
 
 const COLUMNS: &str =
     "id, kind, payload, state, attempts, run_at, last_error, created_at, updated_at";
@@ -62,6 +48,20 @@ pub async fn enqueue_at(
     payload: serde_json::Value,
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
+    insert(tx, id, now, run_at, kind, payload).await?;
+    Ok(id)
+}
+
+/// Adds the job `id`, due at `run_at`, inside the caller's transaction (for a payload that names
+/// its own job, such as an event whose id is the job's).
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    id: Uuid,
+    now: DateTime<Utc>,
+    run_at: DateTime<Utc>,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<()> {
     tx.execute(
         q(
             "INSERT INTO jobs (id, kind, payload, state, attempts, run_at, created_at, updated_at)
@@ -75,23 +75,22 @@ pub async fn enqueue_at(
         .bind(now),
     )
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Leases up to `limit` due jobs.
-pub async fn claim(db: &Db, worker: &str, limit: i64, lease: Duration) -> Result<Vec<Job>> {
+pub async fn claim(db: &Db, worker: &str, limit: i64, length: Duration) -> Result<Vec<Job>> {
     let now = db.now();
-    let sql = crate::delivery::lease_sql(db.backend(), "jobs", "run_at", COLUMNS);
     let mut tx = db.begin().await?;
-    let jobs = tx
-        .fetch_all(
-            Q::dynamic(sql)
-                .bind(now + lease)
-                .bind(worker)
-                .bind(now)
-                .bind(limit),
-        )
-        .await?;
+    let jobs = lease(
+        &mut tx,
+        now,
+        ("jobs", "run_at", COLUMNS),
+        worker,
+        limit,
+        length,
+    )
+    .await?;
     tx.commit().await?;
     Ok(jobs)
 }
@@ -117,54 +116,37 @@ pub async fn finish(
     job: &Job,
     outcome: &JobOutcome,
 ) -> Result<()> {
-    let mut tries = 0;
-    loop {
-        match finish_once(db, worker, max_attempts, job, outcome).await {
-            Err(e) if tries < 3 && !matches!(e, crate::DbError::Config(_)) => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
+    crate::retrying("recording a job", || async {
+        let now = db.now();
+        let tries = job.attempts + 1;
+        let (state, run_at, attempts, error) = match outcome {
+            JobOutcome::Done => ("done", None, tries, None),
+            JobOutcome::Later(at) => ("queued", Some(*at), job.attempts, None),
+            JobOutcome::Failed { error, permanent } => {
+                let error = Some(error.chars().take(500).collect::<String>());
+                match after_failure(tries, max_attempts, *permanent) {
+                    Retry::GiveUp => ("dead", None, tries, error),
+                    Retry::After(wait) => ("failed", Some(now + wait), tries, error),
+                }
             }
-            r => return r,
-        }
-    }
-}
-
-async fn finish_once(
-    db: &Db,
-    worker: &str,
-    max_attempts: i64,
-    job: &Job,
-    outcome: &JobOutcome,
-) -> Result<()> {
-    let now = db.now();
-    let tries = job.attempts + 1;
-    let (state, run_at, attempts, error) = match outcome {
-        JobOutcome::Done => ("done", None, tries, None),
-        JobOutcome::Later(at) => ("queued", Some(*at), job.attempts, None),
-        JobOutcome::Failed { error, permanent } => {
-            let error = Some(error.chars().take(500).collect::<String>());
-            match after_failure(tries, max_attempts, *permanent) {
-                Retry::GiveUp => ("dead", None, tries, error),
-                Retry::After(wait) => ("failed", Some(now + wait), tries, error),
-            }
-        }
-    };
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("UPDATE jobs SET state = $1, run_at = $2, attempts = $3, last_error = $4, updated_at = $5,
-                locked_until = NULL, locked_by = NULL
-            WHERE id = $6 AND locked_by = $7")
-        .bind(state)
-        .bind(run_at)
-        .bind(attempts)
-        .bind(error)
-        .bind(now)
-        .bind(job.id)
-        .bind(worker),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+        };
+        let mut tx = db.begin().await?;
+        tx.execute(
+            q("UPDATE jobs SET state = $1, run_at = $2, attempts = $3, last_error = $4, updated_at = $5,
+                    locked_until = NULL, locked_by = NULL
+                WHERE id = $6 AND locked_by = $7")
+            .bind(state)
+            .bind(run_at)
+            .bind(attempts)
+            .bind(error)
+            .bind(now)
+            .bind(job.id)
+            .bind(worker),
+        )
+        .await?;
+        tx.commit().await
+    })
+    .await
 }
 
 /// Jobs for the console: the dead and failing first, newest first within each.
@@ -175,16 +157,9 @@ pub async fn list_jobs(
     limit: i64,
 ) -> Result<Vec<Job>> {
     let mut query = Q::dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
-    if let Some(k) = kind {
-        let p = query.arg(k);
-        query.push_sql(&format!(" AND kind = {p}"));
-    }
-    if let Some(s) = state {
-        let p = query.arg(s);
-        query.push_sql(&format!(" AND state = {p}"));
-    }
-    let l = query.arg(limit);
-    query.push_sql(&format!(" ORDER BY id DESC LIMIT {l}"));
+    query.and_some("kind =", kind);
+    query.and_some("state =", state);
+    query.order_limit("id DESC", limit);
     db.fetch_all(query).await
 }
 
@@ -193,25 +168,18 @@ pub async fn retry_jobs(db: &Db, ids: &[Uuid]) -> Result<u64> {
     let now = db.now();
     let mut query = Q::dynamic(String::new());
     let t = query.arg(now);
-    let list = in_list(&mut query, ids.iter().copied());
+    let list = query.in_list(ids.iter().copied());
     let sql = format!(
         "UPDATE jobs SET state = 'queued', attempts = 0, run_at = {t}, updated_at = {t}
           WHERE id IN {list} AND state = 'dead'"
     );
-    let mut tx = db.begin().await?;
-    let n = tx.execute(query.replace_sql(sql)).await?;
-    tx.commit().await?;
-    Ok(n)
+    db.execute(query.replace_sql(sql)).await
 }
 
 /// Deletes finished jobs older than `age` (their outcome is in the audit trail of what caused
 /// them; the table is a queue, not a record). Returns how many.
 pub async fn purge_done(db: &Db, age: Duration) -> Result<u64> {
     let before = db.now() - age;
-    let mut tx = db.begin().await?;
-    let n = tx
-        .execute(q("DELETE FROM jobs WHERE state = 'done' AND updated_at < $1").bind(before))
-        .await?;
-    tx.commit().await?;
-    Ok(n)
+    db.execute(q("DELETE FROM jobs WHERE state = 'done' AND updated_at < $1").bind(before))
+        .await
 }

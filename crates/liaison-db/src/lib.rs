@@ -7,16 +7,34 @@
 
 /// `from_row!(Review; id: uuid, step: text, reviewer_name: opt_text)`: a row type whose
 /// fields are columns of the same name, each read with the named `RowExt` getter, decodes with
-/// no more code than that list. Rows that need more (enums, JSON, decryption) implement
-/// `FromDbRow` by hand.
+/// no more code than that list. A field may name its column (`sent_at: time("created_at")`),
+/// map the value (`late: i64 -> |n| n > 0`) or decode it with a function that can refuse it
+/// (`state: text => parsed(RequestState::parse)`): a row that does not decode is an error.
+/// `from_row!(IdRow(id: uuid))` is the same for a tuple struct, one field a column in order.
+/// Rows that need more (decryption, several columns in one field) implement `FromDbRow` by
+/// hand.
 macro_rules! from_row {
-    ($t:ident; $($field:ident: $get:ident),+ $(,)?) => {
+    ($t:ident; $($field:ident: $get:ident $(($col:literal))? $(-> $map:expr)? $(=> $try:expr)?),+ $(,)?) => {
         impl $crate::FromDbRow for $t {
             fn from_row<R: $crate::RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-                Ok(Self { $($field: r.$get(stringify!($field))?),+ })
+                Ok(Self { $($field: from_row!(@value
+                    r.$get(from_row!(@column $field $($col)?))? $(; map $map)? $(; try $try)?)),+ })
             }
         }
     };
+    ($t:ident($($field:ident: $get:ident $(($col:literal))? $(-> $map:expr)? $(=> $try:expr)?),+ $(,)?)) => {
+        impl $crate::FromDbRow for $t {
+            fn from_row<R: $crate::RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+                Ok(Self($(from_row!(@value
+                    r.$get(from_row!(@column $field $($col)?))? $(; map $map)? $(; try $try)?)),+))
+            }
+        }
+    };
+    (@column $field:ident) => { stringify!($field) };
+    (@column $field:ident $col:literal) => { $col };
+    (@value $v:expr) => { $v };
+    (@value $v:expr; map $map:expr) => { ($map)($v) };
+    (@value $v:expr; try $try:expr) => { ($try)($v)? };
 }
 
 pub mod attachment;
@@ -60,6 +78,7 @@ use sqlx::{ConnectOptions, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+use uuid::Uuid;
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
@@ -200,6 +219,21 @@ impl Db {
         })
     }
 
+    /// Encrypts `value` for the column `column` (`table:col`) of the row `id`: its place is the
+    /// associated data, so a value copied to another row or column does not open.
+    pub(crate) fn seal(&self, column: &str, id: Uuid, value: &str) -> Result<String> {
+        self.cipher()?
+            .encrypt(&format!("{column}:{id}"), value)
+            .map_err(|e| DbError::Config(e.to_string()))
+    }
+
+    /// Decrypts what `seal` stored for the column `column` of the row `id`.
+    pub(crate) fn open(&self, column: &str, id: Uuid, stored: &str) -> Result<String> {
+        self.cipher()?
+            .decrypt(&format!("{column}:{id}"), stored)
+            .map_err(|e| DbError::Config(e.to_string()))
+    }
+
     /// Work was queued: an idle worker of this process looks at once. Other processes hear
     /// of it through PostgreSQL's NOTIFY (`Tx::notify_work`), or poll.
     pub fn wake_workers(&self) {
@@ -259,13 +293,13 @@ impl Db {
     pub async fn fetch_all<T: FromDbRow>(&self, q: Q) -> Result<Vec<T>> {
         let rows = match &self.pools {
             Pools::Sqlite { reader, .. } => {
-                let rows = query::bind_sqlite(&q).fetch_all(reader).await?;
+                let rows = query::bind_sqlite(q).fetch_all(reader).await?;
                 rows.iter()
                     .map(T::from_row)
                     .collect::<Result<Vec<_>, _>>()?
             }
             Pools::Postgres(p) => {
-                let rows = query::bind_pg(&q).fetch_all(p).await?;
+                let rows = query::bind_pg(q).fetch_all(p).await?;
                 rows.iter()
                     .map(T::from_row)
                     .collect::<Result<Vec<_>, _>>()?
@@ -277,12 +311,12 @@ impl Db {
     pub async fn fetch_optional<T: FromDbRow>(&self, q: Q) -> Result<Option<T>> {
         Ok(match &self.pools {
             Pools::Sqlite { reader, .. } => {
-                match query::bind_sqlite(&q).fetch_optional(reader).await? {
+                match query::bind_sqlite(q).fetch_optional(reader).await? {
                     Some(r) => Some(T::from_row(&r)?),
                     None => None,
                 }
             }
-            Pools::Postgres(p) => match query::bind_pg(&q).fetch_optional(p).await? {
+            Pools::Postgres(p) => match query::bind_pg(q).fetch_optional(p).await? {
                 Some(r) => Some(T::from_row(&r)?),
                 None => None,
             },
@@ -291,6 +325,29 @@ impl Db {
 
     pub async fn fetch_one<T: FromDbRow>(&self, q: Q) -> Result<T> {
         self.fetch_optional(q).await?.ok_or(DbError::NotFound)
+    }
+
+    /// Runs one statement in a write transaction of its own; returns the rows it touched.
+    pub(crate) async fn execute(&self, q: Q) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = tx.execute(q).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The shape of most single-record writes, in a transaction of their own: `statement`,
+    /// stamped with the time it is given, must change a row (`NotFound` otherwise), and `entry`
+    /// records the change in the audit chain with it (§7.2.1). Returns that time.
+    pub(crate) async fn write_one(
+        &self,
+        statement: impl FnOnce(DateTime<Utc>) -> Q,
+        entry: audit::Entry<'_>,
+    ) -> Result<DateTime<Utc>> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        tx.execute_one(statement(now)).await?;
+        tx.commit_audited(now, entry).await?;
+        Ok(now)
     }
 
     /// Answers whether the database can be reached (for `/readyz`).
@@ -332,24 +389,24 @@ impl Tx {
     /// Runs a statement; returns the rows it touched.
     pub async fn execute(&mut self, q: Q) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => query::bind_sqlite(&q)
+            Tx::Sqlite(t) => query::bind_sqlite(q)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
-            Tx::Postgres(t) => query::bind_pg(&q).execute(&mut **t).await?.rows_affected(),
+            Tx::Postgres(t) => query::bind_pg(q).execute(&mut **t).await?.rows_affected(),
         })
     }
 
     pub async fn fetch_all<T: FromDbRow>(&mut self, q: Q) -> Result<Vec<T>> {
         Ok(match self {
             Tx::Sqlite(t) => {
-                let rows = query::bind_sqlite(&q).fetch_all(&mut **t).await?;
+                let rows = query::bind_sqlite(q).fetch_all(&mut **t).await?;
                 rows.iter()
                     .map(T::from_row)
                     .collect::<Result<Vec<_>, _>>()?
             }
             Tx::Postgres(t) => {
-                let rows = query::bind_pg(&q).fetch_all(&mut **t).await?;
+                let rows = query::bind_pg(q).fetch_all(&mut **t).await?;
                 rows.iter()
                     .map(T::from_row)
                     .collect::<Result<Vec<_>, _>>()?
@@ -359,11 +416,11 @@ impl Tx {
 
     pub async fn fetch_optional<T: FromDbRow>(&mut self, q: Q) -> Result<Option<T>> {
         Ok(match self {
-            Tx::Sqlite(t) => match query::bind_sqlite(&q).fetch_optional(&mut **t).await? {
+            Tx::Sqlite(t) => match query::bind_sqlite(q).fetch_optional(&mut **t).await? {
                 Some(r) => Some(T::from_row(&r)?),
                 None => None,
             },
-            Tx::Postgres(t) => match query::bind_pg(&q).fetch_optional(&mut **t).await? {
+            Tx::Postgres(t) => match query::bind_pg(q).fetch_optional(&mut **t).await? {
                 Some(r) => Some(T::from_row(&r)?),
                 None => None,
             },
@@ -402,6 +459,15 @@ impl Tx {
         }
     }
 
+    /// Runs an update guarded by the version its caller read: no row changed means someone
+    /// else changed the record first, a conflict that says `why`.
+    pub async fn execute_versioned(&mut self, q: Q, why: &str) -> Result<()> {
+        match self.execute(q).await? {
+            0 => Err(DbError::Conflict(why.to_string())),
+            _ => Ok(()),
+        }
+    }
+
     /// Appends the change's audit entry (§7.2.1) and commits: the change and its record land
     /// together or not at all.
     pub async fn commit_audited(
@@ -412,6 +478,32 @@ impl Tx {
         audit::append(&mut self, at, entry).await?;
         self.commit().await
     }
+}
+
+/// Runs `write` again when its transaction fails (a deadlock with another writer on
+/// PostgreSQL, a busy SQLite), up to three more times: for writes that record work already
+/// done (a sent batch, a finished job), which must not be done twice because its record was
+/// lost. Bad input and configuration errors are not tried again.
+pub(crate) async fn retrying<T, F>(what: &str, mut write: impl FnMut() -> F) -> Result<T>
+where
+    F: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match write().await {
+            Err(e) if tries < 3 && !matches!(e, DbError::Invalid(_) | DbError::Config(_)) => {
+                tries += 1;
+                tracing::warn!(error = %e, tries, "{what} failed; trying again");
+                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// An optional input field's text, trimmed; `None` when it is missing or blank.
+pub(crate) fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// A fresh random token, URL-safe base64 of 32 random bytes.

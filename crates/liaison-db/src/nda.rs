@@ -1,7 +1,7 @@
 //! The NDA register (policy §7.1.2, SPEC G2): agreements per partner (covering all its
 //! contacts) or per person (one contact), valid between their signing and expiry.
 
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
 use liaison_core::validate::Msg;
@@ -50,28 +50,17 @@ pub async fn list_ndas(db: &Db, scope: Scope, partner: Option<Uuid>) -> Result<V
     let mut query = Q::dynamic(format!("{SELECT} WHERE 1 = 1"));
     match scope {
         Scope::All => {}
-        Scope::Partner(p) => {
-            let a = query.arg(p);
-            query.push_sql(&format!(" AND n.partner_id = {a}"));
-        }
+        Scope::Partner(p) => query.and("n.partner_id =", p),
         Scope::Nothing => return Ok(Vec::new()),
     }
-    if let Some(p) = partner {
-        let a = query.arg(p);
-        query.push_sql(&format!(" AND n.partner_id = {a}"));
-    }
+    query.and_some("n.partner_id =", partner);
     query.push_sql(" ORDER BY n.id DESC");
     db.fetch_all(query).await
 }
 
 pub async fn insert_nda(db: &Db, actor: Uuid, input: &NdaInput) -> Result<Nda> {
     let mut e = FieldErrors::new();
-    let partner = match input
-        .partner
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    let partner = match crate::given(&input.partner) {
         None => {
             e.add("partner", Msg::new("validate.partner_ref_required"));
             None
@@ -115,24 +104,24 @@ pub async fn insert_nda(db: &Db, actor: Uuid, input: &NdaInput) -> Result<Nda> {
         return Err(DbError::Invalid(e));
     }
     let id = Uuid::now_v7();
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO ndas (id, partner_id, contact_id, signed_at, expires_at, document, created_by, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(id)
-        .bind(partner)
-        .bind(input.contact_id)
-        .bind(signed)
-        .bind(expires)
-        .bind(document.clone())
-        .bind(actor)
-        .bind(now),
+    let detail = json!({"contact_id": input.contact_id, "signed_at": signed, "expires_at": expires,
+                        "document": document});
+    db.write_one(
+        |now| {
+            q("INSERT INTO ndas (id, partner_id, contact_id, signed_at, expires_at, document, created_by, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(id)
+            .bind(partner)
+            .bind(input.contact_id)
+            .bind(signed)
+            .bind(expires)
+            .bind(document.clone())
+            .bind(actor)
+            .bind(now)
+        },
+        Entry::by(actor, "nda.create", "nda", id, detail).of_partner(partner),
     )
     .await?;
-    audit::append(&mut tx, now, Entry::new(Some(actor), "nda.create", "nda", Some(id), json!({"contact_id": input.contact_id, "signed_at": signed, "expires_at": expires, "document": document})).of_partner(partner))
-    .await?;
-    tx.commit().await?;
     db.fetch_one(Q::dynamic(format!("{SELECT} WHERE n.id = $1")).bind(id))
         .await
 }

@@ -3,8 +3,9 @@
 //! can reach is scoped by `Scope` in SQL; another partner's row is simply not found.
 
 use crate::audit::{self, Entry};
+use crate::query::{comma_list, values_sql};
 use crate::search;
-use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
+use crate::{Db, DbError, Q, Result, Tx, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use liaison_core::partner::{ContactInput, NewContact, NewPartner, PartnerFilter, PartnerInput};
@@ -84,30 +85,10 @@ fn search_text(p: &NewPartner) -> String {
     .to_lowercase()
 }
 
-impl FromDbRow for Partner {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            code: r.text("code")?,
-            name: r.text("name")?,
-            kind: r.text("kind")?,
-            region: r.text("region")?,
-            tier: r.text("tier")?,
-            status: r.text("status")?,
-            owner_id: r.opt_uuid("owner_id")?,
-            owner_name: r.opt_text("owner_name")?,
-            timezone: r.text("timezone")?,
-            working_days: r.text("working_days")?,
-            working_hours: r.text("working_hours")?,
-            tags: tags_from_db(&r.text("tags")?),
-            notes: r.opt_text("notes")?,
-            contact_count: r.i64("contact_count")?,
-            version: r.i64("version")?,
-            created_at: r.time("created_at")?,
-            updated_at: r.time("updated_at")?,
-        })
-    }
-}
+from_row!(Partner; id: uuid, code: text, name: text, kind: text, region: text, tier: text,
+    status: text, owner_id: opt_uuid, owner_name: opt_text, timezone: text, working_days: text,
+    working_hours: text, tags: text -> |t: String| tags_from_db(&t), notes: opt_text,
+    contact_count: i64, version: i64, created_at: time, updated_at: time);
 
 const PARTNER_SELECT: &str =
     "SELECT p.id, p.code, p.name, p.kind, p.region, p.tier, p.status, p.owner_id,
@@ -219,7 +200,7 @@ pub(crate) fn push_filter(query: &mut Q, scope: Scope, f: &PartnerFilter) {
             .collect();
         query.push_sql(&format!(" AND ({})", conds.join(" OR ")));
     }
-    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = crate::given(&f.q) {
         // A partner is found by its own name, code, region and tags, or by one of its
         // contacts: every word in that contact's name, e-mail, phone or title (王伟, a mobile
         // number), read from the same index.
@@ -374,28 +355,23 @@ pub async fn distinct_values(db: &Db, column: &str) -> Result<Vec<String>> {
 }
 
 struct TextRow(String);
-impl FromDbRow for TextRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("v")?))
-    }
-}
+from_row!(TextRow(v: text));
 
 pub async fn find_partner(db: &Db, scope: Scope, id: Uuid) -> Result<Partner> {
     if !scope.allows(id) {
         return Err(DbError::NotFound);
     }
-    db.fetch_optional(Q::dynamic(format!("{PARTNER_SELECT} WHERE p.id = $1")).bind(id))
-        .await?
-        .ok_or(DbError::NotFound)
+    db.fetch_one(Q::dynamic(format!("{PARTNER_SELECT} WHERE p.id = $1")).bind(id))
+        .await
 }
 
 /// The partners with these codes (imports merge into them).
 pub async fn find_partners_by_codes(db: &Db, codes: &[String]) -> Result<Vec<Partner>> {
     let mut out = Vec::new();
     for chunk in codes.chunks(500) {
-        let mut query = Q::dynamic(format!("{PARTNER_SELECT} WHERE p.code IN ("));
-        let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
-        query.push_sql(&format!("{})", ph.join(", ")));
+        let query = Q::over_list(chunk.iter().map(String::as_str), |list| {
+            format!("{PARTNER_SELECT} WHERE p.code IN {list}")
+        });
         out.extend(db.fetch_all::<Partner>(query).await?);
     }
     Ok(out)
@@ -406,7 +382,7 @@ pub async fn existing_partner_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let mut query = Q::dynamic("SELECT id FROM partners WHERE id IN ".to_string());
-        let list = crate::delivery::in_list(&mut query, chunk.iter().copied());
+        let list = query.in_list(chunk.iter().copied());
         query.push_sql(&list);
         out.extend(db.fetch_all::<IdRow>(query).await?.into_iter().map(|r| r.0));
     }
@@ -424,11 +400,7 @@ pub async fn resolve_partner_ref(db: &Db, r: &str) -> Result<Option<Uuid>> {
 }
 
 pub struct IdRow(pub Uuid);
-impl FromDbRow for IdRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?))
-    }
-}
+from_row!(IdRow(id: uuid));
 
 /// Resolves owner references (user id or e-mail) to channel managers; unknown ones are errors.
 async fn resolve_owners(
@@ -442,20 +414,16 @@ async fn resolve_owners(
         .collect();
     Ok(refs
         .iter()
-        .map(
-            |r| match r.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => Ok(None),
-                Some(s) => managers
-                    .iter()
-                    .find(|(id, email)| id.to_string() == s || email.eq_ignore_ascii_case(s))
-                    .map(|(id, _)| Some(*id))
-                    .ok_or_else(|| {
-                        format!(
-                            "'{s}' is not an active channel manager (give their e-mail or user id)"
-                        )
-                    }),
-            },
-        )
+        .map(|r| match crate::given(r) {
+            None => Ok(None),
+            Some(s) => managers
+                .iter()
+                .find(|(id, email)| id.to_string() == s || email.eq_ignore_ascii_case(s))
+                .map(|(id, _)| Some(*id))
+                .ok_or_else(|| {
+                    format!("'{s}' is not an active channel manager (give their e-mail or user id)")
+                }),
+        })
         .collect())
 }
 
@@ -480,18 +448,14 @@ pub async fn insert_partner(db: &Db, actor: Uuid, p: &NewPartner) -> Result<Part
     insert_partner_rows(&mut tx, now, &[(id, p, owner)], false)
         .await
         .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "partner.create",
-            "partner",
-            Some(id),
-            partner_detail(p, owner),
-        )
-        .of_partner(id),
-    )
-    .await?;
+    let entry = Entry::by(
+        actor,
+        "partner.create",
+        "partner",
+        id,
+        partner_detail(p, owner),
+    );
+    tx.commit_audited(now, entry.of_partner(id)).await?;
     find_partner(db, Scope::All, id).await
 }
 
@@ -505,36 +469,16 @@ pub async fn insert_partner_rows(
     upsert: bool,
 ) -> Result<()> {
     for chunk in rows.chunks(500) {
-        let mut query = Q::dynamic(
+        let mut query = Q::dynamic(format!(
             "INSERT INTO partners (id, code, name, kind, region, tier, status, owner_id, timezone,
-                working_days, working_hours, tags, notes, search, version, created_at, updated_at) VALUES "
-                .to_string(),
-        );
-        for (i, (id, p, owner)) in chunk.iter().enumerate() {
-            let ph = [
-                query.arg(*id),
-                query.arg(p.code.as_str()),
-                query.arg(p.name.as_str()),
-                query.arg(p.kind.as_str()),
-                query.arg(p.region.as_str()),
-                query.arg(p.tier.as_str()),
-                query.arg(p.status.as_str()),
-                query.arg(*owner),
-                query.arg(p.timezone.as_str()),
-                query.arg(p.working_hours.days_text()),
-                query.arg(p.working_hours.hours_text()),
-                query.arg(tags_to_db(&p.tags)),
-                query.arg(p.notes.clone()),
-                query.arg(search_text(p)),
-                query.arg(1i64),
-                query.arg(now),
-                query.arg(now),
-            ];
-            query.push_sql(&format!(
-                "{}({})",
-                if i > 0 { ", " } else { "" },
-                ph.join(", ")
-            ));
+                working_days, working_hours, tags, notes, search, version, created_at, updated_at) VALUES {}",
+            values_sql(17, chunk.len())
+        ));
+        for (id, p, owner) in chunk {
+            query = bind_partner(query.bind(*id), p, *owner)
+                .bind(1i64)
+                .bind(now)
+                .bind(now);
         }
         if upsert {
             query.push_sql(
@@ -576,6 +520,25 @@ pub async fn insert_partner_rows(
     Ok(())
 }
 
+/// Binds the partner's stored fields, in the order of the table's columns: code, name, kind,
+/// region, tier, status, owner_id, timezone, working_days, working_hours, tags, notes, search.
+fn bind_partner(query: Q, p: &NewPartner, owner: Option<Uuid>) -> Q {
+    query
+        .bind(p.code.as_str())
+        .bind(p.name.as_str())
+        .bind(p.kind.as_str())
+        .bind(p.region.as_str())
+        .bind(p.tier.as_str())
+        .bind(p.status.as_str())
+        .bind(owner)
+        .bind(p.timezone.as_str())
+        .bind(p.working_hours.days_text())
+        .bind(p.working_hours.hours_text())
+        .bind(tags_to_db(&p.tags))
+        .bind(p.notes.clone())
+        .bind(search_text(p))
+}
+
 /// Replaces a partner's fields. `expected_version`, when given, must match (409 otherwise), so
 /// two people editing at once do not overwrite each other silently.
 pub async fn update_partner(
@@ -601,36 +564,20 @@ pub async fn update_partner(
         .map_err(|m| DbError::Invalid(FieldErrors::single("owner", m)))?;
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            q("UPDATE partners SET code = $1, name = $2, kind = $3, region = $4, tier = $5, status = $6,
-                 owner_id = $7, timezone = $8, working_days = $9, working_hours = $10, tags = $11,
-                 notes = $12, search = $13, version = version + 1, updated_at = $14
-               WHERE id = $15 AND version = $16")
-            .bind(p.code.as_str())
-            .bind(p.name.as_str())
-            .bind(p.kind.as_str())
-            .bind(p.region.as_str())
-            .bind(p.tier.as_str())
-            .bind(p.status.as_str())
-            .bind(owner)
-            .bind(p.timezone.as_str())
-            .bind(p.working_hours.days_text())
-            .bind(p.working_hours.hours_text())
-            .bind(tags_to_db(&p.tags))
-            .bind(p.notes.clone())
-            .bind(search_text(p))
-            .bind(now)
-            .bind(id)
-            .bind(before.version),
-        )
-        .await
-        .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
-    if n == 0 {
-        return Err(DbError::Conflict(
-            "the partner was changed by someone else; reload and try again".into(),
-        ));
-    }
+    let update = bind_partner(
+        q("UPDATE partners SET code = $1, name = $2, kind = $3, region = $4, tier = $5, status = $6,
+             owner_id = $7, timezone = $8, working_days = $9, working_hours = $10, tags = $11,
+             notes = $12, search = $13, version = version + 1, updated_at = $14
+           WHERE id = $15 AND version = $16"),
+        p,
+        owner,
+    );
+    tx.execute_versioned(
+        update.bind(now).bind(id).bind(before.version),
+        "the partner was changed by someone else; reload and try again",
+    )
+    .await
+    .map_err(|e| e.conflict_on("code", p.code.as_str()))?;
     search::index(
         &mut tx,
         &[search::partner_doc(id, p, before.created_at)],
@@ -647,18 +594,8 @@ pub async fn update_partner(
             }
         }
     }
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "partner.update",
-            "partner",
-            Some(id),
-            serde_json::Value::Object(changed),
-        )
-        .of_partner(id),
-    )
-    .await?;
+    let entry = Entry::by(actor, "partner.update", "partner", id, changed.into());
+    tx.commit_audited(now, entry.of_partner(id)).await?;
     find_partner(db, Scope::All, id).await
 }
 
@@ -759,11 +696,7 @@ pub async fn import_partners(
 }
 
 struct CodeId(String, Uuid);
-impl FromDbRow for CodeId {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("code")?, r.uuid("id")?))
-    }
-}
+from_row!(CodeId(code: text, id: uuid));
 
 pub(crate) async fn ids_by_code(
     tx: &mut Tx,
@@ -771,12 +704,9 @@ pub(crate) async fn ids_by_code(
 ) -> Result<std::collections::HashMap<String, Uuid>> {
     let mut out = std::collections::HashMap::new();
     for chunk in codes.chunks(500) {
-        let mut query = Q::dynamic(String::new());
-        let ph: Vec<String> = chunk.iter().map(|c| query.arg(c.as_str())).collect();
-        query.push_sql(&format!(
-            "SELECT code, id FROM partners WHERE code IN ({})",
-            ph.join(", ")
-        ));
+        let query = Q::over_list(chunk.iter().map(String::as_str), |list| {
+            format!("SELECT code, id FROM partners WHERE code IN {list}")
+        });
         out.extend(
             tx.fetch_all::<CodeId>(query)
                 .await?
@@ -819,29 +749,9 @@ impl Contact {
     }
 }
 
-impl FromDbRow for Contact {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            partner_id: r.uuid("partner_id")?,
-            partner_code: r.text("partner_code")?,
-            name: r.text("name")?,
-            email: r.opt_text("email")?,
-            phone: r.opt_text("phone")?,
-            title: r.opt_text("title")?,
-            im_webhook: r.opt_text("im_webhook")?,
-            preferred_channels: r
-                .text("preferred_channels")?
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            lang: r.text("lang")?,
-            created_at: r.time("created_at")?,
-            updated_at: r.time("updated_at")?,
-        })
-    }
-}
+from_row!(Contact; id: uuid, partner_id: uuid, partner_code: text, name: text, email: opt_text,
+    phone: opt_text, title: opt_text, im_webhook: opt_text,
+    preferred_channels: text -> comma_list, lang: text, created_at: time, updated_at: time);
 
 const CONTACT_SELECT: &str =
     "SELECT c.id, c.partner_id, p.code AS partner_code, c.name, c.email, c.phone, c.title,
@@ -875,15 +785,45 @@ pub async fn find_contact(db: &Db, scope: Scope, partner_id: Uuid, id: Uuid) -> 
     if !scope.allows(partner_id) {
         return Err(DbError::NotFound);
     }
-    db.fetch_optional(
+    db.fetch_one(
         Q::dynamic(format!(
             "{CONTACT_SELECT} WHERE c.id = $1 AND c.partner_id = $2"
         ))
         .bind(id)
         .bind(partner_id),
     )
-    .await?
-    .ok_or(DbError::NotFound)
+    .await
+}
+
+/// Binds the contact's stored fields, in the order of the table's columns: name, email, phone,
+/// title, im_webhook, preferred_channels (`portal,email`), lang.
+fn bind_contact(query: Q, c: &NewContact) -> Q {
+    let channels: Vec<&str> = c.preferred_channels.iter().map(|c| c.as_str()).collect();
+    query
+        .bind(c.name.as_str())
+        .bind(c.email.as_ref().map(|e| e.as_str()))
+        .bind(c.phone.clone())
+        .bind(c.title.clone())
+        .bind(c.im_webhook.clone())
+        .bind(channels.join(","))
+        .bind(c.lang.tag())
+}
+
+/// Writes `c` over the contact `id` of `partner_id`, which must be there.
+async fn update_contact_row(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    partner_id: Uuid,
+    id: Uuid,
+    c: &NewContact,
+) -> Result<()> {
+    let query = bind_contact(
+        q("UPDATE contacts SET name = $1, email = $2, phone = $3, title = $4, im_webhook = $5,
+             preferred_channels = $6, lang = $7, updated_at = $8 WHERE id = $9 AND partner_id = $10"),
+        c,
+    );
+    tx.execute_one(query.bind(now).bind(id).bind(partner_id))
+        .await
 }
 
 fn contact_detail(c: &NewContact) -> serde_json::Value {
@@ -902,36 +842,15 @@ pub async fn insert_contact_rows(
     rows: &[(Uuid, Uuid, &NewContact)],
 ) -> Result<()> {
     for chunk in rows.chunks(500) {
-        let mut query = Q::dynamic(
+        let mut query = Q::dynamic(format!(
             "INSERT INTO contacts (id, partner_id, name, email, phone, title, im_webhook,
-                preferred_channels, lang, created_at, updated_at) VALUES "
-                .to_string(),
-        );
-        for (i, (id, partner_id, c)) in chunk.iter().enumerate() {
-            let ph = [
-                query.arg(*id),
-                query.arg(*partner_id),
-                query.arg(c.name.as_str()),
-                query.arg(c.email.as_ref().map(|e| e.as_str())),
-                query.arg(c.phone.clone()),
-                query.arg(c.title.clone()),
-                query.arg(c.im_webhook.clone()),
-                query.arg(
-                    c.preferred_channels
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                ),
-                query.arg(c.lang.tag()),
-                query.arg(now),
-                query.arg(now),
-            ];
-            query.push_sql(&format!(
-                "{}({})",
-                if i > 0 { ", " } else { "" },
-                ph.join(", ")
-            ));
+                preferred_channels, lang, created_at, updated_at) VALUES {}",
+            values_sql(11, chunk.len())
+        ));
+        for (id, partner_id, c) in chunk {
+            query = bind_contact(query.bind(*id).bind(*partner_id), c)
+                .bind(now)
+                .bind(now);
         }
         tx.execute(query).await?;
     }
@@ -953,18 +872,8 @@ pub async fn insert_contact(
     let now = db.now();
     let mut tx = db.begin().await?;
     insert_contact_rows(&mut tx, now, &[(id, partner_id, c)]).await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "contact.create",
-            "contact",
-            Some(id),
-            contact_detail(c),
-        )
-        .of_partner(partner_id),
-    )
-    .await?;
+    let entry = Entry::by(actor, "contact.create", "contact", id, contact_detail(c));
+    tx.commit_audited(now, entry.of_partner(partner_id)).await?;
     find_contact(db, Scope::All, partner_id, id).await
 }
 
@@ -977,39 +886,15 @@ pub async fn update_contact(
 ) -> Result<Contact> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    tx.execute_one(
-            q("UPDATE contacts SET name = $1, email = $2, phone = $3, title = $4, im_webhook = $5,
-                 preferred_channels = $6, lang = $7, updated_at = $8 WHERE id = $9 AND partner_id = $10")
-            .bind(c.name.as_str())
-            .bind(c.email.as_ref().map(|e| e.as_str()))
-            .bind(c.phone.clone())
-            .bind(c.title.clone())
-            .bind(c.im_webhook.clone())
-            .bind(c.preferred_channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
-            .bind(c.lang.tag())
-            .bind(now)
-            .bind(id)
-            .bind(partner_id),
-        )
-        .await?;
+    update_contact_row(&mut tx, now, partner_id, id, c).await?;
     search::index(
         &mut tx,
         &[search::contact_doc(id, partner_id, c, now)],
         false,
     )
     .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "contact.update",
-            "contact",
-            Some(id),
-            contact_detail(c),
-        )
-        .of_partner(partner_id),
-    )
-    .await?;
+    let entry = Entry::by(actor, "contact.update", "contact", id, contact_detail(c));
+    tx.commit_audited(now, entry.of_partner(partner_id)).await?;
     find_contact(db, Scope::All, partner_id, id).await
 }
 
@@ -1023,18 +908,8 @@ pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) ->
     )
     .await?;
     search::delete(&mut tx, &[id]).await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "contact.delete",
-            "contact",
-            Some(id),
-            json!({}),
-        )
-        .of_partner(partner_id),
-    )
-    .await
+    let entry = Entry::by(actor, "contact.delete", "contact", id, json!({}));
+    tx.commit_audited(now, entry.of_partner(partner_id)).await
 }
 
 /// Adds contacts to partners named by code, all or nothing. A row whose e-mail already belongs
@@ -1086,12 +961,9 @@ pub async fn import_contacts(
         let mut out = Vec::new();
         let pids: Vec<Uuid> = ids.values().copied().collect();
         for chunk in pids.chunks(500) {
-            let mut query = Q::dynamic(String::new());
-            let ph: Vec<String> = chunk.iter().map(|p| query.arg(*p)).collect();
-            query.push_sql(&format!(
-                "{CONTACT_SELECT} WHERE c.partner_id IN ({}) AND c.email IS NOT NULL",
-                ph.join(", ")
-            ));
+            let query = Q::over_list(chunk.iter().copied(), |list| {
+                format!("{CONTACT_SELECT} WHERE c.partner_id IN {list} AND c.email IS NOT NULL")
+            });
             out.extend(tx.fetch_all::<Contact>(query).await?);
         }
         out
@@ -1110,27 +982,7 @@ pub async fn import_contacts(
         });
         let (id, action) = match same {
             Some(x) => {
-                tx.execute(
-                    q(
-                        "UPDATE contacts SET name = $1, phone = $2, title = $3, im_webhook = $4,
-                         preferred_channels = $5, lang = $6, updated_at = $7 WHERE id = $8",
-                    )
-                    .bind(c.name.as_str())
-                    .bind(c.phone.clone())
-                    .bind(c.title.clone())
-                    .bind(c.im_webhook.clone())
-                    .bind(
-                        c.preferred_channels
-                            .iter()
-                            .map(|c| c.as_str())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )
-                    .bind(c.lang.tag())
-                    .bind(now)
-                    .bind(x.id),
-                )
-                .await?;
+                update_contact_row(&mut tx, now, pid, x.id, c).await?;
                 updated += 1;
                 reindexed.push(search::contact_doc(x.id, pid, c, now));
                 (x.id, "contact.import_update")
@@ -1141,14 +993,7 @@ pub async fn import_contacts(
                 (id, "contact.import_create")
             }
         };
-        entries.push(Entry {
-            actor_id: Some(actor),
-            action,
-            entity: "contact",
-            entity_id: Some(id),
-            partner_id: Some(pid),
-            detail: contact_detail(c),
-        });
+        entries.push(Entry::by(actor, action, "contact", id, contact_detail(c)).of_partner(pid));
     }
     insert_contact_rows(&mut tx, now, &new_rows).await?;
     search::index(&mut tx, &reindexed, false).await?;

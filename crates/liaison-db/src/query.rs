@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Encode, Row, Type};
 use std::borrow::Cow;
 use uuid::Uuid;
 
@@ -86,11 +86,97 @@ impl Q {
     pub fn sql(&self) -> &str {
         &self.sql
     }
+
+    /// Appends ` AND {cond} $n` with `v` bound to it: `query.and("r.requester_id =", user)`.
+    pub fn and(&mut self, cond: &str, v: impl Into<Val>) {
+        let a = self.arg(v);
+        self.push_sql(&format!(" AND {cond} {a}"));
+    }
+
+    /// `and` when there is a value: optional filters, and the keyset of the page before
+    /// (`query.and_some("r.id <", before)`).
+    pub fn and_some<V: Into<Val>>(&mut self, cond: &str, v: Option<V>) {
+        if let Some(v) = v {
+            self.and(cond, v);
+        }
+    }
+
+    /// Appends ` ORDER BY {order} LIMIT $n`: the end of a list query.
+    pub fn order_limit(&mut self, order: &str, limit: i64) {
+        let l = self.arg(limit);
+        self.push_sql(&format!(" ORDER BY {order} LIMIT {l}"));
+    }
+
+    /// A query around a list of values: `make` gets the `(...)` of their placeholders
+    /// (`|list| format!("SELECT ... WHERE id IN {list}")`).
+    pub fn over_list<V: Into<Val>>(
+        vals: impl IntoIterator<Item = V>,
+        make: impl FnOnce(&str) -> String,
+    ) -> Q {
+        let mut query = Q::dynamic(String::new());
+        let list = query.in_list(vals);
+        query.replace_sql(make(&list))
+    }
+
+    /// `(...)` over `vals`, bound to this query, for `IN`; `(NULL)` (matching nothing) when
+    /// there are none.
+    pub fn in_list<V: Into<Val>>(&mut self, vals: impl IntoIterator<Item = V>) -> String {
+        let ph: Vec<String> = vals.into_iter().map(|v| self.arg(v)).collect();
+        if ph.is_empty() {
+            "(NULL)".into()
+        } else {
+            format!("({})", ph.join(", "))
+        }
+    }
+}
+
+/// A column that does not decode: the row is an error, never a default.
+pub(crate) fn decode_error(col: &str, e: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.to_string(),
+        source: e.to_string().into(),
+    }
+}
+
+/// For `from_row!`: text read by a core type's `parse` (states, kinds, roles).
+pub(crate) fn parsed<T, E: std::fmt::Display>(
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> impl Fn(String) -> Result<T, sqlx::Error> {
+    move |s| parse(&s).map_err(|e| sqlx::Error::Decode(e.to_string().into()))
+}
+
+/// For `from_row!`: a JSON column.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(s: impl AsRef<str>) -> Result<T, sqlx::Error> {
+    serde_json::from_str(s.as_ref()).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// For `from_row!`: a comma-separated list column (`a,b,c`; empty is none).
+pub(crate) fn comma_list(s: String) -> Vec<String> {
+    s.split(',')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// SQLite keeps times as fixed-width RFC 3339 text so that they sort as they compare.
 pub fn sqlite_time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// `($1, $2), ($3, $4)`: `rows` rows of `cols` placeholders, for a multi-row `INSERT` whose
+/// values are then bound row by row. The same size gives the same text, so the statement is
+/// prepared once and reused.
+pub(crate) fn values_sql(cols: usize, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(rows * cols * 8);
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            let _ = write!(s, "{}${}", if c == 0 { "" } else { ", " }, r * cols + c + 1);
+        }
+        s.push(')');
+    }
+    s
 }
 
 /// SQL as SQLite should see it. SQLite looks each numbered parameter (`$N` or `?N`) up in a
@@ -137,47 +223,78 @@ pub(crate) fn sqlite_placeholders(sql: &str) -> String {
     out
 }
 
-pub(crate) fn bind_sqlite(q: &Q) -> Query<'static, sqlx::Sqlite, SqliteArguments> {
-    let mut query = sqlx::query(AssertSqlSafe(sqlite_placeholders(&q.sql)));
-    for v in &q.args {
+pub(crate) fn bind_sqlite(q: Q) -> Query<'static, sqlx::Sqlite, SqliteArguments> {
+    bind_all(sqlite_placeholders(&q.sql), q.args, |t| {
+        t.as_ref().map(sqlite_time)
+    })
+}
+
+pub(crate) fn bind_pg(q: Q) -> Query<'static, sqlx::Postgres, PgArguments> {
+    bind_all(q.sql.into_owned(), q.args, |t| t)
+}
+
+/// `sql` with `args` bound for the backend `DB`, times as `time` writes them.
+fn bind_all<DB, T>(
+    sql: String,
+    args: Vec<Val>,
+    time: fn(Option<DateTime<Utc>>) -> T,
+) -> Query<'static, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    Option<Uuid>: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<String>: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<i64>: for<'t> Encode<'t, DB> + Type<DB>,
+    bool: for<'t> Encode<'t, DB> + Type<DB>,
+    T: for<'t> Encode<'t, DB> + Type<DB>,
+{
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for v in args {
         query = match v {
-            Val::Uuid(x) => query.bind(*x),
-            Val::Text(x) => query.bind(x.clone()),
-            Val::I64(x) => query.bind(*x),
-            Val::Bool(x) => query.bind(*x),
-            Val::Time(x) => query.bind(x.as_ref().map(sqlite_time)),
+            Val::Uuid(x) => query.bind(x),
+            Val::Text(x) => query.bind(x),
+            Val::I64(x) => query.bind(x),
+            Val::Bool(x) => query.bind(x),
+            Val::Time(x) => query.bind(time(x)),
         };
     }
     query
 }
 
-pub(crate) fn bind_pg(q: &Q) -> Query<'static, sqlx::Postgres, PgArguments> {
-    let mut query = sqlx::query(AssertSqlSafe(q.sql.to_string()));
-    for v in &q.args {
-        query = match v {
-            Val::Uuid(x) => query.bind(*x),
-            Val::Text(x) => query.bind(x.clone()),
-            Val::I64(x) => query.bind(*x),
-            Val::Bool(x) => query.bind(*x),
-            Val::Time(x) => query.bind(*x),
-        };
-    }
-    query
+/// Typed column access that reads the same on both backends: `r.text("name")`, one getter
+/// a type (`uuid`, `opt_uuid`, `text`, `opt_text`, `i64`, `opt_i64`, `bool`, `time`,
+/// `opt_time`), and the first column as an integer (`first_i64`: counts, `SELECT 1`).
+macro_rules! row_ext {
+    ($($get:ident: $t:ty),* $(,)?) => {
+        pub trait RowExt {
+            $(fn $get(&self, col: &str) -> Result<$t, sqlx::Error>;)*
+            fn first_i64(&self) -> Result<i64, sqlx::Error>;
+        }
+        row_ext!(@impl SqliteRow; $($get: $t),*);
+        row_ext!(@impl PgRow; $($get: $t),*);
+    };
+    (@impl $row:ty; $($get:ident: $t:ty),*) => {
+        impl RowExt for $row {
+            $(fn $get(&self, col: &str) -> Result<$t, sqlx::Error> {
+                self.try_get(col)
+            })*
+            fn first_i64(&self) -> Result<i64, sqlx::Error> {
+                self.try_get(0usize)
+            }
+        }
+    };
+}
+row_ext!(uuid: Uuid, opt_uuid: Option<Uuid>, text: String, opt_text: Option<String>, i64: i64,
+    opt_i64: Option<i64>, bool: bool, time: DateTime<Utc>, opt_time: Option<DateTime<Utc>>);
+
+/// A type read from one row, the same code for both backends.
+pub trait FromDbRow: Sized {
+    fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error>;
 }
 
-/// Typed column access that reads the same on both backends.
-pub trait RowExt {
-    fn uuid(&self, col: &str) -> Result<Uuid, sqlx::Error>;
-    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, sqlx::Error>;
-    fn text(&self, col: &str) -> Result<String, sqlx::Error>;
-    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error>;
-    fn i64(&self, col: &str) -> Result<i64, sqlx::Error>;
-    fn opt_i64(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
-    fn bool(&self, col: &str) -> Result<bool, sqlx::Error>;
-    fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error>;
-    fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error>;
-    /// The first column as an integer (counts, `SELECT 1`).
-    fn first_i64(&self) -> Result<i64, sqlx::Error>;
+impl FromDbRow for i64 {
+    fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error> {
+        row.first_i64()
+    }
 }
 
 #[cfg(test)]
@@ -194,54 +311,10 @@ mod tests {
         );
         assert_eq!(super::sqlite_placeholders("SELECT 1"), "SELECT 1");
     }
-}
 
-macro_rules! row_ext {
-    ($row:ty) => {
-        impl RowExt for $row {
-            fn uuid(&self, col: &str) -> Result<Uuid, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn text(&self, col: &str) -> Result<String, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn i64(&self, col: &str) -> Result<i64, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn opt_i64(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn bool(&self, col: &str) -> Result<bool, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-                self.try_get(col)
-            }
-            fn first_i64(&self) -> Result<i64, sqlx::Error> {
-                self.try_get(0usize)
-            }
-        }
-    };
-}
-row_ext!(SqliteRow);
-row_ext!(PgRow);
-
-/// A type read from one row, the same code for both backends.
-pub trait FromDbRow: Sized {
-    fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error>;
-}
-
-impl FromDbRow for i64 {
-    fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error> {
-        row.first_i64()
+    #[test]
+    fn values_sql_numbers_rows_in_order() {
+        assert_eq!(super::values_sql(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(super::values_sql(3, 1), "($1, $2, $3)");
     }
 }

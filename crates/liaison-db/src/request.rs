@@ -4,6 +4,7 @@
 //! set-based statement, in the same transaction (the outbox channels will drain).
 
 use crate::audit::{self, Entry};
+use crate::query::{json as decode, parsed};
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
 use chrono::{DateTime, Utc};
 use liaison_core::request::{RequestForm, RequestInput};
@@ -51,13 +52,8 @@ pub struct Request {
     sealed_form: Option<String>,
 }
 
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(e.into()))
-}
-
 impl FromDbRow for Request {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        let state = r.text("state")?;
         let chain = r.text("chain")?;
         let form = r.text("form")?;
         Ok(Self {
@@ -71,14 +67,14 @@ impl FromDbRow for Request {
             } else {
                 decode(&form)?
             },
-            state: RequestState::parse(&state).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            state: parsed(RequestState::parse)(r.text("state")?)?,
             chain: chain
                 .split(',')
                 .filter(|s| !s.is_empty())
                 .map(Step::parse)
                 .collect::<Result<_, _>>()
                 .map_err(|e| sqlx::Error::Decode(e.into()))?,
-            findings: decode(&r.text("findings")?)?,
+            findings: decode(r.text("findings")?)?,
             message_id: r.opt_uuid("message_id")?,
             version: r.i64("version")?,
             created_at: r.time("created_at")?,
@@ -99,9 +95,7 @@ const SELECT: &str = "SELECT r.id, r.requester_id, u.name AS requester_name, r.d
 fn form_json(db: &Db, id: Uuid, input: &RequestInput, form: &RequestForm) -> Result<String> {
     let text = serde_json::to_string(input).map_err(|e| DbError::Config(e.to_string()))?;
     if form.classification.needs_nda() {
-        db.cipher()?
-            .encrypt(&format!("requests:form:{id}"), &text)
-            .map_err(|e| DbError::Config(e.to_string()))
+        db.seal("requests:form", id, &text)
     } else {
         Ok(text)
     }
@@ -110,57 +104,72 @@ fn form_json(db: &Db, id: Uuid, input: &RequestInput, form: &RequestForm) -> Res
 /// Decrypts a sealed form.
 fn open(db: &Db, mut r: Request) -> Result<Request> {
     if let Some(sealed) = r.sealed_form.take() {
-        let text = db
-            .cipher()?
-            .decrypt(&format!("requests:form:{}", r.id), &sealed)
-            .map_err(|e| DbError::Config(e.to_string()))?;
+        let text = db.open("requests:form", r.id, &sealed)?;
         r.form = serde_json::from_str(&text).map_err(|e| DbError::Config(e.to_string()))?;
     }
     Ok(r)
 }
 
 fn entry<'a>(actor: Uuid, action: &'a str, id: Uuid, detail: serde_json::Value) -> Entry<'a> {
-    Entry {
-        actor_id: Some(actor),
-        action,
-        entity: "request",
-        entity_id: Some(id),
-        partner_id: None,
-        detail,
+    Entry::by(actor, action, "request", id, detail)
+}
+
+/// Who is told of a change, in its transaction: new notifications, and whether the request's
+/// "waiting for your review" ones are settled (the step no longer waits).
+struct Told<'a> {
+    notify: &'a [crate::notify::NewNotification],
+    settle: bool,
+}
+
+/// A change to the request `id` by `actor`: `statement` (given the time) is guarded by the
+/// version the caller read, so a lost update is a conflict that says `why`; recorded as `action`.
+/// Returns the request as it is now.
+#[allow(clippy::too_many_arguments)]
+async fn write_versioned(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    statement: impl FnOnce(DateTime<Utc>) -> Q,
+    why: &str,
+    action: &str,
+    detail: serde_json::Value,
+    told: Told<'_>,
+) -> Result<Request> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_versioned(statement(now), why).await?;
+    if told.settle {
+        crate::notify::settle_reviews(&mut tx, now, id).await?;
     }
+    crate::notify::insert(&mut tx, now, told.notify).await?;
+    tx.commit_audited(now, entry(actor, action, id, detail))
+        .await?;
+    find_request(db, id).await
 }
 
 /// Creates a draft. Drafts may be incomplete; what is there must be valid.
 pub async fn insert_request(db: &Db, actor: &Actor, input: &RequestInput) -> Result<Request> {
     let form = input.parse(false, db.now())?;
     let id = Uuid::now_v7();
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO requests (id, requester_id, department_id, title, form, category, importance, classification,
-              state, chain, findings, version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '[]', 1, $10, $11)")
-        .bind(id)
-        .bind(actor.user_id)
-        .bind(actor.department_id)
-        .bind(form.title.as_str())
-        .bind(form_json(db, id, input, &form)?)
-        .bind(form.category.as_str())
-        .bind(form.importance.as_str())
-        .bind(form.classification.as_str())
-        .bind(RequestState::Draft.as_str())
-        .bind(now)
-        .bind(now),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        entry(
-            actor.user_id,
-            "request.create",
-            id,
-            json!({"title": form.title}),
-        ),
+    let stored = form_json(db, id, input, &form)?;
+    db.write_one(
+        |now| {
+            q("INSERT INTO requests (id, requester_id, department_id, title, form, category, importance, classification,
+                  state, chain, findings, version, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '[]', 1, $10, $11)")
+            .bind(id)
+            .bind(actor.user_id)
+            .bind(actor.department_id)
+            .bind(form.title.as_str())
+            .bind(stored)
+            .bind(form.category.as_str())
+            .bind(form.importance.as_str())
+            .bind(form.classification.as_str())
+            .bind(RequestState::Draft.as_str())
+            .bind(now)
+            .bind(now)
+        },
+        entry(actor.user_id, "request.create", id, json!({"title": form.title})),
     )
     .await?;
     find_request(db, id).await
@@ -251,11 +260,7 @@ pub async fn list_requests(
 }
 
 struct HeldRow(Vec<serde_json::Value>);
-impl FromDbRow for HeldRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(decode(&r.text("held_back")?)?))
-    }
-}
+from_row!(HeldRow(held_back: text => decode));
 
 /// Writes a changed draft or returned request, guarded by `expected_version` (a lost update is
 /// a conflict). Who may change it and in which state is the service layer's decision.
@@ -269,33 +274,32 @@ pub async fn update_request(
     let id = current.id;
     let input = current.form.clone().overlay(patch);
     let form = input.parse(false, db.now())?;
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
+    let stored = form_json(db, id, &input, &form)?;
+    write_versioned(
+        db,
+        actor,
+        id,
+        |now| {
             q("UPDATE requests SET title = $1, form = $2, category = $3, importance = $4, classification = $5,
                  version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8")
             .bind(form.title.as_str())
-            .bind(form_json(db, id, &input, &form)?)
+            .bind(stored)
             .bind(form.category.as_str())
             .bind(form.importance.as_str())
             .bind(form.classification.as_str())
             .bind(now)
             .bind(id)
-            .bind(expected_version.unwrap_or(current.version)),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::Conflict(
-            "the request was changed by someone else; reload and try again".into(),
-        ));
-    }
-    tx.commit_audited(
-        now,
-        entry(actor, "request.update", id, json!({"title": form.title})),
+            .bind(expected_version.unwrap_or(current.version))
+        },
+        "the request was changed by someone else; reload and try again",
+        "request.update",
+        json!({"title": form.title}),
+        Told {
+            notify: &[],
+            settle: false,
+        },
     )
-    .await?;
-    find_request(db, id).await
+    .await
 }
 
 /// Whether `id` is a message that was sent (a correction must name one, §1.3.1).
@@ -317,66 +321,60 @@ pub async fn mark_submitted(
     notify: &[crate::notify::NewNotification],
 ) -> Result<Request> {
     let id = current.id;
-    let now = db.now();
     let chain_text = chain
         .iter()
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
+    let findings_text =
+        serde_json::to_string(findings).map_err(|e| DbError::Config(e.to_string()))?;
+    write_versioned(
+        db,
+        actor,
+        id,
+        |now| {
             q("UPDATE requests SET state = $1, chain = $2, findings = $3, submitted_at = $4, updated_at = $4,
                  version = version + 1 WHERE id = $5 AND version = $6")
             .bind(state.as_str())
             .bind(chain_text.as_str())
-            .bind(serde_json::to_string(findings).map_err(|e| DbError::Config(e.to_string()))?)
+            .bind(findings_text)
             .bind(now)
             .bind(id)
-            .bind(current.version),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::Conflict(
-            "the request changed while you submitted it; reload".into(),
-        ));
-    }
-    crate::notify::insert(&mut tx, now, notify).await?;
-    tx.commit_audited(
-        now,
-        entry(
-            actor,
-            "request.submit",
-            id,
-            json!({"chain": chain_text, "findings": findings}),
-        ),
+            .bind(current.version)
+        },
+        "the request changed while you submitted it; reload",
+        "request.submit",
+        json!({"chain": chain_text, "findings": findings}),
+        Told {
+            notify,
+            settle: false,
+        },
     )
-    .await?;
-    find_request(db, id).await
+    .await
 }
 
 /// Records that the requester took the request back.
 pub async fn mark_withdrawn(db: &Db, actor: Uuid, current: &Request) -> Result<Request> {
     let id = current.id;
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
+    write_versioned(
+        db,
+        actor,
+        id,
+        |now| {
             q("UPDATE requests SET state = 'withdrawn', version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
                 .bind(now)
                 .bind(id)
-                .bind(current.version),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::Conflict(
-            "the request was decided meanwhile; reload".into(),
-        ));
-    }
-    crate::notify::settle_reviews(&mut tx, now, id).await?;
-    tx.commit_audited(now, entry(actor, "request.withdraw", id, json!({})))
-        .await?;
-    find_request(db, id).await
+                .bind(current.version)
+        },
+        "the request was decided meanwhile; reload",
+        "request.withdraw",
+        json!({}),
+        Told {
+            notify: &[],
+            settle: true,
+        },
+    )
+    .await
 }
 
 /// One reviewer's decision as the service layer ruled it: the review row, the request's next
@@ -397,20 +395,15 @@ pub async fn record_decision(
     let id = current.id;
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            q("UPDATE requests SET state = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-                .bind(next.as_str())
-                .bind(now)
-                .bind(id)
-                .bind(current.version),
-        )
-        .await?;
-    if n == 0 {
-        return Err(DbError::Conflict(
-            "someone else decided this step first; reload".into(),
-        ));
-    }
+    tx.execute_versioned(
+        q("UPDATE requests SET state = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+            .bind(next.as_str())
+            .bind(now)
+            .bind(id)
+            .bind(current.version),
+        "someone else decided this step first; reload",
+    )
+    .await?;
     tx.execute(
         q("INSERT INTO reviews (id, request_id, step, reviewer_id, decision, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(Uuid::now_v7())

@@ -3,7 +3,7 @@
 //! and never leave this crate except to the worker that posts to them.
 
 use crate::audit::Entry;
-use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
+use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -23,21 +23,9 @@ pub struct RobotView {
     pub created_at: DateTime<Utc>,
 }
 
-impl FromDbRow for RobotView {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            partner_id: r.uuid("partner_id")?,
-            contact_id: r.opt_uuid("contact_id")?,
-            contact_name: r.opt_text("contact_name")?,
-            kind: r.text("kind")?,
-            label: r.text("label")?,
-            url_hint: r.text("url_hint")?,
-            signed: r.opt_text("secret")?.is_some(),
-            created_at: r.time("created_at")?,
-        })
-    }
-}
+from_row!(RobotView; id: uuid, partner_id: uuid, contact_id: opt_uuid, contact_name: opt_text,
+    kind: text, label: text, url_hint: text, signed: opt_text("secret") -> |s: Option<String>| s.is_some(),
+    created_at: time);
 
 /// A checked robot: the caller validated kind and URL.
 #[derive(Debug, Clone)]
@@ -62,13 +50,12 @@ pub async fn list_robots(db: &Db, partner: Uuid) -> Result<Vec<RobotView>> {
 }
 
 pub async fn find_robot(db: &Db, partner: Uuid, id: Uuid) -> Result<RobotView> {
-    db.fetch_optional(
+    db.fetch_one(
         Q::dynamic(format!("{SELECT} WHERE r.partner_id = $1 AND r.id = $2"))
             .bind(partner)
             .bind(id),
     )
-    .await?
-    .ok_or(DbError::NotFound)
+    .await
 }
 
 pub async fn insert_robot(
@@ -79,14 +66,9 @@ pub async fn insert_robot(
 ) -> Result<RobotView> {
     let id = Uuid::now_v7();
     let now = db.now();
-    let cipher = db.cipher()?;
-    let seal = |col: &str, v: &str| {
-        cipher
-            .encrypt(&format!("robots:{col}:{id}"), v)
-            .map_err(|e| DbError::Config(e.to_string()))
-    };
+    let url = db.seal("robots:url", id, &new.url)?;
     let secret = match &new.secret {
-        Some(s) => Some(seal("secret", s)?),
+        Some(s) => Some(db.seal("robots:secret", id, s)?),
         None => None,
     };
     let mut tx = db.begin().await?;
@@ -113,40 +95,27 @@ pub async fn insert_robot(
         .bind(new.contact_id)
         .bind(new.kind.as_str())
         .bind(new.label.as_str())
-        .bind(seal("url", &new.url)?)
+        .bind(url)
         .bind(new.url_hint.as_str())
         .bind(secret)
         .bind(actor)
         .bind(now),
     )
     .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "robot.create",
-            "robot",
-            Some(id),
-            json!({"kind": new.kind, "url": new.url_hint, "contact_id": new.contact_id}),
-        )
-        .of_partner(partner),
-    )
-    .await?;
+    let detail = json!({"kind": new.kind, "url": new.url_hint, "contact_id": new.contact_id});
+    let entry = Entry::by(actor, "robot.create", "robot", id, detail).of_partner(partner);
+    tx.commit_audited(now, entry).await?;
     find_robot(db, partner, id).await
 }
 
 pub async fn delete_robot(db: &Db, actor: Uuid, partner: Uuid, id: Uuid) -> Result<()> {
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute_one(
-        q("DELETE FROM robots WHERE id = $1 AND partner_id = $2")
-            .bind(id)
-            .bind(partner),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(Some(actor), "robot.delete", "robot", Some(id), json!({})).of_partner(partner),
+    db.write_one(
+        |_| {
+            q("DELETE FROM robots WHERE id = $1 AND partner_id = $2")
+                .bind(id)
+                .bind(partner)
+        },
+        Entry::by(actor, "robot.delete", "robot", id, json!({})).of_partner(partner),
     )
     .await?;
     Ok(())
@@ -173,28 +142,19 @@ impl std::fmt::Debug for RobotTarget {
 }
 
 struct SealedRobot(Uuid, Uuid, Option<Uuid>, String, String, Option<String>);
-impl FromDbRow for SealedRobot {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(
-            r.uuid("id")?,
-            r.uuid("partner_id")?,
-            r.opt_uuid("contact_id")?,
-            r.text("kind")?,
-            r.text("url")?,
-            r.opt_text("secret")?,
-        ))
-    }
-}
+from_row!(SealedRobot(id: uuid, partner_id: uuid, contact_id: opt_uuid, kind: text, url: text,
+    secret: opt_text));
 
 /// Every robot of these partners, decrypted. A robot that cannot be opened (another key, an
 /// altered row) comes back `unreadable`, so only its own deliveries fail.
 pub async fn targets(db: &Db, partners: &[Uuid]) -> Result<Vec<RobotTarget>> {
-    let mut query = Q::dynamic(String::new());
-    let list = crate::delivery::in_list(&mut query, partners.iter().copied());
     let rows: Vec<SealedRobot> = db
-        .fetch_all(query.replace_sql(format!(
-            "SELECT id, partner_id, contact_id, kind, url, secret FROM robots WHERE partner_id IN {list} ORDER BY id"
-        )))
+        .fetch_all(Q::over_list(partners.iter().copied(), |list| {
+            format!(
+                "SELECT id, partner_id, contact_id, kind, url, secret FROM robots
+                  WHERE partner_id IN {list} ORDER BY id"
+            )
+        }))
         .await?;
     let cipher = db.cipher()?;
     Ok(rows
@@ -230,11 +190,7 @@ pub async fn targets(db: &Db, partners: &[Uuid]) -> Result<Vec<RobotTarget>> {
 }
 
 struct Bucket(Option<i64>, i64);
-impl FromDbRow for Bucket {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.opt_i64("bucket_at")?, r.i64("bucket_milli")?))
-    }
-}
+from_row!(Bucket(bucket_at: opt_i64, bucket_milli: i64));
 
 /// Takes one send from the robot's token bucket, which every worker and instance shares
 /// (§2.1.2: the platforms allow 20 messages a minute per robot): `Ok(())` to send now, or how
@@ -256,8 +212,7 @@ pub async fn take_send_slot(
     let level = format!(
         "(CASE WHEN bucket_at IS NULL OR bucket_milli + {EARNED} > $3 THEN $3 ELSE bucket_milli + {EARNED} END)"
     );
-    let mut tx = db.begin().await?;
-    let n = tx
+    let n = db
         .execute(
             Q::dynamic(format!(
                 "UPDATE robots SET bucket_milli = {level} - 1000,
@@ -270,7 +225,6 @@ pub async fn take_send_slot(
             .bind(robot),
         )
         .await?;
-    tx.commit().await?;
     if n == 1 {
         return Ok(Ok(()));
     }

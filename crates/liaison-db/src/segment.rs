@@ -1,7 +1,7 @@
 //! Segments: saved audience filters (SPEC A4) that communications are addressed to.
 
-use crate::audit::{self, Entry};
-use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
+use crate::audit::Entry;
+use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
 use liaison_core::FieldErrors;
 use liaison_core::partner::PartnerFilter;
@@ -21,19 +21,8 @@ pub struct Segment {
     pub updated_at: DateTime<Utc>,
 }
 
-impl FromDbRow for Segment {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        let filter = r.text("filter")?;
-        Ok(Self {
-            id: r.uuid("id")?,
-            name: r.text("name")?,
-            description: r.opt_text("description")?,
-            filter: serde_json::from_str(&filter).map_err(|e| sqlx::Error::Decode(e.into()))?,
-            created_at: r.time("created_at")?,
-            updated_at: r.time("updated_at")?,
-        })
-    }
-}
+from_row!(Segment; id: uuid, name: text, description: opt_text, filter: text => crate::query::json,
+    created_at: time, updated_at: time);
 
 /// A segment as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -84,46 +73,29 @@ fn parse(input: &SegmentInput) -> Result<Valid> {
 const SELECT: &str = "SELECT id, name, description, filter, created_at, updated_at FROM segments";
 
 pub async fn list_segments(db: &Db) -> Result<Vec<Segment>> {
-    db.fetch_all(crate::Q::dynamic(format!("{SELECT} ORDER BY name")))
+    db.fetch_all(Q::dynamic(format!("{SELECT} ORDER BY name")))
         .await
 }
 
 pub async fn find_segment(db: &Db, id: Uuid) -> Result<Segment> {
-    db.fetch_optional(crate::Q::dynamic(format!("{SELECT} WHERE id = $1")).bind(id))
-        .await?
-        .ok_or(DbError::NotFound)
+    db.fetch_one(Q::dynamic(format!("{SELECT} WHERE id = $1")).bind(id))
+        .await
 }
 
 pub async fn insert_segment(db: &Db, actor: Uuid, input: &SegmentInput) -> Result<Segment> {
     let v = parse(input)?;
     let id = Uuid::now_v7();
-    let now = db.now();
-    let filter = serde_json::to_string(&v.filter).map_err(|e| DbError::Config(e.to_string()))?;
-    let mut tx = db.begin().await?;
-    tx.execute(
+    save(db, actor, id, &v, "segment.create", |filter, now| {
         q("INSERT INTO segments (id, name, description, filter, created_by, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $6)")
         .bind(id)
         .bind(v.name.as_str())
         .bind(v.description.clone())
-        .bind(filter.as_str())
+        .bind(filter)
         .bind(actor)
-        .bind(now),
-    )
+        .bind(now)
+    })
     .await
-    .map_err(|e| e.conflict_on("name", &v.name))?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "segment.create",
-            "segment",
-            Some(id),
-            json!({"name": v.name, "filter": v.filter}),
-        ),
-    )
-    .await?;
-    find_segment(db, id).await
 }
 
 pub async fn update_segment(
@@ -139,54 +111,43 @@ pub async fn update_segment(
         filter: patch.filter.clone().or(Some(old.filter)),
     };
     let v = parse(&merged)?;
-    let now = db.now();
-    let filter = serde_json::to_string(&v.filter).map_err(|e| DbError::Config(e.to_string()))?;
-    let mut tx = db.begin().await?;
-    tx.execute(
+    save(db, actor, id, &v, "segment.update", |filter, now| {
         q("UPDATE segments SET name = $1, description = $2, filter = $3, updated_at = $4 WHERE id = $5")
             .bind(v.name.as_str())
             .bind(v.description.clone())
-            .bind(filter.as_str())
+            .bind(filter)
             .bind(now)
-            .bind(id),
+            .bind(id)
+    })
+    .await
+}
+
+/// Writes the checked segment `v` with `statement` (given the filter as stored, and the time)
+/// and the audit entry `action`; a name another segment has is a conflict.
+async fn save(
+    db: &Db,
+    actor: Uuid,
+    id: Uuid,
+    v: &Valid,
+    action: &str,
+    statement: impl FnOnce(String, DateTime<Utc>) -> Q,
+) -> Result<Segment> {
+    let filter = serde_json::to_string(&v.filter).map_err(|e| DbError::Config(e.to_string()))?;
+    let detail = json!({"name": v.name, "filter": v.filter});
+    db.write_one(
+        |now| statement(filter, now),
+        Entry::by(actor, action, "segment", id, detail),
     )
     .await
     .map_err(|e| e.conflict_on("name", &v.name))?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "segment.update",
-            "segment",
-            Some(id),
-            json!({"name": v.name, "filter": v.filter}),
-        ),
-    )
-    .await?;
     find_segment(db, id).await
 }
 
 pub async fn delete_segment(db: &Db, actor: Uuid, id: Uuid) -> Result<()> {
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    if tx
-        .execute(q("DELETE FROM segments WHERE id = $1").bind(id))
-        .await?
-        == 0
-    {
-        return Err(DbError::NotFound);
-    }
-    audit::append(
-        &mut tx,
-        now,
-        Entry::new(
-            Some(actor),
-            "segment.delete",
-            "segment",
-            Some(id),
-            json!({}),
-        ),
+    db.write_one(
+        |_| q("DELETE FROM segments WHERE id = $1").bind(id),
+        Entry::by(actor, "segment.delete", "segment", id, json!({})),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -2,11 +2,12 @@
 //! notice period (§3.1.2, default 14 days) live here, with defaults until changed.
 
 use crate::audit::Entry;
-use crate::{Db, DbError, FromDbRow, Result, RowExt, q};
+use crate::{Db, DbError, Result, q};
 use liaison_core::FieldErrors;
 use liaison_core::precheck::ReviewSettings;
 use liaison_core::review::Step;
 use liaison_core::validate::Msg;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -30,31 +31,56 @@ pub struct ReviewSettingsPatch {
 }
 
 struct Value(String);
-impl FromDbRow for Value {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("value")?))
-    }
+from_row!(Value(value: text));
+
+/// The setting stored under `key`; `None` when there is none or it no longer reads as a `T`
+/// (its defaults apply then).
+pub(crate) async fn load<T: DeserializeOwned>(db: &Db, key: &str) -> Result<Option<T>> {
+    let stored: Option<Value> = db
+        .fetch_optional(q("SELECT value FROM settings WHERE key = $1").bind(key))
+        .await?;
+    Ok(stored.and_then(|v| serde_json::from_str(&v.0).ok()))
+}
+
+/// Stores `value` under `key` for `actor`, with the audit entry `action` and its `detail`.
+pub(crate) async fn store<T: Serialize>(
+    db: &Db,
+    actor: Uuid,
+    key: &str,
+    value: &T,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let text = serde_json::to_string(value).map_err(|e| DbError::Config(e.to_string()))?;
+    db.write_one(
+        |now| {
+            q("INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,
+                                               updated_at = excluded.updated_at")
+            .bind(key)
+            .bind(text)
+            .bind(actor)
+            .bind(now)
+        },
+        Entry::new(Some(actor), action, "settings", None, detail),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn review(db: &Db) -> Result<ReviewSettings> {
-    let stored: Option<Value> = db
-        .fetch_optional(q("SELECT value FROM settings WHERE key = $1").bind(REVIEW))
-        .await?;
-    let default = ReviewSettings::default();
-    Ok(
-        match stored.and_then(|v| serde_json::from_str::<ReviewSettingsView>(&v.0).ok()) {
-            Some(v) => ReviewSettings {
-                policy_notice_days: v.policy_notice_days,
-                sensitive_terms: v.sensitive_terms,
-                need_all_steps: v
-                    .need_all_steps
-                    .iter()
-                    .filter_map(|s| Step::parse(s).ok())
-                    .collect(),
-            },
-            None => default,
+    Ok(match load::<ReviewSettingsView>(db, REVIEW).await? {
+        Some(v) => ReviewSettings {
+            policy_notice_days: v.policy_notice_days,
+            sensitive_terms: v.sensitive_terms,
+            need_all_steps: v
+                .need_all_steps
+                .iter()
+                .filter_map(|s| Step::parse(s).ok())
+                .collect(),
         },
-    )
+        None => ReviewSettings::default(),
+    })
 }
 
 pub async fn update_review(
@@ -127,28 +153,7 @@ pub async fn update_review(
         sensitive_terms: terms,
         need_all_steps: need_all,
     };
-    let text = serde_json::to_string(&view).map_err(|e| DbError::Config(e.to_string()))?;
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
-        .bind(REVIEW)
-        .bind(text)
-        .bind(actor)
-        .bind(now),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(actor),
-            "settings.update",
-            "settings",
-            None,
-            serde_json::json!({"review": &view}),
-        ),
-    )
-    .await?;
+    let detail = serde_json::json!({"review": &view});
+    store(db, actor, REVIEW, &view, "settings.update", detail).await?;
     Ok(view)
 }

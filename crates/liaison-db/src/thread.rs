@@ -12,6 +12,8 @@
 //! like the message (§7.2.1).
 
 use crate::audit::{self, Entry};
+use crate::partner::IdRow;
+use crate::query::parsed;
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::review::{Category, Classification};
@@ -107,7 +109,6 @@ pub struct Thread {
 
 impl FromDbRow for Thread {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        let state = r.text("state")?;
         let created_at = r.time("created_at")?;
         let first_answer_at = r.opt_time("first_answer_at")?;
         Ok(Self {
@@ -123,7 +124,7 @@ impl FromDbRow for Thread {
             classification: r.text("classification")?,
             assignee_id: r.opt_uuid("assignee_id")?,
             assignee_name: r.opt_text("assignee_name")?,
-            state: ThreadState::parse(&state).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            state: parsed(ThreadState::parse)(r.text("state")?)?,
             created_by: r.uuid("created_by")?,
             created_by_name: r.opt_text("created_by_name")?,
             created_at,
@@ -162,22 +163,14 @@ pub enum ThreadView {
 fn push_visibility(query: &mut Q, actor: &Actor, view: ThreadView) {
     if actor.is_partner() {
         match actor.scope() {
-            Scope::Partner(p) => {
-                let a = query.arg(p);
-                query.push_sql(&format!(" AND t.partner_id = {a}"));
-            }
+            Scope::Partner(p) => query.and("t.partner_id =", p),
             Scope::All | Scope::Nothing => query.push_sql(" AND 1 = 0"),
         }
     } else if !actor.can(Permission::UseConsole) {
         query.push_sql(" AND 1 = 0");
     } else if view == ThreadView::Mine || !actor.can(Permission::ReadAllThreads) {
-        let a = query.arg(actor.user_id);
-        query.push_sql(&format!(" AND t.assignee_id = {a}"));
+        query.and("t.assignee_id =", actor.user_id);
     }
-}
-
-fn aad(post: Uuid) -> String {
-    format!("thread_posts:body:{post}")
 }
 
 fn needs_sealing(classification: &str) -> bool {
@@ -188,17 +181,12 @@ fn body_field(body: &str) -> Result<String> {
     required_text(body, BODY_MAX).map_err(|m| DbError::Invalid(FieldErrors::single("body", m)))
 }
 
-fn config(e: impl std::fmt::Display) -> DbError {
-    DbError::Config(e.to_string())
-}
-
 /// A thread the caller may see, with its posts.
 pub async fn find_thread(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
     let mut query = Q::dynamic(SELECT.to_string());
-    let a = query.arg(id);
-    query.push_sql(&format!(" AND t.id = {a}"));
+    query.and("t.id =", id);
     push_visibility(&mut query, actor, ThreadView::All);
-    let mut t: Thread = db.fetch_optional(query).await?.ok_or(DbError::NotFound)?;
+    let mut t: Thread = db.fetch_one(query).await?;
     let mut posts: Vec<Post> = db
         .fetch_all(
             q("SELECT x.id, x.author_id, u.name AS author_name, x.from_partner, x.body, x.created_at
@@ -209,7 +197,7 @@ pub async fn find_thread(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
         .await?;
     for p in &mut posts {
         if crate::crypto::is_encrypted(&p.body) {
-            p.body = db.cipher()?.decrypt(&aad(p.id), &p.body).map_err(config)?;
+            p.body = db.open("thread_posts:body", p.id, &p.body)?;
         }
     }
     t.posts = Some(posts);
@@ -224,9 +212,9 @@ pub async fn on_message(db: &Db, actor: &Actor, message: Uuid) -> Result<Vec<Thr
     query.push_sql(&format!(" AND t.message_id = {m}"));
     push_visibility(&mut query, actor, ThreadView::All);
     query.push_sql(" ORDER BY t.id");
-    let ids: Vec<ThreadRef> = db.fetch_all(query).await?;
+    let ids: Vec<IdRow> = db.fetch_all(query).await?;
     let mut out = Vec::with_capacity(ids.len());
-    for ThreadRef(id) in ids {
+    for IdRow(id) in ids {
         out.push(find_thread(db, actor, id).await?);
     }
     Ok(out)
@@ -243,16 +231,9 @@ pub async fn list_threads(
 ) -> Result<Vec<Thread>> {
     let mut query = Q::dynamic(SELECT.to_string());
     push_visibility(&mut query, actor, view);
-    if let Some(s) = state {
-        let a = query.arg(s.as_str());
-        query.push_sql(&format!(" AND t.state = {a}"));
-    }
-    if let Some(b) = before {
-        let a = query.arg(b);
-        query.push_sql(&format!(" AND t.id < {a}"));
-    }
-    let l = query.arg(limit);
-    query.push_sql(&format!(" ORDER BY t.id DESC LIMIT {l}"));
+    query.and_some("t.state =", state.map(ThreadState::as_str));
+    query.and_some("t.id <", before);
+    query.order_limit("t.id DESC", limit);
     db.fetch_all(query).await
 }
 
@@ -265,11 +246,7 @@ pub struct Counts {
 }
 
 struct CountRow(String, i64);
-impl FromDbRow for CountRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("state")?, r.i64("n")?))
-    }
-}
+from_row!(CountRow(state: text, n: i64));
 
 pub async fn counts(db: &Db, actor: &Actor, view: ThreadView) -> Result<Counts> {
     let mut query =
@@ -289,11 +266,7 @@ pub async fn counts(db: &Db, actor: &Actor, view: ThreadView) -> Result<Counts> 
 }
 
 struct Responsible(Option<Uuid>);
-impl FromDbRow for Responsible {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.opt_uuid("id")?))
-    }
-}
+from_row!(Responsible(id: opt_uuid));
 
 /// Who answers: the requester of the message if still active, else the partner's channel
 /// manager (its owner) if active, else nobody in particular (channel management sees it).
@@ -311,6 +284,20 @@ async fn responsible(tx: &mut Tx, requester: Option<Uuid>, partner: Uuid) -> Res
     Ok(r.and_then(|r| r.0))
 }
 
+/// Records `action` by `actor` on the thread `id` of `partner` (the partner's history shows it).
+async fn audit_thread(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
+    (id, partner): (Uuid, Uuid),
+    detail: serde_json::Value,
+) -> Result<()> {
+    let entry = Entry::by(actor.user_id, action, "thread", id, detail).of_partner(partner);
+    audit::append(tx, now, entry).await?;
+    Ok(())
+}
+
 /// Writes one post; the body is sealed when the thread is confidential.
 async fn insert_post(
     db: &Db,
@@ -323,7 +310,7 @@ async fn insert_post(
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let stored = if needs_sealing(classification) {
-        db.cipher()?.encrypt(&aad(id), body).map_err(config)?
+        db.seal("thread_posts:body", id, body)?
     } else {
         body.to_string()
     };
@@ -387,20 +374,9 @@ async fn insert_thread(
     )
     .await?;
     let post = insert_post(db, tx, id, classification, actor, body, now).await?;
-    audit::append(
-        tx,
-        now,
-        Entry::new(
-            Some(actor.user_id),
-            "thread.create",
-            "thread",
-            Some(id),
-            json!({"message_id": message, "post_id": post, "assignee_id": assignee,
-                           "category": category, "subject": subject}),
-        )
-        .of_partner(partner),
-    )
-    .await?;
+    let detail = json!({"message_id": message, "post_id": post, "assignee_id": assignee,
+                        "category": category, "subject": subject});
+    audit_thread(tx, now, actor, "thread.create", (id, partner), detail).await?;
     Ok(id)
 }
 
@@ -412,13 +388,6 @@ struct MessageRow {
 }
 
 from_row!(MessageRow; title: text, category: text, classification: text, requester_id: uuid);
-
-struct ThreadRef(Uuid);
-impl FromDbRow for ThreadRef {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?))
-    }
-}
 
 /// A partner user replies to a message delivered to its partner (§4.4.1): the reply joins the
 /// partner's unclosed thread on that message, or starts one with the message's requester.
@@ -445,7 +414,7 @@ pub async fn reply_to_message(
     let body = body_field(body)?;
     let now = db.now();
     let mut tx = db.begin().await?;
-    let existing: Option<ThreadRef> = tx
+    let existing: Option<IdRow> = tx
         .fetch_optional(
             q("SELECT id FROM threads WHERE partner_id = $1 AND message_id = $2 AND state <> 'closed'
                 ORDER BY id DESC LIMIT 1")
@@ -454,7 +423,7 @@ pub async fn reply_to_message(
         )
         .await?;
     let (id, created) = match existing {
-        Some(ThreadRef(id)) => {
+        Some(IdRow(id)) => {
             partner_post(
                 db,
                 &mut tx,
@@ -620,28 +589,13 @@ async fn partner_post(
     )
     .await?;
     let post = insert_post(db, tx, id, classification, actor, body, now).await?;
-    audit::append(
-        tx,
-        now,
-        Entry::new(
-            Some(actor.user_id),
-            "thread.reply",
-            "thread",
-            Some(id),
-            json!({"post_id": post, "from_partner": true, "state": "open", "reopened": reopened}),
-        )
-        .of_partner(partner),
-    )
-    .await?;
-    Ok(())
+    let detail =
+        json!({"post_id": post, "from_partner": true, "state": "open", "reopened": reopened});
+    audit_thread(tx, now, actor, "thread.reply", (id, partner), detail).await
 }
 
 struct StateRow(String);
-impl FromDbRow for StateRow {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.text("state")?))
-    }
-}
+from_row!(StateRow(state: text));
 
 fn closed_error() -> DbError {
     DbError::Invalid(FieldErrors::single(
@@ -691,18 +645,15 @@ pub async fn reply(
             return Err(closed_error());
         }
         let post = insert_post(db, &mut tx, id, &t.classification, actor, &body, now).await?;
-        audit::append(
+        let detail = json!({"post_id": post, "from_partner": false, "state": "answered",
+                            "first_answer": t.first_answer_at.is_none()});
+        audit_thread(
             &mut tx,
             now,
-            Entry::new(
-                Some(actor.user_id),
-                "thread.reply",
-                "thread",
-                Some(id),
-                json!({"post_id": post, "from_partner": false, "state": "answered",
-                               "first_answer": t.first_answer_at.is_none()}),
-            )
-            .of_partner(t.partner_id),
+            actor,
+            "thread.reply",
+            (id, t.partner_id),
+            detail,
         )
         .await?;
     }
@@ -729,17 +680,14 @@ pub async fn close(db: &Db, actor: &Actor, id: Uuid) -> Result<Thread> {
             )
             .await?;
         if n > 0 {
-            audit::append(
+            let detail = json!({"from_partner": actor.is_partner(), "previous": t.state.as_str()});
+            audit_thread(
                 &mut tx,
                 now,
-                Entry::new(
-                    Some(actor.user_id),
-                    "thread.close",
-                    "thread",
-                    Some(id),
-                    json!({"from_partner": actor.is_partner(), "previous": t.state.as_str()}),
-                )
-                .of_partner(t.partner_id),
+                actor,
+                "thread.close",
+                (id, t.partner_id),
+                detail,
             )
             .await?;
         }

@@ -2,8 +2,9 @@
 //! and API bearer tokens; only the SHA-256 of a token is stored, so a leaked database holds no
 //! usable token.
 
-use crate::audit::{self, Entry};
-use crate::{Db, DbError, FromDbRow, Result, RowExt, q, random_token, sha256_hex};
+use crate::audit::Entry;
+use crate::query::parsed;
+use crate::{Db, DbError, Q, Result, q, random_token, sha256_hex};
 use chrono::{DateTime, Duration, Utc};
 use liaison_core::validate::Msg;
 use liaison_core::validate::{EmailAddress, required_text};
@@ -55,26 +56,10 @@ impl User {
     }
 }
 
-impl FromDbRow for User {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        let roles = r.text("roles")?;
-        Ok(Self {
-            id: r.uuid("id")?,
-            email: r.text("email")?,
-            name: r.text("name")?,
-            roles: Roles::parse_list(&roles).map_err(|e| sqlx::Error::Decode(e.into()))?,
-            department_id: r.opt_uuid("department_id")?,
-            department_name: r.opt_text("department_name")?,
-            partner_id: r.opt_uuid("partner_id")?,
-            partner_name: r.opt_text("partner_name")?,
-            lang: r.opt_text("lang")?,
-            time_zone: r.opt_text("time_zone")?,
-            active: r.bool("active")?,
-            created_at: r.time("created_at")?,
-            contact_id: r.opt_uuid("contact_id")?,
-        })
-    }
-}
+from_row!(User; id: uuid, email: text, name: text, roles: text => parsed(Roles::parse_list),
+    department_id: opt_uuid, department_name: opt_text, partner_id: opt_uuid,
+    partner_name: opt_text, lang: opt_text, time_zone: opt_text, active: bool,
+    created_at: time, contact_id: opt_uuid);
 
 const USER_SELECT: &str =
     "SELECT u.id, u.email, u.name, u.roles, u.department_id, d.name AS department_name,
@@ -214,30 +199,21 @@ pub async fn insert_department(
         return Err(DbError::Invalid(e));
     };
     let id = Uuid::now_v7();
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO departments (id, code, name, name_en, head_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(code.as_str())
-            .bind(name.as_str())
-            .bind(name_en)
-            .bind(head)
-            .bind(now),
+    db.write_one(
+        |now| {
+            q("INSERT INTO departments (id, code, name, name_en, head_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(code.as_str())
+                .bind(name.as_str())
+                .bind(name_en)
+                .bind(head)
+                .bind(now)
+        },
+        Entry::new(actor, "department.create", "department", Some(id),
+            json!({"code": code, "name": name, "head_user_id": head})),
     )
     .await
     .map_err(|e| e.conflict_on("code", &code))?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            actor,
-            "department.create",
-            "department",
-            Some(id),
-            json!({"code": code, "name": name, "head_user_id": head}),
-        ),
-    )
-    .await?;
     Ok(Department {
         id,
         code,
@@ -254,17 +230,12 @@ pub async fn set_department_head(
     dept: Uuid,
     head: Uuid,
 ) -> Result<()> {
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute_one(
-        q("UPDATE departments SET head_user_id = $1 WHERE id = $2")
-            .bind(head)
-            .bind(dept),
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        now,
+    db.write_one(
+        |_| {
+            q("UPDATE departments SET head_user_id = $1 WHERE id = $2")
+                .bind(head)
+                .bind(dept)
+        },
         Entry::new(
             actor,
             "department.set_head",
@@ -274,7 +245,7 @@ pub async fn set_department_head(
         ),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 pub async fn find_department_by_code(db: &Db, code: &str) -> Result<Option<Department>> {
@@ -313,12 +284,7 @@ async fn parse_user(
             .and_then(Roles::new),
     );
     let mut department_id = None;
-    if let Some(d) = input
-        .department
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
+    if let Some(d) = crate::given(&input.department) {
         let found = match Uuid::parse_str(d) {
             Ok(id) => db
                 .fetch_optional::<i64>(q("SELECT COUNT(*) FROM departments WHERE id = $1").bind(id))
@@ -336,12 +302,7 @@ async fn parse_user(
         }
     }
     let mut partner_id = None;
-    if let Some(p) = input
-        .partner
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    if let Some(p) = crate::given(&input.partner) {
         match crate::partner::resolve_partner_ref(db, p).await? {
             Some(id) => partner_id = Some(id),
             None => e.add("partner", Msg::new("validate.no_partner").arg("value", p)),
@@ -377,36 +338,27 @@ pub async fn insert_user(db: &Db, actor: Option<Uuid>, input: &UserInput) -> Res
         .as_deref()
         .and_then(|l| liaison_core::partner::Lang::parse(l).ok());
     let id = Uuid::now_v7();
-    let now = db.now();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO users (id, email, name, password_hash, roles, department_id, partner_id, lang, active, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
-        .bind(id)
-        .bind(email.as_str())
-        .bind(name.as_str())
-        .bind(hash)
-        .bind(roles.to_list())
-        .bind(department_id)
-        .bind(partner_id)
-        .bind(lang.map(|l| l.tag()))
-        .bind(true)
-        .bind(now),
+    db.write_one(
+        |now| {
+            q("INSERT INTO users (id, email, name, password_hash, roles, department_id, partner_id, lang, active, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
+            .bind(id)
+            .bind(email.as_str())
+            .bind(name.as_str())
+            .bind(hash)
+            .bind(roles.to_list())
+            .bind(department_id)
+            .bind(partner_id)
+            .bind(lang.map(|l| l.tag()))
+            .bind(true)
+            .bind(now)
+        },
+        Entry::new(actor, "user.create", "user", Some(id),
+            json!({"email": email.as_str(), "roles": roles.to_list()}))
+        .about(partner_id),
     )
     .await
     .map_err(|e| e.conflict_on("email", email.as_str()))?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            actor,
-            "user.create",
-            "user",
-            Some(id),
-            json!({"email": email.as_str(), "roles": roles.to_list()}),
-        )
-        .about(partner_id),
-    )
-    .await?;
     find_user(db, id).await?.ok_or(DbError::NotFound)
 }
 
@@ -530,12 +482,12 @@ pub async fn update_department(
 }
 
 pub async fn find_user(db: &Db, id: Uuid) -> Result<Option<User>> {
-    db.fetch_optional(crate::Q::dynamic(format!("{USER_SELECT} WHERE u.id = $1")).bind(id))
+    db.fetch_optional(Q::dynamic(format!("{USER_SELECT} WHERE u.id = $1")).bind(id))
         .await
 }
 
 pub async fn list_users(db: &Db) -> Result<Vec<User>> {
-    db.fetch_all(crate::Q::dynamic(format!("{USER_SELECT} ORDER BY u.email")))
+    db.fetch_all(Q::dynamic(format!("{USER_SELECT} ORDER BY u.email")))
         .await
 }
 
@@ -563,15 +515,7 @@ struct Credentials {
     active: bool,
 }
 
-impl FromDbRow for Credentials {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: r.uuid("id")?,
-            hash: r.text("password_hash")?,
-            active: r.bool("active")?,
-        })
-    }
-}
+from_row!(Credentials; id: uuid, hash: text("password_hash"), active: bool);
 
 /// The user whose e-mail and password match, if any. Takes the same time either way.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Option<User>> {
@@ -620,29 +564,19 @@ pub async fn create_session(
     ttl: Duration,
 ) -> Result<String> {
     let token = random_token()?;
-    let now = db.now();
     let id = Uuid::now_v7();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO sessions (id, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(sha256_hex(token.as_bytes()))
-            .bind(user.id)
-            .bind(kind.as_str())
-            .bind(now)
-            .bind(now + ttl),
-    )
-    .await?;
-    tx.commit_audited(
-        now,
-        Entry::new(
-            Some(user.id),
-            "auth.login",
-            "session",
-            Some(id),
-            json!({"kind": kind.as_str()}),
-        )
-        .about(user.partner_id),
+    db.write_one(
+        |now| {
+            q("INSERT INTO sessions (id, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(sha256_hex(token.as_bytes()))
+                .bind(user.id)
+                .bind(kind.as_str())
+                .bind(now)
+                .bind(now + ttl)
+        },
+        Entry::by(user.id, "auth.login", "session", id, json!({"kind": kind.as_str()}))
+            .about(user.partner_id),
     )
     .await?;
     Ok(token)
@@ -653,14 +587,7 @@ struct SessionUser {
     user_id: Uuid,
 }
 
-impl FromDbRow for SessionUser {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            session_id: r.uuid("id")?,
-            user_id: r.uuid("user_id")?,
-        })
-    }
-}
+from_row!(SessionUser; session_id: uuid("id"), user_id: uuid);
 
 /// The live session's id and user for `token`; expired, revoked and inactive ones are `None`.
 pub async fn find_session(db: &Db, token: &str) -> Result<Option<(Uuid, User)>> {
@@ -681,23 +608,13 @@ pub async fn find_session(db: &Db, token: &str) -> Result<Option<(Uuid, User)>> 
 pub async fn revoke_session(db: &Db, session_id: Uuid, actor: Uuid) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
+    // Revoking a revoked session changes nothing, and is still a logout.
     tx.execute(
         q("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(session_id),
     )
     .await?;
-    audit::append(
-        &mut tx,
-        now,
-        Entry::new(
-            Some(actor),
-            "auth.logout",
-            "session",
-            Some(session_id),
-            json!({}),
-        ),
-    )
-    .await?;
-    tx.commit().await
+    let entry = Entry::by(actor, "auth.logout", "session", session_id, json!({}));
+    tx.commit_audited(now, entry).await
 }

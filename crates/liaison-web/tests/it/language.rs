@@ -436,7 +436,17 @@ async fn every_audit_action_has_a_catalogue_entry() {
             .then(|| a[1..a.len() - 1].to_string())
     };
     for (_, text) in sources() {
-        for (name, index) in [("Entry::new(", 1), ("entry(", 1), ("audit_message(", 3)] {
+        for (name, index) in [
+            ("Entry::new(", 1),
+            ("Entry::by(", 1),
+            ("entry(", 1),
+            ("audit_message(", 3),
+            ("audit_thread(", 3),
+            ("write_versioned(", 5),
+            ("change_day(", 4),
+            ("save(", 4),
+            ("store(", 4),
+        ] {
             for (_, args) in calls(&text, name) {
                 if let Some(a) = args.get(index).and_then(|a| lit(a)) {
                     actions.push(a);

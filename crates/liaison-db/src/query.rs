@@ -158,25 +158,64 @@ pub(crate) fn comma_list(s: String) -> Vec<String> {
         .collect()
 }
 
-/// SQLite keeps times as fixed-width RFC 3339 text so that they sort as they compare.
+/// SQLite keeps times as fixed-width RFC 3339 text so that they sort as they compare:
+/// `2026-12-04T16:22:23.123456Z`, microseconds cut, not rounded. Written by hand, as chrono's
+/// `%Y-%m-%dT%H:%M:%S%.6fZ` would write it (bulk inserts write hundreds of thousands); years
+/// outside 0-9999 and leap seconds, which do not fit the fixed width, go through chrono.
 pub fn sqlite_time(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let (year, nanos) = (t.year(), t.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    let mut b = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year.unsigned_abs());
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    put(20, 6, nanos / 1000);
+    b.iter().map(|&c| char::from(c)).collect()
 }
 
 /// `($1, $2), ($3, $4)`: `rows` rows of `cols` placeholders, for a multi-row `INSERT` whose
 /// values are then bound row by row. The same size gives the same text, so the statement is
 /// prepared once and reused.
 pub(crate) fn values_sql(cols: usize, rows: usize) -> String {
-    use std::fmt::Write as _;
     let mut s = String::with_capacity(rows * cols * 8);
+    let mut n = 0;
     for r in 0..rows {
         s.push_str(if r == 0 { "(" } else { ", (" });
         for c in 0..cols {
-            let _ = write!(s, "{}${}", if c == 0 { "" } else { ", " }, r * cols + c + 1);
+            n += 1;
+            s.push_str(if c == 0 { "$" } else { ", $" });
+            push_number(&mut s, n);
         }
         s.push(')');
     }
     s
+}
+
+/// Appends `n` in decimal without the formatting machinery (`values_sql` writes thousands).
+fn push_number(s: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// SQL as SQLite should see it. SQLite looks each numbered parameter (`$N` or `?N`) up in a
@@ -313,8 +352,31 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_times_are_what_chrono_writes() {
+        use chrono::{Duration, TimeZone, Utc};
+        let chrono = |t: &chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        let at = |y, mo, d, h, mi, s| Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single();
+        let times = [
+            at(2026, 12, 4, 16, 22, 23).map(|t| t + Duration::nanoseconds(123_456_789)),
+            at(1, 1, 1, 0, 0, 0),
+            at(9999, 12, 31, 23, 59, 59).map(|t| t + Duration::nanoseconds(999_999_999)),
+            at(-5, 3, 1, 0, 0, 0),
+            at(12026, 3, 1, 0, 0, 0),
+            Some(Utc::now()),
+        ];
+        for t in times.iter().flatten() {
+            assert_eq!(super::sqlite_time(t), chrono(t), "{t:?}");
+        }
+        assert_eq!(
+            times[0].as_ref().map(super::sqlite_time).as_deref(),
+            Some("2026-12-04T16:22:23.123456Z")
+        );
+    }
+
+    #[test]
     fn values_sql_numbers_rows_in_order() {
         assert_eq!(super::values_sql(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(super::values_sql(3, 1), "($1, $2, $3)");
+        assert!(super::values_sql(3, 1000).ends_with("($2998, $2999, $3000)"));
     }
 }

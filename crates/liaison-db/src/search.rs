@@ -10,6 +10,7 @@
 //! starts from what the partner may see instead: its own documents and the messages delivered
 //! to it. Confidential and secret bodies are never indexed, only their titles.
 
+use crate::query::values_sql;
 use crate::{Backend, Db, FromDbRow, Q, Result, RowExt, Tx, q};
 use chrono::{DateTime, Utc};
 use liaison_core::Scope;
@@ -20,7 +21,6 @@ use liaison_core::search::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use uuid::Uuid;
 
 /// A posting's rank: its weight, then its kind, then the document's time in microseconds
@@ -110,7 +110,9 @@ impl Doc {
     }
 
     fn terms_text(&self) -> String {
-        let mut s = String::from(" ");
+        let mut s =
+            String::with_capacity(self.terms.iter().map(|(t, _)| t.len() + 1).sum::<usize>() + 1);
+        s.push(' ');
         for (t, _) in &self.terms {
             s.push_str(t);
             s.push(' ');
@@ -228,26 +230,27 @@ pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
         remove_postings(tx, &docs.iter().map(|d| d.id).collect::<Vec<_>>()).await?
     };
     let at_of = |d: &Doc| kept_at.get(&d.id).copied().unwrap_or(d.at);
+    // SQLite keeps a statement journal (the first copy of every page a statement changes) so
+    // that a failing statement can be undone alone; OR FAIL needs none, and a failed insert
+    // fails the whole transaction anyway (callers return the error and roll it back).
+    let insert = match tx.backend() {
+        Backend::Sqlite => "INSERT OR FAIL INTO",
+        Backend::Postgres => "INSERT INTO",
+    };
     for chunk in docs.chunks(500) {
-        let mut query = Q::dynamic(
-            "INSERT INTO search_docs (id, kind, partner_id, title, body, terms, at) VALUES "
-                .to_string(),
-        );
-        for (i, d) in chunk.iter().enumerate() {
-            let ph = [
-                query.arg(d.id),
-                query.arg(d.kind.as_str()),
-                query.arg(d.partner_id),
-                query.arg(d.title.as_str()),
-                query.arg(d.body.as_str()),
-                query.arg(d.terms_text()),
-                query.arg(at_of(d)),
-            ];
-            query.push_sql(&format!(
-                "{}({})",
-                if i > 0 { ", " } else { "" },
-                ph.join(", ")
-            ));
+        let mut query = Q::dynamic(format!(
+            "{insert} search_docs (id, kind, partner_id, title, body, terms, at) VALUES {}",
+            values_sql(7, chunk.len())
+        ));
+        for d in chunk {
+            query = query
+                .bind(d.id)
+                .bind(d.kind.as_str())
+                .bind(d.partner_id)
+                .bind(d.title.as_str())
+                .bind(d.body.as_str())
+                .bind(d.terms_text())
+                .bind(at_of(d));
         }
         if !fresh {
             query.push_sql(
@@ -257,45 +260,59 @@ pub async fn index(tx: &mut Tx, docs: &[Doc], fresh: bool) -> Result<()> {
         }
         tx.execute(query).await?;
     }
-    // Postings in term order: neighbouring keys land on the same index pages.
-    let mut postings: Vec<(&str, i64, Uuid)> = docs
-        .iter()
-        .flat_map(|d| {
-            let at = at_of(d);
-            d.terms
-                .iter()
-                .map(move |(t, w)| (t.as_str(), rank(*w, d.kind, at), d.id))
-        })
-        .collect();
-    postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    // Postings go in as one JSON text a statement, which the database unpacks itself: binding
-    // three values a posting costs more than the insert (DESIGN: hot bulk paths are
-    // set-based). Terms hold only letters, digits and `-`, so they need no JSON escaping.
-    let sql = match tx.backend() {
-        Backend::Sqlite => {
-            "INSERT INTO search_terms (term, rank, doc_id)
-             SELECT j.value ->> 0, j.value ->> 1, unhex(j.value ->> 2) FROM json_each($1) j"
-        }
-        Backend::Postgres => {
-            "INSERT INTO search_terms (term, rank, doc_id)
-             SELECT j ->> 0, CAST(j ->> 1 AS BIGINT), CAST(j ->> 2 AS UUID)
-               FROM json_array_elements(CAST($1 AS JSON)) j"
-        }
-    };
-    for chunk in postings.chunks(10_000) {
-        let mut json = String::with_capacity(chunk.len() * 64);
-        json.push('[');
-        for (i, (t, r, id)) in chunk.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
+    // The postings go in as one row per document and weight: its terms as a JSON array (which
+    // the database unpacks), their rank and the document. Three values for a document's ten or
+    // so postings cost far less than three a posting (DESIGN: hot bulk paths are set-based).
+    // Terms hold only letters, digits and `-`, so they need no JSON escaping.
+    let mut rows: Vec<(String, i64, Uuid)> = Vec::with_capacity(docs.len() * 2);
+    for d in docs {
+        let at = at_of(d);
+        for weight in [WEIGHT_TITLE, WEIGHT_BODY] {
+            let mut terms = d.terms.iter().filter(|(_, w)| *w == weight).peekable();
+            if terms.peek().is_none() {
+                continue;
             }
-            let _ = write!(json, "[\"{t}\",{r},\"{}\"]", id.simple());
+            let mut json = String::with_capacity(d.terms.len() * 12);
+            json.push('[');
+            for (i, (t, _)) in terms.enumerate() {
+                json.push_str(if i == 0 { "\"" } else { ",\"" });
+                json.push_str(t);
+                json.push('"');
+            }
+            json.push(']');
+            rows.push((json, rank(weight, d.kind, at), d.id));
         }
-        json.push(']');
-        tx.execute(q(sql).bind(json)).await?;
+    }
+    let unpack = match tx.backend() {
+        Backend::Sqlite => "json_each(v.column1) j",
+        Backend::Postgres => "json_array_elements_text(CAST(v.column1 AS JSON)) AS j(value)",
+    };
+    let sql = |n: usize| {
+        format!(
+            "{insert} search_terms (term, rank, doc_id)
+             SELECT j.value, v.column2, v.column3 FROM (VALUES {}) v, {unpack}",
+            values_sql(3, n)
+        )
+    };
+    // Statements of the same size have the same text: prepared once.
+    let full = sql(POSTING_ROWS);
+    for chunk in rows.chunks(POSTING_ROWS) {
+        let text = if chunk.len() == POSTING_ROWS {
+            full.clone()
+        } else {
+            sql(chunk.len())
+        };
+        let mut query = Q::dynamic(text);
+        for (terms, rank, id) in chunk {
+            query = query.bind(terms.as_str()).bind(*rank).bind(*id);
+        }
+        tx.execute(query).await?;
     }
     Ok(())
 }
+
+/// Documents' term lists a postings statement carries (three values each).
+const POSTING_ROWS: usize = 1000;
 
 /// Removes these objects from the index.
 pub async fn delete(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {

@@ -156,10 +156,13 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
     )
     .await;
     click(&c, "request-submit").await;
+    // Wait for the page after the post (the old page has a state badge too).
     c.wait()
-        .for_element(Locator::Id("request-state"))
+        .for_element(Locator::Css(
+            "#request-state[data-state='pending_dept_head']",
+        ))
         .await
-        .expect("state");
+        .expect("submitted");
 
     // The head lands on 我的待办 with the bell at 1, and the e-mail reached the SMTP server.
     as_user(&c, &base, "head@demo.example", "/").await;
@@ -186,9 +189,11 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
         .expect("open");
     click(&c, "review-approve").await;
     c.wait()
-        .for_element(Locator::Id("request-state"))
+        .for_element(Locator::Css(
+            "#request-state[data-state='pending_channel_review']",
+        ))
         .await
-        .expect("state");
+        .expect("the head's step approved");
     assert_eq!(bell(&c).await, "", "opened, so read");
 
     as_user(&c, &base, "channel@demo.example", "/").await;
@@ -247,7 +252,7 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
     fill(&c, "answer-body", "打到贵司登记的结算账户。").await;
     click(&c, "answer-submit").await;
     c.wait()
-        .for_element(Locator::Css("#thread-state"))
+        .for_element(Locator::Css("#thread-state.status-answered"))
         .await
         .expect("answered");
 

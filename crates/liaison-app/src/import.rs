@@ -160,6 +160,32 @@ pub struct ImportOutcome {
     pub updated: usize,
 }
 
+/// Every bad row at once, else nothing written on a dry run, else `write` in one transaction.
+async fn outcome<F>(
+    errors: Vec<RowError>,
+    rows: usize,
+    dry_run: bool,
+    write: impl FnOnce() -> F,
+) -> Result<ImportOutcome>
+where
+    F: std::future::Future<Output = liaison_db::Result<ImportReport>>,
+{
+    if !errors.is_empty() {
+        return Err(Error::InvalidRows(errors));
+    }
+    let ImportReport { created, updated } = if dry_run {
+        ImportReport::default()
+    } else {
+        write().await?
+    };
+    Ok(ImportOutcome {
+        dry_run,
+        rows,
+        created,
+        updated,
+    })
+}
+
 /// "第 3 行 类型：…" in `lang`: a problem in one cell, naming the row and the column.
 fn row_error(lang: Lang, row: usize, column: &Column, problem: &str) -> RowError {
     RowError {
@@ -484,25 +510,10 @@ pub async fn import_partners(
         }
         errors.append(&mut row_errors);
     }
-    if !errors.is_empty() {
-        return Err(Error::InvalidRows(errors));
-    }
-    let n = rows.len();
-    if dry_run {
-        return Ok(ImportOutcome {
-            dry_run,
-            rows: n,
-            created: 0,
-            updated: 0,
-        });
-    }
-    let ImportReport { created, updated } = repo::import_partners(db, actor.user_id, &rows).await?;
-    Ok(ImportOutcome {
-        dry_run,
-        rows: n,
-        created,
-        updated,
+    outcome(errors, rows.len(), dry_run, || {
+        repo::import_partners(db, actor.user_id, &rows)
     })
+    .await
 }
 
 pub async fn import_contacts(
@@ -598,25 +609,10 @@ pub async fn import_contacts(
         }
         errors.append(&mut row_errors);
     }
-    if !errors.is_empty() {
-        return Err(Error::InvalidRows(errors));
-    }
-    let n = rows.len();
-    if dry_run {
-        return Ok(ImportOutcome {
-            dry_run,
-            rows: n,
-            created: 0,
-            updated: 0,
-        });
-    }
-    let ImportReport { created, updated } = repo::import_contacts(db, actor.user_id, &rows).await?;
-    Ok(ImportOutcome {
-        dry_run,
-        rows: n,
-        created,
-        updated,
+    outcome(errors, rows.len(), dry_run, || {
+        repo::import_contacts(db, actor.user_id, &rows)
     })
+    .await
 }
 
 /// A file to download.

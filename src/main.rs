@@ -535,9 +535,10 @@ async fn main() -> Result<()> {
                 .await
             };
             match result {
-                Ok(o) if o.dry_run => {
-                    println!("{} rows checked: no problems (nothing written)", o.rows)
-                }
+                Ok(o) if o.dry_run => println!(
+                    "{} rows checked: no problems; would create {}, update {} (nothing written)",
+                    o.rows, o.created, o.updated
+                ),
                 Ok(o) => println!(
                     "{} rows imported: {} created, {} updated",
                     o.rows, o.created, o.updated

@@ -160,12 +160,13 @@ pub struct ImportOutcome {
     pub updated: usize,
 }
 
-/// Every bad row at once, else nothing written on a dry run, else `write` in one transaction.
+/// Every bad row at once, else `write` in one transaction, which a dry run rolls back: the
+/// dry run is the real run, so it meets every check and counts what would be created.
 async fn outcome<F>(
     errors: Vec<RowError>,
     rows: usize,
     dry_run: bool,
-    write: impl FnOnce() -> F,
+    write: impl FnOnce(bool) -> F,
 ) -> Result<ImportOutcome>
 where
     F: std::future::Future<Output = liaison_db::Result<ImportReport>>,
@@ -173,11 +174,7 @@ where
     if !errors.is_empty() {
         return Err(Error::InvalidRows(errors));
     }
-    let ImportReport { created, updated } = if dry_run {
-        ImportReport::default()
-    } else {
-        write().await?
-    };
+    let ImportReport { created, updated } = write(dry_run).await?;
     Ok(ImportOutcome {
         dry_run,
         rows,
@@ -510,8 +507,8 @@ pub async fn import_partners(
         }
         errors.append(&mut row_errors);
     }
-    outcome(errors, rows.len(), dry_run, || {
-        repo::import_partners(db, actor.user_id, &rows)
+    outcome(errors, rows.len(), dry_run, |dry| {
+        repo::import_partners(db, actor.user_id, &rows, dry)
     })
     .await
 }
@@ -609,8 +606,8 @@ pub async fn import_contacts(
         }
         errors.append(&mut row_errors);
     }
-    outcome(errors, rows.len(), dry_run, || {
-        repo::import_contacts(db, actor.user_id, &rows)
+    outcome(errors, rows.len(), dry_run, |dry| {
+        repo::import_contacts(db, actor.user_id, &rows, dry)
     })
     .await
 }

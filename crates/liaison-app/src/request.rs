@@ -204,15 +204,17 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
         ));
     }
     let mut findings = precheck(&form, &settings, now, form.audience.segments.len());
-    // §7.1.2, issue 9: recipients without a valid NDA are listed before anyone approves.
-    if form.classification.needs_nda() {
-        let c = liaison_db::delivery::audience_coverage(db, &form).await?;
-        if !c.uncovered.is_empty() {
-            findings.push(liaison_core::precheck::Finding::nda_missing(
-                c.uncovered.len(),
-            ));
-        }
+    // §7.1.2, issue 9: recipients without a valid NDA are listed before anyone approves;
+    // issue 10: so is every requested channel some recipients will not get, and why.
+    let c = liaison_db::delivery::audience_coverage(db, &form).await?;
+    if !c.uncovered.is_empty() {
+        findings.push(liaison_core::precheck::Finding::nda_missing(
+            c.uncovered.len(),
+        ));
     }
+    findings.extend(c.skipped.iter().map(|s| {
+        liaison_core::precheck::Finding::channel_skipped(&s.channel, &s.reason, s.people)
+    }));
     let state = review::submitted_state(&chain);
     // §4.2.1: the first step's reviewers are told it waits for them.
     let notify = match state.step() {

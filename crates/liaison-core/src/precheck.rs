@@ -64,6 +64,8 @@ pub mod code {
     pub const CONFIDENTIAL_TO_SEGMENT: &str = "confidential_to_segment";
     pub const SHORT_NOTICE: &str = "short_notice";
     pub const NDA_MISSING: &str = "nda_missing";
+    /// `count` recipients will not get `channel` for `reason` (issue 10).
+    pub const CHANNEL_SKIPPED: &str = "channel_skipped";
     /// A stored finding whose text could not be read as one of the codes: shown as it is.
     pub const TEXT: &str = "text";
 }
@@ -83,6 +85,14 @@ impl Finding {
     pub fn nda_missing(count: usize) -> Self {
         Finding::new(code::NDA_MISSING).arg("count", count)
     }
+    /// `count` recipients will not get the requested `channel`, for `reason` (`not_preferred`,
+    /// `no_email`, `no_phone`, `no_robot`): no channel is dropped without saying so.
+    pub fn channel_skipped(channel: &str, reason: &str, count: i64) -> Self {
+        Finding::new(code::CHANNEL_SKIPPED)
+            .arg("channel", channel)
+            .arg("reason", reason)
+            .arg("count", count)
+    }
     /// The message for a person: `precheck.<code>` with the arguments (a classification by its
     /// name in the reader's language).
     pub fn msg(&self) -> Msg {
@@ -101,6 +111,8 @@ impl Finding {
                 "wording" => m.arg("wording", text),
                 "days" => m.arg("days", text),
                 "count" => m.arg("count", text),
+                "channel" => m.arg_code("channel", "channel", &text),
+                "reason" => m.arg_code("reason", "channel_skip", &text),
                 _ => m.arg("value", text),
             };
         }

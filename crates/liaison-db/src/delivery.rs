@@ -1087,7 +1087,23 @@ pub struct Coverage {
     pub people: i64,
     /// Of them, those without a valid NDA when the content needs one (else empty).
     pub uncovered: Vec<Uncovered>,
+    /// Requested channels some of the people will not get, with why and how many (issue 10:
+    /// a channel is never dropped without saying so). People held back for want of an NDA are
+    /// not counted again here.
+    pub skipped: Vec<Skipped>,
 }
+
+/// `people` recipients will not get `channel`, because of `reason`: `not_preferred` (the
+/// contact's preferred channels do not name it), `no_email`, `no_phone` or `no_robot` (neither
+/// the contact nor its partner has a robot on that platform).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub channel: String,
+    pub reason: String,
+    pub people: i64,
+}
+struct SkipRow(String, String, i64);
+from_row!(SkipRow(channel: text, reason: text, people: i64));
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Uncovered {
@@ -1142,7 +1158,70 @@ pub async fn audience_coverage(
     } else {
         Vec::new()
     };
-    Ok(Coverage { people, uncovered })
+    let skipped = skipped_channels(db, form, &filters).await?;
+    Ok(Coverage {
+        people,
+        uncovered,
+        skipped,
+    })
+}
+
+/// Why a contact `c` will not get channel `ch.channel`, as SQL (NULL when it will): the same
+/// rule dispatch uses for preferences, and the worker's for addresses and robots.
+const SKIP_REASON: &str = "CASE
+    WHEN NOT ((',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%')) THEN 'not_preferred'
+    WHEN ch.channel = 'email' AND COALESCE(c.email, '') = '' THEN 'no_email'
+    WHEN ch.channel = 'phone' AND COALESCE(c.phone, '') = '' THEN 'no_phone'
+    WHEN ch.channel IN ('wecom', 'dingtalk', 'feishu', 'slack', 'webhook') AND NOT EXISTS (
+        SELECT 1 FROM robots r WHERE r.kind = ch.channel
+           AND (r.contact_id = c.id OR (r.contact_id IS NULL AND r.partner_id = c.partner_id)))
+      THEN 'no_robot'
+  END";
+
+/// The requested channels (but the portal, which everyone gets) that some of the audience will
+/// not get, counted by channel and reason.
+async fn skipped_channels(
+    db: &Db,
+    form: &liaison_core::request::RequestForm,
+    filters: &[liaison_core::partner::PartnerFilter],
+) -> Result<Vec<Skipped>> {
+    let mut query = Q::dynamic(String::new());
+    let channels: Vec<String> = form
+        .channels
+        .iter()
+        .filter(|c| c.as_str() != "portal")
+        .map(|c| format!("SELECT {} AS channel", query.arg(c.as_str())))
+        .collect();
+    if channels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(who) = audience_sql(&mut query, form, filters) else {
+        return Ok(Vec::new());
+    };
+    let gate = if form.classification.needs_nda() {
+        let t = query.arg(db.now());
+        format!(" AND {}", crate::nda::valid_nda_sql(&t))
+    } else {
+        String::new()
+    };
+    let rows: Vec<SkipRow> = db
+        .fetch_all(query.replace_sql(format!(
+            "SELECT channel, reason, COUNT(*) AS people FROM (
+            SELECT ch.channel AS channel, {SKIP_REASON} AS reason
+              FROM contacts c CROSS JOIN ({channels}) ch
+             WHERE ({who}){gate}) s
+          WHERE reason IS NOT NULL GROUP BY channel, reason ORDER BY channel, reason",
+            channels = channels.join(" UNION ALL "),
+        )))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|SkipRow(channel, reason, people)| Skipped {
+            channel,
+            reason,
+            people,
+        })
+        .collect())
 }
 
 struct HeldContact(Uuid, String, String);

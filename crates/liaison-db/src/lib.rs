@@ -454,6 +454,19 @@ impl Tx {
         Ok(())
     }
 
+    /// Commits, or on a dry run undoes everything: a dry run is the real run rolled back, so
+    /// it meets every check the real one would (issue 10) and reports what it would have done.
+    pub async fn finish(self, dry_run: bool) -> Result<()> {
+        if !dry_run {
+            return self.commit().await;
+        }
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
     /// Runs a statement that must change a row: none changed is `NotFound`.
     pub async fn execute_one(&mut self, q: Q) -> Result<()> {
         match self.execute(q).await? {

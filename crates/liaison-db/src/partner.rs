@@ -613,11 +613,13 @@ pub struct ImportReport {
 }
 
 /// Upserts partners by code, all or nothing: owners are resolved and duplicate codes within the
-/// file found first, and any bad row means nothing is written.
+/// file found first, and any bad row means nothing is written. A dry run does all of it and
+/// rolls back.
 pub async fn import_partners(
     db: &Db,
     actor: Uuid,
     rows: &[(usize, NewPartner)],
+    dry_run: bool,
 ) -> Result<ImportReport> {
     let mut errors = Vec::new();
     let owners = resolve_owners(
@@ -684,7 +686,7 @@ pub async fn import_partners(
         })
         .collect();
     audit::append_many(&mut tx, now, entries).await?;
-    tx.commit().await?;
+    tx.finish(dry_run).await?;
     let updated = rows
         .iter()
         .filter(|(_, p)| existing.contains(p.code.as_str()))
@@ -913,11 +915,12 @@ pub async fn delete_contact(db: &Db, actor: Uuid, partner_id: Uuid, id: Uuid) ->
 }
 
 /// Adds contacts to partners named by code, all or nothing. A row whose e-mail already belongs
-/// to a contact of that partner updates that contact.
+/// to a contact of that partner updates that contact. A dry run does all of it and rolls back.
 pub async fn import_contacts(
     db: &Db,
     actor: Uuid,
     rows: &[(usize, String, NewContact)],
+    dry_run: bool,
 ) -> Result<ImportReport> {
     let codes: Vec<String> = rows
         .iter()
@@ -998,7 +1001,7 @@ pub async fn import_contacts(
     insert_contact_rows(&mut tx, now, &new_rows).await?;
     search::index(&mut tx, &reindexed, false).await?;
     audit::append_many(&mut tx, now, entries).await?;
-    tx.commit().await?;
+    tx.finish(dry_run).await?;
     Ok(ImportReport {
         created: rows.len() - updated,
         updated,

@@ -42,7 +42,7 @@ pub(crate) fn read(bytes: &[u8], builder: &mut TableBuilder) -> Result<(), DocEr
             .iter()
             .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
             .sum::<usize>();
-        builder.push(number, record.iter().map(str::to_string))?;
+        builder.push(number, record.iter().map(|c| undefuse(c).to_string()))?;
     }
 }
 
@@ -102,8 +102,9 @@ fn delimiter(text: &str) -> u8 {
 
 /// CSV bytes: UTF-8 with BOM (so Excel shows Chinese), CRLF line ends, RFC
 /// 4180 quoting. Cells that Excel would run as a formula (starting with `=`,
-/// `+`, `-`, `@`, tab or CR) get a leading `'`, except plain numbers and phone
-/// numbers such as `-12.5` or `+86 138 0013 8000`.
+/// `+`, `-`, `@`, tab or CR) get a leading `'`, except a plain number such as
+/// `-12.5`. A phone number such as `+86 138 0013 8000` or `-1+1` is guarded
+/// too: Excel reads it as a formula (issue 10). [`read`] takes the `'` off.
 pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     write_record(&mut out, headers.iter().copied());
@@ -131,15 +132,32 @@ fn write_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
 }
 
 fn defuse(cell: &str) -> Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let numeric = cell.chars().any(|c| c.is_ascii_digit())
-        && cell
-            .chars()
-            .all(|c| c.is_ascii_digit() || " .+-()".contains(c));
-    if risky && !numeric {
+    if cell.starts_with(RISKY) && !plain_number(cell) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
+    }
+}
+
+/// What a spreadsheet runs as a formula when a cell starts with it.
+const RISKY: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A signed decimal (`-12.5`, `+3`): a spreadsheet reads it as that number and nothing else.
+fn plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A cell as written before [`defuse`]: the guard's `'` in front of what a spreadsheet would
+/// run is taken off, so an export imports back unchanged.
+fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(RISKY) => rest,
+        _ => cell,
     }
 }
 
@@ -239,14 +257,19 @@ mod tests {
             "\tx",
             "(010) 1234-5678",
             "普通",
+            "-1+1",
+            "+86-138",
         ];
         let bytes = write_csv(&["a"], &[strings(&cells)]);
         let text = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
         let line = text.lines().nth(1).expect("data line");
         assert_eq!(
             line,
-            "'=SUM(A1),-12.5,+86 138 0013 8000,'@cmd,+1,'-,'\tx,(010) 1234-5678,普通"
+            "'=SUM(A1),-12.5,'+86 138 0013 8000,'@cmd,+1,'-,'\tx,(010) 1234-5678,普通,'-1+1,'+86-138"
         );
+        // Read back, every cell is what was written (trimmed, as every cell read is).
+        let table = read(&bytes);
+        assert_eq!(table.rows[0].cells, strings(&cells.map(str::trim)));
         // A guarded cell that also needs quoting keeps the apostrophe inside the quotes.
         let bytes = write_csv(&["=a,b"], &[]);
         assert_eq!(&bytes[3..], b"\"'=a,b\"\r\n");

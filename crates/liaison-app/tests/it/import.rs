@@ -510,3 +510,145 @@ async fn staff_and_partner_users_may_not_import_or_export_the_registry() {
         }
     }
 }
+
+/// Issue 10: the dry run is the real run rolled back. It refuses what the real run refuses (an
+/// owner who is not an active channel manager, a code twice in the file, next to a row's own
+/// syntax errors) and counts what the real run would create and update, writing nothing.
+#[tokio::test]
+async fn a_dry_run_is_the_real_run_rolled_back() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let before = partner_count(&db).await;
+        let bad = "编码,名称,类型,区域,等级,状态,渠道经理\n\
+            DRY-001,好伙伴,经销商,华东,A,合作中,head@demo.example\n\
+            DRY-002,坏伙伴,批发商,华东,A,合作中,\n\
+            DRY-003,三号,代理商,华北,B,,\n\
+            DRY-003,三号重复,代理商,华北,B,,\n";
+        let mut answers = Vec::new();
+        for dry_run in [true, false] {
+            let rows = rows_of(
+                import::import_partners(
+                    &db,
+                    &cast.channel,
+                    Lang::En,
+                    None,
+                    bad.as_bytes(),
+                    dry_run,
+                )
+                .await
+                .expect_err("bad rows"),
+            );
+            let fields: Vec<(usize, String)> =
+                rows.iter().map(|r| (r.row, r.field.clone())).collect();
+            answers.push(fields);
+        }
+        assert_eq!(
+            answers[0],
+            [
+                (2, "owner".to_string()),
+                (3, "kind".into()),
+                (5, "code".into())
+            ],
+            "{name}: the dry run finds the owner and the duplicate next to the bad kind"
+        );
+        assert_eq!(answers[0], answers[1], "{name}: dry and real runs agree");
+
+        let good = "编码,名称,类型,区域,等级,状态\n\
+            SH-D001,上海华东经销有限公司,经销商,华东,A,合作中\n\
+            DRY-010,新伙伴,代理商,华北,B,潜在\n\
+            DRY-011,新伙伴二,门店,华南,C,潜在\n";
+        let dry =
+            import::import_partners(&db, &cast.channel, Lang::ZhCn, None, good.as_bytes(), true)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: dry run: {e:?}"));
+        assert_eq!(
+            (dry.dry_run, dry.rows, dry.created, dry.updated),
+            (true, 3, 2, 1),
+            "{name}: the dry run counts what would be created"
+        );
+        assert_eq!(partner_count(&db).await, before, "{name}: nothing written");
+        let real =
+            import::import_partners(&db, &cast.channel, Lang::ZhCn, None, good.as_bytes(), false)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: real run: {e:?}"));
+        assert_eq!((real.created, real.updated), (dry.created, dry.updated));
+        assert_eq!(partner_count(&db).await, before + 2, "{name}");
+
+        let contacts = "伙伴编码,联系人,邮箱\n\
+            DRY-010,赵六,zhao@dry.example\n\
+            DRY-011,钱七,qian@dry.example\n";
+        let dry = import::import_contacts(
+            &db,
+            &cast.channel,
+            Lang::ZhCn,
+            None,
+            contacts.as_bytes(),
+            true,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name}: contacts dry run: {e:?}"));
+        assert_eq!((dry.created, dry.updated), (2, 0), "{name}");
+        let p = partner(&db, "DRY-010").await;
+        let listed = liaison_db::partner::list_contacts(&db, Scope::All, p.id)
+            .await
+            .expect("contacts");
+        assert!(listed.is_empty(), "{name}: the dry run wrote no contact");
+    }
+}
+
+/// Issue 10: a phone number is text a spreadsheet would run (`+86 138…`, `-1+1`), so the
+/// contacts CSV guards it like every other text column, and the guard comes off on import: the
+/// file imports back with every phone unchanged.
+#[tokio::test]
+async fn phone_numbers_in_the_contacts_csv_cannot_run_as_formulas() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let all = PartnerFilter::default();
+        let phones = |db: Db| async move {
+            let mut p: Vec<(String, Option<String>)> =
+                liaison_db::partner::list_all_contacts(&db, Scope::All, &PartnerFilter::default())
+                    .await
+                    .expect("contacts")
+                    .into_iter()
+                    .map(|c| (c.id.to_string(), c.phone))
+                    .collect();
+            p.sort();
+            p
+        };
+        let before = phones(db.clone()).await;
+        assert!(
+            before
+                .iter()
+                .any(|(_, p)| p.as_deref().is_some_and(|p| p.starts_with('+'))),
+            "{name}: the demo has international numbers"
+        );
+        let file =
+            import::export_contacts(&db, &cast.channel, &all, ExportFormat::Csv, Labels::Codes)
+                .await
+                .expect("export");
+        let text = String::from_utf8(file.bytes.clone()).expect("UTF-8");
+        assert!(text.contains(",'+86 "), "{name}: phones are guarded");
+        assert!(
+            !text.contains(",+"),
+            "{name}: no cell starts with + unguarded"
+        );
+        assert!(
+            !text.contains(",-"),
+            "{name}: no cell starts with - unguarded"
+        );
+        let back = import::import_contacts(
+            &db,
+            &cast.channel,
+            Lang::ZhCn,
+            Some(&file.filename),
+            &file.bytes,
+            false,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(back.created, 0, "{name}: every contact is known again");
+        assert_eq!(phones(db.clone()).await, before, "{name}: phones unchanged");
+    }
+}

@@ -108,3 +108,150 @@ async fn the_all_view_is_for_management_and_partners_see_no_requests() {
         assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
     }
 }
+
+/// Issue 10: a request for the portal and four robot platforms to a partner with all four
+/// robots, whose one contact prefers the portal and e-mail, reaches that person on the portal
+/// only; the submission's findings and the coverage say so for each platform, with the reason.
+/// A channel the contact prefers but has no robot for is named too.
+#[tokio::test]
+async fn every_requested_channel_a_recipient_will_not_get_is_a_finding_with_its_reason() {
+    use liaison_core::partner::{ContactInput, PartnerInput};
+    use liaison_core::precheck::code;
+    use liaison_core::request::Audience;
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let partner = liaison_app::partner::create(
+            &db,
+            &cast.channel,
+            PartnerInput {
+                code: Some("ROBO-01".into()),
+                name: Some("四机器人伙伴".into()),
+                kind: Some("distributor".into()),
+                region: Some("华东".into()),
+                tier: Some("A".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("partner");
+        for (kind, url) in [
+            (
+                "wecom",
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1",
+            ),
+            (
+                "dingtalk",
+                "https://oapi.dingtalk.com/robot/send?access_token=t1",
+            ),
+            ("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/h1"),
+            ("slack", "https://hooks.slack.com/services/T0/B0/x1"),
+        ] {
+            let robot = liaison_app::robot::parse_robot(&liaison_app::robot::RobotBody {
+                kind: Some(kind.into()),
+                url: Some(url.into()),
+                ..Default::default()
+            })
+            .unwrap_or_else(|e| panic!("{kind}: {e:?}"));
+            liaison_db::robot::insert_robot(&db, cast.channel.user_id, partner.id, &robot)
+                .await
+                .expect("robot");
+        }
+        for (who, email, channels) in [
+            ("赵一", Some("zhao@robo.example"), "portal,email"),
+            ("钱二", Some("qian@robo.example"), "email,wecom,webhook"),
+        ] {
+            liaison_app::partner::add_contact(
+                &db,
+                &cast.channel,
+                partner.id.into(),
+                ContactInput {
+                    name: Some(who.into()),
+                    email: email.map(Into::into),
+                    preferred_channels: Some(vec![channels.into()]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name}: contact {who}: {e:?}"));
+        }
+        let r = app::create(
+            &db,
+            &cast.staff,
+            &RequestInput {
+                title: Some("渠道全覆盖测试".into()),
+                purpose: Some("告知渠道伙伴".into()),
+                body: Some("请各位伙伴知悉。".into()),
+                channels: Some(
+                    [
+                        "portal", "wecom", "dingtalk", "feishu", "slack", "webhook", "email",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ),
+                audience: Some(Audience {
+                    partners: vec![partner.id],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("draft");
+        let submitted = app::submit(&db, &cast.staff, r.id.into())
+            .await
+            .expect("submit");
+        let mut skipped: Vec<(String, String, String)> = submitted
+            .findings
+            .iter()
+            .filter(|f| f.code == code::CHANNEL_SKIPPED)
+            .map(|f| {
+                let arg = |n: &str| f.args.get(n).map(|v| v.to_string()).unwrap_or_default();
+                (arg("channel"), arg("reason"), arg("count"))
+            })
+            .collect();
+        skipped.sort();
+        let want =
+            |c: &str, r: &str, n: i64| (format!("\"{c}\""), format!("\"{r}\""), n.to_string());
+        // 赵一 prefers the portal and e-mail; 钱二 e-mail, WeCom and a webhook the partner has
+        // not set up.
+        assert_eq!(
+            skipped,
+            [
+                want("dingtalk", "not_preferred", 2),
+                want("feishu", "not_preferred", 2),
+                want("slack", "not_preferred", 2),
+                want("webhook", "no_robot", 1),
+                want("webhook", "not_preferred", 1),
+                want("wecom", "not_preferred", 1),
+            ],
+            "{name}"
+        );
+        // The reader sees a sentence in their language, not the codes.
+        let zh = submitted
+            .findings
+            .iter()
+            .find(|f| {
+                f.code == code::CHANNEL_SKIPPED
+                    && f.args.get("channel").is_some_and(|c| c == "wecom")
+            })
+            .expect("wecom finding")
+            .msg()
+            .render(liaison_core::partner::Lang::ZhCn);
+        assert_eq!(
+            zh, "1 位接收人收不到企业微信：联系人的首选渠道中没有该渠道",
+            "{name}"
+        );
+        let coverage = app::coverage(&db, &cast.staff, r.id.into())
+            .await
+            .expect("coverage")
+            .expect("a parsed form");
+        assert_eq!(coverage.people, 2, "{name}");
+        assert_eq!(
+            coverage.skipped.iter().map(|s| s.people).sum::<i64>(),
+            9,
+            "{name}: {:?}",
+            coverage.skipped
+        );
+    }
+}

@@ -553,7 +553,7 @@ async fn verify_reads_past_its_first_page() {
                 )
             })
             .collect();
-        partner::import_partners(&db, m.id, &rows)
+        partner::import_partners(&db, m.id, &rows, false)
             .await
             .expect("import");
         assert!(
@@ -617,6 +617,7 @@ async fn a_mutation_whose_audit_row_cannot_be_written_is_not_written_either() {
             &db,
             m.id,
             &[(2, new_partner("GZ-D003", "广州南粤供应链有限公司"))],
+            false,
         )
         .await;
         assert!(imported.is_err(), "{name}: import_partners: {imported:?}");

@@ -66,7 +66,10 @@ async fn a_partner_import_with_bad_rows_writes_nothing() {
             (4, partner_row("sh-d001", "重复的代码", None)),
             (5, partner_row("OLD-001", "更新已有伙伴", None)),
         ];
-        let errors = row_errors(name, partner::import_partners(&db, m.id, &rows).await);
+        let errors = row_errors(
+            name,
+            partner::import_partners(&db, m.id, &rows, false).await,
+        );
         assert!(
             has(&errors, 3, "owner"),
             "{name}: unknown owner in row 3: {errors:?}"
@@ -121,7 +124,7 @@ async fn a_partner_import_creates_then_updates_by_code() {
                 )
             })
             .collect();
-        let report = partner::import_partners(&db, m.id, &first)
+        let report = partner::import_partners(&db, m.id, &first, false)
             .await
             .expect("first import");
         assert_eq!(
@@ -165,7 +168,7 @@ async fn a_partner_import_creates_then_updates_by_code() {
             })
             .collect();
         second.push((7, partner_row("IM-006", "新伙伴", None)));
-        let report = partner::import_partners(&db, m.id, &second)
+        let report = partner::import_partners(&db, m.id, &second, false)
             .await
             .expect("second import");
         assert_eq!(
@@ -244,7 +247,7 @@ async fn a_large_partner_import_spans_several_batches() {
                 )
             })
             .collect();
-        let report = partner::import_partners(&db, m.id, &rows)
+        let report = partner::import_partners(&db, m.id, &rows, false)
             .await
             .expect("import");
         assert_eq!(
@@ -261,7 +264,7 @@ async fn a_large_partner_import_spans_several_batches() {
             1201,
             "{name}: an audit row for each"
         );
-        let report = partner::import_partners(&db, m.id, &rows)
+        let report = partner::import_partners(&db, m.id, &rows, false)
             .await
             .expect("re-import");
         assert_eq!(
@@ -302,7 +305,10 @@ async fn a_contact_import_naming_an_unknown_partner_writes_nothing() {
             contact_row(3, "XX-404", new_contact("无名", "nobody@ht.example")),
             contact_row(4, "", new_contact("空代码", "blank@ht.example")),
         ];
-        let errors = row_errors(name, partner::import_contacts(&db, m.id, &rows).await);
+        let errors = row_errors(
+            name,
+            partner::import_contacts(&db, m.id, &rows, false).await,
+        );
         assert!(has(&errors, 3, "partner_code"), "{name}: {errors:?}");
         assert!(has(&errors, 4, "partner_code"), "{name}: {errors:?}");
         assert!(
@@ -330,7 +336,7 @@ async fn a_contact_import_updates_by_email_instead_of_duplicating() {
             contact_row(3, "SH-D001", new_contact("王芳", "wang@ht.example")),
             contact_row(4, "bj-d002", new_contact("张静", "zhang@jl.example")),
         ];
-        let report = partner::import_contacts(&db, m.id, &first)
+        let report = partner::import_contacts(&db, m.id, &first, false)
             .await
             .expect("first import");
         assert_eq!(
@@ -362,7 +368,7 @@ async fn a_contact_import_updates_by_email_instead_of_duplicating() {
             // The same e-mail at another partner is another person.
             contact_row(4, "BJ-D002", new_contact("刘洋", "liu@ht.example")),
         ];
-        let report = partner::import_contacts(&db, m.id, &second)
+        let report = partner::import_contacts(&db, m.id, &second, false)
             .await
             .expect("second import");
         assert_eq!(
@@ -425,7 +431,10 @@ async fn a_contact_import_naming_one_email_twice_for_a_partner_is_refused() {
             contact_row(3, "BJ-D002", new_contact("刘洋", "liu@ht.example")),
             contact_row(4, "sh-d001", new_contact("刘洋（重复）", "Liu@HT.example")),
         ];
-        let errors = row_errors(name, partner::import_contacts(&db, m.id, &rows).await);
+        let errors = row_errors(
+            name,
+            partner::import_contacts(&db, m.id, &rows, false).await,
+        );
         assert!(has(&errors, 4, "email"), "{name}: {errors:?}");
         assert!(
             errors

@@ -384,7 +384,7 @@ async fn imports_and_demo_data_are_indexed() {
             (2usize, new_partner("SH-D001", "上海恒通商贸（更名）")),
             (3usize, new_partner("CQ-N001", "重庆解放碑新店")),
         ];
-        partner::import_partners(&db, m.id, &rows)
+        partner::import_partners(&db, m.id, &rows, false)
             .await
             .expect("import");
         let sh = partner_id(&db, "SH-D001").await;

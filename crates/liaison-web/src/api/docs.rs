@@ -179,9 +179,9 @@ fn schemas() -> Value {
         "Request": {"type": "object", "properties": {"id": s("string"), "state": enum_s(&["draft", "pending_dept_head",
             "pending_channel_review", "pending_executive", "approved", "dispatched", "rejected", "returned", "withdrawn"]),
             "chain": {"type": "array", "items": s("string")}, "findings": {"type": "array", "items": {"type": "object",
-                "description": "a pre-check finding (§4.2.1): a stable code, its arguments (term, wording, classification, days, count) and a message in the caller's language",
+                "description": "a pre-check finding (§4.2.1): a stable code, its arguments (term, wording, classification, days, count, channel, reason) and a message in the caller's language",
                 "required": ["code", "message"], "additionalProperties": true, "properties": {"code": enum_s(&["sensitive_term", "vague_wording",
-                "missing_purpose", "classification_low", "confidential_to_segment", "short_notice", "nda_missing", "text"]),
+                "missing_purpose", "classification_low", "confidential_to_segment", "short_notice", "nda_missing", "channel_skipped", "text"]),
                 "message": s("string")}}},
             "form": {"$ref": "#/components/schemas/RequestInput"}, "message_id": opt_s(),
             "reviews": {"type": "array", "items": {"type": "object", "properties": {"step": s("string"),
@@ -198,7 +198,9 @@ fn schemas() -> Value {
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
                 "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),
-            "uncovered": {"type": "array", "items": {"type": "object", "properties": {"contact_id": s("string"), "contact_name": s("string"), "partner_code": s("string")}}}}},
+            "uncovered": {"type": "array", "items": {"type": "object", "properties": {"contact_id": s("string"), "contact_name": s("string"), "partner_code": s("string")}}},
+            "skipped": {"type": "array", "description": "requested channels some recipients will not get, by channel and reason", "items": {"type": "object", "properties": {
+                "channel": s("string"), "reason": enum_s(&["not_preferred", "no_email", "no_phone", "no_robot"]), "people": s("integer")}}}}},
         "ApproveBody": {"type": "object", "properties": {"comment": s("string"), "send_to_covered_only": {"type": "boolean", "description": "Confidential content some of whose audience lacks a valid NDA: send to the covered ones only (else 422; nobody covered is 409)"}}},
         "Delivery": {"type": "object", "description": "one recipient contact on one channel (the receipts board's row)", "properties": {
             "id": s("string"), "partner_id": s("string"), "partner_code": s("string"), "partner_name": s("string"),

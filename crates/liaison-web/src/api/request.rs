@@ -148,8 +148,10 @@ pub async fn coverage(
     let c = app::coverage(&state.db, &s.actor, id(&rid)?).await?;
     Ok(Json(match c {
         Some(c) => json!({"people": c.people, "covered": c.covered(),
-                          "uncovered_count": c.uncovered.len(), "uncovered": c.uncovered}),
-        None => json!({"people": 0, "covered": 0, "uncovered_count": 0, "uncovered": []}),
+                          "uncovered_count": c.uncovered.len(), "uncovered": c.uncovered,
+                          "skipped": c.skipped}),
+        None => json!({"people": 0, "covered": 0, "uncovered_count": 0, "uncovered": [],
+                       "skipped": []}),
     }))
 }
 

@@ -1,11 +1,12 @@
 //! IM robots for daily work (policy §2.1.2): WeCom, DingTalk and Feishu/Lark group robots, Slack
 //! incoming webhooks and Liaison's signed generic webhook. Each gets a Markdown card with the
 //! confirmation action (§4.3.2) and the portal link; confidential and secret bodies stay out
-//! (§7.2.1). Sends are limited per robot by a token bucket (the platforms take 20 a minute).
+//! (§7.2.1). How often a robot is posted to is the worker's to decide, with the sliding minute
+//! every worker shares (`liaison_db::robot::take_send_slot`); a platform's "too fast" comes back
+//! as `Throttled`.
 //!
 //! Replies are read the platforms' way: a 200 whose JSON carries an error code is a failure.
 
-use crate::bucket::Buckets;
 use crate::text::{self, truncate_bytes};
 use crate::{Notice, NoticeKind, SendError, markdown, sign};
 use liaison_core::validate::Msg;
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -274,11 +275,10 @@ pub fn redact_url(url: &str) -> String {
     s
 }
 
-/// The HTTP client for robots and outbound events, with a send budget per robot.
+/// The HTTP client for robots and outbound events.
 #[derive(Clone)]
 pub struct RobotClient {
     http: reqwest::Client,
-    buckets: Arc<Buckets>,
 }
 
 impl fmt::Debug for RobotClient {
@@ -326,9 +326,12 @@ fn http_client() -> Result<reqwest::Client, String> {
 
 /// DingTalk throttles a robot for 10 minutes once it exceeds 20 messages a minute.
 const DINGTALK_THROTTLE: Duration = Duration::from_secs(600);
+/// WeCom: "api freq out of limit".
 const WECOM_RATE_LIMITED: i64 = 45009;
-const DINGTALK_RATE_LIMITED: i64 = 130101;
-const FEISHU_RATE_LIMITED: i64 = 11232;
+/// DingTalk: "send too fast, exceed 20 times per minute", and the gateway's flow control.
+const DINGTALK_RATE_LIMITED: &[i64] = &[130101, 410100];
+/// Feishu/Lark: "frequency limited" (the bot's and the tenant's).
+const FEISHU_RATE_LIMITED: &[i64] = &[11232, 9499];
 
 /// Body budgets per platform (bytes of Markdown), below the platforms' message limits (WeCom
 /// markdown: 4096 bytes in all).
@@ -338,19 +341,19 @@ const FEISHU_BODY_MAX: usize = 8000;
 /// Slack: a section's text is at most 3000 characters.
 const SLACK_SECTION_MAX: usize = 3000;
 
+impl Default for RobotClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl RobotClient {
-    /// `per_minute` sends per robot id (the platforms allow 20 a minute per robot).
-    ///
     /// # Panics
     /// Only if the fixed TLS/HTTP configuration cannot be built, which a unit test rules out.
-    pub fn new(per_minute: u32) -> Self {
-        let http = match http_client() {
-            Ok(c) => c,
+    pub fn new() -> Self {
+        match http_client() {
+            Ok(http) => Self { http },
             Err(e) => panic!("{e}"),
-        };
-        Self {
-            http,
-            buckets: Arc::new(Buckets::new(per_minute)),
         }
     }
 
@@ -366,15 +369,12 @@ impl RobotClient {
         }
     }
 
-    /// Takes a token for `robot.id` (else `Throttled`), signs as the platform requires, POSTs,
-    /// and reads the reply.
+    /// Signs as the platform requires, POSTs, and reads the reply; a platform's rate limit
+    /// is `Throttled` with its wait.
     pub async fn send(&self, robot: &Robot, n: &Notice) -> Result<(), SendError> {
         let scrub = Scrub::new(&robot.url, robot.secret.as_deref());
         validate_url(&robot.url)
             .map_err(|e| SendError::Permanent(format!("robot URL refused: {e}")))?;
-        self.buckets
-            .try_take(robot.id, Instant::now())
-            .map_err(|retry_after| SendError::Throttled { retry_after })?;
 
         let secret = robot.secret.as_deref().filter(|s| !s.is_empty());
         let mut payload = Self::payload(robot.kind, n);
@@ -689,9 +689,11 @@ impl Reply {
                     (RobotKind::Wecom, WECOM_RATE_LIMITED) => Err(SendError::Throttled {
                         retry_after: DEFAULT_RETRY,
                     }),
-                    (RobotKind::Dingtalk, DINGTALK_RATE_LIMITED) => Err(SendError::Throttled {
-                        retry_after: DINGTALK_THROTTLE,
-                    }),
+                    (RobotKind::Dingtalk, c) if DINGTALK_RATE_LIMITED.contains(&c) => {
+                        Err(SendError::Throttled {
+                            retry_after: DINGTALK_THROTTLE,
+                        })
+                    }
                     _ => Err(refused(code, msg)),
                 }
             }
@@ -709,8 +711,8 @@ impl Reply {
                     .unwrap_or("");
                 match code {
                     0 => Ok(()),
-                    FEISHU_RATE_LIMITED => Err(SendError::Throttled {
-                        retry_after: DEFAULT_RETRY,
+                    c if FEISHU_RATE_LIMITED.contains(&c) => Err(SendError::Throttled {
+                        retry_after: self.retry_after.unwrap_or(DEFAULT_RETRY),
                     }),
                     _ => Err(refused(code, msg)),
                 }
@@ -956,7 +958,7 @@ mod tests {
     #[test]
     fn the_http_client_builds_with_ring_and_webpki_roots() {
         assert!(http_client().is_ok());
-        let _ = RobotClient::new(20);
+        let _ = RobotClient::new();
     }
 
     #[test]

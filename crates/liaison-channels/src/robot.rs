@@ -7,6 +7,7 @@
 //!
 //! Replies are read the platforms' way: a 200 whose JSON carries an error code is a failure.
 
+use crate::markdown::Flavor;
 use crate::text::{self, truncate_bytes};
 use crate::{Notice, NoticeKind, SendError, markdown, sign};
 use liaison_core::validate::Msg;
@@ -721,11 +722,13 @@ impl Reply {
     }
 }
 
-/// The body as Markdown, or the classified notice (§7.2.1), cut to `max` bytes.
-fn body_md(n: &Notice, max: usize) -> String {
+/// The body through the one sanitiser for the platform's Markdown (issue 10, item 7: no raw
+/// HTML, no link but http(s) and mailto), or the classified notice (§7.2.1), cut to `max`
+/// bytes.
+fn body_md(n: &Notice, flavor: Flavor, max: usize) -> String {
     match n.shown_body() {
-        Some(md) => truncate_bytes(md.trim(), max),
-        None => text::classified_notice(n.lang, &n.classification),
+        Some(md) => truncate_bytes(&markdown::render(md.trim(), flavor), max),
+        None => markdown::escape(&text::classified_notice(n.lang, &n.classification), flavor),
     }
 }
 
@@ -748,9 +751,10 @@ fn kind_name(k: NoticeKind) -> &'static str {
 
 /// WeCom group robot: `markdown` (no buttons there, so the confirmation is a link line).
 fn wecom(n: &Notice) -> Value {
-    let mut head = format!("### {}\n", text::subject(n));
+    let md = |s: &str| markdown::escape(s, Flavor::Wecom);
+    let mut head = format!("### {}\n", md(&text::subject(n)));
     if let Some(lead) = text::lead(n) {
-        head.push_str(&format!("> {lead}\n"));
+        head.push_str(&format!("> {}\n", md(&lead)));
     }
     let mut tail = String::new();
     if let Some(d) = due(n) {
@@ -763,23 +767,24 @@ fn wecom(n: &Notice) -> Value {
     if !n.sender.trim().is_empty() {
         tail.push_str(&format!(
             "\n<font color=\"comment\">{}</font>",
-            text::sender_line(n.lang, n.sender.trim())
+            md(&text::sender_line(n.lang, n.sender.trim()))
         ));
     }
     let room = WECOM_MAX.saturating_sub(head.len() + tail.len() + 2);
-    let content = format!("{head}\n{}\n{tail}", body_md(n, room));
+    let content = format!("{head}\n{}\n{tail}", body_md(n, Flavor::Wecom, room));
     json!({"msgtype": "markdown", "markdown": {"content": truncate_bytes(&content, WECOM_MAX)}})
 }
 
 /// DingTalk custom robot: an `actionCard` whose single button confirms, or that opens the
 /// message in the portal when there is nothing to confirm.
 fn dingtalk(n: &Notice) -> Value {
+    let md = |s: &str| markdown::escape(s, Flavor::Dingtalk);
     let subject = text::subject(n);
-    let mut t = format!("### {subject}\n\n");
+    let mut t = format!("### {}\n\n", md(&subject));
     if let Some(lead) = text::lead(n) {
-        t.push_str(&format!("> {lead}\n\n"));
+        t.push_str(&format!("> {}\n\n", md(&lead)));
     }
-    t.push_str(&body_md(n, DINGTALK_BODY_MAX));
+    t.push_str(&body_md(n, Flavor::Dingtalk, DINGTALK_BODY_MAX));
     t.push_str("\n\n");
     if let Some(d) = due(n) {
         t.push_str(&format!("**{d}**\n\n"));
@@ -792,7 +797,7 @@ fn dingtalk(n: &Notice) -> Value {
         ));
     }
     if !n.sender.trim().is_empty() {
-        t.push_str(&text::sender_line(n.lang, n.sender.trim()));
+        t.push_str(&md(&text::sender_line(n.lang, n.sender.trim())));
     }
     let card = match &n.confirm_url {
         Some(c) => json!({
@@ -823,9 +828,12 @@ fn feishu(n: &Notice) -> Value {
     };
     let mut md = String::new();
     if let Some(lead) = text::lead(n) {
-        md.push_str(&format!("**{lead}**\n\n"));
+        md.push_str(&format!(
+            "**{}**\n\n",
+            markdown::escape(&lead, Flavor::Lark)
+        ));
     }
-    md.push_str(&body_md(n, FEISHU_BODY_MAX));
+    md.push_str(&body_md(n, Flavor::Lark, FEISHU_BODY_MAX));
     let mut elements = vec![json!({"tag": "div", "text": {"tag": "lark_md", "content": md}})];
     if let Some(d) = due(n) {
         elements
@@ -927,6 +935,8 @@ fn slack(n: &Notice) -> Value {
         "url": n.view_url,
     }));
     blocks.push(json!({"type": "actions", "elements": buttons}));
+    // The fallback is Slack text too: `<!channel>` or `<script>` in a body must stay text.
+    let fallback = markdown::escape(&fallback, Flavor::Slack);
     json!({"text": truncate_chars(&fallback, 3000), "blocks": blocks})
 }
 

@@ -117,7 +117,7 @@ impl WorkerArgs {
                         None
                     }
                 };
-                liaison_worker::Transport::live(mailer, config.robot_per_minute)
+                liaison_worker::Transport::live(mailer)
             }
         };
         Ok(liaison_worker::Worker::new(db.clone(), config, transport))

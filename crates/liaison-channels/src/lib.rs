@@ -6,7 +6,6 @@
 //! [`SendError`] says. Error texts name at most `scheme://host[:port]/path`, never a query
 //! string, a token or a secret, so they can be stored and shown as they are.
 
-pub mod bucket;
 pub mod email;
 pub mod markdown;
 pub mod robot;

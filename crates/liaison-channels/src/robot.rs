@@ -1,11 +1,13 @@
 //! IM robots for daily work (policy §2.1.2): WeCom, DingTalk and Feishu/Lark group robots, Slack
 //! incoming webhooks and Liaison's signed generic webhook. Each gets a Markdown card with the
 //! confirmation action (§4.3.2) and the portal link; confidential and secret bodies stay out
-//! (§7.2.1). Sends are limited per robot by a token bucket (the platforms take 20 a minute).
+//! (§7.2.1). How often a robot is posted to is the worker's to decide, with the sliding minute
+//! every worker shares (`liaison_db::robot::take_send_slot`); a platform's "too fast" comes back
+//! as `Throttled`.
 //!
 //! Replies are read the platforms' way: a 200 whose JSON carries an error code is a failure.
 
-use crate::bucket::Buckets;
+use crate::markdown::Flavor;
 use crate::text::{self, truncate_bytes};
 use crate::{Notice, NoticeKind, SendError, markdown, sign};
 use liaison_core::validate::Msg;
@@ -16,7 +18,7 @@ use serde_json::{Value, json};
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -274,11 +276,10 @@ pub fn redact_url(url: &str) -> String {
     s
 }
 
-/// The HTTP client for robots and outbound events, with a send budget per robot.
+/// The HTTP client for robots and outbound events.
 #[derive(Clone)]
 pub struct RobotClient {
     http: reqwest::Client,
-    buckets: Arc<Buckets>,
 }
 
 impl fmt::Debug for RobotClient {
@@ -326,9 +327,12 @@ fn http_client() -> Result<reqwest::Client, String> {
 
 /// DingTalk throttles a robot for 10 minutes once it exceeds 20 messages a minute.
 const DINGTALK_THROTTLE: Duration = Duration::from_secs(600);
+/// WeCom: "api freq out of limit".
 const WECOM_RATE_LIMITED: i64 = 45009;
-const DINGTALK_RATE_LIMITED: i64 = 130101;
-const FEISHU_RATE_LIMITED: i64 = 11232;
+/// DingTalk: "send too fast, exceed 20 times per minute", and the gateway's flow control.
+const DINGTALK_RATE_LIMITED: &[i64] = &[130101, 410100];
+/// Feishu/Lark: "frequency limited" (the bot's and the tenant's).
+const FEISHU_RATE_LIMITED: &[i64] = &[11232, 9499];
 
 /// Body budgets per platform (bytes of Markdown), below the platforms' message limits (WeCom
 /// markdown: 4096 bytes in all).
@@ -338,19 +342,19 @@ const FEISHU_BODY_MAX: usize = 8000;
 /// Slack: a section's text is at most 3000 characters.
 const SLACK_SECTION_MAX: usize = 3000;
 
+impl Default for RobotClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl RobotClient {
-    /// `per_minute` sends per robot id (the platforms allow 20 a minute per robot).
-    ///
     /// # Panics
     /// Only if the fixed TLS/HTTP configuration cannot be built, which a unit test rules out.
-    pub fn new(per_minute: u32) -> Self {
-        let http = match http_client() {
-            Ok(c) => c,
+    pub fn new() -> Self {
+        match http_client() {
+            Ok(http) => Self { http },
             Err(e) => panic!("{e}"),
-        };
-        Self {
-            http,
-            buckets: Arc::new(Buckets::new(per_minute)),
         }
     }
 
@@ -366,15 +370,12 @@ impl RobotClient {
         }
     }
 
-    /// Takes a token for `robot.id` (else `Throttled`), signs as the platform requires, POSTs,
-    /// and reads the reply.
+    /// Signs as the platform requires, POSTs, and reads the reply; a platform's rate limit
+    /// is `Throttled` with its wait.
     pub async fn send(&self, robot: &Robot, n: &Notice) -> Result<(), SendError> {
         let scrub = Scrub::new(&robot.url, robot.secret.as_deref());
         validate_url(&robot.url)
             .map_err(|e| SendError::Permanent(format!("robot URL refused: {e}")))?;
-        self.buckets
-            .try_take(robot.id, Instant::now())
-            .map_err(|retry_after| SendError::Throttled { retry_after })?;
 
         let secret = robot.secret.as_deref().filter(|s| !s.is_empty());
         let mut payload = Self::payload(robot.kind, n);
@@ -689,9 +690,11 @@ impl Reply {
                     (RobotKind::Wecom, WECOM_RATE_LIMITED) => Err(SendError::Throttled {
                         retry_after: DEFAULT_RETRY,
                     }),
-                    (RobotKind::Dingtalk, DINGTALK_RATE_LIMITED) => Err(SendError::Throttled {
-                        retry_after: DINGTALK_THROTTLE,
-                    }),
+                    (RobotKind::Dingtalk, c) if DINGTALK_RATE_LIMITED.contains(&c) => {
+                        Err(SendError::Throttled {
+                            retry_after: DINGTALK_THROTTLE,
+                        })
+                    }
                     _ => Err(refused(code, msg)),
                 }
             }
@@ -709,8 +712,8 @@ impl Reply {
                     .unwrap_or("");
                 match code {
                     0 => Ok(()),
-                    FEISHU_RATE_LIMITED => Err(SendError::Throttled {
-                        retry_after: DEFAULT_RETRY,
+                    c if FEISHU_RATE_LIMITED.contains(&c) => Err(SendError::Throttled {
+                        retry_after: self.retry_after.unwrap_or(DEFAULT_RETRY),
                     }),
                     _ => Err(refused(code, msg)),
                 }
@@ -719,11 +722,13 @@ impl Reply {
     }
 }
 
-/// The body as Markdown, or the classified notice (§7.2.1), cut to `max` bytes.
-fn body_md(n: &Notice, max: usize) -> String {
+/// The body through the one sanitiser for the platform's Markdown (issue 10, item 7: no raw
+/// HTML, no link but http(s) and mailto), or the classified notice (§7.2.1), cut to `max`
+/// bytes.
+fn body_md(n: &Notice, flavor: Flavor, max: usize) -> String {
     match n.shown_body() {
-        Some(md) => truncate_bytes(md.trim(), max),
-        None => text::classified_notice(n.lang, &n.classification),
+        Some(md) => truncate_bytes(&markdown::render(md.trim(), flavor), max),
+        None => markdown::escape(&text::classified_notice(n.lang, &n.classification), flavor),
     }
 }
 
@@ -746,9 +751,10 @@ fn kind_name(k: NoticeKind) -> &'static str {
 
 /// WeCom group robot: `markdown` (no buttons there, so the confirmation is a link line).
 fn wecom(n: &Notice) -> Value {
-    let mut head = format!("### {}\n", text::subject(n));
+    let md = |s: &str| markdown::escape(s, Flavor::Wecom);
+    let mut head = format!("### {}\n", md(&text::subject(n)));
     if let Some(lead) = text::lead(n) {
-        head.push_str(&format!("> {lead}\n"));
+        head.push_str(&format!("> {}\n", md(&lead)));
     }
     let mut tail = String::new();
     if let Some(d) = due(n) {
@@ -761,23 +767,24 @@ fn wecom(n: &Notice) -> Value {
     if !n.sender.trim().is_empty() {
         tail.push_str(&format!(
             "\n<font color=\"comment\">{}</font>",
-            text::sender_line(n.lang, n.sender.trim())
+            md(&text::sender_line(n.lang, n.sender.trim()))
         ));
     }
     let room = WECOM_MAX.saturating_sub(head.len() + tail.len() + 2);
-    let content = format!("{head}\n{}\n{tail}", body_md(n, room));
+    let content = format!("{head}\n{}\n{tail}", body_md(n, Flavor::Wecom, room));
     json!({"msgtype": "markdown", "markdown": {"content": truncate_bytes(&content, WECOM_MAX)}})
 }
 
 /// DingTalk custom robot: an `actionCard` whose single button confirms, or that opens the
 /// message in the portal when there is nothing to confirm.
 fn dingtalk(n: &Notice) -> Value {
+    let md = |s: &str| markdown::escape(s, Flavor::Dingtalk);
     let subject = text::subject(n);
-    let mut t = format!("### {subject}\n\n");
+    let mut t = format!("### {}\n\n", md(&subject));
     if let Some(lead) = text::lead(n) {
-        t.push_str(&format!("> {lead}\n\n"));
+        t.push_str(&format!("> {}\n\n", md(&lead)));
     }
-    t.push_str(&body_md(n, DINGTALK_BODY_MAX));
+    t.push_str(&body_md(n, Flavor::Dingtalk, DINGTALK_BODY_MAX));
     t.push_str("\n\n");
     if let Some(d) = due(n) {
         t.push_str(&format!("**{d}**\n\n"));
@@ -790,7 +797,7 @@ fn dingtalk(n: &Notice) -> Value {
         ));
     }
     if !n.sender.trim().is_empty() {
-        t.push_str(&text::sender_line(n.lang, n.sender.trim()));
+        t.push_str(&md(&text::sender_line(n.lang, n.sender.trim())));
     }
     let card = match &n.confirm_url {
         Some(c) => json!({
@@ -821,9 +828,12 @@ fn feishu(n: &Notice) -> Value {
     };
     let mut md = String::new();
     if let Some(lead) = text::lead(n) {
-        md.push_str(&format!("**{lead}**\n\n"));
+        md.push_str(&format!(
+            "**{}**\n\n",
+            markdown::escape(&lead, Flavor::Lark)
+        ));
     }
-    md.push_str(&body_md(n, FEISHU_BODY_MAX));
+    md.push_str(&body_md(n, Flavor::Lark, FEISHU_BODY_MAX));
     let mut elements = vec![json!({"tag": "div", "text": {"tag": "lark_md", "content": md}})];
     if let Some(d) = due(n) {
         elements
@@ -925,6 +935,8 @@ fn slack(n: &Notice) -> Value {
         "url": n.view_url,
     }));
     blocks.push(json!({"type": "actions", "elements": buttons}));
+    // The fallback is Slack text too: `<!channel>` or `<script>` in a body must stay text.
+    let fallback = markdown::escape(&fallback, Flavor::Slack);
     json!({"text": truncate_chars(&fallback, 3000), "blocks": blocks})
 }
 
@@ -956,7 +968,7 @@ mod tests {
     #[test]
     fn the_http_client_builds_with_ring_and_webpki_roots() {
         assert!(http_client().is_ok());
-        let _ = RobotClient::new(20);
+        let _ = RobotClient::new();
     }
 
     #[test]

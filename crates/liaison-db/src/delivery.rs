@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use liaison_core::FieldErrors;
 use liaison_core::delivery::{DeliveryState, Retry, after_failure};
 use liaison_core::job::JobKind;
+use liaison_core::rate::RateWait;
 use liaison_core::validate::Msg;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -333,8 +334,13 @@ pub enum Outcome {
     Sent { target: Option<String> },
     /// Outside the recipient's working hours: waits until then (§5.3.2). No attempt counted.
     Hold { until: DateTime<Utc> },
-    /// Rate limited by us or the platform: try again then. No attempt counted.
-    Later { at: DateTime<Utc> },
+    /// Try again then, no attempt counted: rate limited (`wait`: the robot's minute is full,
+    /// or the platform said "too fast"; the wait is counted and shown on the receipts board),
+    /// or not started before the lease ran short (`wait: None`).
+    Later {
+        at: DateTime<Utc>,
+        wait: Option<RateWait>,
+    },
     /// The attempt failed; retried with backoff unless `permanent` or out of attempts.
     Failed { error: String, permanent: bool },
     /// Nothing to do any more (a reminder for a delivery confirmed meanwhile).
@@ -380,8 +386,9 @@ async fn complete_once(
     // Group what can be written by one statement.
     let mut first_sent: std::collections::BTreeMap<Option<String>, Vec<Uuid>> = Default::default();
     let mut reminded: Vec<Uuid> = Vec::new();
-    let mut waits: std::collections::BTreeMap<(DateTime<Utc>, &'static str), Vec<Uuid>> =
-        Default::default();
+    // (when, state to set or "", rate-limit reason or "") → deliveries.
+    type WaitKey = (DateTime<Utc>, &'static str, &'static str);
+    let mut waits: std::collections::BTreeMap<WaitKey, Vec<Uuid>> = Default::default();
     let mut skipped: Vec<Uuid> = Vec::new();
     let mut dead_events = Vec::new();
     for (c, outcome) in results {
@@ -399,9 +406,12 @@ async fn complete_once(
                 } else {
                     ""
                 };
-                waits.entry((*until, state)).or_default().push(c.id);
+                waits.entry((*until, state, "")).or_default().push(c.id);
             }
-            Outcome::Later { at } => waits.entry((*at, "")).or_default().push(c.id),
+            Outcome::Later { at, wait } => waits
+                .entry((*at, "", wait.map_or("", RateWait::as_str)))
+                .or_default()
+                .push(c.id),
             Outcome::Skip => skipped.push(c.id),
             Outcome::Failed { error, permanent } => {
                 let tries = c.attempts + 1;
@@ -424,7 +434,7 @@ async fn complete_once(
                 let n = tx
                     .execute(
                         q("UPDATE deliveries SET state = COALESCE($1, state), next_at = $2, attempts = $3,
-                                last_error = $4, locked_until = NULL, locked_by = NULL
+                                last_error = $4, wait_reason = NULL, locked_until = NULL, locked_by = NULL
                             WHERE id = $5 AND locked_by = $6")
                         .bind(state.map(DeliveryState::as_str))
                         .bind(next_at)
@@ -463,7 +473,8 @@ async fn complete_once(
             &format!(
                 "state = CASE WHEN acked_at IS NOT NULL THEN 'acknowledged'
                               WHEN read_at IS NOT NULL THEN 'read' ELSE 'sent' END,
-                 sent_at = {t}, target = {tg}, attempts = attempts + 1, next_at = NULL, last_error = NULL"
+                 sent_at = {t}, target = {tg}, attempts = attempts + 1, next_at = NULL, last_error = NULL,
+                 wait_reason = NULL"
             ),
             &mut query,
             ids,
@@ -474,16 +485,26 @@ async fn complete_once(
         let mut query = Q::dynamic(String::new());
         let t = query.arg(now);
         let set = format!(
-            "reminders = reminders + 1, reminded_at = {t}, next_at = NULL, last_error = NULL"
+            "reminders = reminders + 1, reminded_at = {t}, next_at = NULL, last_error = NULL,
+             wait_reason = NULL"
         );
         let sql = release(&set, &mut query, reminded);
         done.sent += tx.execute(query.replace_sql(sql)).await?;
     }
-    for ((at, state), ids) in waits {
+    for ((at, state, reason), ids) in waits {
         let mut query = Q::dynamic(String::new());
         let mut set = format!("next_at = {}", query.arg(at));
         if !state.is_empty() {
             set.push_str(&format!(", state = {}", query.arg(state)));
+        }
+        if reason.is_empty() {
+            set.push_str(", wait_reason = NULL");
+        } else {
+            // Issue 10: a rate-limit wait costs no attempt, but it is counted and shown.
+            set.push_str(&format!(
+                ", rate_waits = rate_waits + 1, wait_reason = {}",
+                query.arg(reason)
+            ));
         }
         let sql = release(&set, &mut query, ids);
         let n = tx.execute(query.replace_sql(sql)).await?;
@@ -495,7 +516,7 @@ async fn complete_once(
     }
     if !skipped.is_empty() {
         let mut query = Q::dynamic(String::new());
-        let sql = release("next_at = NULL", &mut query, skipped);
+        let sql = release("next_at = NULL, wait_reason = NULL", &mut query, skipped);
         done.skipped += tx.execute(query.replace_sql(sql)).await?;
     }
     if !dead_events.is_empty() {
@@ -560,7 +581,8 @@ pub async fn retry(db: &Db, actor: Uuid, message: Uuid, only: Option<Uuid>) -> R
     let m = query.arg(message);
     // Not one that a worker is sending right now (its lease stands).
     let mut sql = format!(
-        "UPDATE deliveries SET state = 'queued', attempts = 0, next_at = {t}, locked_until = NULL, locked_by = NULL
+        "UPDATE deliveries SET state = 'queued', attempts = 0, next_at = {t}, wait_reason = NULL,
+                locked_until = NULL, locked_by = NULL
           WHERE message_id = {m} AND (locked_until IS NULL OR locked_until < {t})"
     );
     match only {

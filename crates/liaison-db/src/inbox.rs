@@ -3,8 +3,10 @@
 //! deliveries of a message on every channel: it counts once per recipient partner.
 
 use crate::audit::{self, Entry};
+use crate::query::parsed;
 use crate::{Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
+use liaison_core::rate::RateWait;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -382,6 +384,11 @@ pub struct DeliveryRow {
     pub next_at: Option<DateTime<Utc>>,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// Times the worker put it back for a rate limit (issue 10): no attempt counted.
+    pub rate_waits: i64,
+    /// What it waits for now, until `next_at`: `robot_minute` (the robot's 20 posts a minute
+    /// are used, §2.1.2) or `platform` (the platform answered "too fast").
+    pub wait_reason: Option<RateWait>,
     pub reminders: i64,
     pub acked_via: Option<String>,
     /// Who confirmed (for the partner): the contact or portal user who gave the confirmation.
@@ -391,7 +398,9 @@ pub struct DeliveryRow {
 from_row!(DeliveryRow; id: uuid, partner_id: uuid, partner_code: text, partner_name: text,
     contact_id: uuid, contact_name: text, channel: text, state: text, read_at: opt_time,
     acked_at: opt_time, late: bool, attempts: i64, next_at: opt_time, sent_at: opt_time,
-    last_error: opt_text, reminders: i64, acked_via: opt_text, acked_by_name: opt_text);
+    last_error: opt_text, rate_waits: i64,
+    wait_reason: opt_text => |s: Option<String>| s.map(parsed(RateWait::parse)).transpose(),
+    reminders: i64, acked_via: opt_text, acked_by_name: opt_text);
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -405,6 +414,8 @@ pub struct Summary {
     pub failed: i64,
     pub dead: i64,
     pub sent: i64,
+    /// Deliveries waiting now for a robot's rate limit (issue 10).
+    pub rate_limited: i64,
     /// People (contacts) reached, each once whatever the channels (issue 9).
     pub people: i64,
     pub people_read: i64,
@@ -433,6 +444,7 @@ from_row!(Summary; total: opt_i64 -> Option::unwrap_or_default,
     overdue: opt_i64 -> Option::unwrap_or_default, queued: opt_i64 -> Option::unwrap_or_default,
     held: opt_i64 -> Option::unwrap_or_default, failed: opt_i64 -> Option::unwrap_or_default,
     dead: opt_i64 -> Option::unwrap_or_default, sent: opt_i64 -> Option::unwrap_or_default,
+    rate_limited: opt_i64 -> Option::unwrap_or_default,
     people: opt_i64 -> Option::unwrap_or_default,
     people_read: opt_i64 -> Option::unwrap_or_default,
     people_acknowledged: opt_i64("people_acked") -> Option::unwrap_or_default,
@@ -450,7 +462,7 @@ pub async fn deliveries(
     let mut query = Q::dynamic(
         "SELECT d.id, d.partner_id, p.code AS partner_code, p.name AS partner_name, d.contact_id, c.name AS contact_name,
                 d.channel, d.state, d.read_at, d.acked_at, d.late, d.attempts, d.next_at, d.sent_at, d.last_error,
-                d.reminders, d.acked_via, COALESCE(ac.name, au.name) AS acked_by_name
+                d.rate_waits, d.wait_reason, d.reminders, d.acked_via, COALESCE(ac.name, au.name) AS acked_by_name
            FROM deliveries d JOIN partners p ON p.id = d.partner_id JOIN contacts c ON c.id = d.contact_id
            LEFT JOIN contacts ac ON ac.id = d.acked_contact_id LEFT JOIN users au ON au.id = d.acked_by
           WHERE d.message_id = $1"
@@ -478,6 +490,7 @@ pub async fn summary(db: &Db, message: Uuid) -> Result<Summary> {
                       SUM(CASE WHEN d.state = 'failed' THEN 1 ELSE 0 END) AS failed,
                       SUM(CASE WHEN d.state = 'dead' THEN 1 ELSE 0 END) AS dead,
                       SUM(CASE WHEN d.sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent,
+                      SUM(CASE WHEN d.wait_reason IS NOT NULL AND d.next_at IS NOT NULL THEN 1 ELSE 0 END) AS rate_limited,
                       COUNT(DISTINCT d.contact_id) AS people,
                       COUNT(DISTINCT CASE WHEN d.read_at IS NOT NULL THEN d.contact_id END) AS people_read,
                       COUNT(DISTINCT CASE WHEN d.acked_at IS NOT NULL THEN d.contact_id END) AS people_acked,

@@ -3,8 +3,9 @@
 //! and never leave this crate except to the worker that posts to them.
 
 use crate::audit::Entry;
-use crate::{Db, DbError, Q, Result, q};
+use crate::{Backend, Db, DbError, Q, Result, q};
 use chrono::{DateTime, Utc};
+use liaison_core::rate::{self, RateWait};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -189,57 +190,125 @@ pub async fn targets(db: &Db, partners: &[Uuid]) -> Result<Vec<RobotTarget>> {
         .collect())
 }
 
-struct Bucket(Option<i64>, i64);
-from_row!(Bucket(bucket_at: opt_i64, bucket_milli: i64));
+struct SentAt(i64);
+from_row!(SentAt(sent_at: i64));
 
-/// Takes one send from the robot's token bucket, which every worker and instance shares
-/// (§2.1.2: the platforms allow 20 messages a minute per robot): `Ok(())` to send now, or how
-/// long until a token is there. A full bucket holds `per_minute` tokens and refills at
-/// `per_minute` a minute. One conditional UPDATE takes the token, so concurrent workers
-/// never both take the last one.
+struct Paused(Option<i64>);
+from_row!(Paused(paused_until: opt_i64));
+
+/// A post to a robot counted in its minute; [`finish_send`] moves it to when the post ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendSlot(Uuid);
+
+/// Why and how long a robot cannot be posted to now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotWait {
+    pub retry_after: std::time::Duration,
+    pub reason: RateWait,
+}
+
+/// The longest a post can take from its slot to the platform (the robot client gives up after
+/// 10 s): a taken slot counts as this much later until the post has ended, so that whatever
+/// the network does, the platform never receives more than N posts in its minute.
+const IN_FLIGHT_MS: i64 = 15_000;
+
+fn ms(ms: i64) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::try_from(ms.max(1)).unwrap_or(1))
+}
+
+/// Takes a slot in the robot's sliding minute, which every worker and instance shares
+/// (§2.1.2: at most `per_minute` posts in any 60 s, `liaison_core::rate::robot_slot`): a slot
+/// to post now, or how long until the oldest of the last `per_minute` posts is a minute old
+/// (or until the pause a platform asked for ends, [`pause_robot`]). The robot's row is locked
+/// for the take, so two takers never both get the last slot.
 pub async fn take_send_slot(
     db: &Db,
     robot: Uuid,
     per_minute: u32,
-) -> Result<std::result::Result<(), std::time::Duration>> {
-    let rate = i64::from(per_minute.max(1));
-    let cap = rate * 1000;
-    let now = db.now().timestamp_millis();
-    // Thousandths of a token now: a new bucket is full; otherwise what was left plus what
-    // the time since earned (at most a minute's worth, so nothing overflows), capped. Time
-    // that runs backwards (another instance's clock) earns nothing.
-    const EARNED: &str = "(CASE WHEN $1 - bucket_at > 60000 THEN 60000 WHEN $1 > bucket_at THEN $1 - bucket_at ELSE 0 END) * $2 / 60";
-    let level = format!(
-        "(CASE WHEN bucket_at IS NULL OR bucket_milli + {EARNED} > $3 THEN $3 ELSE bucket_milli + {EARNED} END)"
-    );
-    let n = db
-        .execute(
+) -> Result<std::result::Result<SendSlot, SlotWait>> {
+    let mut tx = db.begin().await?;
+    // SQLite's single writer serialises takers by itself; on PostgreSQL the row lock does,
+    // and the statements after it see what the taker before committed.
+    let lock = match tx.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    };
+    let Some(Paused(paused)) = tx
+        .fetch_optional(
             Q::dynamic(format!(
-                "UPDATE robots SET bucket_milli = {level} - 1000,
-                        bucket_at = CASE WHEN bucket_at IS NULL OR $1 > bucket_at THEN $1 ELSE bucket_at END
-                  WHERE id = $4 AND {level} >= 1000"
+                "SELECT paused_until FROM robots WHERE id = $1{lock}"
             ))
-            .bind(now)
-            .bind(rate)
-            .bind(cap)
             .bind(robot),
         )
-        .await?;
-    if n == 1 {
-        return Ok(Ok(()));
-    }
-    let Some(Bucket(at, milli)) = db
-        .fetch_optional(q("SELECT bucket_at, bucket_milli FROM robots WHERE id = $1").bind(robot))
         .await?
     else {
         return Err(DbError::NotFound);
     };
-    let tokens = match at {
-        None => cap,
-        Some(t) => (milli + (now - t).clamp(0, 60_000) * rate / 60).min(cap),
-    };
-    let wait_ms = ((1000 - tokens).max(1) * 60 + rate - 1) / rate;
-    Ok(Err(std::time::Duration::from_millis(
-        u64::try_from(wait_ms).unwrap_or(60_000),
-    )))
+    // Read under the lock: takers are ordered as they commit.
+    let now = db.now().timestamp_millis();
+    if let Some(until) = paused.filter(|u| *u > now) {
+        return Ok(Err(SlotWait {
+            retry_after: ms(until - now),
+            reason: RateWait::Platform,
+        }));
+    }
+    let since = now - rate::WINDOW_MS;
+    tx.execute(
+        q("DELETE FROM robot_sends WHERE robot_id = $1 AND sent_at <= $2")
+            .bind(robot)
+            .bind(since),
+    )
+    .await?;
+    let taken: Vec<SentAt> = tx
+        .fetch_all(
+            q("SELECT sent_at FROM robot_sends WHERE robot_id = $1 AND sent_at > $2")
+                .bind(robot)
+                .bind(since),
+        )
+        .await?;
+    let taken: Vec<i64> = taken.into_iter().map(|t| t.0).collect();
+    if let Err(wait) = rate::robot_slot(&taken, now, per_minute) {
+        tx.commit().await?;
+        return Ok(Err(SlotWait {
+            retry_after: ms(wait),
+            reason: RateWait::RobotMinute,
+        }));
+    }
+    let id = Uuid::now_v7();
+    tx.execute(
+        q("INSERT INTO robot_sends (id, robot_id, sent_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(robot)
+            .bind(now + IN_FLIGHT_MS),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(SendSlot(id)))
+}
+
+/// The post of `slot` has ended (sent, refused or failed): the platform received it, if at
+/// all, by now, so its minute is counted from now.
+pub async fn finish_send(db: &Db, slot: SendSlot) -> Result<()> {
+    let now = db.now().timestamp_millis();
+    db.execute(
+        q("UPDATE robot_sends SET sent_at = $1 WHERE id = $2 AND sent_at > $1")
+            .bind(now)
+            .bind(slot.0),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The platform answered "too fast": no post goes to the robot before `until` (DingTalk blocks
+/// a robot for 10 minutes), whichever worker holds its deliveries. A later pause is kept.
+pub async fn pause_robot(db: &Db, robot: Uuid, until: DateTime<Utc>) -> Result<()> {
+    let until = until.timestamp_millis();
+    db.execute(
+        q("UPDATE robots SET paused_until = $1
+            WHERE id = $2 AND (paused_until IS NULL OR paused_until < $1)")
+        .bind(until)
+        .bind(robot),
+    )
+    .await?;
+    Ok(())
 }

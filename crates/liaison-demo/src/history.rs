@@ -282,7 +282,10 @@ impl History {
                 .map(|c| {
                     let r = who.get(&c.contact_id);
                     let outcome = if c.message_id != message {
-                        Outcome::Later { at: self.now }
+                        Outcome::Later {
+                            at: self.now,
+                            wait: None,
+                        }
                     } else if c.channel != "email" {
                         Outcome::Failed {
                             error: format!(

@@ -40,7 +40,7 @@ pub struct WorkerConfig {
     pub public_url: String,
     /// How often the sweeps run.
     pub sweep_every: Duration,
-    /// Messages per minute per robot (the platforms allow 20).
+    /// Posts per robot in any sliding minute (§2.1.2: the platforms allow 20).
     pub robot_per_minute: u32,
 }
 
@@ -81,12 +81,12 @@ pub enum Transport {
 }
 
 impl Transport {
-    pub fn live(mailer: Option<Mailer>, robot_per_minute: u32) -> Self {
+    /// How often each robot is posted to is `WorkerConfig::robot_per_minute`, kept in the
+    /// database for every worker and instance.
+    pub fn live(mailer: Option<Mailer>) -> Self {
         Transport::Live {
             mailer: mailer.map(Arc::new),
-            // The limit is the robot's bucket in the database, shared by every worker; the
-            // client's own per-process bucket would only count the same sends twice.
-            robots: Arc::new(RobotClient::new(robot_per_minute.saturating_mul(1000))),
+            robots: Arc::new(RobotClient::new()),
         }
     }
 

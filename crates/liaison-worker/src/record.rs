@@ -4,6 +4,7 @@
 use crate::{Worker, db_error};
 use chrono::{DateTime, Utc};
 use liaison_channels::SendError;
+use liaison_core::rate::RateWait;
 use liaison_db::delivery::{self, Claimed, Completed, Outcome};
 use liaison_db::job::{self, Job as JobRow, JobOutcome};
 
@@ -20,8 +21,10 @@ pub(crate) fn delivery_outcome(
 ) -> Outcome {
     match r {
         Ok(()) => Outcome::Sent { target },
+        // The platform answered "too fast": a wait, counted and shown, not a failed attempt.
         Err(SendError::Throttled { retry_after }) => Outcome::Later {
             at: later(now, retry_after),
+            wait: Some(RateWait::Platform),
         },
         Err(SendError::Transient(error)) => Outcome::Failed {
             error,

@@ -9,6 +9,7 @@ use liaison_channels::robot::{Robot, RobotClient, RobotKind};
 use liaison_channels::{Notice, NoticeKind, SendError};
 use liaison_core::calendar::{self, Calendar};
 use liaison_core::partner::{Lang, WorkingHours};
+use liaison_core::rate::RateWait;
 use liaison_db::delivery::{self, Claimed, MessageInfo, Outcome, Recipient};
 use liaison_db::robot::RobotTarget;
 use liaison_db::{Db, DbError};
@@ -348,9 +349,9 @@ impl Worker {
             .unwrap_or(Duration::from_secs(60));
         let start_by = claimed_at + lease / 2;
         let finish_by = claimed_at + lease * 4 / 5;
-        // Robots found out of tokens in this batch: the rest of their deliveries wait without
-        // asking the shared bucket again.
-        let throttled: Arc<Mutex<HashMap<Uuid, chrono::DateTime<Utc>>>> = Arc::default();
+        // Robots found full (or paused by their platform) in this batch: the rest of their
+        // deliveries wait without asking the database again.
+        let throttled: Arc<Mutex<HashMap<Uuid, Waiting>>> = Arc::default();
         loop {
             while in_flight < self.config.concurrency.max(1) {
                 if Instant::now() > start_by {
@@ -359,10 +360,22 @@ impl Worker {
                         if let Send::Robot(robot, n) = &s {
                             let key = (n.message_id, robot.id, n.sequence);
                             for f in followers.remove(&key).unwrap_or_default() {
-                                out.push((f, Outcome::Later { at: now }));
+                                out.push((
+                                    f,
+                                    Outcome::Later {
+                                        at: now,
+                                        wait: None,
+                                    },
+                                ));
                             }
                         }
-                        out.push((c, Outcome::Later { at: now }));
+                        out.push((
+                            c,
+                            Outcome::Later {
+                                at: now,
+                                wait: None,
+                            },
+                        ));
                     }
                     break;
                 }
@@ -466,10 +479,29 @@ enum Send {
     Sink(Notice, String),
 }
 
+/// A robot that cannot be posted to before `until`, and how many more deliveries of this batch
+/// were put behind it.
+#[derive(Clone, Copy)]
+struct Waiting {
+    until: DateTime<Utc>,
+    reason: RateWait,
+    behind: u32,
+}
+
+impl Waiting {
+    /// When the next delivery for the robot goes: with the first `per_minute` after the wait,
+    /// the next `per_minute` a minute later, and so on (a robot's minute takes no more).
+    fn next(&mut self, per_minute: u32) -> DateTime<Utc> {
+        self.behind = self.behind.saturating_add(1);
+        let minutes = self.behind / per_minute.max(1);
+        self.until + chrono::Duration::minutes(i64::from(minutes))
+    }
+}
+
 async fn send_one(
     db: &Db,
     per_minute: u32,
-    throttled: &Mutex<HashMap<Uuid, chrono::DateTime<Utc>>>,
+    throttled: &Mutex<HashMap<Uuid, Waiting>>,
     mailer: Option<&Mailer>,
     robots: &RobotClient,
     s: &Send,
@@ -487,46 +519,73 @@ async fn send_one(
             ),
         },
         Send::Robot(robot, notice) => {
-            let waiting = throttled.lock().ok().and_then(|t| t.get(&robot.id).copied());
-            if let Some(until) = waiting {
-                // Spread what waits for this robot over the refill, a token's time apart.
-                let step = chrono::Duration::milliseconds(60_000 / i64::from(per_minute.max(1)));
-                let at = throttled
-                    .lock()
-                    .ok()
-                    .and_then(|mut t| t.get_mut(&robot.id).map(|u| {
-                        *u += step;
-                        *u
-                    }))
-                    .unwrap_or(until);
-                return Outcome::Later { at };
+            let target = Some(format!("robot:{}", robot.id));
+            let waiting = throttled
+                .lock()
+                .ok()
+                .and_then(|mut t| t.get_mut(&robot.id).map(|w| (w.next(per_minute), w.reason)));
+            if let Some((at, reason)) = waiting {
+                return Outcome::Later {
+                    at,
+                    wait: Some(reason),
+                };
             }
-            // Refused at once if the URL is not allowed, before a token is taken.
-            let allowed = liaison_channels::robot::validate_url(&robot.url)
-                .map_err(|e| SendError::Permanent(format!("robot URL refused: {e}")));
-            // The robot's bucket in the database is shared by every worker and instance.
-            let slot = match allowed {
-                Err(e) => Err(e),
-                Ok(()) => match liaison_db::robot::take_send_slot(db, robot.id, per_minute).await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(retry_after)) => {
-                    let at = later(now, retry_after);
+            // Refused at once if the URL is not allowed, before a slot is taken.
+            if let Err(e) = liaison_channels::robot::validate_url(&robot.url) {
+                let e = SendError::Permanent(format!("robot URL refused: {e}"));
+                return delivery_outcome(Err(e), target, now);
+            }
+            // §2.1.2: the robot's sliding minute in the database, shared by every worker and
+            // instance, so that the platform never sees more than `per_minute` in 60 s.
+            let slot = match liaison_db::robot::take_send_slot(db, robot.id, per_minute).await {
+                Ok(Ok(slot)) => slot,
+                Ok(Err(w)) => {
+                    let until = later(now, w.retry_after);
                     if let Ok(mut t) = throttled.lock() {
-                        t.entry(robot.id).or_insert(at);
+                        t.entry(robot.id).or_insert(Waiting {
+                            until,
+                            reason: w.reason,
+                            behind: 0,
+                        });
                     }
-                    Err(SendError::Throttled { retry_after })
+                    return Outcome::Later {
+                        at: until,
+                        wait: Some(w.reason),
+                    };
                 }
                 Err(DbError::NotFound) => {
-                    Err(SendError::Permanent("the robot was removed".into()))
+                    let e = SendError::Permanent("the robot was removed".into());
+                    return delivery_outcome(Err(e), target, now);
                 }
-                Err(e) => Err(SendError::Transient(format!("rate limit: {e}"))),
-                },
+                Err(e) => {
+                    let e = SendError::Transient(format!("rate limit: {e}"));
+                    return delivery_outcome(Err(e), target, now);
+                }
             };
-            let r = match slot {
-                Ok(()) => robots.send(robot, notice).await,
-                Err(e) => Err(e),
-            };
-            (r, Some(format!("robot:{}", robot.id)))
+            let r = robots.send(robot, notice).await;
+            if let Err(e) = liaison_db::robot::finish_send(db, slot).await {
+                // The slot keeps counting as in flight: later posts wait a little longer.
+                tracing::warn!(robot = %robot.id, error = %e, "could not record the end of a post");
+            }
+            if let Err(SendError::Throttled { retry_after }) = &r {
+                // The platform says "too fast" (DingTalk then blocks the robot for 10
+                // minutes): nothing more goes to it before then, from any worker.
+                let until = later(db.now(), *retry_after);
+                if let Err(e) = liaison_db::robot::pause_robot(db, robot.id, until).await {
+                    tracing::warn!(robot = %robot.id, error = %e, "could not pause the robot");
+                }
+                if let Ok(mut t) = throttled.lock() {
+                    t.insert(
+                        robot.id,
+                        Waiting {
+                            until,
+                            reason: RateWait::Platform,
+                            behind: 0,
+                        },
+                    );
+                }
+            }
+            (r, target)
         }
         Send::Sink(..) => (Ok(()), Some("sink".into())),
     };

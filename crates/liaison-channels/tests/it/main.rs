@@ -8,4 +8,5 @@
 mod common;
 mod email;
 mod robot;
+mod sanitize;
 mod snapshots;

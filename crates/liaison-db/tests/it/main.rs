@@ -7,6 +7,7 @@ mod calendar;
 mod imports;
 mod migrations;
 mod partners;
+mod robots;
 mod search;
 mod users;
 

@@ -122,7 +122,7 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
             public_url: base.clone(),
             ..Default::default()
         },
-        liaison_worker::Transport::live(Some(mailer), 20),
+        liaison_worker::Transport::live(Some(mailer)),
     );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(async move {

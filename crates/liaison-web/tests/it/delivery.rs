@@ -1411,3 +1411,97 @@ async fn openapi_lists_the_delivery_endpoints() {
         );
     }
 }
+
+/// Issue 10, item 2: a delivery the worker put back for a robot's rate limit says so on the
+/// receipts board: why (the robot's minute is full, or the platform asked to slow down), until
+/// when, and how many waits it had, in each of the three languages with no raw key; the count
+/// of waiting deliveries is among the engine's figures; the API carries the same fields.
+#[tokio::test]
+async fn a_delivery_waiting_for_a_robot_rate_limit_shows_why_and_until_when() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        add_wecom_contact(a, &channel).await;
+        let sent = dispatched(a, &head, &channel, json!({})).await;
+        let board = receipts(a, &channel, &sent.request).await;
+        let wecom = uuid_of(&delivery_on(a, &board, "wecom"));
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
+        let until = Utc::now() + Duration::minutes(10);
+        for (reason, phrases) in [
+            (
+                "robot_minute",
+                [
+                    ("zh-CN", "该机器人本分钟的 20 条已用完"),
+                    ("zh-TW", "該機器人本分鐘的 20 則已用完"),
+                    ("en", "20 messages a minute are used"),
+                ],
+            ),
+            (
+                "platform",
+                [
+                    ("zh-CN", "平台要求放慢发送"),
+                    ("zh-TW", "平台要求放慢傳送"),
+                    ("en", "the platform asked to slow down"),
+                ],
+            ),
+        ] {
+            exec(
+                a,
+                q("UPDATE deliveries SET next_at = $1, rate_waits = rate_waits + 1, wait_reason = $2
+                    WHERE id = $3")
+                .bind(until)
+                .bind(reason)
+                .bind(wecom),
+            )
+            .await;
+            let board = receipts(a, &channel, &sent.request).await;
+            let d = delivery_on(a, &board, "wecom");
+            assert_eq!(
+                (d["wait_reason"].as_str(), d["attempts"].as_i64()),
+                (Some(reason), Some(0)),
+                "[{}] {d}",
+                a.name
+            );
+            assert!(d["next_at"].is_string() && d["rate_waits"].as_i64() >= Some(1));
+            assert_eq!(board["summary"]["rate_limited"], 1, "[{}]", a.name);
+            let waits = d["rate_waits"].as_i64().unwrap_or(0);
+            for (lang, phrase) in phrases {
+                let page = a
+                    .send(crate::pages::get(
+                        &format!("/console/requests/{}", sent.request),
+                        Some(&format!("{cookie}; liaison_lang={lang}")),
+                        lang,
+                    ))
+                    .await;
+                assert_eq!(page.status, StatusCode::OK, "[{}] {lang}", a.name);
+                let html = page.text();
+                let note = html
+                    .split(&format!("id=\"wait-{wecom}\""))
+                    .nth(1)
+                    .and_then(|rest| rest.split("</small>").next())
+                    .unwrap_or_else(|| panic!("[{}] {lang}: no wait note for {reason}", a.name));
+                assert!(
+                    note.contains(phrase) && note.contains("<time datetime="),
+                    "[{}] {lang} {reason}: {note}",
+                    a.name
+                );
+                let count = html
+                    .split("id=\"count-rate-limited\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</span>").next())
+                    .unwrap_or("");
+                assert!(count.ends_with(" 1"), "[{}] {lang}: {count}", a.name);
+                assert!(
+                    html.contains(&format!("id=\"waits-{wecom}\""))
+                        && html.contains(&format!(" {waits}</small>")),
+                    "[{}] {lang}: the waits counted",
+                    a.name
+                );
+                for raw in ["receipts.", "delivery.rate", "robot_minute<", ">platform"] {
+                    assert!(!html.contains(raw), "[{}] {lang}: raw {raw}", a.name);
+                }
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@
 mod decode;
 mod hours;
 mod leases;
+mod limits;
 mod remind;
 mod rules;
 mod send;

@@ -24,7 +24,7 @@ async fn the_unconfirmed_are_reminded_before_the_deadline_and_escalated_at_it() 
         let mailer =
             liaison_channels::email::Mailer::new(&smtp.url(), "Liaison <noreply@liaison.test>")
                 .expect("mailer");
-        let wk = worker(&db, Transport::live(Some(mailer), 20), "w1");
+        let wk = worker(&db, Transport::live(Some(mailer)), "w1");
         wk.drain().await.expect("drain");
         assert_eq!(smtp.wait_for(3).len(), 3, "{name}: the notices");
         // The first partner confirms in the portal.
@@ -130,7 +130,7 @@ async fn registered_endpoints_receive_signed_events() {
             .await
             .expect("ack");
         let sink = temp_path("unused");
-        let wk = worker(&db, Transport::live(None, 20), "w1");
+        let wk = worker(&db, Transport::live(None), "w1");
         let pass = wk.drain().await.expect("drain");
         assert_eq!(pass.jobs, 2, "{name}: {pass:?}");
         let got = seen.all();

@@ -83,7 +83,7 @@ async fn a_request_that_cannot_be_sent_does_not_hold_up_the_others() {
             .await
             .expect("good");
         assert_eq!(good.state.as_str(), "dispatched", "{name}");
-        let wk = worker(&db, Transport::live(None, 20), "w1");
+        let wk = worker(&db, Transport::live(None), "w1");
         wk.sweep().await.expect("the sweep as a whole goes on");
     }
 }
@@ -118,7 +118,7 @@ async fn a_confidential_email_carries_neither_title_nor_body() {
         let mailer =
             liaison_channels::email::Mailer::new(&smtp.url(), "Liaison <noreply@liaison.test>")
                 .expect("mailer");
-        let wk = worker(&db, Transport::live(Some(mailer), 20), "w1");
+        let wk = worker(&db, Transport::live(Some(mailer)), "w1");
         assert_eq!(
             wk.drain().await.expect("drain").deliveries.sent,
             1,
@@ -173,7 +173,7 @@ async fn a_confirmed_partner_is_not_asked_again_and_phone_calls_are_left_to_staf
         let mailer =
             liaison_channels::email::Mailer::new(&smtp.url(), "Liaison <noreply@liaison.test>")
                 .expect("mailer");
-        let wk = worker(&db, Transport::live(Some(mailer), 20), "w1");
+        let wk = worker(&db, Transport::live(Some(mailer)), "w1");
         let pass = wk.drain().await.expect("drain");
         assert_eq!(pass.deliveries.sent, 1, "{name}: the e-mail only: {pass:?}");
         let mails = smtp.wait_for(1);
@@ -193,68 +193,5 @@ async fn a_confirmed_partner_is_not_asked_again_and_phone_calls_are_left_to_staf
             phone.attempts == 0 && phone.target.is_none(),
             "{name}: {phone:?}"
         );
-    }
-}
-
-/// §2.1.2: the platforms allow 20 messages a minute per robot, and the bucket that keeps to it
-/// is shared: two workers post 20 of 25 messages to one
-/// group robot in the minute, and the other 5 wait for the bucket to refill.
-#[tokio::test]
-async fn two_workers_keep_one_robot_under_20_messages_a_minute() {
-    let clock = Arc::new(FixedClock::new(shanghai(1, 10, 0)));
-    let (dbs, _g) = backends_at(clock.clone()).await;
-    for (name, db) in dbs {
-        let (url, seen) =
-            crate::servers::webhook("group-robot-secret", axum::http::StatusCode::NO_CONTENT).await;
-        let w = world(&db, 1, "webhook").await;
-        liaison_db::robot::insert_robot(
-            &db,
-            w.manager.id,
-            w.partners[0],
-            &liaison_db::robot::NewRobot {
-                kind: "webhook".into(),
-                label: "群机器人".into(),
-                url: url.clone(),
-                url_hint: url.clone(),
-                secret: Some("group-robot-secret".into()),
-                contact_id: None,
-            },
-        )
-        .await
-        .expect("robot");
-        let mut messages = Vec::new();
-        for _ in 0..25 {
-            messages.push(dispatch_input(&db, &w, &input(&w, &["webhook"])).await);
-        }
-        let (a, b) = (
-            worker(&db, Transport::live(None, 20), "a"),
-            worker(&db, Transport::live(None, 20), "b"),
-        );
-        let (ra, rb) = tokio::join!(a.drain(), b.drain());
-        let sent = ra.expect("a").deliveries.sent + rb.expect("b").deliveries.sent;
-        assert_eq!(
-            seen.all().len(),
-            20,
-            "{name}: the robot got 20 in the minute"
-        );
-        assert_eq!(sent, 20, "{name}");
-        let mut waiting = 0;
-        for m in &messages {
-            waiting += rows(&db, *m)
-                .await
-                .iter()
-                .filter(|r| {
-                    r.state == "queued" && r.next_at.is_some_and(|t| t > shanghai(1, 10, 0))
-                })
-                .count();
-        }
-        assert_eq!(waiting, 5, "{name}: the rest wait for tokens");
-        // A minute later the shared bucket has refilled, for any worker.
-        clock.advance(chrono::Duration::seconds(60));
-        let c = worker(&db, Transport::live(None, 20), "c");
-        let later = c.drain().await.expect("c").deliveries.sent;
-        assert_eq!(later, 5, "{name}");
-        assert_eq!(seen.all().len(), 25, "{name}");
-        clock.advance(chrono::Duration::seconds(-60));
     }
 }

@@ -35,7 +35,7 @@ async fn an_email_goes_through_smtp_with_a_link_that_confirms_its_delivery() {
         let mailer =
             liaison_channels::email::Mailer::new(&smtp.url(), "Liaison <noreply@liaison.test>")
                 .expect("mailer");
-        let wk = worker(&db, Transport::live(Some(mailer), 20), "w1");
+        let wk = worker(&db, Transport::live(Some(mailer)), "w1");
         let pass = wk.drain().await.expect("drain");
         assert_eq!(pass.deliveries.sent, 2, "{name}: {pass:?}");
         let mails = smtp.wait_for(2);
@@ -120,7 +120,7 @@ async fn dingtalk_and_feishu_robots_get_signed_cards_once_per_group() {
             Some(shanghai(3, 18, 0)),
         )
         .await;
-        let wk = worker(&db, Transport::live(None, 20), "w1");
+        let wk = worker(&db, Transport::live(None), "w1");
         let pass = wk.drain().await.expect("drain");
         assert_eq!(pass.deliveries.sent, 4, "{name}: {pass:?}");
         let rs = rows(&db, message).await;
@@ -190,7 +190,7 @@ async fn a_failing_endpoint_is_retried_with_backoff_then_dead_with_its_error() {
             .expect("robot");
         }
         let message = dispatch(&db, &w, &["webhook", "dingtalk"], false, None).await;
-        let wk = worker(&db, Transport::live(None, 20), "w1");
+        let wk = worker(&db, Transport::live(None), "w1");
         let first = wk.drain().await.expect("drain");
         assert_eq!(
             first.deliveries.retrying, 2,
@@ -291,7 +291,7 @@ async fn a_missing_address_or_robot_is_a_dead_delivery_that_says_what_is_missing
     for (name, db) in dbs {
         let w = world(&db, 1, "wecom,email").await;
         let message = dispatch(&db, &w, &["wecom", "email"], true, None).await;
-        let wk = worker(&db, Transport::live(None, 20), "w1");
+        let wk = worker(&db, Transport::live(None), "w1");
         let pass = wk.drain().await.expect("drain");
         assert_eq!(pass.deliveries.dead, 2, "{name}: {pass:?}");
         let rs = rows(&db, message).await;

@@ -218,3 +218,125 @@ pub fn text_of(m: &mailparse::ParsedMail<'_>) -> String {
     }
     out
 }
+
+/// One answer of a [`counting_robot`]: status, body, and a `Retry-After` header.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: &'static str,
+    pub retry_after: Option<&'static str>,
+}
+
+impl Answer {
+    pub const fn json(body: &'static str) -> Self {
+        Self {
+            status: 200,
+            body,
+            retry_after: None,
+        }
+    }
+}
+
+/// A post as a [`counting_robot`] received it: when by the test's clock, its body, and
+/// whether it was accepted.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub body: Value,
+    pub accepted: bool,
+}
+
+#[derive(Clone, Default)]
+pub struct Posts(Arc<Mutex<Vec<Post>>>);
+
+impl Posts {
+    pub fn all(&self) -> Vec<Post> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+    pub fn accepted(&self) -> Vec<Post> {
+        self.all().into_iter().filter(|p| p.accepted).collect()
+    }
+    /// The most posts received (accepted or not) in one sliding minute [s, s + 60 s).
+    pub fn most_in_a_minute(&self) -> usize {
+        let times: Vec<_> = self.all().iter().map(|p| p.at).collect();
+        times
+            .iter()
+            .map(|s| {
+                times
+                    .iter()
+                    .filter(|t| **t >= *s && **t < *s + chrono::Duration::seconds(60))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Clone)]
+struct Counting {
+    clock: Arc<liaison_core::FixedClock>,
+    per_minute: usize,
+    ok: Answer,
+    busy: Answer,
+    first: Arc<Mutex<std::collections::VecDeque<Answer>>>,
+    posts: Posts,
+}
+
+/// A robot platform that counts as WeCom, DingTalk and Feishu do (issue 10): it notes when, by
+/// the test's clock, each post arrives, and answers `busy` to one that makes more than
+/// `per_minute` in the sliding minute, and `first` (in order) to the first posts; `ok`
+/// otherwise. Serves any path; returns the URL to register.
+pub async fn counting_robot(
+    clock: Arc<liaison_core::FixedClock>,
+    per_minute: usize,
+    ok: Answer,
+    busy: Answer,
+    first: Vec<Answer>,
+) -> (String, Posts) {
+    async fn handle(State(c): State<Counting>, body: Bytes) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        use liaison_core::Clock;
+        let at = c.clock.now();
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let in_minute = c
+            .posts
+            .all()
+            .iter()
+            .filter(|p| p.at > at - chrono::Duration::seconds(60))
+            .count();
+        let scripted = c.first.lock().ok().and_then(|mut f| f.pop_front());
+        let answer = match scripted {
+            Some(a) => a,
+            None if in_minute >= c.per_minute => c.busy.clone(),
+            None => c.ok.clone(),
+        };
+        let accepted = answer.body == c.ok.body && answer.status == c.ok.status;
+        if let Ok(mut v) = c.posts.0.lock() {
+            v.push(Post { at, body, accepted });
+        }
+        let mut headers = HeaderMap::new();
+        if let Some(r) = answer.retry_after
+            && let Ok(v) = r.parse()
+        {
+            headers.insert("retry-after", v);
+        }
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+        (status, headers, answer.body).into_response()
+    }
+    let posts = Posts::default();
+    let c = Counting {
+        clock,
+        per_minute,
+        ok,
+        busy,
+        first: Arc::new(Mutex::new(first.into())),
+        posts: posts.clone(),
+    };
+    let base = serve(
+        Router::new()
+            .route("/robot/send", post(handle))
+            .with_state(c),
+    )
+    .await;
+    (format!("{base}/robot/send?key=ROBOTKEY"), posts)
+}

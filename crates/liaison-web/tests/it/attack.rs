@@ -505,3 +505,52 @@ async fn sixteen_concurrent_copies_of_one_key_have_one_effect_and_one_answer() {
         assert_eq!(v["errors"][0]["field"], "Idempotency-Key");
     }
 }
+
+/// Found by the fuzzer (scripts/fuzz): removing a contact that an NDA on the register still
+/// names (§7.1.2 keeps the register) was a 500 from the foreign key; it is a 409, on both.
+#[tokio::test]
+async fn removing_a_contact_an_nda_names_is_a_conflict_not_a_500() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let channel = a.login("channel@demo.example").await;
+        let pid = a.partner_id("SH-D001").await;
+        let c = a
+            .call(
+                "POST",
+                &format!("/api/v1/partners/{pid}/contacts"),
+                Some(&channel),
+                Some(json!({"name": "保密联系人", "email": "nda-holder@hengtong.example"})),
+            )
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED, "[{}] {}", a.name, c.text());
+        let cid = c.json()["id"].as_str().unwrap_or("").to_string();
+        let now = chrono::Utc::now();
+        let nda = a
+            .call(
+                "POST",
+                "/api/v1/ndas",
+                Some(&channel),
+                Some(json!({"partner": "SH-D001", "contact_id": cid,
+                    "signed_at": now - chrono::Duration::days(1),
+                    "expires_at": now + chrono::Duration::days(365)})),
+            )
+            .await;
+        assert_eq!(
+            nda.status,
+            StatusCode::CREATED,
+            "[{}] {}",
+            a.name,
+            nda.text()
+        );
+        let r = a
+            .call(
+                "DELETE",
+                &format!("/api/v1/partners/{pid}/contacts/{cid}"),
+                Some(&channel),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "[{}] {}", a.name, r.text());
+        assert_eq!(r.content_type, "application/problem+json");
+    }
+}

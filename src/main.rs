@@ -3,6 +3,10 @@
 //! environment variable.
 
 use anyhow::{Context, Result, bail};
+// Boolean options read from the environment as operators write them (`BoolishValueParser`):
+// `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`, any case. On the command line a flag needs
+// no value.
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use liaison_core::SystemClock;
 use liaison_db::Db;
@@ -67,7 +71,7 @@ struct WorkerArgs {
     worker_lease: i64,
     /// Development only: let robots and event endpoints point at this machine or the local
     /// network (http:// to loopback too). Off, such URLs are refused.
-    #[arg(long, env = "LIAISON_ALLOW_LOCAL_TARGETS")]
+    #[arg(long, env = "LIAISON_ALLOW_LOCAL_TARGETS", value_parser = BoolishValueParser::new())]
     allow_local_targets: bool,
     /// Benchmarks and crash tests only: write every send as a line to this file instead of
     /// sending it.
@@ -181,19 +185,19 @@ enum Command {
         #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
         /// Load the demo company first (a no-op when it is there).
-        #[arg(long, env = "LIAISON_DEMO")]
+        #[arg(long, env = "LIAISON_DEMO", value_parser = BoolishValueParser::new())]
         demo: bool,
         /// Mark cookies Secure (serve behind HTTPS).
-        #[arg(long, env = "LIAISON_SECURE_COOKIES")]
+        #[arg(long, env = "LIAISON_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
         secure_cookies: bool,
         /// Session lifetime in hours.
         #[arg(long, env = "LIAISON_SESSION_HOURS", default_value_t = 12)]
         session_hours: i64,
         /// Do not run the delivery worker in this process (run `liaison worker` instead).
-        #[arg(long, env = "LIAISON_NO_WORKER")]
+        #[arg(long, env = "LIAISON_NO_WORKER", value_parser = BoolishValueParser::new())]
         no_worker: bool,
         /// With --demo: without the three months of history (load tests).
-        #[arg(long, env = "LIAISON_DEMO_NO_HISTORY")]
+        #[arg(long, env = "LIAISON_DEMO_NO_HISTORY", value_parser = BoolishValueParser::new())]
         no_history: bool,
         #[command(flatten)]
         worker: WorkerArgs,
@@ -211,7 +215,7 @@ enum Command {
         #[arg(long, env = "LIAISON_DEMO_PARTNERS", default_value_t = 0)]
         partners: usize,
         /// Only the company and its partners, without the three months of history (load tests).
-        #[arg(long, env = "LIAISON_DEMO_NO_HISTORY")]
+        #[arg(long, env = "LIAISON_DEMO_NO_HISTORY", value_parser = BoolishValueParser::new())]
         no_history: bool,
     },
     /// Manage users.

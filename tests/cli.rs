@@ -128,3 +128,35 @@ fn user_create_and_import_explain_what_to_fix() {
 fn uuid_like() -> String {
     format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "")
 }
+
+/// Boolean settings read from the environment accept what operators write: `1`, `yes`, `on`
+/// as well as `true` (before, `LIAISON_NO_WORKER=1` stopped `serve` from starting).
+#[test]
+fn boolean_environment_variables_accept_1_yes_and_on() {
+    for (yes, no) in [("1", "0"), ("yes", "no"), ("on", "off"), ("TRUE", "False")] {
+        // An address nothing listens on: the command gets past its options and then fails
+        // to reach the database, which is what shows the options were read.
+        let o = Command::new(env!("CARGO_BIN_EXE_liaison"))
+            .args([
+                "--database-url",
+                "postgres://nobody@127.0.0.1:1/none",
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ])
+            .env("LIAISON_LOG", "warn")
+            .env("LIAISON_NO_WORKER", yes)
+            .env("LIAISON_DEMO", yes)
+            .env("LIAISON_ALLOW_LOCAL_TARGETS", yes)
+            .env("LIAISON_SECURE_COOKIES", no)
+            .env("LIAISON_DEMO_NO_HISTORY", no)
+            .output()
+            .expect("run liaison");
+        let out = text(&o);
+        assert!(!o.status.success());
+        assert!(
+            !out.contains("invalid value") && !out.contains("error: "),
+            "{yes}/{no}: {out}"
+        );
+    }
+}

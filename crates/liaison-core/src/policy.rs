@@ -96,6 +96,7 @@ pub enum Denied {
 /// The one authorization decision: may `actor` use `p` on `object`?
 ///
 /// - Another partner's object is hidden from a partner user (§7.2.2, SPEC G2).
+/// - Segments (audience filters over every partner) are hidden from partner users.
 /// - Requests are company-internal until dispatched: hidden from partner users; readable by
 ///   their requester, channel management, leadership and admins, and the head of the
 ///   requester's department (§4.1.1, §4.2.1); changed only by their requester.
@@ -109,6 +110,11 @@ pub fn authorize(actor: &Actor, p: Permission, object: &Object) -> Result<(), De
     let owns = object.owner.is_some_and(|o| o == actor.user_id);
     match p {
         Permission::ReadRequest | Permission::EditRequest if actor.is_partner() => {
+            Err(Denied::Hidden)
+        }
+        // Segments are the company's audience filters over all partners (SPEC A4): like
+        // requests, company-internal, so a partner user learns nothing of them (§7.2.2).
+        Permission::ReadSegments | Permission::WriteSegments if actor.is_partner() => {
             Err(Denied::Hidden)
         }
         // No request at hand (a list, a new one): the role table decides.
@@ -196,7 +202,8 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
     use Permission::*;
     use Role::*;
     roles.iter().any(|r| match p {
-        ReadPartners | ReadSegments | ReadOwnNotifications => true,
+        ReadPartners | ReadOwnNotifications => true,
+        ReadSegments => r != PartnerUser,
         UsePortal => r == PartnerUser,
         UseConsole | ReadDirectory => r != PartnerUser,
         WritePartners | ImportPartners | WriteSegments => matches!(r, Admin | ChannelManager),

@@ -32,6 +32,12 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 DbError::Conflict("a record with this value already exists".into())
             }
+            // A delete of something other records still point at (a contact with an NDA on
+            // the register, §7.1.2, or a portal login), or a write naming a row that is gone:
+            // a conflict with the data, not a failure of the server.
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => DbError::Conflict(
+                "other records refer to it (or it refers to one that is gone); remove or change those first".into(),
+            ),
             _ => DbError::Sqlx(e),
         }
     }

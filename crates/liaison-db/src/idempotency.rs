@@ -37,6 +37,35 @@ pub fn retention() -> Duration {
     Duration::hours(24)
 }
 
+/// What a claim would find now, without claiming: `None` when the key is free (never used, or
+/// released after a failure). For a caller waiting on a first request still running.
+pub async fn peek(db: &Db, user: Uuid, key: &str, request_hash: &str) -> Result<Option<Claim>> {
+    let found: Option<Stored> = db
+        .fetch_optional(
+            q("SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+                .bind(user)
+                .bind(key),
+        )
+        .await?;
+    Ok(found.map(|s| s.into_claim(request_hash)))
+}
+
+impl Stored {
+    fn into_claim(self, request_hash: &str) -> Claim {
+        if self.request_hash != request_hash {
+            Claim::Mismatch
+        } else if self.status == 0 {
+            Claim::InProgress
+        } else {
+            Claim::Replay {
+                status: u16::try_from(self.status).unwrap_or(200),
+                content_type: self.content_type,
+                body: self.body.unwrap_or_default(),
+            }
+        }
+    }
+}
+
 pub async fn claim(db: &Db, user: Uuid, key: &str, request_hash: &str) -> Result<Claim> {
     let now = db.now();
     let mut tx = db.begin().await?;
@@ -64,17 +93,7 @@ pub async fn claim(db: &Db, user: Uuid, key: &str, request_hash: &str) -> Result
                     .bind(key),
             )
             .await?;
-        if s.request_hash != request_hash {
-            Claim::Mismatch
-        } else if s.status == 0 {
-            Claim::InProgress
-        } else {
-            Claim::Replay {
-                status: u16::try_from(s.status).unwrap_or(200),
-                content_type: s.content_type,
-                body: s.body.unwrap_or_default(),
-            }
-        }
+        s.into_claim(request_hash)
     };
     tx.commit().await?;
     Ok(claim)

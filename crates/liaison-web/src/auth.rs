@@ -57,7 +57,7 @@ impl Session {
         if given == self.csrf() {
             Ok(())
         } else {
-            Err(AppError::Forbidden)
+            Err(AppError::CsrfToken)
         }
     }
 }
@@ -73,13 +73,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110
+/// §11.1), so `bearer` and `BEARER` are the same.
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(|t| t.trim().to_string())
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 pub(crate) async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {

@@ -21,6 +21,9 @@ pub enum AppError {
     BadRequest(String),
     Unauthenticated,
     Forbidden,
+    /// 403: a state-changing call authenticated by a cookie lacks the page's CSRF token (or
+    /// carries a stale one). Not a matter of role: reloading the page fixes it.
+    CsrfToken,
     /// 403 with the reason (what to do instead).
     Denied(String),
     NotFound,
@@ -45,7 +48,9 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfToken | AppError::Denied(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -62,6 +67,7 @@ impl AppError {
             AppError::BadRequest(_) => "malformed",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden | AppError::Denied(_) => "forbidden",
+            AppError::CsrfToken => "csrf",
             AppError::NotFound => "not-found",
             AppError::Gone(_) => "gone",
             AppError::Conflict(_) => "conflict",
@@ -88,6 +94,7 @@ impl AppError {
             | AppError::Gone(m) => Msg::plain(m.clone()),
             AppError::Unauthenticated => Msg::new("error.detail.unauthenticated"),
             AppError::Forbidden => Msg::new("error.detail.forbidden"),
+            AppError::CsrfToken => Msg::new("error.detail.csrf"),
             AppError::NotFound => Msg::new("error.detail.not_found"),
             AppError::Invalid(e) => {
                 let list: Vec<String> =
@@ -215,6 +222,12 @@ impl IntoResponse for AppError {
 /// The error behind a problem+json answer, for [`localize`].
 #[derive(Clone)]
 struct Problem(std::sync::Arc<AppError>);
+
+/// Takes the error out of a problem+json answer (an extractor's rejection on a page, which
+/// the pages show as their error page instead).
+pub fn take_problem(resp: &mut Response) -> Option<std::sync::Arc<AppError>> {
+    resp.extensions_mut().remove::<Problem>().map(|p| p.0)
+}
 
 /// Middleware: a problem+json answer is written again in the request's language
 /// (`Accept-Language`, else the caller's own setting, else Simplified Chinese).

@@ -1,5 +1,10 @@
 //! What handlers take from a request, parsed once for the API and the pages alike: a JSON body
 //! whose rejections name the field, query pairs, list paging, ids and the partner filter.
+//!
+//! Every text that comes in here is checked for control characters once, before any handler
+//! sees it ([`check_text`]): PostgreSQL cannot store NUL in text, and no field of the policy's
+//! records (§1.3.1: accurate, complete information) has a use for the others, so a request that
+//! carries one is a 422 naming the parameter on both backends, whatever the handler does next.
 
 use crate::{AppError, AppResult, AppState};
 use axum::extract::{FromRequest, Request};
@@ -15,6 +20,99 @@ pub fn id<T: From<Uuid>>(s: &str) -> AppResult<T> {
     Uuid::parse_str(s)
         .map(T::from)
         .map_err(|_| AppError::NotFound)
+}
+
+/// Fields whose text legitimately spans lines (Markdown bodies, notes, comments, the one
+/// sensitive term per line): tab, newline and carriage return are allowed in them. Every other
+/// field, query parameter and key is a single line and refuses every control character.
+const MULTILINE_FIELDS: &[&str] = &[
+    "body",
+    "purpose",
+    "notes",
+    "comment",
+    "change_reason",
+    "impact",
+    "description",
+    "sensitive_terms",
+];
+
+/// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.
+fn multiline(field: &str) -> bool {
+    let last = field
+        .trim_end_matches(|c: char| c == ']' || c.is_ascii_digit())
+        .trim_end_matches('[')
+        .rsplit('.')
+        .next()
+        .unwrap_or(field);
+    MULTILINE_FIELDS.contains(&last)
+}
+
+/// Refuses control characters in one text parameter: all of them in a single-line field, all
+/// but tab, newline and carriage return in a multi-line one (see [`MULTILINE_FIELDS`]).
+pub fn check_text(field: &str, value: &str) -> Result<(), AppError> {
+    let lines = multiline(field);
+    let bad = value
+        .chars()
+        .any(|c| c.is_control() && !(lines && matches!(c, '\t' | '\n' | '\r')));
+    if bad {
+        Err(control_chars(field))
+    } else {
+        Ok(())
+    }
+}
+
+fn control_chars(field: &str) -> AppError {
+    // The field's own name may be what holds the control character: name it readably.
+    let name: String = field.escape_debug().collect();
+    AppError::invalid(&name, Msg::new("validate.control_chars"))
+}
+
+/// Checks every pair of a query string or form: keys are single-line, values as [`check_text`].
+pub fn check_pairs(pairs: &[(String, String)]) -> Result<(), AppError> {
+    for (k, v) in pairs {
+        if k.chars().any(char::is_control) {
+            return Err(control_chars(k));
+        }
+        check_text(k, v)?;
+    }
+    Ok(())
+}
+
+/// Checks every string and key of a JSON value, naming the first bad one by its path
+/// (`audience.partners[1]`).
+pub fn check_json(value: &serde_json::Value) -> Result<(), AppError> {
+    fn walk(path: &mut String, v: &serde_json::Value) -> Result<(), AppError> {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => check_text(if path.is_empty() { "body" } else { path }, s),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(path, item)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    if k.chars().any(char::is_control) {
+                        return Err(control_chars(path));
+                    }
+                    walk(path, item)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(&mut String::new(), value)
 }
 
 /// A JSON body whose rejections are problem+json: unreadable JSON is 400, a body of the wrong
@@ -51,6 +149,7 @@ async fn read_json<S: Send + Sync>(
 /// Gives a JSON value its shape; what does not fit is a 422 naming the field by its path
 /// (`audience.partner_ids`).
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
+    check_json(&value)?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -151,7 +250,8 @@ fn bad_cursor() -> AppError {
     AppError::invalid("cursor", Msg::new("validate.cursor"))
 }
 
-/// Query pairs in order, repeated keys kept (`kind=a&kind=b`).
+/// Query pairs in order, repeated keys kept (`kind=a&kind=b`); a control character in any of
+/// them is refused (a 422 naming the parameter) before a handler sees it.
 pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
@@ -209,9 +309,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Pairs {
         _: &S,
     ) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-            .map(Pairs)
-            .map_err(|_| AppError::BadRequest("the query string is not valid URL encoding".into()))
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(q).map_err(|_| {
+            AppError::BadRequest("the query string is not valid URL encoding".into())
+        })?;
+        Pairs::checked(pairs)
+    }
+}
+
+impl Pairs {
+    /// Query or form pairs, refused when one holds a control character ([`check_pairs`]).
+    pub fn checked(pairs: Vec<(String, String)>) -> AppResult<Self> {
+        check_pairs(&pairs)?;
+        Ok(Pairs(pairs))
     }
 }
 

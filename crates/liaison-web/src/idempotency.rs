@@ -1,6 +1,8 @@
-//! `Idempotency-Key` for mutating API calls (DESIGN HTTP conventions): the first response to a
-//! key is stored for 24 hours and replayed for the same request; the same key with a different
-//! request is a 422; a key whose first request is still running is a 409.
+//! `Idempotency-Key` for mutating API calls (DESIGN HTTP conventions, SPEC R2): the first
+//! response to a key is stored for 24 hours and replayed for the same request; the same key with
+//! a different request is a 422. Copies that arrive while the first is still running wait for
+//! its answer ([`WAIT`]) and replay it, so any number of concurrent copies have one effect and
+//! one answer; only a first request slower than that makes a copy a 409.
 
 use crate::{AppError, AppState};
 use axum::body::{Body, to_bytes};
@@ -11,6 +13,31 @@ use axum::response::{IntoResponse, Response};
 use liaison_db::idempotency::{self, Claim};
 
 pub const HEADER: &str = "idempotency-key";
+
+/// How long a copy waits for the first request with its key to finish.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Claims the key; while its first request is running, waits for that request's answer. A key
+/// released meanwhile (the first request failed on our side) is claimed again.
+async fn claim_or_wait(
+    db: &liaison_db::Db,
+    user: uuid::Uuid,
+    key: &str,
+    hash: &str,
+) -> Result<Claim, liaison_db::DbError> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut pause = std::time::Duration::from_millis(10);
+    let mut found = idempotency::claim(db, user, key, hash).await?;
+    while found == Claim::InProgress && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(200));
+        found = match idempotency::peek(db, user, key, hash).await? {
+            Some(c) => c,
+            None => idempotency::claim(db, user, key, hash).await?,
+        };
+    }
+    Ok(found)
+}
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mutating = matches!(
@@ -54,7 +81,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     fingerprint.extend_from_slice(&bytes);
     let hash = liaison_db::sha256_hex(&fingerprint);
     let user = session.user.id;
-    match idempotency::claim(&state.db, user, &key, &hash).await {
+    match claim_or_wait(&state.db, user, &key, &hash).await {
         Err(e) => AppError::from(e).into_response(),
         Ok(Claim::Mismatch) => AppError::invalid(
             "Idempotency-Key",
@@ -62,7 +89,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         )
         .into_response(),
         Ok(Claim::InProgress) => AppError::Conflict(
-            "a request with this Idempotency-Key is still running; retry shortly".into(),
+            "a request with this Idempotency-Key is still running after 30 s; retry later".into(),
         )
         .into_response(),
         Ok(Claim::Replay {

@@ -109,7 +109,14 @@ pub fn app(state: AppState) -> Router {
             html::render_failures,
         )))
         .fallback(not_found)
+        // Problems are written in the request's language before the idempotency layer stores
+        // them, so a replay is the very answer the first request got (SPEC R2) ...
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localize,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        // ... and the idempotency layer's own refusals after it.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::localize,
@@ -118,8 +125,22 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
             ),
+        ))
+        // Pages and API answers hold partners' and people's data (§7.2.1): no cache keeps
+        // them. Only the static assets say otherwise, themselves.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        // Behind HTTPS (Secure cookies), browsers are told to use nothing else (§7.2.1).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            state
+                .config
+                .secure_cookies
+                .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

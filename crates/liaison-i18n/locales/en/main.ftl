@@ -25,6 +25,7 @@ login.submit = Sign in
 login.demo = Demo accounts
 login.failed = E-mail or password is wrong.
 login.rate_limited = Too many attempts. Wait a few minutes and try again.
+login.invalid_text = E-mail and password must not contain control characters.
 
 # Forms
 form.save = Save
@@ -799,6 +800,7 @@ validate.not_a_delivery = is not a delivery id
 validate.datetime = is not a date and time (YYYY-MM-DD HH:MM)
 error.detail.unauthenticated = log in first: send a bearer token or a session cookie
 error.detail.forbidden = your role does not allow this
+error.detail.csrf = the form or request lacks its CSRF token (or it is stale): reload the page and try again; API clients send X-CSRF-Token with a session cookie, or use a bearer token
 error.detail.not_found = no such resource
 error.detail.invalid = some fields are invalid: { $errors }
 error.detail.invalid_rows = { $count } problems in the file; nothing was imported. Fix the rows listed and upload it again

@@ -24,6 +24,7 @@ login.submit = 登录
 login.demo = 演示账号
 login.failed = 邮箱或密码错误。
 login.rate_limited = 尝试次数过多，请几分钟后再试。
+login.invalid_text = 邮箱和密码不能包含控制字符。
 
 # 表单
 form.save = 保存
@@ -798,6 +799,7 @@ validate.not_a_delivery = 不是投递 ID
 validate.datetime = 不是有效的日期时间（YYYY-MM-DD HH:MM）
 error.detail.unauthenticated = 请先登录：提供 Bearer 令牌或会话 Cookie
 error.detail.forbidden = 您的角色无权执行此操作
+error.detail.csrf = 表单或请求缺少 CSRF 令牌（或已过期）：请刷新页面后重试；接口调用方使用会话 Cookie 时须发送 X-CSRF-Token，或改用 Bearer 令牌
 error.detail.not_found = 找不到该内容
 error.detail.invalid = 部分字段无效：{ $errors }
 error.detail.invalid_rows = 文件中有 { $count } 处问题，未导入任何数据。请修改所列行后重新上传

@@ -24,6 +24,7 @@ login.submit = 登入
 login.demo = 示範帳號
 login.failed = 電子郵件或密碼錯誤。
 login.rate_limited = 嘗試次數過多，請稍候幾分鐘再試。
+login.invalid_text = 電子郵件和密碼不能包含控制字元。
 
 # 表單
 form.save = 儲存
@@ -798,6 +799,7 @@ validate.not_a_delivery = 不是投遞 ID
 validate.datetime = 不是有效的日期時間（YYYY-MM-DD HH:MM）
 error.detail.unauthenticated = 請先登入：提供 Bearer 權杖或工作階段 Cookie
 error.detail.forbidden = 您的角色無權執行此操作
+error.detail.csrf = 表單或請求缺少 CSRF 權杖（或已過期）：請重新整理頁面後再試；介面呼叫方使用工作階段 Cookie 時須傳送 X-CSRF-Token，或改用 Bearer 權杖
 error.detail.not_found = 找不到該內容
 error.detail.invalid = 部分欄位無效：{ $errors }
 error.detail.invalid_rows = 檔案中有 { $count } 處問題，未匯入任何資料。請修改所列的列後重新上傳

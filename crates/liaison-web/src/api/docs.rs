@@ -1,7 +1,7 @@
 //! Health checks and the OpenAPI 3.1 document, generated from the endpoint table.
 
 use super::endpoints;
-use crate::AppState;
+use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -183,7 +183,7 @@ fn schemas() -> Value {
                 "required": ["code", "message"], "additionalProperties": true, "properties": {"code": enum_s(&["sensitive_term", "vague_wording",
                 "missing_purpose", "classification_low", "confidential_to_segment", "short_notice", "nda_missing", "channel_skipped", "text"]),
                 "message": s("string")}}},
-            "form": {"$ref": "#/components/schemas/RequestInput"}, "message_id": opt_s(),
+            "form": {"$ref": "#/components/schemas/RequestForm"}, "message_id": opt_s(),
             "reviews": {"type": "array", "items": {"type": "object", "properties": {"step": s("string"),
                 "reviewer_id": s("string"), "reviewer_name": opt_s(), "decision": s("string"), "comment": s("string"), "created_at": s("string")}}}}},
         "RequestList": list_of("Request"),
@@ -259,7 +259,8 @@ fn schemas() -> Value {
             "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": s("string")}},
         "AttachmentList": list_of("Attachment"),
         "ReviewSettings": {"type": "object", "properties": {"policy_notice_days": {"type": "integer", "minimum": 1, "maximum": 365},
-            "sensitive_terms": {"type": "array", "items": s("string")}}},
+            "sensitive_terms": {"type": "array", "items": s("string")},
+            "need_all_steps": {"type": "array", "description": "review steps that need every eligible reviewer, not just one", "items": enum_s(&["dept_head", "channel_review", "executive"])}}},
         "Count": {"type": "object", "description": "{reminders: n} or {queued: n}"},
         "RetryBody": {"type": "object", "properties": {"delivery_id": {"type": "string", "format": "uuid"}}},
         "DeliverySettings": {"type": "object", "properties": {"remind_before_hours": {"type": "integer", "minimum": 1, "maximum": 336},
@@ -285,9 +286,78 @@ fn schemas() -> Value {
     })
 }
 
-fn problem(desc: &str) -> Value {
-    json!({"description": desc, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+/// The problem answers every operation shares, named under `components/responses` and built
+/// from the same [`AppError`]s the handlers return: their status and problem `type` come from
+/// the error itself, so the document cannot drift from the answers.
+fn problem_responses() -> Vec<(&'static str, AppError, &'static str)> {
+    use liaison_core::FieldErrors;
+    vec![
+        (
+            "Malformed",
+            AppError::BadRequest(String::new()),
+            "the request could not be read: malformed JSON, a body without `Content-Type: application/json`, a query string that is not URL encoding",
+        ),
+        (
+            "Unauthenticated",
+            AppError::Unauthenticated,
+            "not logged in: no bearer token (the scheme in any case) or session cookie, or an expired one; at login, a wrong e-mail or password",
+        ),
+        (
+            "Forbidden",
+            AppError::Forbidden,
+            "the role does not allow it (type `forbidden`), or a cookie-authenticated write lacks its X-CSRF-Token (type `csrf`)",
+        ),
+        (
+            "NotFound",
+            AppError::NotFound,
+            "no such object, or one the caller may not know of: another partner's, or company-internal to a partner user (§7.2.2)",
+        ),
+        (
+            "Conflict",
+            AppError::Conflict(String::new()),
+            "a conflict: a duplicate (code, e-mail), a stale `version`, a state that no longer allows it, or the first request with this Idempotency-Key still running after 30 s",
+        ),
+        (
+            "Gone",
+            AppError::Gone(String::new()),
+            "the link has expired or was used up",
+        ),
+        (
+            "TooLarge",
+            AppError::PayloadTooLarge(String::new()),
+            "the body is larger than allowed",
+        ),
+        (
+            "Invalid",
+            AppError::Invalid(FieldErrors::new()),
+            "invalid input, with a message per field (`errors[].field`): a value out of range, a control character in a text, an Idempotency-Key that is malformed or was used for another request",
+        ),
+        (
+            "RateLimited",
+            AppError::RateLimited(1),
+            "too many failed logins; wait Retry-After seconds",
+        ),
+    ]
 }
+
+fn problem_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/responses/{name}")})
+}
+
+/// Paths whose list is company-internal: a partner user is answered 404 (§7.2.2).
+const HIDDEN_FROM_PARTNERS: &[&str] = &["/api/v1/requests", "/api/v1/segments"];
+
+/// Media types of a download: the exports' two formats, or whatever a stored file is.
+fn download_content(path: &str) -> Value {
+    let file = json!({"schema": {"$ref": "#/components/schemas/File"}});
+    if path.contains("/export") {
+        json!({"text/csv": file, XLSX: file})
+    } else {
+        json!({"*/*": file})
+    }
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// What a query parameter means where its name does not say it.
 fn query_description(name: &str) -> Option<&'static str> {
@@ -307,6 +377,39 @@ fn query_description(name: &str) -> Option<&'static str> {
     }
 }
 
+/// `schema` or null.
+fn nullable(schema: Value) -> Value {
+    match schema.get("type").cloned() {
+        Some(Value::String(t)) if schema.get("enum").is_none() => {
+            let mut v = schema;
+            v["type"] = json!([t, "null"]);
+            v
+        }
+        _ => json!({"anyOf": [schema, {"type": "null"}]}),
+    }
+}
+
+fn responses_components() -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, err, description) in problem_responses() {
+        let mut r = json!({
+            "description": format!("{} (problem type `{}`): {description}", err.status().as_u16(), err.kind()),
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        });
+        match err {
+            AppError::Unauthenticated => {
+                r["headers"] = json!({"WWW-Authenticate": {"schema": {"type": "string"}}});
+            }
+            AppError::RateLimited(_) => {
+                r["headers"] = json!({"Retry-After": {"description": "seconds", "schema": {"type": "string"}}});
+            }
+            _ => {}
+        }
+        out.insert(name.to_string(), r);
+    }
+    Value::Object(out)
+}
+
 /// The OpenAPI document for every endpoint in the table.
 pub fn openapi() -> Value {
     let mut paths = serde_json::Map::new();
@@ -318,17 +421,23 @@ pub fn openapi() -> Value {
                 break;
             };
             let name = &rest[start + 1..start + end];
-            params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}));
+            let schema = match name {
+                "date" => json!({"type": "string", "format": "date"}),
+                "token" => json!({"type": "string"}),
+                _ => json!({"type": "string", "format": "uuid"}),
+            };
+            params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
             rest = &rest[start + end + 1..];
         }
-        if e.auth && e.method != "get" {
+        let mutating = e.auth && e.method != "get";
+        if mutating {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
-                "description": "replays the first response for 24 h; the same key with another request is a 422",
-                "schema": {"type": "string", "maxLength": 200}}));
+                "description": "replays the first response for 24 h; copies sent while the first runs wait for its answer; the same key with another request is a 422",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}}));
         }
         for q in e.query {
-            let mut param =
-                json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}});
+            let mut param = json!({"name": q, "in": "query", "required": false,
+                "schema": {"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f]*$"}});
             if let Some(d) = query_description(q) {
                 param["description"] = json!(d);
             }
@@ -338,26 +447,54 @@ pub fn openapi() -> Value {
             params.push(param);
         }
         let mut responses = serde_json::Map::new();
-        let ok = if e.ok.1.is_empty() {
-            json!({"description": "done"})
-        } else {
-            json!({"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", e.ok.1)}}}})
+        let ok = match e.ok.1 {
+            "" => json!({"description": "done"}),
+            "File" => json!({"description": "the file", "content": download_content(e.path)}),
+            schema => {
+                json!({"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+            }
         };
-        responses.insert(e.ok.0.to_string(), ok);
+        responses.insert(e.ok.0.to_string(), ok.clone());
+        // Replying to a message joins the partner's open thread on it when there is one.
+        if e.path == "/api/v1/inbox/{message_id}/replies" {
+            responses.insert("200".into(), ok);
+        }
+        let reads_input = e.body.is_some() || !e.query.is_empty() || e.path.contains('{');
+        let login = e.path == "/api/v1/auth/login";
+        let mut add = |status: u16, name: &str| {
+            responses.insert(status.to_string(), problem_ref(name));
+        };
+        if reads_input {
+            add(400, "Malformed");
+        }
+        if e.auth || login {
+            add(401, "Unauthenticated");
+        }
         if e.auth {
-            responses.insert("401".into(), problem("not logged in"));
-            responses.insert("403".into(), problem("the role does not allow it"));
+            add(403, "Forbidden");
         }
-        if e.path.contains('{') {
-            responses.insert(
-                "404".into(),
-                problem("no such object, or another partner's"),
-            );
+        if e.path.contains('{') || HIDDEN_FROM_PARTNERS.contains(&e.path) {
+            add(404, "NotFound");
         }
-        if e.body.is_some() || !e.query.is_empty() {
+        if mutating {
+            add(409, "Conflict");
+        }
+        if e.path.starts_with("/api/v1/ack/") {
+            add(410, "Gone");
+        }
+        if e.body.is_some() {
+            add(413, "TooLarge");
+        }
+        if reads_input || mutating {
+            add(422, "Invalid");
+        }
+        if login {
+            add(429, "RateLimited");
+        }
+        if e.path == "/readyz" {
             responses.insert(
-                "422".into(),
-                problem("invalid input, with a message per field or row"),
+                "503".into(),
+                json!({"description": "the database does not answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}),
             );
         }
         let mut op = json!({
@@ -404,6 +541,14 @@ pub fn openapi() -> Value {
             "description": "the version the fields were read at: a stale one is a 409"});
         schemas[patch] = p;
     }
+    // A request's form as it is answered: what a draft has not filled in yet is null.
+    let mut form = schemas["RequestInput"].clone();
+    if let Some(props) = form["properties"].as_object_mut() {
+        for v in props.values_mut() {
+            *v = nullable(v.take());
+        }
+    }
+    schemas["RequestForm"] = form;
     let mut bodies: Vec<&str> = endpoints().iter().filter_map(|(e, _)| e.body).collect();
     bodies.extend(["Audience"]);
     for name in bodies {
@@ -423,6 +568,7 @@ pub fn openapi() -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
+            "responses": responses_components(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "liaison_session"}

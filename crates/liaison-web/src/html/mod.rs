@@ -261,8 +261,13 @@ pub async fn render_failures(
         *h = req.headers().clone();
     }
     let mut r = next.run(req).await;
-    let Some(Failed(err)) = r.extensions_mut().remove::<Failed>() else {
-        return r;
+    // A handler's failure, or an extractor's rejection (a query with a control character).
+    let err = match r.extensions_mut().remove::<Failed>() {
+        Some(Failed(err)) => err,
+        None => match crate::error::take_problem(&mut r) {
+            Some(err) => err,
+            None => return r,
+        },
     };
     let Ok((parts, ())) = probe.body(()).map(|b| b.into_parts()) else {
         return r;
@@ -320,15 +325,26 @@ impl axum::extract::FromRequest<AppState> for PageForm {
         let Page(state, headers, s) = Page::from_request_parts(&mut parts, state).await?;
         let req = axum::extract::Request::from_parts(parts, body);
         let form = match Form::<Vec<(String, String)>>::from_request(req, &state).await {
-            Ok(Form(pairs)) => Pairs(pairs),
+            Ok(Form(pairs)) => pairs,
             Err(e) => {
                 let e = AppError::BadRequest(format!("the form could not be read: {e}"));
                 return Err(error_page(&state, &headers, Some(&s), &e));
             }
         };
-        if let Err(e) = s.check_csrf(form.get("_csrf").unwrap_or("")) {
+        let token = form
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "_csrf")
+            .map_or("", |(_, v)| v.as_str());
+        if let Err(e) = s.check_csrf(token) {
             return Err(error_page(&state, &headers, Some(&s), &e));
         }
+        // A field with a control character never reaches a handler (see `extract`): the page
+        // says which field, with the visitor's other input still in their browser's history.
+        let form = match Pairs::checked(form) {
+            Ok(f) => f,
+            Err(e) => return Err(error_page(&state, &headers, Some(&s), &e)),
+        };
         Ok(PageForm(state, headers, s, form))
     }
 }
@@ -581,6 +597,26 @@ async fn login_submit(
     auth::ClientAddr(client): auth::ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    // Control characters never reach the database (see `extract`): the form again, saying so.
+    let typed = [("email", &f.email), ("password", &f.password)];
+    if typed
+        .iter()
+        .any(|(k, v)| crate::extract::check_text(k, v).is_err())
+    {
+        let mut r = render(
+            &state,
+            &headers,
+            None,
+            "login.html",
+            ctx! {
+                next => f.next.as_deref().map(|n| safe_next(Some(n))),
+                email => f.email.replace(|c: char| c.is_control(), ""),
+                error => "login.invalid_text",
+            },
+        );
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return r;
+    }
     match auth::login(
         &state,
         &f.email,

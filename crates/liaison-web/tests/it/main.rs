@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod attack;
 mod browser;
 mod browser_loop;
 mod confidential;

@@ -55,10 +55,21 @@ pub async fn list_inbox(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<InboxItem>> {
+    // The page's messages first, from the (partner_id, message_id) index, then only their
+    // deliveries grouped: the cost is the page's, however many messages the partner has had.
     let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
-    query.and_some("m.id <", before);
+    let mut page =
+        String::from("SELECT DISTINCT p.message_id FROM deliveries p WHERE p.partner_id = $1");
+    if let Some(b) = before {
+        page.push_str(&format!(" AND p.message_id < {}", query.arg(b)));
+    }
+    page.push_str(&format!(
+        " ORDER BY p.message_id DESC LIMIT {}",
+        query.arg(limit)
+    ));
+    query.push_sql(&format!(" AND d.message_id IN ({page})"));
     query.push_sql(GROUP_BY);
-    query.order_limit("m.id DESC", limit);
+    query.push_sql(" ORDER BY m.id DESC");
     db.fetch_all(query).await
 }
 

@@ -4,7 +4,7 @@
 //!
 //! 1. sets up 30 partners, each with a contact who prefers WeCom and a WeCom robot pointing at
 //!    a local receiver that answers like WeCom;
-//! 2. measures the capacity of the read mix (inbox, search, confirmations) for 15 s with 32
+//! 2. fills p1's inbox to a whole page, measures the capacity of the read mix (inbox, search, confirmations) for 15 s with 32
 //!    connections, and takes half of it as the rate;
 //! 3. holds that rate open-loop for MINUTES, mixing inbox reads (p1), search (channel
 //!    management), confirmations (p1 confirms the messages it received) and, once a second, the
@@ -397,9 +397,11 @@ async fn main() {
         }
     };
     setup(&mut ctx, port).await;
-    // A few messages to confirm before the capacity run.
+    // p1's inbox filled to a whole page (50) before the capacity run: an inbox read costs more
+    // with every message on its page, so measuring with a short page and soaking with a full
+    // one would load the server past half its capacity as the page fills.
     let warm = new_stats();
-    for n in 0..3 {
+    for n in 0..50 {
         flow(&ctx, &warm, n * 10).await;
     }
 

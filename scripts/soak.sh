@@ -28,7 +28,8 @@ for _ in $(seq 1 600); do
 done
 curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { cat server.log; exit 1; }
 status=0
-"$bin/examples/soak" "http://127.0.0.1:$port" "$server" "$minutes" $rate || status=$?
+SOAK_DB="$work/liaison-data/liaison.db" "$bin/examples/soak" "http://127.0.0.1:$port" "$server" "$minutes" $rate ||
+  status=$?
 if grep -q " ERROR " server.log; then
   echo "server errors logged:"; grep " ERROR " server.log | head -20
 fi

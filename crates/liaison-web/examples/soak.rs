@@ -11,8 +11,8 @@
 //!    whole request flow (staff drafts to a soak partner, and every tenth time also to 刘洋 of
 //!    p1's partner, submits, the department head and channel management approve, the worker
 //!    posts to the robot);
-//! 4. prints per minute: operations, 5xx, other failures, p99 in ms, the server's RSS in MiB
-//!    and the robot posts received; then the totals and the verdict: 0 errors, p99 drift at
+//! 4. prints per minute: operations, 5xx, other failures, p99 in ms (all, and by kind), the
+//!    server's RSS in MiB, the database file's size (`SOAK_DB`) and the robot posts received; then the totals and the verdict: 0 errors, p99 drift at
 //!    most 1.2× and RSS within ±10 % after warm-up.
 //!
 //! Usage: `soak BASE_URL SERVER_PID MINUTES [RATE]` (RATE skips the capacity run).
@@ -32,6 +32,10 @@ type Http = Client<HttpConnector, Full<Bytes>>;
 
 const SOAK_PARTNERS: usize = 30;
 const WARM_UP_MINUTES: usize = 1;
+const INBOX: usize = 0;
+const SEARCH: usize = 1;
+const ACK: usize = 2;
+const FLOW: usize = 3;
 
 #[derive(Clone)]
 struct Ctx {
@@ -50,6 +54,8 @@ struct Ctx {
 #[derive(Default)]
 struct Minute {
     latencies_us: Vec<u64>,
+    /// The same, by kind: inbox, search, confirmation, request flow step.
+    by_kind: [Vec<u64>; 4],
     server_errors: u64,
     other_errors: u64,
 }
@@ -63,13 +69,16 @@ struct Stats {
 }
 
 impl Stats {
-    fn record(&self, started: Instant, status: Result<StatusCode, String>) {
+    fn record(&self, kind: usize, started: Instant, status: Result<StatusCode, String>) {
         let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.total_ops.fetch_add(1, Ordering::Relaxed);
         let Ok(mut m) = self.minute.lock() else {
             return;
         };
         m.latencies_us.push(us);
+        if let Some(k) = m.by_kind.get_mut(kind) {
+            k.push(us);
+        }
         match status {
             Ok(s) if s.is_server_error() => {
                 m.server_errors += 1;
@@ -218,7 +227,7 @@ async fn flow(ctx: &Ctx, stats: &Stats, n: u64) {
     let due = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
     // Every tenth message also reaches 刘洋 (p1) to confirm: a partner gets a few messages a
     // day, not one a second, and the soak is about time, not one inbox's growth.
-    let audience = if n % 10 == 0 {
+    let audience = if n.is_multiple_of(10) {
         json!({"partners": [partner], "contacts": [ctx.liu]})
     } else {
         json!({"partners": [partner]})
@@ -241,7 +250,7 @@ async fn flow(ctx: &Ctx, stats: &Stats, n: u64) {
         Ok((s, v)) if s.is_success() => v["id"].as_str().unwrap_or_default().to_string(),
         _ => String::new(),
     };
-    stats.record(t, created.map(|(s, _)| s));
+    stats.record(FLOW, t, created.map(|(s, _)| s));
     if id.is_empty() {
         return;
     }
@@ -264,12 +273,12 @@ async fn flow(ctx: &Ctx, stats: &Stats, n: u64) {
         if let Ok((_, v)) = &r {
             message = v["message_id"].as_str().map(String::from);
         }
-        stats.record(t, r.map(|(s, _)| s));
+        stats.record(FLOW, t, r.map(|(s, _)| s));
         if !ok {
             return;
         }
     }
-    if n % 10 != 0 {
+    if !n.is_multiple_of(10) {
         return;
     }
     if let (Some(m), Ok(mut list)) = (message, ctx.messages.lock()) {
@@ -315,7 +324,12 @@ async fn read_op(ctx: &Ctx, stats: &Stats, n: u64) {
             }
         }
     };
-    stats.record(t, r.map(|(s, _)| s));
+    let kind = match n % 10 {
+        0..=5 => INBOX,
+        6 | 7 => SEARCH,
+        _ => ACK,
+    };
+    stats.record(kind, t, r.map(|(s, _)| s));
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -370,6 +384,8 @@ async fn main() {
         std::process::exit(2);
     };
     let fixed_rate = args.get(4).and_then(|r| r.parse::<f64>().ok());
+    // The database file, to print its size beside the RSS (SQLite's page cache grows with it).
+    let db_file = std::env::var("SOAK_DB").ok();
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(256)
         .build_http();
@@ -430,7 +446,9 @@ async fn main() {
         }
     };
     println!("rate: {rate:.0} ops/s of the read mix and 1 request flow/s, for {minutes} min");
-    println!("minute   ops    5xx  other  p99_ms  rss_mib  robot_posts  overload");
+    println!(
+        "minute    ops    5xx  other  p99_ms  inbox search    ack   flow  rss_mib db_mib  robot_posts  overload"
+    );
 
     let stats = new_stats();
     let started = Instant::now();
@@ -482,11 +500,21 @@ async fn main() {
         let ops = m.latencies_us.len();
         let p99 = p99_ms(m.latencies_us);
         let rss = rss_mib(pid);
+        let kinds: Vec<String> = m
+            .by_kind
+            .into_iter()
+            .map(|k| format!("{:>6.1}", p99_ms(k)))
+            .collect();
+        let db_mib = db_file
+            .as_deref()
+            .and_then(|f| std::fs::metadata(f).ok())
+            .map_or(0.0, |m| m.len() as f64 / 1048576.0);
         rows.push((p99, rss));
         println!(
-            "{minute:>6} {ops:>6} {:>6} {:>6} {p99:>7.1} {rss:>8.1} {:>12} {:>9}",
+            "{minute:>6} {ops:>6} {:>6} {:>6} {p99:>7.1} {} {rss:>8.1} {db_mib:>6.1} {:>12} {:>9}",
             m.server_errors,
             m.other_errors,
+            kinds.join(" "),
             posts.load(Ordering::Relaxed),
             stats.overload.load(Ordering::Relaxed),
         );

@@ -22,12 +22,6 @@ fn post_form(path: &str, cookie: &str, pairs: &[(&str, &str)]) -> Request<Body> 
         .expect("request")
 }
 
-/// The CSRF token the pages embed for this session cookie.
-fn csrf(cookie: &str) -> String {
-    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or("");
-    liaison_db::sha256_hex(format!("csrf:{token}").as_bytes())[..32].to_string()
-}
-
 /// The fields a 422 names, sorted.
 fn fields(problem: &Value) -> Vec<String> {
     let mut f: Vec<String> = problem["errors"]
@@ -135,7 +129,7 @@ async fn a_deactivated_user_is_logged_out_at_once_and_cannot_log_in() {
                 &page,
                 &admin,
                 &[
-                    ("_csrf", &csrf(&admin)),
+                    ("_csrf", &crate::pages::csrf(&admin)),
                     ("name", "孙晓明 Sun Xiaoming"),
                     ("email", "staff@demo.example"),
                     ("roles", "staff"),
@@ -235,7 +229,7 @@ async fn an_admin_cannot_deactivate_themselves_or_drop_their_own_admin_role() {
                 &page,
                 &cookie,
                 &[
-                    ("_csrf", &csrf(&cookie)),
+                    ("_csrf", &crate::pages::csrf(&cookie)),
                     ("name", "系统管理员 Admin"),
                     ("email", "admin@demo.example"),
                     ("roles", "channel_manager"),
@@ -280,7 +274,7 @@ async fn a_department_renamed_and_given_a_new_head_shows_on_the_users_page() {
                 &format!("/console/departments/{}", rnd.id),
                 &admin,
                 &[
-                    ("_csrf", &csrf(&admin)),
+                    ("_csrf", &crate::pages::csrf(&admin)),
                     ("name", "研发中心"),
                     ("name_en", "R&D Centre"),
                     ("head", &exec.id.to_string()),
@@ -374,7 +368,7 @@ async fn terms_saved_from_the_page_change_what_the_next_submission_flags() {
                 "/console/settings/review",
                 &admin,
                 &[
-                    ("_csrf", &csrf(&admin)),
+                    ("_csrf", &crate::pages::csrf(&admin)),
                     ("sensitive_terms", "渠道返点\r\n底价\r\n\r\n渠道返点\r\n"),
                     ("policy_notice_days", "21"),
                     ("need_all_steps", "channel_review"),
@@ -455,7 +449,7 @@ async fn the_admin_pages_and_endpoints_refuse_partner_users_and_staff() {
         for who in ["p1@demo.example", "p2@demo.example", "staff@demo.example"] {
             let token = a.login(who).await;
             let cookie = browser_login(a, who).await;
-            let t = csrf(&cookie);
+            let t = crate::pages::csrf(&cookie);
             for page in [
                 format!("/console/users/{}", target.id),
                 "/console/settings/review".to_string(),
@@ -640,7 +634,7 @@ async fn bad_input_is_refused_with_every_invalid_field() {
                 &format!("/console/users/{}", staff.id),
                 &admin,
                 &[
-                    ("_csrf", &csrf(&admin)),
+                    ("_csrf", &crate::pages::csrf(&admin)),
                     ("name", "孙晓明"),
                     ("email", "孙晓明@"),
                     ("partner", "NO-SUCH"),
@@ -666,7 +660,7 @@ async fn bad_input_is_refused_with_every_invalid_field() {
                 &format!("/console/departments/{}", sales.id),
                 &admin,
                 &[
-                    ("_csrf", &csrf(&admin)),
+                    ("_csrf", &crate::pages::csrf(&admin)),
                     ("name", ""),
                     ("name_en", "Sales"),
                     ("head", &p1.id.to_string()),
@@ -694,7 +688,7 @@ async fn bad_input_is_refused_with_every_invalid_field() {
                 "/console/settings/review",
                 &admin,
                 &[
-                    ("_csrf", &csrf(&admin)),
+                    ("_csrf", &crate::pages::csrf(&admin)),
                     ("sensitive_terms", &format!("新词\n{}", "长".repeat(51))),
                     ("policy_notice_days", "两周"),
                 ],

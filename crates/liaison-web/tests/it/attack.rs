@@ -4,7 +4,7 @@
 //! headers, segments and partner users, the OpenAPI document against the answers, and one
 //! `Idempotency-Key` sent by many at once (SPEC R2).
 
-use crate::{TestApp, apps};
+use crate::apps;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
@@ -24,31 +24,6 @@ fn field(r: &crate::Reply) -> String {
         .as_str()
         .unwrap_or("")
         .to_string()
-}
-
-async fn browser_cookie(a: &TestApp, email: &str) -> String {
-    let req = Request::builder()
-        .method("POST")
-        .uri("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "email={}&password=liaison-demo",
-            email.replace('@', "%40")
-        )))
-        .expect("request");
-    let resp = a.router.clone().oneshot(req).await.expect("response");
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "[{}] login", a.name);
-    resp.headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .unwrap_or("")
-        .to_string()
-}
-
-fn csrf_of(cookie: &str) -> String {
-    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or("");
-    liaison_db::sha256_hex(format!("csrf:{token}").as_bytes())[..32].to_string()
 }
 
 /// PostgreSQL cannot store NUL in text: before, each of these was a 500 there (and an answer on
@@ -161,7 +136,7 @@ async fn a_control_character_in_any_text_parameter_is_a_422_naming_it() {
         assert!(r.text().contains("name=\"password\""));
 
         // A page's query and a posted form: the error page saying which field, not a 500.
-        let cookie = browser_cookie(a, "channel@demo.example").await;
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
         let req = Request::builder()
             .uri("/console/partners?q=%00")
             .header(header::COOKIE, &cookie)
@@ -178,7 +153,7 @@ async fn a_control_character_in_any_text_parameter_is_a_422_naming_it() {
         assert!(r.text().contains("control characters"), "{}", r.text());
         let body = format!(
             "_csrf={}&name=%E5%8D%8E%00%E4%B8%9C&region=%E5%8D%8E%E4%B8%9C",
-            csrf_of(&cookie)
+            crate::pages::csrf(&cookie)
         );
         let req = Request::builder()
             .method("POST")
@@ -224,7 +199,7 @@ async fn the_bearer_scheme_is_case_insensitive() {
 async fn a_missing_csrf_token_is_named_as_such() {
     let (apps, _g) = apps().await;
     let a = &apps[0];
-    let cookie = browser_cookie(a, "admin@demo.example").await;
+    let cookie = crate::pages::browser_login(a, "admin@demo.example").await;
     for (lang, says) in [
         ("en", "CSRF"),
         ("zh-CN", "CSRF 令牌"),
@@ -283,7 +258,7 @@ async fn answers_are_not_cached_and_transport_headers_are_set() {
         .to_string();
     assert!(csp.contains("base-uri 'none'"), "{csp}");
     assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none());
-    let cookie = browser_cookie(a, "admin@demo.example").await;
+    let cookie = crate::pages::browser_login(a, "admin@demo.example").await;
     let req = Request::builder()
         .uri("/console/home")
         .header(header::COOKIE, &cookie)

@@ -43,29 +43,6 @@ async fn upload(
     a.send(r).await
 }
 
-/// The session cookie of a browser login.
-async fn browser_login(a: &TestApp, email: &str) -> String {
-    let r = Request::builder()
-        .method("POST")
-        .uri("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "email={}&password=liaison-demo",
-            email.replace('@', "%40")
-        )))
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(a.router.clone(), r)
-        .await
-        .expect("response");
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "[{}] login", a.name);
-    resp.headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .expect("session cookie")
-        .to_string()
-}
-
 /// The rows of an exported CSV as a third-party parser reads them (after the UTF-8 BOM).
 fn csv_rows(r: &Reply) -> Vec<Vec<String>> {
     assert!(r.body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
@@ -199,7 +176,7 @@ async fn the_api_imports_chinese_values_and_answers_in_the_callers_language() {
             );
         }
         // The console's import page lists the same sentences.
-        let cookie = browser_login(a, "channel@demo.example").await;
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
         let page = get(a, "/console/partners/import", &cookie, Some("zh-CN")).await;
         assert!(
             page.text().contains("经销商"),
@@ -350,7 +327,7 @@ async fn the_receipts_board_exports_every_receipt_in_local_time() {
             .await;
         assert_eq!(ack.status, StatusCode::OK, "[{}] {}", a.name, ack.text());
 
-        let cookie = browser_login(a, "channel@demo.example").await;
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
         let page = get(
             a,
             &format!("/console/requests/{id}"),
@@ -445,7 +422,7 @@ async fn the_receipts_board_exports_every_receipt_in_local_time() {
             acked[6]
         );
         // Partner users, their own partner's or another's, never get the board.
-        let p1_cookie = browser_login(a, "p1@demo.example").await;
+        let p1_cookie = crate::pages::browser_login(a, "p1@demo.example").await;
         for (who, auth) in [("p1", p1.as_str()), ("p1 page", p1_cookie.as_str())] {
             let path = if who.ends_with("page") {
                 format!("/console/requests/{id}/export?format=csv")
@@ -550,7 +527,7 @@ async fn the_partner_search_finds_contacts_by_name_and_phone() {
             a.name
         );
         // The console list too.
-        let cookie = browser_login(a, "channel@demo.example").await;
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
         let page = get(
             a,
             &format!("/console/partners?q={}", "%E7%8E%8B%E4%BC%9F"),

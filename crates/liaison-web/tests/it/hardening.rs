@@ -43,7 +43,7 @@ async fn a_cookie_alone_cannot_change_data_through_the_api() {
             a.name,
             forged.text()
         );
-        let csrf = liaison_db::sha256_hex(format!("csrf:{token}").as_bytes())[..32].to_string();
+        let csrf = crate::pages::csrf(&format!("liaison_session={token}"));
         assert_eq!(
             a.send(csv_import(Some(&token), None, Some(&csrf), csv))
                 .await

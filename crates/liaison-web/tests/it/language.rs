@@ -30,34 +30,6 @@ fn post_form(path: &str, cookie: &str, pairs: &[(&str, &str)]) -> Request<Body> 
         .expect("request")
 }
 
-fn csrf(cookie: &str) -> String {
-    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or("");
-    liaison_db::sha256_hex(format!("csrf:{token}").as_bytes())[..32].to_string()
-}
-
-async fn browser_login(a: &crate::TestApp, email: &str) -> String {
-    use tower::ServiceExt;
-    let req = Request::builder()
-        .method("POST")
-        .uri("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "email={}&password=liaison-demo",
-            email.replace('@', "%40")
-        )))
-        .expect("request");
-    let resp = a.router.clone().oneshot(req).await.expect("response");
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "[{}] login", a.name);
-    resp.headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .to_string()
-}
-
 async fn api(
     a: &crate::TestApp,
     method: &str,
@@ -259,8 +231,8 @@ async fn the_api_reports_every_invalid_field_at_once_in_the_callers_language() {
 async fn the_request_form_shows_every_error_beside_its_input() {
     let (apps, _g) = apps().await;
     for a in &apps {
-        let staff = browser_login(a, "staff@demo.example").await;
-        let token = csrf(&staff);
+        let staff = crate::pages::browser_login(a, "staff@demo.example").await;
+        let token = crate::pages::csrf(&staff);
         let empty = a
             .send(post_form(
                 "/console/requests",
@@ -543,9 +515,9 @@ async fn zh_cn_pages_show_no_english_ui_phrases() {
         .await;
     let rid = sent["id"].as_str().unwrap_or("").to_string();
     let mid = sent["message_id"].as_str().unwrap_or("").to_string();
-    let channel = browser_login(a, "channel@demo.example").await;
-    let admin = browser_login(a, "admin@demo.example").await;
-    let p1 = browser_login(a, "p1@demo.example").await;
+    let channel = crate::pages::browser_login(a, "channel@demo.example").await;
+    let admin = crate::pages::browser_login(a, "admin@demo.example").await;
+    let p1 = crate::pages::browser_login(a, "p1@demo.example").await;
     let mut pages = vec![
         (channel.clone(), "/console/partners".to_string()),
         (channel.clone(), format!("/console/partners/{pid}")),
@@ -627,7 +599,7 @@ async fn times_are_shown_in_the_viewers_zone_and_the_zone_is_named() {
     let (apps, _g) = apps().await;
     for a in &apps {
         let admin_api = a.login("admin@demo.example").await;
-        let admin = browser_login(a, "admin@demo.example").await;
+        let admin = crate::pages::browser_login(a, "admin@demo.example").await;
         let page = a.send(get("/console/audit", &admin, "zh-CN")).await.text();
         assert!(
             page.contains("时间均为 北京时间 (UTC+8)"),
@@ -708,7 +680,7 @@ async fn times_are_shown_in_the_viewers_zone_and_the_zone_is_named() {
             a.name,
             form.text()
         );
-        let token = csrf(&admin);
+        let token = crate::pages::csrf(&admin);
         let saved = a
             .send(post_form(
                 "/account",
@@ -727,7 +699,7 @@ async fn times_are_shown_in_the_viewers_zone_and_the_zone_is_named() {
         assert!(page.contains("时间均为 北京时间 (UTC+8)"), "[{}]", a.name);
 
         // Working days read as words, not ISO numbers.
-        let channel = browser_login(a, "channel@demo.example").await;
+        let channel = crate::pages::browser_login(a, "channel@demo.example").await;
         let pid = a.partner_id("SH-D001").await;
         let p = a
             .send(get(&format!("/console/partners/{pid}"), &channel, "zh-CN"))
@@ -748,8 +720,8 @@ async fn times_are_shown_in_the_viewers_zone_and_the_zone_is_named() {
 async fn console_tables_become_cards_on_a_phone() {
     let (apps, _g) = apps().await;
     let a = &apps[0];
-    let channel = browser_login(a, "channel@demo.example").await;
-    let admin = browser_login(a, "admin@demo.example").await;
+    let channel = crate::pages::browser_login(a, "channel@demo.example").await;
+    let admin = crate::pages::browser_login(a, "admin@demo.example").await;
     for (cookie, path) in [
         (&channel, "/console/partners"),
         (&channel, "/console/segments"),

@@ -145,7 +145,7 @@ fn post_form(path: &str, cookie: &str, body: String) -> Request<Body> {
 }
 
 /// The CSRF token the pages embed for this session cookie.
-fn csrf(cookie: &str) -> String {
+pub(crate) fn csrf(cookie: &str) -> String {
     let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or("");
     liaison_db::sha256_hex(format!("csrf:{token}").as_bytes())[..32].to_string()
 }

@@ -242,7 +242,7 @@ async fn search_ranks_partners_contacts_and_messages_and_scopes_partner_users() 
         );
 
         // The console page marks matches and escapes everything else.
-        let cookie = browser_login(a, "channel@demo.example").await;
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
         let page = a
             .send(
                 Request::builder()
@@ -280,25 +280,4 @@ async fn search_ranks_partners_contacts_and_messages_and_scopes_partner_users() 
         );
         assert!(html.contains("id=\"nav-search\""), "[{}] nav link", a.name);
     }
-}
-
-async fn browser_login(a: &crate::TestApp, email: &str) -> String {
-    let req = Request::builder()
-        .method("POST")
-        .uri("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "email={}&password=liaison-demo",
-            email.replace('@', "%40")
-        )))
-        .expect("request");
-    use tower::ServiceExt;
-    let resp = a.router.clone().oneshot(req).await.expect("response");
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "[{}] login", a.name);
-    resp.headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .unwrap_or("")
-        .to_string()
 }

@@ -1030,7 +1030,7 @@ pub(crate) async fn insert_dispatch(
                 CASE WHEN ch.channel IN ('portal', 'phone') THEN NULL ELSE {t} END
            FROM contacts c CROSS JOIN ({channels}) ch
           WHERE ({who}){gate}
-            AND (ch.channel = 'portal' OR (',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%'))",
+            AND (ch.channel = 'portal' OR {PREFERS})",
         f = match tx.backend() {
             Backend::Sqlite => "0",
             Backend::Postgres => "FALSE",
@@ -1188,17 +1188,24 @@ pub async fn audience_coverage(
     })
 }
 
+/// Contact `c` names channel `ch.channel` among its preferred ones: who gets what at dispatch.
+const PREFERS: &str = "(',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%')";
+
 /// Why a contact `c` will not get channel `ch.channel`, as SQL (NULL when it will): the same
 /// rule dispatch uses for preferences, and the worker's for addresses and robots.
-const SKIP_REASON: &str = "CASE
-    WHEN NOT ((',' || c.preferred_channels || ',') LIKE ('%,' || ch.channel || ',%')) THEN 'not_preferred'
+fn skip_reason() -> String {
+    format!(
+        "CASE
+    WHEN NOT ({PREFERS}) THEN 'not_preferred'
     WHEN ch.channel = 'email' AND COALESCE(c.email, '') = '' THEN 'no_email'
     WHEN ch.channel = 'phone' AND COALESCE(c.phone, '') = '' THEN 'no_phone'
     WHEN ch.channel IN ('wecom', 'dingtalk', 'feishu', 'slack', 'webhook') AND NOT EXISTS (
         SELECT 1 FROM robots r WHERE r.kind = ch.channel
            AND (r.contact_id = c.id OR (r.contact_id IS NULL AND r.partner_id = c.partner_id)))
       THEN 'no_robot'
-  END";
+  END"
+    )
+}
 
 /// The requested channels (but the portal, which everyone gets) that some of the audience will
 /// not get, counted by channel and reason.
@@ -1229,11 +1236,12 @@ async fn skipped_channels(
     let rows: Vec<SkipRow> = db
         .fetch_all(query.replace_sql(format!(
             "SELECT channel, reason, COUNT(*) AS people FROM (
-            SELECT ch.channel AS channel, {SKIP_REASON} AS reason
+            SELECT ch.channel AS channel, {reason} AS reason
               FROM contacts c CROSS JOIN ({channels}) ch
              WHERE ({who}){gate}) s
           WHERE reason IS NOT NULL GROUP BY channel, reason ORDER BY channel, reason",
             channels = channels.join(" UNION ALL "),
+            reason = skip_reason(),
         )))
         .await?;
     Ok(rows

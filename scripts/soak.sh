@@ -7,6 +7,9 @@
 # warm-up). Usage:
 #
 #   bash scripts/soak.sh MINUTES [RATE]
+#
+# SOAK_FLOWS=N runs N request flows a second instead of 1 (the data grows N times faster);
+# SOAK_KEEP=1 keeps the work folder (database, server.log); LIAISON_LOG sets the server's log.
 set -euo pipefail
 minutes=${1:?usage: scripts/soak.sh MINUTES [RATE]}
 rate=${2:-}
@@ -17,9 +20,14 @@ target=${CARGO_TARGET_DIR:-target}
 bin=$(cd "$target/release" && pwd)
 port=${SOAK_PORT:-8097}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ -n "${SOAK_KEEP:-}" ]; then
+  echo "work folder: $work"
+  trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+else
+  trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+fi
 cd "$work"
-LIAISON_LOG=warn "$bin/liaison" serve --demo --allow-local-targets --bind "127.0.0.1:$port" \
+LIAISON_LOG=${LIAISON_LOG:-warn} "$bin/liaison" serve --demo --allow-local-targets --bind "127.0.0.1:$port" \
   > server.log 2>&1 &
 server=$!
 for _ in $(seq 1 600); do

@@ -982,6 +982,7 @@ pub(crate) async fn insert_dispatch(
         ),
     };
     let t = query.arg(now);
+    let ack = query.arg(form.ack_required);
     let mut filters = Vec::with_capacity(form.audience.segments.len());
     for seg in &form.audience.segments {
         let filter: Option<SegmentFilter> = tx
@@ -1024,9 +1025,9 @@ pub(crate) async fn insert_dispatch(
         Vec::new()
     };
     let sql = format!(
-        "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late, next_at)
+        "INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at, late, ack_required, next_at)
          SELECT {new_id}, {m}, c.partner_id, c.id, ch.channel,
-                CASE ch.channel WHEN 'portal' THEN 'delivered' WHEN 'phone' THEN 'manual' ELSE 'queued' END, {t}, {f},
+                CASE ch.channel WHEN 'portal' THEN 'delivered' WHEN 'phone' THEN 'manual' ELSE 'queued' END, {t}, {f}, {ack},
                 CASE WHEN ch.channel IN ('portal', 'phone') THEN NULL ELSE {t} END
            FROM contacts c CROSS JOIN ({channels}) ch
           WHERE ({who}){gate}

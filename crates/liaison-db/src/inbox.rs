@@ -79,18 +79,25 @@ pub struct Counts {
     pub to_confirm: i64,
 }
 
-// Sums over no rows are NULL: none.
-from_row!(Counts; unread: opt_i64 -> Option::unwrap_or_default,
-    to_confirm: opt_i64 -> Option::unwrap_or_default);
+from_row!(Counts; unread: i64, to_confirm: i64);
 
+/// A message still owes something when none of the partner's deliveries of it was read, or
+/// it asks for confirmation and none was confirmed. Only open deliveries are read (the partial
+/// index `deliveries_open`, whose condition this repeats word for word so both planners use it):
+/// the cost is what the partner has not dealt with, not every message it ever had.
 pub async fn counts(db: &Db, partner: Uuid) -> Result<Counts> {
     db.fetch_one(
-            q("SELECT SUM(CASE WHEN x.read_at IS NULL THEN 1 ELSE 0 END) AS unread,
-                      SUM(CASE WHEN x.ack_required AND x.acked_at IS NULL THEN 1 ELSE 0 END) AS to_confirm
-                 FROM (SELECT m.id, m.ack_required, MIN(d.read_at) AS read_at, MIN(d.acked_at) AS acked_at
-                         FROM deliveries d JOIN messages m ON m.id = d.message_id
-                        WHERE d.partner_id = $1 GROUP BY m.id, m.ack_required) x")
-            .bind(partner),
+        q("SELECT COUNT(DISTINCT CASE WHEN d.read_at IS NULL AND NOT EXISTS (
+                         SELECT 1 FROM deliveries r WHERE r.partner_id = d.partner_id
+                            AND r.message_id = d.message_id AND r.read_at IS NOT NULL)
+                       THEN d.message_id END) AS unread,
+                  COUNT(DISTINCT CASE WHEN d.ack_required AND d.acked_at IS NULL AND NOT EXISTS (
+                         SELECT 1 FROM deliveries r WHERE r.partner_id = d.partner_id
+                            AND r.message_id = d.message_id AND r.acked_at IS NOT NULL)
+                       THEN d.message_id END) AS to_confirm
+             FROM deliveries d
+            WHERE d.partner_id = $1 AND (d.read_at IS NULL OR (d.ack_required AND d.acked_at IS NULL))")
+        .bind(partner),
     )
     .await
 }

@@ -386,6 +386,13 @@ async fn main() {
     let fixed_rate = args.get(4).and_then(|r| r.parse::<f64>().ok());
     // The database file, to print its size beside the RSS (SQLite's page cache grows with it).
     let db_file = std::env::var("SOAK_DB").ok();
+    // Request flows a second (default 1): more makes the data grow faster, to see in minutes
+    // what an hour's growth does.
+    let flows_per_s = std::env::var("SOAK_FLOWS")
+        .ok()
+        .and_then(|f| f.parse::<f64>().ok())
+        .filter(|f| *f > 0.0)
+        .unwrap_or(1.0);
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(256)
         .build_http();
@@ -445,9 +452,11 @@ async fn main() {
             capacity / 2.0
         }
     };
-    println!("rate: {rate:.0} ops/s of the read mix and 1 request flow/s, for {minutes} min");
     println!(
-        "minute    ops    5xx  other  p99_ms  inbox search    ack   flow  rss_mib db_mib  robot_posts  overload"
+        "rate: {rate:.0} ops/s of the read mix and {flows_per_s} request flow/s, for {minutes} min"
+    );
+    println!(
+        "minute    ops    5xx  other  p99_ms  inbox search    ack   flow  rss_mib db_mib wal_mib  robot_posts  overload"
     );
 
     let stats = new_stats();
@@ -477,7 +486,7 @@ async fn main() {
     let flows = {
         let (ctx, stats) = (ctx.clone(), stats.clone());
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / flows_per_s));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             let mut n = 100u64;
             loop {
@@ -505,13 +514,16 @@ async fn main() {
             .into_iter()
             .map(|k| format!("{:>6.1}", p99_ms(k)))
             .collect();
-        let db_mib = db_file
-            .as_deref()
-            .and_then(|f| std::fs::metadata(f).ok())
-            .map_or(0.0, |m| m.len() as f64 / 1048576.0);
+        let size = |suffix: &str| {
+            db_file
+                .as_deref()
+                .and_then(|f| std::fs::metadata(format!("{f}{suffix}")).ok())
+                .map_or(0.0, |m| m.len() as f64 / 1048576.0)
+        };
+        let (db_mib, wal_mib) = (size(""), size("-wal"));
         rows.push((p99, rss));
         println!(
-            "{minute:>6} {ops:>6} {:>6} {:>6} {p99:>7.1} {} {rss:>8.1} {db_mib:>6.1} {:>12} {:>9}",
+            "{minute:>6} {ops:>6} {:>6} {:>6} {p99:>7.1} {} {rss:>8.1} {db_mib:>6.1} {wal_mib:>7.1} {:>12} {:>9}",
             m.server_errors,
             m.other_errors,
             kinds.join(" "),

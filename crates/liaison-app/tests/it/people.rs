@@ -15,6 +15,11 @@ use liaison_db::Db;
 
 /// Staff to p1's partner by portal and e-mail, asking for a confirmation, approved through.
 async fn dispatched_by_email(db: &Db, cast: &Cast, title: &str) -> uuid::Uuid {
+    dispatched(db, cast, title, true).await
+}
+
+/// The same, asking for a confirmation or not.
+async fn dispatched(db: &Db, cast: &Cast, title: &str, ack: bool) -> uuid::Uuid {
     let r = app::create(
         db,
         &cast.staff,
@@ -22,8 +27,8 @@ async fn dispatched_by_email(db: &Db, cast: &Cast, title: &str) -> uuid::Uuid {
             title: Some(title.into()),
             purpose: Some("告知渠道伙伴".into()),
             body: Some("请各位伙伴知悉并确认。".into()),
-            ack_required: Some(true),
-            ack_due_at: Some(db.now() + chrono::Duration::days(7)),
+            ack_required: Some(ack),
+            ack_due_at: ack.then(|| db.now() + chrono::Duration::days(7)),
             channels: Some(vec!["email".into()]),
             audience: Some(Audience {
                 partners: vec![cast.p1.partner_id.expect("p1")],
@@ -259,6 +264,44 @@ async fn a_confirmation_is_credited_to_who_gave_it_and_counted_once_per_person()
             .expect("summary");
         assert_eq!(after.people_acknowledged, after.people, "{name}");
         assert_eq!(after.people_unconfirmed(), 0, "{name}");
+    }
+}
+
+/// §4.3.2: the inbox counts a message unread until someone of the partner opens it, and owed
+/// until someone confirms it if it asks for that, however many channels it came by; a message
+/// that asks for no confirmation is done once read.
+#[tokio::test]
+async fn the_inbox_counts_what_is_still_unread_or_owed_per_message_not_per_channel() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let counts = || async {
+            let c = liaison_app::inbox::counts(&db, &cast.p1)
+                .await
+                .expect("counts");
+            (c.unread, c.to_confirm)
+        };
+        let (unread, owed) = counts().await;
+        let asks = dispatched(&db, &cast, "季度返利确认", true).await;
+        let tells = dispatched(&db, &cast, "仓库搬迁告知", false).await;
+        // Portal and e-mail: two deliveries each, one message each in the counts.
+        assert_eq!(counts().await, (unread + 2, owed + 1), "{name}: dispatched");
+
+        liaison_app::inbox::open(&db, &cast.p1, tells.into())
+            .await
+            .expect("p1 reads");
+        assert_eq!(
+            counts().await,
+            (unread + 1, owed + 1),
+            "{name}: read, no ack asked"
+        );
+
+        let acks = liaison_db::inbox::AckWriter::spawn(db.clone());
+        liaison_app::inbox::acknowledge(&db, &acks, &cast.p1, asks.into())
+            .await
+            .expect("p1 confirms");
+        // Confirming reads it too.
+        assert_eq!(counts().await, (unread, owed), "{name}: confirmed");
     }
 }
 

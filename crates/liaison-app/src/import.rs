@@ -707,7 +707,7 @@ impl Labels {
     }
 }
 
-fn build(
+pub(crate) fn build(
     format: ExportFormat,
     stem: &str,
     headers: &[&str],

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod nda;
 pub mod notify;
 pub mod partner;
+pub mod policies;
 pub mod request;
 pub mod robot;
 pub mod search;

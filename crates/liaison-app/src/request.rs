@@ -183,16 +183,27 @@ pub async fn submit(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
         return Err(Error::Invalid(e));
     }
     let form = current.form.parse(true, now)?;
-    let chain = review::steps(ChainFacts {
-        requester_is_dept_head: actor.roles.has(Role::DeptHead) && actor.department_id.is_some(),
-        importance: form.importance,
-        classification: form.classification,
-        short_notice_policy_change: review::short_notice(
+    // §3.1.2: a version of the policy library gives the notice its kind asks for (issue 11);
+    // any other policy change the general setting.
+    let short_notice = match liaison_db::policies::version_of_request(db, current.id).await? {
+        Some((version, policy)) => liaison_core::policies::short_notice(
+            version.important,
+            now,
+            version.effective_at,
+            liaison_db::policies::notice_days(db, policy.kind).await?,
+        ),
+        None => review::short_notice(
             form.category,
             form.effective_at,
             now,
             settings.policy_notice_days,
         ),
+    };
+    let chain = review::steps(ChainFacts {
+        requester_is_dept_head: actor.roles.has(Role::DeptHead) && actor.department_id.is_some(),
+        importance: form.importance,
+        classification: form.classification,
+        short_notice_policy_change: short_notice,
     });
     // §1.3.1: a correction names a message that was sent.
     if let Some(original) = form.corrects

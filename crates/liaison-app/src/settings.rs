@@ -19,6 +19,7 @@ pub async fn review(db: &Db, actor: &Actor) -> Result<ReviewSettingsView> {
             .iter()
             .map(|s| s.as_str().to_string())
             .collect(),
+        policy_kind_notice_days: r.policy_kind_notice_days,
     })
 }
 

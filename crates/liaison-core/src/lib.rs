@@ -5,11 +5,13 @@
 pub mod calendar;
 pub mod clock;
 pub mod delivery;
+pub mod diff;
 pub mod enums;
 pub mod ids;
 pub mod job;
 pub mod notify;
 pub mod partner;
+pub mod policies;
 pub mod policy;
 pub mod precheck;
 pub mod rate;

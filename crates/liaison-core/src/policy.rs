@@ -53,6 +53,12 @@ pub enum Permission {
     EditRequest,
     /// One's own notifications, home page and e-mail choices: everyone signed in.
     ReadOwnNotifications,
+    /// The policy library (§3.1.1): a partner user only the announced policies whose audience
+    /// includes its partner (the service decides which; others are hidden).
+    ReadPolicies,
+    /// Write policies and their versions, see the acknowledgement matrix: any employee (a
+    /// version is still published only through the review chain, §4.2.1).
+    WritePolicies,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -202,14 +208,14 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
     use Permission::*;
     use Role::*;
     roles.iter().any(|r| match p {
-        ReadPartners | ReadOwnNotifications => true,
+        ReadPartners | ReadOwnNotifications | ReadPolicies => true,
         ReadSegments => r != PartnerUser,
         UsePortal => r == PartnerUser,
         UseConsole | ReadDirectory => r != PartnerUser,
         WritePartners | ImportPartners | WriteSegments => matches!(r, Admin | ChannelManager),
         ExportPartners => matches!(r, Admin | ChannelManager | DeptHead | Executive),
         AdminUsers | ReadAudit => r == Admin,
-        CreateRequests => r != PartnerUser,
+        CreateRequests | WritePolicies => r != PartnerUser,
         ReadAllRequests => matches!(r, Admin | ChannelManager | Executive),
         UseInbox => r == PartnerUser,
         ReadAllThreads => matches!(r, Admin | ChannelManager | Executive),

@@ -18,6 +18,19 @@ pub struct ReviewSettings {
     pub sensitive_terms: Vec<String>,
     /// Steps that need every eligible reviewer's approval rather than any one's.
     pub need_all_steps: Vec<Step>,
+    /// §3.1.2 for the policy library (issue 11): the notice an important change of each kind
+    /// of policy needs, in days; a kind not named needs `policies::DEFAULT_NOTICE_DAYS`.
+    pub policy_kind_notice_days: std::collections::BTreeMap<String, i64>,
+}
+
+impl ReviewSettings {
+    /// The notice days a kind of policy asks for (§3.1.2).
+    pub fn notice_days_for(&self, kind: crate::policies::PolicyKind) -> i64 {
+        self.policy_kind_notice_days
+            .get(kind.as_str())
+            .copied()
+            .unwrap_or(crate::policies::DEFAULT_NOTICE_DAYS)
+    }
 }
 
 impl Default for ReviewSettings {
@@ -38,6 +51,7 @@ impl Default for ReviewSettings {
             .map(|s| s.to_string())
             .collect(),
             need_all_steps: Vec::new(),
+            policy_kind_notice_days: Default::default(),
         }
     }
 }

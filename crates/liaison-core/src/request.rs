@@ -8,10 +8,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Who a request addresses: partners (all their contacts), segments, single contacts.
+/// Who a request addresses: every active partner, or partners (all their contacts),
+/// segments, single contacts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Audience {
+    /// Every active partner (a policy for all, §3.1.1).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
     pub partners: Vec<Uuid>,
     pub segments: Vec<Uuid>,
     pub contacts: Vec<Uuid>,
@@ -19,7 +23,10 @@ pub struct Audience {
 
 impl Audience {
     pub fn is_empty(&self) -> bool {
-        self.partners.is_empty() && self.segments.is_empty() && self.contacts.is_empty()
+        !self.all
+            && self.partners.is_empty()
+            && self.segments.is_empty()
+            && self.contacts.is_empty()
     }
 }
 

@@ -1076,6 +1076,9 @@ fn audience_sql(
     filters: &[liaison_core::partner::PartnerFilter],
 ) -> Option<String> {
     let mut who: Vec<String> = Vec::new();
+    if form.audience.all {
+        who.push("c.partner_id IN (SELECT p.id FROM partners p WHERE p.status = 'active')".into());
+    }
     for (col, ids) in [
         ("c.partner_id", &form.audience.partners),
         ("c.id", &form.audience.contacts),

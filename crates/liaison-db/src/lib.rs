@@ -55,6 +55,7 @@ pub mod nda;
 pub mod notify;
 pub mod partner;
 pub mod password;
+pub mod policies;
 mod query;
 pub mod request;
 pub mod robot;

@@ -149,30 +149,47 @@ async fn write_versioned(
 
 /// Creates a draft. Drafts may be incomplete; what is there must be valid.
 pub async fn insert_request(db: &Db, actor: &Actor, input: &RequestInput) -> Result<Request> {
-    let form = input.parse(false, db.now())?;
-    let id = Uuid::now_v7();
-    let stored = form_json(db, id, input, &form)?;
-    db.write_one(
-        |now| {
-            q("INSERT INTO requests (id, requester_id, department_id, title, form, category, importance, classification,
-                  state, chain, findings, version, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '[]', 1, $10, $11)")
-            .bind(id)
-            .bind(actor.user_id)
-            .bind(actor.department_id)
-            .bind(form.title.as_str())
-            .bind(stored)
-            .bind(form.category.as_str())
-            .bind(form.importance.as_str())
-            .bind(form.classification.as_str())
-            .bind(RequestState::Draft.as_str())
-            .bind(now)
-            .bind(now)
-        },
-        entry(actor.user_id, "request.create", id, json!({"title": form.title})),
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    let (id, title) = insert_draft(db, &mut tx, actor, input, now).await?;
+    tx.commit_audited(
+        now,
+        entry(actor.user_id, "request.create", id, json!({"title": title})),
     )
     .await?;
     find_request(db, id).await
+}
+
+/// The draft's row in `tx` (the caller audits and commits): for writes that create a request
+/// with something else, such as a policy version (issue 11). Returns its id and title.
+pub(crate) async fn insert_draft(
+    db: &Db,
+    tx: &mut crate::Tx,
+    actor: &Actor,
+    input: &RequestInput,
+    now: DateTime<Utc>,
+) -> Result<(Uuid, String)> {
+    let form = input.parse(false, now)?;
+    let id = Uuid::now_v7();
+    let stored = form_json(db, id, input, &form)?;
+    tx.execute_one(
+        q("INSERT INTO requests (id, requester_id, department_id, title, form, category, importance, classification,
+              state, chain, findings, version, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '[]', 1, $10, $11)")
+        .bind(id)
+        .bind(actor.user_id)
+        .bind(actor.department_id)
+        .bind(form.title.as_str())
+        .bind(stored)
+        .bind(form.category.as_str())
+        .bind(form.importance.as_str())
+        .bind(form.classification.as_str())
+        .bind(RequestState::Draft.as_str())
+        .bind(now)
+        .bind(now),
+    )
+    .await?;
+    Ok((id, form.title))
 }
 
 pub async fn find_request(db: &Db, id: Uuid) -> Result<Request> {

@@ -20,6 +20,10 @@ pub struct ReviewSettingsView {
     /// Steps (dept_head, channel_review, executive) that need every eligible reviewer.
     #[serde(default)]
     pub need_all_steps: Vec<String>,
+    /// §3.1.2, the policy library: days of notice per kind of policy (market, sales, product,
+    /// other; 30 when not set).
+    #[serde(default)]
+    pub policy_kind_notice_days: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,6 +32,7 @@ pub struct ReviewSettingsPatch {
     pub policy_notice_days: Option<i64>,
     pub sensitive_terms: Option<Vec<String>>,
     pub need_all_steps: Option<Vec<String>>,
+    pub policy_kind_notice_days: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 struct Value(String);
@@ -78,6 +83,7 @@ pub async fn review(db: &Db) -> Result<ReviewSettings> {
                 .iter()
                 .filter_map(|s| Step::parse(s).ok())
                 .collect(),
+            policy_kind_notice_days: v.policy_kind_notice_days,
         },
         None => ReviewSettings::default(),
     })
@@ -139,6 +145,22 @@ pub async fn update_review(
             Err(m) => e.add("need_all_steps", m),
         }
     }
+    let mut kind_days = current.policy_kind_notice_days.clone();
+    for (kind, days) in patch.policy_kind_notice_days.clone().unwrap_or_default() {
+        let field = format!("policy_kind_notice_days.{kind}");
+        match liaison_core::policies::PolicyKind::parse(&kind) {
+            Err(m) => e.add(field, m),
+            Ok(_) if !(1..=365).contains(&days) => e.add(
+                field,
+                Msg::new("validate.number_range")
+                    .arg("min", 1)
+                    .arg("max", 365),
+            ),
+            Ok(k) => {
+                kind_days.insert(k.as_str().to_string(), days);
+            }
+        }
+    }
     if terms.len() > 500 {
         e.add(
             "sensitive_terms",
@@ -152,6 +174,7 @@ pub async fn update_review(
         policy_notice_days: days,
         sensitive_terms: terms,
         need_all_steps: need_all,
+        policy_kind_notice_days: kind_days,
     };
     let detail = serde_json::json!({"review": &view});
     store(db, actor, REVIEW, &view, "settings.update", detail).await?;

@@ -412,6 +412,9 @@ impl History {
             .map_or(12, |m| m + 1);
         let promo_month = (self.day(26, 10, 0).with_timezone(&Shanghai).month0() + 1) % 12 + 1;
 
+        // The policy library's first versions, three months ago (issue 11).
+        self.policies(1).await?;
+
         // About 12 weeks ago: the Q1 rebate policy change, confirmed by most, late by one.
         let r = self
             .create(
@@ -691,6 +694,9 @@ impl History {
         self.ack(&self.p1, m5, self.day(39, 9, 12)).await?;
         self.read(&self.p2, m5, self.day(38, 16, 0)).await?;
 
+        // The rebate policy's second version, announced five weeks ahead (issue 11).
+        self.policies(2).await?;
+
         // Five weeks ago: a request promising returns is rejected in compliance review (§4.2.1).
         let r = self
             .create(
@@ -787,6 +793,9 @@ impl History {
         )
         .await?;
 
+        // A market policy changed at short notice, approved by the executive (§3.1.2).
+        self.policies(3).await?;
+
         // Two weeks ago: a survey withdrawn by its requester before review.
         let r = self
             .create(
@@ -859,6 +868,9 @@ impl History {
             self.day(5, 10, 20),
         )
         .await?;
+
+        // The rebate policy's third version, coming into force next month.
+        self.policies(4).await?;
 
         // This week: requests at every step of the review chain.
         let r = self
@@ -1064,3 +1076,273 @@ impl History {
         Ok(())
     }
 }
+
+/// The policy library's story (issue 11; policy §3.1): four policies, the rebate policy in
+/// three versions (the third coming into force, not yet acknowledged by p1), a market policy
+/// changed at short notice through the executive (§3.1.2), and an answer published as an FAQ.
+impl History {
+    async fn policies(&mut self, phase: u8) -> Result<()> {
+        use liaison_app::policies as lib;
+        use liaison_core::policies::{PolicyInput, VersionInput};
+        let (staff, head, channel, exec) = (
+            self.staff.clone(),
+            self.head.clone(),
+            self.channel.clone(),
+            self.exec.clone(),
+        );
+        const REBATE: &str = "渠道返利政策";
+        const MARKET: &str = "市场推广费用管理办法";
+        const PRICE: &str = "产品价格体系与最低零售价管理规定";
+        const CODE: &str = "渠道伙伴行为准则";
+        match phase {
+            1 => {
+                let all = Audience {
+                    all: true,
+                    ..Default::default()
+                };
+                let tier_a = Audience {
+                    partners: self.ids(&["SH-D001", "BJ-D002", "GZ-D003", "SZ-A001", "EC-001"]),
+                    ..Default::default()
+                };
+                for (t, title, kind, audience, body) in [
+                    (89, REBATE, "sales", all.clone(), REBATE_V1),
+                    (89, MARKET, "market", all.clone(), MARKET_V1),
+                    (88, PRICE, "product", tier_a, PRICE_V1),
+                    (88, CODE, "other", all, CODE_V1),
+                ] {
+                    self.at(self.day(t, 10, 0));
+                    let p = lib::create(
+                        &self.db,
+                        &staff,
+                        &PolicyInput {
+                            kind: Some(kind.into()),
+                            title: Some(title.into()),
+                            title_en: None,
+                            owner_department_id: staff.department_id,
+                            audience: Some(audience),
+                        },
+                    )
+                    .await?;
+                    // Effective seven weeks on: more than the 30 days' notice.
+                    let effective = self.day(t - 50, 0, 0);
+                    self.version(p.id, t, body, effective, None).await?;
+                }
+                // p1 and p2 acknowledge what they were sent; most others do too.
+                for title in [REBATE, MARKET, PRICE, CODE] {
+                    let Some(id) = self.policy_id(title).await? else {
+                        continue;
+                    };
+                    self.acknowledge_all(id, 1, 86).await?;
+                }
+                // An answer on the code of conduct, published to everyone (§3.1.1).
+                if let Some(id) = self.policy_id(CODE).await? {
+                    self.at(self.day(85, 11, 0));
+                    lib::publish_faq(
+                        &self.db,
+                        &channel,
+                        id,
+                        1,
+                        "门店员工在社交媒体发布产品信息是否需要公司审核？",
+                        "涉及价格、促销和未发布产品的信息需提前报渠道管理部审核；已公开的产品介绍可直接转发。",
+                        None,
+                    )
+                    .await?;
+                }
+            }
+            2 => {
+                let Some(id) = self.policy_id(REBATE).await? else {
+                    return Ok(());
+                };
+                self.version(
+                    id,
+                    37,
+                    REBATE_V2,
+                    self.day(3, 0, 0),
+                    Some((
+                        "上游原材料成本上涨，季度综合毛利下降约 1.2 个百分点",
+                        "A 级经销商季度返利预计减少 0.5 个百分点，新品专项返利可部分抵消",
+                    )),
+                )
+                .await?;
+                self.acknowledge_all(id, 2, 34).await?;
+            }
+            3 => {
+                let Some(id) = self.policy_id(MARKET).await? else {
+                    return Ok(());
+                };
+                // Eight days' notice: the chain needs the executive, who approves.
+                self.at(self.day(17, 10, 0));
+                let v = lib::create_version(
+                    &self.db,
+                    &staff,
+                    id,
+                    &VersionInput {
+                        body: Some(MARKET_V2.into()),
+                        effective_at: Some(self.day(9, 0, 0)),
+                        change_reason: Some("监管部门对线上推广费用的票据要求提前生效".into()),
+                        impact: Some(
+                            "自生效日起，线上推广费用报销须附平台结算单，否则不予核销".into(),
+                        ),
+                        important: Some(true),
+                        ack_due_at: Some(self.day(10, 18, 0)),
+                    },
+                )
+                .await?;
+                let rid = v.request_id.ok_or(DbError::NotFound)?;
+                self.submit(&staff, rid, self.day(17, 10, 30)).await?;
+                self.decide(
+                    &head,
+                    rid,
+                    Decision::Approve,
+                    "时间紧，同意。",
+                    self.day(17, 14, 0),
+                )
+                .await?;
+                self.decide(&channel, rid, Decision::Approve, "", self.day(17, 16, 0))
+                    .await?;
+                self.decide(
+                    &exec,
+                    rid,
+                    Decision::Approve,
+                    "监管要求，同意缩短提前公告期。",
+                    self.day(16, 9, 30),
+                )
+                .await?;
+                self.acknowledge_all(id, 2, 15).await?;
+            }
+            _ => {
+                let Some(id) = self.policy_id(REBATE).await? else {
+                    return Ok(());
+                };
+                // Announced this week, in force in a month: p1 has not acknowledged it yet.
+                self.version(
+                    id,
+                    4,
+                    REBATE_V3,
+                    self.day(-32, 0, 0),
+                    Some((
+                        "新品系列扩充，专项返利范围随之调整",
+                        "X5 系列纳入新品专项返利；返利结算改为按月",
+                    )),
+                )
+                .await?;
+                if let Some(m) = lib::version(&self.db, &staff, id, 3).await?.message_id {
+                    self.ack(&self.p2.clone(), m, self.day(3, 9, 0)).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn policy_id(&self, title: &str) -> Result<Option<Uuid>> {
+        Ok(liaison_app::policies::list(&self.db, &self.staff, None)
+            .await?
+            .into_iter()
+            .find(|p| p.policy.title == title)
+            .map(|p| p.policy.id))
+    }
+
+    /// Drafts a version at `day` and takes its announcement through head and channel review.
+    async fn version(
+        &mut self,
+        policy: Uuid,
+        day: i64,
+        body: &str,
+        effective: DateTime<Utc>,
+        change: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let (staff, head, channel) = (self.staff.clone(), self.head.clone(), self.channel.clone());
+        self.at(self.day(day, 10, 0));
+        self.requests += 1;
+        let v = liaison_app::policies::create_version(
+            &self.db,
+            &staff,
+            policy,
+            &liaison_core::policies::VersionInput {
+                body: Some(body.into()),
+                effective_at: Some(effective),
+                change_reason: change.map(|c| c.0.to_string()),
+                impact: change.map(|c| c.1.to_string()),
+                important: Some(true),
+                ack_due_at: Some(self.day(day - 14, 18, 0)),
+            },
+        )
+        .await?;
+        let rid = v.request_id.ok_or(DbError::NotFound)?;
+        self.submit(&staff, rid, self.day(day, 10, 30)).await?;
+        self.decide(&head, rid, Decision::Approve, "", self.day(day, 15, 0))
+            .await?;
+        self.decide(
+            &channel,
+            rid,
+            Decision::Approve,
+            "",
+            self.day(day - 1, 10, 0),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// p1, p2 and most partners without a portal login acknowledge version `n` around `day`.
+    async fn acknowledge_all(&mut self, policy: Uuid, n: i64, day: i64) -> Result<()> {
+        let Some(m) = liaison_app::policies::version(&self.db, &self.staff, policy, n)
+            .await?
+            .message_id
+        else {
+            return Ok(());
+        };
+        self.ack(&self.p1.clone(), m, self.day(day, 9, 20)).await?;
+        self.ack(&self.p2.clone(), m, self.day(day, 15, 40)).await?;
+        for (i, code) in ["GZ-D003", "WH-D005", "HZ-D008", "SZ-A001", "EC-001"]
+            .iter()
+            .enumerate()
+        {
+            let Some(&partner) = self.partners.get(code) else {
+                continue;
+            };
+            self.at(self.day(day - 1, 10 + i as u32, 0));
+            // A partner outside the policy's audience was not sent it.
+            match self
+                .acks
+                .acknowledge(&self.db, None, partner, m, "portal")
+                .await
+            {
+                Ok(_) | Err(DbError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+const REBATE_V1: &str = "## 渠道返利政策\n\n第一条 适用范围：本政策适用于与公司签订年度经销协议的全部渠道伙伴。\n\n\
+第二条 返利比例：季度销售返利比例为 3%，按季度结算。\n\n\
+第三条 结算方式：返利于季度结束后 45 日内以货款抵扣方式结算。\n\n\
+第四条 本政策自生效日起执行，由渠道管理部负责解释。";
+
+const REBATE_V2: &str = "## 渠道返利政策\n\n第一条 适用范围：本政策适用于与公司签订年度经销协议的全部渠道伙伴。\n\n\
+第二条 返利比例：季度销售返利比例为 2.5%，按季度结算；新品（X3 系列）销售额另计 1% 专项返利。\n\n\
+第三条 结算方式：返利于季度结束后 30 日内以货款抵扣方式结算。\n\n\
+第四条 本政策自生效日起执行，由渠道管理部负责解释。";
+
+const REBATE_V3: &str = "## 渠道返利政策\n\n第一条 适用范围：本政策适用于与公司签订年度经销协议的全部渠道伙伴。\n\n\
+第二条 返利比例：季度销售返利比例为 2.5%，按月结算；新品（X3、X5 系列）销售额另计 1% 专项返利。\n\n\
+第三条 结算方式：返利于次月 15 日前以货款抵扣方式结算。\n\n\
+第四条 返利对账：渠道伙伴应于每月 5 日前在门户核对上月返利明细。\n\n\
+第五条 本政策自生效日起执行，由渠道管理部负责解释。";
+
+const MARKET_V1: &str = "## 市场推广费用管理办法\n\n第一条 市场推广费用按渠道伙伴上年度销售额的 2% 核定额度。\n\n\
+第二条 费用须用于经公司认可的推广活动，活动前报渠道管理部备案。\n\n\
+第三条 报销须附活动照片与发票，于活动结束后 60 日内提交。";
+
+const MARKET_V2: &str = "## 市场推广费用管理办法\n\n第一条 市场推广费用按渠道伙伴上年度销售额的 2% 核定额度。\n\n\
+第二条 费用须用于经公司认可的推广活动，活动前报渠道管理部备案。\n\n\
+第三条 报销须附活动照片、发票与线上平台结算单，于活动结束后 30 日内提交。";
+
+const PRICE_V1: &str = "## 产品价格体系与最低零售价管理规定\n\n第一条 公司统一制定出厂价、渠道供货价与建议零售价。\n\n\
+第二条 任何渠道不得以低于最低零售价的价格对外销售或宣传。\n\n\
+第三条 违反本规定的，公司有权暂停供货并取消当季返利。";
+
+const CODE_V1: &str = "## 渠道伙伴行为准则\n\n第一条 诚信经营，不得虚假宣传，不得串货。\n\n\
+第二条 保护客户信息与公司保密信息（制度 §7）。\n\n\
+第三条 对外发布产品信息应与公司公开口径一致。";

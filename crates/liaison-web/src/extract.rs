@@ -34,6 +34,8 @@ const MULTILINE_FIELDS: &[&str] = &[
     "impact",
     "description",
     "sensitive_terms",
+    "question",
+    "answer",
 ];
 
 /// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.

@@ -46,7 +46,68 @@ fn enum_s(vals: &[&str]) -> Value {
     json!({"type": "string", "enum": vals})
 }
 
+/// The policy library's schemas (issue 11), apart: one `json!` of every schema passes the
+/// macro's recursion limit.
+fn policy_schemas() -> Value {
+    json!({
+        "PolicyInput": {"type": "object", "required": ["kind", "title", "audience"], "description": "A policy of the library (§3.1.1)", "properties": {
+            "kind": enum_s(&["market", "sales", "product", "other"]), "title": s("string"), "title_en": opt_s(),
+            "owner_department_id": {"type": ["string", "null"], "format": "uuid"},
+            "audience": {"type": "object", "additionalProperties": false, "description": "{\"all\": true} or partners and segments (ids)",
+                "properties": {"all": s("boolean"), "partners": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                "segments": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                "contacts": {"type": "array", "maxItems": 0, "items": {"type": "string", "format": "uuid"}}}}}},
+        "Policy": {"type": "object", "properties": {"id": s("string"), "kind": enum_s(&["market", "sales", "product", "other"]),
+            "title": s("string"), "title_en": opt_s(), "owner_department_id": opt_s(), "owner_department_name": opt_s(),
+            "audience": s("object"), "created_by": s("string"), "created_at": s("string"), "updated_at": s("string"),
+            "version": s("integer"), "in_force": {"type": ["integer", "null"]}, "coming": {"type": ["integer", "null"]},
+            "versions": {"type": "array", "items": {"$ref": "#/components/schemas/PolicyVersion"}}}},
+        "PolicyList": list_of("Policy"),
+        "VersionInput": {"type": "object", "description": "A policy version: Markdown text, effective date, and for a change its reason and impact (§3.1.2)", "properties": {
+            "body": {"type": "string", "description": "Markdown"}, "effective_at": {"type": "string", "format": "date-time"},
+            "change_reason": s("string"), "impact": s("string"),
+            "important": {"type": "boolean", "description": "an important change needs the notice period of its kind (default true)"},
+            "ack_due_at": {"type": "string", "format": "date-time"}}},
+        "PolicyVersion": {"type": "object", "properties": {"n": s("integer"),
+            "state": enum_s(&["draft", "in_review", "scheduled", "in_force", "superseded", "withdrawn"]),
+            "body": s("string"), "effective_at": opt_s(), "in_force_from": opt_s(), "change_reason": opt_s(), "impact": opt_s(),
+            "important": s("boolean"), "announced_at": opt_s(), "ack_due_at": opt_s(), "notice_days": {"type": ["integer", "null"]},
+            "short_notice": s("boolean"), "executive_approved": s("boolean"),
+            "change_summary": {"anyOf": [{"type": "object", "properties": {"changed": s("integer"), "added": s("integer"),
+                "removed": s("integer"), "unchanged": s("integer")}}, {"type": "null"}]},
+            "request_id": s("string"), "message_id": opt_s(),
+            "acknowledgement": enum_s(&["acknowledged", "pending", "overdue", "not_sent"]),
+            "faqs": {"type": "array", "items": {"$ref": "#/components/schemas/PolicyFaq"}}}},
+        "PolicyVersionList": list_of("PolicyVersion"),
+        "PolicyDiff": {"type": "object", "properties": {"from": s("integer"), "to": s("integer"),
+            "summary": {"type": "object", "properties": {"changed": s("integer"), "added": s("integer"), "removed": s("integer"), "unchanged": s("integer")}},
+            "paragraphs": {"type": "array", "items": {"type": "object", "properties": {
+                "op": enum_s(&["equal", "insert", "delete", "change"]),
+                "spans": {"type": "array", "items": {"type": "object", "properties": {
+                    "op": enum_s(&["equal", "insert", "delete", "change"]), "text": s("string")}}}}}}}},
+        "FaqInput": {"type": "object", "required": ["question", "answer"], "properties": {"question": s("string"),
+            "answer": s("string"), "thread_id": {"type": ["string", "null"], "format": "uuid"}}},
+        "PolicyFaq": {"type": "object", "properties": {"id": s("string"), "version_id": s("string"), "question": s("string"),
+            "answer": s("string"), "thread_id": opt_s(), "created_at": s("string")}},
+        "PolicyMatrix": {"type": "object", "description": "Which partners acknowledged which version (§3.1.1)", "properties": {
+            "versions": {"type": "array", "items": {"type": "object", "properties": {"n": s("integer"),
+                "state": enum_s(&["draft", "in_review", "scheduled", "in_force", "superseded", "withdrawn"]),
+                "ack_due_at": opt_s(), "sent": s("integer"), "acknowledged": s("integer"), "pending": s("integer"), "overdue": s("integer")}}},
+            "rows": {"type": "array", "items": {"type": "object", "properties": {"id": s("string"), "code": s("string"), "name": s("string"),
+                "cells": {"type": "array", "items": enum_s(&["acknowledged", "pending", "overdue", "not_sent"])}}}},
+            "next": opt_s(), "next_cursor": opt_s()}}
+    })
+}
+
 fn schemas() -> Value {
+    let mut all = base_schemas();
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), policy_schemas()) {
+        map.extend(more);
+    }
+    all
+}
+
+fn base_schemas() -> Value {
     let kinds = enum_s(&["distributor", "agent", "ecommerce", "store", "other"]);
     let statuses = enum_s(&["prospect", "active", "suspended", "terminated"]);
     let partner_fields = json!({
@@ -169,7 +230,8 @@ fn schemas() -> Value {
             "title": s("string"), "purpose": s("string"), "body": {"type": "string", "description": "Markdown"},
             "category": enum_s(&["policy", "product", "data", "problem", "meeting", "other"]),
             "channels": {"type": "array", "items": s("string")},
-            "audience": {"type": "object", "additionalProperties": false, "properties": {"partners": {"type": "array", "items": s("string")},
+            "audience": {"type": "object", "additionalProperties": false, "properties": {"all": {"type": "boolean", "description": "every active partner"},
+                "partners": {"type": "array", "items": s("string")},
                 "segments": {"type": "array", "items": s("string")}, "contacts": {"type": "array", "items": s("string")}}},
             "importance": enum_s(&["normal", "important", "major"]), "urgency": enum_s(&["normal", "urgent"]),
             "classification": enum_s(&["public", "internal", "confidential", "secret"]),
@@ -260,7 +322,11 @@ fn schemas() -> Value {
         "AttachmentList": list_of("Attachment"),
         "ReviewSettings": {"type": "object", "properties": {"policy_notice_days": {"type": "integer", "minimum": 1, "maximum": 365},
             "sensitive_terms": {"type": "array", "items": s("string")},
-            "need_all_steps": {"type": "array", "description": "review steps that need every eligible reviewer, not just one", "items": enum_s(&["dept_head", "channel_review", "executive"])}}},
+            "need_all_steps": {"type": "array", "description": "review steps that need every eligible reviewer, not just one", "items": enum_s(&["dept_head", "channel_review", "executive"])},
+            "policy_kind_notice_days": {"type": "object", "description": "the policy library (§3.1.2): days of notice an important change of each kind of policy needs (default 30)",
+                "additionalProperties": false, "properties": {"market": {"type": "integer", "minimum": 1, "maximum": 365},
+                "sales": {"type": "integer", "minimum": 1, "maximum": 365}, "product": {"type": "integer", "minimum": 1, "maximum": 365},
+                "other": {"type": "integer", "minimum": 1, "maximum": 365}}}}},
         "Count": {"type": "object", "description": "{reminders: n} or {queued: n}"},
         "RetryBody": {"type": "object", "properties": {"delivery_id": {"type": "string", "format": "uuid"}}},
         "DeliverySettings": {"type": "object", "properties": {"remind_before_hours": {"type": "integer", "minimum": 1, "maximum": 336},
@@ -535,6 +601,7 @@ pub fn openapi() -> Value {
     for (patch, input) in [
         ("PartnerPatch", "PartnerInput"),
         ("RequestPatch", "RequestInput"),
+        ("PolicyPatch", "PolicyInput"),
     ] {
         let mut p = schemas[input].clone();
         p["properties"]["version"] = json!({"type": ["integer", "null"],

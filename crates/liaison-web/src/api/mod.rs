@@ -12,6 +12,7 @@ mod inbox;
 mod nda;
 mod notify;
 mod partner;
+mod policies;
 mod request;
 mod robot;
 mod segment;
@@ -185,6 +186,62 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/exports/contacts", "imports", "Export contacts as CSV or XLSX; codes or Chinese labels (see labels)", auth = true, body = None, ok = (200, "File"), query = ["format", "labels", "q", "kind", "region", "tier", "status", "tag", "segment"]),
             get(partner::export_contacts),
+        ),
+        (
+            ep!("get" "/api/v1/policies", "policies", "The policy library (§3.1.1): every policy for staff; a partner user the policies announced to its partner, with the version in force and the one coming", auth = true, body = None, ok = (200, "PolicyList"), query = ["kind"]),
+            get(policies::list),
+        ),
+        (
+            ep!("post" "/api/v1/policies", "policies", "Create a policy (kind, title, owner department, audience)", auth = true, body = Some("PolicyInput"), ok = (201, "Policy"), query = []),
+            post(policies::create),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}", "policies", "One policy with its versions, their states and published answers", auth = true, body = None, ok = (200, "Policy"), query = []),
+            get(policies::show),
+        ),
+        (
+            ep!("patch" "/api/v1/policies/{id}", "policies", "Change a policy: absent fields stay", auth = true, body = Some("PolicyPatch"), ok = (200, "Policy"), query = []),
+            patch(policies::update),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}/versions", "policies", "A policy's versions, oldest first (a partner user: those it was sent)", auth = true, body = None, ok = (200, "PolicyVersionList"), query = []),
+            get(policies::versions),
+        ),
+        (
+            ep!("post" "/api/v1/policies/{id}/versions", "policies", "Draft the next version and its announcement request (category policy); submit that request to publish it through the review chain", auth = true, body = Some("VersionInput"), ok = (201, "PolicyVersion"), query = []),
+            post(policies::create_version),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}/versions/{n}", "policies", "Version n (1, 2, ...) with its state, notice and answers", auth = true, body = None, ok = (200, "PolicyVersion"), query = []),
+            get(policies::version),
+        ),
+        (
+            ep!("patch" "/api/v1/policies/{id}/versions/{n}", "policies", "Change a draft version (its author) and its announcement", auth = true, body = Some("VersionInput"), ok = (200, "PolicyVersion"), query = []),
+            patch(policies::update_version),
+        ),
+        (
+            ep!("post" "/api/v1/policies/{id}/versions/{n}/withdraw", "policies", "Withdraw an approved version before it takes force", auth = true, body = None, ok = (200, "PolicyVersion"), query = []),
+            post(policies::withdraw_version),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}/versions/{n}/diff", "policies", "What changed from the version before (or `against`), by paragraph and word", auth = true, body = None, ok = (200, "PolicyDiff"), query = ["against"]),
+            get(policies::diff),
+        ),
+        (
+            ep!("post" "/api/v1/policies/{id}/versions/{n}/faqs", "policies", "Publish an answer on version n to its whole audience (§3.1.1)", auth = true, body = Some("FaqInput"), ok = (201, "PolicyFaq"), query = []),
+            post(policies::publish_faq),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}/in-force", "policies", "The version in force at `at` (a date or RFC 3339 time; default now)", auth = true, body = None, ok = (200, "PolicyVersion"), query = ["at"]),
+            get(policies::in_force),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}/acknowledgements", "policies", "The acknowledgement matrix: totals per version and a page of partners with a cell per version", auth = true, body = None, ok = (200, "PolicyMatrix"), query = ["limit", "cursor"]),
+            get(policies::acknowledgements),
+        ),
+        (
+            ep!("get" "/api/v1/policies/{id}/acknowledgements/export", "policies", "The whole acknowledgement matrix as CSV or XLSX; codes or labels", auth = true, body = None, ok = (200, "File"), query = ["format", "labels"]),
+            get(policies::export_acknowledgements),
         ),
         (
             ep!("post" "/api/v1/requests", "requests", "Fill in a Channel Communication Request Form (a draft)", auth = true, body = Some("RequestInput"), ok = (201, "Request"), query = []),

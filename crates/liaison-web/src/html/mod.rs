@@ -11,6 +11,7 @@ mod inbox;
 mod integration;
 mod nda;
 mod partner;
+mod policies;
 mod portal;
 mod question;
 mod request;
@@ -83,6 +84,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "partner/ndas.html",
     "portal/link_invalid.html",
     "account/show.html",
+    "policy/list.html",
+    "policy/show.html",
+    "policy/matrix.html",
+    "policy/portal_list.html",
+    "policy/portal_show.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -499,6 +505,7 @@ pub fn router() -> Router<AppState> {
         .merge(ack::router())
         .merge(partner::router())
         .merge(segment::router())
+        .merge(policies::router())
         .merge(user::router())
         .merge(settings::router())
         .merge(audit::router())

@@ -68,6 +68,8 @@ struct FormView {
     category: String,
     channels: Vec<String>,
     partners: String,
+    /// Every active partner (a policy for all, issue 11).
+    audience_all: bool,
     segments: Vec<String>,
     importance: String,
     urgency: String,
@@ -124,6 +126,7 @@ impl FormView {
             category: trimmed("category"),
             channels: p.all("channels"),
             partners: trimmed("partners"),
+            audience_all: matches!(p.get("audience_all"), Some("true" | "on" | "1")),
             segments: p.all("segments"),
             importance: trimmed("importance"),
             urgency: trimmed("urgency"),
@@ -149,6 +152,7 @@ impl FormView {
             category: s(&f.category),
             channels: f.channels.clone().unwrap_or_default(),
             partners: codes.join(", "),
+            audience_all: audience.all,
             segments: audience.segments.iter().map(Uuid::to_string).collect(),
             importance: s(&f.importance),
             urgency: s(&f.urgency),
@@ -195,6 +199,7 @@ impl FormView {
             category: text(&self.category),
             channels: Some(self.channels.clone()),
             audience: Some(Audience {
+                all: self.audience_all,
                 partners,
                 segments,
                 contacts: keep_contacts,

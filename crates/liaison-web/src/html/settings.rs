@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use liaison_app::settings as app;
+use liaison_core::policies::PolicyKind;
 use liaison_core::review::Step;
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::settings::ReviewSettingsPatch;
@@ -25,6 +26,8 @@ struct ReviewForm {
     sensitive_terms: String,
     policy_notice_days: String,
     need_all_steps: Vec<String>,
+    /// The policy library's notice per kind (§3.1.2), as typed.
+    kind_days: std::collections::BTreeMap<String, String>,
 }
 
 async fn page(
@@ -45,6 +48,17 @@ async fn page(
                 sensitive_terms: v.sensitive_terms.join("\n"),
                 policy_notice_days: v.policy_notice_days.to_string(),
                 need_all_steps: v.need_all_steps,
+                kind_days: PolicyKind::ALL
+                    .iter()
+                    .map(|k| {
+                        let days = v.policy_kind_notice_days.get(k.as_str()).copied();
+                        (
+                            k.as_str().to_string(),
+                            days.unwrap_or(liaison_core::policies::DEFAULT_NOTICE_DAYS)
+                                .to_string(),
+                        )
+                    })
+                    .collect(),
             }
         }
     };
@@ -72,6 +86,10 @@ async fn save(PageForm(state, headers, s, p): PageForm) -> PageResult {
         sensitive_terms: p.get("sensitive_terms").unwrap_or("").to_string(),
         policy_notice_days: p.text("policy_notice_days"),
         need_all_steps: p.all("need_all_steps"),
+        kind_days: PolicyKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), p.text(&format!("notice_{k}"))))
+            .collect(),
     };
     let patch = ReviewSettingsPatch {
         // Not a whole number: 0 is refused with the range it must lie in, together with
@@ -79,6 +97,12 @@ async fn save(PageForm(state, headers, s, p): PageForm) -> PageResult {
         policy_notice_days: Some(form.policy_notice_days.parse().unwrap_or(0)),
         sensitive_terms: Some(form.sensitive_terms.lines().map(str::to_string).collect()),
         need_all_steps: Some(form.need_all_steps.clone()),
+        policy_kind_notice_days: Some(
+            form.kind_days
+                .iter()
+                .map(|(k, v)| (k.clone(), v.parse().unwrap_or(0)))
+                .collect(),
+        ),
     };
     match app::update_review(&state.db, &s.actor, &patch).await {
         Ok(_) => Ok(Redirect::to("/console/settings/review?saved=1").into_response()),

@@ -485,3 +485,73 @@ async fn a_partner_confirms_with_one_tap_from_a_link_on_a_phone_in_chromium() {
         "every delivery to p1's partner counts as confirmed: {summary}"
     );
 }
+
+/// Issue 11: p1 on a phone opens "Policies in force" / "Coming into force", reads what the
+/// newest version changed (marked word by word) and acknowledges it with one tap (§3.1.1).
+#[tokio::test]
+async fn a_partner_reads_a_policy_change_and_acknowledges_it_on_a_phone_in_chromium() {
+    let (apps, _g) = crate::apps().await;
+    let a = &apps[0];
+    let id = crate::policies::published_policy(a).await;
+    let addr = serve(a.router.clone()).await;
+    let (driver, c) = phone().await;
+    let base = format!("http://{addr}");
+    c.goto(&format!("{base}/portal/policies"))
+        .await
+        .expect("goto");
+    log_in(&c, "p1@demo.example").await;
+    c.wait()
+        .for_element(Locator::Id("policies-coming"))
+        .await
+        .expect("the policies page");
+    c.find(Locator::Css(&format!(
+        "#policies-coming a[href='/portal/policies/{id}?v=2']"
+    )))
+    .await
+    .expect("version 2 is coming into force")
+    .click()
+    .await
+    .expect("open it");
+    let diff = c
+        .wait()
+        .for_element(Locator::Id("policy-diff"))
+        .await
+        .expect("what changed");
+    let inserted = diff
+        .find(Locator::Css("ins"))
+        .await
+        .expect("an inserted word")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(inserted, "2.5%");
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(
+        fits,
+        serde_json::json!(true),
+        "no sideways scrolling at 390 px"
+    );
+    c.find(Locator::Id("ack-button"))
+        .await
+        .expect("the acknowledge button")
+        .click()
+        .await
+        .expect("tap");
+    let state = c
+        .wait()
+        .for_element(Locator::Id("ack-state"))
+        .await
+        .expect("acknowledged")
+        .attr("data-acked")
+        .await
+        .expect("attr");
+    assert_eq!(state.as_deref(), Some("true"));
+    let _ = c.close().await;
+    drop(driver);
+}

@@ -44,7 +44,7 @@ async fn upload(
 }
 
 /// The rows of an exported CSV as a third-party parser reads them (after the UTF-8 BOM).
-fn csv_rows(r: &Reply) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(r: &Reply) -> Vec<Vec<String>> {
     assert!(r.body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
     assert!(r.content_type.starts_with("text/csv"), "{}", r.content_type);
     let mut reader = csv::ReaderBuilder::new()
@@ -62,7 +62,7 @@ fn csv_rows(r: &Reply) -> Vec<Vec<String>> {
 }
 
 /// The rows of an exported workbook's first sheet as a third-party parser reads them.
-fn xlsx_rows(r: &Reply) -> Vec<Vec<String>> {
+pub(crate) fn xlsx_rows(r: &Reply) -> Vec<Vec<String>> {
     use calamine::Reader;
     assert_eq!(r.content_type, XLSX);
     let mut book: calamine::Xlsx<_> =

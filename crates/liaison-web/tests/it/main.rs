@@ -13,6 +13,7 @@ mod hardening;
 mod language;
 mod pages;
 mod people;
+mod policies;
 mod requests;
 mod search;
 mod threads;

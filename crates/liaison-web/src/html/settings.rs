@@ -97,9 +97,11 @@ async fn save(PageForm(state, headers, s, p): PageForm) -> PageResult {
         policy_notice_days: Some(form.policy_notice_days.parse().unwrap_or(0)),
         sensitive_terms: Some(form.sensitive_terms.lines().map(str::to_string).collect()),
         need_all_steps: Some(form.need_all_steps.clone()),
+        // A kind the form did not send stays as it is.
         policy_kind_notice_days: Some(
             form.kind_days
                 .iter()
+                .filter(|(_, v)| !v.is_empty())
                 .map(|(k, v)| (k.clone(), v.parse().unwrap_or(0)))
                 .collect(),
         ),

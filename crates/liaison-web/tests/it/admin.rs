@@ -397,7 +397,7 @@ async fn terms_saved_from_the_page_change_what_the_next_submission_flags() {
         assert_eq!(
             api,
             json!({"policy_notice_days": 21, "sensitive_terms": ["渠道返点", "底价"],
-                   "need_all_steps": ["channel_review"]}),
+                   "need_all_steps": ["channel_review"], "policy_kind_notice_days": {}}),
             "[{}]",
             a.name
         );

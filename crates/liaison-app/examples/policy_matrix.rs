@@ -115,7 +115,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         head_page
             .versions
             .iter()
-            .map(|v| format!("v{} sent {} acknowledged {}", v.n, v.sent, v.acknowledged))
+            .map(|v| {
+                format!(
+                    "v{} sent {} acknowledged {}",
+                    v.n,
+                    v.sent.unwrap_or_default(),
+                    v.acknowledged.unwrap_or_default()
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ")
     );
@@ -133,11 +140,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let until = Instant::now() + Duration::from_secs(5);
     let mut tasks = Vec::new();
     for _ in 0..16 {
-        let (db, channel, id) = (db.clone(), channel.clone(), policy.id);
+        let (db, channel, id, cursor) = (db.clone(), channel.clone(), policy.id, cursor.clone());
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < until {
-                if lib::matrix(&db, &channel, id, None, 50).await.is_ok() {
+                if lib::matrix(&db, &channel, id, cursor.as_deref(), 50)
+                    .await
+                    .is_ok()
+                {
                     n += 1;
                 }
             }
@@ -149,7 +159,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         total += t.await.unwrap_or(0);
     }
     println!(
-        "pages served: {total} in 5 s = {:.0} pages/s (16 concurrent callers, service layer)",
+        "later pages served: {total} in 5 s = {:.0} pages/s (16 concurrent callers, service layer)",
         total as f64 / 5.0
     );
     let t = Instant::now();

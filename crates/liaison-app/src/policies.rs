@@ -454,10 +454,11 @@ pub struct MatrixVersion {
     pub n: i64,
     pub state: VersionState,
     pub ack_due_at: Option<DateTime<Utc>>,
-    pub sent: i64,
-    pub acknowledged: i64,
-    pub pending: i64,
-    pub overdue: i64,
+    /// The totals, on the first page only (later pages are for reading on).
+    pub sent: Option<i64>,
+    pub acknowledged: Option<i64>,
+    pub pending: Option<i64>,
+    pub overdue: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -478,7 +479,12 @@ pub struct Matrix {
 }
 
 /// The announced versions of a policy with their messages, and the totals per version.
-async fn matrix_head(db: &Db, actor: &Actor, id: Uuid) -> Result<(Vec<MatrixVersion>, Vec<Uuid>)> {
+async fn matrix_head(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    totals: bool,
+) -> Result<(Vec<MatrixVersion>, Vec<Uuid>)> {
     writable(actor)?;
     let view = get(db, actor, id).await?;
     let announced: Vec<&Version> = view
@@ -487,32 +493,37 @@ async fn matrix_head(db: &Db, actor: &Actor, id: Uuid) -> Result<(Vec<MatrixVers
         .filter(|v| v.message_id.is_some())
         .collect();
     let messages: Vec<Uuid> = announced.iter().filter_map(|v| v.message_id).collect();
-    let totals = repo::receipts(db, &messages).await?;
+    let counted = if totals {
+        repo::receipts(db, &messages).await?
+    } else {
+        Vec::new()
+    };
     let now = db.now();
     let versions = announced
         .iter()
         .map(|v| {
-            let r = totals
+            let r: Option<Receipts> = counted
                 .iter()
                 .find(|t| Some(t.0) == v.message_id)
-                .map_or(Receipts::default(), |t| t.1);
-            let open = r.sent - r.acknowledged;
+                .map(|t| t.1);
+            let open = r.map(|r| r.sent - r.acknowledged);
             let late = v.ack_due_at.is_some_and(|d| d < now);
             MatrixVersion {
                 n: v.n,
                 state: v.state,
                 ack_due_at: v.ack_due_at,
-                sent: r.sent,
-                acknowledged: r.acknowledged,
-                pending: if late { 0 } else { open },
-                overdue: if late { open } else { 0 },
+                sent: r.map(|r| r.sent),
+                acknowledged: r.map(|r| r.acknowledged),
+                pending: open.map(|o| if late { 0 } else { o }),
+                overdue: open.map(|o| if late { o } else { 0 }),
             }
         })
         .collect();
     Ok((versions, messages))
 }
 
-/// A page of the matrix: the totals per version and `limit` partners after `after` (by code).
+/// A page of the matrix: `limit` partners after `after` (by code), and on the first page the
+/// totals per version.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, policy = %id))]
 pub async fn matrix(
     db: &Db,
@@ -521,7 +532,7 @@ pub async fn matrix(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Matrix> {
-    let (versions, messages) = matrix_head(db, actor, id).await?;
+    let (versions, messages) = matrix_head(db, actor, id, after.is_none()).await?;
     let (rows, next) = matrix_rows(db, &versions, &messages, after, limit).await?;
     Ok(Matrix {
         versions,
@@ -570,7 +581,7 @@ async fn matrix_rows(
 
 /// The whole matrix (for the export), page by page.
 pub async fn matrix_all(db: &Db, actor: &Actor, id: Uuid) -> Result<Matrix> {
-    let (versions, messages) = matrix_head(db, actor, id).await?;
+    let (versions, messages) = matrix_head(db, actor, id, false).await?;
     let mut rows = Vec::new();
     let mut after: Option<String> = None;
     loop {

@@ -402,38 +402,40 @@ pub struct Receipts {
     pub acknowledged: i64,
 }
 
-struct ReceiptRow(Uuid, i64, i64);
-from_row!(ReceiptRow(message_id: uuid, sent: i64, acked: i64));
+struct ReceiptRow(i64, i64);
+from_row!(ReceiptRow(sent: i64, acked: i64));
 
-/// Per message: how many partners it reached and how many confirmed (one receipt per
-/// recipient partner, whatever the channels). Read from the `deliveries_receipts` index.
+/// One message's receipts: how many partners it reached and how many confirmed (one receipt
+/// per recipient partner, whatever the channels), from the `deliveries_receipts` index alone.
+async fn receipts_of(db: &Db, message: Uuid) -> Result<Receipts> {
+    let r: ReceiptRow = db
+        .fetch_one(
+            q("SELECT CAST(COUNT(DISTINCT d.partner_id) AS BIGINT) AS sent,
+                      CAST(COUNT(DISTINCT CASE WHEN d.acked_at IS NOT NULL THEN d.partner_id END) AS BIGINT) AS acked
+                 FROM deliveries d WHERE d.message_id = $1")
+            .bind(message),
+        )
+        .await?;
+    Ok(Receipts {
+        sent: r.0,
+        acknowledged: r.1,
+    })
+}
+
+/// The receipts of each of `messages`, counted side by side on the readers (one per message).
 pub async fn receipts(db: &Db, messages: &[Uuid]) -> Result<Vec<(Uuid, Receipts)>> {
-    if messages.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut query = Q::dynamic(String::new());
-    let list = query.in_list(messages.iter().copied());
-    query.push_sql(&format!(
-        "SELECT x.message_id, CAST(COUNT(*) AS BIGINT) AS sent,
-                CAST(SUM(CASE WHEN x.acked THEN 1 ELSE 0 END) AS BIGINT) AS acked
-           FROM (SELECT d.message_id, d.partner_id, MAX(CASE WHEN d.acked_at IS NULL THEN 0 ELSE 1 END) = 1 AS acked
-                   FROM deliveries d WHERE d.message_id IN {list}
-                  GROUP BY d.message_id, d.partner_id) x
-          GROUP BY x.message_id"
-    ));
-    let rows: Vec<ReceiptRow> = db.fetch_all(query).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.0,
-                Receipts {
-                    sent: r.1,
-                    acknowledged: r.2,
-                },
-            )
+    let tasks: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            let (db, m) = (db.clone(), *m);
+            tokio::spawn(async move { receipts_of(&db, m).await.map(|r| (m, r)) })
         })
-        .collect())
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.map_err(|e| DbError::Config(e.to_string()))??);
+    }
+    Ok(out)
 }
 
 /// A matrix row's partner.

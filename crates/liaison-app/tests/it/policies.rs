@@ -306,12 +306,12 @@ async fn a_new_version_asks_for_acknowledgement_again_and_the_matrix_shows_it() 
         );
         assert_eq!(
             (m.versions[0].sent, m.versions[0].acknowledged),
-            (1, 1),
+            (Some(1), Some(1)),
             "{name}"
         );
         assert_eq!(
             (m.versions[1].sent, m.versions[1].pending),
-            (1, 1),
+            (Some(1), Some(1)),
             "{name}"
         );
         assert_eq!(m.rows.len(), 1, "{name}: only p1's partner was sent it");

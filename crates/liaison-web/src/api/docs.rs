@@ -92,7 +92,8 @@ fn policy_schemas() -> Value {
         "PolicyMatrix": {"type": "object", "description": "Which partners acknowledged which version (§3.1.1)", "properties": {
             "versions": {"type": "array", "items": {"type": "object", "properties": {"n": s("integer"),
                 "state": enum_s(&["draft", "in_review", "scheduled", "in_force", "superseded", "withdrawn"]),
-                "ack_due_at": opt_s(), "sent": s("integer"), "acknowledged": s("integer"), "pending": s("integer"), "overdue": s("integer")}}},
+                "ack_due_at": opt_s(), "sent": {"type": ["integer", "null"], "description": "totals on the first page only"},
+                "acknowledged": {"type": ["integer", "null"]}, "pending": {"type": ["integer", "null"]}, "overdue": {"type": ["integer", "null"]}}}},
             "rows": {"type": "array", "items": {"type": "object", "properties": {"id": s("string"), "code": s("string"), "name": s("string"),
                 "cells": {"type": "array", "items": enum_s(&["acknowledged", "pending", "overdue", "not_sent"])}}}},
             "next": opt_s(), "next_cursor": opt_s()}}

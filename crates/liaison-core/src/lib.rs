@@ -12,6 +12,7 @@ pub mod notify;
 pub mod partner;
 pub mod policy;
 pub mod precheck;
+pub mod product;
 pub mod rate;
 pub mod request;
 pub mod review;

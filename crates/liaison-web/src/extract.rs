@@ -34,6 +34,11 @@ const MULTILINE_FIELDS: &[&str] = &[
     "impact",
     "description",
     "sensitive_terms",
+    "features",
+    "advantages",
+    "usage",
+    "customer_impact",
+    "answer",
 ];
 
 /// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.

@@ -6,6 +6,7 @@
 mod admin;
 mod import;
 mod people;
+mod products;
 mod request;
 mod segment;
 

@@ -13,6 +13,7 @@ mod hardening;
 mod language;
 mod pages;
 mod people;
+mod products;
 mod requests;
 mod search;
 mod threads;

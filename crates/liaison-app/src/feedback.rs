@@ -96,7 +96,17 @@ pub async fn submit(db: &Db, actor: &Actor, input: &FeedbackInput) -> Result<Fee
             email_at: Some(at),
         })
         .collect();
-    Ok(repo::insert_feedback(db, id, actor.user_id, partner, product.id, kind, &text, &notes).await?)
+    Ok(repo::insert_feedback(
+        db,
+        id,
+        actor.user_id,
+        partner,
+        product.id,
+        kind,
+        &text,
+        &notes,
+    )
+    .await?)
 }
 
 /// Partner users: their partner's items; R&D, channel management, leadership: the queue.
@@ -117,7 +127,11 @@ pub async fn list(
 pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<Feedback> {
     authorize(actor, Permission::ReadFeedback, &Object::default())?;
     let f = repo::find_feedback(db, id).await?;
-    authorize(actor, Permission::ReadFeedback, &Object::partner(f.partner_id))?;
+    authorize(
+        actor,
+        Permission::ReadFeedback,
+        &Object::partner(f.partner_id),
+    )?;
     Ok(f)
 }
 

@@ -107,24 +107,17 @@ pub async fn sweep(db: &Db) -> Result<SweepReport> {
         .date_naive();
     let mut report = SweepReport::default();
     for l in repo::list_open_launches(db, today).await? {
-        match launch_step(
+        let step = launch_step(
             today,
             l.launch_on,
             days,
             l.drafted_at.is_some(),
             submitted(&l),
             l.warned_at.is_some(),
-        ) {
-            Some(LaunchStep::Draft) => {
-                if draft(db, &l, days).await? {
-                    report.drafted += 1;
-                }
-            }
-            Some(LaunchStep::Warn) => {
-                if warn(db, &l, days).await? {
-                    report.warned += 1;
-                }
-            }
+        );
+        match step {
+            Some(LaunchStep::Draft) => report.drafted += usize::from(draft(db, &l, days).await?),
+            Some(LaunchStep::Warn) => report.warned += usize::from(warn(db, &l, days).await?),
             None => {}
         }
     }
@@ -182,7 +175,10 @@ async fn draft_claimed(db: &Db, l: &Launch, days: i64) -> Result<()> {
         notes = l.notes,
     );
     let input = RequestInput {
-        title: Some(format!("新品上市预告 {} · {}", product.name_zh, l.launch_on)),
+        title: Some(format!(
+            "新品上市预告 {} · {}",
+            product.name_zh, l.launch_on
+        )),
         purpose: Some(format!(
             "§3.2.2 新品上市计划通知：{} 于 {} 上市，请于 {} 前告知伙伴。",
             product.code, l.launch_on, notice

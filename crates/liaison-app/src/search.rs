@@ -25,8 +25,14 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<H
     // A partner's products are those visible to it (§3.2.1): the index holds them once for
     // everyone, so they are searched over all and kept when the partner may see them.
     if actor.is_partner() && kinds.contains(&repo::Kind::Product) {
-        for h in repo::search(db, q, liaison_core::Scope::All, &[repo::Kind::Product], limit)
-            .await?
+        for h in repo::search(
+            db,
+            q,
+            liaison_core::Scope::All,
+            &[repo::Kind::Product],
+            limit,
+        )
+        .await?
         {
             let p = liaison_db::product::find_product(db, h.id).await?;
             if crate::product::may_see(db, actor, &p.visibility).await? {

@@ -356,7 +356,11 @@ mod tests {
         let item = Object::partner(mine);
         assert_eq!(authorize(&p, Permission::ReadFeedback, &item), Ok(()));
         assert_eq!(
-            authorize(&p, Permission::ReadFeedback, &Object::partner(Uuid::now_v7())),
+            authorize(
+                &p,
+                Permission::ReadFeedback,
+                &Object::partner(Uuid::now_v7())
+            ),
             Err(Denied::Hidden)
         );
         assert_eq!(

@@ -70,7 +70,10 @@ pub fn parse_params(rows: &[ParamInput]) -> Result<Vec<Param>, FieldErrors> {
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let f = |k: &str| format!("parameters[{i}].{k}");
-        let name = e.take(&f("name"), required_text(r.name.as_deref().unwrap_or(""), 100));
+        let name = e.take(
+            &f("name"),
+            required_text(r.name.as_deref().unwrap_or(""), 100),
+        );
         let kind = match r.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             None => Some(ParamType::Text),
             Some(k) => e.take(&f("type"), ParamType::parse(k)),
@@ -86,7 +89,10 @@ pub fn parse_params(rows: &[ParamInput]) -> Result<Vec<Param>, FieldErrors> {
             }
         };
         let unit = e
-            .take(&f("unit"), optional_text(r.unit.as_deref().unwrap_or(""), 20))
+            .take(
+                &f("unit"),
+                optional_text(r.unit.as_deref().unwrap_or(""), 20),
+            )
             .flatten()
             .unwrap_or_default();
         let value = match kind {

@@ -369,7 +369,10 @@ mod tests {
         assert_eq!(searchable(&actor("partner_user", None)), None);
         assert_eq!(
             searchable(&actor("staff", None)),
-            Some((Scope::All, vec![Kind::Partner, Kind::Contact, Kind::Product]))
+            Some((
+                Scope::All,
+                vec![Kind::Partner, Kind::Contact, Kind::Product]
+            ))
         );
         assert_eq!(
             searchable(&actor("channel_manager", None)).map(|s| s.1.len()),

@@ -97,10 +97,8 @@ pub async fn list_feedback(
 
 /// Items merged into `id`.
 pub async fn list_merged(db: &Db, id: Uuid) -> Result<Vec<Feedback>> {
-    db.fetch_all(
-        Q::dynamic(format!("{SELECT} WHERE f.merged_into = $1 ORDER BY f.id")).bind(id),
-    )
-    .await
+    db.fetch_all(Q::dynamic(format!("{SELECT} WHERE f.merged_into = $1 ORDER BY f.id")).bind(id))
+        .await
 }
 
 /// A new item from `partner`'s user `author`, state `new`; `notes` tell R&D.

@@ -157,7 +157,10 @@ pub async fn list_launches(
         "l.launch_on >=",
         from.map(|d| d.format("%Y-%m-%d").to_string()),
     );
-    query.and_some("l.launch_on <=", to.map(|d| d.format("%Y-%m-%d").to_string()));
+    query.and_some(
+        "l.launch_on <=",
+        to.map(|d| d.format("%Y-%m-%d").to_string()),
+    );
     query.push_sql(" ORDER BY l.launch_on, l.id");
     db.fetch_all(query).await
 }

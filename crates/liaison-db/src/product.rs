@@ -8,7 +8,9 @@ use crate::search::{self, Doc, Kind};
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use liaison_core::product::{Param, ParamInput, ProductStatus, Visibility, parse_code, parse_params};
+use liaison_core::product::{
+    Param, ParamInput, ProductStatus, Visibility, parse_code, parse_params,
+};
 use liaison_core::validate::{Msg, optional_text, required_text};
 use liaison_core::{FieldErrors, Scope};
 use serde::{Deserialize, Serialize};
@@ -101,7 +103,12 @@ fn parse(input: &ProductInput) -> Result<Valid> {
         "category",
         required_text(input.category.as_deref().unwrap_or(""), 100),
     );
-    let status = match input.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let status = match input
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => Some(ProductStatus::Planned),
         Some(s) => e.take("status", ProductStatus::parse(s)),
     };
@@ -181,7 +188,8 @@ fn doc_of(id: Uuid, v: &Valid, at: DateTime<Utc>) -> Doc {
 }
 
 fn stored(v: &Valid) -> Result<(String, String)> {
-    let params = serde_json::to_string(&v.parameters).map_err(|e| DbError::Config(e.to_string()))?;
+    let params =
+        serde_json::to_string(&v.parameters).map_err(|e| DbError::Config(e.to_string()))?;
     let vis = serde_json::to_string(&v.visibility).map_err(|e| DbError::Config(e.to_string()))?;
     Ok((params, vis))
 }
@@ -311,10 +319,12 @@ pub async fn update_product(
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute_versioned(
-        q("UPDATE products SET code = $1, name_zh = $2, name_en = $3, category = $4, status = $5,
+        q(
+            "UPDATE products SET code = $1, name_zh = $2, name_en = $3, category = $4, status = $5,
               features = $6, advantages = $7, usage_md = $8, parameters = $9, visibility = $10,
               version = version + 1, updated_at = $11
-           WHERE id = $12 AND version = $13")
+           WHERE id = $12 AND version = $13",
+        )
         .bind(v.code.as_str())
         .bind(v.name_zh.as_str())
         .bind(v.name_en.as_str())
@@ -477,8 +487,10 @@ pub async fn insert_document(
 
 pub async fn list_documents(db: &Db, product_id: Uuid) -> Result<Vec<ProductDocument>> {
     db.fetch_all(
-        q("SELECT id, product_id, filename, content_type, size, sha256, created_at
-             FROM product_documents WHERE product_id = $1 ORDER BY id")
+        q(
+            "SELECT id, product_id, filename, content_type, size, sha256, created_at
+             FROM product_documents WHERE product_id = $1 ORDER BY id",
+        )
         .bind(product_id),
     )
     .await
@@ -499,8 +511,10 @@ pub async fn read_document(
 ) -> Result<(ProductDocument, Vec<u8>)> {
     let d: DocData = db
         .fetch_optional(
-            q("SELECT id, product_id, filename, content_type, size, sha256, created_at, data
-                 FROM product_documents WHERE id = $1 AND product_id = $2")
+            q(
+                "SELECT id, product_id, filename, content_type, size, sha256, created_at, data
+                 FROM product_documents WHERE id = $1 AND product_id = $2",
+            )
             .bind(id)
             .bind(product_id),
         )

@@ -49,7 +49,10 @@ async fn a_partner_sees_only_the_products_visible_to_it() {
         let p1 = product::list(&db, &cast.p1, &ProductFilter::default())
             .await
             .expect("p1 list");
-        assert!(p1.iter().any(|p| p.id == hmi), "{name}: p1 is in East China");
+        assert!(
+            p1.iter().any(|p| p.id == hmi),
+            "{name}: p1 is in East China"
+        );
         let p2 = product::list(&db, &cast.p2, &ProductFilter::default())
             .await
             .expect("p2 list");
@@ -60,7 +63,10 @@ async fn a_partner_sees_only_the_products_visible_to_it() {
         let hits = liaison_app::search::search(&db, &cast.p2, "触摸屏", 20)
             .await
             .expect("search");
-        assert!(hits.iter().all(|h| h.id != hmi), "{name}: p2 cannot find it");
+        assert!(
+            hits.iter().all(|h| h.id != hmi),
+            "{name}: p2 cannot find it"
+        );
         let hits = liaison_app::search::search(&db, &cast.p1, "触摸屏", 20)
             .await
             .expect("search");
@@ -121,7 +127,9 @@ async fn feedback_goes_to_rd_and_only_its_partner_sees_it() {
             .expect("p2 list");
         assert!(p2_items.iter().all(|x| x.id != f.id), "{name}");
         assert!(
-            p2_items.iter().all(|x| Some(x.partner_id) == cast.p2.partner_id),
+            p2_items
+                .iter()
+                .all(|x| Some(x.partner_id) == cast.p2.partner_id),
             "{name}: p2 lists its own only"
         );
         let e = feedback::list(&db, &cast.staff, &FeedbackFilter::default(), None, 10)
@@ -153,7 +161,8 @@ async fn feedback_goes_to_rd_and_only_its_partner_sees_it() {
             .expect("p1 notifications");
         assert!(
             told.iter()
-                .any(|n| n.kind == NotifyKind::FeedbackAnswered && n.link.ends_with(&f.id.to_string())),
+                .any(|n| n.kind == NotifyKind::FeedbackAnswered
+                    && n.link.ends_with(&f.id.to_string())),
             "{name}: p1 is told"
         );
         // Triage moves forward only (§3.2.3).
@@ -268,17 +277,32 @@ async fn the_sweep_drafts_the_announcement_and_warns_the_owner() {
         let told = liaison_db::notify::list(&db, rd.user_id, false, None, 20)
             .await
             .expect("notifications");
-        assert!(told.iter().any(|n| n.kind == NotifyKind::LaunchDrafted), "{name}");
-        assert_eq!(launch::sweep(&db).await.expect("again"), Default::default(), "{name}");
+        assert!(
+            told.iter().any(|n| n.kind == NotifyKind::LaunchDrafted),
+            "{name}"
+        );
+        assert_eq!(
+            launch::sweep(&db).await.expect("again"),
+            Default::default(),
+            "{name}"
+        );
 
         clock.advance(chrono::Duration::days(4));
         let r = launch::sweep(&db).await.expect("sweep");
         assert_eq!((r.drafted, r.warned), (0, 1), "{name}: warned");
-        assert_eq!(launch::sweep(&db).await.expect("again"), Default::default(), "{name}: once");
+        assert_eq!(
+            launch::sweep(&db).await.expect("again"),
+            Default::default(),
+            "{name}: once"
+        );
         let told = liaison_db::notify::list(&db, rd.user_id, false, None, 20)
             .await
             .expect("notifications");
-        assert!(told.iter().any(|n| n.kind == NotifyKind::LaunchNoticeAtRisk && n.urgent), "{name}");
+        assert!(
+            told.iter()
+                .any(|n| n.kind == NotifyKind::LaunchNoticeAtRisk && n.urgent),
+            "{name}"
+        );
 
         // p2 sees the launches of its products, not those of products hidden from it.
         let seen = launch::list(&db, &cast.p2, None, None).await.expect("p2");

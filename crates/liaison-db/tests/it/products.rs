@@ -4,7 +4,9 @@
 
 use super::{backends, insert_partner, invalid_fields, manager};
 use liaison_core::Scope;
-use liaison_core::product::{FeedbackKind, FeedbackState, ParamInput, Visibility, parse_feedback_text};
+use liaison_core::product::{
+    FeedbackKind, FeedbackState, ParamInput, Visibility, parse_feedback_text,
+};
 use liaison_db::DbError;
 use liaison_db::feedback::{self, FeedbackFilter};
 use liaison_db::launch::{self, LaunchInput};
@@ -87,9 +89,10 @@ async fn a_product_keeps_its_typed_parameters_and_is_searchable() {
         .await
         .expect("update");
         assert_eq!(changed.parameters.len(), 1, "{name}: parameters kept");
-        let stale = product::update_product(&db, m.id, p.id, &ProductInput::default(), Some(p.version))
-            .await
-            .expect_err("stale");
+        let stale =
+            product::update_product(&db, m.id, p.id, &ProductInput::default(), Some(p.version))
+                .await
+                .expect_err("stale");
         assert!(matches!(stale, DbError::Conflict(_)), "{name}");
         let hits = search::search(&db, "变频", Scope::All, &[Kind::Product], 10)
             .await
@@ -144,10 +147,20 @@ async fn merged_feedback_counts_each_partner_once() {
             .await
             .expect("merge other partner");
         assert_eq!(t.votes, 2, "{name}: two partners, three items");
-        let t = feedback::update_triage(&db, m.id, &t, FeedbackState::Planned, Some("已列入计划"), t.version, &[])
+        let t = feedback::update_triage(
+            &db,
+            m.id,
+            &t,
+            FeedbackState::Planned,
+            Some("已列入计划"),
+            t.version,
+            &[],
+        )
+        .await
+        .expect("triage");
+        let merged = feedback::find_feedback(&db, items[2].id)
             .await
-            .expect("triage");
-        let merged = feedback::find_feedback(&db, items[2].id).await.expect("find");
+            .expect("find");
         assert_eq!(merged.state, FeedbackState::Planned, "{name}");
         assert_eq!(merged.answer.as_deref(), Some("已列入计划"), "{name}");
         assert_eq!(merged.merged_into, Some(t.id), "{name}");
@@ -200,8 +213,14 @@ async fn a_launch_is_claimed_for_drafting_once() {
         .await
         .expect("launch");
         assert_eq!(l.owner_id, m.id, "{name}: the creator owns it");
-        assert!(launch::claim_draft(&db, l.id).await.expect("claim"), "{name}");
-        assert!(!launch::claim_draft(&db, l.id).await.expect("claim"), "{name}");
+        assert!(
+            launch::claim_draft(&db, l.id).await.expect("claim"),
+            "{name}"
+        );
+        assert!(
+            !launch::claim_draft(&db, l.id).await.expect("claim"),
+            "{name}"
+        );
         let bad = launch::insert_launch(
             &db,
             m.id,

@@ -1013,3 +1013,5 @@ feedback.none_mine = You have not sent any feedback yet.
 feedback.send = Send to R&D
 feedback.sent = Sent to R&D. You will be told when it has news.
 feedback.no_answer = No answer yet.
+home.feedback_to_triage = New product feedback to triage
+home.none.feedback_to_triage = No new feedback waits for triage.

@@ -1012,3 +1012,5 @@ feedback.none_mine = 您还没有提交过反馈。
 feedback.send = 提交给研发部
 feedback.sent = 已提交给研发部，有进展时会通知您。
 feedback.no_answer = 暂无答复。
+home.feedback_to_triage = 待分拣的产品反馈
+home.none.feedback_to_triage = 没有待分拣的新反馈。

@@ -1012,3 +1012,5 @@ feedback.none_mine = 您還沒有提交過回饋。
 feedback.send = 提交給研發部
 feedback.sent = 已提交給研發部，有進展時會通知您。
 feedback.no_answer = 暫無答覆。
+home.feedback_to_triage = 待分揀的產品回饋
+home.none.feedback_to_triage = 沒有待分揀的新回饋。

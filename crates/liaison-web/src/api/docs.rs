@@ -105,7 +105,7 @@ fn schemas() -> Value {
         "rd",
         "partner_user",
     ]);
-    json!({
+    let mut out = json!({
         "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
             "type": s("string"), "title": s("string"), "status": s("integer"), "detail": s("string"),
             "errors": {"type": "array", "items": {"type": "object", "properties": {
@@ -195,7 +195,7 @@ fn schemas() -> Value {
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},
         "NotificationSettings": {"type": "object", "properties": {"email": {"type": "object", "description": "kind → also by e-mail", "additionalProperties": s("boolean")}}},
         "Dashboard": {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {
-            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions"]),
+            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage"]),
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
                 "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),
@@ -284,6 +284,16 @@ fn schemas() -> Value {
             "attempts": s("integer"), "run_at": opt_s(), "last_error": opt_s(), "payload": {"type": "object"}}},
         "JobList": list_of("Job"),
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
+    });
+    if let (Some(all), Value::Object(more)) = (out.as_object_mut(), product_schemas(&kinds)) {
+        all.extend(more);
+    }
+    out
+}
+
+/// Products, launches and feedback (§3.2; issue 11).
+fn product_schemas(kinds: &Value) -> Value {
+    json!({
         "ParamInput": {"type": "object", "description": "a technical parameter (§3.2.1); a number type's value must read as a number", "properties": {
             "name": s("string"), "value": {"type": ["string", "number", "boolean"]}, "unit": s("string"),
             "type": enum_s(&["number", "text", "boolean"])}},

@@ -28,7 +28,10 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Va
             .transpose()
             .map_err(|m| AppError::invalid("kind", m))?,
         product: get("product").map(id).transpose().map_err(|_| {
-            AppError::invalid("product", liaison_core::validate::Msg::new("validate.invalid"))
+            AppError::invalid(
+                "product",
+                liaison_core::validate::Msg::new("validate.invalid"),
+            )
         })?,
         include_merged: match get("merged") {
             None | Some("false") => false,
@@ -80,7 +83,12 @@ pub async fn merge(
     ApiJson(body): ApiJson<MergeBody>,
 ) -> AppResult<Json<Feedback>> {
     let into = body.into.ok_or_else(|| {
-        AppError::invalid("into", liaison_core::validate::Msg::new("validate.required"))
+        AppError::invalid(
+            "into",
+            liaison_core::validate::Msg::new("validate.required"),
+        )
     })?;
-    Ok(Json(app::merge(&state.db, &s.actor, id(&fid)?, into).await?))
+    Ok(Json(
+        app::merge(&state.db, &s.actor, id(&fid)?, into).await?,
+    ))
 }

@@ -93,5 +93,7 @@ pub async fn update_settings(
     Api(state, s): Api,
     ApiJson(body): ApiJson<LaunchSettings>,
 ) -> AppResult<Json<LaunchSettings>> {
-    Ok(Json(app::update_settings(&state.db, &s.actor, &body).await?))
+    Ok(Json(
+        app::update_settings(&state.db, &s.actor, &body).await?,
+    ))
 }

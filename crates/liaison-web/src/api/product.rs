@@ -116,5 +116,9 @@ pub async fn document(
     Path((pid, did)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (d, bytes) = app::document(&state.db, &s.actor, id(&pid)?, id(&did)?).await?;
-    Ok(crate::respond::named_file(&d.filename, &d.content_type, bytes))
+    Ok(crate::respond::named_file(
+        &d.filename,
+        &d.content_type,
+        bytes,
+    ))
 }

@@ -125,15 +125,44 @@ async fn show_page(
     Ok(resp)
 }
 
-async fn console_show(Page(state, headers, s): Page, Path(fid): Path<String>, q: Pairs) -> PageResult {
-    show_page(&state, &headers, &s, id(&fid)?, "feedback/show.html", None, &q).await
+async fn console_show(
+    Page(state, headers, s): Page,
+    Path(fid): Path<String>,
+    q: Pairs,
+) -> PageResult {
+    show_page(
+        &state,
+        &headers,
+        &s,
+        id(&fid)?,
+        "feedback/show.html",
+        None,
+        &q,
+    )
+    .await
 }
 
-async fn portal_show(Page(state, headers, s): Page, Path(fid): Path<String>, q: Pairs) -> PageResult {
-    show_page(&state, &headers, &s, id(&fid)?, "portal/feedback_item.html", None, &q).await
+async fn portal_show(
+    Page(state, headers, s): Page,
+    Path(fid): Path<String>,
+    q: Pairs,
+) -> PageResult {
+    show_page(
+        &state,
+        &headers,
+        &s,
+        id(&fid)?,
+        "portal/feedback_item.html",
+        None,
+        &q,
+    )
+    .await
 }
 
-async fn triage(Path(fid): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
+async fn triage(
+    Path(fid): Path<String>,
+    PageForm(state, headers, s, form): PageForm,
+) -> PageResult {
     let fid: Uuid = id(&fid)?;
     let input = TriageInput {
         state: Some(form.text("state")),
@@ -143,7 +172,16 @@ async fn triage(Path(fid): Path<String>, PageForm(state, headers, s, form): Page
     match app::triage(&state.db, &s.actor, fid, &input, version).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/feedback/{fid}?saved=1")).into_response()),
         Err(liaison_app::Error::Invalid(e)) => {
-            show_page(&state, &headers, &s, fid, "feedback/show.html", Some(&e), &Pairs(Vec::new())).await
+            show_page(
+                &state,
+                &headers,
+                &s,
+                fid,
+                "feedback/show.html",
+                Some(&e),
+                &Pairs(Vec::new()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -152,13 +190,34 @@ async fn triage(Path(fid): Path<String>, PageForm(state, headers, s, form): Page
 async fn merge(Path(fid): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
     let fid: Uuid = id(&fid)?;
     let Ok(into) = Uuid::parse_str(&form.text("into")) else {
-        let e = FieldErrors::single("into", liaison_core::validate::Msg::new("validate.required"));
-        return show_page(&state, &headers, &s, fid, "feedback/show.html", Some(&e), &Pairs(Vec::new())).await;
+        let e = FieldErrors::single(
+            "into",
+            liaison_core::validate::Msg::new("validate.required"),
+        );
+        return show_page(
+            &state,
+            &headers,
+            &s,
+            fid,
+            "feedback/show.html",
+            Some(&e),
+            &Pairs(Vec::new()),
+        )
+        .await;
     };
     match app::merge(&state.db, &s.actor, fid, into).await {
         Ok(t) => Ok(Redirect::to(&format!("/console/feedback/{}?saved=1", t.id)).into_response()),
         Err(liaison_app::Error::Invalid(e)) => {
-            show_page(&state, &headers, &s, fid, "feedback/show.html", Some(&e), &Pairs(Vec::new())).await
+            show_page(
+                &state,
+                &headers,
+                &s,
+                fid,
+                "feedback/show.html",
+                Some(&e),
+                &Pairs(Vec::new()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -171,7 +230,17 @@ async fn mine_page(
     p: &Pairs,
     form: Option<(&Pairs, &FieldErrors)>,
 ) -> PageResult {
-    let items = app::list(&state.db, &s.actor, &FeedbackFilter { include_merged: true, ..Default::default() }, None, 200).await?;
+    let items = app::list(
+        &state.db,
+        &s.actor,
+        &FeedbackFilter {
+            include_merged: true,
+            ..Default::default()
+        },
+        None,
+        200,
+    )
+    .await?;
     let products = liaison_app::product::list(&state.db, &s.actor, &Default::default()).await?;
     let value = |k: &str| form.map(|(f, _)| f.text(k)).unwrap_or_default();
     let chosen = match form {

@@ -32,12 +32,14 @@ struct Cell {
 /// The month asked for (`month=2027-03`), else the current one in the company's zone.
 fn month_of(state: &AppState, p: &Pairs) -> Result<NaiveDate, AppError> {
     match p.get("month").filter(|m| !m.trim().is_empty()) {
-        Some(m) => NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d").map_err(|_| {
-            AppError::invalid(
-                "month",
-                liaison_core::validate::Msg::new("validate.date").arg("value", m),
-            )
-        }),
+        Some(m) => {
+            NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d").map_err(|_| {
+                AppError::invalid(
+                    "month",
+                    liaison_core::validate::Msg::new("validate.date").arg("value", m),
+                )
+            })
+        }
         None => {
             let today = state
                 .db
@@ -182,7 +184,15 @@ async fn create(PageForm(state, headers, s, form): PageForm) -> PageResult {
             } else {
                 Pairs(Vec::new())
             };
-            page(&state, &headers, &s, &month, "launch/month.html", Some((&form, &e))).await
+            page(
+                &state,
+                &headers,
+                &s,
+                &month,
+                "launch/month.html",
+                Some((&form, &e)),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

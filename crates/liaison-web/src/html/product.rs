@@ -47,7 +47,13 @@ fn filter(p: &Pairs) -> Result<ProductFilter, AppError> {
     })
 }
 
-async fn list_page(state: &AppState, headers: &axum::http::HeaderMap, s: &crate::auth::Session, p: &Pairs, template: &str) -> PageResult {
+async fn list_page(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    s: &crate::auth::Session,
+    p: &Pairs,
+    template: &str,
+) -> PageResult {
     let f = filter(p)?;
     let items = app::list(&state.db, &s.actor, &f).await?;
     let categories = app::categories(&state.db, &s.actor).await?;
@@ -140,12 +146,38 @@ async fn show_page(
     Ok(resp)
 }
 
-async fn console_show(Page(state, headers, s): Page, Path(pid): Path<String>, q: Pairs) -> PageResult {
-    show_page(&state, &headers, &s, id(&pid)?, "product/show.html", None, &q).await
+async fn console_show(
+    Page(state, headers, s): Page,
+    Path(pid): Path<String>,
+    q: Pairs,
+) -> PageResult {
+    show_page(
+        &state,
+        &headers,
+        &s,
+        id(&pid)?,
+        "product/show.html",
+        None,
+        &q,
+    )
+    .await
 }
 
-async fn portal_show(Page(state, headers, s): Page, Path(pid): Path<String>, q: Pairs) -> PageResult {
-    show_page(&state, &headers, &s, id(&pid)?, "portal/product.html", None, &q).await
+async fn portal_show(
+    Page(state, headers, s): Page,
+    Path(pid): Path<String>,
+    q: Pairs,
+) -> PageResult {
+    show_page(
+        &state,
+        &headers,
+        &s,
+        id(&pid)?,
+        "portal/product.html",
+        None,
+        &q,
+    )
+    .await
 }
 
 /// A parameter row of the form.
@@ -385,7 +417,11 @@ async fn edit(Path(pid): Path<String>, PageForm(state, headers, s, form): PageFo
 }
 
 /// Files a datasheet or manual (a multipart form, CSRF checked).
-async fn upload(Page(state, headers, s): Page, Path(pid): Path<String>, mut mp: Multipart) -> PageResult {
+async fn upload(
+    Page(state, headers, s): Page,
+    Path(pid): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
     let pid: Uuid = id(&pid)?;
     let (mut csrf, mut name, mut file) = (String::new(), String::new(), Vec::new());
     while let Some(field) = mp
@@ -399,7 +435,9 @@ async fn upload(Page(state, headers, s): Page, Path(pid): Path<String>, mut mp: 
                 file = field
                     .bytes()
                     .await
-                    .map_err(|e| AppError::BadRequest(format!("the upload could not be read: {e}")))?
+                    .map_err(|e| {
+                        AppError::BadRequest(format!("the upload could not be read: {e}"))
+                    })?
                     .to_vec();
             }
             "_csrf" => csrf = field.text().await.unwrap_or_default(),
@@ -408,9 +446,20 @@ async fn upload(Page(state, headers, s): Page, Path(pid): Path<String>, mut mp: 
     }
     s.check_csrf(&csrf)?;
     match app::attach(&state.db, &s.actor, pid, &name, &file).await {
-        Ok(_) => Ok(Redirect::to(&format!("/console/products/{pid}?saved=1#documents")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/console/products/{pid}?saved=1#documents")).into_response())
+        }
         Err(liaison_app::Error::Invalid(e)) => {
-            show_page(&state, &headers, &s, pid, "product/show.html", Some(&e), &Pairs(Vec::new())).await
+            show_page(
+                &state,
+                &headers,
+                &s,
+                pid,
+                "product/show.html",
+                Some(&e),
+                &Pairs(Vec::new()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -418,5 +467,9 @@ async fn upload(Page(state, headers, s): Page, Path(pid): Path<String>, mut mp: 
 
 async fn document(Page(state, _, s): Page, Path((pid, did)): Path<(String, String)>) -> PageResult {
     let (d, bytes) = app::document(&state.db, &s.actor, id(&pid)?, id(&did)?).await?;
-    Ok(crate::respond::named_file(&d.filename, &d.content_type, bytes))
+    Ok(crate::respond::named_file(
+        &d.filename,
+        &d.content_type,
+        bytes,
+    ))
 }

@@ -52,25 +52,46 @@ async fn the_catalogue_api_shows_a_partner_only_its_products() {
         assert_eq!(page["items"].as_array().map(Vec::len), Some(5), "[{n}]");
         assert_eq!(page["next_cursor"], "5", "[{n}]");
         let found = a
-            .call("GET", "/api/v1/products?q=%E5%8F%98%E9%A2%91", Some(&staff), None)
+            .call(
+                "GET",
+                "/api/v1/products?q=%E5%8F%98%E9%A2%91",
+                Some(&staff),
+                None,
+            )
             .await
             .json();
-        assert_eq!(found["items"].as_array().map(Vec::len), Some(4), "[{n}] 变频: {found}");
+        assert_eq!(
+            found["items"].as_array().map(Vec::len),
+            Some(4),
+            "[{n}] 变频: {found}"
+        );
 
         let body = json!({"code": "LX-NEW1", "name_zh": "新型伺服驱动器", "category": "伺服电机",
             "parameters": [{"name": "额定电流", "value": 4.5, "unit": "A", "type": "number"}]});
-        let r = a.call("POST", "/api/v1/products", Some(&staff), Some(body.clone())).await;
+        let r = a
+            .call("POST", "/api/v1/products", Some(&staff), Some(body.clone()))
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}]");
         let mut bad = body.clone();
         bad["colour"] = json!("red");
-        let r = a.call("POST", "/api/v1/products", Some(&rd), Some(bad)).await;
+        let r = a
+            .call("POST", "/api/v1/products", Some(&rd), Some(bad))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
         let mut bad = body.clone();
         bad["parameters"][0]["value"] = json!("四点五");
-        let r = a.call("POST", "/api/v1/products", Some(&rd), Some(bad)).await;
+        let r = a
+            .call("POST", "/api/v1/products", Some(&rd), Some(bad))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
-        assert!(r.text().contains("parameters[0].value"), "[{n}] {}", r.text());
-        let r = a.call("POST", "/api/v1/products", Some(&rd), Some(body)).await;
+        assert!(
+            r.text().contains("parameters[0].value"),
+            "[{n}] {}",
+            r.text()
+        );
+        let r = a
+            .call("POST", "/api/v1/products", Some(&rd), Some(body))
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
         let id = r.json()["id"].as_str().expect("id").to_string();
         let r = a
@@ -97,7 +118,9 @@ async fn the_catalogue_api_shows_a_partner_only_its_products() {
             .send(
                 axum::http::Request::builder()
                     .method("POST")
-                    .uri(format!("/api/v1/products/{id}/documents?filename=%E8%AF%B4%E6%98%8E%E4%B9%A6.pdf"))
+                    .uri(format!(
+                        "/api/v1/products/{id}/documents?filename=%E8%AF%B4%E6%98%8E%E4%B9%A6.pdf"
+                    ))
                     .header("authorization", format!("Bearer {rd}"))
                     .header("content-type", "application/pdf")
                     .body(axum::body::Body::from("%PDF-1.7 datasheet"))
@@ -107,7 +130,12 @@ async fn the_catalogue_api_shows_a_partner_only_its_products() {
         assert_eq!(up.status, StatusCode::CREATED, "[{n}] {}", up.text());
         let doc = up.json()["id"].as_str().expect("doc").to_string();
         let r = a
-            .call("GET", &format!("/api/v1/products/{id}/documents/{doc}"), Some(&p1), None)
+            .call(
+                "GET",
+                &format!("/api/v1/products/{id}/documents/{doc}"),
+                Some(&p1),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{n}]");
         assert!(r.body.starts_with(b"%PDF"), "[{n}]");
@@ -128,37 +156,63 @@ async fn feedback_over_the_api_never_crosses_partners() {
         let pc20 = product_id(a, "LX-PC20").await;
         let body = json!({"product_id": pc20, "kind": "improvement",
             "description": "建议 PC20 的编程软件支持中文变量名。\n客户工程师反馈强烈。", "customer_impact": "调试效率"});
-        let r = a.call("POST", "/api/v1/feedback", Some(&p1), Some(body.clone())).await;
+        let r = a
+            .call("POST", "/api/v1/feedback", Some(&p1), Some(body.clone()))
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
         let id = r.json()["id"].as_str().expect("id").to_string();
         assert_eq!(r.json()["state"], "new", "[{n}]");
-        let r = a.call("POST", "/api/v1/feedback", Some(&rd), Some(body)).await;
+        let r = a
+            .call("POST", "/api/v1/feedback", Some(&rd), Some(body))
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] R&D does not submit");
-        let r = a.call("GET", &format!("/api/v1/feedback/{id}"), Some(&p2), None).await;
+        let r = a
+            .call("GET", &format!("/api/v1/feedback/{id}"), Some(&p2), None)
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}]");
-        let mine = a.call("GET", "/api/v1/feedback", Some(&p2), None).await.json();
+        let mine = a
+            .call("GET", "/api/v1/feedback", Some(&p2), None)
+            .await
+            .json();
         let mine = mine["items"].as_array().cloned().unwrap_or_default();
         assert!(!mine.is_empty(), "[{n}] p2 has demo items");
         assert!(mine.iter().all(|f| f["partner_code"] == "BJ-D002"), "[{n}]");
         let r = a.call("GET", "/api/v1/feedback", Some(&staff), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}]");
         let r = a
-            .call("GET", "/api/v1/feedback?state=new&kind=improvement", Some(&rd), None)
+            .call(
+                "GET",
+                "/api/v1/feedback?state=new&kind=improvement",
+                Some(&rd),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{n}]");
         assert!(
-            r.json()["items"].as_array().is_some_and(|i| i.iter().any(|f| f["id"] == id.as_str())),
+            r.json()["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|f| f["id"] == id.as_str())),
             "[{n}] in R&D's queue"
         );
         let triage = json!({"state": "under_review", "answer": "正在评估，下月答复。"});
         for (token, status) in [(&p1, StatusCode::FORBIDDEN), (&p2, StatusCode::NOT_FOUND)] {
             let r = a
-                .call("PATCH", &format!("/api/v1/feedback/{id}"), Some(token), Some(triage.clone()))
+                .call(
+                    "PATCH",
+                    &format!("/api/v1/feedback/{id}"),
+                    Some(token),
+                    Some(triage.clone()),
+                )
                 .await;
             assert_eq!(r.status, status, "[{n}]");
         }
         let r = a
-            .call("PATCH", &format!("/api/v1/feedback/{id}"), Some(&rd), Some(triage))
+            .call(
+                "PATCH",
+                &format!("/api/v1/feedback/{id}"),
+                Some(&rd),
+                Some(triage),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
         let seen: Value = a
@@ -168,13 +222,31 @@ async fn feedback_over_the_api_never_crosses_partners() {
         assert_eq!(seen["state"], "under_review", "[{n}]");
         assert_eq!(seen["answer"], "正在评估，下月答复。", "[{n}]");
         let r = a
-            .call("PATCH", &format!("/api/v1/feedback/{id}"), Some(&rd), Some(json!({"state": "new"})))
+            .call(
+                "PATCH",
+                &format!("/api/v1/feedback/{id}"),
+                Some(&rd),
+                Some(json!({"state": "new"})),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] no way back");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] no way back"
+        );
         let r = a
-            .call("POST", &format!("/api/v1/feedback/{id}/merge"), Some(&rd), Some(json!({"into": id})))
+            .call(
+                "POST",
+                &format!("/api/v1/feedback/{id}/merge"),
+                Some(&rd),
+                Some(json!({"into": id})),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] not into itself");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] not into itself"
+        );
     }
 }
 
@@ -199,12 +271,18 @@ fn icalendar_python() -> std::path::PathBuf {
             .arg(&venv)
             .status()
             .is_ok_and(|s| s.success());
-        assert!(made, "python3 -m venv failed: install python3-venv (scripts/install-deps)");
+        assert!(
+            made,
+            "python3 -m venv failed: install python3-venv (scripts/install-deps)"
+        );
         let installed = Command::new(venv.join("bin/pip"))
             .args(["install", "-q", "icalendar==6.1.0"])
             .status()
             .is_ok_and(|s| s.success());
-        assert!(installed && ready(&python), "cannot install the icalendar package");
+        assert!(
+            installed && ready(&python),
+            "cannot install the icalendar package"
+        );
     }
     python
 }
@@ -220,8 +298,13 @@ async fn the_launch_feed_opens_in_a_third_party_calendar_reader() {
         let p1 = a.login("p1@demo.example").await;
         let r = a.call("GET", "/api/v1/launches.ics", Some(&p1), None).await;
         assert_eq!(r.status, StatusCode::OK, "[{n}]");
-        assert!(r.content_type.starts_with("text/calendar"), "[{n}] {}", r.content_type);
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("launches-{n}.ics"));
+        assert!(
+            r.content_type.starts_with("text/calendar"),
+            "[{n}] {}",
+            r.content_type
+        );
+        let path =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("launches-{n}.ics"));
         std::fs::write(&path, &r.body).expect("write");
         let out = std::process::Command::new(&python)
             .arg("-c")
@@ -234,16 +317,29 @@ async fn the_launch_feed_opens_in_a_third_party_calendar_reader() {
             .arg(&path)
             .output()
             .expect("python");
-        assert!(out.status.success(), "[{n}] {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "[{n}] {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let events: Value = serde_json::from_slice(&out.stdout).expect("json");
         let events = events.as_array().cloned().unwrap_or_default();
-        assert_eq!(events.len(), 3, "[{n}] the demo's three launches: {events:?}");
+        assert_eq!(
+            events.len(),
+            3,
+            "[{n}] the demo's three launches: {events:?}"
+        );
         assert!(
-            events.iter().any(|e| e["summary"].as_str().is_some_and(|s| s.contains("伺服电机 SM300"))),
+            events.iter().any(|e| e["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("伺服电机 SM300"))),
             "[{n}] {events:?}"
         );
         let staff = a.login("staff@demo.example").await;
-        let r = a.call("GET", "/api/v1/launches", Some(&staff), None).await.json();
+        let r = a
+            .call("GET", "/api/v1/launches", Some(&staff), None)
+            .await
+            .json();
         assert_eq!(r["items"].as_array().map(Vec::len), Some(3), "[{n}]");
         assert!(r["items"][0]["notice_on"].is_string(), "[{n}]");
     }
@@ -297,7 +393,9 @@ async fn product_pages_render_in_every_language_without_codes() {
     }
     let r = a.send(get("/console/feedback", Some(&staff), "en")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "staff outside R&D");
-    let r = a.send(get("/console/products/new", Some(&staff), "en")).await;
+    let r = a
+        .send(get("/console/products/new", Some(&staff), "en"))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -327,7 +425,9 @@ async fn rd_answers_feedback_and_p1_sees_it_on_a_phone_in_chromium() {
             "--no-first-run", "--lang=zh-CN", "--window-size=1280,900"],
         "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
     .await;
-    c.goto(&format!("{base}/login?next=/console/feedback/{fid}")).await.expect("goto");
+    c.goto(&format!("{base}/login?next=/console/feedback/{fid}"))
+        .await
+        .expect("goto");
     log_in(&c, "rd@demo.example").await;
     c.wait()
         .for_element(Locator::Id("triage-state"))
@@ -345,7 +445,12 @@ async fn rd_answers_feedback_and_p1_sees_it_on_a_phone_in_chromium() {
         .send_keys("防尘外壳选件已列入下季度计划。")
         .await
         .expect("type");
-    c.find(Locator::Id("triage-save")).await.expect("save").click().await.expect("click");
+    c.find(Locator::Id("triage-save"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
     c.wait()
         .for_element(Locator::Id("feedback-saved"))
         .await
@@ -354,14 +459,19 @@ async fn rd_answers_feedback_and_p1_sees_it_on_a_phone_in_chromium() {
     drop(driver);
 
     let (driver, c) = phone().await;
-    c.goto(&format!("{base}/portal/feedback")).await.expect("goto");
+    c.goto(&format!("{base}/portal/feedback"))
+        .await
+        .expect("goto");
     log_in(&c, "p1@demo.example").await;
     let list = c
         .wait()
         .for_element(Locator::Id("my-feedback"))
         .await
         .expect("my feedback");
-    let width = c.execute("return window.innerWidth", vec![]).await.expect("width");
+    let width = c
+        .execute("return window.innerWidth", vec![])
+        .await
+        .expect("width");
     assert!(width.as_i64().is_some_and(|w| w <= 420), "a phone: {width}");
     let state = list
         .find(Locator::Css(&format!("[data-id='{fid}']")))
@@ -371,7 +481,9 @@ async fn rd_answers_feedback_and_p1_sees_it_on_a_phone_in_chromium() {
         .await
         .expect("text");
     assert_eq!(state, "已列入计划");
-    c.goto(&format!("{base}/portal/feedback/{fid}")).await.expect("goto");
+    c.goto(&format!("{base}/portal/feedback/{fid}"))
+        .await
+        .expect("goto");
     let answer = c
         .wait()
         .for_element(Locator::Id("feedback-answer"))
@@ -385,7 +497,10 @@ async fn rd_answers_feedback_and_p1_sees_it_on_a_phone_in_chromium() {
         .execute("return document.documentElement.scrollWidth", vec![])
         .await
         .expect("scroll width");
-    assert!(scroll.as_i64().is_some_and(|w| w <= 420), "no sideways scrolling: {scroll}");
+    assert!(
+        scroll.as_i64().is_some_and(|w| w <= 420),
+        "no sideways scrolling: {scroll}"
+    );
     c.close().await.expect("close");
     drop(driver);
 }

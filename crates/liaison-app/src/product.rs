@@ -40,6 +40,33 @@ pub async fn list(db: &Db, actor: &Actor, filter: &ProductFilter) -> Result<Vec<
     })
 }
 
+/// One page of the catalogue as `actor` may see it: `limit` products from position `offset`,
+/// and whether more follow. Company users' pages come from the database; a partner's are cut
+/// from the products visible to it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn page(
+    db: &Db,
+    actor: &Actor,
+    filter: &ProductFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Product>, bool)> {
+    authorize(actor, Permission::ReadProducts, &Object::default())?;
+    let mut items = if actor.scope() == Scope::All {
+        repo::list_products_page(db, filter, offset, limit + 1).await?
+    } else {
+        list(db, actor, filter)
+            .await?
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
+            .collect()
+    };
+    let more = items.len() as i64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((items, more))
+}
+
 pub async fn categories(db: &Db, actor: &Actor) -> Result<Vec<String>> {
     authorize(actor, Permission::ReadProducts, &Object::default())?;
     Ok(repo::list_categories(db).await?)

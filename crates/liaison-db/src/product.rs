@@ -213,6 +213,25 @@ pub async fn find_product_by_code(db: &Db, code: &str) -> Result<Option<Product>
 /// Every product matching the filter, by category and code (a catalogue is hundreds of
 /// products, not millions: visibility is then applied per partner by the service layer).
 pub async fn list_products(db: &Db, f: &ProductFilter) -> Result<Vec<Product>> {
+    list_products_window(db, f, None).await
+}
+
+/// `limit` products from position `offset` of the list `f` (company users' pages, which no
+/// visibility narrows: the database pages them).
+pub async fn list_products_page(
+    db: &Db,
+    f: &ProductFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Product>> {
+    list_products_window(db, f, Some((offset, limit))).await
+}
+
+async fn list_products_window(
+    db: &Db,
+    f: &ProductFilter,
+    window: Option<(i64, i64)>,
+) -> Result<Vec<Product>> {
     let mut query = Q::dynamic(format!("{SELECT} WHERE 1 = 1"));
     query.and_some("p.category =", f.category.clone());
     query.and_some("p.status =", f.status.map(|s| s.as_str().to_string()));
@@ -220,6 +239,11 @@ pub async fn list_products(db: &Db, f: &ProductFilter) -> Result<Vec<Product>> {
         search::push_kind_match(&mut query, "p.id", text, Kind::Product);
     }
     query.push_sql(" ORDER BY p.category, p.code");
+    if let Some((offset, limit)) = window {
+        let l = query.arg(limit);
+        let o = query.arg(offset);
+        query.push_sql(&format!(" LIMIT {l} OFFSET {o}"));
+    }
     db.fetch_all(query).await
 }
 

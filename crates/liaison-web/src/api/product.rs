@@ -42,9 +42,8 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Va
         status,
         q: q.map(str::to_string),
     };
-    let all = app::list(&state.db, &s.actor, &filter).await?;
     let start = match l.int_cursor()? {
-        Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        Some(n) if n >= 0 => n,
         Some(_) => {
             return Err(AppError::invalid(
                 "cursor",
@@ -53,9 +52,8 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<serde_json::Va
         }
         None => 0,
     };
-    let limit = usize::try_from(l.limit).unwrap_or(100);
-    let page: Vec<&Product> = all.iter().skip(start).take(limit).collect();
-    let next = (start + page.len() < all.len()).then(|| (start + page.len()).to_string());
+    let (page, more) = app::page(&state.db, &s.actor, &filter, start, l.limit).await?;
+    let next = more.then(|| (start + page.len() as i64).to_string());
     Ok(Json(json!({"items": page, "next_cursor": next})))
 }
 

@@ -239,6 +239,31 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
         let items = open.into_iter().map(|t| question(t, db.now())).collect();
         sections.push(section("unanswered_questions", true, items));
     }
+    // R&D triages partners' new product feedback (§3.2.3).
+    if actor.roles.has(Role::Rd) {
+        let new = crate::feedback::list(
+            db,
+            actor,
+            &liaison_db::feedback::FeedbackFilter {
+                state: Some(liaison_core::product::FeedbackState::New),
+                ..Default::default()
+            },
+            None,
+            50,
+        )
+        .await?;
+        let items = new
+            .into_iter()
+            .map(|f| {
+                item(
+                    format!("{} · {}", f.product_name, f.partner_code),
+                    format!("/console/feedback/{}", f.id),
+                    Some(f.created_at),
+                )
+            })
+            .collect();
+        sections.push(section("feedback_to_triage", true, items));
+    }
     Ok(Dashboard { sections })
 }
 

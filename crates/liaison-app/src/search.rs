@@ -21,7 +21,28 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<H
         ));
     }
     let (scope, kinds) = liaison_core::search::searchable(actor).ok_or(Error::Forbidden)?;
-    Ok(repo::search(db, q, scope, &kinds, limit).await?)
+    let mut hits = repo::search(db, q, scope, &kinds, limit).await?;
+    // A partner's products are those visible to it (§3.2.1): the index holds them once for
+    // everyone, so they are searched over all and kept when the partner may see them.
+    if actor.is_partner() && kinds.contains(&repo::Kind::Product) {
+        for h in repo::search(
+            db,
+            q,
+            liaison_core::Scope::All,
+            &[repo::Kind::Product],
+            limit,
+        )
+        .await?
+        {
+            let p = liaison_db::product::find_product(db, h.id).await?;
+            if crate::product::may_see(db, actor, &p.visibility).await? {
+                hits.push(h);
+            }
+        }
+        hits.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+        hits.truncate(usize::try_from(limit).unwrap_or(0));
+    }
+    Ok(hits)
 }
 
 /// The request behind each message hit, for links from the console.

@@ -14,6 +14,7 @@ pub mod partner;
 pub mod policies;
 pub mod policy;
 pub mod precheck;
+pub mod product;
 pub mod rate;
 pub mod request;
 pub mod review;

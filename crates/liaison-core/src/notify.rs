@@ -17,6 +17,10 @@ str_enum!(
         QuestionRouted = "question_routed",
         QuestionAnswered = "question_answered",
         Escalation = "escalation",
+        LaunchDrafted = "launch_drafted",
+        LaunchNoticeAtRisk = "launch_notice_at_risk",
+        FeedbackReceived = "feedback_received",
+        FeedbackAnswered = "feedback_answered",
     }
 );
 
@@ -26,7 +30,10 @@ impl NotifyKind {
 
     /// Kinds a partner user receives; the rest are for staff.
     pub fn for_partners(self) -> bool {
-        matches!(self, NotifyKind::QuestionAnswered)
+        matches!(
+            self,
+            NotifyKind::QuestionAnswered | NotifyKind::FeedbackAnswered
+        )
     }
 
     /// The kinds a person with this side of the relationship can choose about.
@@ -105,7 +112,7 @@ mod tests {
     fn partners_choose_only_about_answers_and_staff_about_the_rest() {
         assert_eq!(
             NotifyKind::choosable(true),
-            vec![NotifyKind::QuestionAnswered]
+            vec![NotifyKind::QuestionAnswered, NotifyKind::FeedbackAnswered]
         );
         let staff = NotifyKind::choosable(false);
         assert!(staff.contains(&NotifyKind::ReviewWaiting));

@@ -59,6 +59,18 @@ pub enum Permission {
     /// Write policies and their versions, see the acknowledgement matrix: any employee (a
     /// version is still published only through the review chain, §4.2.1).
     WritePolicies,
+    /// The product catalogue and launch calendar (§3.2.1, §3.2.2): everyone; a partner user
+    /// only the products whose visibility admits its partner (decided by the service layer).
+    ReadProducts,
+    /// Keep the catalogue and plan launches (§3.2.1, §3.2.2): R&D, channel management, admins.
+    WriteProducts,
+    /// Submit product feedback (§3.2.3): partner users, for their own partner.
+    SubmitFeedback,
+    /// Read feedback: a partner user its own partner's items; R&D, channel management,
+    /// leadership and admins the whole queue (§3.2.3).
+    ReadFeedback,
+    /// Triage, answer and merge feedback (§3.2.3): R&D and admins.
+    TriageFeedback,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -224,6 +236,11 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         // Object-level: [`authorize`] decides with the request at hand; without one, only
         // those who may make requests at all.
         ReadRequest | EditRequest => r != PartnerUser,
+        ReadProducts => true,
+        WriteProducts => matches!(r, Admin | ChannelManager | Rd),
+        SubmitFeedback => r == PartnerUser,
+        ReadFeedback => matches!(r, Admin | ChannelManager | Executive | Rd | PartnerUser),
+        TriageFeedback => matches!(r, Admin | Rd),
     })
 }
 
@@ -335,6 +352,38 @@ mod tests {
             authorize(&p, Permission::WritePartners, &Object::partner(mine)),
             Err(Denied::Forbidden)
         );
+    }
+
+    /// §3.2.3: feedback goes to R&D's queue; a partner sees its own items, other staff none.
+    #[test]
+    fn rd_triages_feedback_and_partners_see_only_their_own() {
+        let mine = Uuid::now_v7();
+        let p = actor("partner_user", Some(mine));
+        let item = Object::partner(mine);
+        assert_eq!(authorize(&p, Permission::ReadFeedback, &item), Ok(()));
+        assert_eq!(
+            authorize(
+                &p,
+                Permission::ReadFeedback,
+                &Object::partner(Uuid::now_v7())
+            ),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            authorize(&p, Permission::TriageFeedback, &item),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(&actor("rd", None), Permission::TriageFeedback, &item),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&actor("staff", None), Permission::ReadFeedback, &item),
+            Err(Denied::Forbidden)
+        );
+        assert!(!actor("rd", None).can(Permission::SubmitFeedback));
+        assert!(actor("rd", None).can(Permission::WriteProducts));
+        assert!(!actor("staff", None).can(Permission::WriteProducts));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The six roles of SPEC A3/G8. A user may hold several; partner_user is never combined with a
+//! The roles of SPEC A3/G8, and R&D's (§3.2.3). A user may hold several; partner_user is never combined with a
 //! company role (a partner's contact is not company staff).
 
 use serde::{Deserialize, Serialize};
@@ -12,16 +12,19 @@ pub enum Role {
     DeptHead,
     Executive,
     Staff,
+    /// R&D (§3.2.3): triages partners' product feedback and keeps the catalogue.
+    Rd,
     PartnerUser,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::ChannelManager,
         Role::DeptHead,
         Role::Executive,
         Role::Staff,
+        Role::Rd,
         Role::PartnerUser,
     ];
 
@@ -32,6 +35,7 @@ impl Role {
             Role::DeptHead => "dept_head",
             Role::Executive => "executive",
             Role::Staff => "staff",
+            Role::Rd => "rd",
             Role::PartnerUser => "partner_user",
         }
     }
@@ -49,6 +53,7 @@ impl Role {
                         "dept_head",
                         "executive",
                         "staff",
+                        "rd",
                         "partner_user",
                     ],
                 )

@@ -19,10 +19,18 @@ pub enum Kind {
     Contact,
     Message,
     Thread,
+    /// A catalogue product (§3.2.1): partners find those whose visibility admits them.
+    Product,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Partner, Kind::Contact, Kind::Message, Kind::Thread];
+    pub const ALL: [Kind; 5] = [
+        Kind::Partner,
+        Kind::Contact,
+        Kind::Message,
+        Kind::Thread,
+        Kind::Product,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +38,7 @@ impl Kind {
             Kind::Contact => "contact",
             Kind::Message => "message",
             Kind::Thread => "thread",
+            Kind::Product => "product",
         }
     }
 
@@ -55,6 +64,9 @@ pub fn searchable(actor: &Actor) -> Option<(Scope, Vec<Kind>)> {
     }
     if actor.can(Permission::ReadAllRequests) {
         kinds.extend([Kind::Message, Kind::Thread]);
+    }
+    if actor.can(Permission::ReadProducts) {
+        kinds.push(Kind::Product);
     }
     (!kinds.is_empty()).then_some((Scope::All, kinds))
 }
@@ -357,11 +369,14 @@ mod tests {
         assert_eq!(searchable(&actor("partner_user", None)), None);
         assert_eq!(
             searchable(&actor("staff", None)),
-            Some((Scope::All, vec![Kind::Partner, Kind::Contact]))
+            Some((
+                Scope::All,
+                vec![Kind::Partner, Kind::Contact, Kind::Product]
+            ))
         );
         assert_eq!(
             searchable(&actor("channel_manager", None)).map(|s| s.1.len()),
-            Some(4)
+            Some(5)
         );
     }
 

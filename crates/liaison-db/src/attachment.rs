@@ -66,7 +66,7 @@ pub fn check_type(filename: &str, bytes: &[u8]) -> Result<&'static str, Msg> {
     }
 }
 
-fn clean_name(name: &str) -> Result<String, Msg> {
+pub(crate) fn clean_name(name: &str) -> Result<String, Msg> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     if base.is_empty()
         || base.chars().count() > 200

@@ -43,6 +43,7 @@ fn kind_code(kind: Kind) -> i64 {
         Kind::Partner => 2,
         Kind::Thread => 3,
         Kind::Message => 4,
+        Kind::Product => 5,
     }
 }
 
@@ -571,6 +572,17 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
         }
         index(tx, &docs, true).await?;
     }
+    // Products (§3.2.1) came later than the index: a rebuild while migrating to the index
+    // itself finds no products table yet.
+    let products: i64 = tx
+        .fetch_one(q(
+            "SELECT COUNT(*) FROM schema_migrations WHERE version = 17",
+        ))
+        .await?;
+    if products > 0 {
+        let docs = crate::product::all_docs(tx).await?;
+        index(tx, &docs, true).await?;
+    }
     Ok(())
 }
 
@@ -748,10 +760,12 @@ pub async fn search(
             let pa = query.arg(p);
             let conds = term_conditions(&mut query, &parsed.terms);
             let l = query.arg(limit);
+            // Products have no partner and messages reach partners through deliveries: the
+            // service layer searches visible products itself (`liaison_app::search`).
             let own: Vec<Kind> = kinds
                 .iter()
                 .copied()
-                .filter(|k| *k != Kind::Message)
+                .filter(|k| !matches!(k, Kind::Message | Kind::Product))
                 .collect();
             // Each branch reads newest first and stops at a page: its own documents by
             // (partner_id, at), the messages delivered to it by (partner_id, message_id), whose
@@ -808,12 +822,18 @@ pub async fn search(
 /// (the partner list's `q=`); nothing when the text has no searchable terms. Each term reads
 /// only partners' postings (the kind is in the key), so no document is looked up.
 pub(crate) fn push_partner_match(query: &mut Q, text: &str) {
+    push_kind_match(query, "p.id", text, Kind::Partner);
+}
+
+/// ` AND {column} IN (...)`: the objects of `kind` whose indexed terms match every term of
+/// `text` (a list's `q=`), read from the postings of that kind only.
+pub(crate) fn push_kind_match(query: &mut Q, column: &str, text: &str, kind: Kind) {
     let parsed = parse_query(text);
     if parsed.is_empty() {
         query.push_sql(" AND 1 = 0");
         return;
     }
-    let kind = rank_of_kind(Kind::Partner);
+    let kind = rank_of_kind(kind);
     for t in &parsed.terms {
         let cond = match t {
             QueryTerm::Exact(e) => format!("s.term = {}", query.arg(e.as_str())),
@@ -823,7 +843,7 @@ pub(crate) fn push_partner_match(query: &mut Q, text: &str) {
             }
         };
         query.push_sql(&format!(
-            " AND p.id IN (SELECT s.doc_id FROM search_terms s WHERE {cond}{kind})"
+            " AND {column} IN (SELECT s.doc_id FROM search_terms s WHERE {cond}{kind})"
         ));
     }
 }

@@ -180,3 +180,40 @@ pub async fn update_review(
     store(db, actor, REVIEW, &view, "settings.update", detail).await?;
     Ok(view)
 }
+
+const LAUNCHES: &str = "launches";
+
+/// The launch calendar's settings (§3.2.2): how many days ahead partners are told of a launch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchSettings {
+    pub launch_notice_days: i64,
+}
+
+impl Default for LaunchSettings {
+    fn default() -> Self {
+        LaunchSettings {
+            launch_notice_days: 14,
+        }
+    }
+}
+
+pub async fn launches(db: &Db) -> Result<LaunchSettings> {
+    Ok(load::<LaunchSettings>(db, LAUNCHES)
+        .await?
+        .unwrap_or_default())
+}
+
+pub async fn update_launches(db: &Db, actor: Uuid, s: &LaunchSettings) -> Result<LaunchSettings> {
+    if !(1..=365).contains(&s.launch_notice_days) {
+        return Err(DbError::Invalid(FieldErrors::single(
+            "launch_notice_days",
+            Msg::new("validate.number_range")
+                .arg("min", 1)
+                .arg("max", 365),
+        )));
+    }
+    let detail = serde_json::json!({"launches": s});
+    store(db, actor, LAUNCHES, s, "settings.update", detail).await?;
+    Ok(s.clone())
+}

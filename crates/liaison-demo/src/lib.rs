@@ -5,6 +5,7 @@
 //! operations. Loading twice changes nothing.
 
 mod history;
+mod products;
 
 pub use history::{HistoryReport, history};
 
@@ -575,6 +576,8 @@ pub async fn load(db: &Db, extra: usize, progress: &(dyn Fn(u64) + Sync)) -> Res
         load_base(db).await?;
         report.base_loaded = true;
     }
+    // The product story (issue 11) joins demo databases loaded before it existed.
+    products::load_products(db).await?;
     if extra > 0 {
         let (p, c) = generate(db, extra, progress).await?;
         report.partners_generated = p;

@@ -1,4 +1,4 @@
-//! CSV/XLSX import and export for Liaison (SPEC A5).
+//! CSV/XLSX import and export for Liaison (SPEC A5), and iCalendar feeds (`ics`, §3.2.2).
 //!
 //! [`read_table`] turns an uploaded CSV or XLSX file into a [`Table`] of
 //! trimmed strings with the row numbers the user sees in their spreadsheet, so
@@ -9,6 +9,7 @@
 //! The slow-to-compile format crates live here so the web crate rebuilds fast.
 
 mod csv_io;
+pub mod ics;
 mod xlsx_io;
 
 pub use csv_io::write_csv;

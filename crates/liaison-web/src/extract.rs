@@ -35,6 +35,10 @@ const MULTILINE_FIELDS: &[&str] = &[
     "description",
     "sensitive_terms",
     "question",
+    "features",
+    "advantages",
+    "usage",
+    "customer_impact",
     "answer",
 ];
 

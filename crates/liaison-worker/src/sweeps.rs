@@ -1,5 +1,6 @@
 //! The sweeps, on their own schedule beside the passes: scheduled dispatch, reminders before
-//! the deadline and escalation at it (§4.4.1), and purging finished jobs.
+//! the deadline and escalation at it (§4.4.1), launch announcements drafted ahead of their
+//! notice date (§3.2.2), and purging finished jobs.
 
 use crate::Worker;
 use liaison_db::{delivery, job};
@@ -24,6 +25,15 @@ impl Worker {
             Ok(0) => {}
             Ok(n) => tracing::info!(notices = n, "overdue confirmations escalated"),
             Err(e) => failed.push(format!("escalations: {e}")),
+        }
+        match liaison_app::launch::sweep(&self.db).await {
+            Ok(r) if r.drafted + r.warned == 0 => {}
+            Ok(r) => tracing::info!(
+                drafted = r.drafted,
+                warned = r.warned,
+                "launch announcements"
+            ),
+            Err(e) => failed.push(format!("launch announcements: {e}")),
         }
         // Finished jobs are kept a week; purged about once an hour.
         if self

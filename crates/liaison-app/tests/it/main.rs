@@ -7,6 +7,7 @@ mod admin;
 mod import;
 mod people;
 mod policies;
+mod products;
 mod request;
 mod segment;
 

@@ -7,6 +7,7 @@ mod calendar;
 mod imports;
 mod migrations;
 mod partners;
+mod products;
 mod robots;
 mod search;
 mod users;

@@ -164,9 +164,10 @@ fn base_schemas() -> Value {
         "dept_head",
         "executive",
         "staff",
+        "rd",
         "partner_user",
     ]);
-    json!({
+    let mut out = json!({
         "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
             "type": s("string"), "title": s("string"), "status": s("integer"), "detail": s("string"),
             "errors": {"type": "array", "items": {"type": "object", "properties": {
@@ -251,13 +252,13 @@ fn base_schemas() -> Value {
                 "reviewer_id": s("string"), "reviewer_name": opt_s(), "decision": s("string"), "comment": s("string"), "created_at": s("string")}}}}},
         "RequestList": list_of("Request"),
         "CommentBody": {"type": "object", "properties": {"comment": s("string")}},
-        "Notification": {"type": "object", "properties": {"id": s("string"), "kind": enum_s(&["review_waiting", "request_returned", "request_rejected", "request_dispatched", "question_routed", "question_answered", "escalation"]),
+        "Notification": {"type": "object", "properties": {"id": s("string"), "kind": enum_s(&["review_waiting", "request_returned", "request_rejected", "request_dispatched", "question_routed", "question_answered", "escalation", "launch_drafted", "launch_notice_at_risk", "feedback_received", "feedback_answered"]),
             "title": s("string"), "link": s("string"), "urgent": s("boolean"), "created_at": {"type": "string", "format": "date-time"}, "read_at": opt_s()}},
         "NotificationList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}}, "next_cursor": opt_s(), "unread": s("integer")}},
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},
         "NotificationSettings": {"type": "object", "properties": {"email": {"type": "object", "description": "kind → also by e-mail", "additionalProperties": s("boolean")}}},
         "Dashboard": {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {
-            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions"]),
+            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage"]),
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
                 "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),
@@ -350,6 +351,64 @@ fn base_schemas() -> Value {
             "attempts": s("integer"), "run_at": opt_s(), "last_error": opt_s(), "payload": {"type": "object"}}},
         "JobList": list_of("Job"),
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},
+    });
+    if let (Some(all), Value::Object(more)) = (out.as_object_mut(), product_schemas(&kinds)) {
+        all.extend(more);
+    }
+    out
+}
+
+/// Products, launches and feedback (§3.2; issue 11).
+fn product_schemas(kinds: &Value) -> Value {
+    json!({
+        "ParamInput": {"type": "object", "description": "a technical parameter (§3.2.1); a number type's value must read as a number", "properties": {
+            "name": s("string"), "value": {"type": ["string", "number", "boolean"]}, "unit": s("string"),
+            "type": enum_s(&["number", "text", "boolean"])}},
+        "Visibility": {"type": "object", "description": "who sees the product: partners matching every list given (kind, tier, one of the segments); all empty is every partner", "properties": {
+            "kinds": {"type": "array", "items": kinds}, "tiers": {"type": "array", "items": s("string")},
+            "segments": {"type": "array", "items": {"type": "string", "format": "uuid"}}}},
+        "ProductInput": {"type": "object", "required": ["code", "name_zh", "category"], "properties": {
+            "code": {"type": "string", "description": "2-40 of A-Z 0-9 - _ .; stored upper-case"}, "name_zh": s("string"), "name_en": s("string"),
+            "category": s("string"), "status": enum_s(&["planned", "launched", "discontinued"]),
+            "features": {"type": "string", "description": "Markdown"}, "advantages": {"type": "string", "description": "Markdown"},
+            "usage": {"type": "string", "description": "Markdown"},
+            "parameters": {"type": "array", "items": {"$ref": "#/components/schemas/ParamInput"}},
+            "visibility": {"$ref": "#/components/schemas/Visibility"}}},
+        "Product": {"type": "object", "properties": {"id": s("string"), "code": s("string"), "name_zh": s("string"), "name_en": s("string"),
+            "category": s("string"), "status": enum_s(&["planned", "launched", "discontinued"]), "features": s("string"),
+            "advantages": s("string"), "usage": s("string"),
+            "parameters": {"type": "array", "items": {"type": "object", "properties": {"name": s("string"), "value": s("string"), "unit": s("string"), "type": enum_s(&["number", "text", "boolean"])}}},
+            "visibility": {"type": "object"}, "version": s("integer"),
+            "documents": {"type": "array", "items": {"$ref": "#/components/schemas/ProductDocument"}},
+            "created_at": s("string"), "updated_at": s("string")}},
+        "ProductList": list_of("Product"),
+        "ProductDocument": {"type": "object", "properties": {"id": s("string"), "product_id": s("string"), "filename": s("string"),
+            "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": s("string")}},
+        "LaunchInput": {"type": "object", "required": ["product_id", "title", "launch_on"], "properties": {
+            "product_id": {"type": "string", "format": "uuid"}, "title": s("string"),
+            "launch_on": {"type": "string", "format": "date", "description": "YYYY-MM-DD"}, "notes": s("string"),
+            "owner_id": {"type": "string", "format": "uuid", "description": "who announces it (a company user); the creator by default"}}},
+        "Launch": {"type": "object", "properties": {"id": s("string"), "product_id": s("string"), "product_code": s("string"),
+            "product_name": s("string"), "title": s("string"), "launch_on": {"type": "string", "format": "date"},
+            "notice_on": {"type": "string", "format": "date", "description": "the day partners must be told by (launch_notice_days ahead)"},
+            "notes": s("string"), "owner_id": s("string"), "owner_name": opt_s(), "request_id": opt_s(), "request_state": opt_s(),
+            "drafted_at": opt_s(), "warned_at": opt_s(), "version": s("integer"), "created_at": s("string"), "updated_at": s("string")}},
+        "LaunchList": list_of("Launch"),
+        "LaunchSettings": {"type": "object", "required": ["launch_notice_days"], "properties": {"launch_notice_days": {"type": "integer", "minimum": 1, "maximum": 365}}},
+        "FeedbackInput": {"type": "object", "required": ["product_id", "kind", "description"], "properties": {
+            "product_id": {"type": "string", "format": "uuid"}, "kind": enum_s(&["customer_need", "improvement"]),
+            "description": s("string"), "customer_impact": s("string")}},
+        "TriageInput": {"type": "object", "properties": {"state": enum_s(&["new", "under_review", "planned", "declined", "shipped"]),
+            "answer": {"type": "string", "description": "the answer the partner sees"}}},
+        "MergeBody": {"type": "object", "required": ["into"], "properties": {"into": {"type": "string", "format": "uuid"}}},
+        "Feedback": {"type": "object", "properties": {"id": s("string"), "product_id": s("string"), "product_code": s("string"),
+            "product_name": s("string"), "partner_id": s("string"), "partner_code": s("string"), "partner_name": s("string"),
+            "author_id": s("string"), "author_name": opt_s(), "kind": enum_s(&["customer_need", "improvement"]),
+            "description": s("string"), "customer_impact": s("string"),
+            "state": enum_s(&["new", "under_review", "planned", "declined", "shipped"]), "answer": opt_s(), "merged_into": opt_s(),
+            "votes": {"type": "integer", "description": "distinct partners asking: this item's and those merged into it"},
+            "version": s("integer"), "created_at": s("string"), "updated_at": s("string")}},
+        "FeedbackList": list_of("Feedback"),
     })
 }
 
@@ -603,6 +662,9 @@ pub fn openapi() -> Value {
         ("PartnerPatch", "PartnerInput"),
         ("RequestPatch", "RequestInput"),
         ("PolicyPatch", "PolicyInput"),
+        ("ProductPatch", "ProductInput"),
+        ("LaunchPatch", "LaunchInput"),
+        ("TriagePatch", "TriageInput"),
     ] {
         let mut p = schemas[input].clone();
         p["properties"]["version"] = json!({"type": ["integer", "null"],
@@ -618,7 +680,7 @@ pub fn openapi() -> Value {
     }
     schemas["RequestForm"] = form;
     let mut bodies: Vec<&str> = endpoints().iter().filter_map(|(e, _)| e.body).collect();
-    bodies.extend(["Audience"]);
+    bodies.extend(["Audience", "ParamInput", "Visibility"]);
     for name in bodies {
         if let Some(obj) = schemas.get_mut(name).and_then(Value::as_object_mut)
             && obj.get("type") == Some(&json!("object"))

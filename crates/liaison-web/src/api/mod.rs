@@ -7,12 +7,15 @@ mod calendar;
 mod delivery;
 mod docs;
 mod event;
+mod feedback;
 mod history;
 mod inbox;
+mod launch;
 mod nda;
 mod notify;
 mod partner;
 mod policies;
+mod product;
 mod request;
 mod robot;
 mod segment;
@@ -462,6 +465,78 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("post" "/api/v1/ack/{token}", "inbox", "Confirm with a one-click link (public and internal messages)", auth = false, body = None, ok = (200, "InboxItem"), query = []),
             post(ack::link_ack),
+        ),
+        (
+            ep!("get" "/api/v1/products", "products", "The product catalogue (§3.2.1): a partner user sees the products visible to its partner; q searches codes, names, texts and parameters", auth = true, body = None, ok = (200, "ProductList"), query = ["q", "category", "status", "limit", "cursor"]),
+            get(product::list),
+        ),
+        (
+            ep!("post" "/api/v1/products", "products", "Add a product with typed technical parameters and its visibility (R&D, channel management, admin)", auth = true, body = Some("ProductInput"), ok = (201, "Product"), query = []),
+            post(product::create),
+        ),
+        (
+            ep!("get" "/api/v1/products/{id}", "products", "One product with its documents (404 for a partner it is not visible to)", auth = true, body = None, ok = (200, "Product"), query = []),
+            get(product::show),
+        ),
+        (
+            ep!("patch" "/api/v1/products/{id}", "products", "Change a product: absent fields stay (send `version` to guard against lost updates)", auth = true, body = Some("ProductPatch"), ok = (200, "Product"), query = []),
+            patch(product::update),
+        ),
+        (
+            ep!("post" "/api/v1/products/{id}/documents", "products", "Attach a datasheet or manual (body; ?filename=): pdf, png, jpg, docx, xlsx, pptx, txt, csv, md; at most 10 MiB", auth = true, body = Some("Upload"), ok = (201, "ProductDocument"), query = ["filename"]),
+            post(product::add_document),
+        ),
+        (
+            ep!("get" "/api/v1/products/{id}/documents/{document_id}", "products", "Download a product document", auth = true, body = None, ok = (200, "File"), query = []),
+            get(product::document),
+        ),
+        (
+            ep!("get" "/api/v1/launches", "launches", "Planned launches (§3.2.2) of the products the caller may see, by day; from and to are YYYY-MM-DD", auth = true, body = None, ok = (200, "LaunchList"), query = ["from", "to"]),
+            get(launch::list),
+        ),
+        (
+            ep!("post" "/api/v1/launches", "launches", "Plan a launch; its announcement is drafted ahead of the notice date (R&D, channel management, admin)", auth = true, body = Some("LaunchInput"), ok = (201, "Launch"), query = []),
+            post(launch::create),
+        ),
+        (
+            ep!("get" "/api/v1/launches.ics", "launches", "The launch calendar as an iCalendar feed (RFC 5545): the caller's launches from 90 days back", auth = true, body = None, ok = (200, "File"), query = []),
+            get(launch::ics),
+        ),
+        (
+            ep!("get" "/api/v1/launches/{id}", "launches", "One launch with its notice date and drafted announcement", auth = true, body = None, ok = (200, "Launch"), query = []),
+            get(launch::show),
+        ),
+        (
+            ep!("patch" "/api/v1/launches/{id}", "launches", "Change a launch: absent fields stay (send `version` to guard against lost updates)", auth = true, body = Some("LaunchPatch"), ok = (200, "Launch"), query = []),
+            patch(launch::update),
+        ),
+        (
+            ep!("get" "/api/v1/settings/launches", "settings", "Launch settings: days ahead partners are told of a launch", auth = true, body = None, ok = (200, "LaunchSettings"), query = []),
+            get(launch::settings),
+        ),
+        (
+            ep!("put" "/api/v1/settings/launches", "settings", "Change the launch settings (admin)", auth = true, body = Some("LaunchSettings"), ok = (200, "LaunchSettings"), query = []),
+            axum::routing::put(launch::update_settings),
+        ),
+        (
+            ep!("get" "/api/v1/feedback", "feedback", "Product feedback (§3.2.3): a partner user its partner's items, R&D and leadership the queue; filters state, kind, product, merged", auth = true, body = None, ok = (200, "FeedbackList"), query = ["state", "kind", "product", "merged", "limit", "cursor"]),
+            get(feedback::list),
+        ),
+        (
+            ep!("post" "/api/v1/feedback", "feedback", "Submit a customer need or an improvement suggestion on a product (partner user); it goes to R&D's queue", auth = true, body = Some("FeedbackInput"), ok = (201, "Feedback"), query = []),
+            post(feedback::create),
+        ),
+        (
+            ep!("get" "/api/v1/feedback/{id}", "feedback", "One feedback item with its state, answer and votes (another partner's is 404)", auth = true, body = None, ok = (200, "Feedback"), query = []),
+            get(feedback::show),
+        ),
+        (
+            ep!("patch" "/api/v1/feedback/{id}", "feedback", "Triage (R&D): state and the answer the partner sees; the partners who asked are told", auth = true, body = Some("TriagePatch"), ok = (200, "Feedback"), query = []),
+            patch(feedback::update),
+        ),
+        (
+            ep!("post" "/api/v1/feedback/{id}/merge", "feedback", "Merge a similar item of the same product into another (R&D): its partner counts as a vote there", auth = true, body = Some("MergeBody"), ok = (200, "Feedback"), query = []),
+            post(feedback::merge),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

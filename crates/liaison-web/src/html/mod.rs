@@ -6,13 +6,16 @@ mod account;
 mod ack;
 mod audit;
 mod calendar;
+mod feedback;
 mod home;
 mod inbox;
 mod integration;
+mod launch;
 mod nda;
 mod partner;
 mod policies;
 mod portal;
+mod product;
 mod question;
 mod request;
 mod robot;
@@ -89,6 +92,19 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "policy/matrix.html",
     "policy/portal_list.html",
     "policy/portal_show.html",
+    "product/list.html",
+    "product/show.html",
+    "product/_body.html",
+    "product/form.html",
+    "portal/products.html",
+    "portal/product.html",
+    "launch/_month.html",
+    "launch/month.html",
+    "portal/launches.html",
+    "feedback/queue.html",
+    "feedback/show.html",
+    "portal/feedback.html",
+    "portal/feedback_item.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -144,6 +160,16 @@ pub fn templates() -> Environment<'static> {
             .and_then(|v| v.as_str().and_then(|s| Lang::parse(s).ok()))
             .unwrap_or(Lang::ZhCn);
         weekdays_text(v.as_str().unwrap_or(""), lang)
+    });
+    // A long text cut to `n` characters with an ellipsis (lists of feedback, §3.2.3).
+    env.add_filter("clip", |v: String, n: usize| -> String {
+        if v.chars().count() <= n {
+            v
+        } else {
+            let mut s: String = v.chars().take(n).collect();
+            s.push('…');
+            s
+        }
     });
     // A time in the viewer's zone (`tz` of the page context, set by `render`).
     env.add_filter("dt", |state: &minijinja::State, v: Value| -> String {
@@ -377,6 +403,7 @@ pub fn render(
         can_export => session.is_some_and(|s| s.actor.can(Permission::ExportPartners)),
         is_admin => session.is_some_and(|s| s.actor.can(Permission::AdminUsers)),
         can_request => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::CreateRequests)),
+        can_feedback => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadFeedback)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -520,6 +547,9 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(nda::router())
         .merge(question::router())
+        .merge(product::router())
+        .merge(launch::router())
+        .merge(feedback::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

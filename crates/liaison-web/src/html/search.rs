@@ -35,6 +35,7 @@ fn view(h: &Hit, request: Option<uuid::Uuid>) -> HitView {
         Kind::Contact => ("partners", h.partner_id),
         Kind::Thread => ("threads", Some(h.id)),
         Kind::Message => ("requests", request),
+        Kind::Product => ("products", Some(h.id)),
     };
     HitView {
         kind: h.kind,

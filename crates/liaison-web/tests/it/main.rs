@@ -14,6 +14,7 @@ mod language;
 mod pages;
 mod people;
 mod policies;
+mod products;
 mod requests;
 mod search;
 mod threads;

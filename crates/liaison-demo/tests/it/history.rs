@@ -40,6 +40,34 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
         let report = liaison_demo::history(&db).await.expect("history");
         assert!(report.written, "{name}: {report:?}");
 
+        // Issue 11: the policy library's story, as p1 sees it.
+        let (p1_actor, _) = actor(&db, "p1@demo.example").await;
+        let policies = liaison_app::policies::list(&db, &p1_actor, None)
+            .await
+            .expect("p1's policies");
+        assert_eq!(policies.len(), 4, "{name}: four policies reach p1");
+        let rebate = policies
+            .iter()
+            .find(|p| p.policy.title == "渠道返利政策")
+            .expect("the rebate policy");
+        use liaison_core::policies::{AckCell, VersionState::*};
+        let states: Vec<_> = rebate.versions.iter().map(|v| v.state).collect();
+        assert_eq!(states, vec![Superseded, InForce, Scheduled], "{name}");
+        assert_eq!(
+            rebate.versions[2].acknowledgement,
+            Some(AckCell::Pending),
+            "{name}: p1 still has the coming version to acknowledge"
+        );
+        let market = policies
+            .iter()
+            .find(|p| p.policy.title == "市场推广费用管理办法")
+            .expect("the market policy");
+        let v2 = market.versions.last().expect("its versions");
+        assert!(
+            v2.short_notice && v2.executive_approved && v2.state == InForce,
+            "{name}: {v2:?}"
+        );
+
         // p1's inbox: at least five messages, some still to confirm, some confirmed late.
         let items = inbox::list_inbox(&db, p1_partner, None, 100)
             .await

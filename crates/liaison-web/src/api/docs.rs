@@ -312,7 +312,7 @@ fn base_schemas() -> Value {
         "SearchHits": {"type": "object", "description": "Best first: with access to everything, matches in names, codes and titles before matches in bodies, then newest; a partner user's own results newest first. Every word of q must match: Chinese by character pairs (2-character words inside longer text), other words and codes by prefix. At most 100 hits (limit, default 20); next_cursor is always null.",
             "properties": {"items": {"type": "array", "items": {"type": "object",
             "required": ["kind", "id", "title", "title_highlights", "snippet", "snippet_highlights", "at"], "properties": {
-            "kind": enum_s(&["partner", "contact", "message", "thread"]), "id": s("string"),
+            "kind": enum_s(&["partner", "contact", "message", "thread", "product"]), "id": s("string"),
             "partner_id": {"type": ["string", "null"], "description": "the partner (partners, contacts, threads); null for messages"},
             "title": s("string"),
             "title_highlights": {"type": "array", "description": "matches in title as [start, end) character offsets", "items": {"type": "array", "items": s("integer"), "minItems": 2, "maxItems": 2}},

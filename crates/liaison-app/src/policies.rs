@@ -97,7 +97,7 @@ async fn views(
     policy: &Policy,
     rows: Vec<VersionRow>,
     partner: Option<Uuid>,
-    with_faqs: bool,
+    detail: bool,
 ) -> Result<Vec<Version>> {
     let now = db.now();
     let facts: Vec<_> = rows.iter().map(VersionRow::facts).collect();
@@ -115,7 +115,10 @@ async fn views(
     let mut previous: Option<&str> = None;
     for ((row, state), f) in rows.iter().zip(states).zip(&facts) {
         let receipt = row.message_id.and_then(|m| sent.iter().find(|c| c.1 == m));
-        let change_summary = previous.map(|old| diff::summary(&diff::diff(old, &row.body)));
+        // What changed is for one policy's page; a list does not diff every version.
+        let change_summary = previous
+            .filter(|_| detail)
+            .map(|old| diff::summary(&diff::diff(old, &row.body)));
         previous = Some(row.body.as_str());
         if partner.is_some() && receipt.is_none() {
             continue;
@@ -127,7 +130,7 @@ async fn views(
         };
         let short_notice = announced_or_submitted
             .is_some_and(|a| rules::short_notice(row.important, a, row.effective_at, min_days));
-        let faqs = if with_faqs {
+        let faqs = if detail {
             repo::list_faqs(db, row.id).await?
         } else {
             Vec::new()
@@ -640,12 +643,17 @@ pub async fn in_force_on(
     id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Option<Version>> {
-    let view = get(db, actor, id).await?;
-    Ok(view
-        .versions
-        .into_iter()
-        .filter(|v| v.in_force_from.is_some_and(|f| f <= at))
-        .max_by_key(|v| (v.in_force_from, v.n)))
+    Ok(get(db, actor, id).await?.in_force_on(at).cloned())
+}
+
+impl PolicyView {
+    /// The version in force at `at` among those this view holds.
+    pub fn in_force_on(&self, at: DateTime<Utc>) -> Option<&Version> {
+        self.versions
+            .iter()
+            .filter(|v| v.in_force_from.is_some_and(|f| f <= at))
+            .max_by_key(|v| (v.in_force_from, v.n))
+    }
 }
 
 /// The matrix as a file (§3.1.1): one row per partner, one column per announced version; the

@@ -360,15 +360,10 @@ async fn portal_policy(
     // force now, or the newest sent.
     let at = q.get("at").filter(|a| !a.trim().is_empty());
     let at_version = match at.and_then(day_start) {
-        Some(t) => app::in_force_on(
-            &state.db,
-            &s.actor,
-            pid,
-            t + chrono::Duration::days(1) - chrono::Duration::seconds(1),
-        )
-        .await?
-        .map(|v| v.n)
-        .or(Some(0)),
+        Some(t) => view
+            .in_force_on(t + chrono::Duration::days(1) - chrono::Duration::seconds(1))
+            .map(|v| v.n)
+            .or(Some(0)),
         None => None,
     };
     let shown = at_version

@@ -20,6 +20,7 @@ pub mod request;
 pub mod review;
 pub mod role;
 pub mod search;
+pub mod tickets;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -71,6 +71,20 @@ pub enum Permission {
     ReadFeedback,
     /// Triage, answer and merge feedback (§3.2.3): R&D and admins.
     TriageFeedback,
+    /// Raise a problem ticket (§3.4.1): a partner user for its own partner, staff on a
+    /// partner's behalf (a phone call); the partner side also replies, rates and reopens.
+    RaiseTickets,
+    /// Read one ticket: decided by [`authorize`] from its partner, assignee (`owner`) and
+    /// department; a partner user reads its own partner's.
+    ReadTicket,
+    /// Every ticket, whoever holds it: channel management, leadership, admins.
+    ReadAllTickets,
+    /// Answer, note, assign, resolve and merge a ticket one may read: company staff.
+    WorkTickets,
+    /// Routing rules, SLA targets and the root-cause taxonomy (§3.4.2, §3.4.3): admins.
+    ManageTickets,
+    /// The root-cause reports (§3.4.3): channel management, leadership, admins.
+    ReadTicketReports,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -155,6 +169,19 @@ pub fn authorize(actor: &Actor, p: Permission, object: &Object) -> Result<(), De
         }
         Permission::EditRequest if owns => Ok(()),
         Permission::EditRequest => Err(Denied::Forbidden),
+        // A partner user reads its own partner's tickets (the scope was checked above).
+        Permission::ReadTicket if actor.is_partner() => Ok(()),
+        Permission::WorkTickets if actor.is_partner() => Err(Denied::Forbidden),
+        // §3.4.2: staff read and work the tickets they hold or their department holds;
+        // channel management, leadership and admins every one.
+        Permission::ReadTicket | Permission::WorkTickets => {
+            let department = actor.department_id.is_some() && actor.department_id == object.department;
+            if object.partner.is_none() || owns || department || actor.can(Permission::ReadAllTickets) {
+                Ok(())
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
         // A requester reminds the unconfirmed of their own request (§4.4.1).
         Permission::ManageDeliveries if owns => Ok(()),
         _ if actor.can(p) => Ok(()),
@@ -241,6 +268,11 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         SubmitFeedback => r == PartnerUser,
         ReadFeedback => matches!(r, Admin | ChannelManager | Executive | Rd | PartnerUser),
         TriageFeedback => matches!(r, Admin | Rd),
+        RaiseTickets | ReadTicket => true,
+        ReadAllTickets => matches!(r, Admin | ChannelManager | Executive),
+        WorkTickets => r != PartnerUser,
+        ManageTickets => r == Admin,
+        ReadTicketReports => matches!(r, Admin | ChannelManager | DeptHead | Executive),
     })
 }
 
@@ -384,6 +416,45 @@ mod tests {
         assert!(!actor("rd", None).can(Permission::SubmitFeedback));
         assert!(actor("rd", None).can(Permission::WriteProducts));
         assert!(!actor("staff", None).can(Permission::WriteProducts));
+    }
+
+    /// §3.4.2: a ticket is read by its partner, its holder and its department, and by channel
+    /// management; another partner and other staff do not learn it exists.
+    #[test]
+    fn a_ticket_is_read_by_its_partner_its_holder_and_its_department() {
+        let (mine, dept) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut holder = actor("staff", None);
+        holder.user_id = Uuid::now_v7();
+        let t = Object {
+            partner: Some(mine),
+            owner: Some(holder.user_id),
+            department: Some(dept),
+        };
+        assert_eq!(authorize(&holder, Permission::WorkTickets, &t), Ok(()));
+        let mut colleague = actor("staff", None);
+        colleague.department_id = Some(dept);
+        assert_eq!(authorize(&colleague, Permission::ReadTicket, &t), Ok(()));
+        assert_eq!(
+            authorize(&actor("staff", None), Permission::ReadTicket, &t),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            authorize(&actor("channel_manager", None), Permission::WorkTickets, &t),
+            Ok(())
+        );
+        let p = actor("partner_user", Some(mine));
+        assert_eq!(authorize(&p, Permission::ReadTicket, &t), Ok(()));
+        assert_eq!(
+            authorize(&p, Permission::WorkTickets, &t),
+            Err(Denied::Forbidden)
+        );
+        let other = actor("partner_user", Some(Uuid::now_v7()));
+        assert_eq!(
+            authorize(&other, Permission::ReadTicket, &t),
+            Err(Denied::Hidden)
+        );
+        assert!(!actor("staff", None).can(Permission::ManageTickets));
+        assert!(!actor("staff", None).can(Permission::ReadTicketReports));
     }
 
     #[test]

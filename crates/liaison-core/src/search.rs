@@ -21,15 +21,18 @@ pub enum Kind {
     Thread,
     /// A catalogue product (§3.2.1): partners find those whose visibility admits them.
     Product,
+    /// A problem ticket (§3.4): its partner finds it; staff who may read every ticket.
+    Ticket,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Partner,
         Kind::Contact,
         Kind::Message,
         Kind::Thread,
         Kind::Product,
+        Kind::Ticket,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Kind {
             Kind::Message => "message",
             Kind::Thread => "thread",
             Kind::Product => "product",
+            Kind::Ticket => "ticket",
         }
     }
 
@@ -67,6 +71,9 @@ pub fn searchable(actor: &Actor) -> Option<(Scope, Vec<Kind>)> {
     }
     if actor.can(Permission::ReadProducts) {
         kinds.push(Kind::Product);
+    }
+    if actor.can(Permission::ReadAllTickets) {
+        kinds.push(Kind::Ticket);
     }
     (!kinds.is_empty()).then_some((Scope::All, kinds))
 }

@@ -67,6 +67,7 @@ pub mod segment;
 pub mod settings;
 pub mod testing;
 pub mod thread;
+pub mod tickets;
 pub mod user;
 
 pub use error::DbError;

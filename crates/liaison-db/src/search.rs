@@ -44,6 +44,7 @@ fn kind_code(kind: Kind) -> i64 {
         Kind::Thread => 3,
         Kind::Message => 4,
         Kind::Product => 5,
+        Kind::Ticket => 6,
     }
 }
 

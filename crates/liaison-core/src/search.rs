@@ -383,7 +383,7 @@ mod tests {
         );
         assert_eq!(
             searchable(&actor("channel_manager", None)).map(|s| s.1.len()),
-            Some(5)
+            Some(6)
         );
     }
 

@@ -24,6 +24,7 @@ pub mod search;
 pub mod segment;
 pub mod settings;
 pub mod thread;
+pub mod tickets;
 pub mod user;
 pub mod values;
 

@@ -21,6 +21,12 @@ str_enum!(
         LaunchNoticeAtRisk = "launch_notice_at_risk",
         FeedbackReceived = "feedback_received",
         FeedbackAnswered = "feedback_answered",
+        TicketAssigned = "ticket_assigned",
+        TicketPartnerReplied = "ticket_partner_replied",
+        TicketReplied = "ticket_replied",
+        TicketResolved = "ticket_resolved",
+        TicketSlaWarning = "ticket_sla_warning",
+        TicketSlaBreached = "ticket_sla_breached",
     }
 );
 
@@ -32,7 +38,10 @@ impl NotifyKind {
     pub fn for_partners(self) -> bool {
         matches!(
             self,
-            NotifyKind::QuestionAnswered | NotifyKind::FeedbackAnswered
+            NotifyKind::QuestionAnswered
+                | NotifyKind::FeedbackAnswered
+                | NotifyKind::TicketReplied
+                | NotifyKind::TicketResolved
         )
     }
 

@@ -836,48 +836,12 @@ pub struct RootCause {
 
 from_row!(RootCause; code: text, name_zh: text, name_en: text, position: i64, active: bool);
 
-/// The taxonomy, by position; the shipped one until an admin edits it.
+/// The taxonomy, by position (the migration writes the shipped one).
 pub async fn list_root_causes(db: &Db) -> Result<Vec<RootCause>> {
-    let rows: Vec<RootCause> = db
-        .fetch_all(q(
-            "SELECT code, name_zh, name_en, position, active FROM root_causes ORDER BY position, code",
-        ))
-        .await?;
-    if !rows.is_empty() {
-        return Ok(rows);
-    }
-    Ok(liaison_core::tickets::ROOT_CAUSES
-        .iter()
-        .enumerate()
-        .map(|(i, (code, zh, en))| RootCause {
-            code: code.to_string(),
-            name_zh: zh.to_string(),
-            name_en: en.to_string(),
-            position: i as i64 + 1,
-            active: true,
-        })
-        .collect())
-}
-
-/// Writes the shipped taxonomy when none is stored (a ticket's cause refers to its row).
-pub async fn ensure_root_causes(tx: &mut Tx, now: DateTime<Utc>) -> Result<()> {
-    let n: i64 = tx.fetch_one(q("SELECT COUNT(*) FROM root_causes")).await?;
-    if n > 0 {
-        return Ok(());
-    }
-    for (i, (code, zh, en)) in liaison_core::tickets::ROOT_CAUSES.iter().enumerate() {
-        tx.execute(
-            q("INSERT INTO root_causes (code, name_zh, name_en, position, active, created_at)
-               VALUES ($1, $2, $3, $4, TRUE, $5) ON CONFLICT DO NOTHING")
-            .bind(*code)
-            .bind(*zh)
-            .bind(*en)
-            .bind(i as i64 + 1)
-            .bind(now),
-        )
-        .await?;
-    }
-    Ok(())
+    db.fetch_all(q(
+        "SELECT code, name_zh, name_en, position, active FROM root_causes ORDER BY position, code",
+    ))
+    .await
 }
 
 /// Adds or renames a root cause (codes are never deleted: resolved tickets refer to them;
@@ -885,7 +849,6 @@ pub async fn ensure_root_causes(tx: &mut Tx, now: DateTime<Utc>) -> Result<()> {
 pub async fn upsert_root_cause(db: &Db, actor: Uuid, c: &RootCause) -> Result<Vec<RootCause>> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    ensure_root_causes(&mut tx, now).await?;
     tx.execute(
         q("INSERT INTO root_causes (code, name_zh, name_en, position, active, created_at)
            VALUES ($1, $2, $3, $4, $5, $6)

@@ -486,6 +486,14 @@ pub async fn find_user(db: &Db, id: Uuid) -> Result<Option<User>> {
         .await
 }
 
+/// The user signing in or writing from `email` (lowercased), if any.
+pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<User>> {
+    db.fetch_optional(
+        Q::dynamic(format!("{USER_SELECT} WHERE u.email = $1")).bind(email.trim().to_lowercase()),
+    )
+    .await
+}
+
 pub async fn list_users(db: &Db) -> Result<Vec<User>> {
     db.fetch_all(Q::dynamic(format!("{USER_SELECT} ORDER BY u.email")))
         .await

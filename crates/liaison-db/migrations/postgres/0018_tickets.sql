@@ -13,6 +13,15 @@ CREATE TABLE root_causes (
     active BOOLEAN NOT NULL DEFAULT TRUE,
     created_at TIMESTAMPTZ NOT NULL
 );
+-- The shipped taxonomy (liaison-core::tickets::ROOT_CAUSES); admins rename, add and retire.
+INSERT INTO root_causes (code, name_zh, name_en, position, active, created_at) VALUES
+    ('product_defect', '产品缺陷', 'Product defect', 1, TRUE, '2026-12-01 00:00:00+00'),
+    ('documentation', '资料说明不清', 'Documentation', 2, TRUE, '2026-12-01 00:00:00+00'),
+    ('logistics', '物流配送', 'Logistics', 3, TRUE, '2026-12-01 00:00:00+00'),
+    ('pricing', '价格政策', 'Pricing', 4, TRUE, '2026-12-01 00:00:00+00'),
+    ('training', '培训不足', 'Training', 5, TRUE, '2026-12-01 00:00:00+00'),
+    ('partner_process', '伙伴流程', 'Partner process', 6, TRUE, '2026-12-01 00:00:00+00'),
+    ('other', '其他', 'Other', 7, TRUE, '2026-12-01 00:00:00+00');
 
 CREATE TABLE ticket_routes (
     id UUID PRIMARY KEY,

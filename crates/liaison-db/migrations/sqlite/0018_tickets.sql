@@ -13,6 +13,15 @@ CREATE TABLE root_causes (
     active BOOLEAN NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL
 );
+-- The shipped taxonomy (liaison-core::tickets::ROOT_CAUSES); admins rename, add and retire.
+INSERT INTO root_causes (code, name_zh, name_en, position, active, created_at) VALUES
+    ('product_defect', '产品缺陷', 'Product defect', 1, 1, '2026-12-01T00:00:00.000000Z'),
+    ('documentation', '资料说明不清', 'Documentation', 2, 1, '2026-12-01T00:00:00.000000Z'),
+    ('logistics', '物流配送', 'Logistics', 3, 1, '2026-12-01T00:00:00.000000Z'),
+    ('pricing', '价格政策', 'Pricing', 4, 1, '2026-12-01T00:00:00.000000Z'),
+    ('training', '培训不足', 'Training', 5, 1, '2026-12-01T00:00:00.000000Z'),
+    ('partner_process', '伙伴流程', 'Partner process', 6, 1, '2026-12-01T00:00:00.000000Z'),
+    ('other', '其他', 'Other', 7, 1, '2026-12-01T00:00:00.000000Z');
 
 CREATE TABLE ticket_routes (
     id BLOB PRIMARY KEY,

@@ -1585,3 +1585,113 @@ pub async fn mail_sender(db: &Db, from: &str) -> Result<Option<Actor>> {
         .filter(|u| u.active && u.roles.has(Role::PartnerUser) && u.partner_id.is_some())
         .map(|u| u.actor()))
 }
+
+/// The report as a table (CSV or XLSX): one row per count, `section, key, count`, with the
+/// totals, satisfaction and SLA lines first. Recorded in the audit log like every export.
+pub async fn export_report(
+    db: &Db,
+    actor: &Actor,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    format: crate::import::ExportFormat,
+    labels: crate::import::Labels,
+) -> Result<crate::import::Export> {
+    use liaison_i18n::t;
+    let r = report(db, actor, from, to).await?;
+    let lang = match labels {
+        crate::import::Labels::Codes => None,
+        crate::import::Labels::In(l) => Some(l),
+    };
+    let label = |prefix: &str, code: &str| match lang {
+        Some(l) if !code.is_empty() => t(l, &format!("{prefix}.{code}")).to_string(),
+        _ => code.to_string(),
+    };
+    let causes = repo::list_root_causes(db).await?;
+    let cause = |code: &str| match lang {
+        None => code.to_string(),
+        Some(l) => causes
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| {
+                if l == liaison_i18n::Lang::En && !c.name_en.is_empty() {
+                    c.name_en.clone()
+                } else {
+                    c.name_zh.clone()
+                }
+            })
+            .unwrap_or_else(|| code.to_string()),
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut push = |section: &str, key: String, value: String| {
+        rows.push(vec![label("ticket.report.section", section), key, value]);
+    };
+    let tt = &r.totals;
+    for (k, v) in [
+        ("raised", tt.raised),
+        ("resolved", tt.resolved),
+        ("reopened", tt.reopened),
+        ("merged", tt.merged),
+        ("rated", tt.rated),
+    ] {
+        push("totals", label("ticket.report.total", k), v.to_string());
+    }
+    if let Some(m) = r.satisfaction_mean {
+        push("satisfaction", label("ticket.report.total", "mean"), format!("{m:.2}"));
+    }
+    if let Some(s) = r.satisfied_share {
+        push("satisfaction", label("ticket.report.total", "satisfied_share"), format!("{:.1}%", s * 100.0));
+    }
+    for c in &r.by_cause {
+        push("cause", cause(&c.key), c.count.to_string());
+    }
+    for c in &r.by_kind {
+        push("kind", label("ticket.kind", &c.key), c.count.to_string());
+    }
+    for c in &r.by_priority {
+        push("priority", label("ticket.priority", &c.key), c.count.to_string());
+    }
+    for (section, v) in [
+        ("product", &r.by_product),
+        ("department", &r.by_department),
+        ("region", &r.by_region),
+    ] {
+        for c in v {
+            push(section, c.key.clone(), c.count.to_string());
+        }
+    }
+    for s in &r.sla {
+        push(
+            "sla",
+            s.department.clone(),
+            format!("{}/{}", s.tickets - s.breached, s.tickets),
+        );
+    }
+    for rec in &r.recurrences {
+        push(
+            "recurrence",
+            format!("{} · {}", rec.product, cause(&rec.root_cause)),
+            rec.tickets.len().to_string(),
+        );
+    }
+    let headers: Vec<String> = match lang {
+        None => vec!["section".into(), "key".into(), "count".into()],
+        Some(l) => vec![
+            t(l, "ticket.report.col.section").to_string(),
+            t(l, "ticket.report.col.key").to_string(),
+            t(l, "ticket.report.col.count").to_string(),
+        ],
+    };
+    liaison_db::audit::record(
+        db,
+        liaison_db::audit::Entry::new(
+            Some(actor.user_id),
+            "export",
+            "ticket_report",
+            None,
+            json!({"from": from, "to": to, "rows": rows.len()}),
+        ),
+    )
+    .await?;
+    let heads: Vec<&str> = headers.iter().map(String::as_str).collect();
+    crate::import::build(format, "ticket-report", &heads, &rows)
+}

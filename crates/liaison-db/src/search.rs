@@ -774,7 +774,7 @@ pub async fn search(
             let mut parts = Vec::new();
             if !own.is_empty() {
                 // Messages have no partner of their own: only the delivery branch finds them.
-                let kc = if own.len() == 3 {
+                let kc = if own.len() == 4 {
                     String::new()
                 } else {
                     kind_condition(&own)

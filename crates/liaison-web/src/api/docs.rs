@@ -105,7 +105,110 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), policy_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), ticket_schemas()) {
+        map.extend(more);
+    }
     all
+}
+
+/// Problem tickets' schemas (issue 12), apart for the same reason as the policies'.
+fn ticket_schemas() -> Value {
+    let kinds = enum_s(&["marketing", "product_quality", "customer_complaint", "other"]);
+    let priorities = enum_s(&["urgent", "high", "normal", "low"]);
+    let states = enum_s(&["new", "open", "waiting_partner", "resolved", "closed"]);
+    let vias = enum_s(&["portal", "api", "email", "phone", "console"]);
+    let time = || json!({"type": "string", "format": "date-time"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let opt_uuid = || json!({"type": ["string", "null"], "format": "uuid"});
+    let ticket_props = json!({
+        "id": s("string"), "partner_id": s("string"), "partner_code": s("string"), "partner_name": s("string"),
+        "region": s("string"), "partner_owner_id": opt_s(), "raised_by": s("string"), "raised_by_name": opt_s(),
+        "via": vias, "kind": kinds, "priority": priorities, "product_id": opt_s(), "product_name": opt_s(),
+        "product_category": opt_s(), "product_text": opt_s(), "subject": s("string"),
+        "description": {"type": "string", "description": "Markdown"},
+        "classification": enum_s(&["public", "internal", "confidential", "secret"]), "state": states,
+        "department_id": opt_s(), "department_name": opt_s(), "department_head_id": opt_s(),
+        "assignee_id": opt_s(), "assignee_name": opt_s(), "first_response_at": opt_time(),
+        "first_response_due_at": {"type": ["string", "null"], "format": "date-time", "description": "null once answered"},
+        "resolution_due_at": {"type": ["string", "null"], "format": "date-time", "description": "null once resolved, or while waiting for the partner (the clock is paused)"},
+        "paused_at": opt_time(), "paused_minutes": s("integer"), "warned_first": s("boolean"), "warned_resolution": s("boolean"),
+        "resolved_at": opt_time(), "resolution": opt_s(), "root_cause": opt_s(), "closed_at": opt_time(),
+        "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "rating_comment": opt_s(), "rated_at": opt_time(),
+        "reopen_count": s("integer"), "merged_into": opt_s(), "version": s("integer"), "created_at": time(), "updated_at": time(),
+        "breached": {"type": "array", "description": "the SLA clocks that ran out", "items": {"type": "object", "properties": {
+            "clock": enum_s(&["first_response", "resolution"]), "due_at": time(), "recorded_at": time()}}}
+    });
+    let mut detail = ticket_props.clone();
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("events".into(), json!({"type": "array", "items": {"type": "object", "properties": {
+            "id": s("string"), "ticket_id": s("string"),
+            "kind": enum_s(&["created", "reply", "note", "state", "assign", "merge", "rating", "breach", "reopen"]),
+            "internal": s("boolean"), "author_id": opt_s(), "author_name": opt_s(), "from_partner": s("boolean"),
+            "via": {"type": ["string", "null"], "enum": ["portal", "api", "email", "phone", "console", null]},
+            "body": opt_s(), "detail": {"type": "object"}, "created_at": time()}}}));
+        o.insert("files".into(), json!({"type": "array", "items": {"type": "object", "properties": {
+            "id": s("string"), "ticket_id": s("string"), "event_id": opt_s(), "filename": s("string"),
+            "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": time()}}}));
+        o.insert("first_response_left_minutes".into(), json!({"type": ["integer", "null"], "description": "clock minutes left; negative once overdue"}));
+        o.insert("resolution_left_minutes".into(), json!({"type": ["integer", "null"]}));
+        o.insert("may_reopen".into(), s("boolean"));
+    }
+    let count = || json!({"type": "array", "items": {"type": "object", "properties": {"key": s("string"), "count": s("integer")}}});
+    let target = json!({"type": "object", "required": ["first_response_minutes", "resolution_minutes"], "additionalProperties": false, "properties": {
+        "first_response_minutes": {"type": "integer", "minimum": 1, "maximum": 525600},
+        "resolution_minutes": {"type": "integer", "minimum": 1, "maximum": 525600}}});
+    let route = json!({"type": "object", "properties": {"id": s("string"), "position": s("integer"),
+        "kind": {"type": ["string", "null"], "enum": ["marketing", "product_quality", "customer_complaint", "other", null]},
+        "product_category": opt_s(), "region": opt_s(), "department_id": s("string"), "assignee_id": opt_s()}});
+    json!({
+        "TicketInput": {"type": "object", "required": ["kind", "subject", "description"], "additionalProperties": false, "properties": {
+            "kind": kinds, "priority": priorities, "subject": {"type": "string", "maxLength": 200},
+            "description": {"type": "string", "description": "Markdown", "maxLength": 20000},
+            "product_id": opt_uuid(), "product_text": {"type": ["string", "null"], "description": "a product not in the catalogue"},
+            "partner_id": {"type": ["string", "null"], "format": "uuid", "description": "staff: the partner the ticket is for (required)"},
+            "classification": enum_s(&["public", "internal", "confidential", "secret"]),
+            "via": {"type": ["string", "null"], "enum": ["phone", "email", "console", "portal", "api", null], "description": "staff: how it came in"}}},
+        "Ticket": {"type": "object", "properties": ticket_props},
+        "TicketDetail": {"type": "object", "properties": detail},
+        "TicketList": list_of("Ticket"),
+        "ReplyInput": {"type": "object", "required": ["body"], "additionalProperties": false, "properties": {
+            "body": {"type": "string", "description": "Markdown"}, "internal": {"type": "boolean", "description": "staff: an internal note"},
+            "waiting_partner": {"type": "boolean", "description": "staff: the reply waits for the partner (pauses the resolution clock)"}}},
+        "AssignInput": {"type": "object", "additionalProperties": false, "properties": {
+            "assignee_id": opt_uuid(), "department_id": opt_uuid(), "priority": priorities}},
+        "ResolveInput": {"type": "object", "required": ["resolution", "root_cause"], "additionalProperties": false, "properties": {
+            "resolution": s("string"), "root_cause": {"type": "string", "description": "a code of /api/v1/root-causes"}}},
+        "RateInput": {"type": "object", "required": ["score"], "additionalProperties": false, "properties": {
+            "score": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": opt_s()}},
+        "ReopenInput": {"type": "object", "additionalProperties": false, "properties": {"reason": opt_s()}},
+        "RootCause": {"type": "object", "properties": {"code": s("string"), "name": s("string"), "name_en": s("string"),
+            "position": s("integer"), "active": s("boolean")}},
+        "RootCauseList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/RootCause"}}}},
+        "RootCauseInput": {"type": "object", "required": ["code", "name"], "additionalProperties": false, "properties": {
+            "code": {"type": "string", "pattern": "^[a-z0-9_]{2,40}$"}, "name": s("string"), "name_en": opt_s(), "active": s("boolean")}},
+        "TicketSettings": {"type": "object", "required": ["sla", "auto_close_days", "reopen_days", "warn_minutes"], "additionalProperties": false, "properties": {
+            "sla": {"type": "object", "description": "targets per priority (urgent, high, normal, low)", "additionalProperties": target},
+            "auto_close_days": {"type": "integer", "minimum": 1, "maximum": 90},
+            "reopen_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            "warn_minutes": {"type": "integer", "minimum": 1, "maximum": 1440}}},
+        "TicketRoutes": {"type": "object", "properties": {"rules": {"type": "array", "items": route}}},
+        "TicketRoutesInput": {"type": "object", "additionalProperties": false, "properties": {"rules": {"type": "array", "items": {
+            "type": "object", "required": ["department_id"], "additionalProperties": false, "properties": {
+                "kind": {"type": ["string", "null"], "enum": ["marketing", "product_quality", "customer_complaint", "other", null]},
+                "product_category": opt_s(), "region": opt_s(), "department_id": {"type": "string", "format": "uuid"},
+                "assignee_id": opt_uuid()}}}}},
+        "TicketReport": {"type": "object", "properties": {
+            "from": time(), "to": time(),
+            "totals": {"type": "object", "properties": {"raised": s("integer"), "resolved": s("integer"), "reopened": s("integer"),
+                "merged": s("integer"), "rated": s("integer"), "rating_sum": s("integer"), "satisfied": s("integer")}},
+            "satisfaction_mean": {"type": ["number", "null"]}, "satisfied_share": {"type": ["number", "null"]},
+            "by_cause": count(), "by_kind": count(), "by_product": count(), "by_department": count(), "by_region": count(), "by_priority": count(),
+            "trend": {"type": "array", "items": {"type": "object", "properties": {"from": time(), "to": time(), "raised": s("integer"), "by_cause": count()}}},
+            "recurrences": {"type": "array", "items": {"type": "object", "properties": {"product": s("string"), "root_cause": s("string"),
+                "tickets": {"type": "array", "items": s("string")}, "first_at": time(), "last_at": time()}}},
+            "sla": {"type": "array", "items": {"type": "object", "properties": {"department": s("string"), "tickets": s("integer"),
+                "breached": s("integer"), "first_response_breaches": s("integer"), "resolution_breaches": s("integer")}}}}},
+    })
 }
 
 fn base_schemas() -> Value {
@@ -312,7 +415,7 @@ fn base_schemas() -> Value {
         "SearchHits": {"type": "object", "description": "Best first: with access to everything, matches in names, codes and titles before matches in bodies, then newest; a partner user's own results newest first. Every word of q must match: Chinese by character pairs (2-character words inside longer text), other words and codes by prefix. At most 100 hits (limit, default 20); next_cursor is always null.",
             "properties": {"items": {"type": "array", "items": {"type": "object",
             "required": ["kind", "id", "title", "title_highlights", "snippet", "snippet_highlights", "at"], "properties": {
-            "kind": enum_s(&["partner", "contact", "message", "thread", "product"]), "id": s("string"),
+            "kind": enum_s(&["partner", "contact", "message", "thread", "product", "ticket"]), "id": s("string"),
             "partner_id": {"type": ["string", "null"], "description": "the partner (partners, contacts, threads); null for messages"},
             "title": s("string"),
             "title_highlights": {"type": "array", "description": "matches in title as [start, end) character offsets", "items": {"type": "array", "items": s("integer"), "minItems": 2, "maxItems": 2}},

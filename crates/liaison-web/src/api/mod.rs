@@ -21,6 +21,7 @@ mod robot;
 mod segment;
 mod settings;
 mod thread;
+mod tickets;
 mod user;
 
 use crate::AppState;
@@ -55,7 +56,7 @@ const LIST: &[&str] = &["limit", "cursor"];
 
 /// Every API endpoint with its handler.
 pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
-    use axum::routing::{delete, patch, post};
+    use axum::routing::{delete, patch, post, put};
     let _ = LIST;
     vec![
         (
@@ -537,6 +538,82 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("post" "/api/v1/feedback/{id}/merge", "feedback", "Merge a similar item of the same product into another (R&D): its partner counts as a vote there", auth = true, body = Some("MergeBody"), ok = (200, "Feedback"), query = []),
             post(feedback::merge),
+        ),
+        (
+            ep!("get" "/api/v1/tickets", "tickets", "Problem tickets (§3.4), newest first: a partner user its partner's; staff the tickets they may read, by queue (mine, department, unassigned, breaching, all) and filters", auth = true, body = None, ok = (200, "TicketList"), query = ["queue", "state", "priority", "kind", "partner", "limit", "cursor"]),
+            get(tickets::list),
+        ),
+        (
+            ep!("post" "/api/v1/tickets", "tickets", "Raise a ticket: a partner user for its partner; staff on a partner's behalf with partner_id (via phone for a call). It is routed by the rules, else to the partner's channel manager; urgent ones notify at once (§5.2.2)", auth = true, body = Some("TicketInput"), ok = (201, "Ticket"), query = []),
+            post(tickets::create),
+        ),
+        (
+            ep!("get" "/api/v1/tickets/{id}", "tickets", "One ticket with its SLA due times, breaches, timeline (internal notes for staff only) and files; another partner's is 404", auth = true, body = None, ok = (200, "TicketDetail"), query = []),
+            get(tickets::show),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/replies", "tickets", "A public reply (the partner is e-mailed, and may answer by e-mail) or, for staff, an internal note (internal: true) the partner never sees; waiting_partner pauses the resolution clock", auth = true, body = Some("ReplyInput"), ok = (201, "Ticket"), query = []),
+            post(tickets::reply),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/assign", "tickets", "Assign or reassign to a person and/or department, or change the priority (staff); recorded on the timeline", auth = true, body = Some("AssignInput"), ok = (200, "Ticket"), query = []),
+            post(tickets::assign),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/resolve", "tickets", "Resolve with the resolution reported back to the partner and a root cause from the taxonomy (§3.4.2, §3.4.3); the partner is asked to confirm and rate", auth = true, body = Some("ResolveInput"), ok = (200, "Ticket"), query = []),
+            post(tickets::resolve),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/rate", "tickets", "The partner confirms a resolved ticket with a rating 1-5 and a comment (§6.1.3); it closes", auth = true, body = Some("RateInput"), ok = (200, "Ticket"), query = []),
+            post(tickets::rate),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/reopen", "tickets", "Reopen a resolved or closed ticket within the reopen window; counted as a reopen", auth = true, body = Some("ReopenInput"), ok = (200, "Ticket"), query = []),
+            post(tickets::reopen),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/merge", "tickets", "Merge this duplicate into another ticket of the same partner (staff): it closes and points to the survivor", auth = true, body = Some("MergeBody"), ok = (200, "Ticket"), query = []),
+            post(tickets::merge),
+        ),
+        (
+            ep!("post" "/api/v1/tickets/{id}/watch", "tickets", "Watch a ticket one may read: be told of its replies", auth = true, body = None, ok = (200, "Ticket"), query = []),
+            post(tickets::watch),
+        ),
+        (
+            ep!("get" "/api/v1/tickets/{id}/files/{file}", "tickets", "A file of the ticket (a file on an internal note is 404 for partners)", auth = true, body = None, ok = (200, "File"), query = []),
+            get(tickets::file),
+        ),
+        (
+            ep!("get" "/api/v1/ticket-reports", "tickets", "The root-cause report of a period (§3.4.3): counts by cause, kind, product, department, region; the two periods before; recurrences; SLA by department; satisfaction. from/to are days (YYYY-MM-DD, the company's zone) or RFC 3339 times; default the last 30 days", auth = true, body = None, ok = (200, "TicketReport"), query = ["from", "to"]),
+            get(tickets::report),
+        ),
+        (
+            ep!("get" "/api/v1/ticket-reports/export", "tickets", "The root-cause report as CSV or XLSX", auth = true, body = None, ok = (200, "File"), query = ["from", "to", "format", "labels"]),
+            get(tickets::export_report),
+        ),
+        (
+            ep!("get" "/api/v1/root-causes", "tickets", "The root-cause taxonomy (§3.4.3): {code, name} items", auth = true, body = None, ok = (200, "RootCauseList"), query = []),
+            get(tickets::root_causes),
+        ),
+        (
+            ep!("post" "/api/v1/root-causes", "tickets", "Add, rename or retire (active: false) a root cause (admin)", auth = true, body = Some("RootCauseInput"), ok = (200, "RootCauseList"), query = []),
+            post(tickets::save_root_cause),
+        ),
+        (
+            ep!("get" "/api/v1/ticket-settings", "tickets", "SLA targets per priority (minutes of working time; urgent on the 24-hour clock), the confirmation and reopen windows, the warning lead", auth = true, body = None, ok = (200, "TicketSettings"), query = []),
+            get(tickets::settings),
+        ),
+        (
+            ep!("put" "/api/v1/ticket-settings", "tickets", "Change the ticket settings (admin)", auth = true, body = Some("TicketSettings"), ok = (200, "TicketSettings"), query = []),
+            put(tickets::update_settings),
+        ),
+        (
+            ep!("get" "/api/v1/ticket-routes", "tickets", "The routing rules: the most specific matching rule (kind, product category, region) sends a new ticket to its department and person", auth = true, body = None, ok = (200, "TicketRoutes"), query = []),
+            get(tickets::routes),
+        ),
+        (
+            ep!("put" "/api/v1/ticket-routes", "tickets", "Replace the routing rules (admin)", auth = true, body = Some("TicketRoutesInput"), ok = (200, "TicketRoutes"), query = []),
+            put(tickets::update_routes),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

@@ -36,6 +36,7 @@ fn view(h: &Hit, request: Option<uuid::Uuid>) -> HitView {
         Kind::Thread => ("threads", Some(h.id)),
         Kind::Message => ("requests", request),
         Kind::Product => ("products", Some(h.id)),
+        Kind::Ticket => ("tickets", Some(h.id)),
     };
     HitView {
         kind: h.kind,

@@ -389,7 +389,10 @@ pub async fn create(
     authorize(actor, Permission::RaiseTickets, &Object::default())?;
     let mut e = FieldErrors::new();
     let partner_id = if actor.is_partner() {
-        if input.partner_id.is_some_and(|p| Some(p) != actor.partner_id) {
+        if input
+            .partner_id
+            .is_some_and(|p| Some(p) != actor.partner_id)
+        {
             e.add("partner_id", Msg::new("validate.invalid"));
         }
         actor.scope().partner().ok_or(Error::Forbidden)?
@@ -641,7 +644,11 @@ pub async fn reply(
     let current = show(db, actor, id).await?;
     let partner_side = actor.is_partner();
     if partner_side {
-        authorize(actor, Permission::RaiseTickets, &Object::partner(current.partner_id))?;
+        authorize(
+            actor,
+            Permission::RaiseTickets,
+            &Object::partner(current.partner_id),
+        )?;
     } else {
         check(db, actor, &current, Permission::WorkTickets).await?;
     }
@@ -952,7 +959,11 @@ pub async fn rate(db: &Db, actor: &Actor, id: Uuid, input: &RateInput) -> Result
     if !actor.is_partner() {
         return Err(Error::Forbidden);
     }
-    authorize(actor, Permission::RaiseTickets, &Object::partner(current.partner_id))?;
+    authorize(
+        actor,
+        Permission::RaiseTickets,
+        &Object::partner(current.partner_id),
+    )?;
     let mut e = FieldErrors::new();
     let score = match input.score {
         None => {
@@ -1011,7 +1022,11 @@ pub async fn rate(db: &Db, actor: &Actor, id: Uuid, input: &RateInput) -> Result
 pub async fn reopen(db: &Db, actor: &Actor, id: Uuid, input: &ReopenInput) -> Result<Ticket> {
     let current = show(db, actor, id).await?;
     if actor.is_partner() {
-        authorize(actor, Permission::RaiseTickets, &Object::partner(current.partner_id))?;
+        authorize(
+            actor,
+            Permission::RaiseTickets,
+            &Object::partner(current.partner_id),
+        )?;
     } else {
         check(db, actor, &current, Permission::WorkTickets).await?;
     }
@@ -1102,8 +1117,8 @@ pub async fn merge(db: &Db, actor: &Actor, id: Uuid, input: &MergeInput) -> Resu
     {
         return Err(Error::invalid("into", Msg::new("validate.merge_target")));
     }
-    let state = rules::next_state(current.state, Action::Merge)
-        .map_err(|m| Error::invalid("state", m))?;
+    let state =
+        rules::next_state(current.state, Action::Merge).map_err(|m| Error::invalid("state", m))?;
     let now = db.now();
     let mut t = current.clone();
     t.state = state;
@@ -1256,7 +1271,7 @@ pub async fn sweep(db: &Db) -> Result<SweepOutcome> {
                 ev.internal = true;
                 events.push(ev);
             }
-            if !warned {
+            if !warned && due < warn_until {
                 if due >= now {
                     out.warned += 1;
                     notes.extend(t.assignee_id.or(t.partner_owner_id).into_iter().map(|a| {
@@ -1378,13 +1393,14 @@ pub async fn update_routes(db: &Db, actor: &Actor, input: &[RouteInput]) -> Resu
                 }
             },
         };
-        let text = |v: &Option<String>, name: &str, e: &mut FieldErrors| {
-            match optional_text(v.as_deref().unwrap_or(""), 100) {
-                Ok(v) => v,
-                Err(m) => {
-                    e.add(f(name), m);
-                    None
-                }
+        let text = |v: &Option<String>, name: &str, e: &mut FieldErrors| match optional_text(
+            v.as_deref().unwrap_or(""),
+            100,
+        ) {
+            Ok(v) => v,
+            Err(m) => {
+                e.add(f(name), m);
+                None
             }
         };
         let category = text(&r.product_category, "product_category", &mut e);
@@ -1549,12 +1565,7 @@ pub async fn report(
             by_cause: repo::count_by(db, D::Cause, a, b).await?,
         });
     }
-    let resolved = repo::resolutions(
-        db,
-        from - Duration::days(rules::RECURRENCE_DAYS),
-        to,
-    )
-    .await?;
+    let resolved = repo::resolutions(db, from - Duration::days(rules::RECURRENCE_DAYS), to).await?;
     let recurrences = rules::recurrences(&resolved)
         .into_iter()
         .filter(|r| r.last_at >= from)
@@ -1636,10 +1647,18 @@ pub async fn export_report(
         push("totals", label("ticket.report.total", k), v.to_string());
     }
     if let Some(m) = r.satisfaction_mean {
-        push("satisfaction", label("ticket.report.total", "mean"), format!("{m:.2}"));
+        push(
+            "satisfaction",
+            label("ticket.report.total", "mean"),
+            format!("{m:.2}"),
+        );
     }
     if let Some(s) = r.satisfied_share {
-        push("satisfaction", label("ticket.report.total", "satisfied_share"), format!("{:.1}%", s * 100.0));
+        push(
+            "satisfaction",
+            label("ticket.report.total", "satisfied_share"),
+            format!("{:.1}%", s * 100.0),
+        );
     }
     for c in &r.by_cause {
         push("cause", cause(&c.key), c.count.to_string());
@@ -1648,7 +1667,11 @@ pub async fn export_report(
         push("kind", label("ticket.kind", &c.key), c.count.to_string());
     }
     for c in &r.by_priority {
-        push("priority", label("ticket.priority", &c.key), c.count.to_string());
+        push(
+            "priority",
+            label("ticket.priority", &c.key),
+            c.count.to_string(),
+        );
     }
     for (section, v) in [
         ("product", &r.by_product),

@@ -175,8 +175,13 @@ pub fn authorize(actor: &Actor, p: Permission, object: &Object) -> Result<(), De
         // §3.4.2: staff read and work the tickets they hold or their department holds;
         // channel management, leadership and admins every one.
         Permission::ReadTicket | Permission::WorkTickets => {
-            let department = actor.department_id.is_some() && actor.department_id == object.department;
-            if object.partner.is_none() || owns || department || actor.can(Permission::ReadAllTickets) {
+            let department =
+                actor.department_id.is_some() && actor.department_id == object.department;
+            if object.partner.is_none()
+                || owns
+                || department
+                || actor.can(Permission::ReadAllTickets)
+            {
                 Ok(())
             } else {
                 Err(Denied::Hidden)

@@ -55,7 +55,9 @@ impl TicketState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// A public reply from the company; `wait` asks the partner for something (§3.4.2).
-    StaffReply { wait: bool },
+    StaffReply {
+        wait: bool,
+    },
     /// A reply from the partner's side (portal, e-mail).
     PartnerReply,
     /// An internal note: never changes the state.
@@ -72,10 +74,8 @@ pub enum Action {
 /// The state after `action` on a ticket in `from`, or why it may not.
 pub fn next_state(from: TicketState, action: Action) -> Result<TicketState, Msg> {
     use TicketState::*;
-    let refused = || {
-        Err(Msg::new("validate.ticket_move")
-            .arg_code("state", "ticket.state", from.as_str()))
-    };
+    let refused =
+        || Err(Msg::new("validate.ticket_move").arg_code("state", "ticket.state", from.as_str()));
     match (action, from) {
         (Action::Note, s) => Ok(s),
         (Action::StaffReply { wait }, New | Open | WaitingPartner) => {
@@ -490,7 +490,12 @@ pub fn recurrences(items: &[Resolved]) -> Vec<Recurrence> {
         }
         flush(&mut run);
     }
-    out.sort_by(|a, b| b.tickets.len().cmp(&a.tickets.len()).then(a.first_at.cmp(&b.first_at)));
+    out.sort_by(|a, b| {
+        b.tickets
+            .len()
+            .cmp(&a.tickets.len())
+            .then(a.first_at.cmp(&b.first_at))
+    });
     out
 }
 
@@ -510,8 +515,7 @@ pub const ROOT_CAUSES: &[(&str, &str, &str)] = &[
 pub fn parse_cause_code(s: &str) -> Result<String, Msg> {
     let t = s.trim();
     if (2..=40).contains(&t.len())
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
         Ok(t.to_string())
@@ -553,7 +557,10 @@ mod tests {
         let (h, c) = (WorkingHours::default(), Calendar::default());
         let w = work(&h, &c);
         assert_eq!(w.add(at("2026-12-04 17:00"), 120), at("2026-12-07 10:00"));
-        assert_eq!(w.between(at("2026-12-04 17:00"), at("2026-12-07 10:00")), 120);
+        assert_eq!(
+            w.between(at("2026-12-04 17:00"), at("2026-12-07 10:00")),
+            120
+        );
     }
 
     #[test]
@@ -611,7 +618,10 @@ mod tests {
             paused_minutes: 0,
             paused_at: None,
         };
-        assert_eq!(due_times(&w, target, &s), (None, Some(at("2026-12-01 13:00"))));
+        assert_eq!(
+            due_times(&w, target, &s),
+            (None, Some(at("2026-12-01 13:00")))
+        );
         s.paused_at = Some(at("2026-12-01 10:00"));
         s.state = TicketState::WaitingPartner;
         assert_eq!(due_times(&w, target, &s), (None, None));
@@ -619,13 +629,19 @@ mod tests {
         s.paused_minutes = w.between(at("2026-12-01 10:00"), at("2026-12-01 15:00"));
         s.paused_at = None;
         s.state = TicketState::Open;
-        assert_eq!(due_times(&w, target, &s), (None, Some(at("2026-12-01 18:00"))));
+        assert_eq!(
+            due_times(&w, target, &s),
+            (None, Some(at("2026-12-01 18:00")))
+        );
     }
 
     #[test]
     fn moves_follow_the_ticket_lifecycle() {
         use TicketState::*;
-        assert_eq!(next_state(New, Action::StaffReply { wait: false }), Ok(Open));
+        assert_eq!(
+            next_state(New, Action::StaffReply { wait: false }),
+            Ok(Open)
+        );
         assert_eq!(
             next_state(Open, Action::StaffReply { wait: true }),
             Ok(WaitingPartner)
@@ -660,8 +676,14 @@ mod tests {
             rule(3, None, None, Some("华东")),
         ];
         let hit = |k, c, r| route(&rules, k, c, r).map(|r| r.position);
-        assert_eq!(hit(TicketKind::ProductQuality, Some("变频器"), "华北"), Some(2));
-        assert_eq!(hit(TicketKind::ProductQuality, Some("电机"), "华北"), Some(1));
+        assert_eq!(
+            hit(TicketKind::ProductQuality, Some("变频器"), "华北"),
+            Some(2)
+        );
+        assert_eq!(
+            hit(TicketKind::ProductQuality, Some("电机"), "华北"),
+            Some(1)
+        );
         assert_eq!(hit(TicketKind::Marketing, None, "华东"), Some(3));
         assert_eq!(hit(TicketKind::Marketing, None, "华南"), None);
     }

@@ -7,12 +7,12 @@
 
 use crate::audit::Entry;
 use crate::notify::NewNotification;
+use crate::search::Doc;
 use crate::{Db, DbError, FromDbRow, Q, Result, RowExt, Tx, q};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use liaison_core::Scope;
 use liaison_core::review::Classification;
-use crate::search::Doc;
 use liaison_core::search::Kind;
 use liaison_core::tickets::{
     EventKind, Route, SlaClock, TicketKind, TicketPriority, TicketSettings, TicketState, TicketVia,
@@ -81,7 +81,9 @@ pub struct Ticket {
 
 impl FromDbRow for Ticket {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        fn parsed<T>(r: std::result::Result<T, liaison_core::validate::Msg>) -> Result<T, sqlx::Error> {
+        fn parsed<T>(
+            r: std::result::Result<T, liaison_core::validate::Msg>,
+        ) -> Result<T, sqlx::Error> {
             r.map_err(|m| sqlx::Error::Decode(m.key().to_string().into()))
         }
         Ok(Ticket {
@@ -316,8 +318,10 @@ pub async fn watchers(db: &Db, ticket: Uuid) -> Result<Vec<(Uuid, String)>> {
     from_row!(W(user_id: uuid, name: text));
     let rows: Vec<W> = db
         .fetch_all(
-            q("SELECT w.user_id, u.name FROM ticket_watchers w JOIN users u ON u.id = w.user_id
-               WHERE w.ticket_id = $1 ORDER BY u.name")
+            q(
+                "SELECT w.user_id, u.name FROM ticket_watchers w JOIN users u ON u.id = w.user_id
+               WHERE w.ticket_id = $1 ORDER BY u.name",
+            )
             .bind(ticket),
         )
         .await?;
@@ -528,9 +532,8 @@ async fn insert_events(
         .await?;
         for f in &ev.files {
             let fid = Uuid::now_v7();
-            let ct = crate::attachment::check_type(&f.filename, &f.bytes).map_err(|m| {
-                DbError::Invalid(liaison_core::FieldErrors::single("files", m))
-            })?;
+            let ct = crate::attachment::check_type(&f.filename, &f.bytes)
+                .map_err(|m| DbError::Invalid(liaison_core::FieldErrors::single("files", m)))?;
             let b64 = base64::engine::general_purpose::STANDARD.encode(&f.bytes);
             let data = if seal {
                 db.seal("ticket_attachments:data", fid, &b64)?
@@ -570,7 +573,10 @@ fn doc(t: &Ticket) -> Doc {
         Some(t.partner_id),
         t.created_at,
         &t.subject,
-        &[t.product_name.as_deref().or(t.product_text.as_deref()).unwrap_or("")],
+        &[t.product_name
+            .as_deref()
+            .or(t.product_text.as_deref())
+            .unwrap_or("")],
         &[body],
     )
 }
@@ -673,13 +679,15 @@ pub async fn apply(db: &Db, before_version: i64, c: Change<'_>) -> Result<Ticket
     let comment = seal_opt("tickets:rating_comment", &t.rating_comment)?;
     let mut tx = db.begin().await?;
     tx.execute_versioned(
-        q("UPDATE tickets SET state = $1, priority = $2, department_id = $3, assignee_id = $4,
+        q(
+            "UPDATE tickets SET state = $1, priority = $2, department_id = $3, assignee_id = $4,
               first_response_at = $5, first_response_due_at = $6, resolution_due_at = $7,
               paused_at = $8, paused_minutes = $9, warned_first = $10, warned_resolution = $11,
               resolved_at = $12, resolution = $13, root_cause = $14, closed_at = $15, rating = $16,
               rating_comment = $17, rated_at = $18, reopen_count = $19, merged_into = $20,
               version = version + 1, updated_at = $21
-           WHERE id = $22 AND version = $23")
+           WHERE id = $22 AND version = $23",
+        )
         .bind(t.state.as_str())
         .bind(t.priority.as_str())
         .bind(t.department_id)
@@ -850,10 +858,12 @@ pub async fn upsert_root_cause(db: &Db, actor: Uuid, c: &RootCause) -> Result<Ve
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute(
-        q("INSERT INTO root_causes (code, name_zh, name_en, position, active, created_at)
+        q(
+            "INSERT INTO root_causes (code, name_zh, name_en, position, active, created_at)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
-               position = excluded.position, active = excluded.active")
+               position = excluded.position, active = excluded.active",
+        )
         .bind(c.code.as_str())
         .bind(c.name_zh.as_str())
         .bind(c.name_en.as_str())
@@ -899,8 +909,10 @@ pub async fn claim_mail(db: &Db, key: &str, from: &str) -> Result<bool> {
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
-            q("INSERT INTO inbound_mails (key, from_addr, outcome, detail, received_at)
-               VALUES ($1, $2, 'claimed', '', $3) ON CONFLICT DO NOTHING")
+            q(
+                "INSERT INTO inbound_mails (key, from_addr, outcome, detail, received_at)
+               VALUES ($1, $2, 'claimed', '', $3) ON CONFLICT DO NOTHING",
+            )
             .bind(key)
             .bind(from)
             .bind(now),
@@ -950,8 +962,10 @@ from_row!(InboundMail; key: text, from_addr: text, outcome: text, ticket_id: opt
 /// The latest mails read, newest first.
 pub async fn list_mails(db: &Db, limit: i64) -> Result<Vec<InboundMail>> {
     db.fetch_all(
-        q("SELECT key, from_addr, outcome, ticket_id, thread_id, detail, received_at
-             FROM inbound_mails ORDER BY received_at DESC, key LIMIT $1")
+        q(
+            "SELECT key, from_addr, outcome, ticket_id, thread_id, detail, received_at
+             FROM inbound_mails ORDER BY received_at DESC, key LIMIT $1",
+        )
         .bind(limit),
     )
     .await
@@ -1071,7 +1085,7 @@ pub async fn totals(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<T
                   COALESCE(SUM(CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END), 0) AS reopened,
                   COALESCE(SUM(CASE WHEN t.merged_into IS NOT NULL THEN 1 ELSE 0 END), 0) AS merged,
                   COALESCE(SUM(CASE WHEN t.rating IS NOT NULL THEN 1 ELSE 0 END), 0) AS rated,
-                  COALESCE(SUM(t.rating), 0) AS rating_sum,
+                  CAST(COALESCE(SUM(t.rating), 0) AS BIGINT) AS rating_sum,
                   COALESCE(SUM(CASE WHEN t.rating >= 4 THEN 1 ELSE 0 END), 0) AS satisfied
              FROM tickets t WHERE t.created_at >= $1 AND t.created_at < $2")
         .bind(from)

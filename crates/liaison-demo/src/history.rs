@@ -26,6 +26,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod tickets;
+
 /// The audit action that marks the history as written (a second run writes nothing).
 const MARKER: &str = "demo.history";
 /// The lease name of the deliveries history sends in the worker's place.
@@ -1073,6 +1075,8 @@ impl History {
             .ok_or(DbError::NotFound)?;
         let morning = self.next_working_morning();
         self.send(m9, self.ago(38), &[], Some(morning)).await?;
+        // Problem tickets over the same three months (issue 12).
+        self.tickets().await?;
         Ok(())
     }
 }

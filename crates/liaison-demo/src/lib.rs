@@ -578,12 +578,55 @@ pub async fn load(db: &Db, extra: usize, progress: &(dyn Fn(u64) + Sync)) -> Res
     }
     // The product story (issue 11) joins demo databases loaded before it existed.
     products::load_products(db).await?;
+    // Ticket routing (issue 12) joins demo databases loaded before it existed.
+    load_ticket_routes(db).await?;
     if extra > 0 {
         let (p, c) = generate(db, extra, progress).await?;
         report.partners_generated = p;
         report.contacts_generated = c;
     }
     Ok(report)
+}
+
+/// §3.4.2: the demo's routing rules, unless some are set. Marketing difficulties go to the
+/// marketing department (王晓, staff@), product quality to R&D (rd@), customer complaints to
+/// channel management; the rest to the partner's channel manager.
+async fn load_ticket_routes(db: &Db) -> Result<()> {
+    if !liaison_db::tickets::list_routes(db).await?.is_empty() {
+        return Ok(());
+    }
+    let depts = liaison_db::user::list_departments(db).await?;
+    let dept = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
+    let mut rules = Vec::new();
+    for (i, (kind, code, person)) in [
+        ("marketing", "marketing", Some("staff@demo.example")),
+        ("product_quality", "rnd", Some("rd@demo.example")),
+        ("customer_complaint", "channel", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (Some(d), Ok(k)) = (dept(code), liaison_core::tickets::TicketKind::parse(kind)) else {
+            continue;
+        };
+        let assignee = match person {
+            Some(email) => user_id(db, email).await?,
+            None => None,
+        };
+        rules.push(liaison_core::tickets::Route {
+            id: Uuid::now_v7(),
+            position: i as i64 + 1,
+            kind: Some(k),
+            product_category: None,
+            region: None,
+            department_id: d,
+            assignee_id: assignee,
+        });
+    }
+    if let Some(admin) = user_id(db, "admin@demo.example").await? {
+        liaison_db::tickets::replace_routes(db, admin, &rules).await?;
+    }
+    Ok(())
 }
 
 async fn load_base(db: &Db) -> Result<()> {

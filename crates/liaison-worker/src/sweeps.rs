@@ -35,6 +35,18 @@ impl Worker {
             ),
             Err(e) => failed.push(format!("launch announcements: {e}")),
         }
+        // §3.4.2: ticket clocks (warnings before, breaches at the due time) and resolved
+        // tickets the partner never answered.
+        match liaison_app::tickets::sweep(&self.db).await {
+            Ok(r) if r.warned + r.breached + r.closed == 0 => {}
+            Ok(r) => tracing::info!(
+                warned = r.warned,
+                breached = r.breached,
+                closed = r.closed,
+                "ticket clocks"
+            ),
+            Err(e) => failed.push(format!("ticket clocks: {e}")),
+        }
         // Finished jobs are kept a week; purged about once an hour.
         if self
             .purged

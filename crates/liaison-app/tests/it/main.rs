@@ -10,6 +10,7 @@ mod policies;
 mod products;
 mod request;
 mod segment;
+mod tickets;
 
 use liaison_core::Actor;
 use liaison_core::request::{Audience, RequestInput};

@@ -64,7 +64,10 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>> {
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn create(Api(state, s): Api, ApiJson(body): ApiJson<TicketInput>) -> AppResult<Response> {
+pub async fn create(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<TicketInput>,
+) -> AppResult<Response> {
     let t = app::create(&state.db, &s.actor, &body, Vec::new(), TicketVia::Api).await?;
     Ok(created_at(format!("/api/v1/tickets/{}", t.id), json!(t)))
 }
@@ -76,8 +79,14 @@ pub async fn show(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json
     if let Some(o) = v.as_object_mut() {
         o.insert("events".into(), json!(page.events));
         o.insert("files".into(), json!(page.files));
-        o.insert("first_response_left_minutes".into(), json!(page.first_response_left));
-        o.insert("resolution_left_minutes".into(), json!(page.resolution_left));
+        o.insert(
+            "first_response_left_minutes".into(),
+            json!(page.first_response_left),
+        );
+        o.insert(
+            "resolution_left_minutes".into(),
+            json!(page.resolution_left),
+        );
         o.insert("may_reopen".into(), json!(page.may_reopen));
     }
     Ok(Json(v))
@@ -88,7 +97,15 @@ pub async fn reply(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<ReplyInput>,
 ) -> AppResult<Response> {
-    let t = app::reply(&state.db, &s.actor, id(&tid)?, &body, Vec::new(), TicketVia::Api).await?;
+    let t = app::reply(
+        &state.db,
+        &s.actor,
+        id(&tid)?,
+        &body,
+        Vec::new(),
+        TicketVia::Api,
+    )
+    .await?;
     Ok(created_at(format!("/api/v1/tickets/{}", t.id), json!(t)))
 }
 
@@ -97,7 +114,9 @@ pub async fn assign(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<AssignInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::assign(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::assign(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn resolve(
@@ -105,7 +124,9 @@ pub async fn resolve(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<ResolveInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::resolve(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::resolve(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn rate(
@@ -113,7 +134,9 @@ pub async fn rate(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<RateInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::rate(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::rate(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn reopen(
@@ -121,7 +144,9 @@ pub async fn reopen(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<ReopenInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::reopen(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::reopen(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn merge(
@@ -129,7 +154,9 @@ pub async fn merge(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<MergeInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::merge(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::merge(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn watch(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json<Ticket>> {
@@ -219,11 +246,15 @@ pub async fn update_settings(
     Api(state, s): Api,
     ApiJson(body): ApiJson<TicketSettings>,
 ) -> AppResult<Json<TicketSettings>> {
-    Ok(Json(app::update_settings(&state.db, &s.actor, &body).await?))
+    Ok(Json(
+        app::update_settings(&state.db, &s.actor, &body).await?,
+    ))
 }
 
 pub async fn routes(Api(state, s): Api) -> AppResult<Json<Value>> {
-    Ok(Json(json!({"rules": app::routes(&state.db, &s.actor).await?})))
+    Ok(Json(
+        json!({"rules": app::routes(&state.db, &s.actor).await?}),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -191,7 +191,7 @@ async fn with_breaches(db: &Db, tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
     let mut query = Q::dynamic(String::new());
     let ids = query.in_list(tickets.iter().map(|t| t.id));
     query.push_sql(&format!(
-        "SELECT ticket_id, clock, due_at, recorded_at FROM ticket_breaches WHERE ticket_id IN ({ids}) ORDER BY due_at"
+        "SELECT ticket_id, clock, due_at, recorded_at FROM ticket_breaches WHERE ticket_id IN {ids} ORDER BY due_at"
     ));
     let rows: Vec<BreachRow> = db.fetch_all(query).await?;
     let mut by: HashMap<Uuid, Vec<Breach>> = HashMap::new();

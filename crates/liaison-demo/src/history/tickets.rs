@@ -120,12 +120,15 @@ impl History {
         for i in 0..60usize {
             let days = 88 - (i as i64 * 88 / 60);
             let created = self.day(days, 9 + (i % 8) as u32, ((i * 7) % 60) as u32);
-            let side = match i % 5 {
+            // Tickets 14 and 44 repeat the one before (the same partner called twice): merged.
+            let duplicate = matches!(i, 14 | 44);
+            let twin = if duplicate { i - 1 } else { i };
+            let side = match twin % 5 {
                 0 => Side::P1,
                 1 => Side::P2,
-                _ => Side::Phone(PHONE[i % PHONE.len()]),
+                _ => Side::Phone(PHONE[twin % PHONE.len()]),
             };
-            let kind = KINDS[i % KINDS.len()];
+            let kind = KINDS[twin % KINDS.len()];
             let priority = if i % 10 == 0 {
                 "urgent"
             } else if i % 4 == 1 {
@@ -137,7 +140,7 @@ impl History {
             };
             // VF220's overheating keeps coming back: a recurrence of a product defect.
             let recurring = matches!(i, 3 | 15 | 27 | 45);
-            let product = if recurring { 0 } else { i % PRODUCTS.len() };
+            let product = if recurring { 0 } else { twin % PRODUCTS.len() };
             let h = |x: i64| created + Duration::hours(x);
             let partner_side = matches!(side, Side::P1 | Side::P2);
             // One in six is first answered two days late: a breach.
@@ -149,7 +152,8 @@ impl History {
                     note: i % 3 == 0,
                 },
             )];
-            if i % 4 == 2 {
+            // Recent phone tickets still wait for the partner's answer.
+            if i % 4 == 2 && (partner_side || days > 12) {
                 steps.push((
                     h(26),
                     if partner_side {
@@ -168,7 +172,7 @@ impl History {
                 CAUSES[i % CAUSES.len()]
             };
             match i {
-                14 | 44 => steps.push((h(5), Step::Merge { into: i - 5 })),
+                _ if duplicate => steps.push((h(5), Step::Merge { into: twin })),
                 _ if days > 12 || i % 3 == 0 => {
                     steps.push((h(48 + (i % 5) as i64 * 20), Step::Resolve { cause }));
                     if partner_side {
@@ -205,7 +209,8 @@ impl History {
             }
             self.sweep(created).await?;
             let code = PRODUCTS[product];
-            let (subject, description) = text(kind, i, code);
+            let (subject, description) =
+                text(kind, if matches!(i, 14 | 44) { i - 1 } else { i }, code);
             let (actor, partner, via) = match side {
                 Side::P1 => (self.p1.actor.clone(), None, TicketVia::Portal),
                 Side::P2 => (self.p2.actor.clone(), None, TicketVia::Portal),
@@ -264,10 +269,12 @@ impl History {
             self.sweep(at).await?;
             let t = liaison_db::tickets::find_ticket(&self.db, id).await?;
             let kind = t.kind.as_str();
-            let side = match i % 5 {
-                0 => Some(self.p1.actor.clone()),
-                1 => Some(self.p2.actor.clone()),
-                _ => None,
+            let side = if t.partner_id == self.p1.partner {
+                Some(self.p1.actor.clone())
+            } else if t.partner_id == self.p2.partner {
+                Some(self.p2.actor.clone())
+            } else {
+                None
             };
             let result = match step {
                 Step::Answer { wait, note } => {

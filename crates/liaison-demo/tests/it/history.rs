@@ -40,6 +40,62 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
         let report = liaison_demo::history(&db).await.expect("history");
         assert!(report.written, "{name}: {report:?}");
 
+        // Issue 12: sixty tickets in every state, kind and priority; some breached, some
+        // rated, merged and reopened; p1's partner among those who raised them; the VF220
+        // defect coming back (a recurrence).
+        {
+            use liaison_core::tickets::{TicketKind, TicketPriority, TicketState};
+            let (channel, _) = actor(&db, "channel@demo.example").await;
+            let all = liaison_app::tickets::list(
+                &db,
+                &channel,
+                &liaison_db::tickets::TicketFilter {
+                    include_merged: true,
+                    ..Default::default()
+                },
+                None,
+                500,
+            )
+            .await
+            .expect("tickets");
+            assert_eq!(all.len(), 60, "{name}");
+            for s in TicketState::ALL {
+                assert!(all.iter().any(|t| t.state == *s), "{name}: a ticket {s}");
+            }
+            for k in TicketKind::ALL {
+                assert!(
+                    all.iter().any(|t| t.kind == *k),
+                    "{name}: a ticket of kind {k}"
+                );
+            }
+            for p in TicketPriority::ALL {
+                assert!(all.iter().any(|t| t.priority == *p), "{name}: a {p} ticket");
+            }
+            let breached = all.iter().filter(|t| !t.breached.is_empty()).count();
+            let rated = all.iter().filter(|t| t.rating.is_some()).count();
+            assert!(breached >= 5, "{name}: {breached} breached, {rated} rated");
+            assert!(rated >= 5, "{name}: {rated} rated");
+            assert!(all.iter().any(|t| t.merged_into.is_some()), "{name}");
+            assert!(all.iter().any(|t| t.reopen_count > 0), "{name}");
+            let (p1_actor, _) = actor(&db, "p1@demo.example").await;
+            let mine = liaison_app::tickets::list(&db, &p1_actor, &Default::default(), None, 100)
+                .await
+                .expect("p1's tickets");
+            assert!(mine.len() >= 10, "{name}: {}", mine.len());
+            let now = db.now();
+            let report =
+                liaison_app::tickets::report(&db, &channel, now - chrono::Duration::days(95), now)
+                    .await
+                    .expect("report");
+            assert!(
+                report
+                    .recurrences
+                    .iter()
+                    .any(|r| r.root_cause == "product_defect"),
+                "{name}: {:?}",
+                report.recurrences
+            );
+        }
         // Issue 11: the policy library's story, as p1 sees it.
         let (p1_actor, _) = actor(&db, "p1@demo.example").await;
         let policies = liaison_app::policies::list(&db, &p1_actor, None)

@@ -6,6 +6,7 @@ use crate::record::job_outcome;
 use crate::{Transport, Worker, db_error};
 use liaison_channels::{Notice, NoticeKind, SendError};
 use liaison_core::job::JobKind;
+use liaison_core::notify::NotifyKind;
 use liaison_core::partner::Lang;
 use liaison_db::job::{self, Job as JobRow, JobOutcome};
 use liaison_db::{DbError, delivery};
@@ -235,11 +236,14 @@ impl Notify {
             .and_then(|c| c.as_str())
             .filter(|c| !c.is_empty())
         {
-            lines.push(liaison_i18n::tr(
-                lang,
-                "notify.email.comment",
-                &[("comment", c.to_string())],
-            ));
+            // A ticket's answer or resolution is the company's own text, not a reviewer's.
+            let key = match n.kind {
+                NotifyKind::TicketReplied | NotifyKind::TicketResolved => {
+                    "notify.email.ticket_text"
+                }
+                _ => "notify.email.comment",
+            };
+            lines.push(liaison_i18n::tr(lang, key, &[("comment", c.to_string())]));
         }
         let note = liaison_channels::email::Note {
             id: n.id,

@@ -10,6 +10,7 @@ mod remind;
 mod rules;
 mod send;
 mod servers;
+mod tickets;
 
 use chrono::{DateTime, Utc};
 use liaison_core::partner::{ContactInput, PartnerInput};

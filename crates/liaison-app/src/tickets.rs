@@ -128,6 +128,18 @@ impl Clocks {
         t.resolution_due_at = resolution;
     }
 
+    /// When the e-mails of a change about `t` may go: urgent ones at once (§5.2.2), else in
+    /// the company's working hours (§5.3.2).
+    fn email_at(&self, now: DateTime<Utc>, t: &Ticket) -> DateTime<Utc> {
+        liaison_core::calendar::send_time(
+            now,
+            COMPANY_ZONE,
+            &self.hours,
+            &self.calendar,
+            t.priority == TicketPriority::Urgent,
+        )
+    }
+
     /// The minutes of clock time a wait from `since` to `now` took.
     fn paused(&self, t: &Ticket, since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
         rules::clock_between(&self.work(), t.priority, since, now)
@@ -340,12 +352,6 @@ fn note(
     }
 }
 
-/// When the e-mails of a change about `t` may go: urgent ones at once (§5.2.2), else in
-/// working hours.
-async fn email_at(db: &Db, t: &Ticket) -> Result<DateTime<Utc>> {
-    crate::notify::email_time(db, t.priority == TicketPriority::Urgent).await
-}
-
 /// Files checked before anything is written: each by its content (`attachment::check_type`),
 /// 10 MiB at most, 10 at a time.
 pub fn check_files(files: &[NewFile]) -> Result<()> {
@@ -547,7 +553,7 @@ pub async fn create(
         breached: Vec::new(),
     };
     clocks.set_dues(&mut t);
-    let at = email_at(db, &t).await?;
+    let at = clocks.email_at(db.now(), &t);
     let mut notes = Vec::new();
     if let Some(a) = assignee.filter(|a| *a != actor.user_id) {
         notes.push(note(a, NotifyKind::TicketAssigned, &t, json!({}), at));
@@ -712,7 +718,7 @@ pub async fn reply(
         t.paused_minutes += clocks.paused(&t, since, now);
     }
     clocks.set_dues(&mut t);
-    let at = email_at(db, &t).await?;
+    let at = clocks.email_at(db.now(), &t);
     let notes = match action {
         Action::Note => Vec::new(),
         Action::PartnerReply => staff_to_tell(db, &t, actor.user_id)
@@ -832,7 +838,7 @@ pub async fn assign(db: &Db, actor: &Actor, id: Uuid, input: &AssignInput) -> Re
         t.warned_first = false;
         t.warned_resolution = false;
     }
-    let at = email_at(db, &t).await?;
+    let at = clocks.email_at(db.now(), &t);
     let notes: Vec<NewNotification> = t
         .assignee_id
         .filter(|a| Some(*a) != current.assignee_id && *a != actor.user_id)
@@ -917,7 +923,7 @@ pub async fn resolve(db: &Db, actor: &Actor, id: Uuid, input: &ResolveInput) -> 
     t.resolution = Some(resolution.clone());
     t.root_cause = Some(cause.clone());
     clocks.set_dues(&mut t);
-    let at = email_at(db, &t).await?;
+    let at = clocks.email_at(db.now(), &t);
     let text = if t.classification.needs_nda() {
         json!({})
     } else {
@@ -1067,7 +1073,7 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Uuid, input: &ReopenInput) -> Re
     t.paused_minutes = rules::clock_between(&clocks.work(), t.priority, t.created_at, now);
     t.warned_resolution = false;
     clocks.set_dues(&mut t);
-    let at = email_at(db, &t).await?;
+    let at = clocks.email_at(db.now(), &t);
     let notes = staff_to_tell(db, &t, actor.user_id)
         .await?
         .into_iter()
@@ -1235,7 +1241,7 @@ pub async fn sweep(db: &Db) -> Result<SweepOutcome> {
         let mut notes = Vec::new();
         let mut breaches = Vec::new();
         let mut events = Vec::new();
-        let at = email_at(db, &t).await?;
+        let at = clocks.email_at(db.now(), &t);
         for (clock, due, warned) in [
             (
                 SlaClock::FirstResponse,

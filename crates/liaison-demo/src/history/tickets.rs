@@ -28,6 +28,16 @@ enum Side {
     Phone(&'static str),
 }
 
+/// One ticket of the story: raised at, by whom, kind, priority, product, its later steps.
+type Planned = (
+    DateTime<Utc>,
+    Side,
+    &'static str,
+    &'static str,
+    usize,
+    Vec<(DateTime<Utc>, Step)>,
+);
+
 enum Step {
     Answer { wait: bool, note: bool },
     PartnerAnswer,
@@ -108,15 +118,7 @@ impl History {
                     .map(|p| p.id),
             );
         }
-        // (raised at, side, kind, priority, product, later steps)
-        let mut plan: Vec<(
-            DateTime<Utc>,
-            Side,
-            &str,
-            &str,
-            usize,
-            Vec<(DateTime<Utc>, Step)>,
-        )> = Vec::new();
+        let mut plan: Vec<Planned> = Vec::new();
         for i in 0..60usize {
             let days = 88 - (i as i64 * 88 / 60);
             let created = self.day(days, 9 + (i % 8) as u32, ((i * 7) % 60) as u32);

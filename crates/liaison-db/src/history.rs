@@ -13,12 +13,14 @@ pub struct Event {
     pub kind: String,
     pub message_id: Option<Uuid>,
     pub thread_id: Option<Uuid>,
+    /// A problem ticket raised or resolved (issue 12).
+    pub ticket_id: Option<Uuid>,
     pub title: String,
     pub actor_name: Option<String>,
 }
 
-from_row!(Event; at: time, kind: text, message_id: opt_uuid, thread_id: opt_uuid, title: text,
-    actor_name: opt_text);
+from_row!(Event; at: time, kind: text, message_id: opt_uuid, thread_id: opt_uuid,
+    ticket_id: opt_uuid, title: text, actor_name: opt_text);
 
 /// The partner's timeline, newest first, `before` a time for paging.
 pub async fn timeline(
@@ -35,21 +37,29 @@ pub async fn timeline(
     };
     let l = query.arg(limit);
     query.push_sql(&format!(
-        "SELECT x.at, x.kind, x.message_id, x.thread_id, x.title, x.actor_name FROM (
-            SELECT MIN(d.created_at) AS at, 'message' AS kind, m.id AS message_id, CAST(NULL AS UUID) AS thread_id, m.title, CAST(NULL AS TEXT) AS actor_name
+        "SELECT x.at, x.kind, x.message_id, x.thread_id, x.ticket_id, x.title, x.actor_name FROM (
+            SELECT MIN(d.created_at) AS at, 'message' AS kind, m.id AS message_id, CAST(NULL AS UUID) AS thread_id, CAST(NULL AS UUID) AS ticket_id, m.title, CAST(NULL AS TEXT) AS actor_name
               FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.partner_id = {p} GROUP BY m.id, m.title
             UNION ALL
-            SELECT MIN(d.read_at), 'read', m.id, CAST(NULL AS UUID), m.title, MIN(u.name)
+            SELECT MIN(d.read_at), 'read', m.id, CAST(NULL AS UUID), CAST(NULL AS UUID), m.title, MIN(u.name)
               FROM deliveries d JOIN messages m ON m.id = d.message_id LEFT JOIN users u ON u.id = d.read_by
              WHERE d.partner_id = {p} AND d.read_at IS NOT NULL GROUP BY m.id, m.title
             UNION ALL
-            SELECT MIN(d.acked_at), 'acknowledged', m.id, CAST(NULL AS UUID), m.title, MIN(u.name)
+            SELECT MIN(d.acked_at), 'acknowledged', m.id, CAST(NULL AS UUID), CAST(NULL AS UUID), m.title, MIN(u.name)
               FROM deliveries d JOIN messages m ON m.id = d.message_id LEFT JOIN users u ON u.id = d.acked_by
              WHERE d.partner_id = {p} AND d.acked_at IS NOT NULL GROUP BY m.id, m.title
             UNION ALL
-            SELECT tp.created_at, 'post', t.message_id, t.id, t.subject, u.name
+            SELECT tp.created_at, 'post', t.message_id, t.id, CAST(NULL AS UUID), t.subject, u.name
               FROM thread_posts tp JOIN threads t ON t.id = tp.thread_id LEFT JOIN users u ON u.id = tp.author_id
              WHERE t.partner_id = {p}
+            UNION ALL
+            SELECT k.created_at, 'ticket', CAST(NULL AS UUID), CAST(NULL AS UUID), k.id, k.subject, u.name
+              FROM tickets k LEFT JOIN users u ON u.id = k.raised_by
+             WHERE k.partner_id = {p} AND k.classification IN ('public', 'internal')
+            UNION ALL
+            SELECT k.resolved_at, 'ticket_resolved', CAST(NULL AS UUID), CAST(NULL AS UUID), k.id, k.subject, CAST(NULL AS TEXT)
+              FROM tickets k
+             WHERE k.partner_id = {p} AND k.resolved_at IS NOT NULL AND k.classification IN ('public', 'internal')
          ) x WHERE 1 = 1{before_cond} ORDER BY x.at DESC LIMIT {l}"
     ));
     db.fetch_all(query).await

@@ -90,6 +90,16 @@ async fn tickets_are_routed_by_the_most_specific_rule_else_to_the_channel_manage
             1,
             "{name}: the holder is told"
         );
+        // The partner's record shows the ticket (SPEC B10).
+        let timeline = liaison_db::history::timeline(&db, t.partner_id, None, 50)
+            .await
+            .expect("timeline");
+        assert!(
+            timeline
+                .iter()
+                .any(|e| e.kind == "ticket" && e.ticket_id == Some(t.id)),
+            "{name}: {timeline:?}"
+        );
         let other = raise(&db, &cast.p1, "other", "normal", "返利对账差异").await;
         let sh = liaison_db::partner::find_partner(&db, cast.p1.scope(), other.partner_id)
             .await

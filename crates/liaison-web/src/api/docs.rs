@@ -418,8 +418,8 @@ fn base_schemas() -> Value {
         "ThreadList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thread"}},
             "next_cursor": opt_s(), "counts": {"type": "object", "properties": {"open": s("integer"), "answered": s("integer"), "closed": s("integer")}}}},
         "Timeline": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post"]), "message_id": opt_s(),
-            "thread_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
+            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post", "ticket", "ticket_resolved"]), "message_id": opt_s(),
+            "thread_id": opt_s(), "ticket_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
         "SearchHits": {"type": "object", "description": "Best first: with access to everything, matches in names, codes and titles before matches in bodies, then newest; a partner user's own results newest first. Every word of q must match: Chinese by character pairs (2-character words inside longer text), other words and codes by prefix. At most 100 hits (limit, default 20); next_cursor is always null.",
             "properties": {"items": {"type": "array", "items": {"type": "object",
             "required": ["kind", "id", "title", "title_highlights", "snippet", "snippet_highlights", "at"], "properties": {

@@ -360,7 +360,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(request::coverage),
         ),
         (
-            ep!("get" "/api/v1/partners/{id}/timeline", "history", "Every message, read, confirmation and thread post of a partner, newest first", auth = true, body = None, ok = (200, "Timeline"), query = ["limit", "cursor"]),
+            ep!("get" "/api/v1/partners/{id}/timeline", "history", "Every message, read, confirmation, thread post and problem ticket (raised, resolved) of a partner, newest first", auth = true, body = None, ok = (200, "Timeline"), query = ["limit", "cursor"]),
             get(history::timeline),
         ),
         (

@@ -7,6 +7,7 @@
 //! string, a token or a secret, so they can be stored and shown as they are.
 
 pub mod email;
+pub mod imap;
 pub mod markdown;
 pub mod robot;
 pub mod sign;

@@ -8,6 +8,7 @@
 
 pub mod email;
 pub mod imap;
+pub mod inbound;
 pub mod markdown;
 pub mod robot;
 pub mod sign;

@@ -283,8 +283,12 @@ impl Mailbox {
         self.uid_validity
     }
 
-    /// The UIDs of the mails not yet marked seen, ascending.
+    /// The UIDs of the mails not yet marked seen, ascending, including mails that arrived and
+    /// flags that other sessions set since the last command: a NOOP first has the server look
+    /// at its mailbox again (dovecot does not before a SEARCH), so a long-lived session needs no
+    /// reconnecting to see new replies.
     pub async fn search_unseen(&mut self) -> Result<Vec<u32>, ImapError> {
+        self.run("NOOP", &[Arg::Atom("NOOP")]).await?;
         let done = self
             .run(
                 "UID SEARCH",

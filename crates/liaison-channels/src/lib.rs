@@ -46,6 +46,10 @@ pub struct Notice {
     pub confirm_url: Option<String>,
     /// 0 for the first send; n for the n-th reminder.
     pub sequence: u32,
+    /// The mail's Reply-To, a bare `reply+TOKEN@domain` address
+    /// ([`inbound::reply_address`]), so that a partner's answer by e-mail is filed under this
+    /// notice (§3.4). None: no Reply-To, answers go to the From address.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_LINE: usize = 64 * 1024;
 /// The largest literal (a whole mail) we accept: above what mail servers take in.
 const MAX_LITERAL: usize = 64 * 1024 * 1024;
+/// How deep parenthesised lists may nest in a response (BODYSTRUCTURE needs a handful).
+const MAX_DEPTH: usize = 32;
 
 /// Where the replies are read from: `imap://user:pass@host:port/MAILBOX` (plain TCP, port 143
 /// by default) or `imaps://...` (implicit TLS, port 993). User and password are
@@ -740,7 +742,7 @@ fn parse_response(raw: &[u8]) -> Result<Response, String> {
     }
     if let Ok(seq) = word.parse::<u32>() {
         if p.word().eq_ignore_ascii_case("FETCH") {
-            let Value::List(list) = p.value()? else {
+            let Value::List(list) = p.value(0)? else {
                 return Err("a FETCH response without its list".to_owned());
             };
             let mut items = Vec::with_capacity(list.len() / 2);
@@ -823,10 +825,12 @@ impl Parser<'_> {
 
     /// One value: a parenthesised list, a quoted string, a literal, NIL or an atom (whose
     /// `[...]` section may hold spaces and parentheses, as in `BODY[HEADER.FIELDS (FROM)]`).
-    fn value(&mut self) -> Result<Value, String> {
+    /// Lists nest at most [`MAX_DEPTH`] deep, so a broken server cannot exhaust the stack.
+    fn value(&mut self, depth: usize) -> Result<Value, String> {
         self.skip_spaces();
         match self.peek() {
             None => Err("a response ends where a value should be".to_owned()),
+            Some(b'(') if depth >= MAX_DEPTH => Err("lists nested too deep".to_owned()),
             Some(b'(') => {
                 self.pos += 1;
                 let mut list = Vec::new();
@@ -838,7 +842,7 @@ impl Parser<'_> {
                             return Ok(Value::List(list));
                         }
                         None => return Err("a list is not closed".to_owned()),
-                        Some(_) => list.push(self.value()?),
+                        Some(_) => list.push(self.value(depth + 1)?),
                     }
                 }
             }
@@ -1154,6 +1158,8 @@ mod tests {
         assert!(parse_response(b"* 1 FETCH (UID 1\r\n").is_err());
         assert!(parse_response(b"a1 MAYBE\r\n").is_err());
         assert!(parse_response(b"* SEARCH 1 x\r\n").is_err());
+        let deep = format!("* 1 FETCH {}\r\n", "(".repeat(60_000));
+        assert!(parse_response(deep.as_bytes()).is_err());
     }
 
     #[test]

@@ -264,12 +264,16 @@ pub fn html_to_text(html: &str) -> String {
                 .to_ascii_lowercase();
             match name.as_str() {
                 "script" | "style" | "head" | "title" if !closing => {
+                    // Skip to the closing tag, scanning each byte once.
                     let close = format!("</{name}");
-                    let lower = rest.to_ascii_lowercase();
-                    rest = lower.find(&close).map_or("", |i| {
-                        let after = &rest[i..];
-                        after.find('>').map_or("", |j| &after[j + 1..])
-                    });
+                    rest = rest
+                        .as_bytes()
+                        .windows(close.len())
+                        .position(|w| w.eq_ignore_ascii_case(close.as_bytes()))
+                        .map_or("", |i| {
+                            let after = &rest[i..];
+                            after.find('>').map_or("", |j| &after[j + 1..])
+                        });
                 }
                 "br" => newline(&mut out, quote),
                 "p" => {
@@ -448,21 +452,11 @@ fn quote_header(lines: &[&str], i: usize) -> Option<Header> {
     if is_separator(line) {
         return Some(Header::Block);
     }
-    if header_field(line, FROM_FIELDS)
-        && lines[i + 1..]
-            .iter()
-            .take(4)
-            .any(|l| header_field(l.trim(), DATE_FIELDS))
-    {
+    if header_block(lines, i) {
         return Some(Header::Block);
     }
     // Outlook's rule of underscores just above its header block.
-    if line.len() >= 10
-        && line.chars().all(|c| c == '_')
-        && lines
-            .get(i + 1)
-            .is_some_and(|_| matches!(quote_header(lines, i + 1), Some(Header::Block)))
-    {
+    if line.len() >= 10 && line.chars().all(|c| c == '_') && header_block(lines, i + 1) {
         return Some(Header::Block);
     }
     if ends_attribution(line) {
@@ -488,6 +482,17 @@ fn quote_header(lines: &[&str], i: usize) -> Option<Header> {
         }
     }
     None
+}
+
+/// `From: …` with a `Sent: …`/`发送时间：…` line among the next four.
+fn header_block(lines: &[&str], i: usize) -> bool {
+    lines
+        .get(i)
+        .is_some_and(|l| header_field(l.trim(), FROM_FIELDS))
+        && lines[i + 1..]
+            .iter()
+            .take(4)
+            .any(|l| header_field(l.trim(), DATE_FIELDS))
 }
 
 const FROM_FIELDS: &[&str] = &["from", "发件人", "寄件者", "寄件人"];
@@ -904,6 +909,21 @@ Content-Type: multipart/alternative; boundary=alt\r\n\r\n\
                 ("notes.txt", "text/plain", &b"not the body"[..]),
             ]
         );
+    }
+
+    /// Mail comes from anyone: a hostile one must not cost quadratic time or the stack.
+    #[test]
+    fn hostile_mails_stay_cheap() {
+        let rules = "__________\n".repeat(200_000);
+        assert_eq!(trim_reply(&format!("ok\n{rules}")), "ok");
+        let html = "<SCRIPT>x</SCRIPT>a".repeat(50_000);
+        let started = std::time::Instant::now();
+        assert_eq!(html_to_text(&html).len(), 50_000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let wrote = "x wrote:\n\n".repeat(50_000);
+        let started = std::time::Instant::now();
+        trim_reply(&wrote);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct Note {
     pub link_label: String,
     pub footer: String,
     pub urgent: bool,
+    /// The mail's Reply-To, a bare `reply+TOKEN@domain` address
+    /// ([`crate::inbound::reply_address`]), so that an answer by e-mail is filed under the
+    /// ticket it is about (§3.4). None: no Reply-To.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Clone)]
@@ -124,6 +128,7 @@ impl Mailer {
         } else {
             Some(sender)
         };
+        let reply_to = self.reply_to(from_name.clone(), n.reply_to.as_deref())?;
         let from = Mailbox::new(from_name, self.from.email.clone());
 
         let priority = if n.is_urgent() {
@@ -152,6 +157,9 @@ impl Mailer {
         if n.sequence > 0 {
             let first = format!("<{}@{}>", n.delivery_id, self.domain);
             b = b.in_reply_to(first.clone()).references(first);
+        }
+        if let Some(reply_to) = reply_to {
+            b = b.reply_to(reply_to);
         }
         b.multipart(MultiPart::alternative_plain_html(
             plain_body(n),
@@ -222,16 +230,36 @@ impl Mailer {
             footer = esc(&note.footer),
         );
         let importance = if note.urgent { "high" } else { "normal" };
-        Message::builder()
+        let reply_to = self.reply_to(self.from.name.clone(), note.reply_to.as_deref())?;
+        let mut b = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(one_line(&note.subject))
             .message_id(Some(format!("<{}@{}>", note.id, self.domain)))
             .header(Raw::<Importance>::new(importance))
             .header(Raw::<AutoSubmitted>::new("auto-generated"))
-            .header(Raw::<ContentLanguage>::new(note.lang.tag()))
-            .multipart(MultiPart::alternative_plain_html(plain, html))
+            .header(Raw::<ContentLanguage>::new(note.lang.tag()));
+        if let Some(reply_to) = reply_to {
+            b = b.reply_to(reply_to);
+        }
+        b.multipart(MultiPart::alternative_plain_html(plain, html))
             .map_err(|e| SendError::Permanent(format!("the e-mail could not be built: {e}")))
+    }
+
+    /// The Reply-To mailbox: the reply address under the From name (§3.4). An address that
+    /// does not parse is our own bug, and no retry mends it.
+    fn reply_to(
+        &self,
+        name: Option<String>,
+        addr: Option<&str>,
+    ) -> Result<Option<Mailbox>, SendError> {
+        let Some(addr) = addr.map(str::trim).filter(|a| !a.is_empty()) else {
+            return Ok(None);
+        };
+        let addr: Address = addr
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("the Reply-To address is not valid: {e}")))?;
+        Ok(Some(Mailbox::new(name, addr)))
     }
 
     pub async fn send_note(

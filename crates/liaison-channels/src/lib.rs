@@ -7,6 +7,8 @@
 //! string, a token or a secret, so they can be stored and shown as they are.
 
 pub mod email;
+pub mod imap;
+pub mod inbound;
 pub mod markdown;
 pub mod robot;
 pub mod sign;
@@ -44,6 +46,10 @@ pub struct Notice {
     pub confirm_url: Option<String>,
     /// 0 for the first send; n for the n-th reminder.
     pub sequence: u32,
+    /// The mail's Reply-To, a bare `reply+TOKEN@domain` address
+    /// ([`inbound::reply_address`]), so that a partner's answer by e-mail is filed under this
+    /// notice (§3.4). None: no Reply-To, answers go to the From address.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -260,6 +260,7 @@ impl Notify {
             link_label: liaison_i18n::t(lang, "notify.email.open").to_string(),
             footer: liaison_i18n::t(lang, "notify.email.footer").to_string(),
             urgent: n.urgent,
+            reply_to: None,
         };
         tokio::time::timeout(
             Duration::from_secs(30),
@@ -319,6 +320,7 @@ impl Escalate {
                 view_url: format!("{base}/console/requests/{}", m.request_id),
                 confirm_url: None,
                 sequence: 0,
+                reply_to: None,
             };
             tokio::time::timeout(
                 Duration::from_secs(30),

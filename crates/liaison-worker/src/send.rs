@@ -214,6 +214,7 @@ impl Worker {
             view_url: format!("{base}/portal/inbox/{}", m.id),
             confirm_url,
             sequence,
+            reply_to: None,
         };
         if let Transport::Sink(_) = self.transport {
             return Plan::Send(Box::new(Send::Sink(notice, c.channel.clone())));

@@ -30,5 +30,6 @@ pub fn notice(lang: Lang) -> Notice {
             "https://liaison.example.com/ack/{delivery_id}?sig=c0ffee"
         )),
         sequence: 0,
+        reply_to: None,
     }
 }

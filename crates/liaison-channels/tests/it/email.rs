@@ -322,3 +322,81 @@ fn a_mailer_outside_a_runtime_is_an_error_not_a_panic() {
     let e = Mailer::new("smtp://127.0.0.1:25", FROM).unwrap_err();
     assert!(e.contains("Tokio"), "{e}");
 }
+
+/// §3.4 replies by e-mail: a mail that can be answered carries `Reply-To: reply+TOKEN@domain`
+/// under the From name, and stays marked as automatic so that out-of-office replies skip it.
+#[tokio::test]
+async fn a_mail_with_a_reply_address_carries_it_as_reply_to() {
+    use liaison_channels::email::Note;
+    use liaison_channels::inbound::{reply_address, token_in};
+
+    let smtp = SmtpServer::start();
+    let mailer = Mailer::new(&smtp.url(), FROM).unwrap();
+    let token = "abcdefghijklmnopqrstuvwxyz234567abcdefghijkl";
+    let reply = reply_address(token, FROM);
+    assert_eq!(reply, format!("reply+{token}@liaison.example"));
+
+    let note = Note {
+        id: uuid::Uuid::now_v7(),
+        lang: Lang::ZhCn,
+        subject: "工单 T-1024 有新回复".to_owned(),
+        lines: vec!["华东经销商：货架照片已上传。".to_owned()],
+        link: "https://liaison.example.com/tickets/1024".to_owned(),
+        link_label: "打开工单".to_owned(),
+        footer: "Liaison".to_owned(),
+        urgent: false,
+        reply_to: Some(reply.clone()),
+    };
+    mailer
+        .send_note("王芳", "wang@dealer.example", &note)
+        .await
+        .unwrap();
+    let raw = mail_with_id(&smtp, &format!("<{}@liaison.example>", note.id));
+    let m = mailparse::parse_mail(&raw).unwrap();
+    let list = mailparse::addrparse_header(m.headers.get_first_header("Reply-To").unwrap())
+        .unwrap()
+        .extract_single_info()
+        .unwrap();
+    assert_eq!(list.addr, reply);
+    assert_eq!(list.display_name.as_deref(), Some("Liaison"));
+    assert_eq!(header(&m, "Auto-Submitted"), "auto-generated");
+    assert_eq!(token_in(&[list.addr]).as_deref(), Some(token));
+
+    // A notice: the Reply-To under the sender's name, as the From.
+    let mut n = notice(Lang::ZhCn);
+    n.reply_to = Some(reply.clone());
+    mailer
+        .send("王芳", "wang@dealer.example", &n)
+        .await
+        .unwrap();
+    let raw = mail_with_id(&smtp, &format!("<{}@liaison.example>", n.delivery_id));
+    let m = mailparse::parse_mail(&raw).unwrap();
+    let info = mailparse::addrparse_header(m.headers.get_first_header("Reply-To").unwrap())
+        .unwrap()
+        .extract_single_info()
+        .unwrap();
+    assert_eq!(info.addr, reply);
+    assert_eq!(info.display_name.as_deref(), Some("渠道管理部"));
+    assert_eq!(header(&m, "Auto-Submitted"), "auto-generated");
+
+    // Without one there is no Reply-To; a broken one is refused, not sent.
+    let plain = Note {
+        id: uuid::Uuid::now_v7(),
+        reply_to: None,
+        ..note.clone()
+    };
+    let built = mailer
+        .build_note("王芳", "wang@dealer.example", &plain)
+        .unwrap();
+    let bytes = built.formatted();
+    let m = mailparse::parse_mail(&bytes).unwrap();
+    assert!(m.headers.get_first_value("Reply-To").is_none());
+    let broken = Note {
+        reply_to: Some("reply+x@@liaison".to_owned()),
+        ..note
+    };
+    assert!(matches!(
+        mailer.build_note("王芳", "wang@dealer.example", &broken),
+        Err(SendError::Permanent(_))
+    ));
+}

@@ -7,6 +7,7 @@
 
 mod common;
 mod email;
+mod imap;
 mod robot;
 mod sanitize;
 mod snapshots;

@@ -52,6 +52,11 @@ struct WorkerArgs {
     /// SMTP server for e-mail: smtp://host:25, smtp://host:587?tls=required, smtps://user:pass@host:465
     #[arg(long, env = "LIAISON_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// The reply mailbox partners answer tickets and notices into (issue 12), read over IMAP:
+    /// imap://user:pass@host:143/INBOX or imaps://user:pass@host:993/INBOX. Mail then carries a
+    /// Reply-To of reply+<signed token>@<the From address's domain>, which must deliver there.
+    #[arg(long, env = "LIAISON_IMAP_URL", hide_env_values = true)]
+    imap_url: Option<String>,
     /// The From address of e-mails.
     #[arg(
         long,
@@ -103,6 +108,12 @@ impl WorkerArgs {
             batch: self.worker_batch,
             lease: chrono::Duration::seconds(self.worker_lease),
             public_url: self.public_url.clone().unwrap_or(default_public),
+            imap: self
+                .imap_url
+                .as_deref()
+                .map(liaison_channels::imap::ImapConfig::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("LIAISON_IMAP_URL: {e}"))?,
             ..Default::default()
         };
         let transport = match &self.sink_file {

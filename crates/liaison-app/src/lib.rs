@@ -13,6 +13,7 @@ pub mod home;
 pub mod import;
 pub mod inbox;
 pub mod launch;
+pub mod mail_in;
 pub mod nda;
 pub mod notify;
 pub mod partner;

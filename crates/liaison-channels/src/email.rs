@@ -105,6 +105,11 @@ impl Mailer {
         })
     }
 
+    /// The From address (`noreply@example.com`): the domain reply addresses are made in.
+    pub fn from_address(&self) -> String {
+        self.from.email.to_string()
+    }
+
     /// `<{delivery_id}@{domain}>` for the first send, `<{delivery_id}.r{n}@{domain}>` for the
     /// n-th reminder.
     pub fn message_id(&self, n: &Notice) -> String {

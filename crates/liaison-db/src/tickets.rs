@@ -922,6 +922,14 @@ pub async fn claim_mail(db: &Db, key: &str, from: &str) -> Result<bool> {
     Ok(n == 1)
 }
 
+/// Gives a claim back (filing failed on the database): the next read tries the mail again.
+pub async fn release_mail(db: &Db, key: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(q("DELETE FROM inbound_mails WHERE key = $1 AND outcome = 'claimed'").bind(key))
+        .await?;
+    tx.commit().await
+}
+
 /// What became of a claimed mail: `filed`, `opened`, `refused` or `ignored`, with where it went.
 pub async fn finish_mail(
     db: &Db,

@@ -245,7 +245,7 @@ impl Notify {
             };
             lines.push(liaison_i18n::tr(lang, key, &[("comment", c.to_string())]));
         }
-        let note = liaison_channels::email::Note {
+        let mut note = liaison_channels::email::Note {
             id: n.id,
             lang,
             subject: match (n.urgent, lang) {
@@ -260,8 +260,18 @@ impl Notify {
             link_label: liaison_i18n::t(lang, "notify.email.open").to_string(),
             footer: liaison_i18n::t(lang, "notify.email.footer").to_string(),
             urgent: n.urgent,
-            reply_to: None,
+            // A ticket's notification can be answered by e-mail (issue 12 item 4).
+            reply_to: n
+                .args
+                .get("ticket")
+                .and_then(|t| t.as_str())
+                .and_then(|t| Uuid::parse_str(t).ok())
+                .and_then(|t| w.reply_to(liaison_db::link::ReplyTarget::Ticket(t))),
         };
+        if note.reply_to.is_some() {
+            note.lines
+                .push(liaison_i18n::t(lang, "notify.email.reply_hint").to_string());
+        }
         tokio::time::timeout(
             Duration::from_secs(30),
             mailer.send_note(&user.name, &user.email, &note),

@@ -8,6 +8,7 @@
 
 mod claim;
 mod jobs;
+mod mail;
 mod record;
 mod send;
 mod sweeps;
@@ -42,6 +43,9 @@ pub struct WorkerConfig {
     pub sweep_every: Duration,
     /// Posts per robot in any sliding minute (§2.1.2: the platforms allow 20).
     pub robot_per_minute: u32,
+    /// The reply mailbox (`LIAISON_IMAP_URL`, issue 12): when set, mails carry a `Reply-To`
+    /// with a signed token and the sweep files what arrives there.
+    pub imap: Option<liaison_channels::imap::ImapConfig>,
 }
 
 impl Default for WorkerConfig {
@@ -55,6 +59,7 @@ impl Default for WorkerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             sweep_every: Duration::from_secs(30),
             robot_per_minute: 20,
+            imap: None,
         }
     }
 }

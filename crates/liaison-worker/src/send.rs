@@ -214,7 +214,10 @@ impl Worker {
             view_url: format!("{base}/portal/inbox/{}", m.id),
             confirm_url,
             sequence,
-            reply_to: None,
+            // A partner may answer a notice by e-mail: it lands in the message's thread.
+            reply_to: (c.channel == "email")
+                .then(|| self.reply_to(liaison_db::link::ReplyTarget::Delivery(c.id)))
+                .flatten(),
         };
         if let Transport::Sink(_) = self.transport {
             return Plan::Send(Box::new(Send::Sink(notice, c.channel.clone())));

@@ -47,6 +47,17 @@ impl Worker {
             ),
             Err(e) => failed.push(format!("ticket clocks: {e}")),
         }
+        // Replies by e-mail (issue 12): the reply mailbox, when one is set up.
+        match self.read_mail().await {
+            Ok(r) if r.filed + r.refused == 0 => {}
+            Ok(r) => tracing::info!(
+                filed = r.filed,
+                refused = r.refused,
+                duplicates = r.duplicates,
+                "reply mailbox read"
+            ),
+            Err(e) => failed.push(format!("reply mailbox: {e}")),
+        }
         // Finished jobs are kept a week; purged about once an hour.
         if self
             .purged

@@ -1724,3 +1724,50 @@ pub async fn export_report(
     let heads: Vec<&str> = headers.iter().map(String::as_str).collect();
     crate::import::build(format, "ticket-report", &heads, &rows)
 }
+
+/// The ticket a one-click rating link is for (§3.4.2, §6.1.3): a forged link is not found, an
+/// old one gone. The link is the credential, like a confirmation link (§4.3.2).
+pub fn verify_rating_link(db: &Db, token: &str) -> Result<Uuid> {
+    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
+    liaison_db::link::verify_rating(cipher, token, db.now()).map_err(|e| match e {
+        liaison_db::link::LinkError::Invalid => Error::NotFound,
+        liaison_db::link::LinkError::Expired => Error::Gone(e.to_string()),
+    })
+}
+
+/// The link's ticket and the partner's person who rates through it: the partner user who
+/// raised it, else one of the partner's people watching it.
+pub async fn by_link(db: &Db, token: &str) -> Result<(Ticket, Actor)> {
+    let id = verify_rating_link(db, token)?;
+    let t = repo::find_ticket(db, id).await?;
+    let mut people = vec![t.raised_by];
+    people.extend(repo::watchers(db, id).await?.into_iter().map(|w| w.0));
+    for u in people {
+        if let Some(user) = liaison_db::user::find_user(db, u).await?
+            && user.active
+            && user.partner_id == Some(t.partner_id)
+        {
+            return Ok((t, user.actor()));
+        }
+    }
+    Err(Error::Denied(
+        "no login of the partner can rate this ticket: rate it in the partner portal".into(),
+    ))
+}
+
+/// Rates through a one-click link (§6.1.3).
+pub async fn rate_by_link(db: &Db, token: &str, input: &RateInput) -> Result<Ticket> {
+    let (t, who) = by_link(db, token).await?;
+    rate(db, &who, t.id, input).await
+}
+
+/// The one-click rating link's token for `ticket`, valid through the confirmation window.
+pub async fn rating_token(db: &Db, ticket: Uuid) -> Result<String> {
+    let days = repo::settings(db).await?.auto_close_days;
+    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(liaison_db::link::sign_rating(
+        cipher,
+        ticket,
+        db.now() + Duration::days(days + 1),
+    ))
+}

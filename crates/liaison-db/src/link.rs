@@ -37,23 +37,50 @@ pub fn expiry(now: DateTime<Utc>, ack_due_at: Option<DateTime<Utc>>) -> DateTime
 
 /// The token for `delivery`, valid until `expires`.
 pub fn sign(cipher: &Cipher, delivery: Uuid, expires: DateTime<Utc>) -> String {
-    let mut buf = Vec::with_capacity(TOKEN_BYTES);
-    buf.extend_from_slice(delivery.as_bytes());
-    buf.extend_from_slice(&expires.timestamp().to_be_bytes());
-    let mac = cipher.mac(PURPOSE, &buf);
-    buf.extend_from_slice(&mac[..16]);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+    sign_for(cipher, PURPOSE, delivery, expires)
 }
 
 /// The delivery a token is for, when its signature holds and it has not expired.
 pub fn verify(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
+    verify_for(cipher, PURPOSE, token, now)
+}
+
+const RATING_PURPOSE: &str = "ticket-rating";
+
+/// The one-click link's token to confirm and rate a resolved ticket (§3.4.2, §6.1.3), valid
+/// until `expires`: the same form as a confirmation link, signed for another purpose, so
+/// neither can stand in for the other.
+pub fn sign_rating(cipher: &Cipher, ticket: Uuid, expires: DateTime<Utc>) -> String {
+    sign_for(cipher, RATING_PURPOSE, ticket, expires)
+}
+
+/// The ticket a rating link is for.
+pub fn verify_rating(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
+    verify_for(cipher, RATING_PURPOSE, token, now)
+}
+
+fn sign_for(cipher: &Cipher, purpose: &str, delivery: Uuid, expires: DateTime<Utc>) -> String {
+    let mut buf = Vec::with_capacity(TOKEN_BYTES);
+    buf.extend_from_slice(delivery.as_bytes());
+    buf.extend_from_slice(&expires.timestamp().to_be_bytes());
+    let mac = cipher.mac(purpose, &buf);
+    buf.extend_from_slice(&mac[..16]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+fn verify_for(
+    cipher: &Cipher,
+    purpose: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, LinkError> {
     let buf = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .map_err(|_| LinkError::Invalid)?;
     if buf.len() != TOKEN_BYTES {
         return Err(LinkError::Invalid);
     }
-    let mac = cipher.mac(PURPOSE, &buf[..24]);
+    let mac = cipher.mac(purpose, &buf[..24]);
     // Constant-time comparison of the 16 signature bytes.
     let diff = mac[..16]
         .iter()
@@ -192,6 +219,22 @@ fn base32_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rating_link_is_not_a_confirmation_link() {
+        let c = cipher();
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        let t = sign_rating(&c, id, now + Duration::days(7));
+        assert_eq!(verify_rating(&c, &t, now), Ok(id));
+        assert_eq!(verify(&c, &t, now), Err(LinkError::Invalid));
+        let ack = sign(&c, id, now + Duration::days(7));
+        assert_eq!(verify_rating(&c, &ack, now), Err(LinkError::Invalid));
+        assert_eq!(
+            verify_rating(&c, &t, now + Duration::days(8)),
+            Err(LinkError::Expired)
+        );
+    }
 
     fn cipher() -> Cipher {
         Cipher::from_text(&Cipher::generate_text().expect("key")).expect("cipher")

@@ -245,6 +245,22 @@ impl Notify {
             };
             lines.push(liaison_i18n::tr(lang, key, &[("comment", c.to_string())]));
         }
+        // A resolved ticket's mail opens the one-click page to confirm and rate it (§6.1.3).
+        let base = w.config.public_url.trim_end_matches('/');
+        let ticket = n
+            .args
+            .get("ticket")
+            .and_then(|t| t.as_str())
+            .and_then(|t| Uuid::parse_str(t).ok());
+        let (link, label) = match (n.kind, ticket) {
+            (NotifyKind::TicketResolved, Some(t)) => {
+                match liaison_app::tickets::rating_token(&w.db, t).await {
+                    Ok(token) => (format!("{base}/rate/{token}"), "notify.email.rate"),
+                    Err(_) => (format!("{base}{}", n.link), "notify.email.open"),
+                }
+            }
+            _ => (format!("{base}{}", n.link), "notify.email.open"),
+        };
         let mut note = liaison_channels::email::Note {
             id: n.id,
             lang,
@@ -256,17 +272,12 @@ impl Notify {
                 (true, _) => format!("{}{title}", liaison_i18n::t(lang, "notify.email.urgent")),
             },
             lines,
-            link: format!("{}{}", w.config.public_url.trim_end_matches('/'), n.link),
-            link_label: liaison_i18n::t(lang, "notify.email.open").to_string(),
+            link,
+            link_label: liaison_i18n::t(lang, label).to_string(),
             footer: liaison_i18n::t(lang, "notify.email.footer").to_string(),
             urgent: n.urgent,
             // A ticket's notification can be answered by e-mail (issue 12 item 4).
-            reply_to: n
-                .args
-                .get("ticket")
-                .and_then(|t| t.as_str())
-                .and_then(|t| Uuid::parse_str(t).ok())
-                .and_then(|t| w.reply_to(liaison_db::link::ReplyTarget::Ticket(t))),
+            reply_to: ticket.and_then(|t| w.reply_to(liaison_db::link::ReplyTarget::Ticket(t))),
         };
         if note.reply_to.is_some() {
             note.lines

@@ -13,7 +13,92 @@ use liaison_app::ack::{ack_by_link, verify_link};
 use minijinja::Value;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/ack/{token}", get(show).post(confirm))
+    Router::new()
+        .route("/ack/{token}", get(show).post(confirm))
+        .route("/rate/{token}", get(rate_page).post(rate))
+}
+
+/// The one-click page to confirm a resolved ticket and rate it (§3.4.2, §6.1.3), opened from
+/// the e-mail: the resolution, five stars and a comment, no password. The link is signed for
+/// this ticket only and lasts through the confirmation window.
+async fn rate_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    q: crate::extract::Pairs,
+) -> Response {
+    rate_view(&state, &headers, &token, &q, None).await
+}
+
+async fn rate_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    q: &crate::extract::Pairs,
+    errors: Option<&liaison_core::FieldErrors>,
+) -> Response {
+    let r: AppResult<Response> = async {
+        let (t, _) = liaison_app::tickets::by_link(&state.db, token).await?;
+        let open = !t.classification.needs_nda();
+        let resolution_html = Value::from_safe_string(if open {
+            body_html(t.resolution.as_deref().unwrap_or(""))
+        } else {
+            String::new()
+        });
+        let score = q
+            .get("score")
+            .and_then(|s| s.parse::<i64>().ok())
+            .filter(|s| (1..=5).contains(s))
+            .unwrap_or(0);
+        let mut resp = render(
+            state,
+            headers,
+            None,
+            "portal/rate.html",
+            ctx! {
+                is_partner => true,
+                ticket => t,
+                open => open,
+                resolution_html => resolution_html,
+                token => token,
+                score => score,
+                done => q.get("done").is_some(),
+                errors => super::form_errors(errors),
+            },
+        );
+        super::mark_invalid(&mut resp, errors.is_some());
+        Ok(resp)
+    }
+    .await;
+    r.unwrap_or_else(|e| link_error(state, headers, &e))
+}
+
+#[derive(serde::Deserialize)]
+struct RateForm {
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn rate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    axum::Form(form): axum::Form<RateForm>,
+) -> Response {
+    let input = liaison_app::tickets::RateInput {
+        score: form.score.trim().parse::<i64>().ok().or(Some(0)),
+        comment: Some(form.comment),
+    };
+    match liaison_app::tickets::rate_by_link(&state.db, &token, &input).await {
+        Ok(_) => Redirect::to(&format!("/rate/{token}?done=1")).into_response(),
+        Err(liaison_app::Error::Invalid(e)) => {
+            let q = crate::extract::Pairs(Vec::new());
+            rate_view(&state, &headers, &token, &q, Some(&e)).await
+        }
+        Err(e) => link_error(&state, &headers, &AppError::from(e)),
+    }
 }
 
 async fn show(

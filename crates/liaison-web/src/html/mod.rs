@@ -73,6 +73,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal/inbox.html",
     "portal/message.html",
     "portal/ack.html",
+    "portal/rate.html",
     "request/list.html",
     "request/form.html",
     "request/show.html",

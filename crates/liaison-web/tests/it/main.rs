@@ -15,6 +15,7 @@ mod pages;
 mod people;
 mod policies;
 mod products;
+mod rating_link;
 mod requests;
 mod search;
 mod threads;

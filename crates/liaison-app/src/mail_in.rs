@@ -53,6 +53,20 @@ fn refused(reason: &str) -> Filed {
     }
 }
 
+/// The latest mails the reply mailbox received and what became of each (admins: integrations).
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    limit: i64,
+) -> Result<Vec<liaison_db::tickets::InboundMail>> {
+    liaison_core::authorize(
+        actor,
+        liaison_core::Permission::ManageIntegrations,
+        &liaison_core::Object::default(),
+    )?;
+    Ok(repo::list_mails(db, limit).await?)
+}
+
 /// The key a mail is claimed by: its Message-ID, else a hash of its bytes.
 pub fn mail_key(mail: Option<&InboundMail>, raw: &[u8]) -> String {
     match mail.and_then(|m| m.message_id.clone()) {

@@ -199,6 +199,11 @@ fn ticket_schemas() -> Value {
             "auto_close_days": {"type": "integer", "minimum": 1, "maximum": 90},
             "reopen_days": {"type": "integer", "minimum": 1, "maximum": 365},
             "warn_minutes": {"type": "integer", "minimum": 1, "maximum": 1440}}},
+        "InboundMailList": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+            "key": s("string"), "from_addr": s("string"),
+            "outcome": enum_s(&["claimed", "filed", "opened", "refused", "ignored", "duplicate"]),
+            "ticket_id": opt_s(), "thread_id": opt_s(), "detail": s("string"), "received_at": time()}}},
+            "next_cursor": opt_s()}},
         "TicketRoutes": {"type": "object", "properties": {"rules": {"type": "array", "items": route}}},
         "TicketRoutesInput": {"type": "object", "additionalProperties": false, "properties": {"rules": {"type": "array", "items": {
             "type": "object", "required": ["department_id"], "additionalProperties": false, "properties": {

@@ -616,6 +616,10 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             put(tickets::update_routes),
         ),
         (
+            ep!("get" "/api/v1/inbound-mails", "tickets", "What the reply mailbox (LIAISON_IMAP_URL) received, newest first, and what became of each: filed, opened, refused (with why), ignored, duplicate (admin)", auth = true, body = None, ok = (200, "InboundMailList"), query = ["limit"]),
+            get(tickets::inbound_mails),
+        ),
+        (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),
             get(audit::list),
         ),

@@ -271,3 +271,10 @@ pub async fn update_routes(
         json!({"rules": app::update_routes(&state.db, &s.actor, &body.rules).await?}),
     ))
 }
+
+/// `GET /api/v1/inbound-mails`: what the reply mailbox received (admins).
+pub async fn inbound_mails(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>> {
+    let l = p.list(50)?;
+    let items = liaison_app::mail_in::list(&state.db, &s.actor, l.limit).await?;
+    Ok(Json(json!({"items": items, "next_cursor": null})))
+}

@@ -334,6 +334,16 @@ async fn a_reply_by_email_is_filed_once_on_its_ticket_and_forgeries_are_refused(
             "{name}: {:?}",
             outcomes(&db).await
         );
+        // Admins see what the mailbox received; other staff may not.
+        let admin = login(&db, "admin@demo.example").await;
+        let seen = liaison_app::mail_in::list(&db, &admin, 50)
+            .await
+            .expect("admin");
+        assert_eq!(seen.len(), 2, "{name}: {seen:?}");
+        assert!(matches!(
+            liaison_app::mail_in::list(&db, &staff, 50).await,
+            Err(liaison_app::Error::Forbidden)
+        ));
         // A stranger writing to the real reply address is refused too.
         imap.deliver(&reply_mail(
             "someone@else.example",

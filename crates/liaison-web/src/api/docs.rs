@@ -225,6 +225,11 @@ fn ticket_schemas() -> Value {
 }
 
 fn base_schemas() -> Value {
+    // Every kind of notification, from the enum itself: a new kind cannot be left out.
+    let notify_kinds = json!({"type": "string", "enum": liaison_core::notify::NotifyKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()});
     let kinds = enum_s(&["distributor", "agent", "ecommerce", "store", "other"]);
     let statuses = enum_s(&["prospect", "active", "suspended", "terminated"]);
     let partner_fields = json!({
@@ -368,7 +373,7 @@ fn base_schemas() -> Value {
                 "reviewer_id": s("string"), "reviewer_name": opt_s(), "decision": s("string"), "comment": s("string"), "created_at": s("string")}}}}},
         "RequestList": list_of("Request"),
         "CommentBody": {"type": "object", "properties": {"comment": s("string")}},
-        "Notification": {"type": "object", "properties": {"id": s("string"), "kind": enum_s(&["review_waiting", "request_returned", "request_rejected", "request_dispatched", "question_routed", "question_answered", "escalation", "launch_drafted", "launch_notice_at_risk", "feedback_received", "feedback_answered"]),
+        "Notification": {"type": "object", "properties": {"id": s("string"), "kind": notify_kinds,
             "title": s("string"), "link": s("string"), "urgent": s("boolean"), "created_at": {"type": "string", "format": "date-time"}, "read_at": opt_s()}},
         "NotificationList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}}, "next_cursor": opt_s(), "unread": s("integer")}},
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},

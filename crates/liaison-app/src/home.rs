@@ -264,6 +264,33 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
             .collect();
         sections.push(section("feedback_to_triage", true, items));
     }
+    // Problem tickets held by this person and still running (§3.4.2), soonest due first.
+    if actor.can(Permission::WorkTickets) {
+        let f = crate::tickets::queue_filter(db, actor, crate::tickets::Queue::Mine).await?;
+        let mut mine = crate::tickets::list(db, actor, &f, None, 50).await?;
+        mine.sort_by_key(|t| {
+            t.first_response_due_at
+                .into_iter()
+                .chain(t.resolution_due_at)
+                .min()
+        });
+        let items = mine
+            .into_iter()
+            .map(|t| {
+                let due = t
+                    .first_response_due_at
+                    .into_iter()
+                    .chain(t.resolution_due_at)
+                    .min();
+                item(
+                    format!("{} · {}", t.subject, t.partner_code),
+                    format!("/console/tickets/{}", t.id),
+                    due.or(Some(t.created_at)),
+                )
+            })
+            .collect();
+        sections.push(section("my_tickets", true, items));
+    }
     Ok(Dashboard { sections })
 }
 
@@ -302,5 +329,28 @@ async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -
             .collect();
         sections.push(section(key, false, items));
     }
+    // Resolved tickets waiting for the partner to confirm and rate (§3.4.2, §6.1.3).
+    let resolved = crate::tickets::list(
+        db,
+        actor,
+        &liaison_db::tickets::TicketFilter {
+            state: Some(liaison_core::tickets::TicketState::Resolved),
+            ..Default::default()
+        },
+        None,
+        50,
+    )
+    .await?;
+    let items = resolved
+        .into_iter()
+        .map(|t| {
+            item(
+                t.subject,
+                format!("/portal/tickets/{}", t.id),
+                t.resolved_at,
+            )
+        })
+        .collect();
+    sections.push(section("tickets_to_confirm", true, items));
     Ok(())
 }

@@ -379,7 +379,7 @@ fn base_schemas() -> Value {
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},
         "NotificationSettings": {"type": "object", "properties": {"email": {"type": "object", "description": "kind → also by e-mail", "additionalProperties": s("boolean")}}},
         "Dashboard": {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {
-            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage"]),
+            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm"]),
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
                 "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),

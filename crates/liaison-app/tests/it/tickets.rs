@@ -720,3 +720,56 @@ async fn an_unanswered_resolution_closes_after_the_window() {
         assert_eq!(t.rating, None, "{name}");
     }
 }
+
+/// SPEC B10 and §7.2.1: a ticket is in the shared search index for its partner and channel
+/// management, not for another partner; a confidential ticket's text is sealed at rest and
+/// only its subject is indexed.
+#[tokio::test]
+async fn tickets_are_found_by_their_partner_and_confidential_ones_are_sealed() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let t = raise(&db, &cast.p1, "marketing", "normal", "展柜灯箱漏电").await;
+        let hits = liaison_app::search::search(&db, &cast.p1, "灯箱", 20)
+            .await
+            .expect("p1 searches");
+        assert!(hits.iter().any(|h| h.id == t.id), "{name}: {hits:?}");
+        let hits = liaison_app::search::search(&db, &cast.channel, "灯箱", 20)
+            .await
+            .expect("channel searches");
+        assert!(hits.iter().any(|h| h.id == t.id), "{name}");
+        let hits = liaison_app::search::search(&db, &cast.p2, "灯箱", 20)
+            .await
+            .expect("p2 searches");
+        assert!(hits.iter().all(|h| h.id != t.id), "{name}: {hits:?}");
+
+        let mut secret = input("customer_complaint", "high", "大客户投诉");
+        secret.description = Some("客户名单：甲公司、乙公司，报价 98 万。".into());
+        secret.classification = Some("confidential".into());
+        let c = app::create(&db, &cast.p1, &secret, Vec::new(), TicketVia::Portal)
+            .await
+            .expect("confidential");
+        assert_eq!(
+            c.description, "客户名单：甲公司、乙公司，报价 98 万。",
+            "{name}: opened for readers"
+        );
+        let sealed: i64 = db
+            .fetch_one(
+                liaison_db::q(
+                    "SELECT COUNT(*) FROM tickets WHERE id = $1 AND description LIKE 'enc:v1:%'
+                        AND description NOT LIKE '%甲公司%'",
+                )
+                .bind(c.id),
+            )
+            .await
+            .expect("raw");
+        assert_eq!(sealed, 1, "{name}: sealed at rest");
+        let hits = liaison_app::search::search(&db, &cast.p1, "报价", 20)
+            .await
+            .expect("search");
+        assert!(
+            hits.iter().all(|h| h.id != c.id),
+            "{name}: the sealed text is not indexed"
+        );
+    }
+}

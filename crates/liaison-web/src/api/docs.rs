@@ -113,7 +113,12 @@ fn schemas() -> Value {
 
 /// Problem tickets' schemas (issue 12), apart for the same reason as the policies'.
 fn ticket_schemas() -> Value {
-    let kinds = enum_s(&["marketing", "product_quality", "customer_complaint", "other"]);
+    let kinds = enum_s(&[
+        "marketing",
+        "product_quality",
+        "customer_complaint",
+        "other",
+    ]);
     let priorities = enum_s(&["urgent", "high", "normal", "low"]);
     let states = enum_s(&["new", "open", "waiting_partner", "resolved", "closed"]);
     let vias = enum_s(&["portal", "api", "email", "phone", "console"]);
@@ -150,7 +155,10 @@ fn ticket_schemas() -> Value {
             "id": s("string"), "ticket_id": s("string"), "event_id": opt_s(), "filename": s("string"),
             "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": time()}}}));
         o.insert("first_response_left_minutes".into(), json!({"type": ["integer", "null"], "description": "clock minutes left; negative once overdue"}));
-        o.insert("resolution_left_minutes".into(), json!({"type": ["integer", "null"]}));
+        o.insert(
+            "resolution_left_minutes".into(),
+            json!({"type": ["integer", "null"]}),
+        );
         o.insert("may_reopen".into(), s("boolean"));
     }
     let count = || json!({"type": "array", "items": {"type": "object", "properties": {"key": s("string"), "count": s("integer")}}});

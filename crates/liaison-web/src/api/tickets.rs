@@ -9,13 +9,11 @@ use crate::{AppError, AppResult};
 use axum::Json;
 use axum::extract::Path;
 use axum::response::Response;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use liaison_app::import::ExportFormat;
 use liaison_app::tickets::{
     self as app, AssignInput, MergeInput, Queue, RateInput, ReopenInput, ReplyInput, ResolveInput,
     RootCauseInput, RouteInput, TicketInput,
 };
-use liaison_core::calendar::COMPANY_ZONE;
 use liaison_core::tickets::{TicketKind, TicketPriority, TicketSettings, TicketState, TicketVia};
 use liaison_core::validate::Msg;
 use liaison_db::tickets::Ticket;
@@ -64,7 +62,10 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>> {
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
-pub async fn create(Api(state, s): Api, ApiJson(body): ApiJson<TicketInput>) -> AppResult<Response> {
+pub async fn create(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<TicketInput>,
+) -> AppResult<Response> {
     let t = app::create(&state.db, &s.actor, &body, Vec::new(), TicketVia::Api).await?;
     Ok(created_at(format!("/api/v1/tickets/{}", t.id), json!(t)))
 }
@@ -76,8 +77,14 @@ pub async fn show(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json
     if let Some(o) = v.as_object_mut() {
         o.insert("events".into(), json!(page.events));
         o.insert("files".into(), json!(page.files));
-        o.insert("first_response_left_minutes".into(), json!(page.first_response_left));
-        o.insert("resolution_left_minutes".into(), json!(page.resolution_left));
+        o.insert(
+            "first_response_left_minutes".into(),
+            json!(page.first_response_left),
+        );
+        o.insert(
+            "resolution_left_minutes".into(),
+            json!(page.resolution_left),
+        );
         o.insert("may_reopen".into(), json!(page.may_reopen));
     }
     Ok(Json(v))
@@ -88,7 +95,15 @@ pub async fn reply(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<ReplyInput>,
 ) -> AppResult<Response> {
-    let t = app::reply(&state.db, &s.actor, id(&tid)?, &body, Vec::new(), TicketVia::Api).await?;
+    let t = app::reply(
+        &state.db,
+        &s.actor,
+        id(&tid)?,
+        &body,
+        Vec::new(),
+        TicketVia::Api,
+    )
+    .await?;
     Ok(created_at(format!("/api/v1/tickets/{}", t.id), json!(t)))
 }
 
@@ -97,7 +112,9 @@ pub async fn assign(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<AssignInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::assign(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::assign(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn resolve(
@@ -105,7 +122,9 @@ pub async fn resolve(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<ResolveInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::resolve(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::resolve(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn rate(
@@ -113,7 +132,9 @@ pub async fn rate(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<RateInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::rate(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::rate(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn reopen(
@@ -121,7 +142,9 @@ pub async fn reopen(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<ReopenInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::reopen(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::reopen(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn merge(
@@ -129,7 +152,9 @@ pub async fn merge(
     Path(tid): Path<String>,
     ApiJson(body): ApiJson<MergeInput>,
 ) -> AppResult<Json<Ticket>> {
-    Ok(Json(app::merge(&state.db, &s.actor, id(&tid)?, &body).await?))
+    Ok(Json(
+        app::merge(&state.db, &s.actor, id(&tid)?, &body).await?,
+    ))
 }
 
 pub async fn watch(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json<Ticket>> {
@@ -144,32 +169,9 @@ pub async fn file(
     Ok(named_file(&meta.filename, &meta.content_type, bytes))
 }
 
-/// A day (`YYYY-MM-DD`, the company's zone; `to` counts the whole day) or an RFC 3339 time.
-fn bound(p: &Pairs, k: &str, end: bool) -> AppResult<Option<DateTime<Utc>>> {
-    let Some(v) = get(p, k) else { return Ok(None) };
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))?;
-    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-    COMPANY_ZONE
-        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or_else(|| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))
-}
-
-/// The report's period: `from`/`to` (default the last 30 days).
-pub fn period(p: &Pairs, now: DateTime<Utc>) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let to = bound(p, "to", true)?.unwrap_or(now);
-    let from = bound(p, "from", false)?.unwrap_or(to - Duration::days(30));
-    Ok((from, to))
-}
-
 /// `GET /api/v1/ticket-reports?from=&to=`: the root-cause report of the period.
 pub async fn report(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::Report>> {
-    let (from, to) = period(&p, state.db.now())?;
+    let (from, to) = crate::extract::period(&p, state.db.now())?;
     Ok(Json(app::report(&state.db, &s.actor, from, to).await?))
 }
 
@@ -179,7 +181,7 @@ pub async fn export_report(
     p: Pairs,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let (from, to) = period(&p, state.db.now())?;
+    let (from, to) = crate::extract::period(&p, state.db.now())?;
     let format = ExportFormat::parse(p.get("format"))?;
     let labels = super::partner::export_labels(&headers, &p)?;
     Ok(download(
@@ -219,11 +221,15 @@ pub async fn update_settings(
     Api(state, s): Api,
     ApiJson(body): ApiJson<TicketSettings>,
 ) -> AppResult<Json<TicketSettings>> {
-    Ok(Json(app::update_settings(&state.db, &s.actor, &body).await?))
+    Ok(Json(
+        app::update_settings(&state.db, &s.actor, &body).await?,
+    ))
 }
 
 pub async fn routes(Api(state, s): Api) -> AppResult<Json<Value>> {
-    Ok(Json(json!({"rules": app::routes(&state.db, &s.actor).await?})))
+    Ok(Json(
+        json!({"rules": app::routes(&state.db, &s.actor).await?}),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -189,7 +189,7 @@ async fn with_breaches(db: &Db, tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
     let mut query = Q::dynamic(String::new());
     let ids = query.in_list(tickets.iter().map(|t| t.id));
     query.push_sql(&format!(
-        "SELECT ticket_id, clock, due_at, recorded_at FROM ticket_breaches WHERE ticket_id IN ({ids}) ORDER BY due_at"
+        "SELECT ticket_id, clock, due_at, recorded_at FROM ticket_breaches WHERE ticket_id IN {ids} ORDER BY due_at"
     ));
     let rows: Vec<BreachRow> = db.fetch_all(query).await?;
     let mut by: HashMap<Uuid, Vec<Breach>> = HashMap::new();
@@ -1071,7 +1071,7 @@ pub async fn totals(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<T
                   COALESCE(SUM(CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END), 0) AS reopened,
                   COALESCE(SUM(CASE WHEN t.merged_into IS NOT NULL THEN 1 ELSE 0 END), 0) AS merged,
                   COALESCE(SUM(CASE WHEN t.rating IS NOT NULL THEN 1 ELSE 0 END), 0) AS rated,
-                  COALESCE(SUM(t.rating), 0) AS rating_sum,
+                  CAST(COALESCE(SUM(t.rating), 0) AS BIGINT) AS rating_sum,
                   COALESCE(SUM(CASE WHEN t.rating >= 4 THEN 1 ELSE 0 END), 0) AS satisfied
              FROM tickets t WHERE t.created_at >= $1 AND t.created_at < $2")
         .bind(from)

@@ -18,6 +18,7 @@ mod products;
 mod requests;
 mod search;
 mod threads;
+mod tickets;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1015,21 +1015,38 @@ struct Chart {
 }
 
 /// The chart's drawing width (its `viewBox`); the longest bar leaves room for its value.
-const CHART_W: f64 = 400.0;
-const BAR_MAX: f64 = 330.0;
+const CHART_W: f64 = 300.0;
+const BAR_MAX: f64 = 240.0;
+const _: () = assert!(BAR_MAX < CHART_W);
+
+/// How many Chinese characters a label line holds (Latin letters and digits take about half).
+const LABEL_EMS: f64 = 22.0;
+
+/// A label cut to the drawing's width, with an ellipsis.
+fn clip_label(label: &str, ems: f64) -> String {
+    let width = |c: char| if c.is_ascii() { 0.55 } else { 1.0 };
+    if label.chars().map(width).sum::<f64>() <= ems {
+        return label.to_string();
+    }
+    let mut used = 1.0;
+    let mut out = String::new();
+    for c in label.chars() {
+        used += width(c);
+        if used > ems {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
 
 fn chart(items: Vec<(String, f64, String)>) -> Chart {
     let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max);
     let bars: Vec<Bar> = items
         .into_iter()
         .map(|(label, value, shown)| {
-            let label = if label.chars().count() > 40 {
-                let mut s: String = label.chars().take(39).collect();
-                s.push('…');
-                s
-            } else {
-                label
-            };
+            let label = clip_label(&label, LABEL_EMS);
             Bar {
                 label,
                 shown,
@@ -1130,7 +1147,7 @@ async fn report(Page(state, headers, s): Page, p: Pairs) -> PageResult {
         };
         let code = |prefix: &'static str| move |k: &str| t(lang, &format!("{prefix}.{k}")).to_string();
         let sections = vec![
-            section("cause", &r.by_cause, &cause),
+            section("cause", &r.by_cause, cause),
             section("kind", &r.by_kind, code("ticket.kind")),
             section("priority", &r.by_priority, code("ticket.priority")),
             section("product", &r.by_product, or_none("product")),
@@ -1637,7 +1654,12 @@ mod tests {
         assert_eq!(c.bars[0].width, BAR_MAX);
         assert_eq!(c.bars[1].width, BAR_MAX / 2.0);
         assert_eq!(c.bars[2].width, 0.0);
-        assert!(BAR_MAX < CHART_W);
         assert_eq!(c.height, 3 * 38 + 4);
+        assert_eq!(
+            clip_label("2026-09-06 – 2026-10-06", LABEL_EMS),
+            "2026-09-06 – 2026-10-06"
+        );
+        let long = clip_label(&"变频器".repeat(10), LABEL_EMS);
+        assert!(long.ends_with('…') && long.chars().count() <= 22, "{long}");
     }
 }

@@ -1011,6 +1011,15 @@ async fn ticket_pages_render_in_every_language_without_codes() {
     let head_c = browser_login(a, "head@demo.example").await;
     let admin_c = browser_login(a, "admin@demo.example").await;
     let p1_c = browser_login(a, "p1@demo.example").await;
+    // Phrases of the English catalogue (not words that could be data) never on a Chinese page.
+    let english: Vec<(&str, &str)> = liaison_i18n::keys(liaison_i18n::Lang::En)
+        .into_iter()
+        .filter_map(|k| {
+            let en = liaison_i18n::lookup(liaison_i18n::Lang::En, k)?;
+            let zh = liaison_i18n::lookup(liaison_i18n::Lang::ZhCn, k)?;
+            (en != zh && en.contains(' ') && en.len() >= 12 && !en.contains('{')).then_some((k, en))
+        })
+        .collect();
     for lang in ["zh-CN", "zh-TW", "en"] {
         for (cookie, path, expect) in [
             (&staff_c, "/console/tickets".to_string(), "ticket-table"),
@@ -1056,6 +1065,14 @@ async fn ticket_pages_render_in_every_language_without_codes() {
                 "{ $",
             ] {
                 assert!(!html.contains(raw), "{lang} {path} shows {raw}");
+            }
+            if lang != "en" {
+                for (k, en) in &english {
+                    assert!(
+                        !html.contains(en),
+                        "{lang} {path} shows {k} in English: {en}"
+                    );
+                }
             }
         }
     }

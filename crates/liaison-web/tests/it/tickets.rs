@@ -1238,10 +1238,37 @@ async fn p1_reports_a_problem_with_a_photo_staff_resolve_it_and_p1_rates_it_in_c
             "--no-first-run", "--lang=zh-CN", "--window-size=1280,900"],
         "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
     .await;
-    c.goto(&format!("{base}/login?next=/console/tickets/{id}"))
+    c.goto(&format!("{base}/login?next=/console/tickets"))
         .await
         .expect("goto");
     log_in(&c, "staff@demo.example").await;
+    c.wait()
+        .for_element(Locator::Css(&format!("#ticket-table tr[data-id='{id}']")))
+        .await
+        .expect("the ticket in staff@'s queue");
+    // The keyboard: j focuses the first row's link, Enter opens it.
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    c.perform_actions(
+        KeyActions::new("keys".into())
+            .then(KeyAction::Down { value: 'j' })
+            .then(KeyAction::Up { value: 'j' }),
+    )
+    .await
+    .expect("j");
+    let focused = c
+        .active_element()
+        .await
+        .expect("focus")
+        .attr("href")
+        .await
+        .expect("href");
+    assert_eq!(focused, Some(format!("/console/tickets/{id}")));
+    c.active_element()
+        .await
+        .expect("focus")
+        .send_keys("\u{e007}")
+        .await
+        .expect("enter");
     c.wait()
         .for_element(Locator::Id("reply-form"))
         .await

@@ -710,8 +710,52 @@ async fn ticket_forms_show_errors_beside_their_fields_and_keep_the_text() {
             shown.contains("class=\"thumb\""),
             "[{n}] the photo as a thumbnail"
         );
-        // The console's forms: an empty reply, a resolution without a cause.
+        // The console's forms: a call recorded for an unknown partner, then for SH-D001 (its
+        // code typed in lower case); an empty reply; a resolution without a cause.
         let cookie = browser_login(a, "staff@demo.example").await;
+        let call = |partner: &'static str| {
+            multipart(
+                "/console/tickets",
+                &cookie,
+                &[
+                    ("_csrf", &csrf(&cookie)),
+                    ("partner_id", partner),
+                    ("via", "phone"),
+                    ("kind", "customer_complaint"),
+                    ("priority", "urgent"),
+                    ("product_id", ""),
+                    ("subject", "终端客户电话投诉安装延误"),
+                    ("description", "客户来电：安装已延误一周。"),
+                ],
+                &[],
+            )
+        };
+        let (status, _, page) = send(a, call("NO-SUCH-9")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert!(page.contains("id=\"error-partner_id\""), "[{n}]");
+        assert!(
+            page.contains("终端客户电话投诉安装延误"),
+            "[{n}] the subject is kept"
+        );
+        let (status, location, _) = send(a, call("sh-d001")).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{n}]");
+        let call_id = location
+            .trim_start_matches("/console/tickets/")
+            .trim_end_matches("?saved=1")
+            .to_string();
+        let staff = a.login("staff@demo.example").await;
+        let recorded = a
+            .call(
+                "GET",
+                &format!("/api/v1/tickets/{call_id}"),
+                Some(&staff),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(recorded["via"], "phone", "[{n}] {recorded}");
+        assert_eq!(recorded["partner_code"], "SH-D001", "[{n}]");
+        assert_eq!(recorded["priority"], "urgent", "[{n}]");
         let (status, _, page) = send(
             a,
             multipart(

@@ -40,6 +40,9 @@ const MULTILINE_FIELDS: &[&str] = &[
     "usage",
     "customer_impact",
     "answer",
+    // Problem tickets (§3.4): the resolution reported back, and why a ticket is reopened.
+    "resolution",
+    "reason",
 ];
 
 /// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.
@@ -382,4 +385,35 @@ pub async fn partner_filter(
     } else {
         Err(AppError::Invalid(e))
     }
+}
+
+/// One end of a period in a query (`from`, `to`): a day (`YYYY-MM-DD`, the company's zone; an
+/// end day counts whole) or an RFC 3339 time.
+fn period_bound(p: &Pairs, k: &str, end: bool) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use chrono::TimeZone;
+    let Some(v) = p.get(k).map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    let bad = || AppError::invalid(k, Msg::new("validate.date").arg("value", v));
+    let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad())?;
+    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+    liaison_core::calendar::COMPANY_ZONE
+        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .ok_or_else(bad)
+}
+
+/// A report's period from `from`/`to` (the ticket report's API and page): the last 30 days
+/// until `now` unless given.
+pub fn period(
+    p: &Pairs,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    let to = period_bound(p, "to", true)?.unwrap_or(now);
+    let from = period_bound(p, "from", false)?.unwrap_or(to - chrono::Duration::days(30));
+    Ok((from, to))
 }

@@ -33,3 +33,17 @@ document.addEventListener("DOMContentLoaded", () => {
   category.addEventListener("change", sync);
   sync();
 });
+// The ticket queue: rows are links; j and k move between them, Enter opens the focused one.
+document.addEventListener("DOMContentLoaded", () => {
+  const links = Array.from(document.querySelectorAll("[data-keynav] a.row-link"));
+  if (links.length === 0) return;
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || (e.key !== "j" && e.key !== "k")) return;
+    const target = e.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    const at = links.indexOf(document.activeElement);
+    const next = e.key === "j" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+    links[next].focus();
+    e.preventDefault();
+  });
+});

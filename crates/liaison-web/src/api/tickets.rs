@@ -9,13 +9,11 @@ use crate::{AppError, AppResult};
 use axum::Json;
 use axum::extract::Path;
 use axum::response::Response;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use liaison_app::import::ExportFormat;
 use liaison_app::tickets::{
     self as app, AssignInput, MergeInput, Queue, RateInput, ReopenInput, ReplyInput, ResolveInput,
     RootCauseInput, RouteInput, TicketInput,
 };
-use liaison_core::calendar::COMPANY_ZONE;
 use liaison_core::tickets::{TicketKind, TicketPriority, TicketSettings, TicketState, TicketVia};
 use liaison_core::validate::Msg;
 use liaison_db::tickets::Ticket;
@@ -171,32 +169,9 @@ pub async fn file(
     Ok(named_file(&meta.filename, &meta.content_type, bytes))
 }
 
-/// A day (`YYYY-MM-DD`, the company's zone; `to` counts the whole day) or an RFC 3339 time.
-fn bound(p: &Pairs, k: &str, end: bool) -> AppResult<Option<DateTime<Utc>>> {
-    let Some(v) = get(p, k) else { return Ok(None) };
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))?;
-    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-    COMPANY_ZONE
-        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or_else(|| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))
-}
-
-/// The report's period: `from`/`to` (default the last 30 days).
-pub fn period(p: &Pairs, now: DateTime<Utc>) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let to = bound(p, "to", true)?.unwrap_or(now);
-    let from = bound(p, "from", false)?.unwrap_or(to - Duration::days(30));
-    Ok((from, to))
-}
-
 /// `GET /api/v1/ticket-reports?from=&to=`: the root-cause report of the period.
 pub async fn report(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::Report>> {
-    let (from, to) = period(&p, state.db.now())?;
+    let (from, to) = crate::extract::period(&p, state.db.now())?;
     Ok(Json(app::report(&state.db, &s.actor, from, to).await?))
 }
 
@@ -206,7 +181,7 @@ pub async fn export_report(
     p: Pairs,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let (from, to) = period(&p, state.db.now())?;
+    let (from, to) = crate::extract::period(&p, state.db.now())?;
     let format = ExportFormat::parse(p.get("format"))?;
     let labels = super::partner::export_labels(&headers, &p)?;
     Ok(download(

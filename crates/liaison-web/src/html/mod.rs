@@ -23,6 +23,7 @@ mod search;
 mod segment;
 mod settings;
 mod thread;
+mod tickets;
 mod user;
 
 use crate::auth::{self, MaybeUser, PageUser, Session};
@@ -106,6 +107,16 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "feedback/show.html",
     "portal/feedback.html",
     "portal/feedback_item.html",
+    "ticket/_bars.html",
+    "ticket/_timeline.html",
+    "ticket/queue.html",
+    "ticket/new.html",
+    "ticket/show.html",
+    "ticket/report.html",
+    "ticket/settings.html",
+    "ticket/portal_list.html",
+    "ticket/portal_new.html",
+    "ticket/portal_show.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -405,6 +416,8 @@ pub fn render(
         is_admin => session.is_some_and(|s| s.actor.can(Permission::AdminUsers)),
         can_request => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::CreateRequests)),
         can_feedback => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadFeedback)),
+        can_tickets => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::WorkTickets)),
+        can_manage_tickets => session.is_some_and(|s| s.actor.can(Permission::ManageTickets)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -551,6 +564,7 @@ pub fn router() -> Router<AppState> {
         .merge(product::router())
         .merge(launch::router())
         .merge(feedback::router())
+        .merge(tickets::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

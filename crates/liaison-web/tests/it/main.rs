@@ -19,6 +19,7 @@ mod rating_link;
 mod requests;
 mod search;
 mod threads;
+mod tickets;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1217,6 +1217,7 @@ action.ticket.watch = Ticket watched
 action.ticket.sla = Ticket deadline warning or breach recorded
 action.ticket.auto_close = Ticket closed without the partner's answer
 action.ticket_routes.update = Ticket routing rules changed
+action.mail.refused = A mail to the reply address was refused
 action.root_cause.update = Root cause changed
 
 # Ticket pages (issue 12)

@@ -1216,6 +1216,7 @@ action.ticket.watch = 关注工单
 action.ticket.sla = 记录工单超时预警或超时
 action.ticket.auto_close = 伙伴未答复，工单自动关闭
 action.ticket_routes.update = 修改工单分派规则
+action.mail.refused = 拒收了一封发往回复地址的邮件
 action.root_cause.update = 修改根本原因
 
 # Ticket pages (issue 12)

@@ -1216,6 +1216,7 @@ action.ticket.watch = 關注工單
 action.ticket.sla = 記錄工單逾時預警或逾時
 action.ticket.auto_close = 夥伴未答覆，工單自動關閉
 action.ticket_routes.update = 修改工單指派規則
+action.mail.refused = 拒收了一封寄往回覆地址的郵件
 action.root_cause.update = 修改根本原因
 
 # Ticket pages (issue 12)

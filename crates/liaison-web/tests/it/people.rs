@@ -145,7 +145,12 @@ async fn notifications_and_home_items_over_the_api_are_each_persons_own() {
                 .collect();
             assert_eq!(
                 keys,
-                vec![json!("to_confirm"), json!("answers"), json!("my_questions")],
+                vec![
+                    json!("to_confirm"),
+                    json!("answers"),
+                    json!("my_questions"),
+                    json!("tickets_to_confirm")
+                ],
                 "[{}]",
                 a.name
             );

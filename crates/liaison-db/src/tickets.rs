@@ -532,7 +532,10 @@ async fn insert_events(
         .await?;
         for f in &ev.files {
             let fid = Uuid::now_v7();
-            let ct = crate::attachment::check_type(&f.filename, &f.bytes)
+            // The name as kept: no folders, no control characters (like request attachments).
+            let filename = crate::attachment::clean_name(&f.filename)
+                .map_err(|m| DbError::Invalid(liaison_core::FieldErrors::single("files", m)))?;
+            let ct = crate::attachment::check_type(&filename, &f.bytes)
                 .map_err(|m| DbError::Invalid(liaison_core::FieldErrors::single("files", m)))?;
             let b64 = base64::engine::general_purpose::STANDARD.encode(&f.bytes);
             let data = if seal {
@@ -546,7 +549,7 @@ async fn insert_events(
                 .bind(fid)
                 .bind(t.id)
                 .bind(id)
-                .bind(f.filename.as_str())
+                .bind(filename.as_str())
                 .bind(ct)
                 .bind(f.bytes.len() as i64)
                 .bind(crate::sha256_hex(&f.bytes))

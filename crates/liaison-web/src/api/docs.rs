@@ -130,15 +130,15 @@ fn ticket_schemas() -> Value {
         "region": s("string"), "partner_owner_id": opt_s(), "raised_by": s("string"), "raised_by_name": opt_s(),
         "via": vias, "kind": kinds, "priority": priorities, "product_id": opt_s(), "product_name": opt_s(),
         "product_category": opt_s(), "product_text": opt_s(), "subject": s("string"),
-        "description": {"type": "string", "description": "Markdown"},
+        "description": {"type": "string", "description": "Markdown; left out of lists"},
         "classification": enum_s(&["public", "internal", "confidential", "secret"]), "state": states,
         "department_id": opt_s(), "department_name": opt_s(), "department_head_id": opt_s(),
         "assignee_id": opt_s(), "assignee_name": opt_s(), "first_response_at": opt_time(),
         "first_response_due_at": {"type": ["string", "null"], "format": "date-time", "description": "null once answered"},
         "resolution_due_at": {"type": ["string", "null"], "format": "date-time", "description": "null once resolved, or while waiting for the partner (the clock is paused)"},
         "paused_at": opt_time(), "paused_minutes": s("integer"), "warned_first": s("boolean"), "warned_resolution": s("boolean"),
-        "resolved_at": opt_time(), "resolution": opt_s(), "root_cause": opt_s(), "closed_at": opt_time(),
-        "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "rating_comment": opt_s(), "rated_at": opt_time(),
+        "resolved_at": opt_time(), "resolution": {"type": "string", "description": "left out of lists, and until resolved"}, "root_cause": opt_s(), "closed_at": opt_time(),
+        "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "rating_comment": {"type": "string", "description": "left out of lists, and when none"}, "rated_at": opt_time(),
         "reopen_count": s("integer"), "merged_into": opt_s(), "version": s("integer"), "created_at": time(), "updated_at": time(),
         "breached": {"type": "array", "description": "the SLA clocks that ran out", "items": {"type": "object", "properties": {
             "clock": enum_s(&["first_response", "resolution"]), "due_at": time(), "recorded_at": time()}}}

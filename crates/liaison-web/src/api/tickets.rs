@@ -26,7 +26,15 @@ fn get<'a>(p: &'a Pairs, k: &str) -> Option<&'a str> {
 
 /// `GET /api/v1/tickets`: `queue` (mine, department, unassigned, breaching, all), `state`,
 /// `priority`, `kind`, `partner`; newest first.
-pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>> {
+/// A page of a list, serialized straight from the rows (no `serde_json::Value` in between: a
+/// page of 25 tickets would be 25 maps of 40 keys built and dropped).
+#[derive(serde::Serialize)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<ListPage<Ticket>>> {
     let l = p.list(25)?;
     let queue = match get(&p, "queue") {
         None => Queue::All,
@@ -58,8 +66,8 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>> {
         .transpose()
         .map_err(|_| AppError::invalid("partner", Msg::new("validate.invalid")))?;
     let items = app::list(&state.db, &s.actor, &filter, l.id_cursor()?, l.limit).await?;
-    let next = l.next(&items, |t| t.id.to_string());
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    let next_cursor = l.next(&items, |t| t.id.to_string());
+    Ok(Json(ListPage { items, next_cursor }))
 }
 
 pub async fn create(

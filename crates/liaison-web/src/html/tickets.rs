@@ -253,7 +253,9 @@ fn filter_value<T>(
 async fn queue(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::WorkTickets)?;
     let counts = app::queue_counts(&state.db, &s.actor).await?;
-    let count = |q: Queue| counts.iter().find(|(x, _)| *x == q).map_or(0, |c| c.1);
+    // "All" has no count (it would read every ticket).
+    let counted = |q: Queue| counts.iter().find(|(x, _)| *x == q).map(|c| c.1);
+    let count = |q: Queue| counted(q).unwrap_or(0);
     // Someone with tickets of their own starts on them.
     let tab = match p.get("queue").map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Queue::parse(v).map_err(|m| AppError::invalid("queue", m))?,
@@ -277,7 +279,7 @@ async fn queue(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     }
     let tabs: Vec<_> = QUEUES
         .iter()
-        .map(|(q, c)| ctx! { code => c, count => count(*q), on => *q == tab })
+        .map(|(q, c)| ctx! { code => c, count => counted(*q), on => *q == tab })
         .collect();
     Ok(render(
         &state,

@@ -148,12 +148,24 @@ async fn change_day(
         .await?;
     tx.execute_one(statement(text, now)).await?;
     let entry = Entry::new(Some(actor), action, "calendar_day", None, detail(previous));
-    tx.commit_audited(now, entry).await
+    tx.commit_audited(now, entry).await?;
+    db.forget_calendar();
+    Ok(())
 }
 
-/// The whole calendar, for `liaison_core::calendar::send_time`.
+/// How long this process keeps the calendar it read: edits made here are seen at once (the
+/// writes forget it), edits made by another instance within this time.
+const CALENDAR_KEPT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The whole calendar, for `liaison_core::calendar::send_time`: read once and kept for 30 s
+/// (every ticket change and notification asks for it; it changes a few times a year).
 pub async fn load(db: &Db) -> Result<Calendar> {
-    Ok(Calendar::from_days(&list_days(db, None).await?))
+    if let Some(c) = db.kept_calendar(CALENDAR_KEPT) {
+        return Ok(c);
+    }
+    let c = Calendar::from_days(&list_days(db, None).await?);
+    db.keep_calendar(c.clone());
+    Ok(c)
 }
 
 #[cfg(test)]

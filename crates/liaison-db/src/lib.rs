@@ -113,6 +113,8 @@ pub struct Db {
     cipher: Option<Arc<crypto::Cipher>>,
     /// Wakes an idle worker of this process when work is queued (DESIGN "Wake-ups").
     wake: Arc<tokio::sync::Notify>,
+    /// The working-hours calendar as last read, and when (`calendar::load`).
+    calendar: Arc<std::sync::Mutex<Option<(std::time::Instant, liaison_core::calendar::Calendar)>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -193,6 +195,7 @@ impl Db {
             clock,
             cipher: None,
             wake: Arc::new(tokio::sync::Notify::new()),
+            calendar: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 
@@ -280,6 +283,30 @@ impl Db {
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }))
+    }
+
+    /// The calendar read less than `max_age` ago, if any.
+    pub(crate) fn kept_calendar(
+        &self,
+        max_age: std::time::Duration,
+    ) -> Option<liaison_core::calendar::Calendar> {
+        let kept = self.calendar.lock().ok()?;
+        kept.as_ref()
+            .filter(|(at, _)| at.elapsed() < max_age)
+            .map(|(_, c)| c.clone())
+    }
+
+    pub(crate) fn keep_calendar(&self, c: liaison_core::calendar::Calendar) {
+        if let Ok(mut kept) = self.calendar.lock() {
+            *kept = Some((std::time::Instant::now(), c));
+        }
+    }
+
+    /// Forgets the kept calendar (after an edit).
+    pub(crate) fn forget_calendar(&self) {
+        if let Ok(mut kept) = self.calendar.lock() {
+            *kept = None;
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

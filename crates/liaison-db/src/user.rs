@@ -590,27 +590,31 @@ pub async fn create_session(
     Ok(token)
 }
 
-struct SessionUser {
-    session_id: Uuid,
-    user_id: Uuid,
-}
-
-from_row!(SessionUser; session_id: uuid("id"), user_id: uuid);
-
 /// The live session's id and user for `token`; expired, revoked and inactive ones are `None`.
 pub async fn find_session(db: &Db, token: &str) -> Result<Option<(Uuid, User)>> {
-    let s: Option<SessionUser> = db
+    // One statement (every request asks): the live session and its active user.
+    struct Found(Uuid, User);
+    impl crate::FromDbRow for Found {
+        fn from_row<R: crate::RowExt>(r: &R) -> Result<Self, sqlx::Error> {
+            Ok(Found(
+                r.uuid("session_id")?,
+                <User as crate::FromDbRow>::from_row(r)?,
+            ))
+        }
+    }
+    let found: Option<Found> = db
         .fetch_optional(
-            q("SELECT id, user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
-                .bind(sha256_hex(token.as_bytes()))
-                .bind(db.now()),
+            Q::dynamic(USER_SELECT.replacen(
+                "SELECT u.id,",
+                "SELECT s.id AS session_id, u.id,",
+                1,
+            ) + " JOIN sessions s ON s.user_id = u.id
+                  WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active")
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(db.now()),
         )
         .await?;
-    let Some(s) = s else { return Ok(None) };
-    Ok(find_user(db, s.user_id)
-        .await?
-        .filter(|u| u.active)
-        .map(|u| (s.session_id, u)))
+    Ok(found.map(|f| (f.0, f.1)))
 }
 
 pub async fn revoke_session(db: &Db, session_id: Uuid, actor: Uuid) -> Result<()> {

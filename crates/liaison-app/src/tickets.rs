@@ -1580,21 +1580,67 @@ pub async fn report(
         .filter(|r| r.last_at >= from)
         .collect();
     let rated = totals.rated;
+    // One pass over the period; each table adds its cells up.
+    let cells = repo::cube(db, from, to).await?;
+    let by = |key: fn(&repo::Cell) -> &str| -> Vec<repo::Count> {
+        let mut sums: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+        for c in &cells {
+            *sums.entry(key(c)).or_default() += c.count;
+        }
+        let mut v: Vec<repo::Count> = sums
+            .into_iter()
+            .map(|(k, n)| repo::Count {
+                key: k.to_string(),
+                count: n,
+            })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        v
+    };
+    let mut sla: std::collections::BTreeMap<&str, repo::SlaLine> =
+        std::collections::BTreeMap::new();
+    for c in &cells {
+        let line = sla
+            .entry(c.department.as_str())
+            .or_insert_with(|| repo::SlaLine {
+                department: c.department.clone(),
+                tickets: 0,
+                breached: 0,
+                first_response_breaches: 0,
+                resolution_breaches: 0,
+            });
+        line.tickets += c.count;
+        if c.first_breached || c.resolution_breached {
+            line.breached += c.count;
+        }
+        if c.first_breached {
+            line.first_response_breaches += c.count;
+        }
+        if c.resolution_breached {
+            line.resolution_breaches += c.count;
+        }
+    }
+    let mut sla: Vec<repo::SlaLine> = sla.into_values().collect();
+    sla.sort_by(|a, b| {
+        b.tickets
+            .cmp(&a.tickets)
+            .then(a.department.cmp(&b.department))
+    });
     Ok(Report {
         from,
         to,
         satisfaction_mean: (rated > 0).then(|| totals.rating_sum as f64 / rated as f64),
         satisfied_share: (rated > 0).then(|| totals.satisfied as f64 / rated as f64),
         totals,
-        by_cause: repo::count_by(db, D::Cause, from, to).await?,
-        by_kind: repo::count_by(db, D::Kind, from, to).await?,
-        by_product: repo::count_by(db, D::Product, from, to).await?,
-        by_department: repo::count_by(db, D::Department, from, to).await?,
-        by_region: repo::count_by(db, D::Region, from, to).await?,
-        by_priority: repo::count_by(db, D::Priority, from, to).await?,
+        by_cause: by(|c| &c.cause),
+        by_kind: by(|c| &c.kind),
+        by_product: by(|c| &c.product),
+        by_department: by(|c| &c.department),
+        by_region: by(|c| &c.region),
+        by_priority: by(|c| &c.priority),
         trend,
         recurrences,
-        sla: repo::sla_by_department(db, from, to).await?,
+        sla,
     })
 }
 

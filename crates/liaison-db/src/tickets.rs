@@ -276,7 +276,7 @@ pub async fn list_tickets(
             let sql = format!("SELECT {} AS page FROM ({}) x", json_page(), query.sql());
             let page: JsonPage = db.fetch_one(query.replace_sql(sql)).await?;
             let mut rows = page.0;
-            rows.sort_by(|a, b| b.id.cmp(&a.id));
+            rows.sort_by_key(|t| std::cmp::Reverse(t.id));
             rows
         }
         crate::Backend::Postgres => db.fetch_all(query).await?,

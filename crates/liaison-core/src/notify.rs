@@ -121,7 +121,12 @@ mod tests {
     fn partners_choose_only_about_answers_and_staff_about_the_rest() {
         assert_eq!(
             NotifyKind::choosable(true),
-            vec![NotifyKind::QuestionAnswered, NotifyKind::FeedbackAnswered]
+            vec![
+                NotifyKind::QuestionAnswered,
+                NotifyKind::FeedbackAnswered,
+                NotifyKind::TicketReplied,
+                NotifyKind::TicketResolved
+            ]
         );
         let staff = NotifyKind::choosable(false);
         assert!(staff.contains(&NotifyKind::ReviewWaiting));

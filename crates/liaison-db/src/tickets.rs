@@ -277,7 +277,8 @@ pub async fn list_tickets(
             let page: JsonPage = db.fetch_one(query.replace_sql(sql)).await?;
             let mut rows = page.0;
             rows.sort_by_key(|t| std::cmp::Reverse(t.id));
-            rows
+            // The page carries its breaches, and list rows hold no sealed text to open.
+            return Ok(rows);
         }
         crate::Backend::Postgres => db.fetch_all(query).await?,
     };
@@ -359,6 +360,13 @@ fn json_page() -> String {
     for c in OTHERS {
         parts.push(format!("'{c}', x.{c}"));
     }
+    // The clocks that ran out, in due order, as `with_breaches` reads them.
+    parts.push(
+        "'breached', json((SELECT json_group_array(json_object('clock', b.clock, 'due_at', b.due_at,
+                 'recorded_at', b.recorded_at)) FROM (SELECT clock, due_at, recorded_at FROM ticket_breaches
+                 WHERE ticket_id = x.id ORDER BY due_at) b))"
+            .to_string(),
+    );
     format!("json_group_array(json_object({}))", parts.join(", "))
 }
 

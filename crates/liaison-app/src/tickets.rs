@@ -128,18 +128,6 @@ impl Clocks {
         t.resolution_due_at = resolution;
     }
 
-    /// When the e-mails of a change about `t` may go: urgent ones at once (§5.2.2), else in
-    /// the company's working hours (§5.3.2).
-    fn email_at(&self, now: DateTime<Utc>, t: &Ticket) -> DateTime<Utc> {
-        liaison_core::calendar::send_time(
-            now,
-            COMPANY_ZONE,
-            &self.hours,
-            &self.calendar,
-            t.priority == TicketPriority::Urgent,
-        )
-    }
-
     /// The minutes of clock time a wait from `since` to `now` took.
     fn paused(&self, t: &Ticket, since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
         rules::clock_between(&self.work(), t.priority, since, now)
@@ -355,6 +343,26 @@ fn note(
     }
 }
 
+/// When the e-mails of a change about `t` may go: urgent ones at once (§5.2.2), else in
+/// working hours (§5.3.2) — `notify::email_time`, the one rule.
+async fn email_at(db: &Db, t: &Ticket) -> Result<DateTime<Utc>> {
+    crate::notify::email_time(db, t.priority == TicketPriority::Urgent).await
+}
+
+/// May `actor` write on `t` (answer, reopen): its partner's people, or staff who may work it.
+async fn may_write(db: &Db, actor: &Actor, t: &Ticket) -> Result<()> {
+    if actor.is_partner() {
+        authorize(
+            actor,
+            Permission::RaiseTickets,
+            &Object::partner(t.partner_id),
+        )?;
+        Ok(())
+    } else {
+        check(db, actor, t, Permission::WorkTickets).await
+    }
+}
+
 /// Files checked before anything is written: each by its content (`attachment::check_type`),
 /// 10 MiB at most, 10 at a time.
 pub fn check_files(files: &[NewFile]) -> Result<()> {
@@ -556,7 +564,7 @@ pub async fn create(
         breached: Vec::new(),
     };
     clocks.set_dues(&mut t);
-    let at = clocks.email_at(db.now(), &t);
+    let at = email_at(db, &t).await?;
     let mut notes = Vec::new();
     if let Some(a) = assignee.filter(|a| *a != actor.user_id) {
         notes.push(note(a, NotifyKind::TicketAssigned, &t, json!({}), at));
@@ -589,16 +597,12 @@ pub async fn create(
 
 /// The people on the partner's side to tell of an answer: the partner users watching.
 async fn partner_watchers(db: &Db, t: &Ticket) -> Result<Vec<Uuid>> {
-    let mut out = Vec::new();
-    for (u, _) in repo::watchers(db, t.id).await? {
-        if let Some(user) = liaison_db::user::find_user(db, u).await?
-            && user.active
-            && user.partner_id == Some(t.partner_id)
-        {
-            out.push(u);
-        }
-    }
-    Ok(out)
+    Ok(repo::active_watchers(db, t.id)
+        .await?
+        .into_iter()
+        .filter(|(_, p)| *p == Some(t.partner_id))
+        .map(|(u, _)| u)
+        .collect())
 }
 
 /// The staff to tell of the partner's reply: the assignee, else the department head, else
@@ -610,14 +614,13 @@ async fn staff_to_tell(db: &Db, t: &Ticket, except: Uuid) -> Result<Vec<Uuid>> {
             .or(t.department_head_id)
             .or(t.partner_owner_id),
     );
-    for (u, _) in repo::watchers(db, t.id).await? {
-        if let Some(user) = liaison_db::user::find_user(db, u).await?
-            && user.active
-            && user.partner_id.is_none()
-        {
-            out.push(u);
-        }
-    }
+    out.extend(
+        repo::active_watchers(db, t.id)
+            .await?
+            .into_iter()
+            .filter(|(_, p)| p.is_none())
+            .map(|(u, _)| u),
+    );
     out.sort_unstable();
     out.dedup();
     out.retain(|u| *u != except);
@@ -651,16 +654,8 @@ pub async fn reply(
     via: TicketVia,
 ) -> Result<Ticket> {
     let current = show(db, actor, id).await?;
+    may_write(db, actor, &current).await?;
     let partner_side = actor.is_partner();
-    if partner_side {
-        authorize(
-            actor,
-            Permission::RaiseTickets,
-            &Object::partner(current.partner_id),
-        )?;
-    } else {
-        check(db, actor, &current, Permission::WorkTickets).await?;
-    }
     let mut e = FieldErrors::new();
     let body = e.take(
         "body",
@@ -721,7 +716,7 @@ pub async fn reply(
         t.paused_minutes += clocks.paused(&t, since, now);
     }
     clocks.set_dues(&mut t);
-    let at = clocks.email_at(db.now(), &t);
+    let at = email_at(db, &t).await?;
     let notes = match action {
         Action::Note => Vec::new(),
         Action::PartnerReply => staff_to_tell(db, &t, actor.user_id)
@@ -841,7 +836,7 @@ pub async fn assign(db: &Db, actor: &Actor, id: Uuid, input: &AssignInput) -> Re
         t.warned_first = false;
         t.warned_resolution = false;
     }
-    let at = clocks.email_at(db.now(), &t);
+    let at = email_at(db, &t).await?;
     let notes: Vec<NewNotification> = t
         .assignee_id
         .filter(|a| Some(*a) != current.assignee_id && *a != actor.user_id)
@@ -926,7 +921,7 @@ pub async fn resolve(db: &Db, actor: &Actor, id: Uuid, input: &ResolveInput) -> 
     t.resolution = Some(resolution.clone());
     t.root_cause = Some(cause.clone());
     clocks.set_dues(&mut t);
-    let at = clocks.email_at(db.now(), &t);
+    let at = email_at(db, &t).await?;
     let text = if t.classification.needs_nda() {
         json!({})
     } else {
@@ -1030,15 +1025,7 @@ pub async fn rate(db: &Db, actor: &Actor, id: Uuid, input: &RateInput) -> Result
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, ticket = %id))]
 pub async fn reopen(db: &Db, actor: &Actor, id: Uuid, input: &ReopenInput) -> Result<Ticket> {
     let current = show(db, actor, id).await?;
-    if actor.is_partner() {
-        authorize(
-            actor,
-            Permission::RaiseTickets,
-            &Object::partner(current.partner_id),
-        )?;
-    } else {
-        check(db, actor, &current, Permission::WorkTickets).await?;
-    }
+    may_write(db, actor, &current).await?;
     let mut e = FieldErrors::new();
     let reason = e.take(
         "reason",
@@ -1076,7 +1063,7 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Uuid, input: &ReopenInput) -> Re
     t.paused_minutes = rules::clock_between(&clocks.work(), t.priority, t.created_at, now);
     t.warned_resolution = false;
     clocks.set_dues(&mut t);
-    let at = clocks.email_at(db.now(), &t);
+    let at = email_at(db, &t).await?;
     let notes = staff_to_tell(db, &t, actor.user_id)
         .await?
         .into_iter()
@@ -1244,7 +1231,7 @@ pub async fn sweep(db: &Db) -> Result<SweepOutcome> {
         let mut notes = Vec::new();
         let mut breaches = Vec::new();
         let mut events = Vec::new();
-        let at = clocks.email_at(db.now(), &t);
+        let at = email_at(db, &t).await?;
         for (clock, due, warned) in [
             (
                 SlaClock::FirstResponse,
@@ -1561,7 +1548,6 @@ pub async fn report(
             Msg::new("validate.range_too_long").arg("days", 3 * 366),
         ));
     }
-    use repo::Dimension as D;
     let totals = repo::totals(db, from, to).await?;
     let len = to - from;
     let mut trend = Vec::new();
@@ -1571,7 +1557,7 @@ pub async fn report(
             from: a,
             to: b,
             raised: repo::totals(db, a, b).await?.raised,
-            by_cause: repo::count_by(db, D::Cause, a, b).await?,
+            by_cause: repo::count_by_cause(db, a, b).await?,
         });
     }
     let resolved = repo::resolutions(db, from - Duration::days(rules::RECURRENCE_DAYS), to).await?;

@@ -461,6 +461,21 @@ pub async fn watchers(db: &Db, ticket: Uuid) -> Result<Vec<(Uuid, String)>> {
     Ok(rows.into_iter().map(|w| (w.0, w.1)).collect())
 }
 
+/// The active people watching `ticket`, each with its partner (`None`: company staff): who
+/// is told of a change, in one statement.
+pub async fn active_watchers(db: &Db, ticket: Uuid) -> Result<Vec<(Uuid, Option<Uuid>)>> {
+    struct W(Uuid, Option<Uuid>);
+    from_row!(W(user_id: uuid, partner_id: opt_uuid));
+    let rows: Vec<W> = db
+        .fetch_all(
+            q("SELECT w.user_id, u.partner_id FROM ticket_watchers w JOIN users u ON u.id = w.user_id
+               WHERE w.ticket_id = $1 AND u.active ORDER BY w.user_id")
+            .bind(ticket),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|w| (w.0, w.1)).collect())
+}
+
 /// One entry of a ticket's timeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
@@ -1125,47 +1140,18 @@ pub struct Count {
 
 from_row!(Count; key: text, count: i64);
 
-/// What the root-cause report dimensions count, as SQL over `tickets t` and its joins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dimension {
-    Cause,
-    Kind,
-    Product,
-    Department,
-    Region,
-    Priority,
-}
-
-impl Dimension {
-    fn expr(self) -> &'static str {
-        match self {
-            Dimension::Cause => "COALESCE(t.root_cause, '')",
-            Dimension::Kind => "t.kind",
-            Dimension::Product => "COALESCE(pr.name_zh, t.product_text, '')",
-            Dimension::Department => "COALESCE(d.name, '')",
-            Dimension::Region => "p.region",
-            Dimension::Priority => "t.priority",
-        }
-    }
-}
-
 const REPORT_FROM: &str = "FROM tickets t JOIN partners p ON p.id = t.partner_id
     LEFT JOIN products pr ON pr.id = t.product_id LEFT JOIN departments d ON d.id = t.department_id";
 
-/// Tickets raised in `[from, to)` counted by `dim` (merged duplicates left out), largest first.
-pub async fn count_by(
-    db: &Db,
-    dim: Dimension,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<Count>> {
-    let e = dim.expr();
+/// Tickets raised in `[from, to)` counted by root cause (merged duplicates left out), largest
+/// first: the trend's earlier periods (the period itself is the cube's).
+pub async fn count_by_cause(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Count>> {
     db.fetch_all(
-        Q::dynamic(format!(
-            "SELECT {e} AS key, COUNT(*) AS count {REPORT_FROM}
-              WHERE t.created_at >= $1 AND t.created_at < $2 AND t.merged_into IS NULL
-              GROUP BY {e} ORDER BY COUNT(*) DESC, {e}"
-        ))
+        q(
+            "SELECT COALESCE(t.root_cause, '') AS key, COUNT(*) AS count FROM tickets t
+            WHERE t.created_at >= $1 AND t.created_at < $2 AND t.merged_into IS NULL
+            GROUP BY COALESCE(t.root_cause, '') ORDER BY COUNT(*) DESC, COALESCE(t.root_cause, '')",
+        )
         .bind(from)
         .bind(to),
     )

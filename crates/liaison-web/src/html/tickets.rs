@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/tickets", get(queue).post(console_create))
         .route("/console/tickets/new", get(console_new))
-        .route("/console/tickets/{id}", get(console_show))
+        .route("/console/tickets/{id}", get(show))
         .route("/console/tickets/{id}/reply", post(console_reply))
         .route("/console/tickets/{id}/assign", post(assign))
         .route("/console/tickets/{id}/resolve", post(resolve))
@@ -55,7 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/settings/tickets/causes", post(cause_save))
         .route("/portal/tickets", get(portal_list).post(portal_create))
         .route("/portal/tickets/new", get(portal_new))
-        .route("/portal/tickets/{id}", get(portal_show))
+        .route("/portal/tickets/{id}", get(show))
         .route("/portal/tickets/{id}/reply", post(portal_reply))
         .route("/portal/tickets/{id}/rate", post(rate))
         .route("/portal/tickets/{id}/reopen", post(portal_reopen))
@@ -747,27 +747,9 @@ async fn show_page(
     Ok(r)
 }
 
-async fn console_show(
-    Page(state, headers, s): Page,
-    Path(tid): Path<String>,
-    q: Pairs,
-) -> PageResult {
-    show_page(
-        &state,
-        &headers,
-        &s,
-        id(&tid)?,
-        None,
-        q.get("saved").is_some(),
-    )
-    .await
-}
-
-async fn portal_show(
-    Page(state, headers, s): Page,
-    Path(tid): Path<String>,
-    q: Pairs,
-) -> PageResult {
+/// The ticket's page, in the console or the portal (`show_page` picks the template by who
+/// asks).
+async fn show(Page(state, headers, s): Page, Path(tid): Path<String>, q: Pairs) -> PageResult {
     show_page(
         &state,
         &headers,

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod data;
 pub mod delivery;
 pub mod diff;
 pub mod enums;

@@ -27,6 +27,10 @@ str_enum!(
         TicketResolved = "ticket_resolved",
         TicketSlaWarning = "ticket_sla_warning",
         TicketSlaBreached = "ticket_sla_breached",
+        DataDue = "data_due",
+        DataFollowUp = "data_follow_up",
+        DataOverdue = "data_overdue",
+        DataAnomaly = "data_anomaly",
     }
 );
 
@@ -42,6 +46,8 @@ impl NotifyKind {
                 | NotifyKind::FeedbackAnswered
                 | NotifyKind::TicketReplied
                 | NotifyKind::TicketResolved
+                | NotifyKind::DataDue
+                | NotifyKind::DataFollowUp
         )
     }
 
@@ -125,7 +131,9 @@ mod tests {
                 NotifyKind::QuestionAnswered,
                 NotifyKind::FeedbackAnswered,
                 NotifyKind::TicketReplied,
-                NotifyKind::TicketResolved
+                NotifyKind::TicketResolved,
+                NotifyKind::DataDue,
+                NotifyKind::DataFollowUp
             ]
         );
         let staff = NotifyKind::choosable(false);

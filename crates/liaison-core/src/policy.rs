@@ -85,6 +85,19 @@ pub enum Permission {
     ManageTickets,
     /// The root-cause reports (§3.4.3): channel management, leadership, admins.
     ReadTicketReports,
+    /// Data sets, requirements and one's own figures (§3.3): everyone; a partner user only its
+    /// own partner's submissions, anomalies and trends, plus the anonymised peer benchmark.
+    ReadData,
+    /// Submit business data (§3.3.1): a partner user for its own partner; channel management
+    /// and admins on a partner's behalf.
+    SubmitData,
+    /// Every partner's figures, the overdue list and the anomaly queue (§3.3.2): channel
+    /// management, leadership, department heads, admins.
+    ReadAllData,
+    /// Define data sets, requirements and detection thresholds: admins and channel management.
+    ManageData,
+    /// Follow up an anomaly (§3.3.2): the partner on its own, channel management and admins.
+    FollowUpData,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -278,6 +291,10 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         WorkTickets => r != PartnerUser,
         ManageTickets => r == Admin,
         ReadTicketReports => matches!(r, Admin | ChannelManager | DeptHead | Executive),
+        ReadData => true,
+        SubmitData | FollowUpData => matches!(r, Admin | ChannelManager | PartnerUser),
+        ReadAllData => matches!(r, Admin | ChannelManager | DeptHead | Executive),
+        ManageData => matches!(r, Admin | ChannelManager),
     })
 }
 

@@ -41,6 +41,7 @@ pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod crypto;
+pub mod data;
 pub mod delivery;
 mod error;
 pub mod events;

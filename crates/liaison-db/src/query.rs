@@ -15,8 +15,9 @@ pub enum Val {
     Uuid(Option<Uuid>),
     Text(Option<String>),
     I64(Option<i64>),
-    Bool(bool),
+    Bool(Option<bool>),
     Time(Option<DateTime<Utc>>),
+    F64(Option<f64>),
 }
 
 macro_rules! val_from {
@@ -25,16 +26,21 @@ macro_rules! val_from {
         impl From<Option<$t>> for Val { fn from(x: Option<$t>) -> Self { Val::$v(x.map(Into::into)) } }
     )*};
 }
-val_from!(Uuid => Uuid, String => Text, &str => Text, i64 => I64, DateTime<Utc> => Time);
+val_from!(Uuid => Uuid, String => Text, &str => Text, i64 => I64, DateTime<Utc> => Time, f64 => F64);
 
 impl From<&String> for Val {
     fn from(x: &String) -> Self {
         Val::Text(Some(x.clone()))
     }
 }
+impl From<Option<bool>> for Val {
+    fn from(x: Option<bool>) -> Self {
+        Val::Bool(x)
+    }
+}
 impl From<bool> for Val {
     fn from(x: bool) -> Self {
-        Val::Bool(x)
+        Val::Bool(Some(x))
     }
 }
 
@@ -283,7 +289,8 @@ where
     Option<Uuid>: for<'t> Encode<'t, DB> + Type<DB>,
     Option<String>: for<'t> Encode<'t, DB> + Type<DB>,
     Option<i64>: for<'t> Encode<'t, DB> + Type<DB>,
-    bool: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<f64>: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<bool>: for<'t> Encode<'t, DB> + Type<DB>,
     T: for<'t> Encode<'t, DB> + Type<DB>,
 {
     let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -294,6 +301,7 @@ where
             Val::I64(x) => query.bind(x),
             Val::Bool(x) => query.bind(x),
             Val::Time(x) => query.bind(time(x)),
+            Val::F64(x) => query.bind(x),
         };
     }
     query
@@ -307,6 +315,8 @@ macro_rules! row_ext {
         pub trait RowExt {
             $(fn $get(&self, col: &str) -> Result<$t, sqlx::Error>;)*
             fn first_i64(&self) -> Result<i64, sqlx::Error>;
+            fn first_uuid(&self) -> Result<Uuid, sqlx::Error>;
+            fn first_text(&self) -> Result<String, sqlx::Error>;
         }
         row_ext!(@impl SqliteRow; $($get: $t),*);
         row_ext!(@impl PgRow; $($get: $t),*);
@@ -319,11 +329,18 @@ macro_rules! row_ext {
             fn first_i64(&self) -> Result<i64, sqlx::Error> {
                 self.try_get(0usize)
             }
+            fn first_uuid(&self) -> Result<Uuid, sqlx::Error> {
+                self.try_get(0usize)
+            }
+            fn first_text(&self) -> Result<String, sqlx::Error> {
+                self.try_get(0usize)
+            }
         }
     };
 }
 row_ext!(uuid: Uuid, opt_uuid: Option<Uuid>, text: String, opt_text: Option<String>, i64: i64,
-    opt_i64: Option<i64>, bool: bool, time: DateTime<Utc>, opt_time: Option<DateTime<Utc>>);
+    opt_i64: Option<i64>, bool: bool, time: DateTime<Utc>, opt_time: Option<DateTime<Utc>>,
+    f64: f64, opt_f64: Option<f64>, opt_bool: Option<bool>);
 
 /// A type read from one row, the same code for both backends.
 pub trait FromDbRow: Sized {
@@ -333,6 +350,20 @@ pub trait FromDbRow: Sized {
 impl FromDbRow for i64 {
     fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error> {
         row.first_i64()
+    }
+}
+
+/// The first column as an id (`SELECT id FROM ...`).
+impl FromDbRow for Uuid {
+    fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error> {
+        row.first_uuid()
+    }
+}
+
+/// The first column as text.
+impl FromDbRow for String {
+    fn from_row<R: RowExt>(row: &R) -> Result<Self, sqlx::Error> {
+        row.first_text()
     }
 }
 

@@ -1170,3 +1170,25 @@ pub async fn mark_reminded(
     tx.commit().await?;
     Ok(true)
 }
+
+const SETTINGS: &str = "data";
+
+/// Anomaly detection's thresholds (§3.3.2), the shipped ones until an admin changes them.
+pub async fn settings(db: &Db) -> Result<liaison_core::data::Thresholds> {
+    Ok(crate::settings::load(db, SETTINGS).await?.unwrap_or_default())
+}
+
+pub async fn update_settings(
+    db: &Db,
+    actor: Uuid,
+    s: &liaison_core::data::Thresholds,
+) -> Result<liaison_core::data::Thresholds> {
+    s.check().map_err(DbError::Invalid)?;
+    crate::settings::store(db, actor, SETTINGS, s, "settings.update", json!({"data": s})).await?;
+    Ok(*s)
+}
+
+/// Every product code in the catalogue (what a `product_code` cell must be).
+pub async fn product_codes(db: &Db) -> Result<Vec<String>> {
+    db.fetch_all(q("SELECT code FROM products")).await
+}

@@ -30,7 +30,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let rows: usize = args.next().map_or(Ok(1_000_000), |a| a.parse())?;
     let gbk = args.next().is_some_and(|a| a == "gbk");
-    let path = std::env::temp_dir().join(format!("liaison-stream-bench-{}.csv", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("liaison-stream-bench-{}.csv", std::process::id()));
     {
         let mut out = BufWriter::new(std::fs::File::create(&path)?);
         let mut line = String::new();

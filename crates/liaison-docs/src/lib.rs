@@ -11,6 +11,8 @@
 mod csv_io;
 mod decode;
 pub mod ics;
+#[cfg(test)]
+mod stream_tests;
 mod xlsx_io;
 
 pub use csv_io::write_csv;

@@ -6,6 +6,9 @@
 //! BOM), UTF-16 with BOM, or GBK/GB18030 as saved by Chinese Excel.
 //! [`write_csv`] and [`write_xlsx`] produce exports that open correctly in
 //! Excel with Chinese text; CSV output is guarded against formula injection.
+//! [`stream_table`] reads the same files a row at a time into a [`RowSink`]
+//! (large uploads; [`read_table`] is built on it), and [`svg::line_chart`]
+//! renders trend charts for HTML pages.
 //! The slow-to-compile format crates live here so the web crate rebuilds fast.
 
 mod csv_io;
@@ -13,6 +16,7 @@ mod decode;
 pub mod ics;
 #[cfg(test)]
 mod stream_tests;
+pub mod svg;
 mod xlsx_io;
 
 pub use csv_io::write_csv;

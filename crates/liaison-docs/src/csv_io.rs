@@ -13,7 +13,7 @@ pub(crate) fn stream<R: Read>(head: Vec<u8>, source: R, rows: &mut Rows) -> Resu
     let mut text = Decoded::new(head, source);
     let delimiter = match text.peek() {
         Ok(first) => delimiter(first),
-        Err(_) => return Err(text.failure().unwrap_or(DocError::Encoding)),
+        Err(e) => return Err(text.failure().unwrap_or_else(|| crate::io_error(e))),
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

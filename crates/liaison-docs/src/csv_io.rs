@@ -2,53 +2,57 @@
 //! Excel-friendly CSV writing with a formula-injection guard.
 
 use std::borrow::Cow;
+use std::io::Read;
 
-use encoding_rs::{Encoding, GB18030};
+use crate::decode::Decoded;
+use crate::{DocError, HEAD, Rows};
 
-use crate::{DocError, TableBuilder};
-
-pub(crate) fn read(bytes: &[u8], builder: &mut TableBuilder) -> Result<(), DocError> {
-    let text = decode(bytes)?;
-    if text.contains('\0') {
-        return Err(DocError::UnknownFormat); // binary data, not text
-    }
-    let raw = text.as_bytes();
+/// Streams the CSV text whose first bytes are `head` (see [`Decoded`] for the
+/// encodings) and whose rest is in `source`, one record at a time.
+pub(crate) fn stream<R: Read>(head: Vec<u8>, source: R, rows: &mut Rows) -> Result<(), DocError> {
+    let mut text = Decoded::new(head, source);
+    let delimiter = match text.peek() {
+        Ok(first) => delimiter(first),
+        Err(e) => return Err(text.failure().unwrap_or_else(|| crate::io_error(e))),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter(&text))
-        .from_reader(raw);
+        .delimiter(delimiter)
+        .buffer_capacity(HEAD)
+        .from_reader(text);
     // The parser silently skips blank lines and does not report where a record
-    // really starts, so row numbers are derived from byte offsets: count the
-    // line breaks before the record's first byte, minus those that were inside
-    // quoted cells (a spreadsheet shows such a cell as one row).
-    let (mut counted, mut breaks, mut breaks_in_cells) = (0, 0, 0);
+    // really starts, so the decoder keeps where each non-empty line starts and
+    // its line number: the record's row is the line of the first non-empty line
+    // at or after the parser's position before the record, minus the line
+    // breaks that were inside quoted cells (a spreadsheet shows such a cell as
+    // one row).
+    let mut breaks_in_cells = 0;
     let mut record = csv::StringRecord::new();
     loop {
-        let start = usize::try_from(reader.position().byte()).unwrap_or(raw.len());
-        if !reader.read_record(&mut record).map_err(csv_error)? {
+        let start = reader.position().byte();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(reader.get_mut().failure().unwrap_or_else(|| csv_error(e))),
+        }
+        let line = usize::try_from(reader.get_mut().line_at(start)).unwrap_or(usize::MAX);
+        let number = (line + 1).saturating_sub(breaks_in_cells);
+        for cell in &record {
+            breaks_in_cells += line_breaks(cell.as_bytes());
+        }
+        if !rows.push(number, record.iter().map(undefuse))? {
             return Ok(());
         }
-        let rest = raw.get(start..).unwrap_or_default();
-        let first = start
-            + rest
-                .iter()
-                .take_while(|b| matches!(b, b'\r' | b'\n'))
-                .count();
-        breaks += line_breaks(raw, counted, first);
-        counted = first;
-        let number = (breaks + 1).saturating_sub(breaks_in_cells);
-        breaks_in_cells += record
-            .iter()
-            .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
-            .sum::<usize>();
-        builder.push(number, record.iter().map(|c| undefuse(c).to_string()))?;
     }
 }
 
-/// Line breaks (LF, CR LF counted once, or a lone CR) starting in `bytes[from..to]`.
-fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
-    (from..to)
+/// Line breaks (LF, CR LF counted once, or a lone CR) in `bytes`.
+fn line_breaks(bytes: &[u8]) -> usize {
+    if !bytes.contains(&b'\n') && !bytes.contains(&b'\r') {
+        return 0;
+    }
+    (0..bytes.len())
         .filter(|&i| match bytes.get(i) {
             Some(b'\n') => true,
             Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
@@ -67,27 +71,11 @@ fn csv_error(e: csv::Error) -> DocError {
     }
 }
 
-/// UTF-8 or UTF-16 when a BOM says so, else UTF-8 if valid, else GBK
-/// (decoded as its superset GB18030), which is what Chinese Excel writes.
-fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DocError> {
-    let (encoding, body) = match Encoding::for_bom(bytes) {
-        Some((encoding, bom_len)) => (encoding, bytes.get(bom_len..).unwrap_or_default()),
-        None => match std::str::from_utf8(bytes) {
-            Ok(text) => return Ok(Cow::Borrowed(text)),
-            Err(_) => (GB18030, bytes),
-        },
-    };
-    match encoding.decode_without_bom_handling(body) {
-        (_, true) => Err(DocError::Encoding),
-        (text, false) => Ok(text),
-    }
-}
-
 /// Comma, unless the header line has none but has semicolons or tabs
 /// (European Excel uses `;`, "Unicode text" exports use tabs).
 fn delimiter(text: &str) -> u8 {
     let header = text
-        .lines()
+        .split(['\n', '\r'])
         .find(|line| !line.trim().is_empty())
         .unwrap_or_default();
     let (semicolons, tabs) = (header.matches(';').count(), header.matches('\t').count());
@@ -104,7 +92,7 @@ fn delimiter(text: &str) -> u8 {
 /// 4180 quoting. Cells that Excel would run as a formula (starting with `=`,
 /// `+`, `-`, `@`, tab or CR) get a leading `'`, except a plain number such as
 /// `-12.5`. A phone number such as `+86 138 0013 8000` or `-1+1` is guarded
-/// too: Excel reads it as a formula (issue 10). [`read`] takes the `'` off.
+/// too: Excel reads it as a formula (issue 10). Reading takes the `'` off.
 pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     write_record(&mut out, headers.iter().copied());

@@ -6,10 +6,17 @@
 //! BOM), UTF-16 with BOM, or GBK/GB18030 as saved by Chinese Excel.
 //! [`write_csv`] and [`write_xlsx`] produce exports that open correctly in
 //! Excel with Chinese text; CSV output is guarded against formula injection.
+//! [`stream_table`] reads the same files a row at a time into a [`RowSink`]
+//! (large uploads; [`read_table`] is built on it), and [`svg::line_chart`]
+//! renders trend charts for HTML pages.
 //! The slow-to-compile format crates live here so the web crate rebuilds fast.
 
 mod csv_io;
+mod decode;
 pub mod ics;
+#[cfg(test)]
+mod stream_tests;
+pub mod svg;
 mod xlsx_io;
 
 pub use csv_io::write_csv;
@@ -113,33 +120,84 @@ impl Format {
     }
 }
 
-/// Reads CSV or XLSX (first worksheet) into a [`Table`]. Entirely empty rows
-/// are skipped but still counted in row numbers. At most `max_rows` data rows
-/// are accepted, else [`DocError::TooLarge`]. Legacy `.xls`, WPS `.et`, `.ods`
-/// and `.numbers` files are refused with [`DocError::UnknownFormat`].
+/// Receives a table's rows one at a time from [`stream_table`].
+pub trait RowSink {
+    /// The header row (the first non-empty row), cells trimmed.
+    fn header(&mut self, cells: &[String]) -> Result<(), DocError>;
+    /// One non-empty data row: its 1-based spreadsheet row number (header =
+    /// row 1 when it is the first line) and its trimmed cells (may be shorter
+    /// or longer than the header). Return `Ok(false)` to stop reading early.
+    fn row(&mut self, number: usize, cells: &[&str]) -> Result<bool, DocError>;
+}
+
+/// How many bytes are looked at to tell the format, the encoding and the
+/// delimiter; also the size of the CSV reading buffers.
+const HEAD: usize = 64 * 1024;
+
+/// Streams CSV (any encoding [`read_table`] accepts) or XLSX (first
+/// worksheet) from `source`, without holding the whole file or its decoded
+/// text in memory. Entirely empty rows are skipped but still counted in row
+/// numbers. The same files as in [`read_table`] are refused with
+/// [`DocError::UnknownFormat`], and a file without a non-empty row is
+/// [`DocError::Empty`]. An error returned by the sink stops the reading and is
+/// returned as is.
+pub fn stream_table<R: std::io::Read + std::io::Seek>(
+    mut source: R,
+    filename: Option<&str>,
+    sink: &mut dyn RowSink,
+) -> Result<(), DocError> {
+    use std::io::{Read, SeekFrom};
+
+    let start = source.stream_position().map_err(io_error)?;
+    let mut head = Vec::with_capacity(HEAD);
+    (&mut source)
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    let ole_magic = head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    if ole_magic || has_extension(filename, &["xls", "et", "ods", "numbers"]) {
+        return Err(DocError::UnknownFormat);
+    }
+    let mut rows = Rows::new(sink);
+    match Format::detect(filename, &head) {
+        Format::Csv => csv_io::stream(head, source, &mut rows)?,
+        Format::Xlsx => {
+            source.seek(SeekFrom::Start(start)).map_err(io_error)?;
+            xlsx_io::stream(std::io::BufReader::new(source), &mut rows)?;
+        }
+    }
+    if rows.header_seen {
+        Ok(())
+    } else {
+        Err(DocError::Empty)
+    }
+}
+
+/// A read error of the upload itself (rare: the bytes are usually in memory
+/// or in a temporary file).
+fn io_error(e: std::io::Error) -> DocError {
+    DocError::Csv {
+        line: 0,
+        message: e.to_string(),
+    }
+}
+
+/// Reads CSV or XLSX (first worksheet) into a [`Table`] through
+/// [`stream_table`]. Entirely empty rows are skipped but still counted in row
+/// numbers. At most `max_rows` data rows are accepted, else
+/// [`DocError::TooLarge`]. Legacy `.xls`, WPS `.et`, `.ods` and `.numbers`
+/// files are refused with [`DocError::UnknownFormat`].
 pub fn read_table(
     filename: Option<&str>,
     bytes: &[u8],
     max_rows: usize,
 ) -> Result<Table, DocError> {
-    let ole_magic = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    if ole_magic || has_extension(filename, &["xls", "et", "ods", "numbers"]) {
-        return Err(DocError::UnknownFormat);
-    }
-    let mut builder = TableBuilder {
-        headers: None,
-        rows: Vec::new(),
+    let mut collect = Collect {
+        table: Table::default(),
         max_rows,
     };
-    match Format::detect(filename, bytes) {
-        Format::Csv => csv_io::read(bytes, &mut builder)?,
-        Format::Xlsx => xlsx_io::read(bytes, &mut builder)?,
-    }
-    let headers = builder.headers.ok_or(DocError::Empty)?;
-    Ok(Table {
-        headers,
-        rows: builder.rows,
-    })
+    stream_table(std::io::Cursor::new(bytes), filename, &mut collect)?;
+    Ok(collect.table)
 }
 
 fn has_extension(filename: Option<&str>, exts: &[&str]) -> bool {
@@ -149,39 +207,82 @@ fn has_extension(filename: Option<&str>, exts: &[&str]) -> bool {
     exts.iter().any(|e| ext.eq_ignore_ascii_case(e))
 }
 
-/// Collects rows from either reader: the first non-empty row becomes the
-/// header, later non-empty rows become data rows.
-struct TableBuilder {
-    headers: Option<Vec<String>>,
-    rows: Vec<Row>,
+/// The sink behind [`read_table`]: data rows are padded with `""` to the
+/// header's width; more than `max_rows` is [`DocError::TooLarge`].
+struct Collect {
+    table: Table,
     max_rows: usize,
 }
 
-impl TableBuilder {
-    fn push(
-        &mut self,
-        number: usize,
-        cells: impl IntoIterator<Item = String>,
-    ) -> Result<(), DocError> {
-        let mut cells: Vec<String> = cells.into_iter().map(|c| c.trim().to_string()).collect();
-        if cells.iter().all(String::is_empty) {
-            return Ok(());
-        }
-        let Some(headers) = &self.headers else {
-            self.headers = Some(cells);
-            return Ok(());
-        };
-        if self.rows.len() >= self.max_rows {
+impl RowSink for Collect {
+    fn header(&mut self, cells: &[String]) -> Result<(), DocError> {
+        self.table.headers = cells.to_vec();
+        Ok(())
+    }
+
+    fn row(&mut self, number: usize, cells: &[&str]) -> Result<bool, DocError> {
+        if self.table.rows.len() >= self.max_rows {
             return Err(DocError::TooLarge {
                 limit: self.max_rows,
             });
         }
-        if cells.len() < headers.len() {
-            cells.resize(headers.len(), String::new());
-        }
-        self.rows.push(Row { number, cells });
-        Ok(())
+        let width = cells.len().max(self.table.headers.len());
+        let mut owned = Vec::with_capacity(width);
+        owned.extend(cells.iter().map(|c| c.to_string()));
+        owned.resize(width, String::new());
+        self.table.rows.push(Row {
+            number,
+            cells: owned,
+        });
+        Ok(true)
     }
+}
+
+/// What both readers share: cells are trimmed, entirely empty rows skipped,
+/// the first non-empty row goes to [`RowSink::header`], the others to
+/// [`RowSink::row`], through one reused buffer of cells.
+struct Rows<'s> {
+    sink: &'s mut dyn RowSink,
+    header_seen: bool,
+    spare: Vec<&'static str>,
+}
+
+impl<'s> Rows<'s> {
+    fn new(sink: &'s mut dyn RowSink) -> Self {
+        Rows {
+            sink,
+            header_seen: false,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Passes one row on; `Ok(false)` when the sink wants no more.
+    fn push<'c>(
+        &mut self,
+        number: usize,
+        cells: impl Iterator<Item = &'c str>,
+    ) -> Result<bool, DocError> {
+        let mut trimmed = recycle(std::mem::take(&mut self.spare));
+        trimmed.extend(cells.map(str::trim));
+        let more = if trimmed.iter().all(|c| c.is_empty()) {
+            Ok(true)
+        } else if self.header_seen {
+            self.sink.row(number, &trimmed)
+        } else {
+            self.header_seen = true;
+            let header: Vec<String> = trimmed.iter().map(|c| c.to_string()).collect();
+            self.sink.header(&header).map(|()| true)
+        };
+        self.spare = recycle(trimmed);
+        more
+    }
+}
+
+/// An empty vector with the allocation of `v`, for references of another
+/// lifetime (the collect reuses the buffer: same element size and alignment).
+fn recycle<'a>(mut v: Vec<&str>) -> Vec<&'a str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
 }
 
 #[cfg(test)]

@@ -1,55 +1,139 @@
 //! XLSX reading (first worksheet, via calamine) and writing (via rust_xlsxwriter).
 
-use std::io::Cursor;
+use std::fmt::Write as _;
+use std::io::{Read, Seek};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError as WriteError};
 
-use crate::{DocError, TableBuilder};
+use crate::{DocError, Rows};
 
-pub(crate) fn read(bytes: &[u8], builder: &mut TableBuilder) -> Result<(), DocError> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(read_error)?;
-    let range = match workbook.worksheet_range_at(0) {
-        Some(range) => range.map_err(read_error)?,
-        None => return Err(DocError::Empty),
+/// Streams the first worksheet's rows. Cells are taken from the sheet's
+/// leftmost used column on (as a spreadsheet range would), so a table that
+/// starts at B3 reads like one that starts at A1; row numbers are the sheet's.
+pub(crate) fn stream<R: Read + Seek>(source: R, rows: &mut Rows) -> Result<(), DocError> {
+    let mut workbook = Xlsx::new(source).map_err(read_error)?;
+    let Some(name) = workbook.sheet_names().first().cloned() else {
+        return Ok(()); // no sheet: the caller reports Empty
     };
-    // The range starts at the first used cell; sheet rows are 1-based.
-    let Some((first_row, _)) = range.start() else {
-        return Ok(()); // no cells at all: the caller reports Empty
+    // First pass: the leftmost column with a value (at once when it is A).
+    let mut first_col = None::<u32>;
+    {
+        let Some(mut cells) = cells_reader(&mut workbook, &name)? else {
+            return Ok(());
+        };
+        while let Some(cell) = cells.next_cell().map_err(read_error)? {
+            let col = cell.get_position().1;
+            if *cell.get_value() != DataRef::Empty && first_col.is_none_or(|c| col < c) {
+                first_col = Some(col);
+                if col == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    let Some(first_col) = first_col else {
+        return Ok(()); // no values at all
     };
-    for (i, cells) in range.rows().enumerate() {
-        builder.push(first_row as usize + i + 1, cells.iter().map(cell_text))?;
+    // Second pass: the rows. `texts[..len]` is the current row, the Strings reused.
+    let Some(mut cells) = cells_reader(&mut workbook, &name)? else {
+        return Ok(());
+    };
+    let mut texts: Vec<String> = Vec::new();
+    let mut len = 0;
+    let mut current = None::<u32>;
+    while let Some(cell) = cells.next_cell().map_err(read_error)? {
+        let value = cell.get_value();
+        if *value == DataRef::Empty {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if current != Some(row) {
+            if let Some(done) = current
+                && !emit(rows, done, &texts[..len])?
+            {
+                return Ok(());
+            }
+            current = Some(row);
+            len = 0;
+        }
+        let Some(i) = col.checked_sub(first_col).map(|i| i as usize) else {
+            continue; // cannot happen: the first pass saw every value
+        };
+        if texts.len() <= i {
+            texts.resize_with(i + 1, String::new);
+        }
+        for text in texts.iter_mut().take(i + 1).skip(len) {
+            text.clear();
+        }
+        len = len.max(i + 1);
+        texts[i].clear();
+        cell_text(value, &mut texts[i]);
+    }
+    if let Some(done) = current {
+        emit(rows, done, &texts[..len])?;
     }
     Ok(())
 }
 
-fn read_error(e: calamine::XlsxError) -> DocError {
+fn emit(rows: &mut Rows, row: u32, texts: &[String]) -> Result<bool, DocError> {
+    rows.push(row as usize + 1, texts.iter().map(String::as_str))
+}
+
+/// The worksheet's cells in file order; `None` when the first sheet is not a
+/// worksheet (a chart sheet), which reads as empty.
+fn cells_reader<'a, R: Read + Seek>(
+    workbook: &'a mut Xlsx<R>,
+    name: &str,
+) -> Result<Option<calamine::XlsxCellReader<'a, R>>, DocError> {
+    match workbook.worksheet_cells_reader(name) {
+        Ok(cells) => Ok(Some(cells)),
+        Err(XlsxError::NotAWorksheet(_)) => Ok(None),
+        Err(e) => Err(read_error(e)),
+    }
+}
+
+fn read_error(e: XlsxError) -> DocError {
     match e {
-        calamine::XlsxError::Password => DocError::XlsxPassword,
+        XlsxError::Password => DocError::XlsxPassword,
         e => DocError::Xlsx(e.to_string()),
     }
 }
 
-/// Cell as the user typed it: whole numbers without ".0" (phone numbers stay
-/// intact), dates as ISO `YYYY-MM-DD[ HH:MM:SS]`.
-fn cell_text(cell: &Data) -> String {
+/// Cell as the user typed it, appended to `out`: whole numbers without ".0"
+/// (phone numbers stay intact), dates as ISO `YYYY-MM-DD[ HH:MM:SS]`.
+fn cell_text(cell: &DataRef, out: &mut String) {
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if *f == 0.0 => "0".to_string(), // not "-0"
-        Data::Float(f) => f.to_string(),                // Display never prints "1.0" or exponents
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) if dt.is_duration() => dt.as_f64().to_string(),
-        Data::DateTime(dt) => {
+        DataRef::Empty => {}
+        DataRef::SharedString(s) => out.push_str(s),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => out.push_str(s),
+        DataRef::Float(f) if *f == 0.0 => out.push('0'), // not "-0"
+        other => {
+            let _ = write_value(other, out); // writing to a String cannot fail
+        }
+    }
+}
+
+fn write_value(cell: &DataRef, out: &mut String) -> std::fmt::Result {
+    match cell {
+        DataRef::Int(i) => write!(out, "{i}"),
+        DataRef::Float(f) => write!(out, "{f}"), // Display never prints "1.0" or exponents
+        DataRef::Bool(b) => write!(out, "{b}"),
+        DataRef::DateTime(dt) if dt.is_duration() => write!(out, "{}", dt.as_f64()),
+        DataRef::DateTime(dt) => {
             let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
             match (dt.as_f64() < 1.0, (h, mi, s) == (0, 0, 0)) {
-                (true, _) => format!("{h:02}:{mi:02}:{s:02}"),
-                (false, true) => format!("{y:04}-{mo:02}-{d:02}"),
-                (false, false) => format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"),
+                (true, _) => write!(out, "{h:02}:{mi:02}:{s:02}"),
+                (false, true) => write!(out, "{y:04}-{mo:02}-{d:02}"),
+                (false, false) => write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"),
             }
         }
-        Data::Error(e) => e.to_string(),
+        DataRef::Error(e) => write!(out, "{e}"),
+        DataRef::Empty
+        | DataRef::SharedString(_)
+        | DataRef::String(_)
+        | DataRef::DateTimeIso(_)
+        | DataRef::DurationIso(_) => Ok(()), // in cell_text
     }
 }
 
@@ -157,6 +241,8 @@ fn display_width(text: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
     use crate::read_table;
 

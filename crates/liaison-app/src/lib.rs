@@ -6,6 +6,7 @@
 
 pub mod ack;
 pub mod calendar;
+pub mod data;
 mod error;
 pub mod event;
 pub mod feedback;

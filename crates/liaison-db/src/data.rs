@@ -1192,3 +1192,30 @@ pub async fn update_settings(
 pub async fn product_codes(db: &Db) -> Result<Vec<String>> {
     db.fetch_all(q("SELECT code FROM products")).await
 }
+
+struct PartnerSubmission(Uuid, Uuid);
+from_row!(PartnerSubmission(partner_id: uuid, id: uuid));
+
+/// Each partner's current submission of `dataset` for `period`: `(partner, submission)`.
+pub async fn current_submissions(db: &Db, dataset: Uuid, period: &str) -> Result<Vec<(Uuid, Uuid)>> {
+    let rows: Vec<PartnerSubmission> = db
+        .fetch_all(
+            q("SELECT partner_id, id FROM submissions
+               WHERE dataset_id = $1 AND period = $2 AND state = 'current'")
+            .bind(dataset)
+            .bind(period),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.0, r.1)).collect())
+}
+
+/// Partners already reminded of `dataset` for `period` (`kind`: `due` or `overdue`).
+pub async fn reminded(db: &Db, dataset: Uuid, period: &str, kind: &str) -> Result<Vec<Uuid>> {
+    db.fetch_all(
+        q("SELECT partner_id FROM data_reminders WHERE dataset_id = $1 AND period = $2 AND kind = $3")
+            .bind(dataset)
+            .bind(period)
+            .bind(kind),
+    )
+    .await
+}

@@ -960,7 +960,6 @@ async fn requirement_for(
 /// schema; with any error nothing is stored but the errors (a `rejected` submission); without,
 /// the rows are stored whole as a new version (the one before is superseded and kept), on time
 /// or late against the due day, and the figures are judged for anomalies (§3.3.2).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn submit(
     db: &Db,
     actor: &Actor,
@@ -968,6 +967,21 @@ pub async fn submit(
     source: Source,
     via: SubmissionVia,
     progress: Progress,
+) -> Result<Outcome> {
+    submit_with(db, actor, input, source, via, progress, true).await
+}
+
+/// [`submit`], judging the figures for anomalies only when `detect` (a bulk load of history
+/// judges once at its end, [`detect`] with no partner).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn submit_with(
+    db: &Db,
+    actor: &Actor,
+    input: &SubmitInput,
+    source: Source,
+    via: SubmissionVia,
+    progress: Progress,
+    detect_anomalies: bool,
 ) -> Result<Outcome> {
     check(actor, Permission::SubmitData, &Object::default())?;
     let partner_id = match (actor.scope(), input.partner_id) {
@@ -1130,7 +1144,12 @@ pub async fn submit(
     };
     let points = points(&dataset.schema, &checked.sums);
     let submission = writer.finish(&points, &[]).await?;
-    let anomalies = match detect(db, &dataset, period, Some(&partner)).await {
+    let judged = if detect_anomalies {
+        detect(db, &dataset, period, Some(&partner)).await
+    } else {
+        Ok(0)
+    };
+    let anomalies = match judged {
         Ok(n) => n,
         Err(e) => {
             tracing::warn!(error = %e, "anomaly detection after a submission failed");

@@ -5,6 +5,7 @@
 //! operations. Loading twice changes nothing.
 
 mod history;
+mod data;
 mod products;
 
 pub use history::{HistoryReport, history};
@@ -580,6 +581,10 @@ pub async fn load(db: &Db, extra: usize, progress: &(dyn Fn(u64) + Sync)) -> Res
     products::load_products(db).await?;
     // Ticket routing (issue 12) joins demo databases loaded before it existed.
     load_ticket_routes(db).await?;
+    // Business data (issue 13) joins demo databases loaded before it existed.
+    if let Some(admin) = liaison_db::user::find_user_by_email(db, "admin@demo.example").await? {
+        data::load_data(db, &admin.actor()).await?;
+    }
     if extra > 0 {
         let (p, c) = generate(db, extra, progress).await?;
         report.partners_generated = p;

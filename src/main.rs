@@ -239,6 +239,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Business data (§3.3): submit a partner's figures from a file.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
     /// Encryption key tools.
     Key {
         #[command(subcommand)]
@@ -285,6 +290,25 @@ enum ImportCommand {
         file: std::path::PathBuf,
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Submit one period's figures for a partner from a CSV (UTF-8, GBK, UTF-16) or XLSX
+    /// file: every row is checked; with any error nothing is stored (exit 1, the errors
+    /// listed); else the rows become the partner's current version for the period.
+    Import {
+        /// The data set's code, e.g. sales.
+        #[arg(long)]
+        dataset: String,
+        /// The partner's code, e.g. SH-D001.
+        #[arg(long)]
+        partner: String,
+        /// 2026-10 (month), 2026-W45 (week) or 2026-Q4.
+        #[arg(long)]
+        period: String,
+        file: std::path::PathBuf,
     },
 }
 
@@ -510,6 +534,18 @@ async fn main() -> Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
+        Command::Data {
+            command:
+                DataCommand::Import {
+                    dataset,
+                    partner,
+                    period,
+                    file,
+                },
+        } => {
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
+            data_import(&db, &dataset, &partner, &period, &file).await?;
+        }
         Command::Import { command } => {
             let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
             let (file, dry_run, contacts) = match command {
@@ -584,4 +620,97 @@ async fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `liaison data import`: streams the file through the same checks as an upload, printing how
+/// many rows were read as it goes.
+async fn data_import(
+    db: &liaison_db::Db,
+    dataset: &str,
+    partner: &str,
+    period: &str,
+    file: &std::path::Path,
+) -> Result<()> {
+    use liaison_app::data::{Outcome, Progress, Source, SubmitInput};
+    let admin = liaison_db::user::list_users(db)
+        .await?
+        .into_iter()
+        .find(|u| u.active && u.roles.has(liaison_core::Role::Admin))
+        .context("no active admin user: create one with `liaison user create --roles admin`")?;
+    let partner_id = liaison_db::partner::resolve_partner_ref(db, partner)
+        .await?
+        .with_context(|| format!("there is no partner {partner}"))?;
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = Progress::default();
+    let watch = progress.clone();
+    let started = std::time::Instant::now();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            eprint!("\r{} rows read", watch.rows());
+        }
+    });
+    let input = SubmitInput {
+        dataset: Some(dataset.to_string()),
+        period: Some(period.to_string()),
+        partner_id: Some(partner_id),
+        rows: None,
+    };
+    let source = Source::File {
+        reader: Box::new(reader),
+        name: file.file_name().and_then(|n| n.to_str()).map(str::to_string),
+    };
+    let result = liaison_app::data::submit(
+        db,
+        &admin.actor(),
+        &input,
+        source,
+        liaison_core::data::SubmissionVia::Cli,
+        progress.clone(),
+    )
+    .await;
+    ticker.abort();
+    eprintln!("\r{} rows read in {:.1} s ({} MB)", progress.rows(), started.elapsed().as_secs_f64(), size / 1_000_000);
+    match result {
+        Ok(Outcome::Accepted {
+            submission: s,
+            anomalies,
+        }) => {
+            let timing = match s.on_time {
+                Some(true) => "on time",
+                Some(false) => "late",
+                None => "no due day",
+            };
+            println!(
+                "accepted: {} rows stored as version {} of {} for {} {} ({timing}); {anomalies} abnormal figures",
+                s.row_count, s.version, s.dataset_code, s.partner_code, s.period
+            );
+            Ok(())
+        }
+        Ok(Outcome::Rejected {
+            submission: s,
+            errors,
+        }) => {
+            eprintln!(
+                "refused: {} errors in {} rows; nothing was stored",
+                s.error_count, s.row_count
+            );
+            for e in errors.iter().take(50) {
+                let message = liaison_app::data::render_error(e, liaison_core::partner::Lang::En);
+                if e.row == 0 {
+                    eprintln!("  the file: {message}");
+                } else {
+                    eprintln!("  row {}, column {}: {message}", e.row, e.column);
+                }
+            }
+            if s.error_count > 50 {
+                eprintln!("  ... and {} more", s.error_count - 50);
+            }
+            std::process::exit(1);
+        }
+        Err(liaison_app::Error::Invalid(e)) => bail!("cannot import: {e}"),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -662,6 +662,7 @@ pub fn regions_of(region: &str) -> HashSet<String> {
 
 /// Thresholds of anomaly detection (settings, §3.3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// A robust score at least this far from the median is abnormal (3.5 is the usual cut for
     /// the modified z-score).

@@ -6,6 +6,7 @@
 
 use crate::{AppError, AppState};
 use axum::body::{Body, to_bytes};
+use sha2::Digest;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -70,16 +71,39 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Ok(None) => return next.run(Request::from_parts(parts, body)).await,
         Err(e) => return e.into_response(),
     };
-    let bytes = match to_bytes(body, state.config.max_upload_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
-            return AppError::PayloadTooLarge("the request body is too large".into())
-                .into_response();
-        }
+    // A business-data upload may be hundreds of megabytes: it is fingerprinted as it streams
+    // to a temporary file, and handed on from there (issue 13). Others are read whole.
+    let big = parts.uri.path() == "/api/v1/submissions";
+    let (hash, body, _spooled) = if big {
+        let mut h = sha2::Sha256::new();
+        h.update(format!("{} {}\n", parts.method, parts.uri).as_bytes());
+        let spooled = match crate::spool::spool_stream(
+            body.into_data_stream(),
+            state.config.max_data_bytes,
+            Some(&mut h),
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => return e.into_response(),
+        };
+        let again = match spooled.body() {
+            Ok(b) => b,
+            Err(e) => return e.into_response(),
+        };
+        (hex::encode(h.finalize()), again, Some(spooled))
+    } else {
+        let bytes = match to_bytes(body, state.config.max_upload_bytes).await {
+            Ok(b) => b,
+            Err(_) => {
+                return AppError::PayloadTooLarge("the request body is too large".into())
+                    .into_response();
+            }
+        };
+        let mut fingerprint = format!("{} {}\n", parts.method, parts.uri).into_bytes();
+        fingerprint.extend_from_slice(&bytes);
+        (liaison_db::sha256_hex(&fingerprint), Body::from(bytes), None)
     };
-    let mut fingerprint = format!("{} {}\n", parts.method, parts.uri).into_bytes();
-    fingerprint.extend_from_slice(&bytes);
-    let hash = liaison_db::sha256_hex(&fingerprint);
     let user = session.user.id;
     match claim_or_wait(&state.db, user, &key, &hash).await {
         Err(e) => AppError::from(e).into_response(),
@@ -108,7 +132,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         Ok(Claim::Fresh) => {
             let resp = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
+                .run(Request::from_parts(parts, body))
                 .await;
             let (mut rparts, rbody) = resp.into_parts();
             let rbytes = match to_bytes(rbody, usize::MAX).await {

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod html;
 pub mod idempotency;
 pub mod respond;
+pub mod spool;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -32,6 +33,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Largest accepted upload (imports), in bytes.
     pub max_upload_bytes: usize,
+    /// Largest business-data submission (`POST /api/v1/submissions`, the console's import):
+    /// streamed to disk, never held (issue 13: a million rows is about 60 MB).
+    pub max_data_bytes: u64,
     /// Failed logins allowed for one account from one address in `login_window` (see
     /// `auth::LoginLimiter` for the account-wide and per-address limits).
     pub login_attempts: u32,
@@ -48,6 +52,7 @@ impl Default for WebConfig {
             session_ttl: chrono::Duration::hours(12),
             secure_cookies: false,
             max_upload_bytes: 20 * 1024 * 1024,
+            max_data_bytes: 512 * 1024 * 1024,
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
             session_cache_ttl: Duration::from_secs(10),

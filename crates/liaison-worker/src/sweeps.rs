@@ -47,6 +47,15 @@ impl Worker {
             ),
             Err(e) => failed.push(format!("ticket clocks: {e}")),
         }
+        // §3.3.1: figures due soon and overdue, at most every ten minutes (it reads every
+        // partner a requirement asks).
+        if data_sweep_due() {
+            match liaison_app::data::sweep(&self.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "business figures reminders"),
+                Err(e) => failed.push(format!("business figures reminders: {e}")),
+            }
+        }
         // Replies by e-mail (issue 12): the reply mailbox, when one is set up.
         match self.read_mail().await {
             Ok(r) if r.filed + r.refused == 0 => {}
@@ -75,6 +84,22 @@ impl Worker {
             Ok(())
         } else {
             Err(anyhow::anyhow!(failed.join("; ")))
+        }
+    }
+}
+
+/// Whether the business-data reminders should run now: the first sweep of the process, then
+/// every ten minutes.
+fn data_sweep_due() -> bool {
+    static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+    let Ok(mut last) = LAST.lock() else {
+        return true;
+    };
+    match *last {
+        Some(t) if t.elapsed() < Duration::from_secs(600) => false,
+        _ => {
+            *last = Some(Instant::now());
+            true
         }
     }
 }

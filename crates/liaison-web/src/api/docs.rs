@@ -108,7 +108,127 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), ticket_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), data_schemas()) {
+        map.extend(more);
+    }
     all
+}
+
+/// Business data's schemas (issue 13), apart for the same reason as the policies'.
+fn data_schemas() -> Value {
+    let uuid = || json!({"type": "string", "format": "uuid"});
+    let opt_uuid = || json!({"type": ["string", "null"], "format": "uuid"});
+    let time = || json!({"type": "string", "format": "date-time"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let opt_num = || json!({"type": ["number", "null"]});
+    let kinds = [
+        "text", "integer", "decimal", "date", "period", "product_code", "region_code",
+    ];
+    let column = json!({"type": "object", "required": ["name", "label_zh", "kind"], "additionalProperties": false, "properties": {
+        "name": {"type": "string", "description": "the header in files and the key in rows: a-z, 0-9, _"},
+        "label_zh": s("string"), "label_en": s("string"), "kind": enum_s(&kinds),
+        "scale": {"type": "integer", "minimum": 0, "maximum": 6, "description": "decimal places of a decimal"},
+        "unit": s("string"), "required": s("boolean"), "min": opt_num(), "max": opt_num(),
+        "aggregate": {"type": ["string", "null"], "enum": ["sum", "mean", null], "description": "how rows add up to a figure (numbers only; default sum)"}}});
+    let classification = enum_s(&["public", "internal", "confidential", "secret"]);
+    let dataset_input = json!({"type": "object", "additionalProperties": false, "properties": {
+        "code": s("string"), "name_zh": s("string"), "name_en": s("string"), "description": s("string"),
+        "columns": {"type": "array", "items": column.clone()},
+        "series_by": {"type": "string", "description": "the column that names a series (a product code or a category); empty: the total only"},
+        "classification": classification.clone(), "active": s("boolean")}});
+    let mut dataset_patch = dataset_input.clone();
+    dataset_patch["properties"]["version"] = json!({"type": ["integer", "null"],
+        "description": "the version the fields were read at: a stale one is a 409"});
+    let submission_state = enum_s(&["current", "superseded", "rejected"]);
+    let submission = json!({"type": "object", "properties": {
+        "id": uuid(), "dataset_id": uuid(), "dataset_code": s("string"), "dataset_name_zh": s("string"),
+        "dataset_name_en": s("string"), "partner_id": uuid(), "partner_code": s("string"), "partner_name": s("string"),
+        "period": s("string"), "version": {"type": "integer", "description": "0 for a rejected submission"},
+        "state": submission_state, "via": enum_s(&["portal", "api", "cli", "console"]),
+        "file_name": opt_s(), "row_count": s("integer"), "error_count": s("integer"),
+        "due_on": {"type": ["string", "null"], "format": "date"}, "on_time": {"type": ["boolean", "null"]},
+        "submitted_by": uuid(), "submitted_by_name": opt_s(), "submitted_at": time(), "superseded_at": opt_time(),
+        "anomalies": {"type": "integer", "description": "on a new submission: how many figures were found abnormal"}}});
+    let anomaly_state = enum_s(&["open", "explained", "corrected", "closed"]);
+    let anomaly = json!({"type": "object", "properties": {
+        "id": uuid(), "dataset_id": uuid(), "dataset_code": s("string"), "dataset_name_zh": s("string"),
+        "dataset_name_en": s("string"), "partner_id": uuid(), "partner_code": s("string"), "partner_name": s("string"),
+        "submission_id": uuid(), "series": {"type": "string", "description": "a product or category; empty: the partner's total"},
+        "measure": s("string"), "period": s("string"), "baseline": enum_s(&["history", "seasonal"]),
+        "value": s("number"), "expected": s("number"), "score": s("number"), "ratio": opt_num(),
+        "peer_percentile": opt_num(), "periods": s("integer"), "state": anomaly_state, "owner_id": opt_uuid(),
+        "owner_name": opt_s(), "version": s("integer"), "created_at": time(), "updated_at": time(), "closed_at": opt_time(),
+        "explanation": {"type": "string", "description": "in words, in the reader's language"}}});
+    let mut detail = anomaly.clone();
+    detail["properties"]["follow_ups"] = json!({"type": "array", "items": {"type": "object", "properties": {
+        "id": uuid(), "anomaly_id": uuid(), "author_id": opt_uuid(), "author_name": opt_s(), "author_is_partner": s("boolean"),
+        "kind": enum_s(&["comment", "cause", "action", "corrected", "closed", "reopened"]), "body": s("string"), "created_at": time()}}});
+    let bench = json!({"anyOf": [{"type": "object", "properties": {"q1": s("number"), "median": s("number"), "q3": s("number"), "peers": s("integer")}}, {"type": "null"}]});
+    let mut out = json!({
+        "Column": column,
+        "DatasetInput": dataset_input,
+        "DatasetPatch": dataset_patch,
+        "Dataset": {"type": "object", "properties": {
+            "id": uuid(), "code": s("string"), "name_zh": s("string"), "name_en": s("string"), "description": s("string"),
+            "schema": {"type": "object", "properties": {"columns": {"type": "array", "items": {"$ref": "#/components/schemas/Column"}}, "series_by": opt_s()}},
+            "classification": classification, "active": s("boolean"), "version": s("integer"),
+            "created_at": time(), "updated_at": time()}},
+        "DatasetList": list_of("Dataset"),
+        "RequirementInput": {"type": "object", "additionalProperties": false, "properties": {
+            "dataset": {"type": "string", "description": "the data set's code or id"},
+            "partner_kind": {"type": "string", "enum": ["distributor", "agent", "ecommerce", "store", "other", ""]},
+            "segment_id": uuid(), "period": enum_s(&["weekly", "monthly", "quarterly"]),
+            "due_working_days": {"type": "integer", "minimum": 0, "maximum": 60, "description": "the due day: this many working days after the period ends"},
+            "remind_days": {"type": "integer", "minimum": 0, "maximum": 30}, "active": s("boolean")}},
+        "Requirement": {"type": "object", "properties": {
+            "id": uuid(), "dataset_id": uuid(), "dataset_code": s("string"),
+            "partner_kind": {"type": ["string", "null"]}, "segment_id": opt_uuid(), "segment_name": opt_s(),
+            "period_kind": enum_s(&["weekly", "monthly", "quarterly"]), "due_days": s("integer"), "remind_days": s("integer"),
+            "active": s("boolean"), "created_at": time()}},
+        "RequirementList": list_of("Requirement"),
+        "ObligationList": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+            "requirement_id": uuid(), "dataset_id": uuid(), "dataset_code": s("string"), "period": s("string"),
+            "due_on": {"type": "string", "format": "date"}, "standing": enum_s(&["due", "overdue", "on_time", "late"]),
+            "submission": {"anyOf": [{"$ref": "#/components/schemas/Submission"}, {"type": "null"}]}}}}}},
+        "OverdueList": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+            "partner_id": uuid(), "partner_code": s("string"), "partner_name": s("string"), "owner_id": opt_uuid(), "owner_name": opt_s(),
+            "dataset_id": uuid(), "dataset_code": s("string"), "period": s("string"),
+            "due_on": {"type": "string", "format": "date"}, "days_late": s("integer")}}}}},
+        "SubmissionInput": {"type": "object", "required": ["dataset", "period", "rows"], "additionalProperties": false, "properties": {
+            "dataset": {"type": "string", "description": "the data set's code, e.g. sales"},
+            "period": {"type": "string", "description": "2026-11 (month), 2026-W45 (ISO week) or 2026-Q4"},
+            "partner_id": {"type": "string", "format": "uuid", "description": "staff: the partner the figures are for"},
+            "rows": {"type": "array", "items": {"type": "object", "description": "column name → value"}}}},
+        "SubmissionForm": {"type": "object", "required": ["dataset", "period", "file"], "properties": {
+            "dataset": s("string"), "period": s("string"), "partner_id": {"type": "string", "format": "uuid"},
+            "file": {"type": "string", "format": "binary", "description": "CSV (UTF-8, UTF-8 with BOM, GBK, UTF-16) or XLSX"}}},
+        "Submission": submission,
+        "SubmissionList": list_of("Submission"),
+        "SubmissionErrors": {"type": "object", "properties": {"submission_id": uuid(), "state": enum_s(&["current", "superseded", "rejected"]),
+            "error_count": s("integer"), "errors": {"type": "array", "items": {"type": "object", "properties": {
+                "row": {"type": "integer", "description": "the row in the file (the header is row 1); 0: the whole file"},
+                "column": s("string"), "code": s("string"), "message": s("string")}}}}},
+        "Anomaly": anomaly,
+        "AnomalyList": list_of("Anomaly"),
+        "AnomalyDetail": detail,
+        "FollowUpInput": {"type": "object", "additionalProperties": false, "properties": {
+            "kind": enum_s(&["comment", "cause", "action", "closed"]), "body": s("string")}},
+        "Trend": {"type": "object", "properties": {
+            "dataset": s("string"), "measure": s("string"), "measure_label_zh": s("string"), "measure_label_en": s("string"),
+            "unit": s("string"), "periods": {"type": "array", "items": s("string")}, "partner_id": opt_uuid(), "series": opt_s(),
+            "values": {"type": "array", "items": opt_num()},
+            "benchmark": {"type": "array", "items": bench},
+            "peer_group": {"anyOf": [{"type": "object", "properties": {"kind": s("string"), "region": opt_s()}}, {"type": "null"}]},
+            "benchmark_withheld": s("boolean"),
+            "groups": {"type": "array", "items": {"type": "object", "properties": {"group": s("string"), "values": {"type": "array", "items": opt_num()}}}}}},
+        "DataSettings": {"type": "object", "required": ["score", "min_history", "peer_percentile"], "additionalProperties": false, "properties": {
+            "score": {"type": "number", "minimum": 1, "maximum": 20, "description": "robust score (modified z) at which a figure is abnormal"},
+            "min_history": {"type": "integer", "minimum": 3, "maximum": 24},
+            "peer_percentile": {"type": "number", "minimum": 0, "maximum": 49}}}
+    });
+    // The submission's body, whichever of its media types it comes in; as JSON, closed.
+    out["SubmissionUpload"] = out["SubmissionInput"].clone();
+    out
 }
 
 /// Problem tickets' schemas (issue 12), apart for the same reason as the policies'.
@@ -592,7 +712,13 @@ fn problem_ref(name: &str) -> Value {
 }
 
 /// Paths whose list is company-internal: a partner user is answered 404 (§7.2.2).
-const HIDDEN_FROM_PARTNERS: &[&str] = &["/api/v1/requests", "/api/v1/segments"];
+const HIDDEN_FROM_PARTNERS: &[&str] = &[
+    "/api/v1/requests",
+    "/api/v1/segments",
+    "/api/v1/submissions",
+    "/api/v1/trends",
+    "/api/v1/data-obligations",
+];
 
 /// Media types of a download: the exports' two formats, or whatever a stored file is.
 fn download_content(path: &str) -> Value {
@@ -754,7 +880,14 @@ pub fn openapi() -> Value {
         if e.auth {
             op["security"] = json!([{"bearer": []}, {"cookie": []}]);
         }
-        if let Some(body) = e.body {
+        if e.body == Some("SubmissionUpload") {
+            let mut content = serde_json::Map::new();
+            content.insert("application/json".into(), json!({"schema": {"$ref": "#/components/schemas/SubmissionInput"}}));
+            content.insert("multipart/form-data".into(), json!({"schema": {"$ref": "#/components/schemas/SubmissionForm"}}));
+            content.insert("text/csv".into(), json!({"schema": {"$ref": "#/components/schemas/Upload"}}));
+            content.insert(XLSX.into(), json!({"schema": {"$ref": "#/components/schemas/Upload"}}));
+            op["requestBody"] = json!({"required": true, "content": content});
+        } else if let Some(body) = e.body {
             let media = if body == "Upload" {
                 "text/csv"
             } else {

@@ -4,6 +4,7 @@
 mod ack;
 mod audit;
 mod calendar;
+mod data;
 mod delivery;
 mod docs;
 mod event;
@@ -618,6 +619,90 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/inbound-mails", "tickets", "What the reply mailbox (LIAISON_IMAP_URL) received, newest first, and what became of each: filed, opened, refused (with why), ignored, duplicate (admin)", auth = true, body = None, ok = (200, "InboundMailList"), query = ["limit"]),
             get(tickets::inbound_mails),
+        ),
+        (
+            ep!("get" "/api/v1/datasets", "data", "The data sets partners report (§3.3): each with a code, names, its schema (typed columns with units and rules) and which column names a series", auth = true, body = None, ok = (200, "DatasetList"), query = []),
+            get(data::datasets),
+        ),
+        (
+            ep!("post" "/api/v1/datasets", "data", "Define a data set (admins, channel management): code, names, columns (text, integer, decimal with scale, date, period, product_code, region_code; required, min, max, aggregate)", auth = true, body = Some("DatasetInput"), ok = (201, "Dataset"), query = []),
+            post(data::create_dataset),
+        ),
+        (
+            ep!("get" "/api/v1/datasets/{id}", "data", "One data set by id or code", auth = true, body = None, ok = (200, "Dataset"), query = []),
+            get(data::dataset),
+        ),
+        (
+            ep!("patch" "/api/v1/datasets/{id}", "data", "Change a data set (admins, channel management): absent fields stay; version guards against lost updates", auth = true, body = Some("DatasetPatch"), ok = (200, "Dataset"), query = []),
+            patch(data::update_dataset),
+        ),
+        (
+            ep!("get" "/api/v1/datasets/{id}/template", "data", "The data set's template: the header row and an example row, as CSV (UTF-8 with BOM) or XLSX", auth = true, body = None, ok = (200, "File"), query = ["format"]),
+            get(data::template),
+        ),
+        (
+            ep!("get" "/api/v1/data-requirements", "data", "Reporting requirements: which data set each partner kind or segment reports, how often (weekly, monthly, quarterly) and by which working day after the period; a partner user sees those that ask it", auth = true, body = None, ok = (200, "RequirementList"), query = []),
+            get(data::requirements),
+        ),
+        (
+            ep!("post" "/api/v1/data-requirements", "data", "Add a requirement (admins, channel management)", auth = true, body = Some("RequirementInput"), ok = (201, "Requirement"), query = []),
+            post(data::create_requirement),
+        ),
+        (
+            ep!("patch" "/api/v1/data-requirements/{id}", "data", "Change a requirement (admins, channel management): absent fields stay", auth = true, body = Some("RequirementInput"), ok = (200, "Requirement"), query = []),
+            patch(data::update_requirement),
+        ),
+        (
+            ep!("get" "/api/v1/data-obligations", "data", "What a partner owes: the last three periods of each requirement with the due day on the working calendar and where each stands (due, overdue, on_time, late); a partner user its own", auth = true, body = None, ok = (200, "ObligationList"), query = ["partner"]),
+            get(data::obligations),
+        ),
+        (
+            ep!("get" "/api/v1/data-overdue", "data", "Partners whose figures for the latest period past its due day are not in, most late first (channel management, leadership)", auth = true, body = None, ok = (200, "OverdueList"), query = []),
+            get(data::overdue),
+        ),
+        (
+            ep!("get" "/api/v1/submissions", "data", "Submissions, newest first: a partner user its own partner's; staff every partner's, by partner, dataset, period, state (current, superseded, rejected) and on_time", auth = true, body = None, ok = (200, "SubmissionList"), query = ["partner", "dataset", "period", "state", "on_time", "limit", "cursor"]),
+            get(data::submissions),
+        ),
+        (
+            ep!("post" "/api/v1/submissions", "data", "Submit one period's figures: JSON {dataset, period, rows} (staff add partner_id), a multipart form with those fields and a file, or a CSV/XLSX body with dataset, period and partner_id in the query. Every row is checked; with any error nothing is stored and the answer is a 422 listing each bad row and column (errors: [{row, column, message}]); else the rows are stored whole as a new version (201) and judged for anomalies", auth = true, body = Some("SubmissionUpload"), ok = (201, "Submission"), query = ["dataset", "period", "partner_id", "filename"]),
+            post(data::submit).layer(axum::extract::DefaultBodyLimit::disable()),
+        ),
+        (
+            ep!("get" "/api/v1/submissions/{id}", "data", "One submission: version, state, rows, due day and on time; another partner's is 404", auth = true, body = None, ok = (200, "Submission"), query = []),
+            get(data::submission),
+        ),
+        (
+            ep!("get" "/api/v1/submissions/{id}/errors", "data", "A submission's errors (the first 1,000; error_count counts all), each message in the reader's language", auth = true, body = None, ok = (200, "SubmissionErrors"), query = []),
+            get(data::submission_errors),
+        ),
+        (
+            ep!("get" "/api/v1/submissions/{id}/rows", "data", "The rows a submission stored, as CSV", auth = true, body = None, ok = (200, "File"), query = []),
+            get(data::submission_rows),
+        ),
+        (
+            ep!("get" "/api/v1/anomalies", "data", "Abnormal figures to follow up (§3.3.2), newest first, each explained in words: a partner user its own; staff by partner, dataset, state (open, explained, corrected, closed) or mine (owned by me)", auth = true, body = None, ok = (200, "AnomalyList"), query = ["partner", "dataset", "state", "mine", "limit", "cursor"]),
+            get(data::anomalies),
+        ),
+        (
+            ep!("get" "/api/v1/anomalies/{id}", "data", "One anomaly with its explanation and follow-up thread; another partner's is 404", auth = true, body = None, ok = (200, "AnomalyDetail"), query = []),
+            get(data::anomaly),
+        ),
+        (
+            ep!("post" "/api/v1/anomalies/{id}/follow-ups", "data", "Add to the follow-up: a comment, the cause (explained), an action, or (staff) closed; the other side is told", auth = true, body = Some("FollowUpInput"), ok = (201, "AnomalyDetail"), query = []),
+            post(data::follow_up),
+        ),
+        (
+            ep!("get" "/api/v1/trends", "data", "A series over time: a partner's (a partner user its own) beside the anonymised benchmark of its peers (median and quartiles, only where at least 5 other partners of its kind and region, else of its kind, reported); staff without a partner get the company's totals, by region, kind or series with group", auth = true, body = None, ok = (200, "Trend"), query = ["dataset", "measure", "partner", "series", "from", "to", "group"]),
+            get(data::trends),
+        ),
+        (
+            ep!("get" "/api/v1/data-settings", "data", "Anomaly detection's thresholds: the robust score, the history needed, the peer percentile band", auth = true, body = None, ok = (200, "DataSettings"), query = []),
+            get(data::settings),
+        ),
+        (
+            ep!("put" "/api/v1/data-settings", "data", "Change the thresholds (admins, channel management)", auth = true, body = Some("DataSettings"), ok = (200, "DataSettings"), query = []),
+            put(data::update_settings),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

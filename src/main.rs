@@ -660,7 +660,10 @@ async fn data_import(
     };
     let source = Source::File {
         reader: Box::new(reader),
-        name: file.file_name().and_then(|n| n.to_str()).map(str::to_string),
+        name: file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string),
     };
     let result = liaison_app::data::submit(
         db,
@@ -672,7 +675,12 @@ async fn data_import(
     )
     .await;
     ticker.abort();
-    eprintln!("\r{} rows read in {:.1} s ({} MB)", progress.rows(), started.elapsed().as_secs_f64(), size / 1_000_000);
+    eprintln!(
+        "\r{} rows read in {:.1} s ({} MB)",
+        progress.rows(),
+        started.elapsed().as_secs_f64(),
+        size / 1_000_000
+    );
     match result {
         Ok(Outcome::Accepted {
             submission: s,

@@ -20,9 +20,9 @@ use liaison_core::validate::Msg;
 use liaison_core::{Actor, FieldErrors, Object, Permission, Scope, authorize};
 use liaison_db::Db;
 use liaison_db::data::{
-    self as repo, Anomaly, AnomalyFilter, CellError, Dataset, DatasetFields, FollowUp,
-    NewAnomaly, NewSubmission, Point, Requirement, RequirementFields, Submission,
-    SubmissionFilter, SubmissionWriter, TrendFilter, Whose,
+    self as repo, Anomaly, AnomalyFilter, CellError, Dataset, DatasetFields, FollowUp, NewAnomaly,
+    NewSubmission, Point, Requirement, RequirementFields, Submission, SubmissionFilter,
+    SubmissionWriter, TrendFilter, Whose,
 };
 use liaison_db::notify::NewNotification;
 use liaison_db::partner::Partner;
@@ -88,10 +88,7 @@ impl DatasetInput {
         if name_zh.trim().is_empty() && name_en.trim().is_empty() {
             e.add("name_zh", Msg::new("validate.required"));
         }
-        for (field, v, max) in [
-            ("name_zh", &name_zh, 100),
-            ("name_en", &name_en, 100),
-        ] {
+        for (field, v, max) in [("name_zh", &name_zh, 100), ("name_en", &name_en, 100)] {
             if v.chars().count() > max {
                 e.add(field, Msg::new("validate.max_chars").arg("max", max));
             }
@@ -102,7 +99,10 @@ impl DatasetInput {
             .or_else(|| old.map(|d| d.description.clone()))
             .unwrap_or_default();
         if description.chars().count() > 4000 {
-            e.add("description", Msg::new("validate.max_chars").arg("max", 4000));
+            e.add(
+                "description",
+                Msg::new("validate.max_chars").arg("max", 4000),
+            );
         }
         let schema = Schema {
             columns: self
@@ -195,7 +195,12 @@ pub async fn template(
     xlsx: bool,
 ) -> Result<(String, Vec<u8>)> {
     let d = dataset(db, actor, id_or_code).await?;
-    let product = if d.schema.columns.iter().any(|c| c.kind == ColumnKind::ProductCode) {
+    let product = if d
+        .schema
+        .columns
+        .iter()
+        .any(|c| c.kind == ColumnKind::ProductCode)
+    {
         repo::product_codes(db).await?.into_iter().min()
     } else {
         None
@@ -206,8 +211,7 @@ pub async fn template(
             .ok()
             .and_then(|p| {
                 let regions = rules::regions_of(&p.region);
-                let mut v: Vec<String> =
-                    regions.into_iter().filter(|r| *r != p.region).collect();
+                let mut v: Vec<String> = regions.into_iter().filter(|r| *r != p.region).collect();
                 v.sort();
                 v.into_iter().next()
             }),
@@ -315,7 +319,9 @@ async fn requirement_fields(
     if !(0..=60).contains(&due_days) {
         e.add(
             "due_working_days",
-            Msg::new("validate.number_range").arg("min", 0).arg("max", 60),
+            Msg::new("validate.number_range")
+                .arg("min", 0)
+                .arg("max", 60),
         );
     }
     let remind_days = input
@@ -325,7 +331,9 @@ async fn requirement_fields(
     if !(0..=30).contains(&remind_days) {
         e.add(
             "remind_days",
-            Msg::new("validate.number_range").arg("min", 0).arg("max", 30),
+            Msg::new("validate.number_range")
+                .arg("min", 0)
+                .arg("max", 30),
         );
     }
     if !e.0.is_empty() {
@@ -376,8 +384,9 @@ async fn applies(db: &Db, r: &Requirement, partner: &Partner) -> Result<bool> {
     }
     if let Some(s) = r.segment_id {
         let segment = liaison_db::segment::find_segment(db, s).await?;
-        let n = liaison_db::partner::count_partners(db, Scope::Partner(partner.id), &segment.filter)
-            .await?;
+        let n =
+            liaison_db::partner::count_partners(db, Scope::Partner(partner.id), &segment.filter)
+                .await?;
         return Ok(n > 0);
     }
     Ok(true)
@@ -419,9 +428,10 @@ impl DueCalendar {
         COMPANY_ZONE
             .from_local_datetime(&next.and_time(chrono::NaiveTime::MIN))
             .earliest()
-            .map_or_else(|| next.and_time(chrono::NaiveTime::MIN).and_utc(), |t| {
-                t.with_timezone(&Utc)
-            })
+            .map_or_else(
+                || next.and_time(chrono::NaiveTime::MIN).and_utc(),
+                |t| t.with_timezone(&Utc),
+            )
     }
 }
 
@@ -501,7 +511,11 @@ pub async fn obligations(
             });
         }
     }
-    out.sort_by(|a, b| b.due_on.cmp(&a.due_on).then(a.dataset_code.cmp(&b.dataset_code)));
+    out.sort_by(|a, b| {
+        b.due_on
+            .cmp(&a.due_on)
+            .then(a.dataset_code.cmp(&b.dataset_code))
+    });
     Ok(out)
 }
 
@@ -939,11 +953,7 @@ fn points(schema: &Schema, sums: &HashMap<String, Vec<(f64, i64)>>) -> Vec<Point
 }
 
 /// The requirement that asks `partner` for `dataset` (the earliest due when several do).
-async fn requirement_for(
-    db: &Db,
-    dataset: Uuid,
-    partner: &Partner,
-) -> Result<Option<Requirement>> {
+async fn requirement_for(db: &Db, dataset: Uuid, partner: &Partner) -> Result<Option<Requirement>> {
     let mut found = None;
     for r in repo::list_requirements(db).await? {
         if r.active && r.dataset_id == dataset && applies(db, &r, partner).await? {
@@ -1014,7 +1024,10 @@ pub async fn submit_with(
         match find_dataset(db, &code).await {
             Ok(d) if d.active => Some(d),
             Ok(_) | Err(Error::NotFound) => {
-                e.add("dataset", Msg::new("data.dataset.unknown").arg("code", code.trim()));
+                e.add(
+                    "dataset",
+                    Msg::new("data.dataset.unknown").arg("code", code.trim()),
+                );
                 None
             }
             Err(other) => return Err(other),
@@ -1042,7 +1055,11 @@ pub async fn submit_with(
     {
         e.add(
             "period",
-            Msg::new("data.period.kind").arg_code("expected", "data.period_kind.", r.period_kind.as_str()),
+            Msg::new("data.period.kind").arg_code(
+                "expected",
+                "data.period_kind.",
+                r.period_kind.as_str(),
+            ),
         );
     }
     if period.start() > today(db) {
@@ -1052,7 +1069,9 @@ pub async fn submit_with(
         return Err(Error::Invalid(e));
     }
     let cal = DueCalendar::load(db).await?;
-    let due_on = requirement.as_ref().map(|r| cal.due_on(&period, r.due_days));
+    let due_on = requirement
+        .as_ref()
+        .map(|r| cal.due_on(&period, r.due_days));
     let lookups = Lookups {
         products: if dataset
             .schema
@@ -1130,9 +1149,14 @@ pub async fn submit_with(
     }
     if checked.error_count > 0 {
         drop(writer); // rolls back whatever was written
-        let submission =
-            repo::insert_rejected(db, &header, checked.rows, checked.error_count, &checked.errors)
-                .await?;
+        let submission = repo::insert_rejected(
+            db,
+            &header,
+            checked.rows,
+            checked.error_count,
+            &checked.errors,
+        )
+        .await?;
         return Ok(Outcome::Rejected {
             submission,
             errors: checked.errors,
@@ -1270,7 +1294,10 @@ pub async fn submission_csv(db: &Db, actor: &Actor, id: Uuid) -> Result<(String,
         out.push_str(&chunk);
     }
     Ok((
-        format!("{}-{}-{}-v{}.csv", d.code, s.partner_code, s.period, s.version),
+        format!(
+            "{}-{}-{}-v{}.csv",
+            d.code, s.partner_code, s.period, s.version
+        ),
         out.into_bytes(),
     ))
 }
@@ -1293,7 +1320,11 @@ pub async fn detect(
     partner: Option<&Partner>,
 ) -> Result<usize> {
     let th = repo::settings(db).await?;
-    let periods: Vec<String> = period.last(HISTORY + 1).iter().map(Period::to_string).collect();
+    let periods: Vec<String> = period
+        .last(HISTORY + 1)
+        .iter()
+        .map(Period::to_string)
+        .collect();
     let label = period.to_string();
     let prev = period.prev().to_string();
     let (mine, peers) = match partner {
@@ -1321,7 +1352,12 @@ pub async fn detect(
             && before > 0.0
         {
             changes
-                .entry((h.kind.clone(), h.region.clone(), h.series.clone(), h.measure.clone()))
+                .entry((
+                    h.kind.clone(),
+                    h.region.clone(),
+                    h.series.clone(),
+                    h.measure.clone(),
+                ))
                 .or_default()
                 .push((h.partner_id, now / before));
         }
@@ -1360,7 +1396,10 @@ pub async fn detect(
             continue;
         };
         // Leading periods before the partner's first figure are not history.
-        let first = series.iter().position(Option::is_some).unwrap_or(series.len());
+        let first = series
+            .iter()
+            .position(Option::is_some)
+            .unwrap_or(series.len());
         let history = &series[first..];
         peer_buf.clear();
         if let Some(list) = changes.get(&(
@@ -1409,7 +1448,10 @@ pub async fn detect(
     let mut partner_people: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     if let Some(p) = partner {
         let people = liaison_db::user::portal_logins(db, p.id).await?;
-        partner_people.insert(p.id, people.iter().filter(|u| u.active).map(|u| u.id).collect());
+        partner_people.insert(
+            p.id,
+            people.iter().filter(|u| u.active).map(|u| u.id).collect(),
+        );
     }
     let partner_code = partner.map(|p| p.name.clone()).unwrap_or_default();
     let created = repo::upsert_anomalies(db, &found, |id, a| {
@@ -1580,7 +1622,11 @@ pub async fn follow_up(
 ) -> Result<AnomalyView> {
     let a = repo::find_anomaly(db, id).await?;
     readable(actor, a.partner_id)?;
-    check(actor, Permission::FollowUpData, &Object::partner(a.partner_id))?;
+    check(
+        actor,
+        Permission::FollowUpData,
+        &Object::partner(a.partner_id),
+    )?;
     let kind = match input.kind.as_deref() {
         None | Some("") => FollowUpKind::Comment,
         Some(k) => FollowUpKind::parse(k).map_err(|m| Error::invalid("kind", m))?,
@@ -1609,7 +1655,10 @@ pub async fn follow_up(
         FollowUpKind::Closed => AnomalyState::Closed,
         FollowUpKind::Reopened => AnomalyState::Open,
         FollowUpKind::Corrected => {
-            return Err(Error::invalid("kind", Msg::one_of("corrected", &["comment", "cause", "action", "closed"])));
+            return Err(Error::invalid(
+                "kind",
+                Msg::one_of("corrected", &["comment", "cause", "action", "closed"]),
+            ));
         }
     };
     let d = repo::find_dataset(db, a.dataset_id).await?;
@@ -1731,14 +1780,10 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
         Err(e) => return Err(e),
     };
     let measure = match &query.measure {
-        Some(m) => d
-            .schema
-            .measures()
-            .find(|c| c.name == *m)
-            .ok_or_else(|| {
-                let names: Vec<&str> = d.schema.measures().map(|c| c.name.as_str()).collect();
-                Error::invalid("measure", Msg::one_of(m, &names))
-            })?,
+        Some(m) => d.schema.measures().find(|c| c.name == *m).ok_or_else(|| {
+            let names: Vec<&str> = d.schema.measures().map(|c| c.name.as_str()).collect();
+            Error::invalid("measure", Msg::one_of(m, &names))
+        })?,
         None => d
             .schema
             .measures()
@@ -1786,12 +1831,17 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    let align = |rows: &[repo::PeriodValues], f: &dyn Fn(&[f64]) -> Option<f64>| -> Vec<Option<f64>> {
-        labels
-            .iter()
-            .map(|l| rows.iter().find(|r| &r.period == l).and_then(|r| f(&r.values)))
-            .collect()
-    };
+    let align =
+        |rows: &[repo::PeriodValues], f: &dyn Fn(&[f64]) -> Option<f64>| -> Vec<Option<f64>> {
+            labels
+                .iter()
+                .map(|l| {
+                    rows.iter()
+                        .find(|r| &r.period == l)
+                        .and_then(|r| f(&r.values))
+                })
+                .collect()
+        };
     let mut trend = Trend {
         dataset: d.code.clone(),
         measure: measure.name.clone(),
@@ -1952,10 +2002,7 @@ pub async fn sweep(db: &Db) -> Result<usize> {
         let late_due = cal.due_on(&late, r.due_days);
         let reminding = open_due >= today && (open_due - today).num_days() <= r.remind_days;
         let partners = asked(db, &r).await?;
-        for (period, due_on, kind) in [
-            (open, open_due, "due"),
-            (late, late_due, "overdue"),
-        ] {
+        for (period, due_on, kind) in [(open, open_due, "due"), (late, late_due, "overdue")] {
             if kind == "due" && !reminding {
                 continue;
             }

@@ -1175,7 +1175,9 @@ const SETTINGS: &str = "data";
 
 /// Anomaly detection's thresholds (§3.3.2), the shipped ones until an admin changes them.
 pub async fn settings(db: &Db) -> Result<liaison_core::data::Thresholds> {
-    Ok(crate::settings::load(db, SETTINGS).await?.unwrap_or_default())
+    Ok(crate::settings::load(db, SETTINGS)
+        .await?
+        .unwrap_or_default())
 }
 
 pub async fn update_settings(
@@ -1184,7 +1186,15 @@ pub async fn update_settings(
     s: &liaison_core::data::Thresholds,
 ) -> Result<liaison_core::data::Thresholds> {
     s.check().map_err(DbError::Invalid)?;
-    crate::settings::store(db, actor, SETTINGS, s, "settings.update", json!({"data": s})).await?;
+    crate::settings::store(
+        db,
+        actor,
+        SETTINGS,
+        s,
+        "settings.update",
+        json!({"data": s}),
+    )
+    .await?;
     Ok(*s)
 }
 
@@ -1197,7 +1207,11 @@ struct PartnerSubmission(Uuid, Uuid);
 from_row!(PartnerSubmission(partner_id: uuid, id: uuid));
 
 /// Each partner's current submission of `dataset` for `period`: `(partner, submission)`.
-pub async fn current_submissions(db: &Db, dataset: Uuid, period: &str) -> Result<Vec<(Uuid, Uuid)>> {
+pub async fn current_submissions(
+    db: &Db,
+    dataset: Uuid,
+    period: &str,
+) -> Result<Vec<(Uuid, Uuid)>> {
     let rows: Vec<PartnerSubmission> = db
         .fetch_all(
             q("SELECT partner_id, id FROM submissions

@@ -8,14 +8,7 @@ use liaison_core::Actor;
 use liaison_core::data::{Aggregate, Column, ColumnKind};
 use liaison_db::Db;
 
-fn column(
-    name: &str,
-    zh: &str,
-    en: &str,
-    kind: ColumnKind,
-    unit: &str,
-    required: bool,
-) -> Column {
+fn column(name: &str, zh: &str, en: &str, kind: ColumnKind, unit: &str, required: bool) -> Column {
     Column {
         name: name.into(),
         label_zh: zh.into(),
@@ -77,7 +70,14 @@ pub fn datasets() -> Vec<DatasetInput> {
                     "",
                     true,
                 ),
-                column("region", "省份", "Province", ColumnKind::RegionCode, "", true),
+                column(
+                    "region",
+                    "省份",
+                    "Province",
+                    ColumnKind::RegionCode,
+                    "",
+                    true,
+                ),
                 at_least_zero(column(
                     "units",
                     "销量",
@@ -135,7 +135,14 @@ pub fn datasets() -> Vec<DatasetInput> {
             ),
             columns: Some(vec![
                 column("category", "品类", "Category", ColumnKind::Text, "", true),
-                column("region", "省份", "Province", ColumnKind::RegionCode, "", true),
+                column(
+                    "region",
+                    "省份",
+                    "Province",
+                    ColumnKind::RegionCode,
+                    "",
+                    true,
+                ),
                 share,
             ]),
             series_by: Some("category".into()),

@@ -4,8 +4,8 @@
 //! (`history`, a separate step) three months of communication written through the public
 //! operations. Loading twice changes nothing.
 
-mod history;
 mod data;
+mod history;
 mod products;
 
 pub use history::{HistoryReport, history};

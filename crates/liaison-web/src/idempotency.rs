@@ -6,12 +6,12 @@
 
 use crate::{AppError, AppState};
 use axum::body::{Body, to_bytes};
-use sha2::Digest;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use liaison_db::idempotency::{self, Claim};
+use sha2::Digest;
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -102,7 +102,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         };
         let mut fingerprint = format!("{} {}\n", parts.method, parts.uri).into_bytes();
         fingerprint.extend_from_slice(&bytes);
-        (liaison_db::sha256_hex(&fingerprint), Body::from(bytes), None)
+        (
+            liaison_db::sha256_hex(&fingerprint),
+            Body::from(bytes),
+            None,
+        )
     };
     let user = session.user.id;
     match claim_or_wait(&state.db, user, &key, &hash).await {
@@ -131,9 +135,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             r
         }
         Ok(Claim::Fresh) => {
-            let resp = next
-                .run(Request::from_parts(parts, body))
-                .await;
+            let resp = next.run(Request::from_parts(parts, body)).await;
             let (mut rparts, rbody) = resp.into_parts();
             let rbytes = match to_bytes(rbody, usize::MAX).await {
                 Ok(b) => b,

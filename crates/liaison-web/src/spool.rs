@@ -72,7 +72,8 @@ where
     let mut spooled = Spooled { path, size: 0 };
     let mut buf = std::io::BufWriter::with_capacity(1 << 20, &mut file);
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
         spooled.size += chunk.len() as u64;
         if spooled.size > limit {
             return Err(AppError::PayloadTooLarge(format!(

@@ -60,7 +60,10 @@ fn time_id_cursor(p: &Pairs) -> AppResult<Option<(DateTime<Utc>, Uuid)>> {
 }
 
 fn cursor_of(t: DateTime<Utc>, i: Uuid) -> String {
-    format!("{}_{i}", t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    format!(
+        "{}_{i}",
+        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    )
 }
 
 // ---- data sets ----
@@ -104,7 +107,10 @@ pub async fn template(
         None | Some("csv") => false,
         Some("xlsx") => true,
         Some(other) => {
-            return Err(AppError::invalid("format", Msg::one_of(other, &["csv", "xlsx"])));
+            return Err(AppError::invalid(
+                "format",
+                Msg::one_of(other, &["csv", "xlsx"]),
+            ));
         }
     };
     let (name, bytes) = app::template(&state.db, &s.actor, &key, xlsx).await?;
@@ -128,7 +134,10 @@ pub async fn create_requirement(
     ApiJson(body): ApiJson<RequirementInput>,
 ) -> AppResult<Response> {
     let r = app::create_requirement(&state.db, &s.actor, &body).await?;
-    Ok(created_at(format!("/api/v1/data-requirements/{}", r.id), json!(r)))
+    Ok(created_at(
+        format!("/api/v1/data-requirements/{}", r.id),
+        json!(r),
+    ))
 }
 
 pub async fn update_requirement(
@@ -184,7 +193,9 @@ pub async fn submissions(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>>
 
 pub async fn submission(Api(state, s): Api, Path(sid): Path<String>) -> AppResult<Json<Value>> {
     let sid = id(&sid)?;
-    Ok(Json(json!(app::submission(&state.db, &s.actor, sid).await?)))
+    Ok(Json(json!(
+        app::submission(&state.db, &s.actor, sid).await?
+    )))
 }
 
 fn rendered_errors(errors: &[liaison_db::data::CellError], lang: Lang) -> Vec<Value> {
@@ -227,7 +238,8 @@ pub async fn submission_rows(Api(state, s): Api, Path(sid): Path<String>) -> App
 fn text_input(get: impl Fn(&str) -> Option<String>) -> AppResult<SubmitInput> {
     let partner_id = match get("partner_id").filter(|v| !v.trim().is_empty()) {
         Some(v) => Some(
-            id(v.trim()).map_err(|_| AppError::invalid("partner_id", Msg::new("validate.invalid")))?,
+            id(v.trim())
+                .map_err(|_| AppError::invalid("partner_id", Msg::new("validate.invalid")))?,
         ),
         None => None,
     };
@@ -264,13 +276,13 @@ pub async fn submit(
                     "a JSON submission is at most 20 MB; send bigger ones as a CSV file".into(),
                 )
             })?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            AppError::BadRequest(format!("the body is not valid JSON: {e}"))
-        })?;
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
         let mut input: SubmitInput = from_value(value)?;
-        let rows = input.rows.take().ok_or_else(|| {
-            AppError::invalid("rows", Msg::new("data.submit.file_or_rows"))
-        })?;
+        let rows = input
+            .rows
+            .take()
+            .ok_or_else(|| AppError::invalid("rows", Msg::new("data.submit.file_or_rows")))?;
         (input, Source::Rows(rows))
     } else if ct.starts_with("multipart/form-data") {
         let mut form = Multipart::from_request(req, &state)
@@ -289,16 +301,16 @@ pub async fn submit(
                 let spooled = crate::spool::spool_stream(field, limit, None).await?;
                 file = Some((spooled, filename));
             } else if ["dataset", "period", "partner_id"].contains(&name.as_str()) {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+                let text = field.text().await.map_err(|e| {
+                    AppError::BadRequest(format!("the form could not be read: {e}"))
+                })?;
                 crate::extract::check_text(&name, &text)?;
                 fields.push((name, text));
             } else {
                 return Err(AppError::invalid(
                     &name,
-                    Msg::new("validate.unknown_field").arg("expected", "dataset, period, partner_id, file"),
+                    Msg::new("validate.unknown_field")
+                        .arg("expected", "dataset, period, partner_id, file"),
                 ));
             }
         }
@@ -308,8 +320,8 @@ pub async fn submit(
                 .find(|(n, _)| n == k)
                 .map(|(_, v)| v.trim().to_string())
         })?;
-        let (spooled, name) = file
-            .ok_or_else(|| AppError::invalid("file", Msg::new("data.submit.file_or_rows")))?;
+        let (spooled, name) =
+            file.ok_or_else(|| AppError::invalid("file", Msg::new("data.submit.file_or_rows")))?;
         let reader = spooled.open()?;
         _spooled = Some(spooled);
         (
@@ -322,7 +334,8 @@ pub async fn submit(
     } else {
         let input = text_input(|k| get(&p, k).map(str::to_string))?;
         let name = get(&p, "filename").map(str::to_string).or_else(|| {
-            ct.contains("spreadsheetml").then(|| "upload.xlsx".to_string())
+            ct.contains("spreadsheetml")
+                .then(|| "upload.xlsx".to_string())
         });
         let spooled = crate::spool::spool(req.into_body(), limit).await?;
         let reader = spooled.open()?;
@@ -415,7 +428,9 @@ pub async fn anomaly(
 ) -> AppResult<Json<Value>> {
     let aid = id(&aid)?;
     let lang = lang(&headers, &s);
-    Ok(Json(json!(app::anomaly(&state.db, &s.actor, aid, lang).await?)))
+    Ok(Json(json!(
+        app::anomaly(&state.db, &s.actor, aid, lang).await?
+    )))
 }
 
 pub async fn follow_up(
@@ -453,5 +468,7 @@ pub async fn update_settings(
     Api(state, s): Api,
     ApiJson(body): ApiJson<Thresholds>,
 ) -> AppResult<Json<Thresholds>> {
-    Ok(Json(app::update_settings(&state.db, &s.actor, &body).await?))
+    Ok(Json(
+        app::update_settings(&state.db, &s.actor, &body).await?,
+    ))
 }

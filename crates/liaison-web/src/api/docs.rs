@@ -122,7 +122,13 @@ fn data_schemas() -> Value {
     let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
     let opt_num = || json!({"type": ["number", "null"]});
     let kinds = [
-        "text", "integer", "decimal", "date", "period", "product_code", "region_code",
+        "text",
+        "integer",
+        "decimal",
+        "date",
+        "period",
+        "product_code",
+        "region_code",
     ];
     let column = json!({"type": "object", "required": ["name", "label_zh", "kind"], "additionalProperties": false, "properties": {
         "name": {"type": "string", "description": "the header in files and the key in rows: a-z, 0-9, _"},
@@ -882,10 +888,22 @@ pub fn openapi() -> Value {
         }
         if e.body == Some("SubmissionUpload") {
             let mut content = serde_json::Map::new();
-            content.insert("application/json".into(), json!({"schema": {"$ref": "#/components/schemas/SubmissionInput"}}));
-            content.insert("multipart/form-data".into(), json!({"schema": {"$ref": "#/components/schemas/SubmissionForm"}}));
-            content.insert("text/csv".into(), json!({"schema": {"$ref": "#/components/schemas/Upload"}}));
-            content.insert(XLSX.into(), json!({"schema": {"$ref": "#/components/schemas/Upload"}}));
+            content.insert(
+                "application/json".into(),
+                json!({"schema": {"$ref": "#/components/schemas/SubmissionInput"}}),
+            );
+            content.insert(
+                "multipart/form-data".into(),
+                json!({"schema": {"$ref": "#/components/schemas/SubmissionForm"}}),
+            );
+            content.insert(
+                "text/csv".into(),
+                json!({"schema": {"$ref": "#/components/schemas/Upload"}}),
+            );
+            content.insert(
+                XLSX.into(),
+                json!({"schema": {"$ref": "#/components/schemas/Upload"}}),
+            );
             op["requestBody"] = json!({"required": true, "content": content});
         } else if let Some(body) = e.body {
             let media = if body == "Upload" {

@@ -1335,7 +1335,15 @@ pub async fn detect(
                 region: p.region.clone(),
             };
             let two = [prev.clone(), label.clone()];
-            let peers = repo::histories(db, dataset.id, &two, &group).await?;
+            let mut peers = repo::histories(db, dataset.id, &two, &group).await?;
+            let others: std::collections::HashSet<Uuid> = peers
+                .iter()
+                .map(|h| h.partner_id)
+                .filter(|id| *id != p.id)
+                .collect();
+            if others.len() < rules::MIN_PEERS {
+                peers = repo::histories(db, dataset.id, &two, &Whose::Kind(p.kind.clone())).await?;
+            }
             (mine, peers)
         }
         None => {
@@ -1343,23 +1351,26 @@ pub async fn detect(
             (all.clone(), all)
         }
     };
-    // Each group's period-on-period changes per series and measure.
+    // Each peer group's period-on-period changes per series and measure: by kind and region,
+    // and by kind alone (`region` empty) for regions with too few partners.
     type Key = (String, String, String, String);
     let mut changes: HashMap<Key, Vec<(Uuid, f64)>> = HashMap::new();
+    let mut members: HashMap<(String, String), std::collections::HashSet<Uuid>> = HashMap::new();
     for h in &peers {
+        members
+            .entry((h.kind.clone(), h.region.clone()))
+            .or_default()
+            .insert(h.partner_id);
         let at = |p: &str| h.values.iter().find(|(q, _)| q == p).map(|(_, v)| *v);
         if let (Some(now), Some(before)) = (at(&label), at(&prev))
             && before > 0.0
         {
-            changes
-                .entry((
-                    h.kind.clone(),
-                    h.region.clone(),
-                    h.series.clone(),
-                    h.measure.clone(),
-                ))
-                .or_default()
-                .push((h.partner_id, now / before));
+            for region in [h.region.clone(), String::new()] {
+                changes
+                    .entry((h.kind.clone(), region, h.series.clone(), h.measure.clone()))
+                    .or_default()
+                    .push((h.partner_id, now / before));
+            }
         }
     }
     let submissions: HashMap<Uuid, Uuid> = match partner {
@@ -1402,12 +1413,17 @@ pub async fn detect(
             .unwrap_or(series.len());
         let history = &series[first..];
         peer_buf.clear();
-        if let Some(list) = changes.get(&(
-            h.kind.clone(),
-            h.region.clone(),
-            h.series.clone(),
-            h.measure.clone(),
-        )) {
+        let region_size = members
+            .get(&(h.kind.clone(), h.region.clone()))
+            .map_or(0, |m| m.len() - usize::from(m.contains(&h.partner_id)));
+        let region = if region_size >= rules::MIN_PEERS {
+            h.region.clone()
+        } else {
+            String::new()
+        };
+        if let Some(list) =
+            changes.get(&(h.kind.clone(), region, h.series.clone(), h.measure.clone()))
+        {
             peer_buf.extend(
                 list.iter()
                     .filter(|(p, _)| *p != h.partner_id)

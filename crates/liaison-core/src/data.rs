@@ -307,6 +307,8 @@ pub fn check_cell(col: &Column, raw: &str, lookups: &Lookups) -> Result<Cell, Ms
                 }
             }
         }
+        // A partner registered under a region we do not divide (overseas) writes that region.
+        ColumnKind::RegionCode if lookups.regions.contains(raw) => Ok(text(raw)),
         ColumnKind::RegionCode => match region_name(raw) {
             Some(name) if lookups.regions.contains(name) => Ok(text(name)),
             Some(_) => Err(Msg::new("data.cell.region_not_yours").arg("region", raw)),
@@ -649,6 +651,15 @@ pub fn region_name(raw: &str) -> Option<&'static str> {
 /// provinces (a partner registered by province covers that province).
 pub fn regions_of(region: &str) -> HashSet<String> {
     let mut out = HashSet::new();
+    // A nationwide partner (an e-commerce platform) covers every region.
+    if region.trim() == "全国" {
+        out.insert("全国".to_string());
+        for (broad, provinces) in REGIONS {
+            out.insert(broad.to_string());
+            out.extend(provinces.iter().map(|p| p.to_string()));
+        }
+        return out;
+    }
     let Some(name) = region_name(region) else {
         out.insert(region.trim().to_string());
         return out;
@@ -860,24 +871,37 @@ pub fn judge(
     if finding.score.abs() < th.score {
         return None;
     }
+    // The peers: when at least five of them reported both periods, a figure that moved as
+    // the market moved is not the partner's anomaly: its change lies inside the percentile
+    // band of theirs, or within half again of their median change (a seasonal peak everyone
+    // has, before two years of history can show it is seasonal).
     let previous = history.last().copied().flatten();
-    let peer_percentile = match previous {
-        Some(p) if p > 0.0 && peer_changes.len() >= MIN_PEERS => {
-            percentile_of(value / p, peer_changes)
-        }
-        _ => None,
-    };
-    if let Some(pct) = peer_percentile
-        && pct > th.peer_percentile
-        && pct < 100.0 - th.peer_percentile
+    let mut peer_percentile = None;
+    if let Some(p) = previous.filter(|p| *p > 0.0)
+        && peer_changes.len() >= MIN_PEERS
     {
-        return None;
+        let change = value / p;
+        let pct = percentile_of(change, peer_changes);
+        let mut sorted = peer_changes.to_vec();
+        let alike = median(&mut sorted)
+            .filter(|m| *m > 0.0)
+            .is_some_and(|m| (change / m).ln().abs() < PEER_TOLERANCE.ln());
+        let inside =
+            pct.is_some_and(|pct| pct > th.peer_percentile && pct < 100.0 - th.peer_percentile);
+        if alike || inside {
+            return None;
+        }
+        peer_percentile = pct;
     }
     Some(Finding {
         peer_percentile,
         ..finding
     })
 }
+
+/// How far (as a factor) a partner's change may differ from its peers' median change and
+/// still be the market's move rather than its own.
+pub const PEER_TOLERANCE: f64 = 1.5;
 
 /// Peer figures are shown only from this many partners up, so no one peer can be inferred
 /// (D9, §7.2.2).
@@ -1155,5 +1179,24 @@ mod tests {
         assert_eq!(region_name("广西壮族自治区"), Some("广西"));
         assert_eq!(region_name("sh"), Some("上海"));
         assert_eq!(region_name("Atlantis"), None);
+        assert!(regions_of("全国").contains("新疆"));
+        let overseas = Lookups {
+            regions: regions_of("海外"),
+            ..Default::default()
+        };
+        let region = Column {
+            name: "region".into(),
+            label_zh: "省份".into(),
+            label_en: String::new(),
+            kind: ColumnKind::RegionCode,
+            scale: 0,
+            unit: String::new(),
+            required: true,
+            min: None,
+            max: None,
+            aggregate: None,
+        };
+        assert!(check_cell(&region, "海外", &overseas).is_ok());
+        assert!(check_cell(&region, "上海", &overseas).is_err());
     }
 }

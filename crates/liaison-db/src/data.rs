@@ -672,6 +672,8 @@ pub enum Whose {
         kind: String,
         region: String,
     },
+    /// Partners of one kind in every region (peers when the region has too few).
+    Kind(String),
 }
 
 /// Every series of `dataset` over `periods` (one row a series, its values packed in one
@@ -693,6 +695,7 @@ pub async fn histories(
     match whose {
         Whose::All => {}
         Whose::Partner(p) => filter = format!(" AND d.partner_id = {}", query.arg(*p)),
+        Whose::Kind(kind) => filter = format!(" AND p.kind = {}", query.arg(kind.as_str())),
         Whose::Group { kind, region } => {
             filter = format!(
                 " AND p.kind = {} AND p.region = {}",

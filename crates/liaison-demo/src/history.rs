@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod data;
 mod tickets;
 
 /// The audit action that marks the history as written (a second run writes nothing).
@@ -49,6 +50,14 @@ pub struct HistoryReport {
 /// Writes three months of history for the demo company loaded by `load`, unless it is there
 /// already. Needs the base company (`load`); fixtures that only call `load` do not get it.
 pub async fn history(db: &Db) -> Result<HistoryReport> {
+    let report = communication(db).await?;
+    // Eighteen months of business figures (issue 13), once, on their own clock.
+    data::write(db).await?;
+    Ok(report)
+}
+
+/// The three months of communication: requests, messages, threads, tickets.
+async fn communication(db: &Db) -> Result<HistoryReport> {
     let done: i64 = db
         .fetch_one(q("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(MARKER))
         .await?;

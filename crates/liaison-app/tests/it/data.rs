@@ -1088,16 +1088,70 @@ async fn an_anomaly_is_followed_up_between_the_partner_and_its_channel_manager()
             .await
             .expect("view");
         assert_eq!(v.anomaly.state, AnomalyState::Corrected, "{name}");
+        let last = v.follow_ups.last().expect("a follow-up");
+        assert_eq!(last.kind.as_str(), "corrected", "{name}");
         assert_eq!(
-            v.follow_ups.last().map(|f| f.kind.as_str()),
-            Some("corrected"),
-            "{name}"
+            (last.author_id, last.author_is_partner),
+            (Some(cast.p1.user_id), true),
+            "{name}: p1 corrected its figures, not its channel manager"
         );
         // The closed one stays closed.
         let v = app::anomaly(&db, &cast.channel, id, Lang::En)
             .await
             .expect("view");
         assert_eq!(v.anomaly.state, AnomalyState::Closed, "{name}");
+    }
+}
+
+/// §3.3.2: a partner without a channel manager still has its corrected figure marked
+/// corrected (the correction is its submitter's, not an owner's).
+#[tokio::test]
+async fn a_corrected_resubmission_is_marked_corrected_without_a_channel_manager() {
+    use liaison_core::partner::PartnerInput;
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let (db, _clock) = clocked(&db, bj(2026, 12, 15, 10, 0, 0));
+        let p = liaison_app::partner::create(
+            &db,
+            &cast.admin,
+            PartnerInput {
+                code: Some("NB-D099".into()),
+                name: Some("宁波无主商贸有限公司".into()),
+                kind: Some("distributor".into()),
+                region: Some("华东".into()),
+                tier: Some("C".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("partner");
+        assert_eq!(p.owner_id, None, "{name}");
+        let end = liaison_core::data::Period::parse("2026-10").expect("period");
+        for (i, period) in end.last(12).iter().enumerate() {
+            let period = period.to_string();
+            accepted(rows(&db, &cast.admin, &period, Some(p.id), steady(i), false).await);
+        }
+        accepted(rows(&db, &cast.admin, "2026-11", Some(p.id), spike(), true).await);
+        let query = AnomalyQuery {
+            partner: Some(p.id),
+            ..Default::default()
+        };
+        let found = app::anomalies(&db, &cast.admin, &query, 50)
+            .await
+            .expect("anomalies");
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        assert_eq!(found[0].owner_id, None, "{name}");
+        accepted(rows(&db, &cast.admin, "2026-11", Some(p.id), steady(5), true).await);
+        let v = app::anomaly(&db, &cast.admin, found[0].id, Lang::En)
+            .await
+            .expect("view");
+        assert_eq!(v.anomaly.state, AnomalyState::Corrected, "{name}");
+        assert_eq!(
+            v.follow_ups.last().and_then(|f| f.author_id),
+            Some(cast.admin.user_id),
+            "{name}"
+        );
     }
 }
 
@@ -1364,6 +1418,48 @@ async fn another_partners_figures_do_not_exist() {
                 app::submission(&db, &cast.staff, good.id).await,
                 Err(Error::Forbidden)
             ),
+            "{name}"
+        );
+        // Nor through a partner's obligations (which carry its submissions) or the series it
+        // reported; and staff do not submit.
+        assert!(
+            matches!(
+                app::obligations(&db, &cast.staff, p1, 3).await,
+                Err(Error::Forbidden)
+            ),
+            "{name}"
+        );
+        for partner in [Some(p1), None] {
+            let r = app::series_options(&db, &cast.staff, "sales", partner).await;
+            assert!(matches!(r, Err(Error::Forbidden)), "{name}: {r:?}");
+        }
+        let r = submit(
+            &db,
+            &cast.staff,
+            "sales",
+            "2026-11",
+            Some(p1),
+            Source::Rows(vec![sale("LX-SM100", "上海", 1, "1")]),
+            true,
+        )
+        .await;
+        assert!(matches!(r, Err(Error::Forbidden)), "{name}: {r:?}");
+        // p2's series are its own.
+        assert_eq!(
+            app::series_options(&db, &cast.p2, "sales", Some(p1))
+                .await
+                .expect("series"),
+            vec!["LX-SM100".to_string()],
+            "{name}"
+        );
+        assert_eq!(
+            app::obligations(&db, &cast.channel, p1, 1)
+                .await
+                .expect("channel management reads them")
+                .iter()
+                .filter(|o| o.submission.is_some())
+                .count(),
+            1,
             "{name}"
         );
         // Those with it see both.

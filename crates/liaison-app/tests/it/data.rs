@@ -285,6 +285,32 @@ async fn each_schema_rule_refuses_a_bad_row_by_row_and_column() {
         assert_eq!(s.file_name.as_deref(), Some("sales.csv"), "{name}");
         renders_in_both_languages(name, &errors);
 
+        // A header without a required column, with one the data set does not have.
+        let csv = "product_code,region,amount_cny,colour\nLX-SM100,上海,10,红\n";
+        let (_, errors) = rejected(
+            submit(
+                &db,
+                &cast.p1,
+                "sales",
+                "2026-11",
+                None,
+                file(csv.as_bytes().to_vec(), "sales.csv"),
+                true,
+            )
+            .await
+            .expect("submitted"),
+        );
+        assert_eq!(
+            keys(&errors),
+            vec![
+                (1, "units", "data.file.missing_column"),
+                (1, "colour", "data.file.unknown_column"),
+                (2, "units", "data.cell.required"),
+            ],
+            "{name}"
+        );
+        renders_in_both_languages(name, &errors);
+
         // A share above 100 % (market share, quarterly).
         let share = |v: &str| json!({"category": "变频器", "region": "上海", "share_pct": v});
         let (_, errors) = rejected(
@@ -424,13 +450,40 @@ async fn one_bad_row_in_ten_thousand_stores_nothing() {
                 "{name}: only the header"
             );
         }
+        // Every error is counted; the first thousand are kept.
+        let mut csv = String::from("product_code,region,units,amount_cny\n");
+        for _ in 0..1_500 {
+            csv.push_str("LX-SM100,上海,-1,1\n");
+        }
+        let (s, errors) = rejected(
+            submit(
+                &db,
+                &cast.p1,
+                "sales",
+                "2026-11",
+                None,
+                file(csv.into_bytes(), "bad.csv"),
+                true,
+            )
+            .await
+            .expect("submitted"),
+        );
+        assert_eq!((s.error_count, errors.len()), (1_500, 1_000), "{name}");
+        let (_, stored) = app::submission_errors(&db, &cast.p1, s.id)
+            .await
+            .expect("errors");
+        assert_eq!(
+            (stored.len(), stored.last().map(|e| e.row)),
+            (1_000, Some(1_001)),
+            "{name}"
+        );
         assert_eq!(
             count(
                 &db,
                 "SELECT COUNT(*) FROM submissions WHERE state = 'rejected'"
             )
             .await,
-            2,
+            3,
             "{name}"
         );
         // Without the bad row, all 25,000 rows are stored in two chunks.

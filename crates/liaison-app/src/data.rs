@@ -475,7 +475,9 @@ pub async fn obligations(
     partner: Uuid,
     periods: usize,
 ) -> Result<Vec<Obligation>> {
-    check(actor, Permission::ReadData, &Object::partner(partner))?;
+    // A partner's obligations carry its submissions: its own, or staff who read every
+    // partner's figures.
+    readable(actor, partner)?;
     let p = liaison_db::partner::find_partner(db, actor.scope(), partner).await?;
     let cal = DueCalendar::load(db).await?;
     let today = today(db);
@@ -1506,11 +1508,14 @@ pub async fn detect(
     if let Some(p) = partner {
         for a in repo::open_anomalies_of(db, dataset.id, p.id, &label).await? {
             if normal.contains(&(a.series.clone(), a.measure.clone())) {
-                let system = a.owner_id.unwrap_or(p.id);
-                let _ = system;
+                // Corrected by whoever submitted the corrected version.
+                let author = match submissions.get(&p.id) {
+                    Some(id) => repo::find_submission(db, *id).await?.submitted_by,
+                    None => continue,
+                };
                 repo::add_follow_up(
                     db,
-                    a.owner_id.unwrap_or_default(),
+                    author,
                     &a,
                     FollowUpKind::Corrected,
                     "",
@@ -1976,7 +1981,12 @@ pub async fn series_options(
     let d = dataset_for_reading(db, actor, dataset).await?;
     let partner = match actor.scope() {
         Scope::Partner(p) => Some(p),
-        _ => partner,
+        Scope::All => {
+            // The series a partner reported are its figures' (D9).
+            check(actor, Permission::ReadAllData, &Object::default())?;
+            partner
+        }
+        Scope::Nothing => return Err(Error::NotFound),
     };
     Ok(repo::series_of(db, d.id, partner).await?)
 }

@@ -4,6 +4,7 @@
 //! policy.
 
 mod admin;
+mod data;
 mod import;
 mod people;
 mod policies;

@@ -1396,7 +1396,13 @@ pub async fn detect(
     let mut found = Vec::new();
     let mut normal: Vec<(String, String)> = Vec::new();
     let mut peer_buf = Vec::new();
+    // §3.3.2 judges each product's (or category's) series; the partner's total is judged only
+    // when the data set names no series (it would repeat a one-product partner's finding).
+    let by_series = dataset.schema.series_by.is_some();
     for h in &mine {
+        if by_series && h.series.is_empty() {
+            continue;
+        }
         let mut series = vec![None; HISTORY + 1];
         for (p, v) in &h.values {
             if let Some(&i) = index.get(p.as_str())

@@ -92,7 +92,11 @@ pub async fn write(db: &Db) -> Result<bool> {
     let done: i64 = db
         .fetch_one(q("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(MARKER))
         .await?;
-    if done > 0 || liaison_db::data::find_dataset_by_code(db, "sales").await.is_err() {
+    if done > 0
+        || liaison_db::data::find_dataset_by_code(db, "sales")
+            .await
+            .is_err()
+    {
         return Ok(false);
     }
     let users = liaison_db::user::list_users(db).await?;
@@ -197,7 +201,16 @@ pub async fn write(db: &Db) -> Result<bool> {
                 let stock = inventory_csv(t, period, m, is_last);
                 let who = if t.code == "SH-D001" { &p1 } else { &channel };
                 let partner = (t.code != "SH-D001").then_some(t.id);
-                submit(&past, who, partner, "inventory", period, &stock, "inventory.csv").await?;
+                submit(
+                    &past,
+                    who,
+                    partner,
+                    "inventory",
+                    period,
+                    &stock,
+                    "inventory.csv",
+                )
+                .await?;
             }
         }
         // Quarterly market share, after each quarter's last month.
@@ -208,14 +221,27 @@ pub async fn write(db: &Db) -> Result<bool> {
                 n: period.n / 3,
             };
             for t in tellers.iter().filter(|t| t.kind == "distributor") {
-                move_to(&clock, day_at(cal.due_on(&quarter, 10) - Duration::days(2), 11), now);
+                move_to(
+                    &clock,
+                    day_at(cal.due_on(&quarter, 10) - Duration::days(2), 11),
+                    now,
+                );
                 let csv = share_csv(t, &quarter);
                 let (who, partner) = if t.code == "SH-D001" {
                     (&p1, None)
                 } else {
                     (&channel, Some(t.id))
                 };
-                submit(&past, who, partner, "market_share", &quarter, &csv, "share.csv").await?;
+                submit(
+                    &past,
+                    who,
+                    partner,
+                    "market_share",
+                    &quarter,
+                    &csv,
+                    "share.csv",
+                )
+                .await?;
             }
         }
     }
@@ -367,18 +393,24 @@ async fn follow_ups(
     channel: &Actor,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let open = liaison_db::data::list_anomalies(
-        db,
-        &liaison_db::data::AnomalyFilter::default(),
-        100,
-    )
-    .await?;
+    let open =
+        liaison_db::data::list_anomalies(db, &liaison_db::data::AnomalyFilter::default(), 100)
+            .await?;
     for a in open {
         let steps: &[(&str, &str)] = match (a.partner_code.as_str(), a.series.as_str()) {
             ("GZ-D003", "LX-VF220") if a.measure == "units" => &[
-                ("comment", "已电话联系南粤采购负责人，核实本月 LX-VF220 进货量。"),
-                ("cause", "12 月 1 日起变频器调价，客户提前集中备货，终端销售并未同步增长。"),
-                ("action", "未来两个月按周跟踪该型号出货与终端销量，防止渠道库存积压。"),
+                (
+                    "comment",
+                    "已电话联系南粤采购负责人，核实本月 LX-VF220 进货量。",
+                ),
+                (
+                    "cause",
+                    "12 月 1 日起变频器调价，客户提前集中备货，终端销售并未同步增长。",
+                ),
+                (
+                    "action",
+                    "未来两个月按周跟踪该型号出货与终端销量，防止渠道库存积压。",
+                ),
             ],
             ("WH-D005", "LX-SM150") => &[
                 ("cause", "华中区域 LX-SM150 断货，工厂排产延后两周。"),

@@ -1059,7 +1059,7 @@ pub async fn submit_with(
             "period",
             Msg::new("data.period.kind").arg_code(
                 "expected",
-                "data.period_kind.",
+                "data.period_kind",
                 r.period_kind.as_str(),
             ),
         );
@@ -1429,14 +1429,22 @@ pub async fn detect(
         } else {
             String::new()
         };
-        if let Some(list) =
-            changes.get(&(h.kind.clone(), region, h.series.clone(), h.measure.clone()))
-        {
-            peer_buf.extend(
-                list.iter()
-                    .filter(|(p, _)| *p != h.partner_id)
-                    .map(|(_, c)| *c),
-            );
+        // The peers' changes of the same product; when fewer than five carry it, of their
+        // totals (the market's move).
+        for series in [h.series.clone(), String::new()] {
+            if let Some(list) =
+                changes.get(&(h.kind.clone(), region.clone(), series, h.measure.clone()))
+            {
+                peer_buf.extend(
+                    list.iter()
+                        .filter(|(p, _)| *p != h.partner_id)
+                        .map(|(_, c)| *c),
+                );
+            }
+            if peer_buf.len() >= rules::MIN_PEERS {
+                break;
+            }
+            peer_buf.clear();
         }
         let Some(submission_id) = submissions.get(&h.partner_id).copied() else {
             continue;

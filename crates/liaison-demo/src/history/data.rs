@@ -5,7 +5,7 @@
 //! due day; 成都天府 (CD-D004) is always late and has not sent last month's figures at all.
 //! Last month holds three planted anomalies: 广州南粤 stocked up on one inverter before a price
 //! change, 武汉江城 ran out of a servo motor, and p1's 上海恒通 reported four times its usual
-//! stock of a controller (its follow-up waits for p1's answer in the portal). p1 first uploads
+//! stock of a servo motor (its follow-up waits for p1's answer in the portal). p1 first uploads
 //! last month's sales with two mistakes (refused, nothing stored), then the corrected file, then
 //! a correction the next day (version 2).
 //!
@@ -162,7 +162,8 @@ pub async fn write(db: &Db) -> Result<bool> {
     let mut p1_last_sales = None;
     for (m, period) in months.iter().enumerate() {
         let is_last = *period == last;
-        let due = cal.due_on(period, 5);
+        // Both data sets by the earlier due day (inventory: 3 working days, sales: 5).
+        let due = cal.due_on(period, 3);
         // Each partner's moment: a few days before the due day (CD-D004 three days after);
         // submitted in the order of their moments.
         let mut order: Vec<(DateTime<Utc>, &Teller)> = tellers
@@ -355,7 +356,7 @@ fn sales_csv(t: &Teller, period: &Period, m: usize, last: bool) -> String {
 fn inventory_csv(t: &Teller, period: &Period, m: usize, last: bool) -> String {
     let mut out = String::from("product_code,warehouse,units_on_hand\n");
     let warehouses = [format!("{}中心仓", t.region), format!("{}前置仓", t.region)];
-    for (code, base, _) in &t.products {
+    for (j, (code, base, _)) in t.products.iter().enumerate() {
         for (i, w) in warehouses.iter().enumerate() {
             let n = noise(&[t.code, code, w], m as u32) * 0.05;
             // Stock builds up ahead of the Double 11 peak.
@@ -364,8 +365,8 @@ fn inventory_csv(t: &Teller, period: &Period, m: usize, last: bool) -> String {
             if last && t.code == "WH-D005" && *code == "LX-SM150" {
                 units *= 0.08; // planted: ran out
             }
-            if last && t.code == "SH-D001" && *code == "LX-PC10" {
-                units *= 4.2; // planted: p1's unusual stock
+            if last && t.code == "SH-D001" && j == 0 {
+                units *= 4.2; // planted: p1's unusual stock of its first product
             }
             out.push_str(&format!("{code},{w},{:.0}\n", units.round().max(0.0)));
         }

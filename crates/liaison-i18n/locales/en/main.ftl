@@ -1455,3 +1455,6 @@ action.data_requirement.update = changed a reporting requirement
 action.submission.create = submitted business figures
 action.submission.reject = had business figures refused
 action.anomaly.follow_up = followed up an unusual figure
+data.period_kind.weekly = weekly
+data.period_kind.monthly = monthly
+data.period_kind.quarterly = quarterly

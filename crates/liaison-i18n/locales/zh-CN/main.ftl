@@ -1454,3 +1454,6 @@ action.data_requirement.update = 修改了报送要求
 action.submission.create = 提交了业务数据
 action.submission.reject = 提交的业务数据被退回
 action.anomaly.follow_up = 跟进了异常数据
+data.period_kind.weekly = 周
+data.period_kind.monthly = 月
+data.period_kind.quarterly = 季度

@@ -1454,3 +1454,6 @@ action.data_requirement.update = 修改了報送要求
 action.submission.create = 提交了業務資料
 action.submission.reject = 提交的業務資料被退回
 action.anomaly.follow_up = 跟進了異常資料
+data.period_kind.weekly = 週
+data.period_kind.monthly = 月
+data.period_kind.quarterly = 季

@@ -173,7 +173,7 @@ pub async fn write(db: &Db) -> Result<bool> {
                 let at = if t.code == "CD-D004" {
                     day_at(due + Duration::days(3), 15)
                 } else {
-                    let before = 1 + (noise(&[t.code, "day"], m as u32).abs() * 3.0) as i64;
+                    let before = (noise(&[t.code, "day"], m as u32).abs() * 2.0) as i64;
                     day_at(due - Duration::days(before), 10)
                 };
                 (at, t)

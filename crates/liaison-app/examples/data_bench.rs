@@ -57,7 +57,9 @@ fn last_month() -> Period {
 }
 
 fn write_csv(path: &std::path::Path, rows: usize) -> R<u64> {
-    let products = ["LX-SM100", "LX-SM150", "LX-SM200", "LX-VF075", "LX-VF220", "LX-PC10", "LX-PC20", "LX-HMI7"];
+    let products = [
+        "LX-SM100", "LX-SM150", "LX-SM200", "LX-VF075", "LX-VF220", "LX-PC10", "LX-PC20", "LX-HMI7",
+    ];
     let regions = ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东"];
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(f, "product_code,region,units,amount_cny")?;
@@ -88,7 +90,12 @@ async fn main() -> R<()> {
     if what == "csv" {
         let path = std::path::PathBuf::from(args.get(4).ok_or(usage)?);
         let size = write_csv(&path, n)?;
-        println!("{} rows, {:.1} MB in {}", n, size as f64 / 1e6, path.display());
+        println!(
+            "{} rows, {:.1} MB in {}",
+            n,
+            size as f64 / 1e6,
+            path.display()
+        );
         return Ok(());
     }
     let key = liaison_db::crypto::Cipher::generate_text()?;
@@ -140,7 +147,11 @@ async fn main() -> R<()> {
                         rss - rss0
                     ),
                     Outcome::Rejected { submission, errors } => {
-                        println!("rejected: {} errors, first {:?}", submission.error_count, errors.first());
+                        println!(
+                            "rejected: {} errors, first {:?}",
+                            submission.error_count,
+                            errors.first()
+                        );
                     }
                 }
             }
@@ -149,7 +160,10 @@ async fn main() -> R<()> {
         "detect" => {
             let started = Instant::now();
             liaison_demo::load(&db, n, &|_| {}).await?;
-            println!("{n} partners generated in {:.1} s", started.elapsed().as_secs_f64());
+            println!(
+                "{n} partners generated in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             let d = liaison_db::data::find_dataset_by_code(&db, "sales").await?;
             let periods = period.last(13);
             let started = Instant::now();

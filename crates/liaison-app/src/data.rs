@@ -1042,7 +1042,7 @@ pub async fn submit_with(
     {
         e.add(
             "period",
-            Msg::new("data.period.kind").arg_code("expected", "data.period_kind.", r.period_kind.as_str()),
+            Msg::new("data.period.kind").arg_code("expected", "data.period_kind", r.period_kind.as_str()),
         );
     }
     if period.start() > today(db) {

@@ -782,7 +782,7 @@ impl Finding {
             .arg("value", fmt_num(self.value))
             .arg("expected", fmt_num(self.expected))
             .arg("periods", self.periods)
-            .arg_code("unit", "data.period_unit.", kind.as_str());
+            .arg_code("unit", "data.period_unit", kind.as_str());
         m = m.arg(
             "peers",
             self.peer_percentile

@@ -7,6 +7,7 @@ mod attack;
 mod browser;
 mod browser_loop;
 mod confidential;
+mod data_pages;
 mod delivery;
 mod exchange;
 mod hardening;

@@ -752,8 +752,11 @@ async fn trends(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let lang = lang_of(&headers, &s);
     let datasets = app::datasets(&state.db, &s.actor).await?;
     let code = match p.text("dataset") {
+        // Sales when there are sales figures to show, else the first data set.
         c if c.is_empty() => datasets
-            .first()
+            .iter()
+            .find(|d| d.code == "sales")
+            .or(datasets.first())
             .map_or_else(|| "sales".to_string(), |d| d.code.clone()),
         c => c,
     };

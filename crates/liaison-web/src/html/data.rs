@@ -81,6 +81,8 @@ pub fn router() -> Router<AppState> {
 
 /// The largest file a page accepts (it goes to disk, chunk by chunk, never into memory).
 const MAX_FILE: u64 = 512 * 1024 * 1024;
+/// The longest text field of an upload form.
+const MAX_FIELD: usize = 64 * 1024;
 
 fn lang_of(headers: &HeaderMap, s: &Session) -> Lang {
     crate::auth::page_lang(headers, Some(&s.user))
@@ -186,6 +188,21 @@ impl TempFile {
     }
 }
 
+impl TempFile {
+    /// The file, new, readable by this process's user only (partners' figures are
+    /// confidential).
+    fn create(&self) -> std::io::Result<std::fs::File> {
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        o.open(&self.0)
+    }
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
@@ -210,7 +227,19 @@ async fn read_upload(s: &Session, mut mp: Multipart) -> Result<Upload, AppError>
     while let Some(mut field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name != "file" {
-            fields.push((name, field.text().await.map_err(bad)?));
+            // A text field is short; the body has no overall limit here (the file may be big).
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                text.extend_from_slice(&chunk);
+                if text.len() > MAX_FIELD {
+                    return Err(AppError::PayloadTooLarge(format!(
+                        "the field {name} is longer than {MAX_FIELD} bytes"
+                    )));
+                }
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| AppError::BadRequest(format!("the field {name} is not UTF-8")))?;
+            fields.push((name, text));
             continue;
         }
         // The name only, whatever path a browser sends with it.
@@ -223,10 +252,7 @@ async fn read_upload(s: &Session, mut mp: Multipart) -> Result<Upload, AppError>
             .trim()
             .to_string();
         let tmp = TempFile::new();
-        let mut out = std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(&tmp.0).map_err(disk)?,
-        );
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.create().map_err(disk)?);
         let mut size = 0u64;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
             size += chunk.len() as u64;
@@ -505,7 +531,7 @@ async fn submission_page(Page(state, headers, s): Page, Path(sid): Path<String>)
             anomalies => anomaly_rows(&found, &datasets, lang),
             again_qs => again,
             show_partner => partner,
-            can_import => partner && s.actor.can(Permission::SubmitData),
+            may_resubmit => partner && s.actor.can(Permission::SubmitData),
         },
     ))
 }
@@ -955,7 +981,7 @@ async fn console_home(Page(state, headers, s): Page, p: Pairs) -> PageResult {
         };
         open.extend(app::anomalies(&state.db, &s.actor, &q, 50).await?);
     }
-    open.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    open.sort_by_key(|a| std::cmp::Reverse(a.created_at));
     let on_time = match p.text("on_time").as_str() {
         "" => None,
         "yes" => Some(true),

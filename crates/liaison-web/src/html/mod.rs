@@ -6,6 +6,7 @@ mod account;
 mod ack;
 mod audit;
 mod calendar;
+mod data;
 mod feedback;
 mod home;
 mod inbox;
@@ -117,6 +118,14 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "ticket/portal_list.html",
     "ticket/portal_new.html",
     "ticket/portal_show.html",
+    "data/portal.html",
+    "data/submission.html",
+    "data/anomaly.html",
+    "data/trends.html",
+    "data/console.html",
+    "data/import.html",
+    "data/import_job.html",
+    "data/settings.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -418,6 +427,8 @@ pub fn render(
         can_feedback => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadFeedback)),
         can_tickets => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::WorkTickets)),
         can_manage_tickets => session.is_some_and(|s| s.actor.can(Permission::ManageTickets)),
+        can_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadAllData)),
+        can_manage_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageData)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -565,6 +576,7 @@ pub fn router() -> Router<AppState> {
         .merge(launch::router())
         .merge(feedback::router())
         .merge(tickets::router())
+        .merge(data::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

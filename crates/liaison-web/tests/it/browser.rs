@@ -555,3 +555,201 @@ async fn a_partner_reads_a_policy_change_and_acknowledges_it_on_a_phone_in_chrom
     let _ = c.close().await;
     drop(driver);
 }
+
+/// Issue 13 on a phone: p1 downloads the sales template, uploads a file with a bad cell, reads
+/// the report in Chinese, fixes the file from the report's link and uploads it again, then
+/// reads its trend beside the peers' median. Six other distributors reported the same months
+/// first, so the peer group (distributors nationwide: 华东 alone has too few) has five or more.
+#[tokio::test]
+async fn a_partner_uploads_fixes_and_reads_its_trend_beside_peers_on_a_phone_in_chromium() {
+    use crate::data_pages::{months, product, seed_sales};
+    let (apps, _g) = crate::apps().await;
+    let a = &apps[0];
+    let periods = months(a, 3);
+    for (k, (code, region)) in [
+        ("BJ-D002", "北京"),
+        ("GZ-D003", "广东"),
+        ("CD-D004", "四川"),
+        ("WH-D005", "湖北"),
+        ("XA-D006", "陕西"),
+        ("SY-D007", "辽宁"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for (i, p) in periods.iter().enumerate() {
+            seed_sales(a, code, region, p, 60 + 15 * k as i64 + 5 * i as i64, false).await;
+        }
+    }
+    for p in &periods[..2] {
+        seed_sales(a, "SH-D001", "上海", p, 95, false).await;
+    }
+    let last = periods[2].clone();
+    let code = product(a).await;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let bad = dir.join("p1-sales-with-an-error.csv");
+    let good = dir.join("p1-sales.csv");
+    let header = "product_code,region,units,amount_cny\n";
+    std::fs::write(
+        &bad,
+        format!("{header}{code},上海,12O,36000.00\n{code},浙江,40,12000.00\n"),
+    )
+    .expect("file");
+    std::fs::write(
+        &good,
+        format!("{header}{code},上海,120,36000.00\n{code},浙江,40,12000.00\n"),
+    )
+    .expect("file");
+    let addr = serve(a.router.clone()).await;
+    let base = format!("http://{addr}");
+    let (driver, p) = phone().await;
+    p.goto(&format!("{base}/portal/data")).await.expect("goto");
+    log_in(&p, "p1@demo.example").await;
+    p.wait()
+        .for_element(Locator::Id("upload-form"))
+        .await
+        .expect("the data page");
+    // The template: the link, and what the browser gets from it.
+    let href = p
+        .find(Locator::Id("template-sales-csv"))
+        .await
+        .expect("template link")
+        .attr("href")
+        .await
+        .expect("href");
+    assert_eq!(href.as_deref(), Some("/portal/data/templates/sales.csv"));
+    let got = p
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/portal/data/templates/sales.csv').then(r => r.text().then(
+                 body => done([r.status, r.headers.get('content-type'), body])));",
+            vec![],
+        )
+        .await
+        .expect("fetch the template");
+    assert_eq!(got[0], 200, "{got}");
+    assert!(
+        got[1].as_str().is_some_and(|c| c.starts_with("text/csv")),
+        "{got}"
+    );
+    assert!(
+        got[2]
+            .as_str()
+            .is_some_and(|b| b.contains("product_code,region,units,amount_cny")),
+        "{got}"
+    );
+    // A file with a letter O in a number.
+    let choose = |period: String, file: std::path::PathBuf| {
+        let p = p.clone();
+        async move {
+            p.find(Locator::Css("#upload-dataset option[value='sales']"))
+                .await
+                .expect("sales")
+                .click()
+                .await
+                .expect("choose");
+            let input = p.find(Locator::Id("upload-period")).await.expect("period");
+            input.clear().await.expect("clear");
+            input.send_keys(&period).await.expect("type");
+            p.find(Locator::Id("upload-file"))
+                .await
+                .expect("file input")
+                .send_keys(&file.display().to_string())
+                .await
+                .expect("choose the file");
+            p.find(Locator::Id("upload-submit"))
+                .await
+                .expect("submit")
+                .click()
+                .await
+                .expect("click");
+        }
+    };
+    choose(last.clone(), bad).await;
+    let table = p
+        .wait()
+        .for_element(Locator::Id("error-table"))
+        .await
+        .expect("the report's errors");
+    let text = table.text().await.expect("text");
+    let integer = liaison_i18n::t(liaison_i18n::Lang::ZhCn, "data.cell.integer");
+    assert!(
+        text.contains(integer) && text.contains("销量") && text.contains('2'),
+        "{text}"
+    );
+    let scroll = p
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("scroll width");
+    assert!(
+        scroll.as_i64().is_some_and(|w| w <= 420),
+        "no sideways scrolling: {scroll}"
+    );
+    // Fix it and upload again from the report.
+    p.find(Locator::Id("upload-again"))
+        .await
+        .expect("the link")
+        .click()
+        .await
+        .expect("click");
+    let period = p
+        .wait()
+        .for_element(Locator::Id("upload-period"))
+        .await
+        .expect("the form again")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(period.as_deref(), Some(last.as_str()), "filled in");
+    choose(last.clone(), good).await;
+    let done = p
+        .wait()
+        .for_element(Locator::Id("submission-accepted"))
+        .await
+        .expect("accepted")
+        .text()
+        .await
+        .expect("text");
+    assert!(done.contains('2'), "{done}");
+    // The trend: p1's line, the peers' median dashed and their middle half shaded.
+    p.goto(&format!(
+        "{base}/portal/data/trends?dataset=sales&measure=units"
+    ))
+    .await
+    .expect("goto");
+    let chart = p
+        .wait()
+        .for_element(Locator::Css("#trend svg.chart"))
+        .await
+        .expect("the chart");
+    let svg = chart.html(false).await.expect("svg");
+    let median = liaison_i18n::t(liaison_i18n::Lang::ZhCn, "data.page.trend.peer_median");
+    assert!(svg.contains(median), "the median's legend: {svg}");
+    assert!(svg.contains("stroke-dasharray"), "a dashed line: {svg}");
+    let note = p
+        .find(Locator::Id("peer-note"))
+        .await
+        .expect("the peer note")
+        .text()
+        .await
+        .expect("text");
+    assert!(note.contains("全国"), "the kind nationwide: {note}");
+    let table = p
+        .find(Locator::Id("trend-table"))
+        .await
+        .expect("the table")
+        .text()
+        .await
+        .expect("text");
+    assert!(table.contains(&last) && table.contains("160"), "{table}");
+    let scroll = p
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("scroll width");
+    assert!(
+        scroll.as_i64().is_some_and(|w| w <= 420),
+        "no sideways scrolling: {scroll}"
+    );
+    let _ = p.close().await;
+    drop(driver);
+}

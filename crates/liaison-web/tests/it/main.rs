@@ -8,6 +8,7 @@ mod browser;
 mod browser_loop;
 mod confidential;
 mod data_api;
+mod data_pages;
 mod delivery;
 mod exchange;
 mod hardening;

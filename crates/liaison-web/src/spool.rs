@@ -67,7 +67,16 @@ where
     E: std::fmt::Display,
 {
     let path = temp_path();
-    let mut file = std::fs::File::create(&path)
+    // New, and readable by this process's user only: partners' figures are confidential.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&path)
         .map_err(|e| AppError::Internal(format!("spooling an upload: {e}")))?;
     let mut spooled = Spooled { path, size: 0 };
     let mut buf = std::io::BufWriter::with_capacity(1 << 20, &mut file);

@@ -33,8 +33,6 @@ use liaison_db::data::{Anomaly, Dataset, Submission};
 use liaison_i18n::{t, tr};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -179,49 +177,18 @@ fn anomaly_rows<'a>(items: &'a [Anomaly], datasets: &[Dataset], lang: Lang) -> V
 // ---------------------------------------------------------------------------------------------
 // Uploads: streamed to a temporary file
 
-/// A file on disk, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new() -> TempFile {
-        TempFile(std::env::temp_dir().join(format!("liaison-data-{}", Uuid::now_v7())))
-    }
-}
-
-impl TempFile {
-    /// The file, new, readable by this process's user only (partners' figures are
-    /// confidential).
-    fn create(&self) -> std::io::Result<std::fs::File> {
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
-        }
-        o.open(&self.0)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// A multipart form with one file (`file`): its text fields, checked like any form's (control
 /// characters, the CSRF token), and the file, written to a temporary file chunk by chunk as it
 /// arrives. An input left empty sends an empty part, which is not a file.
 struct Upload {
     form: Pairs,
-    file: Option<(TempFile, String)>,
+    file: Option<(crate::spool::Spooled, String)>,
 }
 
 async fn read_upload(s: &Session, mut mp: Multipart) -> Result<Upload, AppError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         AppError::BadRequest(format!("the upload could not be read: {e}"))
     };
-    let disk = |e: std::io::Error| AppError::Internal(format!("writing an upload to disk: {e}"));
     let mut fields = Vec::new();
     let mut file = None;
     while let Some(mut field) = mp.next_field().await.map_err(bad)? {
@@ -251,21 +218,8 @@ async fn read_upload(s: &Session, mut mp: Multipart) -> Result<Upload, AppError>
             .unwrap_or("")
             .trim()
             .to_string();
-        let tmp = TempFile::new();
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.create().map_err(disk)?);
-        let mut size = 0u64;
-        while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            size += chunk.len() as u64;
-            if size > MAX_FILE {
-                return Err(AppError::PayloadTooLarge(format!(
-                    "the file is larger than {} MB",
-                    MAX_FILE / (1024 * 1024)
-                )));
-            }
-            out.write_all(&chunk).map_err(disk)?;
-        }
-        out.flush().map_err(disk)?;
-        drop(out);
+        let tmp = crate::spool::spool_stream(&mut field, MAX_FILE, None).await?;
+        let size = tmp.size;
         if filename.is_empty() && size == 0 {
             continue;
         }
@@ -277,8 +231,8 @@ async fn read_upload(s: &Session, mut mp: Multipart) -> Result<Upload, AppError>
     Ok(Upload { form, file })
 }
 
-fn open(tmp: &TempFile) -> Result<std::fs::File, AppError> {
-    std::fs::File::open(&tmp.0).map_err(|e| AppError::Internal(format!("reading an upload: {e}")))
+fn open(tmp: &crate::spool::Spooled) -> Result<std::fs::File, AppError> {
+    tmp.open()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1170,6 +1170,7 @@ pub async fn submit_with(
     };
     let points = points(&dataset.schema, &checked.sums);
     let submission = writer.finish(&points, &[]).await?;
+    forget_groups();
     let judged = if detect_anomalies {
         detect(db, &dataset, period, Some(&partner)).await
     } else {
@@ -1911,13 +1912,12 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
             // The narrowest peer group with five partners: same kind and region, else the
             // kind nationwide; the partner's own figure is never in it.
             for region in [Some(p.region.clone()), None] {
-                let rows = repo::period_values(
+                let rows = group_values(
                     db,
                     d.id,
                     &measure.name,
                     &labels,
-                    &TrendFilter {
-                        except: Some(pid),
+                    TrendFilter {
                         kind: Some(p.kind.clone()),
                         region: region.clone(),
                         series: series.clone(),
@@ -1925,12 +1925,20 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
                     },
                 )
                 .await?;
+                // The group holds the partner's own figure: it is taken out before the
+                // quartiles, so the benchmark is of the others only.
                 let bench: Vec<Option<Benchmark>> = labels
                     .iter()
-                    .map(|l| {
-                        rows.iter()
-                            .find(|r| &r.period == l)
-                            .and_then(|r| rules::benchmark(&mut r.values.clone()))
+                    .zip(&trend.values)
+                    .map(|(l, own)| {
+                        let r = rows.iter().find(|r| &r.period == l)?;
+                        let mut others = r.values.clone();
+                        if let Some(own) = own
+                            && let Some(at) = others.iter().position(|v| v == own)
+                        {
+                            others.swap_remove(at);
+                        }
+                        rules::benchmark(&mut others)
                     })
                     .collect();
                 if bench.iter().any(Option::is_some) {
@@ -1983,6 +1991,68 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
         }
     }
     Ok(trend)
+}
+
+/// A peer group's figures per period are kept a minute per process (a group of thousands
+/// costs tens of milliseconds to read at a hundred thousand partners); an accepted submission
+/// of this process forgets them at once, another process's within the minute.
+struct GroupCache {
+    generation: u64,
+    entries: HashMap<String, (std::time::Instant, Arc<Vec<repo::PeriodValues>>)>,
+}
+
+static GROUPS: std::sync::Mutex<Option<GroupCache>> = std::sync::Mutex::new(None);
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+const GROUP_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Figures changed: every kept group is stale.
+fn forget_groups() {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+async fn group_values(
+    db: &Db,
+    dataset: Uuid,
+    measure: &str,
+    labels: &[String],
+    f: TrendFilter,
+) -> Result<Arc<Vec<repo::PeriodValues>>> {
+    let key = format!(
+        "{dataset}|{measure}|{:?}|{:?}|{:?}|{}",
+        f.kind,
+        f.region,
+        f.series,
+        labels.join(",")
+    );
+    let generation = GENERATION.load(Ordering::Relaxed);
+    if let Ok(mut guard) = GROUPS.lock() {
+        let cache = guard.get_or_insert_with(|| GroupCache {
+            generation,
+            entries: HashMap::new(),
+        });
+        if cache.generation != generation {
+            cache.generation = generation;
+            cache.entries.clear();
+        }
+        if let Some((at, rows)) = cache.entries.get(&key)
+            && at.elapsed() < GROUP_TTL
+        {
+            return Ok(rows.clone());
+        }
+    }
+    let rows = Arc::new(repo::period_values(db, dataset, measure, labels, &f).await?);
+    if let Ok(mut guard) = GROUPS.lock()
+        && let Some(cache) = guard.as_mut()
+        && cache.generation == generation
+    {
+        if cache.entries.len() >= 1000 {
+            cache.entries.clear();
+        }
+        cache
+            .entries
+            .insert(key, (std::time::Instant::now(), rows.clone()));
+    }
+    Ok(rows)
 }
 
 /// The series (products, categories) with figures, for a trend's picker.

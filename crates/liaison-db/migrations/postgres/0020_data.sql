@@ -75,6 +75,8 @@ CREATE TABLE data_points (
     PRIMARY KEY (dataset_id, partner_id, series, measure, period)
 );
 CREATE INDEX data_points_period ON data_points (dataset_id, measure, period, series);
+-- Peer groups (a kind in a region) for benchmarks and anomaly detection.
+CREATE INDEX partners_kind_region ON partners (kind, region);
 
 CREATE TABLE anomalies (
     id UUID PRIMARY KEY,

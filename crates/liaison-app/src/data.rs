@@ -2125,15 +2125,31 @@ pub async fn sweep(db: &Db) -> Result<usize> {
                 .into_iter()
                 .chain(repo::reminded(db, d.id, &label, kind).await?)
                 .collect();
-            for p in &partners {
-                if done.contains(&p.id) {
-                    continue;
+            // A channel manager hears once per data set and period, however many of their
+            // partners are late ("上海恒通 +3"); the list is on the data page.
+            let late: Vec<&Partner> = partners.iter().filter(|p| !done.contains(&p.id)).collect();
+            let mut per_owner: HashMap<Uuid, usize> = HashMap::new();
+            for p in &late {
+                if let Some(o) = p.owner_id {
+                    *per_owner.entry(o).or_default() += 1;
                 }
+            }
+            let mut owner_told: std::collections::HashSet<Uuid> = Default::default();
+            for p in late {
+                let others = p
+                    .owner_id
+                    .and_then(|o| per_owner.get(&o))
+                    .map_or(0, |n| n.saturating_sub(1));
+                let name = if kind == "overdue" && others > 0 {
+                    format!("{} +{others}", p.name)
+                } else {
+                    p.name.clone()
+                };
                 let args = json!({
                     "dataset": d.name_zh,
                     "period": label,
                     "due": due_on.format("%Y-%m-%d").to_string(),
-                    "partner": p.name,
+                    "partner": name,
                 });
                 let told: Vec<NewNotification> = if kind == "due" {
                     liaison_db::user::portal_logins(db, p.id)
@@ -2151,6 +2167,7 @@ pub async fn sweep(db: &Db) -> Result<usize> {
                         .collect()
                 } else {
                     p.owner_id
+                        .filter(|o| owner_told.insert(*o))
                         .into_iter()
                         .map(|owner| NewNotification {
                             user_id: owner,

@@ -262,6 +262,19 @@ pub async fn write(db: &Db) -> Result<bool> {
         app::detect(&past, &d, last, None).await?;
     }
     follow_ups(&past, &clock, &channel, now).await?;
+    // Like the rest of the history, its bells were heard at the time: the anomalies wait on the
+    // data pages (the console's open list, p1's "to answer"), not as unread notifications.
+    let mut tx = db.begin().await?;
+    tx.execute(q(
+        "UPDATE notifications SET read_at = created_at
+         WHERE read_at IS NULL AND kind IN ('data_due', 'data_follow_up', 'data_overdue', 'data_anomaly')",
+    ))
+    .await?;
+    tx.execute(q(
+        "DELETE FROM jobs WHERE kind = 'notify' AND state = 'queued'",
+    ))
+    .await?;
+    tx.commit().await?;
     audit::record(
         db,
         Entry {

@@ -2101,6 +2101,9 @@ pub async fn sweep(db: &Db) -> Result<usize> {
     let today = today(db);
     let email_at = crate::notify::email_time(db, false).await?;
     let mut sent = 0;
+    // Channel managers told this run, per data set and period (two requirements may ask for
+    // the same data set, e.g. sales of distributors and of agents).
+    let mut owner_told: std::collections::HashSet<(Uuid, Uuid, String)> = Default::default();
     for r in repo::list_requirements(db).await? {
         if !r.active {
             continue;
@@ -2134,7 +2137,6 @@ pub async fn sweep(db: &Db) -> Result<usize> {
                     *per_owner.entry(o).or_default() += 1;
                 }
             }
-            let mut owner_told: std::collections::HashSet<Uuid> = Default::default();
             for p in late {
                 let others = p
                     .owner_id
@@ -2167,7 +2169,7 @@ pub async fn sweep(db: &Db) -> Result<usize> {
                         .collect()
                 } else {
                     p.owner_id
-                        .filter(|o| owner_told.insert(*o))
+                        .filter(|o| owner_told.insert((*o, d.id, label.clone())))
                         .into_iter()
                         .map(|owner| NewNotification {
                             user_id: owner,

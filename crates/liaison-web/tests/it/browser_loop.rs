@@ -197,7 +197,7 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
     assert_eq!(bell(&c).await, "", "opened, so read");
 
     // The worker's first sweep also told channel management of the demo partners' overdue
-    // business figures (issue 13, one notice per data set); this story is about the request.
+    // business figures and p1 of its figures due (issue 13); this story is about the request.
     {
         let mut tx = a.db.begin().await.expect("tx");
         tx.execute(liaison_db::q(

@@ -849,9 +849,6 @@ impl RowSink for Checker<'_> {
             .map_or("", String::as_str);
         let n = self.measures.len();
         for series in [key, ""] {
-            if series.is_empty() && !key.is_empty() || series == key {
-                // falls through below
-            }
             let sums = match self.found.sums.get_mut(series) {
                 Some(s) => s,
                 None => self
@@ -1486,13 +1483,13 @@ pub async fn detect(
             people.iter().filter(|u| u.active).map(|u| u.id).collect(),
         );
     }
-    let partner_code = partner.map(|p| p.name.clone()).unwrap_or_default();
+    let partner_name = partner.map(|p| p.name.clone()).unwrap_or_default();
     let created = repo::upsert_anomalies(db, &found, |id, a| {
         let args = json!({
             "dataset": ds_name,
             "measure": measure_label(&a.measure),
             "period": a.period,
-            "partner": partner_code,
+            "partner": partner_name,
         });
         let mut told: Vec<NewNotification> = a
             .owner_id

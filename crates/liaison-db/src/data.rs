@@ -742,8 +742,6 @@ impl FromDbRow for PeriodValues {
 #[derive(Debug, Clone, Default)]
 pub struct TrendFilter {
     pub partner: Option<Uuid>,
-    /// Leave this partner out (a benchmark never holds the viewer's own figure).
-    pub except: Option<Uuid>,
     pub kind: Option<String>,
     pub region: Option<String>,
     /// One series (a product); `None`: the partners' totals (series `''`).
@@ -771,9 +769,6 @@ pub async fn period_values(
     let mut filter = String::new();
     if let Some(p) = f.partner {
         filter.push_str(&format!(" AND d.partner_id = {}", query.arg(p)));
-    }
-    if let Some(p) = f.except {
-        filter.push_str(&format!(" AND d.partner_id <> {}", query.arg(p)));
     }
     if let Some(k) = &f.kind {
         filter.push_str(&format!(" AND p.kind = {}", query.arg(k.as_str())));

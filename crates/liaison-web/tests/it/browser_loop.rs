@@ -55,9 +55,28 @@ async fn fill(c: &Client, id: &str, value: &str) {
 async fn as_user(c: &Client, base: &str, email: &str, path: &str) {
     if c.find(Locator::Id("logout")).await.is_ok() {
         click(c, "logout").await;
+        // The logout's answer is the login page: wait for it, so the next page is not raced
+        // by the logout still in flight.
+        c.wait()
+            .for_element(Locator::Id("login-submit"))
+            .await
+            .expect("logged out");
     }
     c.goto(&format!("{base}{path}")).await.expect("goto");
     log_in(c, email).await;
+    // The login page has a <main> too: wait until the browser has left it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while c
+        .current_url()
+        .await
+        .is_ok_and(|u| u.path().starts_with("/login"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still on the login page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     c.wait()
         .for_element(Locator::Css("main"))
         .await
@@ -323,13 +342,15 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
         )
         .await;
     let sid = secret.json()["id"].as_str().expect("id").to_string();
-    a.call(
-        "POST",
-        &format!("/api/v1/requests/{sid}/submit"),
-        Some(&staff),
-        None,
-    )
-    .await;
+    let submitted = a
+        .call(
+            "POST",
+            &format!("/api/v1/requests/{sid}/submit"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text());
     as_user(
         &c,
         &base,

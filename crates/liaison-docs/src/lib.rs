@@ -1,4 +1,5 @@
-//! CSV/XLSX import and export for Liaison (SPEC A5), and iCalendar feeds (`ics`, §3.2.2).
+//! CSV/XLSX import and export for Liaison (SPEC A5), and iCalendar (`ics`): feeds (§3.2.2),
+//! meeting invitations and the replies to them (RFC 5545/5546).
 //!
 //! [`read_table`] turns an uploaded CSV or XLSX file into a [`Table`] of
 //! trimmed strings with the row numbers the user sees in their spreadsheet, so

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod enums;
 pub mod ids;
 pub mod job;
+pub mod meetings;
 pub mod notify;
 pub mod partner;
 pub mod policies;

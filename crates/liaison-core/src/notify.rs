@@ -31,6 +31,12 @@ str_enum!(
         DataFollowUp = "data_follow_up",
         DataOverdue = "data_overdue",
         DataAnomaly = "data_anomaly",
+        MeetingInvited = "meeting_invited",
+        TaskDue = "task_due",
+        TaskAssigned = "task_assigned",
+        TaskOverdue = "task_overdue",
+        CadenceShort = "cadence_short",
+        VisitOverdue = "visit_overdue",
     }
 );
 
@@ -48,6 +54,8 @@ impl NotifyKind {
                 | NotifyKind::TicketResolved
                 | NotifyKind::DataDue
                 | NotifyKind::DataFollowUp
+                | NotifyKind::MeetingInvited
+                | NotifyKind::TaskDue
         )
     }
 
@@ -133,7 +141,9 @@ mod tests {
                 NotifyKind::TicketReplied,
                 NotifyKind::TicketResolved,
                 NotifyKind::DataDue,
-                NotifyKind::DataFollowUp
+                NotifyKind::DataFollowUp,
+                NotifyKind::MeetingInvited,
+                NotifyKind::TaskDue
             ]
         );
         let staff = NotifyKind::choosable(false);

@@ -98,6 +98,20 @@ pub enum Permission {
     ManageData,
     /// Follow up an anomaly (§3.3.2): the partner on its own, channel management and admins.
     FollowUpData,
+    /// Meetings (§2.1.3, §5.1) and one's action items: everyone; a partner user only the
+    /// meetings its partner is invited to and its partner's tasks (the service decides which).
+    ReadMeetings,
+    /// Plan, change, invite, cancel and minute meetings: company staff.
+    PlanMeetings,
+    /// Meeting settings (notice days, cadence, visit cadence, video service), the business
+    /// dates to avoid, and planning a period's series (§5.1, §5.3.1): admins and channel
+    /// management.
+    ManageMeetings,
+    /// Site visits and call logs (§2.2.2, §2.2.3): staff all of them, a partner user its own
+    /// partner's.
+    ReadOffline,
+    /// Plan and report visits, log calls: company staff.
+    LogOffline,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -295,6 +309,9 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         SubmitData | FollowUpData => matches!(r, Admin | ChannelManager | PartnerUser),
         ReadAllData => matches!(r, Admin | ChannelManager | DeptHead | Executive),
         ManageData => matches!(r, Admin | ChannelManager),
+        ReadMeetings | ReadOffline => true,
+        PlanMeetings | LogOffline => r != PartnerUser,
+        ManageMeetings => matches!(r, Admin | ChannelManager),
     })
 }
 

@@ -23,16 +23,25 @@ pub enum Kind {
     Product,
     /// A problem ticket (§3.4): its partner finds it; staff who may read every ticket.
     Ticket,
+    /// A meeting (§2.1.3, §5.1): staff only (partners see theirs in the portal's list).
+    Meeting,
+    /// A site visit's report (§2.2.2): its partner and staff.
+    Visit,
+    /// A call log (§2.2.3): its partner and staff.
+    Call,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Partner,
         Kind::Contact,
         Kind::Message,
         Kind::Thread,
         Kind::Product,
         Kind::Ticket,
+        Kind::Meeting,
+        Kind::Visit,
+        Kind::Call,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +52,9 @@ impl Kind {
             Kind::Thread => "thread",
             Kind::Product => "product",
             Kind::Ticket => "ticket",
+            Kind::Meeting => "meeting",
+            Kind::Visit => "visit",
+            Kind::Call => "call",
         }
     }
 
@@ -59,7 +71,13 @@ pub fn searchable(actor: &Actor) -> Option<(Scope, Vec<Kind>)> {
     if actor.is_partner() {
         return match actor.scope() {
             Scope::Nothing => None,
-            scope => Some((scope, Kind::ALL.to_vec())),
+            scope => Some((
+                scope,
+                Kind::ALL
+                    .into_iter()
+                    .filter(|k| *k != Kind::Meeting)
+                    .collect(),
+            )),
         };
     }
     let mut kinds = Vec::new();
@@ -74,6 +92,9 @@ pub fn searchable(actor: &Actor) -> Option<(Scope, Vec<Kind>)> {
     }
     if actor.can(Permission::ReadAllTickets) {
         kinds.push(Kind::Ticket);
+    }
+    if actor.can(Permission::PlanMeetings) {
+        kinds.extend([Kind::Meeting, Kind::Visit, Kind::Call]);
     }
     (!kinds.is_empty()).then_some((Scope::All, kinds))
 }

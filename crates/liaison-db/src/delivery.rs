@@ -1075,19 +1075,30 @@ fn audience_sql(
     form: &liaison_core::request::RequestForm,
     filters: &[liaison_core::partner::PartnerFilter],
 ) -> Option<String> {
+    audience_people_sql(query, &form.audience, form.corrects, filters)
+}
+
+/// The contacts `c` an audience names, as an SQL condition with its values bound to `query`
+/// (`None` when it names nobody); `corrects` adds the recipients of an earlier message.
+pub(crate) fn audience_people_sql(
+    query: &mut Q,
+    audience: &liaison_core::request::Audience,
+    corrects: Option<Uuid>,
+    filters: &[liaison_core::partner::PartnerFilter],
+) -> Option<String> {
     let mut who: Vec<String> = Vec::new();
-    if form.audience.all {
+    if audience.all {
         who.push("c.partner_id IN (SELECT p.id FROM partners p WHERE p.status = 'active')".into());
     }
     for (col, ids) in [
-        ("c.partner_id", &form.audience.partners),
-        ("c.id", &form.audience.contacts),
+        ("c.partner_id", &audience.partners),
+        ("c.id", &audience.contacts),
     ] {
         if !ids.is_empty() {
             who.push(format!("{col} IN {}", query.in_list(ids.iter().copied())));
         }
     }
-    if let Some(original) = form.corrects {
+    if let Some(original) = corrects {
         let o = query.arg(original);
         who.push(format!(
             "c.id IN (SELECT o.contact_id FROM deliveries o WHERE o.message_id = {o})"
@@ -1261,5 +1272,5 @@ async fn skipped_channels(
 struct HeldContact(Uuid, String, String);
 from_row!(HeldContact(id: uuid, name: text, code: text));
 
-struct SegmentFilter(liaison_core::partner::PartnerFilter);
+pub(crate) struct SegmentFilter(pub(crate) liaison_core::partner::PartnerFilter);
 from_row!(SegmentFilter(filter: text => crate::query::json));

@@ -38,7 +38,7 @@ pub struct Launch {
     pub updated_at: DateTime<Utc>,
 }
 
-fn day(s: String) -> Result<NaiveDate, sqlx::Error> {
+pub(crate) fn day(s: String) -> Result<NaiveDate, sqlx::Error> {
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| sqlx::Error::Decode(e.into()))
 }
 

@@ -53,6 +53,7 @@ pub mod inbox;
 pub mod job;
 pub mod launch;
 pub mod link;
+pub mod meetings;
 mod migrate;
 pub mod nda;
 pub mod notify;

@@ -45,6 +45,9 @@ fn kind_code(kind: Kind) -> i64 {
         Kind::Message => 4,
         Kind::Product => 5,
         Kind::Ticket => 6,
+        Kind::Meeting => 7,
+        Kind::Visit => 8,
+        Kind::Call => 9,
     }
 }
 

@@ -1122,6 +1122,9 @@ action.feedback.merge = Product feedback merged
 # Problem tickets (issue 12, §3.4)
 search.kind.product = Product
 search.kind.ticket = Ticket
+search.kind.meeting = Meeting
+search.kind.visit = Visit
+search.kind.call = Call
 notify.ticket_assigned = Ticket for you: { $subject } ({ $partner })
 notify.ticket_partner_replied = { $partner } wrote on a ticket: { $subject }
 notify.ticket_replied = New answer on your ticket: { $subject }

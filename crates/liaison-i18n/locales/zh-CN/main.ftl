@@ -1121,6 +1121,9 @@ action.feedback.merge = 合并产品反馈
 # 问题工单（issue 12，§3.4）
 search.kind.product = 产品
 search.kind.ticket = 工单
+search.kind.meeting = 会议
+search.kind.visit = 拜访
+search.kind.call = 通话
 notify.ticket_assigned = 有工单分派给你：{ $subject }（{ $partner }）
 notify.ticket_partner_replied = { $partner } 在工单中回复：{ $subject }
 notify.ticket_replied = 您的工单有新答复：{ $subject }

@@ -1121,6 +1121,9 @@ action.feedback.merge = 合併產品回饋
 # 問題工單（issue 12，§3.4）
 search.kind.product = 產品
 search.kind.ticket = 工單
+search.kind.meeting = 會議
+search.kind.visit = 拜訪
+search.kind.call = 通話
 notify.ticket_assigned = 有工單指派給你：{ $subject }（{ $partner }）
 notify.ticket_partner_replied = { $partner } 在工單中回覆：{ $subject }
 notify.ticket_replied = 您的工單有新答覆：{ $subject }

@@ -37,6 +37,9 @@ fn view(h: &Hit, request: Option<uuid::Uuid>) -> HitView {
         Kind::Message => ("requests", request),
         Kind::Product => ("products", Some(h.id)),
         Kind::Ticket => ("tickets", Some(h.id)),
+        Kind::Meeting => ("meetings", Some(h.id)),
+        Kind::Visit => ("visits", Some(h.id)),
+        Kind::Call => ("calls", h.partner_id),
     };
     HitView {
         kind: h.kind,

@@ -1172,3 +1172,32 @@ pub async fn users_of_contacts(db: &Db, contacts: &[Uuid]) -> Result<Vec<(Uuid, 
 
 struct UserContact(Uuid, Uuid);
 from_row!(UserContact(id: uuid, contact_id: uuid));
+
+// ---- Settings ----
+
+const SETTINGS: &str = "meetings";
+
+/// Notice days, cadence, visit cadence per tier and the video service (§5.1, §5.3.1, §2.2.2).
+pub async fn settings(db: &Db) -> Result<liaison_core::meetings::MeetingSettings> {
+    Ok(crate::settings::load(db, SETTINGS)
+        .await?
+        .unwrap_or_default())
+}
+
+pub async fn update_settings(
+    db: &Db,
+    actor: Uuid,
+    s: &liaison_core::meetings::MeetingSettings,
+) -> Result<liaison_core::meetings::MeetingSettings> {
+    s.check().map_err(DbError::Invalid)?;
+    crate::settings::store(
+        db,
+        actor,
+        SETTINGS,
+        s,
+        "settings.update",
+        json!({"meetings": s}),
+    )
+    .await?;
+    Ok(s.clone())
+}

@@ -15,6 +15,7 @@ pub mod import;
 pub mod inbox;
 pub mod launch;
 pub mod mail_in;
+pub mod meetings;
 pub mod nda;
 pub mod notify;
 pub mod partner;

@@ -102,6 +102,34 @@ fn verify_for(
     Ok(id)
 }
 
+const RSVP_PURPOSE: &str = "meeting-rsvp";
+
+/// The one-click answer link of one invitation (`meeting_attendees.id`), valid until a week
+/// after the meeting ends.
+pub fn sign_rsvp(cipher: &Cipher, attendee: Uuid, expires: DateTime<Utc>) -> String {
+    sign_for(cipher, RSVP_PURPOSE, attendee, expires)
+}
+
+pub fn verify_rsvp(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
+    verify_for(cipher, RSVP_PURPOSE, token, now)
+}
+
+const FEED_PURPOSE: &str = "calendar-feed";
+
+/// A private calendar feed's token (`calendar_feeds.id` signed, no expiry: revoking the feed's
+/// row ends it). The same feed always gives the same token, so its address can be shown again.
+pub fn sign_feed(cipher: &Cipher, feed: Uuid) -> String {
+    let never = Utc
+        .timestamp_opt(253_402_300_799, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
+    sign_for(cipher, FEED_PURPOSE, feed, never)
+}
+
+pub fn verify_feed(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
+    verify_for(cipher, FEED_PURPOSE, token, now)
+}
+
 const REPLY_PURPOSE: &str = "reply-to";
 /// Kind (1) ‖ id (16) ‖ MAC (10): 27 bytes, 44 base32 characters, so that `reply+TOKEN` stays
 /// well inside an e-mail local part's 64 characters.

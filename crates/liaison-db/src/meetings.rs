@@ -909,28 +909,25 @@ pub async fn delete_business_date(db: &Db, actor: Uuid, id: Uuid) -> Result<()> 
 
 // ---- Calendar feeds ----
 
-/// The user whose live feed token hashes to `hash`.
-pub async fn feed_user(db: &Db, hash: &str) -> Result<Option<Uuid>> {
+/// The user of live feed `feed` (a revoked one is `None`).
+pub async fn feed_user(db: &Db, feed: Uuid) -> Result<Option<Uuid>> {
     db.fetch_optional(
-        q("SELECT user_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(hash),
+        q("SELECT user_id FROM calendar_feeds WHERE id = $1 AND revoked_at IS NULL").bind(feed),
     )
     .await
 }
 
-/// Whether `user` has a live feed.
-pub async fn has_feed(db: &Db, user: Uuid) -> Result<bool> {
-    let n: i64 = db
-        .fetch_one(
-            q("SELECT COUNT(*) FROM calendar_feeds WHERE user_id = $1 AND revoked_at IS NULL")
-                .bind(user),
-        )
-        .await?;
-    Ok(n > 0)
+/// `user`'s live feed, if any.
+pub async fn live_feed(db: &Db, user: Uuid) -> Result<Option<Uuid>> {
+    db.fetch_optional(
+        q("SELECT id FROM calendar_feeds WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1")
+            .bind(user),
+    )
+    .await
 }
 
-/// Revokes `user`'s feeds and, when `new_hash` is given, starts a new one.
-pub async fn replace_feed(db: &Db, user: Uuid, new_hash: Option<&str>) -> Result<()> {
+/// Revokes `user`'s feeds and, when `new` is given, starts that one (id, token hash).
+pub async fn replace_feed(db: &Db, user: Uuid, new: Option<(Uuid, &str)>) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute(
@@ -939,17 +936,17 @@ pub async fn replace_feed(db: &Db, user: Uuid, new_hash: Option<&str>) -> Result
             .bind(user),
     )
     .await?;
-    if let Some(h) = new_hash {
+    if let Some((id, hash)) = new {
         tx.execute(
             q("INSERT INTO calendar_feeds (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(Uuid::now_v7())
+                .bind(id)
                 .bind(user)
-                .bind(h)
+                .bind(hash)
                 .bind(now),
         )
         .await?;
     }
-    let action = if new_hash.is_some() {
+    let action = if new.is_some() {
         "calendar_feed.create"
     } else {
         "calendar_feed.revoke"

@@ -1032,3 +1032,43 @@ mod tests {
         assert_eq!(phone_digits("2026"), None);
     }
 }
+
+/// A partner's clock as scheduling reads it (§5.3.1): code, zone, working days and hours.
+#[derive(Debug, Clone)]
+pub struct PartnerClockRow {
+    pub code: String,
+    pub timezone: String,
+    pub working_days: String,
+    pub working_hours: String,
+}
+from_row!(PartnerClockRow; code: text, timezone: text, working_days: text, working_hours: text);
+
+pub async fn partner_clocks(db: &Db, ids: &[Uuid]) -> Result<Vec<PartnerClockRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = Q::dynamic(String::new());
+    let list = query.in_list(ids.iter().copied());
+    db.fetch_all(query.replace_sql(format!(
+        "SELECT code, timezone, working_days, working_hours FROM partners WHERE id IN {list} ORDER BY code"
+    )))
+    .await
+}
+
+/// The partner `contact` belongs to.
+pub async fn contact_partner(db: &Db, contact: Uuid) -> Result<Option<Uuid>> {
+    db.fetch_optional(q("SELECT partner_id FROM contacts WHERE id = $1").bind(contact))
+        .await
+}
+
+/// The partner's channel manager (`owner_id`).
+pub async fn partner_owner(db: &Db, partner: Uuid) -> Result<Option<Uuid>> {
+    let row: Option<Option<Uuid>> = db
+        .fetch_optional::<OwnerRow>(q("SELECT owner_id FROM partners WHERE id = $1").bind(partner))
+        .await?
+        .map(|r| r.0);
+    Ok(row.flatten())
+}
+
+struct OwnerRow(Option<Uuid>);
+from_row!(OwnerRow(owner_id: opt_uuid));

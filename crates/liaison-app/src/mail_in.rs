@@ -30,6 +30,8 @@ pub enum Filed {
     Refused { reason: String },
     /// An automatic reply (out of office, a bounce): dropped.
     Ignored { reason: String },
+    /// A calendar client's answer to a meeting invitation (§5.3.1).
+    Rsvp { meeting: Uuid },
     /// Another worker filed it already.
     Duplicate,
 }
@@ -42,6 +44,7 @@ impl Filed {
             Filed::Thread { thread } => ("filed", None, Some(*thread), String::new()),
             Filed::Refused { reason } => ("refused", None, None, reason.clone()),
             Filed::Ignored { reason } => ("ignored", None, None, reason.clone()),
+            Filed::Rsvp { meeting } => ("filed", None, None, format!("meeting {meeting}")),
             Filed::Duplicate => ("duplicate", None, None, String::new()),
         }
     }
@@ -170,6 +173,24 @@ async fn route(db: &Db, mail: &InboundMail) -> Result<Filed> {
         return Ok(Filed::Ignored {
             reason: "an automatic reply".into(),
         });
+    }
+    // An invitation's answer from a calendar client: any invitee (a partner's contact needs no
+    // login), but only for the address it was sent to and only from that address.
+    if let Some(cal) = &mail.calendar {
+        let replies = liaison_docs::ics::parse_reply(cal);
+        if !replies.is_empty() {
+            for r in replies
+                .iter()
+                .filter(|r| r.attendee_email.eq_ignore_ascii_case(&mail.from_addr))
+            {
+                if let Some(meeting) = crate::meetings::rsvp_by_mail(db, r).await? {
+                    return Ok(Filed::Rsvp { meeting });
+                }
+            }
+            return Ok(refused(
+                "a calendar answer for no invitation sent to its sender",
+            ));
+        }
     }
     let Some(who) = sender(db, mail).await? else {
         return Ok(refused("the sender is not a Liaison user"));

@@ -210,6 +210,42 @@ impl Mailer {
         to_addr: &str,
         note: &Note,
     ) -> Result<Message, SendError> {
+        self.build_note_with(to_name, to_addr, note, None)
+    }
+
+    /// A meeting invitation (§5.3.1): the note's text and HTML, and the iCalendar object as a
+    /// `text/calendar; method=...` alternative, which calendar clients (Outlook, Google,
+    /// Apple) show as an invitation to accept or decline; `method` is `REQUEST` or `CANCEL`.
+    pub fn build_invite(
+        &self,
+        to_name: &str,
+        to_addr: &str,
+        note: &Note,
+        method: &str,
+        ics: &str,
+    ) -> Result<Message, SendError> {
+        self.build_note_with(to_name, to_addr, note, Some((method, ics)))
+    }
+
+    pub async fn send_invite(
+        &self,
+        to_name: &str,
+        to_addr: &str,
+        note: &Note,
+        method: &str,
+        ics: &str,
+    ) -> Result<(), SendError> {
+        let msg = self.build_invite(to_name, to_addr, note, method, ics)?;
+        self.deliver(msg).await
+    }
+
+    fn build_note_with(
+        &self,
+        to_name: &str,
+        to_addr: &str,
+        note: &Note,
+        calendar: Option<(&str, &str)>,
+    ) -> Result<Message, SendError> {
         let addr: Address = to_addr.trim().parse().map_err(|e| {
             SendError::Permanent(format!("the recipient address is not valid: {e}"))
         })?;
@@ -247,7 +283,23 @@ impl Mailer {
         if let Some(reply_to) = reply_to {
             b = b.reply_to(reply_to);
         }
-        b.multipart(MultiPart::alternative_plain_html(plain, html))
+        let body = match calendar {
+            None => MultiPart::alternative_plain_html(plain, html),
+            Some((method, ics)) => {
+                use lettre::message::SinglePart;
+                use lettre::message::header::ContentType;
+                let kind = ContentType::parse(&format!(
+                    "text/calendar; method={}; charset=UTF-8",
+                    one_line(method)
+                ))
+                .map_err(|e| SendError::Permanent(format!("the calendar part: {e}")))?;
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(plain))
+                    .singlepart(SinglePart::html(html))
+                    .singlepart(SinglePart::builder().header(kind).body(ics.to_string()))
+            }
+        };
+        b.multipart(body)
             .map_err(|e| SendError::Permanent(format!("the e-mail could not be built: {e}")))
     }
 

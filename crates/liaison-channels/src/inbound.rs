@@ -30,6 +30,9 @@ pub struct InboundMail {
     /// The new text of the reply ([`trim_reply`]); empty when everything in it was quoted.
     pub body: String,
     pub attachments: Vec<InboundAttachment>,
+    /// The text of a `text/calendar` part (a calendar client's answer to an invitation,
+    /// `METHOD:REPLY`), when the mail has one.
+    pub calendar: Option<String>,
 }
 
 /// A file that came with a reply, inline images with a name included.
@@ -110,7 +113,17 @@ pub fn parse_inbound(raw: &[u8]) -> Result<InboundMail, String> {
         });
     }
 
+    let calendar = leaves
+        .iter()
+        .find(|p| {
+            matches!(
+                p.ctype.mimetype.as_str(),
+                "text/calendar" | "application/ics"
+            )
+        })
+        .map(|p| body_text(p));
     Ok(InboundMail {
+        calendar,
         message_id: headers
             .get_first_value("Message-ID")
             .and_then(|v| first_id(&v)),

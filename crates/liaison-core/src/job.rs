@@ -8,8 +8,9 @@ str_enum!(
     /// What a job does; the text is the `jobs.kind` column. `event`: a signed JSON event
     /// posted to a subscribed endpoint (SPEC H3); `escalate`: at the deadline, the requester
     /// and channel managers are told who has not confirmed (§4.4.1); `notify`: one
-    /// notification e-mailed to its person.
-    JobKind { Event = "event", Escalate = "escalate", Notify = "notify" }
+    /// notification e-mailed to its person; `invite`: one meeting invitation (or its update or
+    /// cancellation) mailed to one invitee with its iCalendar part (§5.3.1).
+    JobKind { Event = "event", Escalate = "escalate", Notify = "notify", Invite = "invite" }
 );
 
 impl JobKind {
@@ -17,7 +18,7 @@ impl JobKind {
     /// come before machines waiting on an event.
     pub fn priority(self) -> u8 {
         match self {
-            JobKind::Escalate | JobKind::Notify => 2,
+            JobKind::Escalate | JobKind::Notify | JobKind::Invite => 2,
             JobKind::Event => 1,
         }
     }

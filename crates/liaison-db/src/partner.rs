@@ -1072,3 +1072,9 @@ pub async fn partner_owner(db: &Db, partner: Uuid) -> Result<Option<Uuid>> {
 
 struct OwnerRow(Option<Uuid>);
 from_row!(OwnerRow(owner_id: opt_uuid));
+
+/// A contact's language tag.
+pub async fn contact_lang(db: &Db, contact: Uuid) -> Result<Option<String>> {
+    db.fetch_optional(q("SELECT lang FROM contacts WHERE id = $1").bind(contact))
+        .await
+}

@@ -28,6 +28,15 @@ pub(crate) enum Job {
     Event(Event),
     Escalate(Escalate),
     Notify(Notify),
+    Invite(Invite),
+}
+
+/// §5.3.1: one meeting invitation, update or cancellation mailed to one invitee.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct Invite {
+    attendee_id: Uuid,
+    method: liaison_db::meetings::MailMethod,
+    sequence: i64,
 }
 
 /// Issue 9: one notification e-mailed to its person, in their language.
@@ -61,6 +70,7 @@ impl Job {
             JobKind::Event => serde_json::from_value(payload).map(Job::Event),
             JobKind::Escalate => serde_json::from_value(payload).map(Job::Escalate),
             JobKind::Notify => serde_json::from_value(payload).map(Job::Notify),
+            JobKind::Invite => serde_json::from_value(payload).map(Job::Invite),
         }
         .map_err(|e| format!("the {kind} job's payload does not decode: {e}"))
     }
@@ -70,6 +80,7 @@ impl Job {
             Job::Event(_) => JobKind::Event,
             Job::Escalate(_) => JobKind::Escalate,
             Job::Notify(_) => JobKind::Notify,
+            Job::Invite(_) => JobKind::Invite,
         }
     }
 
@@ -84,6 +95,7 @@ impl Job {
             Job::Event(e) => e.post(w, id).await,
             Job::Escalate(e) => e.send(w, id).await,
             Job::Notify(n) => n.send(w, id).await,
+            Job::Invite(i) => i.send(w, id).await,
         }
     }
 }
@@ -286,6 +298,115 @@ impl Notify {
         tokio::time::timeout(
             Duration::from_secs(30),
             mailer.send_note(&user.name, &user.email, &note),
+        )
+        .await
+        .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))?
+    }
+}
+
+impl Invite {
+    /// Mails the invitation as the meeting is now (a newer change has its own job, so an
+    /// update superseded before it went out is skipped): the agenda, place, video link, the
+    /// one-click answer links, and the `text/calendar` part naming only this person.
+    async fn send(&self, w: &Worker, id: Uuid) -> Result<(), SendError> {
+        use liaison_db::meetings::MailMethod;
+        let transient = |e: DbError| SendError::Transient(e.to_string());
+        let attendee = match liaison_db::meetings::find_attendee(&w.db, self.attendee_id).await {
+            Ok(a) => a,
+            Err(DbError::NotFound) => {
+                return Err(SendError::Permanent("the invitee no longer exists".into()));
+            }
+            Err(e) => return Err(transient(e)),
+        };
+        let Some(email) = attendee.email.clone() else {
+            return Ok(());
+        };
+        let (m, ics) = liaison_app::meetings::invitation_ics(&w.db, &attendee, self.method)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        if self.method == MailMethod::Request && m.sequence > self.sequence {
+            return Ok(());
+        }
+        let Ok(Some(mailer)) = w.mailer(&format!("{id} invite"), "") else {
+            return Ok(());
+        };
+        let lang = match (attendee.contact_id, attendee.user_id) {
+            (_, Some(u)) => liaison_db::user::find_user(&w.db, u)
+                .await
+                .map_err(transient)?
+                .and_then(|u| u.lang)
+                .and_then(|l| Lang::parse(&l).ok()),
+            (Some(c), None) => liaison_db::partner::contact_lang(&w.db, c)
+                .await
+                .map_err(transient)?
+                .and_then(|l| Lang::parse(&l).ok()),
+            _ => None,
+        }
+        .unwrap_or(Lang::ZhCn);
+        let tz: chrono_tz::Tz = m
+            .timezone
+            .parse()
+            .unwrap_or(liaison_core::calendar::COMPANY_ZONE);
+        let when = format!(
+            "{} – {} ({})",
+            m.starts_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            m.ends_at.with_timezone(&tz).format("%H:%M"),
+            m.timezone
+        );
+        let t = |k: &str| liaison_i18n::t(lang, k).to_string();
+        let cancelled = self.method == MailMethod::Cancel;
+        let head = if cancelled {
+            "meeting.email.cancelled"
+        } else if m.sequence > 0 {
+            "meeting.email.updated"
+        } else {
+            "meeting.email.invited"
+        };
+        let mut lines = vec![
+            liaison_i18n::tr(lang, head, &[("title", m.title.clone())]),
+            format!("{}: {when}", t("meeting.when")),
+        ];
+        if let Some(p) = &m.place {
+            lines.push(format!("{}: {p}", t("meeting.place")));
+        }
+        if let Some(v) = &m.video_url {
+            lines.push(format!("{}: {v}", t("meeting.video_url")));
+        }
+        if !cancelled && !m.agenda.is_empty() {
+            lines.push(format!("{}:\n{}", t("meeting.agenda"), m.agenda));
+        }
+        let base = w.config.public_url.trim_end_matches('/');
+        let (link, label) = if cancelled {
+            (format!("{base}/"), t("notify.email.open"))
+        } else {
+            match liaison_app::meetings::rsvp_token(&w.db, attendee.id, m.ends_at) {
+                Ok(token) => {
+                    for r in ["accepted", "tentative", "declined"] {
+                        lines.push(format!(
+                            "{}: {base}/rsvp/{token}/{r}",
+                            t(&format!("meeting.rsvp.{r}"))
+                        ));
+                    }
+                    (format!("{base}/rsvp/{token}"), t("meeting.email.answer"))
+                }
+                Err(_) => (format!("{base}/"), t("notify.email.open")),
+            }
+        };
+        let note = liaison_channels::email::Note {
+            id,
+            lang,
+            subject: liaison_i18n::tr(lang, head, &[("title", m.title.clone())]),
+            lines,
+            link,
+            link_label: label,
+            footer: t("notify.email.footer"),
+            urgent: false,
+            reply_to: None,
+        };
+        let method = if cancelled { "CANCEL" } else { "REQUEST" };
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            mailer.send_invite(&attendee.name, &email, &note, method, &ics),
         )
         .await
         .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))?

@@ -55,6 +55,18 @@ impl Worker {
                 Ok(n) => tracing::info!(reminders = n, "business figures reminders"),
                 Err(e) => failed.push(format!("business figures reminders: {e}")),
             }
+            // §5.1, §2.2.1: action items due and overdue, and a regular meeting's period
+            // heading short; the same ten minutes.
+            match liaison_app::meetings::sweep(&self.db).await {
+                Ok(r) if r.reminded + r.escalated + r.cadence_warnings == 0 => {}
+                Ok(r) => tracing::info!(
+                    reminded = r.reminded,
+                    escalated = r.escalated,
+                    cadence = r.cadence_warnings,
+                    "action items and cadence"
+                ),
+                Err(e) => failed.push(format!("action items and cadence: {e}")),
+            }
         }
         // Replies by e-mail (issue 12): the reply mailbox, when one is set up.
         match self.read_mail().await {

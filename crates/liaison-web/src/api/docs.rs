@@ -111,7 +111,142 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), data_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), meeting_schemas()) {
+        map.extend(more);
+    }
     all
+}
+
+/// Meetings' schemas (issue 14), apart for the same reason as the policies'.
+fn meeting_schemas() -> Value {
+    let uuid = || json!({"type": "string", "format": "uuid"});
+    let opt_uuid = || json!({"type": ["string", "null"], "format": "uuid"});
+    let time = || json!({"type": "string", "format": "date-time"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let ids = || json!({"type": "array", "maxItems": 5000, "items": {"type": "string", "format": "uuid"}});
+    let kinds = [
+        "partner_conference",
+        "quarterly",
+        "monthly",
+        "ad_hoc",
+        "training",
+        "launch_briefing",
+    ];
+    let states = ["planned", "invited", "held", "cancelled"];
+    let answers = ["needs_action", "accepted", "declined", "tentative"];
+    let invitees = json!({"type": "object", "additionalProperties": false, "properties": {
+        "partners": ids(), "segments": ids(), "contacts": ids(), "users": ids()}});
+    let meeting = json!({
+        "id": uuid(), "kind": enum_s(&kinds), "title": s("string"), "starts_at": time(), "ends_at": time(),
+        "timezone": s("string"), "place": opt_s(), "video_url": opt_s(), "agenda": s("string"),
+        "chair_id": uuid(), "chair_name": s("string"), "chair_email": s("string"),
+        "classification": enum_s(&["public", "internal", "confidential", "secret"]),
+        "state": enum_s(&states), "sequence": s("integer"), "invitees": invitees.clone(),
+        "invited_at": opt_time(), "late": s("boolean"), "cancelled_at": opt_time(), "minutes": opt_s(),
+        "decisions": {"type": "array", "items": s("string")}, "held_at": opt_time(), "created_by": uuid(),
+        "version": s("integer"), "created_at": time(), "updated_at": time()});
+    let attendee = json!({"type": "object", "properties": {
+        "id": uuid(), "meeting_id": uuid(), "partner_id": opt_uuid(), "partner_code": opt_s(),
+        "contact_id": opt_uuid(), "user_id": opt_uuid(), "name": s("string"), "email": opt_s(),
+        "response": enum_s(&answers), "responded_at": opt_time(),
+        "responded_via": {"type": ["string", "null"], "enum": ["portal", "console", "link", "email", "api", null]},
+        "attended": {"type": ["boolean", "null"]}, "sent_sequence": {"type": ["integer", "null"]}, "removed": s("boolean")}});
+    let clash = json!({"type": "object", "properties": {
+        "kind": enum_s(&["meeting", "holiday", "non_working_day", "business_date", "launch", "outside_hours"]),
+        "on": {"type": "string", "format": "date"}, "title": s("string"),
+        "partners": {"type": "array", "items": s("string")}, "meeting_id": opt_uuid()}});
+    let task = json!({"type": "object", "properties": {
+        "id": uuid(), "source": enum_s(&["meeting", "visit", "call"]), "meeting_id": opt_uuid(),
+        "visit_id": opt_uuid(), "call_id": opt_uuid(), "source_title": opt_s(), "partner_id": opt_uuid(),
+        "partner_code": opt_s(), "title": s("string"), "owner_user_id": opt_uuid(), "owner_contact_id": opt_uuid(),
+        "owner_name": opt_s(), "due_on": {"type": "string", "format": "date"},
+        "status": enum_s(&["open", "done", "cancelled"]), "done_at": opt_time(), "reminded_at": opt_time(),
+        "escalated_at": opt_time(), "created_by": uuid(), "created_at": time()}});
+    let mut detail = meeting.clone();
+    if let Some(o) = detail.as_object_mut() {
+        o.insert(
+            "attendees".into(),
+            json!({"type": "array", "items": attendee.clone()}),
+        );
+        o.insert("answers".into(), json!({"type": "object", "properties": {"invited": s("integer"),
+            "accepted": s("integer"), "declined": s("integer"), "tentative": s("integer"), "attended": s("integer")}}));
+        o.insert(
+            "mine".into(),
+            json!({"oneOf": [attendee.clone(), {"type": "null"}]}),
+        );
+        o.insert(
+            "tasks".into(),
+            json!({"type": "array", "items": task.clone()}),
+        );
+        o.insert(
+            "clashes".into(),
+            json!({"type": "array", "items": clash.clone()}),
+        );
+    }
+    let per_kind = |names: &[&str], max: i64| -> serde_json::Map<String, Value> {
+        names
+            .iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    json!({"type": "integer", "minimum": 0, "maximum": max}),
+                )
+            })
+            .collect()
+    };
+    let day_props = per_kind(&kinds, 365);
+    let regular_props = per_kind(&["partner_conference", "quarterly", "monthly"], 31);
+    let days = json!({"type": "object", "additionalProperties": false, "properties": day_props});
+    let regular =
+        json!({"type": "object", "additionalProperties": false, "properties": regular_props});
+    json!({
+        "MeetingInput": {"type": "object", "additionalProperties": false, "properties": {
+            "kind": enum_s(&kinds), "title": {"type": "string", "maxLength": 200},
+            "starts_at": {"type": "string", "description": "RFC 3339, or a local time (2026-12-15T14:00) in timezone"},
+            "ends_at": {"type": "string", "description": "after starts_at, at most 7 days later"},
+            "timezone": {"type": ["string", "null"], "description": "IANA zone; the company's when absent"},
+            "place": opt_s(), "video_url": {"type": ["string", "null"], "description": "http(s) address"},
+            "generate_video": {"type": ["boolean", "null"]}, "agenda": {"type": ["string", "null"], "description": "Markdown"},
+            "chair_id": opt_uuid(), "classification": {"type": ["string", "null"], "enum": ["public", "internal", "confidential", "secret", null]},
+            "invitees": invitees, "version": {"type": ["integer", "null"], "description": "PATCH: the version read"}}},
+        "Meeting": {"type": "object", "properties": meeting},
+        "MeetingDetail": {"type": "object", "properties": detail},
+        "MeetingList": list_of("Meeting"),
+        "Attendee": attendee,
+        "Clash": clash,
+        "ClashList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Clash"}}}},
+        "RsvpInput": {"type": "object", "required": ["response"], "additionalProperties": false, "properties": {
+            "response": enum_s(&["accepted", "declined", "tentative"])}},
+        "MinutesInput": {"type": "object", "additionalProperties": false, "properties": {
+            "minutes": opt_s(), "decisions": {"type": "array", "maxItems": 100, "items": s("string")},
+            "attendance": {"type": "array", "items": {"type": "object", "additionalProperties": false, "properties": {
+                "attendee_id": opt_uuid(), "attended": s("boolean")}}},
+            "action_items": {"type": "array", "maxItems": 100, "items": {"type": "object", "additionalProperties": false, "properties": {
+                "title": s("string"), "owner_user_id": opt_uuid(), "owner_contact_id": opt_uuid(),
+                "due_on": {"type": "string", "description": "YYYY-MM-DD"}}}}}},
+        "Cadence": {"type": "object", "properties": {"year": s("integer"), "items": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": enum_s(&["partner_conference", "quarterly", "monthly"]), "period": s("string"),
+            "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+            "required": s("integer"), "planned": s("integer"), "held": s("integer"),
+            "status": enum_s(&["met", "on_track", "heading_short", "short", "future"])}}}}},
+        "SeriesInput": {"type": "object", "required": ["kind", "year", "title"], "additionalProperties": false, "properties": {
+            "kind": enum_s(&["partner_conference", "quarterly", "monthly"]), "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+            "title": {"type": "string", "maxLength": 150}, "invitees": {"type": "object", "additionalProperties": false, "properties": {
+                "partners": ids(), "segments": ids(), "contacts": ids(), "users": ids()}}}},
+        "MeetingSettings": {"type": "object", "additionalProperties": false, "properties": {
+            "notice_days": days, "cadence": regular,
+            "visit_months": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 24}},
+            "video_url_template": {"type": ["string", "null"], "description": "https address with {id}"}}},
+        "BusinessDate": {"type": "object", "properties": {"id": uuid(), "on_date": {"type": "string", "format": "date"}, "title": s("string")}},
+        "BusinessDateList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/BusinessDate"}}}},
+        "BusinessDateInput": {"type": "object", "required": ["on", "title"], "additionalProperties": false, "properties": {
+            "on": {"type": "string", "description": "YYYY-MM-DD"}, "title": {"type": "string", "maxLength": 200}}},
+        "Task": task,
+        "TaskList": list_of("Task"),
+        "TaskPatch": {"type": "object", "required": ["status"], "additionalProperties": false, "properties": {
+            "status": enum_s(&["open", "done", "cancelled"])}},
+        "CalendarFeed": {"type": "object", "properties": {"url": s("string"), "webcal": s("string")}},
+    })
 }
 
 /// Business data's schemas (issue 13), apart for the same reason as the policies'.
@@ -858,7 +993,7 @@ pub fn openapi() -> Value {
         if mutating {
             add(409, "Conflict");
         }
-        if e.path.starts_with("/api/v1/ack/") {
+        if e.path.starts_with("/api/v1/ack/") || e.path.starts_with("/api/v1/meetings/{id}/") {
             add(410, "Gone");
         }
         if e.body.is_some() {

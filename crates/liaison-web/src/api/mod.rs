@@ -12,6 +12,7 @@ mod feedback;
 mod history;
 mod inbox;
 mod launch;
+pub mod meetings;
 mod nda;
 mod notify;
 mod partner;
@@ -703,6 +704,98 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("put" "/api/v1/data-settings", "data", "Change the thresholds (admins, channel management)", auth = true, body = Some("DataSettings"), ok = (200, "DataSettings"), query = []),
             put(data::update_settings),
+        ),
+        (
+            ep!("get" "/api/v1/meetings", "meetings", "Meetings (§2.1.3, §5.1): a partner user those its partner is invited to; staff every one (mine=true: those they chair, planned or are invited to). from/to are days (YYYY-MM-DD, the company's zone) or RFC 3339 times; without from, newest first", auth = true, body = None, ok = (200, "MeetingList"), query = ["from", "to", "kind", "state", "mine", "limit"]),
+            get(meetings::list),
+        ),
+        (
+            ep!("post" "/api/v1/meetings", "meetings", "Plan a meeting (staff): kind, title, start and end (RFC 3339, or local times in timezone), place or video link (generate_video: the configured service), agenda (Markdown), chair, classification, invitees (partners, segments, contacts, users). It stays planned until invited; the answer carries the clashes", auth = true, body = Some("MeetingInput"), ok = (201, "MeetingDetail"), query = []),
+            post(meetings::create),
+        ),
+        (
+            ep!("post" "/api/v1/meetings/check", "meetings", "The clashes of a proposed time (§5.3.1), nothing saved: the invitees' other meetings, public holidays and non-working days of each invited partner, business dates and launches that day, and times outside a partner's working hours (a warning)", auth = true, body = Some("MeetingInput"), ok = (200, "ClashList"), query = []),
+            post(meetings::check),
+        ),
+        (
+            ep!("get" "/api/v1/meetings/{id}", "meetings", "One meeting with its invitees' answers (a partner user sees only its own people), its action items and, while it is to come, its clashes", auth = true, body = None, ok = (200, "MeetingDetail"), query = []),
+            get(meetings::show),
+        ),
+        (
+            ep!("patch" "/api/v1/meetings/{id}", "meetings", "Change a meeting still to come (its chair or planner, channel management): absent fields stay; once invited, everyone is sent the update with SEQUENCE raised and people no longer invited a cancellation", auth = true, body = Some("MeetingInput"), ok = (200, "MeetingDetail"), query = []),
+            patch(meetings::update),
+        ),
+        (
+            ep!("post" "/api/v1/meetings/{id}/invite", "meetings", "Send the invitations: an e-mail per invitee with the agenda, one-click answer links and a text/calendar METHOD:REQUEST part (stable UID, SEQUENCE, VTIMEZONE); one sent fewer than the kind's notice days ahead is flagged late (§5.3.1). Again on an invited meeting: sent again as an update", auth = true, body = None, ok = (200, "MeetingDetail"), query = []),
+            post(meetings::invite),
+        ),
+        (
+            ep!("post" "/api/v1/meetings/{id}/cancel", "meetings", "Cancel: everyone invited is sent METHOD:CANCEL with the same UID and a higher SEQUENCE", auth = true, body = None, ok = (200, "MeetingDetail"), query = []),
+            post(meetings::cancel),
+        ),
+        (
+            ep!("post" "/api/v1/meetings/{id}/rsvp", "meetings", "The caller's answer to an invitation: accepted, declined or tentative", auth = true, body = Some("RsvpInput"), ok = (200, "Attendee"), query = []),
+            post(meetings::rsvp),
+        ),
+        (
+            ep!("post" "/api/v1/meetings/{id}/minutes", "meetings", "Record the minutes of a meeting that has begun: minutes (Markdown), decisions, attendance per invitee, action items (title, owner: a staff user or a partner's contact, due day) that become tasks; the meeting is held", auth = true, body = Some("MinutesInput"), ok = (200, "MeetingDetail"), query = []),
+            post(meetings::minutes),
+        ),
+        (
+            ep!("get" "/api/v1/meetings/{id}/ics", "meetings", "The meeting as an iCalendar file (METHOD:PUBLISH) for one's calendar", auth = true, body = None, ok = (200, "File"), query = []),
+            get(meetings::ics),
+        ),
+        (
+            ep!("get" "/api/v1/cadence", "meetings", "The cadence of a year (§5.1): per regular kind (partner_conference per year, quarterly per quarter, monthly per month) and period, required, planned and held, and the status (met, on_track, heading_short, short, future)", auth = true, body = None, ok = (200, "Cadence"), query = ["year"]),
+            get(meetings::cadence),
+        ),
+        (
+            ep!("post" "/api/v1/cadence/plan", "meetings", "Plan the missing meetings of a regular kind for a year (channel management): one per short period, on the first working Wednesday from the 10th, 14:00-16:00", auth = true, body = Some("SeriesInput"), ok = (201, "MeetingList"), query = []),
+            post(meetings::plan_series),
+        ),
+        (
+            ep!("get" "/api/v1/meeting-settings", "meetings", "Notice days per kind (§5.3.1), the cadence (§5.1), months between visits per partner tier (§2.2.2) and the video service's address template", auth = true, body = None, ok = (200, "MeetingSettings"), query = []),
+            get(meetings::settings),
+        ),
+        (
+            ep!("put" "/api/v1/meeting-settings", "meetings", "Change the meeting settings (admins, channel management)", auth = true, body = Some("MeetingSettings"), ok = (200, "MeetingSettings"), query = []),
+            put(meetings::update_settings),
+        ),
+        (
+            ep!("get" "/api/v1/business-dates", "meetings", "Important business dates meetings should avoid (§5.3.1), from a month back", auth = true, body = None, ok = (200, "BusinessDateList"), query = []),
+            get(meetings::business_dates),
+        ),
+        (
+            ep!("post" "/api/v1/business-dates", "meetings", "Add a business date (admins, channel management)", auth = true, body = Some("BusinessDateInput"), ok = (201, "BusinessDate"), query = []),
+            post(meetings::add_business_date),
+        ),
+        (
+            ep!("delete" "/api/v1/business-dates/{id}", "meetings", "Remove a business date (admins, channel management)", auth = true, body = None, ok = (204, ""), query = []),
+            delete(meetings::remove_business_date),
+        ),
+        (
+            ep!("get" "/api/v1/tasks", "meetings", "Action items: staff their own (all=true: everyone's, for channel management), a partner user its partner's; open first by due day", auth = true, body = None, ok = (200, "TaskList"), query = ["status", "all"]),
+            get(meetings::tasks),
+        ),
+        (
+            ep!("patch" "/api/v1/tasks/{id}", "meetings", "Mark an action item done, open or cancelled: its owner, its partner's users for a partner contact's item, whoever set it, channel management", auth = true, body = Some("TaskPatch"), ok = (200, "Task"), query = []),
+            patch(meetings::update_task),
+        ),
+        (
+            ep!("get" "/api/v1/calendar-feed", "meetings", "The caller's private calendar feed address (https and webcal): their meetings and the launch calendar; made on first ask", auth = true, body = None, ok = (200, "CalendarFeed"), query = []),
+            get(meetings::feed),
+        ),
+        (
+            ep!("post" "/api/v1/calendar-feed", "meetings", "A new feed address; the old one answers 404 from now on", auth = true, body = None, ok = (200, "CalendarFeed"), query = []),
+            post(meetings::renew_feed),
+        ),
+        (
+            ep!("delete" "/api/v1/calendar-feed", "meetings", "Stop the feed: its address answers 404", auth = true, body = None, ok = (204, ""), query = []),
+            delete(meetings::revoke_feed),
+        ),
+        (
+            ep!("get" "/calendar/{token}", "meetings", "A private calendar feed (RFC 5545), addressed /calendar/TOKEN.ics: no login, the token is the key; a revoked or unknown one is 404", auth = false, body = None, ok = (200, "File"), query = []),
+            get(meetings::public_feed),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

@@ -589,7 +589,7 @@ mod tests {
         let c = calendar_clashes(
             s,
             s + Duration::hours(2),
-            &[sh.clone(), berlin.clone()],
+            &[sh.clone(), berlin],
             &cal,
             &names,
             &[],
@@ -615,7 +615,7 @@ mod tests {
         let c = calendar_clashes(
             sat,
             sat + Duration::hours(1),
-            &[sh.clone()],
+            std::slice::from_ref(&sh),
             &cal,
             &names,
             &[(

@@ -332,3 +332,46 @@ fn id(args: &[&str]) -> String {
     assert!(out.status.success(), "id {args:?} failed");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// A Python interpreter with the third-party `icalendar` package (6.1.0), made once per test
+/// binary in a venv under `dir` (the caller's `CARGO_TARGET_TMPDIR`), or the one named by
+/// `LIAISON_ICALENDAR_PYTHON`: what the tests read calendar objects with, as a calendar
+/// program would.
+pub fn icalendar_python(dir: &std::path::Path) -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            if let Ok(p) = std::env::var("LIAISON_ICALENDAR_PYTHON") {
+                return p.into();
+            }
+            let venv = dir.join("icalendar-venv");
+            let python = venv.join("bin/python");
+            let ready = |py: &std::path::Path| {
+                Command::new(py)
+                    .args(["-c", "import icalendar"])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            if !ready(&python) {
+                let made = Command::new("python3")
+                    .args(["-m", "venv"])
+                    .arg(&venv)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(
+                    made,
+                    "python3 -m venv failed: install python3-venv (scripts/install-deps)"
+                );
+                let installed = Command::new(venv.join("bin/pip"))
+                    .args(["install", "-q", "icalendar==6.1.0"])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(
+                    installed && ready(&python),
+                    "cannot install the icalendar package"
+                );
+            }
+            python
+        })
+        .clone()
+}

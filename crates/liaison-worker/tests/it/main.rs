@@ -6,6 +6,7 @@ mod decode;
 mod hours;
 mod leases;
 mod limits;
+mod meetings;
 mod remind;
 mod rules;
 mod send;

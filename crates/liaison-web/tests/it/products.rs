@@ -252,7 +252,7 @@ async fn feedback_over_the_api_never_crosses_partners() {
 
 /// The Python interpreter of a virtual environment holding the `icalendar` package (a
 /// third-party RFC 5545 reader), made once under the build's temporary folder.
-fn icalendar_python() -> std::path::PathBuf {
+pub(crate) fn icalendar_python() -> std::path::PathBuf {
     use std::process::Command;
     if let Ok(p) = std::env::var("LIAISON_ICALENDAR_PYTHON") {
         return p.into();

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 mod data;
+mod meetings;
 mod tickets;
 
 /// The audit action that marks the history as written (a second run writes nothing).
@@ -53,6 +54,8 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     let report = communication(db).await?;
     // Eighteen months of business figures (issue 13), once, on their own clock.
     data::write(db).await?;
+    // A year of meetings, minutes and action items (issue 14), once, on their own clock.
+    meetings::write(db).await?;
     Ok(report)
 }
 

@@ -121,7 +121,13 @@ impl History {
         let mut plan: Vec<Planned> = Vec::new();
         for i in 0..60usize {
             let days = 88 - (i as i64 * 88 / 60);
-            let created = self.day(days, 9 + (i % 8) as u32, ((i * 7) % 60) as u32);
+            // The last one came in three hours ago and is still new (answered late, two days
+            // on), whatever the time of day the demo is loaded.
+            let created = if i == 59 {
+                self.ago(180)
+            } else {
+                self.day(days, 9 + (i % 8) as u32, ((i * 7) % 60) as u32)
+            };
             // Tickets 14 and 44 repeat the one before (the same partner called twice): merged.
             let duplicate = matches!(i, 14 | 44);
             let twin = if duplicate { i - 1 } else { i };

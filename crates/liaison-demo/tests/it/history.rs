@@ -96,6 +96,84 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
                 report.recurrences
             );
         }
+        // Issue 14: the year's meetings: the conference held, a short quarter, monthly
+        // minutes with p1's open action items, one invitation late, a briefing ahead.
+        {
+            use liaison_core::meetings::{CadenceStatus, MeetingKind, MeetingState};
+            let (channel, _) = actor(&db, "channel@demo.example").await;
+            let (p1_actor, _) = actor(&db, "p1@demo.example").await;
+            let all = liaison_app::meetings::list(&db, &channel, Default::default(), false, 500)
+                .await
+                .expect("meetings");
+            assert!(
+                all.iter()
+                    .any(|m| m.kind == MeetingKind::PartnerConference
+                        && m.state == MeetingState::Held),
+                "{name}: the conference held"
+            );
+            assert!(
+                all.iter()
+                    .filter(|m| m.kind == MeetingKind::Monthly && m.state == MeetingState::Held)
+                    .count()
+                    >= 10,
+                "{name}"
+            );
+            assert!(all.iter().any(|m| m.late), "{name}: one invitation late");
+            assert!(
+                all.iter().any(|m| m.state == MeetingState::Cancelled),
+                "{name}"
+            );
+            assert!(
+                all.iter()
+                    .any(|m| m.state == MeetingState::Invited && m.starts_at > db.now()),
+                "{name}"
+            );
+            let now = db
+                .now()
+                .with_timezone(&liaison_core::calendar::COMPANY_ZONE);
+            let mut short = 0;
+            for y in [
+                now.format("%Y").to_string(),
+                (now - chrono::Duration::days(365)).format("%Y").to_string(),
+            ] {
+                let y: i32 = y.parse().expect("year");
+                short += liaison_app::meetings::cadence(&db, &channel, y)
+                    .await
+                    .expect("cadence")
+                    .iter()
+                    .filter(|r| {
+                        r.kind == MeetingKind::Quarterly && r.status == CadenceStatus::Short
+                    })
+                    .count();
+            }
+            assert!(short >= 1, "{name}: a quarter short");
+            let tasks = liaison_app::meetings::tasks(&db, &p1_actor, None, false)
+                .await
+                .expect("p1's tasks");
+            assert!(
+                tasks
+                    .iter()
+                    .filter(|t| t.status == liaison_core::meetings::TaskStatus::Open)
+                    .count()
+                    >= 2,
+                "{name}: p1's open action items: {tasks:?}"
+            );
+            assert!(
+                !liaison_app::meetings::list(&db, &p1_actor, Default::default(), false, 100)
+                    .await
+                    .expect("p1's")
+                    .is_empty()
+            );
+            assert_eq!(
+                crate::count(
+                    &db,
+                    "SELECT COUNT(*) FROM jobs WHERE kind = 'invite' AND state = 'queued'"
+                )
+                .await,
+                0,
+                "{name}: the past is not mailed again"
+            );
+        }
         // Issue 11: the policy library's story, as p1 sees it.
         let (p1_actor, _) = actor(&db, "p1@demo.example").await;
         let policies = liaison_app::policies::list(&db, &p1_actor, None)

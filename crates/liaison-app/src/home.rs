@@ -291,7 +291,76 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
             .collect();
         sections.push(section("my_tickets", true, items));
     }
+    // Action items this person owns (§2.2.1) and the meetings ahead they chair or attend.
+    if actor.can(Permission::PlanMeetings) {
+        meeting_sections(db, actor, "/console", &mut sections).await?;
+    }
     Ok(Dashboard { sections })
+}
+
+/// "My action items" (open, soonest due first) and "meetings ahead" (the next 30 days): staff
+/// their own, a partner user its partner's.
+async fn meeting_sections(
+    db: &Db,
+    actor: &Actor,
+    base: &str,
+    sections: &mut Vec<Section>,
+) -> Result<()> {
+    let tasks = crate::meetings::tasks(
+        db,
+        actor,
+        Some(liaison_core::meetings::TaskStatus::Open),
+        false,
+    )
+    .await?;
+    let due_at = |d: chrono::NaiveDate| {
+        use chrono::TimeZone;
+        liaison_core::calendar::COMPANY_ZONE
+            .from_local_datetime(&d.and_hms_opt(18, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let items = tasks
+        .into_iter()
+        .take(50)
+        .map(|t| {
+            item(
+                match &t.source_title {
+                    Some(s) => format!("{} · {s}", t.title),
+                    None => t.title.clone(),
+                },
+                format!("{base}/tasks"),
+                due_at(t.due_on),
+            )
+        })
+        .collect();
+    sections.push(section("my_tasks", true, items));
+    let now = db.now();
+    let ahead = crate::meetings::list(
+        db,
+        actor,
+        liaison_db::meetings::MeetingFilter {
+            from: Some(now),
+            to: Some(now + chrono::Duration::days(30)),
+            ..Default::default()
+        },
+        true,
+        20,
+    )
+    .await?;
+    let items = ahead
+        .into_iter()
+        .filter(|m| m.state != liaison_core::meetings::MeetingState::Cancelled)
+        .map(|m| {
+            item(
+                m.title,
+                format!("{base}/meetings/{}", m.id),
+                Some(m.starts_at),
+            )
+        })
+        .collect();
+    sections.push(section("meetings_ahead", false, items));
+    Ok(())
 }
 
 async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -> Result<()> {
@@ -352,5 +421,6 @@ async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -
         })
         .collect();
     sections.push(section("tickets_to_confirm", true, items));
+    meeting_sections(db, actor, "/portal", sections).await?;
     Ok(())
 }

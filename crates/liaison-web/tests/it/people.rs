@@ -149,7 +149,9 @@ async fn notifications_and_home_items_over_the_api_are_each_persons_own() {
                     json!("to_confirm"),
                     json!("answers"),
                     json!("my_questions"),
-                    json!("tickets_to_confirm")
+                    json!("tickets_to_confirm"),
+                    json!("my_tasks"),
+                    json!("meetings_ahead")
                 ],
                 "[{}]",
                 a.name

@@ -292,7 +292,16 @@ pub async fn list(
         filter.person = Some(actor.user_id);
     }
     let desc = filter.from.is_none();
-    Ok(repo::list_meetings(db, &filter, desc, limit.clamp(1, 500)).await?)
+    let mut rows = repo::list_meetings(db, &filter, desc, limit.clamp(1, 500)).await?;
+    if actor.is_partner() {
+        rows.iter_mut().for_each(scrub);
+    }
+    Ok(rows)
+}
+
+/// What a partner user never sees of a meeting: whom else it invites (§7.2.2).
+fn scrub(m: &mut Meeting) {
+    m.invitees = Invitees::default();
 }
 
 /// A meeting `actor` may see, or `NotFound`.
@@ -353,6 +362,10 @@ pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<MeetingView> {
         Vec::new()
     };
     let answers = repo::answers(db, id).await?;
+    let mut m = m;
+    if actor.is_partner() {
+        scrub(&mut m);
+    }
     Ok(MeetingView {
         meeting: m,
         attendees,

@@ -56,6 +56,7 @@ pub mod link;
 pub mod meetings;
 mod migrate;
 pub mod nda;
+pub mod offline;
 pub mod notify;
 pub mod partner;
 pub mod password;

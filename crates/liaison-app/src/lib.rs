@@ -17,6 +17,7 @@ pub mod launch;
 pub mod mail_in;
 pub mod nda;
 pub mod notify;
+pub mod offline;
 pub mod partner;
 pub mod policies;
 pub mod product;

@@ -6,6 +6,7 @@
 mod admin;
 mod data;
 mod import;
+mod offline;
 mod people;
 mod policies;
 mod products;

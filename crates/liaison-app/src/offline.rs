@@ -111,7 +111,13 @@ pub struct CallInput {
     pub ticket: Option<CallTicket>,
 }
 
-fn text(e: &mut FieldErrors, field: &str, v: &Option<String>, max: usize, required: bool) -> String {
+fn text(
+    e: &mut FieldErrors,
+    field: &str,
+    v: &Option<String>,
+    max: usize,
+    required: bool,
+) -> String {
     let v = v.as_deref().map(str::trim).unwrap_or("");
     if v.is_empty() {
         if required {
@@ -167,7 +173,10 @@ async fn tasks(
     items: &[TaskInput],
 ) -> Result<Vec<NewTask>> {
     if items.len() > MAX_TASKS {
-        e.add(field, Msg::new("validate.max_values").arg("max", MAX_TASKS as i64));
+        e.add(
+            field,
+            Msg::new("validate.max_values").arg("max", MAX_TASKS as i64),
+        );
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
@@ -276,7 +285,11 @@ pub struct VisitPage {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, visit = %id))]
 pub async fn show_visit(db: &Db, actor: &Actor, id: Uuid) -> Result<VisitPage> {
     let v = repo::find_visit(db, id).await?;
-    authorize(actor, Permission::ReadOffline, &Object::partner(v.partner_id))?;
+    authorize(
+        actor,
+        Permission::ReadOffline,
+        &Object::partner(v.partner_id),
+    )?;
     let files = repo::list_visit_files(db, id).await?;
     let tasks = liaison_db::meetings::list_tasks(
         db,
@@ -334,7 +347,11 @@ pub async fn update_visit(
     version: Option<i64>,
 ) -> Result<Visit> {
     let before = repo::find_visit(db, id).await?;
-    authorize(actor, Permission::LogOffline, &Object::partner(before.partner_id))?;
+    authorize(
+        actor,
+        Permission::LogOffline,
+        &Object::partner(before.partner_id),
+    )?;
     if version.is_some_and(|v| v != before.version) {
         return Err(Error::Conflict("the visit was changed meanwhile".into()));
     }
@@ -402,7 +419,10 @@ pub async fn update_visit(
         return Err(Error::invalid("report", Msg::new("validate.required")));
     }
     if before.state != VisitState::Planned {
-        return Err(Error::invalid("planned_on", Msg::new("offline.not_planned")));
+        return Err(Error::invalid(
+            "planned_on",
+            Msg::new("offline.not_planned"),
+        ));
     }
     let planned_on = match &patch.planned_on {
         Some(_) => day(&mut e, "planned_on", &patch.planned_on),
@@ -445,7 +465,11 @@ pub async fn add_file(
     bytes: &[u8],
 ) -> Result<VisitFile> {
     let v = repo::find_visit(db, id).await?;
-    authorize(actor, Permission::LogOffline, &Object::partner(v.partner_id))?;
+    authorize(
+        actor,
+        Permission::LogOffline,
+        &Object::partner(v.partner_id),
+    )?;
     if bytes.is_empty() {
         return Err(Error::invalid("file", Msg::new("validate.required")));
     }
@@ -463,7 +487,11 @@ pub async fn read_file(
     file: Uuid,
 ) -> Result<(VisitFile, Vec<u8>)> {
     let v = repo::find_visit(db, id).await?;
-    authorize(actor, Permission::ReadOffline, &Object::partner(v.partner_id))?;
+    authorize(
+        actor,
+        Permission::ReadOffline,
+        &Object::partner(v.partner_id),
+    )?;
     Ok(repo::read_visit_file(db, id, file).await?)
 }
 
@@ -487,7 +515,12 @@ pub fn overdue_of(
         .into_iter()
         .filter_map(|p| {
             let since = p.partner_since.with_timezone(&COMPANY_ZONE).date_naive();
-            let due = visit_due(Some(p.last_visit.unwrap_or(since)), &p.tier, settings, today);
+            let due = visit_due(
+                Some(p.last_visit.unwrap_or(since)),
+                &p.tier,
+                settings,
+                today,
+            );
             (due < today).then(|| Overdue {
                 days_overdue: (today - due).num_days(),
                 due_on: due,
@@ -496,11 +529,16 @@ pub fn overdue_of(
         })
         .collect();
     out.sort_by(|a, b| {
-        (a.partner.tier.as_str(), a.due_on, a.partner.partner_code.as_str()).cmp(&(
-            b.partner.tier.as_str(),
-            b.due_on,
-            b.partner.partner_code.as_str(),
-        ))
+        (
+            a.partner.tier.as_str(),
+            a.due_on,
+            a.partner.partner_code.as_str(),
+        )
+            .cmp(&(
+                b.partner.tier.as_str(),
+                b.due_on,
+                b.partner.partner_code.as_str(),
+            ))
     });
     out
 }
@@ -577,7 +615,11 @@ pub struct CallPage {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, call = %id))]
 pub async fn show_call(db: &Db, actor: &Actor, id: Uuid) -> Result<CallPage> {
     let c = repo::find_call(db, id).await?;
-    authorize(actor, Permission::ReadOffline, &Object::partner(c.partner_id))?;
+    authorize(
+        actor,
+        Permission::ReadOffline,
+        &Object::partner(c.partner_id),
+    )?;
     let follow_ups = liaison_db::meetings::list_tasks(
         db,
         &TaskFilter {
@@ -634,7 +676,9 @@ pub async fn create_call(db: &Db, actor: &Actor, input: &CallInput) -> Result<Ca
     if !(0..=600).contains(&duration) {
         e.add(
             "duration_minutes",
-            Msg::new("validate.number_range").arg("min", 0i64).arg("max", 600i64),
+            Msg::new("validate.number_range")
+                .arg("min", 0i64)
+                .arg("max", 600i64),
         );
     }
     let summary = text(&mut e, "summary", &input.summary, MAX_TEXT, true);

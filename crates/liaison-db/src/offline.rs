@@ -26,7 +26,10 @@ fn opt_day<R: RowExt>(r: &R, col: &str) -> Result<Option<NaiveDate>, sqlx::Error
     r.opt_text(col)?.map(crate::launch::day).transpose()
 }
 
-fn decode<T, E: std::fmt::Display>(col: &str, v: std::result::Result<T, E>) -> Result<T, sqlx::Error> {
+fn decode<T, E: std::fmt::Display>(
+    col: &str,
+    v: std::result::Result<T, E>,
+) -> Result<T, sqlx::Error> {
     v.map_err(|e| crate::query::decode_error(col, e))
 }
 
@@ -105,9 +108,23 @@ pub struct VisitReport {
     pub actions: Vec<NewTask>,
 }
 
-fn visit_doc(id: Uuid, partner: Uuid, at: DateTime<Utc>, purpose: &str, findings: &str) -> crate::search::Doc {
+fn visit_doc(
+    id: Uuid,
+    partner: Uuid,
+    at: DateTime<Utc>,
+    purpose: &str,
+    findings: &str,
+) -> crate::search::Doc {
     // `problems` is never indexed: partners search their own visits.
-    crate::search::Doc::new(id, Kind::Visit, Some(partner), at, purpose, &[], &[findings])
+    crate::search::Doc::new(
+        id,
+        Kind::Visit,
+        Some(partner),
+        at,
+        purpose,
+        &[],
+        &[findings],
+    )
 }
 
 pub async fn find_visit(db: &Db, id: Uuid) -> Result<Visit> {
@@ -164,8 +181,12 @@ pub async fn insert_visit(db: &Db, actor: Uuid, plan: &VisitPlan) -> Result<Visi
         .bind(now),
     )
     .await?;
-    crate::search::index(&mut tx, &[visit_doc(id, plan.partner_id, now, &plan.purpose, "")], true)
-        .await?;
+    crate::search::index(
+        &mut tx,
+        &[visit_doc(id, plan.partner_id, now, &plan.purpose, "")],
+        true,
+    )
+    .await?;
     tx.commit_audited(
         now,
         Entry::new(
@@ -181,12 +202,7 @@ pub async fn insert_visit(db: &Db, actor: Uuid, plan: &VisitPlan) -> Result<Visi
 }
 
 /// Changes a planned visit's plan, guarded by the version read.
-pub async fn update_visit(
-    db: &Db,
-    actor: Uuid,
-    before: &Visit,
-    plan: &VisitPlan,
-) -> Result<Visit> {
+pub async fn update_visit(db: &Db, actor: Uuid, before: &Visit, plan: &VisitPlan) -> Result<Visit> {
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute_versioned(
@@ -229,12 +245,7 @@ pub async fn update_visit(
 
 /// The report (§2.2.2): the visit is done, with its findings, problems and action items, all
 /// in one transaction with its audit entry.
-pub async fn report_visit(
-    db: &Db,
-    actor: Uuid,
-    before: &Visit,
-    r: &VisitReport,
-) -> Result<Visit> {
+pub async fn report_visit(db: &Db, actor: Uuid, before: &Visit, r: &VisitReport) -> Result<Visit> {
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute_versioned(
@@ -252,7 +263,13 @@ pub async fn report_visit(
     let tasks = crate::meetings::insert_tasks(&mut tx, now, actor, &r.actions).await?;
     crate::search::index(
         &mut tx,
-        &[visit_doc(before.id, before.partner_id, before.created_at, &before.purpose, &r.findings)],
+        &[visit_doc(
+            before.id,
+            before.partner_id,
+            before.created_at,
+            &before.purpose,
+            &r.findings,
+        )],
         false,
     )
     .await?;
@@ -274,8 +291,10 @@ pub async fn cancel_visit(db: &Db, actor: Uuid, before: &Visit) -> Result<Visit>
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute_versioned(
-        q("UPDATE visits SET state = 'cancelled', version = version + 1, updated_at = $1
-            WHERE id = $2 AND version = $3")
+        q(
+            "UPDATE visits SET state = 'cancelled', version = version + 1, updated_at = $1
+            WHERE id = $2 AND version = $3",
+        )
         .bind(now)
         .bind(before.id)
         .bind(before.version),
@@ -284,7 +303,13 @@ pub async fn cancel_visit(db: &Db, actor: Uuid, before: &Visit) -> Result<Visit>
     .await?;
     tx.commit_audited(
         now,
-        Entry::by(actor, "visit.cancel", "visit", before.id, json!({"partner_id": before.partner_id})),
+        Entry::by(
+            actor,
+            "visit.cancel",
+            "visit",
+            before.id,
+            json!({"partner_id": before.partner_id}),
+        ),
     )
     .await?;
     find_visit(db, before.id).await
@@ -413,7 +438,13 @@ pub async fn insert_visit_file(
     .await?;
     tx.commit_audited(
         now,
-        Entry::by(actor, "visit.file", "visit", visit, json!({"file": id, "filename": name, "size": size})),
+        Entry::by(
+            actor,
+            "visit.file",
+            "visit",
+            visit,
+            json!({"file": id, "filename": name, "size": size}),
+        ),
     )
     .await?;
     Ok(VisitFile {
@@ -429,8 +460,10 @@ pub async fn insert_visit_file(
 
 pub async fn list_visit_files(db: &Db, visit: Uuid) -> Result<Vec<VisitFile>> {
     db.fetch_all(
-        q("SELECT id, visit_id, filename, content_type, size, sha256, created_at FROM visit_files
-            WHERE visit_id = $1 ORDER BY id")
+        q(
+            "SELECT id, visit_id, filename, content_type, size, sha256, created_at FROM visit_files
+            WHERE visit_id = $1 ORDER BY id",
+        )
         .bind(visit),
     )
     .await
@@ -582,8 +615,10 @@ pub async fn insert_call(
     if let Some(d) = c.delivery_id {
         let n = tx
             .execute(
-                q("UPDATE deliveries SET sent_at = $1 WHERE id = $2 AND partner_id = $3
-                    AND channel = 'phone' AND state = 'manual' AND sent_at IS NULL")
+                q(
+                    "UPDATE deliveries SET sent_at = $1 WHERE id = $2 AND partner_id = $3
+                    AND channel = 'phone' AND state = 'manual' AND sent_at IS NULL",
+                )
                 .bind(c.at)
                 .bind(d)
                 .bind(c.partner_id),
@@ -605,10 +640,25 @@ pub async fn insert_call(
         })
         .collect();
     let task_ids = crate::meetings::insert_tasks(&mut tx, now, actor, &tasks).await?;
-    let title = c.summary.lines().next().unwrap_or("").chars().take(80).collect::<String>();
+    let title = c
+        .summary
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(80)
+        .collect::<String>();
     crate::search::index(
         &mut tx,
-        &[crate::search::Doc::new(id, Kind::Call, Some(c.partner_id), c.at, &title, &[], &[&c.summary])],
+        &[crate::search::Doc::new(
+            id,
+            Kind::Call,
+            Some(c.partner_id),
+            c.at,
+            &title,
+            &[],
+            &[&c.summary],
+        )],
         true,
     )
     .await?;
@@ -631,8 +681,10 @@ pub async fn insert_call(
 pub async fn phone_delivery_open(db: &Db, partner: Uuid, delivery: Uuid) -> Result<bool> {
     let n: Option<i64> = db
         .fetch_optional(
-            q("SELECT CAST(1 AS BIGINT) FROM deliveries WHERE id = $1 AND partner_id = $2
-                AND channel = 'phone' AND state = 'manual' AND sent_at IS NULL")
+            q(
+                "SELECT CAST(1 AS BIGINT) FROM deliveries WHERE id = $1 AND partner_id = $2
+                AND channel = 'phone' AND state = 'manual' AND sent_at IS NULL",
+            )
             .bind(delivery)
             .bind(partner),
         )

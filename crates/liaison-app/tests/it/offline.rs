@@ -64,30 +64,74 @@ async fn another_partners_visits_and_calls_are_hidden_and_partners_never_read_pr
         let cast = Cast::load(&db).await;
         let p1 = p1_partner(&cast);
         let v = plan(&db, &cast, p1, "2026-01-10").await;
-        app::update_visit(&db, &cast.channel, v.id, &report("2026-01-10", vec![]), Some(v.version))
-            .await
-            .expect("report");
+        app::update_visit(
+            &db,
+            &cast.channel,
+            v.id,
+            &report("2026-01-10", vec![]),
+            Some(v.version),
+        )
+        .await
+        .expect("report");
         let c = app::create_call(&db, &cast.channel, &call(p1, "确认新品到货 new stock"))
             .await
             .expect("log a call");
         // p2's user: p1's visit and call do not exist, nor do p1's lists.
-        assert!(matches!(app::show_visit(&db, &cast.p2, v.id).await, Err(Error::NotFound)), "{name}");
-        assert!(matches!(app::show_call(&db, &cast.p2, c.call.id).await, Err(Error::NotFound)), "{name}");
-        let asked = VisitFilter { partner: Some(p1), ..Default::default() };
-        assert!(matches!(app::list_visits(&db, &cast.p2, asked, 50).await, Err(Error::NotFound)), "{name}");
-        let own = app::list_visits(&db, &cast.p2, VisitFilter::default(), 50).await.expect("own");
+        assert!(
+            matches!(
+                app::show_visit(&db, &cast.p2, v.id).await,
+                Err(Error::NotFound)
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                app::show_call(&db, &cast.p2, c.call.id).await,
+                Err(Error::NotFound)
+            ),
+            "{name}"
+        );
+        let asked = VisitFilter {
+            partner: Some(p1),
+            ..Default::default()
+        };
+        assert!(
+            matches!(
+                app::list_visits(&db, &cast.p2, asked, 50).await,
+                Err(Error::NotFound)
+            ),
+            "{name}"
+        );
+        let own = app::list_visits(&db, &cast.p2, VisitFilter::default(), 50)
+            .await
+            .expect("own");
         assert!(own.iter().all(|x| x.partner_id != p1), "{name}");
-        let calls = app::list_calls(&db, &cast.p2, CallFilter::default(), 50).await.expect("own calls");
+        let calls = app::list_calls(&db, &cast.p2, CallFilter::default(), 50)
+            .await
+            .expect("own calls");
         assert!(calls.iter().all(|x| x.partner_id != p1), "{name}");
         // p1's user reads its visit with the findings and without the problems.
-        let seen = app::show_visit(&db, &cast.p1, v.id).await.expect("p1 reads");
+        let seen = app::show_visit(&db, &cast.p1, v.id)
+            .await
+            .expect("p1 reads");
         assert_eq!(seen.visit.problems, None, "{name}");
         assert!(seen.visit.findings.is_some(), "{name}");
-        let staff = app::show_visit(&db, &cast.channel, v.id).await.expect("staff reads");
+        let staff = app::show_visit(&db, &cast.channel, v.id)
+            .await
+            .expect("staff reads");
         assert!(staff.visit.problems.is_some(), "{name}");
-        let listed = app::list_visits(&db, &cast.p1, VisitFilter::default(), 50).await.expect("list");
+        let listed = app::list_visits(&db, &cast.p1, VisitFilter::default(), 50)
+            .await
+            .expect("list");
         assert!(listed.iter().all(|x| x.problems.is_none()), "{name}");
-        assert_eq!(app::show_call(&db, &cast.p1, c.call.id).await.expect("p1 call").call.id, c.call.id);
+        assert_eq!(
+            app::show_call(&db, &cast.p1, c.call.id)
+                .await
+                .expect("p1 call")
+                .call
+                .id,
+            c.call.id
+        );
     }
 }
 
@@ -103,14 +147,32 @@ async fn partner_users_may_not_plan_report_or_log() {
             purpose: Some("x".into()),
             visitor_id: None,
         };
-        assert!(matches!(app::create_visit(&db, &cast.p1, &input).await, Err(Error::Forbidden)), "{name}");
-        assert!(matches!(app::create_call(&db, &cast.p1, &call(p1, "x")).await, Err(Error::Forbidden)), "{name}");
+        assert!(
+            matches!(
+                app::create_visit(&db, &cast.p1, &input).await,
+                Err(Error::Forbidden)
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                app::create_call(&db, &cast.p1, &call(p1, "x")).await,
+                Err(Error::Forbidden)
+            ),
+            "{name}"
+        );
         let v = plan(&db, &cast, p1, "2026-02-01").await;
-        assert!(matches!(
-            app::update_visit(&db, &cast.p1, v.id, &report("2026-01-05", vec![]), None).await,
-            Err(Error::Forbidden)
-        ), "{name}");
-        assert!(matches!(app::overdue(&db, &cast.p1).await, Err(Error::Forbidden)), "{name}");
+        assert!(
+            matches!(
+                app::update_visit(&db, &cast.p1, v.id, &report("2026-01-05", vec![]), None).await,
+                Err(Error::Forbidden)
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(app::overdue(&db, &cast.p1).await, Err(Error::Forbidden)),
+            "{name}"
+        );
     }
 }
 
@@ -127,13 +189,20 @@ async fn a_report_creates_its_action_items_and_every_error_comes_at_once() {
                 visited_on: Some("2026-13-40".into()),
                 findings: None,
                 problems: None,
-                actions: vec![TaskInput { due_on: Some("2026-02-01".into()), ..Default::default() }],
+                actions: vec![TaskInput {
+                    due_on: Some("2026-02-01".into()),
+                    ..Default::default()
+                }],
             }),
             ..Default::default()
         };
         match app::update_visit(&db, &cast.channel, v.id, &bad, None).await {
             Err(Error::Invalid(e)) => {
-                for f in ["report.visited_on", "report.findings", "report.actions.0.title"] {
+                for f in [
+                    "report.visited_on",
+                    "report.findings",
+                    "report.actions.0.title",
+                ] {
                     assert!(e.get(f).is_some(), "{name}: {f} in {e}");
                 }
             }
@@ -144,28 +213,88 @@ async fn a_report_creates_its_action_items_and_every_error_comes_at_once() {
             .expect("contacts")[0]
             .id;
         let actions = vec![
-            TaskInput { title: Some("补充陈列物料".into()), owner_contact_id: Some(contact), due_on: Some("2026-02-01".into()), ..Default::default() },
-            TaskInput { title: Some("跟进账期".into()), owner_user_id: Some(cast.channel.user_id), due_on: Some("2026-02-15".into()), ..Default::default() },
+            TaskInput {
+                title: Some("补充陈列物料".into()),
+                owner_contact_id: Some(contact),
+                due_on: Some("2026-02-01".into()),
+                ..Default::default()
+            },
+            TaskInput {
+                title: Some("跟进账期".into()),
+                owner_user_id: Some(cast.channel.user_id),
+                due_on: Some("2026-02-15".into()),
+                ..Default::default()
+            },
         ];
-        let done = app::update_visit(&db, &cast.channel, v.id, &report("2026-01-10", actions), Some(v.version))
+        let done = app::update_visit(
+            &db,
+            &cast.channel,
+            v.id,
+            &report("2026-01-10", actions),
+            Some(v.version),
+        )
+        .await
+        .expect("report");
+        assert_eq!(
+            done.state,
+            liaison_core::meetings::VisitState::Done,
+            "{name}"
+        );
+        let page = app::show_visit(&db, &cast.channel, v.id)
             .await
-            .expect("report");
-        assert_eq!(done.state, liaison_core::meetings::VisitState::Done, "{name}");
-        let page = app::show_visit(&db, &cast.channel, v.id).await.expect("show");
+            .expect("show");
         assert_eq!(page.tasks.len(), 2, "{name}");
-        assert!(page.tasks.iter().all(|t| t.partner_id == Some(p1) && t.visit_id == Some(v.id)), "{name}");
-        assert!(page.tasks.iter().any(|t| t.owner_contact_id == Some(contact)), "{name}");
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'visit.report'").await, 1, "{name}");
+        assert!(
+            page.tasks
+                .iter()
+                .all(|t| t.partner_id == Some(p1) && t.visit_id == Some(v.id)),
+            "{name}"
+        );
+        assert!(
+            page.tasks
+                .iter()
+                .any(|t| t.owner_contact_id == Some(contact)),
+            "{name}"
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'visit.report'"
+            )
+            .await,
+            1,
+            "{name}"
+        );
         // A reported visit is not reported twice, and a stale version is a conflict.
-        assert!(matches!(
-            app::update_visit(&db, &cast.channel, v.id, &report("2026-01-10", vec![]), None).await,
-            Err(Error::Invalid(_))
-        ), "{name}");
+        assert!(
+            matches!(
+                app::update_visit(
+                    &db,
+                    &cast.channel,
+                    v.id,
+                    &report("2026-01-10", vec![]),
+                    None
+                )
+                .await,
+                Err(Error::Invalid(_))
+            ),
+            "{name}"
+        );
         let other = plan(&db, &cast, p1, "2026-03-01").await;
-        assert!(matches!(
-            app::update_visit(&db, &cast.channel, other.id, &report("2026-01-10", vec![]), Some(other.version + 1)).await,
-            Err(Error::Conflict(_))
-        ), "{name}");
+        assert!(
+            matches!(
+                app::update_visit(
+                    &db,
+                    &cast.channel,
+                    other.id,
+                    &report("2026-01-10", vec![]),
+                    Some(other.version + 1)
+                )
+                .await,
+                Err(Error::Conflict(_))
+            ),
+            "{name}"
+        );
     }
 }
 
@@ -180,12 +309,18 @@ async fn the_overdue_list_follows_the_tier_cadence_and_the_sweep_tells_once_2_2_
         // 40 days after the partners joined: tier A (monthly) are overdue, B and C are not.
         let list = app::overdue(&db, &cast.channel).await.expect("overdue");
         assert!(list.iter().any(|o| o.partner.partner_id == p1), "{name}");
-        assert!(list.iter().all(|o| o.partner.tier == "A"), "{name}: {:?}", list.iter().map(|o| &o.partner.tier).collect::<Vec<_>>());
+        assert!(
+            list.iter().all(|o| o.partner.tier == "A"),
+            "{name}: {:?}",
+            list.iter().map(|o| &o.partner.tier).collect::<Vec<_>>()
+        );
         assert!(list.iter().all(|o| o.days_overdue > 0), "{name}");
         // A report of a visit today takes p1's partner off the list.
         let today = app::today(&db).format("%Y-%m-%d").to_string();
         let v = plan(&db, &cast, p1, &today).await;
-        app::update_visit(&db, &cast.channel, v.id, &report(&today, vec![]), None).await.expect("report");
+        app::update_visit(&db, &cast.channel, v.id, &report(&today, vec![]), None)
+            .await
+            .expect("report");
         let list = app::overdue(&db, &cast.channel).await.expect("overdue");
         assert!(list.iter().all(|o| o.partner.partner_id != p1), "{name}");
         // The sweep tells each owner once per partner and due day.
@@ -194,14 +329,22 @@ async fn the_overdue_list_follows_the_tier_cadence_and_the_sweep_tells_once_2_2_
         assert_eq!(told, owned, "{name}");
         assert_eq!(app::visit_sweep(&db).await.expect("again"), 0, "{name}");
         assert_eq!(
-            count(&db, "SELECT COUNT(*) FROM notifications WHERE kind = 'visit_overdue'").await,
+            count(
+                &db,
+                "SELECT COUNT(*) FROM notifications WHERE kind = 'visit_overdue'"
+            )
+            .await,
             owned as i64,
             "{name}"
         );
         // Four months on, B partners are overdue too.
         clock.advance(Duration::days(80));
         let list = app::overdue(&db, &cast.channel).await.expect("overdue");
-        assert!(list.iter().any(|o| o.partner.tier == "B") || !list.iter().any(|o| o.partner.tier != "A"), "{name}");
+        assert!(
+            list.iter().any(|o| o.partner.tier == "B")
+                || !list.iter().any(|o| o.partner.tier != "A"),
+            "{name}"
+        );
     }
 }
 
@@ -250,21 +393,42 @@ async fn a_call_marks_its_phone_delivery_done_and_raises_a_ticket_2_2_3() {
         let p2 = cast.p2.partner_id.expect("p2 partner");
         let mut wrong = call(p2, "wrong partner");
         wrong.delivery_id = Some(delivery);
-        assert!(matches!(app::create_call(&db, &cast.channel, &wrong).await, Err(Error::Invalid(_))), "{name}");
+        assert!(
+            matches!(
+                app::create_call(&db, &cast.channel, &wrong).await,
+                Err(Error::Invalid(_))
+            ),
+            "{name}"
+        );
         let mut input = call(p1, "电话告知通知内容 told them the notice");
         input.contact_id = Some(contact);
         input.delivery_id = Some(delivery);
-        input.follow_ups = vec![TaskInput { title: Some("发送书面确认".into()), due_on: Some("2026-03-01".into()), ..Default::default() }];
-        let c = app::create_call(&db, &cast.channel, &input).await.expect("call");
+        input.follow_ups = vec![TaskInput {
+            title: Some("发送书面确认".into()),
+            due_on: Some("2026-03-01".into()),
+            ..Default::default()
+        }];
+        let c = app::create_call(&db, &cast.channel, &input)
+            .await
+            .expect("call");
         assert_eq!(c.call.delivery_id, Some(delivery), "{name}");
         assert_eq!(c.follow_ups.len(), 1, "{name}");
         let sent: i64 = db
-            .fetch_one(q("SELECT COUNT(*) FROM deliveries WHERE id = $1 AND sent_at IS NOT NULL").bind(delivery))
+            .fetch_one(
+                q("SELECT COUNT(*) FROM deliveries WHERE id = $1 AND sent_at IS NOT NULL")
+                    .bind(delivery),
+            )
             .await
             .expect("sent");
         assert_eq!(sent, 1, "{name}: the phone delivery is done");
         // The same delivery is not done twice.
-        assert!(matches!(app::create_call(&db, &cast.channel, &input).await, Err(Error::Invalid(_))), "{name}");
+        assert!(
+            matches!(
+                app::create_call(&db, &cast.channel, &input).await,
+                Err(Error::Invalid(_))
+            ),
+            "{name}"
+        );
         // A call that raises a ticket on the partner's behalf.
         let mut raising = call(p1, "来电反馈设备故障 reports a fault");
         raising.direction = Some("inbound".into());
@@ -280,7 +444,9 @@ async fn a_call_marks_its_phone_delivery_done_and_raises_a_ticket_2_2_3() {
             Err(e) => panic!("{name}: {e:?}"),
         };
         let ticket = c.call.ticket_id.expect("a ticket");
-        let t = liaison_db::tickets::find_ticket(&db, ticket).await.expect("ticket");
+        let t = liaison_db::tickets::find_ticket(&db, ticket)
+            .await
+            .expect("ticket");
         assert_eq!(t.partner_id, p1, "{name}");
         assert_eq!(t.via.as_str(), "phone", "{name}");
     }

@@ -146,7 +146,8 @@ fn offline_schemas() -> Value {
         "direction": enum_s(&["inbound", "outbound"]), "duration_minutes": s("integer"), "summary": s("string"),
         "delivery_id": opt_s(), "ticket_id": opt_s(), "created_at": s("string")});
     let mut call_detail = call_props.clone();
-    call_detail["follow_ups"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
+    call_detail["follow_ups"] =
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
     json!({
         "VisitInput": {"type": "object", "required": ["partner_id", "planned_on", "purpose"], "properties": {
             "partner_id": uuid, "planned_on": date, "purpose": s("string"),

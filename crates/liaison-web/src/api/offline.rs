@@ -23,7 +23,9 @@ fn get<'a>(p: &'a Pairs, k: &str) -> Option<&'a str> {
 
 fn uuid_of(p: &Pairs, k: &str) -> AppResult<Option<uuid::Uuid>> {
     get(p, k)
-        .map(|v| uuid::Uuid::parse_str(v).map_err(|_| AppError::invalid(k, Msg::new("validate.invalid"))))
+        .map(|v| {
+            uuid::Uuid::parse_str(v).map_err(|_| AppError::invalid(k, Msg::new("validate.invalid")))
+        })
         .transpose()
 }
 
@@ -51,7 +53,10 @@ fn time_of(p: &Pairs, k: &str, end: bool) -> AppResult<Option<DateTime<Utc>>> {
         d.and_time(chrono::NaiveTime::MIN)
             .and_local_timezone(COMPANY_ZONE)
             .earliest()
-            .map_or_else(|| d.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc)),
+            .map_or_else(
+                || d.and_time(chrono::NaiveTime::MIN).and_utc(),
+                |t| t.with_timezone(&Utc),
+            ),
     ))
 }
 
@@ -66,7 +71,10 @@ pub async fn list_visits(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>>
             return Ok(Json(json!({"items": items, "next_cursor": null})));
         }
         Some(other) => {
-            return Err(AppError::invalid("overdue", Msg::one_of(other, &["true", "false"])));
+            return Err(AppError::invalid(
+                "overdue",
+                Msg::one_of(other, &["true", "false"]),
+            ));
         }
     }
     let f = VisitFilter {
@@ -84,12 +92,18 @@ pub async fn list_visits(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>>
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }
 
-pub async fn create_visit(Api(state, s): Api, ApiJson(body): ApiJson<VisitInput>) -> AppResult<Response> {
+pub async fn create_visit(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<VisitInput>,
+) -> AppResult<Response> {
     let v = app::create_visit(&state.db, &s.actor, &body).await?;
     Ok(created_at(format!("/api/v1/visits/{}", v.id), json!(v)))
 }
 
-pub async fn show_visit(Api(state, s): Api, Path(vid): Path<String>) -> AppResult<Json<app::VisitPage>> {
+pub async fn show_visit(
+    Api(state, s): Api,
+    Path(vid): Path<String>,
+) -> AppResult<Json<app::VisitPage>> {
     Ok(Json(app::show_visit(&state.db, &s.actor, id(&vid)?).await?))
 }
 
@@ -117,7 +131,10 @@ pub async fn add_file(
         &body,
     )
     .await?;
-    Ok(created_at(format!("/api/v1/visits/{vid}/files/{}", f.id), json!(f)))
+    Ok(created_at(
+        format!("/api/v1/visits/{vid}/files/{}", f.id),
+        json!(f),
+    ))
 }
 
 pub async fn file(
@@ -141,11 +158,17 @@ pub async fn list_calls(Api(state, s): Api, p: Pairs) -> AppResult<Json<Value>> 
     Ok(Json(json!({"items": items, "next_cursor": null})))
 }
 
-pub async fn create_call(Api(state, s): Api, ApiJson(body): ApiJson<CallInput>) -> AppResult<Response> {
+pub async fn create_call(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<CallInput>,
+) -> AppResult<Response> {
     let c = app::create_call(&state.db, &s.actor, &body).await?;
     Ok(created_at(format!("/api/v1/calls/{}", c.call.id), json!(c)))
 }
 
-pub async fn show_call(Api(state, s): Api, Path(cid): Path<String>) -> AppResult<Json<app::CallPage>> {
+pub async fn show_call(
+    Api(state, s): Api,
+    Path(cid): Path<String>,
+) -> AppResult<Json<app::CallPage>> {
     Ok(Json(app::show_call(&state.db, &s.actor, id(&cid)?).await?))
 }

@@ -14,7 +14,9 @@ use axum::extract::{Multipart, Path};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use liaison_app::offline::{self as app, CallInput, CallTicket, ReportInput, TaskInput, VisitInput, VisitPatch};
+use liaison_app::offline::{
+    self as app, CallInput, CallTicket, ReportInput, TaskInput, VisitInput, VisitPatch,
+};
 use liaison_core::validate::Msg;
 use liaison_core::{FieldErrors, Permission};
 use liaison_db::offline::{CallFilter, VisitFilter};
@@ -43,7 +45,11 @@ fn opt(form: &Pairs, k: &str) -> Option<String> {
     Some(form.text(k)).filter(|v| !v.is_empty())
 }
 
-async fn partner_ref(state: &AppState, bad: &mut FieldErrors, code: &str) -> Result<Option<Uuid>, AppError> {
+async fn partner_ref(
+    state: &AppState,
+    bad: &mut FieldErrors,
+    code: &str,
+) -> Result<Option<Uuid>, AppError> {
     match code.trim() {
         "" => {
             bad.required("partner_id");
@@ -52,7 +58,10 @@ async fn partner_ref(state: &AppState, bad: &mut FieldErrors, code: &str) -> Res
         c => match liaison_db::partner::resolve_partner_ref(&state.db, c).await? {
             Some(p) => Ok(Some(p)),
             None => {
-                bad.add("partner_id", Msg::new("validate.no_partner").arg("value", c));
+                bad.add(
+                    "partner_id",
+                    Msg::new("validate.no_partner").arg("value", c),
+                );
                 Ok(None)
             }
         },
@@ -93,10 +102,20 @@ fn typed(form: &Pairs) -> HashMap<String, String> {
         .collect()
 }
 
-async fn partners(state: &AppState, s: &Session) -> Result<Vec<liaison_db::partner::Partner>, AppError> {
-    Ok(liaison_app::partner::list(&state.db, &s.actor, &Default::default(), Default::default(), None, 500)
-        .await?
-        .items)
+async fn partners(
+    state: &AppState,
+    s: &Session,
+) -> Result<Vec<liaison_db::partner::Partner>, AppError> {
+    Ok(liaison_app::partner::list(
+        &state.db,
+        &s.actor,
+        &Default::default(),
+        Default::default(),
+        None,
+        500,
+    )
+    .await?
+    .items)
 }
 
 // ---- Visits ----
@@ -182,7 +201,9 @@ async fn create_visit(PageForm(state, headers, s, form): PageForm) -> PageResult
     };
     match result {
         Ok(v) => Ok(Redirect::to(&format!("/console/visits/{}?saved=1", v.id)).into_response()),
-        Err(liaison_app::Error::Invalid(e)) => visit_form(&state, &headers, &s, typed(&form), Some(&e)).await,
+        Err(liaison_app::Error::Invalid(e)) => {
+            visit_form(&state, &headers, &s, typed(&form), Some(&e)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -197,7 +218,9 @@ async fn visit_page(
     saved: bool,
 ) -> PageResult {
     let page = app::show_visit(&state.db, &s.actor, vid).await?;
-    let contacts = liaison_db::partner::list_contacts(&state.db, s.actor.scope(), page.visit.partner_id).await?;
+    let contacts =
+        liaison_db::partner::list_contacts(&state.db, s.actor.scope(), page.visit.partner_id)
+            .await?;
     let may_log = s.actor.can(Permission::LogOffline);
     let mut r = render(
         state,
@@ -214,11 +237,27 @@ async fn visit_page(
     Ok(r)
 }
 
-async fn show_visit(Page(state, headers, s): Page, Path(vid): Path<String>, p: Pairs) -> PageResult {
-    visit_page(&state, &headers, &s, id(&vid)?, HashMap::new(), None, p.get("saved").is_some()).await
+async fn show_visit(
+    Page(state, headers, s): Page,
+    Path(vid): Path<String>,
+    p: Pairs,
+) -> PageResult {
+    visit_page(
+        &state,
+        &headers,
+        &s,
+        id(&vid)?,
+        HashMap::new(),
+        None,
+        p.get("saved").is_some(),
+    )
+    .await
 }
 
-async fn report(Path(vid): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
+async fn report(
+    Path(vid): Path<String>,
+    PageForm(state, headers, s, form): PageForm,
+) -> PageResult {
     let vid: Uuid = id(&vid)?;
     let patch = VisitPatch {
         report: Some(ReportInput {
@@ -245,7 +284,10 @@ async fn report(Path(vid): Path<String>, PageForm(state, headers, s, form): Page
     }
 }
 
-async fn cancel(Path(vid): Path<String>, PageForm(state, _headers, s, form): PageForm) -> PageResult {
+async fn cancel(
+    Path(vid): Path<String>,
+    PageForm(state, _headers, s, form): PageForm,
+) -> PageResult {
     let vid: Uuid = id(&vid)?;
     let patch = VisitPatch {
         state: Some("cancelled".into()),
@@ -256,15 +298,28 @@ async fn cancel(Path(vid): Path<String>, PageForm(state, _headers, s, form): Pag
     Ok(Redirect::to(&format!("/console/visits/{vid}?saved=1")).into_response())
 }
 
-async fn upload(Page(state, headers, s): Page, Path(vid): Path<String>, mut mp: Multipart) -> PageResult {
+async fn upload(
+    Page(state, headers, s): Page,
+    Path(vid): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
     let vid: Uuid = id(&vid)?;
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("the upload could not be read: {e}"));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("the upload could not be read: {e}"))
+    };
     let mut fields = Vec::new();
     let mut photo: Option<(String, Vec<u8>)> = None;
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" {
-            let filename = field.file_name().unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("").trim().to_string();
+            let filename = field
+                .file_name()
+                .unwrap_or("")
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
             let bytes = field.bytes().await.map_err(bad)?.to_vec();
             crate::extract::check_text("photo", &filename)?;
             photo = Some((filename, bytes));
@@ -282,15 +337,31 @@ async fn upload(Page(state, headers, s): Page, Path(vid): Path<String>, mut mp: 
             for f in e.0 {
                 shown.add("photo", f.msg);
             }
-            visit_page(&state, &headers, &s, vid, HashMap::new(), Some(&shown), false).await
+            visit_page(
+                &state,
+                &headers,
+                &s,
+                vid,
+                HashMap::new(),
+                Some(&shown),
+                false,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn file(Page(state, _headers, s): Page, Path((vid, fid)): Path<(String, String)>) -> PageResult {
+async fn file(
+    Page(state, _headers, s): Page,
+    Path((vid, fid)): Path<(String, String)>,
+) -> PageResult {
     let (f, bytes) = app::read_file(&state.db, &s.actor, id(&vid)?, id(&fid)?).await?;
-    Ok(crate::respond::named_file(&f.filename, &f.content_type, bytes))
+    Ok(crate::respond::named_file(
+        &f.filename,
+        &f.content_type,
+        bytes,
+    ))
 }
 
 async fn portal_visits(Page(state, headers, s): Page) -> PageResult {
@@ -307,7 +378,13 @@ async fn portal_visits(Page(state, headers, s): Page) -> PageResult {
         100,
     )
     .await?;
-    Ok(render(&state, &headers, Some(&s), "visit/portal.html", ctx! { nav => "visits", visits => visits }))
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "visit/portal.html",
+        ctx! { nav => "visits", visits => visits },
+    ))
 }
 
 // ---- Calls ----
@@ -315,7 +392,11 @@ async fn portal_visits(Page(state, headers, s): Page) -> PageResult {
 async fn calls(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::LogOffline)?;
     let partner = match p.get("partner").map(str::trim).filter(|v| !v.is_empty()) {
-        Some(r) => Some(liaison_db::partner::resolve_partner_ref(&state.db, r).await?.ok_or(AppError::NotFound)?),
+        Some(r) => Some(
+            liaison_db::partner::resolve_partner_ref(&state.db, r)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
         None => None,
     };
     let items = app::list_calls(
@@ -328,7 +409,13 @@ async fn calls(Page(state, headers, s): Page, p: Pairs) -> PageResult {
         100,
     )
     .await?;
-    Ok(render(&state, &headers, Some(&s), "call/list.html", ctx! { nav => "calls", items => items }))
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "call/list.html",
+        ctx! { nav => "calls", items => items },
+    ))
 }
 
 async fn new_call(Page(state, headers, s): Page, p: Pairs) -> PageResult {
@@ -349,12 +436,25 @@ async fn call_form(
 ) -> PageResult {
     let partners = partners(state, s).await?;
     // The contacts of the partner chosen (when one is), to pick the person called.
-    let contacts = match liaison_db::partner::resolve_partner_ref(&state.db, v.get("partner_id").map_or("", String::as_str)).await? {
-        Some(p) => liaison_db::partner::list_contacts(&state.db, s.actor.scope(), p).await.unwrap_or_default(),
+    let contacts = match liaison_db::partner::resolve_partner_ref(
+        &state.db,
+        v.get("partner_id").map_or("", String::as_str),
+    )
+    .await?
+    {
+        Some(p) => liaison_db::partner::list_contacts(&state.db, s.actor.scope(), p)
+            .await
+            .unwrap_or_default(),
         None => Vec::new(),
     };
-    let kinds: Vec<&str> = liaison_core::tickets::TicketKind::ALL.iter().map(|k| k.as_str()).collect();
-    let priorities: Vec<&str> = liaison_core::tickets::TicketPriority::ALL.iter().map(|k| k.as_str()).collect();
+    let kinds: Vec<&str> = liaison_core::tickets::TicketKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let priorities: Vec<&str> = liaison_core::tickets::TicketPriority::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
     let mut r = render(
         state,
         headers,
@@ -380,7 +480,10 @@ async fn create_call(PageForm(state, headers, s, form): PageForm) -> PageResult 
         t => Some(
             chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
                 .ok()
-                .and_then(|n| n.and_local_timezone(liaison_core::calendar::COMPANY_ZONE).earliest())
+                .and_then(|n| {
+                    n.and_local_timezone(liaison_core::calendar::COMPANY_ZONE)
+                        .earliest()
+                })
                 .map_or_else(|| t.to_string(), |z| z.to_rfc3339()),
         ),
     };

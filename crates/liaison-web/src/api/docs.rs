@@ -145,6 +145,14 @@ fn offline_schemas() -> Value {
         "contact_id": opt_s(), "contact_name": opt_s(), "user_id": s("string"), "user_name": s("string"), "at": s("string"),
         "direction": enum_s(&["inbound", "outbound"]), "duration_minutes": s("integer"), "summary": s("string"),
         "delivery_id": opt_s(), "ticket_id": opt_s(), "created_at": s("string")});
+    // One list, two shapes: visits, or with overdue=true the partners overdue a visit.
+    let mut union = visit_props.clone();
+    if let (Some(u), Some(o)) = (union.as_object_mut(), overdue["properties"].as_object()) {
+        for (k, v) in o {
+            u.insert(k.clone(), v.clone());
+        }
+    }
+    let list_item = json!({"type": "object", "description": "a Visit, or with overdue=true an OverdueVisit", "properties": union});
     let mut call_detail = call_props.clone();
     call_detail["follow_ups"] =
         json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
@@ -165,7 +173,7 @@ fn offline_schemas() -> Value {
         "VisitDetail": {"type": "object", "properties": detail},
         "OverdueVisit": overdue,
         "VisitList": {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"anyOf": [{"$ref": "#/components/schemas/Visit"}, {"$ref": "#/components/schemas/OverdueVisit"}]}},
+            "items": {"type": "array", "items": list_item},
             "next_cursor": opt_s()}},
         "CallInput": {"type": "object", "required": ["partner_id", "direction", "summary"], "properties": {
             "partner_id": uuid, "contact_id": uuid,

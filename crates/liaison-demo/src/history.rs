@@ -27,6 +27,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 mod data;
+mod offline;
 mod tickets;
 
 /// The audit action that marks the history as written (a second run writes nothing).
@@ -53,6 +54,8 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     let report = communication(db).await?;
     // Eighteen months of business figures (issue 13), once, on their own clock.
     data::write(db).await?;
+    // Site visits and calls (issue 14), once, on their own clock.
+    offline::write(db).await?;
     Ok(report)
 }
 

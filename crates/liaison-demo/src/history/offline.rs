@@ -169,10 +169,12 @@ pub async fn write(db: &Db) -> Result<bool> {
         .filter(|p| p.partner_code == "SH-D001" || p.partner_code == "BJ-D002")
         .collect();
     for n in 0..30usize {
-        let p = if n % 3 == 2 {
-            &partners[n % partners.len()]
-        } else {
-            heavy.get(n % 2).copied().unwrap_or(&partners[0])
+        // The call that raised a ticket came from 上海恒通 (p1's partner).
+        let sh = heavy.iter().find(|p| p.partner_code == "SH-D001").copied();
+        let p = match (n, sh) {
+            (20, Some(sh)) => sh,
+            _ if n % 3 == 2 => &partners[n % partners.len()],
+            _ => heavy.get(n % 2).copied().unwrap_or(&partners[0]),
         };
         let contact =
             liaison_db::partner::list_contacts(db, liaison_core::Scope::All, p.partner_id)

@@ -331,3 +331,113 @@ async fn visit_and_call_pages_render_in_every_language_without_codes() {
         "{page}"
     );
 }
+
+/// A 1×1 PNG: a photo as far as the file check is concerned.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+/// The channel manager, at the partner's door with a phone, writes the visit report with an
+/// action item for the partner's contact and adds a photo; the page fits the phone.
+#[tokio::test]
+async fn staff_report_a_visit_with_a_photo_on_a_phone_in_chromium() {
+    use crate::browser::{log_in, phone, serve};
+    use fantoccini::Locator;
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let channel = a.login("channel@demo.example").await;
+    let sh = partner_of(a, "SH-D001").await;
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/visits",
+            Some(&channel),
+            Some(json!({"partner_id": sh, "planned_on": "2026-01-15", "purpose": "门店巡检"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let addr = serve(a.router.clone()).await;
+    let base = format!("http://{addr}");
+    let photo = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("visit-photo.png");
+    std::fs::write(&photo, PNG).expect("photo");
+
+    let (driver, p) = phone().await;
+    p.goto(&format!("{base}/console/visits/{id}"))
+        .await
+        .expect("goto");
+    log_in(&p, "channel@demo.example").await;
+    p.wait()
+        .for_element(Locator::Id("visit-report-form"))
+        .await
+        .expect("the report form");
+    let scroll = p
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("scroll width");
+    assert!(
+        scroll.as_i64().is_some_and(|w| w <= 420),
+        "no sideways scrolling: {scroll}"
+    );
+    for (field, text) in [
+        ("report-findings", "门店整洁，新品上架及时。"),
+        ("report-problems", "店员对促销政策不熟悉。"),
+        ("action-title-0", "发送促销政策说明"),
+    ] {
+        p.find(Locator::Id(field))
+            .await
+            .expect(field)
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    // The due day through the date input's script value (typing into a date field is
+    // locale-dependent in Chromium).
+    p.execute(
+        "document.getElementById('action-due-0').value = '2026-02-15'; document.querySelectorAll('#action-owner-0 option')[1].selected = true;",
+        vec![],
+    )
+    .await
+    .expect("due day and owner");
+    p.find(Locator::Id("report-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    p.wait()
+        .for_element(Locator::Id("visit-report"))
+        .await
+        .expect("the report on the visit's page");
+    p.find(Locator::Id("visit-photo"))
+        .await
+        .expect("photo input")
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("choose the photo");
+    p.find(Locator::Id("visit-photo-submit"))
+        .await
+        .expect("upload")
+        .click()
+        .await
+        .expect("click");
+    p.wait()
+        .for_element(Locator::Css("#visit-photos a[href*='/files/']"))
+        .await
+        .expect("the photo listed");
+    let html = p.source().await.expect("source");
+    assert!(html.contains("发送促销政策说明"), "the action item");
+    p.close().await.expect("close");
+    drop(driver);
+    let page = a
+        .call("GET", &format!("/api/v1/visits/{id}"), Some(&channel), None)
+        .await
+        .json();
+    assert_eq!(page["state"], json!("done"));
+    assert_eq!(page["files"].as_array().map(Vec::len), Some(1));
+    assert!(page["tasks"][0]["owner_contact_id"].is_string(), "{page}");
+}

@@ -18,6 +18,7 @@ pub mod mail_in;
 pub mod meetings;
 pub mod nda;
 pub mod notify;
+pub mod offline;
 pub mod partner;
 pub mod policies;
 pub mod product;

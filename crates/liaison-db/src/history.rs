@@ -9,7 +9,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
     pub at: DateTime<Utc>,
-    /// message | read | acknowledged | post
+    /// message | read | acknowledged | post | ticket | ticket_resolved | visit | call
     pub kind: String,
     pub message_id: Option<Uuid>,
     pub thread_id: Option<Uuid>,
@@ -60,6 +60,14 @@ pub async fn timeline(
             SELECT k.resolved_at, 'ticket_resolved', CAST(NULL AS UUID), CAST(NULL AS UUID), k.id, k.subject, CAST(NULL AS TEXT)
               FROM tickets k
              WHERE k.partner_id = {p} AND k.resolved_at IS NOT NULL AND k.classification IN ('public', 'internal')
+            UNION ALL
+            SELECT v.reported_at, 'visit', CAST(NULL AS UUID), CAST(NULL AS UUID), CAST(NULL AS UUID), v.purpose, u.name
+              FROM visits v LEFT JOIN users u ON u.id = v.visitor_id
+             WHERE v.partner_id = {p} AND v.state = 'done' AND v.reported_at IS NOT NULL
+            UNION ALL
+            SELECT c.at, 'call', CAST(NULL AS UUID), CAST(NULL AS UUID), c.ticket_id, c.summary, u.name
+              FROM calls c LEFT JOIN users u ON u.id = c.user_id
+             WHERE c.partner_id = {p}
          ) x WHERE 1 = 1{before_cond} ORDER BY x.at DESC LIMIT {l}"
     ));
     db.fetch_all(query).await

@@ -57,6 +57,7 @@ pub mod meetings;
 mod migrate;
 pub mod nda;
 pub mod notify;
+pub mod offline;
 pub mod partner;
 pub mod password;
 pub mod policies;

@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 mod data;
 mod meetings;
+mod offline;
 mod tickets;
 
 /// The audit action that marks the history as written (a second run writes nothing).
@@ -56,6 +57,8 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     data::write(db).await?;
     // A year of meetings, minutes and action items (issue 14), once, on their own clock.
     meetings::write(db).await?;
+    // Site visits and calls (issue 14), once, on their own clock.
+    offline::write(db).await?;
     Ok(report)
 }
 

@@ -68,6 +68,15 @@ impl Worker {
                 Err(e) => failed.push(format!("action items and cadence: {e}")),
             }
         }
+        // §2.2.2: partners overdue a site visit; each channel manager told once per partner
+        // and due day. Read with the figures' ten-minute rhythm (it reads every partner).
+        if visit_sweep_due() {
+            match liaison_app::offline::visit_sweep(&self.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(told = n, "overdue site visits"),
+                Err(e) => failed.push(format!("overdue site visits: {e}")),
+            }
+        }
         // Replies by e-mail (issue 12): the reply mailbox, when one is set up.
         match self.read_mail().await {
             Ok(r) if r.filed + r.refused == 0 => {}
@@ -103,6 +112,22 @@ impl Worker {
 /// Whether the business-data reminders should run now: the first sweep of the process, then
 /// every ten minutes.
 fn data_sweep_due() -> bool {
+    static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+    let Ok(mut last) = LAST.lock() else {
+        return true;
+    };
+    match *last {
+        Some(t) if t.elapsed() < Duration::from_secs(600) => false,
+        _ => {
+            *last = Some(Instant::now());
+            true
+        }
+    }
+}
+
+/// Whether the overdue-visit sweep should run now: the first sweep of the process, then every
+/// ten minutes.
+fn visit_sweep_due() -> bool {
     static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
     let Ok(mut last) = LAST.lock() else {
         return true;

@@ -7,6 +7,7 @@ mod admin;
 mod data;
 mod import;
 mod meetings;
+mod offline;
 mod people;
 mod policies;
 mod products;

@@ -105,6 +105,7 @@ CREATE TABLE visits (
 );
 CREATE INDEX visits_partner ON visits (partner_id, planned_on);
 CREATE INDEX visits_planned ON visits (state, planned_on);
+CREATE INDEX visits_visitor ON visits (visitor_id, planned_on);
 
 CREATE TABLE visit_files (
     id UUID PRIMARY KEY,
@@ -136,6 +137,15 @@ CREATE TABLE calls (
 );
 CREATE INDEX calls_partner ON calls (partner_id, at);
 CREATE INDEX calls_at ON calls (at, id);
+CREATE INDEX calls_user ON calls (user_id, at);
+
+-- The overdue-visit notices already given (§2.2.2): one per partner and due day.
+CREATE TABLE visit_warnings (
+    partner_id UUID NOT NULL REFERENCES partners (id),
+    due_on TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partner_id, due_on)
+);
 
 -- A private calendar feed per user (webcal): only the token's hash is kept; a revoked one
 -- answers 404.

@@ -363,3 +363,74 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
         }
     }
 }
+
+/// Issue 14: visits on each tier's rhythm with reports and action items (open ones for p1's
+/// contacts), 广州南粤 overdue, the next tier-A visits planned, thirty calls with one ticket;
+/// written once.
+#[tokio::test]
+async fn history_writes_site_visits_and_calls_once() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        liaison_demo::load(&db, 0, &|_| {}).await.expect("load");
+        liaison_demo::history(&db).await.expect("history");
+        let (channel, _) = actor(&db, "channel@demo.example").await;
+        let (p1, p1_partner) = actor(&db, "p1@demo.example").await;
+        let p1_partner = p1_partner.expect("p1 partner");
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM calls").await, 30, "{name}");
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM calls WHERE ticket_id IS NOT NULL"
+            )
+            .await,
+            1,
+            "{name}"
+        );
+        assert!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM calls WHERE direction = 'inbound'"
+            )
+            .await
+                >= 5,
+            "{name}"
+        );
+        assert!(
+            count(&db, "SELECT COUNT(*) FROM visits WHERE state = 'done'").await >= 10,
+            "{name}"
+        );
+        assert!(
+            count(&db, "SELECT COUNT(*) FROM visits WHERE state = 'planned'").await >= 3,
+            "{name}"
+        );
+        let overdue = liaison_app::offline::overdue(&db, &channel)
+            .await
+            .expect("overdue");
+        assert!(
+            overdue.iter().any(|o| o.partner.partner_code == "GZ-D003"),
+            "{name}"
+        );
+        assert!(
+            overdue.iter().all(|o| o.partner.partner_code != "SH-D001"),
+            "{name}"
+        );
+        let open: i64 = db
+            .fetch_one(
+                q("SELECT COUNT(*) FROM tasks WHERE partner_id = $1 AND status = 'open' AND owner_contact_id IS NOT NULL")
+                    .bind(p1_partner),
+            )
+            .await
+            .expect("tasks");
+        assert!(open >= 1, "{name}: open action items for p1's contacts");
+        let mine = liaison_app::offline::list_visits(&db, &p1, Default::default(), 100)
+            .await
+            .expect("p1 visits");
+        assert!(
+            !mine.is_empty() && mine.iter().all(|v| v.problems.is_none()),
+            "{name}"
+        );
+        // A second run writes nothing more.
+        liaison_demo::history(&db).await.expect("again");
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM calls").await, 30, "{name}");
+    }
+}

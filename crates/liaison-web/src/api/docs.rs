@@ -114,6 +114,9 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), meeting_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), offline_schemas()) {
+        map.extend(more);
+    }
     all
 }
 
@@ -246,6 +249,80 @@ fn meeting_schemas() -> Value {
         "TaskPatch": {"type": "object", "required": ["status"], "additionalProperties": false, "properties": {
             "status": enum_s(&["open", "done", "cancelled"])}},
         "CalendarFeed": {"type": "object", "properties": {"url": s("string"), "webcal": s("string")}},
+    })
+}
+
+/// Visits' and calls' schemas (issue 14), apart for the same reason as the policies'.
+fn offline_schemas() -> Value {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let date = json!({"type": "string", "format": "date", "description": "YYYY-MM-DD"});
+    let task_input = json!({"type": "object", "additionalProperties": false, "required": ["title", "due_on"], "properties": {
+        "title": s("string"), "owner_user_id": uuid, "owner_contact_id": uuid, "due_on": date}});
+    let task = json!({"type": "object", "properties": {"id": s("string"), "source": enum_s(&["meeting", "visit", "call"]),
+        "meeting_id": opt_s(), "visit_id": opt_s(), "call_id": opt_s(), "source_title": opt_s(), "partner_id": opt_s(),
+        "partner_code": opt_s(), "title": s("string"), "owner_user_id": opt_s(), "owner_contact_id": opt_s(), "owner_name": opt_s(),
+        "due_on": s("string"), "status": enum_s(&["open", "done", "cancelled"]), "done_at": opt_s(), "reminded_at": opt_s(),
+        "escalated_at": opt_s(), "created_by": s("string"), "created_at": s("string")}});
+    let visit_props = json!({"id": s("string"), "partner_id": s("string"), "partner_code": s("string"), "partner_name": s("string"),
+        "partner_tier": s("string"), "visitor_id": s("string"), "visitor_name": s("string"), "planned_on": s("string"),
+        "state": enum_s(&["planned", "done", "cancelled"]), "purpose": s("string"), "visited_on": opt_s(), "findings": opt_s(),
+        "problems": {"type": ["string", "null"], "description": "company-internal: always null for a partner's user"},
+        "reported_at": opt_s(), "created_by": s("string"), "version": s("integer"), "created_at": s("string"), "updated_at": s("string")});
+    let visit_file = json!({"type": "object", "properties": {"id": s("string"), "visit_id": s("string"), "filename": s("string"),
+        "content_type": s("string"), "size": s("integer"), "sha256": s("string"), "created_at": s("string")}});
+    let mut detail = visit_props.clone();
+    detail["files"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/VisitFile"}});
+    detail["tasks"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
+    let overdue = json!({"type": "object", "properties": {"partner_id": s("string"), "partner_code": s("string"),
+        "partner_name": s("string"), "tier": s("string"), "owner_id": opt_s(), "owner_name": opt_s(), "partner_since": s("string"),
+        "last_visit": opt_s(), "next_planned": opt_s(), "due_on": s("string"), "days_overdue": s("integer")}});
+    let call_props = json!({"id": s("string"), "partner_id": s("string"), "partner_code": s("string"), "partner_name": s("string"),
+        "contact_id": opt_s(), "contact_name": opt_s(), "user_id": s("string"), "user_name": s("string"), "at": s("string"),
+        "direction": enum_s(&["inbound", "outbound"]), "duration_minutes": s("integer"), "summary": s("string"),
+        "delivery_id": opt_s(), "ticket_id": opt_s(), "created_at": s("string")});
+    // One list, two shapes: visits, or with overdue=true the partners overdue a visit.
+    let mut union = visit_props.clone();
+    if let (Some(u), Some(o)) = (union.as_object_mut(), overdue["properties"].as_object()) {
+        for (k, v) in o {
+            u.insert(k.clone(), v.clone());
+        }
+    }
+    let list_item = json!({"type": "object", "description": "a Visit, or with overdue=true an OverdueVisit", "properties": union});
+    let mut call_detail = call_props.clone();
+    call_detail["follow_ups"] =
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
+    json!({
+        "VisitInput": {"type": "object", "required": ["partner_id", "planned_on", "purpose"], "properties": {
+            "partner_id": uuid, "planned_on": date, "purpose": s("string"),
+            "visitor_id": {"type": "string", "format": "uuid", "description": "the staff member who goes; the caller by default"}}},
+        "VisitPatch": {"type": "object", "properties": {
+            "report": {"type": "object", "additionalProperties": false, "required": ["visited_on", "findings"], "properties": {
+                "visited_on": date, "findings": s("string"),
+                "problems": {"type": "string", "description": "company-internal: never shown to the partner"},
+                "actions": {"type": "array", "items": task_input}}},
+            "state": enum_s(&["cancelled"]), "planned_on": date, "purpose": s("string"), "visitor_id": uuid,
+            "version": {"type": ["integer", "null"], "description": "the version the fields were read at: a stale one is a 409"}}},
+        "Task": task,
+        "Visit": {"type": "object", "properties": visit_props},
+        "VisitFile": visit_file,
+        "VisitDetail": {"type": "object", "properties": detail},
+        "OverdueVisit": overdue,
+        "VisitList": {"type": "object", "properties": {
+            "items": {"type": "array", "items": list_item},
+            "next_cursor": opt_s()}},
+        "CallInput": {"type": "object", "required": ["partner_id", "direction", "summary"], "properties": {
+            "partner_id": uuid, "contact_id": uuid,
+            "at": {"type": "string", "format": "date-time", "description": "RFC 3339; now by default; not in the future"},
+            "direction": enum_s(&["inbound", "outbound"]),
+            "duration_minutes": {"type": "integer", "minimum": 0, "maximum": 600},
+            "summary": s("string"),
+            "delivery_id": {"type": "string", "format": "uuid", "description": "a phone delivery of this partner's the call carried out: marked done"},
+            "follow_ups": {"type": "array", "items": task_input},
+            "ticket": {"type": "object", "additionalProperties": false, "required": ["kind", "subject", "description"], "properties": {
+                "kind": s("string"), "priority": s("string"), "subject": s("string"), "description": s("string")}}}},
+        "Call": {"type": "object", "properties": call_props},
+        "CallDetail": {"type": "object", "properties": call_detail},
+        "CallList": list_of("Call"),
     })
 }
 
@@ -689,7 +766,7 @@ fn base_schemas() -> Value {
         "ThreadList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thread"}},
             "next_cursor": opt_s(), "counts": {"type": "object", "properties": {"open": s("integer"), "answered": s("integer"), "closed": s("integer")}}}},
         "Timeline": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post", "ticket", "ticket_resolved"]), "message_id": opt_s(),
+            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post", "ticket", "ticket_resolved", "visit", "call"]), "message_id": opt_s(),
             "thread_id": opt_s(), "ticket_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
         "SearchHits": {"type": "object", "description": "Best first: with access to everything, matches in names, codes and titles before matches in bodies, then newest; a partner user's own results newest first. Every word of q must match: Chinese by character pairs (2-character words inside longer text), other words and codes by prefix. At most 100 hits (limit, default 20); next_cursor is always null.",
             "properties": {"items": {"type": "array", "items": {"type": "object",
@@ -855,6 +932,9 @@ fn problem_ref(name: &str) -> Value {
 /// Paths whose list is company-internal: a partner user is answered 404 (§7.2.2).
 const HIDDEN_FROM_PARTNERS: &[&str] = &[
     "/api/v1/requests",
+    // Another partner's visits and calls (`?partner=`) are 404.
+    "/api/v1/visits",
+    "/api/v1/calls",
     "/api/v1/segments",
     "/api/v1/submissions",
     "/api/v1/trends",

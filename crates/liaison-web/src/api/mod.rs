@@ -15,6 +15,7 @@ mod launch;
 pub mod meetings;
 mod nda;
 mod notify;
+mod offline;
 mod partner;
 mod policies;
 mod product;
@@ -796,6 +797,42 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/calendar/{token}", "meetings", "A private calendar feed (RFC 5545), addressed /calendar/TOKEN.ics: no login, the token is the key; a revoked or unknown one is 404", auth = false, body = None, ok = (200, "File"), query = []),
             get(meetings::public_feed),
+        ),
+        (
+            ep!("get" "/api/v1/visits", "visits", "Site visits (§2.2.2), soonest first: a partner user its own partner's (never a report's problems); staff by partner, state (planned, done, cancelled), visitor and from/to (YYYY-MM-DD). overdue=true answers the active partners overdue a visit by tier instead (staff)", auth = true, body = None, ok = (200, "VisitList"), query = ["partner", "state", "visitor", "from", "to", "overdue", "limit"]),
+            get(offline::list_visits),
+        ),
+        (
+            ep!("post" "/api/v1/visits", "visits", "Plan a site visit (staff): partner, day, purpose and the visitor (the caller by default)", auth = true, body = Some("VisitInput"), ok = (201, "Visit"), query = []),
+            post(offline::create_visit),
+        ),
+        (
+            ep!("get" "/api/v1/visits/{id}", "visits", "One visit with its photos and action items; another partner's is 404", auth = true, body = None, ok = (200, "VisitDetail"), query = []),
+            get(offline::show_visit),
+        ),
+        (
+            ep!("patch" "/api/v1/visits/{id}", "visits", "Report a planned visit (report: visited_on, findings, problems (internal), actions as tasks), cancel it (state: cancelled) or change its plan (planned_on, purpose, visitor_id); send `version` to guard against lost updates (staff)", auth = true, body = Some("VisitPatch"), ok = (200, "VisitDetail"), query = []),
+            patch(offline::update_visit),
+        ),
+        (
+            ep!("post" "/api/v1/visits/{id}/files", "visits", "Add a photo (body; ?filename=): png, jpg, pdf and the other attachment types; at most 10 MiB; kept encrypted (staff)", auth = true, body = Some("Upload"), ok = (201, "VisitFile"), query = ["filename"]),
+            post(offline::add_file),
+        ),
+        (
+            ep!("get" "/api/v1/visits/{id}/files/{file}", "visits", "Download a visit's photo", auth = true, body = None, ok = (200, "File"), query = []),
+            get(offline::file),
+        ),
+        (
+            ep!("get" "/api/v1/calls", "calls", "Call logs (§2.2.3), newest first: a partner user its own partner's; staff by partner and from/to (YYYY-MM-DD in the company's zone, or RFC 3339)", auth = true, body = None, ok = (200, "CallList"), query = ["partner", "from", "to", "limit"]),
+            get(offline::list_calls),
+        ),
+        (
+            ep!("post" "/api/v1/calls", "calls", "Log a call (staff): follow-ups become tasks; delivery_id (a phone delivery of this partner) is marked done; ticket raises a ticket on the partner's behalf via phone", auth = true, body = Some("CallInput"), ok = (201, "CallDetail"), query = []),
+            post(offline::create_call),
+        ),
+        (
+            ep!("get" "/api/v1/calls/{id}", "calls", "One call with its follow-ups; another partner's is 404", auth = true, body = None, ok = (200, "CallDetail"), query = []),
+            get(offline::show_call),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

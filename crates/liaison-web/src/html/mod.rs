@@ -13,6 +13,7 @@ mod inbox;
 mod integration;
 mod launch;
 mod nda;
+mod offline;
 mod partner;
 mod policies;
 mod portal;
@@ -126,6 +127,14 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "data/import.html",
     "data/import_job.html",
     "data/settings.html",
+    "visit/_tasks.html",
+    "visit/list.html",
+    "visit/new.html",
+    "visit/show.html",
+    "visit/portal.html",
+    "call/list.html",
+    "call/new.html",
+    "call/show.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -429,6 +438,7 @@ pub fn render(
         can_manage_tickets => session.is_some_and(|s| s.actor.can(Permission::ManageTickets)),
         can_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadAllData)),
         can_manage_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageData)),
+        can_offline => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::LogOffline)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -577,6 +587,7 @@ pub fn router() -> Router<AppState> {
         .merge(feedback::router())
         .merge(tickets::router())
         .merge(data::router())
+        .merge(offline::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

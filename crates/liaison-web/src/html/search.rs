@@ -39,7 +39,7 @@ fn view(h: &Hit, request: Option<uuid::Uuid>) -> HitView {
         Kind::Ticket => ("tickets", Some(h.id)),
         Kind::Meeting => ("meetings", Some(h.id)),
         Kind::Visit => ("visits", Some(h.id)),
-        Kind::Call => ("calls", h.partner_id),
+        Kind::Call => ("calls", Some(h.id)),
     };
     HitView {
         kind: h.kind,

@@ -14,6 +14,7 @@ mod exchange;
 mod hardening;
 mod language;
 mod meetings_api;
+mod offline;
 mod pages;
 mod people;
 mod policies;

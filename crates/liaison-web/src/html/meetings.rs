@@ -39,7 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/meetings", get(console_list).post(create))
         .route("/console/meetings/new", get(new_form))
         .route("/console/meetings/{id}", get(console_show))
-        .route("/console/meetings/{id}/edit", get(edit_form).post(save_edit))
+        .route(
+            "/console/meetings/{id}/edit",
+            get(edit_form).post(save_edit),
+        )
         .route("/console/meetings/{id}/invite", post(invite))
         .route("/console/meetings/{id}/cancel", post(cancel))
         .route("/console/meetings/{id}/minutes", post(minutes))
@@ -524,7 +527,11 @@ async fn show_page(
     Ok(r)
 }
 
-async fn console_show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) -> PageResult {
+async fn console_show(
+    Page(state, headers, s): Page,
+    Path(mid): Path<String>,
+    q: Pairs,
+) -> PageResult {
     show_page(&state, &headers, &s, id(&mid)?, None, &q).await
 }
 
@@ -600,7 +607,10 @@ fn row_of_items(form: &Pairs) -> Vec<usize> {
         .collect()
 }
 
-async fn minutes(Path(mid): Path<String>, PageForm(state, headers, s, form): PageForm) -> PageResult {
+async fn minutes(
+    Path(mid): Path<String>,
+    PageForm(state, headers, s, form): PageForm,
+) -> PageResult {
     let mid: Uuid = id(&mid)?;
     let view = app::show(&state.db, &s.actor, mid).await?;
     let ids: Vec<Uuid> = view.attendees.iter().map(|a| a.id).collect();
@@ -646,7 +656,8 @@ async fn minutes(Path(mid): Path<String>, PageForm(state, headers, s, form): Pag
 
 async fn cadence(Page(state, headers, s): Page, q: Pairs) -> PageResult {
     s.require(Permission::PlanMeetings)?;
-    let this_year = chrono::Datelike::year(&state.db.now().with_timezone(&chrono_tz::Asia::Shanghai));
+    let this_year =
+        chrono::Datelike::year(&state.db.now().with_timezone(&chrono_tz::Asia::Shanghai));
     let year = match q.get("year").map(str::trim).filter(|y| !y.is_empty()) {
         None => this_year,
         Some(y) => y.parse::<i32>().map_err(|_| {
@@ -742,7 +753,15 @@ async fn series(PageForm(state, headers, s, form): PageForm) -> PageResult {
         ))
         .into_response()),
         Err(liaison_app::Error::Invalid(e)) => {
-            cadence_page(&state, &headers, &s, shown_year, Some(typed(&form)), Some(&e)).await
+            cadence_page(
+                &state,
+                &headers,
+                &s,
+                shown_year,
+                Some(typed(&form)),
+                Some(&e),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -997,7 +1016,9 @@ async fn date_add(PageForm(state, headers, s, form): PageForm) -> PageResult {
         title: form.text("date_title"),
     };
     match app::add_business_date(&state.db, &s.actor, &input).await {
-        Ok(_) => Ok(Redirect::to("/console/settings/meetings?saved=1#business-dates").into_response()),
+        Ok(_) => {
+            Ok(Redirect::to("/console/settings/meetings?saved=1#business-dates").into_response())
+        }
         Err(liaison_app::Error::Invalid(e)) => {
             let mut out = FieldErrors::new();
             for f in e.0 {
@@ -1059,7 +1080,11 @@ async fn portal_list(Page(state, headers, s): Page) -> PageResult {
     ))
 }
 
-async fn portal_show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) -> PageResult {
+async fn portal_show(
+    Page(state, headers, s): Page,
+    Path(mid): Path<String>,
+    q: Pairs,
+) -> PageResult {
     let mid: Uuid = id(&mid)?;
     let view = app::show(&state.db, &s.actor, mid).await?;
     liaison_app::notify::seen(&state.db, &s.actor, &format!("/portal/meetings/{mid}")).await?;

@@ -13,6 +13,7 @@ mod delivery;
 mod exchange;
 mod hardening;
 mod language;
+mod meeting_pages;
 mod pages;
 mod people;
 mod policies;

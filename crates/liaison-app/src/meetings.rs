@@ -78,10 +78,10 @@ fn p_time(field: &str, s: &str, tz: Tz, e: &mut FieldErrors) -> Option<DateTime<
         return Some(t.with_timezone(&Utc));
     }
     for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
-            if let Some(t) = tz.from_local_datetime(&n).earliest() {
-                return Some(t.with_timezone(&Utc));
-            }
+        if let Ok(n) = NaiveDateTime::parse_from_str(s, f)
+            && let Some(t) = tz.from_local_datetime(&n).earliest()
+        {
+            return Some(t.with_timezone(&Utc));
         }
     }
     e.add(field, Msg::new("validate.datetime").arg("value", s));

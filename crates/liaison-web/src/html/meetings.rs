@@ -93,6 +93,11 @@ fn typed(p: &Pairs) -> HashMap<String, String> {
         .collect()
 }
 
+/// A textarea's text with the browser's CRLF line ends as LF (the service takes `\n` only).
+fn lf(v: &str) -> String {
+    v.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// A time as a `datetime-local` input shows it, in `zone`.
 fn local_input(t: DateTime<Utc>, zone: &str) -> String {
     let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
@@ -372,7 +377,7 @@ async fn meeting_input(
             form.get("generate_video"),
             Some("on" | "1" | "true")
         )),
-        agenda: text("agenda"),
+        agenda: Some(lf(form.get("agenda").unwrap_or(""))),
         chair_id: None,
         classification: text("classification"),
         invitees: Some(Invitees {
@@ -582,7 +587,7 @@ fn minutes_input(form: &Pairs, attendees: &[Uuid]) -> MinutesInput {
         ));
     }
     MinutesInput {
-        minutes: Some(form.get("minutes").unwrap_or("").to_string()),
+        minutes: Some(lf(form.get("minutes").unwrap_or(""))),
         decisions,
         attendance: attendees
             .iter()

@@ -539,7 +539,7 @@ async fn check_time_lists_a_holiday_and_another_meeting_without_saving() {
                 ("timezone", "Asia/Shanghai".to_string()),
                 ("classification", "internal".to_string()),
                 ("partners", "SH-D001".to_string()),
-                ("agenda", "1. 库存\n2. 返利".to_string()),
+                ("agenda", "1. 库存\r\n2. 返利".to_string()),
                 ("op", op.to_string()),
             ]
         };
@@ -839,4 +839,187 @@ async fn cadence_settings_and_calendar_feed_pages_work() {
         let acc = a.send(get("/account", Some(&c), "zh-CN")).await.text();
         assert!(feed(&acc).is_none() && acc.contains("feed-create"), "[{n}]");
     }
+}
+
+/// Sets form fields by id (a `datetime-local` input does not take typed keys reliably).
+async fn fill(c: &fantoccini::Client, fields: &[(&str, &str)]) {
+    for (id, value) in fields {
+        c.execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![(*id).into(), (*value).into()],
+        )
+        .await
+        .expect("fill");
+    }
+}
+
+async fn click(c: &fantoccini::Client, id: &str) {
+    c.find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("#{id}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn attr(c: &fantoccini::Client, id: &str, name: &str) -> Option<String> {
+    c.find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("#{id}"))
+        .attr(name)
+        .await
+        .expect("attr")
+}
+
+/// Waits (up to 10 s) for an element after a click that loads a page.
+async fn wait_for(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    match c
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "{css}: {e}: {:?} {:?}",
+            c.current_url().await,
+            c.source().await
+        ),
+    }
+}
+
+async fn fits_the_phone(c: &fantoccini::Client) -> bool {
+    c.execute(
+        "return document.documentElement.scrollWidth <= window.innerWidth",
+        vec![],
+    )
+    .await
+    .expect("width")
+    .as_bool()
+    .unwrap_or(false)
+}
+
+/// Issue 14's story in Chromium: channel management plans the monthly meeting, the check
+/// warns of the Spring Festival holiday, the time is moved and the invitations sent; the
+/// partner accepts on a phone and later ticks its action item done.
+#[tokio::test]
+async fn channel_plans_a_meeting_and_a_partner_answers_on_a_phone_in_chromium() {
+    use crate::browser::{chromium, log_in, phone, serve};
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let addr = serve(a.router.clone()).await;
+    let base = format!("http://{addr}");
+    let (driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
+    .await;
+    c.goto(&format!("{base}/login")).await.expect("goto");
+    log_in(&c, "channel@demo.example").await;
+    wait_for(&c, "#nav-home").await;
+    c.goto(&format!("{base}/console/meetings"))
+        .await
+        .expect("goto");
+    click(&c, "meeting-new").await;
+    wait_for(&c, "#meeting-form").await;
+    fill(
+        &c,
+        &[
+            ("meeting-kind", "monthly"),
+            ("meeting-title", "二月月度工作会议"),
+            ("meeting-starts", "2027-02-08T14:00"),
+            ("meeting-ends", "2027-02-08T16:00"),
+            ("meeting-partners", "SH-D001"),
+            ("meeting-agenda", "1. 春节后备货\n2. 返利核对"),
+        ],
+    )
+    .await;
+    click(&c, "meeting-check").await;
+    let clash = wait_for(&c, "#clash-list .clash-holiday").await;
+    assert!(clash.text().await.expect("text").contains("春节"));
+    // Moved to a working Wednesday: no clash, then saved and invited.
+    fill(
+        &c,
+        &[
+            ("meeting-starts", "2027-02-17T14:00"),
+            ("meeting-ends", "2027-02-17T16:00"),
+        ],
+    )
+    .await;
+    click(&c, "meeting-check").await;
+    wait_for(&c, "#clash-none").await;
+    assert_eq!(
+        c.find(fantoccini::Locator::Id("meeting-title"))
+            .await
+            .expect("title")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("二月月度工作会议"),
+        "the typed form is kept"
+    );
+    click(&c, "meeting-save").await;
+    wait_for(&c, "#meeting-saved").await;
+    assert_eq!(
+        attr(&c, "meeting-state", "data-state").await.as_deref(),
+        Some("planned")
+    );
+    click(&c, "meeting-invite").await;
+    wait_for(&c, "#meeting-done").await;
+    assert_eq!(
+        attr(&c, "meeting-state", "data-state").await.as_deref(),
+        Some("invited")
+    );
+    let url = c.current_url().await.expect("url");
+    let id = url
+        .path()
+        .trim_start_matches("/console/meetings/")
+        .to_string();
+    let _ = c.close().await;
+    drop(driver);
+
+    let (driver, p) = phone().await;
+    p.goto(&format!("{base}/login")).await.expect("goto");
+    log_in(&p, "p1@demo.example").await;
+    wait_for(&p, "#nav-home").await;
+    p.goto(&format!("{base}/portal/meetings"))
+        .await
+        .expect("goto");
+    assert!(fits_the_phone(&p).await, "the meetings list fits 390 px");
+    p.goto(&format!("{base}/portal/meetings/{id}"))
+        .await
+        .expect("goto");
+    assert!(fits_the_phone(&p).await, "the meeting fits 390 px");
+    click(&p, "rsvp-accepted").await;
+    wait_for(&p, "#rsvp-saved").await;
+    assert_eq!(
+        attr(&p, "rsvp-mine", "data-response").await.as_deref(),
+        Some("accepted")
+    );
+    // Later: the minutes give 刘洋 an action item, ticked done on the phone.
+    let (_, tasks) = held_with_tasks(a).await;
+    p.goto(&format!("{base}/portal/tasks")).await.expect("goto");
+    assert!(fits_the_phone(&p).await, "the tasks fit 390 px");
+    let mut ticked = None;
+    for t in &tasks {
+        if p.find(fantoccini::Locator::Id(&format!("task-done-{t}")))
+            .await
+            .is_ok()
+        {
+            ticked = Some(*t);
+        }
+    }
+    let t = ticked.expect("p1's action item has a done button");
+    click(&p, &format!("task-done-{t}")).await;
+    wait_for(&p, &format!("#task-{t}[data-status=\"done\"]")).await;
+    assert_eq!(
+        attr(&p, &format!("task-{t}"), "data-status")
+            .await
+            .as_deref(),
+        Some("done")
+    );
+    let _ = p.close().await;
+    drop(driver);
 }

@@ -1225,7 +1225,20 @@ async fn link_page(
     token: &str,
     response: Option<Rsvp>,
 ) -> Response {
-    match app::rsvp_by_link(&state.db, token, response).await {
+    let mut answered = response;
+    let mut result = app::rsvp_by_link(&state.db, token, response).await;
+    // A meeting that takes no answers now (cancelled, held): the page says so, without one.
+    if response.is_some()
+        && matches!(
+            result,
+            Err(liaison_app::Error::Gone(_) | liaison_app::Error::Conflict(_))
+        )
+        && let Ok(view) = app::rsvp_by_link(&state.db, token, None).await
+    {
+        answered = None;
+        result = Ok(view);
+    }
+    match result {
         Ok(view) => {
             let m = &view.meeting;
             render(
@@ -1238,7 +1251,7 @@ async fn link_page(
                     m => m,
                     attendee => view.attendee,
                     token => token,
-                    answered => response.map(|r| r.as_str()),
+                    answered => answered.map(|r| r.as_str()),
                     answerable => m.state == MeetingState::Invited,
                 },
             )

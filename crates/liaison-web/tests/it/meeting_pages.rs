@@ -501,6 +501,15 @@ async fn the_one_click_link_records_an_answer_without_login() {
         let r = a.send(get(&format!("/rsvp/{old}"), None, "zh-CN")).await;
         assert_eq!(r.status, StatusCode::GONE, "[{n}] {}", r.text());
         assert!(r.text().contains("/portal/meetings"), "[{n}]");
+        // A cancelled meeting takes no answer: the link's page says so.
+        let channel = actor_of(a, "channel@demo.example").await;
+        app::cancel(&a.db, &channel, id).await.expect("cancel");
+        let r = a
+            .send(get(&format!("/rsvp/{token}/declined"), None, "zh-CN"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
+        assert!(r.text().contains("id=\"rsvp-cancelled\""), "[{n}]");
+        assert!(!r.text().contains("rsvp-thanks"), "[{n}]");
     }
 }
 

@@ -427,7 +427,11 @@ async fn post_meeting(
     }
     let saved = match existing {
         None => app::create(&state.db, &s.actor, &input).await,
-        Some(m) => app::update(&state.db, &s.actor, m.id, None, &input).await,
+        // The version the form was read at: a change made meanwhile is a conflict, not lost.
+        Some(m) => {
+            let version = form.text("version").parse::<i64>().ok();
+            app::update(&state.db, &s.actor, m.id, version, &input).await
+        }
     };
     match saved {
         Ok(m) => Ok(Redirect::to(&format!("/console/meetings/{}?saved=1", m.id)).into_response()),

@@ -640,6 +640,22 @@ async fn check_time_lists_a_holiday_and_another_meeting_without_saving() {
         assert_eq!(status, StatusCode::SEE_OTHER, "[{n}]");
         let page = a.send(get(&loc, Some(&c), "zh-CN")).await.text();
         assert!(page.contains("data-state=\"invited\""), "[{n}]");
+        // Moving it from the edit form (read at its version); a stale form is a conflict.
+        let m = liaison_db::meetings::find_meeting(&a.db, Uuid::parse_str(&mid).expect("id"))
+            .await
+            .expect("meeting");
+        let edit = format!("/console/meetings/{mid}/edit");
+        let mut moved = base("2027-03-11T15:00", "2027-03-11T17:00", "save");
+        moved.push(("version", m.version.to_string()));
+        let p: Vec<(&str, &str)> = moved.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, html) = send(a, form(&edit, &c, &p)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{n}] {html}");
+        let (status, _, _) = send(a, form(&edit, &c, &p)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "[{n}] the same version again");
+        let after = liaison_db::meetings::find_meeting(&a.db, m.id)
+            .await
+            .expect("meeting");
+        assert_eq!(after.sequence, m.sequence + 1, "[{n}] an update is sent");
     }
 }
 

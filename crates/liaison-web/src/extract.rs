@@ -43,6 +43,10 @@ const MULTILINE_FIELDS: &[&str] = &[
     // Problem tickets (§3.4): the resolution reported back, and why a ticket is reopened.
     "resolution",
     "reason",
+    // Meetings (§2.1.3): the agenda, the minutes, the decisions one per line.
+    "agenda",
+    "minutes",
+    "decisions",
 ];
 
 /// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.

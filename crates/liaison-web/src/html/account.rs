@@ -55,6 +55,8 @@ async fn page(
     {
         zones.push((own.to_string(), zone_label(z, lang, now)));
     }
+    // "My calendar feed" (issue 14): the live feed's addresses; reading never creates one.
+    let feed = super::meetings::feed_view(state, headers, s).await?;
     let mut r = render(
         state,
         headers,
@@ -67,6 +69,8 @@ async fn page(
             own_zone => s.user.time_zone,
             company_zone => zone_label(state.config.company_zone, lang, now),
             saved => saved,
+            feed_webcal => feed.as_ref().map(|f| f.0.clone()),
+            feed_https => feed.as_ref().map(|f| f.1.clone()),
             errors => form_errors(errors),
         },
     );

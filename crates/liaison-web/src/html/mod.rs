@@ -12,6 +12,7 @@ mod home;
 mod inbox;
 mod integration;
 mod launch;
+mod meetings;
 mod nda;
 mod offline;
 mod partner;
@@ -135,6 +136,20 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "call/list.html",
     "call/new.html",
     "call/show.html",
+    "meeting/_row.html",
+    "meeting/_card.html",
+    "meeting/_clashes.html",
+    "meeting/list.html",
+    "meeting/form.html",
+    "meeting/show.html",
+    "meeting/cadence.html",
+    "meeting/tasks.html",
+    "meeting/settings.html",
+    "meeting/portal_list.html",
+    "meeting/portal_show.html",
+    "meeting/portal_tasks.html",
+    "meeting/rsvp.html",
+    "meeting/rsvp_invalid.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -439,6 +454,7 @@ pub fn render(
         can_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadAllData)),
         can_manage_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageData)),
         can_offline => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::LogOffline)),
+        can_manage_meetings => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageMeetings)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -588,6 +604,7 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(data::router())
         .merge(offline::router())
+        .merge(meetings::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

@@ -15,6 +15,7 @@ mod hardening;
 mod language;
 mod meetings_api;
 mod offline;
+mod meeting_pages;
 mod pages;
 mod people;
 mod policies;

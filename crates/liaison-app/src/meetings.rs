@@ -583,6 +583,12 @@ async fn invitation_notes(
     changed: bool,
 ) -> Result<Vec<NewNotification>> {
     let contacts: Vec<Uuid> = people.iter().filter_map(|a| a.contact_id).collect();
+    // Staff are invited as users; a partner's people as contacts (and their portal logins).
+    let staff: HashSet<Uuid> = people
+        .iter()
+        .filter(|a| a.partner_id.is_none())
+        .filter_map(|a| a.user_id)
+        .collect();
     let mut users: HashSet<Uuid> = people.iter().filter_map(|a| a.user_id).collect();
     for chunk in contacts.chunks(500) {
         for (_, u) in repo::users_of_contacts(db, chunk).await? {
@@ -604,7 +610,11 @@ async fn invitation_notes(
             user_id: u,
             kind: NotifyKind::MeetingInvited,
             args: json!({"title": m.title, "when": when, "changed": if changed { 1 } else { 0 }}),
-            link: format!("/portal/meetings/{}", m.id),
+            link: if staff.contains(&u) {
+                format!("/console/meetings/{}", m.id)
+            } else {
+                format!("/portal/meetings/{}", m.id)
+            },
             urgent: false,
             email_at: None,
         })

@@ -390,21 +390,33 @@ mod tests {
             department_id: None,
         };
         let p = uuid::Uuid::now_v7();
+        // Meetings are indexed without a partner: a partner user finds its own in the portal.
+        let partner_kinds: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .filter(|k| *k != Kind::Meeting)
+            .collect();
         assert_eq!(
             searchable(&actor("partner_user", Some(p))),
-            Some((Scope::Partner(p), Kind::ALL.to_vec()))
+            Some((Scope::Partner(p), partner_kinds))
         );
         assert_eq!(searchable(&actor("partner_user", None)), None);
         assert_eq!(
             searchable(&actor("staff", None)),
             Some((
                 Scope::All,
-                vec![Kind::Partner, Kind::Contact, Kind::Product]
+                vec![
+                    Kind::Partner,
+                    Kind::Contact,
+                    Kind::Product,
+                    Kind::Meeting,
+                    Kind::Visit,
+                    Kind::Call
+                ]
             ))
         );
         assert_eq!(
             searchable(&actor("channel_manager", None)).map(|s| s.1.len()),
-            Some(6)
+            Some(9)
         );
     }
 

@@ -58,7 +58,8 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
             )
             .await
             .expect("tickets");
-            assert_eq!(all.len(), 60, "{name}");
+            // Sixty raised in the portal and by phone, and one a logged call raised (issue 14).
+            assert_eq!(all.len(), 61, "{name}");
             for s in TicketState::ALL {
                 assert!(all.iter().any(|t| t.state == *s), "{name}: a ticket {s}");
             }

@@ -216,11 +216,12 @@ async fn the_loop_tells_everyone_what_waits_for_them_in_chromium() {
     assert_eq!(bell(&c).await, "", "opened, so read");
 
     // The worker's first sweep also told channel management of the demo partners' overdue
-    // business figures and p1 of its figures due (issue 13); this story is about the request.
+    // business figures and p1 of its figures due (issue 13), and of overdue action items,
+    // visits and a short cadence (issue 14); this story is about the request.
     {
         let mut tx = a.db.begin().await.expect("tx");
         tx.execute(liaison_db::q(
-            "UPDATE notifications SET read_at = created_at WHERE kind LIKE 'data_%' AND read_at IS NULL",
+            "UPDATE notifications SET read_at = created_at WHERE (kind LIKE 'data_%' OR kind IN ('cadence_short', 'task_due', 'task_overdue', 'task_assigned', 'visit_overdue', 'meeting_invited')) AND read_at IS NULL",
         ))
         .await
         .expect("read");

@@ -502,7 +502,8 @@ pub async fn write(db: &Db) -> Result<bool> {
         }
         i += 1;
     }
-    // The past's invitations were mailed at the time; the bells older than a week are read.
+    // The past's invitations and notices were mailed at the time; the bells older than a week
+    // are read.
     let mut tx = db.begin().await?;
     tx.execute(q(
         "DELETE FROM jobs WHERE kind = 'invite' AND state = 'queued'",

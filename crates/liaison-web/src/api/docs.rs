@@ -568,6 +568,11 @@ fn base_schemas() -> Value {
         .iter()
         .map(|k| k.as_str())
         .collect::<Vec<_>>()});
+    // Every kind of background job, the same way.
+    let job_kinds: Vec<&str> = liaison_core::job::JobKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
     let kinds = enum_s(&["distributor", "agent", "ecommerce", "store", "other"]);
     let statuses = enum_s(&["prospect", "active", "suspended", "terminated"]);
     let partner_fields = json!({
@@ -717,7 +722,7 @@ fn base_schemas() -> Value {
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},
         "NotificationSettings": {"type": "object", "properties": {"email": {"type": "object", "description": "kind → also by e-mail", "additionalProperties": s("boolean")}}},
         "Dashboard": {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {
-            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm"]),
+            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm", "my_tasks", "meetings_ahead"]),
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
                 "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),
@@ -766,7 +771,7 @@ fn base_schemas() -> Value {
         "ThreadList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thread"}},
             "next_cursor": opt_s(), "counts": {"type": "object", "properties": {"open": s("integer"), "answered": s("integer"), "closed": s("integer")}}}},
         "Timeline": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post", "ticket", "ticket_resolved", "visit", "call"]), "message_id": opt_s(),
+            "at": s("string"), "kind": enum_s(&["message", "read", "acknowledged", "post", "ticket", "ticket_resolved", "visit", "call", "meeting"]), "message_id": opt_s(), "meeting_id": opt_s(),
             "thread_id": opt_s(), "ticket_id": opt_s(), "title": s("string"), "actor_name": opt_s()}}}, "next_cursor": opt_s()}},
         "SearchHits": {"type": "object", "description": "Best first: with access to everything, matches in names, codes and titles before matches in bodies, then newest; a partner user's own results newest first. Every word of q must match: Chinese by character pairs (2-character words inside longer text), other words and codes by prefix. At most 100 hits (limit, default 20); next_cursor is always null.",
             "properties": {"items": {"type": "array", "items": {"type": "object",
@@ -806,7 +811,7 @@ fn base_schemas() -> Value {
         "Endpoint": {"type": "object", "properties": {"id": s("string"), "url_hint": s("string"), "events": {"type": "array", "items": s("string")},
             "active": s("boolean"), "created_at": s("string")}},
         "EndpointList": list_of("Endpoint"),
-        "Job": {"type": "object", "properties": {"id": s("string"), "kind": enum_s(&["event", "escalate"]), "state": enum_s(&["queued", "failed", "done", "dead"]),
+        "Job": {"type": "object", "properties": {"id": s("string"), "kind": enum_s(&job_kinds), "state": enum_s(&["queued", "failed", "done", "dead"]),
             "attempts": s("integer"), "run_at": opt_s(), "last_error": opt_s(), "payload": {"type": "object"}}},
         "JobList": list_of("Job"),
         "AuditVerdict": {"type": "object", "description": "{\"Intact\": {rows, head}} or {\"Broken\": {seq, reason}}"},

@@ -76,6 +76,23 @@ async fn partners_see_only_their_meetings_and_tasks_and_the_feed_opens_in_a_cale
                 r.text()
             );
         }
+        // The partner's timeline shows the meeting it is invited to (its own, as p1 reads it).
+        let tl = a
+            .call(
+                "GET",
+                &format!("/api/v1/partners/{sh}/timeline"),
+                Some(&p1),
+                None,
+            )
+            .await;
+        assert_eq!(tl.status, StatusCode::OK, "[{n}] {}", tl.text());
+        assert!(
+            tl.json()["items"].as_array().is_some_and(|v| v
+                .iter()
+                .any(|e| e["kind"] == "meeting" && e["meeting_id"] == json!(id))),
+            "[{n}] {}",
+            tl.text()
+        );
         let r = a
             .call(
                 "POST",

@@ -30,6 +30,10 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
 
+/// At most this many ids in each invitee list (a conference inviting every partner by id;
+/// segments name more).
+pub const MAX_IDS: usize = 20_000;
+
 /// A meeting as typed (POST creates; PATCH overlays the fields given).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -203,8 +207,8 @@ async fn parse(
                 ("invitees.contacts", "contacts", &i.contacts),
                 ("invitees.users", "users", &i.users),
             ] {
-                if ids.len() > 5000 {
-                    e.add(field, Msg::new("validate.too_many").arg("max", 5000));
+                if ids.len() > MAX_IDS {
+                    e.add(field, Msg::new("validate.too_many").arg("max", MAX_IDS));
                 } else if let Some(bad) = repo::missing_ids(db, table, ids).await?.first() {
                     e.add(
                         field,

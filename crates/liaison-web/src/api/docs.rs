@@ -126,7 +126,7 @@ fn meeting_schemas() -> Value {
     let opt_uuid = || json!({"type": ["string", "null"], "format": "uuid"});
     let time = || json!({"type": "string", "format": "date-time"});
     let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
-    let ids = || json!({"type": "array", "maxItems": 5000, "items": {"type": "string", "format": "uuid"}});
+    let ids = || json!({"type": "array", "maxItems": 20000, "items": {"type": "string", "format": "uuid"}});
     let kinds = [
         "partner_conference",
         "quarterly",

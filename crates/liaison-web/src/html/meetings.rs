@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/meetings/{id}/invite", post(invite))
         .route("/console/meetings/{id}/cancel", post(cancel))
         .route("/console/meetings/{id}/minutes", post(minutes))
+        .route("/console/meetings/{id}/rsvp", post(console_rsvp))
         .route("/console/cadence", get(cadence))
         .route("/console/cadence/series", post(series))
         .route("/console/tasks", get(console_tasks))
@@ -517,6 +518,7 @@ async fn show_page(
             attendees => view.attendees,
             answers => view.answers,
             tasks => view.tasks,
+            mine => view.mine,
             clashes => clash_views(lang, &view.clashes),
             may_change => may_change,
             is_open => m.state.is_open(),
@@ -1132,6 +1134,17 @@ async fn portal_rsvp(
     let mid: Uuid = id(&mid)?;
     app::rsvp(&state.db, &s.actor, mid, response, RsvpVia::Portal).await?;
     Ok(Redirect::to(&format!("/portal/meetings/{mid}?saved=1")).into_response())
+}
+
+/// Invited staff answer on the console's meeting page.
+async fn console_rsvp(
+    Path(mid): Path<String>,
+    PageForm(state, _h, s, form): PageForm,
+) -> PageResult {
+    let response = rsvp_of(&form.text("response"))?;
+    let mid: Uuid = id(&mid)?;
+    app::rsvp(&state.db, &s.actor, mid, response, RsvpVia::Console).await?;
+    Ok(Redirect::to(&format!("/console/meetings/{mid}?saved=1")).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1048,3 +1048,67 @@ async fn channel_plans_a_meeting_and_a_partner_answers_on_a_phone_in_chromium() 
     let _ = p.close().await;
     drop(driver);
 }
+
+/// Invited staff answer on the console's meeting page; staff not invited see no buttons.
+#[tokio::test]
+async fn invited_staff_answer_on_the_console() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let channel = actor_of(a, "channel@demo.example").await;
+        let staff_user = actor_of(a, "staff@demo.example").await;
+        let m = app::create(
+            &a.db,
+            &channel,
+            &MeetingInput {
+                kind: Some("ad_hoc".into()),
+                title: Some("市场部碰头会".into()),
+                starts_at: Some("2027-03-10T10:00".into()),
+                ends_at: Some("2027-03-10T11:00".into()),
+                invitees: Some(Invitees {
+                    users: vec![staff_user.user_id],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("meeting");
+        app::invite(&a.db, &channel, m.id).await.expect("invite");
+        let staff = browser_login(a, "staff@demo.example").await;
+        let page = a
+            .send(get(
+                &format!("/console/meetings/{}", m.id),
+                Some(&staff),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        assert!(page.contains("id=\"rsvp-accepted\""), "[{n}] the buttons");
+        let (status, loc, _) = send(
+            a,
+            form(
+                &format!("/console/meetings/{}/rsvp", m.id),
+                &staff,
+                &[("_csrf", &csrf(&staff)), ("response", "accepted")],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{n}]");
+        let page = a.send(get(&loc, Some(&staff), "zh-CN")).await.text();
+        assert!(
+            page.contains("id=\"rsvp-mine\" data-response=\"accepted\""),
+            "[{n}]"
+        );
+        let head = browser_login(a, "head@demo.example").await;
+        let page = a
+            .send(get(
+                &format!("/console/meetings/{}", m.id),
+                Some(&head),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        assert!(!page.contains("id=\"rsvp-accepted\""), "[{n}] not invited");
+    }
+}

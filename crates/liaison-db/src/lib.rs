@@ -154,7 +154,6 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                .pragma("cache_size", "-65536")
                 .log_statements(tracing::log::LevelFilter::Trace);
             if let Some(parent) = opts.get_filename().parent()
                 && !parent.as_os_str().is_empty()
@@ -174,7 +173,14 @@ impl Db {
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(opts.clone().pragma("temp_store", "memory"))
+                // Page caches are bounded so memory does not follow the database's growth
+                // (issue 10's soak): pages not cached are read from the operating system's
+                // file cache. The writer keeps 8 MiB (its recent pages); each reader 2 MiB.
+                .connect_with(
+                    opts.clone()
+                        .pragma("temp_store", "memory")
+                        .pragma("cache_size", "-8192"),
+                )
                 .await?;
             // An in-memory database exists once per connection: readers must share the writer.
             let reader = if memory {
@@ -183,7 +189,7 @@ impl Db {
                 SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts.read_only(true))
+                    .connect_with(opts.read_only(true).pragma("cache_size", "-2048"))
                     .await?
             };
             Pools::Sqlite { writer, reader }

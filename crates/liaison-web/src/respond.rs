@@ -46,3 +46,45 @@ pub fn named_file(filename: &str, content_type: &str, bytes: Vec<u8>) -> Respons
     }
     resp
 }
+
+/// The address people reach Liaison at, as this request was addressed (`https` behind a
+/// proxy that says so, or when cookies are secure).
+pub fn public_base(state: &crate::AppState, headers: &axum::http::HeaderMap) -> String {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = match header("x-forwarded-proto") {
+        Some("https") => "https",
+        Some("http") => "http",
+        _ if state.config.secure_cookies => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+/// A private calendar feed's addresses: `(https://…/calendar/TOKEN.ics, webcal://…)`.
+pub fn feed_addresses(
+    state: &crate::AppState,
+    headers: &axum::http::HeaderMap,
+    token: &str,
+) -> (String, String) {
+    let https = format!("{}/calendar/{token}.ics", public_base(state, headers));
+    let webcal = format!(
+        "webcal://{}",
+        https
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+    );
+    (https, webcal)
+}

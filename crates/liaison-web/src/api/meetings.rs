@@ -284,40 +284,16 @@ pub async fn update_task(
     )))
 }
 
-/// This site's address as the caller reached it (`Host`, and `X-Forwarded-Proto` behind a
-/// proxy).
-pub fn site_base(headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
-        .unwrap_or("localhost");
-    let proto = match headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{proto}://{host}")
-}
-
 /// The feed's `https://…/calendar/TOKEN.ics` and `webcal://` addresses.
-pub fn feed_view(headers: &axum::http::HeaderMap, token: &str) -> Value {
-    let base = site_base(headers);
-    let https = format!("{base}/calendar/{token}.ics");
-    let webcal = https
-        .strip_prefix("https://")
-        .or_else(|| https.strip_prefix("http://"))
-        .map(|rest| format!("webcal://{rest}"))
-        .unwrap_or_else(|| https.clone());
-    json!({"url": https, "webcal": webcal})
+fn feed_view(state: &AppState, headers: &axum::http::HeaderMap, token: &str) -> Value {
+    let (url, webcal) = crate::respond::feed_addresses(state, headers, token);
+    json!({"url": url, "webcal": webcal})
 }
 
 /// `GET /api/v1/calendar-feed`: one's private feed address (made on first ask).
 pub async fn feed(Api(state, s): Api, headers: axum::http::HeaderMap) -> AppResult<Json<Value>> {
     let token = app::feed_token(&state.db, &s.actor, false).await?;
-    Ok(Json(feed_view(&headers, &token)))
+    Ok(Json(feed_view(&state, &headers, &token)))
 }
 
 /// `POST /api/v1/calendar-feed`: a new address; the old one answers 404 from now on.
@@ -326,7 +302,7 @@ pub async fn renew_feed(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Json<Value>> {
     let token = app::feed_token(&state.db, &s.actor, true).await?;
-    Ok(Json(feed_view(&headers, &token)))
+    Ok(Json(feed_view(&state, &headers, &token)))
 }
 
 /// `DELETE /api/v1/calendar-feed`: stop the feed.

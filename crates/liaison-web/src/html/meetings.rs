@@ -1150,32 +1150,6 @@ async fn console_rsvp(
 // ---------------------------------------------------------------------------------------------
 // The calendar feed (account page)
 
-/// The address people reach Liaison at, as this request was addressed (`https` behind a
-/// proxy that says so, or when cookies are secure).
-pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    let header = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let host = header("x-forwarded-host")
-        .or_else(|| header("host"))
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = match header("x-forwarded-proto") {
-        Some("https") => "https",
-        Some("http") => "http",
-        _ if state.config.secure_cookies => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
-}
-
 /// The account page's "my calendar feed": the addresses of the live feed, if any (reading
 /// one never creates one).
 pub async fn feed_view(
@@ -1190,14 +1164,7 @@ pub async fn feed_view(
         return Ok(None);
     }
     let token = app::feed_token(&state.db, &s.actor, false).await?;
-    let base = public_base(state, headers);
-    let https = format!("{base}/calendar/{token}.ics");
-    let webcal = format!(
-        "webcal://{}",
-        https
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-    );
+    let (https, webcal) = crate::respond::feed_addresses(state, headers, &token);
     Ok(Some((webcal, https)))
 }
 

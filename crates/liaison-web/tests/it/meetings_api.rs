@@ -135,20 +135,52 @@ async fn partners_see_only_their_meetings_and_tasks_and_the_feed_opens_in_a_cale
             "[{n}] 1 + 4 + 12 periods"
         );
 
-        // Tasks: p1's are its partner's; p2 gets 404 on them.
+        // Tasks: a held meeting's action item for p1's own contact; p1 sees it, p2 gets 404.
+        let liu = liaison_db::user::find_user_by_email(&a.db, "p1@demo.example")
+            .await
+            .expect("user")
+            .and_then(|u| u.contact_id)
+            .expect("p1 is a contact")
+            .to_string();
+        let past = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT10:00");
+        let past_end = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT11:00");
+        let mut held = body.clone();
+        held["starts_at"] = json!(past.to_string());
+        held["ends_at"] = json!(past_end.to_string());
+        let r = a
+            .call("POST", "/api/v1/meetings", Some(&channel), Some(held))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
+        let held_id = r.json()["id"].as_str().expect("id").to_string();
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/meetings/{held_id}/minutes"),
+                Some(&channel),
+                Some(json!({"minutes": "已讨论", "action_items": [
+                    {"title": "提交备货计划", "owner_contact_id": liu, "due_on": "2030-01-15"}]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
         let tasks = a.call("GET", "/api/v1/tasks", Some(&p1), None).await.json();
         let items: Vec<Value> = tasks["items"].as_array().cloned().unwrap_or_default();
         assert!(
             items.iter().all(|t| t["partner_code"] == "SH-D001"),
             "[{n}] {items:?}"
         );
-        if let Some(t) = items.first() {
-            let tp = format!("/api/v1/tasks/{}", t["id"].as_str().expect("id"));
-            let r = a
-                .call("PATCH", &tp, Some(&p2), Some(json!({"status": "done"})))
-                .await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}]");
-        }
+        let t = items
+            .iter()
+            .find(|t| t["title"] == "提交备货计划")
+            .expect("p1's action item");
+        let tp = format!("/api/v1/tasks/{}", t["id"].as_str().expect("id"));
+        let r = a
+            .call("PATCH", &tp, Some(&p2), Some(json!({"status": "done"})))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}]");
+        let r = a
+            .call("PATCH", &tp, Some(&p1), Some(json!({"status": "done"})))
+            .await;
+        assert_eq!(r.json()["status"], "done", "[{n}] {}", r.text());
         let p2_tasks = a.call("GET", "/api/v1/tasks", Some(&p2), None).await.json();
         assert!(
             p2_tasks["items"]

@@ -364,16 +364,16 @@ impl Invite {
         };
         let mut lines = vec![
             liaison_i18n::tr(lang, head, &[("title", m.title.clone())]),
-            format!("{}: {when}", t("meeting.when")),
+            format!("{}: {when}", t("meeting_page.when")),
         ];
         if let Some(p) = &m.place {
-            lines.push(format!("{}: {p}", t("meeting.place")));
+            lines.push(format!("{}: {p}", t("meeting_page.place")));
         }
         if let Some(v) = &m.video_url {
-            lines.push(format!("{}: {v}", t("meeting.video_url")));
+            lines.push(format!("{}: {v}", t("meeting_page.video_url")));
         }
         if !cancelled && !m.agenda.is_empty() {
-            lines.push(format!("{}:\n{}", t("meeting.agenda"), m.agenda));
+            lines.push(format!("{}:\n{}", t("meeting_page.agenda"), m.agenda));
         }
         let base = w.config.public_url.trim_end_matches('/');
         let (link, label) = if cancelled {

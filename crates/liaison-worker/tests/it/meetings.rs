@@ -165,6 +165,16 @@ async fn invitations_updates_and_cancellations_reach_smtp_and_a_mailed_reply_is_
             got[0].2.contains("/rsvp/"),
             "{name}: one-click answers in the text"
         );
+        assert!(
+            got[0].2.contains("会议邀请") && got[0].2.contains("议程"),
+            "{name}: in the reader's words: {}",
+            got[0].2
+        );
+        assert!(
+            !got[0].2.contains("meeting.") && !got[0].2.contains("meeting_page."),
+            "{name}: no raw catalogue keys: {}",
+            got[0].2
+        );
 
         // A calendar client answers: METHOD:REPLY mailed back, read from the mailbox.
         let reply = liaison_docs::ics::write_meetings(

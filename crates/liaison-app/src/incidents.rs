@@ -105,7 +105,7 @@ pub async fn report(db: &Db, actor: &Actor, r: &Report) -> Result<Incident> {
         .map(|u| NewNotification {
             user_id: u,
             kind: NotifyKind::IncidentReported,
-            args: json!({"title": title, "severity": severity.as_str()}),
+            args: json!({"title": title}),
             link: String::new(),
             urgent: true,
             email_at,

@@ -282,6 +282,15 @@ pub fn original(c: char) -> char {
     back.get(&c).copied().unwrap_or(c)
 }
 
+/// A marked copy read back as the text it was made from: twins as their originals, the
+/// zero-width tag gone.
+pub fn unmarked(text: &str) -> String {
+    text.chars()
+        .filter(|c| !invisible(*c))
+        .map(original)
+        .collect()
+}
+
 /// Characters a copy may lose without changing what it says: zero-width ones and the joiner.
 fn invisible(c: char) -> bool {
     matches!(
@@ -560,7 +569,7 @@ mod tests {
         如有疑问，请联系渠道管理部的刘经理。我们将在月底前完成系统切换，届时请使用新的价格表下单。";
 
     fn strip(s: &str) -> String {
-        s.chars().filter(|c| !invisible(*c)).map(original).collect()
+        unmarked(s)
     }
 
     /// The middle three sentences of a copy, as a leak would be retyped into a chat: zero-width

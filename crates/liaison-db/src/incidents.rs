@@ -135,16 +135,22 @@ impl FromDbRow for Event {
     }
 }
 
+/// A timeline entry: what happened, its text (sealed) and its facts.
+struct NewEvent<'a> {
+    kind: EventKind,
+    body: &'a str,
+    detail: serde_json::Value,
+}
+
 async fn add_event(
     tx: &mut Tx,
     db: &Db,
     incident: Uuid,
     at: DateTime<Utc>,
     user: Option<Uuid>,
-    kind: EventKind,
-    body: &str,
-    detail: serde_json::Value,
+    e: NewEvent<'_>,
 ) -> Result<()> {
+    let NewEvent { kind, body, detail } = e;
     let id = Uuid::now_v7();
     let body = if body.is_empty() {
         String::new()
@@ -206,9 +212,11 @@ pub async fn insert(db: &Db, actor: Uuid, n: NewIncident<'_>) -> Result<Incident
         id,
         now,
         Some(actor),
-        EventKind::Reported,
-        "",
-        json!({"suspects": n.suspects.len()}),
+        NewEvent {
+            kind: EventKind::Reported,
+            body: "",
+            detail: json!({"suspects": n.suspects.len()}),
+        },
     )
     .await?;
     let tell: Vec<NewNotification> = n
@@ -229,9 +237,11 @@ pub async fn insert(db: &Db, actor: Uuid, n: NewIncident<'_>) -> Result<Incident
         id,
         now,
         None,
-        EventKind::Notified,
-        "",
-        json!({"people": told}),
+        NewEvent {
+            kind: EventKind::Notified,
+            body: "",
+            detail: json!({"people": told}),
+        },
     )
     .await?;
     tx.commit_audited(
@@ -356,9 +366,11 @@ pub async fn contain(
         current.id,
         now,
         Some(actor),
-        EventKind::Contained,
-        "",
-        json!(done),
+        NewEvent {
+            kind: EventKind::Contained,
+            body: "",
+            detail: json!(done),
+        },
     )
     .await?;
     tx.commit_audited(
@@ -415,9 +427,11 @@ pub async fn update(db: &Db, actor: Uuid, current: &Incident, c: Change<'_>) -> 
         id,
         now,
         Some(actor),
-        kind,
-        c.note,
-        json!({"from": current.state.as_str(), "to": c.state.as_str()}),
+        NewEvent {
+            kind,
+            body: c.note,
+            detail: json!({"from": current.state.as_str(), "to": c.state.as_str()}),
+        },
     )
     .await?;
     let action = match kind {

@@ -96,7 +96,8 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
         assert_eq!(seen.form.body, None, "{name}: the body is withheld");
         assert_eq!(seen.form.audience.is_none(), true);
         assert!(app::attachments(&db, &cast.admin, r.id.into()).await.expect("none").is_empty());
-        assert_eq!(audited(&db, "access.read_title", cast.admin.user_id, r.id).await, 1);
+        // The page and its attachment list: two reads, each by title only.
+        assert_eq!(audited(&db, "access.read_title", cast.admin.user_id, r.id).await, 2);
         assert_eq!(audited(&db, "access.read", cast.admin.user_id, r.id).await, 0);
         // Asking: p1 cannot (requests are company-internal), the staff owner is told.
         let e = liaison_app::access::ask(&db, &cast.p1, ItemKind::Request, r.id, "need it")
@@ -372,8 +373,8 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
         let pid = cast.p1.partner_id.expect("p1");
         let mut tx = db.begin().await.expect("tx");
         tx.execute(
-            q("INSERT INTO robots (id, partner_id, kind, label, url, url_hint, created_at, bucket_milli)
-               VALUES ($1, $2, 'wecom', '恒通群', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', 'qyapi…', $3, 0)")
+            q("INSERT INTO robots (id, partner_id, kind, label, url, url_hint, created_at)
+               VALUES ($1, $2, 'wecom', '恒通群', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', 'qyapi…', $3)")
             .bind(Uuid::now_v7())
             .bind(pid)
             .bind(db.now()),

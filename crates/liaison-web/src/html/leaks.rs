@@ -315,8 +315,8 @@ async fn show(Page(state, headers, s): Page, Path(iid): Path<String>) -> PageRes
 }
 
 async fn update(
-    PageForm(state, headers, s, f): PageForm,
     Path(iid): Path<String>,
+    PageForm(state, headers, s, f): PageForm,
 ) -> PageResult {
     let iid: Uuid = id(&iid)?;
     let patch = incidents::Patch {
@@ -336,7 +336,7 @@ async fn update(
     }
 }
 
-async fn contain(PageForm(state, _h, s, _f): PageForm, Path(iid): Path<String>) -> PageResult {
+async fn contain(Path(iid): Path<String>, PageForm(state, _h, s, _f): PageForm) -> PageResult {
     let iid: Uuid = id(&iid)?;
     incidents::contain(&state.db, &s.actor, iid).await?;
     Ok(Redirect::to(&format!("/console/incidents/{iid}?contained=1")).into_response())
@@ -372,7 +372,7 @@ async fn ask(PageForm(state, _h, s, f): PageForm) -> PageResult {
     Ok(Redirect::to(&format!("/console/requests/{item}?asked=1")).into_response())
 }
 
-async fn decide(PageForm(state, _h, s, f): PageForm, Path(rid): Path<String>) -> PageResult {
+async fn decide(Path(rid): Path<String>, PageForm(state, _h, s, f): PageForm) -> PageResult {
     let grant = f.get("decision") == Some("grant");
     access::decide(
         &state.db,
@@ -386,7 +386,7 @@ async fn decide(PageForm(state, _h, s, f): PageForm, Path(rid): Path<String>) ->
 }
 
 /// The requester's access list: staff chosen by e-mail (one per line or comma) and roles.
-async fn set_list(PageForm(state, _h, s, f): PageForm, Path(rid): Path<String>) -> PageResult {
+async fn set_list(Path(rid): Path<String>, PageForm(state, _h, s, f): PageForm) -> PageResult {
     let rid: Uuid = id(&rid)?;
     let mut users = Vec::new();
     let mut e = liaison_core::FieldErrors::new();

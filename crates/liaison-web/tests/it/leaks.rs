@@ -66,7 +66,7 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
                 &head,
                 &channel,
                 json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
-                       "category": "policy", "classification": "confidential", "audience": {"partners": [sh]}}),
+                       "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
                 Some(json!({"send_to_covered_only": true})),
             )
             .await;
@@ -254,7 +254,7 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
             &head,
             &channel,
             json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
-                   "category": "policy", "classification": "confidential", "audience": {"partners": [sh]}}),
+                   "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
             Some(json!({"send_to_covered_only": true})),
         )
         .await;

@@ -188,10 +188,10 @@ fn confidentiality_schemas() -> Value {
             "decision": enum_s(&["grant", "refuse"]), "note": {"type": "string", "maxLength": 2000}}},
         "AccessRequest": {"type": "object", "properties": access_request},
         "AccessRequestList": list_of("AccessRequest"),
-        "AccessList": {"type": "object", "properties": {
+        "AccessCircle": {"type": "object", "properties": {
             "users": {"type": "array", "items": {"type": "object", "properties": {"id": uuid(), "name": s("string"), "email": s("string")}}},
             "roles": {"type": "array", "items": enum_s(&roles)}}},
-        "AccessListInput": {"type": "object", "additionalProperties": false, "properties": {
+        "AccessCircleInput": {"type": "object", "additionalProperties": false, "properties": {
             "users": {"type": "array", "maxItems": 500, "items": uuid()},
             "roles": {"type": "array", "maxItems": 6, "items": enum_s(&roles)}}},
     })

@@ -884,11 +884,11 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             patch(leaks::decide),
         ),
         (
-            ep!("get" "/api/v1/requests/{id}/access", "confidentiality", "Who else may read a confidential request in full (§7.2.2): named staff and roles", auth = true, body = None, ok = (200, "AccessList"), query = []),
+            ep!("get" "/api/v1/requests/{id}/access", "confidentiality", "Who else may read a confidential request in full (§7.2.2): named staff and roles", auth = true, body = None, ok = (200, "AccessCircle"), query = []),
             get(leaks::request_access_list),
         ),
         (
-            ep!("put" "/api/v1/requests/{id}/access", "confidentiality", "The requester replaces the access list (staff users and roles)", auth = true, body = Some("AccessListInput"), ok = (200, "AccessList"), query = []),
+            ep!("put" "/api/v1/requests/{id}/access", "confidentiality", "The requester replaces the access list (staff users and roles)", auth = true, body = Some("AccessCircleInput"), ok = (200, "AccessCircle"), query = []),
             put(leaks::set_request_access_list),
         ),
     ]

@@ -129,7 +129,8 @@ async fn main() -> R<()> {
     let url = args.next().ok_or(usage)?;
     let what = args.next().ok_or(usage)?;
     let n: usize = args.next().ok_or(usage)?.parse()?;
-    let cipher = liaison_db::crypto::Cipher::from_text(&liaison_db::crypto::Cipher::generate_text()?)?;
+    let cipher =
+        liaison_db::crypto::Cipher::from_text(&liaison_db::crypto::Cipher::generate_text()?)?;
     let db = Db::connect(&url, Arc::new(SystemClock))
         .await?
         .with_cipher(cipher);
@@ -156,8 +157,10 @@ async fn main() -> R<()> {
                 .await?;
             let started = Instant::now();
             let mut tx = db.begin().await?;
-            tx.execute(q("CREATE TEMP TABLE copy_row AS SELECT * FROM deliveries WHERE 1 = 0"))
-                .await?;
+            tx.execute(q(
+                "CREATE TEMP TABLE copy_row AS SELECT * FROM deliveries WHERE 1 = 0",
+            ))
+            .await?;
             tx.execute(q("INSERT INTO copy_row SELECT * FROM deliveries WHERE id = $1").bind(like))
                 .await?;
             for _ in have as usize..n {
@@ -167,11 +170,15 @@ async fn main() -> R<()> {
                         .bind(Uuid::now_v7()),
                 )
                 .await?;
-                tx.execute(q("INSERT INTO deliveries SELECT * FROM copy_row")).await?;
+                tx.execute(q("INSERT INTO deliveries SELECT * FROM copy_row"))
+                    .await?;
             }
             tx.execute(q("DROP TABLE copy_row")).await?;
             tx.commit().await?;
-            eprintln!("{n} recipients written in {:.1} s", started.elapsed().as_secs_f64());
+            eprintln!(
+                "{n} recipients written in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             let recipients = liaison_db::incidents::recipients(&db, m).await?;
             let channel = actor(&db, "channel@demo.example").await?;
             let mut times = Vec::new();

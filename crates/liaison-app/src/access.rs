@@ -129,7 +129,10 @@ pub async fn set_request_list(
         }
     }
     if roles.contains(&Role::PartnerUser) {
-        e.add("roles", Msg::new("access.not_staff").arg("value", "partner_user"));
+        e.add(
+            "roles",
+            Msg::new("access.not_staff").arg("value", "partner_user"),
+        );
     }
     if !e.is_empty() {
         return Err(Error::Invalid(e));

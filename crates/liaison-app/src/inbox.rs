@@ -63,9 +63,7 @@ pub async fn open(db: &Db, actor: &Actor, message: MessageId) -> Result<Message>
 /// A copy a leak incident recalled (§7.3) is gone for its partner.
 async fn not_recalled(db: &Db, partner: Uuid, message: Uuid) -> Result<()> {
     if liaison_db::incidents::recalled(db, message, partner).await? {
-        return Err(Error::Gone(
-            "gone.recalled".into(),
-        ));
+        return Err(Error::Gone("gone.recalled".into()));
     }
     Ok(())
 }

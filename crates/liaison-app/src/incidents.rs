@@ -10,7 +10,9 @@ use liaison_core::notify::NotifyKind;
 use liaison_core::validate::Msg;
 use liaison_core::{Actor, FieldErrors, Object, Permission, Role, authorize};
 use liaison_db::Db;
-use liaison_db::incidents::{self as repo, Change, Contained, Event, Incident, NewIncident, Suspect};
+use liaison_db::incidents::{
+    self as repo, Change, Contained, Event, Incident, NewIncident, Suspect,
+};
 use liaison_db::notify::NewNotification;
 use serde::Deserialize;
 use serde_json::json;
@@ -24,9 +26,7 @@ pub async fn heads_channel(db: &Db, user: Uuid) -> Result<bool> {
     Ok(depts.iter().any(|d| {
         d.head_user_id == Some(user)
             && users.iter().any(|u| {
-                u.active
-                    && u.department_id == Some(d.id)
-                    && u.roles.has(Role::ChannelManager)
+                u.active && u.department_id == Some(d.id) && u.roles.has(Role::ChannelManager)
             })
     }))
 }
@@ -125,7 +125,9 @@ pub async fn report(db: &Db, actor: &Actor, r: &Report) -> Result<Incident> {
         },
     )
     .await?;
-    incident.suspects.sort_by(|a, b| b.score.total_cmp(&a.score));
+    incident
+        .suspects
+        .sort_by(|a, b| b.score.total_cmp(&a.score));
     Ok(incident)
 }
 

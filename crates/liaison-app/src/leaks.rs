@@ -118,14 +118,15 @@ pub async fn trace(db: &Db, actor: &Actor, text: &str) -> Result<Trace> {
         ));
     }
     let shingles = marks::shingles(text);
-    let mut sources: Vec<(repo::SentText, f64)> = repo::confidential_messages(db, MESSAGES_COMPARED)
-        .await?
-        .into_iter()
-        .filter_map(|m| {
-            let o = marks::overlap(&shingles, &marks::shingles(&m.body));
-            (o >= SOURCE_OVERLAP).then_some((m, o))
-        })
-        .collect();
+    let mut sources: Vec<(repo::SentText, f64)> =
+        repo::confidential_messages(db, MESSAGES_COMPARED)
+            .await?
+            .into_iter()
+            .filter_map(|m| {
+                let o = marks::overlap(&shingles, &marks::shingles(&m.body));
+                (o >= SOURCE_OVERLAP).then_some((m, o))
+            })
+            .collect();
     sources.sort_by(|a, b| b.1.total_cmp(&a.1));
     sources.truncate(3);
     let mut scored: Vec<(Recipient, marks::Fit, usize)> = Vec::new();

@@ -103,8 +103,14 @@ mod tests {
             access(&admin, Classification::Confidential, &circle),
             Access::TitleOnly
         );
-        assert_eq!(access(&admin, Classification::Secret, &circle), Access::Hidden);
-        assert_eq!(access(&admin, Classification::Internal, &circle), Access::Full);
+        assert_eq!(
+            access(&admin, Classification::Secret, &circle),
+            Access::Hidden
+        );
+        assert_eq!(
+            access(&admin, Classification::Internal, &circle),
+            Access::Full
+        );
         assert!(may_ask(&admin, Classification::Confidential, &circle));
         assert!(!may_ask(&admin, Classification::Secret, &circle));
     }
@@ -132,6 +138,9 @@ mod tests {
             Access::Hidden
         );
         circle.reviewing_now = true;
-        assert_eq!(access(&reviewer, Classification::Secret, &circle), Access::Full);
+        assert_eq!(
+            access(&reviewer, Classification::Secret, &circle),
+            Access::Full
+        );
     }
 }

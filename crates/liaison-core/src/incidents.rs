@@ -81,7 +81,10 @@ pub fn check_close(cause: &str, responsible: &str, actions: &str) -> Result<(), 
         ("actions", actions),
     ] {
         if value.trim().is_empty() {
-            e.add(field, Msg::new("incident.close_needs").arg_code("field", "incident", field));
+            e.add(
+                field,
+                Msg::new("incident.close_needs").arg_code("field", "incident", field),
+            );
         }
     }
     if e.is_empty() { Ok(()) } else { Err(e) }

@@ -37,10 +37,12 @@ from_row!(Row; user_id: opt_uuid, name: opt_text, email: opt_text, role: opt_tex
 pub async fn list(db: &Db, kind: ItemKind, item: Uuid) -> Result<AccessList> {
     let rows: Vec<Row> = db
         .fetch_all(
-            q("SELECT a.user_id, u.name, u.email, a.role FROM access_lists a
+            q(
+                "SELECT a.user_id, u.name, u.email, a.role FROM access_lists a
                  LEFT JOIN users u ON u.id = a.user_id
                 WHERE a.item_kind = $1 AND a.item_id = $2
-                ORDER BY a.added_at, a.role")
+                ORDER BY a.added_at, a.role",
+            )
             .bind(kind.as_str())
             .bind(item),
         )
@@ -81,8 +83,10 @@ pub async fn set_list(
     .await?;
     for u in users {
         tx.execute(
-            q("INSERT INTO access_lists (item_kind, item_id, user_id, added_by, added_at)
-               VALUES ($1, $2, $3, $4, $5)")
+            q(
+                "INSERT INTO access_lists (item_kind, item_id, user_id, added_by, added_at)
+               VALUES ($1, $2, $3, $4, $5)",
+            )
             .bind(kind.as_str())
             .bind(item)
             .bind(*u)
@@ -93,8 +97,10 @@ pub async fn set_list(
     }
     for r in roles {
         tx.execute(
-            q("INSERT INTO access_lists (item_kind, item_id, role, added_by, added_at)
-               VALUES ($1, $2, $3, $4, $5)")
+            q(
+                "INSERT INTO access_lists (item_kind, item_id, role, added_by, added_at)
+               VALUES ($1, $2, $3, $4, $5)",
+            )
             .bind(kind.as_str())
             .bind(item)
             .bind(r.as_str())
@@ -161,9 +167,11 @@ pub async fn insert_request(db: &Db, actor: Uuid, n: NewRequest<'_>) -> Result<A
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute(
-        q("INSERT INTO access_requests (id, item_kind, item_id, item_title, user_id, owner_id,
+        q(
+            "INSERT INTO access_requests (id, item_kind, item_id, item_title, user_id, owner_id,
                 reason, state, note, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested', '', $8)")
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested', '', $8)",
+        )
         .bind(id)
         .bind(n.kind.as_str())
         .bind(n.item)
@@ -196,8 +204,10 @@ pub async fn find_request(db: &Db, id: Uuid) -> Result<AccessRequest> {
 
 /// The requests `user` made, and those waiting for `user`'s decision, newest first.
 pub async fn list_requests(db: &Db, user: Uuid, limit: i64) -> Result<Vec<AccessRequest>> {
-    let mut query = Q::dynamic(format!("{SELECT} WHERE (r.user_id = $1 OR r.owner_id = $1)"))
-        .bind(user);
+    let mut query = Q::dynamic(format!(
+        "{SELECT} WHERE (r.user_id = $1 OR r.owner_id = $1)"
+    ))
+    .bind(user);
     query.order_limit("r.created_at DESC, r.id DESC", limit);
     db.fetch_all(query).await
 }
@@ -233,8 +243,10 @@ pub async fn decide(
     };
     let mut tx = db.begin().await?;
     tx.execute_versioned(
-        q("UPDATE access_requests SET state = $1, note = $2, decided_by = $3, decided_at = $4
-            WHERE id = $5 AND state = 'requested'")
+        q(
+            "UPDATE access_requests SET state = $1, note = $2, decided_by = $3, decided_at = $4
+            WHERE id = $5 AND state = 'requested'",
+        )
         .bind(state.as_str())
         .bind(note)
         .bind(actor)
@@ -245,10 +257,12 @@ pub async fn decide(
     .await?;
     if grant {
         tx.execute(
-            q("INSERT INTO access_lists (item_kind, item_id, user_id, added_by, added_at)
+            q(
+                "INSERT INTO access_lists (item_kind, item_id, user_id, added_by, added_at)
                SELECT $1, $2, $3, $4, $5
                 WHERE NOT EXISTS (SELECT 1 FROM access_lists
-                                   WHERE item_kind = $1 AND item_id = $2 AND user_id = $3)")
+                                   WHERE item_kind = $1 AND item_id = $2 AND user_id = $3)",
+            )
             .bind(r.item_kind.as_str())
             .bind(r.item_id)
             .bind(r.user_id)
@@ -291,7 +305,11 @@ pub async fn record_read(
         db,
         Entry::by(
             actor,
-            if whole { "access.read" } else { "access.read_title" },
+            if whole {
+                "access.read"
+            } else {
+                "access.read_title"
+            },
             kind.as_str(),
             item,
             json!({"classification": classification}),

@@ -81,7 +81,13 @@ const SELECT: &str = "SELECT i.id, i.title, i.severity, i.state, i.reported_by,
    LEFT JOIN messages m ON m.id = i.message_id";
 
 /// The sealed texts of an incident.
-const SEALED: [&str; 5] = ["description", "leaked_text", "cause", "responsible", "actions"];
+const SEALED: [&str; 5] = [
+    "description",
+    "leaked_text",
+    "cause",
+    "responsible",
+    "actions",
+];
 
 fn open(db: &Db, mut i: Incident) -> Result<Incident> {
     let id = i.id;
@@ -158,8 +164,10 @@ async fn add_event(
         db.seal("incident_events:body", id, body)?
     };
     tx.execute(
-        q("INSERT INTO incident_events (id, incident_id, at, user_id, kind, body, detail)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        q(
+            "INSERT INTO incident_events (id, incident_id, at, user_id, kind, body, detail)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
         .bind(id)
         .bind(incident)
         .bind(at)
@@ -191,10 +199,12 @@ pub async fn insert(db: &Db, actor: Uuid, n: NewIncident<'_>) -> Result<Incident
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute(
-        q("INSERT INTO incidents (id, title, severity, state, reported_by, reported_at,
+        q(
+            "INSERT INTO incidents (id, title, severity, state, reported_by, reported_at,
                 message_id, description, leaked_text, suspects, cause, responsible, actions,
                 version, updated_at)
-           VALUES ($1, $2, $3, 'reported', $4, $5, $6, $7, $8, $9, '', '', '', 1, $5)")
+           VALUES ($1, $2, $3, 'reported', $4, $5, $6, $7, $8, $9, '', '', '', 1, $5)",
+        )
         .bind(id)
         .bind(n.title)
         .bind(n.severity.as_str())
@@ -277,9 +287,11 @@ pub async fn list(db: &Db, reporter: Option<Uuid>, limit: i64) -> Result<Vec<Inc
 pub async fn events(db: &Db, incident: Uuid) -> Result<Vec<Event>> {
     let rows: Vec<Event> = db
         .fetch_all(
-            q("SELECT e.id, e.at, e.user_id, u.name AS user_name, e.kind, e.body, e.detail
+            q(
+                "SELECT e.id, e.at, e.user_id, u.name AS user_name, e.kind, e.body, e.detail
                  FROM incident_events e LEFT JOIN users u ON u.id = e.user_id
-                WHERE e.incident_id = $1 ORDER BY e.at, e.id")
+                WHERE e.incident_id = $1 ORDER BY e.at, e.id",
+            )
             .bind(incident),
         )
         .await?;
@@ -317,9 +329,11 @@ pub async fn contain(
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute_versioned(
-        q("UPDATE incidents SET state = 'contained', contained_at = $1, updated_at = $1,
+        q(
+            "UPDATE incidents SET state = 'contained', contained_at = $1, updated_at = $1,
                 version = version + 1
-            WHERE id = $2 AND version = $3")
+            WHERE id = $2 AND version = $3",
+        )
         .bind(now)
         .bind(current.id)
         .bind(current.version),
@@ -375,7 +389,13 @@ pub async fn contain(
     .await?;
     tx.commit_audited(
         now,
-        Entry::by(actor, "incident.contained", "incident", current.id, json!(done)),
+        Entry::by(
+            actor,
+            "incident.contained",
+            "incident",
+            current.id,
+            json!(done),
+        ),
     )
     .await?;
     Ok(done)
@@ -401,9 +421,11 @@ pub async fn update(db: &Db, actor: Uuid, current: &Incident, c: Change<'_>) -> 
         None
     };
     tx.execute_versioned(
-        q("UPDATE incidents SET cause = $1, responsible = $2, nda_id = $3, actions = $4,
+        q(
+            "UPDATE incidents SET cause = $1, responsible = $2, nda_id = $3, actions = $4,
                 state = $5, closed_at = $6, updated_at = $7, version = version + 1
-            WHERE id = $8 AND version = $9")
+            WHERE id = $8 AND version = $9",
+        )
         .bind(seal(db, "cause", id, c.cause)?)
         .bind(seal(db, "responsible", id, c.responsible)?)
         .bind(c.nda_id)
@@ -440,7 +462,13 @@ pub async fn update(db: &Db, actor: Uuid, current: &Incident, c: Change<'_>) -> 
     };
     tx.commit_audited(
         now,
-        Entry::by(actor, action, "incident", id, json!({"state": c.state.as_str()})),
+        Entry::by(
+            actor,
+            action,
+            "incident",
+            id,
+            json!({"state": c.state.as_str()}),
+        ),
     )
     .await?;
     find(db, id).await
@@ -581,8 +609,10 @@ pub async fn seed_delivery(
     if let Some(c) = contact {
         let found: Option<Uuid> = db
             .fetch_optional(
-                q("SELECT id FROM deliveries WHERE message_id = $1 AND partner_id = $2
-                      AND contact_id = $3 ORDER BY id LIMIT 1")
+                q(
+                    "SELECT id FROM deliveries WHERE message_id = $1 AND partner_id = $2
+                      AND contact_id = $3 ORDER BY id LIMIT 1",
+                )
                 .bind(message)
                 .bind(partner)
                 .bind(c),
@@ -593,8 +623,10 @@ pub async fn seed_delivery(
         }
     }
     db.fetch_optional(
-        q("SELECT id FROM deliveries WHERE message_id = $1 AND partner_id = $2
-            ORDER BY id LIMIT 1")
+        q(
+            "SELECT id FROM deliveries WHERE message_id = $1 AND partner_id = $2
+            ORDER BY id LIMIT 1",
+        )
         .bind(message)
         .bind(partner),
     )

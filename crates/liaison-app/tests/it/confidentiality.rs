@@ -56,7 +56,9 @@ async fn draft(db: &Db, cast: &Cast, classification: &str) -> liaison_db::reques
 async fn confidential_to_p1(db: &Db, cast: &Cast) -> liaison_db::request::Request {
     nda_for_p1(db, cast).await;
     let r = draft(db, cast, "confidential").await;
-    app::submit(db, &cast.staff, r.id.into()).await.expect("submit");
+    app::submit(db, &cast.staff, r.id.into())
+        .await
+        .expect("submit");
     app::decide_with(db, &cast.head, r.id.into(), Decision::Approve, "", true)
         .await
         .expect("head");
@@ -87,18 +89,39 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
         let r = confidential_to_p1(&db, &cast).await;
         // The requester and a reviewer read it whole.
         let own = app::load(&db, &cast.staff, r.id.into()).await.expect("own");
-        assert!(!own.restricted && own.form.body.as_deref() == Some(NOTICE), "{name}");
-        assert!(!app::load(&db, &cast.channel, r.id.into()).await.expect("reviewer").restricted);
+        assert!(
+            !own.restricted && own.form.body.as_deref() == Some(NOTICE),
+            "{name}"
+        );
+        assert!(
+            !app::load(&db, &cast.channel, r.id.into())
+                .await
+                .expect("reviewer")
+                .restricted
+        );
         // The admin: title only, no attachments, and the read is recorded.
-        let seen = app::load(&db, &cast.admin, r.id.into()).await.expect("title");
+        let seen = app::load(&db, &cast.admin, r.id.into())
+            .await
+            .expect("title");
         assert!(seen.restricted, "{name}");
         assert_eq!(seen.title, r.title);
         assert_eq!(seen.form.body, None, "{name}: the body is withheld");
-        assert_eq!(seen.form.audience.is_none(), true);
-        assert!(app::attachments(&db, &cast.admin, r.id.into()).await.expect("none").is_empty());
+        assert!(seen.form.audience.is_none(), "{name}: the audience too");
+        assert!(
+            app::attachments(&db, &cast.admin, r.id.into())
+                .await
+                .expect("none")
+                .is_empty()
+        );
         // The page and its attachment list: two reads, each by title only.
-        assert_eq!(audited(&db, "access.read_title", cast.admin.user_id, r.id).await, 2);
-        assert_eq!(audited(&db, "access.read", cast.admin.user_id, r.id).await, 0);
+        assert_eq!(
+            audited(&db, "access.read_title", cast.admin.user_id, r.id).await,
+            2
+        );
+        assert_eq!(
+            audited(&db, "access.read", cast.admin.user_id, r.id).await,
+            0
+        );
         // Asking: p1 cannot (requests are company-internal), the staff owner is told.
         let e = liaison_app::access::ask(&db, &cast.p1, ItemKind::Request, r.id, "need it")
             .await
@@ -114,7 +137,10 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
                 .expect("ask");
         let again =
             liaison_app::access::ask(&db, &cast.admin, ItemKind::Request, r.id, "再问一次").await;
-        assert!(matches!(again, Err(Error::Conflict(_))), "{name}: one at a time");
+        assert!(
+            matches!(again, Err(Error::Conflict(_))),
+            "{name}: one at a time"
+        );
         let told = db
             .fetch_one::<i64>(
                 q("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'access_requested'")
@@ -136,16 +162,32 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
             .await
             .expect("grant");
         assert_eq!(granted.state.as_str(), "granted");
-        let whole = app::load(&db, &cast.admin, r.id.into()).await.expect("whole");
-        assert!(!whole.restricted && whole.form.body.as_deref() == Some(NOTICE), "{name}");
-        assert_eq!(audited(&db, "access.read", cast.admin.user_id, r.id).await, 1);
-        assert_eq!(audited(&db, "access.granted", cast.staff.user_id, r.id).await, 1);
+        let whole = app::load(&db, &cast.admin, r.id.into())
+            .await
+            .expect("whole");
+        assert!(
+            !whole.restricted && whole.form.body.as_deref() == Some(NOTICE),
+            "{name}"
+        );
+        assert_eq!(
+            audited(&db, "access.read", cast.admin.user_id, r.id).await,
+            1
+        );
+        assert_eq!(
+            audited(&db, "access.granted", cast.staff.user_id, r.id).await,
+            1
+        );
         // The owner's list names the admin now; a role on it opens it to that role.
         let list = liaison_app::access::list_of_request(&db, &cast.staff, r.id)
             .await
             .expect("list");
         assert_eq!(list.users.len(), 1);
-        assert!(app::load(&db, &cast.exec, r.id.into()).await.expect("exec").restricted);
+        assert!(
+            app::load(&db, &cast.exec, r.id.into())
+                .await
+                .expect("exec")
+                .restricted
+        );
         liaison_app::access::set_request_list(
             &db,
             &cast.staff,
@@ -155,20 +197,20 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
         )
         .await
         .expect("list saved");
-        assert!(!app::load(&db, &cast.exec, r.id.into()).await.expect("exec").restricted);
+        assert!(
+            !app::load(&db, &cast.exec, r.id.into())
+                .await
+                .expect("exec")
+                .restricted
+        );
         let e = liaison_app::access::set_request_list(&db, &cast.admin, r.id, &[], &[])
             .await
             .expect_err("not the owner");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
-        let e = liaison_app::access::set_request_list(
-            &db,
-            &cast.staff,
-            r.id,
-            &[cast.p1.user_id],
-            &[],
-        )
-        .await
-        .expect_err("a partner user");
+        let e =
+            liaison_app::access::set_request_list(&db, &cast.staff, r.id, &[cast.p1.user_id], &[])
+                .await
+                .expect_err("a partner user");
         assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");
 
         // Secret: not even its title for those outside.
@@ -202,9 +244,11 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
 async fn more_recipients(db: &Db, like: Uuid, n: usize) -> Vec<Uuid> {
     let mut ids = Vec::new();
     let mut tx = db.begin().await.expect("tx");
-    tx.execute(q("CREATE TEMP TABLE copy_row AS SELECT * FROM deliveries WHERE 1 = 0"))
-        .await
-        .expect("temp");
+    tx.execute(q(
+        "CREATE TEMP TABLE copy_row AS SELECT * FROM deliveries WHERE 1 = 0",
+    ))
+    .await
+    .expect("temp");
     tx.execute(q("INSERT INTO copy_row SELECT * FROM deliveries WHERE id = $1").bind(like))
         .await
         .expect("row to copy");
@@ -253,18 +297,23 @@ async fn two_hundred_copies_differ_and_each_excerpt_names_its_recipient_first() 
         let r = confidential_to_p1(&db, &cast).await;
         let m = r.message_id.expect("dispatched");
         let first: Uuid = db
-            .fetch_one(q("SELECT id FROM deliveries WHERE message_id = $1 ORDER BY id LIMIT 1").bind(m))
+            .fetch_one(
+                q("SELECT id FROM deliveries WHERE message_id = $1 ORDER BY id LIMIT 1").bind(m),
+            )
             .await
             .expect("a delivery");
         let have = count_deliveries(&db, m).await;
         let extra = more_recipients(&db, first, 200 - have).await;
         assert_eq!(count_deliveries(&db, m).await, 200, "{name}");
-        let recipients = liaison_db::incidents::recipients(&db, m).await.expect("recipients");
+        let recipients = liaison_db::incidents::recipients(&db, m)
+            .await
+            .expect("recipients");
         assert_eq!(recipients.len(), 200, "{name}: one copy each");
         let copies: Vec<(Uuid, String)> = recipients
             .iter()
             .map(|x| {
-                let c = liaison_app::leaks::copy_of_delivery(&db, x.delivery_id, NOTICE).expect("copy");
+                let c =
+                    liaison_app::leaks::copy_of_delivery(&db, x.delivery_id, NOTICE).expect("copy");
                 (x.delivery_id, c)
             })
             .collect();
@@ -284,7 +333,9 @@ async fn two_hundred_copies_differ_and_each_excerpt_names_its_recipient_first() 
         }
         assert!(extra.len() >= 190);
         // p1 opens it in the portal: the body is p1's marked copy, and it traces to p1's contact.
-        let opened = liaison_app::inbox::open(&db, &cast.p1, m.into()).await.expect("open");
+        let opened = liaison_app::inbox::open(&db, &cast.p1, m.into())
+            .await
+            .expect("open");
         assert_ne!(opened.body, NOTICE, "{name}: marked");
         let t = liaison_app::leaks::trace(&db, &cast.channel, &middle_three(&opened.body))
             .await
@@ -296,7 +347,9 @@ async fn two_hundred_copies_differ_and_each_excerpt_names_its_recipient_first() 
         assert_eq!(Some(t.candidates[0].contact_id), p1_contact, "{name}");
         // Who may trace: channel management and leadership; not staff, not partners.
         for who in [&cast.staff, &cast.p1] {
-            let e = liaison_app::leaks::trace(&db, who, NOTICE).await.expect_err("refused");
+            let e = liaison_app::leaks::trace(&db, who, NOTICE)
+                .await
+                .expect_err("refused");
             assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
         }
         let e = liaison_app::leaks::trace(&db, &cast.channel, "太短了")
@@ -322,7 +375,9 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
         let cast = Cast::load(&db).await;
         let r = confidential_to_p1(&db, &cast).await;
         let m = r.message_id.expect("dispatched");
-        let opened = liaison_app::inbox::open(&db, &cast.p1, m.into()).await.expect("open");
+        let opened = liaison_app::inbox::open(&db, &cast.p1, m.into())
+            .await
+            .expect("open");
         let t = liaison_app::leaks::trace(&db, &cast.channel, &middle_three(&opened.body))
             .await
             .expect("trace");
@@ -350,13 +405,26 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
             .expect("report");
         assert_eq!(i.state.as_str(), "reported");
         // Leadership (the executive, and channel@ who heads channel management) told at once.
-        let leaders = liaison_app::incidents::leadership(&db).await.expect("leaders");
+        let leaders = liaison_app::incidents::leadership(&db)
+            .await
+            .expect("leaders");
         assert!(leaders.contains(&cast.exec.user_id) && leaders.contains(&cast.channel.user_id));
-        assert!(!leaders.contains(&cast.admin.user_id), "{name}: §7.3 leadership, not admins");
-        let told = count(&db, "SELECT COUNT(*) FROM notifications WHERE kind = 'incident_reported' AND urgent").await;
+        assert!(
+            !leaders.contains(&cast.admin.user_id),
+            "{name}: §7.3 leadership, not admins"
+        );
+        let told = count(
+            &db,
+            "SELECT COUNT(*) FROM notifications WHERE kind = 'incident_reported' AND urgent",
+        )
+        .await;
         assert_eq!(told as usize, leaders.len(), "{name}");
         let jobs = count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify'").await;
-        assert_eq!((jobs - jobs_before) as usize, leaders.len(), "{name}: an e-mail each");
+        assert_eq!(
+            (jobs - jobs_before) as usize,
+            leaders.len(),
+            "{name}: an e-mail each"
+        );
         // Sealed at rest.
         let stored: String = db
             .fetch_one(q("SELECT description FROM incidents WHERE id = $1").bind(i.id))
@@ -364,10 +432,16 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
             .expect("stored");
         assert!(!stored.contains("同行群"), "{name}: sealed");
         // Who reads and handles it.
-        let e = liaison_app::incidents::show(&db, &cast.admin, i.id).await.expect_err("admin");
+        let e = liaison_app::incidents::show(&db, &cast.admin, i.id)
+            .await
+            .expect_err("admin");
         assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
-        liaison_app::incidents::show(&db, &cast.staff, i.id).await.expect("the reporter reads it");
-        let e = liaison_app::incidents::contain(&db, &cast.staff, i.id).await.expect_err("reporter");
+        liaison_app::incidents::show(&db, &cast.staff, i.id)
+            .await
+            .expect("the reporter reads it");
+        let e = liaison_app::incidents::contain(&db, &cast.staff, i.id)
+            .await
+            .expect_err("reporter");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
         // A robot of p1's partner, and p1's confirmation link, before containment.
         let pid = cast.p1.partner_id.expect("p1");
@@ -392,7 +466,9 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
             best.delivery_id,
             db.now() + chrono::Duration::days(3),
         );
-        liaison_app::ack::verify_link(&db, &token).await.expect("the link works before");
+        liaison_app::ack::verify_link(&db, &token)
+            .await
+            .expect("the link works before");
         let (after, done) = liaison_app::incidents::contain(&db, &cast.exec, i.id)
             .await
             .expect("contain");
@@ -408,11 +484,17 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
             .await
             .expect("paused");
         assert_eq!(paused, robots_before, "{name}: paused until rotated");
-        let e = liaison_app::inbox::open(&db, &cast.p1, m.into()).await.expect_err("recalled");
+        let e = liaison_app::inbox::open(&db, &cast.p1, m.into())
+            .await
+            .expect_err("recalled");
         assert!(matches!(e, Error::Gone(_)), "{name}: {e:?}");
-        let e = liaison_app::ack::verify_link(&db, &token).await.expect_err("link ended");
+        let e = liaison_app::ack::verify_link(&db, &token)
+            .await
+            .expect_err("link ended");
         assert!(matches!(e, Error::Gone(_)), "{name}: {e:?}");
-        let e = liaison_app::incidents::contain(&db, &cast.exec, i.id).await.expect_err("twice");
+        let e = liaison_app::incidents::contain(&db, &cast.exec, i.id)
+            .await
+            .expect_err("twice");
         assert!(matches!(e, Error::Conflict(_)), "{name}: {e:?}");
         // Closing names what is missing, then closes; a closed incident stays closed.
         let e = liaison_app::incidents::update(
@@ -429,7 +511,10 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
         .expect_err("incomplete");
         match e {
             Error::Invalid(f) => {
-                assert!(f.get("responsible").is_some() && f.get("actions").is_some(), "{name}");
+                assert!(
+                    f.get("responsible").is_some() && f.get("actions").is_some(),
+                    "{name}"
+                );
                 assert!(f.get("cause").is_none());
             }
             other => panic!("{name}: {other:?}"),
@@ -450,9 +535,15 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
         .expect("closed");
         assert_eq!(closed.state.as_str(), "closed");
         assert!(closed.closed_at.is_some());
-        let (_, events) = liaison_app::incidents::show(&db, &cast.exec, i.id).await.expect("show");
+        let (_, events) = liaison_app::incidents::show(&db, &cast.exec, i.id)
+            .await
+            .expect("show");
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(kinds, ["reported", "notified", "contained", "closed"], "{name}");
+        assert_eq!(
+            kinds,
+            ["reported", "notified", "contained", "closed"],
+            "{name}"
+        );
         let e = liaison_app::incidents::update(
             &db,
             &cast.exec,
@@ -464,7 +555,9 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
         assert!(matches!(e, Error::Conflict(_)), "{name}: {e:?}");
         for action in ["incident.reported", "incident.contained", "incident.closed"] {
             let n = db
-                .fetch_one::<i64>(q("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action))
+                .fetch_one::<i64>(
+                    q("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action),
+                )
                 .await
                 .expect("audit");
             assert_eq!(n, 1, "{name}: {action}");

@@ -47,10 +47,7 @@ pub async fn write(db: &Db) -> Result<bool> {
     }
     let users = liaison_db::user::list_users(db).await?;
     let actor = |email: &str| -> Option<Actor> {
-        users
-            .iter()
-            .find(|u| u.email == email)
-            .map(|u| u.actor())
+        users.iter().find(|u| u.email == email).map(|u| u.actor())
     };
     let (Some(staff), Some(head), Some(channel), Some(exec), Some(channel2)) = (
         actor("staff@demo.example"),
@@ -110,22 +107,18 @@ pub async fn write(db: &Db) -> Result<bool> {
     clock.advance(Duration::hours(2));
     let mut current = liaison_db::request::find_request(&hdb, r.id).await?;
     for _ in 0..3 {
-        let Some(step) = current.state.step() else { break };
+        let Some(step) = current.state.step() else {
+            break;
+        };
         let who = match step {
             liaison_core::review::Step::DeptHead => &head,
             liaison_core::review::Step::ChannelReview => &channel,
             liaison_core::review::Step::Executive => &exec,
         };
-        current = liaison_app::request::decide_with(
-            &hdb,
-            who,
-            r.id.into(),
-            Decision::Approve,
-            "",
-            true,
-        )
-        .await
-        .map_err(bad)?;
+        current =
+            liaison_app::request::decide_with(&hdb, who, r.id.into(), Decision::Approve, "", true)
+                .await
+                .map_err(bad)?;
         clock.advance(Duration::hours(1));
     }
     let Some(message) = current.message_id else {
@@ -138,7 +131,8 @@ pub async fn write(db: &Db) -> Result<bool> {
     let Some(leaker) = recipients.first() else {
         return Ok(false);
     };
-    let copy = liaison_app::leaks::copy_of_delivery(&hdb, leaker.delivery_id, NOTICE).map_err(bad)?;
+    let copy =
+        liaison_app::leaks::copy_of_delivery(&hdb, leaker.delivery_id, NOTICE).map_err(bad)?;
     // Retyped into a chat: the second and third paragraphs, invisible characters lost.
     let passage: String = copy
         .split("\n\n")
@@ -189,7 +183,10 @@ pub async fn write(db: &Db) -> Result<bool> {
         incident.id,
         &Patch {
             state: Some("investigating".into()),
-            note: Some("已约谈广州南粤渠道负责人，对方确认该副本的收件人曾将内容转给一名新入职的业务员。".into()),
+            note: Some(
+                "已约谈广州南粤渠道负责人，对方确认该副本的收件人曾将内容转给一名新入职的业务员。"
+                    .into(),
+            ),
             ..Default::default()
         },
     )

@@ -433,7 +433,9 @@ async fn history_writes_site_visits_and_calls_once() {
         // The confidentiality story (issue 15): a closed incident with its whole procedure,
         // traced to 广州南粤's copy, and 赵敏's access request waiting for marketing.
         let (exec, _) = actor(&db, "exec@demo.example").await;
-        let incidents = liaison_app::incidents::list(&db, &exec).await.expect("incidents");
+        let incidents = liaison_app::incidents::list(&db, &exec)
+            .await
+            .expect("incidents");
         assert_eq!(incidents.len(), 1, "{name}");
         let i = &incidents[0];
         assert_eq!(i.state.as_str(), "closed", "{name}");
@@ -442,16 +444,30 @@ async fn history_writes_site_visits_and_calls_once() {
             .await
             .expect("query")
             .expect("GZ-D003");
-        assert_eq!(i.suspects.first().map(|s| s.partner_id), Some(gz), "{name}: traced");
-        let (_, events) = liaison_app::incidents::show(&db, &exec, i.id).await.expect("show");
+        assert_eq!(
+            i.suspects.first().map(|s| s.partner_id),
+            Some(gz),
+            "{name}: traced"
+        );
+        let (_, events) = liaison_app::incidents::show(&db, &exec, i.id)
+            .await
+            .expect("show");
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(
             kinds,
-            ["reported", "notified", "contained", "investigation", "closed"],
+            [
+                "reported",
+                "notified",
+                "contained",
+                "investigation",
+                "closed"
+            ],
             "{name}"
         );
         let (staff, _) = actor(&db, "staff@demo.example").await;
-        let waiting = liaison_app::access::list(&db, &staff).await.expect("requests");
+        let waiting = liaison_app::access::list(&db, &staff)
+            .await
+            .expect("requests");
         assert!(
             waiting
                 .iter()
@@ -461,6 +477,10 @@ async fn history_writes_site_visits_and_calls_once() {
         // A second run writes nothing more.
         liaison_demo::history(&db).await.expect("again");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM calls").await, 30, "{name}");
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM incidents").await, 1, "{name}");
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM incidents").await,
+            1,
+            "{name}"
+        );
     }
 }

@@ -130,7 +130,14 @@ fn confidentiality_schemas() -> Value {
     let time = || json!({"type": "string", "format": "date-time"});
     let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
     let unit = || json!({"type": "number", "minimum": 0, "maximum": 1});
-    let roles = ["admin", "channel_manager", "dept_head", "executive", "staff", "rd"];
+    let roles = [
+        "admin",
+        "channel_manager",
+        "dept_head",
+        "executive",
+        "staff",
+        "rd",
+    ];
     let suspect = json!({"type": "object", "required": ["delivery_id", "partner_id", "contact_id", "score"],
         "additionalProperties": false, "properties": {
         "delivery_id": uuid(), "partner_id": uuid(), "contact_id": uuid(), "score": unit()}});

@@ -22,7 +22,10 @@ pub struct TraceBody {
 }
 
 /// §7.3: the recipient copies a leaked text most likely came from, best first.
-pub async fn trace(Api(state, s): Api, ApiJson(body): ApiJson<TraceBody>) -> AppResult<Json<Value>> {
+pub async fn trace(
+    Api(state, s): Api,
+    ApiJson(body): ApiJson<TraceBody>,
+) -> AppResult<Json<Value>> {
     let t = leaks::trace(&state.db, &s.actor, &body.text).await?;
     Ok(Json(json!(t)))
 }
@@ -154,6 +157,7 @@ pub async fn set_request_access_list(
     if !e.is_empty() {
         return Err(liaison_app::Error::Invalid(e).into());
     }
-    let list = access::set_request_list(&state.db, &s.actor, id(&rid)?, &body.users, &roles).await?;
+    let list =
+        access::set_request_list(&state.db, &s.actor, id(&rid)?, &body.users, &roles).await?;
     Ok(Json(json!(list)))
 }

@@ -92,7 +92,9 @@ async fn trace_post(Page(state, headers, s): Page, mut mp: Multipart) -> PageRes
                 file = field
                     .bytes()
                     .await
-                    .map_err(|e| AppError::BadRequest(format!("the upload could not be read: {e}")))?
+                    .map_err(|e| {
+                        AppError::BadRequest(format!("the upload could not be read: {e}"))
+                    })?
                     .to_vec();
             }
             "_csrf" => csrf = field.text().await.unwrap_or_default(),
@@ -256,10 +258,11 @@ async fn show_page(
     let handles = incidents::may_handle(&state.db, &s.actor).await?;
     let mut suspects = Vec::new();
     for x in &i.suspects {
-        let partner = liaison_db::partner::find_partner(&state.db, liaison_core::Scope::All, x.partner_id)
-            .await
-            .map(|p| format!("{} {}", p.code, p.name))
-            .unwrap_or_default();
+        let partner =
+            liaison_db::partner::find_partner(&state.db, liaison_core::Scope::All, x.partner_id)
+                .await
+                .map(|p| format!("{} {}", p.code, p.name))
+                .unwrap_or_default();
         let contact = liaison_db::partner::find_contact(
             &state.db,
             liaison_core::Scope::All,
@@ -314,10 +317,7 @@ async fn show(Page(state, headers, s): Page, Path(iid): Path<String>) -> PageRes
     show_page(&state, &headers, &s, id(&iid)?, None, None).await
 }
 
-async fn update(
-    Path(iid): Path<String>,
-    PageForm(state, headers, s, f): PageForm,
-) -> PageResult {
+async fn update(Path(iid): Path<String>, PageForm(state, headers, s, f): PageForm) -> PageResult {
     let iid: Uuid = id(&iid)?;
     let patch = incidents::Patch {
         cause: f.get("cause").map(str::to_string),

@@ -56,9 +56,14 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
         let p2 = a.login("p2@demo.example").await;
         let sh = a.partner_id("SH-D001").await;
         let r = a
-            .call("POST", "/api/v1/ndas", Some(&channel), Some(json!({"partner": "SH-D001",
+            .call(
+                "POST",
+                "/api/v1/ndas",
+                Some(&channel),
+                Some(json!({"partner": "SH-D001",
                 "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
-                "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})))
+                "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
         let req = a
@@ -91,7 +96,12 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
         // The trace: channel management finds p1's copy first; staff and partners may not trace.
         let leaked = excerpt(&body);
         let t = a
-            .call("POST", "/api/v1/leak-trace", Some(&channel), Some(json!({"text": leaked})))
+            .call(
+                "POST",
+                "/api/v1/leak-trace",
+                Some(&channel),
+                Some(json!({"text": leaked})),
+            )
             .await;
         assert_eq!(t.status, StatusCode::OK, "[{n}] {}", t.text());
         let t = t.json();
@@ -104,12 +114,22 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
         assert_eq!(t["candidates"][0]["contact_id"], json!(contact), "[{n}]");
         for who in [&staff, &p1, &p2] {
             let r = a
-                .call("POST", "/api/v1/leak-trace", Some(who), Some(json!({"text": leaked})))
+                .call(
+                    "POST",
+                    "/api/v1/leak-trace",
+                    Some(who),
+                    Some(json!({"text": leaked})),
+                )
                 .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {}", r.text());
         }
         let r = a
-            .call("POST", "/api/v1/leak-trace", Some(&channel), Some(json!({"text": "短"})))
+            .call(
+                "POST",
+                "/api/v1/leak-trace",
+                Some(&channel),
+                Some(json!({"text": "短"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
         assert_eq!(r.json()["errors"][0]["field"], "text", "[{n}]");
@@ -118,23 +138,48 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
         // executive; others outside get 404, partners 403.
         let best = &t["candidates"][0];
         let r = a
-            .call("POST", "/api/v1/incidents", Some(&channel), Some(json!({
+            .call(
+                "POST",
+                "/api/v1/incidents",
+                Some(&channel),
+                Some(json!({
                 "title": "华东结算价外泄", "severity": "critical", "message_id": mid,
                 "description": "同行群里出现原文", "leaked_text": leaked,
                 "suspects": [{"delivery_id": best["delivery_id"], "partner_id": best["partner_id"],
-                              "contact_id": best["contact_id"], "score": best["score"]}]})))
+                              "contact_id": best["contact_id"], "score": best["score"]}]})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
         let iid = r.json()["id"].as_str().expect("incident").to_string();
         let path = format!("/api/v1/incidents/{iid}");
-        assert_eq!(a.call("GET", &path, Some(&admin), None).await.status, StatusCode::NOT_FOUND, "[{n}]");
-        assert_eq!(a.call("GET", &path, Some(&staff), None).await.status, StatusCode::NOT_FOUND, "[{n}]");
+        assert_eq!(
+            a.call("GET", &path, Some(&admin), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
+        assert_eq!(
+            a.call("GET", &path, Some(&staff), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
         for who in [&p1, &p2] {
-            assert_eq!(a.call("GET", &path, Some(who), None).await.status, StatusCode::FORBIDDEN, "[{n}]");
-            assert_eq!(a.call("GET", "/api/v1/incidents", Some(who), None).await.status, StatusCode::FORBIDDEN, "[{n}]");
+            assert_eq!(
+                a.call("GET", &path, Some(who), None).await.status,
+                StatusCode::FORBIDDEN,
+                "[{n}]"
+            );
+            assert_eq!(
+                a.call("GET", "/api/v1/incidents", Some(who), None)
+                    .await
+                    .status,
+                StatusCode::FORBIDDEN,
+                "[{n}]"
+            );
         }
         assert_eq!(
-            a.call("GET", "/api/v1/incidents", Some(&staff), None).await.json()["items"],
+            a.call("GET", "/api/v1/incidents", Some(&staff), None)
+                .await
+                .json()["items"],
             json!([]),
             "[{n}] staff see only what they reported"
         );
@@ -150,66 +195,163 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
         assert_eq!(r.json()["contained"]["recalled"], 1, "[{n}]");
-        let gone = a.call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None).await;
+        let gone = a
+            .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
+            .await;
         assert_eq!(gone.status, StatusCode::GONE, "[{n}] recalled");
         let r = a
-            .call("PATCH", &path, Some(&channel), Some(json!({"state": "closed"})))
+            .call(
+                "PATCH",
+                &path,
+                Some(&channel),
+                Some(json!({"state": "closed"})),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] {}",
+            r.text()
+        );
         let (status, html) = page(a, &channel, &format!("/console/incidents/{iid}")).await;
         assert_eq!(status, StatusCode::OK, "[{n}]");
-        assert!(html.contains("华东结算价外泄") && html.contains("已控制"), "[{n}]");
+        assert!(
+            html.contains("华东结算价外泄") && html.contains("已控制"),
+            "[{n}]"
+        );
 
         // Need-to-know: the admin sees the title only, asks; the requester grants.
-        let seen = a.call("GET", &format!("/api/v1/requests/{rid}"), Some(&admin), None).await.json();
+        let seen = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .json();
         assert_eq!(seen["restricted"], true, "[{n}] {seen}");
         assert!(seen["form"]["body"].is_null(), "[{n}]");
         let (status, html) = page(a, &admin, &format!("/console/requests/{rid}")).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("id=\"restricted\"") && !html.contains("结算价下调"), "[{n}]");
+        assert!(
+            html.contains("id=\"restricted\"") && !html.contains("结算价下调"),
+            "[{n}]"
+        );
         let r = a
-            .call("POST", "/api/v1/access-requests", Some(&p2), Some(json!({"item_kind": "request", "item_id": rid, "reason": "看看"})))
+            .call(
+                "POST",
+                "/api/v1/access-requests",
+                Some(&p2),
+                Some(json!({"item_kind": "request", "item_id": rid, "reason": "看看"})),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}] partners never see requests");
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "[{n}] partners never see requests"
+        );
         let r = a
-            .call("POST", "/api/v1/access-requests", Some(&admin), Some(json!({"item_kind": "request", "item_id": rid, "reason": "审计抽查"})))
+            .call(
+                "POST",
+                "/api/v1/access-requests",
+                Some(&admin),
+                Some(json!({"item_kind": "request", "item_id": rid, "reason": "审计抽查"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
         let arid = r.json()["id"].as_str().expect("id").to_string();
         let apath = format!("/api/v1/access-requests/{arid}");
-        assert_eq!(a.call("GET", &apath, Some(&staff), None).await.status, StatusCode::NOT_FOUND, "[{n}]");
-        assert_eq!(a.call("GET", &apath, Some(&p1), None).await.status, StatusCode::FORBIDDEN, "[{n}]");
+        assert_eq!(
+            a.call("GET", &apath, Some(&staff), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
+        assert_eq!(
+            a.call("GET", &apath, Some(&p1), None).await.status,
+            StatusCode::FORBIDDEN,
+            "[{n}]"
+        );
         let r = a
-            .call("PATCH", &apath, Some(&admin), Some(json!({"decision": "grant"})))
+            .call(
+                "PATCH",
+                &apath,
+                Some(&admin),
+                Some(json!({"decision": "grant"})),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] the asker does not decide");
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "[{n}] the asker does not decide"
+        );
         let (status, html) = page(a, &head, "/console/access-requests").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("审计抽查"), "[{n}]");
         let r = a
-            .call("PATCH", &apath, Some(&head), Some(json!({"decision": "grant", "note": "同意"})))
+            .call(
+                "PATCH",
+                &apath,
+                Some(&head),
+                Some(json!({"decision": "grant", "note": "同意"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
-        let whole = a.call("GET", &format!("/api/v1/requests/{rid}"), Some(&admin), None).await.json();
+        let whole = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .json();
         assert_eq!(whole["restricted"], false, "[{n}]");
         assert_eq!(whole["form"]["body"], NOTICE, "[{n}]");
         // The access list: the requester reads and replaces it; others may not.
         let lpath = format!("/api/v1/requests/{rid}/access");
         let list = a.call("GET", &lpath, Some(&head), None).await;
         assert_eq!(list.status, StatusCode::OK, "[{n}]");
-        assert_eq!(list.json()["users"].as_array().map(Vec::len), Some(1), "[{n}]");
+        assert_eq!(
+            list.json()["users"].as_array().map(Vec::len),
+            Some(1),
+            "[{n}]"
+        );
         let r = a
-            .call("PUT", &lpath, Some(&head), Some(json!({"users": [], "roles": ["executive"]})))
+            .call(
+                "PUT",
+                &lpath,
+                Some(&head),
+                Some(json!({"users": [], "roles": ["executive"]})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
         assert_eq!(r.json()["roles"], json!(["executive"]), "[{n}]");
         let r = a
-            .call("PUT", &lpath, Some(&admin), Some(json!({"users": [], "roles": []})))
+            .call(
+                "PUT",
+                &lpath,
+                Some(&admin),
+                Some(json!({"users": [], "roles": []})),
+            )
             .await;
-        assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "[{n}] {}", r.status);
-        assert_eq!(a.call("GET", &lpath, Some(&p1), None).await.status, StatusCode::NOT_FOUND, "[{n}]");
+        assert!(
+            matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "[{n}] {}",
+            r.status
+        );
+        assert_eq!(
+            a.call("GET", &lpath, Some(&p1), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
         let r = a
-            .call("PUT", &lpath, Some(&head), Some(json!({"roles": ["partner_user"]})))
+            .call(
+                "PUT",
+                &lpath,
+                Some(&head),
+                Some(json!({"roles": ["partner_user"]})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
 
@@ -223,7 +365,10 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
             let (status, html) = page(a, who, path).await;
             assert_eq!(status, StatusCode::OK, "[{n}] {path}");
             assert!(html.contains(text), "[{n}] {path}");
-            assert!(!html.contains("leak.") && !html.contains("incident."), "[{n}] {path}: raw keys");
+            assert!(
+                !html.contains("leak.") && !html.contains("incident."),
+                "[{n}] {path}: raw keys"
+            );
         }
         let (status, _) = page(a, &staff, "/console/leak-trace").await;
         assert_eq!(status, StatusCode::FORBIDDEN, "[{n}]");
@@ -245,10 +390,15 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
     let channel = a.login("channel@demo.example").await;
     let p1 = a.login("p1@demo.example").await;
     let sh = a.partner_id("SH-D001").await;
-    a.call("POST", "/api/v1/ndas", Some(&channel), Some(json!({"partner": "SH-D001",
+    a.call(
+        "POST",
+        "/api/v1/ndas",
+        Some(&channel),
+        Some(json!({"partner": "SH-D001",
         "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
-        "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})))
-        .await;
+        "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
+    )
+    .await;
     let req = a
         .dispatch_approving(
             &head,
@@ -316,7 +466,10 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
         .await
         .expect("candidates");
     let row = first.text().await.expect("text");
-    assert!(row.contains(&contact_name) && row.contains("SH-D001"), "{row}");
+    assert!(
+        row.contains(&contact_name) && row.contains("SH-D001"),
+        "{row}"
+    );
     c.find(Locator::Id("trace-open-incident"))
         .await
         .expect("open incident")
@@ -337,7 +490,13 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
         .await
         .expect("text");
     assert!(suspects.contains(&contact_name), "{suspects}");
-    assert!(c.current_url().await.expect("url").path().starts_with("/console/incidents/"));
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/console/incidents/")
+    );
     c.close().await.expect("close");
     drop(driver);
 }

@@ -47,7 +47,9 @@ async fn a_reported_leak_is_mailed_to_leadership_at_once_even_on_a_saturday_nigh
         .await
         .expect("reported");
         wk.drain().await.expect("drain");
-        let leaders = liaison_app::incidents::leadership(&db).await.expect("leaders");
+        let leaders = liaison_app::incidents::leadership(&db)
+            .await
+            .expect("leaders");
         let raw = smtp.wait_for(leaders.len());
         let mails: Vec<(String, String, String)> = raw
             .iter()
@@ -67,10 +69,15 @@ async fn a_reported_leak_is_mailed_to_leadership_at_once_even_on_a_saturday_nigh
                 .unwrap_or_else(|| panic!("{name}: no mail to {who}: {mails:?}"));
             let all = format!("{} {}", mail.1, mail.2);
             assert!(all.contains("新品价格表在行业群外泄"), "{name}: {all}");
-            assert!(all.contains(&format!("/console/incidents/{}", i.id)), "{name}: {all}");
+            assert!(
+                all.contains(&format!("/console/incidents/{}", i.id)),
+                "{name}: {all}"
+            );
         }
         assert!(
-            !mails.iter().any(|(to, _, _)| to.contains("admin@demo.example")),
+            !mails
+                .iter()
+                .any(|(to, _, _)| to.contains("admin@demo.example")),
             "{name}: §7.3 leadership, not the admin"
         );
     }

@@ -112,6 +112,13 @@ pub enum Permission {
     ReadOffline,
     /// Plan and report visits, log calls: company staff.
     LogOffline,
+    /// Trace a leaked text back to the recipient copies it came from (§7.3): channel
+    /// management and leadership.
+    TraceLeaks,
+    /// Report a leak (§7.3): anyone on the staff. Reading and handling incidents is decided
+    /// by `incidents::may_read` / `may_handle` (leadership and the head of channel
+    /// management).
+    ReportIncidents,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -312,6 +319,8 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         ReadMeetings | ReadOffline => true,
         PlanMeetings | LogOffline => r != PartnerUser,
         ManageMeetings => matches!(r, Admin | ChannelManager),
+        TraceLeaks => matches!(r, ChannelManager | Executive),
+        ReportIncidents => r != PartnerUser,
     })
 }
 

@@ -37,6 +37,7 @@ macro_rules! from_row {
     (@value $v:expr; try $try:expr) => { ($try)($v)? };
 }
 
+pub mod access;
 pub mod attachment;
 pub mod audit;
 pub mod calendar;
@@ -50,6 +51,7 @@ pub mod history;
 pub mod home;
 pub mod idempotency;
 pub mod inbox;
+pub mod incidents;
 pub mod job;
 pub mod launch;
 pub mod link;

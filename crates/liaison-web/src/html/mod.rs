@@ -12,6 +12,7 @@ mod home;
 mod inbox;
 mod integration;
 mod launch;
+mod leaks;
 mod meetings;
 mod nda;
 mod offline;
@@ -150,6 +151,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "meeting/portal_tasks.html",
     "meeting/rsvp.html",
     "meeting/rsvp_invalid.html",
+    "incident/trace.html",
+    "incident/list.html",
+    "incident/new.html",
+    "incident/show.html",
+    "incident/access_requests.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -455,6 +461,7 @@ pub fn render(
         can_manage_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageData)),
         can_offline => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::LogOffline)),
         can_manage_meetings => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageMeetings)),
+        can_trace => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::TraceLeaks)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -605,6 +612,7 @@ pub fn router() -> Router<AppState> {
         .merge(data::router())
         .merge(offline::router())
         .merge(meetings::router())
+        .merge(leaks::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

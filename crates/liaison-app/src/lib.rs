@@ -4,6 +4,7 @@
 //! the policy's rules from `liaison-core` and calls storage in one transaction. Errors are
 //! [`Error`]; a span per operation carries the user and object ids (never personal data).
 
+pub mod account;
 pub mod ack;
 pub mod calendar;
 pub mod data;

@@ -37,6 +37,7 @@ macro_rules! from_row {
     (@value $v:expr; try $try:expr) => { ($try)($v)? };
 }
 
+pub mod account;
 pub mod attachment;
 pub mod audit;
 pub mod calendar;

@@ -189,11 +189,7 @@ pub enum SecondFactor {
 
 /// Checks the second step of `user`'s login: a TOTP code of the previous, current or next step
 /// newer than the last one used (§7.2.3; a replay is refused), or an unused recovery code.
-pub async fn check_second_factor(
-    db: &Db,
-    user: Uuid,
-    given: Option<&str>,
-) -> Result<SecondFactor> {
+pub async fn check_second_factor(db: &Db, user: Uuid, given: Option<&str>) -> Result<SecondFactor> {
     let Some(t) = repo::find_totp(db, user).await? else {
         return Ok(SecondFactor::NotEnrolled);
     };
@@ -309,11 +305,7 @@ pub async fn revoke_other_sessions(db: &Db, actor: &Actor, current: Uuid) -> Res
 /// first device of all is not news, and a client that sends no User-Agent names no device.
 /// Answers whether they were told.
 pub async fn signed_in(db: &Db, user: &User, from: &Origin) -> Result<bool> {
-    let Some(device) = from
-        .user_agent
-        .as_deref()
-        .and_then(Device::from_user_agent)
-    else {
+    let Some(device) = from.user_agent.as_deref().and_then(Device::from_user_agent) else {
         return Ok(false);
     };
     let now = db.now();

@@ -115,7 +115,11 @@ pub fn verify(
     if given.len() != DIGITS as usize || !given.chars().all(|c| c.is_ascii_digit()) {
         return Err(Refused::Wrong);
     }
-    let steps = [now_step.saturating_sub(1), now_step, now_step.saturating_add(1)];
+    let steps = [
+        now_step.saturating_sub(1),
+        now_step,
+        now_step.saturating_add(1),
+    ];
     let mut matched = None;
     for s in steps {
         // Compared whole, in constant time per candidate.
@@ -249,7 +253,11 @@ mod tests {
             755224, 287082, 359152, 969429, 338314, 254676, 287922, 162583, 399871, 520489,
         ];
         for (counter, want) in expected.iter().enumerate() {
-            assert_eq!(hotp(RFC_SECRET, counter as u64, 6), *want, "counter {counter}");
+            assert_eq!(
+                hotp(RFC_SECRET, counter as u64, 6),
+                *want,
+                "counter {counter}"
+            );
         }
     }
 
@@ -267,7 +275,11 @@ mod tests {
             assert_eq!(hotp(RFC_SECRET, step_at(t), 8), want, "t = {t}");
         }
         assert_eq!(code(RFC_SECRET, step_at(59)), "287082");
-        assert_eq!(code(RFC_SECRET, step_at(1111111109)), "081804", "zero-padded");
+        assert_eq!(
+            code(RFC_SECRET, step_at(1111111109)),
+            "081804",
+            "zero-padded"
+        );
     }
 
     #[test]
@@ -311,10 +323,7 @@ mod tests {
             Err(Refused::Wrong),
             "five digits"
         );
-        assert_eq!(
-            verify(RFC_SECRET, "abcdef", now, None),
-            Err(Refused::Wrong)
-        );
+        assert_eq!(verify(RFC_SECRET, "abcdef", now, None), Err(Refused::Wrong));
     }
 
     /// RFC 6238 §5.2: a code is accepted once; the same step again, or an older one, is a replay.
@@ -334,10 +343,7 @@ mod tests {
             "an older step after a newer one"
         );
         let later = code(RFC_SECRET, now + 1);
-        assert_eq!(
-            verify(RFC_SECRET, &later, now + 1, Some(used)),
-            Ok(now + 1)
-        );
+        assert_eq!(verify(RFC_SECRET, &later, now + 1, Some(used)), Ok(now + 1));
     }
 
     #[test]

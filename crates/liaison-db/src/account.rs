@@ -65,8 +65,10 @@ from_row!(TotpRow; user_id: uuid, secret: opt_text, pending_secret: opt_text,
 pub async fn find_totp(db: &Db, user: Uuid) -> Result<Option<Totp>> {
     let row: Option<TotpRow> = db
         .fetch_optional(
-            q("SELECT user_id, secret, pending_secret, confirmed_at, last_step
-                 FROM user_totp WHERE user_id = $1")
+            q(
+                "SELECT user_id, secret, pending_secret, confirmed_at, last_step
+                 FROM user_totp WHERE user_id = $1",
+            )
             .bind(user),
         )
         .await?;
@@ -101,10 +103,12 @@ pub async fn start_totp(db: &Db, user: Uuid, secret: &str) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
     tx.execute(
-        q("INSERT INTO user_totp (user_id, pending_secret, created_at, updated_at)
+        q(
+            "INSERT INTO user_totp (user_id, pending_secret, created_at, updated_at)
            VALUES ($1, $2, $3, $3)
            ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret,
-                                                updated_at = excluded.updated_at")
+                                                updated_at = excluded.updated_at",
+        )
         .bind(user)
         .bind(sealed)
         .bind(now),
@@ -144,8 +148,10 @@ pub async fn confirm_totp(
         .await?;
     for h in recovery_hashes {
         tx.execute(
-            q("INSERT INTO totp_recovery_codes (id, user_id, code_hash, created_at)
-               VALUES ($1, $2, $3, $4)")
+            q(
+                "INSERT INTO totp_recovery_codes (id, user_id, code_hash, created_at)
+               VALUES ($1, $2, $3, $4)",
+            )
             .bind(Uuid::now_v7())
             .bind(user)
             .bind(h.as_str())
@@ -264,11 +270,13 @@ from_row!(SessionRow; id: uuid, kind: text, created_at: time, last_seen_at: opt_
 pub async fn list_sessions(db: &Db, user: Uuid) -> Result<Vec<SessionRow>> {
     let mut rows: Vec<SessionRow> = db
         .fetch_all(
-            q("SELECT id, kind, created_at, last_seen_at, expires_at, user_agent, address
+            q(
+                "SELECT id, kind, created_at, last_seen_at, expires_at, user_agent, address
                  FROM sessions
                 WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
                 ORDER BY created_at DESC
-                LIMIT 500")
+                LIMIT 500",
+            )
             .bind(user)
             .bind(db.now()),
         )
@@ -380,9 +388,11 @@ pub async fn remember_device(
         .fetch_one(q("SELECT COUNT(*) FROM user_devices WHERE user_id = $1").bind(user))
         .await?;
     tx.execute(
-        q("INSERT INTO user_devices (user_id, device_hash, first_seen_at, last_seen_at)
+        q(
+            "INSERT INTO user_devices (user_id, device_hash, first_seen_at, last_seen_at)
            VALUES ($1, $2, $3, $3)
-           ON CONFLICT (user_id, device_hash) DO NOTHING")
+           ON CONFLICT (user_id, device_hash) DO NOTHING",
+        )
         .bind(user)
         .bind(device_hash)
         .bind(now),

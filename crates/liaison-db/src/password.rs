@@ -134,7 +134,12 @@ mod tests {
             let e = check_strength(p).expect_err(p);
             assert_eq!(e.key(), "validate.password_breached", "{p}");
         }
-        for ok in ["liaison-demo", "Str0ng-enough", "Str0ng-password", "Bench-password-1"] {
+        for ok in [
+            "liaison-demo",
+            "Str0ng-enough",
+            "Str0ng-password",
+            "Bench-password-1",
+        ] {
             assert!(!is_breached(ok), "{ok}");
             assert!(check_strength(ok).is_ok(), "{ok}");
         }

@@ -584,10 +584,12 @@ pub async fn create_session_from(
 ) -> Result<String> {
     let token = random_token()?;
     let id = Uuid::now_v7();
-    let user_agent = from
-        .user_agent
-        .as_deref()
-        .map(|ua| ua.chars().filter(|c| !c.is_control()).take(300).collect::<String>());
+    let user_agent = from.user_agent.as_deref().map(|ua| {
+        ua.chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect::<String>()
+    });
     db.write_one(
         |now| {
             q("INSERT INTO sessions (id, token_hash, user_id, kind, created_at, expires_at, user_agent, address, last_seen_at)

@@ -126,8 +126,11 @@ async fn lookup(state: &AppState, token: String) -> Result<Option<Session>, AppE
     };
     // Only admins and executives can be held to a second factor: nobody else pays a query.
     let gate = liaison_app::account::gate(&state.db, user.id, &user.roles).await?;
-    if state.sessions.due_touch(id) {
-        liaison_db::account::touch_session(&state.db, id, TOUCH_EVERY).await?;
+    // "Last used" is for the session list only: a failure to note it fails no request.
+    if state.sessions.due_touch(id)
+        && let Err(e) = liaison_db::account::touch_session(&state.db, id, TOUCH_EVERY).await
+    {
+        tracing::warn!(error = %e, "a session's last use was not noted");
     }
     let s = Session {
         id,
@@ -165,8 +168,7 @@ impl FromRequestParts<AppState> for ApiUser {
         let s = resolve(state, parts)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        if s.gate == liaison_core::totp::Gate::Enforce && !open_while_enrolling(parts.uri.path())
-        {
+        if s.gate == liaison_core::totp::Gate::Enforce && !open_while_enrolling(parts.uri.path()) {
             return Err(AppError::EnrolmentRequired);
         }
         Ok(ApiUser(s))

@@ -36,7 +36,9 @@ pub enum AppError {
     RateLimited(u64),
     /// 401 at login: the account has a second factor and no code, or a wrong or used one, came
     /// with the password (policy §7.2.3).
-    TotpRequired { wrong: bool },
+    TotpRequired {
+        wrong: bool,
+    },
     /// 403: an admin or executive without a second factor while it is enforced; only the
     /// enrolment endpoints answer until they enrol (§7.2.3).
     EnrolmentRequired,

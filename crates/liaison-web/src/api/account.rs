@@ -2,9 +2,9 @@
 //! one's sessions (`/api/v1/me/sessions`) and the admin's setting of how the second factor is
 //! required of admins and executives (`/api/v1/security-settings`).
 
+use crate::AppResult;
 use crate::auth::Api;
 use crate::extract::ApiJson;
-use crate::AppResult;
 use axum::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;

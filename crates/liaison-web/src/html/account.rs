@@ -8,9 +8,9 @@ use super::{Page, PageForm, PageResult, ctx, form_errors, mark_invalid, render, 
 use crate::AppState;
 use crate::auth::{self, Session};
 use axum::Router;
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
-use axum::extract::Path;
 use axum::routing::{get, post};
 use liaison_core::FieldErrors;
 use liaison_db::user::UserSettings;
@@ -135,12 +135,21 @@ fn qr_svg(url: &str) -> Option<String> {
     Some(svg[start..].replacen("<svg ", "<svg id=\"totp-qr\" role=\"img\" ", 1))
 }
 
-async fn security_page(state: &AppState, headers: &HeaderMap, s: &Session, shown: Shown) -> PageResult {
+async fn security_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    shown: Shown,
+) -> PageResult {
     let status = liaison_app::account::status(&state.db, &s.actor).await?;
     let pending = liaison_app::account::pending(&state.db, &s.actor, &s.user.email).await?;
     let sessions = liaison_app::account::sessions(&state.db, &s.actor, s.id).await?;
     let mode = if s.actor.can(liaison_core::Permission::AdminUsers) {
-        Some(liaison_app::account::settings(&state.db, &s.actor).await?.totp_mode)
+        Some(
+            liaison_app::account::settings(&state.db, &s.actor)
+                .await?
+                .totp_mode,
+        )
     } else {
         None
     };
@@ -174,17 +183,21 @@ async fn security_page(state: &AppState, headers: &HeaderMap, s: &Session, shown
 async fn security(Page(state, headers, s): Page, p: crate::extract::Pairs) -> PageResult {
     // Only known notices are shown (the query is the visitor's to change).
     let notice = p.get("done").and_then(|d| {
-        [
-            "totp_off",
-            "sessions_ended",
-            "session_ended",
-            "mode_saved",
-        ]
-        .into_iter()
-        .find(|k| *k == d)
-        .map(|k| format!("account.done.{k}"))
+        ["totp_off", "sessions_ended", "session_ended", "mode_saved"]
+            .into_iter()
+            .find(|k| *k == d)
+            .map(|k| format!("account.done.{k}"))
     });
-    security_page(&state, &headers, &s, Shown { notice, ..Default::default() }).await
+    security_page(
+        &state,
+        &headers,
+        &s,
+        Shown {
+            notice,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 async fn start_totp(PageForm(state, _, s, _): PageForm) -> PageResult {
@@ -207,7 +220,16 @@ async fn confirm_totp(PageForm(state, headers, s, p): PageForm) -> PageResult {
             security_page(&state, &headers, &s, shown).await
         }
         Err(liaison_app::Error::Invalid(e)) => {
-            security_page(&state, &headers, &s, Shown { errors: Some(e), ..Default::default() }).await
+            security_page(
+                &state,
+                &headers,
+                &s,
+                Shown {
+                    errors: Some(e),
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -238,7 +260,16 @@ async fn disable_totp(
             if proof.is_some() {
                 state.login_limiter.fail(&s.user.email, &client);
             }
-            security_page(&state, &headers, &s, Shown { errors: Some(e), ..Default::default() }).await
+            security_page(
+                &state,
+                &headers,
+                &s,
+                Shown {
+                    errors: Some(e),
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -270,7 +301,16 @@ async fn save_mode(PageForm(state, headers, s, p): PageForm) -> PageResult {
         Ok(m) => m,
         Err(m) => {
             let errors = FieldErrors::single("totp_mode", m);
-            return security_page(&state, &headers, &s, Shown { errors: Some(errors), ..Default::default() }).await;
+            return security_page(
+                &state,
+                &headers,
+                &s,
+                Shown {
+                    errors: Some(errors),
+                    ..Default::default()
+                },
+            )
+            .await;
         }
     };
     liaison_app::account::update_settings(

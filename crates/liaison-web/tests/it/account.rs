@@ -103,7 +103,13 @@ async fn an_enrolled_executive_logs_in_with_a_code_and_replays_are_refused() {
         );
         // Not in force until confirmed: the password alone still logs in.
         let plain = login_with(a, "exec@demo.example", json!({}), None).await;
-        assert_eq!(plain.status, StatusCode::OK, "[{}] {}", a.name, plain.text());
+        assert_eq!(
+            plain.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            plain.text()
+        );
         let wrong = a
             .call(
                 "POST",
@@ -112,7 +118,12 @@ async fn an_enrolled_executive_logs_in_with_a_code_and_replays_are_refused() {
                 Some(json!({"code": code_at(&secret, step(a) + 5)})),
             )
             .await;
-        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}]",
+            a.name
+        );
         let s0 = step(a);
         let ok = a
             .call(
@@ -136,33 +147,102 @@ async fn an_enrolled_executive_logs_in_with_a_code_and_replays_are_refused() {
             "SELECT secret FROM user_totp UNION ALL SELECT code_hash FROM totp_recovery_codes",
         )
         .await;
-        assert!(stored.iter().all(|(v,)| !v.contains(&secret) && !codes.iter().any(|c| v.contains(c.as_str()))));
+        assert!(
+            stored
+                .iter()
+                .all(|(v,)| !v.contains(&secret) && !codes.iter().any(|c| v.contains(c.as_str())))
+        );
         assert!(stored.iter().any(|(v,)| v.starts_with("enc:v1:")), "sealed");
 
         // Without the code: 401 problem+json of type totp-required.
         let none = login_with(a, "exec@demo.example", json!({}), None).await;
         assert_eq!(none.status, StatusCode::UNAUTHORIZED, "[{}]", a.name);
         assert!(none.content_type.starts_with("application/problem+json"));
-        assert!(problem_type(&none).ends_with("totp-required"), "{}", none.text());
+        assert!(
+            problem_type(&none).ends_with("totp-required"),
+            "{}",
+            none.text()
+        );
         // A wrong password is still plain unauthenticated (enrolment is not revealed).
-        let bad = login_with(a, "exec@demo.example", json!({"password": "not-the-password", "totp": code_at(&secret, s0)}), None).await;
+        let bad = login_with(
+            a,
+            "exec@demo.example",
+            json!({"password": "not-the-password", "totp": code_at(&secret, s0)}),
+            None,
+        )
+        .await;
         assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-        assert!(problem_type(&bad).ends_with("/unauthenticated"), "{}", bad.text());
+        assert!(
+            problem_type(&bad).ends_with("/unauthenticated"),
+            "{}",
+            bad.text()
+        );
         // The confirming code's step is used up: the same code again is a replay.
-        let replay = login_with(a, "exec@demo.example", json!({"totp": code_at(&secret, s0)}), None).await;
-        assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "[{}] replay", a.name);
+        let replay = login_with(
+            a,
+            "exec@demo.example",
+            json!({"totp": code_at(&secret, s0)}),
+            None,
+        )
+        .await;
+        assert_eq!(
+            replay.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] replay",
+            a.name
+        );
         assert!(problem_type(&replay).ends_with("totp-required"));
         // Two steps later, the code of the previous step (never used) is accepted ...
         clock.advance(chrono::Duration::seconds(60));
-        let prev = login_with(a, "exec@demo.example", json!({"totp": code_at(&secret, s0 + 1)}), None).await;
-        assert_eq!(prev.status, StatusCode::OK, "[{}] previous step: {}", a.name, prev.text());
+        let prev = login_with(
+            a,
+            "exec@demo.example",
+            json!({"totp": code_at(&secret, s0 + 1)}),
+            None,
+        )
+        .await;
+        assert_eq!(
+            prev.status,
+            StatusCode::OK,
+            "[{}] previous step: {}",
+            a.name,
+            prev.text()
+        );
         // ... and then neither it again nor the current one of an older step, nor two back.
-        let again = login_with(a, "exec@demo.example", json!({"totp": code_at(&secret, s0 + 1)}), None).await;
-        assert_eq!(again.status, StatusCode::UNAUTHORIZED, "[{}] same step twice", a.name);
+        let again = login_with(
+            a,
+            "exec@demo.example",
+            json!({"totp": code_at(&secret, s0 + 1)}),
+            None,
+        )
+        .await;
+        assert_eq!(
+            again.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] same step twice",
+            a.name
+        );
         clock.advance(chrono::Duration::seconds(30));
-        let two_back = login_with(a, "exec@demo.example", json!({"totp": code_at(&secret, s0 + 1)}), None).await;
-        assert_eq!(two_back.status, StatusCode::UNAUTHORIZED, "[{}] two steps back", a.name);
-        let now = login_with(a, "exec@demo.example", json!({"totp": code_at(&secret, step(a))}), None).await;
+        let two_back = login_with(
+            a,
+            "exec@demo.example",
+            json!({"totp": code_at(&secret, s0 + 1)}),
+            None,
+        )
+        .await;
+        assert_eq!(
+            two_back.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] two steps back",
+            a.name
+        );
+        let now = login_with(
+            a,
+            "exec@demo.example",
+            json!({"totp": code_at(&secret, step(a))}),
+            None,
+        )
+        .await;
         assert_eq!(now.status, StatusCode::OK, "[{}] {}", a.name, now.text());
         let token = now.json()["token"].as_str().expect("token").to_string();
         let me = a.call("GET", "/api/v1/me", Some(&token), None).await;
@@ -171,22 +251,60 @@ async fn an_enrolled_executive_logs_in_with_a_code_and_replays_are_refused() {
         // A recovery code works once, in any case and grouping.
         let rc = codes[3].to_uppercase().replace('-', " ");
         let first = login_with(a, "exec@demo.example", json!({"totp": rc}), None).await;
-        assert_eq!(first.status, StatusCode::OK, "[{}] {}", a.name, first.text());
+        assert_eq!(
+            first.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            first.text()
+        );
         let second = login_with(a, "exec@demo.example", json!({"totp": codes[3]}), None).await;
-        assert_eq!(second.status, StatusCode::UNAUTHORIZED, "[{}] a recovery code twice", a.name);
+        assert_eq!(
+            second.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] a recovery code twice",
+            a.name
+        );
         let status = a.call("GET", "/api/v1/me/totp", Some(&token), None).await;
         assert_eq!(status.json()["enrolled"], true);
         assert_eq!(status.json()["recovery_codes_left"], 9);
 
         // Turning it off needs a proof; a wrong one is refused, the password does it.
-        let no_proof = a.call("DELETE", "/api/v1/me/totp", Some(&token), Some(json!({}))).await;
+        let no_proof = a
+            .call("DELETE", "/api/v1/me/totp", Some(&token), Some(json!({})))
+            .await;
         assert_eq!(no_proof.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let wrong_pw = a.call("DELETE", "/api/v1/me/totp", Some(&token), Some(json!({"password": "nope-nope-nope"}))).await;
+        let wrong_pw = a
+            .call(
+                "DELETE",
+                "/api/v1/me/totp",
+                Some(&token),
+                Some(json!({"password": "nope-nope-nope"})),
+            )
+            .await;
         assert_eq!(wrong_pw.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let off = a.call("DELETE", "/api/v1/me/totp", Some(&token), Some(json!({"password": "liaison-demo"}))).await;
-        assert_eq!(off.status, StatusCode::NO_CONTENT, "[{}] {}", a.name, off.text());
+        let off = a
+            .call(
+                "DELETE",
+                "/api/v1/me/totp",
+                Some(&token),
+                Some(json!({"password": "liaison-demo"})),
+            )
+            .await;
+        assert_eq!(
+            off.status,
+            StatusCode::NO_CONTENT,
+            "[{}] {}",
+            a.name,
+            off.text()
+        );
         let plain = login_with(a, "exec@demo.example", json!({}), None).await;
-        assert_eq!(plain.status, StatusCode::OK, "[{}] the password alone again", a.name);
+        assert_eq!(
+            plain.status,
+            StatusCode::OK,
+            "[{}] the password alone again",
+            a.name
+        );
     }
 }
 
@@ -210,12 +328,36 @@ async fn a_wrong_code_counts_as_a_failed_login() {
         let (secret, _) = enrol(a, &staff).await;
         let s = step(a);
         for _ in 0..4 {
-            let r = login_with(a, "staff@demo.example", json!({"totp": code_at(&secret, s + 7)}), None).await;
-            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "[{}] {}", a.name, r.text());
+            let r = login_with(
+                a,
+                "staff@demo.example",
+                json!({"totp": code_at(&secret, s + 7)}),
+                None,
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNAUTHORIZED,
+                "[{}] {}",
+                a.name,
+                r.text()
+            );
         }
         clock.advance(chrono::Duration::seconds(30));
-        let slowed = login_with(a, "staff@demo.example", json!({"totp": code_at(&secret, step(a))}), None).await;
-        assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS, "[{}] {}", a.name, slowed.text());
+        let slowed = login_with(
+            a,
+            "staff@demo.example",
+            json!({"totp": code_at(&secret, step(a))}),
+            None,
+        )
+        .await;
+        assert_eq!(
+            slowed.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "[{}] {}",
+            a.name,
+            slowed.text()
+        );
     }
 }
 
@@ -229,43 +371,123 @@ async fn enforce_holds_an_unenrolled_executive_to_enrolment_and_remind_only_asks
     let (apps, _g) = apps_with(clock.clone()).await;
     for a in &apps {
         let admin = a.login("admin@demo.example").await;
-        let mode = a.call("GET", "/api/v1/security-settings", Some(&admin), None).await;
-        assert_eq!(mode.json()["totp_mode"], "remind", "[{}] the demo reminds", a.name);
+        let mode = a
+            .call("GET", "/api/v1/security-settings", Some(&admin), None)
+            .await;
+        assert_eq!(
+            mode.json()["totp_mode"],
+            "remind",
+            "[{}] the demo reminds",
+            a.name
+        );
         let exec = a.login("exec@demo.example").await;
         let partners = a.call("GET", "/api/v1/partners", Some(&exec), None).await;
-        assert_eq!(partners.status, StatusCode::OK, "[{}] remind lets them work", a.name);
+        assert_eq!(
+            partners.status,
+            StatusCode::OK,
+            "[{}] remind lets them work",
+            a.name
+        );
         let cookie = crate::pages::browser_login(a, "exec@demo.example").await;
-        let page = a.send(crate::pages::get("/console/partners", Some(&cookie), "en")).await;
+        let page = a
+            .send(crate::pages::get("/console/partners", Some(&cookie), "en"))
+            .await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.text().contains("id=\"totp-remind\""), "[{}] the banner", a.name);
+        assert!(
+            page.text().contains("id=\"totp-remind\""),
+            "[{}] the banner",
+            a.name
+        );
         let staff_cookie = crate::pages::browser_login(a, "staff@demo.example").await;
-        let staff_page = a.send(crate::pages::get("/console/partners", Some(&staff_cookie), "en")).await;
-        assert!(!staff_page.text().contains("id=\"totp-remind\""), "staff are not asked");
+        let staff_page = a
+            .send(crate::pages::get(
+                "/console/partners",
+                Some(&staff_cookie),
+                "en",
+            ))
+            .await;
+        assert!(
+            !staff_page.text().contains("id=\"totp-remind\""),
+            "staff are not asked"
+        );
 
         // Neither a partner's user nor staff may change the mode.
         for who in ["staff@demo.example", "p1@demo.example"] {
             let t = a.login(who).await;
-            let r = a.call("PUT", "/api/v1/security-settings", Some(&t), Some(json!({"totp_mode": "enforce"}))).await;
+            let r = a
+                .call(
+                    "PUT",
+                    "/api/v1/security-settings",
+                    Some(&t),
+                    Some(json!({"totp_mode": "enforce"})),
+                )
+                .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {who}", a.name);
         }
         let p1 = a.login("p1@demo.example").await;
-        let r = a.call("GET", "/api/v1/security-settings", Some(&p1), None).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] a partner's user", a.name);
+        let r = a
+            .call("GET", "/api/v1/security-settings", Some(&p1), None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "[{}] a partner's user",
+            a.name
+        );
 
-        let set = a.call("PUT", "/api/v1/security-settings", Some(&admin), Some(json!({"totp_mode": "enforce"}))).await;
+        let set = a
+            .call(
+                "PUT",
+                "/api/v1/security-settings",
+                Some(&admin),
+                Some(json!({"totp_mode": "enforce"})),
+            )
+            .await;
         assert_eq!(set.status, StatusCode::OK, "[{}] {}", a.name, set.text());
-        let bad = a.call("PUT", "/api/v1/security-settings", Some(&admin), Some(json!({"totp_mode": "sometimes"}))).await;
-        assert_eq!(bad.status, StatusCode::FORBIDDEN, "[{}] the admin too is held now: {}", a.name, bad.text());
+        let bad = a
+            .call(
+                "PUT",
+                "/api/v1/security-settings",
+                Some(&admin),
+                Some(json!({"totp_mode": "sometimes"})),
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::FORBIDDEN,
+            "[{}] the admin too is held now: {}",
+            a.name,
+            bad.text()
+        );
 
         // The executive: logs in, but only enrolment answers.
         let held = a.call("GET", "/api/v1/partners", Some(&exec), None).await;
-        assert_eq!(held.status, StatusCode::FORBIDDEN, "[{}] {}", a.name, held.text());
-        assert!(problem_type(&held).ends_with("totp-enrolment-required"), "{}", held.text());
+        assert_eq!(
+            held.status,
+            StatusCode::FORBIDDEN,
+            "[{}] {}",
+            a.name,
+            held.text()
+        );
+        assert!(
+            problem_type(&held).ends_with("totp-enrolment-required"),
+            "{}",
+            held.text()
+        );
         let me = a.call("GET", "/api/v1/me", Some(&exec), None).await;
         assert_eq!(me.status, StatusCode::OK);
-        let page = a.send(crate::pages::get("/console/partners", Some(&cookie), "en")).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "[{}] the page leads to enrolment", a.name);
-        let enrol_page = a.send(crate::pages::get("/account/security", Some(&cookie), "en")).await;
+        let page = a
+            .send(crate::pages::get("/console/partners", Some(&cookie), "en"))
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "[{}] the page leads to enrolment",
+            a.name
+        );
+        let enrol_page = a
+            .send(crate::pages::get("/account/security", Some(&cookie), "en"))
+            .await;
         assert_eq!(enrol_page.status, StatusCode::OK);
         assert!(enrol_page.text().contains("id=\"totp-enforced\""));
         // Staff are not held.
@@ -275,7 +497,13 @@ async fn enforce_holds_an_unenrolled_executive_to_enrolment_and_remind_only_asks
 
         enrol(a, &exec).await;
         let back = a.call("GET", "/api/v1/partners", Some(&exec), None).await;
-        assert_eq!(back.status, StatusCode::OK, "[{}] enrolled: {}", a.name, back.text());
+        assert_eq!(
+            back.status,
+            StatusCode::OK,
+            "[{}] enrolled: {}",
+            a.name,
+            back.text()
+        );
         clock.advance(chrono::Duration::seconds(30));
     }
 }
@@ -298,7 +526,10 @@ async fn sessions_are_listed_and_logged_out_everywhere_else() {
         let current: Vec<&Value> = items.iter().filter(|i| i["current"] == true).collect();
         assert_eq!(current.len(), 1);
         assert_eq!(current[0]["device"], "Chrome · Windows");
-        let other = items.iter().find(|i| i["current"] == false).expect("the other");
+        let other = items
+            .iter()
+            .find(|i| i["current"] == false)
+            .expect("the other");
         assert_eq!(other["device"], "Firefox · macOS");
         assert_eq!(other["kind"], "api");
         let other_id = other["id"].as_str().expect("id").to_string();
@@ -306,19 +537,42 @@ async fn sessions_are_listed_and_logged_out_everywhere_else() {
         // p2 (another partner's user) and staff cannot end p1's session: it does not exist for them.
         for who in ["p2@demo.example", "staff@demo.example"] {
             let t = a.login(who).await;
-            let r = a.call("DELETE", &format!("/api/v1/me/sessions/{other_id}"), Some(&t), None).await;
+            let r = a
+                .call(
+                    "DELETE",
+                    &format!("/api/v1/me/sessions/{other_id}"),
+                    Some(&t),
+                    None,
+                )
+                .await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] {who}", a.name);
             let mine = a.call("GET", "/api/v1/me/sessions", Some(&t), None).await;
-            assert!(!mine.text().contains(&other_id), "[{}] {who} sees only their own", a.name);
+            assert!(
+                !mine.text().contains(&other_id),
+                "[{}] {who} sees only their own",
+                a.name
+            );
         }
         let still = a.call("GET", "/api/v1/me", Some(&t2), None).await;
-        assert_eq!(still.status, StatusCode::OK, "[{}] p1's other session lives", a.name);
+        assert_eq!(
+            still.status,
+            StatusCode::OK,
+            "[{}] p1's other session lives",
+            a.name
+        );
 
-        let out = a.call("DELETE", "/api/v1/me/sessions", Some(&t1), None).await;
+        let out = a
+            .call("DELETE", "/api/v1/me/sessions", Some(&t1), None)
+            .await;
         assert_eq!(out.status, StatusCode::OK, "[{}] {}", a.name, out.text());
         assert_eq!(out.json()["revoked"], 1);
         let gone = a.call("GET", "/api/v1/me", Some(&t2), None).await;
-        assert_eq!(gone.status, StatusCode::UNAUTHORIZED, "[{}] the other token", a.name);
+        assert_eq!(
+            gone.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] the other token",
+            a.name
+        );
         let kept = a.call("GET", "/api/v1/me", Some(&t1), None).await;
         assert_eq!(kept.status, StatusCode::OK, "[{}] this one stays", a.name);
 
@@ -330,11 +584,39 @@ async fn sessions_are_listed_and_logged_out_everywhere_else() {
             .and_then(|v| v.iter().find(|i| i["current"] == false).cloned())
             .expect("a third session");
         let id = third["id"].as_str().expect("id");
-        let r = a.call("DELETE", &format!("/api/v1/me/sessions/{id}"), Some(&t1), None).await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT, "[{}] {}", a.name, r.text());
-        assert_eq!(a.call("GET", "/api/v1/me", Some(&t3), None).await.status, StatusCode::UNAUTHORIZED);
-        let again = a.call("DELETE", &format!("/api/v1/me/sessions/{id}"), Some(&t1), None).await;
-        assert_eq!(again.status, StatusCode::NOT_FOUND, "[{}] an ended session", a.name);
+        let r = a
+            .call(
+                "DELETE",
+                &format!("/api/v1/me/sessions/{id}"),
+                Some(&t1),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NO_CONTENT,
+            "[{}] {}",
+            a.name,
+            r.text()
+        );
+        assert_eq!(
+            a.call("GET", "/api/v1/me", Some(&t3), None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let again = a
+            .call(
+                "DELETE",
+                &format!("/api/v1/me/sessions/{id}"),
+                Some(&t1),
+                None,
+            )
+            .await;
+        assert_eq!(
+            again.status,
+            StatusCode::NOT_FOUND,
+            "[{}] an ended session",
+            a.name
+        );
     }
 }
 
@@ -359,11 +641,23 @@ async fn a_breached_password_is_refused() {
                 ))
                 .expect("request");
             let r = a.send(req).await;
-            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {pw}", a.name);
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{}] {pw}",
+                a.name
+            );
             let errors = r.json()["errors"].as_array().cloned().unwrap_or_default();
-            let e = errors.iter().find(|e| e["field"] == "password").expect("password error");
+            let e = errors
+                .iter()
+                .find(|e| e["field"] == "password")
+                .expect("password error");
             assert_eq!(e["code"], "validate.password_breached", "{pw}");
-            assert!(e["message"].as_str().unwrap_or("").contains("leaked"), "{}", r.text());
+            assert!(
+                e["message"].as_str().unwrap_or("").contains("leaked"),
+                "{}",
+                r.text()
+            );
         }
         let ok = a
             .call("POST", "/api/v1/users", Some(&admin), Some(json!({"email": "new-hire@demo.example",
@@ -374,7 +668,9 @@ async fn a_breached_password_is_refused() {
 }
 
 async fn device_alerts(a: &TestApp, token: &str) -> Vec<Value> {
-    let r = a.call("GET", "/api/v1/notifications", Some(token), None).await;
+    let r = a
+        .call("GET", "/api/v1/notifications", Some(token), None)
+        .await;
     r.json()["items"]
         .as_array()
         .cloned()
@@ -393,27 +689,57 @@ async fn a_login_from_a_new_device_is_told_once() {
     for a in &apps {
         let first = login_with(a, "head@demo.example", json!({}), Some(CHROME_WINDOWS)).await;
         let t = first.json()["token"].as_str().expect("token").to_string();
-        assert!(device_alerts(a, &t).await.is_empty(), "[{}] the first device", a.name);
+        assert!(
+            device_alerts(a, &t).await.is_empty(),
+            "[{}] the first device",
+            a.name
+        );
         // A newer Chrome on the same system is the same device.
-        login_with(a, "head@demo.example", json!({}), Some(&CHROME_WINDOWS.replace("131.0", "132.0"))).await;
-        assert!(device_alerts(a, &t).await.is_empty(), "[{}] same device", a.name);
+        login_with(
+            a,
+            "head@demo.example",
+            json!({}),
+            Some(&CHROME_WINDOWS.replace("131.0", "132.0")),
+        )
+        .await;
+        assert!(
+            device_alerts(a, &t).await.is_empty(),
+            "[{}] same device",
+            a.name
+        );
         let jobs_before = count_notify_jobs(a).await;
         login_with(a, "head@demo.example", json!({}), Some(FIREFOX_MAC)).await;
         let alerts = device_alerts(a, &t).await;
         assert_eq!(alerts.len(), 1, "[{}] {alerts:?}", a.name);
         let title = alerts[0]["title"].as_str().unwrap_or("");
-        assert!(title.contains("Firefox · macOS") && title.contains("local"), "[{}] {title}", a.name);
+        assert!(
+            title.contains("Firefox · macOS") && title.contains("local"),
+            "[{}] {title}",
+            a.name
+        );
         assert_eq!(alerts[0]["link"], "/account/security");
-        assert_eq!(count_notify_jobs(a).await, jobs_before + 1, "[{}] the e-mail is queued", a.name);
+        assert_eq!(
+            count_notify_jobs(a).await,
+            jobs_before + 1,
+            "[{}] the e-mail is queued",
+            a.name
+        );
         login_with(a, "head@demo.example", json!({}), Some(FIREFOX_MAC)).await;
-        assert_eq!(device_alerts(a, &t).await.len(), 1, "[{}] told once", a.name);
+        assert_eq!(
+            device_alerts(a, &t).await.len(),
+            1,
+            "[{}] told once",
+            a.name
+        );
     }
 }
 
 async fn count_notify_jobs(a: &TestApp) -> i64 {
-    a.db.fetch_one::<i64>(liaison_db::q("SELECT COUNT(*) FROM jobs WHERE kind = 'notify'"))
-        .await
-        .expect("jobs")
+    a.db.fetch_one::<i64>(liaison_db::q(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'notify'",
+    ))
+    .await
+    .expect("jobs")
 }
 
 /// The login form's second step (§7.2.3): a right password for an enrolled account asks for
@@ -424,14 +750,45 @@ async fn the_login_form_asks_for_the_code_after_the_password() {
     let clock = start();
     let (apps, _g) = apps_with(clock.clone()).await;
     for a in &apps {
+        // The page is everyone's, in every language, with no raw keys: p1's in the portal.
+        let p1 = crate::pages::browser_login(a, "p1@demo.example").await;
+        for lang in ["zh-CN", "zh-TW", "en"] {
+            let page = a
+                .send(crate::pages::get("/account/security", Some(&p1), lang))
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "[{}] {lang}", a.name);
+            let html = page.text();
+            assert!(html.contains("id=\"session-table\"") && html.contains("id=\"totp-start\""));
+            assert!(
+                !html.contains("security.") && !html.contains("login."),
+                "[{}] {lang}: raw keys",
+                a.name
+            );
+            assert!(
+                !html.contains("id=\"mode-form\""),
+                "the mode is the admin's"
+            );
+        }
         // Enrolling on the page: the QR code and the written-out key.
         let cookie = crate::pages::browser_login(a, "exec@demo.example").await;
         let csrf = crate::pages::csrf(&cookie);
-        let started = post_form(a, "/account/security/totp/start", &cookie, &[("_csrf", &csrf)]).await;
+        let started = post_form(
+            a,
+            "/account/security/totp/start",
+            &cookie,
+            &[("_csrf", &csrf)],
+        )
+        .await;
         assert_eq!(started.0, StatusCode::SEE_OTHER);
-        let page = a.send(crate::pages::get("/account/security", Some(&cookie), "en")).await;
+        let page = a
+            .send(crate::pages::get("/account/security", Some(&cookie), "en"))
+            .await;
         let html = page.text();
-        assert!(html.contains("<svg id=\"totp-qr\""), "[{}] the QR code", a.name);
+        assert!(
+            html.contains("<svg id=\"totp-qr\""),
+            "[{}] the QR code",
+            a.name
+        );
         let secret: String = html
             .split("id=\"totp-secret\">")
             .nth(1)
@@ -447,15 +804,28 @@ async fn the_login_form_asks_for_the_code_after_the_password() {
         .await;
         assert_eq!(confirmed.0, StatusCode::OK, "[{}] {}", a.name, confirmed.2);
         assert!(confirmed.2.contains("id=\"recovery-codes\""), "shown once");
-        let again = a.send(crate::pages::get("/account/security", Some(&cookie), "en")).await;
+        let again = a
+            .send(crate::pages::get("/account/security", Some(&cookie), "en"))
+            .await;
         assert!(!again.text().contains("id=\"recovery-codes\""), "only once");
         assert!(again.text().contains("data-state=\"on\""));
         clock.advance(chrono::Duration::seconds(30));
 
-        let (status, _, body) = login_form(a, &[("email", "exec@demo.example"), ("password", "liaison-demo")]).await;
+        let (status, _, body) = login_form(
+            a,
+            &[("email", "exec@demo.example"), ("password", "liaison-demo")],
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "[{}] {body}", a.name);
-        assert!(body.contains("id=\"totp-form\""), "[{}] the second step", a.name);
-        assert!(!body.contains("liaison-demo\""), "the password is not carried in the page");
+        assert!(
+            body.contains("id=\"totp-form\""),
+            "[{}] the second step",
+            a.name
+        );
+        assert!(
+            !body.contains("liaison-demo\""),
+            "the password is not carried in the page"
+        );
         let pending: String = body
             .split("name=\"pending\" value=\"")
             .nth(1)
@@ -463,10 +833,18 @@ async fn the_login_form_asks_for_the_code_after_the_password() {
             .expect("the step's token")
             .to_string();
         let (status, cookie, _) = login_form(a, &[("pending", &pending), ("totp", "000000")]).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "[{}] a wrong code", a.name);
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] a wrong code",
+            a.name
+        );
         assert!(cookie.is_empty());
-        let (status, cookie, _) =
-            login_form(a, &[("pending", &pending), ("totp", &code_at(&secret, step(a)))]).await;
+        let (status, cookie, _) = login_form(
+            a,
+            &[("pending", &pending), ("totp", &code_at(&secret, step(a)))],
+        )
+        .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "[{}] the right code", a.name);
         assert!(cookie.starts_with("liaison_session="), "{cookie}");
         // A forged step token is not a login.
@@ -484,19 +862,28 @@ async fn login_form(a: &TestApp, pairs: &[(&str, &str)]) -> (StatusCode, String,
         .uri("/login")
         .header(header::ACCEPT_LANGUAGE, "en")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(serde_urlencoded::to_string(pairs).expect("form")))
+        .body(Body::from(
+            serde_urlencoded::to_string(pairs).expect("form"),
+        ))
         .expect("request");
     send_raw(a, req).await
 }
 
-async fn post_form(a: &TestApp, path: &str, cookie: &str, pairs: &[(&str, &str)]) -> (StatusCode, String, String) {
+async fn post_form(
+    a: &TestApp,
+    path: &str,
+    cookie: &str,
+    pairs: &[(&str, &str)],
+) -> (StatusCode, String, String) {
     let req = Request::builder()
         .method("POST")
         .uri(path)
         .header(header::COOKIE, cookie)
         .header(header::ACCEPT_LANGUAGE, "en")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(serde_urlencoded::to_string(pairs).expect("form")))
+        .body(Body::from(
+            serde_urlencoded::to_string(pairs).expect("form"),
+        ))
         .expect("request");
     send_raw(a, req).await
 }

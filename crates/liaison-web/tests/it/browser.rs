@@ -787,7 +787,11 @@ async fn an_executive_enrols_a_second_factor_and_logs_in_with_it_in_chromium() {
     c.goto(&format!("{base}/console/home")).await.expect("goto");
     log_in(&c, "exec@demo.example").await;
     // The demo reminds (no one is enrolled): the banner leads to the security page.
-    wait_for("totp-remind-link").await.click().await.expect("click");
+    wait_for("totp-remind-link")
+        .await
+        .click()
+        .await
+        .expect("click");
     wait_for("totp-start").await.click().await.expect("start");
     let secret = wait_for("totp-secret")
         .await
@@ -802,7 +806,11 @@ async fn an_executive_enrols_a_second_factor_and_logs_in_with_it_in_chromium() {
         .send_keys(&code_now(&secret))
         .await
         .expect("type");
-    wait_for("totp-confirm").await.click().await.expect("confirm");
+    wait_for("totp-confirm")
+        .await
+        .click()
+        .await
+        .expect("confirm");
     let codes = wait_for("recovery-codes").await;
     let items = codes
         .find_all(Locator::Css("li"))
@@ -835,7 +843,10 @@ async fn an_executive_enrols_a_second_factor_and_logs_in_with_it_in_chromium() {
         .await
         .is_ok_and(|u| u.path().starts_with("/login"))
     {
-        assert!(std::time::Instant::now() < deadline, "still on the login page");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still on the login page"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     wait_for("nav-home").await;

@@ -28,6 +28,8 @@ str_enum!(
     TotpMode { Remind = "remind", Enforce = "enforce" }
 );
 
+/// The demo's and a new installation's mode. (`str_enum!` cannot mark a variant `#[default]`.)
+#[allow(clippy::derivable_impls)]
 impl Default for TotpMode {
     fn default() -> Self {
         TotpMode::Remind

@@ -268,6 +268,23 @@ async fn an_enrolled_executive_logs_in_with_a_code_and_replays_are_refused() {
         let status = a.call("GET", "/api/v1/me/totp", Some(&token), None).await;
         assert_eq!(status.json()["enrolled"], true);
         assert_eq!(status.json()["recovery_codes_left"], 9);
+        // Nobody else's: another partner's user and staff see only their own (none), and
+        // turning "theirs" off leaves exec's in force.
+        for who in ["p2@demo.example", "staff@demo.example"] {
+            let t = a.login(who).await;
+            let theirs = a.call("GET", "/api/v1/me/totp", Some(&t), None).await;
+            assert_eq!(theirs.json()["enrolled"], false, "[{}] {who}", a.name);
+            let off = a
+                .call("DELETE", "/api/v1/me/totp", Some(&t), Some(json!({})))
+                .await;
+            assert_eq!(off.status, StatusCode::NO_CONTENT, "[{}] {who}", a.name);
+        }
+        let still = login_with(a, "exec@demo.example", json!({}), None).await;
+        assert!(
+            problem_type(&still).ends_with("totp-required"),
+            "[{}] exec's second factor is still in force",
+            a.name
+        );
 
         // Turning it off needs a proof; a wrong one is refused, the password does it.
         let no_proof = a

@@ -38,6 +38,7 @@ macro_rules! from_row {
 }
 
 pub mod access;
+pub mod account;
 pub mod attachment;
 pub mod audit;
 pub mod calendar;

@@ -2,6 +2,7 @@
 //! addresses, time zones, working hours), validation errors and the clock. No I/O here; every
 //! other crate builds on these types.
 
+pub mod api_token;
 pub mod calendar;
 pub mod clock;
 pub mod data;

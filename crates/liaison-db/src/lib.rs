@@ -37,8 +37,10 @@ macro_rules! from_row {
     (@value $v:expr; try $try:expr) => { ($try)($v)? };
 }
 
+pub mod api_token;
 pub mod attachment;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod crypto;
 pub mod data;

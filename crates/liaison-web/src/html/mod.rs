@@ -4,6 +4,7 @@
 
 mod account;
 mod ack;
+mod api_tokens;
 mod audit;
 mod calendar;
 mod data;
@@ -150,6 +151,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "meeting/portal_tasks.html",
     "meeting/rsvp.html",
     "meeting/rsvp_invalid.html",
+    "api_token/_panel.html",
+    "api_token/page.html",
+    "api_token/created.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -455,6 +459,7 @@ pub fn render(
         can_manage_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageData)),
         can_offline => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::LogOffline)),
         can_manage_meetings => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageMeetings)),
+        can_api_tokens => session.is_some_and(|s| s.actor.is_partner() && s.actor.can(Permission::ManageApiTokens)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -605,6 +610,7 @@ pub fn router() -> Router<AppState> {
         .merge(data::router())
         .merge(offline::router())
         .merge(meetings::router())
+        .merge(api_tokens::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod api_tokens;
 mod attack;
 mod browser;
 mod browser_loop;

@@ -225,11 +225,3 @@ pub async fn record_call(db: &Db, token: &ApiToken, detail: serde_json::Value) -
     )
     .await
 }
-
-/// Whether `user` is a token's service user (hidden from people pickers, never e-mailed).
-pub async fn is_service_user(db: &Db, user: Uuid) -> Result<bool> {
-    let n: i64 = db
-        .fetch_one(q("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1").bind(user))
-        .await?;
-    Ok(n > 0)
-}

@@ -207,7 +207,7 @@ async fn check_sqlite_copy(file: &Path) -> Result<i64> {
     let verdict: String = sqlx::query("PRAGMA integrity_check")
         .fetch_one(&mut conn)
         .await?
-        .try_get(0)?;
+        .try_get(0usize)?;
     if verdict != "ok" {
         return Err(DbError::Config(format!(
             "the copy in {} is damaged: {verdict}",
@@ -217,11 +217,11 @@ async fn check_sqlite_copy(file: &Path) -> Result<i64> {
     let rows: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log")
         .fetch_one(&mut conn)
         .await?
-        .try_get(0)?;
+        .try_get(0usize)?;
     let head: i64 = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
         .fetch_one(&mut conn)
         .await?
-        .try_get(0)?;
+        .try_get(0usize)?;
     conn.close().await?;
     if head != rows {
         return Err(DbError::Config(format!(

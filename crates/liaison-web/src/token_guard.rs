@@ -98,13 +98,13 @@ impl TokenLimiter {
     }
 }
 
-/// The endpoint table's (method, path) pairs, read once.
-fn routes() -> &'static [(&'static str, &'static str)] {
-    static ROUTES: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+/// The endpoint table's operations (method, path, whether they need a caller), read once.
+fn routes() -> &'static [(&'static str, &'static str, bool)] {
+    static ROUTES: OnceLock<Vec<(&'static str, &'static str, bool)>> = OnceLock::new();
     ROUTES.get_or_init(|| {
         crate::api::endpoints()
             .into_iter()
-            .map(|(e, _)| (e.method, e.path))
+            .map(|(e, _)| (e.method, e.path, e.auth))
             .collect()
     })
 }
@@ -112,11 +112,16 @@ fn routes() -> &'static [(&'static str, &'static str)] {
 /// The endpoint table's path for a call (`/api/v1/inbox/{message_id}/ack`), the one with the
 /// most literal segments when several match.
 pub fn endpoint_path(method: &str, path: &str) -> Option<&'static str> {
+    endpoint(method, path).map(|(template, _)| template)
+}
+
+/// The operation a call is, and whether it needs a caller.
+fn endpoint(method: &str, path: &str) -> Option<(&'static str, bool)> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     routes()
         .iter()
-        .filter(|(m, _)| *m == method)
-        .filter_map(|(_, template)| {
+        .filter(|(m, _, _)| *m == method)
+        .filter_map(|(_, template, auth)| {
             let parts: Vec<&str> = template.split('/').collect();
             if parts.len() != segments.len() {
                 return None;
@@ -133,18 +138,19 @@ pub fn endpoint_path(method: &str, path: &str) -> Option<&'static str> {
                     return None;
                 }
             }
-            Some((literal, *template))
+            Some((literal, (*template, *auth)))
         })
         .max_by_key(|(literal, _)| *literal)
-        .map(|(_, t)| t)
+        .map(|(_, found)| found)
 }
 
 /// The scope a call needs: `Err(())` when no scope allows it.
 fn needed(method: &str, path: &str) -> Result<Option<TokenScope>, ()> {
-    match endpoint_path(method, path) {
-        // Not an operation at all: the router answers 404 as it does for anyone.
-        None => Ok(None),
-        Some(template) => scope_for(method, template).map(Some).ok_or(()),
+    match endpoint(method, path) {
+        // Not an operation at all: the router answers 404 as it does for anyone. One that
+        // needs no caller (the OpenAPI document, a one-click link) needs no scope either.
+        None | Some((_, false)) => Ok(None),
+        Some((template, true)) => scope_for(method, template).map(Some).ok_or(()),
     }
 }
 
@@ -260,14 +266,17 @@ mod tests {
     fn every_scoped_operation_exists() {
         let scoped: Vec<_> = routes()
             .iter()
-            .filter(|(m, p)| scope_for(m, p).is_some())
+            .filter(|(m, p, _)| scope_for(m, p).is_some())
             .collect();
         for scope in TokenScope::ALL {
             assert!(
-                scoped.iter().any(|(m, p)| scope_for(m, p) == Some(*scope)),
+                scoped.iter().any(|(m, p, _)| scope_for(m, p) == Some(*scope)),
                 "no operation needs {scope}"
             );
         }
+        assert!(scoped.iter().all(|(_, _, auth)| *auth));
+        assert_eq!(needed("get", "/api/openapi.json"), Ok(None));
+        assert_eq!(needed("get", "/api/v1/partners"), Err(()));
         for (m, p) in [
             ("get", "/api/v1/inbox"),
             ("get", "/api/v1/inbox/{message_id}"),
@@ -278,7 +287,7 @@ mod tests {
             ("post", "/api/v1/tickets"),
             ("get", "/api/v1/tickets/{id}"),
         ] {
-            assert!(routes().contains(&(m, p)), "{m} {p} is not an endpoint");
+            assert!(routes().contains(&(m, p, true)), "{m} {p} is not an endpoint");
         }
     }
 

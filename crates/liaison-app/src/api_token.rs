@@ -60,7 +60,11 @@ pub async fn create(db: &Db, actor: &Actor, input: &TokenInput) -> Result<Create
     let Some(partner) = partner_meant(actor, input.partner_id) else {
         return Err(Error::invalid("partner_id", Msg::new("validate.required")));
     };
-    authorize(actor, Permission::ManageApiTokens, &Object::partner(partner))?;
+    authorize(
+        actor,
+        Permission::ManageApiTokens,
+        &Object::partner(partner),
+    )?;
     // A partner that does not exist is not found, like another partner's.
     liaison_db::partner::find_partner(db, actor.scope(), partner).await?;
     let mut e = FieldErrors::new();

@@ -39,7 +39,10 @@ fn owner_only(file: &Path) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
-            DbError::Config(format!("cannot restrict {} to its owner: {e}", file.display()))
+            DbError::Config(format!(
+                "cannot restrict {} to its owner: {e}",
+                file.display()
+            ))
         })?;
     }
     #[cfg(not(unix))]
@@ -336,7 +339,11 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// Runs one of PostgreSQL's client tools; a missing tool is said plainly.
-async fn run_tool(tool: &'static str, args: Vec<String>, password: Option<String>) -> Result<String> {
+async fn run_tool(
+    tool: &'static str,
+    args: Vec<String>,
+    password: Option<String>,
+) -> Result<String> {
     let output = tokio::task::spawn_blocking(move || {
         let mut c = Command::new(tool);
         c.args(&args);

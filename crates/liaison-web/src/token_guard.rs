@@ -24,10 +24,7 @@ pub(crate) struct TokenSession(pub(crate) crate::auth::Session);
 
 /// The session the guard let through for this call, if any.
 pub(crate) fn session_of(parts: &axum::http::request::Parts) -> Option<crate::auth::Session> {
-    parts
-        .extensions
-        .get::<TokenSession>()
-        .map(|t| t.0.clone())
+    parts.extensions.get::<TokenSession>().map(|t| t.0.clone())
 }
 
 /// Each token's calls in its last minute, per process (several instances each allow the
@@ -69,7 +66,11 @@ impl TokenLimiter {
     pub fn take(&self, token: Uuid, now_ms: i64) -> Slot {
         let mut map = self.calls.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 10_000 {
-            map.retain(|_, w| w.taken.iter().any(|t| *t > now_ms - liaison_core::rate::WINDOW_MS));
+            map.retain(|_, w| {
+                w.taken
+                    .iter()
+                    .any(|t| *t > now_ms - liaison_core::rate::WINDOW_MS)
+            });
         }
         let w = map.entry(token).or_default();
         w.taken
@@ -155,11 +156,14 @@ fn needed(method: &str, path: &str) -> Result<Option<TokenScope>, ()> {
 }
 
 fn bearer(req: &Request) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The language of the guard's own refusals: `Accept-Language` when it names one we speak.
@@ -249,7 +253,10 @@ mod tests {
     #[test]
     fn a_call_finds_its_operation_in_the_endpoint_table() {
         assert_eq!(
-            endpoint_path("post", "/api/v1/inbox/0190aaaa-0000-7000-8000-000000000000/ack"),
+            endpoint_path(
+                "post",
+                "/api/v1/inbox/0190aaaa-0000-7000-8000-000000000000/ack"
+            ),
             Some("/api/v1/inbox/{message_id}/ack")
         );
         assert_eq!(
@@ -270,7 +277,9 @@ mod tests {
             .collect();
         for scope in TokenScope::ALL {
             assert!(
-                scoped.iter().any(|(m, p, _)| scope_for(m, p) == Some(*scope)),
+                scoped
+                    .iter()
+                    .any(|(m, p, _)| scope_for(m, p) == Some(*scope)),
                 "no operation needs {scope}"
             );
         }
@@ -287,7 +296,10 @@ mod tests {
             ("post", "/api/v1/tickets"),
             ("get", "/api/v1/tickets/{id}"),
         ] {
-            assert!(routes().contains(&(m, p, true)), "{m} {p} is not an endpoint");
+            assert!(
+                routes().contains(&(m, p, true)),
+                "{m} {p} is not an endpoint"
+            );
         }
     }
 

@@ -79,7 +79,11 @@ async fn restored_is_the_same(
     let r = restore(empty_url, file).await.expect("restore");
     assert!(r.bytes > 0, "[{what}]");
     let copy = open(empty_url, key).await;
-    assert_eq!(&audit_state(&copy).await, expected, "[{what}] the audit chain");
+    assert_eq!(
+        &audit_state(&copy).await,
+        expected,
+        "[{what}] the audit chain"
+    );
     let req = liaison_db::request::find_request(&copy, request)
         .await
         .expect("the sealed request opens with the key");
@@ -92,7 +96,10 @@ async fn restored_is_the_same(
         .fetch_one(q("SELECT form FROM requests WHERE id = $1").bind(request))
         .await
         .expect("stored form");
-    assert!(stored.starts_with("enc:v1:"), "[{what}] sealed at rest: {stored}");
+    assert!(
+        stored.starts_with("enc:v1:"),
+        "[{what}] sealed at rest: {stored}"
+    );
     assert!(!stored.contains("1,280"), "[{what}]");
     copy.close().await;
     let wrong = Db::connect(empty_url, Arc::new(SystemClock))
@@ -126,7 +133,13 @@ async fn a_sqlite_backup_taken_while_writing_restores_into_an_empty_database() {
     liaison_db::audit::append(
         &mut tx,
         db.now(),
-        Entry::new(None, "demo.load", "demo", None, serde_json::json!({"uncommitted": true})),
+        Entry::new(
+            None,
+            "demo.load",
+            "demo",
+            None,
+            serde_json::json!({"uncommitted": true}),
+        ),
     )
     .await
     .expect("append");
@@ -152,7 +165,11 @@ async fn a_sqlite_backup_taken_while_writing_restores_into_an_empty_database() {
         matches!(&into_live, Err(DbError::Conflict(m)) if m.contains("already holds data")),
         "{into_live:?}"
     );
-    assert_eq!(audit_state(&db).await, before, "the refused restore changed nothing");
+    assert_eq!(
+        audit_state(&db).await,
+        before,
+        "the refused restore changed nothing"
+    );
 
     // Into a new file, and into one migrated but empty.
     let fresh = format!("sqlite://{}/restored/fresh.db", dir.0.display());
@@ -164,13 +181,19 @@ async fn a_sqlite_backup_taken_while_writing_restores_into_an_empty_database() {
     let not_a_backup = dir.0.join("notes.txt");
     std::fs::write(&not_a_backup, "hello").expect("write");
     let other = format!("sqlite://{}/other.db", dir.0.display());
-    assert!(matches!(restore(&other, &not_a_backup).await, Err(DbError::Config(_))));
+    assert!(matches!(
+        restore(&other, &not_a_backup).await,
+        Err(DbError::Config(_))
+    ));
     db.close().await;
 }
 
 /// The major version of a PostgreSQL tool (`pg_dump (PostgreSQL) 15.20` → 15), if installed.
 fn tool_major(tool: &str) -> Option<u32> {
-    let out = std::process::Command::new(tool).arg("--version").output().ok()?;
+    let out = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     text.split_whitespace()
         .find_map(|w| w.split('.').next().and_then(|m| m.parse().ok()))
@@ -191,7 +214,9 @@ async fn a_postgres_backup_restores_into_an_empty_database() {
     let key = key();
     let db = open(&url, &key).await;
     let server: i64 = db
-        .fetch_one(q("SELECT CAST(current_setting('server_version_num') AS BIGINT)"))
+        .fetch_one(q(
+            "SELECT CAST(current_setting('server_version_num') AS BIGINT)",
+        ))
         .await
         .expect("server version");
     let server_major = u32::try_from(server / 10_000).unwrap_or(0);
@@ -220,13 +245,29 @@ async fn a_postgres_backup_restores_into_an_empty_database() {
         .await
         .expect("server")
         .expect("url");
-    restored_is_the_same("postgres, new database", &file, &empty, &key, &before, request).await;
+    restored_is_the_same(
+        "postgres, new database",
+        &file,
+        &empty,
+        &key,
+        &before,
+        request,
+    )
+    .await;
     let migrated = liaison_db::testing::fresh_postgres_url()
         .await
         .expect("server")
         .expect("url");
     open(&migrated, &key).await.close().await;
-    restored_is_the_same("postgres, migrated", &file, &migrated, &key, &before, request).await;
+    restored_is_the_same(
+        "postgres, migrated",
+        &file,
+        &migrated,
+        &key,
+        &before,
+        request,
+    )
+    .await;
     let sqlite_into_pg = restore(&empty, &dir.0.join("none.sqlite")).await;
     assert!(sqlite_into_pg.is_err());
     db.close().await;

@@ -185,7 +185,11 @@ async fn revoke_for(
     Ok(())
 }
 
-async fn console_partner(state: &AppState, s: &Session, pid: &str) -> Result<Partner, crate::AppError> {
+async fn console_partner(
+    state: &AppState,
+    s: &Session,
+    pid: &str,
+) -> Result<Partner, crate::AppError> {
     Ok(liaison_db::partner::find_partner(&state.db, s.actor.scope(), id(pid)?).await?)
 }
 
@@ -195,7 +199,10 @@ async fn console_page(Path(pid): Path<String>, Page(state, headers, s): Page) ->
     token_page(&state, &headers, &s, &partner, form, None).await
 }
 
-async fn console_create(Path(pid): Path<String>, PageForm(state, headers, s, p): PageForm) -> PageResult {
+async fn console_create(
+    Path(pid): Path<String>,
+    PageForm(state, headers, s, p): PageForm,
+) -> PageResult {
     let partner = console_partner(&state, &s, &pid).await?;
     let back = format!("/console/partners/{}#api-tokens", partner.id);
     create_for(&state, &headers, &s, &partner, &p, back).await
@@ -223,7 +230,15 @@ async fn portal_page(Page(state, headers, s): Page) -> PageResult {
 
 async fn portal_create(PageForm(state, headers, s, p): PageForm) -> PageResult {
     let partner = portal_partner(&state, &s).await?;
-    create_for(&state, &headers, &s, &partner, &p, "/portal/api-tokens".into()).await
+    create_for(
+        &state,
+        &headers,
+        &s,
+        &partner,
+        &p,
+        "/portal/api-tokens".into(),
+    )
+    .await
 }
 
 async fn portal_revoke(Path(tid): Path<String>, PageForm(state, _, s, _): PageForm) -> PageResult {

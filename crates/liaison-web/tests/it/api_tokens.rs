@@ -101,11 +101,13 @@ async fn a_token_is_shown_once_and_stored_hashed() {
         assert_eq!(made["state"], "active");
         assert!(made["last_used_at"].is_null());
 
-        let list = a
-            .call("GET", "/api/v1/api-tokens", Some(&p1), None)
-            .await;
+        let list = a.call("GET", "/api/v1/api-tokens", Some(&p1), None).await;
         assert_eq!(list.status, StatusCode::OK, "[{}] {}", a.name, list.text());
-        assert!(!list.text().contains(&raw), "[{}] the list shows the token", a.name);
+        assert!(
+            !list.text().contains(&raw),
+            "[{}] the list shows the token",
+            a.name
+        );
         let item = &list.json()["items"][0];
         assert_eq!(item["id"], id.as_str());
         assert_eq!(item["name"], "ERP 恒通");
@@ -117,9 +119,8 @@ async fn a_token_is_shown_once_and_stored_hashed() {
         assert_eq!(one.status, StatusCode::OK);
         assert!(!one.text().contains(&raw));
 
-        let stored: i64 = a
-            .db
-            .fetch_one(
+        let stored: i64 =
+            a.db.fetch_one(
                 q("SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1")
                     .bind(liaison_db::sha256_hex(raw.as_bytes())),
             )
@@ -134,11 +135,21 @@ async fn a_token_is_shown_once_and_stored_hashed() {
             )
             .await
             .expect("count");
-        assert_eq!(in_clear, 0, "[{}] the token is nowhere in the table", a.name);
+        assert_eq!(
+            in_clear, 0,
+            "[{}] the token is nowhere in the table",
+            a.name
+        );
 
         // It works, and its use is seen.
         let inbox = a.call("GET", "/api/v1/inbox", Some(&raw), None).await;
-        assert_eq!(inbox.status, StatusCode::OK, "[{}] {}", a.name, inbox.text());
+        assert_eq!(
+            inbox.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            inbox.text()
+        );
         let after = a
             .call("GET", &format!("/api/v1/api-tokens/{id}"), Some(&p1), None)
             .await
@@ -163,7 +174,12 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
     for a in &apps {
         let mid = message_to(a, "SH-D001", "年终对账安排").await;
         let p1 = a.login("p1@demo.example").await;
-        let reader = make_token(a, &p1, json!({"name": "ERP 只读", "scopes": ["inbox:read"]})).await;
+        let reader = make_token(
+            a,
+            &p1,
+            json!({"name": "ERP 只读", "scopes": ["inbox:read"]}),
+        )
+        .await;
         let read = reader["token"].as_str().expect("token");
         let acker = make_token(
             a,
@@ -174,7 +190,13 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
         let ack = acker["token"].as_str().expect("token");
 
         let inbox = a.call("GET", "/api/v1/inbox", Some(read), None).await;
-        assert_eq!(inbox.status, StatusCode::OK, "[{}] {}", a.name, inbox.text());
+        assert_eq!(
+            inbox.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            inbox.text()
+        );
         assert!(inbox.text().contains(&mid), "[{}] {}", a.name, inbox.text());
         let msg = a
             .call("GET", &format!("/api/v1/inbox/{mid}"), Some(read), None)
@@ -182,9 +204,20 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
         assert_eq!(msg.status, StatusCode::OK, "[{}] {}", a.name, msg.text());
 
         let refused = a
-            .call("POST", &format!("/api/v1/inbox/{mid}/ack"), Some(read), None)
+            .call(
+                "POST",
+                &format!("/api/v1/inbox/{mid}/ack"),
+                Some(read),
+                None,
+            )
             .await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{}] {}", a.name, refused.text());
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "[{}] {}",
+            a.name,
+            refused.text()
+        );
         assert_eq!(refused.content_type, "application/problem+json");
         assert!(
             refused.json()["detail"]
@@ -194,9 +227,8 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
             a.name,
             refused.text()
         );
-        let acked_by_read: i64 = a
-            .db
-            .fetch_one(
+        let acked_by_read: i64 =
+            a.db.fetch_one(
                 q("SELECT COUNT(*) FROM deliveries WHERE message_id = $1 AND acked_at IS NOT NULL")
                     .bind(uuid::Uuid::parse_str(&mid).expect("uuid")),
             )
@@ -208,7 +240,12 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
             .call("POST", &format!("/api/v1/inbox/{mid}/ack"), Some(ack), None)
             .await;
         assert_eq!(done.status, StatusCode::OK, "[{}] {}", a.name, done.text());
-        assert!(done.json()["acked_at"].is_string(), "[{}] {}", a.name, done.text());
+        assert!(
+            done.json()["acked_at"].is_string(),
+            "[{}] {}",
+            a.name,
+            done.text()
+        );
 
         // Outside every scope: the partner list, the caller's own tokens, the user list.
         for (m, p) in [
@@ -217,7 +254,13 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
             ("GET", "/api/v1/me"),
         ] {
             let r = a.call(m, p, Some(ack), None).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {m} {p}: {}", a.name, r.text());
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "[{}] {m} {p}: {}",
+                a.name,
+                r.text()
+            );
         }
 
         let rows = audited_calls(a, reader["id"].as_str().expect("id")).await;
@@ -242,17 +285,20 @@ async fn a_read_token_cannot_acknowledge_and_an_ack_token_can() {
             a.name
         );
         assert_eq!(
-            audited_calls(a, acker["id"].as_str().expect("id")).await.len(),
+            audited_calls(a, acker["id"].as_str().expect("id"))
+                .await
+                .len(),
             4,
             "[{}]",
             a.name
         );
         // Who: the token's own service user, named after it.
-        let actor: String = a
-            .db
-            .fetch_one(
-                q("SELECT u.name FROM audit_log l JOIN users u ON u.id = l.actor_id
-                    WHERE l.action = 'api_token.call' AND l.entity_id = $1 LIMIT 1")
+        let actor: String =
+            a.db.fetch_one(
+                q(
+                    "SELECT u.name FROM audit_log l JOIN users u ON u.id = l.actor_id
+                    WHERE l.action = 'api_token.call' AND l.entity_id = $1 LIMIT 1",
+                )
                 .bind(uuid::Uuid::parse_str(reader["id"].as_str().expect("id")).expect("uuid")),
             )
             .await
@@ -282,7 +328,13 @@ async fn another_partners_data_is_never_reachable_with_a_token() {
                 Some(json!({"kind": "product_quality", "subject": "到货破损", "description": "外箱破损三件。"})),
             )
             .await;
-        assert_eq!(ticket.status, StatusCode::CREATED, "[{}] {}", a.name, ticket.text());
+        assert_eq!(
+            ticket.status,
+            StatusCode::CREATED,
+            "[{}] {}",
+            a.name,
+            ticket.text()
+        );
         let tid = ticket.json()["id"].as_str().expect("id").to_string();
 
         let p1 = a.login("p1@demo.example").await;
@@ -299,12 +351,24 @@ async fn another_partners_data_is_never_reachable_with_a_token() {
             ("GET", format!("/api/v1/tickets/{tid}")),
         ] {
             let r = a.call(m, &p, Some(t), None).await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] {m} {p}: {}", a.name, r.text());
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "[{}] {m} {p}: {}",
+                a.name,
+                r.text()
+            );
         }
         let inbox = a.call("GET", "/api/v1/inbox", Some(t), None).await;
         assert!(!inbox.text().contains(&theirs), "[{}]", a.name);
         let tickets = a.call("GET", "/api/v1/tickets", Some(t), None).await;
-        assert_eq!(tickets.status, StatusCode::OK, "[{}] {}", a.name, tickets.text());
+        assert_eq!(
+            tickets.status,
+            StatusCode::OK,
+            "[{}] {}",
+            a.name,
+            tickets.text()
+        );
         assert!(!tickets.text().contains(&tid), "[{}]", a.name);
         // A token opens no page: the portal sends it to the login page.
         let page = a
@@ -316,7 +380,12 @@ async fn another_partners_data_is_never_reachable_with_a_token() {
                     .expect("request"),
             )
             .await;
-        assert_ne!(page.status, StatusCode::OK, "[{}] a token opened a page", a.name);
+        assert_ne!(
+            page.status,
+            StatusCode::OK,
+            "[{}] a token opened a page",
+            a.name
+        );
     }
 }
 
@@ -348,7 +417,13 @@ async fn only_the_partners_admin_and_channel_management_manage_its_tokens() {
                 ("DELETE", format!("/api/v1/api-tokens/{id}"), None),
             ] {
                 let r = a.call(m, &p, Some(who), body).await;
-                assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {m} {p}: {}", a.name, r.text());
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "[{}] {m} {p}: {}",
+                    a.name,
+                    r.text()
+                );
             }
         }
 
@@ -361,7 +436,13 @@ async fn only_the_partners_admin_and_channel_management_manage_its_tokens() {
             ("GET", format!("/api/v1/api-tokens?partner={sh}")),
         ] {
             let r = a.call(m, &p, Some(&p2), None).await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] {m} {p}: {}", a.name, r.text());
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "[{}] {m} {p}: {}",
+                a.name,
+                r.text()
+            );
         }
         let r = a
             .call(
@@ -373,11 +454,22 @@ async fn only_the_partners_admin_and_channel_management_manage_its_tokens() {
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] {}", a.name, r.text());
         let own = a.call("GET", "/api/v1/api-tokens", Some(&p2), None).await;
-        assert_eq!(own.json()["items"], json!([]), "[{}] {}", a.name, own.text());
+        assert_eq!(
+            own.json()["items"],
+            json!([]),
+            "[{}] {}",
+            a.name,
+            own.text()
+        );
         let still = a
             .call("GET", &format!("/api/v1/api-tokens/{id}"), Some(&p1), None)
             .await;
-        assert_eq!(still.json()["state"], "active", "[{}] p2 revoked p1's", a.name);
+        assert_eq!(
+            still.json()["state"],
+            "active",
+            "[{}] p2 revoked p1's",
+            a.name
+        );
 
         // Channel management makes one for 京联; the admin sees both.
         let channel = a.login("channel@demo.example").await;
@@ -397,15 +489,38 @@ async fn only_the_partners_admin_and_channel_management_manage_its_tokens() {
                 Some(json!({"name": "无伙伴", "scopes": ["tickets"]})),
             )
             .await;
-        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {}", a.name, none.text());
+        assert_eq!(
+            none.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            none.text()
+        );
         let admin = a.login("admin@demo.example").await;
-        let all = a.call("GET", "/api/v1/api-tokens", Some(&admin), None).await.json();
-        assert_eq!(all["items"].as_array().map(Vec::len), Some(2), "[{}] {all}", a.name);
-        let bj_only = a
-            .call("GET", &format!("/api/v1/api-tokens?partner={bj}"), Some(&admin), None)
+        let all = a
+            .call("GET", "/api/v1/api-tokens", Some(&admin), None)
             .await
             .json();
-        assert_eq!(bj_only["items"][0]["id"], theirs["id"], "[{}] {bj_only}", a.name);
+        assert_eq!(
+            all["items"].as_array().map(Vec::len),
+            Some(2),
+            "[{}] {all}",
+            a.name
+        );
+        let bj_only = a
+            .call(
+                "GET",
+                &format!("/api/v1/api-tokens?partner={bj}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            bj_only["items"][0]["id"], theirs["id"],
+            "[{}] {bj_only}",
+            a.name
+        );
         assert_eq!(bj_only["items"].as_array().map(Vec::len), Some(1));
 
         // Bad input: every field named at once.
@@ -418,13 +533,29 @@ async fn only_the_partners_admin_and_channel_management_manage_its_tokens() {
                        "expires_at": (Utc::now() + Duration::days(900)).to_rfc3339()})),
             )
             .await;
-        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {}", a.name, bad.text());
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
         let mut fields: Vec<String> = bad.json()["errors"]
             .as_array()
-            .map(|e| e.iter().filter_map(|x| x["field"].as_str().map(String::from)).collect())
+            .map(|e| {
+                e.iter()
+                    .filter_map(|x| x["field"].as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         fields.sort();
-        assert_eq!(fields, ["expires_at", "name", "scopes"], "[{}] {}", a.name, bad.text());
+        assert_eq!(
+            fields,
+            ["expires_at", "name", "scopes"],
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
     }
 }
 
@@ -437,14 +568,34 @@ async fn a_revoked_or_expired_token_is_refused() {
         let p1 = a.login("p1@demo.example").await;
         let gone = make_token(a, &p1, json!({"name": "旧 ERP", "scopes": ["inbox:read"]})).await;
         let t = gone["token"].as_str().expect("token");
-        assert_eq!(a.call("GET", "/api/v1/inbox", Some(t), None).await.status, StatusCode::OK);
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(t), None).await.status,
+            StatusCode::OK
+        );
         let id = gone["id"].as_str().expect("id");
         let del = a
-            .call("DELETE", &format!("/api/v1/api-tokens/{id}"), Some(&p1), None)
+            .call(
+                "DELETE",
+                &format!("/api/v1/api-tokens/{id}"),
+                Some(&p1),
+                None,
+            )
             .await;
-        assert_eq!(del.status, StatusCode::NO_CONTENT, "[{}] {}", a.name, del.text());
+        assert_eq!(
+            del.status,
+            StatusCode::NO_CONTENT,
+            "[{}] {}",
+            a.name,
+            del.text()
+        );
         let r = a.call("GET", "/api/v1/inbox", Some(t), None).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "[{}] {}", a.name, r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] {}",
+            a.name,
+            r.text()
+        );
         assert_eq!(r.content_type, "application/problem+json");
         let shown = a
             .call("GET", &format!("/api/v1/api-tokens/{id}"), Some(&p1), None)
@@ -453,7 +604,12 @@ async fn a_revoked_or_expired_token_is_refused() {
         assert_eq!(shown["state"], "revoked", "[{}] {shown}", a.name);
         assert!(shown["revoked_at"].is_string());
         let again = a
-            .call("DELETE", &format!("/api/v1/api-tokens/{id}"), Some(&p1), None)
+            .call(
+                "DELETE",
+                &format!("/api/v1/api-tokens/{id}"),
+                Some(&p1),
+                None,
+            )
             .await;
         assert_eq!(again.status, StatusCode::NO_CONTENT, "[{}]", a.name);
 
@@ -465,13 +621,27 @@ async fn a_revoked_or_expired_token_is_refused() {
         )
         .await;
         let s = short["token"].as_str().expect("token");
-        assert_eq!(a.call("GET", "/api/v1/inbox", Some(s), None).await.status, StatusCode::OK);
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(s), None).await.status,
+            StatusCode::OK
+        );
         clock.advance(Duration::hours(2));
         let late = a.call("GET", "/api/v1/inbox", Some(s), None).await;
-        assert_eq!(late.status, StatusCode::UNAUTHORIZED, "[{}] {}", a.name, late.text());
+        assert_eq!(
+            late.status,
+            StatusCode::UNAUTHORIZED,
+            "[{}] {}",
+            a.name,
+            late.text()
+        );
         let p1 = a.login("p1@demo.example").await;
         let listed = a
-            .call("GET", &format!("/api/v1/api-tokens/{}", short["id"].as_str().expect("id")), Some(&p1), None)
+            .call(
+                "GET",
+                &format!("/api/v1/api-tokens/{}", short["id"].as_str().expect("id")),
+                Some(&p1),
+                None,
+            )
             .await
             .json();
         assert_eq!(listed["state"], "expired", "[{}] {listed}", a.name);
@@ -484,7 +654,13 @@ async fn a_revoked_or_expired_token_is_refused() {
                        "expires_at": (clock_now(&clock) - Duration::hours(1)).to_rfc3339()})),
             )
             .await;
-        assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {}", a.name, past.text());
+        assert_eq!(
+            past.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{}] {}",
+            a.name,
+            past.text()
+        );
     }
 }
 
@@ -514,7 +690,10 @@ async fn a_token_over_its_minute_is_told_to_wait() {
         let other = make_token(&a, &p1, json!({"name": "慢", "scopes": ["inbox:read"]})).await;
         let t = one["token"].as_str().expect("token");
         for _ in 0..3 {
-            assert_eq!(a.call("GET", "/api/v1/inbox", Some(t), None).await.status, StatusCode::OK);
+            assert_eq!(
+                a.call("GET", "/api/v1/inbox", Some(t), None).await.status,
+                StatusCode::OK
+            );
         }
         for _ in 0..2 {
             let resp = tower::ServiceExt::oneshot(
@@ -542,11 +721,20 @@ async fn a_token_over_its_minute_is_told_to_wait() {
             "[{name}] another token has its own minute"
         );
         clock.advance(Duration::seconds(61));
-        assert_eq!(a.call("GET", "/api/v1/inbox", Some(t), None).await.status, StatusCode::OK);
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(t), None).await.status,
+            StatusCode::OK
+        );
         let rows = audited_calls(&a, one["id"].as_str().expect("id")).await;
-        let statuses: Vec<i64> = rows.iter().map(|d| d["status"].as_i64().unwrap_or(0)).collect();
+        let statuses: Vec<i64> = rows
+            .iter()
+            .map(|d| d["status"].as_i64().unwrap_or(0))
+            .collect();
         assert_eq!(statuses, [200, 200, 200, 429, 200], "[{name}] {rows:?}");
-        assert_eq!(rows[4]["refused_before"], 1, "[{name}] the second refusal is counted");
+        assert_eq!(
+            rows[4]["refused_before"], 1,
+            "[{name}] the second refusal is counted"
+        );
     }
 }
 
@@ -560,8 +748,16 @@ async fn the_portal_and_the_console_make_and_revoke_tokens() {
         let p1 = browser_login(a, "p1@demo.example").await;
         let page = a.send(get("/portal/api-tokens", Some(&p1), "en")).await;
         assert_eq!(page.status, StatusCode::OK, "[{}] {}", a.name, page.text());
-        assert!(page.text().contains("id=\"api-token-form\""), "[{}]", a.name);
-        assert!(page.text().contains("id=\"nav-api-tokens\""), "[{}]", a.name);
+        assert!(
+            page.text().contains("id=\"api-token-form\""),
+            "[{}]",
+            a.name
+        );
+        assert!(
+            page.text().contains("id=\"nav-api-tokens\""),
+            "[{}]",
+            a.name
+        );
         let post = |path: &str, pairs: &[(&str, &str)]| {
             Request::builder()
                 .method("POST")
@@ -569,15 +765,24 @@ async fn the_portal_and_the_console_make_and_revoke_tokens() {
                 .header(header::COOKIE, p1.as_str())
                 .header(header::ACCEPT_LANGUAGE, "zh-CN")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(serde_urlencoded::to_string(pairs).expect("form")))
+                .body(Body::from(
+                    serde_urlencoded::to_string(pairs).expect("form"),
+                ))
                 .expect("request")
         };
         let token = csrf(&p1);
         let bad = a
-            .send(post("/portal/api-tokens", &[("_csrf", &token), ("name", "ERP")]))
+            .send(post(
+                "/portal/api-tokens",
+                &[("_csrf", &token), ("name", "ERP")],
+            ))
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
-        assert!(bad.text().contains("api-token-error-scopes"), "[{}]", a.name);
+        assert!(
+            bad.text().contains("api-token-error-scopes"),
+            "[{}]",
+            a.name
+        );
         let made = a
             .send(post(
                 "/portal/api-tokens",
@@ -601,28 +806,54 @@ async fn the_portal_and_the_console_make_and_revoke_tokens() {
             .expect("the token on the page")
             .to_string();
         assert!(raw.starts_with("lpt_"), "[{}] {raw}", a.name);
-        assert_eq!(a.call("GET", "/api/v1/inbox", Some(&raw), None).await.status, StatusCode::OK);
-        let listed = a.send(get("/portal/api-tokens", Some(&p1), "zh-CN")).await.text();
-        assert!(listed.contains("恒通 ERP") && !listed.contains(&raw), "[{}]", a.name);
-
-        let id: uuid::Uuid = a
-            .db
-            .fetch_one(q("SELECT id FROM api_tokens WHERE name = '恒通 ERP'"))
-            .await
-            .expect("token row");
-        let revoke = a
-            .send(post(&format!("/portal/api-tokens/{id}/revoke"), &[("_csrf", &token)]))
-            .await;
-        assert_eq!(revoke.status, StatusCode::SEE_OTHER, "[{}] {}", a.name, revoke.text());
         assert_eq!(
-            a.call("GET", "/api/v1/inbox", Some(&raw), None).await.status,
+            a.call("GET", "/api/v1/inbox", Some(&raw), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let listed = a
+            .send(get("/portal/api-tokens", Some(&p1), "zh-CN"))
+            .await
+            .text();
+        assert!(
+            listed.contains("恒通 ERP") && !listed.contains(&raw),
+            "[{}]",
+            a.name
+        );
+
+        let id: uuid::Uuid =
+            a.db.fetch_one(q("SELECT id FROM api_tokens WHERE name = '恒通 ERP'"))
+                .await
+                .expect("token row");
+        let revoke = a
+            .send(post(
+                &format!("/portal/api-tokens/{id}/revoke"),
+                &[("_csrf", &token)],
+            ))
+            .await;
+        assert_eq!(
+            revoke.status,
+            StatusCode::SEE_OTHER,
+            "[{}] {}",
+            a.name,
+            revoke.text()
+        );
+        assert_eq!(
+            a.call("GET", "/api/v1/inbox", Some(&raw), None)
+                .await
+                .status,
             StatusCode::UNAUTHORIZED
         );
 
         let channel = browser_login(a, "channel@demo.example").await;
         let sh = a.partner_id("SH-D001").await;
         let partner = a
-            .send(get(&format!("/console/partners/{sh}"), Some(&channel), "en"))
+            .send(get(
+                &format!("/console/partners/{sh}"),
+                Some(&channel),
+                "en",
+            ))
             .await;
         assert!(partner.text().contains("id=\"api-tokens\""), "[{}]", a.name);
         assert!(partner.text().contains("恒通 ERP"), "[{}]", a.name);
@@ -630,11 +861,19 @@ async fn the_portal_and_the_console_make_and_revoke_tokens() {
         let not_staff = a
             .send(get(&format!("/console/partners/{sh}"), Some(&staff), "en"))
             .await;
-        assert!(!not_staff.text().contains("id=\"api-tokens\""), "[{}]", a.name);
+        assert!(
+            !not_staff.text().contains("id=\"api-tokens\""),
+            "[{}]",
+            a.name
+        );
         let p2 = browser_login(a, "p2@demo.example").await;
         let refused = a.send(get("/portal/api-tokens", Some(&p2), "en")).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{}]", a.name);
         let home = a.send(get("/portal/home", Some(&p2), "en")).await;
-        assert!(!home.text().contains("id=\"nav-api-tokens\""), "[{}]", a.name);
+        assert!(
+            !home.text().contains("id=\"nav-api-tokens\""),
+            "[{}]",
+            a.name
+        );
     }
 }

@@ -165,15 +165,24 @@ pub async fn revoke(db: &Db, actor: &Actor, id: Uuid) -> Result<TokenView> {
 /// The live token a caller presents, if any (not revoked, not expired); `None` also for
 /// anything that is not an API token at all.
 pub async fn authenticate(db: &Db, credential: &str) -> Result<Option<Caller>> {
+    Ok(identify(db, credential)
+        .await?
+        .filter(|c| c.is_live(db.now())))
+}
+
+/// The token a caller presents, live or not (its refused attempts are audited too); `None`
+/// for an unknown token or anything that is not an API token.
+pub async fn identify(db: &Db, credential: &str) -> Result<Option<Caller>> {
     if !rules::is_api_token(credential) {
         return Ok(None);
     }
-    Ok(repo::find_live(db, credential).await?)
+    Ok(repo::find_by_token(db, credential).await?)
 }
 
 /// One call made with a token, as the audit chain keeps it (§7.2.1): method, path and the
 /// status answered; `refused` counts the calls refused by the rate limit since the last
-/// entry (the first refusal of a burst is an entry of its own).
+/// entry (the first refusal of a burst is an entry of its own). `live`: the token was valid,
+/// so this is its last use (a revoked or expired token's attempt is recorded, not a use).
 pub async fn record_call(
     db: &Db,
     token: &ApiToken,
@@ -181,10 +190,11 @@ pub async fn record_call(
     path: &str,
     status: u16,
     refused: u64,
+    live: bool,
 ) -> Result<()> {
     let mut detail = serde_json::json!({"method": method, "path": path, "status": status});
     if refused > 0 {
         detail["refused_before"] = serde_json::json!(refused);
     }
-    Ok(repo::record_call(db, token, detail).await?)
+    Ok(repo::record_call(db, token, detail, live).await?)
 }

@@ -172,47 +172,57 @@ pub async fn revoke_token(db: &Db, actor: Uuid, token: &ApiToken) -> Result<()> 
     .await
 }
 
-/// A live token and the service user it acts as.
+/// A token and the service user it acts as.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub token: ApiToken,
     pub user: User,
 }
 
-/// The live token `raw` names, if any: not revoked, not expired, its user active. One
-/// statement for the token, one for its user.
-pub async fn find_live(db: &Db, raw: &str) -> Result<Option<Caller>> {
+impl Caller {
+    /// Not revoked, not expired at `now`, its user active: it may act.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.token.revoked_at.is_none() && self.token.expires_at > now && self.user.active
+    }
+}
+
+/// The token `raw` is, live or not (a revoked token's attempts are recorded too).
+pub async fn find_by_token(db: &Db, raw: &str) -> Result<Option<Caller>> {
     let token: Option<ApiToken> = db
         .fetch_optional(
-            Q::dynamic(format!(
-                "{SELECT} WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2"
-            ))
-            .bind(sha256_hex(raw.as_bytes()))
-            .bind(db.now()),
+            Q::dynamic(format!("{SELECT} WHERE k.token_hash = $1"))
+                .bind(sha256_hex(raw.as_bytes())),
         )
         .await?;
     let Some(token) = token else {
         return Ok(None);
     };
-    match crate::user::find_user(db, token.user_id).await? {
-        Some(user) if user.active => Ok(Some(Caller { token, user })),
-        _ => Ok(None),
-    }
+    Ok(crate::user::find_user(db, token.user_id)
+        .await?
+        .map(|user| Caller { token, user }))
 }
 
 /// Records one call made with a token (§7.2.1: every call is in the audit chain, who = the
-/// token's service user, what = the token) and when it was last used, in one transaction. The
+/// token's service user, what = the token) and, when it was `used` (live), that it was last
+/// used now, in one transaction. The
 /// entry is not filed under the partner: a busy system's calls would bury the partner's
 /// history; they are found by the token (`entity_id`) and its service user.
-pub async fn record_call(db: &Db, token: &ApiToken, detail: serde_json::Value) -> Result<()> {
+pub async fn record_call(
+    db: &Db,
+    token: &ApiToken,
+    detail: serde_json::Value,
+    used: bool,
+) -> Result<()> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    tx.execute(
-        q("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(token.id),
-    )
-    .await?;
+    if used {
+        tx.execute(
+            q("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(token.id),
+        )
+        .await?;
+    }
     tx.commit_audited(
         now,
         Entry::new(

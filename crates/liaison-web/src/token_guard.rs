@@ -1,10 +1,12 @@
 //! The API-token guard (SPEC H2, policy §7.2.1): a middleware around the whole app that
 //! handles every call bearing an API token (`Authorization: Bearer lpt_…`) before anything
-//! else reads it. It finds the live token (else 401), takes a slot of the token's sliding
-//! minute (else 429 with `Retry-After`), finds the operation in the endpoint table and the
-//! scope it needs (`liaison_core::api_token::scope_for`; none held: 403 problem+json saying so),
-//! and only then lets the call through as the token's service user, which `auth::resolve`
-//! reads from the request. Every call is then recorded in the audit chain with its status.
+//! else reads it. It finds the token (unknown: 401), takes a slot of the token's sliding
+//! minute (else 429 with `Retry-After`), refuses it revoked or expired (401), finds the
+//! operation in the endpoint table and the scope it needs
+//! (`liaison_core::api_token::scope_for`; none held: 403 problem+json saying so), and only then
+//! lets the call through as the token's service user, which `auth::resolve` reads from the
+//! request. Every call of a known token, refused or not, is recorded in the audit chain with
+//! its status.
 //! Off `/api/`, a token opens nothing (pages are for people).
 
 use crate::{AppError, AppState};
@@ -183,11 +185,14 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     if !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
-    let caller = match liaison_app::api_token::authenticate(&state.db, &raw).await {
+    let caller = match liaison_app::api_token::identify(&state.db, &raw).await {
         Ok(Some(c)) => c,
         Ok(None) => return AppError::Unauthenticated.into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
+    // A revoked or expired token is refused, and its attempt recorded (a leaked token still
+    // in use is worth knowing, §7.3.1).
+    let live = caller.is_live(state.db.now());
     let method = match req.method().as_str() {
         "HEAD" => "get".to_string(),
         m => m.to_lowercase(),
@@ -204,6 +209,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             }
             (r, 0)
         }
+        Slot::Taken { refused } if !live => (AppError::Unauthenticated.into_response(), refused),
         Slot::Taken { refused } => match needed(&method, &path) {
             Err(()) => {
                 let allowed: Vec<&str> = caller.token.scopes.iter().map(|s| s.as_str()).collect();
@@ -238,6 +244,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         &path,
         status,
         refused,
+        live,
     )
     .await
     {

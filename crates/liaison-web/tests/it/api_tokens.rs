@@ -597,6 +597,13 @@ async fn a_revoked_or_expired_token_is_refused() {
             r.text()
         );
         assert_eq!(r.content_type, "application/problem+json");
+        let tried = audited_calls(a, id).await;
+        assert_eq!(
+            tried.last().map(|d| d["status"].clone()),
+            Some(json!(401)),
+            "[{}] a revoked token's attempt is recorded: {tried:?}",
+            a.name
+        );
         let shown = a
             .call("GET", &format!("/api/v1/api-tokens/{id}"), Some(&p1), None)
             .await

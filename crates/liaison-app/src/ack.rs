@@ -7,13 +7,18 @@ use liaison_db::Db;
 use liaison_db::inbox::{AckWriter, InboxItem};
 use uuid::Uuid;
 
-/// The delivery a link was made for; a forged link is not found, an old one is gone.
-pub fn verify_link(db: &Db, token: &str) -> Result<Uuid> {
+/// The delivery a link was made for; a forged link is not found, an old one is gone, and so
+/// is one whose copy a leak incident recalled (§7.3).
+pub async fn verify_link(db: &Db, token: &str) -> Result<Uuid> {
     let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
-    liaison_db::link::verify(cipher, token, db.now()).map_err(|e| match e {
+    let delivery = liaison_db::link::verify(cipher, token, db.now()).map_err(|e| match e {
         liaison_db::link::LinkError::Invalid => Error::NotFound,
         liaison_db::link::LinkError::Expired => Error::Gone(e.to_string()),
-    })
+    })?;
+    if liaison_db::incidents::delivery_recalled(db, delivery).await? {
+        return Err(Error::Gone("gone.link_recalled".into()));
+    }
+    Ok(delivery)
 }
 
 /// Confirms the delivery's message for its partner, through the group-committing writer.

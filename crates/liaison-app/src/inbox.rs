@@ -39,7 +39,39 @@ pub async fn counts(db: &Db, actor: &Actor) -> Result<Counts> {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, message = %message))]
 pub async fn open(db: &Db, actor: &Actor, message: MessageId) -> Result<Message> {
     let pid = partner(actor)?;
-    Ok(repo::open_message(db, actor.user_id, pid, message.into()).await?)
+    not_recalled(db, pid, message.into()).await?;
+    let mut m = repo::open_message(db, actor.user_id, pid, message.into()).await?;
+    if crate::leaks::marked(&m.item.classification) {
+        // §7.3: the reader's own copy, marked for their delivery.
+        let contact = liaison_db::user::find_user(db, actor.user_id)
+            .await?
+            .and_then(|u| u.contact_id);
+        let body = std::mem::take(&mut m.body);
+        m.body = crate::leaks::copy_for(
+            db,
+            m.item.message_id,
+            &m.item.classification,
+            pid,
+            contact,
+            body,
+        )
+        .await?;
+    }
+    Ok(m)
+}
+
+/// A copy a leak incident recalled (§7.3) is gone for its partner.
+async fn not_recalled(db: &Db, partner: Uuid, message: Uuid) -> Result<()> {
+    if liaison_db::incidents::recalled(db, message, partner).await? {
+        return Err(Error::Gone("gone.recalled".into()));
+    }
+    Ok(())
+}
+
+/// Of a page of the partner's messages, those a leak incident recalled.
+pub async fn recalled(db: &Db, actor: &Actor, messages: &[Uuid]) -> Result<Vec<Uuid>> {
+    let pid = partner(actor)?;
+    Ok(liaison_db::incidents::recalled_among(db, pid, messages).await?)
 }
 
 /// Confirms receipt in the portal (§4.3.2), credited to the user.
@@ -58,7 +90,9 @@ pub async fn acknowledge(
 
 /// The request behind a message delivered to the caller's partner.
 pub async fn request_of(db: &Db, actor: &Actor, message: MessageId) -> Result<Uuid> {
-    Ok(repo::request_of(db, partner(actor)?, message.into()).await?)
+    let pid = partner(actor)?;
+    not_recalled(db, pid, message.into()).await?;
+    Ok(repo::request_of(db, pid, message.into()).await?)
 }
 
 pub async fn attachments(db: &Db, actor: &Actor, message: MessageId) -> Result<Vec<Attachment>> {

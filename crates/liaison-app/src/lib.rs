@@ -4,6 +4,7 @@
 //! the policy's rules from `liaison-core` and calls storage in one transaction. Errors are
 //! [`Error`]; a span per operation carries the user and object ids (never personal data).
 
+pub mod access;
 pub mod ack;
 pub mod api_token;
 pub mod calendar;
@@ -14,7 +15,9 @@ pub mod feedback;
 pub mod home;
 pub mod import;
 pub mod inbox;
+pub mod incidents;
 pub mod launch;
+pub mod leaks;
 pub mod mail_in;
 pub mod meetings;
 pub mod nda;

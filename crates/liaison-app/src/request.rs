@@ -34,7 +34,8 @@ pub async fn load(db: &Db, actor: &Actor, id: RequestId) -> Result<Request> {
     authorize(actor, Permission::ReadRequest, &Object::default())?;
     let r = repo::find_request(db, id.into()).await?;
     authorize(actor, Permission::ReadRequest, &object(&r))?;
-    Ok(r)
+    // §7.2.2: a confidential request's body only for its circle; the read is audited.
+    crate::access::screen(db, actor, r, true).await
 }
 
 /// A request its requester may change: read access first (so others get a 404), then
@@ -138,7 +139,42 @@ pub async fn list(
     if view == RequestView::All {
         authorize(actor, Permission::ReadAllRequests, &Object::default())?;
     }
-    Ok(repo::list_requests(db, actor, view, before, limit).await?)
+    let mut out = Vec::new();
+    for r in repo::list_requests(db, actor, view, before, limit).await? {
+        match crate::access::screen(db, actor, r, false).await {
+            Ok(r) => out.push(r),
+            Err(Error::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// A request's attachments: withheld outside the circle of a confidential one (§7.2.2).
+pub async fn attachments(
+    db: &Db,
+    actor: &Actor,
+    id: RequestId,
+) -> Result<Vec<liaison_db::attachment::Attachment>> {
+    let r = load(db, actor, id).await?;
+    if r.restricted {
+        return Ok(Vec::new());
+    }
+    Ok(liaison_db::attachment::list_attachments(db, r.id).await?)
+}
+
+/// One attachment of a request the actor reads whole.
+pub async fn attachment(
+    db: &Db,
+    actor: &Actor,
+    id: RequestId,
+    file: Uuid,
+) -> Result<(liaison_db::attachment::Attachment, Vec<u8>)> {
+    let r = load(db, actor, id).await?;
+    if r.restricted {
+        return Err(Error::Forbidden);
+    }
+    Ok(liaison_db::attachment::read_attachment(db, r.id, file).await?)
 }
 
 /// Changes a draft or returned request (its requester only).

@@ -2,6 +2,7 @@
 //! addresses, time zones, working hours), validation errors and the clock. No I/O here; every
 //! other crate builds on these types.
 
+pub mod access;
 pub mod api_token;
 pub mod calendar;
 pub mod clock;
@@ -10,7 +11,9 @@ pub mod delivery;
 pub mod diff;
 pub mod enums;
 pub mod ids;
+pub mod incidents;
 pub mod job;
+pub mod marks;
 pub mod meetings;
 pub mod notify;
 pub mod partner;

@@ -37,6 +37,9 @@ str_enum!(
         TaskOverdue = "task_overdue",
         CadenceShort = "cadence_short",
         VisitOverdue = "visit_overdue",
+        AccessRequested = "access_requested",
+        AccessDecided = "access_decided",
+        IncidentReported = "incident_reported",
     }
 );
 

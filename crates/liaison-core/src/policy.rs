@@ -116,6 +116,13 @@ pub enum Permission {
     /// admins and channel management for any partner, a partner admin for its own (another
     /// partner's tokens are hidden by the scope, as for every partner object).
     ManageApiTokens,
+    /// Trace a leaked text back to the recipient copies it came from (§7.3): channel
+    /// management and leadership.
+    TraceLeaks,
+    /// Report a leak (§7.3): anyone on the staff. Reading and handling incidents is decided
+    /// by `incidents::may_read` / `may_handle` (leadership and the head of channel
+    /// management).
+    ReportIncidents,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -321,6 +328,8 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         PlanMeetings | LogOffline => r != PartnerUser,
         ManageMeetings => matches!(r, Admin | ChannelManager),
         ManageApiTokens => matches!(r, Admin | ChannelManager),
+        TraceLeaks => matches!(r, ChannelManager | Executive),
+        ReportIncidents => r != PartnerUser,
     })
 }
 

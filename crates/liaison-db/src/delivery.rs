@@ -956,19 +956,22 @@ pub(crate) async fn insert_dispatch(
         .bind(now),
     )
     .await?;
-    // Only the title of a confidential message is searchable: its body stays sealed.
+    // Only the title of a confidential message is searchable: its body stays sealed. A secret
+    // one is not searchable at all: outside its circle not even its title is known (§7.2.2).
     let plain = (!form.classification.needs_nda()).then_some(form.body.as_str());
-    crate::search::index(
-        tx,
-        &[crate::search::message_doc(
-            message_id,
-            form.title.as_str(),
-            plain,
-            now,
-        )],
-        true,
-    )
-    .await?;
+    if form.classification != liaison_core::review::Classification::Secret {
+        crate::search::index(
+            tx,
+            &[crate::search::message_doc(
+                message_id,
+                form.title.as_str(),
+                plain,
+                now,
+            )],
+            true,
+        )
+        .await?;
+    }
     let mut query = Q::dynamic(String::new());
     let m = query.arg(message_id);
     // Delivery ids: the message id's first 10 bytes (its time) and a 6-byte row number, so they

@@ -37,6 +37,7 @@ macro_rules! from_row {
     (@value $v:expr; try $try:expr) => { ($try)($v)? };
 }
 
+pub mod access;
 pub mod api_token;
 pub mod attachment;
 pub mod audit;
@@ -52,6 +53,7 @@ pub mod history;
 pub mod home;
 pub mod idempotency;
 pub mod inbox;
+pub mod incidents;
 pub mod job;
 pub mod launch;
 pub mod link;
@@ -177,7 +179,8 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 // Page caches are bounded so memory does not follow the database's growth
                 // (issue 10's soak): pages not cached are read from the operating system's
-                // file cache. The writer keeps 8 MiB (its recent pages); each reader 2 MiB.
+                // file cache. The writer keeps 8 MiB (its recent pages); each of 4 readers 4 MiB
+                // (two cores: more readers only split the same hot pages over more caches).
                 .connect_with(
                     opts.clone()
                         .pragma("temp_store", "memory")
@@ -189,9 +192,9 @@ impl Db {
                 writer.clone()
             } else {
                 SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts.read_only(true).pragma("cache_size", "-2048"))
+                    .connect_with(opts.read_only(true).pragma("cache_size", "-4096"))
                     .await?
             };
             Pools::Sqlite { writer, reader }

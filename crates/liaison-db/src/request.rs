@@ -47,6 +47,9 @@ pub struct Request {
     pub reviews: Vec<Review>,
     /// Recipients a confidential message was not delivered to, and why (§7.1.2).
     pub held_back: Vec<serde_json::Value>,
+    /// §7.2.2: the reader is outside a confidential request's circle and sees its title only
+    /// (the form is withheld: `liaison_app::access`).
+    pub restricted: bool,
     /// The form as stored when it is encrypted, until `open` decrypts it.
     #[serde(skip)]
     sealed_form: Option<String>,
@@ -82,6 +85,7 @@ impl FromDbRow for Request {
             submitted_at: r.opt_time("submitted_at")?,
             reviews: Vec::new(),
             held_back: Vec::new(),
+            restricted: false,
             sealed_form: crate::crypto::is_encrypted(&form).then_some(form),
         })
     }

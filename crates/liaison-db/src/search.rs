@@ -548,6 +548,7 @@ pub async fn reindex(tx: &mut Tx) -> Result<()> {
         after = last.id;
         let docs: Vec<Doc> = rows
             .iter()
+            .filter(|m| m.classification != "secret")
             .map(|m| {
                 let body = (!sealed(&m.classification, &m.body)).then_some(m.body.as_str());
                 message_doc(m.id, &m.title, body, m.created_at)

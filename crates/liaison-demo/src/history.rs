@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod confidentiality;
 mod data;
 mod meetings;
 mod offline;
@@ -59,6 +60,8 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     meetings::write(db).await?;
     // Site visits and calls (issue 14), once, on their own clock.
     offline::write(db).await?;
+    // A confidential notice, its leak traced, contained and closed (issue 15), once.
+    confidentiality::write(db).await?;
     // The stories' e-mails (notices, invitations) went out at the time they tell of: none is
     // mailed now.
     let mut tx = db.begin().await?;

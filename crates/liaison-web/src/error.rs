@@ -87,6 +87,8 @@ impl AppError {
     /// The human `detail` in `lang`.
     pub fn detail_in(&self, lang: Lang) -> String {
         let m = match self {
+            // A catalogue key (`gone.recalled`) is said in the reader's language.
+            AppError::Gone(m) if m.starts_with("gone.") => Msg::dynamic(m.clone()),
             AppError::BadRequest(m)
             | AppError::Conflict(m)
             | AppError::PayloadTooLarge(m)

@@ -47,6 +47,12 @@ const MULTILINE_FIELDS: &[&str] = &[
     "agenda",
     "minutes",
     "decisions",
+    // Confidentiality (§7.3): a leaked text to trace, an incident's findings and notes.
+    "text",
+    "leaked_text",
+    "cause",
+    "actions",
+    "note",
 ];
 
 /// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.

@@ -4,6 +4,7 @@
 //! policy.
 
 mod admin;
+mod confidentiality;
 mod data;
 mod import;
 mod meetings;

@@ -430,8 +430,57 @@ async fn history_writes_site_visits_and_calls_once() {
             !mine.is_empty() && mine.iter().all(|v| v.problems.is_none()),
             "{name}"
         );
+        // The confidentiality story (issue 15): a closed incident with its whole procedure,
+        // traced to 广州南粤's copy, and 赵敏's access request waiting for marketing.
+        let (exec, _) = actor(&db, "exec@demo.example").await;
+        let incidents = liaison_app::incidents::list(&db, &exec)
+            .await
+            .expect("incidents");
+        assert_eq!(incidents.len(), 1, "{name}");
+        let i = &incidents[0];
+        assert_eq!(i.state.as_str(), "closed", "{name}");
+        assert!(i.nda_id.is_some() && !i.cause.is_empty(), "{name}");
+        let gz = liaison_db::partner::resolve_partner_ref(&db, "GZ-D003")
+            .await
+            .expect("query")
+            .expect("GZ-D003");
+        assert_eq!(
+            i.suspects.first().map(|s| s.partner_id),
+            Some(gz),
+            "{name}: traced"
+        );
+        let (_, events) = liaison_app::incidents::show(&db, &exec, i.id)
+            .await
+            .expect("show");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "reported",
+                "notified",
+                "contained",
+                "investigation",
+                "closed"
+            ],
+            "{name}"
+        );
+        let (staff, _) = actor(&db, "staff@demo.example").await;
+        let waiting = liaison_app::access::list(&db, &staff)
+            .await
+            .expect("requests");
+        assert!(
+            waiting
+                .iter()
+                .any(|r| r.owner_id == staff.user_id && r.state.as_str() == "requested"),
+            "{name}"
+        );
         // A second run writes nothing more.
         liaison_demo::history(&db).await.expect("again");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM calls").await, 30, "{name}");
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM incidents").await,
+            1,
+            "{name}"
+        );
     }
 }

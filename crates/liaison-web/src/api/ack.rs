@@ -13,7 +13,7 @@ pub async fn link_show(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let delivery = ack::verify_link(&state.db, &token)?;
+    let delivery = ack::verify_link(&state.db, &token).await?;
     let (_, m) = liaison_db::inbox::open_by_link(&state.db, delivery).await?;
     Ok(Json(json!(m)))
 }
@@ -24,7 +24,7 @@ pub async fn link_ack(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let delivery = ack::verify_link(&state.db, &token)?;
+    let delivery = ack::verify_link(&state.db, &token).await?;
     let item = ack::ack_by_link(&state.db, &state.acks, delivery).await?;
     Ok((StatusCode::OK, Json(json!(item))).into_response())
 }

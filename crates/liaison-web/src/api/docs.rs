@@ -120,6 +120,9 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), api_token_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), confidentiality_schemas()) {
+        map.extend(more);
+    }
     all
 }
 
@@ -153,6 +156,87 @@ fn api_token_schemas() -> Value {
         "ApiToken": {"type": "object", "properties": token},
         "ApiTokenCreated": {"type": "object", "properties": created},
         "ApiTokenList": list_of("ApiToken"),
+    })
+}
+
+/// Confidentiality's schemas (issue 15: need-to-know, leak trace, incidents).
+fn confidentiality_schemas() -> Value {
+    let uuid = || json!({"type": "string", "format": "uuid"});
+    let opt_uuid = || json!({"type": ["string", "null"], "format": "uuid"});
+    let time = || json!({"type": "string", "format": "date-time"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let unit = || json!({"type": "number", "minimum": 0, "maximum": 1});
+    let roles = [
+        "admin",
+        "channel_manager",
+        "dept_head",
+        "executive",
+        "staff",
+        "rd",
+    ];
+    let suspect = json!({"type": "object", "required": ["delivery_id", "partner_id", "contact_id", "score"],
+        "additionalProperties": false, "properties": {
+        "delivery_id": uuid(), "partner_id": uuid(), "contact_id": uuid(), "score": unit()}});
+    let incident = json!({
+        "id": uuid(), "title": s("string"), "severity": enum_s(&["low", "medium", "high", "critical"]),
+        "state": enum_s(&["reported", "contained", "investigating", "closed"]),
+        "reported_by": uuid(), "reporter_name": s("string"), "reported_at": time(),
+        "message_id": opt_uuid(), "message_title": opt_s(), "description": s("string"),
+        "leaked_text": s("string"), "suspects": {"type": "array", "items": suspect.clone()},
+        "cause": s("string"), "responsible": s("string"), "nda_id": opt_uuid(), "actions": s("string"),
+        "contained_at": opt_time(), "closed_at": opt_time(), "version": s("integer"), "updated_at": time()});
+    let contained = json!({"type": "object", "properties": {"recalled": s("integer"),
+        "links_expired": s("integer"), "robots_to_rotate": s("integer")}});
+    let event = json!({"type": "object", "properties": {"id": uuid(), "at": time(), "user_id": opt_uuid(),
+        "user_name": opt_s(), "kind": enum_s(&["reported", "contained", "notified", "note", "investigation", "closed"]),
+        "body": s("string"), "detail": {"type": "object"}}});
+    let mut detail = incident.clone();
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("events".into(), json!({"type": "array", "items": event}));
+    }
+    let mut after_contain = incident.clone();
+    if let Some(o) = after_contain.as_object_mut() {
+        o.insert("contained".into(), contained);
+    }
+    let access_request = json!({
+        "id": uuid(), "item_kind": enum_s(&["request"]), "item_id": uuid(), "item_title": s("string"),
+        "user_id": uuid(), "user_name": s("string"), "owner_id": uuid(), "owner_name": s("string"),
+        "reason": s("string"), "state": enum_s(&["requested", "granted", "refused"]), "note": s("string"),
+        "decided_by": opt_uuid(), "decided_at": opt_time(), "created_at": time()});
+    json!({
+        "LeakTraceBody": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 50000, "description": "the leaked text, whole or in part; zero-width characters and spacing may be lost"}}},
+        "LeakTrace": {"type": "object", "properties": {
+            "candidates": {"type": "array", "description": "best first", "items": {"type": "object", "required": ["delivery_id", "partner_id", "contact_id", "score"], "properties": {
+                "delivery_id": uuid(), "partner_id": uuid(), "contact_id": uuid(), "score": unit(), "confidence": unit(),
+                "explained": s("integer"), "marks": s("integer"), "message_id": uuid(), "message_title": s("string"),
+                "partner_name": s("string"), "partner_code": s("string"), "contact_name": s("string")}}},
+            "sources": {"type": "array", "items": {"type": "object", "properties": {"message_id": uuid(), "title": s("string"),
+                "overlap": unit(), "recipients": s("integer")}}},
+            "marks": s("integer"), "tagged": s("boolean")}},
+        "IncidentInput": {"type": "object", "required": ["title"], "additionalProperties": false, "properties": {
+            "title": {"type": "string", "maxLength": 200}, "severity": {"type": ["string", "null"], "enum": ["low", "medium", "high", "critical", null]},
+            "message_id": opt_uuid(), "description": {"type": "string", "maxLength": 20000},
+            "leaked_text": {"type": "string", "maxLength": 50000}, "suspects": {"type": "array", "maxItems": 100, "items": suspect}}},
+        "IncidentPatch": {"type": "object", "additionalProperties": false, "properties": {
+            "cause": opt_s(), "responsible": opt_s(), "nda_id": opt_uuid(), "actions": opt_s(),
+            "state": {"type": ["string", "null"], "enum": ["reported", "contained", "investigating", "closed", null]}, "note": opt_s()}},
+        "Incident": {"type": "object", "properties": incident},
+        "IncidentDetail": {"type": "object", "properties": detail},
+        "IncidentContained": {"type": "object", "properties": after_contain},
+        "IncidentList": list_of("Incident"),
+        "AccessRequestInput": {"type": "object", "required": ["item_kind", "item_id", "reason"], "additionalProperties": false, "properties": {
+            "item_kind": enum_s(&["request"]), "item_id": uuid(), "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+        "AccessDecision": {"type": "object", "required": ["decision"], "additionalProperties": false, "properties": {
+            "decision": enum_s(&["grant", "refuse"]), "note": {"type": "string", "maxLength": 2000}}},
+        "AccessRequest": {"type": "object", "properties": access_request},
+        "AccessRequestList": list_of("AccessRequest"),
+        "AccessCircle": {"type": "object", "properties": {
+            "users": {"type": "array", "items": {"type": "object", "properties": {"id": uuid(), "name": s("string"), "email": s("string")}}},
+            "roles": {"type": "array", "items": enum_s(&roles)}}},
+        "AccessCircleInput": {"type": "object", "additionalProperties": false, "properties": {
+            "users": {"type": "array", "maxItems": 500, "items": uuid()},
+            "roles": {"type": "array", "maxItems": 6, "items": enum_s(&roles)}}},
     })
 }
 
@@ -740,6 +824,7 @@ fn base_schemas() -> Value {
                 "missing_purpose", "classification_low", "confidential_to_segment", "short_notice", "nda_missing", "channel_skipped", "text"]),
                 "message": s("string")}}},
             "form": {"$ref": "#/components/schemas/RequestForm"}, "message_id": opt_s(),
+            "restricted": {"type": "boolean", "description": "§7.2.2: the caller is outside this confidential request's circle and sees its title only (the form holds only title and classification); ask its owner with POST /api/v1/access-requests"},
             "reviews": {"type": "array", "items": {"type": "object", "properties": {"step": s("string"),
                 "reviewer_id": s("string"), "reviewer_name": opt_s(), "decision": s("string"), "comment": s("string"), "created_at": s("string")}}}}},
         "RequestList": list_of("Request"),
@@ -1108,7 +1193,10 @@ pub fn openapi() -> Value {
         if mutating {
             add(409, "Conflict");
         }
-        if e.path.starts_with("/api/v1/ack/") || e.path.starts_with("/api/v1/meetings/{id}/") {
+        if e.path.starts_with("/api/v1/ack/")
+            || e.path.starts_with("/api/v1/meetings/{id}/")
+            || e.path.starts_with("/api/v1/inbox/{")
+        {
             add(410, "Gone");
         }
         if e.body.is_some() {

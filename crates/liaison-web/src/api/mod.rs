@@ -13,6 +13,7 @@ mod feedback;
 mod history;
 mod inbox;
 mod launch;
+mod leaks;
 pub mod meetings;
 mod nda;
 mod notify;
@@ -858,6 +859,54 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/audit/verify", "audit", "Verify the audit hash chain (admin)", auth = true, body = None, ok = (200, "AuditVerdict"), query = []),
             get(audit::verify),
+        ),
+        (
+            ep!("post" "/api/v1/leak-trace", "confidentiality", "Trace a leaked text (§7.3): the confidential messages it is taken from and the recipient copies whose marks explain it, best first (channel management, leadership)", auth = true, body = Some("LeakTraceBody"), ok = (200, "LeakTrace"), query = []),
+            post(leaks::trace),
+        ),
+        (
+            ep!("get" "/api/v1/incidents", "confidentiality", "Leak incidents (§7.3), newest first: leadership and the head of channel management all, others those they reported", auth = true, body = None, ok = (200, "IncidentList"), query = []),
+            get(leaks::incidents),
+        ),
+        (
+            ep!("post" "/api/v1/incidents", "confidentiality", "Report a leak (§7.3), by hand or from a trace's suspects: leadership is told at once by every channel they have", auth = true, body = Some("IncidentInput"), ok = (201, "Incident"), query = []),
+            post(leaks::report),
+        ),
+        (
+            ep!("get" "/api/v1/incidents/{id}", "confidentiality", "One incident with its timeline; others than leadership, the channel head and its reporter get 404", auth = true, body = None, ok = (200, "IncidentDetail"), query = []),
+            get(leaks::incident),
+        ),
+        (
+            ep!("patch" "/api/v1/incidents/{id}", "confidentiality", "The investigation (cause, responsible party, NDA, actions) and the state; closing needs cause, responsible and actions", auth = true, body = Some("IncidentPatch"), ok = (200, "Incident"), query = []),
+            patch(leaks::update_incident),
+        ),
+        (
+            ep!("post" "/api/v1/incidents/{id}/contain", "confidentiality", "Contain at once: recall the suspects' portal copies, expire their one-click links, pause their partners' robots until new secrets are saved", auth = true, body = None, ok = (200, "IncidentContained"), query = []),
+            post(leaks::contain),
+        ),
+        (
+            ep!("get" "/api/v1/access-requests", "confidentiality", "Access requests the caller made and those waiting for the caller's decision (§7.2.2)", auth = true, body = None, ok = (200, "AccessRequestList"), query = []),
+            get(leaks::access_requests),
+        ),
+        (
+            ep!("post" "/api/v1/access-requests", "confidentiality", "Ask the owner of a confidential item one sees the title of for access; the owner is told", auth = true, body = Some("AccessRequestInput"), ok = (201, "AccessRequest"), query = []),
+            post(leaks::ask),
+        ),
+        (
+            ep!("get" "/api/v1/access-requests/{id}", "confidentiality", "One access request: its asker's and its owner's", auth = true, body = None, ok = (200, "AccessRequest"), query = []),
+            get(leaks::access_request),
+        ),
+        (
+            ep!("patch" "/api/v1/access-requests/{id}", "confidentiality", "The owner grants or refuses; a grant puts the asker on the item's access list", auth = true, body = Some("AccessDecision"), ok = (200, "AccessRequest"), query = []),
+            patch(leaks::decide),
+        ),
+        (
+            ep!("get" "/api/v1/requests/{id}/access", "confidentiality", "Who else may read a confidential request in full (§7.2.2): named staff and roles", auth = true, body = None, ok = (200, "AccessCircle"), query = []),
+            get(leaks::request_access_list),
+        ),
+        (
+            ep!("put" "/api/v1/requests/{id}/access", "confidentiality", "The requester replaces the access list (staff users and roles)", auth = true, body = Some("AccessCircleInput"), ok = (200, "AccessCircle"), query = []),
+            put(leaks::set_request_access_list),
         ),
     ]
 }

@@ -250,18 +250,15 @@ pub async fn attachments(
     Api(state, s): Api,
     Path(rid): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let r = load(&state, &s, &rid).await?;
-    Ok(Json(
-        json!({"items": liaison_db::attachment::list_attachments(&state.db, r.id).await?, "next_cursor": null}),
-    ))
+    let items = app::attachments(&state.db, &s.actor, id(&rid)?).await?;
+    Ok(Json(json!({"items": items, "next_cursor": null})))
 }
 
 pub async fn attachment(
     Api(state, s): Api,
     Path((rid, aid)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let r = load(&state, &s, &rid).await?;
-    let (a, bytes) = liaison_db::attachment::read_attachment(&state.db, r.id, id(&aid)?).await?;
+    let (a, bytes) = app::attachment(&state.db, &s.actor, id(&rid)?, id(&aid)?).await?;
     Ok(crate::respond::file_response(a, bytes))
 }
 

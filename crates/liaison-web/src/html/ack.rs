@@ -108,7 +108,7 @@ async fn show(
     q: crate::extract::Pairs,
 ) -> Response {
     let r: AppResult<Response> = async {
-        let delivery = verify_link(&state.db, &token)?;
+        let delivery = verify_link(&state.db, &token).await?;
         let (_, m) = liaison_db::inbox::open_by_link(&state.db, delivery).await?;
         let open = matches!(m.item.classification.as_str(), "public" | "internal");
         Ok(render(
@@ -156,7 +156,7 @@ async fn confirm(
     Path(token): Path<String>,
 ) -> Response {
     let r: AppResult<Response> = async {
-        let delivery = verify_link(&state.db, &token)?;
+        let delivery = verify_link(&state.db, &token).await?;
         ack_by_link(&state.db, &state.acks, delivery).await?;
         Ok(Redirect::to(&format!("/ack/{token}?done=1")).into_response())
     }

@@ -13,6 +13,7 @@ mod home;
 mod inbox;
 mod integration;
 mod launch;
+mod leaks;
 mod meetings;
 mod nda;
 mod offline;
@@ -154,6 +155,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "api_token/_panel.html",
     "api_token/page.html",
     "api_token/created.html",
+    "incident/trace.html",
+    "incident/list.html",
+    "incident/new.html",
+    "incident/show.html",
+    "incident/access_requests.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -460,6 +466,7 @@ pub fn render(
         can_offline => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::LogOffline)),
         can_manage_meetings => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageMeetings)),
         can_api_tokens => session.is_some_and(|s| s.actor.is_partner() && s.actor.can(Permission::ManageApiTokens)),
+        can_trace => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::TraceLeaks)),
         badges => session.map(|s| &s.badges),
     };
     let merged = context! { ..ctx, ..common };
@@ -611,6 +618,7 @@ pub fn router() -> Router<AppState> {
         .merge(offline::router())
         .merge(meetings::router())
         .merge(api_tokens::router())
+        .merge(leaks::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

@@ -463,6 +463,19 @@ async fn show_page(
     errors: Option<&FieldErrors>,
 ) -> PageResult {
     let is_requester = r.requester_id == s.user.id;
+    // §7.2.2: the requester names who else may read a confidential request in full.
+    let classified = matches!(
+        r.form.classification.as_deref(),
+        Some("confidential" | "secret")
+    );
+    let access_list = if is_requester && classified {
+        Some(
+            liaison_db::access::list(&state.db, liaison_core::access::ItemKind::Request, r.id)
+                .await?,
+        )
+    } else {
+        None
+    };
     let can_decide = r.state.step().is_some_and(|step| {
         review::may_decide(
             &DecisionContext {
@@ -486,7 +499,11 @@ async fn show_page(
             None => ctx! { name => id.to_string() },
         })
         .collect();
-    let attachments = liaison_db::attachment::list_attachments(&state.db, r.id).await?;
+    let attachments = if r.restricted {
+        Vec::new()
+    } else {
+        liaison_db::attachment::list_attachments(&state.db, r.id).await?
+    };
     // Who the audience reaches, and who lacks an NDA, while it can still change (issue 9).
     let coverage = if r.message_id.is_none() && (r.state.editable() || r.state.step().is_some()) {
         app::coverage(&state.db, &s.actor, r.id.into()).await?
@@ -552,6 +569,10 @@ async fn show_page(
             can_retry => can_retry,
             notice => notice,
             errors => form_errors(errors),
+            access_list => access_list,
+            asked => p.get("asked").is_some(),
+            access_saved => p.get("access_saved").is_some(),
+            roles => ["channel_manager", "dept_head", "executive", "admin", "staff", "rd"],
         },
     );
     mark_invalid(&mut resp, errors.is_some());

@@ -152,10 +152,17 @@ async fn confidential_message_skips_recipients_without_nda_and_is_encrypted_at_r
             .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
             .await
             .json();
+        let body = opened["body"].as_str().expect("body");
         assert_eq!(
-            opened["body"],
+            liaison_core::marks::unmarked(body),
             format!("内容：{marker}"),
             "[{}] decrypted for the recipient",
+            a.name
+        );
+        assert_ne!(
+            body,
+            format!("内容：{marker}"),
+            "[{}] §7.3: the recipient's copy carries its marks",
             a.name
         );
         // Another partner's user cannot list p1's NDAs.

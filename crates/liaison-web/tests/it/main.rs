@@ -14,6 +14,7 @@ mod delivery;
 mod exchange;
 mod hardening;
 mod language;
+mod leaks;
 mod meeting_pages;
 mod meetings_api;
 mod offline;

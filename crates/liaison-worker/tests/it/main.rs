@@ -4,6 +4,7 @@
 
 mod decode;
 mod hours;
+mod incidents;
 mod leases;
 mod limits;
 mod meetings;

@@ -1,0 +1,566 @@
+//! Confidentiality, completed (issue 15; policy §7.2.2, §7.3): need-to-know lists and access
+//! requests, per-recipient marks and the leak trace, leak incidents and their containment.
+
+use crate::{Cast, backends, count};
+use liaison_app::Error;
+use liaison_app::request as app;
+use liaison_core::access::ItemKind;
+use liaison_core::request::{Audience, RequestInput};
+use liaison_core::review::Decision;
+use liaison_db::{Db, q};
+use uuid::Uuid;
+
+const NOTICE: &str = "各位合作伙伴：自2027年1月1日起，华东区一级经销商的结算价下调3%，返利方案同步调整。\
+本方案仅限签署保密协议的合作伙伴知悉，请勿外传。新的月度目标与季度激励将于下周一的经销商大会上公布，\
+请各位负责人准时出席。Product pricing for the VF220 series stays confidential until the public launch. \
+如有疑问，请联系渠道管理部的刘经理。我们将在月底前完成系统切换，届时请使用新的价格表下单。";
+
+async fn nda_for_p1(db: &Db, cast: &Cast) {
+    let now = db.now();
+    liaison_app::nda::record(
+        db,
+        &cast.channel,
+        &liaison_db::nda::NdaInput {
+            partner: Some(cast.p1.partner_id.expect("p1").to_string()),
+            signed_at: Some(now - chrono::Duration::days(10)),
+            expires_at: Some(now + chrono::Duration::days(365)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("nda");
+}
+
+async fn draft(db: &Db, cast: &Cast, classification: &str) -> liaison_db::request::Request {
+    app::create(
+        db,
+        &cast.staff,
+        &RequestInput {
+            title: Some(format!("{classification}：华东结算价调整")),
+            purpose: Some("告知核心伙伴".into()),
+            body: Some(NOTICE.into()),
+            classification: Some(classification.into()),
+            audience: Some(Audience {
+                partners: vec![cast.p1.partner_id.expect("p1")],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("draft")
+}
+
+/// A confidential notice sent to p1's partner (with an NDA), reviewed by the head and channel
+/// management.
+async fn confidential_to_p1(db: &Db, cast: &Cast) -> liaison_db::request::Request {
+    nda_for_p1(db, cast).await;
+    let r = draft(db, cast, "confidential").await;
+    app::submit(db, &cast.staff, r.id.into())
+        .await
+        .expect("submit");
+    app::decide_with(db, &cast.head, r.id.into(), Decision::Approve, "", true)
+        .await
+        .expect("head");
+    app::decide_with(db, &cast.channel, r.id.into(), Decision::Approve, "", true)
+        .await
+        .expect("channel")
+}
+
+async fn audited(db: &Db, action: &str, actor: Uuid, entity: Uuid) -> i64 {
+    db.fetch_one::<i64>(
+        q("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND actor_id = $2 AND entity_id = $3")
+            .bind(action)
+            .bind(actor)
+            .bind(entity),
+    )
+    .await
+    .expect("audit count")
+}
+
+/// §7.2.2: outside the circle an admin sees a confidential request's title only, asks, and
+/// after the owner grants reads it whole; both reads are in the audit chain. A secret one is
+/// not there at all for them.
+#[tokio::test]
+async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let r = confidential_to_p1(&db, &cast).await;
+        // The requester and a reviewer read it whole.
+        let own = app::load(&db, &cast.staff, r.id.into()).await.expect("own");
+        assert!(
+            !own.restricted && own.form.body.as_deref() == Some(NOTICE),
+            "{name}"
+        );
+        assert!(
+            !app::load(&db, &cast.channel, r.id.into())
+                .await
+                .expect("reviewer")
+                .restricted
+        );
+        // The admin: title only, no attachments, and the read is recorded.
+        let seen = app::load(&db, &cast.admin, r.id.into())
+            .await
+            .expect("title");
+        assert!(seen.restricted, "{name}");
+        assert_eq!(seen.title, r.title);
+        assert_eq!(seen.form.body, None, "{name}: the body is withheld");
+        assert!(seen.form.audience.is_none(), "{name}: the audience too");
+        assert!(
+            app::attachments(&db, &cast.admin, r.id.into())
+                .await
+                .expect("none")
+                .is_empty()
+        );
+        // The page and its attachment list: two reads, each by title only.
+        assert_eq!(
+            audited(&db, "access.read_title", cast.admin.user_id, r.id).await,
+            2
+        );
+        assert_eq!(
+            audited(&db, "access.read", cast.admin.user_id, r.id).await,
+            0
+        );
+        // Asking: p1 cannot (requests are company-internal), the staff owner is told.
+        let e = liaison_app::access::ask(&db, &cast.p1, ItemKind::Request, r.id, "need it")
+            .await
+            .expect_err("partner");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        let e = liaison_app::access::ask(&db, &cast.admin, ItemKind::Request, r.id, " ")
+            .await
+            .expect_err("no reason");
+        assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");
+        let asked =
+            liaison_app::access::ask(&db, &cast.admin, ItemKind::Request, r.id, "审计抽查需要")
+                .await
+                .expect("ask");
+        let again =
+            liaison_app::access::ask(&db, &cast.admin, ItemKind::Request, r.id, "再问一次").await;
+        assert!(
+            matches!(again, Err(Error::Conflict(_))),
+            "{name}: one at a time"
+        );
+        let told = db
+            .fetch_one::<i64>(
+                q("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'access_requested'")
+                    .bind(cast.staff.user_id),
+            )
+            .await
+            .expect("told");
+        assert_eq!(told, 1, "{name}");
+        // Only the owner decides: the asker is refused, anyone else does not see it.
+        let e = liaison_app::access::decide(&db, &cast.admin, asked.id, true, "")
+            .await
+            .expect_err("asker");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        let e = liaison_app::access::decide(&db, &cast.exec, asked.id, true, "")
+            .await
+            .expect_err("stranger");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        let granted = liaison_app::access::decide(&db, &cast.staff, asked.id, true, "可以")
+            .await
+            .expect("grant");
+        assert_eq!(granted.state.as_str(), "granted");
+        let whole = app::load(&db, &cast.admin, r.id.into())
+            .await
+            .expect("whole");
+        assert!(
+            !whole.restricted && whole.form.body.as_deref() == Some(NOTICE),
+            "{name}"
+        );
+        assert_eq!(
+            audited(&db, "access.read", cast.admin.user_id, r.id).await,
+            1
+        );
+        assert_eq!(
+            audited(&db, "access.granted", cast.staff.user_id, r.id).await,
+            1
+        );
+        // The owner's list names the admin now; a role on it opens it to that role.
+        let list = liaison_app::access::list_of_request(&db, &cast.staff, r.id)
+            .await
+            .expect("list");
+        assert_eq!(list.users.len(), 1);
+        assert!(
+            app::load(&db, &cast.exec, r.id.into())
+                .await
+                .expect("exec")
+                .restricted
+        );
+        liaison_app::access::set_request_list(
+            &db,
+            &cast.staff,
+            r.id,
+            &[cast.admin.user_id],
+            &[liaison_core::Role::Executive],
+        )
+        .await
+        .expect("list saved");
+        assert!(
+            !app::load(&db, &cast.exec, r.id.into())
+                .await
+                .expect("exec")
+                .restricted
+        );
+        let e = liaison_app::access::set_request_list(&db, &cast.admin, r.id, &[], &[])
+            .await
+            .expect_err("not the owner");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        let e =
+            liaison_app::access::set_request_list(&db, &cast.staff, r.id, &[cast.p1.user_id], &[])
+                .await
+                .expect_err("a partner user");
+        assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");
+
+        // Secret: not even its title for those outside.
+        let secret = draft(&db, &cast, "secret").await;
+        let e = app::load(&db, &cast.admin, secret.id.into())
+            .await
+            .expect_err("hidden");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        let all = app::list(
+            &db,
+            &cast.admin,
+            liaison_db::request::RequestView::All,
+            None,
+            100,
+        )
+        .await
+        .expect("list");
+        assert!(all.iter().all(|x| x.id != secret.id), "{name}: not listed");
+        assert!(
+            all.iter().any(|x| x.id == r.id),
+            "{name}: the confidential one is listed by title"
+        );
+        let e = liaison_app::access::ask(&db, &cast.admin, ItemKind::Request, secret.id, "x")
+            .await
+            .expect_err("unknown");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+    }
+}
+
+/// Copies one delivery row as another recipient's (the ledger has no foreign keys).
+async fn more_recipients(db: &Db, like: Uuid, n: usize) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    let mut tx = db.begin().await.expect("tx");
+    tx.execute(q(
+        "CREATE TEMP TABLE copy_row AS SELECT * FROM deliveries WHERE 1 = 0",
+    ))
+    .await
+    .expect("temp");
+    tx.execute(q("INSERT INTO copy_row SELECT * FROM deliveries WHERE id = $1").bind(like))
+        .await
+        .expect("row to copy");
+    for _ in 0..n {
+        let id = Uuid::now_v7();
+        tx.execute(
+            q("UPDATE copy_row SET id = $1, contact_id = $2")
+                .bind(id)
+                .bind(Uuid::now_v7()),
+        )
+        .await
+        .expect("row");
+        tx.execute(q("INSERT INTO deliveries SELECT * FROM copy_row"))
+            .await
+            .expect("insert");
+        ids.push(id);
+    }
+    tx.execute(q("DROP TABLE copy_row")).await.expect("drop");
+    tx.commit().await.expect("commit");
+    ids
+}
+
+/// The middle three sentences of a copy, retyped: zero-width characters gone, spaces folded.
+fn middle_three(copy: &str) -> String {
+    let visible: String = copy
+        .chars()
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'))
+        .collect();
+    let sentences: Vec<&str> = visible.split_inclusive(['。', '.']).collect();
+    let mid = sentences.len() / 2;
+    sentences[mid - 1..=mid + 1]
+        .concat()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// §7.3, issue 15: 200 recipients of one confidential message each get a distinct copy, and a
+/// trace of any copy's middle three sentences (stripped, re-spaced) names that copy first.
+/// p1's own portal copy is marked for p1 and traces back to p1's contact.
+#[tokio::test]
+async fn two_hundred_copies_differ_and_each_excerpt_names_its_recipient_first() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let r = confidential_to_p1(&db, &cast).await;
+        let m = r.message_id.expect("dispatched");
+        let first: Uuid = db
+            .fetch_one(
+                q("SELECT id FROM deliveries WHERE message_id = $1 ORDER BY id LIMIT 1").bind(m),
+            )
+            .await
+            .expect("a delivery");
+        let have = count_deliveries(&db, m).await;
+        let extra = more_recipients(&db, first, 200 - have).await;
+        assert_eq!(count_deliveries(&db, m).await, 200, "{name}");
+        let recipients = liaison_db::incidents::recipients(&db, m)
+            .await
+            .expect("recipients");
+        assert_eq!(recipients.len(), 200, "{name}: one copy each");
+        let copies: Vec<(Uuid, String)> = recipients
+            .iter()
+            .map(|x| {
+                let c =
+                    liaison_app::leaks::copy_of_delivery(&db, x.delivery_id, NOTICE).expect("copy");
+                (x.delivery_id, c)
+            })
+            .collect();
+        let distinct: std::collections::HashSet<&String> = copies.iter().map(|(_, c)| c).collect();
+        assert_eq!(distinct.len(), 200, "{name}: each copy is its own");
+        for (d, copy) in copies.iter().step_by(7).chain(copies.last()) {
+            let t = liaison_app::leaks::trace(&db, &cast.channel, &middle_three(copy))
+                .await
+                .expect("trace");
+            assert_eq!(t.sources.len(), 1, "{name}");
+            assert_eq!(t.sources[0].message_id, m);
+            assert!(!t.tagged, "{name}: the tag was stripped");
+            let best = &t.candidates[0];
+            assert_eq!(best.delivery_id, *d, "{name}: {:?}", &t.candidates[..2]);
+            assert!(best.score > t.candidates[1].score, "{name}: not tied");
+            assert!(best.confidence > 0.9, "{name}: {}", best.confidence);
+        }
+        assert!(extra.len() >= 190);
+        // p1 opens it in the portal: the body is p1's marked copy, and it traces to p1's contact.
+        let opened = liaison_app::inbox::open(&db, &cast.p1, m.into())
+            .await
+            .expect("open");
+        assert_ne!(opened.body, NOTICE, "{name}: marked");
+        let t = liaison_app::leaks::trace(&db, &cast.channel, &middle_three(&opened.body))
+            .await
+            .expect("trace p1");
+        let p1_contact = liaison_db::user::find_user(&db, cast.p1.user_id)
+            .await
+            .expect("user")
+            .and_then(|u| u.contact_id);
+        assert_eq!(Some(t.candidates[0].contact_id), p1_contact, "{name}");
+        // Who may trace: channel management and leadership; not staff, not partners.
+        for who in [&cast.staff, &cast.p1] {
+            let e = liaison_app::leaks::trace(&db, who, NOTICE)
+                .await
+                .expect_err("refused");
+            assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        }
+        let e = liaison_app::leaks::trace(&db, &cast.channel, "太短了")
+            .await
+            .expect_err("short");
+        assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");
+    }
+}
+
+async fn count_deliveries(db: &Db, m: Uuid) -> usize {
+    db.fetch_one::<i64>(q("SELECT COUNT(*) FROM deliveries WHERE message_id = $1").bind(m))
+        .await
+        .expect("count") as usize
+}
+
+/// §7.3: a report tells leadership at once (bell and an e-mail queued for now); containment
+/// recalls the suspects' copies, ends their links and pauses their robots; closing needs the
+/// cause, the responsible party and the actions. Only leadership and the channel head handle it.
+#[tokio::test]
+async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let r = confidential_to_p1(&db, &cast).await;
+        let m = r.message_id.expect("dispatched");
+        let opened = liaison_app::inbox::open(&db, &cast.p1, m.into())
+            .await
+            .expect("open");
+        let t = liaison_app::leaks::trace(&db, &cast.channel, &middle_three(&opened.body))
+            .await
+            .expect("trace");
+        let best = &t.candidates[0];
+        let jobs_before = count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify'").await;
+        let report = liaison_app::incidents::Report {
+            title: "华东结算价外泄".into(),
+            severity: Some("critical".into()),
+            message_id: Some(m),
+            description: "在同行群里发现了通知原文".into(),
+            leaked_text: middle_three(&opened.body),
+            suspects: vec![liaison_db::incidents::Suspect {
+                delivery_id: best.delivery_id,
+                partner_id: best.partner_id,
+                contact_id: best.contact_id,
+                score: best.score,
+            }],
+        };
+        let e = liaison_app::incidents::report(&db, &cast.p1, &report)
+            .await
+            .expect_err("partner");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        let i = liaison_app::incidents::report(&db, &cast.staff, &report)
+            .await
+            .expect("report");
+        assert_eq!(i.state.as_str(), "reported");
+        // Leadership (the executive, and channel@ who heads channel management) told at once.
+        let leaders = liaison_app::incidents::leadership(&db)
+            .await
+            .expect("leaders");
+        assert!(leaders.contains(&cast.exec.user_id) && leaders.contains(&cast.channel.user_id));
+        assert!(
+            !leaders.contains(&cast.admin.user_id),
+            "{name}: §7.3 leadership, not admins"
+        );
+        let told = count(
+            &db,
+            "SELECT COUNT(*) FROM notifications WHERE kind = 'incident_reported' AND urgent",
+        )
+        .await;
+        assert_eq!(told as usize, leaders.len(), "{name}");
+        let jobs = count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify'").await;
+        assert_eq!(
+            (jobs - jobs_before) as usize,
+            leaders.len(),
+            "{name}: an e-mail each"
+        );
+        // Sealed at rest.
+        let stored: String = db
+            .fetch_one(q("SELECT description FROM incidents WHERE id = $1").bind(i.id))
+            .await
+            .expect("stored");
+        assert!(!stored.contains("同行群"), "{name}: sealed");
+        // Who reads and handles it.
+        let e = liaison_app::incidents::show(&db, &cast.admin, i.id)
+            .await
+            .expect_err("admin");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        liaison_app::incidents::show(&db, &cast.staff, i.id)
+            .await
+            .expect("the reporter reads it");
+        let e = liaison_app::incidents::contain(&db, &cast.staff, i.id)
+            .await
+            .expect_err("reporter");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        // A robot of p1's partner, and p1's confirmation link, before containment.
+        let pid = cast.p1.partner_id.expect("p1");
+        let mut tx = db.begin().await.expect("tx");
+        tx.execute(
+            q("INSERT INTO robots (id, partner_id, kind, label, url, url_hint, created_at)
+               VALUES ($1, $2, 'wecom', '恒通群', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', 'qyapi…', $3)")
+            .bind(Uuid::now_v7())
+            .bind(pid)
+            .bind(db.now()),
+        )
+        .await
+        .expect("robot");
+        tx.commit().await.expect("commit");
+        let robots_before = db
+            .fetch_one::<i64>(q("SELECT COUNT(*) FROM robots WHERE partner_id = $1").bind(pid))
+            .await
+            .expect("robots");
+        assert!(robots_before >= 1);
+        let token = liaison_db::link::sign(
+            db.cipher().expect("cipher"),
+            best.delivery_id,
+            db.now() + chrono::Duration::days(3),
+        );
+        liaison_app::ack::verify_link(&db, &token)
+            .await
+            .expect("the link works before");
+        let (after, done) = liaison_app::incidents::contain(&db, &cast.exec, i.id)
+            .await
+            .expect("contain");
+        assert_eq!(after.state.as_str(), "contained");
+        assert_eq!(done.recalled, 1, "{name}");
+        assert_eq!(done.robots_to_rotate as i64, robots_before, "{name}");
+        let paused = db
+            .fetch_one::<i64>(
+                q("SELECT COUNT(*) FROM robots WHERE partner_id = $1 AND rotate_since IS NOT NULL AND paused_until > $2")
+                    .bind(pid)
+                    .bind(db.now().timestamp_millis()),
+            )
+            .await
+            .expect("paused");
+        assert_eq!(paused, robots_before, "{name}: paused until rotated");
+        let e = liaison_app::inbox::open(&db, &cast.p1, m.into())
+            .await
+            .expect_err("recalled");
+        assert!(matches!(e, Error::Gone(_)), "{name}: {e:?}");
+        let e = liaison_app::ack::verify_link(&db, &token)
+            .await
+            .expect_err("link ended");
+        assert!(matches!(e, Error::Gone(_)), "{name}: {e:?}");
+        let e = liaison_app::incidents::contain(&db, &cast.exec, i.id)
+            .await
+            .expect_err("twice");
+        assert!(matches!(e, Error::Conflict(_)), "{name}: {e:?}");
+        // Closing names what is missing, then closes; a closed incident stays closed.
+        let e = liaison_app::incidents::update(
+            &db,
+            &cast.channel,
+            i.id,
+            &liaison_app::incidents::Patch {
+                state: Some("closed".into()),
+                cause: Some("经销商业务员截图转发".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("incomplete");
+        match e {
+            Error::Invalid(f) => {
+                assert!(
+                    f.get("responsible").is_some() && f.get("actions").is_some(),
+                    "{name}"
+                );
+                assert!(f.get("cause").is_none());
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        let closed = liaison_app::incidents::update(
+            &db,
+            &cast.channel,
+            i.id,
+            &liaison_app::incidents::Patch {
+                state: Some("closed".into()),
+                cause: Some("经销商业务员截图转发".into()),
+                responsible: Some("SH-D001 销售助理".into()),
+                actions: Some("收回权限，依保密协议追责".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("closed");
+        assert_eq!(closed.state.as_str(), "closed");
+        assert!(closed.closed_at.is_some());
+        let (_, events) = liaison_app::incidents::show(&db, &cast.exec, i.id)
+            .await
+            .expect("show");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["reported", "notified", "contained", "closed"],
+            "{name}"
+        );
+        let e = liaison_app::incidents::update(
+            &db,
+            &cast.exec,
+            i.id,
+            &liaison_app::incidents::Patch::default(),
+        )
+        .await
+        .expect_err("closed");
+        assert!(matches!(e, Error::Conflict(_)), "{name}: {e:?}");
+        for action in ["incident.reported", "incident.contained", "incident.closed"] {
+            let n = db
+                .fetch_one::<i64>(
+                    q("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action),
+                )
+                .await
+                .expect("audit");
+            assert_eq!(n, 1, "{name}: {action}");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Need-to-know (policy §7.2.2; SPEC G4): who may read a confidential or secret item in full.
+//!
+//! The usual rules decide first whether someone may see an item at all (`authorize`). For a
+//! confidential or secret item, that is not enough: only its circle reads it in full, namely its
+//! owner, its reviewers (those who decided a step, and those who may decide the step it waits
+//! for), and the named people and roles on its access list. Everyone else, admins included,
+//! sees a confidential item's title only, and a secret item not at all. Asking for access is a
+//! request the owner grants or refuses; a grant puts the person on the list.
+//!
+//! What lives elsewhere: the lists and requests are stored by `liaison_db::access`, reads are
+//! audited by the service (`liaison_app::access`).
+
+use crate::review::Classification;
+use crate::role::Role;
+use crate::{Actor, str_enum};
+use uuid::Uuid;
+
+str_enum!(
+    /// What kind of item an access list or request is about.
+    ItemKind { Request = "request" }
+);
+
+str_enum!(
+    /// An access request's life: asked, then granted or refused by the item's owner.
+    AccessState { Requested = "requested", Granted = "granted", Refused = "refused" }
+);
+
+/// How much of an item someone may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Everything.
+    Full,
+    /// Its title and that it exists; the body, attachments and answers are withheld.
+    TitleOnly,
+    /// Nothing: as if it did not exist.
+    Hidden,
+}
+
+/// The people who know an item.
+#[derive(Debug, Clone, Default)]
+pub struct Circle {
+    pub owner: Uuid,
+    /// Those who decided a review step.
+    pub reviewers: Vec<Uuid>,
+    /// The actor may decide the step the item waits for (they must read what they approve).
+    pub reviewing_now: bool,
+    /// Named people on the access list.
+    pub users: Vec<Uuid>,
+    /// Roles on the access list: everyone holding one of them.
+    pub roles: Vec<Role>,
+}
+
+impl Circle {
+    pub fn holds(&self, actor: &Actor) -> bool {
+        actor.user_id == self.owner
+            || self.reviewing_now
+            || self.reviewers.contains(&actor.user_id)
+            || self.users.contains(&actor.user_id)
+            || self.roles.iter().any(|r| actor.roles.has(*r))
+    }
+}
+
+/// §7.2.2: how much of an item of `classification` someone who may otherwise see it sees.
+pub fn access(actor: &Actor, classification: Classification, circle: &Circle) -> Access {
+    if classification < Classification::Confidential || circle.holds(actor) {
+        Access::Full
+    } else if classification == Classification::Secret {
+        Access::Hidden
+    } else {
+        Access::TitleOnly
+    }
+}
+
+/// Whether `actor` may ask for access: someone outside the circle of a confidential item they
+/// can see the title of (a secret item is not known to exist, so it cannot be asked for).
+pub fn may_ask(actor: &Actor, classification: Classification, circle: &Circle) -> bool {
+    access(actor, classification, circle) == Access::TitleOnly
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Roles;
+
+    fn actor(id: u128, roles: &str) -> Actor {
+        Actor {
+            user_id: Uuid::from_u128(id),
+            roles: Roles::parse_list(roles).expect("roles"),
+            partner_id: None,
+            department_id: None,
+        }
+    }
+
+    #[test]
+    fn outside_the_circle_an_admin_sees_a_confidential_title_only_and_no_secret_at_all() {
+        let circle = Circle {
+            owner: Uuid::from_u128(1),
+            ..Default::default()
+        };
+        let admin = actor(9, "admin");
+        assert_eq!(
+            access(&admin, Classification::Confidential, &circle),
+            Access::TitleOnly
+        );
+        assert_eq!(
+            access(&admin, Classification::Secret, &circle),
+            Access::Hidden
+        );
+        assert_eq!(
+            access(&admin, Classification::Internal, &circle),
+            Access::Full
+        );
+        assert!(may_ask(&admin, Classification::Confidential, &circle));
+        assert!(!may_ask(&admin, Classification::Secret, &circle));
+    }
+
+    #[test]
+    fn the_owner_reviewers_named_people_and_listed_roles_read_in_full() {
+        let mut circle = Circle {
+            owner: Uuid::from_u128(1),
+            reviewers: vec![Uuid::from_u128(2)],
+            users: vec![Uuid::from_u128(3)],
+            roles: vec![Role::Executive],
+            ..Default::default()
+        };
+        for a in [
+            actor(1, "staff"),
+            actor(2, "channel_manager"),
+            actor(3, "staff"),
+            actor(4, "executive"),
+        ] {
+            assert_eq!(access(&a, Classification::Secret, &circle), Access::Full);
+        }
+        let reviewer = actor(5, "channel_manager");
+        assert_eq!(
+            access(&reviewer, Classification::Secret, &circle),
+            Access::Hidden
+        );
+        circle.reviewing_now = true;
+        assert_eq!(
+            access(&reviewer, Classification::Secret, &circle),
+            Access::Full
+        );
+    }
+}

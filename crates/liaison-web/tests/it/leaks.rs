@@ -1,0 +1,502 @@
+//! Confidentiality, completed (issue 15; policy §7.2.2, §7.3) over HTTP: the leak trace, leak
+//! incidents, access requests and access lists, each endpoint refused to another partner's
+//! user and to those without the role; the pages in Chinese; the reader's marked, watermarked
+//! copy in the portal.
+
+use crate::{TestApp, apps};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+
+const NOTICE: &str = "各位合作伙伴：自2027年1月1日起，华东区一级经销商的结算价下调3%，返利方案同步调整。\
+本方案仅限签署保密协议的合作伙伴知悉，请勿外传。新的月度目标与季度激励将于下周一的经销商大会上公布，\
+请各位负责人准时出席。Product pricing for the VF220 series stays confidential until the public launch. \
+如有疑问，请联系渠道管理部的刘经理。我们将在月底前完成系统切换，届时请使用新的价格表下单。";
+
+/// A page as a logged-in browser sees it (the bearer token works for pages too).
+async fn page(a: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
+    let r = a
+        .send(
+            Request::builder()
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::ACCEPT_LANGUAGE, "zh-CN")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    (r.status, r.text())
+}
+
+/// Retyped into a chat: zero-width characters gone, spaces folded, sentences 2 to 4.
+fn excerpt(body: &str) -> String {
+    let visible: String = body
+        .chars()
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'))
+        .collect();
+    let sentences: Vec<&str> = visible.split_inclusive(['。', '.']).collect();
+    sentences[1..4]
+        .concat()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
+    let (apps, _guard) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let exec = a.login("exec@demo.example").await;
+        let admin = a.login("admin@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let sh = a.partner_id("SH-D001").await;
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/ndas",
+                Some(&channel),
+                Some(json!({"partner": "SH-D001",
+                "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
+                "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
+        let req = a
+            .dispatch_approving(
+                &head,
+                &channel,
+                json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
+                       "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
+                Some(json!({"send_to_covered_only": true})),
+            )
+            .await;
+        let rid = req["id"].as_str().expect("id").to_string();
+        let mid = req["message_id"].as_str().expect("message").to_string();
+
+        // p1's copy: marked for p1, and watermarked with p1's name on the page.
+        let body = a
+            .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
+            .await
+            .json()["body"]
+            .as_str()
+            .expect("body")
+            .to_string();
+        assert_ne!(body, NOTICE, "[{n}] marked");
+        assert_eq!(liaison_core::marks::unmarked(&body), NOTICE, "[{n}]");
+        let (status, html) = page(a, &p1, &format!("/portal/inbox/{mid}")).await;
+        assert_eq!(status, StatusCode::OK, "[{n}]");
+        assert!(html.contains("id=\"watermark\""), "[{n}] watermark");
+        assert!(html.contains("此副本带有你的专属标记"), "[{n}]");
+
+        // The trace: channel management finds p1's copy first; staff and partners may not trace.
+        let leaked = excerpt(&body);
+        let t = a
+            .call(
+                "POST",
+                "/api/v1/leak-trace",
+                Some(&channel),
+                Some(json!({"text": leaked})),
+            )
+            .await;
+        assert_eq!(t.status, StatusCode::OK, "[{n}] {}", t.text());
+        let t = t.json();
+        assert_eq!(t["candidates"][0]["partner_id"], json!(sh), "[{n}] {t}");
+        let contact = liaison_db::user::find_user_by_email(&a.db, "p1@demo.example")
+            .await
+            .expect("user")
+            .and_then(|u| u.contact_id)
+            .expect("p1's contact");
+        assert_eq!(t["candidates"][0]["contact_id"], json!(contact), "[{n}]");
+        for who in [&staff, &p1, &p2] {
+            let r = a
+                .call(
+                    "POST",
+                    "/api/v1/leak-trace",
+                    Some(who),
+                    Some(json!({"text": leaked})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {}", r.text());
+        }
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/leak-trace",
+                Some(&channel),
+                Some(json!({"text": "短"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert_eq!(r.json()["errors"][0]["field"], "text", "[{n}]");
+
+        // The incident from the trace: reported by channel management, contained by the
+        // executive; others outside get 404, partners 403.
+        let best = &t["candidates"][0];
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/incidents",
+                Some(&channel),
+                Some(json!({
+                "title": "华东结算价外泄", "severity": "critical", "message_id": mid,
+                "description": "同行群里出现原文", "leaked_text": leaked,
+                "suspects": [{"delivery_id": best["delivery_id"], "partner_id": best["partner_id"],
+                              "contact_id": best["contact_id"], "score": best["score"]}]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
+        let iid = r.json()["id"].as_str().expect("incident").to_string();
+        let path = format!("/api/v1/incidents/{iid}");
+        assert_eq!(
+            a.call("GET", &path, Some(&admin), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
+        assert_eq!(
+            a.call("GET", &path, Some(&staff), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
+        for who in [&p1, &p2] {
+            assert_eq!(
+                a.call("GET", &path, Some(who), None).await.status,
+                StatusCode::FORBIDDEN,
+                "[{n}]"
+            );
+            assert_eq!(
+                a.call("GET", "/api/v1/incidents", Some(who), None)
+                    .await
+                    .status,
+                StatusCode::FORBIDDEN,
+                "[{n}]"
+            );
+        }
+        assert_eq!(
+            a.call("GET", "/api/v1/incidents", Some(&staff), None)
+                .await
+                .json()["items"],
+            json!([]),
+            "[{n}] staff see only what they reported"
+        );
+        let shown = a.call("GET", &path, Some(&exec), None).await;
+        assert_eq!(shown.status, StatusCode::OK, "[{n}]");
+        assert_eq!(shown.json()["events"][1]["kind"], "notified", "[{n}]");
+        let r = a
+            .call("POST", &format!("{path}/contain"), Some(&staff), None)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}]");
+        let r = a
+            .call("POST", &format!("{path}/contain"), Some(&exec), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
+        assert_eq!(r.json()["contained"]["recalled"], 1, "[{n}]");
+        let gone = a
+            .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
+            .await;
+        assert_eq!(gone.status, StatusCode::GONE, "[{n}] recalled");
+        let r = a
+            .call(
+                "PATCH",
+                &path,
+                Some(&channel),
+                Some(json!({"state": "closed"})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] {}",
+            r.text()
+        );
+        let (status, html) = page(a, &channel, &format!("/console/incidents/{iid}")).await;
+        assert_eq!(status, StatusCode::OK, "[{n}]");
+        assert!(
+            html.contains("华东结算价外泄") && html.contains("已控制"),
+            "[{n}]"
+        );
+
+        // Need-to-know: the admin sees the title only, asks; the requester grants.
+        let seen = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(seen["restricted"], true, "[{n}] {seen}");
+        assert!(seen["form"]["body"].is_null(), "[{n}]");
+        let (status, html) = page(a, &admin, &format!("/console/requests/{rid}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("id=\"restricted\"") && !html.contains("结算价下调"),
+            "[{n}]"
+        );
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/access-requests",
+                Some(&p2),
+                Some(json!({"item_kind": "request", "item_id": rid, "reason": "看看"})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "[{n}] partners never see requests"
+        );
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/access-requests",
+                Some(&admin),
+                Some(json!({"item_kind": "request", "item_id": rid, "reason": "审计抽查"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
+        let arid = r.json()["id"].as_str().expect("id").to_string();
+        let apath = format!("/api/v1/access-requests/{arid}");
+        assert_eq!(
+            a.call("GET", &apath, Some(&staff), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
+        assert_eq!(
+            a.call("GET", &apath, Some(&p1), None).await.status,
+            StatusCode::FORBIDDEN,
+            "[{n}]"
+        );
+        let r = a
+            .call(
+                "PATCH",
+                &apath,
+                Some(&admin),
+                Some(json!({"decision": "grant"})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "[{n}] the asker does not decide"
+        );
+        let (status, html) = page(a, &head, "/console/access-requests").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("审计抽查"), "[{n}]");
+        let r = a
+            .call(
+                "PATCH",
+                &apath,
+                Some(&head),
+                Some(json!({"decision": "grant", "note": "同意"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
+        let whole = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(whole["restricted"], false, "[{n}]");
+        assert_eq!(whole["form"]["body"], NOTICE, "[{n}]");
+        // The access list: the requester reads and replaces it; others may not.
+        let lpath = format!("/api/v1/requests/{rid}/access");
+        let list = a.call("GET", &lpath, Some(&head), None).await;
+        assert_eq!(list.status, StatusCode::OK, "[{n}]");
+        assert_eq!(
+            list.json()["users"].as_array().map(Vec::len),
+            Some(1),
+            "[{n}]"
+        );
+        let r = a
+            .call(
+                "PUT",
+                &lpath,
+                Some(&head),
+                Some(json!({"users": [], "roles": ["executive"]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
+        assert_eq!(r.json()["roles"], json!(["executive"]), "[{n}]");
+        let r = a
+            .call(
+                "PUT",
+                &lpath,
+                Some(&admin),
+                Some(json!({"users": [], "roles": []})),
+            )
+            .await;
+        assert!(
+            matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "[{n}] {}",
+            r.status
+        );
+        assert_eq!(
+            a.call("GET", &lpath, Some(&p1), None).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}]"
+        );
+        let r = a
+            .call(
+                "PUT",
+                &lpath,
+                Some(&head),
+                Some(json!({"roles": ["partner_user"]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+
+        // The pages in Chinese.
+        for (who, path, text) in [
+            (&channel, "/console/leak-trace", "泄密追溯"),
+            (&channel, "/console/incidents", "华东结算价外泄"),
+            (&staff, "/console/incidents/new", "报告泄密"),
+            (&admin, "/console/access-requests", "查阅申请"),
+        ] {
+            let (status, html) = page(a, who, path).await;
+            assert_eq!(status, StatusCode::OK, "[{n}] {path}");
+            assert!(html.contains(text), "[{n}] {path}");
+            assert!(
+                !html.contains("leak.") && !html.contains("incident."),
+                "[{n}] {path}: raw keys"
+            );
+        }
+        let (status, _) = page(a, &staff, "/console/leak-trace").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{n}]");
+        let (status, _) = page(a, &p1, "/console/incidents").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{n}]");
+        let _: Value = json!(null);
+    }
+}
+
+/// Issue 15's browser step: channel@ pastes a leaked paragraph on the trace page, reads which
+/// copy it came from and opens the incident from the result, in Chromium.
+#[tokio::test]
+async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_chromium() {
+    use crate::browser::{chromium, log_in, serve};
+    use fantoccini::Locator;
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let head = a.login("head@demo.example").await;
+    let channel = a.login("channel@demo.example").await;
+    let p1 = a.login("p1@demo.example").await;
+    let sh = a.partner_id("SH-D001").await;
+    a.call(
+        "POST",
+        "/api/v1/ndas",
+        Some(&channel),
+        Some(json!({"partner": "SH-D001",
+        "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
+        "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
+    )
+    .await;
+    let req = a
+        .dispatch_approving(
+            &head,
+            &channel,
+            json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
+                   "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
+            Some(json!({"send_to_covered_only": true})),
+        )
+        .await;
+    let mid = req["message_id"].as_str().expect("message").to_string();
+    let body = a
+        .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
+        .await
+        .json()["body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    let leaked = excerpt(&body);
+    let contact = liaison_db::user::find_user_by_email(&a.db, "p1@demo.example")
+        .await
+        .expect("user")
+        .and_then(|u| u.contact_id)
+        .expect("p1's contact");
+    let contact_name = liaison_db::partner::find_contact(
+        &a.db,
+        liaison_core::Scope::All,
+        uuid::Uuid::parse_str(&sh).expect("id"),
+        contact,
+    )
+    .await
+    .expect("contact")
+    .name;
+
+    let addr = serve(a.router.clone()).await;
+    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
+    .await;
+    c.goto(&format!("http://{addr}/console/leak-trace"))
+        .await
+        .expect("goto");
+    log_in(&c, "channel@demo.example").await;
+    c.wait()
+        .for_element(Locator::Id("trace-text"))
+        .await
+        .expect("the trace page after login");
+    // Pasted, as from a chat.
+    c.execute(
+        "document.getElementById('trace-text').value = arguments[0];",
+        vec![json!(leaked)],
+    )
+    .await
+    .expect("paste");
+    c.find(Locator::Id("trace-submit"))
+        .await
+        .expect("trace")
+        .click()
+        .await
+        .expect("click");
+    let first = c
+        .wait()
+        .for_element(Locator::Css("#trace-table tr.candidate"))
+        .await
+        .expect("candidates");
+    let row = first.text().await.expect("text");
+    assert!(
+        row.contains(&contact_name) && row.contains("SH-D001"),
+        "{row}"
+    );
+    c.find(Locator::Id("trace-open-incident"))
+        .await
+        .expect("open incident")
+        .click()
+        .await
+        .expect("click");
+    let title = c
+        .wait()
+        .for_element(Locator::Id("incident-title"))
+        .await
+        .expect("the incident page");
+    assert!(title.text().await.expect("text").contains("华东结算价调整"));
+    let suspects = c
+        .find(Locator::Id("incident-suspects"))
+        .await
+        .expect("suspects")
+        .text()
+        .await
+        .expect("text");
+    assert!(suspects.contains(&contact_name), "{suspects}");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/console/incidents/")
+    );
+    c.close().await.expect("close");
+    drop(driver);
+}

@@ -157,17 +157,6 @@ fn needed(method: &str, path: &str) -> Result<Option<TokenScope>, ()> {
     }
 }
 
-fn bearer(req: &Request) -> Option<&str> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .trim();
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 /// The language of the guard's own refusals: `Accept-Language` when it names one we speak.
 fn lang_of(req: &Request) -> Lang {
     let accept = req
@@ -179,7 +168,7 @@ fn lang_of(req: &Request) -> Lang {
 }
 
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(raw) = bearer(&req).filter(|t| is_api_token(t)).map(str::to_string) else {
+    let Some(raw) = crate::auth::bearer(req.headers()).filter(|t| is_api_token(t)) else {
         return next.run(req).await;
     };
     if !req.uri().path().starts_with("/api/") {

@@ -5,6 +5,7 @@
 //! [`Error`]; a span per operation carries the user and object ids (never personal data).
 
 pub mod access;
+pub mod account;
 pub mod ack;
 pub mod api_token;
 pub mod calendar;

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clock;
 pub mod data;
 pub mod delivery;
+pub mod device;
 pub mod diff;
 pub mod enums;
 pub mod ids;
@@ -27,6 +28,7 @@ pub mod review;
 pub mod role;
 pub mod search;
 pub mod tickets;
+pub mod totp;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};

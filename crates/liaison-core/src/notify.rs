@@ -40,6 +40,7 @@ str_enum!(
         AccessRequested = "access_requested",
         AccessDecided = "access_decided",
         IncidentReported = "incident_reported",
+        LoginNewDevice = "login_new_device",
     }
 );
 
@@ -67,8 +68,14 @@ impl NotifyKind {
         NotifyKind::ALL
             .iter()
             .copied()
-            .filter(|k| k.for_partners() == partner)
+            .filter(|k| !k.always_emailed() && k.for_partners() == partner)
             .collect()
+    }
+
+    /// Security alerts (§7.2.3: a login from a new device) reach everyone, staff and partner
+    /// users alike, and their e-mail cannot be turned off: they are not among the choices.
+    pub fn always_emailed(self) -> bool {
+        matches!(self, NotifyKind::LoginNewDevice)
     }
 
     /// Escalations are e-mailed by their own job (the overdue list, §4.4.1); the notification
@@ -152,6 +159,10 @@ mod tests {
         let staff = NotifyKind::choosable(false);
         assert!(staff.contains(&NotifyKind::ReviewWaiting));
         assert!(!staff.contains(&NotifyKind::QuestionAnswered));
+        assert!(
+            !staff.contains(&NotifyKind::LoginNewDevice),
+            "a login alert cannot be turned off (§7.2.3)"
+        );
     }
 
     #[test]

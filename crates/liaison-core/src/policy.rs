@@ -123,6 +123,9 @@ pub enum Permission {
     /// by `incidents::may_read` / `may_handle` (leadership and the head of channel
     /// management).
     ReportIncidents,
+    /// One's own account security (§7.2.3): the second factor, one's sessions and devices.
+    /// Everyone signed in, on their own account only: [`authorize`] hides another's.
+    ManageOwnAccount,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -227,6 +230,8 @@ pub fn authorize(actor: &Actor, p: Permission, object: &Object) -> Result<(), De
         }
         // A requester reminds the unconfirmed of their own request (§4.4.1).
         Permission::ManageDeliveries if owns => Ok(()),
+        // §7.2.3: one's second factor and sessions are one's own; another's do not exist.
+        Permission::ManageOwnAccount if object.owner.is_some() && !owns => Err(Denied::Hidden),
         _ if actor.can(p) => Ok(()),
         _ => Err(Denied::Forbidden),
     }
@@ -330,6 +335,7 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         ManageApiTokens => matches!(r, Admin | ChannelManager),
         TraceLeaks => matches!(r, ChannelManager | Executive),
         ReportIncidents => r != PartnerUser,
+        ManageOwnAccount => true,
     })
 }
 
@@ -570,5 +576,28 @@ mod tests {
         let a = actor("staff,dept_head", None);
         assert!(a.can(Permission::ExportPartners));
         assert!(!a.can(Permission::AdminUsers));
+    }
+
+    /// §7.2.3: everyone manages their own second factor and sessions; another user's, even an
+    /// admin's looking, are hidden (404).
+    #[test]
+    fn ones_account_security_is_ones_own() {
+        let mut me = actor("staff", None);
+        me.user_id = Uuid::now_v7();
+        let mine = Object::owned(me.user_id, None);
+        let theirs = Object::owned(Uuid::now_v7(), None);
+        assert_eq!(authorize(&me, Permission::ManageOwnAccount, &mine), Ok(()));
+        assert_eq!(
+            authorize(&me, Permission::ManageOwnAccount, &theirs),
+            Err(Denied::Hidden)
+        );
+        let mut admin = actor("admin", None);
+        admin.user_id = Uuid::now_v7();
+        assert_eq!(
+            authorize(&admin, Permission::ManageOwnAccount, &theirs),
+            Err(Denied::Hidden)
+        );
+        let p = actor("partner_user", Some(Uuid::now_v7()));
+        assert!(p.can(Permission::ManageOwnAccount));
     }
 }

@@ -38,6 +38,7 @@ macro_rules! from_row {
 }
 
 pub mod access;
+pub mod account;
 pub mod api_token;
 pub mod attachment;
 pub mod audit;

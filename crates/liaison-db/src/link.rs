@@ -244,6 +244,23 @@ fn base32_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+const LOGIN_STEP_PURPOSE: &str = "login-second-step";
+
+/// The login form's second step (policy §7.2.3): after a right password for an account with a
+/// second factor, the page carries this token (the user, signed, for a few minutes) instead of
+/// the password while it asks for the code.
+pub fn sign_login_step(cipher: &Cipher, user: Uuid, expires: DateTime<Utc>) -> String {
+    sign_for(cipher, LOGIN_STEP_PURPOSE, user, expires)
+}
+
+pub fn verify_login_step(
+    cipher: &Cipher,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, LinkError> {
+    verify_for(cipher, LOGIN_STEP_PURPOSE, token, now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,7 +52,26 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, phc);
 }
 
-/// Password rules: 10 to 128 characters, not all one kind of character.
+/// The breached-password list shipped with Liaison (no network needed): the most common
+/// passwords of public leaks, keyboard walks, years and common Chinese patterns, lowercase.
+const BREACHED: &str = include_str!("breached-passwords.txt");
+
+/// Whether `password` is on the breached-password list, ignoring case (policy §7.2.3).
+pub fn is_breached(password: &str) -> bool {
+    static LIST: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let list = LIST.get_or_init(|| {
+        BREACHED
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+    list.contains(password.trim().to_lowercase().as_str())
+}
+
+/// Password rules (§7.2.3), checked whenever a person sets or changes a password: 10 to 128
+/// characters, not on the breached-password list, not all one kind of character.
 pub fn check_strength(password: &str) -> Result<(), liaison_core::validate::Msg> {
     use liaison_core::validate::Msg;
     let n = password.chars().count();
@@ -61,6 +80,9 @@ pub fn check_strength(password: &str) -> Result<(), liaison_core::validate::Msg>
     }
     if n > 128 {
         return Err(Msg::new("validate.max_chars").arg("max", 128));
+    }
+    if is_breached(password) {
+        return Err(Msg::new("validate.password_breached"));
     }
     let classes = [
         password.chars().any(|c| c.is_lowercase()),
@@ -93,5 +115,35 @@ mod tests {
         assert!(check_strength("short").is_err());
         assert!(check_strength("aaaaaaaaaaaa").is_err());
         assert!(check_strength("liaison-demo").is_ok());
+    }
+
+    /// §7.2.3: a password from the breached list is refused whatever its case, with its own
+    /// message; the demo's and the tests' passwords are not on it.
+    #[test]
+    fn breached_passwords_are_refused_whatever_their_case() {
+        for p in [
+            "woaini1314",
+            "WoAiNi1314",
+            "qq123456789",
+            "a123456789",
+            "1qaz2wsx3edc",
+            "Password123!",
+            "qwertyuiop",
+            "1234567890",
+        ] {
+            let e = check_strength(p).expect_err(p);
+            assert_eq!(e.key(), "validate.password_breached", "{p}");
+        }
+        for ok in [
+            "liaison-demo",
+            "Str0ng-enough",
+            "Str0ng-password",
+            "Bench-password-1",
+        ] {
+            assert!(!is_breached(ok), "{ok}");
+            assert!(check_strength(ok).is_ok(), "{ok}");
+        }
+        let lines = BREACHED.lines().filter(|l| !l.starts_with('#')).count();
+        assert!(lines > 3000, "a few thousand entries: {lines}");
     }
 }

@@ -217,3 +217,29 @@ pub async fn update_launches(db: &Db, actor: Uuid, s: &LaunchSettings) -> Result
     store(db, actor, LAUNCHES, s, "settings.update", detail).await?;
     Ok(s.clone())
 }
+
+const SECURITY: &str = "security";
+
+/// Account security's setting (§7.2.3): whether the second factor required of admins and
+/// executives is only asked for (`remind`, the default) or enforced.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub totp_mode: liaison_core::totp::TotpMode,
+}
+
+pub async fn security(db: &Db) -> Result<SecuritySettings> {
+    Ok(load::<SecuritySettings>(db, SECURITY)
+        .await?
+        .unwrap_or_default())
+}
+
+pub async fn update_security(
+    db: &Db,
+    actor: Uuid,
+    s: &SecuritySettings,
+) -> Result<SecuritySettings> {
+    let detail = serde_json::json!({"totp_mode": s.totp_mode});
+    store(db, actor, SECURITY, s, "settings.security", detail).await?;
+    Ok(s.clone())
+}

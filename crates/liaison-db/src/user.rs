@@ -577,17 +577,37 @@ pub async fn create_session(
     kind: SessionKind,
     ttl: Duration,
 ) -> Result<String> {
+    create_session_from(db, user, kind, ttl, &crate::account::Origin::default()).await
+}
+
+/// The same, noting where it was opened from (the session list of §7.2.3).
+pub async fn create_session_from(
+    db: &Db,
+    user: &User,
+    kind: SessionKind,
+    ttl: Duration,
+    from: &crate::account::Origin,
+) -> Result<String> {
     let token = random_token()?;
     let id = Uuid::now_v7();
+    let user_agent = from.user_agent.as_deref().map(|ua| {
+        ua.chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect::<String>()
+    });
     db.write_one(
         |now| {
-            q("INSERT INTO sessions (id, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            q("INSERT INTO sessions (id, token_hash, user_id, kind, created_at, expires_at, user_agent, address, last_seen_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5)")
                 .bind(id)
                 .bind(sha256_hex(token.as_bytes()))
                 .bind(user.id)
                 .bind(kind.as_str())
                 .bind(now)
                 .bind(now + ttl)
+                .bind(user_agent)
+                .bind(from.address.clone())
         },
         Entry::by(user.id, "auth.login", "session", id, json!({"kind": kind.as_str()}))
             .about(user.partner_id),

@@ -35,6 +35,9 @@ pub struct Session {
     pub actor: Actor,
     /// The top menu's counts, filled in for each page visit (zero in the API).
     pub badges: liaison_app::home::Badges,
+    /// Whether this account must still enrol a second factor (§7.2.3): `Remind` shows the
+    /// banner, `Enforce` lets through only enrolment and logout.
+    pub gate: liaison_core::totp::Gate,
 }
 
 impl Session {
@@ -126,19 +129,39 @@ pub(crate) async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Se
 }
 
 async fn lookup(state: &AppState, token: String) -> Result<Option<Session>, AppError> {
-    let found = liaison_db::user::find_session(&state.db, &token)
-        .await?
-        .map(|(id, user)| Session {
-            id,
-            actor: user.actor(),
-            user,
-            token: token.clone(),
-            badges: Default::default(),
-        });
-    if let Some(s) = &found {
-        state.sessions.put(s.clone());
+    let Some((id, user)) = liaison_db::user::find_session(&state.db, &token).await? else {
+        return Ok(None);
+    };
+    // Only admins and executives can be held to a second factor: nobody else pays a query.
+    let gate = liaison_app::account::gate(&state.db, user.id, &user.roles).await?;
+    // "Last used" is for the session list only: a failure to note it fails no request.
+    if state.sessions.due_touch(id)
+        && let Err(e) = liaison_db::account::touch_session(&state.db, id, TOUCH_EVERY).await
+    {
+        tracing::warn!(error = %e, "a session's last use was not noted");
     }
-    Ok(found)
+    let s = Session {
+        id,
+        actor: user.actor(),
+        user,
+        token,
+        badges: Default::default(),
+        gate,
+    };
+    state.sessions.put(s.clone());
+    Ok(Some(s))
+}
+
+/// How often a session's "last seen" is written (the session list, §7.2.3).
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
+/// API paths an admin or executive held to enrol may still use (§7.2.3): the enrolment itself,
+/// who they are, and logging out.
+fn open_while_enrolling(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/v1/me" | "/api/v1/me/totp" | "/api/v1/me/totp/confirm" | "/api/v1/auth/logout"
+    )
 }
 
 /// An API caller; answers 401 problem+json when there is none.
@@ -150,10 +173,13 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        resolve(state, parts)
+        let s = resolve(state, parts)
             .await?
-            .map(ApiUser)
-            .ok_or(AppError::Unauthenticated)
+            .ok_or(AppError::Unauthenticated)?;
+        if s.gate == liaison_core::totp::Gate::Enforce && !open_while_enrolling(parts.uri.path()) {
+            return Err(AppError::EnrolmentRequired);
+        }
+        Ok(ApiUser(s))
     }
 }
 
@@ -420,15 +446,31 @@ impl LoginLimiter {
     }
 }
 
-/// Logs in: checks the rate limit, the password, and opens a session. Shared by the API and
-/// the login form.
+/// Logs in: checks the rate limit, the password and, for an account with one, the second
+/// factor (§7.2.3), and opens a session. The API's login; the form does the same in two steps.
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
+    totp: Option<&str>,
     client: &str,
+    from: &Origin,
     kind: liaison_db::user::SessionKind,
 ) -> Result<(String, User), AppError> {
+    let user = check_password(state, email, password, client).await?;
+    second_step(state, &user, totp, client).await?;
+    let token = open_session(state, &user, client, from, kind).await?;
+    Ok((token, user))
+}
+
+/// The first step of a login: the rate limit and the password. A right password does not clear
+/// the failures yet: the second factor may still be wrong.
+pub async fn check_password(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<User, AppError> {
     state
         .login_limiter
         .check(email, client)
@@ -439,10 +481,73 @@ pub async fn login(
         tracing::info!("login refused");
         return Err(AppError::Unauthenticated);
     };
-    state.login_limiter.succeed(email, client);
-    let token =
-        liaison_db::user::create_session(&state.db, &user, kind, state.config.session_ttl).await?;
-    Ok((token, user))
+    Ok(user)
+}
+
+/// The second step (§7.2.3): without a code for an enrolled account a `totp-required` 401; a
+/// wrong, old or replayed code counts as a failed login.
+pub async fn second_step(
+    state: &AppState,
+    user: &User,
+    totp: Option<&str>,
+    client: &str,
+) -> Result<(), AppError> {
+    use liaison_app::account::SecondFactor;
+    match liaison_app::account::check_second_factor(&state.db, user.id, totp).await? {
+        SecondFactor::NotEnrolled | SecondFactor::Accepted => Ok(()),
+        SecondFactor::Missing => Err(AppError::TotpRequired { wrong: false }),
+        SecondFactor::Refused => {
+            state.login_limiter.fail(&user.email, client);
+            tracing::info!(user = %user.id, "login refused: second factor");
+            Err(AppError::TotpRequired { wrong: true })
+        }
+    }
+}
+
+/// After both steps: clears the failures, opens the session and tells the person of a new
+/// device (§7.2.3).
+pub async fn open_session(
+    state: &AppState,
+    user: &User,
+    client: &str,
+    from: &Origin,
+    kind: liaison_db::user::SessionKind,
+) -> Result<String, AppError> {
+    state.login_limiter.succeed(&user.email, client);
+    let token = liaison_db::user::create_session_from(
+        &state.db,
+        user,
+        kind,
+        state.config.session_ttl,
+        from,
+    )
+    .await?;
+    liaison_app::account::signed_in(&state.db, user, from).await?;
+    Ok(token)
+}
+
+pub use liaison_db::account::Origin;
+
+/// Where a request comes from: its User-Agent and network address (the session list and the
+/// new-device alert, §7.2.3).
+pub struct RequestOrigin(pub Origin);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ClientAddr(address) = ClientAddr::from_request_parts(parts, state).await?;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+        Ok(RequestOrigin(Origin {
+            user_agent,
+            address: Some(address),
+        }))
+    }
 }
 
 /// `Set-Cookie` value for a new session.
@@ -485,6 +590,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 pub struct SessionCache {
     ttl: Duration,
     entries: Mutex<HashMap<String, (Instant, Session)>>,
+    /// When this process last wrote each session's "last seen".
+    touched: Mutex<HashMap<Uuid, Instant>>,
 }
 
 impl SessionCache {
@@ -492,6 +599,7 @@ impl SessionCache {
         Self {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            touched: Mutex::new(HashMap::new()),
         }
     }
 
@@ -522,12 +630,39 @@ impl SessionCache {
             .remove(&Self::key(token));
     }
 
-    /// Drops every cached session of a user (their settings or rights changed).
+    /// Drops every cached session of a user (their settings or rights changed, their other
+    /// sessions were ended).
     pub fn forget_user(&self, user: Uuid) {
         self.entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|_, (_, s)| s.user.id != user);
+    }
+
+    /// Drops every cached session (a setting every session reads changed: the second factor's
+    /// mode, §7.2.3).
+    pub fn forget_all(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Whether this process should note now that the session was used: once per
+    /// [`TOUCH_EVERY`], so a busy session costs one write every few minutes.
+    fn due_touch(&self, session: Uuid) -> bool {
+        let mut map = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+        let every = TOUCH_EVERY.to_std().unwrap_or(Duration::from_secs(300));
+        if map.len() > 50_000 {
+            map.retain(|_, at| at.elapsed() < every);
+        }
+        match map.get(&session) {
+            Some(at) if at.elapsed() < every => false,
+            _ => {
+                map.insert(session, Instant::now());
+                true
+            }
+        }
     }
 }
 

@@ -34,6 +34,14 @@ pub enum AppError {
     Invalid(FieldErrors),
     InvalidRows(Vec<RowError>),
     RateLimited(u64),
+    /// 401 at login: the account has a second factor and no code, or a wrong or used one, came
+    /// with the password (policy §7.2.3).
+    TotpRequired {
+        wrong: bool,
+    },
+    /// 403: an admin or executive without a second factor while it is enforced; only the
+    /// enrolment endpoints answer until they enrol (§7.2.3).
+    EnrolmentRequired,
     Internal(String),
 }
 
@@ -47,10 +55,11 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfToken | AppError::Denied(_) => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Unauthenticated | AppError::TotpRequired { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden
+            | AppError::CsrfToken
+            | AppError::Denied(_)
+            | AppError::EnrolmentRequired => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -75,6 +84,8 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::InvalidRows(_) => "invalid-rows",
             AppError::RateLimited(_) => "rate-limited",
+            AppError::TotpRequired { .. } => "totp-required",
+            AppError::EnrolmentRequired => "totp-enrolment-required",
             AppError::Internal(_) => "internal",
         }
     }
@@ -109,6 +120,9 @@ impl AppError {
                 Msg::new("error.detail.invalid_rows").arg("count", rows.len())
             }
             AppError::RateLimited(s) => Msg::new("error.detail.rate_limited").arg("seconds", s),
+            AppError::TotpRequired { wrong: false } => Msg::new("error.detail.totp_required"),
+            AppError::TotpRequired { wrong: true } => Msg::new("error.detail.totp_wrong"),
+            AppError::EnrolmentRequired => Msg::new("error.detail.enrolment_required"),
             AppError::Internal(_) => Msg::new("error.detail.internal"),
         };
         m.render(lang)

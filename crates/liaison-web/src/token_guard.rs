@@ -219,6 +219,8 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
                     actor: user.actor(),
                     user,
                     badges: Default::default(),
+                    // A token's user is a partner's, never asked for a second factor.
+                    gate: Default::default(),
                 };
                 req.extensions_mut().insert(TokenSession(session));
                 (next.run(req).await, refused)

@@ -3,6 +3,7 @@
 //! Fixtures say a story's steps once (`Cast`, `Cast::dispatched_to_p1`), so tests read as the
 //! policy.
 
+mod account;
 mod admin;
 mod confidentiality;
 mod data;

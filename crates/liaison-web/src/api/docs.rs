@@ -123,6 +123,9 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), confidentiality_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), account_schemas()) {
+        map.extend(more);
+    }
     all
 }
 
@@ -237,6 +240,31 @@ fn confidentiality_schemas() -> Value {
         "AccessCircleInput": {"type": "object", "additionalProperties": false, "properties": {
             "users": {"type": "array", "maxItems": 500, "items": uuid()},
             "roles": {"type": "array", "maxItems": 6, "items": enum_s(&roles)}}},
+    })
+}
+
+/// Account security's schemas (§7.2.3), apart for the same reason as the policies'.
+fn account_schemas() -> Value {
+    json!({
+        "TotpStatus": {"type": "object", "properties": {"enrolled": s("boolean"), "pending": s("boolean"),
+            "confirmed_at": {"type": ["string", "null"], "format": "date-time"}, "recovery_codes_left": s("integer"),
+            "required": {"type": "boolean", "description": "required of this account's roles: admins and executives"},
+            "gate": enum_s(&["open", "remind", "enforce"])}},
+        "TotpEnrolment": {"type": "object", "properties": {"secret": {"type": "string", "description": "base32, for manual entry"},
+            "otpauth_url": {"type": "string", "description": "otpauth://totp/Liaison:EMAIL?secret=...&issuer=Liaison&algorithm=SHA1&digits=6&period=30"}}},
+        "TotpConfirm": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "description": "the 6-digit code the app shows now"}}},
+        "TotpConfirmed": {"type": "object", "properties": {"enrolled": s("boolean"),
+            "recovery_codes": {"type": "array", "items": s("string"), "description": "10 codes, shown this once; each works once instead of a code"}}},
+        "TotpDisable": {"type": "object", "properties": {"code": {"type": ["string", "null"], "description": "a current code or an unused recovery code"},
+            "password": {"type": ["string", "null"], "description": "or the account's password"}}},
+        "Session": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "kind": enum_s(&["browser", "api"]),
+            "created_at": {"type": "string", "format": "date-time"}, "last_seen_at": {"type": ["string", "null"], "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "device": {"type": ["string", "null"], "description": "browser or client and system, from the User-Agent (Chrome · Windows)"},
+            "address": opt_s(), "current": s("boolean")}},
+        "SessionList": list_of("Session"),
+        "SessionsRevoked": {"type": "object", "properties": {"revoked": {"type": "integer", "description": "sessions ended"}}},
+        "SecuritySettings": {"type": "object", "required": ["totp_mode"], "properties": {"totp_mode": enum_s(&["remind", "enforce"])}}
     })
 }
 
@@ -756,7 +784,8 @@ fn base_schemas() -> Value {
         "OpenApi": {"type": "object"},
         "File": {"type": "string", "format": "binary"},
         "Upload": {"type": "string", "format": "binary", "description": "CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX bytes"},
-        "LoginBody": {"type": "object", "required": ["email", "password"], "properties": {"email": s("string"), "password": s("string")}},
+        "LoginBody": {"type": "object", "required": ["email", "password"], "properties": {"email": s("string"), "password": s("string"),
+            "totp": {"type": ["string", "null"], "description": "for an account with a second factor (§7.2.3): the 6-digit code from the authenticator app, or a recovery code"}}},
         "LoginView": {"type": "object", "properties": {"token": s("string"), "user": {"$ref": "#/components/schemas/User"}}},
         "User": {"type": "object", "properties": {
             "id": {"type": "string", "format": "uuid"}, "email": s("string"), "name": s("string"),
@@ -1008,7 +1037,7 @@ fn problem_responses() -> Vec<(&'static str, AppError, &'static str)> {
         (
             "Forbidden",
             AppError::Forbidden,
-            "the role does not allow it (type `forbidden`), an API token's scopes do not (type `forbidden`, the detail names the scope), or a cookie-authenticated write lacks its X-CSRF-Token (type `csrf`)",
+            "the role does not allow it (type `forbidden`), an API token's scopes do not (type `forbidden`, the detail names the scope), a cookie-authenticated write lacks its X-CSRF-Token (type `csrf`), or an admin or executive must first enrol a second factor while it is enforced (type `totp-enrolment-required`; only /api/v1/me, /api/v1/me/totp, /api/v1/me/totp/confirm and logout answer)",
         ),
         (
             "NotFound",
@@ -1034,6 +1063,11 @@ fn problem_responses() -> Vec<(&'static str, AppError, &'static str)> {
             "Invalid",
             AppError::Invalid(FieldErrors::new()),
             "invalid input, with a message per field (`errors[].field`): a value out of range, a control character in a text, an Idempotency-Key that is malformed or was used for another request",
+        ),
+        (
+            "LoginRefused",
+            AppError::TotpRequired { wrong: false },
+            "at login, an account with a second factor (§7.2.3) without a code, or with a wrong, old or used one (send `totp`); a wrong e-mail or password is the same status with the type `unauthenticated`",
         ),
         (
             "RateLimited",
@@ -1111,7 +1145,7 @@ fn responses_components() -> Value {
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
         });
         match err {
-            AppError::Unauthenticated => {
+            AppError::Unauthenticated | AppError::TotpRequired { .. } => {
                 r["headers"] = json!({"WWW-Authenticate": {"schema": {"type": "string"}}});
             }
             AppError::RateLimited(_) => {
@@ -1181,7 +1215,9 @@ pub fn openapi() -> Value {
         if reads_input {
             add(400, "Malformed");
         }
-        if e.auth || login {
+        if login {
+            add(401, "LoginRefused");
+        } else if e.auth {
             add(401, "Unauthenticated");
         }
         if e.auth {
@@ -1205,8 +1241,9 @@ pub fn openapi() -> Value {
         if reads_input || mutating {
             add(422, "Invalid");
         }
-        // Logins are limited, and so is every call made with an API token (SPEC H2).
-        if login || e.auth {
+        // Logins are limited, and so is every call made with an API token (SPEC H2); a wrong
+        // proof when turning the second factor off counts as a failed login.
+        if login || e.auth || (e.path == "/api/v1/me/totp" && e.method == "delete") {
             add(429, "RateLimited");
         }
         if e.path == "/readyz" {

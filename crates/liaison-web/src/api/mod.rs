@@ -1,6 +1,7 @@
 //! The JSON API. One table lists every endpoint with its documentation; the router and the
 //! OpenAPI document are both built from it, so no endpoint can go undocumented.
 
+mod account;
 mod ack;
 mod api_tokens;
 mod audit;
@@ -77,7 +78,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(docs::openapi_json),
         ),
         (
-            ep!("post" "/api/v1/auth/login", "auth", "Log in with e-mail and password; returns a bearer token", auth = false, body = Some("LoginBody"), ok = (200, "LoginView"), query = []),
+            ep!("post" "/api/v1/auth/login", "auth", "Log in with e-mail and password, and totp (a code from the authenticator app or a recovery code) for an account with a second factor; returns a bearer token. Without the code such an account is answered 401 with the problem type totp-required; a wrong code is a 401 too and counts as a failed login", auth = false, body = Some("LoginBody"), ok = (200, "LoginView"), query = []),
             post(user::login),
         ),
         (
@@ -91,6 +92,42 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("patch" "/api/v1/me", "auth", "Change the current user's own language and time zone", auth = true, body = Some("UserSettings"), ok = (200, "User"), query = []),
             patch(user::update_me),
+        ),
+        (
+            ep!("get" "/api/v1/me/totp", "auth", "The caller's second factor (§7.2.3): enrolled, an enrolment waiting for its code, recovery codes left, whether it is required of them and the gate (open, remind, enforce)", auth = true, body = None, ok = (200, "TotpStatus"), query = []),
+            get(account::totp_status),
+        ),
+        (
+            ep!("post" "/api/v1/me/totp", "auth", "Start (or start again) enrolling a second factor: the secret (base32) and the otpauth:// address to scan; not in force until confirmed. With one already in force: 422 (disable it first)", auth = true, body = None, ok = (200, "TotpEnrolment"), query = []),
+            post(account::start_totp),
+        ),
+        (
+            ep!("post" "/api/v1/me/totp/confirm", "auth", "Confirm the enrolment with a code from the app: it takes effect, and the answer holds the 10 recovery codes, shown this once (each usable once instead of a code). A wrong code: 422", auth = true, body = Some("TotpConfirm"), ok = (200, "TotpConfirmed"), query = []),
+            post(account::confirm_totp),
+        ),
+        (
+            ep!("delete" "/api/v1/me/totp", "auth", "Turn the second factor off. With one in force the body proves it is the owner: a current code or recovery code (code), or the password (password); a wrong one is a 422 and counts as a failed login (429 after too many). An enrolment never confirmed is dropped with {}", auth = true, body = Some("TotpDisable"), ok = (204, ""), query = []),
+            delete(account::disable_totp),
+        ),
+        (
+            ep!("get" "/api/v1/me/sessions", "auth", "The caller's live sessions (browser and API): created, last seen, expiry, the device in a few words (from the User-Agent), the address; the current one marked", auth = true, body = None, ok = (200, "SessionList"), query = []),
+            get(account::sessions),
+        ),
+        (
+            ep!("delete" "/api/v1/me/sessions", "auth", "Log out everywhere else: every session of the caller but the current one ends at once (their tokens answer 401)", auth = true, body = None, ok = (200, "SessionsRevoked"), query = []),
+            delete(account::revoke_other_sessions),
+        ),
+        (
+            ep!("delete" "/api/v1/me/sessions/{id}", "auth", "End one of the caller's sessions; another person's is 404", auth = true, body = None, ok = (204, ""), query = []),
+            delete(account::revoke_session),
+        ),
+        (
+            ep!("get" "/api/v1/security-settings", "auth", "How the second factor is required of admins and executives (§7.2.3): remind (asked on every page) or enforce (only enrolment until enrolled)", auth = true, body = None, ok = (200, "SecuritySettings"), query = []),
+            get(account::settings),
+        ),
+        (
+            ep!("put" "/api/v1/security-settings", "auth", "Change it (admins)", auth = true, body = Some("SecuritySettings"), ok = (200, "SecuritySettings"), query = []),
+            put(account::update_settings),
         ),
         (
             ep!("get" "/api/v1/users", "users", "List users (admin)", auth = true, body = None, ok = (200, "UserList"), query = []),

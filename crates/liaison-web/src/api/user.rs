@@ -21,11 +21,16 @@ pub struct LoginBody {
     pub email: String,
     #[serde(default)]
     pub password: String,
+    /// The second factor (§7.2.3): a 6-digit code from the authenticator app, or a recovery
+    /// code; needed when the account has one.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    auth::RequestOrigin(from): auth::RequestOrigin,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> AppResult<Json<serde_json::Value>> {
     let mut e = liaison_core::FieldErrors::new();
@@ -42,7 +47,9 @@ pub async fn login(
         &state,
         &body.email,
         &body.password,
+        body.totp.as_deref(),
         &client,
+        &from,
         SessionKind::Api,
     )
     .await?;

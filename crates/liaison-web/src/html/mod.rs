@@ -94,6 +94,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "partner/ndas.html",
     "portal/link_invalid.html",
     "account/show.html",
+    "account/security.html",
     "policy/list.html",
     "policy/show.html",
     "policy/matrix.html",
@@ -375,6 +376,14 @@ impl axum::extract::FromRequestParts<AppState> for Page {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let PageUser(mut s) = PageUser::from_request_parts(parts, state).await?;
+        // §7.2.3: an admin or executive held to enrol reaches only the enrolment page.
+        let path = parts.uri.path();
+        if s.gate == liaison_core::totp::Gate::Enforce
+            && !path.starts_with(account::SECURITY_PATH)
+            && path != "/logout"
+        {
+            return Err(Redirect::to(account::SECURITY_PATH).into_response());
+        }
         // The console is for company users, the portal for partner users.
         let area = if parts.uri.path().starts_with("/portal") {
             Some(Permission::UsePortal)
@@ -468,6 +477,7 @@ pub fn render(
         can_api_tokens => session.is_some_and(|s| s.actor.is_partner() && s.actor.can(Permission::ManageApiTokens)),
         can_trace => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::TraceLeaks)),
         badges => session.map(|s| &s.badges),
+        totp_remind => session.is_some_and(|s| s.gate != liaison_core::totp::Gate::Open),
     };
     let merged = context! { ..ctx, ..common };
     let previous = PAGE_LANG.with(|l| l.replace(lang));
@@ -683,7 +693,7 @@ async fn login_page(
         &headers,
         None,
         "login.html",
-        ctx! { next => q.get("next"), email => "", error => Value::UNDEFINED },
+        ctx! { next => q.get("next"), email => "", error => Value::UNDEFINED, pending => Value::UNDEFINED },
     )
 }
 
@@ -695,77 +705,164 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     next: Option<String>,
+    /// The second step (§7.2.3): the signed token of the first and the code.
+    #[serde(default)]
+    pending: Option<String>,
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+/// How long the code may take after a right password.
+const SECOND_STEP_MINUTES: i64 = 5;
+
+/// The login page again with `error` (a catalogue key) and its status; with `pending`, the
+/// second step asking for the code.
+fn login_again(
+    state: &AppState,
+    headers: &HeaderMap,
+    f: &LoginForm,
+    error: Option<&str>,
+    pending: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let mut r = render(
+        state,
+        headers,
+        None,
+        "login.html",
+        ctx! {
+            next => f.next.as_deref().map(|n| safe_next(Some(n))),
+            email => f.email.replace(|c: char| c.is_control(), ""),
+            error => error,
+            pending => pending,
+        },
+    );
+    *r.status_mut() = status;
+    r
 }
 
 async fn login_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     auth::ClientAddr(client): auth::ClientAddr,
+    auth::RequestOrigin(from): auth::RequestOrigin,
     Form(f): Form<LoginForm>,
 ) -> Response {
     // Control characters never reach the database (see `extract`): the form again, saying so.
-    let typed = [("email", &f.email), ("password", &f.password)];
+    let typed = [
+        ("email", f.email.as_str()),
+        ("password", f.password.as_str()),
+        ("totp", f.totp.as_deref().unwrap_or("")),
+        ("pending", f.pending.as_deref().unwrap_or("")),
+    ];
     if typed
         .iter()
         .any(|(k, v)| crate::extract::check_text(k, v).is_err())
     {
-        let mut r = render(
+        return login_again(
             &state,
             &headers,
+            &f,
+            Some("login.invalid_text"),
             None,
-            "login.html",
-            ctx! {
-                next => f.next.as_deref().map(|n| safe_next(Some(n))),
-                email => f.email.replace(|c: char| c.is_control(), ""),
-                error => "login.invalid_text",
-            },
+            StatusCode::UNPROCESSABLE_ENTITY,
         );
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return r;
     }
-    match auth::login(
+    let refused = |e: AppError, pending: Option<String>| {
+        let key = match e {
+            AppError::RateLimited(_) => "login.rate_limited",
+            AppError::Unauthenticated => "login.failed",
+            AppError::TotpRequired { wrong: true } => "login.totp_wrong",
+            _ => return error_page(&state, &headers, None, &e),
+        };
+        let status = if key == "login.rate_limited" {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        login_again(&state, &headers, &f, Some(key), pending, status)
+    };
+    let user = match f.pending.as_deref().filter(|p| !p.is_empty()) {
+        // The second step: the first one's token stands for the password.
+        Some(pending) => {
+            let Some(user) = pending_user(&state, pending).await else {
+                return login_again(
+                    &state,
+                    &headers,
+                    &f,
+                    Some("login.totp_expired"),
+                    None,
+                    StatusCode::UNAUTHORIZED,
+                );
+            };
+            if let Err(wait) = state.login_limiter.check(&user.email, &client) {
+                return refused(AppError::RateLimited(wait), None);
+            }
+            if let Err(e) = auth::second_step(&state, &user, f.totp.as_deref(), &client).await {
+                return refused(e, Some(pending.to_string()));
+            }
+            user
+        }
+        None => {
+            let user = match auth::check_password(&state, &f.email, &f.password, &client).await {
+                Ok(u) => u,
+                Err(e) => return refused(e, None),
+            };
+            match auth::second_step(&state, &user, None, &client).await {
+                Ok(()) => user,
+                // A right password for an account with a second factor: ask for the code,
+                // carrying a signed token instead of the password.
+                Err(AppError::TotpRequired { .. }) => {
+                    let Ok(cipher) = state.db.cipher() else {
+                        return error_page(
+                            &state,
+                            &headers,
+                            None,
+                            &AppError::Internal("no encryption key for the login step".into()),
+                        );
+                    };
+                    let until = state.db.now() + chrono::Duration::minutes(SECOND_STEP_MINUTES);
+                    let token = liaison_db::link::sign_login_step(cipher, user.id, until);
+                    return login_again(&state, &headers, &f, None, Some(token), StatusCode::OK);
+                }
+                Err(e) => return refused(e, None),
+            }
+        }
+    };
+    let token = match auth::open_session(
         &state,
-        &f.email,
-        &f.password,
+        &user,
         &client,
+        &from,
         liaison_db::user::SessionKind::Browser,
     )
     .await
     {
-        Ok((token, user)) => {
-            let dest = match f.next.as_deref().filter(|n| !n.is_empty()) {
-                Some(n) => safe_next(Some(n)),
-                // Everyone lands on what waits for them (issue 9).
-                None if user.roles.is_partner() => "/portal/home".into(),
-                None => "/console/home".into(),
-            };
-            let mut r = Redirect::to(&dest).into_response();
-            if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&state, &token)) {
-                r.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            r
-        }
-        Err(e) => {
-            let key = match e {
-                AppError::RateLimited(_) => "login.rate_limited",
-                AppError::Unauthenticated => "login.failed",
-                _ => return error_page(&state, &headers, None, &e),
-            };
-            let mut r = render(
-                &state,
-                &headers,
-                None,
-                "login.html",
-                ctx! { next => f.next, email => f.email, error => key },
-            );
-            *r.status_mut() = if key == "login.rate_limited" {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            r
-        }
+        Ok(t) => t,
+        Err(e) => return error_page(&state, &headers, None, &e),
+    };
+    let dest = match f.next.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => safe_next(Some(n)),
+        // Everyone lands on what waits for them (issue 9).
+        None if user.roles.is_partner() => "/portal/home".into(),
+        None => "/console/home".into(),
+    };
+    let mut r = Redirect::to(&dest).into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&state, &token)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
     }
+    r
+}
+
+/// The active user a second step's token stands for, while it holds.
+async fn pending_user(state: &AppState, token: &str) -> Option<liaison_db::user::User> {
+    let cipher = state.db.cipher().ok()?;
+    let id = liaison_db::link::verify_login_step(cipher, token, state.db.now()).ok()?;
+    liaison_db::user::find_user(&state.db, id)
+        .await
+        .ok()
+        .flatten()
+        .filter(|u| u.active)
 }
 
 #[derive(Deserialize)]

@@ -753,3 +753,108 @@ async fn a_partner_uploads_fixes_and_reads_its_trend_beside_peers_on_a_phone_in_
     let _ = p.close().await;
     drop(driver);
 }
+
+/// Issue 15 item 4 (§7.2.3) on a phone in Chromium: exec@ is reminded to set up a second
+/// factor, enrols it on the account security page (the test reads the key shown there and
+/// computes the codes itself with `liaison_core::totp`), gets the recovery codes once, logs out,
+/// and logs in with the password and a code. The server's clock is the test's, so the next
+/// login's code is of a later step than the confirming one (a replay would be refused).
+#[tokio::test]
+async fn an_executive_enrols_a_second_factor_and_logs_in_with_it_in_chromium() {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T02:00:05Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let clock = std::sync::Arc::new(liaison_core::FixedClock::new(at));
+    let (apps, _g) = crate::apps_with(clock.clone()).await;
+    let a = &apps[0];
+    let addr = serve(a.router.clone()).await;
+    let base = format!("http://{addr}");
+    let (driver, c) = phone().await;
+    let wait_for = |id: &'static str| {
+        let c = c.clone();
+        async move {
+            c.wait()
+                .for_element(Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        }
+    };
+    let code_now = |secret: &str| {
+        let key = liaison_core::totp::base32_decode(secret).expect("the key is base32");
+        liaison_core::totp::code(&key, liaison_core::totp::step_at(a.db.now().timestamp()))
+    };
+
+    c.goto(&format!("{base}/console/home")).await.expect("goto");
+    log_in(&c, "exec@demo.example").await;
+    // The demo reminds (no one is enrolled): the banner leads to the security page.
+    wait_for("totp-remind-link")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_for("totp-start").await.click().await.expect("start");
+    let secret = wait_for("totp-secret")
+        .await
+        .text()
+        .await
+        .expect("the key")
+        .replace(' ', "");
+    assert_eq!(secret.len(), 32, "20 bytes in base32: {secret}");
+    assert!(c.find(Locator::Id("totp-qr")).await.is_ok(), "the QR code");
+    wait_for("totp-code")
+        .await
+        .send_keys(&code_now(&secret))
+        .await
+        .expect("type");
+    wait_for("totp-confirm")
+        .await
+        .click()
+        .await
+        .expect("confirm");
+    let codes = wait_for("recovery-codes").await;
+    let items = codes
+        .find_all(Locator::Css("li"))
+        .await
+        .expect("recovery codes");
+    assert_eq!(items.len(), 10);
+    assert_eq!(
+        wait_for("totp-state")
+            .await
+            .attr("data-state")
+            .await
+            .expect("state"),
+        Some("on".to_string())
+    );
+
+    clock.advance(chrono::Duration::seconds(30));
+    wait_for("logout").await.click().await.expect("logout");
+    wait_for("login-submit").await;
+    log_in(&c, "exec@demo.example").await;
+    // The second step: the code, not a session yet.
+    wait_for("totp")
+        .await
+        .send_keys(&code_now(&secret))
+        .await
+        .expect("type the code");
+    wait_for("totp-submit").await.click().await.expect("verify");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while c
+        .current_url()
+        .await
+        .is_ok_and(|u| u.path().starts_with("/login"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still on the login page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_for("nav-home").await;
+    assert_eq!(c.current_url().await.expect("url").path(), "/console/home");
+    assert!(
+        c.find(Locator::Id("totp-remind")).await.is_err(),
+        "enrolled: no more reminder"
+    );
+    c.close().await.expect("close");
+    drop(driver);
+}

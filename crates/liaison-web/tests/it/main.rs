@@ -1,6 +1,7 @@
 //! Web tests: the app is built exactly as `liaison serve` builds it, on every database backend
 //! available (SQLite always, PostgreSQL when LIAISON_TEST_PG_URL is set), with the demo data.
 
+mod account;
 mod admin;
 mod api;
 mod api_tokens;

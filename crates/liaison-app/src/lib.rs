@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod ack;
+pub mod api_token;
 pub mod calendar;
 pub mod data;
 mod error;

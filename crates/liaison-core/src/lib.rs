@@ -3,6 +3,7 @@
 //! other crate builds on these types.
 
 pub mod access;
+pub mod api_token;
 pub mod calendar;
 pub mod clock;
 pub mod data;

@@ -112,6 +112,10 @@ pub enum Permission {
     ReadOffline,
     /// Plan and report visits, log calls: company staff.
     LogOffline,
+    /// Create, list and revoke a partner's API tokens for its own systems (SPEC H2, §7.2.1):
+    /// admins and channel management for any partner, a partner admin for its own (another
+    /// partner's tokens are hidden by the scope, as for every partner object).
+    ManageApiTokens,
     /// Trace a leaked text back to the recipient copies it came from (§7.3): channel
     /// management and leadership.
     TraceLeaks,
@@ -290,7 +294,11 @@ impl Actor {
 pub fn allows(roles: &Roles, p: Permission) -> bool {
     use Permission::*;
     use Role::*;
+    // partner_admin is held beside partner_user, which grants a partner user's rights; the
+    // role itself adds the partner's API tokens and nothing else (it must not match the
+    // `r != PartnerUser` rows below).
     roles.iter().any(|r| match p {
+        _ if r == PartnerAdmin => p == ManageApiTokens,
         ReadPartners | ReadOwnNotifications | ReadPolicies => true,
         ReadSegments => r != PartnerUser,
         UsePortal => r == PartnerUser,
@@ -324,6 +332,7 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         ReadMeetings | ReadOffline => true,
         PlanMeetings | LogOffline => r != PartnerUser,
         ManageMeetings => matches!(r, Admin | ChannelManager),
+        ManageApiTokens => matches!(r, Admin | ChannelManager),
         TraceLeaks => matches!(r, ChannelManager | Executive),
         ReportIncidents => r != PartnerUser,
         ManageOwnAccount => true,
@@ -509,6 +518,57 @@ mod tests {
         );
         assert!(!actor("staff", None).can(Permission::ManageTickets));
         assert!(!actor("staff", None).can(Permission::ReadTicketReports));
+    }
+
+    /// SPEC H2: a partner admin manages its own partner's API tokens and gains nothing else of
+    /// the company's; another partner's tokens are hidden; staff without the role may not.
+    #[test]
+    fn a_partner_admin_manages_only_its_own_partners_tokens() {
+        let mine = Uuid::now_v7();
+        let admin = actor("partner_user,partner_admin", Some(mine));
+        let own = Object::partner(mine);
+        assert_eq!(authorize(&admin, Permission::ManageApiTokens, &own), Ok(()));
+        assert_eq!(
+            authorize(
+                &admin,
+                Permission::ManageApiTokens,
+                &Object::partner(Uuid::now_v7())
+            ),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(admin.scope(), Scope::Partner(mine));
+        for p in [
+            Permission::UseConsole,
+            Permission::ReadDirectory,
+            Permission::CreateRequests,
+            Permission::WritePolicies,
+            Permission::WorkTickets,
+            Permission::PlanMeetings,
+            Permission::ReadSegments,
+        ] {
+            assert!(!admin.can(p), "{p:?}");
+        }
+        assert!(admin.can(Permission::UsePortal));
+        assert!(admin.can(Permission::UseInbox));
+        let user = actor("partner_user", Some(mine));
+        assert_eq!(
+            authorize(&user, Permission::ManageApiTokens, &own),
+            Err(Denied::Forbidden)
+        );
+        for (roles, can) in [
+            ("admin", true),
+            ("channel_manager", true),
+            ("staff", false),
+            ("executive", false),
+            ("dept_head", false),
+            ("rd", false),
+        ] {
+            assert_eq!(
+                actor(roles, None).can(Permission::ManageApiTokens),
+                can,
+                "{roles}"
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The roles of SPEC A3/G8, and R&D's (§3.2.3). A user may hold several; partner_user is never combined with a
-//! company role (a partner's contact is not company staff).
+//! company role (a partner's contact is not company staff). `partner_admin` is a role within a
+//! partner (SPEC H2): held only beside partner_user, it adds the right to manage that partner's
+//! API tokens and nothing else (`policy::allows`).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,10 +17,13 @@ pub enum Role {
     /// R&D (§3.2.3): triages partners' product feedback and keeps the catalogue.
     Rd,
     PartnerUser,
+    /// A partner user who manages its own partner's API tokens (SPEC H2); always held with
+    /// `PartnerUser`.
+    PartnerAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::ChannelManager,
         Role::DeptHead,
@@ -26,6 +31,7 @@ impl Role {
         Role::Staff,
         Role::Rd,
         Role::PartnerUser,
+        Role::PartnerAdmin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +43,7 @@ impl Role {
             Role::Staff => "staff",
             Role::Rd => "rd",
             Role::PartnerUser => "partner_user",
+            Role::PartnerAdmin => "partner_admin",
         }
     }
 
@@ -55,6 +62,7 @@ impl Role {
                         "staff",
                         "rd",
                         "partner_user",
+                        "partner_admin",
                     ],
                 )
             })
@@ -79,8 +87,19 @@ impl Roles {
         if roles.is_empty() {
             return Err(crate::validate::Msg::new("validate.roles_required"));
         }
-        if roles.contains(&Role::PartnerUser) && roles.len() > 1 {
+        // A partner's side (partner_user, with partner_admin or not) never mixes with a
+        // company role; partner_admin is a role *within* a partner, so it needs partner_user.
+        let partner_side = roles
+            .iter()
+            .filter(|r| matches!(r, Role::PartnerUser | Role::PartnerAdmin))
+            .count();
+        if roles.contains(&Role::PartnerUser) && roles.len() > partner_side {
             return Err(crate::validate::Msg::new("validate.partner_user_alone"));
+        }
+        if roles.contains(&Role::PartnerAdmin) && !roles.contains(&Role::PartnerUser) {
+            return Err(crate::validate::Msg::new(
+                "validate.partner_admin_needs_partner_user",
+            ));
         }
         Ok(Self(roles))
     }
@@ -125,5 +144,17 @@ mod tests {
         assert!(Roles::parse_list("").is_err());
         assert!(Roles::parse_list("boss").is_err());
         assert!(Roles::parse_list("partner_user,staff").is_err());
+    }
+
+    /// SPEC H2: partner_admin is a role within a partner, held beside partner_user only.
+    #[test]
+    fn partner_admin_is_held_only_with_partner_user() {
+        let r = Roles::parse_list("partner_admin,partner_user").expect("valid");
+        assert!(r.is_partner());
+        assert!(r.has(Role::PartnerAdmin));
+        assert_eq!(r.to_list(), "partner_user,partner_admin");
+        assert!(Roles::parse_list("partner_admin").is_err());
+        assert!(Roles::parse_list("partner_admin,staff").is_err());
+        assert!(Roles::parse_list("partner_admin,partner_user,channel_manager").is_err());
     }
 }

@@ -39,8 +39,10 @@ macro_rules! from_row {
 
 pub mod access;
 pub mod account;
+pub mod api_token;
 pub mod attachment;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod crypto;
 pub mod data;

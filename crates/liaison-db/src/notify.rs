@@ -76,9 +76,11 @@ pub async fn insert(tx: &mut Tx, now: DateTime<Utc>, items: &[NewNotification]) 
         )
         .await?;
         let Some(at) = n.email_at else { continue };
+        // An API token's service user reads no e-mail (its address is `.invalid`).
         let off: i64 = tx
             .fetch_one::<i64>(
-                q("SELECT COUNT(*) FROM notification_prefs WHERE user_id = $1 AND kind = $2 AND NOT email")
+                q("SELECT (SELECT COUNT(*) FROM notification_prefs WHERE user_id = $1 AND kind = $2 AND NOT email)
+                        + (SELECT COUNT(*) FROM api_tokens WHERE user_id = $1)")
                     .bind(n.user_id)
                     .bind(n.kind.as_str()),
             )

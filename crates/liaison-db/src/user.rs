@@ -100,11 +100,14 @@ pub async fn set_contact(
     .await
 }
 
-/// The portal logins of a partner (to show which contacts have one).
+/// Leaves out the service users API tokens act as (`api_token`): they are no one's login.
+const NOT_A_TOKEN: &str = "NOT EXISTS (SELECT 1 FROM api_tokens k WHERE k.user_id = u.id)";
+
+/// The portal logins of a partner (to show which contacts have one, to tell its people).
 pub async fn portal_logins(db: &Db, partner: Uuid) -> Result<Vec<User>> {
     db.fetch_all(
         crate::Q::dynamic(format!(
-            "{USER_SELECT} WHERE u.partner_id = $1 ORDER BY u.email"
+            "{USER_SELECT} WHERE u.partner_id = $1 AND {NOT_A_TOKEN} ORDER BY u.email"
         ))
         .bind(partner),
     )
@@ -494,9 +497,12 @@ pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<User>> {
     .await
 }
 
+/// Every person's login (not the service users of API tokens), by e-mail.
 pub async fn list_users(db: &Db) -> Result<Vec<User>> {
-    db.fetch_all(Q::dynamic(format!("{USER_SELECT} ORDER BY u.email")))
-        .await
+    db.fetch_all(Q::dynamic(format!(
+        "{USER_SELECT} WHERE {NOT_A_TOKEN} ORDER BY u.email"
+    )))
+    .await
 }
 
 /// Users holding `role` (e.g. the channel managers who can own partners).

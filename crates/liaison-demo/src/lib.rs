@@ -703,9 +703,20 @@ async fn load_base(db: &Db) -> Result<()> {
     for u in USERS {
         user_id_or_create(db, *u).await?;
     }
-    for (email, partner_code, name) in [
-        ("p1@demo.example", "SH-D001", "刘洋 Liu Yang (恒通商贸)"),
-        ("p2@demo.example", "BJ-D002", "张静 Zhang Jing (京联贸易)"),
+    // p1 is also its partner's admin (SPEC H2): it manages 恒通商贸's API tokens.
+    for (email, partner_code, name, roles) in [
+        (
+            "p1@demo.example",
+            "SH-D001",
+            "刘洋 Liu Yang (恒通商贸)",
+            "partner_user,partner_admin",
+        ),
+        (
+            "p2@demo.example",
+            "BJ-D002",
+            "张静 Zhang Jing (京联贸易)",
+            "partner_user",
+        ),
     ] {
         insert_user(
             db,
@@ -714,7 +725,7 @@ async fn load_base(db: &Db) -> Result<()> {
                 email: email.into(),
                 name: name.into(),
                 password: DEMO_PASSWORD.into(),
-                roles: vec!["partner_user".into()],
+                roles: vec![roles.into()],
                 partner: Some(partner_code.into()),
                 ..Default::default()
             },

@@ -78,7 +78,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110
 /// §11.1), so `bearer` and `BEARER` are the same.
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -88,6 +88,14 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 
 pub(crate) async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
     let bearer_token = bearer(&parts.headers);
+    // An API token (`lpt_…`, SPEC H2) is what the token guard let through for this very call,
+    // its scope, rate limit and audit settled there; anywhere else it opens nothing.
+    if bearer_token
+        .as_deref()
+        .is_some_and(liaison_core::api_token::is_api_token)
+    {
+        return Ok(crate::token_guard::session_of(parts));
+    }
     let from_cookie = bearer_token.is_none();
     let token = bearer_token.or_else(|| {
         cookie(

@@ -12,6 +12,7 @@ pub mod html;
 pub mod idempotency;
 pub mod respond;
 pub mod spool;
+pub mod token_guard;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -44,6 +45,8 @@ pub struct WebConfig {
     pub session_cache_ttl: Duration,
     /// The company's time zone: times are shown in it to users who chose none.
     pub company_zone: chrono_tz::Tz,
+    /// Calls one API token may make in any sliding minute, per instance (SPEC H2).
+    pub api_token_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -57,6 +60,7 @@ impl Default for WebConfig {
             login_window: Duration::from_secs(15 * 60),
             session_cache_ttl: Duration::from_secs(10),
             company_zone: chrono_tz::Asia::Shanghai,
+            api_token_per_minute: liaison_core::api_token::PER_MINUTE,
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Confirmations are group-committed by one writer task.
     pub acks: Arc<liaison_db::inbox::AckWriter>,
+    /// Each API token's sliding minute (`token_guard`).
+    pub token_limiter: Arc<token_guard::TokenLimiter>,
 }
 
 impl AppState {
@@ -78,6 +84,7 @@ impl AppState {
         let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
         let sessions = Arc::new(auth::SessionCache::new(config.session_cache_ttl));
         let acks = Arc::new(liaison_db::inbox::AckWriter::spawn(db.clone()));
+        let token_limiter = Arc::new(token_guard::TokenLimiter::new(config.api_token_per_minute));
         Self {
             db,
             config: Arc::new(config),
@@ -85,6 +92,7 @@ impl AppState {
             login_limiter: Arc::new(limiter),
             sessions,
             acks,
+            token_limiter,
         }
     }
 }
@@ -121,7 +129,13 @@ pub fn app(state: AppState) -> Router {
             error::localize,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
-        // ... and the idempotency layer's own refusals after it.
+        // API tokens are checked, limited and audited before anything reads the caller
+        // (SPEC H2) ...
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            token_guard::layer,
+        ))
+        // ... and the idempotency layer's and the token guard's own refusals after them.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::localize,

@@ -47,3 +47,14 @@ document.addEventListener("DOMContentLoaded", () => {
     e.preventDefault();
   });
 });
+// Copy buttons (an API token shown once): copies the named element's text, says so.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy]").forEach((b) =>
+    b.addEventListener("click", () => {
+      const el = document.getElementById(b.dataset.copy);
+      if (!el || !navigator.clipboard) return;
+      navigator.clipboard.writeText(el.textContent.trim()).then(() => {
+        if (b.dataset.copied) b.textContent = b.dataset.copied;
+      });
+    }));
+});

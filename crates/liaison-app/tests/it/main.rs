@@ -16,6 +16,7 @@ mod products;
 mod request;
 mod segment;
 mod tickets;
+mod tokens;
 
 use liaison_core::Actor;
 use liaison_core::request::{Audience, RequestInput};

@@ -3,6 +3,7 @@
 //! migrated database, and names the backend in its assertion messages.
 
 mod audit;
+mod backup;
 mod calendar;
 mod imports;
 mod migrations;

@@ -117,6 +117,9 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), offline_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), api_token_schemas()) {
+        map.extend(more);
+    }
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), confidentiality_schemas()) {
         map.extend(more);
     }
@@ -124,6 +127,39 @@ fn schemas() -> Value {
         map.extend(more);
     }
     all
+}
+
+/// API tokens' schemas (issue 15, SPEC H2), apart for the same reason as the policies'.
+fn api_token_schemas() -> Value {
+    let scopes: Vec<&str> = liaison_core::api_token::TokenScope::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let time = || json!({"type": "string", "format": "date-time"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let token = json!({
+        "id": {"type": "string", "format": "uuid"}, "partner_id": {"type": "string", "format": "uuid"},
+        "partner_code": s("string"), "partner_name": s("string"),
+        "user_id": {"type": "string", "format": "uuid", "description": "the service user the token acts as: the audit log names it"},
+        "name": s("string"), "hint": {"type": "string", "description": "the token's first characters"},
+        "scopes": {"type": "array", "items": enum_s(&scopes)},
+        "created_by": {"type": "string", "format": "uuid"}, "created_by_name": opt_s(),
+        "created_at": time(), "expires_at": time(), "last_used_at": opt_time(),
+        "revoked_at": opt_time(), "revoked_by": {"type": ["string", "null"], "format": "uuid"},
+        "state": enum_s(&["active", "expired", "revoked"])});
+    let mut created = token.clone();
+    created["token"] =
+        json!({"type": "string", "description": "lpt_...: shown this once, stored only hashed"});
+    json!({
+        "ApiTokenInput": {"type": "object", "required": ["name", "scopes"], "additionalProperties": false, "properties": {
+            "partner_id": {"type": ["string", "null"], "format": "uuid", "description": "the partner it acts for; a partner admin's own when absent"},
+            "name": {"type": "string", "maxLength": 80, "description": "what the token is for, e.g. ERP"},
+            "scopes": {"type": "array", "minItems": 1, "items": enum_s(&scopes)},
+            "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339, in the future, at most 730 days ahead; a year from now when absent"}}},
+        "ApiToken": {"type": "object", "properties": token},
+        "ApiTokenCreated": {"type": "object", "properties": created},
+        "ApiTokenList": list_of("ApiToken"),
+    })
 }
 
 /// Confidentiality's schemas (issue 15: need-to-know, leak trace, incidents).
@@ -734,15 +770,7 @@ fn base_schemas() -> Value {
         "kinds": {"type": "array", "items": kinds}, "regions": {"type": "array", "items": s("string")},
         "tiers": {"type": "array", "items": s("string")}, "statuses": {"type": "array", "items": statuses},
         "tags": {"type": "array", "items": s("string")}, "q": opt_s()}});
-    let roles = enum_s(&[
-        "admin",
-        "channel_manager",
-        "dept_head",
-        "executive",
-        "staff",
-        "rd",
-        "partner_user",
-    ]);
+    let roles = enum_s(&liaison_core::Role::ALL.map(|r| r.as_str()));
     let mut out = json!({
         "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
             "type": s("string"), "title": s("string"), "status": s("integer"), "detail": s("string"),
@@ -1009,7 +1037,7 @@ fn problem_responses() -> Vec<(&'static str, AppError, &'static str)> {
         (
             "Forbidden",
             AppError::Forbidden,
-            "the role does not allow it (type `forbidden`), a cookie-authenticated write lacks its X-CSRF-Token (type `csrf`), or an admin or executive must first enrol a second factor while it is enforced (type `totp-enrolment-required`; only /api/v1/me, /api/v1/me/totp, /api/v1/me/totp/confirm and logout answer)",
+            "the role does not allow it (type `forbidden`), an API token's scopes do not (type `forbidden`, the detail names the scope), a cookie-authenticated write lacks its X-CSRF-Token (type `csrf`), or an admin or executive must first enrol a second factor while it is enforced (type `totp-enrolment-required`; only /api/v1/me, /api/v1/me/totp, /api/v1/me/totp/confirm and logout answer)",
         ),
         (
             "NotFound",
@@ -1044,7 +1072,7 @@ fn problem_responses() -> Vec<(&'static str, AppError, &'static str)> {
         (
             "RateLimited",
             AppError::RateLimited(1),
-            "too many failed logins; wait Retry-After seconds",
+            "too many failed logins, or an API token's calls over its minute; wait Retry-After seconds",
         ),
     ]
 }
@@ -1056,6 +1084,8 @@ fn problem_ref(name: &str) -> Value {
 /// Paths whose list is company-internal: a partner user is answered 404 (§7.2.2).
 const HIDDEN_FROM_PARTNERS: &[&str] = &[
     "/api/v1/requests",
+    // Another partner's tokens (`?partner=`, or its partner_id in a new one) are 404.
+    "/api/v1/api-tokens",
     // Another partner's visits and calls (`?partner=`) are 404.
     "/api/v1/visits",
     "/api/v1/calls",
@@ -1211,8 +1241,9 @@ pub fn openapi() -> Value {
         if reads_input || mutating {
             add(422, "Invalid");
         }
-        // A wrong proof when turning the second factor off counts as a failed login.
-        if login || (e.path == "/api/v1/me/totp" && e.method == "delete") {
+        // Logins are limited, and so is every call made with an API token (SPEC H2); a wrong
+        // proof when turning the second factor off counts as a failed login.
+        if login || e.auth || (e.path == "/api/v1/me/totp" && e.method == "delete") {
             add(429, "RateLimited");
         }
         if e.path == "/readyz" {
@@ -1317,7 +1348,7 @@ pub fn openapi() -> Value {
             "schemas": schemas,
             "responses": responses_components(),
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login, or a partner system's API token (lpt_..., POST /api/v1/api-tokens) limited to its scopes"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "liaison_session"}
             }
         }

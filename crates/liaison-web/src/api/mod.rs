@@ -3,6 +3,7 @@
 
 mod account;
 mod ack;
+mod api_tokens;
 mod audit;
 mod calendar;
 mod data;
@@ -871,6 +872,22 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/calls/{id}", "calls", "One call with its follow-ups; another partner's is 404", auth = true, body = None, ok = (200, "CallDetail"), query = []),
             get(offline::show_call),
+        ),
+        (
+            ep!("get" "/api/v1/api-tokens", "api-tokens", "API tokens for partners' systems (SPEC H2), newest first: a partner admin its own partner's, channel management and admins every partner's or one (partner). Each shows name, scopes, created by and at, expiry, last use and state (active, expired, revoked), never the token", auth = true, body = None, ok = (200, "ApiTokenList"), query = ["partner", "limit", "cursor"]),
+            get(api_tokens::list),
+        ),
+        (
+            ep!("post" "/api/v1/api-tokens", "api-tokens", "Create a token for a partner's system (a partner admin for its own partner, which it may leave out; channel management and admins for any): name, scopes (inbox:read, inbox:ack, data:submit, tickets), expires_at (RFC 3339, at most 730 days ahead; a year by default). The answer holds the token, once: it is stored hashed. Calls with it (Authorization: Bearer lpt_...) act for that partner, only where its scopes allow (else 403), at most 600 a minute (429 with Retry-After), each in the audit log", auth = true, body = Some("ApiTokenInput"), ok = (201, "ApiTokenCreated"), query = []),
+            post(api_tokens::create),
+        ),
+        (
+            ep!("get" "/api/v1/api-tokens/{id}", "api-tokens", "One token (never the token itself); another partner's is 404", auth = true, body = None, ok = (200, "ApiToken"), query = []),
+            get(api_tokens::show),
+        ),
+        (
+            ep!("delete" "/api/v1/api-tokens/{id}", "api-tokens", "Revoke a token: its next call is 401; revoking it again changes nothing", auth = true, body = None, ok = (204, ""), query = []),
+            delete(api_tokens::revoke),
         ),
         (
             ep!("get" "/api/v1/audit", "audit", "The audit log, newest first (admin)", auth = true, body = None, ok = (200, "AuditList"), query = ["limit", "cursor"]),

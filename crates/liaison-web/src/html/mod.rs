@@ -4,6 +4,7 @@
 
 mod account;
 mod ack;
+mod api_tokens;
 mod audit;
 mod calendar;
 mod data;
@@ -152,6 +153,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "meeting/portal_tasks.html",
     "meeting/rsvp.html",
     "meeting/rsvp_invalid.html",
+    "api_token/_panel.html",
+    "api_token/page.html",
+    "api_token/created.html",
     "incident/trace.html",
     "incident/list.html",
     "incident/new.html",
@@ -470,6 +474,7 @@ pub fn render(
         can_manage_data => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageData)),
         can_offline => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::LogOffline)),
         can_manage_meetings => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageMeetings)),
+        can_api_tokens => session.is_some_and(|s| s.actor.is_partner() && s.actor.can(Permission::ManageApiTokens)),
         can_trace => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::TraceLeaks)),
         badges => session.map(|s| &s.badges),
         totp_remind => session.is_some_and(|s| s.gate != liaison_core::totp::Gate::Open),
@@ -622,6 +627,7 @@ pub fn router() -> Router<AppState> {
         .merge(data::router())
         .merge(offline::router())
         .merge(meetings::router())
+        .merge(api_tokens::router())
         .merge(leaks::router())
 }
 

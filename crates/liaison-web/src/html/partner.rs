@@ -182,6 +182,8 @@ pub(super) async fn partner_page(
     } else {
         None
     };
+    // A partner's API tokens (SPEC H2), for channel management and admins.
+    let tokens = super::api_tokens::for_partner_page(state, s, partner.id).await?;
     let invalid = forms.contact.is_some() || forms.robot.is_some();
     // Which contacts have a portal login (issue 9: portal users are people too).
     let logins: std::collections::HashMap<String, String> =
@@ -210,6 +212,10 @@ pub(super) async fn partner_page(
             robot_errors => form_errors(forms.robot.as_ref().map(|f| f.errors)),
             logins => logins,
             granted => forms.granted,
+            tokens => tokens,
+            token_base => format!("/console/partners/{}/api-tokens", partner.id),
+            token_scopes => super::api_tokens::scope_names(),
+            token_form => super::api_tokens::blank_form(state, s),
         },
     );
     mark_invalid(&mut r, invalid);

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod api;
+mod api_tokens;
 mod attack;
 mod browser;
 mod browser_loop;

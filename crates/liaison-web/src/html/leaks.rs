@@ -3,8 +3,8 @@
 //! their timeline), access requests (ask, grant, refuse) and a request's access list.
 
 use super::{Page, PageForm, PageResult, ctx, mark_invalid, render};
+use crate::AppState;
 use crate::extract::{Pairs, id};
-use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::{Multipart, Path};
 use axum::response::{IntoResponse, Redirect};
@@ -77,35 +77,13 @@ fn readable(text: &str) -> String {
 }
 
 /// Traces a pasted text, or a text file (a copy saved from a chat or a document).
-async fn trace_post(Page(state, headers, s): Page, mut mp: Multipart) -> PageResult {
+async fn trace_post(Page(state, headers, s): Page, mp: Multipart) -> PageResult {
     s.require(Permission::TraceLeaks)?;
-    let (mut text, mut csrf, mut file) = (String::new(), String::new(), Vec::new());
-    let mut file_name = String::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("the upload could not be read: {e}")))?
-    {
-        match field.name().unwrap_or("") {
-            "file" => {
-                file_name = field.file_name().unwrap_or("").to_string();
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|e| {
-                        AppError::BadRequest(format!("the upload could not be read: {e}"))
-                    })?
-                    .to_vec();
-            }
-            "_csrf" => csrf = field.text().await.unwrap_or_default(),
-            "text" => text = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
-    s.check_csrf(&csrf)?;
+    let (form, files) = super::multipart_form(&s, mp, "file").await?;
+    let mut text = form.get("text").unwrap_or("").to_string();
     let mut errors = liaison_core::FieldErrors::new();
-    if !file.is_empty() {
-        match file_text(&file) {
+    for f in files {
+        match file_text(&f.bytes) {
             Some(t) => {
                 if !text.trim().is_empty() {
                     text.push('\n');
@@ -114,7 +92,7 @@ async fn trace_post(Page(state, headers, s): Page, mut mp: Multipart) -> PageRes
             }
             None => errors.add(
                 "file",
-                liaison_core::validate::Msg::new("leak.file_not_text").arg("name", &file_name),
+                liaison_core::validate::Msg::new("leak.file_not_text").arg("name", &f.filename),
             ),
         }
     }

@@ -445,6 +445,46 @@ impl axum::extract::FromRequest<AppState> for PageForm {
     }
 }
 
+/// A multipart form posted from a page: its text fields, checked like any form's (control
+/// characters, the CSRF token), and the files of the inputs named `file_field` (any number;
+/// an input left empty sends an empty part, which is not a file).
+pub(crate) async fn multipart_form(
+    s: &Session,
+    mut mp: axum::extract::Multipart,
+    file_field: &str,
+) -> Result<(Pairs, Vec<liaison_db::tickets::NewFile>), AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("the upload could not be read: {e}"))
+    };
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field {
+            // The name only, whatever path a browser sends with it.
+            let filename = field
+                .file_name()
+                .unwrap_or("")
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let bytes = field.bytes().await.map_err(bad)?.to_vec();
+            if filename.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            crate::extract::check_text(file_field, &filename)?;
+            files.push(liaison_db::tickets::NewFile { filename, bytes });
+        } else {
+            fields.push((name, field.text().await.map_err(bad)?));
+        }
+    }
+    let pairs = Pairs::checked(fields)?;
+    s.check_csrf(pairs.get("_csrf").unwrap_or(""))?;
+    Ok((pairs, files))
+}
+
 /// Renders `name` with the page's common context (language, user, CSRF token).
 pub fn render(
     state: &AppState,

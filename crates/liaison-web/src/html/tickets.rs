@@ -28,7 +28,7 @@ use liaison_core::tickets::{
 };
 use liaison_core::validate::Msg;
 use liaison_core::{FieldErrors, Permission};
-use liaison_db::tickets::{Event, NewFile, RootCause, Ticket, TicketFile, TicketFilter};
+use liaison_db::tickets::{Event, RootCause, Ticket, TicketFile, TicketFilter};
 use liaison_i18n::{t, tr};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -88,42 +88,6 @@ fn states() -> Vec<&'static str> {
 /// A checkbox as a form sends it.
 fn checked(p: &Pairs, k: &str) -> bool {
     matches!(p.get(k), Some("on" | "true" | "1"))
-}
-
-/// A multipart form posted from a page: its text fields, checked like any form's (control
-/// characters, the CSRF token), and its files (`files`, any number of inputs; an input left
-/// empty sends an empty part, which is not a file).
-async fn upload(s: &Session, mut mp: Multipart) -> Result<(Pairs, Vec<NewFile>), AppError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("the upload could not be read: {e}"))
-    };
-    let mut fields = Vec::new();
-    let mut files = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "files" {
-            // The name only, whatever path a browser sends with it.
-            let filename = field
-                .file_name()
-                .unwrap_or("")
-                .rsplit(['/', '\\'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            let bytes = field.bytes().await.map_err(bad)?.to_vec();
-            if filename.is_empty() && bytes.is_empty() {
-                continue;
-            }
-            crate::extract::check_text("files", &filename)?;
-            files.push(NewFile { filename, bytes });
-        } else {
-            fields.push((name, field.text().await.map_err(bad)?));
-        }
-    }
-    let pairs = Pairs::checked(fields)?;
-    s.check_csrf(pairs.get("_csrf").unwrap_or(""))?;
-    Ok((pairs, files))
 }
 
 /// The errors of one file (`files[2]`) shown beside the file inputs, as `files`.
@@ -390,7 +354,7 @@ fn ticket_input(form: &Pairs) -> TicketInput {
 
 async fn console_create(Page(state, headers, s): Page, mp: Multipart) -> PageResult {
     s.require(Permission::WorkTickets)?;
-    let (form, files) = upload(&s, mp).await?;
+    let (form, files) = super::multipart_form(&s, mp, "files").await?;
     let mut input = ticket_input(&form);
     input.via = Some(form.text("via")).filter(|v| !v.is_empty());
     let code = form.text("partner_id");
@@ -426,7 +390,7 @@ async fn portal_new(Page(state, headers, s): Page, p: Pairs) -> PageResult {
 }
 
 async fn portal_create(Page(state, headers, s): Page, mp: Multipart) -> PageResult {
-    let (form, files) = upload(&s, mp).await?;
+    let (form, files) = super::multipart_form(&s, mp, "files").await?;
     let input = ticket_input(&form);
     match app::create(&state.db, &s.actor, &input, files, TicketVia::Portal).await {
         Ok(t) => Ok(Redirect::to(&format!("/portal/tickets/{}?saved=1", t.id)).into_response()),
@@ -800,7 +764,7 @@ async fn reply_to(
     via: TicketVia,
 ) -> PageResult {
     let tid: Uuid = id(&tid)?;
-    let (form, files) = upload(&s, mp).await?;
+    let (form, files) = super::multipart_form(&s, mp, "files").await?;
     // Two buttons: the public reply and the internal note (a note never waits for anyone).
     let internal = form.get("action") == Some("note");
     let input = ReplyInput {

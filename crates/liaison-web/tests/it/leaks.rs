@@ -42,6 +42,48 @@ fn excerpt(body: &str) -> String {
         .join(" ")
 }
 
+/// The story both tests start from: p1's partner under an NDA, a confidential notice to it
+/// filed by head@ and approved by channel@; returns the request, its message and p1's copy.
+async fn confidential_to_p1(
+    a: &TestApp,
+    head: &str,
+    channel: &str,
+    p1: &str,
+) -> (String, String, String) {
+    let n = a.name;
+    let sh = a.partner_id("SH-D001").await;
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/ndas",
+            Some(channel),
+            Some(json!({"partner": "SH-D001",
+                "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
+                "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
+    let req = a
+        .dispatch_approving(
+            head,
+            channel,
+            json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
+                   "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
+            Some(json!({"send_to_covered_only": true})),
+        )
+        .await;
+    let rid = req["id"].as_str().expect("id").to_string();
+    let mid = req["message_id"].as_str().expect("message").to_string();
+    let body = a
+        .call("GET", &format!("/api/v1/inbox/{mid}"), Some(p1), None)
+        .await
+        .json()["body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    (rid, mid, body)
+}
+
 #[tokio::test]
 async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
     let (apps, _guard) = apps().await;
@@ -55,37 +97,8 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
         let p1 = a.login("p1@demo.example").await;
         let p2 = a.login("p2@demo.example").await;
         let sh = a.partner_id("SH-D001").await;
-        let r = a
-            .call(
-                "POST",
-                "/api/v1/ndas",
-                Some(&channel),
-                Some(json!({"partner": "SH-D001",
-                "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
-                "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
-        let req = a
-            .dispatch_approving(
-                &head,
-                &channel,
-                json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
-                       "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
-                Some(json!({"send_to_covered_only": true})),
-            )
-            .await;
-        let rid = req["id"].as_str().expect("id").to_string();
-        let mid = req["message_id"].as_str().expect("message").to_string();
-
+        let (rid, mid, body) = confidential_to_p1(a, &head, &channel, &p1).await;
         // p1's copy: marked for p1, and watermarked with p1's name on the page.
-        let body = a
-            .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
-            .await
-            .json()["body"]
-            .as_str()
-            .expect("body")
-            .to_string();
         assert_ne!(body, NOTICE, "[{n}] marked");
         assert_eq!(liaison_core::marks::unmarked(&body), NOTICE, "[{n}]");
         let (status, html) = page(a, &p1, &format!("/portal/inbox/{mid}")).await;
@@ -390,32 +403,7 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
     let channel = a.login("channel@demo.example").await;
     let p1 = a.login("p1@demo.example").await;
     let sh = a.partner_id("SH-D001").await;
-    a.call(
-        "POST",
-        "/api/v1/ndas",
-        Some(&channel),
-        Some(json!({"partner": "SH-D001",
-        "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
-        "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
-    )
-    .await;
-    let req = a
-        .dispatch_approving(
-            &head,
-            &channel,
-            json!({"title": "华东结算价调整（保密）", "purpose": "告知核心伙伴", "body": NOTICE,
-                   "category": "product", "classification": "confidential", "audience": {"partners": [sh]}}),
-            Some(json!({"send_to_covered_only": true})),
-        )
-        .await;
-    let mid = req["message_id"].as_str().expect("message").to_string();
-    let body = a
-        .call("GET", &format!("/api/v1/inbox/{mid}"), Some(&p1), None)
-        .await
-        .json()["body"]
-        .as_str()
-        .expect("body")
-        .to_string();
+    let (_, _, body) = confidential_to_p1(a, &head, &channel, &p1).await;
     let leaked = excerpt(&body);
     let contact = liaison_db::user::find_user_by_email(&a.db, "p1@demo.example")
         .await

@@ -23,24 +23,31 @@ use uuid::Uuid;
 pub async fn heads_channel(db: &Db, user: Uuid) -> Result<bool> {
     let users = liaison_db::user::list_users(db).await?;
     let depts = liaison_db::user::list_departments(db).await?;
-    Ok(depts.iter().any(|d| {
+    Ok(heads(&users, &depts, user))
+}
+
+fn heads(
+    users: &[liaison_db::user::User],
+    depts: &[liaison_db::user::Department],
+    user: Uuid,
+) -> bool {
+    depts.iter().any(|d| {
         d.head_user_id == Some(user)
             && users.iter().any(|u| {
                 u.active && u.department_id == Some(d.id) && u.roles.has(Role::ChannelManager)
             })
-    }))
+    })
 }
 
 /// Senior leadership and the head of channel management: who is told of a leak at once.
 pub async fn leadership(db: &Db) -> Result<Vec<Uuid>> {
     let users = liaison_db::user::list_users(db).await?;
-    let mut out = Vec::new();
-    for u in users.iter().filter(|u| u.active) {
-        if u.roles.has(Role::Executive) || heads_channel(db, u.id).await? {
-            out.push(u.id);
-        }
-    }
-    Ok(out)
+    let depts = liaison_db::user::list_departments(db).await?;
+    Ok(users
+        .iter()
+        .filter(|u| u.active && (u.roles.has(Role::Executive) || heads(&users, &depts, u.id)))
+        .map(|u| u.id)
+        .collect())
 }
 
 /// What a report holds (from a trace or by hand).

@@ -6,12 +6,14 @@
 //! questions.
 
 use crate::Result;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use liaison_core::partner::Lang;
 use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_db::Db;
 use liaison_db::request::RequestView;
 use liaison_db::thread::{ThreadState, ThreadView};
 use serde::Serialize;
+use uuid::Uuid;
 
 /// Items shown per section.
 const SHOWN: i64 = 10;
@@ -135,11 +137,11 @@ pub async fn badges(db: &Db, actor: &Actor) -> Result<Badges> {
 
 /// The signed-in person's home items.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
-pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
+pub async fn dashboard(db: &Db, actor: &Actor, lang: Lang) -> Result<Dashboard> {
     authorize(actor, Permission::ReadOwnNotifications, &Object::default())?;
     let mut sections = Vec::new();
     if actor.is_partner() {
-        partner_sections(db, actor, &mut sections).await?;
+        partner_sections(db, actor, lang, &mut sections).await?;
         return Ok(Dashboard { sections });
     }
     let reviewer = [Role::DeptHead, Role::ChannelManager, Role::Executive]
@@ -239,6 +241,10 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
         let items = open.into_iter().map(|t| question(t, db.now())).collect();
         sections.push(section("unanswered_questions", true, items));
     }
+    // What runs late across the channel comes before one's own lists.
+    if actor.can(Permission::ManageDeliveries) {
+        channel_sections(db, actor, lang, &mut sections).await?;
+    }
     // R&D triages partners' new product feedback (§3.2.3).
     if actor.roles.has(Role::Rd) {
         let new = crate::feedback::list(
@@ -295,7 +301,172 @@ pub async fn dashboard(db: &Db, actor: &Actor) -> Result<Dashboard> {
     if actor.can(Permission::PlanMeetings) {
         meeting_sections(db, actor, "/console", &mut sections).await?;
     }
+    // Leak incidents still running, for those who handle them (§7.3).
+    if actor.can(Permission::ReportIncidents) && crate::incidents::may_handle(db, actor).await? {
+        let open: Vec<_> = crate::incidents::list(db, actor)
+            .await?
+            .into_iter()
+            .filter(|i| i.state != liaison_core::incidents::IncidentState::Closed)
+            .collect();
+        let count = open.len() as i64;
+        let items = open
+            .into_iter()
+            .take(SHOWN as usize)
+            .map(|i| Item {
+                state: Some(i.state.as_str().to_string()),
+                ..item(
+                    i.title,
+                    format!("/console/incidents/{}", i.id),
+                    Some(i.reported_at),
+                )
+            })
+            .collect();
+        sections.push(Section {
+            count,
+            ..section("open_incidents", true, items)
+        });
+    }
     Ok(Dashboard { sections })
+}
+
+/// What runs late across the channel, for channel management (issue 16 item 6): tickets about
+/// to breach or breached (§3.4.2, §5.2.2), figures not in by their due day (§3.3.1), anomalies
+/// nobody has explained yet (§3.3.2) and regular meetings heading short of the cadence (§5.1).
+async fn channel_sections(
+    db: &Db,
+    actor: &Actor,
+    lang: Lang,
+    sections: &mut Vec<Section>,
+) -> Result<()> {
+    if actor.can(Permission::WorkTickets) {
+        let f =
+            crate::tickets::queue_filter(db, actor, crate::tickets::Queue::BreachingSoon).await?;
+        let rows = crate::tickets::list(db, actor, &f, None, 50).await?;
+        let count = rows.len() as i64;
+        let items = rows
+            .into_iter()
+            .take(SHOWN as usize)
+            .map(|t| {
+                let due = t
+                    .first_response_due_at
+                    .into_iter()
+                    .chain(t.resolution_due_at)
+                    .min();
+                item(
+                    format!("{} · {}", t.subject, t.partner_code),
+                    format!("/console/tickets/{}", t.id),
+                    due,
+                )
+            })
+            .collect();
+        sections.push(Section {
+            count,
+            ..section("tickets_breaching", true, items)
+        });
+    }
+    if actor.can(Permission::ReadAllData) {
+        let datasets = liaison_db::data::list_datasets(db, false).await?;
+        let name = |id: Uuid| {
+            datasets
+                .iter()
+                .find(|d| d.id == id)
+                .map(|d| named(&d.name_zh, &d.name_en, lang))
+                .unwrap_or_default()
+        };
+        let late = crate::data::overdue(db, actor).await?;
+        let count = late.len() as i64;
+        let items = late
+            .into_iter()
+            .take(SHOWN as usize)
+            .map(|o| Item {
+                count: Some(o.days_late),
+                ..item(
+                    format!("{} · {} · {}", o.partner_name, name(o.dataset_id), o.period),
+                    format!("/console/partners/{}", o.partner_id),
+                    None,
+                )
+            })
+            .collect();
+        sections.push(Section {
+            count,
+            ..section("data_overdue", true, items)
+        });
+        let open = crate::data::anomalies(
+            db,
+            actor,
+            &crate::data::AnomalyQuery {
+                state: Some(liaison_core::data::AnomalyState::Open),
+                ..Default::default()
+            },
+            50,
+        )
+        .await?;
+        let count = open.len() as i64;
+        let items = open
+            .into_iter()
+            .take(SHOWN as usize)
+            .map(|a| {
+                item(
+                    format!(
+                        "{} · {} · {}",
+                        a.partner_name,
+                        named(&a.dataset_name_zh, &a.dataset_name_en, lang),
+                        a.period
+                    ),
+                    format!("/console/data/anomalies/{}", a.id),
+                    Some(a.created_at),
+                )
+            })
+            .collect();
+        sections.push(Section {
+            count,
+            ..section("anomalies_open", true, items)
+        });
+    }
+    if actor.can(Permission::PlanMeetings) {
+        use liaison_core::meetings::CadenceStatus;
+        let today = liaison_core::calendar::COMPANY_ZONE
+            .from_utc_datetime(&db.now().naive_utc())
+            .date_naive();
+        let periods = crate::meetings::cadence(db, actor, today.year()).await?;
+        let items: Vec<Item> = periods
+            .into_iter()
+            .filter(|p| p.start <= today && today <= p.end)
+            .filter(|p| matches!(p.status, CadenceStatus::HeadingShort | CadenceStatus::Short))
+            .map(|p| Item {
+                state: Some(p.status.as_str().to_string()),
+                count: Some(p.required - p.held - p.planned),
+                ..item(
+                    format!("{} · {}", kind_label(p.kind, lang), p.period),
+                    format!("/console/cadence?year={}", today.year()),
+                    None,
+                )
+            })
+            .collect();
+        sections.push(section("cadence_warnings", true, items));
+    }
+    Ok(())
+}
+
+/// A day's deadline as a time: six in the evening, company time.
+fn due_evening(d: NaiveDate) -> Option<DateTime<Utc>> {
+    liaison_core::calendar::COMPANY_ZONE
+        .from_local_datetime(&d.and_hms_opt(18, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A bilingual name in the reader's language (the Chinese one when there is no English).
+fn named(zh: &str, en: &str, lang: Lang) -> String {
+    if (lang == Lang::En && !en.trim().is_empty()) || zh.trim().is_empty() {
+        en.to_string()
+    } else {
+        zh.to_string()
+    }
+}
+
+fn kind_label(kind: liaison_core::meetings::MeetingKind, lang: Lang) -> String {
+    liaison_i18n::t(lang, &format!("meeting.kind.{}", kind.as_str())).to_string()
 }
 
 /// "My action items" (open, soonest due first) and "meetings ahead" (the next 30 days): staff
@@ -313,16 +484,10 @@ async fn meeting_sections(
         false,
     )
     .await?;
-    let due_at = |d: chrono::NaiveDate| {
-        use chrono::TimeZone;
-        liaison_core::calendar::COMPANY_ZONE
-            .from_local_datetime(&d.and_hms_opt(18, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let count = tasks.len() as i64;
     let items = tasks
         .into_iter()
-        .take(50)
+        .take(SHOWN as usize)
         .map(|t| {
             item(
                 match &t.source_title {
@@ -330,11 +495,14 @@ async fn meeting_sections(
                     None => t.title.clone(),
                 },
                 format!("{base}/tasks"),
-                due_at(t.due_on),
+                due_evening(t.due_on),
             )
         })
         .collect();
-    sections.push(section("my_tasks", true, items));
+    sections.push(Section {
+        count,
+        ..section("my_tasks", true, items)
+    });
     let now = db.now();
     let ahead = crate::meetings::list(
         db,
@@ -363,7 +531,12 @@ async fn meeting_sections(
     Ok(())
 }
 
-async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -> Result<()> {
+async fn partner_sections(
+    db: &Db,
+    actor: &Actor,
+    lang: Lang,
+    sections: &mut Vec<Section>,
+) -> Result<()> {
     let Some(partner) = actor.scope().partner() else {
         return Ok(());
     };
@@ -421,6 +594,66 @@ async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -
         })
         .collect();
     sections.push(section("tickets_to_confirm", true, items));
+    // Its problems still being worked on, and where each stands (§3.4.1).
+    let running = crate::tickets::list(
+        db,
+        actor,
+        &liaison_db::tickets::TicketFilter::default(),
+        None,
+        50,
+    )
+    .await?;
+    let items = running
+        .into_iter()
+        .filter(|t| !t.state.is_done())
+        .take(SHOWN as usize)
+        .map(|t| Item {
+            state: Some(t.state.as_str().to_string()),
+            ..item(
+                t.subject,
+                format!("/portal/tickets/{}", t.id),
+                Some(t.updated_at),
+            )
+        })
+        .collect();
+    sections.push(section("my_open_tickets", false, items));
+    // Figures it owes now or is late with (§3.3.1).
+    let owed = crate::data::obligations(db, actor, partner, 1).await?;
+    let datasets = liaison_db::data::list_datasets(db, false).await?;
+    let items = owed
+        .into_iter()
+        .filter(|o| {
+            matches!(
+                o.standing,
+                crate::data::Standing::Due | crate::data::Standing::Overdue
+            )
+        })
+        .map(|o| {
+            let name = datasets
+                .iter()
+                .find(|d| d.id == o.dataset_id)
+                .map(|d| named(&d.name_zh, &d.name_en, lang))
+                .unwrap_or_default();
+            Item {
+                state: Some(
+                    match o.standing {
+                        crate::data::Standing::Overdue => "overdue",
+                        _ => "due",
+                    }
+                    .to_string(),
+                ),
+                ..item(
+                    format!("{name} · {}", o.period),
+                    format!(
+                        "/portal/data?dataset={}&period={}#upload",
+                        o.dataset_code, o.period
+                    ),
+                    due_evening(o.due_on),
+                )
+            }
+        })
+        .collect();
+    sections.push(section("data_due", true, items));
     meeting_sections(db, actor, "/portal", sections).await?;
     Ok(())
 }

@@ -86,7 +86,9 @@ async fn each_step_tells_the_next_person_and_the_answer_reaches_the_partner() {
             jobs > jobs_before,
             "{name}: an e-mail is queued in the same transaction"
         );
-        let home_head = home::dashboard(&db, &cast.head).await.expect("home");
+        let home_head = home::dashboard(&db, &cast.head, liaison_core::partner::Lang::ZhCn)
+            .await
+            .expect("home");
         let waiting = home_head.section("to_review").expect("reviewer section");
         assert!(
             waiting
@@ -152,7 +154,9 @@ async fn each_step_tells_the_next_person_and_the_answer_reaches_the_partner() {
                 .any(|p| p.body == "月底前到账。"),
             "{name}"
         );
-        let p1_home = home::dashboard(&db, &cast.p1).await.expect("p1 home");
+        let p1_home = home::dashboard(&db, &cast.p1, liaison_core::partner::Lang::ZhCn)
+            .await
+            .expect("p1 home");
         assert_eq!(
             p1_home.section("answers").map(|s| s.count),
             Some(1),

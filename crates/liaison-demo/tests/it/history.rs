@@ -336,6 +336,93 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
             .expect("late");
         assert!(confirmed_late >= 2, "{name}: late confirmations");
 
+        // Issue 16 item 6: each role lands on its own page of what needs attention, every
+        // item linking to where it is acted on.
+        {
+            use liaison_app::home::dashboard;
+            use liaison_core::partner::Lang;
+            let keys = |d: &liaison_app::home::Dashboard| {
+                d.sections.iter().map(|s| s.key).collect::<Vec<_>>()
+            };
+            let (channel, _) = actor(&db, "channel@demo.example").await;
+            let home = dashboard(&db, &channel, Lang::ZhCn)
+                .await
+                .expect("channel home");
+            for key in [
+                "unanswered_questions",
+                "overdue_confirmations",
+                "tickets_breaching",
+                "data_overdue",
+                "anomalies_open",
+                "meetings_ahead",
+                "cadence_warnings",
+            ] {
+                assert!(
+                    home.section(key).is_some(),
+                    "{name}: channel@ lacks {key}: {:?}",
+                    keys(&home)
+                );
+            }
+            let anomalies = home.section("anomalies_open").expect("anomalies");
+            assert!(
+                anomalies.count >= 1,
+                "{name}: the demo's planted anomaly is open"
+            );
+            assert!(
+                anomalies
+                    .items
+                    .iter()
+                    .all(|i| i.link.starts_with("/console/data/anomalies/")
+                        && !i.title.contains("sales")),
+                "{name}: anomalies link to their page, named in Chinese: {anomalies:?}"
+            );
+            let (p1, _) = actor(&db, "p1@demo.example").await;
+            let home = dashboard(&db, &p1, Lang::En).await.expect("p1 home");
+            for key in [
+                "to_confirm",
+                "my_open_tickets",
+                "data_due",
+                "my_tasks",
+                "meetings_ahead",
+            ] {
+                assert!(
+                    home.section(key).is_some(),
+                    "{name}: p1 lacks {key}: {:?}",
+                    keys(&home)
+                );
+            }
+            assert!(
+                home.sections
+                    .iter()
+                    .all(|s| s.items.iter().all(|i| i.link.starts_with("/portal/"))),
+                "{name}: a partner's items link into the portal"
+            );
+            assert!(
+                home.section("tickets_breaching").is_none()
+                    && home.section("open_incidents").is_none(),
+                "{name}: a partner sees nothing of the console's lists"
+            );
+            let (exec, _) = actor(&db, "exec@demo.example").await;
+            let home = dashboard(&db, &exec, Lang::ZhCn).await.expect("exec home");
+            let incidents = home.section("open_incidents").expect("exec sees incidents");
+            assert!(
+                incidents
+                    .items
+                    .iter()
+                    .all(|i| i.state.as_deref() != Some("closed")),
+                "{name}: only running incidents: {incidents:?}"
+            );
+            let (staff, _) = actor(&db, "staff@demo.example").await;
+            let home = dashboard(&db, &staff, Lang::ZhCn)
+                .await
+                .expect("staff home");
+            assert!(
+                home.section("open_incidents").is_none() && home.section("data_overdue").is_none(),
+                "{name}: marketing staff do not get channel management's lists: {:?}",
+                keys(&home)
+            );
+        }
+
         // A second run writes nothing, and the audit chain holds (§7.2.1).
         let rows = (
             count(&db, "SELECT COUNT(*) FROM requests").await,

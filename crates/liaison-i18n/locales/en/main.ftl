@@ -2173,3 +2173,22 @@ action.auth.revoke_sessions = logged out everywhere else
 action.settings.security = Account security setting changed
 notify.kind.login_new_device = Sign-ins from a new device
 notify.login_new_device = New sign-in to your account: { $device } from { $address } at { $time }. If it was not you, change your password and log out everywhere else.
+
+# Home pages per role (issue 16 item 6)
+home.tickets_breaching = Tickets breaching their SLA
+home.none.tickets_breaching = No ticket is near its due time.
+home.data_overdue = Figures overdue
+home.none.data_overdue = Every partner's figures are in.
+home.anomalies_open = Anomalies to follow up
+home.none.anomalies_open = No open anomaly.
+home.cadence_warnings = Meeting cadence warnings
+home.none.cadence_warnings = The regular meetings are on track this period.
+home.open_incidents = Leak incidents in progress
+home.none.open_incidents = No leak incident is open.
+home.my_open_tickets = My problems being handled
+home.none.my_open_tickets = No problem of yours is being handled.
+home.data_due = Figures to submit
+home.none.data_due = Nothing to submit now.
+home.days_late = { $n } days late
+home.meetings_missing = { $n } more to plan
+home.reported = reported

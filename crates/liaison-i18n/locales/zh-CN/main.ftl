@@ -2172,3 +2172,22 @@ action.auth.revoke_sessions = 退出其他所有登录
 action.settings.security = 账户安全设置已更改
 notify.kind.login_new_device = 新设备登录
 notify.login_new_device = 您的账户有新的登录：{ $device }，地址 { $address }，时间 { $time }。如非本人操作，请修改密码并退出其他所有登录。
+
+# Home pages per role (issue 16 item 6)
+home.tickets_breaching = 即将或已经超时的问题单
+home.none.tickets_breaching = 没有临近时限的问题单。
+home.data_overdue = 逾期未报的数据
+home.none.data_overdue = 各伙伴的数据均已按期提交。
+home.anomalies_open = 待跟进的数据异常
+home.none.anomalies_open = 没有待跟进的数据异常。
+home.cadence_warnings = 会议频次预警
+home.none.cadence_warnings = 本期例会频次正常。
+home.open_incidents = 处理中的泄密事件
+home.none.open_incidents = 没有处理中的泄密事件。
+home.my_open_tickets = 处理中的问题
+home.none.my_open_tickets = 没有处理中的问题。
+home.data_due = 待提交的数据
+home.none.data_due = 目前没有需要提交的数据。
+home.days_late = 逾期 { $n } 天
+home.meetings_missing = 尚缺 { $n } 场
+home.reported = 报告于

@@ -2172,3 +2172,22 @@ action.auth.revoke_sessions = 登出其他所有登入
 action.settings.security = 帳戶安全設定已變更
 notify.kind.login_new_device = 新裝置登入
 notify.login_new_device = 您的帳戶有新的登入：{ $device }，位址 { $address }，時間 { $time }。如非本人操作，請修改密碼並登出其他所有登入。
+
+# Home pages per role (issue 16 item 6)
+home.tickets_breaching = 即將或已經超時的問題單
+home.none.tickets_breaching = 沒有臨近時限的問題單。
+home.data_overdue = 逾期未報的資料
+home.none.data_overdue = 各夥伴的資料均已按期提交。
+home.anomalies_open = 待跟進的資料異常
+home.none.anomalies_open = 沒有待跟進的資料異常。
+home.cadence_warnings = 會議頻次預警
+home.none.cadence_warnings = 本期例會頻次正常。
+home.open_incidents = 處理中的洩密事件
+home.none.open_incidents = 沒有處理中的洩密事件。
+home.my_open_tickets = 處理中的問題
+home.none.my_open_tickets = 沒有處理中的問題。
+home.data_due = 待提交的資料
+home.none.data_due = 目前沒有需要提交的資料。
+home.days_late = 逾期 { $n } 天
+home.meetings_missing = 尚缺 { $n } 場
+home.reported = 報告於

@@ -78,6 +78,9 @@ pub async fn set_settings(
 }
 
 /// `GET /api/v1/dashboard`: the caller's home items.
-pub async fn dashboard(Api(state, s): Api) -> AppResult<Json<home::Dashboard>> {
-    Ok(Json(home::dashboard(&state.db, &s.actor).await?))
+pub async fn dashboard(
+    Api(state, s): Api,
+    ApiLang(lang): ApiLang,
+) -> AppResult<Json<home::Dashboard>> {
+    Ok(Json(home::dashboard(&state.db, &s.actor, lang).await?))
 }

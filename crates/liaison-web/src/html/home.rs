@@ -38,9 +38,9 @@ fn area(s: &crate::auth::Session) -> &'static str {
 }
 
 async fn dashboard(Page(state, headers, s): Page) -> PageResult {
-    let d = home::dashboard(&state.db, &s.actor).await?;
-    let recent = notify::list(&state.db, &s.actor, true, None, 5).await?;
     let lang = page_lang(&headers, Some(&s.user));
+    let d = home::dashboard(&state.db, &s.actor, lang).await?;
+    let recent = notify::list(&state.db, &s.actor, true, None, 5).await?;
     let recent: Vec<_> = recent.iter().map(|n| notify::View::of(n, lang)).collect();
     Ok(render(
         &state,

@@ -150,6 +150,8 @@ async fn notifications_and_home_items_over_the_api_are_each_persons_own() {
                     json!("answers"),
                     json!("my_questions"),
                     json!("tickets_to_confirm"),
+                    json!("my_open_tickets"),
+                    json!("data_due"),
                     json!("my_tasks"),
                     json!("meetings_ahead")
                 ],
@@ -157,6 +159,40 @@ async fn notifications_and_home_items_over_the_api_are_each_persons_own() {
                 a.name
             );
         }
+        // Issue 16 item 6: channel management lands on what runs late across the channel;
+        // an item without an age shows none (no dangling "waiting … hours").
+        let channel = browser_login(a, "channel@demo.example").await;
+        let page = a
+            .send(get("/console/home", Some(&channel), "zh-CN"))
+            .await
+            .text();
+        for id in [
+            "home-tickets_breaching",
+            "home-data_overdue",
+            "home-anomalies_open",
+            "home-cadence_warnings",
+            "home-open_incidents",
+        ] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "[{}] {id}", a.name);
+        }
+        assert!(
+            !page.contains("已等待  小时") && !page.contains("已等待 小时"),
+            "[{}]",
+            a.name
+        );
+        let staff_page = a
+            .send(get(
+                "/console/home",
+                Some(&browser_login(a, "staff@demo.example").await),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        assert!(
+            !staff_page.contains("id=\"home-data_overdue\""),
+            "[{}]",
+            a.name
+        );
 
         // E-mail choices: a partner cannot choose staff kinds; an unknown kind names itself.
         let r = a

@@ -394,6 +394,12 @@ async fn applies(db: &Db, r: &Requirement, partner: &Partner) -> Result<bool> {
 
 /// The partners a requirement asks (active ones).
 async fn asked(db: &Db, r: &Requirement) -> Result<Vec<Partner>> {
+    let filter = asked_filter(db, r).await?;
+    Ok(liaison_db::partner::list_all_partners(db, Scope::All, &filter).await?)
+}
+
+/// The active partners a requirement asks: its segment's, narrowed to its partner kind.
+async fn asked_filter(db: &Db, r: &Requirement) -> Result<PartnerFilter> {
     let mut filter = match r.segment_id {
         Some(s) => liaison_db::segment::find_segment(db, s).await?.filter,
         None => PartnerFilter::default(),
@@ -402,7 +408,7 @@ async fn asked(db: &Db, r: &Requirement) -> Result<Vec<Partner>> {
         filter.kinds = vec![k];
     }
     filter.statuses = vec![liaison_core::partner::PartnerStatus::Active];
-    Ok(liaison_db::partner::list_all_partners(db, Scope::All, &filter).await?)
+    Ok(filter)
 }
 
 /// The company's working calendar: due days count working days (§5.3.2).
@@ -538,9 +544,20 @@ pub struct Overdue {
 
 /// Partners whose figures for the latest period past its due day are not in (§3.3.1).
 pub async fn overdue(db: &Db, actor: &Actor) -> Result<Vec<Overdue>> {
+    Ok(overdue_page(db, actor, None).await?.1)
+}
+
+/// How many partners are late with their figures (§3.3.1), and the first `limit` of them,
+/// longest late first (every one when `limit` is `None`): what a home page shows.
+pub async fn overdue_page(
+    db: &Db,
+    actor: &Actor,
+    limit: Option<usize>,
+) -> Result<(i64, Vec<Overdue>)> {
     check(actor, Permission::ReadAllData, &Object::default())?;
     let cal = DueCalendar::load(db).await?;
     let today = today(db);
+    let mut total = 0;
     let mut out = Vec::new();
     for r in repo::list_requirements(db).await? {
         if !r.active {
@@ -553,35 +570,39 @@ pub async fn overdue(db: &Db, actor: &Actor) -> Result<Vec<Overdue>> {
             due_on = cal.due_on(&period, r.due_days);
         }
         let label = period.to_string();
-        let done: std::collections::HashSet<Uuid> =
-            repo::submitted_partners(db, r.dataset_id, &label)
-                .await?
-                .into_iter()
-                .collect();
-        for p in asked(db, &r).await? {
-            if done.contains(&p.id) {
-                continue;
-            }
-            out.push(Overdue {
-                partner_id: p.id,
-                partner_code: p.code,
-                partner_name: p.name,
-                owner_id: p.owner_id,
-                owner_name: p.owner_name,
-                dataset_id: r.dataset_id,
-                dataset_code: r.dataset_code.clone(),
-                period: label.clone(),
-                due_on,
-                days_late: (today - due_on).num_days(),
-            });
-        }
+        // Within one requirement every partner is as late as the others, so its first
+        // `limit` by code are all the global page can hold of it.
+        let (count, late) = liaison_db::partner::without_submission(
+            db,
+            &asked_filter(db, &r).await?,
+            r.dataset_id,
+            &label,
+            limit.map(|l| l as i64),
+        )
+        .await?;
+        total += count;
+        out.extend(late.into_iter().map(|p| Overdue {
+            partner_id: p.id,
+            partner_code: p.code,
+            partner_name: p.name,
+            owner_id: p.owner_id,
+            owner_name: p.owner_name,
+            dataset_id: r.dataset_id,
+            dataset_code: r.dataset_code.clone(),
+            period: label.clone(),
+            due_on,
+            days_late: (today - due_on).num_days(),
+        }));
     }
     out.sort_by(|a, b| {
         b.days_late
             .cmp(&a.days_late)
             .then(a.partner_code.cmp(&b.partner_code))
     });
-    Ok(out)
+    if let Some(l) = limit {
+        out.truncate(l);
+    }
+    Ok((total, out))
 }
 
 // ---------------------------------------------------------------------------------------------

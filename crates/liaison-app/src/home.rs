@@ -373,11 +373,9 @@ async fn channel_sections(
                 .map(|d| named(&d.name_zh, &d.name_en, lang))
                 .unwrap_or_default()
         };
-        let late = crate::data::overdue(db, actor).await?;
-        let count = late.len() as i64;
+        let (count, late) = crate::data::overdue_page(db, actor, Some(SHOWN as usize)).await?;
         let items = late
             .into_iter()
-            .take(SHOWN as usize)
             .map(|o| Item {
                 count: Some(o.days_late),
                 ..item(

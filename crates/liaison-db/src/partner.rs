@@ -333,6 +333,42 @@ pub async fn list_all_partners(
     db.fetch_all(query).await
 }
 
+/// The partners matching `filter` without a current submission of `dataset` for `period`
+/// (§3.3.1): how many, and the first `limit` of them by code (every one when `limit` is
+/// `None`). One `NOT EXISTS` over `submissions_partner`, so a page costs its rows, not the
+/// partners asked.
+pub async fn without_submission(
+    db: &Db,
+    filter: &PartnerFilter,
+    dataset: Uuid,
+    period: &str,
+    limit: Option<i64>,
+) -> Result<(i64, Vec<Partner>)> {
+    let missing = |query: &mut Q| {
+        let d = query.arg(dataset);
+        let per = query.arg(period.to_string());
+        query.push_sql(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.partner_id = p.id \
+               AND s.dataset_id = {d} AND s.period = {per} AND s.state = 'current')"
+        ));
+    };
+    let mut rows = Q::dynamic(format!("{PARTNER_SELECT} WHERE 1 = 1"));
+    push_filter(&mut rows, Scope::All, filter);
+    missing(&mut rows);
+    rows.push_sql(" ORDER BY p.code");
+    let Some(limit) = limit else {
+        let all: Vec<Partner> = db.fetch_all(rows).await?;
+        return Ok((all.len() as i64, all));
+    };
+    let lim = rows.arg(limit);
+    rows.push_sql(&format!(" LIMIT {lim}"));
+    let page: Vec<Partner> = db.fetch_all(rows).await?;
+    let mut count = Q::dynamic("SELECT COUNT(*) FROM partners p WHERE 1 = 1".to_string());
+    push_filter(&mut count, Scope::All, filter);
+    missing(&mut count);
+    Ok((db.fetch_one(count).await?, page))
+}
+
 pub async fn count_partners(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<i64> {
     let mut query = Q::dynamic("SELECT COUNT(*) FROM partners p WHERE 1 = 1".to_string());
     push_filter(&mut query, scope, filter);

@@ -1566,6 +1566,21 @@ async fn the_overdue_are_listed_and_reminded_once() {
         assert_eq!(bj.due_on, day(2026, 8, 7), "{name}");
         assert_eq!(bj.days_late, 5, "{name}");
         assert_eq!(bj.owner_id, Some(cast.channel.user_id), "{name}");
+        // The home page's view: the same count, and the list's first two in the same order.
+        let (count, page) = app::overdue_page(&db, &cast.channel, Some(2))
+            .await
+            .expect("overdue page");
+        assert_eq!(count, list.len() as i64, "{name}");
+        assert_eq!(
+            page.iter()
+                .map(|o| (o.partner_id, &o.period))
+                .collect::<Vec<_>>(),
+            list.iter()
+                .take(2)
+                .map(|o| (o.partner_id, &o.period))
+                .collect::<Vec<_>>(),
+            "{name}"
+        );
         assert!(
             !sales
                 .iter()

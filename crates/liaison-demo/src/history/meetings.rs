@@ -121,7 +121,8 @@ pub async fn write(db: &Db) -> Result<bool> {
         liaison_db::partner::list_all_partners(db, liaison_core::Scope::All, &Default::default())
             .await?
             .into_iter()
-            .filter(|p| p.status == "active")
+            // The demo company's partners; load-test partners (`GEN-…`) are not its guests.
+            .filter(|p| p.status == "active" && !p.code.starts_with("GEN-"))
             .map(|p| p.id)
             .collect();
     let hz_contact: Option<Uuid> = match east.get(1) {

@@ -50,6 +50,9 @@ async fn main() -> R<()> {
         "demo with {partners} load-test partners and its history: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    if std::env::var_os("HOME_BENCH_PARTS").is_some() {
+        parts(&db).await?;
+    }
     println!("role | median ms | p99 ms | max ms | sections | items");
     for email in ROLES {
         let actor = liaison_db::user::find_user_by_email(&db, email)
@@ -73,6 +76,44 @@ async fn main() -> R<()> {
             times[times.len() - 1],
             home.sections.len()
         );
+    }
+    Ok(())
+}
+
+/// With `HOME_BENCH_PARTS` set: what each of channel management's lists costs, once warm.
+async fn parts(db: &Db) -> R<()> {
+    use liaison_app::tickets::{Queue, list, queue_filter};
+    let a = liaison_db::user::find_user_by_email(db, "channel@demo.example")
+        .await?
+        .ok_or("demo user missing")?
+        .actor();
+    for round in 0..2 {
+        let mut times = Vec::new();
+        let t = Instant::now();
+        liaison_app::data::overdue_page(db, &a, Some(10)).await?;
+        times.push(("overdue_page", t.elapsed()));
+        let t = Instant::now();
+        liaison_app::data::anomalies(db, &a, &Default::default(), 50).await?;
+        times.push(("anomalies", t.elapsed()));
+        let t = Instant::now();
+        let f = queue_filter(db, &a, Queue::BreachingSoon).await?;
+        list(db, &a, &f, None, 50).await?;
+        times.push(("tickets_breaching", t.elapsed()));
+        let t = Instant::now();
+        liaison_app::meetings::cadence(db, &a, 2026).await?;
+        times.push(("cadence", t.elapsed()));
+        let t = Instant::now();
+        liaison_app::meetings::tasks(db, &a, None, false).await?;
+        times.push(("tasks", t.elapsed()));
+        let t = Instant::now();
+        liaison_app::request::list(db, &a, liaison_db::request::RequestView::ToReview, None, 50)
+            .await?;
+        times.push(("to_review", t.elapsed()));
+        if round == 1 {
+            for (k, d) in times {
+                println!("  {k}: {:.1} ms", d.as_secs_f64() * 1000.0);
+            }
+        }
     }
     Ok(())
 }

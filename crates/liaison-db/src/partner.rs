@@ -335,8 +335,9 @@ pub async fn list_all_partners(
 
 /// The partners matching `filter` without a current submission of `dataset` for `period`
 /// (§3.3.1): how many, and the first `limit` of them by code (every one when `limit` is
-/// `None`). One `NOT EXISTS` over `submissions_partner`, so a page costs its rows, not the
-/// partners asked.
+/// `None`). The count is the partners asked less those who submitted (both from indexes,
+/// migration 0028), and a page picks its ids in code order before reading their rows, so it
+/// costs its rows, not the partners asked.
 pub async fn without_submission(
     db: &Db,
     filter: &PartnerFilter,
@@ -344,29 +345,38 @@ pub async fn without_submission(
     period: &str,
     limit: Option<i64>,
 ) -> Result<(i64, Vec<Partner>)> {
-    let missing = |query: &mut Q| {
-        let d = query.arg(dataset);
-        let per = query.arg(period.to_string());
-        query.push_sql(&format!(
-            " AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.partner_id = p.id \
-               AND s.dataset_id = {d} AND s.period = {per} AND s.state = 'current')"
-        ));
-    };
-    let mut rows = Q::dynamic(format!("{PARTNER_SELECT} WHERE 1 = 1"));
-    push_filter(&mut rows, Scope::All, filter);
-    missing(&mut rows);
-    rows.push_sql(" ORDER BY p.code");
-    let Some(limit) = limit else {
-        let all: Vec<Partner> = db.fetch_all(rows).await?;
-        return Ok((all.len() as i64, all));
-    };
-    let lim = rows.arg(limit);
-    rows.push_sql(&format!(" LIMIT {lim}"));
+    let mut ids = Q::dynamic("SELECT p.id FROM partners p WHERE 1 = 1".to_string());
+    push_filter(&mut ids, Scope::All, filter);
+    let d = ids.arg(dataset);
+    let per = ids.arg(period.to_string());
+    ids.push_sql(&format!(
+        " AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.dataset_id = {d} \
+           AND s.period = {per} AND s.state = 'current' AND s.partner_id = p.id) ORDER BY p.code"
+    ));
+    if let Some(l) = limit {
+        let lim = ids.arg(l);
+        ids.push_sql(&format!(" LIMIT {lim}"));
+    }
+    let inner = ids.sql().to_string();
+    let rows = ids.replace_sql(format!(
+        "{PARTNER_SELECT} WHERE p.id IN ({inner}) ORDER BY p.code"
+    ));
     let page: Vec<Partner> = db.fetch_all(rows).await?;
-    let mut count = Q::dynamic("SELECT COUNT(*) FROM partners p WHERE 1 = 1".to_string());
-    push_filter(&mut count, Scope::All, filter);
-    missing(&mut count);
-    Ok((db.fetch_one(count).await?, page))
+    if limit.is_none() {
+        return Ok((page.len() as i64, page));
+    }
+    let asked = count_partners(db, Scope::All, filter).await?;
+    let mut done = Q::dynamic(
+        "SELECT COUNT(DISTINCT s.partner_id) FROM submissions s JOIN partners p ON p.id = s.partner_id \
+          WHERE s.state = 'current'"
+            .to_string(),
+    );
+    let d = done.arg(dataset);
+    let per = done.arg(period.to_string());
+    done.push_sql(&format!(" AND s.dataset_id = {d} AND s.period = {per}"));
+    push_filter(&mut done, Scope::All, filter);
+    let done: i64 = db.fetch_one(done).await?;
+    Ok((asked - done, page))
 }
 
 pub async fn count_partners(db: &Db, scope: Scope, filter: &PartnerFilter) -> Result<i64> {

@@ -71,6 +71,7 @@ mod query;
 pub mod request;
 pub mod robot;
 pub mod search;
+pub mod surveys;
 pub mod segment;
 pub mod settings;
 pub mod testing;

@@ -421,6 +421,24 @@ async fn partner_sections(db: &Db, actor: &Actor, sections: &mut Vec<Section>) -
         })
         .collect();
     sections.push(section("tickets_to_confirm", true, items));
+    // Surveys waiting for the partner's answer, soonest closing first (§6.2.1).
+    let lang = liaison_db::user::find_user(db, actor.user_id)
+        .await?
+        .and_then(|u| u.lang)
+        .and_then(|l| liaison_core::partner::Lang::parse(&l).ok())
+        .unwrap_or(liaison_core::partner::Lang::ZhCn);
+    let items = crate::surveys::to_answer(db, actor)
+        .await?
+        .into_iter()
+        .map(|(s, _)| {
+            item(
+                liaison_core::surveys::pick(&s.title, lang).to_string(),
+                format!("/portal/surveys/{}", s.id),
+                s.closes_at,
+            )
+        })
+        .collect();
+    sections.push(section("surveys_to_answer", true, items));
     meeting_sections(db, actor, "/portal", sections).await?;
     Ok(())
 }

@@ -31,6 +31,7 @@ pub mod request;
 pub mod robot;
 pub mod search;
 pub mod segment;
+pub mod surveys;
 pub mod settings;
 pub mod thread;
 pub mod tickets;

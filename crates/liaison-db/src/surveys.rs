@@ -263,27 +263,35 @@ pub async fn resolve_partners(db: &Db, a: &Audience) -> Result<Vec<Uuid>> {
     Ok(out)
 }
 
-/// The active partner users of `partners` (who are told of an invitation).
-pub async fn partner_users(db: &Db, partners: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
+/// The active partner users of `partners` (who are told of an invitation): user, partner and
+/// the user's language.
+pub async fn partner_users(
+    db: &Db,
+    partners: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid, Option<String>)>> {
     let mut out = Vec::new();
     for chunk in partners.chunks(500) {
         let mut query = Q::dynamic(String::new());
         let ids = query.in_list(chunk.iter().copied());
         let rows: Vec<UserPartner> = db
             .fetch_all(query.replace_sql(format!(
-                "SELECT u.id, u.partner_id FROM users u WHERE u.partner_id IN {ids} AND u.active = TRUE
+                "SELECT u.id, u.partner_id, u.lang FROM users u WHERE u.partner_id IN {ids} AND u.active = TRUE
                    AND NOT EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_id = u.id) ORDER BY u.id"
             )))
             .await?;
-        out.extend(rows.into_iter().map(|r| (r.0, r.1)));
+        out.extend(rows.into_iter().map(|r| (r.0, r.1, r.2)));
     }
     Ok(out)
 }
 
-struct UserPartner(Uuid, Uuid);
+struct UserPartner(Uuid, Uuid, Option<String>);
 impl FromDbRow for UserPartner {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(UserPartner(r.uuid("id")?, r.uuid("partner_id")?))
+        Ok(UserPartner(
+            r.uuid("id")?,
+            r.uuid("partner_id")?,
+            r.opt_text("lang")?,
+        ))
     }
 }
 
@@ -295,7 +303,8 @@ pub struct NewRound<'a> {
     pub started_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub days_open: i64,
-    pub partners: &'a [Uuid],
+    /// (partner, invitation id) for each partner invited.
+    pub invitations: &'a [(Uuid, Uuid)],
     pub notes: &'a [NewNotification],
 }
 
@@ -316,13 +325,13 @@ pub async fn begin_round(db: &Db, s: &Survey, r: NewRound<'_>) -> Result<Survey>
         "the survey",
     )
     .await?;
-    for chunk in r.partners.chunks(100) {
+    for chunk in r.invitations.chunks(100) {
         let mut query = Q::dynamic(String::new());
         let mut rows = Vec::with_capacity(chunk.len());
-        for p in chunk {
+        for (p, id) in chunk {
             rows.push(format!(
                 "({}, {}, {}, {}, FALSE, {})",
-                query.arg(Uuid::now_v7()),
+                query.arg(*id),
                 query.arg(s.id),
                 query.arg(r.round),
                 query.arg(*p),
@@ -343,7 +352,7 @@ pub async fn begin_round(db: &Db, s: &Survey, r: NewRound<'_>) -> Result<Survey>
             "survey.send",
             "survey",
             Some(s.id),
-            json!({"round": r.round, "partners": r.partners.len(), "closes_at": r.closes_at}),
+            json!({"round": r.round, "partners": r.invitations.len(), "closes_at": r.closes_at}),
         ),
     )
     .await?;

@@ -775,3 +775,26 @@ pub async fn to_answer(db: &Db, actor: &Actor) -> Result<Vec<(Survey, Invitation
 pub fn day_of(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&COMPANY_ZONE).date_naive()
 }
+
+/// The answers as a CSV or XLSX file (see [`export_rows`]): its name and bytes.
+pub async fn export(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    lang: Lang,
+    xlsx: bool,
+) -> Result<(String, Vec<u8>)> {
+    let (headers, rows) = export_rows(db, actor, id, lang).await?;
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let day = day_of(db.now());
+    if xlsx {
+        let bytes = liaison_docs::write_xlsx("survey", &headers, &rows)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok((format!("survey-{day}.xlsx"), bytes))
+    } else {
+        Ok((
+            format!("survey-{day}.csv"),
+            liaison_docs::write_csv(&headers, &rows),
+        ))
+    }
+}

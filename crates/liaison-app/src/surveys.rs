@@ -55,14 +55,20 @@ async fn fields(db: &Db, i: &SurveyInput, base: Option<&Survey>) -> Result<Surve
     let empty = Texts::new();
     let title = rules::check_texts(
         "title",
-        i.title.as_ref().or(base.map(|b| &b.title)).unwrap_or(&empty),
+        i.title
+            .as_ref()
+            .or(base.map(|b| &b.title))
+            .unwrap_or(&empty),
         200,
         true,
         &mut e,
     );
     let intro = rules::check_texts(
         "intro",
-        i.intro.as_ref().or(base.map(|b| &b.intro)).unwrap_or(&empty),
+        i.intro
+            .as_ref()
+            .or(base.map(|b| &b.intro))
+            .unwrap_or(&empty),
         4000,
         false,
         &mut e,
@@ -393,10 +399,7 @@ pub async fn send(db: &Db, actor: &Actor, id: Uuid) -> Result<Survey> {
     }
     let today = db.now().with_timezone(&COMPANY_ZONE).date_naive();
     if s.closes_on < today {
-        return Err(Error::invalid(
-            "closes_on",
-            Msg::new("survey.closes_past"),
-        ));
+        return Err(Error::invalid("closes_on", Msg::new("survey.closes_past")));
     }
     let days_open = (s.closes_on - today).num_days() + 1;
     start_round(db, &s, Some(actor.user_id), 1, days_open).await
@@ -479,7 +482,10 @@ pub async fn answer(
     if actor.is_partner() {
         authorize(actor, Permission::AnswerSurveys, &Object::default())?;
         if input.partner_id.is_some() {
-            return Err(Error::invalid("partner_id", Msg::new("survey.partner_staff_only")));
+            return Err(Error::invalid(
+                "partner_id",
+                Msg::new("survey.partner_staff_only"),
+            ));
         }
         let p = actor.scope().partner().ok_or(Error::NotFound)?;
         let inv = repo::invitation_for(db, id, s.round, p)
@@ -516,7 +522,11 @@ pub async fn link_token(db: &Db, invitation: Uuid) -> Result<String> {
     let inv = repo::find_invitation(db, invitation).await?;
     let s = repo::find_survey(db, inv.survey_id).await?;
     let until = s.closes_at.unwrap_or_else(|| db.now()) + Duration::days(7);
-    Ok(liaison_db::link::sign_survey(db.cipher()?, invitation, until))
+    Ok(liaison_db::link::sign_survey(
+        db.cipher()?,
+        invitation,
+        until,
+    ))
 }
 
 /// What the one-click link shows: the survey, the invitation and (named) the answer given.
@@ -531,14 +541,13 @@ pub struct LinkView {
 /// Reads a one-click link; with `input`, records the answer (for people not logged in).
 #[tracing::instrument(skip_all)]
 pub async fn by_link(db: &Db, token: &str, input: Option<&AnswerInput>) -> Result<LinkView> {
-    let id = liaison_db::link::verify_survey(db.cipher()?, token, db.now()).map_err(
-        |e| match e {
+    let id =
+        liaison_db::link::verify_survey(db.cipher()?, token, db.now()).map_err(|e| match e {
             liaison_db::link::LinkError::Expired => Error::Gone(
                 "this survey link has expired: answer in the partner portal instead".into(),
             ),
             liaison_db::link::LinkError::Invalid => Error::NotFound,
-        },
-    )?;
+        })?;
     let mut invitation = repo::find_invitation(db, id).await?;
     let mut survey = repo::find_survey(db, invitation.survey_id).await?;
     scrub(&mut survey);
@@ -549,7 +558,10 @@ pub async fn by_link(db: &Db, token: &str, input: Option<&AnswerInput>) -> Resul
     }
     if let Some(input) = input {
         if input.partner_id.is_some() {
-            return Err(Error::invalid("partner_id", Msg::new("survey.partner_staff_only")));
+            return Err(Error::invalid(
+                "partner_id",
+                Msg::new("survey.partner_staff_only"),
+            ));
         }
         record(db, &survey, &invitation, input, AnswerVia::Link, None, None).await?;
         invitation = repo::find_invitation(db, id).await?;

@@ -65,11 +65,20 @@ pub fn pick(t: &Texts, lang: Lang) -> &str {
 
 /// Checks a multilingual text: known languages only, each trimmed, at most `max` characters,
 /// at least one non-empty when `required`.
-pub fn check_texts(field: &str, t: &Texts, max: usize, required: bool, e: &mut FieldErrors) -> Texts {
+pub fn check_texts(
+    field: &str,
+    t: &Texts,
+    max: usize,
+    required: bool,
+    e: &mut FieldErrors,
+) -> Texts {
     let mut out = Texts::new();
     for (k, v) in t {
         let Ok(lang) = Lang::parse(k) else {
-            e.add(format!("{field}.{k}"), Msg::one_of(k, &["zh-cn", "zh-tw", "en"]));
+            e.add(
+                format!("{field}.{k}"),
+                Msg::one_of(k, &["zh-cn", "zh-tw", "en"]),
+            );
             continue;
         };
         match crate::validate::optional_text(v, max) {
@@ -234,7 +243,9 @@ pub fn check_answer(
                     }
                     None => e.add(
                         field,
-                        Msg::new("validate.number_range").arg("min", lo).arg("max", hi),
+                        Msg::new("validate.number_range")
+                            .arg("min", lo)
+                            .arg("max", hi),
                     ),
                 }
             }
@@ -428,7 +439,11 @@ pub fn period_label(schedule: Schedule, start: DateTime<Utc>, tz: crate::calenda
 }
 
 /// Whether a reminder is due: the round is still open and closes within `remind_days`.
-pub fn reminder_due(now: DateTime<Utc>, closes_at: DateTime<Utc>, remind_days: Option<i64>) -> bool {
+pub fn reminder_due(
+    now: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    remind_days: Option<i64>,
+) -> bool {
     match remind_days {
         Some(d) if d > 0 => now < closes_at && now >= closes_at - chrono::Duration::days(d),
         _ => false,
@@ -509,10 +524,9 @@ mod tests {
             ],
             &mut e,
         );
-        let ok: BTreeMap<String, serde_json::Value> = serde_json::from_value(
-            json!({"q1": 4, "q2": 2, "q3": [0, 2, 2], "q4": " 很好 "}),
-        )
-        .expect("json");
+        let ok: BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(json!({"q1": 4, "q2": 2, "q3": [0, 2, 2], "q4": " 很好 "}))
+                .expect("json");
         let a = check_answer(&qs, &ok).expect("valid");
         assert_eq!(a.values["q3"], Value::Choices(vec![0, 2]));
         assert_eq!(a.texts["q4"], "很好");
@@ -522,7 +536,13 @@ mod tests {
         let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["answers.q9", "answers.q1", "answers.q2", "answers.q3", "answers.q4"]
+            [
+                "answers.q9",
+                "answers.q1",
+                "answers.q2",
+                "answers.q3",
+                "answers.q4"
+            ]
         );
     }
 

@@ -94,7 +94,8 @@ impl FromDbRow for Survey {
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.title, s.intro, s.questions, s.audience, s.anonymous, s.schedule,
+const SELECT: &str =
+    "SELECT s.id, s.title, s.intro, s.questions, s.audience, s.anonymous, s.schedule,
     s.state, s.round, s.round_started_at, s.closes_at, s.closes_on, s.days_open, s.remind_days,
     s.created_by, s.version, s.created_at, s.updated_at, s.opened_at, s.closed_at FROM surveys s";
 
@@ -374,7 +375,13 @@ pub async fn close_survey(db: &Db, s: &Survey, actor: Option<Uuid>) -> Result<Su
     .await?;
     tx.commit_audited(
         now,
-        Entry::new(actor, "survey.close", "survey", Some(s.id), json!({"round": s.round})),
+        Entry::new(
+            actor,
+            "survey.close",
+            "survey",
+            Some(s.id),
+            json!({"round": s.round}),
+        ),
     )
     .await?;
     find_survey(db, s.id).await
@@ -753,12 +760,13 @@ pub async fn scores(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<V
             let qs: String = db
                 .fetch_one(q("SELECT questions FROM surveys WHERE id = $1").bind(r.survey_id))
                 .await?;
-            let qs: Vec<Question> =
-                serde_json::from_str(&qs).map_err(|e| DbError::Sqlx(crate::query::decode_error("surveys", e)))?;
+            let qs: Vec<Question> = serde_json::from_str(&qs)
+                .map_err(|e| DbError::Sqlx(crate::query::decode_error("surveys", e)))?;
             questions.insert(r.survey_id, qs);
         }
         let values: BTreeMap<String, liaison_core::surveys::Value> =
-            serde_json::from_str(&r.values).map_err(|e| DbError::Sqlx(crate::query::decode_error("surveys", e)))?;
+            serde_json::from_str(&r.values)
+                .map_err(|e| DbError::Sqlx(crate::query::decode_error("surveys", e)))?;
         let on = NaiveDate::parse_from_str(&r.answered_on, "%Y-%m-%d")
             .map_err(|e| DbError::Sqlx(crate::query::decode_error("surveys", e)))?;
         let at = COMPANY_ZONE

@@ -305,7 +305,10 @@ fn survey_schemas() -> Value {
     let mut detail = survey.clone();
     if let Some(o) = detail.as_object_mut() {
         o.insert("period".into(), opt_s());
-        o.insert("invitations".into(), json!({"type": "array", "items": invitation.clone()}));
+        o.insert(
+            "invitations".into(),
+            json!({"type": "array", "items": invitation.clone()}),
+        );
         o.insert("mine".into(), json!({"oneOf": [{"type": "object", "properties": {
             "invitation": invitation.clone(), "answer": {"oneOf": [answer, {"type": "null"}]}, "may_answer": s("boolean")}}, {"type": "null"}]}));
         o.insert("answerable".into(), s("boolean"));

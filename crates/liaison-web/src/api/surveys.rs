@@ -32,11 +32,16 @@ pub async fn create(
 ) -> AppResult<Response> {
     let sv = app::create(&state.db, &s.actor, &body).await?;
     let view = app::show(&state.db, &s.actor, sv.id).await?;
-    Ok(created_at(format!("/api/v1/surveys/{}", sv.id), json!(view)))
+    Ok(created_at(
+        format!("/api/v1/surveys/{}", sv.id),
+        json!(view),
+    ))
 }
 
 pub async fn show(Api(state, s): Api, Path(sid): Path<String>) -> AppResult<Json<Value>> {
-    Ok(Json(json!(app::show(&state.db, &s.actor, id(&sid)?).await?)))
+    Ok(Json(json!(
+        app::show(&state.db, &s.actor, id(&sid)?).await?
+    )))
 }
 
 pub async fn update(

@@ -226,7 +226,9 @@ fn values_of(sv: &Survey, codes: &str) -> HashMap<String, String> {
         v.insert(format!("q{i}.choices_en"), choices("en"));
         v.insert(
             format!("q{i}.measure"),
-            q.measure.map(|m| m.as_str().to_string()).unwrap_or_default(),
+            q.measure
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
         );
         if q.required {
             v.insert(format!("q{i}.required"), "on".into());
@@ -350,12 +352,9 @@ fn texts_of(form: &Pairs, prefix: &str, langs: &[&str]) -> Texts {
 /// The editor's form as the service reads it, or the form's own errors (kinds, measures,
 /// partners' codes).
 async fn survey_input(state: &AppState, form: &Pairs) -> AppResult<(SurveyInput, FieldErrors)> {
-    let (partners, mut e) = liaison_app::request::resolve_partner_codes(
-        &state.db,
-        "partners",
-        &form.text("partners"),
-    )
-    .await?;
+    let (partners, mut e) =
+        liaison_app::request::resolve_partner_codes(&state.db, "partners", &form.text("partners"))
+            .await?;
     let mut segments = Vec::new();
     for sid in form.all("segments") {
         match Uuid::parse_str(sid.trim()) {
@@ -436,10 +435,7 @@ async fn survey_input(state: &AppState, form: &Pairs) -> AppResult<(SurveyInput,
             title: Some(texts_of(form, "title", &LANGS)),
             intro: Some(texts_of(form, "intro", &LANGS)),
             questions: Some(questions),
-            audience: Some(Audience {
-                partners,
-                segments,
-            }),
+            audience: Some(Audience { partners, segments }),
             anonymous: Some(form.get("anonymous").is_some()),
             schedule: Some(form.text("schedule")),
             closes_on: Some(form.text("closes_on")),
@@ -450,12 +446,11 @@ async fn survey_input(state: &AppState, form: &Pairs) -> AppResult<(SurveyInput,
 }
 
 fn typed(p: &Pairs) -> HashMap<String, String> {
-    let mut v: HashMap<String, String> = p
-        .0
-        .iter()
-        .filter(|(k, _)| k != "_csrf" && k != "segments")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut v: HashMap<String, String> =
+        p.0.iter()
+            .filter(|(k, _)| k != "_csrf" && k != "segments")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
     v.insert("segments_list".into(), p.all("segments").join(","));
     v
 }
@@ -477,7 +472,9 @@ async fn post_survey(
         Err(liaison_app::Error::Invalid(FieldErrors::new()))
     };
     match result {
-        Ok(sv) => Ok(Redirect::to(&format!("/console/surveys/{}?done=saved", sv.id)).into_response()),
+        Ok(sv) => {
+            Ok(Redirect::to(&format!("/console/surveys/{}?done=saved", sv.id)).into_response())
+        }
         Err(liaison_app::Error::Invalid(more)) => {
             e.extend(more);
             form_page(state, headers, s, survey, &typed(form), Some(&e)).await
@@ -546,7 +543,11 @@ async fn show_page(
     Ok(r)
 }
 
-async fn console_show(Path(sid): Path<String>, q: Pairs, Page(state, headers, s): Page) -> PageResult {
+async fn console_show(
+    Path(sid): Path<String>,
+    q: Pairs,
+    Page(state, headers, s): Page,
+) -> PageResult {
     show_page(&state, &headers, &s, id(&sid)?, None, &q).await
 }
 
@@ -569,7 +570,15 @@ async fn phone(Path(sid): Path<String>, PageForm(state, headers, s, form): PageF
     match app::answer(&state.db, &s.actor, sid, &input, AnswerVia::Phone).await {
         Ok(()) => Ok(Redirect::to(&format!("/console/surveys/{sid}?done=phone")).into_response()),
         Err(liaison_app::Error::Invalid(e)) => {
-            show_page(&state, &headers, &s, sid, Some((&form, &e)), &Pairs(Vec::new())).await
+            show_page(
+                &state,
+                &headers,
+                &s,
+                sid,
+                Some((&form, &e)),
+                &Pairs(Vec::new()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -595,9 +604,10 @@ async fn results(Path(sid): Path<String>, q: Pairs, Page(state, headers, s): Pag
     let lang = lang_of(&headers, &s);
     let view = app::show(&state.db, &s.actor, sid).await?;
     let round = match q.get("round").map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) => Some(r.parse::<i64>().map_err(|_| {
-            AppError::invalid("round", Msg::new("validate.whole_number"))
-        })?),
+        Some(r) => Some(
+            r.parse::<i64>()
+                .map_err(|_| AppError::invalid("round", Msg::new("validate.whole_number")))?,
+        ),
         None => None,
     };
     let res = app::results(&state.db, &s.actor, sid, round).await?;
@@ -728,7 +738,11 @@ async fn portal_page(
     Ok(r)
 }
 
-async fn portal_show(Path(sid): Path<String>, q: Pairs, Page(state, headers, s): Page) -> PageResult {
+async fn portal_show(
+    Path(sid): Path<String>,
+    q: Pairs,
+    Page(state, headers, s): Page,
+) -> PageResult {
     portal_page(&state, &headers, &s, id(&sid)?, None, &q).await
 }
 
@@ -742,7 +756,15 @@ async fn portal_answer(
     match app::answer(&state.db, &s.actor, sid, &input, AnswerVia::Portal).await {
         Ok(()) => Ok(Redirect::to(&format!("/portal/surveys/{sid}?done=1")).into_response()),
         Err(liaison_app::Error::Invalid(e)) => {
-            portal_page(&state, &headers, &s, sid, Some((&form, &e)), &Pairs(Vec::new())).await
+            portal_page(
+                &state,
+                &headers,
+                &s,
+                sid,
+                Some((&form, &e)),
+                &Pairs(Vec::new()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -763,7 +785,8 @@ async fn link_view(
         let lang = crate::auth::page_lang(headers, None);
         let given = v.answer.as_ref().map(|a| &a.answer);
         let questions = question_views(&v.survey.questions, lang, given, posted.map(|p| p.0));
-        let mine = ctx! { invitation => v.invitation, answer => v.answer, may_answer => v.may_answer };
+        let mine =
+            ctx! { invitation => v.invitation, answer => v.answer, may_answer => v.may_answer };
         let mut resp = render(
             state,
             headers,

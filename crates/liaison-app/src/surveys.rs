@@ -296,14 +296,14 @@ pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<SurveyView> {
     })
 }
 
-/// The end of `day` in the company's zone (midnight after it).
+/// The end of `day` in the company's zone (its last second, 23:59:59, so it reads as that day).
 fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    let next = day.succ_opt().unwrap_or(day);
+    let last = day.and_hms_opt(23, 59, 59).unwrap_or_default();
     COMPANY_ZONE
-        .from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .from_local_datetime(&last)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default()))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&last))
 }
 
 async fn round_notes(
@@ -317,8 +317,7 @@ async fn round_notes(
     let closes = s
         .closes_at
         .map(|c| {
-            (c - Duration::seconds(1))
-                .with_timezone(&COMPANY_ZONE)
+            c.with_timezone(&COMPANY_ZONE)
                 .format("%Y-%m-%d")
                 .to_string()
         })

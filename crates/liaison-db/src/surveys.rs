@@ -756,13 +756,13 @@ pub async fn scores(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<V
     let mut questions: HashMap<Uuid, Vec<Question>> = HashMap::new();
     let mut out = Vec::new();
     for r in rows {
-        if !questions.contains_key(&r.survey_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = questions.entry(r.survey_id) {
             let qs: String = db
                 .fetch_one(q("SELECT questions FROM surveys WHERE id = $1").bind(r.survey_id))
                 .await?;
             let qs: Vec<Question> = serde_json::from_str(&qs)
                 .map_err(|e| DbError::Sqlx(crate::query::decode_error("surveys", e)))?;
-            questions.insert(r.survey_id, qs);
+            slot.insert(qs);
         }
         let values: BTreeMap<String, liaison_core::surveys::Value> =
             serde_json::from_str(&r.values)

@@ -150,6 +150,7 @@ async fn notifications_and_home_items_over_the_api_are_each_persons_own() {
                     json!("answers"),
                     json!("my_questions"),
                     json!("tickets_to_confirm"),
+                    json!("surveys_to_answer"),
                     json!("my_tasks"),
                     json!("meetings_ahead")
                 ],

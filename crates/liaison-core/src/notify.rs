@@ -157,7 +157,9 @@ mod tests {
                 NotifyKind::DataDue,
                 NotifyKind::DataFollowUp,
                 NotifyKind::MeetingInvited,
-                NotifyKind::TaskDue
+                NotifyKind::TaskDue,
+                NotifyKind::SurveyInvited,
+                NotifyKind::SurveyReminder
             ]
         );
         let staff = NotifyKind::choosable(false);

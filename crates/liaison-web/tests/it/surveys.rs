@@ -399,3 +399,117 @@ async fn survey_pages_in_three_languages_and_the_one_click_link() {
         assert_eq!(stored[0].partner_code.as_deref(), Some("GZ-D003"), "[{n}]");
     }
 }
+
+/// The console's editor, sending and a phone interview through the pages (§6.2.1): what is
+/// typed becomes the survey; a wrong measure is shown again with its message; a phone
+/// interview is the partner's answer, marked as such.
+#[tokio::test]
+async fn channel_management_writes_sends_and_enters_a_phone_interview_on_pages() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let channel = browser_login(a, "channel@demo.example").await;
+        let staff = browser_login(a, "staff@demo.example").await;
+        let token = csrf(&channel);
+        let closes = closes_on(10);
+        let fields: Vec<(&str, &str)> = vec![
+            ("_csrf", &token),
+            ("title.zh-cn", "经销商服务电话回访"),
+            ("title.en", "Dealer service call-back"),
+            ("q0.kind", "rating"),
+            ("q0.text.zh-cn", "您对售后服务是否满意？"),
+            ("q0.measure", "satisfaction"),
+            ("q0.required", "on"),
+            ("q1.kind", "single"),
+            ("q1.text.zh-cn", "下单方式"),
+            ("q1.choices", "门户\r\n电话\r\n邮件"),
+            ("partners", "SH-D001, BJ-D002"),
+            ("schedule", "once"),
+            ("closes_on", &closes),
+            ("remind_days", "2"),
+        ];
+        // The editor is channel management's: an unprivileged colleague is refused.
+        let staff_token = csrf(&staff);
+        let mut theirs = fields.clone();
+        theirs[0] = ("_csrf", &staff_token);
+        let r = a
+            .send(form("/console/surveys", Some(&staff), &theirs))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}]");
+        let mut wrong = fields.clone();
+        wrong.push(("q1.measure", "nps"));
+        let r = a
+            .send(form("/console/surveys", Some(&channel), &wrong))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert!(r.text().contains("questions[1].measure"), "[{n}]");
+        assert!(
+            r.text().contains("经销商服务电话回访"),
+            "[{n}] shown again as typed"
+        );
+        let r = a
+            .send(form("/console/surveys", Some(&channel), &fields))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{n}] {}", r.text());
+        let id = liaison_db::surveys::list_surveys(&a.db, None, 5)
+            .await
+            .expect("surveys")[0]
+            .id;
+        let s = liaison_db::surveys::find_survey(&a.db, id)
+            .await
+            .expect("survey");
+        assert_eq!(s.questions.len(), 2, "[{n}]");
+        assert_eq!(s.questions[1].choices.len(), 3, "[{n}]");
+        assert_eq!(s.audience.partners.len(), 2, "[{n}]");
+        assert_eq!(s.title["en"], "Dealer service call-back", "[{n}]");
+        let r = a
+            .send(form(
+                &format!("/console/surveys/{id}/send"),
+                Some(&channel),
+                &[("_csrf", &token)],
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{n}]");
+        let bj = a.partner_id("BJ-D002").await;
+        let r = a
+            .send(form(
+                &format!("/console/surveys/{id}/phone"),
+                Some(&channel),
+                &[
+                    ("_csrf", &token),
+                    ("partner_id", &bj),
+                    ("answers.q1", "2"),
+                    ("answers.q2", "1"),
+                ],
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{n}] {}", r.text());
+        let page = a
+            .send(get(
+                &format!("/console/surveys/{id}"),
+                Some(&channel),
+                "zh-CN",
+            ))
+            .await
+            .text();
+        assert!(
+            page.contains("data-partner=\"BJ-D002\" data-answered=\"true\""),
+            "[{n}] {}",
+            page.split("survey-invitations")
+                .nth(1)
+                .unwrap_or("")
+                .chars()
+                .take(500)
+                .collect::<String>()
+        );
+        let stored = liaison_db::surveys::answers(&a.db, id, None)
+            .await
+            .expect("answers");
+        assert_eq!(stored.len(), 1, "[{n}]");
+        assert_eq!(
+            stored[0].via,
+            Some(liaison_core::surveys::AnswerVia::Phone),
+            "[{n}]"
+        );
+    }
+}

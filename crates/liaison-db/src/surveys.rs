@@ -4,7 +4,8 @@
 //! ([`scores`]). What is allowed and when is liaison-core's `surveys` and liaison-app's.
 //!
 //! Anonymous answers are stored with nothing that leads back to a partner (§6.2.1): no
-//! partner, contact, user or invitation id; a random UUIDv4 id; the day only; on SQLite a table
+//! partner, contact, user or invitation id; a random UUIDv4 id; no time, only the round's first
+//! day (so it cannot be lined up with the audit entry of who answered when); on SQLite a table
 //! without rowid. The invitation's `answered` mark is all that records who answered, and an
 //! anonymous survey's audit entry names the survey and round, never the answer.
 
@@ -503,9 +504,16 @@ pub struct NewAnswer<'a> {
 /// second time (it cannot be found again to change).
 pub async fn record_answer(db: &Db, a: NewAnswer<'_>) -> Result<()> {
     let now = db.now();
-    let on = day_text(now.with_timezone(&COMPANY_ZONE).date_naive());
     let s = a.survey;
     let anonymous = s.anonymous;
+    // An anonymous answer is dated by its round's first day, not the day it came: the audit
+    // chain says when each partner answered, and a day with a single answer would name it.
+    let day = if anonymous {
+        s.round_started_at.unwrap_or(now)
+    } else {
+        now
+    };
+    let on = day_text(day.with_timezone(&COMPANY_ZONE).date_naive());
     let values = json!(a.answer.values).to_string();
     let mut tx = db.begin().await?;
     let first = tx

@@ -323,7 +323,7 @@ async fn a_named_survey_is_answered_once_per_partner_and_changed_until_it_closes
 async fn anonymous_answers_cannot_be_attributed_and_results_are_withheld_below_five() {
     let (dbs, _g) = backends().await;
     for (name, db) in dbs {
-        let (db, _c) = at(bj(2026, 12, 7, 10), db).await;
+        let (db, clock) = at(bj(2026, 12, 7, 10), db).await;
         let cast = Cast::load(&db).await;
         let ps = partners(&db, 6).await;
         assert_eq!(ps.len(), 6, "{name}: the demo has six active partners");
@@ -357,6 +357,8 @@ async fn anonymous_answers_cannot_be_attributed_and_results_are_withheld_below_f
             "{name}: no phone interview for an anonymous survey"
         );
         for (i, p) in ps.iter().take(4).enumerate() {
+            // One answer a day: none may be dated by the day it came.
+            clock.advance(Duration::days(1));
             let t = token(&db, &s, *p).await;
             app::by_link(
                 &db,
@@ -473,7 +475,7 @@ async fn anonymous_answers_cannot_be_attributed_and_results_are_withheld_below_f
             .expect("days");
         assert!(
             days.iter().all(|d| d == "2026-12-07"),
-            "{name}: a day, never a time: {days:?}"
+            "{name}: the round's first day, never the day or time it came: {days:?}"
         );
         let texts: Vec<String> = db
             .fetch_all(liaison_db::q("SELECT answer_values FROM survey_answers"))

@@ -56,7 +56,8 @@ CREATE TABLE survey_answers (
     id BLOB PRIMARY KEY,
     survey_id BLOB NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
     round BIGINT NOT NULL,
-    -- The day only (YYYY-MM-DD, the company's zone): no time to line up with other records.
+    -- The day only (YYYY-MM-DD, the company's zone): no time to line up with other records;
+    -- an anonymous answer's is its round's first day.
     answered_on TEXT NOT NULL,
     -- Named surveys only; NULL for anonymous ones.
     partner_id BLOB REFERENCES partners (id),

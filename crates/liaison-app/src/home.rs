@@ -652,6 +652,19 @@ async fn partner_sections(
         })
         .collect();
     sections.push(section("data_due", true, items));
+    // Surveys waiting for the partner's answer, soonest closing first (§6.2.1).
+    let items = crate::surveys::to_answer(db, actor)
+        .await?
+        .into_iter()
+        .map(|(s, _)| {
+            item(
+                liaison_core::surveys::pick(&s.title, lang).to_string(),
+                format!("/portal/surveys/{}", s.id),
+                s.closes_at,
+            )
+        })
+        .collect();
+    sections.push(section("surveys_to_answer", true, items));
     meeting_sections(db, actor, "/portal", sections).await?;
     Ok(())
 }

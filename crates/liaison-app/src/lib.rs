@@ -32,6 +32,7 @@ pub mod robot;
 pub mod search;
 pub mod segment;
 pub mod settings;
+pub mod surveys;
 pub mod thread;
 pub mod tickets;
 pub mod user;

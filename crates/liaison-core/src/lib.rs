@@ -27,6 +27,7 @@ pub mod request;
 pub mod review;
 pub mod role;
 pub mod search;
+pub mod surveys;
 pub mod tickets;
 pub mod totp;
 pub mod validate;

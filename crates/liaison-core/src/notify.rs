@@ -41,6 +41,8 @@ str_enum!(
         AccessDecided = "access_decided",
         IncidentReported = "incident_reported",
         LoginNewDevice = "login_new_device",
+        SurveyInvited = "survey_invited",
+        SurveyReminder = "survey_reminder",
     }
 );
 
@@ -60,6 +62,8 @@ impl NotifyKind {
                 | NotifyKind::DataFollowUp
                 | NotifyKind::MeetingInvited
                 | NotifyKind::TaskDue
+                | NotifyKind::SurveyInvited
+                | NotifyKind::SurveyReminder
         )
     }
 
@@ -153,7 +157,9 @@ mod tests {
                 NotifyKind::DataDue,
                 NotifyKind::DataFollowUp,
                 NotifyKind::MeetingInvited,
-                NotifyKind::TaskDue
+                NotifyKind::TaskDue,
+                NotifyKind::SurveyInvited,
+                NotifyKind::SurveyReminder
             ]
         );
         let staff = NotifyKind::choosable(false);

@@ -126,6 +126,16 @@ pub enum Permission {
     /// One's own account security (§7.2.3): the second factor, one's sessions and devices.
     /// Everyone signed in, on their own account only: [`authorize`] hides another's.
     ManageOwnAccount,
+    /// Surveys (§6.2.1): staff every one; a partner user only those its partner is invited to
+    /// (the service decides which; others are hidden).
+    ReadSurveys,
+    /// Write, send, close surveys and enter phone interviews (§6.2.1): channel management and
+    /// admins.
+    WriteSurveys,
+    /// A survey's results (§6.2.1, §6.3): channel management, leadership, admins.
+    ReadSurveyResults,
+    /// Answer a survey one's partner is invited to: partner users.
+    AnswerSurveys,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -336,6 +346,10 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         TraceLeaks => matches!(r, ChannelManager | Executive),
         ReportIncidents => r != PartnerUser,
         ManageOwnAccount => true,
+        ReadSurveys => true,
+        WriteSurveys => matches!(r, Admin | ChannelManager),
+        ReadSurveyResults => matches!(r, Admin | ChannelManager | Executive),
+        AnswerSurveys => r == PartnerUser,
     })
 }
 
@@ -568,6 +582,24 @@ mod tests {
                 can,
                 "{roles}"
             );
+        }
+    }
+
+    /// §6.2.1: channel management sends surveys, leadership reads results, partners answer.
+    #[test]
+    fn channel_management_sends_surveys_leadership_reads_results_partners_answer() {
+        for (roles, write, results, answer) in [
+            ("admin", true, true, false),
+            ("channel_manager", true, true, false),
+            ("executive", false, true, false),
+            ("staff", false, false, false),
+            ("dept_head", false, false, false),
+            ("partner_user", false, false, true),
+        ] {
+            let a = actor(roles, Some(Uuid::now_v7()));
+            assert_eq!(a.can(Permission::WriteSurveys), write, "{roles}");
+            assert_eq!(a.can(Permission::ReadSurveyResults), results, "{roles}");
+            assert_eq!(a.can(Permission::AnswerSurveys), answer, "{roles}");
         }
     }
 

@@ -73,6 +73,7 @@ pub mod robot;
 pub mod search;
 pub mod segment;
 pub mod settings;
+pub mod surveys;
 pub mod testing;
 pub mod thread;
 pub mod tickets;

@@ -114,6 +114,18 @@ pub fn verify_rsvp(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<U
     verify_for(cipher, RSVP_PURPOSE, token, now)
 }
 
+const SURVEY_PURPOSE: &str = "survey-answer";
+
+/// The one-click link of one survey invitation (`survey_invitations.id`, §6.2.1): it answers
+/// that partner's round without a login, valid until a week after the round closes.
+pub fn sign_survey(cipher: &Cipher, invitation: Uuid, expires: DateTime<Utc>) -> String {
+    sign_for(cipher, SURVEY_PURPOSE, invitation, expires)
+}
+
+pub fn verify_survey(cipher: &Cipher, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
+    verify_for(cipher, SURVEY_PURPOSE, token, now)
+}
+
 const FEED_PURPOSE: &str = "calendar-feed";
 
 /// A private calendar feed's token (`calendar_feeds.id` signed, no expiry: revoking the feed's

@@ -30,6 +30,7 @@ mod confidentiality;
 mod data;
 mod meetings;
 mod offline;
+mod surveys;
 mod tickets;
 
 /// The audit action that marks the history as written (a second run writes nothing).
@@ -62,6 +63,9 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     offline::write(db).await?;
     // A confidential notice, its leak traced, contained and closed (issue 15), once.
     confidentiality::write(db).await?;
+    // The quarterly satisfaction survey with most partners' answers, and an open one (issue
+    // 16), once, on their own clock.
+    surveys::write(db).await?;
     // The stories' e-mails (notices, invitations) went out at the time they tell of: none is
     // mailed now.
     let mut tx = db.begin().await?;

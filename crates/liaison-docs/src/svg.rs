@@ -489,6 +489,52 @@ fn text_width(text: &str) -> f64 {
 
 /// Text for XML content and attributes: `& < > " '` escaped, and characters
 /// XML 1.0 does not allow dropped.
+/// A horizontal bar chart (a survey question's distribution or choice counts): one bar per
+/// label with its count and share written beside it; the same `viewBox` scaling, roles and
+/// classes (`chart`, `bar`, `tick`) as [`line_chart`]. Labels are cut to 24 characters.
+pub fn bar_chart(title: &str, labels: &[String], counts: &[usize]) -> String {
+    const ROW: f64 = 28.0;
+    const LABEL_W: f64 = 200.0;
+    let n = labels.len().min(counts.len());
+    let height = ROW * n as f64 + 2.0 * PAD;
+    let total: usize = counts.iter().take(n).sum();
+    let max = counts.iter().take(n).copied().max().unwrap_or(0).max(1) as f64;
+    let bar_w = WIDTH - LABEL_W - 110.0;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="chart bars" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    for (i, (label, count)) in labels.iter().zip(counts).take(n).enumerate() {
+        let y = PAD + ROW * i as f64;
+        let w = (*count as f64 / max * bar_w).max(if *count > 0 { 2.0 } else { 0.0 });
+        let share = if total > 0 {
+            (*count as f64 * 100.0 / total as f64).round()
+        } else {
+            0.0
+        };
+        let short: String = if label.chars().count() > 24 {
+            label.chars().take(23).chain(std::iter::once('…')).collect()
+        } else {
+            label.clone()
+        };
+        let _ = write!(
+            out,
+            r#"<text class="tick" x="{lx}" y="{ty}" font-size="{FONT}" fill="{TEXT}" text-anchor="end">{l}</text><rect class="bar" x="{LABEL_W}" y="{by}" width="{w:.1}" height="{bh}" fill="{c}"><title>{l}: {count}</title></rect><text class="tick" x="{vx:.1}" y="{ty}" font-size="{FONT}" fill="{TEXT}">{count} ({share}%)</text>"#,
+            lx = LABEL_W - PAD,
+            ty = y + ROW * 0.65,
+            l = escape(&short),
+            by = y + 4.0,
+            bh = ROW - 8.0,
+            c = COLOURS[0],
+            vx = LABEL_W + w + PAD,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

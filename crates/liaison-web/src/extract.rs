@@ -53,10 +53,18 @@ const MULTILINE_FIELDS: &[&str] = &[
     "cause",
     "actions",
     "note",
+    // Surveys (§6.2.1): an intro, choices one per line, free-text answers.
+    "intro",
+    "choices",
+    "choices_en",
 ];
 
 /// Whether `field` (a name, or a JSON path such as `audience.partners[0]`) may hold line breaks.
 fn multiline(field: &str) -> bool {
+    // A survey's intro per language (`intro.en`) and its free-text answers (`answers.q4`).
+    if field.starts_with("intro.") || field.starts_with("answers.") {
+        return true;
+    }
     let last = field
         .trim_end_matches(|c: char| c == ']' || c.is_ascii_digit())
         .trim_end_matches('[')

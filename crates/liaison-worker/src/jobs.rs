@@ -271,6 +271,21 @@ impl Notify {
                     Err(_) => (format!("{base}{}", n.link), "notify.email.open"),
                 }
             }
+            // A survey's invitation and reminder open its one-click answer page (§6.2.1).
+            (NotifyKind::SurveyInvited | NotifyKind::SurveyReminder, _) => {
+                let invitation = n
+                    .args
+                    .get("invitation")
+                    .and_then(|t| t.as_str())
+                    .and_then(|t| Uuid::parse_str(t).ok());
+                match invitation {
+                    Some(i) => match liaison_app::surveys::link_token(&w.db, i).await {
+                        Ok(token) => (format!("{base}/survey/{token}"), "survey.email.answer"),
+                        Err(_) => (format!("{base}{}", n.link), "notify.email.open"),
+                    },
+                    None => (format!("{base}{}", n.link), "notify.email.open"),
+                }
+            }
             _ => (format!("{base}{}", n.link), "notify.email.open"),
         };
         let mut note = liaison_channels::email::Note {

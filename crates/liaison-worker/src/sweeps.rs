@@ -67,6 +67,17 @@ impl Worker {
                 ),
                 Err(e) => failed.push(format!("action items and cadence: {e}")),
             }
+            // §6.2.1: surveys' rounds closing and beginning, and reminders before closing.
+            match liaison_app::surveys::sweep(&self.db).await {
+                Ok(r) if r.closed + r.rounds + r.reminded == 0 => {}
+                Ok(r) => tracing::info!(
+                    closed = r.closed,
+                    rounds = r.rounds,
+                    reminded = r.reminded,
+                    "surveys"
+                ),
+                Err(e) => failed.push(format!("surveys: {e}")),
+            }
         }
         // §2.2.2: partners overdue a site visit; each channel manager told once per partner
         // and due day. Read with the figures' ten-minute rhythm (it reads every partner).

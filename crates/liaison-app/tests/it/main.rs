@@ -15,6 +15,7 @@ mod policies;
 mod products;
 mod request;
 mod segment;
+mod surveys;
 mod tickets;
 mod tokens;
 

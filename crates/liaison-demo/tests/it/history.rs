@@ -561,9 +561,44 @@ async fn history_writes_site_visits_and_calls_once() {
                 .any(|r| r.owner_id == staff.user_id && r.state.as_str() == "requested"),
             "{name}"
         );
+        // Issue 16: the quarterly survey answered by most partners (all but two), one of them
+        // by phone; the open anonymous one waits for p1's company on its home page.
+        let surveys = liaison_app::surveys::list(&db, &channel, 50)
+            .await
+            .expect("surveys");
+        assert_eq!(surveys.len(), 2, "{name}");
+        let quarterly = surveys
+            .iter()
+            .find(|s| !s.anonymous)
+            .expect("the quarterly survey");
+        let res = liaison_app::surveys::results(&db, &channel, quarterly.id, None)
+            .await
+            .expect("results");
+        assert_eq!(res.answered, res.invited - 2, "{name}");
+        assert!(
+            res.questions[1].nps.and_then(|n| n.score).is_some(),
+            "{name}"
+        );
+        assert!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM survey_answers WHERE via = 'phone'"
+            )
+            .await
+                >= 1,
+            "{name}"
+        );
+        let waiting = liaison_app::surveys::to_answer(&db, &p1).await.expect("p1");
+        assert_eq!(waiting.len(), 1, "{name}");
+        assert!(waiting[0].0.anonymous, "{name}");
         // A second run writes nothing more.
         liaison_demo::history(&db).await.expect("again");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM calls").await, 30, "{name}");
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM surveys").await,
+            2,
+            "{name}"
+        );
         assert_eq!(
             count(&db, "SELECT COUNT(*) FROM incidents").await,
             1,

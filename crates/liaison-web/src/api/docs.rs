@@ -114,6 +114,9 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), meeting_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), survey_schemas()) {
+        map.extend(more);
+    }
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), offline_schemas()) {
         map.extend(more);
     }
@@ -265,6 +268,76 @@ fn account_schemas() -> Value {
         "SessionList": list_of("Session"),
         "SessionsRevoked": {"type": "object", "properties": {"revoked": {"type": "integer", "description": "sessions ended"}}},
         "SecuritySettings": {"type": "object", "required": ["totp_mode"], "properties": {"totp_mode": enum_s(&["remind", "enforce"])}}
+    })
+}
+
+/// Surveys' schemas (issue 16 item 2), apart for the same reason as the policies'.
+fn survey_schemas() -> Value {
+    let uuid = || json!({"type": "string", "format": "uuid"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let time = || json!({"type": "string", "format": "date-time"});
+    let texts = || json!({"type": "object", "description": "the text per language written: zh-cn, zh-tw, en", "additionalProperties": s("string")});
+    let kinds = ["rating", "single", "multiple", "text", "nps"];
+    let measures = ["satisfaction", "nps", "willingness"];
+    let question = json!({"type": "object", "additionalProperties": false, "required": ["kind", "text"], "properties": {
+        "key": {"type": "string", "description": "q1, q2, … (given when saved)"}, "kind": enum_s(&kinds), "text": texts(),
+        "choices": {"type": "array", "maxItems": 20, "items": texts()}, "required": s("boolean"),
+        "measure": {"type": ["string", "null"], "enum": ["satisfaction", "nps", "willingness", null]}}});
+    let audience = json!({"type": "object", "additionalProperties": false, "properties": {
+        "partners": {"type": "array", "maxItems": 20000, "items": uuid()},
+        "segments": {"type": "array", "maxItems": 20000, "items": uuid()}}});
+    let survey = json!({"id": uuid(), "title": texts(), "intro": texts(),
+        "questions": {"type": "array", "items": question.clone()}, "audience": audience.clone(),
+        "anonymous": s("boolean"), "schedule": enum_s(&["once", "monthly", "quarterly", "yearly"]),
+        "state": enum_s(&["draft", "open", "closed"]), "round": s("integer"), "round_started_at": opt_time(),
+        "closes_at": opt_time(), "closes_on": {"type": "string", "format": "date"},
+        "days_open": {"type": ["integer", "null"]}, "remind_days": {"type": ["integer", "null"]},
+        "created_by": uuid(), "version": s("integer"), "created_at": time(), "updated_at": time(),
+        "opened_at": opt_time(), "closed_at": opt_time()});
+    let invitation = json!({"type": "object", "properties": {"id": uuid(), "survey_id": uuid(), "round": s("integer"),
+        "partner_id": uuid(), "partner_code": s("string"), "partner_name": s("string"), "answered": s("boolean"),
+        "reminded_at": opt_time()}});
+    let answer = json!({"type": "object", "properties": {"round": s("integer"), "answered_on": {"type": "string", "format": "date"},
+        "partner_id": {"type": ["string", "null"], "format": "uuid"}, "partner_code": opt_s(), "partner_name": opt_s(),
+        "via": {"type": ["string", "null"], "enum": ["portal", "link", "api", "phone", null]}, "entered_by_name": opt_s(),
+        "values": {"type": "object", "description": "question key: a number or the chosen choices' indexes"},
+        "texts": {"type": "object", "additionalProperties": s("string")}}});
+    let mut detail = survey.clone();
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("period".into(), opt_s());
+        o.insert(
+            "invitations".into(),
+            json!({"type": "array", "items": invitation.clone()}),
+        );
+        o.insert("mine".into(), json!({"oneOf": [{"type": "object", "properties": {
+            "invitation": invitation.clone(), "answer": {"oneOf": [answer, {"type": "null"}]}, "may_answer": s("boolean")}}, {"type": "null"}]}));
+        o.insert("answerable".into(), s("boolean"));
+    }
+    let counts = json!({"type": "array", "items": s("integer")});
+    json!({
+        "SurveyInput": {"type": "object", "additionalProperties": false, "properties": {
+            "title": texts(), "intro": texts(), "questions": {"type": "array", "maxItems": 50, "items": question},
+            "audience": audience, "anonymous": {"type": ["boolean", "null"]},
+            "schedule": {"type": ["string", "null"], "enum": ["once", "monthly", "quarterly", "yearly", null]},
+            "closes_on": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
+            "remind_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 60},
+            "version": {"type": ["integer", "null"], "description": "PATCH: the version read"}}},
+        "Survey": {"type": "object", "properties": survey},
+        "SurveyDetail": {"type": "object", "properties": detail},
+        "SurveyList": list_of("Survey"),
+        "SurveyAnswerInput": {"type": "object", "additionalProperties": false, "properties": {
+            "answers": {"type": "object", "description": "question key: a number (rating 1-5, NPS 0-10), a choice's index or a list of them, or a text"},
+            "partner_id": {"type": ["string", "null"], "format": "uuid", "description": "staff entering a phone interview: the partner answering"}}},
+        "SurveyResults": {"type": "object", "properties": {
+            "survey_id": uuid(), "round": s("integer"), "period": opt_s(), "invited": s("integer"), "answered": s("integer"),
+            "response_rate": {"type": ["number", "null"]}, "withheld": s("boolean"), "min_answers": s("integer"),
+            "questions": {"type": "array", "items": {"type": "object", "properties": {
+                "key": s("string"), "kind": enum_s(&kinds), "measure": {"type": ["string", "null"], "enum": [measures[0], measures[1], measures[2], null]},
+                "answered": s("integer"), "mean": {"type": ["number", "null"]}, "counts": counts,
+                "share_satisfied": {"type": ["number", "null"]},
+                "nps": {"oneOf": [{"type": "object", "properties": {"promoters": s("integer"), "passives": s("integer"),
+                    "detractors": s("integer"), "score": {"type": ["integer", "null"]}}}, {"type": "null"}]},
+                "texts": {"type": "array", "items": s("string")}}}}}},
     })
 }
 
@@ -864,7 +937,7 @@ fn base_schemas() -> Value {
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},
         "NotificationSettings": {"type": "object", "properties": {"email": {"type": "object", "description": "kind → also by e-mail", "additionalProperties": s("boolean")}}},
         "Dashboard": {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {
-            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm", "my_tasks", "meetings_ahead"]),
+            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm", "surveys_to_answer", "my_tasks", "meetings_ahead"]),
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
                 "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),

@@ -26,6 +26,7 @@ mod request;
 mod robot;
 mod segment;
 mod settings;
+mod surveys;
 mod thread;
 mod tickets;
 mod user;
@@ -836,6 +837,42 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/calendar/{token}", "meetings", "A private calendar feed (RFC 5545), addressed /calendar/TOKEN.ics: no login, the token is the key; a revoked or unknown one is 404", auth = false, body = None, ok = (200, "File"), query = []),
             get(meetings::public_feed),
+        ),
+        (
+            ep!("get" "/api/v1/surveys", "surveys", "Surveys (§6.2.1), newest first: staff every one; a partner user those its partner is invited to (whom else a survey goes to is never shown)", auth = true, body = None, ok = (200, "SurveyList"), query = ["limit"]),
+            get(surveys::list),
+        ),
+        (
+            ep!("post" "/api/v1/surveys", "surveys", "Write a survey (channel management, admins): title and intro in the languages written (zh-cn, zh-tw, en), ordered questions (rating 1-5, single, multiple, text, nps 0-10; measure satisfaction|willingness on a rating, nps on an NPS question feed the indicators), audience (partners, segments), anonymous, schedule (once, monthly, quarterly, yearly), closes_on (the first round's closing day) and remind_days. It stays a draft until sent", auth = true, body = Some("SurveyInput"), ok = (201, "SurveyDetail"), query = []),
+            post(surveys::create),
+        ),
+        (
+            ep!("get" "/api/v1/surveys/{id}", "surveys", "One survey: staff with the current round's invitations (answered or not); a partner user with its own invitation and, for a named survey, its answer. A survey its partner is not invited to is 404", auth = true, body = None, ok = (200, "SurveyDetail"), query = []),
+            get(surveys::show),
+        ),
+        (
+            ep!("patch" "/api/v1/surveys/{id}", "surveys", "Change a draft (absent fields stay); a survey sent is 409", auth = true, body = Some("SurveyInput"), ok = (200, "SurveyDetail"), query = []),
+            patch(surveys::update),
+        ),
+        (
+            ep!("post" "/api/v1/surveys/{id}/send", "surveys", "Send a draft: the state becomes open and round 1 begins; each partner the audience names gets an invitation, its portal users a notification and an e-mail with a one-click answer link. A periodic survey's later rounds begin with their period (the worker's sweep), each open as long as the first", auth = true, body = None, ok = (200, "SurveyDetail"), query = []),
+            post(surveys::send),
+        ),
+        (
+            ep!("post" "/api/v1/surveys/{id}/close", "surveys", "Close an open survey for good: no more answers, no more rounds", auth = true, body = None, ok = (200, "SurveyDetail"), query = []),
+            post(surveys::close),
+        ),
+        (
+            ep!("post" "/api/v1/surveys/{id}/responses", "surveys", "Answer the current round: a partner user for its partner (one answer per partner and round; a named survey's answer may be changed until the round closes, an anonymous one not), or staff entering a phone interview for partner_id (named surveys only). answers maps question keys to a number, a choice's index (or a list of them) or a text", auth = true, body = Some("SurveyAnswerInput"), ok = (200, "SurveyDetail"), query = []),
+            post(surveys::respond),
+        ),
+        (
+            ep!("get" "/api/v1/surveys/{id}/responses", "surveys", "A round's results (channel management, leadership): per question the mean and distribution (rating, NPS with its score = % promoters - % detractors), choice counts, free texts, and the response rate. An anonymous survey's results are withheld below 5 answers (withheld = true, no questions)", auth = true, body = None, ok = (200, "SurveyResults"), query = ["round"]),
+            get(surveys::results),
+        ),
+        (
+            ep!("get" "/api/v1/surveys/{id}/export", "surveys", "The answers as CSV or XLSX (format): one row per answer and one column per question; an anonymous survey's without any partner column, and none of a round with fewer than 5 answers", auth = true, body = None, ok = (200, "File"), query = ["format"]),
+            get(surveys::export),
         ),
         (
             ep!("get" "/api/v1/visits", "visits", "Site visits (§2.2.2), soonest first: a partner user its own partner's (never a report's problems); staff by partner, state (planned, done, cancelled), visitor and from/to (YYYY-MM-DD). overdue=true answers the active partners overdue a visit by tier instead (staff)", auth = true, body = None, ok = (200, "VisitList"), query = ["partner", "state", "visitor", "from", "to", "overdue", "limit"]),

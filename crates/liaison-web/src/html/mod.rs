@@ -27,6 +27,7 @@ mod robot;
 mod search;
 mod segment;
 mod settings;
+mod surveys;
 mod thread;
 mod tickets;
 mod user;
@@ -161,6 +162,13 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "incident/new.html",
     "incident/show.html",
     "incident/access_requests.html",
+    "survey/_questions.html",
+    "survey/list.html",
+    "survey/form.html",
+    "survey/show.html",
+    "survey/results.html",
+    "survey/portal_list.html",
+    "survey/portal_show.html",
 ];
 
 pub fn templates() -> Environment<'static> {
@@ -669,6 +677,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::router())
         .merge(api_tokens::router())
         .merge(leaks::router())
+        .merge(surveys::router())
 }
 
 async fn home(MaybeUser(s): MaybeUser) -> Redirect {

@@ -858,3 +858,132 @@ async fn an_executive_enrols_a_second_factor_and_logs_in_with_it_in_chromium() {
     c.close().await.expect("close");
     drop(driver);
 }
+
+/// Issue 16 item 2 (§6.2.1): p1 on a phone finds the open survey on its home page, answers it
+/// with taps (a rating, the NPS, two choices and a text) and is thanked; the page never scrolls
+/// sideways, and the answer is its partner's.
+#[tokio::test]
+async fn a_partner_answers_an_open_survey_on_a_phone_in_chromium() {
+    use axum::http::StatusCode;
+    use serde_json::json;
+    let (apps, _g) = crate::apps().await;
+    let a = &apps[0];
+    let channel = a.login("channel@demo.example").await;
+    let sh = a.partner_id("SH-D001").await;
+    let closes = (chrono::Utc::now() + chrono::Duration::days(10))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/surveys",
+            Some(&channel),
+            Some(json!({
+                "title": {"zh-cn": "第四季度渠道伙伴满意度调查"},
+                "questions": [
+                    {"kind": "rating", "text": {"zh-cn": "您对我们的沟通是否满意？"}, "required": true, "measure": "satisfaction"},
+                    {"kind": "nps", "text": {"zh-cn": "您向同行推荐我们的可能性？"}, "required": true, "measure": "nps"},
+                    {"kind": "multiple", "text": {"zh-cn": "您常用的沟通渠道"}, "choices": [{"zh-cn": "邮件"}, {"zh-cn": "企业微信"}, {"zh-cn": "电话"}]},
+                    {"kind": "text", "text": {"zh-cn": "您的建议"}}
+                ],
+                "audience": {"partners": [sh]},
+                "closes_on": closes,
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/surveys/{id}/send"),
+            Some(&channel),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let addr = serve(a.router.clone()).await;
+    let (driver, c) = phone().await;
+    let base = format!("http://{addr}");
+    c.goto(&format!("{base}/portal/home")).await.expect("goto");
+    log_in(&c, "p1@demo.example").await;
+    let section = c
+        .wait()
+        .for_element(Locator::Id("home-surveys_to_answer"))
+        .await
+        .expect("the home page's surveys");
+    assert!(
+        section
+            .text()
+            .await
+            .expect("text")
+            .contains("第四季度渠道伙伴满意度调查")
+    );
+    section
+        .find(Locator::Css("a"))
+        .await
+        .expect("the survey's link")
+        .click()
+        .await
+        .expect("tap");
+    c.wait()
+        .for_element(Locator::Id("survey-answer-form"))
+        .await
+        .expect("the form");
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        format!("/portal/surveys/{id}")
+    );
+    for tap in ["a-q1-4", "a-q2-9", "a-q3-0", "a-q3-1"] {
+        c.find(Locator::Id(tap))
+            .await
+            .expect(tap)
+            .click()
+            .await
+            .expect("tap");
+    }
+    c.find(Locator::Id("a-q4"))
+        .await
+        .expect("text")
+        .send_keys("促销政策请提前两周通知")
+        .await
+        .expect("type");
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1 && window.innerWidth <= 420",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(
+        fits,
+        json!(true),
+        "a phone-sized page without sideways scrolling"
+    );
+    c.find(Locator::Id("survey-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("tap");
+    let thanks = c
+        .wait()
+        .for_element(Locator::Id("survey-thanks"))
+        .await
+        .expect("thanked");
+    assert!(thanks.text().await.expect("text").contains("谢谢"));
+    c.close().await.expect("close");
+    drop(driver);
+    let stored = liaison_db::surveys::answers(&a.db, uuid::Uuid::parse_str(&id).expect("id"), None)
+        .await
+        .expect("answers");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].partner_code.as_deref(), Some("SH-D001"));
+    assert_eq!(
+        stored[0].answer.values.get("q1"),
+        Some(&liaison_core::surveys::Value::Number(4))
+    );
+    assert_eq!(stored[0].answer.texts["q4"], "促销政策请提前两周通知");
+}

@@ -26,6 +26,7 @@ mod products;
 mod rating_link;
 mod requests;
 mod search;
+mod surveys;
 mod threads;
 mod tickets;
 

@@ -152,6 +152,7 @@ async fn notifications_and_home_items_over_the_api_are_each_persons_own() {
                     json!("tickets_to_confirm"),
                     json!("my_open_tickets"),
                     json!("data_due"),
+                    json!("surveys_to_answer"),
                     json!("my_tasks"),
                     json!("meetings_ahead")
                 ],

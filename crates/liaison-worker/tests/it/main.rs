@@ -12,6 +12,7 @@ mod remind;
 mod rules;
 mod send;
 mod servers;
+mod surveys;
 mod tickets;
 
 use chrono::{DateTime, Utc};

@@ -15,6 +15,7 @@ pub mod event;
 pub mod feedback;
 pub mod home;
 pub mod import;
+pub mod kpi;
 pub mod inbox;
 pub mod incidents;
 pub mod launch;

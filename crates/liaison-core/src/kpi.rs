@@ -58,6 +58,11 @@ str_enum!(
     }
 );
 
+str_enum!(
+    /// What a scorecard ranks (§6.3.2).
+    Level { Department = "department", Person = "person" }
+);
+
 /// A share: what counted over what could have; `value` is `None` when nothing could.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fraction {

@@ -782,3 +782,76 @@ pub async fn partner_groups(db: &Db) -> Result<HashMap<Uuid, [String; 3]>> {
         .map(|p| (p.id, [p.kind, p.region, p.tier]))
         .collect())
 }
+
+/// Which partners each group's deliveries went to in the days `from..to` (the relationship
+/// figure of a department, person or channel).
+pub async fn group_partners(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+    g: GroupBy,
+    narrow: Narrow,
+) -> Result<HashMap<GroupKey, Vec<Uuid>>> {
+    struct R {
+        key_id: Option<Uuid>,
+        key_text: Option<String>,
+        partner_id: Uuid,
+    }
+    from_row!(R; key_id: opt_uuid, key_text: opt_text, partner_id: uuid);
+    let (id, text) = key_columns(g, "k.requester_id");
+    let mut query = Q::dynamic(format!(
+        "SELECT DISTINCT {id} AS key_id, {text} AS key_text, k.partner_id
+           FROM kpi_daily k LEFT JOIN partners p ON p.id = k.partner_id
+          WHERE k.day >= $1 AND k.day < $2 AND k.sent > 0"
+    ))
+    .bind(day(from))
+    .bind(day(to));
+    query.and_some("k.department_id =", narrow.department);
+    query.and_some("k.partner_id =", narrow.partner);
+    let mut out: HashMap<GroupKey, Vec<Uuid>> = HashMap::new();
+    for r in db.fetch_all::<R>(query).await? {
+        out.entry(group_key(g, r.key_id, r.key_text))
+            .or_default()
+            .push(r.partner_id);
+    }
+    Ok(out)
+}
+
+/// F3 sums per month (`YYYY-MM`) for the days `from..to`, narrowed.
+pub async fn rating_sums_by_month(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+    narrow: Narrow,
+) -> Result<HashMap<String, SatisfactionSums>> {
+    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
+                CAST(SUM(k.responses) AS BIGINT) AS a, CAST(SUM(k.score_sum) AS BIGINT) AS b,
+                CAST(SUM(k.satisfied) AS BIGINT) AS c, 0 AS d
+           FROM kpi_ratings_daily k WHERE k.day >= $1 AND k.day < $2")
+    .bind(day(from))
+    .bind(day(to));
+    query.and_some("k.department_id =", narrow.department);
+    query.and_some("k.partner_id =", narrow.partner);
+    query.push_sql(" GROUP BY SUBSTR(k.day, 1, 7)");
+    let rows: Vec<SumRow> = db.fetch_all(query).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.key_text?,
+                SatisfactionSums {
+                    responses: r.a,
+                    sum: r.b,
+                    satisfied: r.c,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Makes the next sweep a rebuild (the working-hours rule changed).
+pub async fn forget_sweep(db: &Db) -> Result<()> {
+    db.execute(q("DELETE FROM kpi_state WHERE name = 'daily'"))
+        .await
+        .map(|_| ())
+}

@@ -754,7 +754,14 @@ pub struct RelationshipView {
     pub change: Option<f64>,
     pub components: Vec<ComponentScore>,
     /// The index month by month over the year ending with `to` (for the chart).
-    pub history: Vec<(String, Option<f64>)>,
+    pub history: Vec<HistoryPoint>,
+}
+
+/// The index of one month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryPoint {
+    pub period: String,
+    pub value: Option<f64>,
 }
 
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, partner = %partner))]
@@ -786,7 +793,10 @@ pub async fn relationship(
     }
     loop {
         let i = partner_indexes(db, Days::of(p), &settings, Some(partner)).await?;
-        history.push((p.code(), i.get(&partner).and_then(|x| x.value)));
+        history.push(HistoryPoint {
+            period: p.code(),
+            value: i.get(&partner).and_then(|x| x.value),
+        });
         if p == end {
             break;
         }
@@ -1056,4 +1066,98 @@ pub async fn aggregated_daily(
 pub fn this_month(db: &Db) -> Period {
     let today = rules::day_of(db.now(), COMPANY_ZONE);
     Period::month(today.year(), today.month())
+}
+
+/// The scorecard as CSV or XLSX (§6.3.2): one line per department or person with its rank,
+/// score, indicators and the lists it is on with their reasons.
+pub async fn export_scorecards(
+    db: &Db,
+    actor: &Actor,
+    period: Period,
+    level: Level,
+    format: crate::import::ExportFormat,
+    labels: crate::import::Labels,
+) -> Result<crate::import::Export> {
+    use liaison_i18n::{Msg, t};
+    let card = scorecards(db, actor, period, level).await?;
+    let lang = match labels {
+        crate::import::Labels::Codes => None,
+        crate::import::Labels::In(l) => Some(l),
+    };
+    let pct = |f: &Fraction| f.value.map(|v| format!("{:.1}", v * 100.0)).unwrap_or_default();
+    let reasons = |rs: &Option<Vec<Reason>>| -> String {
+        let Some(rs) = rs else { return String::new() };
+        rs.iter()
+            .map(|r| {
+                let what = r.indicator.map_or("score", |i| i.as_str());
+                match lang {
+                    None => format!(
+                        "{what} {} {} {}",
+                        r.value,
+                        if r.above { ">=" } else { "<" },
+                        r.threshold
+                    ),
+                    Some(l) => Msg::new(if r.above {
+                        "kpi.reason.above"
+                    } else {
+                        "kpi.reason.below"
+                    })
+                    .arg("what", t(l, &format!("kpi.indicator.{what}")).to_string())
+                    .arg("value", format!("{:.1}", r.value))
+                    .arg("threshold", r.threshold)
+                    .render(l),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let rows: Vec<Vec<String>> = card
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                if l.rank > 0 { l.rank.to_string() } else { String::new() },
+                l.label.clone(),
+                l.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+                pct(&l.accuracy),
+                pct(&l.timeliness),
+                l.satisfaction
+                    .mean
+                    .map(|m| format!("{m:.2}"))
+                    .unwrap_or_default(),
+                reasons(&l.commended),
+                reasons(&l.to_improve),
+            ]
+        })
+        .collect();
+    let codes = [
+        "rank",
+        "name",
+        "score",
+        "accuracy_pct",
+        "timeliness_pct",
+        "satisfaction_mean",
+        "commended",
+        "to_improve",
+    ];
+    let headers: Vec<String> = match lang {
+        None => codes.iter().map(|c| c.to_string()).collect(),
+        Some(l) => codes
+            .iter()
+            .map(|c| t(l, &format!("kpi.col.{c}")).to_string())
+            .collect(),
+    };
+    liaison_db::audit::record(
+        db,
+        liaison_db::audit::Entry::new(
+            Some(actor.user_id),
+            "export",
+            "scorecard",
+            None,
+            serde_json::json!({"period": card.period, "level": level.as_str(), "rows": rows.len()}),
+        ),
+    )
+    .await?;
+    let heads: Vec<&str> = headers.iter().map(String::as_str).collect();
+    crate::import::build(format, &format!("scorecard-{}", card.period), &heads, &rows)
 }

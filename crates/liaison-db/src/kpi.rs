@@ -386,7 +386,7 @@ pub async fn rating_sums(
     let (id, text) = key_columns(g, "k.person_id");
     let mut query = Q::dynamic(format!(
         "SELECT {id} AS key_id, {text} AS key_text, CAST(SUM(k.responses) AS BIGINT) AS a, CAST(SUM(k.score_sum) AS BIGINT) AS b,
-                CAST(SUM(k.satisfied) AS BIGINT) AS c, 0 AS d
+                CAST(SUM(k.satisfied) AS BIGINT) AS c, CAST(0 AS BIGINT) AS d
            FROM kpi_ratings_daily k LEFT JOIN partners p ON p.id = k.partner_id
           WHERE k.day >= $1 AND k.day < $2"
     ))
@@ -500,7 +500,7 @@ pub async fn drill_deliveries(
     let mut query = Q::dynamic(format!(
         "SELECT d.id, d.message_id, m.request_id, m.title, m.classification, d.partner_id,
                 p.name AS partner_name, d.channel, d.state, d.created_at, k.due_at, d.read_at,
-                d.acked_at, d.ack_required, {counted} AS counted
+                d.acked_at, d.ack_required, CAST({counted} AS BIGINT) AS counted
            FROM kpi_messages k
            JOIN deliveries d ON d.message_id = k.message_id
            JOIN messages m ON m.id = d.message_id
@@ -605,8 +605,8 @@ pub async fn raw_deliveries(db: &Db) -> Result<Vec<RawDelivery>> {
     db.fetch_all(q(
         "SELECT d.message_id, d.partner_id, d.channel, d.state, d.created_at, d.read_at, d.acked_at,
                 d.ack_required, m.ack_due_at AS deadline, r.department_id, r.requester_id,
-                CASE WHEN EXISTS (SELECT 1 FROM messages c WHERE c.corrects_id = d.message_id) THEN 1 ELSE 0 END AS corrected,
-                CASE WHEN EXISTS (SELECT 1 FROM recalls rc WHERE rc.message_id = d.message_id AND rc.partner_id = d.partner_id) THEN 1 ELSE 0 END AS recalled
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM messages c WHERE c.corrects_id = d.message_id) THEN 1 ELSE 0 END AS BIGINT) AS corrected,
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM recalls rc WHERE rc.message_id = d.message_id AND rc.partner_id = d.partner_id) THEN 1 ELSE 0 END AS BIGINT) AS recalled
            FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN requests r ON r.id = m.request_id",
     ))
     .await
@@ -715,7 +715,7 @@ pub async fn observed(
     );
     let initiatives = db
         .fetch_all::<PartRow>(run(
-            "SELECT x.partner_id, COUNT(*) AS a, 0 AS b FROM feedback x
+            "SELECT x.partner_id, COUNT(*) AS a, CAST(0 AS BIGINT) AS b FROM feedback x
               WHERE x.created_at >= $1 AND x.created_at < $2 AND x.merged_into IS NULL",
         ))
         .await?
@@ -826,7 +826,7 @@ pub async fn rating_sums_by_month(
 ) -> Result<HashMap<String, SatisfactionSums>> {
     let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
                 CAST(SUM(k.responses) AS BIGINT) AS a, CAST(SUM(k.score_sum) AS BIGINT) AS b,
-                CAST(SUM(k.satisfied) AS BIGINT) AS c, 0 AS d
+                CAST(SUM(k.satisfied) AS BIGINT) AS c, CAST(0 AS BIGINT) AS d
            FROM kpi_ratings_daily k WHERE k.day >= $1 AND k.day < $2")
     .bind(day(from))
     .bind(day(to));

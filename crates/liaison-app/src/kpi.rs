@@ -332,7 +332,7 @@ pub fn parse_key(g: GroupBy, s: &str) -> Result<GroupKey> {
     if id_group {
         Uuid::parse_str(s)
             .map(|u| GroupKey::Id(Some(u)))
-            .map_err(|_| Error::invalid("key", liaison_core::validate::Msg::new("validate.id")))
+            .map_err(|_| Error::invalid("key", liaison_core::validate::Msg::new("validate.invalid")))
     } else if s.is_empty() || s.len() > 100 {
         Err(Error::invalid(
             "key",

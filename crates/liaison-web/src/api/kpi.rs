@@ -3,14 +3,13 @@
 //! may read what is `liaison_app::kpi`'s (a partner user: only its own relationship index).
 
 use crate::auth::Api;
-use crate::extract::{ApiJson, Pairs};
+use crate::extract::{ApiJson, Pairs, kpi_days};
 use crate::respond::download;
 use crate::{AppError, AppResult};
 use axum::Json;
 use axum::response::Response;
-use chrono::NaiveDate;
 use liaison_app::import::ExportFormat;
-use liaison_app::kpi::{self as app, Days, DrillQuery, Level};
+use liaison_app::kpi::{self as app, DrillQuery, Level};
 use liaison_core::kpi::{GroupBy, Indicator, Period};
 use liaison_core::validate::Msg;
 use liaison_db::settings::EvaluationSettings;
@@ -18,39 +17,6 @@ use uuid::Uuid;
 
 fn get<'a>(p: &'a Pairs, k: &str) -> Option<&'a str> {
     p.get(k).map(str::trim).filter(|v| !v.is_empty())
-}
-
-fn date(p: &Pairs, k: &str) -> AppResult<Option<NaiveDate>> {
-    get(p, k)
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))
-        })
-        .transpose()
-}
-
-/// `from`/`to` (days, the company's zone, both inclusive), or `period` (2026-07, 2026-Q3,
-/// 2026); the current month by default.
-pub fn days(p: &Pairs, db: &liaison_db::Db) -> AppResult<Days> {
-    if let Some(v) = get(p, "period") {
-        let period = Period::parse(v).map_err(|m| AppError::invalid("period", m))?;
-        return Ok(Days::of(period));
-    }
-    let month = Days::of(app::this_month(db));
-    let from = date(p, "from")?;
-    let to = date(p, "to")?;
-    Ok(match (from, to) {
-        (None, None) => month,
-        (Some(f), None) => Days {
-            from: f,
-            to: month.to.max(f),
-        },
-        (None, Some(t)) => Days {
-            from: t - chrono::Duration::days(30),
-            to: t,
-        },
-        (Some(f), Some(t)) => Days { from: f, to: t },
-    })
 }
 
 fn group_by(p: &Pairs) -> AppResult<GroupBy> {
@@ -63,7 +29,7 @@ fn group_by(p: &Pairs) -> AppResult<GroupBy> {
 
 /// `GET /api/v1/kpis?from=&to=&group_by=`.
 pub async fn report(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::Report>> {
-    let d = days(&p, &state.db)?;
+    let d = kpi_days(&p, &state.db)?;
     let g = group_by(&p)?;
     Ok(Json(app::report(&state.db, &s.actor, d, g).await?))
 }
@@ -75,7 +41,7 @@ pub async fn drilldown(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::Dril
         .transpose()
         .map_err(|m| AppError::invalid("indicator", m))?
         .ok_or_else(|| AppError::invalid("indicator", Msg::new("validate.required")))?;
-    let d = days(&p, &state.db)?;
+    let d = kpi_days(&p, &state.db)?;
     let group = match get(&p, "key") {
         Some(k) => Some((group_by(&p)?, k.to_string())),
         None => None,
@@ -118,7 +84,7 @@ pub async fn relationship(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::R
             .partner_id
             .ok_or_else(|| AppError::invalid("partner", Msg::new("validate.required")))?,
     };
-    let d = days(&p, &state.db)?;
+    let d = kpi_days(&p, &state.db)?;
     Ok(Json(
         app::relationship(&state.db, &s.actor, partner, d).await?,
     ))

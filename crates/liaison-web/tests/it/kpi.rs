@@ -1,0 +1,260 @@
+//! The evaluation's API and pages (policy §6; issue 16), on every backend: the report's shape
+//! as the issue names it, the drill-down, a partner's relationship index (its own only:
+//! another's is 404), scorecards and their export, the settings; every endpoint refused to
+//! staff (403) and partners (403, or 404 for another partner's index); the pages in all three
+//! languages without a raw key.
+
+use crate::pages::{browser_login, get};
+use crate::{TestApp, apps};
+use axum::http::StatusCode;
+use serde_json::json;
+
+/// A request from the department head to SH-D001, dispatched, and the aggregates rebuilt.
+async fn one_dispatched(a: &TestApp) {
+    let head = a.login("head@demo.example").await;
+    let channel = a.login("channel@demo.example").await;
+    let p1 = a.partner_id("SH-D001").await;
+    a.dispatch(
+        &head,
+        &channel,
+        json!({"title": "评估测试通知", "purpose": "告知", "body": "请知悉。",
+               "audience": {"partners": [p1]}}),
+    )
+    .await;
+    liaison_app::kpi::rebuild(&a.db, None).await.expect("rebuild");
+}
+
+#[tokio::test]
+async fn the_kpi_report_has_the_issues_shape_and_is_refused_to_others() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        one_dispatched(a).await;
+        let exec = a.login("exec@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let r = a
+            .call("GET", "/api/v1/kpis?group_by=channel", Some(&exec), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        let body = r.json();
+        let portal = body["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .find(|g| g["key"] == "portal")
+            .cloned()
+            .expect("the portal copies");
+        assert!(
+            portal["accuracy"]["denominator"].as_i64().unwrap_or(0) >= 1,
+            "[{}] {portal}",
+            a.name
+        );
+        for k in ["numerator", "denominator", "value"] {
+            assert!(portal["timeliness"].get(k).is_some(), "[{}] {k}", a.name);
+        }
+        for k in ["mean", "share_satisfied", "responses"] {
+            assert!(portal["satisfaction"].get(k).is_some(), "[{}] {k}", a.name);
+        }
+        for k in ["value", "change"] {
+            assert!(portal["relationship"].get(k).is_some(), "[{}] {k}", a.name);
+        }
+        let bad = a
+            .call("GET", "/api/v1/kpis?group_by=colour", Some(&exec), None)
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(bad.text().contains("group_by"), "[{}] {}", a.name, bad.text());
+        let bad = a
+            .call("GET", "/api/v1/kpis?from=2026-13-01", Some(&exec), None)
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(bad.text().contains("from"), "[{}] {}", a.name, bad.text());
+        for path in [
+            "/api/v1/kpis",
+            "/api/v1/kpis/drilldown?indicator=timeliness",
+            "/api/v1/scorecards?period=2026-Q3&level=person",
+            "/api/v1/scorecards/export?format=csv",
+        ] {
+            for (who, token) in [("staff", &staff), ("p1", &p1)] {
+                let r = a.call("GET", path, Some(token), None).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {who} {path}", a.name);
+            }
+            let r = a.call("GET", path, Some(&exec), None).await;
+            assert_eq!(r.status, StatusCode::OK, "[{}] exec {path}: {}", a.name, r.text());
+        }
+    }
+}
+
+#[tokio::test]
+async fn drilldown_lists_the_deliveries_behind_a_figure() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        one_dispatched(a).await;
+        let exec = a.login("exec@demo.example").await;
+        let r = a
+            .call(
+                "GET",
+                "/api/v1/kpis/drilldown?indicator=accuracy&group_by=channel&key=portal&limit=1",
+                Some(&exec),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        let body = r.json();
+        assert_eq!(body["deliveries"].as_array().map(Vec::len), Some(1), "[{}] {body}", a.name);
+        assert_eq!(body["deliveries"][0]["channel"], "portal", "[{}]", a.name);
+        for (q, field) in [
+            ("indicator=colour", "indicator"),
+            ("indicator=relationship", "indicator"),
+            ("indicator=accuracy&misses=maybe", "misses"),
+            ("indicator=accuracy&cursor=nope", "cursor"),
+            ("indicator=accuracy&group_by=department&key=nope", "key"),
+        ] {
+            let r = a
+                .call("GET", &format!("/api/v1/kpis/drilldown?{q}"), Some(&exec), None)
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {q}", a.name);
+            assert!(r.text().contains(field), "[{}] {q}: {}", a.name, r.text());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_partner_reads_only_its_own_relationship_index() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        one_dispatched(a).await;
+        let p1 = a.login("p1@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let own = a.partner_id("SH-D001").await;
+        let p2 = a.login("p2@demo.example").await;
+        let r = a.call("GET", "/api/v1/relationship-index", Some(&p1), None).await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        assert_eq!(r.json()["partner_id"], own.as_str(), "[{}]", a.name);
+        assert_eq!(r.json()["components"].as_array().map(Vec::len), Some(7));
+        // p2's user asking for SH-D001's: it does not exist for them.
+        let r = a
+            .call("GET", &format!("/api/v1/relationship-index?partner={own}"), Some(&p2), None)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}]", a.name);
+        let r = a
+            .call("GET", &format!("/api/v1/relationship-index?partner={own}"), Some(&staff), None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        let r = a
+            .call("GET", &format!("/api/v1/relationship-index?partner={own}"), Some(&channel), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}]", a.name);
+        let r = a
+            .call("GET", "/api/v1/relationship-index?partner=nope", Some(&channel), None)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}]", a.name);
+    }
+}
+
+#[tokio::test]
+async fn scorecards_settings_and_their_refusals() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        one_dispatched(a).await;
+        let exec = a.login("exec@demo.example").await;
+        let admin = a.login("admin@demo.example").await;
+        let r = a
+            .call("GET", "/api/v1/scorecards?period=2026-Q5", Some(&exec), None)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(r.text().contains("period"), "[{}] {}", a.name, r.text());
+        let r = a
+            .call("GET", "/api/v1/scorecards?level=team", Some(&exec), None)
+            .await;
+        assert!(r.text().contains("level"), "[{}] {}", a.name, r.text());
+        let r = a
+            .call("GET", "/api/v1/scorecards/export?format=xlsx&level=person", Some(&exec), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}]", a.name);
+        assert!(r.body.starts_with(b"PK"), "[{}] an XLSX file", a.name);
+        let s = a.call("GET", "/api/v1/kpis/settings", Some(&exec), None).await;
+        assert_eq!(s.status, StatusCode::OK, "[{}]", a.name);
+        let mut settings = s.json();
+        let r = a
+            .call("PUT", "/api/v1/kpis/settings", Some(&exec), Some(settings.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}]", a.name);
+        settings["timeliness_hours"] = json!(8);
+        let r = a
+            .call("PUT", "/api/v1/kpis/settings", Some(&admin), Some(settings.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        assert_eq!(r.json()["timeliness_hours"], 8);
+        settings["timeliness_hours"] = json!(0);
+        let r = a
+            .call("PUT", "/api/v1/kpis/settings", Some(&admin), Some(settings.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(r.text().contains("timeliness_hours"), "[{}] {}", a.name, r.text());
+        settings["colour"] = json!("blue");
+        let r = a
+            .call("PUT", "/api/v1/kpis/settings", Some(&admin), Some(settings))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(r.text().contains("colour"), "[{}] {}", a.name, r.text());
+    }
+}
+
+/// A page with no catalogue key or template syntax left in it.
+fn assert_clean(name: &str, path: &str, lang: &str, html: &str) {
+    for raw in ["kpi.", "nav.", "channel.", "delivery.", "{{", "{ $"] {
+        assert!(!html.contains(raw), "[{name}] {lang} {path} shows {raw}");
+    }
+}
+
+#[tokio::test]
+async fn evaluation_pages_render_in_every_language_and_are_refused_to_others() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        one_dispatched(a).await;
+        let exec = browser_login(a, "exec@demo.example").await;
+        let staff = browser_login(a, "staff@demo.example").await;
+        let p1 = browser_login(a, "p1@demo.example").await;
+        let own = a.partner_id("SH-D001").await;
+        let pages = [
+            "/console/evaluation".to_string(),
+            "/console/evaluation?group_by=partner".to_string(),
+            "/console/evaluation?group_by=channel".to_string(),
+            "/console/evaluation/drilldown?indicator=timeliness&group_by=channel&key=portal".to_string(),
+            "/console/evaluation/drilldown?indicator=accuracy".to_string(),
+            "/console/evaluation/drilldown?indicator=satisfaction".to_string(),
+            "/console/evaluation/scorecards".to_string(),
+            "/console/evaluation/scorecards?level=person&print=1".to_string(),
+            format!("/console/evaluation/partners/{own}"),
+        ];
+        for lang in ["zh-CN", "zh-TW", "en"] {
+            for path in &pages {
+                let r = a.send(get(path, Some(&exec), lang)).await;
+                assert_eq!(r.status, StatusCode::OK, "[{}] {lang} {path}", a.name);
+                assert_clean(a.name, path, lang, &r.text());
+            }
+            let r = a.send(get("/portal/relationship", Some(&p1), lang)).await;
+            assert_eq!(r.status, StatusCode::OK, "[{}] {lang} portal", a.name);
+            assert_clean(a.name, "/portal/relationship", lang, &r.text());
+        }
+        let en = a.send(get("/console/evaluation", Some(&exec), "en")).await.text();
+        for name in ["Delivery accuracy", "Receipt timeliness", "Resolution satisfaction", "Relationship index"] {
+            assert!(en.contains(name), "[{}] {name}", a.name);
+        }
+        for path in &pages {
+            let r = a.send(get(path, Some(&staff), "en")).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] staff {path}", a.name);
+        }
+        let other = a.partner_id("BJ-D002").await;
+        let r = a
+            .send(get(&format!("/console/evaluation/partners/{other}"), Some(&p1), "en"))
+            .await;
+        assert!(
+            matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "[{}] p1 on the console: {}",
+            a.name,
+            r.status
+        );
+    }
+}

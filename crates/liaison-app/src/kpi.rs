@@ -232,6 +232,16 @@ fn evaluation_scope(actor: &Actor) -> Result<Narrow> {
     }
 }
 
+/// The groupings `actor` may ask for (a department head: department, person, channel).
+pub fn group_bys(actor: &Actor) -> Result<Vec<GroupBy>> {
+    let narrow = evaluation_scope(actor)?;
+    Ok(GroupBy::ALL
+        .iter()
+        .copied()
+        .filter(|g| narrow.department.is_none() || !repo::by_partner(*g))
+        .collect())
+}
+
 /// A report's days: `from..=to` given as dates (in the company's zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Days {
@@ -420,11 +430,16 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 /// §6.1, SPEC F1-F4: the four indicators for `days`, grouped, from the daily aggregates. The
-/// relationship figure of a group is the mean index of the partners in it (for department,
-/// person and channel: the partners its deliveries went to).
+/// relationship index is a partner's measure (§6.1.4): a group of partners (partner, kind,
+/// region, tier) shows the mean index of its partners; department, person and channel show
+/// none (`null`), and the company's total the mean of every partner's. A department head's
+/// evaluation is their department's: by department, person or channel only.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn report(db: &Db, actor: &Actor, days: Days, group_by: GroupBy) -> Result<Report> {
     let narrow = evaluation_scope(actor)?;
+    if narrow.department.is_some() && repo::by_partner(group_by) {
+        return Err(Error::Forbidden);
+    }
     let days = days.check()?;
     let settings = liaison_db::settings::evaluation(db).await?;
     let end = days.end();
@@ -454,7 +469,7 @@ pub async fn report(db: &Db, actor: &Actor, days: Days, group_by: GroupBy) -> Re
             }
             m
         }
-        _ => repo::group_partners(db, days.from, end, group_by, narrow).await?,
+        _ => HashMap::new(),
     };
     let relationship_of = |ps: Option<&Vec<Uuid>>| {
         let ps = ps.map(Vec::as_slice).unwrap_or(&[]);
@@ -996,13 +1011,23 @@ pub async fn update_settings(
     Ok(saved)
 }
 
-/// The raw computation the aggregates must equal (tests, and `liaison stats check`): F1 and
-/// F2 sums per (day, department, requester, channel, partner) from the delivery rows one by
-/// one, through core's rules.
-pub async fn raw_daily(
-    db: &Db,
-    now: DateTime<Utc>,
-) -> Result<BTreeMap<(String, Option<Uuid>, Option<Uuid>, String, Uuid), (i64, i64, i64, i64)>> {
+/// F1 and F2 sums by (day, department, requester, channel) and by (day, partner).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DailySums {
+    pub by_requester: BTreeMap<repo::DailyKey, (i64, i64, i64, i64)>,
+    pub by_partner: BTreeMap<(String, Uuid), (i64, i64, i64, i64)>,
+}
+
+fn add(e: &mut (i64, i64, i64, i64), s: (i64, i64, i64, i64)) {
+    e.0 += s.0;
+    e.1 += s.1;
+    e.2 += s.2;
+    e.3 += s.3;
+}
+
+/// The raw computation the aggregates must equal (tests): F1 and F2 sums from the delivery
+/// rows one by one, through core's rules.
+pub async fn raw_daily(db: &Db, now: DateTime<Utc>) -> Result<DailySums> {
     let work = Work::load(db).await?;
     let rows = repo::raw_deliveries(db).await?;
     let mut first: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
@@ -1012,7 +1037,7 @@ pub async fn raw_daily(
             *e = r.created_at;
         }
     }
-    let mut out: BTreeMap<_, (i64, i64, i64, i64)> = BTreeMap::new();
+    let mut out = DailySums::default();
     for r in rows {
         let sent = first.get(&r.message_id).copied().unwrap_or(r.created_at);
         let fact = DeliveryFact {
@@ -1026,38 +1051,39 @@ pub async fn raw_daily(
             acked_at: r.acked_at,
         };
         let due = rules::due_time(r.deadline, sent, &work.time(), work.settings.timeliness_hours);
-        let key = |d: NaiveDate| {
-            (
-                d.format("%Y-%m-%d").to_string(),
-                r.department_id,
-                r.requester_id,
-                r.channel.clone(),
-                r.partner_id,
-            )
+        let text = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        let mut count = |d: NaiveDate, s: (i64, i64, i64, i64)| {
+            add(
+                out.by_requester
+                    .entry((text(d), r.department_id, r.requester_id, r.channel.clone()))
+                    .or_default(),
+                s,
+            );
+            add(out.by_partner.entry((text(d), r.partner_id)).or_default(), s);
         };
-        let e = out.entry(key(rules::day_of(sent, COMPANY_ZONE))).or_default();
-        e.0 += 1;
-        e.1 += i64::from(rules::accurate(&fact));
+        count(
+            rules::day_of(sent, COMPANY_ZONE),
+            (1, i64::from(rules::accurate(&fact)), 0, 0),
+        );
         if due <= now {
-            let e = out.entry(key(rules::day_of(due, COMPANY_ZONE))).or_default();
-            e.2 += 1;
-            e.3 += i64::from(rules::timely(&fact, due));
+            count(
+                rules::day_of(due, COMPANY_ZONE),
+                (0, 0, 1, i64::from(rules::timely(&fact, due))),
+            );
         }
     }
     Ok(out)
 }
 
-/// The same sums read from `kpi_daily`.
-pub async fn aggregated_daily(
-    db: &Db,
-) -> Result<BTreeMap<(String, Option<Uuid>, Option<Uuid>, String, Uuid), (i64, i64, i64, i64)>> {
-    let mut out: BTreeMap<_, (i64, i64, i64, i64)> = BTreeMap::new();
-    for (day, dep, req, ch, p, s) in repo::daily_rows(db).await? {
-        let e = out.entry((day, dep, req, ch, p)).or_default();
-        e.0 += s.sent;
-        e.1 += s.accurate;
-        e.2 += s.due;
-        e.3 += s.timely;
+/// The same sums read from the aggregates.
+pub async fn aggregated_daily(db: &Db) -> Result<DailySums> {
+    let mut out = DailySums::default();
+    let t = |s: &Sums| (s.sent, s.accurate, s.due, s.timely);
+    for (k, s) in repo::daily_rows(db).await? {
+        add(out.by_requester.entry(k).or_default(), t(&s));
+    }
+    for (k, s) in repo::partner_daily_rows(db).await? {
+        add(out.by_partner.entry(k).or_default(), t(&s));
     }
     Ok(out)
 }

@@ -115,35 +115,40 @@ pub async fn recompute_days(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
-    tx.execute(
-        q("DELETE FROM kpi_daily WHERE day >= $1 AND day <= $2")
-            .bind(day(from))
-            .bind(day(to)),
-    )
-    .await?;
-    let sql = format!(
-        "INSERT INTO kpi_daily (day, department_id, requester_id, channel, partner_id, sent, accurate, due, timely)
-         SELECT day, department_id, requester_id, channel, partner_id,
-                SUM(sent), SUM(accurate), SUM(due), SUM(timely)
-           FROM (SELECT k.sent_day AS day, k.department_id, k.requester_id, d.channel, d.partner_id,
-                        1 AS sent, {ACCURATE} AS accurate, 0 AS due, 0 AS timely
-                   FROM kpi_messages k JOIN deliveries d ON d.message_id = k.message_id
-                  WHERE k.sent_day >= $1 AND k.sent_day <= $2
-                 UNION ALL
-                 SELECT k.due_day AS day, k.department_id, k.requester_id, d.channel, d.partner_id,
-                        0 AS sent, 0 AS accurate, 1 AS due, {TIMELY} AS timely
-                   FROM kpi_messages k JOIN deliveries d ON d.message_id = k.message_id
-                  WHERE k.due_day >= $1 AND k.due_day <= $2 AND k.due_at <= $3) x
-          GROUP BY day, department_id, requester_id, channel, partner_id"
-    );
-    let n = tx
-        .execute(
-            Q::dynamic(sql)
+    let mut n = 0;
+    for (table, keys) in [
+        ("kpi_daily", "department_id, requester_id, channel"),
+        ("kpi_partner_daily", "partner_id"),
+    ] {
+        tx.execute(
+            Q::dynamic(format!("DELETE FROM {table} WHERE day >= $1 AND day <= $2"))
                 .bind(day(from))
-                .bind(day(to))
-                .bind(now),
+                .bind(day(to)),
         )
         .await?;
+        let sql = format!(
+            "INSERT INTO {table} (day, {keys}, sent, accurate, due, timely)
+             SELECT day, {keys}, SUM(sent), SUM(accurate), SUM(due), SUM(timely)
+               FROM (SELECT k.sent_day AS day, k.department_id, k.requester_id, d.channel, d.partner_id,
+                            1 AS sent, {ACCURATE} AS accurate, 0 AS due, 0 AS timely
+                       FROM kpi_messages k JOIN deliveries d ON d.message_id = k.message_id
+                      WHERE k.sent_day >= $1 AND k.sent_day <= $2
+                     UNION ALL
+                     SELECT k.due_day AS day, k.department_id, k.requester_id, d.channel, d.partner_id,
+                            0 AS sent, 0 AS accurate, 1 AS due, {TIMELY} AS timely
+                       FROM kpi_messages k JOIN deliveries d ON d.message_id = k.message_id
+                      WHERE k.due_day >= $1 AND k.due_day <= $2 AND k.due_at <= $3) x
+              GROUP BY day, {keys}"
+        );
+        n += tx
+            .execute(
+                Q::dynamic(sql)
+                    .bind(day(from))
+                    .bind(day(to))
+                    .bind(now),
+            )
+            .await?;
+    }
     tx.commit().await?;
     Ok(n)
 }
@@ -307,7 +312,15 @@ struct SumRow {
 }
 from_row!(SumRow; key_id: opt_uuid, key_text: opt_text, a: i64, b: i64, c: i64, d: i64);
 
-/// `(id column, text column)` of a grouping over `kpi_daily k` joined to `partners p`.
+/// Whether a grouping reads the partners' table (`kpi_partner_daily`) rather than `kpi_daily`.
+pub fn by_partner(g: GroupBy) -> bool {
+    matches!(
+        g,
+        GroupBy::Partner | GroupBy::Kind | GroupBy::Region | GroupBy::Tier
+    )
+}
+
+/// `(id column, text column)` of a grouping over `k` joined to `partners p`.
 fn key_columns(g: GroupBy, person: &'static str) -> (&'static str, &'static str) {
     match g {
         GroupBy::Department => ("k.department_id", "CAST(NULL AS TEXT)"),
@@ -334,7 +347,9 @@ pub struct Narrow {
     pub partner: Option<Uuid>,
 }
 
-/// F1 and F2 sums per group for the days `from..to` (exclusive), from `kpi_daily`.
+/// F1 and F2 sums per group for the days `from..to` (exclusive), from `kpi_daily` (by
+/// department, person, channel; narrowed by department) or `kpi_partner_daily` (by partner,
+/// kind, region, tier; narrowed by partner).
 pub async fn delivery_sums(
     db: &Db,
     from: NaiveDate,
@@ -343,16 +358,27 @@ pub async fn delivery_sums(
     narrow: Narrow,
 ) -> Result<HashMap<GroupKey, Sums>> {
     let (id, text) = key_columns(g, "k.requester_id");
+    let (table, join) = if by_partner(g) {
+        (
+            "kpi_partner_daily",
+            "LEFT JOIN partners p ON p.id = k.partner_id",
+        )
+    } else {
+        ("kpi_daily", "")
+    };
     let mut query = Q::dynamic(format!(
         "SELECT {id} AS key_id, {text} AS key_text, CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
                 CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
-           FROM kpi_daily k LEFT JOIN partners p ON p.id = k.partner_id
+           FROM {table} k {join}
           WHERE k.day >= $1 AND k.day < $2"
     ))
     .bind(day(from))
     .bind(day(to));
-    query.and_some("k.department_id =", narrow.department);
-    query.and_some("k.partner_id =", narrow.partner);
+    if by_partner(g) {
+        query.and_some("k.partner_id =", narrow.partner);
+    } else {
+        query.and_some("k.department_id =", narrow.department);
+    }
     query.push_sql(" GROUP BY 1, 2");
     let rows: Vec<SumRow> = db.fetch_all(query).await?;
     Ok(rows
@@ -418,13 +444,21 @@ pub async fn daily_sums(
     to: NaiveDate,
     narrow: Narrow,
 ) -> Result<Vec<(NaiveDate, Sums)>> {
-    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, k.day AS key_text, CAST(SUM(k.sent) AS BIGINT) AS a,
+    let table = if narrow.partner.is_some() {
+        "kpi_partner_daily"
+    } else {
+        "kpi_daily"
+    };
+    let mut query = Q::dynamic(format!("SELECT CAST(NULL AS UUID) AS key_id, k.day AS key_text, CAST(SUM(k.sent) AS BIGINT) AS a,
                 CAST(SUM(k.accurate) AS BIGINT) AS b, CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
-           FROM kpi_daily k WHERE k.day >= $1 AND k.day < $2")
+           FROM {table} k WHERE k.day >= $1 AND k.day < $2"))
     .bind(day(from))
     .bind(day(to));
-    query.and_some("k.department_id =", narrow.department);
-    query.and_some("k.partner_id =", narrow.partner);
+    if narrow.partner.is_some() {
+        query.and_some("k.partner_id =", narrow.partner);
+    } else {
+        query.and_some("k.department_id =", narrow.department);
+    }
     query.push_sql(" GROUP BY k.day ORDER BY k.day");
     let rows: Vec<SumRow> = db.fetch_all(query).await?;
     Ok(rows
@@ -612,37 +646,64 @@ pub async fn raw_deliveries(db: &Db) -> Result<Vec<RawDelivery>> {
     .await
 }
 
-/// Every `kpi_daily` row's sums by (day, department, requester, channel, partner).
-pub async fn daily_rows(
-    db: &Db,
-) -> Result<Vec<(String, Option<Uuid>, Option<Uuid>, String, Uuid, Sums)>> {
+/// Every `kpi_daily` row: (day, department, requester, channel) and its sums.
+pub type DailyKey = (String, Option<Uuid>, Option<Uuid>, String);
+
+pub async fn daily_rows(db: &Db) -> Result<Vec<(DailyKey, Sums)>> {
     struct R {
         day: String,
         department_id: Option<Uuid>,
         requester_id: Option<Uuid>,
         channel: String,
-        partner_id: Uuid,
         sent: i64,
         accurate: i64,
         due: i64,
         timely: i64,
     }
     from_row!(R; day: text, department_id: opt_uuid, requester_id: opt_uuid, channel: text,
-        partner_id: uuid, sent: i64, accurate: i64, due: i64, timely: i64);
+        sent: i64, accurate: i64, due: i64, timely: i64);
     let rows: Vec<R> = db
         .fetch_all(q(
-            "SELECT day, department_id, requester_id, channel, partner_id, sent, accurate, due, timely FROM kpi_daily",
+            "SELECT day, department_id, requester_id, channel, sent, accurate, due, timely FROM kpi_daily",
         ))
         .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
             (
-                r.day,
-                r.department_id,
-                r.requester_id,
-                r.channel,
-                r.partner_id,
+                (r.day, r.department_id, r.requester_id, r.channel),
+                Sums {
+                    sent: r.sent,
+                    accurate: r.accurate,
+                    due: r.due,
+                    timely: r.timely,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Every `kpi_partner_daily` row: (day, partner) and its sums.
+pub async fn partner_daily_rows(db: &Db) -> Result<Vec<((String, Uuid), Sums)>> {
+    struct R {
+        day: String,
+        partner_id: Uuid,
+        sent: i64,
+        accurate: i64,
+        due: i64,
+        timely: i64,
+    }
+    from_row!(R; day: text, partner_id: uuid, sent: i64, accurate: i64, due: i64, timely: i64);
+    let rows: Vec<R> = db
+        .fetch_all(q(
+            "SELECT day, partner_id, sent, accurate, due, timely FROM kpi_partner_daily",
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                (r.day, r.partner_id),
                 Sums {
                     sent: r.sent,
                     accurate: r.accurate,
@@ -781,40 +842,6 @@ pub async fn partner_groups(db: &Db) -> Result<HashMap<Uuid, [String; 3]>> {
         .into_iter()
         .map(|p| (p.id, [p.kind, p.region, p.tier]))
         .collect())
-}
-
-/// Which partners each group's deliveries went to in the days `from..to` (the relationship
-/// figure of a department, person or channel).
-pub async fn group_partners(
-    db: &Db,
-    from: NaiveDate,
-    to: NaiveDate,
-    g: GroupBy,
-    narrow: Narrow,
-) -> Result<HashMap<GroupKey, Vec<Uuid>>> {
-    struct R {
-        key_id: Option<Uuid>,
-        key_text: Option<String>,
-        partner_id: Uuid,
-    }
-    from_row!(R; key_id: opt_uuid, key_text: opt_text, partner_id: uuid);
-    let (id, text) = key_columns(g, "k.requester_id");
-    let mut query = Q::dynamic(format!(
-        "SELECT DISTINCT {id} AS key_id, {text} AS key_text, k.partner_id
-           FROM kpi_daily k LEFT JOIN partners p ON p.id = k.partner_id
-          WHERE k.day >= $1 AND k.day < $2 AND k.sent > 0"
-    ))
-    .bind(day(from))
-    .bind(day(to));
-    query.and_some("k.department_id =", narrow.department);
-    query.and_some("k.partner_id =", narrow.partner);
-    let mut out: HashMap<GroupKey, Vec<Uuid>> = HashMap::new();
-    for r in db.fetch_all::<R>(query).await? {
-        out.entry(group_key(g, r.key_id, r.key_text))
-            .or_default()
-            .push(r.partner_id);
-    }
-    Ok(out)
 }
 
 /// F3 sums per month (`YYYY-MM`) for the days `from..to`, narrowed.

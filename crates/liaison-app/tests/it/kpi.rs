@@ -340,6 +340,9 @@ async fn who_reads_the_evaluation_6_3() {
                 .all(|g| g.key == cast.head.department_id.expect("dept").to_string()),
             "{name}"
         );
+        // ... and not the partner-side groupings (they have no department).
+        let e = app::report(&db, &cast.head, march(), GroupBy::Partner).await;
+        assert!(matches!(e, Err(Error::Forbidden)), "{name}: {e:?}");
         // A partner reads its own relationship index, never another's (404); staff none (403).
         let p1 = cast.p1.partner_id.expect("p1");
         let p2 = cast.p2.partner_id.expect("p2");
@@ -580,8 +583,9 @@ async fn check(db: &Db) -> Result<(), String> {
         Ok(())
     } else {
         let diff: Vec<_> = raw
+            .by_requester
             .iter()
-            .filter(|(k, v)| agg.get(*k) != Some(*v))
+            .filter(|(k, v)| agg.by_requester.get(*k) != Some(*v))
             .take(3)
             .collect();
         Err(format!("aggregates differ from the raw rows: {diff:?}"))

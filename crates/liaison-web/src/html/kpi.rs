@@ -220,7 +220,7 @@ async fn index(Page(state, headers, s): Page, p: Pairs) -> PageResult {
             from => days.from.to_string(),
             to => days.to.to_string(),
             group_by => g.as_str(),
-            group_bys => GroupBy::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            group_bys => app::group_bys(&s.actor)?.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             cards => cards,
             groups => groups,
             trend_svg => trend_svg,

@@ -1187,3 +1187,138 @@ pub async fn export_scorecards(
     let heads: Vec<&str> = headers.iter().map(String::as_str).collect();
     crate::import::build(format, &format!("scorecard-{}", card.period), &heads, &rows)
 }
+
+/// One month of a business-impact chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImpactPoint {
+    pub period: String,
+    pub accuracy: Option<f64>,
+    pub timeliness: Option<f64>,
+    /// A partner's relationship index that month (a region: none).
+    pub relationship: Option<f64>,
+    /// Sales (CNY, before tax) that month.
+    pub sales: Option<f64>,
+    /// Market share (%) of the quarter the month ends, where reported.
+    pub market_share: Option<f64>,
+}
+
+/// `GET /api/v1/business-impact`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Impact {
+    pub partner_id: Option<Uuid>,
+    pub region: Option<String>,
+    pub label: String,
+    pub months: Vec<ImpactPoint>,
+    /// Pearson's r between monthly timeliness and sales (months with both), when there are
+    /// three such months or more; a correlation, never a cause.
+    pub correlation: Option<f64>,
+    /// How many months it rests on.
+    pub pairs: usize,
+}
+
+/// §6.2.2, SPEC F6: a partner's or region's indicators beside its sales and market share,
+/// month by month over the `months` ending with `last`'s month, with the correlation of
+/// timeliness and sales stated (no causal claim is made: the page says so).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn impact(
+    db: &Db,
+    actor: &Actor,
+    whose: repo::Whose,
+    last: NaiveDate,
+    months: u32,
+) -> Result<Impact> {
+    let narrow = evaluation_scope(actor)?;
+    if narrow.department.is_some() {
+        return Err(Error::Forbidden);
+    }
+    let (partner_id, region, label) = match &whose {
+        repo::Whose::Partner(p) => {
+            let name = repo::names(db, GroupBy::Partner, &[*p])
+                .await?
+                .remove(p)
+                .ok_or(Error::NotFound)?;
+            (Some(*p), None, name)
+        }
+        repo::Whose::Region(r) => {
+            if !repo::regions(db).await?.contains(r) {
+                return Err(Error::NotFound);
+            }
+            (None, Some(r.clone()), r.clone())
+        }
+    };
+    let settings = liaison_db::settings::evaluation(db).await?;
+    let end = Period::of(PeriodKind::Month, last);
+    let mut first = end;
+    for _ in 1..months.clamp(3, 36) {
+        first = first.previous();
+    }
+    let sums = repo::monthly_partner_sums(db, &whose, first.from, end.to).await?;
+    let sales: HashMap<String, f64> = repo::business_series(
+        db,
+        "sales",
+        "amount_cny",
+        &whose,
+        &first.code(),
+        &end.code(),
+        false,
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let q_from = Period::of(PeriodKind::Quarter, first.from).code();
+    let q_to = Period::of(PeriodKind::Quarter, end.from).code();
+    let shares: HashMap<String, f64> = repo::business_series(
+        db,
+        "market_share",
+        "share_pct",
+        &whose,
+        &q_from,
+        &q_to,
+        true,
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let mut out = Vec::new();
+    let mut p = first;
+    loop {
+        let s = sums.get(&p.code()).cloned().unwrap_or_default();
+        let relationship = match partner_id {
+            Some(id) => partner_indexes(db, Days::of(p), &settings, Some(id))
+                .await?
+                .get(&id)
+                .and_then(|i| i.value),
+            None => None,
+        };
+        let quarter = Period::of(PeriodKind::Quarter, p.from);
+        let quarter_ends = quarter.to == p.to;
+        out.push(ImpactPoint {
+            period: p.code(),
+            accuracy: s.accuracy().value.map(|v| v * 100.0),
+            timeliness: s.timeliness().value.map(|v| v * 100.0),
+            relationship,
+            sales: sales.get(&p.code()).copied(),
+            market_share: if quarter_ends {
+                shares.get(&quarter.code()).copied()
+            } else {
+                None
+            },
+        });
+        if p == end {
+            break;
+        }
+        p = Period::of(PeriodKind::Month, p.to);
+    }
+    let pairs: Vec<(f64, f64)> = out
+        .iter()
+        .filter_map(|m| Some((m.timeliness?, m.sales?)))
+        .collect();
+    Ok(Impact {
+        partner_id,
+        region,
+        label,
+        correlation: rules::correlation(&pairs).map(|r| (r * 100.0).round() / 100.0),
+        pairs: pairs.len(),
+        months: out,
+    })
+}

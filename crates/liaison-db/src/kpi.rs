@@ -882,3 +882,91 @@ pub async fn forget_sweep(db: &Db) -> Result<()> {
         .await
         .map(|_| ())
 }
+
+/// Whose business figures a business-impact chart reads: one partner or one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Whose {
+    Partner(Uuid),
+    Region(String),
+}
+
+struct PeriodValue {
+    period: String,
+    value: f64,
+}
+from_row!(PeriodValue; period: text, value: f64);
+
+/// A data set's measure per period (`from..=to`, period codes as the data area writes them:
+/// `2026-07`, `2026-Q3`) over the partners' totals (series `''`): summed over a region's
+/// partners, or averaged where `mean` (a share).
+pub async fn business_series(
+    db: &Db,
+    dataset: &str,
+    measure: &str,
+    whose: &Whose,
+    from: &str,
+    to: &str,
+    mean: bool,
+) -> Result<Vec<(String, f64)>> {
+    let agg = if mean { "AVG" } else { "SUM" };
+    let mut query = Q::dynamic(format!(
+        "SELECT dp.period, CAST({agg}(dp.value) AS DOUBLE PRECISION) AS value
+           FROM data_points dp JOIN datasets ds ON ds.id = dp.dataset_id
+           JOIN partners p ON p.id = dp.partner_id
+          WHERE ds.code = $1 AND dp.measure = $2 AND dp.series = '' AND dp.period >= $3 AND dp.period <= $4"
+    ))
+    .bind(dataset)
+    .bind(measure)
+    .bind(from)
+    .bind(to);
+    match whose {
+        Whose::Partner(p) => query.and("p.id =", *p),
+        Whose::Region(r) => query.and("p.region =", r.as_str()),
+    }
+    query.push_sql(" GROUP BY dp.period ORDER BY dp.period");
+    let rows: Vec<PeriodValue> = db.fetch_all(query).await?;
+    Ok(rows.into_iter().map(|r| (r.period, r.value)).collect())
+}
+
+/// F1 and F2 sums per month (`YYYY-MM`) for one partner or one region, from
+/// `kpi_partner_daily`.
+pub async fn monthly_partner_sums(
+    db: &Db,
+    whose: &Whose,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, Sums>> {
+    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
+                CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
+                CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
+           FROM kpi_partner_daily k JOIN partners p ON p.id = k.partner_id
+          WHERE k.day >= $1 AND k.day < $2")
+    .bind(day(from))
+    .bind(day(to));
+    match whose {
+        Whose::Partner(p) => query.and("p.id =", *p),
+        Whose::Region(r) => query.and("p.region =", r.as_str()),
+    }
+    query.push_sql(" GROUP BY SUBSTR(k.day, 1, 7)");
+    let rows: Vec<SumRow> = db.fetch_all(query).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.key_text?,
+                Sums {
+                    sent: r.a,
+                    accurate: r.b,
+                    due: r.c,
+                    timely: r.d,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// The regions partners are in.
+pub async fn regions(db: &Db) -> Result<Vec<String>> {
+    db.fetch_all(q("SELECT DISTINCT region FROM partners ORDER BY region"))
+        .await
+}

@@ -226,6 +226,11 @@ fn kpi_schemas() -> Value {
             "commendations": {"type": "array", "items": line.clone()},
             "improvements": {"type": "array", "items": line},
             "weights": score_w.clone()}},
+        "BusinessImpact": {"type": "object", "properties": {"partner_id": opt_s(), "region": opt_s(), "label": s("string"),
+            "months": {"type": "array", "items": {"type": "object", "properties": {"period": s("string"),
+                "accuracy": num(), "timeliness": num(), "relationship": num(), "sales": num(), "market_share": num()}}},
+            "correlation": {"type": ["number", "null"], "description": "Pearson's r of monthly timeliness and sales; a correlation, not a cause"},
+            "pairs": s("integer")}},
         "EvaluationSettings": {"type": "object", "properties": {"timeliness_hours": s("integer"),
             "relationship": rel_w.clone(), "scorecard": score_w.clone()}},
         "EvaluationSettingsInput": {"type": "object", "additionalProperties": false, "properties": {

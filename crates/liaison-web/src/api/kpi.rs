@@ -139,3 +139,44 @@ pub async fn update_settings(
         app::update_settings(&state.db, &s.actor, &body).await?,
     ))
 }
+
+/// `partner` or `region` (exactly one) for a business-impact chart.
+pub fn whose(p: &Pairs) -> AppResult<liaison_db::kpi::Whose> {
+    let get = |k: &str| p.get(k).map(str::trim).filter(|v| !v.is_empty());
+    match (get("partner"), get("region")) {
+        (Some(id), None) => Uuid::parse_str(id)
+            .map(liaison_db::kpi::Whose::Partner)
+            .map_err(|_| AppError::NotFound),
+        (None, Some(r)) if r.chars().count() <= 100 => {
+            Ok(liaison_db::kpi::Whose::Region(r.to_string()))
+        }
+        (None, Some(_)) => Err(AppError::invalid(
+            "region",
+            Msg::new("validate.max_chars").arg("max", 100),
+        )),
+        _ => Err(AppError::invalid(
+            "partner",
+            Msg::new("validate.kpi_partner_or_region"),
+        )),
+    }
+}
+
+/// `GET /api/v1/business-impact?partner=|region=&to=&months=`.
+pub async fn impact(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::Impact>> {
+    let w = whose(&p)?;
+    let d = kpi_days(&p, &state.db)?;
+    let months = match get(&p, "months") {
+        None => 12,
+        Some(m) => m
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (3..=36).contains(m))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "months",
+                    Msg::new("validate.number_range").arg("min", 3).arg("max", 36),
+                )
+            })?,
+    };
+    Ok(Json(app::impact(&state.db, &s.actor, w, d.to, months).await?))
+}

@@ -36,6 +36,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, get};
 
 pub use docs::openapi;
+pub use kpi::whose as kpi_whose;
 
 /// One documented endpoint.
 pub struct Endpoint {
@@ -645,6 +646,10 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/relationship-index", "evaluation", "A partner's relationship index (§6.1.4, §6.2.3) for a period, 0-100, with its breakdown (acknowledgement timeliness, meeting attendance, data punctuality and accuracy, initiative, willingness, NPS), the previous period's value, the change and a year's monthly history. A partner user only its own partner's (another's: 404)", auth = true, body = None, ok = (200, "RelationshipIndex"), query = ["partner", "from", "to", "period"]),
             get(kpi::relationship),
+        ),
+        (
+            ep!("get" "/api/v1/business-impact", "evaluation", "Business impact (§6.2.2): one partner's (partner) or region's (region) accuracy, timeliness and relationship index month by month beside its sales and market share from the business-data area, over the months (3-36, default 12) ending with to, and Pearson's r of timeliness and sales: a correlation, not a cause", auth = true, body = None, ok = (200, "BusinessImpact"), query = ["partner", "region", "to", "months"]),
+            get(kpi::impact),
         ),
         (
             ep!("get" "/api/v1/scorecards", "evaluation", "Scorecards (§6.3.2): departments or people ranked by the weighted score of their indicators for the period, with the commendation and improvement lists, each entry with its reasons", auth = true, body = None, ok = (200, "Scorecard"), query = ["period", "level"]),

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/evaluation/drilldown", get(drilldown))
         .route("/console/evaluation/scorecards", get(scorecards))
         .route("/console/evaluation/partners/{id}", get(partner))
+        .route("/console/evaluation/impact", get(impact))
         .route("/portal/relationship", get(portal_relationship))
 }
 
@@ -183,6 +184,14 @@ async fn index(Page(state, headers, s): Page, p: Pairs) -> PageResult {
                 tim_link => drill("timeliness", true),
                 sat_link => drill("satisfaction", false),
                 partner_link => (g == GroupBy::Partner && x.key != "none").then(|| format!("/console/evaluation/partners/{}", x.key)),
+                impact_link => match g {
+                    GroupBy::Partner if x.key != "none" => Some(format!("/console/evaluation/impact?partner={}", x.key)),
+                    GroupBy::Region if x.key != "none" => Some(format!(
+                        "/console/evaluation/impact?{}",
+                        serde_urlencoded::to_string([("region", x.key.as_str())]).unwrap_or_default()
+                    )),
+                    _ => None,
+                },
             }
         })
         .collect();
@@ -492,4 +501,113 @@ async fn partner(Path(id): Path<String>, Page(state, headers, s): Page, p: Pairs
 async fn portal_relationship(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let id = s.actor.partner_id.ok_or(crate::AppError::NotFound)?;
     relationship_page(&state, &headers, &s, id, &p, true).await
+}
+
+/// How a correlation reads in words (§6.2.2: stated plainly, no causal claim).
+fn correlation_words(lang: Lang, r: f64, n: usize) -> String {
+    let strength = match r.abs() {
+        a if a < 0.2 => "none",
+        a if a < 0.4 => "weak",
+        a if a < 0.7 => "moderate",
+        _ => "strong",
+    };
+    let direction = if r >= 0.0 { "positive" } else { "negative" };
+    Msg::new("kpi.impact.correlation")
+        .arg("n", n as i64)
+        .arg("r", format!("{r:.2}"))
+        .arg("strength", t(lang, &format!("kpi.impact.strength.{strength}")).to_string())
+        .arg("direction", t(lang, &format!("kpi.impact.direction.{direction}")).to_string())
+        .render(lang)
+}
+
+/// `/console/evaluation/impact?partner=|region=&to=&months=`: one chart of the indicators
+/// beside sales and market share (§6.2.2).
+async fn impact(Page(state, headers, s): Page, p: Pairs) -> PageResult {
+    let lang = lang_of(&headers, &s);
+    let whose = crate::api::kpi_whose(&p)?;
+    let days = kpi_days(&p, &state.db)?;
+    let v = app::impact(&state.db, &s.actor, whose, days.to, 12).await?;
+    let labels: Vec<String> = v.months.iter().map(|m| m.period.clone()).collect();
+    let best = v
+        .months
+        .iter()
+        .filter_map(|m| m.sales)
+        .fold(0.0_f64, f64::max);
+    let sales: Vec<Option<f64>> = v
+        .months
+        .iter()
+        .map(|m| m.sales.filter(|_| best > 0.0).map(|x| x / best * 100.0))
+        .collect();
+    let acc: Vec<Option<f64>> = v.months.iter().map(|m| m.accuracy).collect();
+    let tim: Vec<Option<f64>> = v.months.iter().map(|m| m.timeliness).collect();
+    let rel: Vec<Option<f64>> = v.months.iter().map(|m| m.relationship).collect();
+    let share: Vec<Option<f64>> = v.months.iter().map(|m| m.market_share).collect();
+    use liaison_docs::svg::{Chart, LineStyle, Series, line_chart};
+    let mut series = vec![
+        Series {
+            name: t(lang, "kpi.indicator.accuracy"),
+            values: &acc,
+            style: LineStyle::Solid,
+        },
+        Series {
+            name: t(lang, "kpi.indicator.timeliness"),
+            values: &tim,
+            style: LineStyle::Solid,
+        },
+        Series {
+            name: t(lang, "kpi.impact.sales"),
+            values: &sales,
+            style: LineStyle::Dashed,
+        },
+        Series {
+            name: t(lang, "kpi.impact.share"),
+            values: &share,
+            style: LineStyle::Dashed,
+        },
+    ];
+    if v.partner_id.is_some() {
+        series.push(Series {
+            name: t(lang, "kpi.indicator.relationship"),
+            values: &rel,
+            style: LineStyle::Solid,
+        });
+    }
+    let svg = line_chart(&Chart {
+        title: t(lang, "kpi.impact.title"),
+        description: t(lang, "kpi.impact.chart_explain"),
+        x_labels: &labels,
+        series: &series,
+        band: None,
+        unit: "",
+    });
+    let rows: Vec<_> = v
+        .months
+        .iter()
+        .map(|m| {
+            ctx! {
+                period => m.period, accuracy => one(m.accuracy), timeliness => one(m.timeliness),
+                relationship => one(m.relationship),
+                sales => m.sales.map(|x| format!("{x:.0}")).unwrap_or_else(|| "—".into()),
+                share => m.market_share.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "—".into()),
+            }
+        })
+        .collect();
+    let statement = match v.correlation {
+        Some(r) => correlation_words(lang, r, v.pairs),
+        None => t(lang, "kpi.impact.too_few").to_string(),
+    };
+    Ok(render(
+        &state,
+        &headers,
+        Some(&s),
+        "evaluation/impact.html",
+        ctx! {
+            nav => "evaluation",
+            label => v.label,
+            is_partner => v.partner_id.is_some(),
+            chart => svg,
+            rows => rows,
+            statement => statement,
+        },
+    ))
 }

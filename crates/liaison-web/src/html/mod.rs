@@ -67,6 +67,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "evaluation/drill.html",
     "evaluation/scorecards.html",
     "evaluation/relationship.html",
+    "evaluation/impact.html",
     "error.html",
     "partner/list.html",
     "partner/show.html",

@@ -227,6 +227,7 @@ async fn evaluation_pages_render_in_every_language_and_are_refused_to_others() {
             "/console/evaluation/scorecards".to_string(),
             "/console/evaluation/scorecards?level=person&print=1".to_string(),
             format!("/console/evaluation/partners/{own}"),
+            format!("/console/evaluation/impact?partner={own}"),
         ];
         for lang in ["zh-CN", "zh-TW", "en"] {
             for path in &pages {
@@ -256,5 +257,48 @@ async fn evaluation_pages_render_in_every_language_and_are_refused_to_others() {
             a.name,
             r.status
         );
+    }
+}
+
+#[tokio::test]
+async fn business_impact_sets_indicators_beside_sales_and_is_refused_to_others() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        one_dispatched(a).await;
+        let exec = a.login("exec@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let own = a.partner_id("SH-D001").await;
+        let region: String = liaison_db::kpi::regions(&a.db)
+            .await
+            .expect("regions")
+            .into_iter()
+            .next()
+            .expect("a region");
+        let r = a
+            .call("GET", &format!("/api/v1/business-impact?partner={own}&months=6"), Some(&exec), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        assert_eq!(r.json()["months"].as_array().map(Vec::len), Some(6), "[{}]", a.name);
+        let path = format!(
+            "/api/v1/business-impact?{}",
+            serde_urlencoded::to_string([("region", region.as_str())]).expect("query")
+        );
+        let r = a.call("GET", &path, Some(&exec), None).await;
+        assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        assert_eq!(r.json()["region"], region.as_str(), "[{}]", a.name);
+        let r = a.call("GET", "/api/v1/business-impact", Some(&exec), None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
+        assert!(r.text().contains("partner"), "[{}] {}", a.name, r.text());
+        let r = a
+            .call("GET", "/api/v1/business-impact?region=%E7%81%AB%E6%98%9F", Some(&exec), None)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] an unknown region", a.name);
+        for (who, token) in [("staff", &staff), ("p1", &p1)] {
+            let r = a
+                .call("GET", &format!("/api/v1/business-impact?partner={own}"), Some(token), None)
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {who}", a.name);
+        }
     }
 }

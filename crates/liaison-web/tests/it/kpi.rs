@@ -302,3 +302,134 @@ async fn business_impact_sets_indicators_beside_sales_and_is_refused_to_others()
         }
     }
 }
+
+/// In Chromium (issue 16): exec@ opens the evaluation page, sees the four indicators, drills
+/// from the marketing department's timeliness to its two late deliveries; the scorecard page's
+/// screenshot is kept at `target/test-artifacts/scorecards.png`.
+#[tokio::test]
+async fn exec_drills_from_a_departments_timeliness_to_the_late_deliveries_in_chromium() {
+    use crate::browser::{chromium, log_in, serve};
+    use chrono::{Datelike, Duration};
+    use fantoccini::Locator;
+    use liaison_db::q;
+    use uuid::Uuid;
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    // Last month: a notice from the marketing head (head@) to SH-D001's three contacts, due
+    // on the 5th; one confirmed in time, two never.
+    let head = liaison_db::user::find_user_by_email(&a.db, "head@demo.example")
+        .await
+        .expect("query")
+        .expect("head@");
+    let month = liaison_app::kpi::this_month(&a.db).previous();
+    let sent = liaison_app::kpi::day_start(month.from + Duration::days(2)) + Duration::hours(2);
+    let due = sent + Duration::days(2);
+    let partner = Uuid::parse_str(&a.partner_id("SH-D001").await).expect("id");
+    let (request, message) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut tx = a.db.begin().await.expect("tx");
+    tx.execute(
+        q("INSERT INTO requests (id, requester_id, department_id, title, form, category, importance,
+             classification, state, chain, findings, message_id, version, created_at, updated_at)
+           VALUES ($1, $2, $3, '价格调整通知', '{}', 'other', 'normal', 'internal', 'dispatched', '[]', '[]', $4, 1, $5, $5)")
+        .bind(request)
+        .bind(head.id)
+        .bind(head.department_id)
+        .bind(message)
+        .bind(sent),
+    )
+    .await
+    .expect("request");
+    tx.execute(
+        q("INSERT INTO messages (id, request_id, title, body, category, importance, urgency,
+             classification, ack_required, ack_due_at, created_at)
+           VALUES ($1, $2, '价格调整通知', '请确认。', 'other', 'normal', 'normal', 'internal', $3, $4, $5)")
+        .bind(message)
+        .bind(request)
+        .bind(true)
+        .bind(due)
+        .bind(sent),
+    )
+    .await
+    .expect("message");
+    for (i, acked) in [Some(sent + Duration::hours(3)), None, None].iter().enumerate() {
+        tx.execute(
+            q("INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at,
+                 read_at, acked_at, late, ack_required)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)")
+            .bind(Uuid::now_v7())
+            .bind(message)
+            .bind(partner)
+            .bind(Uuid::now_v7())
+            .bind(["portal", "email", "wecom"][i])
+            .bind(if acked.is_some() { "acknowledged" } else { "sent" })
+            .bind(sent)
+            .bind(*acked)
+            .bind(false)
+            .bind(true),
+        )
+        .await
+        .expect("delivery");
+    }
+    tx.commit().await.expect("commit");
+    liaison_app::kpi::rebuild(&a.db, None).await.expect("rebuild");
+
+    let addr = serve(a.router.clone()).await;
+    let (_driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=en", "--window-size=1280,1600"],
+        "prefs": {"intl.accept_languages": "en"}}))
+    .await;
+    let base = format!("http://{addr}");
+    c.goto(&format!("{base}/login")).await.expect("goto");
+    log_in(&c, "exec@demo.example").await;
+    c.wait().for_element(Locator::Id("nav")).await.expect("logged in");
+    let period = format!("{}-{:02}", month.from.year(), month.from.month());
+    c.goto(&format!("{base}/console/evaluation?period={period}&group_by=department"))
+        .await
+        .expect("goto");
+    c.wait()
+        .for_element(Locator::Id("kpi-cards"))
+        .await
+        .expect("the indicators");
+    for card in ["card-accuracy", "card-timeliness", "card-satisfaction", "card-relationship"] {
+        let text = c
+            .find(Locator::Id(card))
+            .await
+            .expect(card)
+            .text()
+            .await
+            .expect("text");
+        assert!(!text.trim().is_empty(), "{card} is shown");
+    }
+    let dep = head.department_id.expect("a department").to_string();
+    let link = c
+        .find(Locator::Css(&format!(
+            "tr[data-key='{dep}'] a.drill-timeliness"
+        )))
+        .await
+        .expect("the department's timeliness");
+    assert_eq!(link.text().await.expect("text"), "33.3%");
+    link.click().await.expect("click");
+    c.wait()
+        .for_element(Locator::Id("drill-deliveries"))
+        .await
+        .expect("the late deliveries");
+    let rows = c
+        .find_all(Locator::Css("#drill-deliveries .drill-row"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 2, "the two late deliveries");
+    c.goto(&format!("{base}/console/evaluation/scorecards?period={period}"))
+        .await
+        .expect("goto");
+    c.wait()
+        .for_element(Locator::Id("ranking"))
+        .await
+        .expect("the scorecard");
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifact directory");
+    std::fs::write(dir.join("scorecards.png"), png).expect("write the screenshot");
+    c.close().await.expect("close");
+}

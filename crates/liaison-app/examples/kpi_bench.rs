@@ -45,12 +45,19 @@ fn median(mut xs: Vec<f64>) -> f64 {
 async fn main() -> R<()> {
     let args: Vec<String> = std::env::args().collect();
     let url = args.get(1).ok_or("DATABASE_URL")?.clone();
-    let n: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(1_000_000);
+    let n: usize = args
+        .get(2)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
     let db = Db::connect(&url, Arc::new(SystemClock)).await?;
     db.migrate().await?;
     let started = Instant::now();
     liaison_demo::load(&db, PARTNERS, &|_| {}).await?;
-    println!("demo with {PARTNERS} partners: {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "demo with {PARTNERS} partners: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let exec = actor(&db, "exec@demo.example").await?;
     let people: Vec<(Uuid, Option<Uuid>)> = liaison_db::user::list_users(&db)
         .await?
@@ -107,7 +114,9 @@ async fn main() -> R<()> {
             Backend::Postgres => ("gen_random_uuid()", "(x.rn * 7) % 96"),
         };
         let time = |h: &str| match db.backend() {
-            Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%f', $2, '+' || ({h}) || ' hours') || '000Z'"),
+            Backend::Sqlite => {
+                format!("strftime('%Y-%m-%dT%H:%M:%f', $2, '+' || ({h}) || ' hours') || '000Z'")
+            }
             Backend::Postgres => format!("$2::timestamptz + ({h}) * interval '1 hour'"),
         };
         let read = time(hours);
@@ -168,7 +177,13 @@ async fn main() -> R<()> {
         rep.total.timeliness.numerator,
         rep.total.timeliness.denominator
     );
-    for g in [GroupBy::Department, GroupBy::Person, GroupBy::Channel, GroupBy::Region, GroupBy::Partner] {
+    for g in [
+        GroupBy::Department,
+        GroupBy::Person,
+        GroupBy::Channel,
+        GroupBy::Region,
+        GroupBy::Partner,
+    ] {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
@@ -176,7 +191,10 @@ async fn main() -> R<()> {
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             std::hint::black_box(rep.groups.len());
         }
-        println!("report by {g} from the aggregates: {:.1} ms (median of 5)", median(times));
+        println!(
+            "report by {g} from the aggregates: {:.1} ms (median of 5)",
+            median(times)
+        );
     }
     let mut times = Vec::new();
     for _ in 0..5 {

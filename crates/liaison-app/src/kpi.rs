@@ -13,9 +13,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use liaison_core::calendar::{COMPANY_ZONE, Calendar};
 use liaison_core::delivery::DeliveryState;
 use liaison_core::kpi::{
-    self as rules, Behaviour, ComponentScore, DeliveryFact, Fraction, GroupBy, Indicator,
-    Period, PeriodKind, Reason, Satisfaction, SatisfactionSums, ScoreInput, SurveyMeasure,
-    SurveyScore,
+    self as rules, Behaviour, ComponentScore, DeliveryFact, Fraction, GroupBy, Indicator, Period,
+    PeriodKind, Reason, Satisfaction, SatisfactionSums, ScoreInput, SurveyMeasure, SurveyScore,
 };
 use liaison_core::partner::WorkingHours;
 use liaison_core::tickets::WorkTime;
@@ -342,7 +341,9 @@ pub fn parse_key(g: GroupBy, s: &str) -> Result<GroupKey> {
     if id_group {
         Uuid::parse_str(s)
             .map(|u| GroupKey::Id(Some(u)))
-            .map_err(|_| Error::invalid("key", liaison_core::validate::Msg::new("validate.invalid")))
+            .map_err(|_| {
+                Error::invalid("key", liaison_core::validate::Msg::new("validate.invalid"))
+            })
     } else if s.is_empty() || s.len() > 100 {
         Err(Error::invalid(
             "key",
@@ -554,7 +555,12 @@ pub struct TrendPoint {
 }
 
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
-pub async fn trend(db: &Db, actor: &Actor, last: NaiveDate, months: u32) -> Result<Vec<TrendPoint>> {
+pub async fn trend(
+    db: &Db,
+    actor: &Actor,
+    last: NaiveDate,
+    months: u32,
+) -> Result<Vec<TrendPoint>> {
     let narrow = evaluation_scope(actor)?;
     let months = months.clamp(1, 36);
     let end = Period::of(PeriodKind::Month, last);
@@ -786,7 +792,11 @@ pub async fn relationship(
     partner: Uuid,
     days: Days,
 ) -> Result<RelationshipView> {
-    authorize(actor, Permission::ReadRelationship, &Object::partner(partner))?;
+    authorize(
+        actor,
+        Permission::ReadRelationship,
+        &Object::partner(partner),
+    )?;
     let days = days.check()?;
     let name = repo::names(db, GroupBy::Partner, &[partner])
         .await?
@@ -795,10 +805,9 @@ pub async fn relationship(
     let settings = liaison_db::settings::evaluation(db).await?;
     let now_i = partner_indexes(db, days, &settings, Some(partner)).await?;
     let before = partner_indexes(db, days.previous(), &settings, Some(partner)).await?;
-    let index = now_i
-        .get(&partner)
-        .cloned()
-        .unwrap_or_else(|| rules::relationship_index(&Behaviour::default(), &settings.relationship));
+    let index = now_i.get(&partner).cloned().unwrap_or_else(|| {
+        rules::relationship_index(&Behaviour::default(), &settings.relationship)
+    });
     let previous = before.get(&partner).and_then(|i| i.value);
     let mut history = Vec::new();
     let end = Period::of(PeriodKind::Month, days.to);
@@ -902,7 +911,10 @@ pub async fn scorecards(db: &Db, actor: &Actor, period: Period, level: Level) ->
             let i = by_key.get(&r.key)?;
             Some(ScoreLine {
                 key: r.key,
-                label: names.get(&r.key).cloned().unwrap_or_else(|| r.key.to_string()),
+                label: names
+                    .get(&r.key)
+                    .cloned()
+                    .unwrap_or_else(|| r.key.to_string()),
                 rank: r.rank,
                 score: r.score,
                 accuracy: i.accuracy,
@@ -918,8 +930,16 @@ pub async fn scorecards(db: &Db, actor: &Actor, period: Period, level: Level) ->
         from: period.from,
         to: period.to - Duration::days(1),
         level,
-        commendations: lines.iter().filter(|l| l.commended.is_some()).cloned().collect(),
-        improvements: lines.iter().filter(|l| l.to_improve.is_some()).cloned().collect(),
+        commendations: lines
+            .iter()
+            .filter(|l| l.commended.is_some())
+            .cloned()
+            .collect(),
+        improvements: lines
+            .iter()
+            .filter(|l| l.to_improve.is_some())
+            .cloned()
+            .collect(),
         lines,
         weights: settings.scorecard,
     })
@@ -1050,7 +1070,12 @@ pub async fn raw_daily(db: &Db, now: DateTime<Utc>) -> Result<DailySums> {
             read_at: r.read_at,
             acked_at: r.acked_at,
         };
-        let due = rules::due_time(r.deadline, sent, &work.time(), work.settings.timeliness_hours);
+        let due = rules::due_time(
+            r.deadline,
+            sent,
+            &work.time(),
+            work.settings.timeliness_hours,
+        );
         let text = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let mut count = |d: NaiveDate, s: (i64, i64, i64, i64)| {
             add(
@@ -1059,7 +1084,10 @@ pub async fn raw_daily(db: &Db, now: DateTime<Utc>) -> Result<DailySums> {
                     .or_default(),
                 s,
             );
-            add(out.by_partner.entry((text(d), r.partner_id)).or_default(), s);
+            add(
+                out.by_partner.entry((text(d), r.partner_id)).or_default(),
+                s,
+            );
         };
         count(
             rules::day_of(sent, COMPANY_ZONE),
@@ -1110,7 +1138,11 @@ pub async fn export_scorecards(
         crate::import::Labels::Codes => None,
         crate::import::Labels::In(l) => Some(l),
     };
-    let pct = |f: &Fraction| f.value.map(|v| format!("{:.1}", v * 100.0)).unwrap_or_default();
+    let pct = |f: &Fraction| {
+        f.value
+            .map(|v| format!("{:.1}", v * 100.0))
+            .unwrap_or_default()
+    };
     let reasons = |rs: &Option<Vec<Reason>>| -> String {
         let Some(rs) = rs else { return String::new() };
         rs.iter()
@@ -1142,7 +1174,11 @@ pub async fn export_scorecards(
         .iter()
         .map(|l| {
             vec![
-                if l.rank > 0 { l.rank.to_string() } else { String::new() },
+                if l.rank > 0 {
+                    l.rank.to_string()
+                } else {
+                    String::new()
+                },
                 l.label.clone(),
                 l.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
                 pct(&l.accuracy),

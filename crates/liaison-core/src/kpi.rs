@@ -392,7 +392,11 @@ impl Period {
         if let Some((y, q)) = s.split_once(['-']) {
             let y = year(y)?;
             if let Some(q) = q.strip_prefix(['Q', 'q']) {
-                let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
+                let q: u32 = q
+                    .parse()
+                    .ok()
+                    .filter(|q| (1..=4).contains(q))
+                    .ok_or_else(bad)?;
                 return Ok(Period::quarter(y, q));
             }
             let m: u32 = q
@@ -414,7 +418,11 @@ impl Period {
         Period {
             kind: PeriodKind::Month,
             from: ymd(y, m),
-            to: if m == 12 { ymd(y + 1, 1) } else { ymd(y, m + 1) },
+            to: if m == 12 {
+                ymd(y + 1, 1)
+            } else {
+                ymd(y, m + 1)
+            },
         }
     }
 
@@ -783,7 +791,10 @@ mod tests {
         let q = Period::parse("2026-Q3").expect("a quarter");
         assert_eq!((q.from, q.to), (ymd(2026, 7), ymd(2026, 10)));
         assert_eq!(q.previous().code(), "2026-Q2");
-        assert_eq!(Period::parse("2026-01").expect("month").previous().code(), "2025-12");
+        assert_eq!(
+            Period::parse("2026-01").expect("month").previous().code(),
+            "2025-12"
+        );
         assert_eq!(Period::parse("2026").expect("year").to, ymd(2027, 1));
         assert!(Period::parse("2026-Q5").is_err());
         assert!(Period::parse("26").is_err());

@@ -349,7 +349,10 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         ManageOwnAccount => true,
         ReadEvaluation => matches!(r, Admin | ChannelManager | DeptHead | Executive),
         ReadRelationship => {
-            matches!(r, Admin | ChannelManager | DeptHead | Executive | PartnerUser)
+            matches!(
+                r,
+                Admin | ChannelManager | DeptHead | Executive | PartnerUser
+            )
         }
         ManageEvaluation => r == Admin,
     })

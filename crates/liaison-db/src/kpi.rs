@@ -141,12 +141,7 @@ pub async fn recompute_days(
               GROUP BY day, {keys}"
         );
         n += tx
-            .execute(
-                Q::dynamic(sql)
-                    .bind(day(from))
-                    .bind(day(to))
-                    .bind(now),
-            )
+            .execute(Q::dynamic(sql).bind(day(from)).bind(day(to)).bind(now))
             .await?;
     }
     tx.commit().await?;
@@ -595,10 +590,12 @@ pub async fn drill_tickets(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<DrillTicket>> {
-    let mut query = q("SELECT t.id, t.subject, t.classification, p.name AS partner_name,
+    let mut query = q(
+        "SELECT t.id, t.subject, t.classification, p.name AS partner_name,
                 t.rating, t.rated_at
            FROM tickets t JOIN partners p ON p.id = t.partner_id
-          WHERE t.rating IS NOT NULL AND t.rated_at >= $1 AND t.rated_at < $2")
+          WHERE t.rating IS NOT NULL AND t.rated_at >= $1 AND t.rated_at < $2",
+    )
     .bind(from)
     .bind(to);
     query.and_some("t.department_id =", narrow.department);
@@ -851,10 +848,12 @@ pub async fn rating_sums_by_month(
     to: NaiveDate,
     narrow: Narrow,
 ) -> Result<HashMap<String, SatisfactionSums>> {
-    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
+    let mut query = q(
+        "SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
                 CAST(SUM(k.responses) AS BIGINT) AS a, CAST(SUM(k.score_sum) AS BIGINT) AS b,
                 CAST(SUM(k.satisfied) AS BIGINT) AS c, CAST(0 AS BIGINT) AS d
-           FROM kpi_ratings_daily k WHERE k.day >= $1 AND k.day < $2")
+           FROM kpi_ratings_daily k WHERE k.day >= $1 AND k.day < $2",
+    )
     .bind(day(from))
     .bind(day(to));
     query.and_some("k.department_id =", narrow.department);
@@ -936,11 +935,13 @@ pub async fn monthly_partner_sums(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<String, Sums>> {
-    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
+    let mut query = q(
+        "SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
                 CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
                 CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
            FROM kpi_partner_daily k JOIN partners p ON p.id = k.partner_id
-          WHERE k.day >= $1 AND k.day < $2")
+          WHERE k.day >= $1 AND k.day < $2",
+    )
     .bind(day(from))
     .bind(day(to));
     match whose {

@@ -308,8 +308,18 @@ pub async fn update_evaluation(
     ] {
         range(f, v, 0, 100);
     }
-    range("relationship.initiative_target", r.initiative_target, 1, 1000);
-    range("scorecard.min_deliveries", s.scorecard.min_deliveries, 1, 100_000);
+    range(
+        "relationship.initiative_target",
+        r.initiative_target,
+        1,
+        1000,
+    );
+    range(
+        "scorecard.min_deliveries",
+        s.scorecard.min_deliveries,
+        1,
+        100_000,
+    );
     if !e.is_empty() {
         return Err(DbError::Invalid(e));
     }

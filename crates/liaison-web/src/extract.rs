@@ -418,7 +418,9 @@ fn period_bound(p: &Pairs, k: &str, end: bool) -> AppResult<Option<chrono::DateT
 }
 
 fn kpi_date(p: &Pairs, k: &str) -> AppResult<Option<chrono::NaiveDate>> {
-    p.get(k).map(str::trim).filter(|v| !v.is_empty())
+    p.get(k)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
         .map(|v| {
             chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
                 .map_err(|_| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))
@@ -430,7 +432,8 @@ fn kpi_date(p: &Pairs, k: &str) -> AppResult<Option<chrono::NaiveDate>> {
 /// 2026); the current month by default.
 pub fn kpi_days(p: &Pairs, db: &liaison_db::Db) -> AppResult<liaison_app::kpi::Days> {
     if let Some(v) = p.get("period").map(str::trim).filter(|v| !v.is_empty()) {
-        let period = liaison_core::kpi::Period::parse(v).map_err(|m| AppError::invalid("period", m))?;
+        let period =
+            liaison_core::kpi::Period::parse(v).map_err(|m| AppError::invalid("period", m))?;
         return Ok(liaison_app::kpi::Days::of(period));
     }
     let month = liaison_app::kpi::Days::of(liaison_app::kpi::this_month(db));

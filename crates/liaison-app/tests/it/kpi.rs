@@ -125,39 +125,115 @@ async fn march_data(db: &Db, cast: &Cast) -> Vec<Uuid> {
     let s = bj(2031, 3, 3, 10);
     let m1 = b.message(s, Some(bj(2031, 3, 5, 18)), true, None).await;
     // d1: acknowledged in time — accurate, timely.
-    b.delivery(m1, p1, "portal", "acknowledged", s, Some(bj(2031, 3, 4, 9)), Some(bj(2031, 3, 4, 9)), true).await;
+    b.delivery(
+        m1,
+        p1,
+        "portal",
+        "acknowledged",
+        s,
+        Some(bj(2031, 3, 4, 9)),
+        Some(bj(2031, 3, 4, 9)),
+        true,
+    )
+    .await;
     // d2: acknowledged on the 6th — accurate, late.
-    late.push(b.delivery(m1, p1, "email", "acknowledged", s, Some(bj(2031, 3, 5, 9)), Some(bj(2031, 3, 6, 9)), true).await);
+    late.push(
+        b.delivery(
+            m1,
+            p1,
+            "email",
+            "acknowledged",
+            s,
+            Some(bj(2031, 3, 5, 9)),
+            Some(bj(2031, 3, 6, 9)),
+            true,
+        )
+        .await,
+    );
     // d3: dead — neither.
-    late.push(b.delivery(m1, p1, "wecom", "dead", s, None, None, true).await);
+    late.push(
+        b.delivery(m1, p1, "wecom", "dead", s, None, None, true)
+            .await,
+    );
     // d4: a phone call logged, never acknowledged — accurate, not timely.
-    late.push(b.delivery(m1, p2, "phone", "manual", s, None, None, true).await);
+    late.push(
+        b.delivery(m1, p2, "phone", "manual", s, None, None, true)
+            .await,
+    );
     // M2, Monday 10 March 17:00, no deadline, nothing to acknowledge: due 16 working hours
     // later (1 on Monday, 9 on Tuesday, 6 on Wednesday) = Wednesday 12 March 15:00.
     let s = bj(2031, 3, 10, 17);
     let m2 = b.message(s, None, false, None).await;
     // d5: read Wednesday 14:00 — timely.
-    b.delivery(m2, p1, "portal", "read", s, Some(bj(2031, 3, 12, 14)), None, false).await;
+    b.delivery(
+        m2,
+        p1,
+        "portal",
+        "read",
+        s,
+        Some(bj(2031, 3, 12, 14)),
+        None,
+        false,
+    )
+    .await;
     // d6: read Wednesday 16:00 — late.
-    late.push(b.delivery(m2, p2, "email", "read", s, Some(bj(2031, 3, 12, 16)), None, false).await);
+    late.push(
+        b.delivery(
+            m2,
+            p2,
+            "email",
+            "read",
+            s,
+            Some(bj(2031, 3, 12, 16)),
+            None,
+            false,
+        )
+        .await,
+    );
     // M3, Monday 17 March, due Wednesday 19 March 18:00, later corrected by M4.
     let s = bj(2031, 3, 17, 10);
     let m3 = b.message(s, Some(bj(2031, 3, 19, 18)), true, None).await;
     // d7: acknowledged in time but its message was corrected — timely, not accurate.
-    b.delivery(m3, p1, "portal", "acknowledged", s, Some(bj(2031, 3, 18, 9)), Some(bj(2031, 3, 18, 9)), true).await;
+    b.delivery(
+        m3,
+        p1,
+        "portal",
+        "acknowledged",
+        s,
+        Some(bj(2031, 3, 18, 9)),
+        Some(bj(2031, 3, 18, 9)),
+        true,
+    )
+    .await;
     // M4 corrects M3, Tuesday 18 March 10:00, no deadline: due 16 working hours later
     // (8 on Tuesday, 8 on Wednesday) = Wednesday 19 March 17:00.
     let s = bj(2031, 3, 18, 10);
     let m4 = b.message(s, None, false, Some(m3)).await;
     // d8: delivered, never read — accurate, not timely.
-    late.push(b.delivery(m4, p1, "portal", "delivered", s, None, None, false).await);
+    late.push(
+        b.delivery(m4, p1, "portal", "delivered", s, None, None, false)
+            .await,
+    );
     // M5, Monday 24 March, due Wednesday 26 March; recalled from p2 (§7.3).
     let s = bj(2031, 3, 24, 10);
     let m5 = b.message(s, Some(bj(2031, 3, 26, 18)), false, None).await;
     // d9: read in time, then recalled — timely, not accurate.
-    b.delivery(m5, p2, "portal", "read", s, Some(bj(2031, 3, 24, 11)), None, false).await;
+    b.delivery(
+        m5,
+        p2,
+        "portal",
+        "read",
+        s,
+        Some(bj(2031, 3, 24, 11)),
+        None,
+        false,
+    )
+    .await;
     // d10: still queued, never sent — neither.
-    late.push(b.delivery(m5, p1, "email", "queued", s, None, None, false).await);
+    late.push(
+        b.delivery(m5, p1, "email", "queued", s, None, None, false)
+            .await,
+    );
     let mut tx = db.begin().await.expect("tx");
     tx.execute(
         q("INSERT INTO recalls (message_id, partner_id, recalled_by, recalled_at) VALUES ($1, $2, $3, $4)")
@@ -173,7 +249,8 @@ async fn march_data(db: &Db, cast: &Cast) -> Vec<Uuid> {
     // (F1's denominator), due in April (not F2's for March).
     let s = bj(2031, 3, 31, 17);
     let m6 = b.message(s, None, false, None).await;
-    b.delivery(m6, p1, "portal", "delivered", s, None, None, false).await;
+    b.delivery(m6, p1, "portal", "delivered", s, None, None, false)
+        .await;
     late
 }
 
@@ -238,9 +315,21 @@ async fn the_four_indicators_on_a_hand_built_month_6_1() {
         assert_eq!(r.total.satisfaction.responses, 3, "{name}");
         let mean = r.total.satisfaction.mean.expect("a mean");
         assert!((mean - 11.0 / 3.0).abs() < 1e-9, "{name}: {mean}");
-        assert_eq!(r.total.satisfaction.share_satisfied, Some(2.0 / 3.0), "{name}");
-        let dep = cast.staff.department_id.expect("staff's department").to_string();
-        let g = r.groups.iter().find(|g| g.key == dep).expect("staff's department");
+        assert_eq!(
+            r.total.satisfaction.share_satisfied,
+            Some(2.0 / 3.0),
+            "{name}"
+        );
+        let dep = cast
+            .staff
+            .department_id
+            .expect("staff's department")
+            .to_string();
+        let g = r
+            .groups
+            .iter()
+            .find(|g| g.key == dep)
+            .expect("staff's department");
         assert_eq!(g.accuracy, Fraction::new(7, 11), "{name}");
         assert!(g.label.is_some(), "{name}: departments are named");
 
@@ -248,7 +337,11 @@ async fn the_four_indicators_on_a_hand_built_month_6_1() {
         let by_channel = app::report(&db, &cast.exec, march(), GroupBy::Channel)
             .await
             .expect("by channel");
-        let portal = by_channel.groups.iter().find(|g| g.key == "portal").expect("portal");
+        let portal = by_channel
+            .groups
+            .iter()
+            .find(|g| g.key == "portal")
+            .expect("portal");
         assert_eq!(portal.accuracy, Fraction::new(4, 6), "{name}");
         // Due in March on the portal: d1, d5, d7, d8, d9 — timely d1, d5, d7, d9.
         assert_eq!(portal.timeliness, Fraction::new(4, 5), "{name}");
@@ -346,7 +439,9 @@ async fn who_reads_the_evaluation_6_3() {
         // A partner reads its own relationship index, never another's (404); staff none (403).
         let p1 = cast.p1.partner_id.expect("p1");
         let p2 = cast.p2.partner_id.expect("p2");
-        let own = app::relationship(&db, &cast.p1, p1, march()).await.expect("own");
+        let own = app::relationship(&db, &cast.p1, p1, march())
+            .await
+            .expect("own");
         // p1 in March: F2 for p1 = d1, d5, d7 of d1, d2, d3, d5, d7, d8, d10 → 3/7.
         let ack = own
             .components
@@ -404,8 +499,17 @@ async fn scorecards_list_commendations_and_improvements_with_reasons_6_3_2() {
         for d in [4, 5, 6, 11, 12, 13] {
             let s = bj(2031, 3, d, 10);
             let m = b.message(s, Some(bj(2031, 3, d, 17)), false, None).await;
-            b.delivery(m, p1, "portal", "read", s, Some(bj(2031, 3, d, 11)), None, false)
-                .await;
+            b.delivery(
+                m,
+                p1,
+                "portal",
+                "read",
+                s,
+                Some(bj(2031, 3, d, 11)),
+                None,
+                false,
+            )
+            .await;
         }
         app::rebuild(&db, None).await.expect("rebuild");
         let card = app::scorecards(&db, &cast.exec, Period::month(2031, 3), Level::Department)
@@ -519,7 +623,16 @@ async fn run_ops(db: &Db, cast: &Cast, ops: &[Op], start: DateTime<Utc>) -> Resu
                 messages.push(m);
                 for i in 0..*n {
                     let c = b
-                        .delivery(m, partners[i % 2], "portal", "delivered", now, None, None, *ack)
+                        .delivery(
+                            m,
+                            partners[i % 2],
+                            "portal",
+                            "delivered",
+                            now,
+                            None,
+                            None,
+                            *ack,
+                        )
                         .await;
                     copies.push((c, now));
                 }
@@ -533,10 +646,18 @@ async fn run_ops(db: &Db, cast: &Cast, ops: &[Op], start: DateTime<Utc>) -> Resu
                     continue;
                 }
                 let sql = match o {
-                    Op::Read(_) => "UPDATE deliveries SET read_at = COALESCE(read_at, $1), state = CASE WHEN state = 'delivered' THEN 'read' ELSE state END WHERE id = $2",
-                    Op::Ack(_) => "UPDATE deliveries SET acked_at = COALESCE(acked_at, $1), state = 'acknowledged' WHERE id = $2 AND state <> 'dead'",
-                    Op::Die(_) => "UPDATE deliveries SET state = 'dead' WHERE id = $2 AND acked_at IS NULL AND read_at IS NULL AND $1 IS NOT NULL",
-                    _ => "UPDATE deliveries SET state = 'delivered' WHERE id = $2 AND state = 'dead' AND $1 IS NOT NULL",
+                    Op::Read(_) => {
+                        "UPDATE deliveries SET read_at = COALESCE(read_at, $1), state = CASE WHEN state = 'delivered' THEN 'read' ELSE state END WHERE id = $2"
+                    }
+                    Op::Ack(_) => {
+                        "UPDATE deliveries SET acked_at = COALESCE(acked_at, $1), state = 'acknowledged' WHERE id = $2 AND state <> 'dead'"
+                    }
+                    Op::Die(_) => {
+                        "UPDATE deliveries SET state = 'dead' WHERE id = $2 AND acked_at IS NULL AND read_at IS NULL AND $1 IS NOT NULL"
+                    }
+                    _ => {
+                        "UPDATE deliveries SET state = 'delivered' WHERE id = $2 AND state = 'dead' AND $1 IS NOT NULL"
+                    }
                 };
                 tx.execute(q(sql).bind(now).bind(id))
                     .await
@@ -552,9 +673,11 @@ async fn run_ops(db: &Db, cast: &Cast, ops: &[Op], start: DateTime<Utc>) -> Resu
             Op::Recall(i) if !messages.is_empty() => {
                 let m = messages[i % messages.len()];
                 tx.execute(
-                    q("INSERT INTO recalls (message_id, partner_id, recalled_by, recalled_at)
+                    q(
+                        "INSERT INTO recalls (message_id, partner_id, recalled_by, recalled_at)
                        SELECT $1, $2, $3, $4 WHERE NOT EXISTS
-                         (SELECT 1 FROM recalls WHERE message_id = $1 AND partner_id = $2)")
+                         (SELECT 1 FROM recalls WHERE message_id = $1 AND partner_id = $2)",
+                    )
                     .bind(m)
                     .bind(partners[i % 2])
                     .bind(cast.channel.user_id)
@@ -578,7 +701,9 @@ async fn run_ops(db: &Db, cast: &Cast, ops: &[Op], start: DateTime<Utc>) -> Resu
 
 async fn check(db: &Db) -> Result<(), String> {
     let agg = app::aggregated_daily(db).await.map_err(|e| e.to_string())?;
-    let raw = app::raw_daily(db, db.now()).await.map_err(|e| e.to_string())?;
+    let raw = app::raw_daily(db, db.now())
+        .await
+        .map_err(|e| e.to_string())?;
     if agg == raw {
         Ok(())
     } else {
@@ -608,9 +733,7 @@ async fn aggregates_equal_the_raw_rows_after_random_operations_6_1() {
         let result = runner.run(&proptest::collection::vec(op(), 5..40), |ops| {
             case.set(case.get() + 1);
             let start = bj(2032, 1, 5, 8) + Duration::days(120 * case.get());
-            let r = tokio::task::block_in_place(|| {
-                rt.block_on(run_ops(db, &cast, &ops, start))
-            });
+            let r = tokio::task::block_in_place(|| rt.block_on(run_ops(db, &cast, &ops, start)));
             r.map_err(TestCaseError::fail)
         });
         assert!(result.is_ok(), "{name}: {result:?}");

@@ -75,9 +75,7 @@ pub async fn write(db: &Db, start: DateTime<Utc>) -> Result<usize> {
         )))
         .await?;
     let contacts: Vec<Uuid> = db
-        .fetch_all(liaison_db::Q::dynamic(format!(
-            "SELECT c.id {by_partner}"
-        )))
+        .fetch_all(liaison_db::Q::dynamic(format!("SELECT c.id {by_partner}")))
         .await?;
     // Each partner's first contact.
     let mut targets: Vec<Target> = Vec::new();
@@ -105,7 +103,8 @@ pub async fn write(db: &Db, start: DateTime<Utc>) -> Result<usize> {
         for k in 0..3u64 {
             let w = week as u64;
             // Monday to Wednesday, 10:00 Beijing time (02:00 UTC).
-            let sent = start + Duration::weeks(week) + Duration::days(k as i64) + Duration::hours(2);
+            let sent =
+                start + Duration::weeks(week) + Duration::days(k as i64) + Duration::hours(2);
             let person = &people[((w * 3 + k) as usize * 7 + 3) % people.len()];
             let ack_required = k != 1;
             let deadline = ack_required.then(|| sent + Duration::days(3));
@@ -168,10 +167,16 @@ pub async fn write(db: &Db, start: DateTime<Utc>) -> Result<usize> {
                         (None, None)
                     } else if roll < in_time {
                         let h = 1 + (roll % 40) as i64;
-                        (Some(sent + Duration::hours(h)), Some(sent + Duration::hours(h + 1)))
+                        (
+                            Some(sent + Duration::hours(h)),
+                            Some(sent + Duration::hours(h + 1)),
+                        )
                     } else if roll < in_time + (1000 - in_time) * 2 / 3 {
                         let h = 80 + (roll % 90) as i64;
-                        (Some(sent + Duration::hours(h)), Some(sent + Duration::hours(h + 2)))
+                        (
+                            Some(sent + Duration::hours(h)),
+                            Some(sent + Duration::hours(h + 2)),
+                        )
                     } else {
                         (None, None)
                     };

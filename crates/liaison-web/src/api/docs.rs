@@ -175,9 +175,7 @@ fn kpi_schemas() -> Value {
         json!({"type": "object", "description": "numerator over denominator; value null when the denominator is 0",
         "properties": {"numerator": s("integer"), "denominator": s("integer"), "value": num()}})
     };
-    let satisfaction = || {
-        json!({"type": "object", "properties": {"mean": num(), "share_satisfied": num(), "responses": s("integer")}})
-    };
+    let satisfaction = || json!({"type": "object", "properties": {"mean": num(), "share_satisfied": num(), "responses": s("integer")}});
     let group = || {
         json!({"type": "object", "properties": {
         "key": {"type": "string", "description": "a department, user or partner id, or a channel, kind, region or tier code; none for rows without one"},

@@ -174,9 +174,13 @@ pub async fn impact(Api(state, s): Api, p: Pairs) -> AppResult<Json<app::Impact>
             .ok_or_else(|| {
                 AppError::invalid(
                     "months",
-                    Msg::new("validate.number_range").arg("min", 3).arg("max", 36),
+                    Msg::new("validate.number_range")
+                        .arg("min", 3)
+                        .arg("max", 36),
                 )
             })?,
     };
-    Ok(Json(app::impact(&state.db, &s.actor, w, d.to, months).await?))
+    Ok(Json(
+        app::impact(&state.db, &s.actor, w, d.to, months).await?,
+    ))
 }

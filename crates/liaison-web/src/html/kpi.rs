@@ -253,9 +253,7 @@ async fn drilldown(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     };
     let key = p.get("key").map(str::trim).filter(|v| !v.is_empty());
     let misses = p.get("misses") == Some("true");
-    let after = p
-        .get("cursor")
-        .and_then(|c| Uuid::parse_str(c.trim()).ok());
+    let after = p.get("cursor").and_then(|c| Uuid::parse_str(c.trim()).ok());
     let drill = app::drilldown(
         &state.db,
         &s.actor,
@@ -356,7 +354,10 @@ fn reasons_text(lang: Lang, rs: &Option<Vec<Reason>>) -> Vec<String> {
             } else {
                 "kpi.reason.below"
             })
-            .arg("what", t(lang, &format!("kpi.indicator.{what}")).to_string())
+            .arg(
+                "what",
+                t(lang, &format!("kpi.indicator.{what}")).to_string(),
+            )
             .arg("value", format!("{:.1}", r.value))
             .arg("threshold", r.threshold)
             .render(lang)
@@ -393,8 +394,9 @@ async fn scorecards(Page(state, headers, s): Page, p: Pairs) -> PageResult {
             .map(|l| (l.label.clone(), l.score.map(|s| s / 100.0)))
             .collect(),
     );
-    let qs = serde_urlencoded::to_string([("period", card.period.as_str()), ("level", level.as_str())])
-        .unwrap_or_default();
+    let qs =
+        serde_urlencoded::to_string([("period", card.period.as_str()), ("level", level.as_str())])
+            .unwrap_or_default();
     Ok(render(
         &state,
         &headers,
@@ -515,8 +517,14 @@ fn correlation_words(lang: Lang, r: f64, n: usize) -> String {
     Msg::new("kpi.impact.correlation")
         .arg("n", n as i64)
         .arg("r", format!("{r:.2}"))
-        .arg("strength", t(lang, &format!("kpi.impact.strength.{strength}")).to_string())
-        .arg("direction", t(lang, &format!("kpi.impact.direction.{direction}")).to_string())
+        .arg(
+            "strength",
+            t(lang, &format!("kpi.impact.strength.{strength}")).to_string(),
+        )
+        .arg(
+            "direction",
+            t(lang, &format!("kpi.impact.direction.{direction}")).to_string(),
+        )
         .render(lang)
 }
 

@@ -21,7 +21,9 @@ async fn one_dispatched(a: &TestApp) {
                "audience": {"partners": [p1]}}),
     )
     .await;
-    liaison_app::kpi::rebuild(&a.db, None).await.expect("rebuild");
+    liaison_app::kpi::rebuild(&a.db, None)
+        .await
+        .expect("rebuild");
 }
 
 #[tokio::test]
@@ -62,7 +64,12 @@ async fn the_kpi_report_has_the_issues_shape_and_is_refused_to_others() {
             .call("GET", "/api/v1/kpis?group_by=colour", Some(&exec), None)
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
-        assert!(bad.text().contains("group_by"), "[{}] {}", a.name, bad.text());
+        assert!(
+            bad.text().contains("group_by"),
+            "[{}] {}",
+            a.name,
+            bad.text()
+        );
         let bad = a
             .call("GET", "/api/v1/kpis?from=2026-13-01", Some(&exec), None)
             .await;
@@ -79,7 +86,13 @@ async fn the_kpi_report_has_the_issues_shape_and_is_refused_to_others() {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {who} {path}", a.name);
             }
             let r = a.call("GET", path, Some(&exec), None).await;
-            assert_eq!(r.status, StatusCode::OK, "[{}] exec {path}: {}", a.name, r.text());
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "[{}] exec {path}: {}",
+                a.name,
+                r.text()
+            );
         }
     }
 }
@@ -100,7 +113,12 @@ async fn drilldown_lists_the_deliveries_behind_a_figure() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
         let body = r.json();
-        assert_eq!(body["deliveries"].as_array().map(Vec::len), Some(1), "[{}] {body}", a.name);
+        assert_eq!(
+            body["deliveries"].as_array().map(Vec::len),
+            Some(1),
+            "[{}] {body}",
+            a.name
+        );
         assert_eq!(body["deliveries"][0]["channel"], "portal", "[{}]", a.name);
         for (q, field) in [
             ("indicator=colour", "indicator"),
@@ -110,9 +128,19 @@ async fn drilldown_lists_the_deliveries_behind_a_figure() {
             ("indicator=accuracy&group_by=department&key=nope", "key"),
         ] {
             let r = a
-                .call("GET", &format!("/api/v1/kpis/drilldown?{q}"), Some(&exec), None)
+                .call(
+                    "GET",
+                    &format!("/api/v1/kpis/drilldown?{q}"),
+                    Some(&exec),
+                    None,
+                )
                 .await;
-            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {q}", a.name);
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{}] {q}",
+                a.name
+            );
             assert!(r.text().contains(field), "[{}] {q}: {}", a.name, r.text());
         }
     }
@@ -128,25 +156,47 @@ async fn a_partner_reads_only_its_own_relationship_index() {
         let channel = a.login("channel@demo.example").await;
         let own = a.partner_id("SH-D001").await;
         let p2 = a.login("p2@demo.example").await;
-        let r = a.call("GET", "/api/v1/relationship-index", Some(&p1), None).await;
+        let r = a
+            .call("GET", "/api/v1/relationship-index", Some(&p1), None)
+            .await;
         assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
         assert_eq!(r.json()["partner_id"], own.as_str(), "[{}]", a.name);
         assert_eq!(r.json()["components"].as_array().map(Vec::len), Some(7));
         // p2's user asking for SH-D001's: it does not exist for them.
         let r = a
-            .call("GET", &format!("/api/v1/relationship-index?partner={own}"), Some(&p2), None)
+            .call(
+                "GET",
+                &format!("/api/v1/relationship-index?partner={own}"),
+                Some(&p2),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}]", a.name);
         let r = a
-            .call("GET", &format!("/api/v1/relationship-index?partner={own}"), Some(&staff), None)
+            .call(
+                "GET",
+                &format!("/api/v1/relationship-index?partner={own}"),
+                Some(&staff),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}]", a.name);
         let r = a
-            .call("GET", &format!("/api/v1/relationship-index?partner={own}"), Some(&channel), None)
+            .call(
+                "GET",
+                &format!("/api/v1/relationship-index?partner={own}"),
+                Some(&channel),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{}]", a.name);
         let r = a
-            .call("GET", "/api/v1/relationship-index?partner=nope", Some(&channel), None)
+            .call(
+                "GET",
+                "/api/v1/relationship-index?partner=nope",
+                Some(&channel),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}]", a.name);
     }
@@ -160,7 +210,12 @@ async fn scorecards_settings_and_their_refusals() {
         let exec = a.login("exec@demo.example").await;
         let admin = a.login("admin@demo.example").await;
         let r = a
-            .call("GET", "/api/v1/scorecards?period=2026-Q5", Some(&exec), None)
+            .call(
+                "GET",
+                "/api/v1/scorecards?period=2026-Q5",
+                Some(&exec),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
         assert!(r.text().contains("period"), "[{}] {}", a.name, r.text());
@@ -169,29 +224,56 @@ async fn scorecards_settings_and_their_refusals() {
             .await;
         assert!(r.text().contains("level"), "[{}] {}", a.name, r.text());
         let r = a
-            .call("GET", "/api/v1/scorecards/export?format=xlsx&level=person", Some(&exec), None)
+            .call(
+                "GET",
+                "/api/v1/scorecards/export?format=xlsx&level=person",
+                Some(&exec),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{}]", a.name);
         assert!(r.body.starts_with(b"PK"), "[{}] an XLSX file", a.name);
-        let s = a.call("GET", "/api/v1/kpis/settings", Some(&exec), None).await;
+        let s = a
+            .call("GET", "/api/v1/kpis/settings", Some(&exec), None)
+            .await;
         assert_eq!(s.status, StatusCode::OK, "[{}]", a.name);
         let mut settings = s.json();
         let r = a
-            .call("PUT", "/api/v1/kpis/settings", Some(&exec), Some(settings.clone()))
+            .call(
+                "PUT",
+                "/api/v1/kpis/settings",
+                Some(&exec),
+                Some(settings.clone()),
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}]", a.name);
         settings["timeliness_hours"] = json!(8);
         let r = a
-            .call("PUT", "/api/v1/kpis/settings", Some(&admin), Some(settings.clone()))
+            .call(
+                "PUT",
+                "/api/v1/kpis/settings",
+                Some(&admin),
+                Some(settings.clone()),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
         assert_eq!(r.json()["timeliness_hours"], 8);
         settings["timeliness_hours"] = json!(0);
         let r = a
-            .call("PUT", "/api/v1/kpis/settings", Some(&admin), Some(settings.clone()))
+            .call(
+                "PUT",
+                "/api/v1/kpis/settings",
+                Some(&admin),
+                Some(settings.clone()),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
-        assert!(r.text().contains("timeliness_hours"), "[{}] {}", a.name, r.text());
+        assert!(
+            r.text().contains("timeliness_hours"),
+            "[{}] {}",
+            a.name,
+            r.text()
+        );
         settings["colour"] = json!("blue");
         let r = a
             .call("PUT", "/api/v1/kpis/settings", Some(&admin), Some(settings))
@@ -221,7 +303,8 @@ async fn evaluation_pages_render_in_every_language_and_are_refused_to_others() {
             "/console/evaluation".to_string(),
             "/console/evaluation?group_by=partner".to_string(),
             "/console/evaluation?group_by=channel".to_string(),
-            "/console/evaluation/drilldown?indicator=timeliness&group_by=channel&key=portal".to_string(),
+            "/console/evaluation/drilldown?indicator=timeliness&group_by=channel&key=portal"
+                .to_string(),
             "/console/evaluation/drilldown?indicator=accuracy".to_string(),
             "/console/evaluation/drilldown?indicator=satisfaction".to_string(),
             "/console/evaluation/scorecards".to_string(),
@@ -239,8 +322,16 @@ async fn evaluation_pages_render_in_every_language_and_are_refused_to_others() {
             assert_eq!(r.status, StatusCode::OK, "[{}] {lang} portal", a.name);
             assert_clean(a.name, "/portal/relationship", lang, &r.text());
         }
-        let en = a.send(get("/console/evaluation", Some(&exec), "en")).await.text();
-        for name in ["Delivery accuracy", "Receipt timeliness", "Resolution satisfaction", "Relationship index"] {
+        let en = a
+            .send(get("/console/evaluation", Some(&exec), "en"))
+            .await
+            .text();
+        for name in [
+            "Delivery accuracy",
+            "Receipt timeliness",
+            "Resolution satisfaction",
+            "Relationship index",
+        ] {
             assert!(en.contains(name), "[{}] {name}", a.name);
         }
         for path in &pages {
@@ -249,7 +340,11 @@ async fn evaluation_pages_render_in_every_language_and_are_refused_to_others() {
         }
         let other = a.partner_id("BJ-D002").await;
         let r = a
-            .send(get(&format!("/console/evaluation/partners/{other}"), Some(&p1), "en"))
+            .send(get(
+                &format!("/console/evaluation/partners/{other}"),
+                Some(&p1),
+                "en",
+            ))
             .await;
         assert!(
             matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
@@ -276,10 +371,20 @@ async fn business_impact_sets_indicators_beside_sales_and_is_refused_to_others()
             .next()
             .expect("a region");
         let r = a
-            .call("GET", &format!("/api/v1/business-impact?partner={own}&months=6"), Some(&exec), None)
+            .call(
+                "GET",
+                &format!("/api/v1/business-impact?partner={own}&months=6"),
+                Some(&exec),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
-        assert_eq!(r.json()["months"].as_array().map(Vec::len), Some(6), "[{}]", a.name);
+        assert_eq!(
+            r.json()["months"].as_array().map(Vec::len),
+            Some(6),
+            "[{}]",
+            a.name
+        );
         let path = format!(
             "/api/v1/business-impact?{}",
             serde_urlencoded::to_string([("region", region.as_str())]).expect("query")
@@ -287,16 +392,33 @@ async fn business_impact_sets_indicators_beside_sales_and_is_refused_to_others()
         let r = a.call("GET", &path, Some(&exec), None).await;
         assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
         assert_eq!(r.json()["region"], region.as_str(), "[{}]", a.name);
-        let r = a.call("GET", "/api/v1/business-impact", Some(&exec), None).await;
+        let r = a
+            .call("GET", "/api/v1/business-impact", Some(&exec), None)
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}]", a.name);
         assert!(r.text().contains("partner"), "[{}] {}", a.name, r.text());
         let r = a
-            .call("GET", "/api/v1/business-impact?region=%E7%81%AB%E6%98%9F", Some(&exec), None)
+            .call(
+                "GET",
+                "/api/v1/business-impact?region=%E7%81%AB%E6%98%9F",
+                Some(&exec),
+                None,
+            )
             .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] an unknown region", a.name);
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "[{}] an unknown region",
+            a.name
+        );
         for (who, token) in [("staff", &staff), ("p1", &p1)] {
             let r = a
-                .call("GET", &format!("/api/v1/business-impact?partner={own}"), Some(token), None)
+                .call(
+                    "GET",
+                    &format!("/api/v1/business-impact?partner={own}"),
+                    Some(token),
+                    None,
+                )
                 .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {who}", a.name);
         }
@@ -351,7 +473,10 @@ async fn exec_drills_from_a_departments_timeliness_to_the_late_deliveries_in_chr
     )
     .await
     .expect("message");
-    for (i, acked) in [Some(sent + Duration::hours(3)), None, None].iter().enumerate() {
+    for (i, acked) in [Some(sent + Duration::hours(3)), None, None]
+        .iter()
+        .enumerate()
+    {
         tx.execute(
             q("INSERT INTO deliveries (id, message_id, partner_id, contact_id, channel, state, created_at,
                  read_at, acked_at, late, ack_required)
@@ -371,7 +496,9 @@ async fn exec_drills_from_a_departments_timeliness_to_the_late_deliveries_in_chr
         .expect("delivery");
     }
     tx.commit().await.expect("commit");
-    liaison_app::kpi::rebuild(&a.db, None).await.expect("rebuild");
+    liaison_app::kpi::rebuild(&a.db, None)
+        .await
+        .expect("rebuild");
 
     let addr = serve(a.router.clone()).await;
     let (_driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
@@ -383,16 +510,26 @@ async fn exec_drills_from_a_departments_timeliness_to_the_late_deliveries_in_chr
     let base = format!("http://{addr}");
     c.goto(&format!("{base}/login")).await.expect("goto");
     log_in(&c, "exec@demo.example").await;
-    c.wait().for_element(Locator::Id("nav")).await.expect("logged in");
-    let period = format!("{}-{:02}", month.from.year(), month.from.month());
-    c.goto(&format!("{base}/console/evaluation?period={period}&group_by=department"))
+    c.wait()
+        .for_element(Locator::Id("nav"))
         .await
-        .expect("goto");
+        .expect("logged in");
+    let period = format!("{}-{:02}", month.from.year(), month.from.month());
+    c.goto(&format!(
+        "{base}/console/evaluation?period={period}&group_by=department"
+    ))
+    .await
+    .expect("goto");
     c.wait()
         .for_element(Locator::Id("kpi-cards"))
         .await
         .expect("the indicators");
-    for card in ["card-accuracy", "card-timeliness", "card-satisfaction", "card-relationship"] {
+    for card in [
+        "card-accuracy",
+        "card-timeliness",
+        "card-satisfaction",
+        "card-relationship",
+    ] {
         let text = c
             .find(Locator::Id(card))
             .await
@@ -420,9 +557,11 @@ async fn exec_drills_from_a_departments_timeliness_to_the_late_deliveries_in_chr
         .await
         .expect("rows");
     assert_eq!(rows.len(), 2, "the two late deliveries");
-    c.goto(&format!("{base}/console/evaluation/scorecards?period={period}"))
-        .await
-        .expect("goto");
+    c.goto(&format!(
+        "{base}/console/evaluation/scorecards?period={period}"
+    ))
+    .await
+    .expect("goto");
     c.wait()
         .for_element(Locator::Id("ranking"))
         .await

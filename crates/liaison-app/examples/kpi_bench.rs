@@ -66,10 +66,6 @@ async fn main() -> R<()> {
         .map(|u| (u.id, u.department_id))
         .take(10)
         .collect();
-    let template: Uuid = db
-        .fetch_one(q("SELECT id FROM requests ORDER BY id LIMIT 1"))
-        .await
-        .or_else(|_| Err("the demo has no request to copy"))?;
     let today = app::this_month(&db);
     let month = today.previous();
     let month_days = (month.to - month.from).num_days();
@@ -86,14 +82,13 @@ async fn main() -> R<()> {
         tx.execute(
             q("INSERT INTO requests (id, requester_id, department_id, title, form, category, importance,
                  classification, state, chain, findings, message_id, version, created_at, updated_at)
-               SELECT $1, $2, $3, title, form, category, importance, 'internal', 'dispatched', chain,
-                      findings, $4, version, $5, $5 FROM requests WHERE id = $6")
+               VALUES ($1, $2, $3, '基准测试通知', '{}', 'other', 'normal', 'internal', 'dispatched',
+                       '[]', '[]', $4, 1, $5, $5)")
             .bind(request)
             .bind(person)
             .bind(department)
             .bind(message)
-            .bind(sent)
-            .bind(template),
+            .bind(sent),
         )
         .await?;
         tx.execute(

@@ -75,7 +75,7 @@ async fn main() -> R<()> {
         let day: NaiveDate = month.from + Duration::days((i as i64) % month_days);
         let sent = app::day_start(day) + Duration::hours(2 + (i as i64 % 8));
         let (person, department) = people[i % people.len()];
-        let ack = i % 3 == 0;
+        let ack = i.is_multiple_of(3);
         let deadline = ack.then(|| sent + Duration::days(2));
         let (request, message) = (Uuid::now_v7(), Uuid::now_v7());
         let mut tx = db.begin().await?;

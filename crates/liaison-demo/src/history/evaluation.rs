@@ -158,7 +158,7 @@ pub async fn write(db: &Db, start: DateTime<Utc>) -> Result<usize> {
                     _ => 600 + (i * 37) % 300,
                 };
                 for (c, channel) in ["portal", "email"].iter().enumerate() {
-                    if c == 1 && i % 3 != 0 {
+                    if c == 1 && !i.is_multiple_of(3) {
                         continue;
                     }
                     let roll = dice(w * 3 + k, i, c as u64);

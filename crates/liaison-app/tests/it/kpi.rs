@@ -398,6 +398,22 @@ async fn the_four_indicators_on_a_hand_built_month_6_1() {
         assert_eq!(got, want, "{name}");
         assert!(drill.deliveries.iter().all(|d| !d.counted), "{name}");
 
+        // The executive's home page figures (issue 16 item 6): March beside February.
+        let h = app::headline(&db, &cast.exec, Period::month(2031, 3))
+            .await
+            .expect("headline");
+        assert_eq!(h.now.accuracy, Fraction::new(7, 11), "{name}");
+        assert_eq!(h.before.accuracy, Fraction::new(0, 0), "{name}");
+        // A channel manager's movers: p1 and p2 had nothing in February, so no change yet.
+        let m = app::movers(&db, &cast.channel, Period::month(2031, 3), 5)
+            .await
+            .expect("movers");
+        assert!(m.is_empty(), "{name}: {m:?}");
+        assert!(matches!(
+            app::movers(&db, &cast.staff, Period::month(2031, 3), 5).await,
+            Err(Error::Forbidden)
+        ));
+
         // The aggregates equal the raw rows computed one by one.
         let now = db.now();
         assert_eq!(

@@ -257,6 +257,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The evaluation's daily aggregates (§6).
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
     /// Make a consistent backup while the server runs (SQLite: VACUUM INTO; PostgreSQL:
     /// pg_dump in custom format), checked by reading it back. The encryption key is NOT in it.
     Backup {
@@ -325,6 +330,16 @@ enum DataCommand {
         #[arg(long)]
         period: String,
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Recompute every message's due time and the daily aggregates from DATE (YYYY-MM-DD,
+    /// default: the first day anything was sent) to today. Run after changing the calendar.
+    Rebuild {
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
     },
 }
 
@@ -668,6 +683,26 @@ async fn main() -> Result<()> {
                 }
             }
             db.close().await;
+        }
+        Command::Stats {
+            command: StatsCommand::Rebuild { from },
+        } => {
+            let db = open_with(&cli.db.database_url, cli.db.cipher()?).await?;
+            let started = std::time::Instant::now();
+            let r = liaison_app::kpi::rebuild(&db, from)
+                .await
+                .context("the rebuild failed")?;
+            match r.from {
+                Some(f) => println!(
+                    "evaluation aggregates rebuilt: {} messages, days {} to {}, {} rows, in {:.1} s",
+                    r.messages,
+                    f,
+                    r.to,
+                    r.rows,
+                    started.elapsed().as_secs_f64()
+                ),
+                None => println!("nothing has been sent yet: no aggregates to build"),
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -17,6 +17,7 @@ pub mod home;
 pub mod import;
 pub mod inbox;
 pub mod incidents;
+pub mod kpi;
 pub mod launch;
 pub mod leaks;
 pub mod mail_in;

@@ -14,6 +14,7 @@ pub mod enums;
 pub mod ids;
 pub mod incidents;
 pub mod job;
+pub mod kpi;
 pub mod marks;
 pub mod meetings;
 pub mod notify;

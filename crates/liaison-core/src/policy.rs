@@ -136,6 +136,17 @@ pub enum Permission {
     ReadSurveyResults,
     /// Answer a survey one's partner is invited to: partner users.
     AnswerSurveys,
+    /// The evaluation (§6.1, §6.3): indicators, drill-down, scorecards and business impact.
+    /// Leadership, channel management and admins read every department's; a department head
+    /// reads the same pages narrowed to their own department's deliveries, tickets and
+    /// people (the service applies the narrowing). Partner users never.
+    ReadEvaluation,
+    /// A partner's relationship index (§6.1.4): whoever reads the evaluation, and a partner
+    /// user its own partner's (another partner's is hidden by the scope).
+    ReadRelationship,
+    /// The evaluation's settings (the working-hours rule, weights, thresholds) and rebuilding
+    /// its aggregates: admins.
+    ManageEvaluation,
 }
 
 /// What an operation touches, as far as authorization cares. `Object::default()` is "the
@@ -350,6 +361,14 @@ pub fn allows(roles: &Roles, p: Permission) -> bool {
         WriteSurveys => matches!(r, Admin | ChannelManager),
         ReadSurveyResults => matches!(r, Admin | ChannelManager | Executive),
         AnswerSurveys => r == PartnerUser,
+        ReadEvaluation => matches!(r, Admin | ChannelManager | DeptHead | Executive),
+        ReadRelationship => {
+            matches!(
+                r,
+                Admin | ChannelManager | DeptHead | Executive | PartnerUser
+            )
+        }
+        ManageEvaluation => r == Admin,
     })
 }
 

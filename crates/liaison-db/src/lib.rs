@@ -56,6 +56,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod incidents;
 pub mod job;
+pub mod kpi;
 pub mod launch;
 pub mod link;
 pub mod meetings;

@@ -243,3 +243,87 @@ pub async fn update_security(
     store(db, actor, SECURITY, s, "settings.security", detail).await?;
     Ok(s.clone())
 }
+
+const EVALUATION: &str = "evaluation";
+
+/// The evaluation's settings (§6; issue 16): the working hours within which a delivery with no
+/// deadline must be read (F2), the relationship index's weights (F4) and the scorecards'
+/// weights and thresholds (F7).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvaluationSettings {
+    pub timeliness_hours: i64,
+    pub relationship: liaison_core::kpi::RelationshipWeights,
+    pub scorecard: liaison_core::kpi::ScoreWeights,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        EvaluationSettings {
+            timeliness_hours: 16,
+            relationship: Default::default(),
+            scorecard: Default::default(),
+        }
+    }
+}
+
+pub async fn evaluation(db: &Db) -> Result<EvaluationSettings> {
+    Ok(load::<EvaluationSettings>(db, EVALUATION)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Changes them (every out-of-range field named at once); audited as `settings.update`.
+pub async fn update_evaluation(
+    db: &Db,
+    actor: Uuid,
+    s: &EvaluationSettings,
+) -> Result<EvaluationSettings> {
+    let mut e = FieldErrors::new();
+    let mut range = |field: &str, v: i64, min: i64, max: i64| {
+        if !(min..=max).contains(&v) {
+            e.add(
+                field,
+                Msg::new("validate.number_range")
+                    .arg("min", min)
+                    .arg("max", max),
+            );
+        }
+    };
+    range("timeliness_hours", s.timeliness_hours, 1, 200);
+    let r = &s.relationship;
+    for (f, v) in [
+        ("relationship.acknowledgement", r.acknowledgement),
+        ("relationship.attendance", r.attendance),
+        ("relationship.data_punctuality", r.data_punctuality),
+        ("relationship.data_accuracy", r.data_accuracy),
+        ("relationship.initiative", r.initiative),
+        ("relationship.willingness", r.willingness),
+        ("relationship.nps", r.nps),
+        ("scorecard.accuracy", s.scorecard.accuracy),
+        ("scorecard.timeliness", s.scorecard.timeliness),
+        ("scorecard.satisfaction", s.scorecard.satisfaction),
+        ("scorecard.commend_from", s.scorecard.commend_from),
+        ("scorecard.improve_below", s.scorecard.improve_below),
+    ] {
+        range(f, v, 0, 100);
+    }
+    range(
+        "relationship.initiative_target",
+        r.initiative_target,
+        1,
+        1000,
+    );
+    range(
+        "scorecard.min_deliveries",
+        s.scorecard.min_deliveries,
+        1,
+        100_000,
+    );
+    if !e.is_empty() {
+        return Err(DbError::Invalid(e));
+    }
+    let detail = serde_json::json!({"evaluation": s});
+    store(db, actor, EVALUATION, s, "settings.update", detail).await?;
+    Ok(s.clone())
+}

@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 mod confidentiality;
 mod data;
+mod evaluation;
 mod meetings;
 mod offline;
 mod surveys;
@@ -55,6 +56,9 @@ pub struct HistoryReport {
 /// already. Needs the base company (`load`); fixtures that only call `load` do not get it.
 pub async fn history(db: &Db) -> Result<HistoryReport> {
     let report = communication(db).await?;
+    // Nine more months of the ledger before those three (issue 16), once, so the evaluation's
+    // year of charts is full.
+    evaluation::write(db, db.now() - Duration::days(90) - Duration::weeks(39)).await?;
     // Eighteen months of business figures (issue 13), once, on their own clock.
     data::write(db).await?;
     // A year of meetings, minutes and action items (issue 14), once, on their own clock.
@@ -74,6 +78,8 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     ))
     .await?;
     tx.commit().await?;
+    // The evaluation's daily aggregates over all of it (issue 16).
+    liaison_app::kpi::rebuild(db, None).await?;
     Ok(report)
 }
 

@@ -590,6 +590,8 @@ pub async fn load(db: &Db, extra: usize, progress: &(dyn Fn(u64) + Sync)) -> Res
         report.partners_generated = p;
         report.contacts_generated = c;
     }
+    // The evaluation's daily aggregates (issue 16) over what is there.
+    liaison_app::kpi::rebuild(db, None).await?;
     Ok(report)
 }
 

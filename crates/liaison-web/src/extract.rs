@@ -425,6 +425,42 @@ fn period_bound(p: &Pairs, k: &str, end: bool) -> AppResult<Option<chrono::DateT
         .ok_or_else(bad)
 }
 
+fn kpi_date(p: &Pairs, k: &str) -> AppResult<Option<chrono::NaiveDate>> {
+    p.get(k)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| AppError::invalid(k, Msg::new("validate.date").arg("value", v)))
+        })
+        .transpose()
+}
+
+/// `from`/`to` (days, the company's zone, both inclusive), or `period` (2026-07, 2026-Q3,
+/// 2026); the current month by default.
+pub fn kpi_days(p: &Pairs, db: &liaison_db::Db) -> AppResult<liaison_app::kpi::Days> {
+    if let Some(v) = p.get("period").map(str::trim).filter(|v| !v.is_empty()) {
+        let period =
+            liaison_core::kpi::Period::parse(v).map_err(|m| AppError::invalid("period", m))?;
+        return Ok(liaison_app::kpi::Days::of(period));
+    }
+    let month = liaison_app::kpi::Days::of(liaison_app::kpi::this_month(db));
+    let from = kpi_date(p, "from")?;
+    let to = kpi_date(p, "to")?;
+    Ok(match (from, to) {
+        (None, None) => month,
+        (Some(f), None) => liaison_app::kpi::Days {
+            from: f,
+            to: month.to.max(f),
+        },
+        (None, Some(t)) => liaison_app::kpi::Days {
+            from: t - chrono::Duration::days(30),
+            to: t,
+        },
+        (Some(f), Some(t)) => liaison_app::kpi::Days { from: f, to: t },
+    })
+}
+
 /// A report's period from `from`/`to` (the ticket report's API and page): the last 30 days
 /// until `now` unless given.
 pub fn period(

@@ -1,6 +1,6 @@
 //! The sweeps, on their own schedule beside the passes: scheduled dispatch, reminders before
 //! the deadline and escalation at it (§4.4.1), launch announcements drafted ahead of their
-//! notice date (§3.2.2), and purging finished jobs.
+//! notice date (§3.2.2), the evaluation's daily aggregates (§6), and purging finished jobs.
 
 use crate::Worker;
 use liaison_db::{delivery, job};
@@ -88,6 +88,18 @@ impl Worker {
                 Err(e) => failed.push(format!("overdue site visits: {e}")),
             }
         }
+        // §6 (issue 16): the evaluation's daily aggregates, brought up to date every ten
+        // minutes (the days since the last sweep, a week back, and days of corrections).
+        if kpi_sweep_due() {
+            match liaison_app::kpi::sweep(&self.db).await {
+                Ok(r) => tracing::debug!(
+                    messages = r.messages,
+                    rows = r.rows,
+                    "evaluation aggregates"
+                ),
+                Err(e) => failed.push(format!("evaluation aggregates: {e}")),
+            }
+        }
         // Replies by e-mail (issue 12): the reply mailbox, when one is set up.
         match self.read_mail().await {
             Ok(r) if r.filed + r.refused == 0 => {}
@@ -139,6 +151,22 @@ fn data_sweep_due() -> bool {
 /// Whether the overdue-visit sweep should run now: the first sweep of the process, then every
 /// ten minutes.
 fn visit_sweep_due() -> bool {
+    static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+    let Ok(mut last) = LAST.lock() else {
+        return true;
+    };
+    match *last {
+        Some(t) if t.elapsed() < Duration::from_secs(600) => false,
+        _ => {
+            *last = Some(Instant::now());
+            true
+        }
+    }
+}
+
+/// Whether the evaluation's aggregates should be brought up to date now: the first sweep of
+/// the process, then every ten minutes.
+fn kpi_sweep_due() -> bool {
     static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
     let Ok(mut last) = LAST.lock() else {
         return true;

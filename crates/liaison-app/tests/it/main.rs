@@ -8,6 +8,7 @@ mod admin;
 mod confidentiality;
 mod data;
 mod import;
+mod kpi;
 mod meetings;
 mod offline;
 mod people;

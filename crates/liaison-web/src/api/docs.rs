@@ -126,6 +126,9 @@ fn schemas() -> Value {
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), confidentiality_schemas()) {
         map.extend(more);
     }
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), kpi_schemas()) {
+        map.extend(more);
+    }
     if let (Some(map), Value::Object(more)) = (all.as_object_mut(), account_schemas()) {
         map.extend(more);
     }
@@ -166,6 +169,77 @@ fn api_token_schemas() -> Value {
 }
 
 /// Confidentiality's schemas (issue 15: need-to-know, leak trace, incidents).
+fn kpi_schemas() -> Value {
+    let num = || json!({"type": ["number", "null"]});
+    let day = || json!({"type": "string", "format": "date"});
+    let time = || json!({"type": "string", "format": "date-time"});
+    let opt_time = || json!({"type": ["string", "null"], "format": "date-time"});
+    let fraction = || {
+        json!({"type": "object", "description": "numerator over denominator; value null when the denominator is 0",
+        "properties": {"numerator": s("integer"), "denominator": s("integer"), "value": num()}})
+    };
+    let satisfaction = || json!({"type": "object", "properties": {"mean": num(), "share_satisfied": num(), "responses": s("integer")}});
+    let group = || {
+        json!({"type": "object", "properties": {
+        "key": {"type": "string", "description": "a department, user or partner id, or a channel, kind, region or tier code; none for rows without one"},
+        "label": opt_s(), "accuracy": fraction(), "timeliness": fraction(), "satisfaction": satisfaction(),
+        "relationship": {"type": "object", "properties": {"value": num(), "change": num()}}}})
+    };
+    let indicators = enum_s(&["accuracy", "timeliness", "satisfaction", "relationship"]);
+    let reason = json!({"type": "object", "properties": {
+        "indicator": {"type": ["string", "null"], "enum": ["accuracy", "timeliness", "satisfaction", "relationship", null]},
+        "value": s("number"), "threshold": s("integer"), "above": s("boolean")}});
+    let reasons = json!({"type": ["array", "null"], "items": reason});
+    let line = json!({"type": "object", "properties": {"key": s("string"), "label": s("string"), "rank": s("integer"),
+        "score": num(), "accuracy": fraction(), "timeliness": fraction(), "satisfaction": satisfaction(),
+        "commended": reasons, "to_improve": reasons}});
+    let rel_w = json!({"type": "object", "additionalProperties": false, "properties": {
+        "acknowledgement": s("integer"), "attendance": s("integer"), "data_punctuality": s("integer"),
+        "data_accuracy": s("integer"), "initiative": s("integer"), "willingness": s("integer"), "nps": s("integer"),
+        "initiative_target": s("integer")}});
+    let score_w = json!({"type": "object", "additionalProperties": false, "properties": {
+        "accuracy": s("integer"), "timeliness": s("integer"), "satisfaction": s("integer"),
+        "commend_from": s("integer"), "improve_below": s("integer"), "min_deliveries": s("integer")}});
+    json!({
+        "KpiReport": {"type": "object", "properties": {"from": day(), "to": day(),
+            "group_by": enum_s(&["department", "person", "channel", "kind", "region", "tier", "partner"]),
+            "total": group(), "groups": {"type": "array", "items": group()}}},
+        "KpiDrilldown": {"type": "object", "properties": {"indicator": indicators,
+            "deliveries": {"type": "array", "items": {"type": "object", "properties": {
+                "id": s("string"), "message_id": s("string"), "request_id": s("string"),
+                "title": {"type": ["string", "null"], "description": "null for confidential and secret messages"},
+                "partner_id": s("string"), "partner": s("string"), "channel": s("string"), "state": s("string"),
+                "sent_at": time(), "due_at": time(), "read_at": opt_time(), "acked_at": opt_time(),
+                "ack_required": s("boolean"), "counted": {"type": "boolean", "description": "in the numerator"}}}},
+            "tickets": {"type": "array", "items": {"type": "object", "properties": {
+                "id": s("string"), "subject": opt_s(), "partner": s("string"), "rating": s("integer"),
+                "rated_at": time(), "counted": s("boolean")}}},
+            "next": {"type": ["string", "null"], "description": "pass as cursor for the next page"}}},
+        "RelationshipIndex": {"type": "object", "properties": {"partner_id": s("string"), "partner": s("string"),
+            "from": day(), "to": day(), "value": num(), "previous": num(), "change": num(),
+            "components": {"type": "array", "items": {"type": "object", "properties": {
+                "component": enum_s(&["acknowledgement", "attendance", "data_punctuality", "data_accuracy", "initiative", "willingness", "nps"]),
+                "weight": s("integer"), "score": num(), "basis": s("integer")}}},
+            "history": {"type": "array", "items": {"type": "object", "properties": {"period": s("string"), "value": num()}}}}},
+        "Scorecard": {"type": "object", "properties": {"period": s("string"), "from": day(), "to": day(),
+            "level": enum_s(&["department", "person"]),
+            "lines": {"type": "array", "items": line.clone()},
+            "commendations": {"type": "array", "items": line.clone()},
+            "improvements": {"type": "array", "items": line},
+            "weights": score_w.clone()}},
+        "BusinessImpact": {"type": "object", "properties": {"partner_id": opt_s(), "region": opt_s(), "label": s("string"),
+            "months": {"type": "array", "items": {"type": "object", "properties": {"period": s("string"),
+                "accuracy": num(), "timeliness": num(), "relationship": num(), "sales": num(), "market_share": num()}}},
+            "correlation": {"type": ["number", "null"], "description": "Pearson's r of monthly timeliness and sales; a correlation, not a cause"},
+            "pairs": s("integer")}},
+        "EvaluationSettings": {"type": "object", "properties": {"timeliness_hours": s("integer"),
+            "relationship": rel_w.clone(), "scorecard": score_w.clone()}},
+        "EvaluationSettingsInput": {"type": "object", "additionalProperties": false, "properties": {
+            "timeliness_hours": {"type": "integer", "minimum": 1, "maximum": 200},
+            "relationship": rel_w, "scorecard": score_w}},
+    })
+}
+
 fn confidentiality_schemas() -> Value {
     let uuid = || json!({"type": "string", "format": "uuid"});
     let opt_uuid = || json!({"type": ["string", "null"], "format": "uuid"});

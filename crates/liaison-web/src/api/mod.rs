@@ -13,6 +13,7 @@ mod event;
 mod feedback;
 mod history;
 mod inbox;
+mod kpi;
 mod launch;
 mod leaks;
 pub mod meetings;
@@ -36,6 +37,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, get};
 
 pub use docs::openapi;
+pub use kpi::whose as kpi_whose;
 
 /// One documented endpoint.
 pub struct Endpoint {
@@ -625,6 +627,38 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("get" "/api/v1/tickets/{id}/files/{file}", "tickets", "A file of the ticket (a file on an internal note is 404 for partners)", auth = true, body = None, ok = (200, "File"), query = []),
             get(tickets::file),
+        ),
+        (
+            ep!("get" "/api/v1/kpis", "evaluation", "The four indicators of §6.1 for a period, grouped (department, person, channel, kind, region, tier, partner), from the daily aggregates: accuracy (F1, deliveries that reached their recipient and were not corrected, retracted or recalled, over all deliveries sent in the period), timeliness (F2, deliveries read, or acknowledged where required, by their deadline or within the working-hours rule, over deliveries due in the period), satisfaction (F3, ticket ratings and survey answers: mean, share of 4-5, responses) and the relationship index (F4, mean of the group's partners, with its change against the period before). from/to are days (YYYY-MM-DD, the company's zone, inclusive) or period (2026-07, 2026-Q3, 2026); default this month. Leadership, channel management, admins; a department head only their department's", auth = true, body = None, ok = (200, "KpiReport"), query = ["from", "to", "period", "group_by"]),
+            get(kpi::report),
+        ),
+        (
+            ep!("get" "/api/v1/kpis/drilldown", "evaluation", "The rows behind a figure: the deliveries (accuracy, timeliness) or rated tickets (satisfaction) of a period and one group (group_by and key, a key as the report gives it); misses=true only those not counted in the numerator (dead, corrected, late, ratings below 4). Paged by cursor", auth = true, body = None, ok = (200, "KpiDrilldown"), query = ["indicator", "from", "to", "period", "group_by", "key", "misses", "limit", "cursor"]),
+            get(kpi::drilldown),
+        ),
+        (
+            ep!("get" "/api/v1/kpis/settings", "evaluation", "The evaluation's settings: timeliness_hours (the working hours within which a delivery with no deadline must be read), the relationship index's weights, the scorecards' weights and thresholds", auth = true, body = None, ok = (200, "EvaluationSettings"), query = []),
+            get(kpi::settings),
+        ),
+        (
+            ep!("put" "/api/v1/kpis/settings", "evaluation", "Change the evaluation's settings (admins); a new working-hours rule rebuilds the aggregates at the worker's next sweep", auth = true, body = Some("EvaluationSettingsInput"), ok = (200, "EvaluationSettings"), query = []),
+            put(kpi::update_settings),
+        ),
+        (
+            ep!("get" "/api/v1/relationship-index", "evaluation", "A partner's relationship index (§6.1.4, §6.2.3) for a period, 0-100, with its breakdown (acknowledgement timeliness, meeting attendance, data punctuality and accuracy, initiative, willingness, NPS), the previous period's value, the change and a year's monthly history. A partner user only its own partner's (another's: 404)", auth = true, body = None, ok = (200, "RelationshipIndex"), query = ["partner", "from", "to", "period"]),
+            get(kpi::relationship),
+        ),
+        (
+            ep!("get" "/api/v1/business-impact", "evaluation", "Business impact (§6.2.2): one partner's (partner) or region's (region) accuracy, timeliness and relationship index month by month beside its sales and market share from the business-data area, over the months (3-36, default 12) ending with to, and Pearson's r of timeliness and sales: a correlation, not a cause", auth = true, body = None, ok = (200, "BusinessImpact"), query = ["partner", "region", "to", "months"]),
+            get(kpi::impact),
+        ),
+        (
+            ep!("get" "/api/v1/scorecards", "evaluation", "Scorecards (§6.3.2): departments or people ranked by the weighted score of their indicators for the period, with the commendation and improvement lists, each entry with its reasons", auth = true, body = None, ok = (200, "Scorecard"), query = ["period", "level"]),
+            get(kpi::scorecards),
+        ),
+        (
+            ep!("get" "/api/v1/scorecards/export", "evaluation", "The scorecard as CSV or XLSX", auth = true, body = None, ok = (200, "File"), query = ["period", "level", "format", "labels"]),
+            get(kpi::export_scorecards),
         ),
         (
             ep!("get" "/api/v1/ticket-reports", "tickets", "The root-cause report of a period (§3.4.3): counts by cause, kind, product, department, region; the two periods before; recurrences; SLA by department; satisfaction. from/to are days (YYYY-MM-DD, the company's zone) or RFC 3339 times; default the last 30 days", auth = true, body = None, ok = (200, "TicketReport"), query = ["from", "to"]),

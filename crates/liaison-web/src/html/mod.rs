@@ -12,6 +12,7 @@ mod feedback;
 mod home;
 mod inbox;
 mod integration;
+mod kpi;
 mod launch;
 mod leaks;
 mod meetings;
@@ -63,6 +64,11 @@ macro_rules! templates {
 const TEMPLATES: &[(&str, &str)] = templates![
     "base.html",
     "login.html",
+    "evaluation/index.html",
+    "evaluation/drill.html",
+    "evaluation/scorecards.html",
+    "evaluation/relationship.html",
+    "evaluation/impact.html",
     "error.html",
     "partner/list.html",
     "partner/show.html",
@@ -524,6 +530,7 @@ pub fn render(
         can_manage_meetings => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ManageMeetings)),
         can_api_tokens => session.is_some_and(|s| s.actor.is_partner() && s.actor.can(Permission::ManageApiTokens)),
         can_trace => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::TraceLeaks)),
+        can_evaluate => session.is_some_and(|s| !s.actor.is_partner() && s.actor.can(Permission::ReadEvaluation)),
         badges => session.map(|s| &s.badges),
         totp_remind => session.is_some_and(|s| s.gate != liaison_core::totp::Gate::Open),
     };
@@ -672,6 +679,7 @@ pub fn router() -> Router<AppState> {
         .merge(launch::router())
         .merge(feedback::router())
         .merge(tickets::router())
+        .merge(kpi::router())
         .merge(data::router())
         .merge(offline::router())
         .merge(meetings::router())

@@ -14,6 +14,7 @@ mod data_pages;
 mod delivery;
 mod exchange;
 mod hardening;
+mod kpi;
 mod language;
 mod leaks;
 mod meeting_pages;

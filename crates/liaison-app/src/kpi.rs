@@ -39,14 +39,29 @@ pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN)))
 }
 
-/// The survey answers given between `from` and `to` (§6.2.1). Surveys are built on another
-/// branch; once merged, this reads `liaison_db::surveys`. Until then there are none.
+/// The survey answers given between `from` and `to` (§6.2.1) on questions tagged with a
+/// measure: satisfaction counts into F3, NPS and willingness into F4. Anonymous answers carry
+/// no partner, so they count only in the company's total.
 pub async fn survey_scores(
-    _db: &Db,
-    _from: DateTime<Utc>,
-    _to: DateTime<Utc>,
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
 ) -> Result<Vec<SurveyScore>> {
-    Ok(Vec::new())
+    liaison_db::surveys::scores(db, from, to)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let measure = SurveyMeasure::parse(&r.measure).map_err(|_| {
+                crate::Error::Internal(format!("a survey answer's measure {:?}", r.measure))
+            })?;
+            Ok(SurveyScore {
+                partner_id: r.partner_id,
+                at: r.at,
+                measure,
+                score: r.score,
+            })
+        })
+        .collect()
 }
 
 /// The working time deadline-less deliveries are due in (§5.3.2, §6.1.2).
@@ -160,7 +175,17 @@ pub async fn rebuild(db: &Db, from: Option<NaiveDate>) -> Result<Rebuilt> {
     repo::put_messages(db, &messages, true).await?;
     let first = match from {
         Some(f) => Some(f),
-        None => repo::first_day(db).await?,
+        None => {
+            let (rated, answered) = repo::first_rating(db).await?;
+            [
+                repo::first_day(db).await?,
+                rated.map(|t| rules::day_of(t, COMPANY_ZONE)),
+                answered,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+        }
     };
     let today = rules::day_of(started, COMPANY_ZONE);
     let mut rows = 0;
@@ -179,7 +204,8 @@ pub async fn rebuild(db: &Db, from: Option<NaiveDate>) -> Result<Rebuilt> {
 /// The worker's sweep: new messages get their due times, and the days that can have changed
 /// since the last sweep are recomputed — from `LOOKBACK_DAYS` before it to today (a day's F2 is
 /// final once it has ended; its F1 once its deliveries stopped moving), plus the days of
-/// messages corrected or recalled since. The first sweep is a rebuild.
+/// messages corrected or recalled since and of answers to surveys still open. The first sweep
+/// is a rebuild.
 #[tracing::instrument(skip_all)]
 pub async fn sweep(db: &Db) -> Result<Rebuilt> {
     let Some(last) = repo::swept_at(db).await? else {
@@ -205,6 +231,7 @@ pub async fn sweep(db: &Db) -> Result<Rebuilt> {
     older.dedup();
     for d in older {
         rows += repo::recompute_days(db, d, d, started).await?;
+        recompute_ratings(db, d, d).await?;
     }
     repo::set_swept_at(db, started).await?;
     Ok(Rebuilt {

@@ -241,7 +241,9 @@ pub async fn set_swept_at(db: &Db, at: DateTime<Utc>) -> Result<()> {
     tx.commit().await
 }
 
-/// The days out of messages corrected or recalled since `since` (their F1 changes).
+/// The days out of messages corrected or recalled since `since` (their F1 changes), and the
+/// days of answers to surveys still open or closed since (answers keep only a day, often the
+/// round's first, so they may land on a day older than the sweep's look-back; §6.2.1).
 pub async fn days_touched_since(db: &Db, since: DateTime<Utc>) -> Result<Vec<NaiveDate>> {
     let days: Vec<String> = db
         .fetch_all(
@@ -249,7 +251,10 @@ pub async fn days_touched_since(db: &Db, since: DateTime<Utc>) -> Result<Vec<Nai
                 WHERE c.created_at >= $1
                UNION
                SELECT DISTINCT k.sent_day FROM recalls rc JOIN kpi_messages k ON k.message_id = rc.message_id
-                WHERE rc.recalled_at >= $1")
+                WHERE rc.recalled_at >= $1
+               UNION
+               SELECT DISTINCT a.answered_on FROM survey_answers a JOIN surveys s ON s.id = a.survey_id
+                WHERE s.state = 'open' OR s.closed_at >= $1")
             .bind(since),
         )
         .await?;
@@ -257,6 +262,25 @@ pub async fn days_touched_since(db: &Db, since: DateTime<Utc>) -> Result<Vec<Nai
         .iter()
         .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .collect())
+}
+
+/// The first ticket rating and the first survey answer's day (a rebuild starts at the
+/// earliest of these and the first message).
+pub async fn first_rating(db: &Db) -> Result<(Option<DateTime<Utc>>, Option<NaiveDate>)> {
+    let ticket = db
+        .fetch_optional::<OptTime>(q(
+            "SELECT MIN(rated_at) AS at FROM tickets WHERE rating IS NOT NULL",
+        ))
+        .await?
+        .and_then(|r| r.0);
+    let answer: Option<String> = db
+        .fetch_optional::<OptText>(q("SELECT MIN(answered_on) AS d FROM survey_answers"))
+        .await?
+        .and_then(|r| r.0);
+    Ok((
+        ticket,
+        answer.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+    ))
 }
 
 /// The first day with a dispatched message (where a rebuild starts).
@@ -270,6 +294,9 @@ pub async fn first_day(db: &Db) -> Result<Option<NaiveDate>> {
 
 struct OptText(Option<String>);
 from_row!(OptText(d: opt_text));
+
+struct OptTime(Option<DateTime<Utc>>);
+from_row!(OptTime(at: opt_time));
 
 /// The key a report groups by: an id (department, person, partner) or a word (channel, kind,
 /// region, tier); `None` for "none" (a request with no department).

@@ -558,7 +558,7 @@ async fn phone_interviews_are_entered_by_staff_and_marked() {
 async fn scores_feed_satisfaction_nps_and_willingness() {
     let (dbs, _g) = backends().await;
     for (name, db) in dbs {
-        let (db, _c) = at(bj(2026, 12, 7, 10), db).await;
+        let (db, clock) = at(bj(2026, 12, 7, 10), db).await;
         let cast = Cast::load(&db).await;
         let ps = partners(&db, 5).await;
         let p1p = cast.p1.partner_id.expect("p1");
@@ -603,6 +603,42 @@ async fn scores_feed_satisfaction_nps_and_willingness() {
             .await
             .expect("scores");
         assert!(none.is_empty(), "{name}: by the answer's day");
+
+        // F3 (§6.1.3) counts both satisfaction answers, the anonymous one in the total only;
+        // the sweep after a rebuild finds an answer given later on the round's day.
+        liaison_app::kpi::rebuild(&db, None).await.expect("rebuilt");
+        let month = liaison_core::kpi::Period::parse("2026-12").expect("month");
+        let total = |db: Db| async move {
+            liaison_app::kpi::report(
+                &db,
+                &Cast::load(&db).await.exec,
+                liaison_app::kpi::Days::of(month),
+                liaison_core::kpi::GroupBy::Partner,
+            )
+            .await
+            .expect("report")
+        };
+        let r = total(db.clone()).await;
+        assert_eq!(r.total.satisfaction.responses, 2, "{name}: {:?}", r.total);
+        assert_eq!(r.total.satisfaction.mean, Some(3.0), "{name}");
+        let p1_row = r
+            .groups
+            .iter()
+            .find(|g| g.key == p1p.to_string())
+            .expect("p1's partner");
+        assert_eq!(p1_row.satisfaction.responses, 1, "{name}");
+        // Ten days on the sweep looks back a week, to the 10th; an anonymous answer given
+        // now is dated the round's first day, the 7th, and still counts.
+        clock.advance(Duration::days(10));
+        liaison_app::kpi::sweep(&db).await.expect("swept");
+        let t = token(&db, &anon, ps[2]).await;
+        app::by_link(&db, &t, Some(&answers(5, 10, 5, 0, "")))
+            .await
+            .expect("a later anonymous answer");
+        clock.advance(Duration::days(10));
+        liaison_app::kpi::sweep(&db).await.expect("swept");
+        let r = total(db.clone()).await;
+        assert_eq!(r.total.satisfaction.responses, 3, "{name}: {:?}", r.total);
     }
 }
 

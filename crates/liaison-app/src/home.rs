@@ -67,6 +67,12 @@ pub struct Item {
     /// How long a question has waited for an answer, in whole hours (§4.4.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age_hours: Option<i64>,
+    /// An indicator's figure as shown (`96.4%`, `4.2`, `78.5`) (§6.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Its change against the period before: percentage points for a rate, points otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<f64>,
 }
 
 fn section(key: &'static str, mine: bool, items: Vec<Item>) -> Section {
@@ -87,6 +93,8 @@ fn item(title: String, link: String, at: Option<DateTime<Utc>>) -> Item {
         count: None,
         confirmed: None,
         age_hours: None,
+        value: None,
+        change: None,
     }
 }
 
@@ -143,6 +151,11 @@ pub async fn dashboard(db: &Db, actor: &Actor, lang: Lang) -> Result<Dashboard> 
     if actor.is_partner() {
         partner_sections(db, actor, lang, &mut sections).await?;
         return Ok(Dashboard { sections });
+    }
+    // Leadership lands on the four indicators of the last whole month against the month
+    // before (§6.1, issue 16 item 6).
+    if actor.roles.has(Role::Executive) && actor.can(Permission::ReadEvaluation) {
+        sections.push(indicators(db, actor, lang).await?);
     }
     let reviewer = [Role::DeptHead, Role::ChannelManager, Role::Executive]
         .iter()
@@ -329,6 +342,64 @@ pub async fn dashboard(db: &Db, actor: &Actor, lang: Lang) -> Result<Dashboard> 
     Ok(Dashboard { sections })
 }
 
+/// The four indicators (§6.1) of the last whole month, each with its change against the month
+/// before, linking to the evaluation page that defines and breaks them down.
+async fn indicators(db: &Db, actor: &Actor, lang: Lang) -> Result<Section> {
+    use liaison_core::kpi::{Period, PeriodKind};
+    let today = liaison_core::calendar::COMPANY_ZONE
+        .from_utc_datetime(&db.now().naive_utc())
+        .date_naive();
+    let month = Period::of(PeriodKind::Month, today).previous();
+    let h = crate::kpi::headline(db, actor, month).await?;
+    let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0));
+    let pp =
+        |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| ((a - b) * 1000.0).round() / 10.0);
+    let pts =
+        |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| ((a - b) * 10.0).round() / 10.0);
+    let link = format!("/console/evaluation?period={}", h.period);
+    let name = |k: &str| {
+        format!(
+            "{} · {}",
+            liaison_i18n::t(lang, &format!("kpi.indicator.{k}")),
+            h.period
+        )
+    };
+    let figure = |key: &str, value: Option<String>, change: Option<f64>| Item {
+        value,
+        change,
+        ..item(name(key), format!("{link}#{key}"), None)
+    };
+    let (now, before) = (&h.now, &h.before);
+    let items = vec![
+        figure(
+            "accuracy",
+            pct(now.accuracy.value),
+            pp(now.accuracy.value, before.accuracy.value),
+        ),
+        figure(
+            "timeliness",
+            pct(now.timeliness.value),
+            pp(now.timeliness.value, before.timeliness.value),
+        ),
+        figure(
+            "satisfaction",
+            now.satisfaction.mean.map(|m| format!("{m:.2}")),
+            pts(now.satisfaction.mean, before.satisfaction.mean),
+        ),
+        figure(
+            "relationship",
+            now.relationship.value.map(|v| format!("{v:.1}")),
+            now.relationship
+                .change
+                .or_else(|| pts(now.relationship.value, before.relationship.value)),
+        ),
+    ];
+    Ok(Section {
+        count: 4,
+        ..section("indicators", false, items)
+    })
+}
+
 /// What runs late across the channel, for channel management (issue 16 item 6): tickets about
 /// to breach or breached (§3.4.2, §5.2.2), figures not in by their due day (§3.3.1), anomalies
 /// nobody has explained yet (§3.3.2) and regular meetings heading short of the cadence (§5.1).
@@ -442,6 +513,29 @@ async fn channel_sections(
             })
             .collect();
         sections.push(section("cadence_warnings", true, items));
+    }
+    // A channel manager's partners whose relationship index moved most this month against the
+    // last (§6.1.4): improvement is the change.
+    if actor.roles.has(Role::ChannelManager) && actor.can(Permission::ReadEvaluation) {
+        use liaison_core::kpi::{Period, PeriodKind};
+        let today = liaison_core::calendar::COMPANY_ZONE
+            .from_utc_datetime(&db.now().naive_utc())
+            .date_naive();
+        let month = Period::of(PeriodKind::Month, today).previous();
+        let moved = crate::kpi::movers(db, actor, month, SHOWN as usize).await?;
+        let items = moved
+            .into_iter()
+            .map(|m| Item {
+                value: m.value.map(|v| format!("{v:.1}")),
+                change: Some((m.change * 10.0).round() / 10.0),
+                ..item(
+                    format!("{} · {}", m.partner, month.code()),
+                    format!("/console/evaluation/partners/{}", m.partner_id),
+                    None,
+                )
+            })
+            .collect();
+        sections.push(section("relationship_movers", false, items));
     }
     Ok(())
 }

@@ -363,6 +363,15 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
                     keys(&home)
                 );
             }
+            let movers = home.section("relationship_movers").expect("movers");
+            assert!(
+                movers
+                    .items
+                    .iter()
+                    .all(|i| i.change.is_some()
+                        && i.link.starts_with("/console/evaluation/partners/")),
+                "{name}: {movers:?}"
+            );
             let anomalies = home.section("anomalies_open").expect("anomalies");
             assert!(
                 anomalies.count >= 1,
@@ -404,6 +413,22 @@ async fn load_alone_leaves_the_inbox_empty_and_history_fills_every_list_once() {
             );
             let (exec, _) = actor(&db, "exec@demo.example").await;
             let home = dashboard(&db, &exec, Lang::ZhCn).await.expect("exec home");
+            let figures = home
+                .section("indicators")
+                .expect("exec sees the four indicators");
+            assert_eq!(
+                figures
+                    .items
+                    .iter()
+                    .map(|i| i.link.rsplit('#').next().unwrap_or(""))
+                    .collect::<Vec<_>>(),
+                ["accuracy", "timeliness", "satisfaction", "relationship"],
+                "{name}"
+            );
+            assert!(
+                figures.items.iter().filter(|i| i.value.is_some()).count() >= 3,
+                "{name}: a year of demo history gives last month figures: {figures:?}"
+            );
             let incidents = home.section("open_incidents").expect("exec sees incidents");
             assert!(
                 incidents

@@ -2445,3 +2445,12 @@ kpi.impact.direction.positive = positive
 kpi.impact.direction.negative = negative
 kpi.impact.too_few = Fewer than three months have both timeliness and sales figures: no correlation is stated.
 kpi.impact.no_cause = A correlation only says that two figures moved together; it does not show that communication caused the change in sales, or the other way round.
+
+# Home: indicators and relationship movers (issue 16 item 6)
+home.indicators = The four indicators (last month)
+home.none.indicators = No figures yet.
+home.relationship_movers = My partners' relationship index: biggest moves
+home.none.relationship_movers = No partner's index moved.
+home.change_title = Change against the month before
+home.pp = pts
+home.no_figure = nothing measured

@@ -2444,3 +2444,12 @@ kpi.impact.direction.positive = 正
 kpi.impact.direction.negative = 负
 kpi.impact.too_few = 同时有及时率和销售额数据的月份不足三个，不给出相关性。
 kpi.impact.no_cause = 相关性只说明两个数字同时变化，并不说明沟通导致了销售额的变化，反之亦然。
+
+# Home: indicators and relationship movers (issue 16 item 6)
+home.indicators = 四项评估指标（上月）
+home.none.indicators = 暂无数据。
+home.relationship_movers = 我负责伙伴的关系指数变化
+home.none.relationship_movers = 伙伴的关系指数没有变化。
+home.change_title = 与前一个月相比
+home.pp = 个百分点
+home.no_figure = 无可计数据

@@ -2444,3 +2444,12 @@ kpi.impact.direction.positive = 正
 kpi.impact.direction.negative = 負
 kpi.impact.too_few = 同時有及時率和銷售額資料的月份不足三個，不給出相關性。
 kpi.impact.no_cause = 相關性只說明兩個數字同時變化，並不說明溝通導致了銷售額的變化，反之亦然。
+
+# Home: indicators and relationship movers (issue 16 item 6)
+home.indicators = 四項評估指標（上月）
+home.none.indicators = 暫無資料。
+home.relationship_movers = 我負責夥伴的關係指數變化
+home.none.relationship_movers = 夥伴的關係指數沒有變化。
+home.change_title = 與前一個月相比
+home.pp = 個百分點
+home.no_figure = 無可計資料

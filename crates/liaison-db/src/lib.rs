@@ -123,6 +123,8 @@ pub struct Db {
     wake: Arc<tokio::sync::Notify>,
     /// The working-hours calendar as last read, and when (`calendar::load`).
     calendar: Arc<std::sync::Mutex<Option<(std::time::Instant, liaison_core::calendar::Calendar)>>>,
+    /// Writes new tickets together (`tickets::insert_ticket`), started on first use.
+    ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -211,6 +213,7 @@ impl Db {
             cipher: None,
             wake: Arc::new(tokio::sync::Notify::new()),
             calendar: Arc::new(std::sync::Mutex::new(None)),
+            ticket_writer: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
@@ -322,6 +325,17 @@ impl Db {
         if let Ok(mut kept) = self.calendar.lock() {
             *kept = None;
         }
+    }
+
+    /// The process's ticket writer, started on the current runtime on first use. Its task
+    /// holds a copy of this handle without the writer, so it ends with the runtime.
+    pub(crate) fn ticket_writer(&self) -> &tickets::TicketWriter {
+        self.ticket_writer.get_or_init(|| {
+            tickets::TicketWriter::spawn(Db {
+                ticket_writer: Arc::new(std::sync::OnceLock::new()),
+                ..self.clone()
+            })
+        })
     }
 
     pub fn now(&self) -> DateTime<Utc> {

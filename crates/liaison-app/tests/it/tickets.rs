@@ -773,3 +773,201 @@ async fn tickets_are_found_by_their_partner_and_confidential_ones_are_sealed() {
         );
     }
 }
+
+/// Issue 12's figures: tickets raised at the same time are written in one transaction (group
+/// commit); one that the database refuses (its partner is gone) fails alone, the others are
+/// stored whole (entry, watchers, index, notification, audit) and the audit chain holds.
+#[tokio::test]
+async fn tickets_raised_together_are_stored_together_and_a_bad_one_fails_alone() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let first = raise(&db, &cast.p1, "marketing", "normal", "模板工单").await;
+        let before = crate::count(&db, "SELECT COUNT(*) FROM tickets").await;
+        let tickets: Vec<Ticket> = (0..6)
+            .map(|i| {
+                let mut t = first.clone();
+                t.id = uuid::Uuid::now_v7();
+                t.subject = format!("同批工单 {i}");
+                if i == 3 {
+                    t.partner_id = uuid::Uuid::now_v7(); // no such partner
+                }
+                t
+            })
+            .collect();
+        fn change<'a>(
+            t: &'a Ticket,
+            p1: uuid::Uuid,
+            staff: uuid::Uuid,
+            now: DateTime<Utc>,
+        ) -> liaison_db::tickets::Change<'a> {
+            liaison_db::tickets::Change {
+                actor: Some(p1),
+                after: t,
+                events: vec![liaison_db::tickets::NewEvent::new(
+                    liaison_core::tickets::EventKind::Created,
+                    Some(p1),
+                    serde_json::json!({}),
+                )],
+                breaches: Vec::new(),
+                watch: vec![p1, staff],
+                notes: vec![liaison_db::notify::NewNotification {
+                    user_id: staff,
+                    kind: NotifyKind::TicketAssigned,
+                    args: serde_json::json!({"subject": t.subject}),
+                    link: format!("/console/tickets/{}", t.id),
+                    urgent: false,
+                    email_at: Some(now),
+                }],
+                action: "ticket.create",
+                detail: serde_json::json!({}),
+            }
+        }
+        let (p1, staff, now) = (cast.p1.user_id, cast.staff.user_id, db.now());
+        let change = |t| change(t, p1, staff, now);
+        // All six are queued before the writer runs (one runtime thread): one batch.
+        let (a, b, c, d, e, f) = tokio::join!(
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[0])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[1])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[2])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[3])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[4])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[5])),
+        );
+        assert!(
+            matches!(d, Err(liaison_db::DbError::Conflict(_))),
+            "{name}: the ticket of no partner is refused: {d:?}"
+        );
+        for (i, r) in [a, b, c, e, f].into_iter().enumerate() {
+            let t = r.unwrap_or_else(|e| panic!("{name}: ticket {i} stored: {e}"));
+            assert!(t.subject.starts_with("同批工单"), "{name}");
+            assert_eq!(
+                t.partner_code, first.partner_code,
+                "{name}: read back whole"
+            );
+            let staff_view = app::page(&db, &cast.staff, t.id).await.expect("page");
+            assert_eq!(staff_view.events.len(), 1, "{name}: its created entry");
+            assert_eq!(staff_view.watchers.len(), 2, "{name}: its watchers");
+        }
+        assert_eq!(
+            crate::count(&db, "SELECT COUNT(*) FROM tickets").await,
+            before + 5,
+            "{name}: five stored, the bad one not at all"
+        );
+        let docs = crate::count(
+            &db,
+            "SELECT COUNT(*) FROM search_docs d JOIN tickets t ON t.id = d.id WHERE t.subject LIKE '同批工单%'",
+        )
+        .await;
+        assert_eq!(docs, 5, "{name}: indexed");
+        assert_eq!(
+            crate::count(
+                &db,
+                "SELECT COUNT(*) FROM notifications WHERE link LIKE '/console/tickets/%' AND args LIKE '%同批工单%'"
+            )
+            .await,
+            5,
+            "{name}: the people told, of the stored ones only"
+        );
+        assert_eq!(
+            crate::count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify'").await,
+            crate::count(&db, "SELECT COUNT(*) FROM notifications n WHERE NOT EXISTS (SELECT 1 FROM notification_prefs p WHERE p.user_id = n.user_id AND p.kind = n.kind AND NOT p.email)").await,
+            "{name}: one e-mail job per notification"
+        );
+        assert_eq!(
+            crate::count(
+                &db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.create'"
+            )
+            .await,
+            6,
+            "{name}: the template and the five"
+        );
+        assert!(
+            matches!(
+                liaison_db::audit::verify(&db).await.expect("verify"),
+                liaison_db::audit::Verdict::Intact { .. }
+            ),
+            "{name}: the chain holds"
+        );
+    }
+}
+
+/// Issue 12's figures: the API's list page is the JSON the database writes on SQLite; it must
+/// be exactly what serde writes for the same tickets (ids, times whatever their fraction,
+/// flags, breaches, the texts a list leaves out), for staff, a partner and a later page.
+#[tokio::test]
+async fn a_list_page_as_json_is_what_serde_writes() {
+    let clock = Arc::new(FixedClock::new(bj(2026, 11, 2, 9, 0)));
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let db = db.with_clock(clock.clone());
+        clock.advance(bj(2026, 11, 2, 9, 0) - clock.now_utc());
+        let mut ids = Vec::new();
+        for (i, fraction) in [0i64, 120_000, 123_456, 7].into_iter().enumerate() {
+            clock.advance(Duration::minutes(1) + Duration::microseconds(fraction));
+            let subject = format!("列表 \"引号\" \\ 工单 {i}");
+            let who = if i % 2 == 0 { &cast.p1 } else { &cast.p2 };
+            ids.push(raise(&db, who, "marketing", "normal", &subject).await.id);
+        }
+        clock.advance(Duration::hours(9));
+        app::sweep(&db).await.expect("sweep records breaches");
+        app::resolve(
+            &db,
+            &cast.staff,
+            ids[0],
+            &ResolveInput {
+                resolution: Some("已处理".into()),
+                root_cause: Some("logistics".into()),
+            },
+        )
+        .await
+        .expect("resolve");
+        app::rate(
+            &db,
+            &cast.p1,
+            ids[0],
+            &RateInput {
+                score: Some(4),
+                comment: Some("很好".into()),
+            },
+        )
+        .await
+        .expect("rate");
+        let all = TicketFilter::default();
+        for (who, before, limit) in [
+            (&cast.channel, None, 25),
+            (&cast.channel, None, 2),
+            (&cast.channel, Some(ids[2]), 25),
+            (&cast.p1, None, 25),
+            (&cast.staff, None, 25),
+        ] {
+            let tickets = app::list(&db, who, &all, before, limit)
+                .await
+                .expect("list");
+            let page = app::list_json(&db, who, &all, before, limit)
+                .await
+                .expect("json");
+            assert!(!tickets.is_empty(), "{name}");
+            assert_eq!(
+                page.json,
+                serde_json::to_string(&tickets).expect("serde"),
+                "{name}"
+            );
+            assert_eq!(page.count, tickets.len() as i64, "{name}");
+            assert_eq!(page.last, tickets.last().map(|t| t.id), "{name}");
+        }
+        let breached = app::list(&db, &cast.channel, &all, None, 25)
+            .await
+            .expect("list");
+        assert!(
+            breached.iter().any(|t| !t.breached.is_empty()),
+            "{name}: breaches are on the page"
+        );
+        assert!(
+            breached.iter().any(|t| t.rated_at.is_some()),
+            "{name}: a rated one"
+        );
+    }
+}

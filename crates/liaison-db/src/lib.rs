@@ -174,7 +174,11 @@ impl Db {
             // The writer keeps statement journals in memory: a multi-row insert saves the first
             // copy of each page it changes there, to undo that statement alone if it fails; in
             // a temporary file that is ~100 MB of writes for `liaison demo --partners 100000`.
+            // No ping before each use (sqlx's default): a SQLite connection is a file in this
+            // process, not a socket that can drop, and the ping is one more hand-over to the
+            // connection's thread for every statement (issue 12's figures).
             let writer = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -195,6 +199,7 @@ impl Db {
                 writer.clone()
             } else {
                 SqlitePoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts.read_only(true).pragma("cache_size", "-4096"))

@@ -288,20 +288,6 @@ pub async fn list(
     Ok(repo::list_tickets(db, actor.scope(), &f, before, limit).await?)
 }
 
-/// The same page as its JSON text (`repo::TicketsJson`: what serde writes for the tickets),
-/// for an API answer that sends it as read.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
-pub async fn list_json(
-    db: &Db,
-    actor: &Actor,
-    filter: &TicketFilter,
-    before: Option<Uuid>,
-    limit: i64,
-) -> Result<repo::TicketsJson> {
-    let f = readable(actor, filter)?;
-    Ok(repo::list_tickets_json(db, actor.scope(), &f, before, limit).await?)
-}
-
 /// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those
 /// they or their department hold or they watch.
 fn readable(actor: &Actor, filter: &TicketFilter) -> Result<TicketFilter> {

@@ -252,21 +252,6 @@ pub struct TicketFilter {
     pub include_merged: bool,
 }
 
-/// The statement of a list page: tickets in `scope` by `f`, newest first, keyset-paged by
-/// id; `None` when the scope holds nothing.
-fn list_query(scope: Scope, f: &TicketFilter, before: Option<Uuid>, limit: i64) -> Option<Q> {
-    let mut query = Q::dynamic(format!("{} WHERE 1 = 1", list_select()));
-    match scope {
-        Scope::All => {}
-        Scope::Partner(p) => query.and("t.partner_id =", p),
-        Scope::Nothing => return None,
-    }
-    filter(&mut query, f);
-    query.and_some("t.id <", before);
-    query.order_limit("t.id DESC", limit);
-    Some(query)
-}
-
 /// Tickets in `scope`, newest first, keyset-paged by id.
 pub async fn list_tickets(
     db: &Db,
@@ -275,190 +260,114 @@ pub async fn list_tickets(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Ticket>> {
-    let Some(query) = list_query(scope, f, before, limit) else {
-        return Ok(Vec::new());
-    };
+    let mut query = Q::dynamic(format!("{} WHERE 1 = 1", list_select()));
+    match scope {
+        Scope::All => {}
+        Scope::Partner(p) => query.and("t.partner_id =", p),
+        Scope::Nothing => return Ok(Vec::new()),
+    }
+    filter(&mut query, f);
+    query.and_some("t.id <", before);
+    query.order_limit("t.id DESC", limit);
     let rows = match db.backend() {
         // SQLite hands each row from its thread to the request's task: a page comes back as
         // one JSON array instead (one hand-over, not 25; 25 rows a page cost 15 µs each).
-        // The page carries its breaches, and list rows hold no sealed text to open.
         crate::Backend::Sqlite => {
-            let page: JsonPage = db.fetch_one(json_page_query(query)).await?;
-            return serde_json::from_str(&page.json)
-                .map_err(|e| DbError::Sqlx(sqlx::Error::Decode(e.into())));
+            let sql = format!("SELECT {} AS page FROM ({}) x", json_page(), query.sql());
+            let page: JsonPage = db.fetch_one(query.replace_sql(sql)).await?;
+            let mut rows = page.0;
+            rows.sort_by_key(|t| std::cmp::Reverse(t.id));
+            // The page carries its breaches, and list rows hold no sealed text to open.
+            return Ok(rows);
         }
         crate::Backend::Postgres => db.fetch_all(query).await?,
     };
     with_breaches(db, rows).await
 }
 
-/// A page of a list as its JSON text: exactly what `serde_json::to_string` writes for the
-/// page's `Vec<Ticket>` (an API answer sends it as read, issue 12's figures), how many
-/// tickets it holds and the last one's id (the next page's cursor).
-pub struct TicketsJson {
-    pub json: String,
-    pub count: i64,
-    pub last: Option<Uuid>,
-}
-
-/// [`list_tickets`] as JSON text. On SQLite the database writes it, in the serde form of
-/// `Ticket` (no value is decoded and encoded again in between); elsewhere it is serialized.
-pub async fn list_tickets_json(
-    db: &Db,
-    scope: Scope,
-    f: &TicketFilter,
-    before: Option<Uuid>,
-    limit: i64,
-) -> Result<TicketsJson> {
-    if db.backend() == crate::Backend::Sqlite {
-        let Some(query) = list_query(scope, f, before, limit) else {
-            return Ok(TicketsJson {
-                json: "[]".into(),
-                count: 0,
-                last: None,
-            });
-        };
-        let page: JsonPage = db.fetch_one(json_page_query(query)).await?;
-        return Ok(TicketsJson {
-            json: page.json,
-            count: page.count,
-            last: page.last,
-        });
-    }
-    let rows = list_tickets(db, scope, f, before, limit).await?;
-    Ok(TicketsJson {
-        json: serde_json::to_string(&rows)
-            .map_err(|e| DbError::Config(format!("a ticket does not serialize: {e}")))?,
-        count: rows.len() as i64,
-        last: rows.last().map(|t| t.id),
-    })
-}
-
-/// `query` (a list's statement) read as one row: the page as a JSON array, its size and its
-/// last (smallest) id.
-fn json_page_query(query: Q) -> Q {
-    let sql = format!(
-        "SELECT {} AS page, COUNT(*) AS n, MIN(x.id) AS last FROM ({}) x",
-        json_page(),
-        query.sql()
-    );
-    query.replace_sql(sql)
-}
-
-/// A page of tickets as JSON text (SQLite).
-struct JsonPage {
-    json: String,
-    count: i64,
-    last: Option<Uuid>,
-}
+/// A page of tickets as one JSON array (SQLite).
+struct JsonPage(Vec<Ticket>);
 
 impl FromDbRow for JsonPage {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(JsonPage {
-            json: r.opt_text("page")?.unwrap_or_else(|| "[]".into()),
-            count: r.i64("n")?,
-            last: r.opt_uuid("last")?,
-        })
+        let text = r.opt_text("page")?.unwrap_or_else(|| "[]".into());
+        serde_json::from_str(&text)
+            .map(JsonPage)
+            .map_err(|e| sqlx::Error::Decode(e.into()))
     }
 }
 
-/// `json_group_array(json_object(...))` over the list's columns (`x.*`), newest first, written
-/// as serde writes a `Ticket`: its fields in order, the empty texts a list leaves out
-/// (description, resolution, rating comment) left out as `skip_serializing_if` does, ids
-/// hyphenated, flags as JSON booleans, times as chrono writes them (RFC 3339 in UTC, `Z`,
-/// the fraction in 0, 3 or 6 digits; stored with 6).
+/// `json_group_array(json_object(...))` over the list's columns (`x.*`): ids as hex text,
+/// flags as JSON booleans, times as stored (RFC 3339), so the array reads back as `Ticket`s.
 fn json_page() -> String {
-    enum C {
-        Id,
-        Text,
-        Flag,
-        Time,
-    }
-    use C::*;
-    const FIELDS: &[(&str, C)] = &[
-        ("id", Id),
-        ("partner_id", Id),
-        ("partner_code", Text),
-        ("partner_name", Text),
-        ("region", Text),
-        ("partner_owner_id", Id),
-        ("raised_by", Id),
-        ("raised_by_name", Text),
-        ("via", Text),
-        ("kind", Text),
-        ("priority", Text),
-        ("product_id", Id),
-        ("product_name", Text),
-        ("product_category", Text),
-        ("product_text", Text),
-        ("subject", Text),
-        ("classification", Text),
-        ("state", Text),
-        ("department_id", Id),
-        ("department_name", Text),
-        ("department_head_id", Id),
-        ("assignee_id", Id),
-        ("assignee_name", Text),
-        ("first_response_at", Time),
-        ("first_response_due_at", Time),
-        ("resolution_due_at", Time),
-        ("paused_at", Time),
-        ("paused_minutes", Text),
-        ("warned_first", Flag),
-        ("warned_resolution", Flag),
-        ("resolved_at", Time),
-        ("root_cause", Text),
-        ("closed_at", Time),
-        ("rating", Text),
-        ("rated_at", Time),
-        ("reopen_count", Text),
-        ("merged_into", Id),
-        ("version", Text),
-        ("created_at", Time),
-        ("updated_at", Time),
+    const UUIDS: &[&str] = &[
+        "id",
+        "partner_id",
+        "partner_owner_id",
+        "raised_by",
+        "product_id",
+        "department_id",
+        "department_head_id",
+        "assignee_id",
+        "merged_into",
+    ];
+    const FLAGS: &[&str] = &["warned_first", "warned_resolution"];
+    const OTHERS: &[&str] = &[
+        "partner_code",
+        "partner_name",
+        "region",
+        "raised_by_name",
+        "via",
+        "kind",
+        "priority",
+        "product_name",
+        "product_category",
+        "product_text",
+        "subject",
+        "description",
+        "classification",
+        "state",
+        "department_name",
+        "assignee_name",
+        "first_response_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "paused_at",
+        "paused_minutes",
+        "resolved_at",
+        "resolution",
+        "root_cause",
+        "closed_at",
+        "rating",
+        "rating_comment",
+        "rated_at",
+        "reopen_count",
+        "version",
+        "created_at",
+        "updated_at",
     ];
     let mut parts = Vec::new();
-    for (c, kind) in FIELDS {
-        let col = format!("x.{c}");
-        let value = match kind {
-            Id => json_uuid(&col),
-            Text => col,
-            Flag => format!("json(CASE WHEN {col} THEN 'true' ELSE 'false' END)"),
-            Time => json_time(&col),
-        };
-        parts.push(format!("'{c}', {value}"));
+    for c in UUIDS {
+        parts.push(format!(
+            "'{c}', CASE WHEN x.{c} IS NULL THEN NULL ELSE lower(hex(x.{c})) END"
+        ));
+    }
+    for c in FLAGS {
+        parts.push(format!(
+            "'{c}', json(CASE WHEN x.{c} THEN 'true' ELSE 'false' END)"
+        ));
+    }
+    for c in OTHERS {
+        parts.push(format!("'{c}', x.{c}"));
     }
     // The clocks that ran out, in due order, as `with_breaches` reads them.
-    parts.push(format!(
-        "'breached', json((SELECT json_group_array(json_object('clock', b.clock, 'due_at', {},
-                 'recorded_at', {}) ORDER BY b.due_at) FROM ticket_breaches b WHERE b.ticket_id = x.id))",
-        json_time("b.due_at"),
-        json_time("b.recorded_at"),
-    ));
-    format!(
-        "json_group_array(json(json_object({})) ORDER BY x.id DESC)",
-        parts.join(", ")
-    )
-}
-
-/// A UUID stored as 16 bytes, as its hyphenated text (SQLite).
-fn json_uuid(col: &str) -> String {
-    let h = format!("hex({col})");
-    format!(
-        "CASE WHEN {col} IS NULL THEN NULL ELSE lower(substr({h}, 1, 8) || '-' || substr({h}, 9, 4)
-           || '-' || substr({h}, 13, 4) || '-' || substr({h}, 17, 4) || '-' || substr({h}, 21)) END"
-    )
-}
-
-/// A time stored as `2026-12-04T16:22:23.123000Z` written as chrono writes it
-/// (`...23.123Z`; `...23Z` with no fraction).
-fn json_time(col: &str) -> String {
-    format!(
-        "CASE WHEN {col} IS NULL OR length({col}) <> 27 THEN {col}
-              WHEN substr({col}, 21, 6) = '000000' THEN substr({col}, 1, 19) || 'Z'
-              WHEN substr({col}, 24, 3) = '000' THEN substr({col}, 1, 23) || 'Z'
-              ELSE {col} END"
-    )
+    parts.push(
+        "'breached', json((SELECT json_group_array(json_object('clock', b.clock, 'due_at', b.due_at,
+                 'recorded_at', b.recorded_at)) FROM (SELECT clock, due_at, recorded_at FROM ticket_breaches
+                 WHERE ticket_id = x.id ORDER BY due_at) b))"
+            .to_string(),
+    );
+    format!("json_group_array(json_object({}))", parts.join(", "))
 }
 
 fn filter(query: &mut Q, f: &TicketFilter) {

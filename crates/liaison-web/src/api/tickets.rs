@@ -8,7 +8,7 @@ use crate::respond::{created_at, download, named_file};
 use crate::{AppError, AppResult};
 use axum::Json;
 use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use liaison_app::import::ExportFormat;
 use liaison_app::tickets::{
     self as app, AssignInput, MergeInput, Queue, RateInput, ReopenInput, ReplyInput, ResolveInput,
@@ -26,7 +26,15 @@ fn get<'a>(p: &'a Pairs, k: &str) -> Option<&'a str> {
 
 /// `GET /api/v1/tickets`: `queue` (mine, department, unassigned, breaching, all), `state`,
 /// `priority`, `kind`, `partner`; newest first.
-pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Response> {
+/// A page of a list, serialized straight from the rows (no `serde_json::Value` in between: a
+/// page of 25 tickets would be 25 maps of 40 keys built and dropped).
+#[derive(serde::Serialize)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Json<ListPage<Ticket>>> {
     let l = p.list(25)?;
     let queue = match get(&p, "queue") {
         None => Queue::All,
@@ -57,25 +65,9 @@ pub async fn list(Api(state, s): Api, p: Pairs) -> AppResult<Response> {
         .map(id)
         .transpose()
         .map_err(|_| AppError::invalid("partner", Msg::new("validate.invalid")))?;
-    // The page's JSON as the database wrote it (issue 12's figures: decoding 25 tickets and
-    // encoding them again cost more than reading them); the same text
-    // `Json` of the `Vec<Ticket>` would write.
-    let page = app::list_json(&state.db, &s.actor, &filter, l.id_cursor()?, l.limit).await?;
-    let next_cursor = (page.count == l.limit)
-        .then_some(page.last)
-        .flatten()
-        .map(|id| id.to_string());
-    let cursor = serde_json::to_string(&next_cursor)
-        .map_err(|e| AppError::Internal(format!("a cursor does not serialize: {e}")))?;
-    let body = format!("{{\"items\":{},\"next_cursor\":{cursor}}}", page.json);
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response())
+    let items = app::list(&state.db, &s.actor, &filter, l.id_cursor()?, l.limit).await?;
+    let next_cursor = l.next(&items, |t| t.id.to_string());
+    Ok(Json(ListPage { items, next_cursor }))
 }
 
 pub async fn create(

@@ -119,6 +119,10 @@ pub struct Badges {
 }
 
 pub async fn badges(db: &Db, actor: &Actor) -> Result<Badges> {
+    if !actor.is_partner() {
+        let (unread, waiting) = liaison_db::home::staff_badges(db, actor).await?;
+        return Ok(Badges { unread, waiting });
+    }
     let unread = liaison_db::notify::unread_count(db, actor.user_id).await?;
     let waiting = if let Some(partner) = actor.scope().partner() {
         liaison_db::inbox::counts(db, partner).await?.to_confirm

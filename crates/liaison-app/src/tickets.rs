@@ -284,12 +284,19 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Ticket>> {
+    let f = readable(actor, filter)?;
+    Ok(repo::list_tickets(db, actor.scope(), &f, before, limit).await?)
+}
+
+/// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those
+/// they or their department hold or they watch.
+fn readable(actor: &Actor, filter: &TicketFilter) -> Result<TicketFilter> {
     authorize(actor, Permission::ReadTicket, &Object::default())?;
     let mut f = filter.clone();
     if !actor.is_partner() && !actor.can(Permission::ReadAllTickets) {
         f.visible_to = Some((actor.user_id, actor.department_id));
     }
-    Ok(repo::list_tickets(db, actor.scope(), &f, before, limit).await?)
+    Ok(f)
 }
 
 /// How many tickets each of `actor`'s queues holds.

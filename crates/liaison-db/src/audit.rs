@@ -126,6 +126,12 @@ pub async fn append(tx: &mut Tx, at: DateTime<Utc>, e: Entry<'_>) -> Result<i64>
 /// Appends rows inside `tx`, in multi-row statements. On PostgreSQL the head row is locked so
 /// concurrent transactions take their turn; SQLite has one writer already. Returns the last seq.
 pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>) -> Result<i64> {
+    append_timed(tx, entries.into_iter().map(|e| (at, e)).collect()).await
+}
+
+/// Appends rows each stamped with its own time (changes written together, each at the time
+/// it was made: the ticket writer's group commits). Returns the last seq.
+pub async fn append_timed(tx: &mut Tx, entries: Vec<(DateTime<Utc>, Entry<'_>)>) -> Result<i64> {
     let head: Head = tx
         .fetch_one(match tx.backend() {
             Backend::Sqlite => q("SELECT seq, hash FROM audit_head WHERE id = 1"),
@@ -138,13 +144,13 @@ pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>
             "INSERT INTO audit_log (seq, at, actor_id, action, entity, entity_id, partner_id, detail, prev_hash, hash) VALUES {}",
             crate::query::values_sql(10, chunk.len())
         ));
-        for e in chunk {
+        for (at, e) in chunk {
             seq += 1;
             let detail = e.detail.to_string();
             let hash = row_hash(
                 &prev,
                 seq,
-                &at,
+                at,
                 e.actor_id,
                 e.action,
                 e.entity,
@@ -154,7 +160,7 @@ pub async fn append_many(tx: &mut Tx, at: DateTime<Utc>, entries: Vec<Entry<'_>>
             );
             query = query
                 .bind(seq)
-                .bind(at)
+                .bind(*at)
                 .bind(e.actor_id)
                 .bind(e.action)
                 .bind(e.entity)

@@ -50,6 +50,20 @@ impl From<FieldErrors> for DbError {
 }
 
 impl DbError {
+    /// The same error told to another caller (a failed batch's outcome, for each ticket in
+    /// it); a driver's error becomes its text, still a server failure.
+    pub(crate) fn copy(&self) -> DbError {
+        match self {
+            DbError::NotFound => DbError::NotFound,
+            DbError::Conflict(s) => DbError::Conflict(s.clone()),
+            DbError::Invalid(f) => DbError::Invalid(f.clone()),
+            DbError::InvalidRows(r) => DbError::InvalidRows(r.clone()),
+            DbError::Config(s) => DbError::Config(s.clone()),
+            DbError::Migrate(s) => DbError::Migrate(s.clone()),
+            DbError::Sqlx(e) => DbError::Config(format!("database: {e}")),
+        }
+    }
+
     /// Replaces a generic unique-violation message with one naming the field.
     pub fn conflict_on(self, field: &str, value: &str) -> Self {
         match self {

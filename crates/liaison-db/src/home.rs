@@ -99,3 +99,28 @@ pub async fn to_confirm(db: &Db, partner: Uuid, limit: i64) -> Result<Vec<InboxI
     ));
     db.fetch_all(query).await
 }
+
+/// A member of staff's top-menu numbers in one statement (every page reads them, issue 12's
+/// figures): unread notifications, and what waits for them — requests at a step they may
+/// decide (counted up to 100, as the review list shows them) and open threads they hold.
+pub async fn staff_badges(db: &Db, actor: &liaison_core::Actor) -> Result<(i64, i64)> {
+    let mut query = Q::dynamic(
+        "SELECT (SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL) AS unread, "
+            .to_string(),
+    )
+    .bind(actor.user_id);
+    // Requests at a step they may decide, as many as the review list shows (100).
+    query.push_sql("(SELECT COUNT(*) FROM (SELECT 1 AS one FROM requests r WHERE 1 = 1");
+    if !crate::request::to_review(&mut query, actor) {
+        query.push_sql(" AND 1 = 0");
+    }
+    let l = query.arg(100i64);
+    query.push_sql(&format!(" LIMIT {l}) x) AS review, "));
+    query.push_sql("(SELECT COUNT(*) FROM threads t WHERE t.state = 'open'");
+    crate::thread::push_visibility(&mut query, actor, crate::thread::ThreadView::Mine);
+    query.push_sql(") AS open");
+    struct B(i64, i64, i64);
+    from_row!(B(unread: i64, review: i64, open: i64));
+    let b: B = db.fetch_one(query).await?;
+    Ok((b.0, b.1 + b.2))
+}

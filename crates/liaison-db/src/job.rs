@@ -78,6 +78,37 @@ pub(crate) async fn insert(
     Ok(())
 }
 
+/// A job to add with [`insert_many`].
+pub(crate) struct NewJob {
+    pub id: Uuid,
+    pub now: DateTime<Utc>,
+    pub run_at: DateTime<Utc>,
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+}
+
+/// Adds jobs inside the caller's transaction, in multi-row statements.
+pub(crate) async fn insert_many(tx: &mut Tx, jobs: &[NewJob]) -> Result<()> {
+    for chunk in jobs.chunks(500) {
+        let mut query = crate::Q::dynamic(format!(
+            "INSERT INTO jobs (id, kind, payload, state, attempts, run_at, created_at, updated_at)
+             SELECT v.column1, v.column2, v.column3, 'queued', 0, v.column4, v.column5, v.column5
+               FROM (VALUES {}) v",
+            crate::query::values_sql(5, chunk.len())
+        ));
+        for j in chunk {
+            query = query
+                .bind(j.id)
+                .bind(j.kind)
+                .bind(j.payload.to_string())
+                .bind(j.run_at)
+                .bind(j.now);
+        }
+        tx.execute(query).await?;
+    }
+    Ok(())
+}
+
 /// Leases up to `limit` due jobs.
 pub async fn claim(db: &Db, worker: &str, limit: i64, length: Duration) -> Result<Vec<Job>> {
     let now = db.now();

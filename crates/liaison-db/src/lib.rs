@@ -125,6 +125,8 @@ pub struct Db {
     wake: Arc<tokio::sync::Notify>,
     /// The working-hours calendar as last read, and when (`calendar::load`).
     calendar: Arc<std::sync::Mutex<Option<(std::time::Instant, liaison_core::calendar::Calendar)>>>,
+    /// Writes new tickets together (`tickets::insert_ticket`), started on first use.
+    ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -174,7 +176,11 @@ impl Db {
             // The writer keeps statement journals in memory: a multi-row insert saves the first
             // copy of each page it changes there, to undo that statement alone if it fails; in
             // a temporary file that is ~100 MB of writes for `liaison demo --partners 100000`.
+            // No ping before each use (sqlx's default): a SQLite connection is a file in this
+            // process, not a socket that can drop, and the ping is one more hand-over to the
+            // connection's thread for every statement (issue 12's figures).
             let writer = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -195,6 +201,7 @@ impl Db {
                 writer.clone()
             } else {
                 SqlitePoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts.read_only(true).pragma("cache_size", "-4096"))
@@ -213,6 +220,7 @@ impl Db {
             cipher: None,
             wake: Arc::new(tokio::sync::Notify::new()),
             calendar: Arc::new(std::sync::Mutex::new(None)),
+            ticket_writer: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
@@ -324,6 +332,17 @@ impl Db {
         if let Ok(mut kept) = self.calendar.lock() {
             *kept = None;
         }
+    }
+
+    /// The process's ticket writer, started on the current runtime on first use. Its task
+    /// holds a copy of this handle without the writer, so it ends with the runtime.
+    pub(crate) fn ticket_writer(&self) -> &tickets::TicketWriter {
+        self.ticket_writer.get_or_init(|| {
+            tickets::TicketWriter::spawn(Db {
+                ticket_writer: Arc::new(std::sync::OnceLock::new()),
+                ..self.clone()
+            })
+        })
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -59,46 +59,80 @@ const COLUMNS: &str = "id, user_id, kind, args, link, urgent, created_at, read_a
 /// Writes the notifications and queues an e-mail for each whose person has not turned e-mail
 /// off for that kind. Inside the caller's transaction.
 pub async fn insert(tx: &mut Tx, now: DateTime<Utc>, items: &[NewNotification]) -> Result<()> {
-    for n in items {
-        let id = Uuid::now_v7();
-        tx.execute(
-            q(
-                "INSERT INTO notifications (id, user_id, kind, args, link, urgent, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(n.user_id)
-            .bind(n.kind.as_str())
-            .bind(n.args.to_string())
-            .bind(n.link.as_str())
-            .bind(n.urgent)
-            .bind(now),
-        )
-        .await?;
-        let Some(at) = n.email_at else { continue };
-        // An API token's service user reads no e-mail (its address is `.invalid`).
-        let off: i64 = tx
-            .fetch_one::<i64>(
-                q("SELECT (SELECT COUNT(*) FROM notification_prefs WHERE user_id = $1 AND kind = $2 AND NOT email)
-                        + (SELECT COUNT(*) FROM api_tokens WHERE user_id = $1)")
-                    .bind(n.user_id)
-                    .bind(n.kind.as_str()),
-            )
-            .await?;
-        if off == 0 {
-            crate::job::enqueue_at(
-                tx,
-                now,
-                at,
-                JobKind::Notify.as_str(),
-                json!({"notification_id": id}),
-            )
-            .await?;
+    insert_timed(tx, &items.iter().map(|n| (now, n)).collect::<Vec<_>>()).await
+}
+
+/// The same for notifications each made at its own time (changes written together), in three
+/// statements whatever their number: the rows, who reads no e-mail of its kind, the jobs.
+pub async fn insert_timed(tx: &mut Tx, items: &[(DateTime<Utc>, &NewNotification)]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = items.iter().map(|_| Uuid::now_v7()).collect();
+    for (chunk, ids) in items.chunks(500).zip(ids.chunks(500)) {
+        let mut query = Q::dynamic(format!(
+            "INSERT INTO notifications (id, user_id, kind, args, link, urgent, created_at) VALUES {}",
+            crate::query::values_sql(7, chunk.len())
+        ));
+        for ((now, n), id) in chunk.iter().zip(ids) {
+            query = query
+                .bind(*id)
+                .bind(n.user_id)
+                .bind(n.kind.as_str())
+                .bind(n.args.to_string())
+                .bind(n.link.as_str())
+                .bind(n.urgent)
+                .bind(*now);
+        }
+        tx.execute(query).await?;
+    }
+    let mailed: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, &NewNotification)> = items
+        .iter()
+        .zip(&ids)
+        .filter_map(|((now, n), id)| n.email_at.map(|at| (*id, *now, at, *n)))
+        .collect();
+    if mailed.is_empty() {
+        return Ok(());
+    }
+    // Who reads no e-mail of the kind: a preference turned off, or an API token's service
+    // user (its address is `.invalid`).
+    let mut pairs: Vec<(Uuid, &str)> = mailed
+        .iter()
+        .map(|m| (m.3.user_id, m.3.kind.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut off: std::collections::HashSet<(Uuid, String)> = std::collections::HashSet::new();
+    for chunk in pairs.chunks(400) {
+        let mut query = Q::dynamic(format!(
+            "SELECT v.column1 AS user_id, v.column2 AS kind FROM (VALUES {}) v
+              WHERE EXISTS (SELECT 1 FROM notification_prefs p
+                             WHERE p.user_id = v.column1 AND p.kind = v.column2 AND NOT p.email)
+                 OR EXISTS (SELECT 1 FROM api_tokens a WHERE a.user_id = v.column1)",
+            crate::query::values_sql(2, chunk.len())
+        ));
+        for (u, k) in chunk {
+            query = query.bind(*u).bind(*k);
+        }
+        struct Off(Uuid, String);
+        from_row!(Off(user_id: uuid, kind: text));
+        for Off(u, k) in tx.fetch_all::<Off>(query).await? {
+            off.insert((u, k));
         }
     }
-    if items.iter().any(|n| n.email_at.is_some()) {
-        tx.notify_work().await?;
-    }
+    let jobs: Vec<crate::job::NewJob> = mailed
+        .iter()
+        .filter(|m| !off.contains(&(m.3.user_id, m.3.kind.as_str().to_string())))
+        .map(|(id, now, at, _)| crate::job::NewJob {
+            id: Uuid::now_v7(),
+            now: *now,
+            run_at: *at,
+            kind: JobKind::Notify.as_str(),
+            payload: json!({"notification_id": id}),
+        })
+        .collect();
+    crate::job::insert_many(tx, &jobs).await?;
+    tx.notify_work().await?;
     Ok(())
 }
 

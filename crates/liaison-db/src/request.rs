@@ -229,6 +229,33 @@ pub enum RequestView {
     All,
 }
 
+/// Adds to `query` (over `requests r`) the requests waiting for a step `actor` may decide;
+/// `false` (nothing added) when they decide none.
+pub(crate) fn to_review(query: &mut Q, actor: &Actor) -> bool {
+    let mut states = Vec::new();
+    if actor.roles.has(Role::DeptHead) && actor.department_id.is_some() {
+        let d = query.arg(actor.department_id);
+        states.push(format!(
+            "(r.state = 'pending_dept_head' AND r.department_id = {d})"
+        ));
+    }
+    if actor.roles.has(Role::ChannelManager) {
+        states.push("r.state = 'pending_channel_review'".to_string());
+    }
+    if actor.roles.has(Role::Executive) {
+        states.push("r.state = 'pending_executive'".to_string());
+    }
+    if states.is_empty() {
+        return false;
+    }
+    let me = query.arg(actor.user_id);
+    query.push_sql(&format!(
+        " AND ({}) AND r.requester_id <> {me}",
+        states.join(" OR ")
+    ));
+    true
+}
+
 pub async fn list_requests(
     db: &Db,
     actor: &Actor,
@@ -243,27 +270,9 @@ pub async fn list_requests(
             query.push_sql(&format!(" AND r.requester_id = {a}"));
         }
         RequestView::ToReview => {
-            let mut states = Vec::new();
-            if actor.roles.has(Role::DeptHead) && actor.department_id.is_some() {
-                let d = query.arg(actor.department_id);
-                states.push(format!(
-                    "(r.state = 'pending_dept_head' AND r.department_id = {d})"
-                ));
-            }
-            if actor.roles.has(Role::ChannelManager) {
-                states.push("r.state = 'pending_channel_review'".to_string());
-            }
-            if actor.roles.has(Role::Executive) {
-                states.push("r.state = 'pending_executive'".to_string());
-            }
-            if states.is_empty() {
+            if !to_review(&mut query, actor) {
                 return Ok(Vec::new());
             }
-            let me = query.arg(actor.user_id);
-            query.push_sql(&format!(
-                " AND ({}) AND r.requester_id <> {me}",
-                states.join(" OR ")
-            ));
         }
         RequestView::All => {}
     }

@@ -160,7 +160,7 @@ pub enum ThreadView {
 }
 
 /// Appends the caller's visibility to a query over `threads t`.
-fn push_visibility(query: &mut Q, actor: &Actor, view: ThreadView) {
+pub(crate) fn push_visibility(query: &mut Q, actor: &Actor, view: ThreadView) {
     if actor.is_partner() {
         match actor.scope() {
             Scope::Partner(p) => query.and("t.partner_id =", p),

@@ -650,40 +650,45 @@ pub struct Change<'a> {
     pub detail: serde_json::Value,
 }
 
-async fn insert_events(
-    db: &Db,
-    tx: &mut Tx,
-    t: &Ticket,
-    events: &[NewEvent],
-    now: DateTime<Utc>,
-) -> Result<()> {
+/// A timeline entry ready to write: its id given, its body and files sealed when the ticket
+/// is confidential, its files' names and types checked.
+struct EventRow {
+    id: Uuid,
+    kind: &'static str,
+    internal: bool,
+    author: Option<Uuid>,
+    via: Option<&'static str>,
+    body: Option<String>,
+    detail: String,
+    files: Vec<FileRow>,
+}
+
+struct FileRow {
+    id: Uuid,
+    filename: String,
+    content_type: &'static str,
+    size: i64,
+    sha256: String,
+    data: String,
+}
+
+/// Seals and checks `events` of `t` (a bad file name or type is `Invalid` naming `files`).
+fn event_rows(db: &Db, t: &Ticket, events: &[NewEvent]) -> Result<Vec<EventRow>> {
     let seal = sealed(t.classification);
+    let mut out = Vec::with_capacity(events.len());
     for ev in events {
         let id = Uuid::now_v7();
         let body = match &ev.body {
             Some(b) if seal => Some(db.seal("ticket_events:body", id, b)?),
             other => other.clone(),
         };
-        tx.execute(
-            q("INSERT INTO ticket_events (id, ticket_id, kind, internal, author_id, via, body, detail, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(id)
-            .bind(t.id)
-            .bind(ev.kind.as_str())
-            .bind(ev.internal)
-            .bind(ev.author)
-            .bind(ev.via.map(|v| v.as_str().to_string()))
-            .bind(body)
-            .bind(ev.detail.to_string())
-            .bind(now),
-        )
-        .await?;
+        let mut files = Vec::with_capacity(ev.files.len());
         for f in &ev.files {
             let fid = Uuid::now_v7();
             // The name as kept: no folders, no control characters (like request attachments).
             let filename = crate::attachment::clean_name(&f.filename)
                 .map_err(|m| DbError::Invalid(liaison_core::FieldErrors::single("files", m)))?;
-            let ct = crate::attachment::check_type(&filename, &f.bytes)
+            let content_type = crate::attachment::check_type(&filename, &f.bytes)
                 .map_err(|m| DbError::Invalid(liaison_core::FieldErrors::single("files", m)))?;
             let b64 = base64::engine::general_purpose::STANDARD.encode(&f.bytes);
             let data = if seal {
@@ -691,24 +696,83 @@ async fn insert_events(
             } else {
                 b64
             };
+            files.push(FileRow {
+                id: fid,
+                filename,
+                content_type,
+                size: f.bytes.len() as i64,
+                sha256: crate::sha256_hex(&f.bytes),
+                data,
+            });
+        }
+        out.push(EventRow {
+            id,
+            kind: ev.kind.as_str(),
+            internal: ev.internal,
+            author: ev.author,
+            via: ev.via.map(|v| v.as_str()),
+            body,
+            detail: ev.detail.to_string(),
+            files,
+        });
+    }
+    Ok(out)
+}
+
+/// Writes prepared timeline entries (each `(ticket, entry, time)`) in multi-row statements,
+/// then their files one by one (they are large and rare).
+async fn write_events(tx: &mut Tx, rows: &[(Uuid, &EventRow, DateTime<Utc>)]) -> Result<()> {
+    for chunk in rows.chunks(200) {
+        let mut query = Q::dynamic(format!(
+            "INSERT INTO ticket_events (id, ticket_id, kind, internal, author_id, via, body, detail, created_at) VALUES {}",
+            crate::query::values_sql(9, chunk.len())
+        ));
+        for (ticket, ev, at) in chunk {
+            query = query
+                .bind(ev.id)
+                .bind(*ticket)
+                .bind(ev.kind)
+                .bind(ev.internal)
+                .bind(ev.author)
+                .bind(ev.via.map(str::to_string))
+                .bind(ev.body.clone())
+                .bind(ev.detail.as_str())
+                .bind(*at);
+        }
+        tx.execute(query).await?;
+    }
+    for (ticket, ev, at) in rows {
+        for f in &ev.files {
             tx.execute(
                 q("INSERT INTO ticket_attachments (id, ticket_id, event_id, filename, content_type, size, sha256, data, created_by, created_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                .bind(fid)
-                .bind(t.id)
-                .bind(id)
-                .bind(filename.as_str())
-                .bind(ct)
-                .bind(f.bytes.len() as i64)
-                .bind(crate::sha256_hex(&f.bytes))
-                .bind(data)
+                .bind(f.id)
+                .bind(*ticket)
+                .bind(ev.id)
+                .bind(f.filename.as_str())
+                .bind(f.content_type)
+                .bind(f.size)
+                .bind(f.sha256.as_str())
+                .bind(f.data.as_str())
                 .bind(ev.author)
-                .bind(now),
+                .bind(*at),
             )
             .await?;
         }
     }
     Ok(())
+}
+
+async fn insert_events(
+    db: &Db,
+    tx: &mut Tx,
+    t: &Ticket,
+    events: &[NewEvent],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let rows = event_rows(db, t, events)?;
+    let refs: Vec<_> = rows.iter().map(|r| (t.id, r, now)).collect();
+    write_events(tx, &refs).await
 }
 
 /// The search document of a ticket: its subject always, its description when not sealed.
@@ -733,13 +797,23 @@ fn doc(t: &Ticket) -> Doc {
 }
 
 async fn add_watchers(tx: &mut Tx, ticket: Uuid, users: &[Uuid]) -> Result<()> {
-    for u in users {
-        tx.execute(
-            q("INSERT INTO ticket_watchers (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(ticket)
-                .bind(*u),
-        )
-        .await?;
+    let pairs: Vec<(Uuid, Uuid)> = users.iter().map(|u| (ticket, *u)).collect();
+    write_watchers(tx, pairs).await
+}
+
+/// Adds `(ticket, user)` watchers in multi-row statements; ones already there stay.
+async fn write_watchers(tx: &mut Tx, mut pairs: Vec<(Uuid, Uuid)>) -> Result<()> {
+    pairs.sort_unstable();
+    pairs.dedup();
+    for chunk in pairs.chunks(500) {
+        let mut query = Q::dynamic(format!(
+            "INSERT INTO ticket_watchers (ticket_id, user_id) VALUES {} ON CONFLICT DO NOTHING",
+            crate::query::values_sql(2, chunk.len())
+        ));
+        for (t, u) in chunk {
+            query = query.bind(*t).bind(*u);
+        }
+        tx.execute(query).await?;
     }
     Ok(())
 }
@@ -768,50 +842,233 @@ async fn insert_breaches(
 }
 
 /// A new ticket with its `created` entry (and files), its watchers and the people told.
+///
+/// Tickets raised at the same time are written together (group commit, issue 12's figures):
+/// the process's ticket writer takes whatever has queued up while it wrote the last batch and
+/// writes it in one transaction of multi-row statements, one audit append and one commit;
+/// if that fails, each ticket of the batch is written again under a savepoint of its own,
+/// so one bad ticket fails alone. A ticket is stored when this returns `Ok`.
 pub async fn insert_ticket(db: &Db, c: Change<'_>) -> Result<Ticket> {
-    let t = c.after;
-    let now = db.now();
-    let seal = sealed(t.classification);
-    let description = if seal {
-        db.seal("tickets:description", t.id, &t.description)?
-    } else {
-        t.description.clone()
+    let creation = Creation::prepare(db, c)?;
+    let id = creation.ticket.id;
+    db.ticket_writer().write(db, creation).await?;
+    find_new(db, id).await
+}
+
+/// A ticket just written: it has no breaches yet, so one statement reads it.
+async fn find_new(db: &Db, id: Uuid) -> Result<Ticket> {
+    let t: Ticket = db
+        .fetch_one(Q::dynamic(format!("{SELECT} WHERE t.id = $1")).bind(id))
+        .await?;
+    open_ticket(db, t)
+}
+
+/// A new ticket made ready to write: owned, its confidential texts sealed, its files checked.
+pub(crate) struct Creation {
+    ticket: Ticket,
+    /// The description as stored (sealed when confidential).
+    description: String,
+    events: Vec<EventRow>,
+    watch: Vec<Uuid>,
+    notes: Vec<NewNotification>,
+    actor: Option<Uuid>,
+    action: String,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+}
+
+impl Creation {
+    fn prepare(db: &Db, c: Change<'_>) -> Result<Creation> {
+        let t = c.after;
+        let description = if sealed(t.classification) {
+            db.seal("tickets:description", t.id, &t.description)?
+        } else {
+            t.description.clone()
+        };
+        Ok(Creation {
+            events: event_rows(db, t, &c.events)?,
+            ticket: t.clone(),
+            description,
+            watch: c.watch,
+            notes: c.notes,
+            actor: c.actor,
+            action: c.action.to_string(),
+            detail: c.detail,
+            now: db.now(),
+        })
+    }
+}
+
+/// Writes `batch` inside `tx`: every table in multi-row statements, whatever the number of
+/// tickets (a dozen statements for one ticket or for fifty).
+async fn write_creations(tx: &mut Tx, batch: &[&Creation]) -> Result<()> {
+    for chunk in batch.chunks(50) {
+        let mut query = Q::dynamic(format!(
+            "INSERT INTO tickets (id, partner_id, raised_by, via, kind, priority, product_id, product_text,
+                 subject, description, classification, state, department_id, assignee_id,
+                 first_response_due_at, resolution_due_at, version, created_at, updated_at) VALUES {}",
+            crate::query::values_sql(19, chunk.len())
+        ));
+        for c in chunk {
+            let t = &c.ticket;
+            query = query
+                .bind(t.id)
+                .bind(t.partner_id)
+                .bind(t.raised_by)
+                .bind(t.via.as_str())
+                .bind(t.kind.as_str())
+                .bind(t.priority.as_str())
+                .bind(t.product_id)
+                .bind(t.product_text.clone())
+                .bind(t.subject.as_str())
+                .bind(c.description.as_str())
+                .bind(t.classification.as_str())
+                .bind(t.state.as_str())
+                .bind(t.department_id)
+                .bind(t.assignee_id)
+                .bind(t.first_response_due_at)
+                .bind(t.resolution_due_at)
+                .bind(1i64)
+                .bind(t.created_at)
+                .bind(t.created_at);
+        }
+        tx.execute(query).await?;
+    }
+    let events: Vec<_> = batch
+        .iter()
+        .flat_map(|c| c.events.iter().map(|e| (c.ticket.id, e, c.now)))
+        .collect();
+    write_events(tx, &events).await?;
+    write_watchers(
+        tx,
+        batch
+            .iter()
+            .flat_map(|c| c.watch.iter().map(|u| (c.ticket.id, *u)))
+            .collect(),
+    )
+    .await?;
+    let docs: Vec<Doc> = batch.iter().map(|c| doc(&c.ticket)).collect();
+    crate::search::index(tx, &docs, true).await?;
+    let notes: Vec<_> = batch
+        .iter()
+        .flat_map(|c| c.notes.iter().map(|n| (c.now, n)))
+        .collect();
+    crate::notify::insert_timed(tx, &notes).await?;
+    crate::audit::append_timed(
+        tx,
+        batch
+            .iter()
+            .map(|c| {
+                (
+                    c.now,
+                    Entry::new(
+                        c.actor,
+                        &c.action,
+                        "ticket",
+                        Some(c.ticket.id),
+                        c.detail.clone(),
+                    )
+                    .of_partner(c.ticket.partner_id),
+                )
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One ticket waiting for the writer, and where its outcome goes.
+struct Job {
+    creation: Creation,
+    done: tokio::sync::oneshot::Sender<Result<()>>,
+}
+
+/// The most tickets one transaction writes.
+const MAX_BATCH: usize = 64;
+
+/// The process's ticket writer (group commit; see [`insert_ticket`]), started on first use.
+pub(crate) struct TicketWriter {
+    jobs: tokio::sync::mpsc::Sender<Job>,
+}
+
+impl TicketWriter {
+    /// Starts the writer task on the current Tokio runtime. `db` must not hold this writer
+    /// (the task would keep its own queue open).
+    pub(crate) fn spawn(db: Db) -> Self {
+        let (jobs, mut rx) = tokio::sync::mpsc::channel::<Job>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(j) => batch.push(j),
+                        Err(_) => break,
+                    }
+                }
+                let creations: Vec<&Creation> = batch.iter().map(|j| &j.creation).collect();
+                let outcomes = write_batch(&db, &creations).await;
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = job.done.send(outcome);
+                }
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Writes `c` with whatever else is waiting. When the writer cannot take it (its runtime
+    /// is gone), it is written here alone.
+    async fn write(&self, db: &Db, c: Creation) -> Result<()> {
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        match self.jobs.send(Job { creation: c, done }).await {
+            Ok(()) => outcome
+                .await
+                .map_err(|_| DbError::Config("the ticket writer stopped".into()))?,
+            Err(tokio::sync::mpsc::error::SendError(job)) => write_batch(db, &[&job.creation])
+                .await
+                .pop()
+                .unwrap_or(Ok(())),
+        }
+    }
+}
+
+/// Writes `batch` in one transaction; when that fails, each ticket under a savepoint of its
+/// own, so only the bad ones fail. One outcome per ticket, in order.
+async fn write_batch(db: &Db, batch: &[&Creation]) -> Vec<Result<()>> {
+    let together = async {
+        let mut tx = db.begin().await?;
+        write_creations(&mut tx, batch).await?;
+        tx.commit().await
     };
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO tickets (id, partner_id, raised_by, via, kind, priority, product_id, product_text,
-              subject, description, classification, state, department_id, assignee_id,
-              first_response_due_at, resolution_due_at, version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)")
-        .bind(t.id)
-        .bind(t.partner_id)
-        .bind(t.raised_by)
-        .bind(t.via.as_str())
-        .bind(t.kind.as_str())
-        .bind(t.priority.as_str())
-        .bind(t.product_id)
-        .bind(t.product_text.clone())
-        .bind(t.subject.as_str())
-        .bind(description)
-        .bind(t.classification.as_str())
-        .bind(t.state.as_str())
-        .bind(t.department_id)
-        .bind(t.assignee_id)
-        .bind(t.first_response_due_at)
-        .bind(t.resolution_due_at)
-        .bind(t.created_at),
-    )
-    .await?;
-    insert_events(db, &mut tx, t, &c.events, now).await?;
-    add_watchers(&mut tx, t.id, &c.watch).await?;
-    crate::search::index(&mut tx, &[doc(t)], true).await?;
-    crate::notify::insert(&mut tx, now, &c.notes).await?;
-    tx.commit_audited(
-        now,
-        Entry::new(c.actor, c.action, "ticket", Some(t.id), c.detail).of_partner(t.partner_id),
-    )
-    .await?;
-    find_ticket(db, t.id).await
+    let failed = match together.await {
+        Ok(()) => return batch.iter().map(|_| Ok(())).collect(),
+        Err(e) if batch.len() == 1 => return vec![Err(e)],
+        Err(e) => e,
+    };
+    tracing::info!(error = %failed, tickets = batch.len(), "a batch of new tickets failed; writing them one by one");
+    let one_by_one = async {
+        let mut tx = db.begin().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for c in batch {
+            tx.execute(q("SAVEPOINT new_ticket")).await?;
+            match write_creations(&mut tx, &[c]).await {
+                Ok(()) => {
+                    tx.execute(q("RELEASE SAVEPOINT new_ticket")).await?;
+                    outcomes.push(Ok(()));
+                }
+                Err(e) => {
+                    tx.execute(q("ROLLBACK TO SAVEPOINT new_ticket")).await?;
+                    tx.execute(q("RELEASE SAVEPOINT new_ticket")).await?;
+                    outcomes.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, DbError>(outcomes)
+    };
+    match one_by_one.await {
+        Ok(outcomes) => outcomes,
+        Err(e) => batch.iter().map(|_| Err(e.copy())).collect(),
+    }
 }
 
 /// Writes `c.after` over the ticket read at `before_version`: its fields, entries, breaches,

@@ -773,3 +773,122 @@ async fn tickets_are_found_by_their_partner_and_confidential_ones_are_sealed() {
         );
     }
 }
+
+/// Issue 12's figures: tickets raised at the same time are written in one transaction (group
+/// commit); one that the database refuses (its partner is gone) fails alone, the others are
+/// stored whole (entry, watchers, index, notification, audit) and the audit chain holds.
+#[tokio::test]
+async fn tickets_raised_together_are_stored_together_and_a_bad_one_fails_alone() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let first = raise(&db, &cast.p1, "marketing", "normal", "模板工单").await;
+        let before = crate::count(&db, "SELECT COUNT(*) FROM tickets").await;
+        let tickets: Vec<Ticket> = (0..6)
+            .map(|i| {
+                let mut t = first.clone();
+                t.id = uuid::Uuid::now_v7();
+                t.subject = format!("同批工单 {i}");
+                if i == 3 {
+                    t.partner_id = uuid::Uuid::now_v7(); // no such partner
+                }
+                t
+            })
+            .collect();
+        fn change<'a>(
+            t: &'a Ticket,
+            p1: uuid::Uuid,
+            staff: uuid::Uuid,
+            now: DateTime<Utc>,
+        ) -> liaison_db::tickets::Change<'a> {
+            liaison_db::tickets::Change {
+                actor: Some(p1),
+                after: t,
+                events: vec![liaison_db::tickets::NewEvent::new(
+                    liaison_core::tickets::EventKind::Created,
+                    Some(p1),
+                    serde_json::json!({}),
+                )],
+                breaches: Vec::new(),
+                watch: vec![p1, staff],
+                notes: vec![liaison_db::notify::NewNotification {
+                    user_id: staff,
+                    kind: NotifyKind::TicketAssigned,
+                    args: serde_json::json!({"subject": t.subject}),
+                    link: format!("/console/tickets/{}", t.id),
+                    urgent: false,
+                    email_at: Some(now),
+                }],
+                action: "ticket.create",
+                detail: serde_json::json!({}),
+            }
+        }
+        let (p1, staff, now) = (cast.p1.user_id, cast.staff.user_id, db.now());
+        let change = |t| change(t, p1, staff, now);
+        // All six are queued before the writer runs (one runtime thread): one batch.
+        let (a, b, c, d, e, f) = tokio::join!(
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[0])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[1])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[2])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[3])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[4])),
+            liaison_db::tickets::insert_ticket(&db, change(&tickets[5])),
+        );
+        assert!(
+            matches!(d, Err(liaison_db::DbError::Conflict(_))),
+            "{name}: the ticket of no partner is refused: {d:?}"
+        );
+        for (i, r) in [a, b, c, e, f].into_iter().enumerate() {
+            let t = r.unwrap_or_else(|e| panic!("{name}: ticket {i} stored: {e}"));
+            assert!(t.subject.starts_with("同批工单"), "{name}");
+            assert_eq!(
+                t.partner_code, first.partner_code,
+                "{name}: read back whole"
+            );
+            let staff_view = app::page(&db, &cast.staff, t.id).await.expect("page");
+            assert_eq!(staff_view.events.len(), 1, "{name}: its created entry");
+            assert_eq!(staff_view.watchers.len(), 2, "{name}: its watchers");
+        }
+        assert_eq!(
+            crate::count(&db, "SELECT COUNT(*) FROM tickets").await,
+            before + 5,
+            "{name}: five stored, the bad one not at all"
+        );
+        let docs = crate::count(
+            &db,
+            "SELECT COUNT(*) FROM search_docs d JOIN tickets t ON t.id = d.id WHERE t.subject LIKE '同批工单%'",
+        )
+        .await;
+        assert_eq!(docs, 5, "{name}: indexed");
+        assert_eq!(
+            crate::count(
+                &db,
+                "SELECT COUNT(*) FROM notifications WHERE link LIKE '/console/tickets/%' AND args LIKE '%同批工单%'"
+            )
+            .await,
+            5,
+            "{name}: the people told, of the stored ones only"
+        );
+        assert_eq!(
+            crate::count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify'").await,
+            crate::count(&db, "SELECT COUNT(*) FROM notifications n WHERE NOT EXISTS (SELECT 1 FROM notification_prefs p WHERE p.user_id = n.user_id AND p.kind = n.kind AND NOT p.email)").await,
+            "{name}: one e-mail job per notification"
+        );
+        assert_eq!(
+            crate::count(
+                &db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.create'"
+            )
+            .await,
+            6,
+            "{name}: the template and the five"
+        );
+        assert!(
+            matches!(
+                liaison_db::audit::verify(&db).await.expect("verify"),
+                liaison_db::audit::Verdict::Intact { .. }
+            ),
+            "{name}: the chain holds"
+        );
+    }
+}

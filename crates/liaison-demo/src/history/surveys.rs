@@ -95,7 +95,9 @@ pub async fn write(db: &Db) -> Result<bool> {
     let done: i64 = db
         .fetch_one(q("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(MARKER))
         .await?;
-    if done > 0 {
+    // Free-text answers are sealed at rest (§7.2.1): without a key the story is skipped, as the
+    // other stories that hold confidential text are.
+    if done > 0 || db.cipher().is_err() {
         return Ok(false);
     }
     let users = liaison_db::user::list_users(db).await?;

@@ -1011,9 +1011,13 @@ fn base_schemas() -> Value {
         "Marked": {"type": "object", "properties": {"marked": s("integer")}},
         "NotificationSettings": {"type": "object", "properties": {"email": {"type": "object", "description": "kind → also by e-mail", "additionalProperties": s("boolean")}}},
         "Dashboard": {"type": "object", "properties": {"sections": {"type": "array", "items": {"type": "object", "properties": {
-            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm", "surveys_to_answer", "my_tasks", "meetings_ahead"]),
+            "key": enum_s(&["to_review", "my_requests", "unanswered_questions", "overdue_confirmations", "dead_deliveries", "held_back", "to_confirm", "answers", "my_questions", "feedback_to_triage", "my_tickets", "tickets_to_confirm", "surveys_to_answer", "my_tasks", "meetings_ahead",
+                "indicators", "tickets_breaching", "data_overdue", "anomalies_open", "cadence_warnings", "relationship_movers", "open_incidents", "my_open_tickets", "data_due"]),
             "count": s("integer"), "mine": s("boolean"), "items": {"type": "array", "items": {"type": "object", "properties": {
-                "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer")}}}}}}}},
+                "title": s("string"), "link": s("string"), "at": opt_s(), "state": s("string"), "count": s("integer"), "confirmed": s("integer"),
+                "age_hours": s("integer"),
+                "value": {"type": "string", "description": "an indicator's figure as shown (96.4%, 4.20, 78.5)"},
+                "change": {"type": "number", "description": "against the period before: percentage points for a rate, points otherwise"}}}}}}}}},
         "Coverage": {"type": "object", "properties": {"people": s("integer"), "covered": s("integer"), "uncovered_count": s("integer"),
             "uncovered": {"type": "array", "items": {"type": "object", "properties": {"contact_id": s("string"), "contact_name": s("string"), "partner_code": s("string")}}},
             "skipped": {"type": "array", "description": "requested channels some recipients will not get, by channel and reason", "items": {"type": "object", "properties": {

@@ -441,9 +441,7 @@ impl DueCalendar {
     }
 }
 
-fn today(db: &Db) -> NaiveDate {
-    db.now().with_timezone(&COMPANY_ZONE).date_naive()
-}
+use crate::offline::today;
 
 /// The latest period of `kind` that has ended by `today`.
 pub fn last_closed(kind: PeriodKind, today: NaiveDate) -> Period {

@@ -350,9 +350,7 @@ pub async fn dashboard(db: &Db, actor: &Actor, lang: Lang) -> Result<Dashboard> 
 /// before, linking to the evaluation page that defines and breaks them down.
 async fn indicators(db: &Db, actor: &Actor, lang: Lang) -> Result<Section> {
     use liaison_core::kpi::{Period, PeriodKind};
-    let today = liaison_core::calendar::COMPANY_ZONE
-        .from_utc_datetime(&db.now().naive_utc())
-        .date_naive();
+    let today = crate::offline::today(db);
     let month = Period::of(PeriodKind::Month, today).previous();
     let h = crate::kpi::headline(db, actor, month).await?;
     let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0));
@@ -445,7 +443,7 @@ async fn channel_sections(
             datasets
                 .iter()
                 .find(|d| d.id == id)
-                .map(|d| named(&d.name_zh, &d.name_en, lang))
+                .map(|d| liaison_i18n::bilingual(&d.name_zh, &d.name_en, lang))
                 .unwrap_or_default()
         };
         let (count, late) = crate::data::overdue_page(db, actor, Some(SHOWN as usize)).await?;
@@ -483,7 +481,7 @@ async fn channel_sections(
                     format!(
                         "{} · {} · {}",
                         a.partner_name,
-                        named(&a.dataset_name_zh, &a.dataset_name_en, lang),
+                        liaison_i18n::bilingual(&a.dataset_name_zh, &a.dataset_name_en, lang),
                         a.period
                     ),
                     format!("/console/data/anomalies/{}", a.id),
@@ -498,9 +496,7 @@ async fn channel_sections(
     }
     if actor.can(Permission::PlanMeetings) {
         use liaison_core::meetings::CadenceStatus;
-        let today = liaison_core::calendar::COMPANY_ZONE
-            .from_utc_datetime(&db.now().naive_utc())
-            .date_naive();
+        let today = crate::offline::today(db);
         let periods = crate::meetings::cadence(db, actor, today.year()).await?;
         let items: Vec<Item> = periods
             .into_iter()
@@ -522,9 +518,7 @@ async fn channel_sections(
     // last (§6.1.4): improvement is the change.
     if actor.roles.has(Role::ChannelManager) && actor.can(Permission::ReadEvaluation) {
         use liaison_core::kpi::{Period, PeriodKind};
-        let today = liaison_core::calendar::COMPANY_ZONE
-            .from_utc_datetime(&db.now().naive_utc())
-            .date_naive();
+        let today = crate::offline::today(db);
         let month = Period::of(PeriodKind::Month, today).previous();
         let moved = crate::kpi::movers(db, actor, month, SHOWN as usize).await?;
         let items = moved
@@ -550,15 +544,6 @@ fn due_evening(d: NaiveDate) -> Option<DateTime<Utc>> {
         .from_local_datetime(&d.and_hms_opt(18, 0, 0).unwrap_or_default())
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-}
-
-/// A bilingual name in the reader's language (the Chinese one when there is no English).
-fn named(zh: &str, en: &str, lang: Lang) -> String {
-    if (lang == Lang::En && !en.trim().is_empty()) || zh.trim().is_empty() {
-        en.to_string()
-    } else {
-        zh.to_string()
-    }
 }
 
 fn kind_label(kind: liaison_core::meetings::MeetingKind, lang: Lang) -> String {
@@ -728,7 +713,7 @@ async fn partner_sections(
             let name = datasets
                 .iter()
                 .find(|d| d.id == o.dataset_id)
-                .map(|d| named(&d.name_zh, &d.name_en, lang))
+                .map(|d| liaison_i18n::bilingual(&d.name_zh, &d.name_en, lang))
                 .unwrap_or_default();
             Item {
                 state: Some(

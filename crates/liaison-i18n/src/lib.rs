@@ -267,6 +267,16 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
 }
 
 /// The message `key` in `lang`.
+/// A name kept in Chinese and English (a data set's, an anomaly's) in the reader's language:
+/// the English one for English readers when there is one, else the Chinese one.
+pub fn bilingual(zh: &str, en: &str, lang: Lang) -> String {
+    if (lang == Lang::En && !en.trim().is_empty()) || zh.trim().is_empty() {
+        en.to_string()
+    } else {
+        zh.to_string()
+    }
+}
+
 pub fn t(lang: Lang, key: &str) -> &str {
     lookup(lang, key)
         .or_else(|| lookup(Lang::En, key))

@@ -95,16 +95,8 @@ fn area(s: &Session) -> &'static str {
 }
 
 /// A name kept in Chinese and English, in the reader's language (either when one is empty).
-fn named(zh: &str, en: &str, lang: Lang) -> String {
-    if (lang == Lang::En && !en.trim().is_empty()) || zh.trim().is_empty() {
-        en.to_string()
-    } else {
-        zh.to_string()
-    }
-}
-
 fn dataset_name(d: &Dataset, lang: Lang) -> String {
-    named(&d.name_zh, &d.name_en, lang)
+    liaison_i18n::bilingual(&d.name_zh, &d.name_en, lang)
 }
 
 /// A column's label in the reader's language; a name the schema does not know as it is.
@@ -143,7 +135,7 @@ fn sub_rows(items: &[Submission], lang: Lang) -> Vec<SubRow<'_>> {
         .iter()
         .map(|s| SubRow {
             s,
-            dataset: named(&s.dataset_name_zh, &s.dataset_name_en, lang),
+            dataset: liaison_i18n::bilingual(&s.dataset_name_zh, &s.dataset_name_en, lang),
         })
         .collect()
 }
@@ -165,7 +157,7 @@ fn anomaly_rows<'a>(items: &'a [Anomaly], datasets: &[Dataset], lang: Lang) -> V
             let d = datasets.iter().find(|d| d.id == a.dataset_id);
             AnomalyRow {
                 a,
-                dataset: named(&a.dataset_name_zh, &a.dataset_name_en, lang),
+                dataset: liaison_i18n::bilingual(&a.dataset_name_zh, &a.dataset_name_en, lang),
                 measure: column_label(d, &a.measure, lang),
                 value: fmt_num(a.value),
                 expected: fmt_num(a.expected),
@@ -479,7 +471,7 @@ async fn submission_page(Page(state, headers, s): Page, Path(sid): Path<String>)
             nav => "data",
             area => area(&s),
             sub => &sub,
-            dataset => named(&sub.dataset_name_zh, &sub.dataset_name_en, lang),
+            dataset => liaison_i18n::bilingual(&sub.dataset_name_zh, &sub.dataset_name_en, lang),
             errors => rows,
             more => more,
             anomalies => anomaly_rows(&found, &datasets, lang),
@@ -566,7 +558,7 @@ async fn anomaly_view(
             an => a,
             explanation => view.explanation,
             entries => entries,
-            dataset => named(&a.dataset_name_zh, &a.dataset_name_en, lang),
+            dataset => liaison_i18n::bilingual(&a.dataset_name_zh, &a.dataset_name_en, lang),
             measure => column_label(d.as_ref(), &a.measure, lang),
             series_label => d.as_ref().and_then(|d| d.schema.series_by.as_deref()).map(|c| column_label(d.as_ref(), c, lang)),
             value => fmt_num(a.value),
@@ -661,7 +653,7 @@ fn trend_parts(tr_: &Trend, lang: Lang, line_name: &str) -> (String, TrendTable)
             style: LineStyle::Solid,
         });
     }
-    let measure = named(&tr_.measure_label_zh, &tr_.measure_label_en, lang);
+    let measure = liaison_i18n::bilingual(&tr_.measure_label_zh, &tr_.measure_label_en, lang);
     let title = measure.clone();
     let description = if peers {
         t(lang, "data.page.trend.chart_peers")

@@ -120,7 +120,15 @@ pub struct Badges {
 
 pub async fn badges(db: &Db, actor: &Actor) -> Result<Badges> {
     if !actor.is_partner() {
-        let (unread, waiting) = liaison_db::home::staff_badges(db, actor).await?;
+        // Kept between views until a notification, request or thread is written (`Db::kept`).
+        let (unread, waiting) = db
+            .kept(
+                "staff_badges",
+                format!("{actor:?}"),
+                std::time::Duration::from_secs(300),
+                || liaison_db::home::staff_badges(db, actor),
+            )
+            .await?;
         return Ok(Badges { unread, waiting });
     }
     let unread = liaison_db::notify::unread_count(db, actor.user_id).await?;

@@ -310,11 +310,22 @@ pub async fn queue_counts(db: &Db, actor: &Actor) -> Result<Vec<(Queue, i64)>> {
         Queue::Unassigned,
         Queue::BreachingSoon,
     ];
-    let mut filters = Vec::new();
-    for q in queues {
-        filters.push(queue_filter(db, actor, q).await?);
-    }
-    let counts = repo::count_each(db, actor.scope(), &filters).await?;
+    // Kept between views until a ticket, a watcher or the settings change (`Db::kept`), and
+    // for at most 15 s: "breaching soon" also moves with the clock.
+    let counts = db
+        .kept(
+            "ticket_queue_counts",
+            format!("{actor:?}"),
+            std::time::Duration::from_secs(15),
+            || async {
+                let mut filters = Vec::new();
+                for q in queues {
+                    filters.push(queue_filter(db, actor, q).await?);
+                }
+                Ok::<_, crate::Error>(repo::count_each(db, actor.scope(), &filters).await?)
+            },
+        )
+        .await?;
     Ok(queues.into_iter().zip(counts).collect())
 }
 

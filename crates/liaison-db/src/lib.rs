@@ -56,6 +56,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod incidents;
 pub mod job;
+mod kept;
 pub mod kpi;
 pub mod launch;
 pub mod link;
@@ -127,6 +128,8 @@ pub struct Db {
     calendar: Arc<std::sync::Mutex<Option<(std::time::Instant, liaison_core::calendar::Calendar)>>>,
     /// Writes new tickets together (`tickets::insert_ticket`), started on first use.
     ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
+    /// Counts kept between views while nothing they read was written (`Db::kept`).
+    kept: Arc<kept::Kept>,
 }
 
 impl std::fmt::Debug for Db {
@@ -221,6 +224,7 @@ impl Db {
             wake: Arc::new(tokio::sync::Notify::new()),
             calendar: Arc::new(std::sync::Mutex::new(None)),
             ticket_writer: Arc::new(std::sync::OnceLock::new()),
+            kept: Arc::default(),
         })
     }
 

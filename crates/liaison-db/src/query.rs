@@ -224,15 +224,22 @@ fn push_number(s: &mut String, mut n: usize) {
     s.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
-/// SQL as SQLite should see it. SQLite looks each numbered parameter (`$N` or `?N`) up in a
-/// list while parsing, which is quadratic in their number (a 500-row insert has 8,500 of them
-/// and then costs more to parse than to run); anonymous `?` parameters are not looked up. So
-/// when the placeholders are exactly `$1, $2, ... $n` in order, they become `?`; otherwise
-/// (a value used twice) they become `?N`.
-pub(crate) fn sqlite_placeholders(sql: &str) -> String {
-    let mut numbers = Vec::new();
-    let mut pieces: Vec<&str> = Vec::new();
-    let (mut quoted, mut last, mut i) = (false, 0, 0);
+/// A statement as SQLite should see it: its SQL and the values to bind.
+///
+/// - SQLite looks each numbered parameter (`$N` or `?N`) up in a list while parsing, which is
+///   quadratic in their number (a 500-row insert has 8,500 of them and then costs more to
+///   parse than to run); anonymous `?` parameters are not looked up. So when the placeholders
+///   are exactly `$1, $2, ... $n` in order, they become `?`; otherwise (a value used twice)
+///   they become `?N`.
+/// - A `LIMIT $N` or `OFFSET $N` of an integer is written into the SQL as its number. SQLite
+///   (3.47 and later) plans a bound LIMIT as a constant and marks the statement to be compiled
+///   again whenever that parameter is bound, and sqlx binds every parameter on every call:
+///   every list page was parsed and planned anew (issue 12: 15 % of an API list's time).
+pub(crate) fn sqlite_statement(sql: &str, args: Vec<Val>) -> (String, Vec<Val>) {
+    // Each placeholder: where it starts and ends, its number, and whether a LIMIT or OFFSET
+    // keyword is right before it.
+    let mut found: Vec<(usize, usize, usize, bool)> = Vec::new();
+    let (mut quoted, mut i) = (false, 0);
     let bytes = sql.as_bytes();
     while i < bytes.len() {
         match bytes[i] {
@@ -242,9 +249,15 @@ pub(crate) fn sqlite_placeholders(sql: &str) -> String {
                 while j < bytes.len() && bytes[j].is_ascii_digit() {
                     j += 1;
                 }
-                pieces.push(&sql[last..i]);
-                numbers.push(&sql[i + 1..j]);
-                last = j;
+                let n = sql[i + 1..j].parse::<usize>().unwrap_or(0);
+                let before = sql[..i].trim_end();
+                let word_start = before
+                    .rfind(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .map_or(0, |k| k + 1);
+                let word = &before[word_start..];
+                let limit =
+                    word.eq_ignore_ascii_case("LIMIT") || word.eq_ignore_ascii_case("OFFSET");
+                found.push((i, j, n, limit));
                 i = j;
                 continue;
             }
@@ -252,26 +265,52 @@ pub(crate) fn sqlite_placeholders(sql: &str) -> String {
         }
         i += 1;
     }
-    let sequential = numbers
-        .iter()
-        .enumerate()
-        .all(|(k, n)| n.parse::<usize>().ok() == Some(k + 1));
-    let mut out = String::with_capacity(sql.len());
-    for (piece, n) in pieces.iter().zip(&numbers) {
-        out.push_str(piece);
-        out.push('?');
-        if !sequential {
-            out.push_str(n);
+    // Numbers written in as literals: every use of them is a LIMIT or OFFSET, of an integer.
+    let literal = |n: usize| -> Option<i64> {
+        match args.get(n.checked_sub(1)?) {
+            Some(Val::I64(Some(v))) if found.iter().filter(|f| f.2 == n).all(|f| f.3) => Some(*v),
+            _ => None,
         }
+    };
+    let inlined: Vec<usize> = (1..=args.len()).filter(|n| literal(*n).is_some()).collect();
+    let renumber = |n: usize| n - inlined.iter().filter(|k| **k < n).count();
+    let bound: Vec<usize> = found
+        .iter()
+        .filter(|f| !inlined.contains(&f.2))
+        .map(|f| renumber(f.2))
+        .collect();
+    let sequential = bound.iter().enumerate().all(|(k, n)| *n == k + 1);
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for (start, end, n, _) in &found {
+        out.push_str(&sql[last..*start]);
+        match literal(*n).filter(|_| inlined.contains(n)) {
+            Some(v) => out.push_str(&v.to_string()),
+            None => {
+                out.push('?');
+                if !sequential {
+                    out.push_str(&renumber(*n).to_string());
+                }
+            }
+        }
+        last = *end;
     }
     out.push_str(&sql[last..]);
-    out
+    let args = if inlined.is_empty() {
+        args
+    } else {
+        args.into_iter()
+            .enumerate()
+            .filter(|(k, _)| !inlined.contains(&(k + 1)))
+            .map(|(_, v)| v)
+            .collect()
+    };
+    (out, args)
 }
 
 pub(crate) fn bind_sqlite(q: Q) -> Query<'static, sqlx::Sqlite, SqliteArguments> {
-    bind_all(sqlite_placeholders(&q.sql), q.args, |t| {
-        t.as_ref().map(sqlite_time)
-    })
+    let (sql, args) = sqlite_statement(&q.sql, q.args);
+    bind_all(sql, args, |t| t.as_ref().map(sqlite_time))
 }
 
 pub(crate) fn bind_pg(q: Q) -> Query<'static, sqlx::Postgres, PgArguments> {
@@ -369,17 +408,65 @@ impl FromDbRow for String {
 
 #[cfg(test)]
 mod tests {
+    use super::Val;
+
+    fn sql(s: &str, args: Vec<Val>) -> String {
+        super::sqlite_statement(s, args).0
+    }
+
     #[test]
     fn sqlite_placeholders_become_positional_outside_quotes() {
         assert_eq!(
-            super::sqlite_placeholders("SELECT '$1', a FROM t WHERE b = $1 AND c IN ($2, $10)"),
+            sql(
+                "SELECT '$1', a FROM t WHERE b = $1 AND c IN ($2, $10)",
+                vec![]
+            ),
             "SELECT '$1', a FROM t WHERE b = ?1 AND c IN (?2, ?10)"
         );
         assert_eq!(
-            super::sqlite_placeholders("INSERT INTO t VALUES ($1, $2), ($3, $4)"),
+            sql("INSERT INTO t VALUES ($1, $2), ($3, $4)", vec![]),
             "INSERT INTO t VALUES (?, ?), (?, ?)"
         );
-        assert_eq!(super::sqlite_placeholders("SELECT 1"), "SELECT 1");
+        assert_eq!(sql("SELECT 1", vec![]), "SELECT 1");
+    }
+
+    #[test]
+    fn sqlite_limits_are_written_in_and_the_rest_renumbered() {
+        let text = |v: &str| Val::Text(Some(v.into()));
+        // A LIMIT and an OFFSET become numbers; the parameters after them move up.
+        let (s, args) = super::sqlite_statement(
+            "SELECT a FROM t WHERE b = $1 LIMIT $2 OFFSET $3) x WHERE c = $4 limit\n $5",
+            vec![
+                text("b"),
+                Val::I64(Some(25)),
+                Val::I64(Some(50)),
+                text("c"),
+                Val::I64(Some(1)),
+            ],
+        );
+        assert_eq!(
+            s,
+            "SELECT a FROM t WHERE b = ? LIMIT 25 OFFSET 50) x WHERE c = ? limit\n 1"
+        );
+        assert_eq!(args.len(), 2);
+        assert!(matches!(&args[1], Val::Text(Some(c)) if c == "c"));
+        // A number also used elsewhere, or not an integer, stays a parameter.
+        assert_eq!(
+            sql("SELECT $1 AS n FROM t LIMIT $1", vec![Val::I64(Some(3))]),
+            "SELECT ?1 AS n FROM t LIMIT ?1"
+        );
+        assert_eq!(
+            sql("SELECT a FROM t LIMIT $1", vec![text("3")]),
+            "SELECT a FROM t LIMIT ?"
+        );
+        // Renumbered out of order: numbered parameters.
+        assert_eq!(
+            sql(
+                "SELECT a FROM t WHERE b = $3 AND c = $1 LIMIT $2",
+                vec![text("c"), Val::I64(Some(9)), text("b")]
+            ),
+            "SELECT a FROM t WHERE b = ?2 AND c = ?1 LIMIT 9"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use liaison_core::data::{
 };
 use liaison_core::notify::NotifyKind;
 use liaison_core::partner::{PartnerFilter, PartnerKind, WorkingHours};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::review::Classification;
 use liaison_core::validate::Msg;
 use liaison_core::{Actor, FieldErrors, Object, Permission, Scope, authorize};
@@ -1251,14 +1252,56 @@ pub async fn submissions(
         on_time: query.on_time,
         before: query.before,
     };
-    Ok(repo::list_submissions(db, &f, limit).await?)
+    let mut out = repo::list_submissions(db, &f, limit).await?;
+    if out.iter().any(|s| s.classification == Classification::Secret) {
+        let mut kept = Vec::with_capacity(out.len());
+        for s in out {
+            if crate::access::listed(db, actor, item(&s)).await? {
+                kept.push(s);
+            }
+        }
+        out = kept;
+    }
+    Ok(out)
 }
 
-/// One submission; another partner's does not exist.
+/// One submission; another partner's does not exist. Of a confidential or secret data set,
+/// staff outside its circle see its title only (data set, partner, period; §7.2.2), the read
+/// audited.
 pub async fn submission(db: &Db, actor: &Actor, id: Uuid) -> Result<Submission> {
+    let mut s = repo::find_submission(db, id).await?;
+    readable(actor, s.partner_id)?;
+    if crate::access::gate(db, actor, item(&s), true).await? == Access::TitleOnly {
+        s.restricted = true;
+        s.file_name = None;
+    }
+    Ok(s)
+}
+
+/// A submission as a need-to-know item (§7.2.2): the partner's channel manager owns its
+/// figures.
+fn item(s: &Submission) -> crate::access::Item {
+    crate::access::Item {
+        kind: ItemKind::Submission,
+        id: s.id,
+        title: format!(
+            "{} · {} · {}",
+            s.dataset_name_zh, s.partner_code, s.period
+        ),
+        classification: s.classification,
+        circle: Circle {
+            owners: s.partner_owner_id.into_iter().collect(),
+            ..Default::default()
+        },
+        link: format!("/console/data/submissions/{}", s.id),
+    }
+}
+
+/// The submission as a need-to-know item, for one who may read it (`access::item`).
+pub(crate) async fn access_item(db: &Db, actor: &Actor, id: Uuid) -> Result<crate::access::Item> {
     let s = repo::find_submission(db, id).await?;
     readable(actor, s.partner_id)?;
-    Ok(s)
+    Ok(item(&s))
 }
 
 /// A partner user reads its own partner's figures; staff need [`Permission::ReadAllData`].
@@ -1277,6 +1320,9 @@ pub async fn submission_errors(
     id: Uuid,
 ) -> Result<(Submission, Vec<CellError>)> {
     let s = submission(db, actor, id).await?;
+    if s.restricted {
+        return Ok((s, Vec::new()));
+    }
     let errors = repo::submission_errors(db, id).await?;
     Ok((s, errors))
 }
@@ -1304,6 +1350,9 @@ fn arg_name(k: &str) -> Option<&'static str> {
 /// The stored rows of a submission as CSV with its header (the partner's own, or staff).
 pub async fn submission_csv(db: &Db, actor: &Actor, id: Uuid) -> Result<(String, Vec<u8>)> {
     let s = submission(db, actor, id).await?;
+    if s.restricted {
+        return Err(Error::Forbidden);
+    }
     let d = repo::find_dataset(db, s.dataset_id).await?;
     let mut out = String::from("\u{feff}");
     let names: Vec<&str> = d.schema.columns.iter().map(|c| c.name.as_str()).collect();

@@ -345,6 +345,41 @@ pub async fn revoke_other_sessions(db: &Db, user: Uuid, keep: Uuid) -> Result<u6
     Ok(n)
 }
 
+/// Sets `user`'s new password (its hash) and ends every other live session of theirs in the same
+/// transaction (§7.2.3: whoever knew the old password is logged out); how many ended.
+pub async fn change_password(db: &Db, user: Uuid, hash: &str, keep: Uuid) -> Result<u64> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_one(
+        q("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user),
+    )
+    .await?;
+    let n = tx
+        .execute(
+            q("UPDATE sessions SET revoked_at = $1
+                WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1")
+            .bind(now)
+            .bind(user)
+            .bind(keep),
+        )
+        .await?;
+    tx.commit_audited(
+        now,
+        Entry::by(
+            user,
+            "account.password_changed",
+            "user",
+            user,
+            json!({"sessions_ended": n}),
+        ),
+    )
+    .await?;
+    Ok(n)
+}
+
 /// Notes that a session was used now, if it was not noted in the last `every` (so a busy
 /// session costs one write every few minutes, not one per request).
 pub async fn touch_session(db: &Db, session: Uuid, every: chrono::Duration) -> Result<()> {

@@ -178,7 +178,7 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
             1
         );
         // The owner's list names the admin now; a role on it opens it to that role.
-        let list = liaison_app::access::list_of_request(&db, &cast.staff, r.id)
+        let list = liaison_app::access::list_of(&db, &cast.staff, ItemKind::Request, r.id)
             .await
             .expect("list");
         assert_eq!(list.users.len(), 1);
@@ -188,9 +188,10 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
                 .expect("exec")
                 .restricted
         );
-        liaison_app::access::set_request_list(
+        liaison_app::access::set_list(
             &db,
             &cast.staff,
+            ItemKind::Request,
             r.id,
             &[cast.admin.user_id],
             &[liaison_core::Role::Executive],
@@ -203,12 +204,12 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
                 .expect("exec")
                 .restricted
         );
-        let e = liaison_app::access::set_request_list(&db, &cast.admin, r.id, &[], &[])
+        let e = liaison_app::access::set_list(&db, &cast.admin, ItemKind::Request, r.id, &[], &[])
             .await
             .expect_err("not the owner");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
         let e =
-            liaison_app::access::set_request_list(&db, &cast.staff, r.id, &[cast.p1.user_id], &[])
+            liaison_app::access::set_list(&db, &cast.staff, ItemKind::Request, r.id, &[cast.p1.user_id], &[])
                 .await
                 .expect_err("a partner user");
         assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");

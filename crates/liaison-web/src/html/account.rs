@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/security/totp/confirm", post(confirm_totp))
         .route("/account/security/totp/disable", post(disable_totp))
         .route("/account/security/sessions/others", post(revoke_others))
+        .route("/account/security/password", post(change_password))
         .route("/account/security/sessions/{id}/revoke", post(revoke_one))
         .route("/console/settings/security", post(save_mode))
 }
@@ -183,7 +184,13 @@ async fn security_page(
 async fn security(Page(state, headers, s): Page, p: crate::extract::Pairs) -> PageResult {
     // Only known notices are shown (the query is the visitor's to change).
     let notice = p.get("done").and_then(|d| {
-        ["totp_off", "sessions_ended", "session_ended", "mode_saved"]
+        [
+            "totp_off",
+            "sessions_ended",
+            "session_ended",
+            "mode_saved",
+            "password_changed",
+        ]
             .into_iter()
             .find(|k| *k == d)
             .map(|k| format!("account.done.{k}"))
@@ -258,6 +265,60 @@ async fn disable_totp(
         }
         Err(liaison_app::Error::Invalid(e)) => {
             if proof.is_some() {
+                state.login_limiter.fail(&s.user.email, &client);
+            }
+            security_page(
+                &state,
+                &headers,
+                &s,
+                Shown {
+                    errors: Some(e),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Self-service password change (§7.2.3): the current password, the new one twice; every other
+/// session ends. A wrong current password counts as a failed login.
+async fn change_password(
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
+    PageForm(state, headers, s, p): PageForm,
+) -> PageResult {
+    if let Err(wait) = state.login_limiter.check(&s.user.email, &client) {
+        return Err(crate::AppError::RateLimited(wait).into());
+    }
+    let current = p.get("current").unwrap_or("").to_string();
+    let new = p.get("new").unwrap_or("").to_string();
+    let result = if new != p.get("new_again").unwrap_or("") {
+        Err(liaison_app::Error::invalid(
+            "new_again",
+            liaison_core::validate::Msg::new("account.password_mismatch"),
+        ))
+    } else {
+        liaison_app::account::change_password(
+            &state.db,
+            &s.actor,
+            &s.user.email,
+            &current,
+            &new,
+            s.id,
+        )
+        .await
+    };
+    match result {
+        Ok(_) => {
+            state.sessions.forget_user(s.user.id);
+            Ok(
+                Redirect::to(&format!("{SECURITY_PATH}?done=password_changed#password"))
+                    .into_response(),
+            )
+        }
+        Err(liaison_app::Error::Invalid(e)) => {
+            if e.get("current").is_some() {
                 state.login_limiter.fail(&s.user.email, &client);
             }
             security_page(

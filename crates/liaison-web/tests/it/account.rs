@@ -1033,7 +1033,7 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
             ],
         )
         .await;
-        assert_eq!(status, StatusCode::OK, "[{n}]");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
         assert!(body.contains("id=\"security-error\""), "[{n}] mismatch shown");
         let (status, _, _) = post_form(
             a,

@@ -215,7 +215,10 @@ pub async fn set_list(
     }
     for r in roles {
         if matches!(r, Role::PartnerUser | Role::PartnerAdmin) {
-            e.add("roles", Msg::new("access.not_staff").arg("value", r.as_str()));
+            e.add(
+                "roles",
+                Msg::new("access.not_staff").arg("value", r.as_str()),
+            );
         }
     }
     if !e.is_empty() {

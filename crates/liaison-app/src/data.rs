@@ -8,6 +8,7 @@
 pub use crate::Error;
 use crate::Result;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::calendar::COMPANY_ZONE;
 use liaison_core::data::{
     self as rules, AnomalyState, Benchmark, Column, ColumnKind, FollowUpKind, Lookups, Period,
@@ -15,7 +16,6 @@ use liaison_core::data::{
 };
 use liaison_core::notify::NotifyKind;
 use liaison_core::partner::{PartnerFilter, PartnerKind, WorkingHours};
-use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::review::Classification;
 use liaison_core::validate::Msg;
 use liaison_core::{Actor, FieldErrors, Object, Permission, Scope, authorize};
@@ -1253,7 +1253,10 @@ pub async fn submissions(
         before: query.before,
     };
     let mut out = repo::list_submissions(db, &f, limit).await?;
-    if out.iter().any(|s| s.classification == Classification::Secret) {
+    if out
+        .iter()
+        .any(|s| s.classification == Classification::Secret)
+    {
         let mut kept = Vec::with_capacity(out.len());
         for s in out {
             if crate::access::listed(db, actor, item(&s)).await? {
@@ -1284,10 +1287,7 @@ fn item(s: &Submission) -> crate::access::Item {
     crate::access::Item {
         kind: ItemKind::Submission,
         id: s.id,
-        title: format!(
-            "{} · {} · {}",
-            s.dataset_name_zh, s.partner_code, s.period
-        ),
+        title: format!("{} · {} · {}", s.dataset_name_zh, s.partner_code, s.period),
         classification: s.classification,
         circle: Circle {
             owners: s.partner_owner_id.into_iter().collect(),

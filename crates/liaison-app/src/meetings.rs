@@ -9,6 +9,7 @@
 pub use crate::Error;
 use crate::Result;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::calendar::{COMPANY_ZONE, Tz};
 use liaison_core::meetings::{
     CadencePeriod, CadenceStatus, Clash, ClashKind, MeetingKind, MeetingSettings, MeetingState,
@@ -16,7 +17,6 @@ use liaison_core::meetings::{
 };
 use liaison_core::notify::NotifyKind;
 use liaison_core::partner::WorkingHours;
-use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::review::Classification;
 use liaison_core::validate::{FieldErrors, Msg, optional_text, required_text};
 use liaison_core::{Actor, Object, Permission, authorize};

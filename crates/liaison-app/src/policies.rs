@@ -8,14 +8,14 @@
 
 pub use crate::Error;
 use crate::Result;
+use crate::access::Item;
 use chrono::{DateTime, Utc};
+use liaison_core::access::{Access, ItemKind};
 use liaison_core::diff::{self, Paragraph, Summary};
 use liaison_core::policies::{
     self as rules, AckCell, PolicyInput, PolicyKind, VersionInput, VersionState,
 };
 use liaison_core::request::RequestInput;
-use crate::access::Item;
-use liaison_core::access::{Access, ItemKind};
 use liaison_core::review::{Classification, Step};
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
@@ -512,12 +512,7 @@ pub async fn diff(
         .ok_or(Error::NotFound)?;
     let from_n = against.unwrap_or(n - 1);
     // §7.2.2: no diff of a text one may not read.
-    if to.restricted
-        || view
-            .versions
-            .iter()
-            .any(|v| v.n == from_n && v.restricted)
-    {
+    if to.restricted || view.versions.iter().any(|v| v.n == from_n && v.restricted) {
         return Err(Error::Forbidden);
     }
     // A partner compares only versions it was sent; the first version compares to nothing.

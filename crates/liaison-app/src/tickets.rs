@@ -7,10 +7,10 @@
 pub use crate::Error;
 use crate::Result;
 use chrono::{DateTime, Duration, Utc};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::calendar::{COMPANY_ZONE, Calendar};
 use liaison_core::notify::NotifyKind;
 use liaison_core::partner::WorkingHours;
-use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::review::Classification;
 use liaison_core::tickets::{
     self as rules, Action, ClockState, EventKind, Route, SlaClock, TicketKind, TicketPriority,
@@ -193,7 +193,11 @@ fn item(t: &Ticket) -> crate::access::Item {
         title: t.subject.clone(),
         classification: t.classification,
         circle: Circle {
-            owners: t.assignee_id.into_iter().chain(t.partner_owner_id).collect(),
+            owners: t
+                .assignee_id
+                .into_iter()
+                .chain(t.partner_owner_id)
+                .collect(),
             ..Default::default()
         },
         link: format!("/console/tickets/{}", t.id),
@@ -326,7 +330,10 @@ pub async fn list(
 ) -> Result<Vec<Ticket>> {
     let f = readable(actor, filter)?;
     let mut out = repo::list_tickets(db, actor.scope(), &f, before, limit).await?;
-    if out.iter().any(|t| t.classification == Classification::Secret) {
+    if out
+        .iter()
+        .any(|t| t.classification == Classification::Secret)
+    {
         let mut kept = Vec::with_capacity(out.len());
         for t in out {
             if crate::access::listed(db, actor, item(&t)).await? {

@@ -303,14 +303,14 @@ impl VersionInput {
                 if e.is_empty() =>
             {
                 Ok(VersionForm {
-                body,
-                effective_at,
-                change_reason,
-                impact,
-                important: self.important.unwrap_or(true),
-                ack_due_at,
-                classification,
-            })
+                    body,
+                    effective_at,
+                    change_reason,
+                    impact,
+                    important: self.important.unwrap_or(true),
+                    ack_due_at,
+                    classification,
+                })
             }
             _ => Err(e),
         }

@@ -208,10 +208,16 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
             .await
             .expect_err("not the owner");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
-        let e =
-            liaison_app::access::set_list(&db, &cast.staff, ItemKind::Request, r.id, &[cast.p1.user_id], &[])
-                .await
-                .expect_err("a partner user");
+        let e = liaison_app::access::set_list(
+            &db,
+            &cast.staff,
+            ItemKind::Request,
+            r.id,
+            &[cast.p1.user_id],
+            &[],
+        )
+        .await
+        .expect_err("a partner user");
         assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");
 
         // Secret: not even its title for those outside.

@@ -35,7 +35,8 @@ Product pricing in this notice is confidential until the public launch.\n\n\
 
 /// The demo's API token (SPEC H2): 恒通商贸's ERP reading its inbox. Its secret was shown once
 /// when the demo was loaded and kept nowhere, as with any token; the name says so.
-pub const DEMO_TOKEN: &str = "演示令牌：恒通 ERP 读收件箱（密钥未保存）Demo ERP token, secret not kept";
+pub const DEMO_TOKEN: &str =
+    "演示令牌：恒通 ERP 读收件箱（密钥未保存）Demo ERP token, secret not kept";
 
 /// p1 (恒通商贸's partner admin) made one token for its ERP, unless it is there; returns
 /// whether it made it. The secret is dropped at once: to try the API, make a new token on the
@@ -137,9 +138,16 @@ pub async fn write(db: &Db) -> Result<bool> {
     )
     .await
     .map_err(bad)?;
-    liaison_app::access::set_list(&hdb, &staff, ItemKind::Request, r.id, &[], &[Role::Executive])
-        .await
-        .map_err(bad)?;
+    liaison_app::access::set_list(
+        &hdb,
+        &staff,
+        ItemKind::Request,
+        r.id,
+        &[],
+        &[Role::Executive],
+    )
+    .await
+    .map_err(bad)?;
     liaison_app::request::submit(&hdb, &staff, r.id.into())
         .await
         .map_err(bad)?;

@@ -1337,7 +1337,9 @@ pub fn openapi() -> Value {
             let schema = match name {
                 "date" => json!({"type": "string", "format": "date"}),
                 "token" => json!({"type": "string"}),
-                "kind" => json!({"type": "string", "enum": liaison_core::access::ItemKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()}),
+                "kind" => {
+                    json!({"type": "string", "enum": liaison_core::access::ItemKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()})
+                }
                 _ => json!({"type": "string", "format": "uuid"}),
             };
             params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));

@@ -191,9 +191,9 @@ async fn security(Page(state, headers, s): Page, p: crate::extract::Pairs) -> Pa
             "mode_saved",
             "password_changed",
         ]
-            .into_iter()
-            .find(|k| *k == d)
-            .map(|k| format!("account.done.{k}"))
+        .into_iter()
+        .find(|k| *k == d)
+        .map(|k| format!("account.done.{k}"))
     });
     security_page(
         &state,

@@ -21,11 +21,11 @@ use liaison_app::data::{
     self as app, AnomalyQuery, DatasetInput, FollowUpInput, Outcome, Progress, RequirementInput,
     Source, SubmissionQuery, SubmitInput, Trend, TrendQuery,
 };
+use liaison_core::access::ItemKind;
 use liaison_core::data::{
     Aggregate, AnomalyState, Column, ColumnKind, FollowUpKind, PeriodKind, SubmissionState,
     SubmissionVia, Thresholds, fmt_num,
 };
-use liaison_core::access::ItemKind;
 use liaison_core::partner::{Lang, PartnerKind};
 use liaison_core::review::Classification;
 use liaison_core::validate::Msg;

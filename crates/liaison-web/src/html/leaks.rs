@@ -344,7 +344,13 @@ fn kind(k: &str) -> Result<ItemKind, crate::AppError> {
 }
 
 /// The page after asking or saving: the item's, with `flag` set.
-async fn back_to(state: &AppState, s: &Session, kind: ItemKind, item: Uuid, flag: &str) -> PageResult {
+async fn back_to(
+    state: &AppState,
+    s: &Session,
+    kind: ItemKind,
+    item: Uuid,
+    flag: &str,
+) -> PageResult {
     let link = access::link(&state.db, &s.actor, kind, item).await?;
     let sep = if link.contains('?') { '&' } else { '?' };
     Ok(Redirect::to(&format!("{link}{sep}{flag}=1")).into_response())
@@ -354,7 +360,14 @@ async fn back_to(state: &AppState, s: &Session, kind: ItemKind, item: Uuid, flag
 async fn ask(PageForm(state, _h, s, f): PageForm) -> PageResult {
     let item: Uuid = id(f.get("item_id").unwrap_or(""))?;
     let kind = kind(f.get("item_kind").unwrap_or("request"))?;
-    access::ask(&state.db, &s.actor, kind, item, f.get("reason").unwrap_or("")).await?;
+    access::ask(
+        &state.db,
+        &s.actor,
+        kind,
+        item,
+        f.get("reason").unwrap_or(""),
+    )
+    .await?;
     back_to(&state, &s, kind, item, "asked").await
 }
 

@@ -943,7 +943,12 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
         };
         let field = |r: &crate::Reply| r.json()["errors"][0]["field"].as_str().map(str::to_string);
         let r = change(t1.clone(), "not-my-password", "Liaison-Demo-2027").await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] {}",
+            r.text()
+        );
         assert_eq!(field(&r).as_deref(), Some("current"), "[{n}]");
         let r = change(t1.clone(), "liaison-demo", "woaini1314").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
@@ -979,7 +984,11 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
                 Some(json!({"current": "liaison-demo", "new": "Liaison-Demo-2027", "old": 1})),
             )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] unknown field");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] unknown field"
+        );
 
         let r = change(t1.clone(), "liaison-demo", "Liaison-Demo-2027").await;
         assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
@@ -995,7 +1004,11 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
             "[{n}] this one stays"
         );
         let old = login_with(a, "p1@demo.example", json!({}), None).await;
-        assert_eq!(old.status, StatusCode::UNAUTHORIZED, "[{n}] the old password");
+        assert_eq!(
+            old.status,
+            StatusCode::UNAUTHORIZED,
+            "[{n}] the old password"
+        );
         let new = login_with(
             a,
             "p1@demo.example",
@@ -1016,7 +1029,11 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
         let cookie = crate::pages::browser_login(a, "staff@demo.example").await;
         let other = a.login("staff@demo.example").await;
         let page = a
-            .send(crate::pages::get("/account/security", Some(&cookie), "zh-CN"))
+            .send(crate::pages::get(
+                "/account/security",
+                Some(&cookie),
+                "zh-CN",
+            ))
             .await;
         assert!(page.text().contains("id=\"password-form\""), "[{n}]");
         assert!(page.text().contains("修改密码"), "[{n}]");
@@ -1034,7 +1051,10 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
-        assert!(body.contains("id=\"security-error\""), "[{n}] mismatch shown");
+        assert!(
+            body.contains("id=\"security-error\""),
+            "[{n}] mismatch shown"
+        );
         let (status, _, _) = post_form(
             a,
             "/account/security/password",
@@ -1056,6 +1076,10 @@ async fn one_changes_ones_own_password_and_other_sessions_end() {
         let page = a
             .send(crate::pages::get("/account/security", Some(&cookie), "en"))
             .await;
-        assert_eq!(page.status, StatusCode::OK, "[{n}] the page's own session stays");
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "[{n}] the page's own session stays"
+        );
     }
 }

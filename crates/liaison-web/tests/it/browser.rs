@@ -1039,12 +1039,12 @@ async fn a_partner_admin_makes_an_api_token_sees_it_once_and_revokes_it_in_chrom
         .click()
         .await
         .expect("scope");
-    wait_for("api-token-save").await.click().await.expect("save");
-    let secret = wait_for("new-token")
+    wait_for("api-token-save")
         .await
-        .text()
+        .click()
         .await
-        .expect("the token");
+        .expect("save");
+    let secret = wait_for("new-token").await.text().await.expect("the token");
     assert!(secret.starts_with("lpt_"), "{secret}");
     let page = c.source().await.expect("source");
     assert!(page.contains("id=\"api-token-copy\""), "a copy button");
@@ -1052,14 +1052,23 @@ async fn a_partner_admin_makes_an_api_token_sees_it_once_and_revokes_it_in_chrom
     let r = a.call("GET", "/api/v1/inbox", Some(&secret), None).await;
     assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text());
 
-    wait_for("api-token-back").await.click().await.expect("back");
+    wait_for("api-token-back")
+        .await
+        .click()
+        .await
+        .expect("back");
     let table = wait_for("api-token-table").await;
     let text = table.text().await.expect("list");
     assert!(text.contains("恒通 ERP 对接"), "{text}");
     let listed = c.source().await.expect("source");
     assert!(!listed.contains(&secret), "the list never shows the secret");
     let id = a
-        .call("GET", "/api/v1/api-tokens", Some(&a.login("p1@demo.example").await), None)
+        .call(
+            "GET",
+            "/api/v1/api-tokens",
+            Some(&a.login("p1@demo.example").await),
+            None,
+        )
         .await
         .json()["items"][0]["id"]
         .as_str()

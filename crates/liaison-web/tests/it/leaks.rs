@@ -563,8 +563,10 @@ async fn classified_items(a: &TestApp) -> Vec<Classified> {
             "POST",
             "/api/v1/submissions",
             Some(&p1),
-            Some(json!({"dataset": "sales", "period": crate::data_api::last_month(),
-                "rows": crate::data_api::rows(&[5, 3])})),
+            Some(
+                json!({"dataset": "sales", "period": crate::data_api::last_month(),
+                "rows": crate::data_api::rows(&[5, 3])}),
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
@@ -645,7 +647,12 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             if k == "submission" {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {k}: rows withheld");
                 let s = a
-                    .call("GET", &format!("/api/v1/submissions/{}", it.id), Some(&admin), None)
+                    .call(
+                        "GET",
+                        &format!("/api/v1/submissions/{}", it.id),
+                        Some(&admin),
+                        None,
+                    )
                     .await;
                 assert_eq!(s.json()["restricted"], true, "[{n}] {k} {}", s.text());
             } else {
@@ -686,9 +693,8 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             assert_eq!(r.status, StatusCode::CREATED, "[{n}] {k} {}", r.text());
             let asked = r.json();
             let owner_id = asked["owner_id"].as_str().expect("owner").to_string();
-            let owner_email: String = a
-                .db
-                .fetch_one(
+            let owner_email: String =
+                a.db.fetch_one(
                     liaison_db::q("SELECT email FROM users WHERE id = $1")
                         .bind(uuid::Uuid::parse_str(&owner_id).expect("uuid")),
                 )
@@ -720,7 +726,10 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             let r = a
                 .call(
                     "PATCH",
-                    &format!("/api/v1/access-requests/{}", asked["id"].as_str().expect("id")),
+                    &format!(
+                        "/api/v1/access-requests/{}",
+                        asked["id"].as_str().expect("id")
+                    ),
                     Some(&owner),
                     Some(json!({"decision": "grant", "note": "同意"})),
                 )
@@ -731,7 +740,10 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             assert_eq!(r.status, StatusCode::OK, "[{n}] {k}");
             assert!(r.text().contains(it.marker), "[{n}] {k}: body after grant");
             let (_, html) = page(a, &admin, &it.page).await;
-            assert!(!html.contains("id=\"restricted\""), "[{n}] {k}: still restricted");
+            assert!(
+                !html.contains("id=\"restricted\""),
+                "[{n}] {k}: still restricted"
+            );
             assert!(
                 reads(a, "access.read", k, &it.id, "Admin").await >= 1,
                 "[{n}] {k}: whole read not audited"
@@ -739,9 +751,16 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             // The owner's list names the admin; the owner's page shows the editor.
             let list = a.call("GET", &lpath, Some(&owner), None).await;
             assert_eq!(list.status, StatusCode::OK, "[{n}] {k} {}", list.text());
-            assert_eq!(list.json()["users"].as_array().map(Vec::len), Some(1), "[{n}] {k}");
+            assert_eq!(
+                list.json()["users"].as_array().map(Vec::len),
+                Some(1),
+                "[{n}] {k}"
+            );
             let (_, html) = page(a, &owner, &it.page).await;
-            assert!(html.contains("id=\"access-list\""), "[{n}] {k}: no list editor");
+            assert!(
+                html.contains("id=\"access-list\""),
+                "[{n}] {k}: no list editor"
+            );
             let r = a
                 .call(
                     "PUT",
@@ -755,10 +774,18 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             let r = a
                 .call("PUT", &lpath, Some(&exec), Some(json!({"users": []})))
                 .await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {k}: exec {}", r.text());
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "[{n}] {k}: exec {}",
+                r.text()
+            );
         }
         // Partners keep reading their own items (the list restricts staff).
-        let mine = a.call("GET", "/api/v1/tickets", Some(&p1), None).await.json();
+        let mine = a
+            .call("GET", "/api/v1/tickets", Some(&p1), None)
+            .await
+            .json();
         let tid = mine["items"]
             .as_array()
             .and_then(|i| i.iter().find(|t| t["subject"] == "保密：华东返利争议"))
@@ -768,6 +795,9 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
         let r = a
             .call("GET", &format!("/api/v1/tickets/{tid}"), Some(&p1), None)
             .await;
-        assert!(r.text().contains("TICKET-MARK-7731"), "[{n}] p1 reads its ticket");
+        assert!(
+            r.text().contains("TICKET-MARK-7731"),
+            "[{n}] p1 reads its ticket"
+        );
     }
 }

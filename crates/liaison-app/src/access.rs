@@ -154,6 +154,27 @@ pub async fn listed(db: &Db, actor: &Actor, it: Item) -> Result<bool> {
     Ok(of(db, actor, it).await? != Access::Hidden)
 }
 
+/// A list's rows as `actor` may see them listed (§7.2.2): without the secret items (`secret`)
+/// outside their circle (`item` builds the circle, only for those).
+pub async fn keep_listed<T>(
+    db: &Db,
+    actor: &Actor,
+    rows: Vec<T>,
+    secret: impl Fn(&T) -> bool,
+    item: impl Fn(&T) -> Item,
+) -> Result<Vec<T>> {
+    if actor.is_partner() || !rows.iter().any(&secret) {
+        return Ok(rows);
+    }
+    let mut kept = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !secret(&r) || listed(db, actor, item(&r)).await? {
+            kept.push(r);
+        }
+    }
+    Ok(kept)
+}
+
 /// How much of a request the actor (who passed `authorize`) sees.
 pub async fn of_request(db: &Db, actor: &Actor, r: &Request) -> Result<Access> {
     of(db, actor, request_item(actor, r)).await

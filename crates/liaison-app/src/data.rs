@@ -1252,20 +1252,9 @@ pub async fn submissions(
         on_time: query.on_time,
         before: query.before,
     };
-    let mut out = repo::list_submissions(db, &f, limit).await?;
-    if out
-        .iter()
-        .any(|s| s.classification == Classification::Secret)
-    {
-        let mut kept = Vec::with_capacity(out.len());
-        for s in out {
-            if crate::access::listed(db, actor, item(&s)).await? {
-                kept.push(s);
-            }
-        }
-        out = kept;
-    }
-    Ok(out)
+    let rows = repo::list_submissions(db, &f, limit).await?;
+    let secret = |s: &Submission| s.classification == Classification::Secret;
+    crate::access::keep_listed(db, actor, rows, secret, item).await
 }
 
 /// One submission; another partner's does not exist. Of a confidential or secret data set,

@@ -329,20 +329,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Ticket>> {
     let f = readable(actor, filter)?;
-    let mut out = repo::list_tickets(db, actor.scope(), &f, before, limit).await?;
-    if out
-        .iter()
-        .any(|t| t.classification == Classification::Secret)
-    {
-        let mut kept = Vec::with_capacity(out.len());
-        for t in out {
-            if crate::access::listed(db, actor, item(&t)).await? {
-                kept.push(t);
-            }
-        }
-        out = kept;
-    }
-    Ok(out)
+    let rows = repo::list_tickets(db, actor.scope(), &f, before, limit).await?;
+    let secret = |t: &Ticket| t.classification == Classification::Secret;
+    crate::access::keep_listed(db, actor, rows, secret, item).await
 }
 
 /// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those

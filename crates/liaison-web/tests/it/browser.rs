@@ -68,6 +68,25 @@ pub(crate) async fn phone() -> (Driver, fantoccini::Client) {
     .await
 }
 
+/// Chromium as a 1280×900 desktop reading Simplified Chinese.
+pub(crate) async fn desktop() -> (Driver, fantoccini::Client) {
+    chromium(serde_json::json!({"binary": "/usr/bin/chromium",
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
+        "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
+    .await
+}
+
+/// The element with this id, once it is on the page (the driver's wait; a panic names it).
+pub(crate) async fn wait_id(c: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+}
+
 /// Fills in the login form with a demo login and submits it.
 pub(crate) async fn log_in(c: &fantoccini::Client, email: &str) {
     c.find(Locator::Id("email"))
@@ -103,10 +122,7 @@ async fn a_channel_manager_logs_in_and_sees_the_partner_list_in_chromium() {
     let a = &apps[0];
     let addr = serve(a.router.clone()).await;
 
-    let (driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"]})).await;
+    let (driver, c) = desktop().await;
     let base = format!("http://{addr}");
     c.goto(&format!("{base}/console/partners"))
         .await
@@ -997,28 +1013,15 @@ async fn a_partner_admin_makes_an_api_token_sees_it_once_and_revokes_it_in_chrom
     let a = &apps[0];
     let addr = serve(a.router.clone()).await;
     let base = format!("http://{addr}");
-    let (driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"]}))
-    .await;
-    let wait_for = |id: &'static str| {
-        let c = c.clone();
-        async move {
-            c.wait()
-                .for_element(Locator::Id(id))
-                .await
-                .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        }
-    };
+    let (driver, c) = desktop().await;
     c.goto(&format!("{base}/portal/inbox")).await.expect("goto");
     log_in(&c, "p1@demo.example").await;
-    wait_for("nav-api-tokens")
+    wait_id(&c, "nav-api-tokens")
         .await
         .click()
         .await
         .expect("API access");
-    wait_for("api-tokens").await;
+    wait_id(&c, "api-tokens").await;
     assert_eq!(
         c.current_url().await.expect("url").path(),
         "/portal/api-tokens"
@@ -1029,22 +1032,26 @@ async fn a_partner_admin_makes_an_api_token_sees_it_once_and_revokes_it_in_chrom
         .click()
         .await
         .expect("open the form");
-    wait_for("api-token-name")
+    wait_id(&c, "api-token-name")
         .await
         .send_keys("恒通 ERP 对接")
         .await
         .expect("type");
-    wait_for("api-token-scope-inbox-read")
+    wait_id(&c, "api-token-scope-inbox-read")
         .await
         .click()
         .await
         .expect("scope");
-    wait_for("api-token-save")
+    wait_id(&c, "api-token-save")
         .await
         .click()
         .await
         .expect("save");
-    let secret = wait_for("new-token").await.text().await.expect("the token");
+    let secret = wait_id(&c, "new-token")
+        .await
+        .text()
+        .await
+        .expect("the token");
     assert!(secret.starts_with("lpt_"), "{secret}");
     let page = c.source().await.expect("source");
     assert!(page.contains("id=\"api-token-copy\""), "a copy button");
@@ -1052,12 +1059,12 @@ async fn a_partner_admin_makes_an_api_token_sees_it_once_and_revokes_it_in_chrom
     let r = a.call("GET", "/api/v1/inbox", Some(&secret), None).await;
     assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text());
 
-    wait_for("api-token-back")
+    wait_id(&c, "api-token-back")
         .await
         .click()
         .await
         .expect("back");
-    let table = wait_for("api-token-table").await;
+    let table = wait_id(&c, "api-token-table").await;
     let text = table.text().await.expect("list");
     assert!(text.contains("恒通 ERP 对接"), "{text}");
     let listed = c.source().await.expect("source");

@@ -499,6 +499,19 @@ struct Classified {
     marker: &'static str,
 }
 
+/// POSTs `body` to `path` as the holder of `token`, which must answer 201; the answer.
+async fn created(a: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let r = a.call("POST", path, Some(token), Some(body)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "[{}] {path}: {}",
+        a.name,
+        r.text()
+    );
+    r.json()
+}
+
 /// §7.2.2 beyond requests: a confidential ticket, meeting, data submission and policy version,
 /// each made the way its area makes it.
 async fn classified_items(a: &TestApp) -> Vec<Classified> {
@@ -509,17 +522,10 @@ async fn classified_items(a: &TestApp) -> Vec<Classified> {
     let sh = a.partner_id("SH-D001").await;
     let mut out = Vec::new();
 
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/tickets",
-            Some(&p1),
-            Some(json!({"kind": "marketing", "subject": "保密：华东返利争议",
-                "description": "争议金额 TICKET-MARK-7731 元，请勿外传。", "classification": "confidential"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
-    let id = r.json()["id"].as_str().expect("ticket").to_string();
+    let body = json!({"kind": "marketing", "subject": "保密：华东返利争议",
+        "description": "争议金额 TICKET-MARK-7731 元，请勿外传。", "classification": "confidential"});
+    let r = created(a, &p1, "/api/v1/tickets", body).await;
+    let id = r["id"].as_str().expect("ticket").to_string();
     out.push(Classified {
         kind: "ticket",
         api: format!("/api/v1/tickets/{id}"),
@@ -529,20 +535,18 @@ async fn classified_items(a: &TestApp) -> Vec<Classified> {
     });
 
     let day = chrono::Utc::now() + chrono::Duration::days(20);
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/meetings",
-            Some(&channel),
-            Some(json!({"kind": "ad_hoc", "title": "保密：年度返利谈判",
+    let r = created(
+        a,
+        &channel,
+        "/api/v1/meetings",
+        json!({"kind": "ad_hoc", "title": "保密：年度返利谈判",
                 "starts_at": day.format("%Y-%m-%dT10:00").to_string(),
                 "ends_at": day.format("%Y-%m-%dT11:00").to_string(), "timezone": "Asia/Shanghai",
                 "agenda": "底价 MEETING-MARK-4410", "classification": "confidential",
-                "invitees": {"partners": [sh], "contacts": [], "segments": [], "users": []}})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
-    let id = r.json()["id"].as_str().expect("meeting").to_string();
+                "invitees": {"partners": [sh], "contacts": [], "segments": [], "users": []}}),
+    )
+    .await;
+    let id = r["id"].as_str().expect("meeting").to_string();
     out.push(Classified {
         kind: "meeting",
         api: format!("/api/v1/meetings/{id}"),
@@ -558,19 +562,11 @@ async fn classified_items(a: &TestApp) -> Vec<Classified> {
     .await
     .expect("confidential data set");
     tx.commit().await.expect("commit");
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/submissions",
-            Some(&p1),
-            Some(
-                json!({"dataset": "sales", "period": crate::data_api::last_month(),
-                "rows": crate::data_api::rows(&[5, 3])}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
-    let id = r.json()["id"].as_str().expect("submission").to_string();
+    let rows = crate::data_api::rows(&[5, 3]);
+    let period = crate::data_api::last_month();
+    let body = json!({"dataset": "sales", "period": period, "rows": rows});
+    let r = created(a, &p1, "/api/v1/submissions", body).await;
+    let id = r["id"].as_str().expect("submission").to_string();
     out.push(Classified {
         kind: "submission",
         api: format!("/api/v1/submissions/{id}/rows"),
@@ -579,29 +575,25 @@ async fn classified_items(a: &TestApp) -> Vec<Classified> {
         marker: "LX-SM100",
     });
 
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/policies",
-            Some(&staff),
-            Some(json!({"kind": "sales", "title": "核心伙伴保密返利", "audience": {"partners": [sh]}})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
-    let pid = r.json()["id"].as_str().expect("policy").to_string();
-    let r = a
-        .call(
-            "POST",
-            &format!("/api/v1/policies/{pid}/versions"),
-            Some(&staff),
-            Some(json!({"body": "第一条 核心伙伴返利 POLICY-MARK-9902。",
+    let r = created(
+        a,
+        &staff,
+        "/api/v1/policies",
+        json!({"kind": "sales", "title": "核心伙伴保密返利", "audience": {"partners": [sh]}}),
+    )
+    .await;
+    let pid = r["id"].as_str().expect("policy").to_string();
+    let r = created(
+        a,
+        &staff,
+        &format!("/api/v1/policies/{pid}/versions"),
+        json!({"body": "第一条 核心伙伴返利 POLICY-MARK-9902。",
                 "effective_at": (chrono::Utc::now() + chrono::Duration::days(40)).to_rfc3339(),
-                "classification": "confidential"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
-    assert_eq!(r.json()["classification"], "confidential", "[{n}]");
-    let id = r.json()["id"].as_str().expect("version").to_string();
+                "classification": "confidential"}),
+    )
+    .await;
+    assert_eq!(r["classification"], "confidential", "[{n}]");
+    let id = r["id"].as_str().expect("version").to_string();
     out.push(Classified {
         kind: "policy_version",
         api: format!("/api/v1/policies/{pid}/versions/1"),

@@ -656,6 +656,10 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
             assert_eq!(status, StatusCode::OK, "[{n}] {k}");
             assert!(html.contains("id=\"restricted\""), "[{n}] {k}: no notice");
             assert!(html.contains("id=\"ask-form\""), "[{n}] {k}: no ask button");
+            assert!(
+                !html.contains("id=\"reply-form\""),
+                "[{n}] {k}: no working blind"
+            );
             assert!(!html.contains(it.marker) || k == "submission", "[{n}] {k}");
             assert!(
                 reads(a, "access.read_title", k, &it.id, "Admin").await >= 1,

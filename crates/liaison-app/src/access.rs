@@ -145,6 +145,16 @@ pub async fn gate(db: &Db, actor: &Actor, it: Item, audit: bool) -> Result<Acces
     }
 }
 
+/// For work on an item (§7.2.2): only those who read it whole act on it; a title-only reader
+/// is refused (403), and a secret item outside one's circle does not exist (404).
+pub async fn must_know(db: &Db, actor: &Actor, it: Item) -> Result<()> {
+    match of(db, actor, it).await? {
+        Access::Full => Ok(()),
+        Access::TitleOnly => Err(Error::Forbidden),
+        Access::Hidden => Err(Error::NotFound),
+    }
+}
+
 /// Whether an item stays in a list `actor` reads (§7.2.2): a secret item outside their circle
 /// is not listed; a confidential one is, by its title (what a list shows anyway).
 pub async fn listed(db: &Db, actor: &Actor, it: Item) -> Result<bool> {

@@ -593,6 +593,15 @@ fn may_change(actor: &Actor, m: &Meeting) -> Result<()> {
     }
 }
 
+/// `may_change`, and for a confidential meeting only someone who reads it whole (§7.2.2).
+async fn may_work(db: &Db, actor: &Actor, m: &Meeting) -> Result<()> {
+    may_change(actor, m)?;
+    if m.classification >= Classification::Confidential {
+        crate::access::must_know(db, actor, item(db, m).await?).await?;
+    }
+    Ok(())
+}
+
 fn still_open(m: &Meeting) -> Result<()> {
     if m.state.is_open() {
         Ok(())
@@ -615,7 +624,7 @@ pub async fn update(
     input: &MeetingInput,
 ) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     still_open(&m)?;
     let before = MeetingFields::from(&m);
     let mut f = parse(db, actor, input, Some(&before)).await?;
@@ -704,7 +713,7 @@ async fn invitation_notes(
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, meeting = %id))]
 pub async fn invite(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     still_open(&m)?;
     let now = db.now();
     if m.ends_at <= now {
@@ -758,7 +767,7 @@ pub async fn invite(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, meeting = %id))]
 pub async fn cancel(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     still_open(&m)?;
     let mut f = MeetingFields::from(&m);
     let was_invited = m.state == MeetingState::Invited;
@@ -1024,7 +1033,7 @@ pub async fn record_minutes(
     input: &MinutesInput,
 ) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     if m.state == MeetingState::Cancelled {
         return Err(Error::Gone("the meeting was cancelled".into()));
     }

@@ -178,10 +178,14 @@ async fn check(db: &Db, actor: &Actor, t: &Ticket, p: Permission) -> Result<()> 
             if !actor.is_partner() && repo::is_watcher(db, t.id, actor.user_id).await? =>
         {
             authorize(actor, p, &object(t, actor, true))?;
-            Ok(())
         }
-        other => Ok(other?),
+        other => other?,
     }
+    // §7.2.2: staff work only on a confidential ticket they may read whole.
+    if p == Permission::WorkTickets && t.classification >= Classification::Confidential {
+        crate::access::must_know(db, actor, item(t)).await?;
+    }
+    Ok(())
 }
 
 /// A ticket as a need-to-know item (§7.2.2): its assignee and its partner's channel manager

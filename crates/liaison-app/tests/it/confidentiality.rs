@@ -608,6 +608,21 @@ async fn secret_tickets_and_meetings_are_hidden_outside_their_circle_but_not_fro
                 .await
                 .expect_err("not askable");
             assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+            // Nor can they work on it blind.
+            let e = liaison_app::tickets::reply(
+                &db,
+                outsider,
+                t.id,
+                &liaison_app::tickets::ReplyInput {
+                    body: Some("收到".into()),
+                    ..Default::default()
+                },
+                Vec::new(),
+                liaison_core::tickets::TicketVia::Portal,
+            )
+            .await
+            .expect_err("no reply");
+            assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
         }
         let hidden_reads = count(
             &db,

@@ -660,6 +660,17 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
                 !html.contains("id=\"reply-form\""),
                 "[{n}] {k}: no working blind"
             );
+            if k == "ticket" {
+                let r = a
+                    .call(
+                        "POST",
+                        &format!("{}/replies", it.api),
+                        Some(&admin),
+                        Some(json!({"body": "已阅"})),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {}", r.text());
+            }
             assert!(!html.contains(it.marker) || k == "submission", "[{n}] {k}");
             assert!(
                 reads(a, "access.read_title", k, &it.id, "Admin").await >= 1,

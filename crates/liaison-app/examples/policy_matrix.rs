@@ -74,6 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 impact: (n > 1).then(|| "返利变化".to_string()),
                 important: Some(true),
                 ack_due_at: None,
+                classification: None,
             },
         )
         .await?;

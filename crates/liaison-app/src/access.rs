@@ -1,9 +1,14 @@
-//! Need-to-know (policy §7.2.2; SPEC G4): a confidential or secret request (and the message it
-//! sends, and its attachments) is read in full only by its circle: its requester, its
-//! reviewers, and the people and roles on its access list. Everyone else who may otherwise see
-//! it, admins included, gets its title only (confidential) or nothing (secret). Asking for
-//! access is a logged request its owner grants or refuses. Every read of such an item is in the
-//! audit chain, whole or title only.
+//! Need-to-know (policy §7.2.2; SPEC G4): a confidential or secret item (a request with the
+//! message it sends and its attachments, a ticket, a meeting, a data submission, a policy
+//! version) is read in full only by its circle (`liaison_core::access`): its owners, those who
+//! know it by their part in it, and the people and roles on its access list. Everyone else on
+//! the staff who may otherwise see it, admins included, gets its title only (confidential) or
+//! nothing (secret). Asking for access is a logged request its owner grants or refuses. Every
+//! read of such an item is in the audit chain, whole or title only.
+//!
+//! One path for every kind: each area says what its item is (`<area>::access_item`, after its
+//! usual read check), calls `gate` where it is read, and withholds its body when the answer is
+//! title only; asking, deciding and the list are the same operations for all.
 
 use crate::{Error, Result};
 use liaison_core::access::{self as rules, Access, AccessState, Circle, ItemKind};
@@ -18,6 +23,26 @@ use liaison_db::request::Request;
 use serde_json::json;
 use uuid::Uuid;
 
+/// A confidential or secret item as need-to-know sees it, whatever its kind: its title, its
+/// classification, its circle (the access list included once `item` or `gate` filled it)
+/// and where it is read in the console.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub id: Uuid,
+    pub title: String,
+    pub classification: Classification,
+    pub circle: Circle,
+    pub link: String,
+}
+
+impl Item {
+    /// Whether need-to-know applies (§7.2.2: confidential and secret items).
+    pub fn classified(&self) -> bool {
+        self.classification >= Classification::Confidential
+    }
+}
+
 /// A request's classification, as its form says (internal when it does not say).
 pub fn classification(r: &Request) -> Classification {
     r.form
@@ -27,8 +52,8 @@ pub fn classification(r: &Request) -> Classification {
         .unwrap_or(Classification::Internal)
 }
 
-async fn circle(db: &Db, actor: &Actor, r: &Request) -> Result<Circle> {
-    let list = repo::list(db, ItemKind::Request, r.id).await?;
+/// A request as an item: its requester owns it, its reviewers know it.
+pub(crate) fn request_item(actor: &Actor, r: &Request) -> Item {
     let reviewing_now = r.state.step().is_some_and(|step| {
         review::may_decide(
             &DecisionContext {
@@ -40,84 +65,175 @@ async fn circle(db: &Db, actor: &Actor, r: &Request) -> Result<Circle> {
         )
         .is_ok()
     });
-    Ok(Circle {
-        owner: r.requester_id,
-        reviewers: r.reviews.iter().map(|v| v.reviewer_id).collect(),
-        reviewing_now,
-        users: list.users.iter().map(|u| u.id).collect(),
-        roles: list.roles,
-    })
+    Item {
+        kind: ItemKind::Request,
+        id: r.id,
+        title: r.title.clone(),
+        classification: classification(r),
+        circle: Circle {
+            owners: vec![r.requester_id],
+            reviewers: r.reviews.iter().map(|v| v.reviewer_id).collect(),
+            reviewing_now,
+            ..Default::default()
+        },
+        link: format!("/console/requests/{}", r.id),
+    }
 }
 
-/// How much of a request the actor (who passed `authorize`) sees.
-pub async fn of_request(db: &Db, actor: &Actor, r: &Request) -> Result<Access> {
-    let c = classification(r);
-    if c < Classification::Confidential {
+/// The item of `kind` the usual rules let `actor` see (else not found or forbidden), with its
+/// access list; the read is not audited (asking, deciding and the list's editor use it).
+pub async fn item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Item> {
+    let mut it = match kind {
+        ItemKind::Request => {
+            authorize(actor, Permission::ReadRequest, &Object::default())?;
+            let r = liaison_db::request::find_request(db, id).await?;
+            authorize(
+                actor,
+                Permission::ReadRequest,
+                &Object::owned(r.requester_id, r.department_id),
+            )?;
+            request_item(actor, &r)
+        }
+        ItemKind::Ticket => crate::tickets::access_item(db, actor, id).await?,
+        ItemKind::Meeting => crate::meetings::access_item(db, actor, id).await?,
+        ItemKind::Submission => crate::data::access_item(db, actor, id).await?,
+        ItemKind::PolicyVersion => crate::policies::access_item(db, actor, id).await?,
+    };
+    fill(db, &mut it).await?;
+    Ok(it)
+}
+
+/// Puts the access list into the item's circle (only a classified item has one that counts).
+async fn fill(db: &Db, it: &mut Item) -> Result<()> {
+    if it.classified() {
+        let list = repo::list(db, it.kind, it.id).await?;
+        it.circle.users = list.users.iter().map(|u| u.id).collect();
+        it.circle.roles = list.roles;
+    }
+    Ok(())
+}
+
+/// How much of the item `actor` (who passed `authorize`) sees, its access list read here.
+pub async fn of(db: &Db, actor: &Actor, mut it: Item) -> Result<Access> {
+    if !it.classified() {
         return Ok(Access::Full);
     }
-    Ok(rules::access(actor, c, &circle(db, actor, r).await?))
+    fill(db, &mut it).await?;
+    Ok(rules::access(actor, it.classification, &it.circle))
 }
 
-/// Applies need-to-know to a request just read: hidden → not found; title only → the form
-/// withheld (its title and classification kept) and `restricted` set. `audit`: record the
-/// read (§7.2.2); lists do not, opening one does.
-pub async fn screen(db: &Db, actor: &Actor, mut r: Request, audit: bool) -> Result<Request> {
-    let c = classification(&r);
-    if c < Classification::Confidential {
-        return Ok(r);
-    }
-    let access = rules::access(actor, c, &circle(db, actor, &r).await?);
-    if audit && access != Access::Hidden {
+/// Need-to-know applied to an item just read (§7.2.2): a hidden one is not found; `audit`
+/// records the read, whole or title only (lists do not, opening an item does). Each area
+/// withholds what a title-only reader may not see.
+pub async fn gate(db: &Db, actor: &Actor, it: Item, audit: bool) -> Result<Access> {
+    let (kind, id, c) = (it.kind, it.id, it.classification);
+    let access = of(db, actor, it).await?;
+    if audit && c >= Classification::Confidential && access != Access::Hidden {
         repo::record_read(
             db,
             actor.user_id,
-            ItemKind::Request,
-            r.id,
+            kind,
+            id,
             c.as_str(),
             access == Access::Full,
         )
         .await?;
     }
     match access {
-        Access::Full => Ok(r),
         Access::Hidden => Err(Error::NotFound),
-        Access::TitleOnly => {
-            r.form = liaison_core::request::RequestInput {
-                title: r.form.title.clone(),
-                classification: r.form.classification.clone(),
-                ..Default::default()
-            };
-            r.findings.clear();
-            r.held_back.clear();
-            r.restricted = true;
-            Ok(r)
-        }
+        a => Ok(a),
     }
 }
 
-/// A request's access list (anyone who reads it whole may see who else does).
-pub async fn list_of_request(db: &Db, actor: &Actor, id: Uuid) -> Result<AccessList> {
-    let r = crate::request::load(db, actor, id.into()).await?;
-    if r.restricted {
-        return Err(Error::Forbidden);
+/// For work on an item (§7.2.2): only those who read it whole act on it; a title-only reader
+/// is refused (403), and a secret item outside one's circle does not exist (404).
+pub async fn must_know(db: &Db, actor: &Actor, it: Item) -> Result<()> {
+    match of(db, actor, it).await? {
+        Access::Full => Ok(()),
+        Access::TitleOnly => Err(Error::Forbidden),
+        Access::Hidden => Err(Error::NotFound),
     }
-    Ok(repo::list(db, ItemKind::Request, id).await?)
 }
 
-/// The requester names who else may know (§7.2.2): staff users and roles (not partners).
-pub async fn set_request_list(
+/// Whether an item stays in a list `actor` reads (§7.2.2): a secret item outside their circle
+/// is not listed; a confidential one is, by its title (what a list shows anyway).
+pub async fn listed(db: &Db, actor: &Actor, it: Item) -> Result<bool> {
+    if actor.is_partner() || it.classification != Classification::Secret {
+        return Ok(true);
+    }
+    Ok(of(db, actor, it).await? != Access::Hidden)
+}
+
+/// A list's rows as `actor` may see them listed (§7.2.2): without the secret items (`secret`)
+/// outside their circle (`item` builds the circle, only for those).
+pub async fn keep_listed<T>(
     db: &Db,
     actor: &Actor,
+    rows: Vec<T>,
+    secret: impl Fn(&T) -> bool,
+    item: impl Fn(&T) -> Item,
+) -> Result<Vec<T>> {
+    if actor.is_partner() || !rows.iter().any(&secret) {
+        return Ok(rows);
+    }
+    let mut kept = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !secret(&r) || listed(db, actor, item(&r)).await? {
+            kept.push(r);
+        }
+    }
+    Ok(kept)
+}
+
+/// How much of a request the actor (who passed `authorize`) sees.
+pub async fn of_request(db: &Db, actor: &Actor, r: &Request) -> Result<Access> {
+    of(db, actor, request_item(actor, r)).await
+}
+
+/// Applies need-to-know to a request just read: hidden → not found; title only → the form
+/// withheld (its title and classification kept) and `restricted` set. `audit`: record the
+/// read (§7.2.2); lists do not, opening one does.
+pub async fn screen(db: &Db, actor: &Actor, mut r: Request, audit: bool) -> Result<Request> {
+    if gate(db, actor, request_item(actor, &r), audit).await? == Access::TitleOnly {
+        r.form = liaison_core::request::RequestInput {
+            title: r.form.title.clone(),
+            classification: r.form.classification.clone(),
+            ..Default::default()
+        };
+        r.findings.clear();
+        r.held_back.clear();
+        r.restricted = true;
+    }
+    Ok(r)
+}
+
+/// An item's access list: for those who read it whole (they may see who else does).
+pub async fn list_of(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<AccessList> {
+    let it = item(db, actor, kind, id).await?;
+    match rules::access(actor, it.classification, &it.circle) {
+        Access::Full if !actor.is_partner() => Ok(repo::list(db, kind, id).await?),
+        Access::Hidden => Err(Error::NotFound),
+        _ => Err(Error::Forbidden),
+    }
+}
+
+/// An item's owners name who else may know (§7.2.2): staff users and roles (not partners).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, item = %id))]
+pub async fn set_list(
+    db: &Db,
+    actor: &Actor,
+    kind: ItemKind,
     id: Uuid,
     users: &[Uuid],
     roles: &[Role],
 ) -> Result<AccessList> {
-    let r = crate::request::load(db, actor, id.into()).await?;
-    authorize(
-        actor,
-        Permission::EditRequest,
-        &Object::owned(r.requester_id, r.department_id),
-    )?;
+    let it = item(db, actor, kind, id).await?;
+    if rules::access(actor, it.classification, &it.circle) == Access::Hidden {
+        return Err(Error::NotFound);
+    }
+    if !it.circle.keeps_list(actor) {
+        return Err(Error::Forbidden);
+    }
     let mut e = liaison_core::FieldErrors::new();
     for (i, u) in users.iter().enumerate() {
         match liaison_db::user::find_user(db, *u).await? {
@@ -128,11 +244,13 @@ pub async fn set_request_list(
             ),
         }
     }
-    if roles.contains(&Role::PartnerUser) {
-        e.add(
-            "roles",
-            Msg::new("access.not_staff").arg("value", "partner_user"),
-        );
+    for r in roles {
+        if matches!(r, Role::PartnerUser | Role::PartnerAdmin) {
+            e.add(
+                "roles",
+                Msg::new("access.not_staff").arg("value", r.as_str()),
+            );
+        }
     }
     if !e.is_empty() {
         return Err(Error::Invalid(e));
@@ -143,24 +261,73 @@ pub async fn set_request_list(
     let mut roles = roles.to_vec();
     roles.sort_unstable();
     roles.dedup();
-    repo::set_list(db, actor.user_id, ItemKind::Request, id, &users, &roles).await?;
-    Ok(repo::list(db, ItemKind::Request, id).await?)
+    repo::set_list(db, actor.user_id, kind, id, &users, &roles).await?;
+    Ok(repo::list(db, kind, id).await?)
+}
+
+/// What an item's page shows of need-to-know (§7.2.2): to a title-only reader, that they may
+/// ask (or already asked); to its owners, the access list to edit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Panel {
+    pub kind: ItemKind,
+    pub id: Uuid,
+    pub restricted: bool,
+    /// The reader asked and waits for the owner's decision.
+    pub pending: bool,
+    /// The item has an owner to ask.
+    pub askable: bool,
+    /// For its owners: the list as it stands.
+    pub list: Option<AccessList>,
+}
+
+/// The need-to-know panel of a classified item's page (`None` for other items or partners).
+pub async fn panel(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Option<Panel>> {
+    if actor.is_partner() {
+        return Ok(None);
+    }
+    let it = item(db, actor, kind, id).await?;
+    if !it.classified() {
+        return Ok(None);
+    }
+    let restricted = rules::access(actor, it.classification, &it.circle) == Access::TitleOnly;
+    Ok(Some(Panel {
+        kind,
+        id,
+        restricted,
+        pending: restricted && repo::pending_for(db, kind, id, actor.user_id).await?,
+        askable: it.circle.decider().is_some(),
+        list: if it.circle.keeps_list(actor) {
+            Some(repo::list(db, kind, id).await?)
+        } else {
+            None
+        },
+    }))
+}
+
+/// Where an item is read in the console (for going back to it after asking or saving).
+pub async fn link(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<String> {
+    Ok(item(db, actor, kind, id).await?.link)
 }
 
 /// Asks the owner of an item one sees the title of for access (§7.2.2); the owner is told.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, item = %item))]
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, item = %item_id))]
 pub async fn ask(
     db: &Db,
     actor: &Actor,
     kind: ItemKind,
-    item: Uuid,
+    item_id: Uuid,
     reason: &str,
 ) -> Result<AccessRequest> {
-    let ItemKind::Request = kind;
-    let r = crate::request::load(db, actor, item.into()).await?;
-    if !r.restricted {
-        return Err(Error::Conflict("you may already read it".into()));
+    let it = item(db, actor, kind, item_id).await?;
+    match rules::access(actor, it.classification, &it.circle) {
+        Access::TitleOnly if !actor.is_partner() => {}
+        Access::Hidden => return Err(Error::NotFound),
+        _ => return Err(Error::Conflict("you may already read it".into())),
     }
+    let owner = it
+        .circle
+        .decider()
+        .ok_or_else(|| Error::Conflict("nobody owns this item yet to grant access".into()))?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::invalid("reason", Msg::new("access.reason_required")));
@@ -171,18 +338,28 @@ pub async fn ask(
             Msg::new("validate.too_long").arg("max", 2000),
         ));
     }
-    if repo::pending_for(db, kind, item, actor.user_id).await? {
+    if repo::pending_for(db, kind, item_id, actor.user_id).await? {
         return Err(Error::Conflict(
             "you already asked; the owner has not decided yet".into(),
         ));
     }
+    // Asking reads the title: recorded like any read of the item (§7.2.2).
+    repo::record_read(
+        db,
+        actor.user_id,
+        kind,
+        item_id,
+        it.classification.as_str(),
+        false,
+    )
+    .await?;
     let name = liaison_db::user::find_user(db, actor.user_id)
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
-    let title = r.title.clone();
+    let title = it.title;
     let tell = vec![NewNotification {
-        user_id: r.requester_id,
+        user_id: owner,
         kind: NotifyKind::AccessRequested,
         args: json!({"title": title, "name": name}),
         link: "/console/access-requests".into(),
@@ -194,9 +371,9 @@ pub async fn ask(
         actor.user_id,
         NewRequest {
             kind,
-            item,
+            item: item_id,
             title: &title,
-            owner: r.requester_id,
+            owner,
             reason,
             tell,
         },
@@ -221,11 +398,12 @@ pub async fn decide(
     if r.state != AccessState::Requested {
         return Err(Error::Conflict("this request was already decided".into()));
     }
+    let link = format!("/console/access/{}/{}", r.item_kind, r.item_id);
     let tell = vec![NewNotification {
         user_id: r.user_id,
         kind: NotifyKind::AccessDecided,
         args: json!({"title": r.item_title, "state": if grant { "granted" } else { "refused" }}),
-        link: format!("/console/requests/{}", r.item_id),
+        link,
         urgent: false,
         email_at: Some(crate::notify::email_time(db, false).await?),
     }];

@@ -293,6 +293,38 @@ pub async fn revoke_session(db: &Db, actor: &Actor, id: Uuid) -> Result<()> {
     Ok(repo::revoke_session(db, actor.user_id, id).await?)
 }
 
+/// Self-service password change (§7.2.3): the current password proves it is the owner, the new
+/// one meets the password rules (breached list included) and differs from it; every other
+/// session of theirs ends at once (`current` stays). Answers how many ended. A wrong current
+/// password is a field error on `current` (the web layer counts it as a failed login).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    email: &str,
+    current_password: &str,
+    new_password: &str,
+    current: Uuid,
+) -> Result<u64> {
+    own(actor)?;
+    let ok = !current_password.is_empty()
+        && liaison_db::user::authenticate(db, email, current_password)
+            .await?
+            .is_some_and(|u| u.id == actor.user_id);
+    if !ok {
+        return Err(Error::invalid(
+            "current",
+            Msg::new("account.wrong_password"),
+        ));
+    }
+    if new_password == current_password {
+        return Err(Error::invalid("new", Msg::new("account.password_same")));
+    }
+    liaison_db::password::check_strength(new_password).map_err(|m| Error::invalid("new", m))?;
+    let hash = liaison_db::password::hash(new_password).map_err(Error::Internal)?;
+    Ok(repo::change_password(db, actor.user_id, &hash, current).await?)
+}
+
 /// "Log out everywhere else": ends every live session of the caller but `current`.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn revoke_other_sessions(db: &Db, actor: &Actor, current: Uuid) -> Result<u64> {

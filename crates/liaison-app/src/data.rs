@@ -8,6 +8,7 @@
 pub use crate::Error;
 use crate::Result;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::calendar::COMPANY_ZONE;
 use liaison_core::data::{
     self as rules, AnomalyState, Benchmark, Column, ColumnKind, FollowUpKind, Lookups, Period,
@@ -1251,14 +1252,45 @@ pub async fn submissions(
         on_time: query.on_time,
         before: query.before,
     };
-    Ok(repo::list_submissions(db, &f, limit).await?)
+    let rows = repo::list_submissions(db, &f, limit).await?;
+    let secret = |s: &Submission| s.classification == Classification::Secret;
+    crate::access::keep_listed(db, actor, rows, secret, item).await
 }
 
-/// One submission; another partner's does not exist.
+/// One submission; another partner's does not exist. Of a confidential or secret data set,
+/// staff outside its circle see its title only (data set, partner, period; §7.2.2), the read
+/// audited.
 pub async fn submission(db: &Db, actor: &Actor, id: Uuid) -> Result<Submission> {
+    let mut s = repo::find_submission(db, id).await?;
+    readable(actor, s.partner_id)?;
+    if crate::access::gate(db, actor, item(&s), true).await? == Access::TitleOnly {
+        s.restricted = true;
+        s.file_name = None;
+    }
+    Ok(s)
+}
+
+/// A submission as a need-to-know item (§7.2.2): the partner's channel manager owns its
+/// figures.
+fn item(s: &Submission) -> crate::access::Item {
+    crate::access::Item {
+        kind: ItemKind::Submission,
+        id: s.id,
+        title: format!("{} · {} · {}", s.dataset_name_zh, s.partner_code, s.period),
+        classification: s.classification,
+        circle: Circle {
+            owners: s.partner_owner_id.into_iter().collect(),
+            ..Default::default()
+        },
+        link: format!("/console/data/submissions/{}", s.id),
+    }
+}
+
+/// The submission as a need-to-know item, for one who may read it (`access::item`).
+pub(crate) async fn access_item(db: &Db, actor: &Actor, id: Uuid) -> Result<crate::access::Item> {
     let s = repo::find_submission(db, id).await?;
     readable(actor, s.partner_id)?;
-    Ok(s)
+    Ok(item(&s))
 }
 
 /// A partner user reads its own partner's figures; staff need [`Permission::ReadAllData`].
@@ -1277,6 +1309,9 @@ pub async fn submission_errors(
     id: Uuid,
 ) -> Result<(Submission, Vec<CellError>)> {
     let s = submission(db, actor, id).await?;
+    if s.restricted {
+        return Ok((s, Vec::new()));
+    }
     let errors = repo::submission_errors(db, id).await?;
     Ok((s, errors))
 }
@@ -1304,6 +1339,9 @@ fn arg_name(k: &str) -> Option<&'static str> {
 /// The stored rows of a submission as CSV with its header (the partner's own, or staff).
 pub async fn submission_csv(db: &Db, actor: &Actor, id: Uuid) -> Result<(String, Vec<u8>)> {
     let s = submission(db, actor, id).await?;
+    if s.restricted {
+        return Err(Error::Forbidden);
+    }
     let d = repo::find_dataset(db, s.dataset_id).await?;
     let mut out = String::from("\u{feff}");
     let names: Vec<&str> = d.schema.columns.iter().map(|c| c.name.as_str()).collect();

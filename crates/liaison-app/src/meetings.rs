@@ -9,6 +9,7 @@
 pub use crate::Error;
 use crate::Result;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::calendar::{COMPANY_ZONE, Tz};
 use liaison_core::meetings::{
     CadencePeriod, CadenceStatus, Clash, ClashKind, MeetingKind, MeetingSettings, MeetingState,
@@ -70,6 +71,9 @@ pub struct MeetingView {
     pub tasks: Vec<Task>,
     /// What the time runs into (staff, meetings still to happen).
     pub clashes: Vec<Clash>,
+    /// §7.2.2: the reader is outside this confidential meeting's circle and sees its title and
+    /// time only (no agenda, place, people, minutes or tasks).
+    pub restricted: bool,
 }
 
 fn p_time(field: &str, s: &str, tz: Tz, e: &mut FieldErrors) -> Option<DateTime<Utc>> {
@@ -299,6 +303,19 @@ pub async fn list(
     let mut rows = repo::list_meetings(db, &filter, desc, limit.clamp(1, 500)).await?;
     if actor.is_partner() {
         rows.iter_mut().for_each(scrub);
+    } else if rows
+        .iter()
+        .any(|m| m.classification == Classification::Secret)
+    {
+        let mut kept = Vec::with_capacity(rows.len());
+        for m in rows {
+            if m.classification != Classification::Secret
+                || crate::access::listed(db, actor, item(db, &m).await?).await?
+            {
+                kept.push(m);
+            }
+        }
+        rows = kept;
     }
     Ok(rows)
 }
@@ -328,9 +345,66 @@ async fn visible(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
     Ok(m)
 }
 
+/// A meeting as a need-to-know item (§7.2.2): its organiser (the chair, and who planned it)
+/// owns it; the staff it invites know it.
+async fn item(db: &Db, m: &Meeting) -> Result<crate::access::Item> {
+    let staff = if m.classification >= Classification::Confidential {
+        repo::list_attendees(db, m.id, false)
+            .await?
+            .iter()
+            .filter(|a| a.partner_id.is_none())
+            .filter_map(|a| a.user_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut owners = vec![m.chair_id, m.created_by];
+    owners.dedup();
+    Ok(crate::access::Item {
+        kind: ItemKind::Meeting,
+        id: m.id,
+        title: m.title.clone(),
+        classification: m.classification,
+        circle: Circle {
+            owners,
+            reviewers: staff,
+            ..Default::default()
+        },
+        link: format!("/console/meetings/{}", m.id),
+    })
+}
+
+/// The meeting as a need-to-know item, for one who may see it (`access::item`).
+pub(crate) async fn access_item(db: &Db, actor: &Actor, id: Uuid) -> Result<crate::access::Item> {
+    item(db, &visible(db, actor, id).await?).await
+}
+
+/// What a title-only reader sees of a meeting: its title, kind, state and time.
+fn withhold(m: &mut Meeting) {
+    m.agenda = String::new();
+    m.place = None;
+    m.video_url = None;
+    m.minutes = None;
+    m.decisions.clear();
+    scrub(m);
+}
+
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, meeting = %id))]
 pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<MeetingView> {
-    let m = visible(db, actor, id).await?;
+    let mut m = visible(db, actor, id).await?;
+    // §7.2.2: outside a confidential meeting's circle, its title and time only; audited.
+    if crate::access::gate(db, actor, item(db, &m).await?, true).await? == Access::TitleOnly {
+        withhold(&mut m);
+        return Ok(MeetingView {
+            meeting: m,
+            attendees: Vec::new(),
+            answers: repo::Answers::default(),
+            mine: None,
+            tasks: Vec::new(),
+            clashes: Vec::new(),
+            restricted: true,
+        });
+    }
     let mut attendees = repo::list_attendees(db, id, false).await?;
     let me = liaison_db::user::find_user(db, actor.user_id).await?;
     let contact = me.as_ref().and_then(|u| u.contact_id);
@@ -366,7 +440,6 @@ pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<MeetingView> {
         Vec::new()
     };
     let answers = repo::answers(db, id).await?;
-    let mut m = m;
     if actor.is_partner() {
         scrub(&mut m);
     }
@@ -377,6 +450,7 @@ pub async fn show(db: &Db, actor: &Actor, id: Uuid) -> Result<MeetingView> {
         mine,
         tasks,
         clashes,
+        restricted: false,
     })
 }
 
@@ -519,6 +593,15 @@ fn may_change(actor: &Actor, m: &Meeting) -> Result<()> {
     }
 }
 
+/// `may_change`, and for a confidential meeting only someone who reads it whole (§7.2.2).
+async fn may_work(db: &Db, actor: &Actor, m: &Meeting) -> Result<()> {
+    may_change(actor, m)?;
+    if m.classification >= Classification::Confidential {
+        crate::access::must_know(db, actor, item(db, m).await?).await?;
+    }
+    Ok(())
+}
+
 fn still_open(m: &Meeting) -> Result<()> {
     if m.state.is_open() {
         Ok(())
@@ -541,7 +624,7 @@ pub async fn update(
     input: &MeetingInput,
 ) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     still_open(&m)?;
     let before = MeetingFields::from(&m);
     let mut f = parse(db, actor, input, Some(&before)).await?;
@@ -630,7 +713,7 @@ async fn invitation_notes(
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, meeting = %id))]
 pub async fn invite(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     still_open(&m)?;
     let now = db.now();
     if m.ends_at <= now {
@@ -684,7 +767,7 @@ pub async fn invite(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, meeting = %id))]
 pub async fn cancel(db: &Db, actor: &Actor, id: Uuid) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     still_open(&m)?;
     let mut f = MeetingFields::from(&m);
     let was_invited = m.state == MeetingState::Invited;
@@ -950,7 +1033,7 @@ pub async fn record_minutes(
     input: &MinutesInput,
 ) -> Result<Meeting> {
     let m = repo::find_meeting(db, id).await?;
-    may_change(actor, &m)?;
+    may_work(db, actor, &m).await?;
     if m.state == MeetingState::Cancelled {
         return Err(Error::Gone("the meeting was cancelled".into()));
     }
@@ -1089,7 +1172,10 @@ pub async fn invitation_ics(
 /// other invitees.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, meeting = %id))]
 pub async fn ics(db: &Db, actor: &Actor, id: Uuid) -> Result<String> {
-    let m = visible(db, actor, id).await?;
+    let mut m = visible(db, actor, id).await?;
+    if crate::access::gate(db, actor, item(db, &m).await?, true).await? == Access::TitleOnly {
+        withhold(&mut m);
+    }
     let ev = ics_meeting(&m, &[], m.updated_at);
     Ok(liaison_docs::ics::write_meetings(
         liaison_docs::ics::Method::Publish,

@@ -8,13 +8,15 @@
 
 pub use crate::Error;
 use crate::Result;
+use crate::access::Item;
 use chrono::{DateTime, Utc};
+use liaison_core::access::{Access, ItemKind};
 use liaison_core::diff::{self, Paragraph, Summary};
 use liaison_core::policies::{
     self as rules, AckCell, PolicyInput, PolicyKind, VersionInput, VersionState,
 };
 use liaison_core::request::RequestInput;
-use liaison_core::review::Step;
+use liaison_core::review::{Classification, Step};
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
 use liaison_db::policies::{self as repo, Faq, MatrixPartner, Policy, Receipts, VersionRow};
@@ -24,6 +26,8 @@ use uuid::Uuid;
 /// A version as people see it: its state now, when it takes force, how much notice it gave.
 #[derive(Debug, Clone, Serialize)]
 pub struct Version {
+    /// The version's own id (its need-to-know item: `/api/v1/access/policy_version/{id}`).
+    pub id: Uuid,
     pub n: i64,
     pub state: VersionState,
     pub body: String,
@@ -52,6 +56,10 @@ pub struct Version {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledgement: Option<AckCell>,
     pub faqs: Vec<Faq>,
+    pub classification: Classification,
+    /// §7.2.2: the reader is outside this confidential version's circle (its author, its
+    /// approvers, its access list) and sees that it exists only: no text, reason or impact.
+    pub restricted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,14 +99,68 @@ fn viewer_partner(actor: &Actor) -> Result<Option<Uuid>> {
     }
 }
 
-/// Builds the views of one policy's versions (oldest first), as `partner` sees them.
+/// A policy version as a need-to-know item (§7.2.2): its announcing request's circle (the
+/// author owns it, its approvers know it), titled by the policy and number.
+async fn item(db: &Db, actor: &Actor, title: &str, row: &VersionRow) -> Result<Item> {
+    let r = liaison_db::request::find_request(db, row.request_id).await?;
+    let mut it = crate::access::request_item(actor, &r);
+    it.kind = ItemKind::PolicyVersion;
+    it.id = row.id;
+    it.title = format!("{title} v{}", row.n);
+    it.classification = row.classification;
+    it.link = format!("/console/policies/{}?v={}", row.policy_id, row.n);
+    it.circle.owners = vec![row.created_by];
+    Ok(it)
+}
+
+/// The version as a need-to-know item, for staff who may read the library (`access::item`).
+pub(crate) async fn access_item(db: &Db, actor: &Actor, id: Uuid) -> Result<Item> {
+    readable(actor)?;
+    if actor.is_partner() {
+        return Err(Error::NotFound);
+    }
+    let row = repo::find_version_by_id(db, id).await?;
+    let policy = repo::find_policy(db, row.policy_id, None).await?;
+    item(db, actor, &policy.title, &row).await
+}
+
+/// How much of each version the actor sees (§7.2.2), in order: `Some(restricted)`, or `None`
+/// for a hidden one. `audit`: one policy's page records its classified versions' reads; the
+/// library does not.
+async fn screen(
+    db: &Db,
+    actor: &Actor,
+    policy: &Policy,
+    rows: &[VersionRow],
+    audit: bool,
+) -> Result<Vec<Option<bool>>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if actor.is_partner() || row.classification < Classification::Confidential {
+            out.push(Some(false));
+            continue;
+        }
+        let it = item(db, actor, &policy.title, row).await?;
+        match crate::access::gate(db, actor, it, audit).await {
+            Ok(a) => out.push(Some(a == Access::TitleOnly)),
+            Err(Error::NotFound) => out.push(None),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the views of one policy's versions (oldest first), as `actor` (reading as
+/// `partner`) sees them.
 async fn views(
     db: &Db,
+    actor: &Actor,
     policy: &Policy,
     rows: Vec<VersionRow>,
     partner: Option<Uuid>,
     detail: bool,
 ) -> Result<Vec<Version>> {
+    let seen = screen(db, actor, policy, &rows, detail).await?;
     let now = db.now();
     let facts: Vec<_> = rows.iter().map(VersionRow::facts).collect();
     let states = rules::states(&facts, now);
@@ -113,11 +175,14 @@ async fn views(
     };
     let mut out = Vec::with_capacity(rows.len());
     let mut previous: Option<&str> = None;
-    for ((row, state), f) in rows.iter().zip(states).zip(&facts) {
+    for (((row, state), f), seen) in rows.iter().zip(states).zip(&facts).zip(seen) {
+        let Some(restricted) = seen else {
+            continue;
+        };
         let receipt = row.message_id.and_then(|m| sent.iter().find(|c| c.1 == m));
         // What changed is for one policy's page; a list does not diff every version.
         let change_summary = previous
-            .filter(|_| detail)
+            .filter(|_| detail && !restricted)
             .map(|old| diff::summary(&diff::diff(old, &row.body)));
         previous = Some(row.body.as_str());
         if partner.is_some() && receipt.is_none() {
@@ -130,19 +195,25 @@ async fn views(
         };
         let short_notice = announced_or_submitted
             .is_some_and(|a| rules::short_notice(row.important, a, row.effective_at, min_days));
-        let faqs = if detail {
+        let faqs = if detail && !restricted {
             repo::list_faqs(db, row.id).await?
         } else {
             Vec::new()
         };
+        let withheld = |s: &Option<String>| if restricted { None } else { s.clone() };
         out.push(Version {
+            id: row.id,
             n: row.n,
             state,
-            body: row.body.clone(),
+            body: if restricted {
+                String::new()
+            } else {
+                row.body.clone()
+            },
             effective_at: row.effective_at,
             in_force_from: f.in_force_from(),
-            change_reason: row.change_reason.clone(),
-            impact: row.impact.clone(),
+            change_reason: withheld(&row.change_reason),
+            impact: withheld(&row.impact),
             important: row.important,
             announced_at: row.announced_at,
             ack_due_at: row.ack_due_at,
@@ -155,6 +226,8 @@ async fn views(
             acknowledgement: receipt
                 .map(|c| rules::ack_cell(true, c.2.is_some(), row.ack_due_at, now)),
             faqs,
+            classification: row.classification,
+            restricted,
         });
     }
     Ok(out)
@@ -190,7 +263,7 @@ pub async fn list(db: &Db, actor: &Actor, kind: Option<PolicyKind>) -> Result<Ve
     for p in policies {
         let (mine, rest): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.policy_id == p.id);
         rows = rest;
-        let versions = views(db, &p, mine, partner, false).await?;
+        let versions = views(db, actor, &p, mine, partner, false).await?;
         out.push(view(p, versions));
     }
     Ok(out)
@@ -203,7 +276,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<PolicyView> {
     let partner = viewer_partner(actor)?;
     let policy = repo::find_policy(db, id, partner).await?;
     let rows = repo::list_versions(db, id).await?;
-    let versions = views(db, &policy, rows, partner, true).await?;
+    let versions = views(db, actor, &policy, rows, partner, true).await?;
     Ok(view(policy, versions))
 }
 
@@ -305,6 +378,7 @@ fn announcement(
         ack_required: Some(true),
         ack_due_at: Some(form.ack_due_at),
         effective_at: Some(form.effective_at),
+        classification: Some(form.classification.as_str().to_string()),
         // §3.1.2 asks a policy announcement for its reason and impact; a first version states
         // that it is new when its author gave none.
         change_reason: form
@@ -372,6 +446,7 @@ pub async fn update_version(
         impact: current.impact.clone(),
         important: Some(current.important),
         ack_due_at: current.ack_due_at,
+        classification: Some(current.classification.as_str().to_string()),
     }
     .overlay(patch)
     .parse(n > 1, db.now())?;
@@ -436,6 +511,10 @@ pub async fn diff(
         .find(|v| v.n == n)
         .ok_or(Error::NotFound)?;
     let from_n = against.unwrap_or(n - 1);
+    // §7.2.2: no diff of a text one may not read.
+    if to.restricted || view.versions.iter().any(|v| v.n == from_n && v.restricted) {
+        return Err(Error::Forbidden);
+    }
     // A partner compares only versions it was sent; the first version compares to nothing.
     let old = match view.versions.iter().find(|v| v.n == from_n) {
         Some(v) => v.body.as_str(),

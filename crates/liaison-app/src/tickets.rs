@@ -7,6 +7,7 @@
 pub use crate::Error;
 use crate::Result;
 use chrono::{DateTime, Duration, Utc};
+use liaison_core::access::{Access, Circle, ItemKind};
 use liaison_core::calendar::{COMPANY_ZONE, Calendar};
 use liaison_core::notify::NotifyKind;
 use liaison_core::partner::WorkingHours;
@@ -146,6 +147,9 @@ pub struct TicketPage {
     pub first_response_left: Option<i64>,
     pub resolution_left: Option<i64>,
     pub may_reopen: bool,
+    /// §7.2.2: the reader is outside this confidential ticket's circle and sees its subject
+    /// only (no description, timeline, files or resolution).
+    pub restricted: bool,
 }
 
 fn object(t: &Ticket, actor: &Actor, watching: bool) -> Object {
@@ -174,18 +178,61 @@ async fn check(db: &Db, actor: &Actor, t: &Ticket, p: Permission) -> Result<()> 
             if !actor.is_partner() && repo::is_watcher(db, t.id, actor.user_id).await? =>
         {
             authorize(actor, p, &object(t, actor, true))?;
-            Ok(())
         }
-        other => Ok(other?),
+        other => other?,
+    }
+    // §7.2.2: staff work only on a confidential ticket they may read whole.
+    if p == Permission::WorkTickets && t.classification >= Classification::Confidential {
+        crate::access::must_know(db, actor, item(t)).await?;
+    }
+    Ok(())
+}
+
+/// A ticket as a need-to-know item (§7.2.2): its assignee and its partner's channel manager
+/// own it (the assignee decides requests, else the channel manager).
+fn item(t: &Ticket) -> crate::access::Item {
+    crate::access::Item {
+        kind: ItemKind::Ticket,
+        id: t.id,
+        title: t.subject.clone(),
+        classification: t.classification,
+        circle: Circle {
+            owners: t
+                .assignee_id
+                .into_iter()
+                .chain(t.partner_owner_id)
+                .collect(),
+            ..Default::default()
+        },
+        link: format!("/console/tickets/{}", t.id),
     }
 }
 
-/// The ticket with its timeline (internal notes only for staff), files and clocks.
+/// The ticket as a need-to-know item, for one who may read it (`access::item`).
+pub(crate) async fn access_item(db: &Db, actor: &Actor, id: Uuid) -> Result<crate::access::Item> {
+    Ok(item(&show(db, actor, id).await?))
+}
+
+/// The ticket with its timeline (internal notes only for staff), files and clocks; outside a
+/// confidential ticket's circle its subject only, the read audited (§7.2.2).
 pub async fn page(db: &Db, actor: &Actor, id: Uuid) -> Result<TicketPage> {
-    let ticket = show(db, actor, id).await?;
-    let staff = !actor.is_partner();
-    let events = repo::list_events(db, &ticket, staff).await?;
-    let files = repo::list_files(db, id, staff).await?;
+    let mut ticket = show(db, actor, id).await?;
+    let restricted =
+        crate::access::gate(db, actor, item(&ticket), true).await? == Access::TitleOnly;
+    if restricted {
+        ticket.description = String::new();
+        ticket.resolution = None;
+        ticket.product_text = None;
+    }
+    let staff = !actor.is_partner() && !restricted;
+    let (events, files) = if restricted {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            repo::list_events(db, &ticket, staff).await?,
+            repo::list_files(db, id, staff).await?,
+        )
+    };
     let watchers = if staff {
         repo::watchers(db, id).await?
     } else {
@@ -212,6 +259,7 @@ pub async fn page(db: &Db, actor: &Actor, id: Uuid) -> Result<TicketPage> {
         events,
         files,
         watchers,
+        restricted,
     })
 }
 
@@ -285,7 +333,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Ticket>> {
     let f = readable(actor, filter)?;
-    Ok(repo::list_tickets(db, actor.scope(), &f, before, limit).await?)
+    let rows = repo::list_tickets(db, actor.scope(), &f, before, limit).await?;
+    let secret = |t: &Ticket| t.classification == Classification::Secret;
+    crate::access::keep_listed(db, actor, rows, secret, item).await
 }
 
 /// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those

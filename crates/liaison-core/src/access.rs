@@ -2,10 +2,14 @@
 //!
 //! The usual rules decide first whether someone may see an item at all (`authorize`). For a
 //! confidential or secret item, that is not enough: only its circle reads it in full, namely its
-//! owner, its reviewers (those who decided a step, and those who may decide the step it waits
-//! for), and the named people and roles on its access list. Everyone else, admins included,
-//! sees a confidential item's title only, and a secret item not at all. Asking for access is a
-//! request the owner grants or refuses; a grant puts the person on the list.
+//! owners (a request's requester; a ticket's assignee and its partner's channel manager; a
+//! meeting's organiser; a submission's channel manager; a policy version's author), those who
+//! know it by their part in it (reviewers who decided a step, and those who may decide the
+//! step it waits for; a meeting's staff attendees), and the named people and roles on its
+//! access list. Everyone else on the staff, admins included, sees a confidential item's title
+//! only, and a secret item not at all. Partner users see their own partner's items as the usual
+//! rules say: the access list restricts staff. Asking for access is a request the owner grants
+//! or refuses; a grant puts the person on the list.
 //!
 //! What lives elsewhere: the lists and requests are stored by `liaison_db::access`, reads are
 //! audited by the service (`liaison_app::access`).
@@ -17,7 +21,13 @@ use uuid::Uuid;
 
 str_enum!(
     /// What kind of item an access list or request is about.
-    ItemKind { Request = "request" }
+    ItemKind {
+        Request = "request",
+        Ticket = "ticket",
+        Meeting = "meeting",
+        Submission = "submission",
+        PolicyVersion = "policy_version",
+    }
 );
 
 str_enum!(
@@ -40,8 +50,9 @@ pub enum Access {
 /// The people who know an item.
 #[derive(Debug, Clone, Default)]
 pub struct Circle {
-    pub owner: Uuid,
-    /// Those who decided a review step.
+    /// Those who answer for the item: they keep its access list; the first decides requests.
+    pub owners: Vec<Uuid>,
+    /// Those who know it by their part in it: reviewers who decided a step, staff attendees.
     pub reviewers: Vec<Uuid>,
     /// The actor may decide the step the item waits for (they must read what they approve).
     pub reviewing_now: bool,
@@ -53,17 +64,28 @@ pub struct Circle {
 
 impl Circle {
     pub fn holds(&self, actor: &Actor) -> bool {
-        actor.user_id == self.owner
+        self.owners.contains(&actor.user_id)
             || self.reviewing_now
             || self.reviewers.contains(&actor.user_id)
             || self.users.contains(&actor.user_id)
             || self.roles.iter().any(|r| actor.roles.has(*r))
     }
+
+    /// The owner asked for access: the first owner (`None` when the item has none).
+    pub fn decider(&self) -> Option<Uuid> {
+        self.owners.first().copied()
+    }
+
+    /// Whether `actor` keeps the item's access list (§7.2.2: its owners name who else knows).
+    pub fn keeps_list(&self, actor: &Actor) -> bool {
+        self.owners.contains(&actor.user_id)
+    }
 }
 
-/// §7.2.2: how much of an item of `classification` someone who may otherwise see it sees.
+/// §7.2.2: how much of an item of `classification` someone who may otherwise see it sees. A
+/// partner user reads their own partner's items as before (the list restricts staff).
 pub fn access(actor: &Actor, classification: Classification, circle: &Circle) -> Access {
-    if classification < Classification::Confidential || circle.holds(actor) {
+    if classification < Classification::Confidential || actor.is_partner() || circle.holds(actor) {
         Access::Full
     } else if classification == Classification::Secret {
         Access::Hidden
@@ -95,7 +117,7 @@ mod tests {
     #[test]
     fn outside_the_circle_an_admin_sees_a_confidential_title_only_and_no_secret_at_all() {
         let circle = Circle {
-            owner: Uuid::from_u128(1),
+            owners: vec![Uuid::from_u128(1)],
             ..Default::default()
         };
         let admin = actor(9, "admin");
@@ -118,7 +140,7 @@ mod tests {
     #[test]
     fn the_owner_reviewers_named_people_and_listed_roles_read_in_full() {
         let mut circle = Circle {
-            owner: Uuid::from_u128(1),
+            owners: vec![Uuid::from_u128(1)],
             reviewers: vec![Uuid::from_u128(2)],
             users: vec![Uuid::from_u128(3)],
             roles: vec![Role::Executive],
@@ -142,5 +164,28 @@ mod tests {
             access(&reviewer, Classification::Secret, &circle),
             Access::Full
         );
+    }
+
+    #[test]
+    fn a_partner_user_reads_their_own_items_the_list_restricts_staff() {
+        let circle = Circle {
+            owners: vec![Uuid::from_u128(1)],
+            ..Default::default()
+        };
+        let p = actor(7, "partner_user");
+        assert_eq!(access(&p, Classification::Secret, &circle), Access::Full);
+        assert!(!circle.keeps_list(&p));
+    }
+
+    #[test]
+    fn every_owner_keeps_the_list_and_the_first_decides() {
+        let circle = Circle {
+            owners: vec![Uuid::from_u128(1), Uuid::from_u128(2)],
+            ..Default::default()
+        };
+        assert!(circle.keeps_list(&actor(2, "channel_manager")));
+        assert!(!circle.keeps_list(&actor(3, "admin")));
+        assert_eq!(circle.decider(), Some(Uuid::from_u128(1)));
+        assert_eq!(Circle::default().decider(), None);
     }
 }

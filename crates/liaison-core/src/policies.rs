@@ -5,7 +5,7 @@
 //! Storage, the request flow and dispatch live elsewhere; what changed is `crate::diff`.
 
 use crate::request::Audience;
-use crate::review::RequestState;
+use crate::review::{Classification, RequestState};
 use crate::str_enum;
 use crate::validate::{FieldErrors, Msg, optional_text, required_text};
 use chrono::{DateTime, Duration, Utc};
@@ -239,6 +239,10 @@ pub struct VersionInput {
     /// When partners must have acknowledged it (default: the effective date, or three days
     /// from now if that is sooner).
     pub ack_due_at: Option<DateTime<Utc>>,
+    /// `public`, `internal` (the default), `confidential` or `secret`: a confidential or
+    /// secret version is read in full only by those who need to know (§7.2.2), and its
+    /// announcement carries the same classification.
+    pub classification: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -249,6 +253,7 @@ pub struct VersionForm {
     pub impact: Option<String>,
     pub important: bool,
     pub ack_due_at: DateTime<Utc>,
+    pub classification: Classification,
 }
 
 impl VersionInput {
@@ -289,15 +294,24 @@ impl VersionInput {
             (None, Some(eff)) => Some(eff.max(now + Duration::days(3))),
             (None, None) => None,
         };
-        match (body, self.effective_at, ack_due_at) {
-            (Some(body), Some(effective_at), Some(ack_due_at)) if e.is_empty() => Ok(VersionForm {
-                body,
-                effective_at,
-                change_reason,
-                impact,
-                important: self.important.unwrap_or(true),
-                ack_due_at,
-            }),
+        let classification = match self.classification.as_deref().map(str::trim) {
+            None | Some("") => Some(Classification::Internal),
+            Some(c) => e.take("classification", Classification::parse(c)),
+        };
+        match (body, self.effective_at, ack_due_at, classification) {
+            (Some(body), Some(effective_at), Some(ack_due_at), Some(classification))
+                if e.is_empty() =>
+            {
+                Ok(VersionForm {
+                    body,
+                    effective_at,
+                    change_reason,
+                    impact,
+                    important: self.important.unwrap_or(true),
+                    ack_due_at,
+                    classification,
+                })
+            }
             _ => Err(e),
         }
     }
@@ -320,6 +334,9 @@ impl VersionInput {
         }
         if patch.ack_due_at.is_some() {
             self.ack_due_at = patch.ack_due_at;
+        }
+        if patch.classification.is_some() {
+            self.classification = patch.classification;
         }
         self
     }

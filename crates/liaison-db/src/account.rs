@@ -318,19 +318,28 @@ pub async fn revoke_session(db: &Db, user: Uuid, session: Uuid) -> Result<()> {
     .await
 }
 
+/// Ends every live session of `user` but `keep`, in `tx`; how many ended.
+async fn end_other_sessions(
+    tx: &mut crate::Tx,
+    now: DateTime<Utc>,
+    user: Uuid,
+    keep: Uuid,
+) -> Result<u64> {
+    tx.execute(
+        q("UPDATE sessions SET revoked_at = $1
+            WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1")
+        .bind(now)
+        .bind(user)
+        .bind(keep),
+    )
+    .await
+}
+
 /// Ends every live session of `user` but `keep` ("log out everywhere else"); how many ended.
 pub async fn revoke_other_sessions(db: &Db, user: Uuid, keep: Uuid) -> Result<u64> {
     let now = db.now();
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            q("UPDATE sessions SET revoked_at = $1
-                WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1")
-            .bind(now)
-            .bind(user)
-            .bind(keep),
-        )
-        .await?;
+    let n = end_other_sessions(&mut tx, now, user, keep).await?;
     tx.commit_audited(
         now,
         Entry::by(
@@ -339,6 +348,33 @@ pub async fn revoke_other_sessions(db: &Db, user: Uuid, keep: Uuid) -> Result<u6
             "user",
             user,
             json!({"revoked": n, "kept": keep}),
+        ),
+    )
+    .await?;
+    Ok(n)
+}
+
+/// Sets `user`'s new password (its hash) and ends every other live session of theirs in the same
+/// transaction (§7.2.3: whoever knew the old password is logged out); how many ended.
+pub async fn change_password(db: &Db, user: Uuid, hash: &str, keep: Uuid) -> Result<u64> {
+    let now = db.now();
+    let mut tx = db.begin().await?;
+    tx.execute_one(
+        q("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user),
+    )
+    .await?;
+    let n = end_other_sessions(&mut tx, now, user, keep).await?;
+    tx.commit_audited(
+        now,
+        Entry::by(
+            user,
+            "account.password_changed",
+            "user",
+            user,
+            json!({"sessions_ended": n}),
         ),
     )
     .await?;

@@ -301,6 +301,13 @@ pub struct Submission {
     pub submitted_by_name: Option<String>,
     pub submitted_at: DateTime<Utc>,
     pub superseded_at: Option<DateTime<Utc>>,
+    /// The data set's classification (§7.2.2 applies to a confidential or secret one).
+    pub classification: Classification,
+    /// The partner's channel manager: the owner of its figures (§7.2.2).
+    #[serde(skip)]
+    pub partner_owner_id: Option<Uuid>,
+    /// §7.2.2: set by the service for a reader who sees the title only (no file, rows or errors).
+    pub restricted: bool,
 }
 
 fn date(s: Option<String>) -> Result<Option<NaiveDate>, sqlx::Error> {
@@ -314,13 +321,16 @@ from_row!(Submission; id: uuid, dataset_id: uuid, dataset_code: text, dataset_na
     period: text, version: i64, state: text => parsed(SubmissionState::parse),
     via: text => parsed(SubmissionVia::parse), file_name: opt_text, row_count: i64,
     error_count: i64, due_on: opt_text => date, on_time: opt_bool, submitted_by: uuid,
-    submitted_by_name: opt_text, submitted_at: time, superseded_at: opt_time);
+    submitted_by_name: opt_text, submitted_at: time, superseded_at: opt_time,
+    classification: text => parsed(Classification::parse), partner_owner_id: opt_uuid,
+    restricted: bool);
 
 const SUBMISSION: &str = "SELECT s.id, s.dataset_id, d.code AS dataset_code, \
     d.name_zh AS dataset_name_zh, d.name_en AS dataset_name_en, s.partner_id, \
     p.code AS partner_code, p.name AS partner_name, s.period, s.version, s.state, s.via, \
     s.file_name, s.row_count, s.error_count, s.due_on, s.on_time, s.submitted_by, \
-    u.name AS submitted_by_name, s.submitted_at, s.superseded_at \
+    u.name AS submitted_by_name, s.submitted_at, s.superseded_at, d.classification, \
+    p.owner_id AS partner_owner_id, FALSE AS restricted \
     FROM submissions s JOIN datasets d ON d.id = s.dataset_id \
     JOIN partners p ON p.id = s.partner_id LEFT JOIN users u ON u.id = s.submitted_by";
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use liaison_core::Actor;
 use liaison_core::policies::{PolicyForm, PolicyKind, VersionFacts, VersionForm};
 use liaison_core::request::{Audience, RequestInput};
-use liaison_core::review::RequestState;
+use liaison_core::review::{Classification, RequestState};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -52,6 +52,7 @@ pub struct VersionRow {
     pub change_reason: Option<String>,
     pub impact: Option<String>,
     pub important: bool,
+    pub classification: Classification,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
@@ -66,7 +67,7 @@ pub struct VersionRow {
 
 from_row!(VersionRow; id: uuid, policy_id: uuid, n: i64, request_id: uuid, body: text,
     effective_at: opt_time, change_reason: opt_text, impact: opt_text, important: bool,
-    withdrawn_at: opt_time, created_by: uuid, created_at: time,
+    classification: text => parsed(Classification::parse), withdrawn_at: opt_time, created_by: uuid, created_at: time,
     request_state: text => parsed(RequestState::parse), chain: text, submitted_at: opt_time,
     message_id: opt_uuid, announced_at: opt_time, ack_due_at: opt_time);
 
@@ -83,7 +84,7 @@ impl VersionRow {
 
 const VERSION: &str =
     "SELECT v.id, v.policy_id, v.n, v.request_id, v.body, v.effective_at, v.change_reason,
-        v.impact, v.important, v.withdrawn_at, v.created_by, v.created_at,
+        v.impact, v.important, v.classification, v.withdrawn_at, v.created_by, v.created_at,
         r.state AS request_state, r.chain, r.submitted_at, r.message_id,
         m.created_at AS announced_at, m.ack_due_at
    FROM policy_versions v JOIN requests r ON r.id = v.request_id
@@ -253,8 +254,8 @@ pub async fn insert_version(
     let id = Uuid::now_v7();
     tx.execute_one(
         q("INSERT INTO policy_versions (id, policy_id, n, request_id, body, effective_at, change_reason,
-              impact, important, created_by, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+              impact, important, classification, created_by, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
         .bind(id)
         .bind(policy)
         .bind(n)
@@ -264,6 +265,7 @@ pub async fn insert_version(
         .bind(form.change_reason.clone())
         .bind(form.impact.clone())
         .bind(form.important)
+        .bind(form.classification.as_str())
         .bind(actor.user_id)
         .bind(now),
     )
@@ -291,6 +293,13 @@ pub async fn find_version(db: &Db, policy: Uuid, n: i64) -> Result<VersionRow> {
     .ok_or(DbError::NotFound)
 }
 
+/// One version by its own id.
+pub async fn find_version_by_id(db: &Db, id: Uuid) -> Result<VersionRow> {
+    db.fetch_optional(Q::dynamic(format!("{VERSION} WHERE v.id = $1")).bind(id))
+        .await?
+        .ok_or(DbError::NotFound)
+}
+
 /// A draft version's text and dates (its request is changed by the caller first).
 pub async fn update_version(
     db: &Db,
@@ -301,12 +310,13 @@ pub async fn update_version(
     db.write_one(
         |_| {
             q("UPDATE policy_versions SET body = $1, effective_at = $2, change_reason = $3, impact = $4,
-                  important = $5 WHERE id = $6")
+                  important = $5, classification = $6 WHERE id = $7")
             .bind(form.body.as_str())
             .bind(form.effective_at)
             .bind(form.change_reason.clone())
             .bind(form.impact.clone())
             .bind(form.important)
+            .bind(form.classification.as_str())
             .bind(version.id)
         },
         entry(

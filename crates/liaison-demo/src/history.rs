@@ -67,6 +67,8 @@ pub async fn history(db: &Db) -> Result<HistoryReport> {
     offline::write(db).await?;
     // A confidential notice, its leak traced, contained and closed (issue 15), once.
     confidentiality::write(db).await?;
+    // One API token of p1's partner for its ERP (issue 15, SPEC H2), its secret not kept.
+    confidentiality::write_demo_token(db).await?;
     // The quarterly satisfaction survey with most partners' answers, and an open one (issue
     // 16), once, on their own clock.
     surveys::write(db).await?;
@@ -1225,6 +1227,7 @@ impl History {
                         ),
                         important: Some(true),
                         ack_due_at: Some(self.day(10, 18, 0)),
+                        classification: None,
                     },
                 )
                 .await?;
@@ -1305,6 +1308,7 @@ impl History {
                 impact: change.map(|c| c.1.to_string()),
                 important: Some(true),
                 ack_due_at: Some(self.day(day - 14, 18, 0)),
+                classification: None,
             },
         )
         .await?;

@@ -178,7 +178,7 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
             1
         );
         // The owner's list names the admin now; a role on it opens it to that role.
-        let list = liaison_app::access::list_of_request(&db, &cast.staff, r.id)
+        let list = liaison_app::access::list_of(&db, &cast.staff, ItemKind::Request, r.id)
             .await
             .expect("list");
         assert_eq!(list.users.len(), 1);
@@ -188,9 +188,10 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
                 .expect("exec")
                 .restricted
         );
-        liaison_app::access::set_request_list(
+        liaison_app::access::set_list(
             &db,
             &cast.staff,
+            ItemKind::Request,
             r.id,
             &[cast.admin.user_id],
             &[liaison_core::Role::Executive],
@@ -203,14 +204,20 @@ async fn outside_the_circle_only_the_title_until_the_owner_grants_access() {
                 .expect("exec")
                 .restricted
         );
-        let e = liaison_app::access::set_request_list(&db, &cast.admin, r.id, &[], &[])
+        let e = liaison_app::access::set_list(&db, &cast.admin, ItemKind::Request, r.id, &[], &[])
             .await
             .expect_err("not the owner");
         assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
-        let e =
-            liaison_app::access::set_request_list(&db, &cast.staff, r.id, &[cast.p1.user_id], &[])
-                .await
-                .expect_err("a partner user");
+        let e = liaison_app::access::set_list(
+            &db,
+            &cast.staff,
+            ItemKind::Request,
+            r.id,
+            &[cast.p1.user_id],
+            &[],
+        )
+        .await
+        .expect_err("a partner user");
         assert!(matches!(e, Error::Invalid(_)), "{name}: {e:?}");
 
         // Secret: not even its title for those outside.
@@ -562,5 +569,133 @@ async fn a_reported_leak_is_contained_at_once_and_closed_with_its_findings() {
                 .expect("audit");
             assert_eq!(n, 1, "{name}: {action}");
         }
+    }
+}
+
+/// §7.2.2 for the other kinds: a secret ticket and a secret meeting do not exist for the staff
+/// outside their circle (not shown, not listed, not askable), the admin included; their
+/// owners read them, and the partner keeps reading its own ticket (the list restricts staff).
+#[tokio::test]
+async fn secret_tickets_and_meetings_are_hidden_outside_their_circle_but_not_from_the_partner() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let t = liaison_app::tickets::create(
+            &db,
+            &cast.p1,
+            &liaison_app::tickets::TicketInput {
+                kind: Some("other".into()),
+                subject: Some("绝密：经销商举报".into()),
+                description: Some("举报内容 SECRET-7".into()),
+                classification: Some("secret".into()),
+                ..Default::default()
+            },
+            Vec::new(),
+            liaison_core::tickets::TicketVia::Portal,
+        )
+        .await
+        .expect("ticket");
+        for outsider in [&cast.admin, &cast.exec] {
+            let e = liaison_app::tickets::page(&db, outsider, t.id)
+                .await
+                .expect_err("hidden");
+            assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+            let listed = liaison_app::tickets::list(&db, outsider, &Default::default(), None, 200)
+                .await
+                .expect("list");
+            assert!(listed.iter().all(|x| x.id != t.id), "{name}: listed");
+            let e = liaison_app::access::ask(&db, outsider, ItemKind::Ticket, t.id, "看看")
+                .await
+                .expect_err("not askable");
+            assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+            // Nor can they work on it blind.
+            let e = liaison_app::tickets::reply(
+                &db,
+                outsider,
+                t.id,
+                &liaison_app::tickets::ReplyInput {
+                    body: Some("收到".into()),
+                    ..Default::default()
+                },
+                Vec::new(),
+                liaison_core::tickets::TicketVia::Portal,
+            )
+            .await
+            .expect_err("no reply");
+            assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        }
+        let hidden_reads = count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'access.read%' AND entity = 'ticket'",
+        )
+        .await;
+        assert_eq!(
+            hidden_reads, 0,
+            "{name}: a hidden item's refusal is no read"
+        );
+        let mine = liaison_app::tickets::page(&db, &cast.p1, t.id)
+            .await
+            .expect("p1 reads its own");
+        assert!(!mine.restricted && mine.ticket.description.contains("SECRET-7"));
+        let p1_reads = count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'access.read' AND entity = 'ticket'",
+        )
+        .await;
+        assert_eq!(
+            p1_reads, 1,
+            "{name}: the partner's read is in the audit chain too"
+        );
+        let e = liaison_app::tickets::page(&db, &cast.p2, t.id)
+            .await
+            .expect_err("another partner's");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+
+        let start = (db.now() + chrono::Duration::days(10)).format("%Y-%m-%dT10:00");
+        let end = (db.now() + chrono::Duration::days(10)).format("%Y-%m-%dT11:00");
+        let m = liaison_app::meetings::create(
+            &db,
+            &cast.channel,
+            &liaison_app::meetings::MeetingInput {
+                kind: Some("ad_hoc".into()),
+                title: Some("绝密：并购洽谈".into()),
+                starts_at: Some(start.to_string()),
+                ends_at: Some(end.to_string()),
+                timezone: Some("Asia/Shanghai".into()),
+                agenda: Some("议程 SECRET-8".into()),
+                classification: Some("secret".into()),
+                invitees: Some(liaison_db::meetings::Invitees {
+                    users: vec![cast.staff.user_id],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("meeting");
+        let e = liaison_app::meetings::show(&db, &cast.admin, m.id)
+            .await
+            .expect_err("hidden");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        let listed = liaison_app::meetings::list(&db, &cast.admin, Default::default(), false, 200)
+            .await
+            .expect("list");
+        assert!(listed.iter().all(|x| x.id != m.id), "{name}: listed");
+        // The organiser and the colleague it invites read it.
+        for reader in [&cast.channel, &cast.staff] {
+            let v = liaison_app::meetings::show(&db, reader, m.id)
+                .await
+                .expect("in the circle");
+            assert!(
+                !v.restricted && v.meeting.agenda.contains("SECRET-8"),
+                "{name}"
+            );
+        }
+        let whole = count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'access.read' AND entity = 'meeting'",
+        )
+        .await;
+        assert_eq!(whole, 2, "{name}: both reads audited");
     }
 }

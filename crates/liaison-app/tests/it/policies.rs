@@ -45,6 +45,7 @@ fn version(db: &Db, body: &str, effective_days: i64, change: bool) -> VersionInp
         impact: change.then(|| "返利比例下降".to_string()),
         important: Some(true),
         ack_due_at: None,
+        classification: None,
     }
 }
 

@@ -33,6 +33,41 @@ pub const NOTICE: &str = "各位合作伙伴：第四季度华南区返利政策
 Product pricing in this notice is confidential until the public launch.\n\n\
 如有疑问，请联系渠道管理部陈立。";
 
+/// The demo's API token (SPEC H2): 恒通商贸's ERP reading its inbox. Its secret was shown once
+/// when the demo was loaded and kept nowhere, as with any token; the name says so.
+pub const DEMO_TOKEN: &str =
+    "演示令牌：恒通 ERP 读收件箱（密钥未保存）Demo ERP token, secret not kept";
+
+/// p1 (恒通商贸's partner admin) made one token for its ERP, unless it is there; returns
+/// whether it made it. The secret is dropped at once: to try the API, make a new token on the
+/// portal's "API access" page (README).
+pub async fn write_demo_token(db: &Db) -> Result<bool> {
+    let Some(p1) = liaison_db::user::find_user_by_email(db, "p1@demo.example").await? else {
+        return Ok(false);
+    };
+    let Some(partner) = p1.partner_id else {
+        return Ok(false);
+    };
+    let have = liaison_db::api_token::list_tokens(db, Some(partner), None, 500).await?;
+    if have.iter().any(|t| t.name == DEMO_TOKEN) {
+        return Ok(false);
+    }
+    // The answer holds the secret, shown this once: the demo keeps it nowhere.
+    liaison_app::api_token::create(
+        db,
+        &p1.actor(),
+        &liaison_app::api_token::TokenInput {
+            partner_id: Some(partner),
+            name: Some(DEMO_TOKEN.into()),
+            scopes: Some(vec!["inbox:read".into(), "inbox:ack".into()]),
+            expires_at: None,
+        },
+    )
+    .await
+    .map_err(bad)?;
+    Ok(true)
+}
+
 fn bad(e: liaison_app::Error) -> DbError {
     DbError::Config(format!("demo confidentiality story: {e}"))
 }
@@ -103,9 +138,16 @@ pub async fn write(db: &Db) -> Result<bool> {
     )
     .await
     .map_err(bad)?;
-    liaison_app::access::set_request_list(&hdb, &staff, r.id, &[], &[Role::Executive])
-        .await
-        .map_err(bad)?;
+    liaison_app::access::set_list(
+        &hdb,
+        &staff,
+        ItemKind::Request,
+        r.id,
+        &[],
+        &[Role::Executive],
+    )
+    .await
+    .map_err(bad)?;
     liaison_app::request::submit(&hdb, &staff, r.id.into())
         .await
         .map_err(bad)?;

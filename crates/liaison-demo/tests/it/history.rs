@@ -616,8 +616,19 @@ async fn history_writes_site_visits_and_calls_once() {
         let waiting = liaison_app::surveys::to_answer(&db, &p1).await.expect("p1");
         assert_eq!(waiting.len(), 1, "{name}");
         assert!(waiting[0].0.anonymous, "{name}");
+        // Issue 15 (SPEC H2): one demo API token of p1's partner, its secret kept nowhere.
+        let token_count = || async {
+            count(
+                &db,
+                "SELECT COUNT(*) FROM api_tokens t JOIN partners p ON p.id = t.partner_id
+                  WHERE p.code = 'SH-D001' AND t.name LIKE '演示令牌%' AND t.revoked_at IS NULL",
+            )
+            .await
+        };
+        assert_eq!(token_count().await, 1, "{name}");
         // A second run writes nothing more.
         liaison_demo::history(&db).await.expect("again");
+        assert_eq!(token_count().await, 1, "{name}: one token");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM calls").await, 30, "{name}");
         assert_eq!(
             count(&db, "SELECT COUNT(*) FROM surveys").await,

@@ -82,6 +82,48 @@ pub async fn disable_totp(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    pub current: String,
+    pub new: String,
+}
+
+/// Self-service password change (§7.2.3): every other session of the caller ends; a wrong
+/// current password is a 422 on `current` and counts as a failed login.
+pub async fn change_password(
+    Api(state, s): Api,
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> AppResult<Json<Value>> {
+    state
+        .login_limiter
+        .check(&s.user.email, &client)
+        .map_err(crate::AppError::RateLimited)?;
+    match app::change_password(
+        &state.db,
+        &s.actor,
+        &s.user.email,
+        &body.current,
+        &body.new,
+        s.id,
+    )
+    .await
+    {
+        Ok(n) => {
+            state.sessions.forget_user(s.user.id);
+            Ok(Json(json!({"changed": true, "sessions_ended": n})))
+        }
+        Err(liaison_app::Error::Invalid(e)) => {
+            if e.get("current").is_some() {
+                state.login_limiter.fail(&s.user.email, &client);
+            }
+            Err(liaison_app::Error::Invalid(e).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The caller's live sessions, the current one marked.
 pub async fn sessions(Api(state, s): Api) -> AppResult<Json<Value>> {
     let items = app::sessions(&state.db, &s.actor, s.id).await?;

@@ -67,8 +67,10 @@ fn policy_schemas() -> Value {
             "body": {"type": "string", "description": "Markdown"}, "effective_at": {"type": "string", "format": "date-time"},
             "change_reason": s("string"), "impact": s("string"),
             "important": {"type": "boolean", "description": "an important change needs the notice period of its kind (default true)"},
-            "ack_due_at": {"type": "string", "format": "date-time"}}},
-        "PolicyVersion": {"type": "object", "properties": {"n": s("integer"),
+            "ack_due_at": {"type": "string", "format": "date-time"},
+            "classification": {"type": "string", "enum": ["public", "internal", "confidential", "secret"], "description": "default internal; a confidential or secret version is read in full only by its author, approvers and access list (§7.2.2), and announced only to partners under an NDA"}}},
+        "PolicyVersion": {"type": "object", "properties": {"id": s("string"), "n": s("integer"),
+            "classification": enum_s(&["public", "internal", "confidential", "secret"]), "restricted": {"type": "boolean", "description": "§7.2.2: the caller is outside this confidential item's circle and sees its title only; ask its owner with POST /api/v1/access-requests"},
             "state": enum_s(&["draft", "in_review", "scheduled", "in_force", "superseded", "withdrawn"]),
             "body": s("string"), "effective_at": opt_s(), "in_force_from": opt_s(), "change_reason": opt_s(), "impact": opt_s(),
             "important": s("boolean"), "announced_at": opt_s(), "ack_due_at": opt_s(), "notice_days": {"type": ["integer", "null"]},
@@ -278,8 +280,12 @@ fn confidentiality_schemas() -> Value {
     if let Some(o) = after_contain.as_object_mut() {
         o.insert("contained".into(), contained);
     }
+    let kinds: Vec<&str> = liaison_core::access::ItemKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
     let access_request = json!({
-        "id": uuid(), "item_kind": enum_s(&["request"]), "item_id": uuid(), "item_title": s("string"),
+        "id": uuid(), "item_kind": enum_s(&kinds), "item_id": uuid(), "item_title": s("string"),
         "user_id": uuid(), "user_name": s("string"), "owner_id": uuid(), "owner_name": s("string"),
         "reason": s("string"), "state": enum_s(&["requested", "granted", "refused"]), "note": s("string"),
         "decided_by": opt_uuid(), "decided_at": opt_time(), "created_at": time()});
@@ -306,7 +312,7 @@ fn confidentiality_schemas() -> Value {
         "IncidentContained": {"type": "object", "properties": after_contain},
         "IncidentList": list_of("Incident"),
         "AccessRequestInput": {"type": "object", "required": ["item_kind", "item_id", "reason"], "additionalProperties": false, "properties": {
-            "item_kind": enum_s(&["request"]), "item_id": uuid(), "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+            "item_kind": enum_s(&kinds), "item_id": uuid(), "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
         "AccessDecision": {"type": "object", "required": ["decision"], "additionalProperties": false, "properties": {
             "decision": enum_s(&["grant", "refuse"]), "note": {"type": "string", "maxLength": 2000}}},
         "AccessRequest": {"type": "object", "properties": access_request},
@@ -334,6 +340,11 @@ fn account_schemas() -> Value {
             "recovery_codes": {"type": "array", "items": s("string"), "description": "10 codes, shown this once; each works once instead of a code"}}},
         "TotpDisable": {"type": "object", "properties": {"code": {"type": ["string", "null"], "description": "a current code or an unused recovery code"},
             "password": {"type": ["string", "null"], "description": "or the account's password"}}},
+        "PasswordChange": {"type": "object", "required": ["current", "new"], "additionalProperties": false, "properties": {
+            "current": {"type": "string", "description": "the password in use now"},
+            "new": {"type": "string", "minLength": 10, "maxLength": 128, "description": "two kinds of character at least, not on the breached-password list, not the current one"}}},
+        "PasswordChanged": {"type": "object", "properties": {"changed": s("boolean"),
+            "sessions_ended": {"type": "integer", "description": "the caller's other sessions ended (the current one stays)"}}},
         "Session": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "kind": enum_s(&["browser", "api"]),
             "created_at": {"type": "string", "format": "date-time"}, "last_seen_at": {"type": ["string", "null"], "format": "date-time"},
             "expires_at": {"type": "string", "format": "date-time"},
@@ -466,6 +477,7 @@ fn meeting_schemas() -> Value {
             "attendees".into(),
             json!({"type": "array", "items": attendee.clone()}),
         );
+        o.insert("restricted".into(), json!({"type": "boolean", "description": "§7.2.2: the caller is outside this confidential item's circle and sees its title only; ask its owner with POST /api/v1/access-requests"}));
         o.insert("answers".into(), json!({"type": "object", "properties": {"invited": s("integer"),
             "accepted": s("integer"), "declined": s("integer"), "tentative": s("integer"), "attended": s("integer")}}));
         o.insert(
@@ -661,6 +673,7 @@ fn data_schemas() -> Value {
         "file_name": opt_s(), "row_count": s("integer"), "error_count": s("integer"),
         "due_on": {"type": ["string", "null"], "format": "date"}, "on_time": {"type": ["boolean", "null"]},
         "submitted_by": uuid(), "submitted_by_name": opt_s(), "submitted_at": time(), "superseded_at": opt_time(),
+        "classification": enum_s(&["public", "internal", "confidential", "secret"]), "restricted": {"type": "boolean", "description": "§7.2.2: the caller is outside this confidential item's circle and sees its title only; ask its owner with POST /api/v1/access-requests"},
         "anomalies": {"type": "integer", "description": "on a new submission: how many figures were found abnormal"}}});
     let anomaly_state = enum_s(&["open", "explained", "corrected", "closed"]);
     let anomaly = json!({"type": "object", "properties": {
@@ -778,6 +791,7 @@ fn ticket_schemas() -> Value {
     });
     let mut detail = ticket_props.clone();
     if let Some(o) = detail.as_object_mut() {
+        o.insert("restricted".into(), json!({"type": "boolean", "description": "§7.2.2: the caller is outside this confidential ticket's circle and sees its subject only; ask its owner with POST /api/v1/access-requests"}));
         o.insert("events".into(), json!({"type": "array", "items": {"type": "object", "properties": {
             "id": s("string"), "ticket_id": s("string"),
             "kind": enum_s(&["created", "reply", "note", "state", "assign", "merge", "rating", "breach", "reopen"]),
@@ -1323,6 +1337,9 @@ pub fn openapi() -> Value {
             let schema = match name {
                 "date" => json!({"type": "string", "format": "date"}),
                 "token" => json!({"type": "string"}),
+                "kind" => {
+                    json!({"type": "string", "enum": liaison_core::access::ItemKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()})
+                }
                 _ => json!({"type": "string", "format": "uuid"}),
             };
             params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));

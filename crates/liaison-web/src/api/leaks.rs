@@ -123,12 +123,27 @@ pub async fn decide(
     Ok(Json(json!(r)))
 }
 
+fn kind(k: &str) -> AppResult<ItemKind> {
+    // An unknown kind names no item: not found, like an unknown id.
+    ItemKind::parse(k).map_err(|_| liaison_app::Error::NotFound.into())
+}
+
+/// §7.2.2: who else may read a confidential item in full, for those who read it whole.
+pub async fn access_list(
+    Api(state, s): Api,
+    Path((k, iid)): Path<(String, String)>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(json!(
+        access::list_of(&state.db, &s.actor, kind(&k)?, id(&iid)?).await?
+    )))
+}
+
 pub async fn request_access_list(
     Api(state, s): Api,
     Path(rid): Path<String>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(json!(
-        access::list_of_request(&state.db, &s.actor, id(&rid)?).await?
+        access::list_of(&state.db, &s.actor, ItemKind::Request, id(&rid)?).await?
     )))
 }
 
@@ -141,10 +156,29 @@ pub struct AccessListBody {
     pub roles: Vec<String>,
 }
 
+/// The item's owners replace its access list.
+pub async fn set_access_list(
+    Api(state, s): Api,
+    Path((k, iid)): Path<(String, String)>,
+    ApiJson(body): ApiJson<AccessListBody>,
+) -> AppResult<Json<Value>> {
+    save_list(&state, &s, kind(&k)?, id(&iid)?, body).await
+}
+
 pub async fn set_request_access_list(
     Api(state, s): Api,
     Path(rid): Path<String>,
     ApiJson(body): ApiJson<AccessListBody>,
+) -> AppResult<Json<Value>> {
+    save_list(&state, &s, ItemKind::Request, id(&rid)?, body).await
+}
+
+async fn save_list(
+    state: &crate::AppState,
+    s: &crate::auth::Session,
+    kind: ItemKind,
+    item: Uuid,
+    body: AccessListBody,
 ) -> AppResult<Json<Value>> {
     let mut roles = Vec::new();
     let mut e = liaison_core::FieldErrors::new();
@@ -157,7 +191,6 @@ pub async fn set_request_access_list(
     if !e.is_empty() {
         return Err(liaison_app::Error::Invalid(e).into());
     }
-    let list =
-        access::set_request_list(&state.db, &s.actor, id(&rid)?, &body.users, &roles).await?;
+    let list = access::set_list(&state.db, &s.actor, kind, item, &body.users, &roles).await?;
     Ok(Json(json!(list)))
 }

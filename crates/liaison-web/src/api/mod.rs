@@ -113,6 +113,10 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             delete(account::disable_totp),
         ),
         (
+            ep!("post" "/api/v1/me/password", "auth", "Change one's own password (§7.2.3): current and new; the new one meets the password rules (10 to 128 characters, two kinds of character, not on the breached-password list) and differs from the current one. Every other session of the caller ends at once. A wrong current password is a 422 on current and counts as a failed login (429 after too many)", auth = true, body = Some("PasswordChange"), ok = (200, "PasswordChanged"), query = []),
+            post(account::change_password),
+        ),
+        (
             ep!("get" "/api/v1/me/sessions", "auth", "The caller's live sessions (browser and API): created, last seen, expiry, the device in a few words (from the User-Agent), the address; the current one marked", auth = true, body = None, ok = (200, "SessionList"), query = []),
             get(account::sessions),
         ),
@@ -1015,6 +1019,14 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             ep!("put" "/api/v1/requests/{id}/access", "confidentiality", "The requester replaces the access list (staff users and roles)", auth = true, body = Some("AccessCircleInput"), ok = (200, "AccessCircle"), query = []),
             put(leaks::set_request_access_list),
+        ),
+        (
+            ep!("get" "/api/v1/access/{kind}/{id}", "confidentiality", "Who else may read a confidential item in full (§7.2.2; kind: request, ticket, meeting, submission, policy_version): named staff and roles, for those who read it whole", auth = true, body = None, ok = (200, "AccessCircle"), query = []),
+            get(leaks::access_list),
+        ),
+        (
+            ep!("put" "/api/v1/access/{kind}/{id}", "confidentiality", "The item's owners replace its access list (staff users and roles): a request's requester, a ticket's assignee or partner's channel manager, a meeting's organiser, a submission's channel manager, a policy version's author", auth = true, body = Some("AccessCircleInput"), ok = (200, "AccessCircle"), query = []),
+            put(leaks::set_access_list),
         ),
     ]
 }

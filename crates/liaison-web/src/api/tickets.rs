@@ -94,6 +94,7 @@ pub async fn show(Api(state, s): Api, Path(tid): Path<String>) -> AppResult<Json
             json!(page.resolution_left),
         );
         o.insert("may_reopen".into(), json!(page.may_reopen));
+        o.insert("restricted".into(), json!(page.restricted));
     }
     Ok(Json(v))
 }

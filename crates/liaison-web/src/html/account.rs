@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/security/totp/confirm", post(confirm_totp))
         .route("/account/security/totp/disable", post(disable_totp))
         .route("/account/security/sessions/others", post(revoke_others))
+        .route("/account/security/password", post(change_password))
         .route("/account/security/sessions/{id}/revoke", post(revoke_one))
         .route("/console/settings/security", post(save_mode))
 }
@@ -183,10 +184,16 @@ async fn security_page(
 async fn security(Page(state, headers, s): Page, p: crate::extract::Pairs) -> PageResult {
     // Only known notices are shown (the query is the visitor's to change).
     let notice = p.get("done").and_then(|d| {
-        ["totp_off", "sessions_ended", "session_ended", "mode_saved"]
-            .into_iter()
-            .find(|k| *k == d)
-            .map(|k| format!("account.done.{k}"))
+        [
+            "totp_off",
+            "sessions_ended",
+            "session_ended",
+            "mode_saved",
+            "password_changed",
+        ]
+        .into_iter()
+        .find(|k| *k == d)
+        .map(|k| format!("account.done.{k}"))
     });
     security_page(
         &state,
@@ -219,17 +226,47 @@ async fn confirm_totp(PageForm(state, headers, s, p): PageForm) -> PageResult {
             };
             security_page(&state, &headers, &s, shown).await
         }
+        Err(liaison_app::Error::Invalid(e)) => with_errors(&state, &headers, &s, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The page again with a form's errors.
+async fn with_errors(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    errors: FieldErrors,
+) -> PageResult {
+    let shown = Shown {
+        errors: Some(errors),
+        ..Default::default()
+    };
+    security_page(state, headers, s, shown).await
+}
+
+/// The end of a form that proves who one is (a code or a password, §7.2.3): back to the page
+/// with its `done` notice, or the page again with the errors; a refused proof (as `refused`
+/// judges the errors) counts as a failed login.
+async fn proved(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    client: &str,
+    result: Result<(), liaison_app::Error>,
+    refused: impl Fn(&FieldErrors) -> bool,
+    done: &str,
+) -> PageResult {
+    match result {
+        Ok(()) => {
+            state.sessions.forget_user(s.user.id);
+            Ok(Redirect::to(&format!("{SECURITY_PATH}?done={done}")).into_response())
+        }
         Err(liaison_app::Error::Invalid(e)) => {
-            security_page(
-                &state,
-                &headers,
-                &s,
-                Shown {
-                    errors: Some(e),
-                    ..Default::default()
-                },
-            )
-            .await
+            if refused(&e) {
+                state.login_limiter.fail(&s.user.email, client);
+            }
+            with_errors(state, headers, s, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -251,28 +288,50 @@ async fn disable_totp(
     } else {
         None
     };
-    match liaison_app::account::disable_totp(&state.db, &s.actor, &s.user.email, proof).await {
-        Ok(()) => {
-            state.sessions.forget_user(s.user.id);
-            Ok(Redirect::to(&format!("{SECURITY_PATH}?done=totp_off")).into_response())
-        }
-        Err(liaison_app::Error::Invalid(e)) => {
-            if proof.is_some() {
-                state.login_limiter.fail(&s.user.email, &client);
-            }
-            security_page(
-                &state,
-                &headers,
-                &s,
-                Shown {
-                    errors: Some(e),
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
+    let result =
+        liaison_app::account::disable_totp(&state.db, &s.actor, &s.user.email, proof).await;
+    let refused = |_: &FieldErrors| proof.is_some();
+    proved(&state, &headers, &s, &client, result, refused, "totp_off").await
+}
+
+/// Self-service password change (§7.2.3): the current password, the new one twice; every other
+/// session ends. A wrong current password counts as a failed login.
+async fn change_password(
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
+    PageForm(state, headers, s, p): PageForm,
+) -> PageResult {
+    if let Err(wait) = state.login_limiter.check(&s.user.email, &client) {
+        return Err(crate::AppError::RateLimited(wait).into());
     }
+    let new = p.get("new").unwrap_or("");
+    let result = if new != p.get("new_again").unwrap_or("") {
+        Err(liaison_app::Error::invalid(
+            "new_again",
+            liaison_core::validate::Msg::new("account.password_mismatch"),
+        ))
+    } else {
+        liaison_app::account::change_password(
+            &state.db,
+            &s.actor,
+            &s.user.email,
+            p.get("current").unwrap_or(""),
+            new,
+            s.id,
+        )
+        .await
+        .map(|_| ())
+    };
+    let refused = |e: &FieldErrors| e.get("current").is_some();
+    proved(
+        &state,
+        &headers,
+        &s,
+        &client,
+        result,
+        refused,
+        "password_changed#password",
+    )
+    .await
 }
 
 async fn revoke_others(PageForm(state, _, s, _): PageForm) -> PageResult {

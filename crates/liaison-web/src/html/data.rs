@@ -21,6 +21,7 @@ use liaison_app::data::{
     self as app, AnomalyQuery, DatasetInput, FollowUpInput, Outcome, Progress, RequirementInput,
     Source, SubmissionQuery, SubmitInput, Trend, TrendQuery,
 };
+use liaison_core::access::ItemKind;
 use liaison_core::data::{
     Aggregate, AnomalyState, Column, ColumnKind, FollowUpKind, PeriodKind, SubmissionState,
     SubmissionVia, Thresholds, fmt_num,
@@ -421,8 +422,18 @@ struct ErrorRow {
 
 /// `/portal/data/submissions/{id}` and the console's: accepted (rows, version, on time) or
 /// refused with every bad row, column and message in the reader's language.
-async fn submission_page(Page(state, headers, s): Page, Path(sid): Path<String>) -> PageResult {
+async fn submission_page(
+    Page(state, headers, s): Page,
+    Path(sid): Path<String>,
+    q: Pairs,
+) -> PageResult {
     let (sub, errors) = app::submission_errors(&state.db, &s.actor, id(&sid)?).await?;
+    // §7.2.2: a title-only reader may ask; the partner's channel manager keeps the list.
+    let access = if sub.classification.needs_nda() {
+        liaison_app::access::panel(&state.db, &s.actor, ItemKind::Submission, sub.id).await?
+    } else {
+        None
+    };
     let lang = lang_of(&headers, &s);
     let d = liaison_db::data::find_dataset(&state.db, sub.dataset_id)
         .await
@@ -440,17 +451,21 @@ async fn submission_page(Page(state, headers, s): Page, Path(sid): Path<String>)
         })
         .collect();
     let more = (sub.error_count - rows.len() as i64).max(0);
-    let found = app::anomalies(
-        &state.db,
-        &s.actor,
-        &AnomalyQuery {
-            partner: Some(sub.partner_id),
-            dataset: Some(sub.dataset_code.clone()),
-            ..Default::default()
-        },
-        200,
-    )
-    .await?;
+    let found = if sub.restricted {
+        Vec::new()
+    } else {
+        app::anomalies(
+            &state.db,
+            &s.actor,
+            &AnomalyQuery {
+                partner: Some(sub.partner_id),
+                dataset: Some(sub.dataset_code.clone()),
+                ..Default::default()
+            },
+            200,
+        )
+        .await?
+    };
     let found: Vec<Anomaly> = found
         .into_iter()
         .filter(|a| a.submission_id == sub.id)
@@ -478,6 +493,9 @@ async fn submission_page(Page(state, headers, s): Page, Path(sid): Path<String>)
             again_qs => again,
             show_partner => partner,
             may_resubmit => partner && s.actor.can(Permission::SubmitData),
+            access => access,
+            asked => q.get("asked").is_some(),
+            access_saved => q.get("access_saved").is_some(),
         },
     ))
 }

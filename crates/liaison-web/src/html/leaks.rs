@@ -1,9 +1,10 @@
 //! Confidentiality pages (policy §7.2.2, §7.3; issue 15): the leak trace (paste a leaked text
 //! or upload it as a text file), leak incidents (report, contain, investigate, close, with
-//! their timeline), access requests (ask, grant, refuse) and a request's access list.
+//! their timeline), access requests (ask, grant, refuse) and the access list of any classified item.
 
 use super::{Page, PageForm, PageResult, ctx, mark_invalid, render};
 use crate::AppState;
+use crate::auth::Session;
 use crate::extract::{Pairs, id};
 use axum::Router;
 use axum::extract::{Multipart, Path};
@@ -24,7 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/incidents/{id}/contain", post(contain))
         .route("/console/access-requests", get(requests).post(ask))
         .route("/console/access-requests/{id}", post(decide))
-        .route("/console/requests/{id}/access", post(set_list))
+        .route("/console/requests/{id}/access", post(set_request_list))
+        .route("/console/access/{kind}/{id}", get(open_item).post(set_list))
 }
 
 async fn trace_page(Page(state, headers, s): Page) -> PageResult {
@@ -336,18 +338,44 @@ async fn requests(Page(state, headers, s): Page) -> PageResult {
     ))
 }
 
-/// Asks for access to a confidential request one sees the title of; back to it.
+/// An item's kind in a path or form: an unknown one names nothing (404).
+fn kind(k: &str) -> Result<ItemKind, crate::AppError> {
+    ItemKind::parse(k).map_err(|_| liaison_app::Error::NotFound.into())
+}
+
+/// The page after asking or saving: the item's, with `flag` set.
+async fn back_to(
+    state: &AppState,
+    s: &Session,
+    kind: ItemKind,
+    item: Uuid,
+    flag: &str,
+) -> PageResult {
+    let link = access::link(&state.db, &s.actor, kind, item).await?;
+    let sep = if link.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{link}{sep}{flag}=1")).into_response())
+}
+
+/// Asks for access to a confidential item one sees the title of; back to it.
 async fn ask(PageForm(state, _h, s, f): PageForm) -> PageResult {
     let item: Uuid = id(f.get("item_id").unwrap_or(""))?;
+    let kind = kind(f.get("item_kind").unwrap_or("request"))?;
     access::ask(
         &state.db,
         &s.actor,
-        ItemKind::Request,
+        kind,
         item,
         f.get("reason").unwrap_or(""),
     )
     .await?;
-    Ok(Redirect::to(&format!("/console/requests/{item}?asked=1")).into_response())
+    back_to(&state, &s, kind, item, "asked").await
+}
+
+/// `/console/access/{kind}/{id}`: the item's own page (links in access requests and their
+/// notifications name items this way).
+async fn open_item(Path((k, iid)): Path<(String, String)>, Page(state, _h, s): Page) -> PageResult {
+    let link = access::link(&state.db, &s.actor, kind(&k)?, id(&iid)?).await?;
+    Ok(Redirect::to(&link).into_response())
 }
 
 async fn decide(Path(rid): Path<String>, PageForm(state, _h, s, f): PageForm) -> PageResult {
@@ -363,9 +391,16 @@ async fn decide(Path(rid): Path<String>, PageForm(state, _h, s, f): PageForm) ->
     Ok(Redirect::to("/console/access-requests").into_response())
 }
 
-/// The requester's access list: staff chosen by e-mail (one per line or comma) and roles.
-async fn set_list(Path(rid): Path<String>, PageForm(state, _h, s, f): PageForm) -> PageResult {
-    let rid: Uuid = id(&rid)?;
+async fn set_request_list(Path(rid): Path<String>, form: PageForm) -> PageResult {
+    save_list(ItemKind::Request, id(&rid)?, form).await
+}
+
+async fn set_list(Path((k, iid)): Path<(String, String)>, form: PageForm) -> PageResult {
+    save_list(kind(&k)?, id(&iid)?, form).await
+}
+
+/// The owners' access list: staff chosen by e-mail (one per line or comma) and roles.
+async fn save_list(kind: ItemKind, item: Uuid, PageForm(state, _h, s, f): PageForm) -> PageResult {
     let mut users = Vec::new();
     let mut e = liaison_core::FieldErrors::new();
     for email in f
@@ -391,6 +426,6 @@ async fn set_list(Path(rid): Path<String>, PageForm(state, _h, s, f): PageForm) 
     if !e.is_empty() {
         return Err(liaison_app::Error::Invalid(e).into());
     }
-    access::set_request_list(&state.db, &s.actor, rid, &users, &roles).await?;
-    Ok(Redirect::to(&format!("/console/requests/{rid}?access_saved=1")).into_response())
+    access::set_list(&state.db, &s.actor, kind, item, &users, &roles).await?;
+    back_to(&state, &s, kind, item, "access_saved").await
 }

@@ -20,6 +20,7 @@ use liaison_app::meetings::{
     self as app, ActionInput, AttendanceInput, BusinessDateInput, MeetingInput, MinutesInput,
     SeriesInput,
 };
+use liaison_core::access::ItemKind;
 use liaison_core::meetings::{
     Clash, MeetingKind, MeetingSettings, MeetingState, Rsvp, RsvpVia, TaskStatus,
 };
@@ -498,9 +499,16 @@ async fn show_page(
             }
         })
         .collect();
-    let may_change = m.chair_id == s.user.id
-        || m.created_by == s.user.id
-        || s.actor.can(Permission::ManageMeetings);
+    let may_change = !view.restricted
+        && (m.chair_id == s.user.id
+            || m.created_by == s.user.id
+            || s.actor.can(Permission::ManageMeetings));
+    // §7.2.2: a title-only reader may ask; the organiser keeps the access list.
+    let access = if m.classification.needs_nda() {
+        liaison_app::access::panel(&state.db, &s.actor, ItemKind::Meeting, mid).await?
+    } else {
+        None
+    };
     let (values, errors) = match &posted {
         Some(p) => (p.values.clone(), Some(p.errors)),
         None => (HashMap::new(), None),
@@ -532,6 +540,9 @@ async fn show_page(
             errors => form_errors(errors),
             saved => q.get("saved").is_some(),
             done => q.text("done"),
+            access => access,
+            asked => q.get("asked").is_some(),
+            access_saved => q.get("access_saved").is_some(),
         },
     );
     mark_invalid(&mut r, errors.is_some());

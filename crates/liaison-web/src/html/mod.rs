@@ -168,6 +168,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "incident/new.html",
     "incident/show.html",
     "incident/access_requests.html",
+    "access/_panel.html",
     "survey/_questions.html",
     "survey/list.html",
     "survey/form.html",

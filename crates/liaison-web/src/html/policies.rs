@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use chrono::{NaiveDate, TimeZone};
 use liaison_app::policies as app;
 use liaison_core::FieldErrors;
+use liaison_core::access::ItemKind;
 use liaison_core::diff::{Op, Paragraph};
 use liaison_core::policies::{PolicyInput, PolicyKind, VersionInput, VersionState};
 use liaison_core::request::Audience;
@@ -175,7 +176,21 @@ async fn show_policy(
         .or_else(|| view.versions.last().map(|v| v.n));
     let version = view.versions.iter().find(|v| Some(v.n) == shown).cloned();
     let diff = match &version {
-        Some(v) if v.n > 1 => Some(app::diff(&state.db, &s.actor, pid, v.n, None).await?),
+        Some(v) if v.n > 1 && !v.restricted => {
+            match app::diff(&state.db, &s.actor, pid, v.n, None).await {
+                Ok(d) => Some(d),
+                // The version before is one the reader sees the title of only (§7.2.2).
+                Err(liaison_app::Error::Forbidden) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => None,
+    };
+    // §7.2.2: a title-only reader may ask; the author keeps the version's access list.
+    let access = match &version {
+        Some(v) if v.classification.needs_nda() => {
+            liaison_app::access::panel(&state.db, &s.actor, ItemKind::PolicyVersion, v.id).await?
+        }
         _ => None,
     };
     let notice = app::notice_days(&state.db, view.policy.kind).await?;
@@ -194,6 +209,9 @@ async fn show_policy(
             notice_days => notice,
             form => input,
             errors => form_errors(errors),
+            access => access,
+            asked => q.get("asked").is_some(),
+            access_saved => q.get("access_saved").is_some(),
         },
     );
     mark_invalid(&mut r, errors.is_some());
@@ -240,6 +258,7 @@ async fn create_version(
         impact: p.get("impact").map(str::to_string),
         important: Some(p.get("important").is_some()),
         ack_due_at: None,
+        classification: p.get("classification").map(str::to_string),
     };
     let result = if e.is_empty() {
         app::create_version(&state.db, &s.actor, pid, &input).await

@@ -463,16 +463,19 @@ async fn show_page(
     errors: Option<&FieldErrors>,
 ) -> PageResult {
     let is_requester = r.requester_id == s.user.id;
-    // §7.2.2: the requester names who else may read a confidential request in full.
+    // §7.2.2: a title-only reader may ask; the requester names who else may read it in full.
     let classified = matches!(
         r.form.classification.as_deref(),
         Some("confidential" | "secret")
     );
-    let access_list = if is_requester && classified {
-        Some(
-            liaison_db::access::list(&state.db, liaison_core::access::ItemKind::Request, r.id)
-                .await?,
+    let access = if classified {
+        liaison_app::access::panel(
+            &state.db,
+            &s.actor,
+            liaison_core::access::ItemKind::Request,
+            r.id,
         )
+        .await?
     } else {
         None
     };
@@ -569,10 +572,9 @@ async fn show_page(
             can_retry => can_retry,
             notice => notice,
             errors => form_errors(errors),
-            access_list => access_list,
+            access => access,
             asked => p.get("asked").is_some(),
             access_saved => p.get("access_saved").is_some(),
-            roles => ["channel_manager", "dept_head", "executive", "admin", "staff", "rd"],
         },
     );
     mark_invalid(&mut resp, errors.is_some());

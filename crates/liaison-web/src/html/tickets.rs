@@ -21,6 +21,7 @@ use liaison_app::tickets::{
     self as app, AssignInput, MergeInput, Queue, RateInput, ReopenInput, ReplyInput, ResolveInput,
     RootCauseInput, RouteInput, TicketInput,
 };
+use liaison_core::access::ItemKind;
 use liaison_core::partner::Lang;
 use liaison_core::tickets::{
     EventKind, SlaClock, SlaTarget, TicketKind, TicketPriority, TicketSettings, TicketState,
@@ -662,6 +663,12 @@ async fn show_page(
     };
     let events = event_views(lang, &page.events, &page.files, &names, base);
     let t = &page.ticket;
+    // §7.2.2: a title-only reader may ask; the ticket's owners keep its access list.
+    let access = if t.classification.needs_nda() {
+        liaison_app::access::panel(&state.db, &s.actor, ItemKind::Ticket, tid).await?
+    } else {
+        None
+    };
     let watching = page.watchers.iter().any(|(u, _)| *u == s.user.id);
     let active_causes: Vec<_> = names
         .causes
@@ -705,6 +712,8 @@ async fn show_page(
             saved => saved,
             base => base,
             stars => [5, 4, 3, 2, 1],
+            access => access,
+            access_saved => saved,
         },
     );
     mark_invalid(&mut r, posted.is_some());

@@ -920,3 +920,166 @@ async fn send_raw(a: &TestApp, req: Request<Body>) -> (StatusCode, String, Strin
     let body = resp.into_body().collect().await.expect("body").to_bytes();
     (status, cookie, String::from_utf8_lossy(&body).into_owned())
 }
+
+/// §7.2.3: changing one's own password proves the current one, meets the password rules
+/// (the breached list included) and ends every other session; the API and the page alike.
+/// Another partner's user cannot use p1's password, and a wrong current one counts as a
+/// failed login.
+#[tokio::test]
+async fn one_changes_ones_own_password_and_other_sessions_end() {
+    let (apps, _g) = apps_with(start()).await;
+    for a in &apps {
+        let n = a.name;
+        let t1 = a.login("p1@demo.example").await;
+        let t2 = a.login("p1@demo.example").await;
+        let change = |token: String, current: &'static str, new: &'static str| async move {
+            a.call(
+                "POST",
+                "/api/v1/me/password",
+                Some(&token),
+                Some(json!({"current": current, "new": new})),
+            )
+            .await
+        };
+        let field = |r: &crate::Reply| r.json()["errors"][0]["field"].as_str().map(str::to_string);
+        let r = change(t1.clone(), "not-my-password", "Liaison-Demo-2027").await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] {}",
+            r.text()
+        );
+        assert_eq!(field(&r).as_deref(), Some("current"), "[{n}]");
+        let r = change(t1.clone(), "liaison-demo", "woaini1314").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert_eq!(field(&r).as_deref(), Some("new"), "[{n}]");
+        assert_eq!(r.json()["errors"][0]["code"], "validate.password_breached");
+        let r = change(t1.clone(), "liaison-demo", "liaison-demo").await;
+        assert_eq!(field(&r).as_deref(), Some("new"), "[{n}] the same one");
+        // Another partner's user: p1's password is not theirs.
+        let p2 = a.login("p2@demo.example").await;
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/me/password",
+                Some(&p2),
+                Some(json!({"current": "not-p2s", "new": "Liaison-Demo-2027"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] p2");
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/me/password",
+                None,
+                Some(json!({"current": "liaison-demo", "new": "Liaison-Demo-2027"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "[{n}] no login");
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/me/password",
+                Some(&t1),
+                Some(json!({"current": "liaison-demo", "new": "Liaison-Demo-2027", "old": 1})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] unknown field"
+        );
+
+        let r = change(t1.clone(), "liaison-demo", "Liaison-Demo-2027").await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
+        assert_eq!(r.json()["sessions_ended"], 1, "[{n}]");
+        assert_eq!(
+            a.call("GET", "/api/v1/me", Some(&t2), None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "[{n}] the other session ended"
+        );
+        assert_eq!(
+            a.call("GET", "/api/v1/me", Some(&t1), None).await.status,
+            StatusCode::OK,
+            "[{n}] this one stays"
+        );
+        let old = login_with(a, "p1@demo.example", json!({}), None).await;
+        assert_eq!(
+            old.status,
+            StatusCode::UNAUTHORIZED,
+            "[{n}] the old password"
+        );
+        let new = login_with(
+            a,
+            "p1@demo.example",
+            json!({"password": "Liaison-Demo-2027"}),
+            None,
+        )
+        .await;
+        assert_eq!(new.status, StatusCode::OK, "[{n}] {}", new.text());
+        let audited = liaison_db::audit::list(&a.db, None, None, 200)
+            .await
+            .expect("audit")
+            .iter()
+            .filter(|r| r.action == "account.password_changed")
+            .count();
+        assert_eq!(audited, 1, "[{n}]");
+
+        // The page: the form is there; a mismatch is shown, a good change ends other sessions.
+        let cookie = crate::pages::browser_login(a, "staff@demo.example").await;
+        let other = a.login("staff@demo.example").await;
+        let page = a
+            .send(crate::pages::get(
+                "/account/security",
+                Some(&cookie),
+                "zh-CN",
+            ))
+            .await;
+        assert!(page.text().contains("id=\"password-form\""), "[{n}]");
+        assert!(page.text().contains("修改密码"), "[{n}]");
+        let csrf = crate::pages::csrf(&cookie);
+        let (status, _, body) = post_form(
+            a,
+            "/account/security/password",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("current", "liaison-demo"),
+                ("new", "Liaison-Demo-2027"),
+                ("new_again", "Liaison-Demo-2028"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert!(
+            body.contains("id=\"security-error\""),
+            "[{n}] mismatch shown"
+        );
+        let (status, _, _) = post_form(
+            a,
+            "/account/security/password",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("current", "liaison-demo"),
+                ("new", "Liaison-Demo-2027"),
+                ("new_again", "Liaison-Demo-2027"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "[{n}]");
+        assert_eq!(
+            a.call("GET", "/api/v1/me", Some(&other), None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "[{n}] staff's API session ended"
+        );
+        let page = a
+            .send(crate::pages::get("/account/security", Some(&cookie), "en"))
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "[{n}] the page's own session stays"
+        );
+    }
+}

@@ -68,6 +68,25 @@ pub(crate) async fn phone() -> (Driver, fantoccini::Client) {
     .await
 }
 
+/// Chromium as a 1280×900 desktop reading Simplified Chinese.
+pub(crate) async fn desktop() -> (Driver, fantoccini::Client) {
+    chromium(serde_json::json!({"binary": "/usr/bin/chromium",
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
+        "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
+    .await
+}
+
+/// The element with this id, once it is on the page (the driver's wait; a panic names it).
+pub(crate) async fn wait_id(c: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+}
+
 /// Fills in the login form with a demo login and submits it.
 pub(crate) async fn log_in(c: &fantoccini::Client, email: &str) {
     c.find(Locator::Id("email"))
@@ -103,10 +122,7 @@ async fn a_channel_manager_logs_in_and_sees_the_partner_list_in_chromium() {
     let a = &apps[0];
     let addr = serve(a.router.clone()).await;
 
-    let (driver, c) = chromium(serde_json::json!({"binary": "/usr/bin/chromium", "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"]})).await;
+    let (driver, c) = desktop().await;
     let base = format!("http://{addr}");
     c.goto(&format!("{base}/console/partners"))
         .await
@@ -986,4 +1002,109 @@ async fn a_partner_answers_an_open_survey_on_a_phone_in_chromium() {
         Some(&liaison_core::surveys::Value::Number(4))
     );
     assert_eq!(stored[0].answer.texts["q4"], "促销政策请提前两周通知");
+}
+
+/// Issue 15 (SPEC H2) in Chromium: p1, its partner's admin, opens "API access" in the portal,
+/// makes a token for its ERP, sees the secret once on the page after, finds the token listed
+/// without it, and revokes it (confirming the browser's question).
+#[tokio::test]
+async fn a_partner_admin_makes_an_api_token_sees_it_once_and_revokes_it_in_chromium() {
+    let (apps, _g) = crate::apps().await;
+    let a = &apps[0];
+    let addr = serve(a.router.clone()).await;
+    let base = format!("http://{addr}");
+    let (driver, c) = desktop().await;
+    c.goto(&format!("{base}/portal/inbox")).await.expect("goto");
+    log_in(&c, "p1@demo.example").await;
+    wait_id(&c, "nav-api-tokens")
+        .await
+        .click()
+        .await
+        .expect("API access");
+    wait_id(&c, "api-tokens").await;
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        "/portal/api-tokens"
+    );
+    c.find(Locator::Css("#api-token-form summary"))
+        .await
+        .expect("the form's summary")
+        .click()
+        .await
+        .expect("open the form");
+    wait_id(&c, "api-token-name")
+        .await
+        .send_keys("恒通 ERP 对接")
+        .await
+        .expect("type");
+    wait_id(&c, "api-token-scope-inbox-read")
+        .await
+        .click()
+        .await
+        .expect("scope");
+    wait_id(&c, "api-token-save")
+        .await
+        .click()
+        .await
+        .expect("save");
+    let secret = wait_id(&c, "new-token")
+        .await
+        .text()
+        .await
+        .expect("the token");
+    assert!(secret.starts_with("lpt_"), "{secret}");
+    let page = c.source().await.expect("source");
+    assert!(page.contains("id=\"api-token-copy\""), "a copy button");
+    // The secret works once shown: the ERP reads p1's inbox with it.
+    let r = a.call("GET", "/api/v1/inbox", Some(&secret), None).await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text());
+
+    wait_id(&c, "api-token-back")
+        .await
+        .click()
+        .await
+        .expect("back");
+    let table = wait_id(&c, "api-token-table").await;
+    let text = table.text().await.expect("list");
+    assert!(text.contains("恒通 ERP 对接"), "{text}");
+    let listed = c.source().await.expect("source");
+    assert!(!listed.contains(&secret), "the list never shows the secret");
+    let id = a
+        .call(
+            "GET",
+            "/api/v1/api-tokens",
+            Some(&a.login("p1@demo.example").await),
+            None,
+        )
+        .await
+        .json()["items"][0]["id"]
+        .as_str()
+        .expect("token id")
+        .to_string();
+    c.find(Locator::Id(&format!("api-token-revoke-{id}")))
+        .await
+        .expect("revoke button")
+        .click()
+        .await
+        .expect("revoke");
+    c.accept_alert().await.expect("confirm the revocation");
+    let state = c
+        .wait()
+        .for_element(Locator::Css(&format!(
+            "#api-token-state-{id}.token-revoked"
+        )))
+        .await
+        .expect("revoked");
+    assert!(!state.text().await.expect("state").is_empty());
+    let r = a.call("GET", "/api/v1/inbox", Some(&secret), None).await;
+    assert!(
+        matches!(
+            r.status,
+            axum::http::StatusCode::UNAUTHORIZED | axum::http::StatusCode::FORBIDDEN
+        ),
+        "revoked at once: {}",
+        r.status
+    );
+    c.close().await.expect("close");
+    drop(driver);
 }

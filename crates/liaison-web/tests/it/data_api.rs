@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::json;
 
 /// The latest month that has ended, as the API's `period`.
-fn last_month() -> String {
+pub(crate) fn last_month() -> String {
     let today = chrono::Utc::now()
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
@@ -17,7 +17,7 @@ fn last_month() -> String {
         .to_string()
 }
 
-fn rows(units: &[i64]) -> serde_json::Value {
+pub(crate) fn rows(units: &[i64]) -> serde_json::Value {
     json!(
         units
             .iter()

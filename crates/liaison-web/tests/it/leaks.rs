@@ -488,3 +488,323 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
     c.close().await.expect("close");
     drop(driver);
 }
+
+/// One confidential item of a kind need-to-know covers beyond requests: where its API and page
+/// read it, a text only its full reading shows, and its id as an access-request item.
+struct Classified {
+    kind: &'static str,
+    id: String,
+    api: String,
+    page: String,
+    marker: &'static str,
+}
+
+/// POSTs `body` to `path` as the holder of `token`, which must answer 201; the answer.
+async fn created(a: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let r = a.call("POST", path, Some(token), Some(body)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "[{}] {path}: {}",
+        a.name,
+        r.text()
+    );
+    r.json()
+}
+
+/// §7.2.2 beyond requests: a confidential ticket, meeting, data submission and policy version,
+/// each made the way its area makes it.
+async fn classified_items(a: &TestApp) -> Vec<Classified> {
+    let n = a.name;
+    let p1 = a.login("p1@demo.example").await;
+    let channel = a.login("channel@demo.example").await;
+    let staff = a.login("staff@demo.example").await;
+    let sh = a.partner_id("SH-D001").await;
+    let mut out = Vec::new();
+
+    let body = json!({"kind": "marketing", "subject": "保密：华东返利争议",
+        "description": "争议金额 TICKET-MARK-7731 元，请勿外传。", "classification": "confidential"});
+    let r = created(a, &p1, "/api/v1/tickets", body).await;
+    let id = r["id"].as_str().expect("ticket").to_string();
+    out.push(Classified {
+        kind: "ticket",
+        api: format!("/api/v1/tickets/{id}"),
+        page: format!("/console/tickets/{id}"),
+        id,
+        marker: "TICKET-MARK-7731",
+    });
+
+    let day = chrono::Utc::now() + chrono::Duration::days(20);
+    let r = created(
+        a,
+        &channel,
+        "/api/v1/meetings",
+        json!({"kind": "ad_hoc", "title": "保密：年度返利谈判",
+                "starts_at": day.format("%Y-%m-%dT10:00").to_string(),
+                "ends_at": day.format("%Y-%m-%dT11:00").to_string(), "timezone": "Asia/Shanghai",
+                "agenda": "底价 MEETING-MARK-4410", "classification": "confidential",
+                "invitees": {"partners": [sh], "contacts": [], "segments": [], "users": []}}),
+    )
+    .await;
+    let id = r["id"].as_str().expect("meeting").to_string();
+    out.push(Classified {
+        kind: "meeting",
+        api: format!("/api/v1/meetings/{id}"),
+        page: format!("/console/meetings/{id}"),
+        id,
+        marker: "MEETING-MARK-4410",
+    });
+
+    let mut tx = a.db.begin().await.expect("begin");
+    tx.execute(liaison_db::q(
+        "UPDATE datasets SET classification = 'confidential' WHERE code = 'sales'",
+    ))
+    .await
+    .expect("confidential data set");
+    tx.commit().await.expect("commit");
+    let rows = crate::data_api::rows(&[5, 3]);
+    let period = crate::data_api::last_month();
+    let body = json!({"dataset": "sales", "period": period, "rows": rows});
+    let r = created(a, &p1, "/api/v1/submissions", body).await;
+    let id = r["id"].as_str().expect("submission").to_string();
+    out.push(Classified {
+        kind: "submission",
+        api: format!("/api/v1/submissions/{id}/rows"),
+        page: format!("/console/data/submissions/{id}"),
+        id,
+        marker: "LX-SM100",
+    });
+
+    let r = created(
+        a,
+        &staff,
+        "/api/v1/policies",
+        json!({"kind": "sales", "title": "核心伙伴保密返利", "audience": {"partners": [sh]}}),
+    )
+    .await;
+    let pid = r["id"].as_str().expect("policy").to_string();
+    let r = created(
+        a,
+        &staff,
+        &format!("/api/v1/policies/{pid}/versions"),
+        json!({"body": "第一条 核心伙伴返利 POLICY-MARK-9902。",
+                "effective_at": (chrono::Utc::now() + chrono::Duration::days(40)).to_rfc3339(),
+                "classification": "confidential"}),
+    )
+    .await;
+    assert_eq!(r["classification"], "confidential", "[{n}]");
+    let id = r["id"].as_str().expect("version").to_string();
+    out.push(Classified {
+        kind: "policy_version",
+        api: format!("/api/v1/policies/{pid}/versions/1"),
+        page: format!("/console/policies/{pid}?v=1"),
+        id,
+        marker: "POLICY-MARK-9902",
+    });
+    out
+}
+
+/// How many `action` entries the audit chain holds for the item, by `user`.
+async fn reads(a: &TestApp, action: &str, kind: &str, item: &str, user: &str) -> usize {
+    liaison_db::audit::list(&a.db, None, None, 1000)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|r| {
+            r.action == action
+                && r.entity == kind
+                && r.entity_id.map(|i| i.to_string()).as_deref() == Some(item)
+                && r.actor_name.as_deref().is_some_and(|n| n.contains(user))
+        })
+        .count()
+}
+
+/// Issue 15, G4 for every kind: the admin (outside each item's circle) gets the title only from
+/// the API and the page, asks, the owner grants, then the admin reads the body; both reads are
+/// in the audit chain; another partner's user gets 404; the owner keeps the list, others may
+/// not; p1 still reads its own partner's ticket and submission.
+#[tokio::test]
+async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_granted() {
+    let (apps, _guard) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let admin = a.login("admin@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let exec = a.login("exec@demo.example").await;
+        for it in classified_items(a).await {
+            let k = it.kind;
+            // Title only: API and page.
+            let r = a.call("GET", &it.api, Some(&admin), None).await;
+            if k == "submission" {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {k}: rows withheld");
+                let s = a
+                    .call(
+                        "GET",
+                        &format!("/api/v1/submissions/{}", it.id),
+                        Some(&admin),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s.json()["restricted"], true, "[{n}] {k} {}", s.text());
+            } else {
+                assert_eq!(r.status, StatusCode::OK, "[{n}] {k} {}", r.text());
+                assert!(!r.text().contains(it.marker), "[{n}] {k}: body shown");
+                assert_eq!(r.json()["restricted"], true, "[{n}] {k} {}", r.text());
+            }
+            let (status, html) = page(a, &admin, &it.page).await;
+            assert_eq!(status, StatusCode::OK, "[{n}] {k}");
+            assert!(html.contains("id=\"restricted\""), "[{n}] {k}: no notice");
+            assert!(html.contains("id=\"ask-form\""), "[{n}] {k}: no ask button");
+            assert!(
+                !html.contains("id=\"reply-form\""),
+                "[{n}] {k}: no working blind"
+            );
+            if k == "ticket" {
+                let r = a
+                    .call(
+                        "POST",
+                        &format!("{}/replies", it.api),
+                        Some(&admin),
+                        Some(json!({"body": "已阅"})),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {}", r.text());
+            }
+            assert!(!html.contains(it.marker) || k == "submission", "[{n}] {k}");
+            assert!(
+                reads(a, "access.read_title", k, &it.id, "Admin").await >= 1,
+                "[{n}] {k}: title read not audited"
+            );
+            // Another partner's user: nothing, not even a way to ask.
+            let r = a.call("GET", &it.api, Some(&p2), None).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}] {k}: p2");
+            let r = a
+                .call(
+                    "POST",
+                    "/api/v1/access-requests",
+                    Some(&p2),
+                    Some(json!({"item_kind": k, "item_id": it.id, "reason": "看看"})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "[{n}] {k}: p2 asks");
+            // The admin asks; the owner is named on the request and grants it.
+            let r = a
+                .call(
+                    "POST",
+                    "/api/v1/access-requests",
+                    Some(&admin),
+                    Some(json!({"item_kind": k, "item_id": it.id, "reason": "年度审计抽查"})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "[{n}] {k} {}", r.text());
+            let asked = r.json();
+            let owner_id = asked["owner_id"].as_str().expect("owner").to_string();
+            let owner_email: String =
+                a.db.fetch_one(
+                    liaison_db::q("SELECT email FROM users WHERE id = $1")
+                        .bind(uuid::Uuid::parse_str(&owner_id).expect("uuid")),
+                )
+                .await
+                .expect("owner");
+            let owner = a.login(&owner_email).await;
+            let (_, html) = page(a, &admin, &it.page).await;
+            assert!(html.contains("id=\"access-asked\""), "[{n}] {k}: asked");
+            let lpath = format!("/api/v1/access/{k}/{}", it.id);
+            assert_eq!(
+                a.call("GET", &lpath, Some(&admin), None).await.status,
+                StatusCode::FORBIDDEN,
+                "[{n}] {k}: a title-only reader does not see the list"
+            );
+            let r = a
+                .call(
+                    "PUT",
+                    &lpath,
+                    Some(&admin),
+                    Some(json!({"users": [], "roles": ["admin"]})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {k}: only owners");
+            assert_eq!(
+                a.call("GET", &lpath, Some(&p2), None).await.status,
+                StatusCode::NOT_FOUND,
+                "[{n}] {k}: p2 list"
+            );
+            let r = a
+                .call(
+                    "PATCH",
+                    &format!(
+                        "/api/v1/access-requests/{}",
+                        asked["id"].as_str().expect("id")
+                    ),
+                    Some(&owner),
+                    Some(json!({"decision": "grant", "note": "同意"})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "[{n}] {k} {}", r.text());
+            // Now the body, audited as a whole read.
+            let r = a.call("GET", &it.api, Some(&admin), None).await;
+            assert_eq!(r.status, StatusCode::OK, "[{n}] {k}");
+            assert!(r.text().contains(it.marker), "[{n}] {k}: body after grant");
+            let (_, html) = page(a, &admin, &it.page).await;
+            assert!(
+                !html.contains("id=\"restricted\""),
+                "[{n}] {k}: still restricted"
+            );
+            assert!(
+                reads(a, "access.read", k, &it.id, "Admin").await >= 1,
+                "[{n}] {k}: whole read not audited"
+            );
+            // The owner's list names the admin; the owner's page shows the editor.
+            let list = a.call("GET", &lpath, Some(&owner), None).await;
+            assert_eq!(list.status, StatusCode::OK, "[{n}] {k} {}", list.text());
+            assert_eq!(
+                list.json()["users"].as_array().map(Vec::len),
+                Some(1),
+                "[{n}] {k}"
+            );
+            let (_, html) = page(a, &owner, &it.page).await;
+            assert!(
+                html.contains("id=\"access-list\""),
+                "[{n}] {k}: no list editor"
+            );
+            let r = a
+                .call(
+                    "PUT",
+                    &lpath,
+                    Some(&owner),
+                    Some(json!({"users": [], "roles": ["executive"]})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "[{n}] {k} {}", r.text());
+            // The executive reads it now by role, yet does not keep the list.
+            let r = a
+                .call("PUT", &lpath, Some(&exec), Some(json!({"users": []})))
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "[{n}] {k}: exec {}",
+                r.text()
+            );
+        }
+        // Partners keep reading their own items (the list restricts staff).
+        let mine = a
+            .call("GET", "/api/v1/tickets", Some(&p1), None)
+            .await
+            .json();
+        let tid = mine["items"]
+            .as_array()
+            .and_then(|i| i.iter().find(|t| t["subject"] == "保密：华东返利争议"))
+            .and_then(|t| t["id"].as_str())
+            .expect("p1's ticket")
+            .to_string();
+        let r = a
+            .call("GET", &format!("/api/v1/tickets/{tid}"), Some(&p1), None)
+            .await;
+        assert!(
+            r.text().contains("TICKET-MARK-7731"),
+            "[{n}] p1 reads its ticket"
+        );
+    }
+}

@@ -164,6 +164,38 @@ pub async fn listed(db: &Db, actor: &Actor, it: Item) -> Result<bool> {
     Ok(of(db, actor, it).await? != Access::Hidden)
 }
 
+/// A page of up to `limit` rows as `actor` may see them listed (§7.2.2), read with `read`
+/// from the keyset `before` on: when secret rows outside their circle are left out, the next
+/// rows are read until the page is full or the list ends, so a hidden row never makes a page
+/// short (a short page tells the caller the list has ended). `cursor` is a row's keyset.
+pub async fn listed_page<T, C, F, Fut>(
+    db: &Db,
+    actor: &Actor,
+    limit: i64,
+    mut before: Option<C>,
+    cursor: impl Fn(&T) -> C,
+    mut read: F,
+    secret: impl Fn(&T) -> bool,
+    item: impl Fn(&T) -> Item,
+) -> Result<Vec<T>>
+where
+    F: FnMut(Option<C>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>>>,
+{
+    let mut out: Vec<T> = Vec::new();
+    loop {
+        let rows = read(before).await?;
+        let full = rows.len() as i64 >= limit;
+        before = rows.last().map(&cursor);
+        out.extend(keep_listed(db, actor, rows, &secret, &item).await?);
+        if !full || out.len() as i64 >= limit {
+            break;
+        }
+    }
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
 /// A list's rows as `actor` may see them listed (§7.2.2): without the secret items (`secret`)
 /// outside their circle (`item` builds the circle, only for those).
 pub async fn keep_listed<T>(

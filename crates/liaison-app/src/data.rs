@@ -1244,17 +1244,20 @@ pub async fn submissions(
         },
         None => None,
     };
-    let f = SubmissionFilter {
-        partner,
-        dataset,
-        period: query.period.clone(),
-        state: query.state,
-        on_time: query.on_time,
-        before: query.before,
-    };
-    let rows = repo::list_submissions(db, &f, limit).await?;
     let secret = |s: &Submission| s.classification == Classification::Secret;
-    crate::access::keep_listed(db, actor, rows, secret, item).await
+    let read = |before| {
+        let f = SubmissionFilter {
+            partner,
+            dataset,
+            period: query.period.clone(),
+            state: query.state,
+            on_time: query.on_time,
+            before,
+        };
+        async move { Ok(repo::list_submissions(db, &f, limit).await?) }
+    };
+    let cursor = |s: &Submission| (s.submitted_at, s.id);
+    crate::access::listed_page(db, actor, limit, query.before, cursor, read, secret, item).await
 }
 
 /// One submission; another partner's does not exist. Of a confidential or secret data set,

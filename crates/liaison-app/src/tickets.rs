@@ -333,9 +333,10 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Ticket>> {
     let f = readable(actor, filter)?;
-    let rows = repo::list_tickets(db, actor.scope(), &f, before, limit).await?;
     let secret = |t: &Ticket| t.classification == Classification::Secret;
-    crate::access::keep_listed(db, actor, rows, secret, item).await
+    let read = |before| repo::list_tickets(db, actor.scope(), &f, before, limit);
+    let read = |before| async move { Ok(read(before).await?) };
+    crate::access::listed_page(db, actor, limit, before, |t| t.id, read, secret, item).await
 }
 
 /// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those

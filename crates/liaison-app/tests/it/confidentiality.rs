@@ -580,6 +580,16 @@ async fn secret_tickets_and_meetings_are_hidden_outside_their_circle_but_not_fro
     let (dbs, _guard) = backends().await;
     for (name, db) in dbs {
         let cast = Cast::load(&db).await;
+        let plain = |subject: &str| liaison_app::tickets::TicketInput {
+            kind: Some("other".into()),
+            subject: Some(subject.into()),
+            description: Some("普通问题".into()),
+            ..Default::default()
+        };
+        let via = liaison_core::tickets::TicketVia::Portal;
+        liaison_app::tickets::create(&db, &cast.p1, &plain("之前的问题"), Vec::new(), via)
+            .await
+            .expect("an older ticket");
         let t = liaison_app::tickets::create(
             &db,
             &cast.p1,
@@ -595,6 +605,9 @@ async fn secret_tickets_and_meetings_are_hidden_outside_their_circle_but_not_fro
         )
         .await
         .expect("ticket");
+        liaison_app::tickets::create(&db, &cast.p1, &plain("之后的问题"), Vec::new(), via)
+            .await
+            .expect("a newer ticket");
         for outsider in [&cast.admin, &cast.exec] {
             let e = liaison_app::tickets::page(&db, outsider, t.id)
                 .await
@@ -604,6 +617,23 @@ async fn secret_tickets_and_meetings_are_hidden_outside_their_circle_but_not_fro
                 .await
                 .expect("list");
             assert!(listed.iter().all(|x| x.id != t.id), "{name}: listed");
+            // A page the hidden ticket would have been on is still full, and paging on from
+            // it reaches every other ticket once: a short page would end the list there.
+            let mut paged = Vec::new();
+            let mut before = None;
+            loop {
+                let page =
+                    liaison_app::tickets::list(&db, outsider, &Default::default(), before, 1)
+                        .await
+                        .expect("page");
+                assert!(page.len() <= 1, "{name}");
+                let Some(last) = page.last() else { break };
+                before = Some(last.id);
+                paged.push(last.id);
+            }
+            let all: Vec<_> = listed.iter().map(|x| x.id).collect();
+            assert_eq!(paged, all, "{name}: pages of one, past the hidden ticket");
+            assert_eq!(all.len(), 2, "{name}: the two plain tickets are listed");
             let e = liaison_app::access::ask(&db, outsider, ItemKind::Ticket, t.id, "看看")
                 .await
                 .expect_err("not askable");

@@ -126,6 +126,7 @@ pub async fn badges(db: &Db, actor: &Actor) -> Result<Badges> {
                 "staff_badges",
                 format!("{actor:?}"),
                 std::time::Duration::from_secs(300),
+                10_000,
                 || liaison_db::home::staff_badges(db, actor),
             )
             .await?;

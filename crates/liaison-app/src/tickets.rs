@@ -336,7 +336,21 @@ pub async fn list(
     let secret = |t: &Ticket| t.classification == Classification::Secret;
     let read = |before| repo::list_tickets(db, actor.scope(), &f, before, limit);
     let read = |before| async move { Ok(read(before).await?) };
-    crate::access::listed_page(db, actor, limit, before, |t| t.id, read, secret, item).await
+    let page =
+        || crate::access::listed_page(db, actor, limit, before, |t| t.id, read, secret, item);
+    // A page is kept between views until a ticket (or a name it shows) changes (`Db::kept`),
+    // 256 pages a process (about 10 MB). "Breaching soon" moves with the clock: never kept.
+    if f.due_before.is_some() {
+        return page().await;
+    }
+    db.kept(
+        "ticket_pages",
+        format!("{actor:?}|{f:?}|{before:?}|{limit}"),
+        std::time::Duration::from_secs(60),
+        256,
+        page,
+    )
+    .await
 }
 
 /// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those
@@ -368,6 +382,7 @@ pub async fn queue_counts(db: &Db, actor: &Actor) -> Result<Vec<(Queue, i64)>> {
             "ticket_queue_counts",
             format!("{actor:?}"),
             std::time::Duration::from_secs(15),
+            10_000,
             || async {
                 let mut filters = Vec::new();
                 for q in queues {

@@ -17,10 +17,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The values kept by one `Db` (its pools, any clone of it).
+/// The values kept by one `Db` (its pools, any clone of it), on one shelf per kind of value.
 #[derive(Default)]
 pub(crate) struct Kept {
-    entries: Mutex<HashMap<(&'static str, String), Entry>>,
+    shelves: Mutex<HashMap<&'static str, HashMap<String, Entry>>>,
 }
 
 struct Entry {
@@ -28,10 +28,6 @@ struct Entry {
     at: Instant,
     value: Arc<dyn Any + Send + Sync>,
 }
-
-/// Entries beyond this are dropped (oldest first is not worth its cost: all of them), so a
-/// process seeing many viewers does not grow without bound.
-const MAX_ENTRIES: usize = 20_000;
 
 impl Db {
     /// The version of the counted tables (`read_version`); `None` on PostgreSQL.
@@ -46,14 +42,18 @@ impl Db {
     }
 
     /// `compute`'s value for (`what`, `key`), kept while no write touched the counted tables
-    /// (tickets, their watchers, notifications, requests, threads, settings) and for at most
+    /// (tickets, their breaches and watchers, notifications, requests, threads, settings,
+    /// access lists; names of partners, users, departments, products) and for at most
     /// `max_age`. `key` must hold everything the value depends on besides those tables (the
-    /// viewer, their roles and department).
+    /// viewer, their roles and department, the filter). A shelf holding `max_entries` values
+    /// is emptied before the next is put (a process seeing many viewers does not grow without
+    /// bound; keeping the newest is not worth its cost).
     pub async fn kept<T, E, F, Fut>(
         &self,
         what: &'static str,
         key: String,
         max_age: Duration,
+        max_entries: usize,
         compute: F,
     ) -> std::result::Result<T, E>
     where
@@ -65,10 +65,9 @@ impl Db {
         let Some(version) = self.read_version().await? else {
             return compute().await;
         };
-        let slot = (what, key);
         {
-            let map = self.kept.entries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(e) = map.get(&slot)
+            let shelves = self.kept.shelves.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(e) = shelves.get(what).and_then(|shelf| shelf.get(&key))
                 && e.version == version
                 && e.at.elapsed() < max_age
                 && let Some(v) = e.value.downcast_ref::<T>()
@@ -77,12 +76,13 @@ impl Db {
             }
         }
         let value = compute().await?;
-        let mut map = self.kept.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
+        let mut shelves = self.kept.shelves.lock().unwrap_or_else(|e| e.into_inner());
+        let shelf = shelves.entry(what).or_default();
+        if shelf.len() >= max_entries {
+            shelf.clear();
         }
-        map.insert(
-            slot,
+        shelf.insert(
+            key,
             Entry {
                 version,
                 at: Instant::now(),

@@ -957,6 +957,34 @@ async fn kept_counts_follow_every_write_from_any_process() {
             before,
             "{name}: another process's write"
         );
+        // The kept list pages follow too: the holder changed, then the partner's name.
+        let newest = |db: Db, who: Actor| async move {
+            app::list(&db, &who, &TicketFilter::default(), None, 25)
+                .await
+                .expect("list")
+                .into_iter()
+                .find(|x| x.id == t.id)
+                .expect("listed")
+        };
+        let seen = newest(db.clone(), cast.admin.clone()).await;
+        assert_eq!(seen.assignee_id, Some(cast.channel.user_id), "{name}");
+        liaison_app::partner::update(
+            &other,
+            &cast.admin,
+            t.partner_id.into(),
+            liaison_core::partner::PartnerInput {
+                name: Some("恒通商贸（改名）".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("renamed");
+        let seen = newest(db.clone(), cast.admin.clone()).await;
+        assert_eq!(
+            seen.partner_name, "恒通商贸（改名）",
+            "{name}: a name a page shows"
+        );
         if let Some(v) = db.read_version().await.expect("version") {
             assert!(v > 0, "{name}: the writes moved the read version");
         } else {

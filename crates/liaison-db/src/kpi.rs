@@ -103,9 +103,11 @@ async fn mark_corrected(tx: &mut crate::Tx) -> Result<()> {
                    WHERE NOT corrected
                      AND message_id IN (SELECT corrects_id FROM messages WHERE corrects_id IS NOT NULL)"))
         .await?;
-    tx.execute(q("UPDATE kpi_messages SET recalled = TRUE
-                   WHERE NOT recalled AND message_id IN (SELECT message_id FROM recalls)"))
-        .await?;
+    tx.execute(q(
+        "UPDATE kpi_messages SET recalled = TRUE
+                   WHERE NOT recalled AND message_id IN (SELECT message_id FROM recalls)",
+    ))
+    .await?;
     Ok(())
 }
 
@@ -147,13 +149,11 @@ pub async fn recompute_days(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
-    tx.execute(q(
-        "CREATE TEMP TABLE kpi_pass_messages AS
+    tx.execute(q("CREATE TEMP TABLE kpi_pass_messages AS
          SELECT message_id, due_at, corrected, recalled, sent_day AS out_day, due_day,
                 department_id, requester_id, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS pc
-           FROM kpi_messages WHERE 1 = 0",
-    ))
-    .await?;
+           FROM kpi_messages WHERE 1 = 0"))
+        .await?;
     tx.execute(
         q("INSERT INTO kpi_pass_messages
                 (message_id, due_at, corrected, recalled, out_day, due_day, department_id, requester_id, c, pc)
@@ -242,10 +242,12 @@ pub async fn recompute_days(
     )
     .await?;
     tx.execute(
-        q("INSERT INTO kpi_partner_monthly (month, partner_id, sent, accurate, due, timely)
+        q(
+            "INSERT INTO kpi_partner_monthly (month, partner_id, sent, accurate, due, timely)
            SELECT SUBSTR(day, 1, 7), partner_id, SUM(sent), SUM(accurate), SUM(due), SUM(timely)
              FROM kpi_partner_daily WHERE day >= $1 AND day < $2
-            GROUP BY SUBSTR(day, 1, 7), partner_id")
+            GROUP BY SUBSTR(day, 1, 7), partner_id",
+        )
         .bind(day(first))
         .bind(day(after)),
     )
@@ -498,7 +500,11 @@ fn whole_months(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
         next_month(from)
     };
     let end = to.with_day(1).unwrap_or(to);
-    if first < end { (first, end) } else { (from, from) }
+    if first < end {
+        (first, end)
+    } else {
+        (from, from)
+    }
 }
 
 /// `kpi_partner_daily` for the days `from..to` (exclusive) as a subquery with the columns
@@ -541,7 +547,9 @@ pub async fn delivery_sums(
         } else {
             "LEFT JOIN partners p ON p.id = k.partner_id"
         };
-        format!("SELECT {id} AS key_id, {text} AS key_text, {sums} FROM {source} k {join} WHERE 1 = 1")
+        format!(
+            "SELECT {id} AS key_id, {text} AS key_text, {sums} FROM {source} k {join} WHERE 1 = 1"
+        )
     } else {
         let (a, b) = (query.arg(day(from)), query.arg(day(to)));
         format!(
@@ -1148,13 +1156,11 @@ pub async fn monthly_partner_sums(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<String, Sums>> {
-    let mut query = q(
-        "SELECT CAST(NULL AS UUID) AS key_id, k.month AS key_text,
+    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, k.month AS key_text,
                 CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
                 CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
            FROM kpi_partner_monthly k JOIN partners p ON p.id = k.partner_id
-          WHERE k.month >= $1 AND k.month < $2",
-    )
+          WHERE k.month >= $1 AND k.month < $2")
     .bind(month(from))
     .bind(month(to));
     match whose {

@@ -768,7 +768,10 @@ async fn run_ops(db: &Db, cast: &Cast, ops: &[Op], start: DateTime<Utc>) -> Resu
 /// `kpi_partner_monthly` is `kpi_partner_daily` summed by month, row for row.
 async fn check_months(db: &Db) -> Result<(), String> {
     let mut from_days: BTreeMap<(String, Uuid), (i64, i64, i64, i64)> = BTreeMap::new();
-    for ((day, p), s) in repo::partner_daily_rows(db).await.map_err(|e| e.to_string())? {
+    for ((day, p), s) in repo::partner_daily_rows(db)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         let e = from_days.entry((day[..7].to_string(), p)).or_default();
         *e = (e.0 + s.sent, e.1 + s.accurate, e.2 + s.due, e.3 + s.timely);
     }

@@ -1,9 +1,9 @@
 //! The evaluation's storage (policy §6; issue 16): the daily aggregates (`kpi_messages`,
-//! `kpi_daily`, `kpi_ratings_daily`) and what reads them, the raw rows behind a number
+//! `kpi_daily`, `kpi_partner_daily` and its monthly roll-up, `kpi_ratings_daily`) and what reads them, the raw rows behind a number
 //! (drill-down) and the behaviour the relationship index observes. The indicators' rules are
 //! `liaison_core::kpi`; the due time of a deadline-less message needs the working calendar,
 //! so it is computed in Rust (`liaison_app::kpi`) and stored per message, and the per-delivery
-//! counting is then one `INSERT ... SELECT` per range of days.
+//! counting is then set-based SQL per range of days (`recompute_days`).
 
 use crate::query::values_sql;
 use crate::{Db, Q, Result, q};
@@ -62,8 +62,8 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// Writes `rows` into `kpi_messages` (replacing what was there for them); `clear` empties it
-/// first (a rebuild).
+/// Writes `rows` into `kpi_messages` (replacing what was there for them; `clear` empties it
+/// first, a rebuild), and marks the messages corrected or recalled since the last time.
 pub async fn put_messages(db: &Db, rows: &[KpiMessage], clear: bool) -> Result<()> {
     let mut tx = db.begin().await?;
     if clear {

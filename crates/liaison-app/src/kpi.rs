@@ -116,13 +116,17 @@ pub struct Rebuilt {
     pub rows: u64,
 }
 
-/// Recomputes `kpi_daily` and `kpi_ratings_daily` for `from..=to`, a month at a time.
+/// Recomputes the day aggregates and `kpi_ratings_daily` for `from..=to`, up to two calendar
+/// months at a time: a transaction each, and each reads the deliveries of the messages out or
+/// due in it, so a message due after its chunk's end is read again by the next (with one
+/// month a chunk, "last month and this one so far" read last month's last days twice).
 async fn recompute(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<u64> {
     let now = db.now();
     let mut rows = 0;
     let mut start = from;
     while start <= to {
-        let end = (start + Duration::days(30)).min(to);
+        let next = Period::of(PeriodKind::Month, start).to;
+        let end = (Period::of(PeriodKind::Month, next).to - Duration::days(1)).min(to);
         rows += repo::recompute_days(db, start, end, now).await?;
         start = end + Duration::days(1);
     }

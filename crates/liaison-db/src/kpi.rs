@@ -1,13 +1,14 @@
 //! The evaluation's storage (policy §6; issue 16): the daily aggregates (`kpi_messages`,
-//! `kpi_daily`, `kpi_ratings_daily`) and what reads them, the raw rows behind a number
-//! (drill-down) and the behaviour the relationship index observes. The indicators' rules are
-//! `liaison_core::kpi`; the due time of a deadline-less message needs the working calendar,
-//! so it is computed in Rust (`liaison_app::kpi`) and stored per message, and the per-delivery
-//! counting is then one `INSERT ... SELECT` per range of days.
+//! `kpi_daily`, `kpi_partner_daily` and its monthly roll-up, `kpi_ratings_daily`) and what
+//! reads them, the raw rows behind a number (drill-down) and the behaviour the relationship
+//! index observes. The indicators' rules are `liaison_core::kpi`; the due time of a
+//! deadline-less message needs the working calendar, so it is computed in Rust
+//! (`liaison_app::kpi`) and stored per message, and the per-delivery counting is then
+//! set-based SQL per range of days (`recompute_days`).
 
 use crate::query::values_sql;
 use crate::{Db, Q, Result, q};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use liaison_core::kpi::{Fraction, GroupBy, SatisfactionSums};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -36,12 +37,16 @@ pub struct KpiMessage {
     pub due_day: NaiveDate,
 }
 
+/// A message's first copy's time is its dispatch, which does not change once it is known: a
+/// rebuild takes it from `kpi_messages` and looks it up among the deliveries (one index range
+/// per message) only for messages not aggregated yet.
 const BASIS: &str = "SELECT m.id AS message_id, r.department_id, r.requester_id,
-        m.ack_due_at AS deadline, x.first_sent
+        m.ack_due_at AS deadline,
+        COALESCE(k.sent_at, (SELECT MIN(d.created_at) FROM deliveries d WHERE d.message_id = m.id)) AS first_sent
    FROM messages m
    JOIN requests r ON r.id = m.request_id
-   JOIN (SELECT message_id, MIN(created_at) AS first_sent FROM deliveries GROUP BY message_id) x
-     ON x.message_id = m.id";
+   LEFT JOIN kpi_messages k ON k.message_id = m.id
+  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)";
 
 /// Every dispatched message (a rebuild).
 pub async fn all_messages(db: &Db) -> Result<Vec<MessageBasis>> {
@@ -50,18 +55,16 @@ pub async fn all_messages(db: &Db) -> Result<Vec<MessageBasis>> {
 
 /// Dispatched messages not yet in `kpi_messages` (the worker's sweep).
 pub async fn new_messages(db: &Db) -> Result<Vec<MessageBasis>> {
-    db.fetch_all(Q::dynamic(format!(
-        "{BASIS} WHERE NOT EXISTS (SELECT 1 FROM kpi_messages k WHERE k.message_id = m.id)"
-    )))
-    .await
+    db.fetch_all(Q::dynamic(format!("{BASIS} AND k.message_id IS NULL")))
+        .await
 }
 
 fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// Writes `rows` into `kpi_messages` (replacing what was there for them); `clear` empties it
-/// first (a rebuild).
+/// Writes `rows` into `kpi_messages` (replacing what was there for them; `clear` empties it
+/// first, a rebuild), and marks the messages corrected or recalled since the last time.
 pub async fn put_messages(db: &Db, rows: &[KpiMessage], clear: bool) -> Result<()> {
     let mut tx = db.begin().await?;
     if clear {
@@ -90,7 +93,23 @@ pub async fn put_messages(db: &Db, rows: &[KpiMessage], clear: bool) -> Result<(
         }
         tx.execute(ins).await?;
     }
+    mark_corrected(&mut tx).await?;
     tx.commit().await
+}
+
+/// Sets `corrected` and `recalled` on the messages that have become so (read from the
+/// corrections and the recalls, which are few, not from `kpi_messages`).
+async fn mark_corrected(tx: &mut crate::Tx) -> Result<()> {
+    tx.execute(q("UPDATE kpi_messages SET corrected = TRUE
+                   WHERE NOT corrected
+                     AND message_id IN (SELECT corrects_id FROM messages WHERE corrects_id IS NOT NULL)"))
+        .await?;
+    tx.execute(q(
+        "UPDATE kpi_messages SET recalled = TRUE
+                   WHERE NOT recalled AND message_id IN (SELECT message_id FROM recalls)",
+    ))
+    .await?;
+    Ok(())
 }
 
 /// §6.1.1: a copy that reached its recipient and whose message was not corrected or retracted
@@ -100,14 +119,30 @@ const ACCURATE: &str = "CASE WHEN d.state IN ('sent', 'delivered', 'manual', 're
       AND NOT EXISTS (SELECT 1 FROM recalls rc WHERE rc.message_id = d.message_id AND rc.partner_id = d.partner_id)
      THEN 1 ELSE 0 END";
 
+/// The same over a `kpi_messages` row `k` and its flags: a recall is looked up per partner
+/// only for a message recalled from some partner.
+const ACCURATE_FLAGGED: &str = "CASE WHEN d.state IN ('sent', 'delivered', 'manual', 'read', 'acknowledged')
+      AND NOT k.corrected
+      AND NOT (k.recalled AND EXISTS (SELECT 1 FROM recalls rc WHERE rc.message_id = d.message_id AND rc.partner_id = d.partner_id))
+     THEN 1 ELSE 0 END";
+
 /// §6.1.2: acknowledged by the due time, or (where no acknowledgement was asked) read or
 /// acknowledged by it.
 const TIMELY: &str = "CASE WHEN d.acked_at IS NOT NULL AND d.acked_at <= k.due_at THEN 1
      WHEN NOT d.ack_required AND d.read_at IS NOT NULL AND d.read_at <= k.due_at THEN 1
      ELSE 0 END";
 
-/// Recomputes `kpi_daily` for the days `from..=to` as of `now` (F2 counts a delivery once its
-/// due time has passed), in one transaction.
+/// Recomputes `kpi_daily`, `kpi_partner_daily` and the months of `kpi_partner_monthly` they
+/// fall in for the days `from..=to` as of `now` (F2 counts a delivery once its due time has
+/// passed), in one transaction.
+///
+/// A delivery adds to its message's day out (F1) and, once due, to its day due (F2). The
+/// messages counted on these days are put in classes: of the same (day out, day due,
+/// department, requester) for `kpi_daily`, of the same (day out, day due) for the partners.
+/// The deliveries are counted twice, per (class, channel) and per (partner class, partner),
+/// each a small table summed into the days: grouping by class, channel and partner at once
+/// gave a row per message and partner (two messages a class in the benchmark) and summing
+/// those cost more than reading the deliveries again.
 pub async fn recompute_days(
     db: &Db,
     from: NaiveDate,
@@ -115,37 +150,132 @@ pub async fn recompute_days(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
+    if tx.backend() == crate::Backend::Postgres {
+        // With the default 4 MB the grouping of a million deliveries sorts on disk, and the
+        // planner's cost estimate turns on JIT compilation, 0.6 s a statement: 3.4 s a pass,
+        // 1.2 s with a hash in memory and no JIT (BENCHMARKS, issue 16).
+        tx.execute(q("SET LOCAL jit = off")).await?;
+        tx.execute(q("SET LOCAL work_mem = '64MB'")).await?;
+    }
+    tx.execute(q("CREATE TEMP TABLE kpi_pass_messages AS
+         SELECT message_id, due_at, corrected, recalled, sent_day AS out_day, due_day,
+                department_id, requester_id, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS pc
+           FROM kpi_messages WHERE 1 = 0"))
+        .await?;
+    tx.execute(
+        q("INSERT INTO kpi_pass_messages
+                (message_id, due_at, corrected, recalled, out_day, due_day, department_id, requester_id, c, pc)
+           SELECT message_id, due_at, corrected, recalled, out_day, due_day, department_id, requester_id,
+                  DENSE_RANK() OVER (ORDER BY out_day, due_day, department_id, requester_id),
+                  DENSE_RANK() OVER (ORDER BY out_day, due_day)
+             FROM (SELECT k.message_id, k.due_at, k.corrected, k.recalled,
+                          CASE WHEN k.sent_day >= $1 AND k.sent_day <= $2 THEN k.sent_day END AS out_day,
+                          CASE WHEN k.due_day >= $1 AND k.due_day <= $2 AND k.due_at <= $3 THEN k.due_day END AS due_day,
+                          k.department_id, k.requester_id
+                     FROM kpi_messages k
+                    WHERE (k.sent_day >= $1 AND k.sent_day <= $2)
+                       OR (k.due_day >= $1 AND k.due_day <= $2 AND k.due_at <= $3)) x")
+        .bind(day(from))
+        .bind(day(to))
+        .bind(now),
+    )
+    .await?;
+    // SQLite sorts a GROUP BY's input with every column its aggregates read; the fence keeps
+    // the subquery from being merged into it, so what is sorted is the two flags, not the
+    // delivery's state and times (half the time of the statement). PostgreSQL hashes.
+    let fence = match tx.backend() {
+        crate::Backend::Sqlite => " LIMIT -1",
+        crate::Backend::Postgres => "",
+    };
     let mut n = 0;
-    for (table, keys) in [
-        ("kpi_daily", "department_id, requester_id, channel"),
-        ("kpi_partner_daily", "partner_id"),
+    for (class, key, table, keys, class_cols) in [
+        (
+            "c",
+            "channel",
+            "kpi_daily",
+            "department_id, requester_id, channel",
+            "department_id, requester_id",
+        ),
+        ("pc", "partner_id", "kpi_partner_daily", "partner_id", ""),
     ] {
+        tx.execute(Q::dynamic(format!(
+            "CREATE TEMP TABLE kpi_pass AS
+             SELECT CAST(0 AS BIGINT) AS class, {key}, CAST(0 AS BIGINT) AS n,
+                    CAST(0 AS BIGINT) AS accurate, CAST(0 AS BIGINT) AS timely
+               FROM deliveries WHERE 1 = 0"
+        )))
+        .await?;
+        tx.execute(Q::dynamic(format!(
+            "INSERT INTO kpi_pass (class, {key}, n, accurate, timely)
+             SELECT class, {key}, COUNT(*), SUM(a), SUM(t)
+               FROM (SELECT k.{class} AS class, d.{key}, {ACCURATE_FLAGGED} AS a, {TIMELY} AS t
+                       FROM kpi_pass_messages k JOIN deliveries d ON d.message_id = k.message_id{fence}) x
+              GROUP BY class, {key}"
+        )))
+        .await?;
         tx.execute(
             Q::dynamic(format!("DELETE FROM {table} WHERE day >= $1 AND day <= $2"))
                 .bind(day(from))
                 .bind(day(to)),
         )
         .await?;
-        let sql = format!(
-            "INSERT INTO {table} (day, {keys}, sent, accurate, due, timely)
-             SELECT day, {keys}, SUM(sent), SUM(accurate), SUM(due), SUM(timely)
-               FROM (SELECT k.sent_day AS day, k.department_id, k.requester_id, d.channel, d.partner_id,
-                            1 AS sent, {ACCURATE} AS accurate, 0 AS due, 0 AS timely
-                       FROM kpi_messages k JOIN deliveries d ON d.message_id = k.message_id
-                      WHERE k.sent_day >= $1 AND k.sent_day <= $2
-                     UNION ALL
-                     SELECT k.due_day AS day, k.department_id, k.requester_id, d.channel, d.partner_id,
-                            0 AS sent, 0 AS accurate, 1 AS due, {TIMELY} AS timely
-                       FROM kpi_messages k JOIN deliveries d ON d.message_id = k.message_id
-                      WHERE k.due_day >= $1 AND k.due_day <= $2 AND k.due_at <= $3) x
-              GROUP BY day, {keys}"
+        let classes = format!(
+            "(SELECT DISTINCT {class} AS class, out_day, due_day{sep}{class_cols} FROM kpi_pass_messages)",
+            sep = if class_cols.is_empty() { "" } else { ", " }
         );
         n += tx
-            .execute(Q::dynamic(sql).bind(day(from)).bind(day(to)).bind(now))
+            .execute(Q::dynamic(format!(
+                "INSERT INTO {table} (day, {keys}, sent, accurate, due, timely)
+                 SELECT day, {keys}, SUM(sent), SUM(accurate), SUM(due), SUM(timely)
+                   FROM (SELECT m.out_day AS day, {keys}, p.n AS sent, p.accurate, 0 AS due, 0 AS timely
+                           FROM kpi_pass p JOIN {classes} m ON m.class = p.class
+                          WHERE m.out_day IS NOT NULL
+                         UNION ALL
+                         SELECT m.due_day AS day, {keys}, 0 AS sent, 0 AS accurate, p.n AS due, p.timely
+                           FROM kpi_pass p JOIN {classes} m ON m.class = p.class
+                          WHERE m.due_day IS NOT NULL) x
+                  GROUP BY day, {keys}"
+            )))
             .await?;
+        tx.execute(q("DROP TABLE kpi_pass")).await?;
     }
+    tx.execute(q("DROP TABLE kpi_pass_messages")).await?;
+    // The months these days are in, summed again from their days.
+    let first = from.with_day(1).unwrap_or(from);
+    let after = next_month(to);
+    tx.execute(
+        q("DELETE FROM kpi_partner_monthly WHERE month >= $1 AND month < $2")
+            .bind(month(first))
+            .bind(month(after)),
+    )
+    .await?;
+    tx.execute(
+        q(
+            "INSERT INTO kpi_partner_monthly (month, partner_id, sent, accurate, due, timely)
+           SELECT SUBSTR(day, 1, 7), partner_id, SUM(sent), SUM(accurate), SUM(due), SUM(timely)
+             FROM kpi_partner_daily WHERE day >= $1 AND day < $2
+            GROUP BY SUBSTR(day, 1, 7), partner_id",
+        )
+        .bind(day(first))
+        .bind(day(after)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(n)
+}
+
+fn month(d: NaiveDate) -> String {
+    d.format("%Y-%m").to_string()
+}
+
+/// The first day of the month after `d`'s.
+fn next_month(d: NaiveDate) -> NaiveDate {
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
 }
 
 /// One rating as F3 reads it.
@@ -369,9 +499,43 @@ pub struct Narrow {
     pub partner: Option<Uuid>,
 }
 
+/// The whole months in the days `from..to` (exclusive): `(first day, day after)`, empty
+/// (`from`, `from`) when there is none.
+fn whole_months(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = if from.day() == 1 {
+        from
+    } else {
+        next_month(from)
+    };
+    let end = to.with_day(1).unwrap_or(to);
+    if first < end {
+        (first, end)
+    } else {
+        (from, from)
+    }
+}
+
+/// `kpi_partner_daily` for the days `from..to` (exclusive) as a subquery with the columns
+/// `partner_id, sent, accurate, due, timely`: whole months from `kpi_partner_monthly`, the
+/// days before and after them from the day rows (a month's report reads a row per partner,
+/// not one per partner and day). Binds four values to `query`.
+fn partner_source(query: &mut Q, from: NaiveDate, to: NaiveDate) -> String {
+    let (m1, m2) = whole_months(from, to);
+    let (a, b) = (query.arg(month(m1)), query.arg(month(m2)));
+    let (c, d) = (query.arg(day(from)), query.arg(day(to)));
+    let (e, f) = (query.arg(day(m1)), query.arg(day(m2)));
+    format!(
+        "(SELECT partner_id, sent, accurate, due, timely FROM kpi_partner_monthly
+           WHERE month >= {a} AND month < {b}
+          UNION ALL
+          SELECT partner_id, sent, accurate, due, timely FROM kpi_partner_daily
+           WHERE day >= {c} AND day < {d} AND NOT (day >= {e} AND day < {f}))"
+    )
+}
+
 /// F1 and F2 sums per group for the days `from..to` (exclusive), from `kpi_daily` (by
-/// department, person, channel; narrowed by department) or `kpi_partner_daily` (by partner,
-/// kind, region, tier; narrowed by partner).
+/// department, person, channel; narrowed by department) or the partners' aggregates (by
+/// partner, kind, region, tier; narrowed by partner).
 pub async fn delivery_sums(
     db: &Db,
     from: NaiveDate,
@@ -380,22 +544,28 @@ pub async fn delivery_sums(
     narrow: Narrow,
 ) -> Result<HashMap<GroupKey, Sums>> {
     let (id, text) = key_columns(g, "k.requester_id");
-    let (table, join) = if by_partner(g) {
-        (
-            "kpi_partner_daily",
-            "LEFT JOIN partners p ON p.id = k.partner_id",
+    let sums = "CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
+                CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d";
+    let mut query = Q::dynamic(String::new());
+    let sql = if by_partner(g) {
+        let source = partner_source(&mut query, from, to);
+        // Partner ids alone need no partner row.
+        let join = if g == GroupBy::Partner {
+            ""
+        } else {
+            "LEFT JOIN partners p ON p.id = k.partner_id"
+        };
+        format!(
+            "SELECT {id} AS key_id, {text} AS key_text, {sums} FROM {source} k {join} WHERE 1 = 1"
         )
     } else {
-        ("kpi_daily", "")
+        let (a, b) = (query.arg(day(from)), query.arg(day(to)));
+        format!(
+            "SELECT {id} AS key_id, {text} AS key_text, {sums} FROM kpi_daily k
+              WHERE k.day >= {a} AND k.day < {b}"
+        )
     };
-    let mut query = Q::dynamic(format!(
-        "SELECT {id} AS key_id, {text} AS key_text, CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
-                CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
-           FROM {table} k {join}
-          WHERE k.day >= $1 AND k.day < $2"
-    ))
-    .bind(day(from))
-    .bind(day(to));
+    query.push_sql(&sql);
     if by_partner(g) {
         query.and_some("k.partner_id =", narrow.partner);
     } else {
@@ -739,6 +909,38 @@ pub async fn partner_daily_rows(db: &Db) -> Result<Vec<((String, Uuid), Sums)>> 
         .collect())
 }
 
+/// Every `kpi_partner_monthly` row: (month, partner) and its sums.
+pub async fn partner_monthly_rows(db: &Db) -> Result<Vec<((String, Uuid), Sums)>> {
+    struct R {
+        month: String,
+        partner_id: Uuid,
+        sent: i64,
+        accurate: i64,
+        due: i64,
+        timely: i64,
+    }
+    from_row!(R; month: text, partner_id: uuid, sent: i64, accurate: i64, due: i64, timely: i64);
+    let rows: Vec<R> = db
+        .fetch_all(q(
+            "SELECT month, partner_id, sent, accurate, due, timely FROM kpi_partner_monthly",
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                (r.month, r.partner_id),
+                Sums {
+                    sent: r.sent,
+                    accurate: r.accurate,
+                    due: r.due,
+                    timely: r.timely,
+                },
+            )
+        })
+        .collect())
+}
+
 /// What partners did between `from` and `to` (§6.2.3), each part as a fraction or a count,
 /// per partner (`only`: these partners; `None`: all).
 #[derive(Debug, Clone, Default)]
@@ -955,27 +1157,25 @@ pub async fn business_series(
 }
 
 /// F1 and F2 sums per month (`YYYY-MM`) for one partner or one region, from
-/// `kpi_partner_daily`.
+/// `kpi_partner_monthly` (`from` and `to` are the first days of months).
 pub async fn monthly_partner_sums(
     db: &Db,
     whose: &Whose,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<String, Sums>> {
-    let mut query = q(
-        "SELECT CAST(NULL AS UUID) AS key_id, SUBSTR(k.day, 1, 7) AS key_text,
+    let mut query = q("SELECT CAST(NULL AS UUID) AS key_id, k.month AS key_text,
                 CAST(SUM(k.sent) AS BIGINT) AS a, CAST(SUM(k.accurate) AS BIGINT) AS b,
                 CAST(SUM(k.due) AS BIGINT) AS c, CAST(SUM(k.timely) AS BIGINT) AS d
-           FROM kpi_partner_daily k JOIN partners p ON p.id = k.partner_id
-          WHERE k.day >= $1 AND k.day < $2",
-    )
-    .bind(day(from))
-    .bind(day(to));
+           FROM kpi_partner_monthly k JOIN partners p ON p.id = k.partner_id
+          WHERE k.month >= $1 AND k.month < $2")
+    .bind(month(from))
+    .bind(month(to));
     match whose {
         Whose::Partner(p) => query.and("p.id =", *p),
         Whose::Region(r) => query.and("p.region =", r.as_str()),
     }
-    query.push_sql(" GROUP BY SUBSTR(k.day, 1, 7)");
+    query.push_sql(" GROUP BY k.month");
     let rows: Vec<SumRow> = db.fetch_all(query).await?;
     Ok(rows
         .into_iter()

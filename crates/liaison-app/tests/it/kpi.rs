@@ -11,8 +11,10 @@ use liaison_app::Error;
 use liaison_app::kpi::{self as app, Days, DrillQuery, Level};
 use liaison_core::kpi::{Fraction, GroupBy, Indicator, Period};
 use liaison_core::{Actor, FixedClock};
+use liaison_db::kpi as repo;
 use liaison_db::{Db, q};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -414,6 +416,54 @@ async fn the_four_indicators_on_a_hand_built_month_6_1() {
             Err(Error::Forbidden)
         ));
 
+        // By partner, a period reads whole months from the monthly roll-up and the days at
+        // its ends from the day rows: the same sums as the days alone, whole month or not.
+        check_months(&db).await.expect("months");
+        let days = repo::partner_daily_rows(&db).await.expect("days");
+        for (from, to) in [
+            ((2031, 3, 1), (2031, 3, 31)),
+            ((2031, 3, 10), (2031, 4, 30)),
+            ((2031, 2, 1), (2031, 4, 3)),
+            ((2031, 3, 2), (2031, 3, 30)),
+        ] {
+            let d = |(y, m, d): (i32, u32, u32)| {
+                chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a date")
+            };
+            let span = Days {
+                from: d(from),
+                to: d(to),
+            };
+            let r = app::report(&db, &cast.exec, span, GroupBy::Partner)
+                .await
+                .expect("by partner");
+            let mut want: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
+            for ((day, p), s) in &days {
+                if *day >= span.from.to_string() && *day <= span.to.to_string() {
+                    let e = want.entry(p.to_string()).or_default();
+                    *e = (e.0 + s.sent, e.1 + s.accurate, e.2 + s.due, e.3 + s.timely);
+                }
+            }
+            let got: BTreeMap<String, (i64, i64, i64, i64)> = r
+                .groups
+                .iter()
+                .filter(|g| g.accuracy.denominator + g.timeliness.denominator > 0)
+                .map(|g| {
+                    (
+                        g.key.clone(),
+                        (
+                            g.accuracy.denominator,
+                            g.accuracy.numerator,
+                            g.timeliness.denominator,
+                            g.timeliness.numerator,
+                        ),
+                    )
+                })
+                .collect();
+            want.retain(|_, v| v.0 + v.2 > 0);
+            assert_eq!(got, want, "{name}: {span:?}");
+            assert!(!got.is_empty(), "{name}: {span:?}");
+        }
+
         // The aggregates equal the raw rows computed one by one.
         let now = db.now();
         assert_eq!(
@@ -715,7 +765,33 @@ async fn run_ops(db: &Db, cast: &Cast, ops: &[Op], start: DateTime<Utc>) -> Resu
     check(&db).await
 }
 
+/// `kpi_partner_monthly` is `kpi_partner_daily` summed by month, row for row.
+async fn check_months(db: &Db) -> Result<(), String> {
+    let mut from_days: BTreeMap<(String, Uuid), (i64, i64, i64, i64)> = BTreeMap::new();
+    for ((day, p), s) in repo::partner_daily_rows(db)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let e = from_days.entry((day[..7].to_string(), p)).or_default();
+        *e = (e.0 + s.sent, e.1 + s.accurate, e.2 + s.due, e.3 + s.timely);
+    }
+    let months: BTreeMap<(String, Uuid), (i64, i64, i64, i64)> = repo::partner_monthly_rows(db)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(k, s)| (k, (s.sent, s.accurate, s.due, s.timely)))
+        .collect();
+    if months == from_days {
+        Ok(())
+    } else {
+        Err(format!(
+            "monthly roll-up differs from the days: {months:?} != {from_days:?}"
+        ))
+    }
+}
+
 async fn check(db: &Db) -> Result<(), String> {
+    check_months(db).await?;
     let agg = app::aggregated_daily(db).await.map_err(|e| e.to_string())?;
     let raw = app::raw_daily(db, db.now())
         .await

@@ -165,14 +165,13 @@ pub async fn listed(db: &Db, actor: &Actor, it: Item) -> Result<bool> {
 }
 
 /// A page of up to `limit` rows as `actor` may see them listed (§7.2.2), read with `read`
-/// from the keyset `before` on: when secret rows outside their circle are left out, the next
+/// from the keyset `before` on (`(limit, before)`): when secret rows outside their circle are left out, the next
 /// rows are read until the page is full or the list ends, so a hidden row never makes a page
 /// short (a short page tells the caller the list has ended). `cursor` is a row's keyset.
 pub async fn listed_page<T, C, F, Fut>(
     db: &Db,
     actor: &Actor,
-    limit: i64,
-    mut before: Option<C>,
+    (limit, mut before): (i64, Option<C>),
     cursor: impl Fn(&T) -> C,
     mut read: F,
     secret: impl Fn(&T) -> bool,

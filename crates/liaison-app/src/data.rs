@@ -1257,7 +1257,7 @@ pub async fn submissions(
         async move { Ok(repo::list_submissions(db, &f, limit).await?) }
     };
     let cursor = |s: &Submission| (s.submitted_at, s.id);
-    crate::access::listed_page(db, actor, limit, query.before, cursor, read, secret, item).await
+    crate::access::listed_page(db, actor, (limit, query.before), cursor, read, secret, item).await
 }
 
 /// One submission; another partner's does not exist. Of a confidential or secret data set,

@@ -305,15 +305,20 @@ pub async fn list(
         rows.iter_mut().for_each(scrub);
     } else if rows
         .iter()
-        .any(|m| m.classification == Classification::Secret)
+        .any(|m| m.classification >= Classification::Confidential)
     {
+        // §7.2.2: outside a confidential meeting's circle its title and time only (as `show`
+        // gives it); a secret one is not listed.
         let mut kept = Vec::with_capacity(rows.len());
-        for m in rows {
-            if m.classification != Classification::Secret
-                || crate::access::listed(db, actor, item(db, &m).await?).await?
-            {
-                kept.push(m);
+        for mut m in rows {
+            if m.classification >= Classification::Confidential {
+                match crate::access::of(db, actor, item(db, &m).await?).await? {
+                    Access::Full => {}
+                    Access::TitleOnly => withhold(&mut m),
+                    Access::Hidden => continue,
+                }
             }
+            kept.push(m);
         }
         rows = kept;
     }

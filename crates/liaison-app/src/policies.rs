@@ -113,6 +113,16 @@ async fn item(db: &Db, actor: &Actor, title: &str, row: &VersionRow) -> Result<I
     Ok(it)
 }
 
+/// Staff act on a confidential version (withdraw it, answer questions on it) only if they may
+/// read it whole (§7.2.2).
+async fn must_know_version(db: &Db, actor: &Actor, policy: Uuid, row: &VersionRow) -> Result<()> {
+    if actor.is_partner() || row.classification < Classification::Confidential {
+        return Ok(());
+    }
+    let p = repo::find_policy(db, policy, None).await?;
+    crate::access::must_know(db, actor, item(db, actor, &p.title, row).await?).await
+}
+
 /// The version as a need-to-know item, for staff who may read the library (`access::item`).
 pub(crate) async fn access_item(db: &Db, actor: &Actor, id: Uuid) -> Result<Item> {
     readable(actor)?;
@@ -483,6 +493,7 @@ pub async fn withdraw_version(db: &Db, actor: &Actor, id: Uuid, n: i64) -> Resul
     if row.created_by != actor.user_id && !actor.can(Permission::ManageDeliveries) {
         return Err(Error::Forbidden);
     }
+    must_know_version(db, actor, id, &row).await?;
     repo::withdraw_version(db, actor.user_id, &row).await?;
     version(db, actor, id, n).await
 }
@@ -707,6 +718,7 @@ pub async fn publish_faq(
         return Err(Error::Invalid(e));
     };
     let row = repo::find_version(db, id, n).await?;
+    must_know_version(db, actor, id, &row).await?;
     Ok(repo::insert_faq(db, actor.user_id, &row, &question, &answer, thread).await?)
 }
 

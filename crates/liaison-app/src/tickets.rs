@@ -188,6 +188,15 @@ async fn check(db: &Db, actor: &Actor, t: &Ticket, p: Permission) -> Result<()> 
     Ok(())
 }
 
+/// Staff outside a confidential ticket's circle are refused what holds its content (a title-only
+/// reader: forbidden; a secret one: not found), §7.2.2. Partners read their own.
+async fn must_know_whole(db: &Db, actor: &Actor, t: &Ticket) -> Result<()> {
+    if !actor.is_partner() && t.classification >= Classification::Confidential {
+        crate::access::must_know(db, actor, item(t)).await?;
+    }
+    Ok(())
+}
+
 /// A ticket as a need-to-know item (§7.2.2): its assignee and its partner's channel manager
 /// own it (the assignee decides requests, else the channel manager).
 fn item(t: &Ticket) -> crate::access::Item {
@@ -223,6 +232,8 @@ pub async fn page(db: &Db, actor: &Actor, id: Uuid) -> Result<TicketPage> {
         ticket.description = String::new();
         ticket.resolution = None;
         ticket.product_text = None;
+        ticket.rating_comment = None;
+        ticket.root_cause = None;
     }
     let staff = !actor.is_partner() && !restricted;
     let (events, files) = if restricted {
@@ -337,7 +348,7 @@ pub async fn list(
     let read = |before| repo::list_tickets(db, actor.scope(), &f, before, limit);
     let read = |before| async move { Ok(read(before).await?) };
     let page =
-        || crate::access::listed_page(db, actor, limit, before, |t| t.id, read, secret, item);
+        || crate::access::listed_page(db, actor, (limit, before), |t| t.id, read, secret, item);
     // A page is kept between views until a ticket (or a name it shows) changes (`Db::kept`),
     // 256 pages a process (about 10 MB). "Breaching soon" moves with the clock: never kept.
     if f.due_before.is_some() {
@@ -1258,6 +1269,8 @@ pub async fn merge(db: &Db, actor: &Actor, id: Uuid, input: &MergeInput) -> Resu
 /// Starts (or keeps) watching a ticket one may read.
 pub async fn watch(db: &Db, actor: &Actor, id: Uuid) -> Result<Ticket> {
     let current = show(db, actor, id).await?;
+    // The answer is the whole ticket: only for one who may read it whole (§7.2.2).
+    must_know_whole(db, actor, &current).await?;
     if repo::is_watcher(db, id, actor.user_id).await? {
         return Ok(current);
     }
@@ -1286,6 +1299,7 @@ pub async fn file(
     file: Uuid,
 ) -> Result<(repo::TicketFile, Vec<u8>)> {
     let t = show(db, actor, id).await?;
+    must_know_whole(db, actor, &t).await?;
     let (meta, internal, bytes) = repo::read_file(db, &t, file).await?;
     if internal && actor.is_partner() {
         return Err(Error::NotFound);

@@ -729,3 +729,92 @@ async fn secret_tickets_and_meetings_are_hidden_outside_their_circle_but_not_fro
         assert_eq!(whole, 2, "{name}: both reads audited");
     }
 }
+
+/// §7.2.2: outside a *confidential* ticket's or meeting's circle, no path gives more than the
+/// title: watching the ticket (its answer is the ticket), its files, its rating comment, and
+/// the meeting list (as the meeting's page) hold nothing of the content.
+#[tokio::test]
+async fn confidential_content_reaches_no_one_outside_the_circle_by_any_path() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let t = liaison_app::tickets::create(
+            &db,
+            &cast.p1,
+            &liaison_app::tickets::TicketInput {
+                kind: Some("other".into()),
+                subject: Some("机密：价格体系".into()),
+                description: Some("内部价格 CONF-9".into()),
+                classification: Some("confidential".into()),
+                ..Default::default()
+            },
+            Vec::new(),
+            liaison_core::tickets::TicketVia::Portal,
+        )
+        .await
+        .expect("ticket");
+        let e = liaison_app::tickets::watch(&db, &cast.admin, t.id)
+            .await
+            .expect_err("watching answers the whole ticket");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        let e = liaison_app::tickets::file(&db, &cast.admin, t.id, uuid::Uuid::now_v7())
+            .await
+            .expect_err("no files");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        let page = liaison_app::tickets::page(&db, &cast.admin, t.id)
+            .await
+            .expect("title only");
+        assert!(page.restricted, "{name}");
+        assert!(
+            page.ticket.rating_comment.is_none() && page.ticket.root_cause.is_none(),
+            "{name}"
+        );
+        // Its holder reads and watches it.
+        let holder = page.ticket.assignee_id.expect("routed");
+        let users = liaison_db::user::list_users(&db).await.expect("users");
+        let holder = users
+            .iter()
+            .find(|u| u.id == holder)
+            .expect("holder")
+            .actor();
+        let w = liaison_app::tickets::watch(&db, &holder, t.id)
+            .await
+            .expect("the holder watches");
+        assert!(w.description.contains("CONF-9"), "{name}");
+
+        let start = (db.now() + chrono::Duration::days(12)).format("%Y-%m-%dT10:00");
+        let end = (db.now() + chrono::Duration::days(12)).format("%Y-%m-%dT11:00");
+        let m = liaison_app::meetings::create(
+            &db,
+            &cast.channel,
+            &liaison_app::meetings::MeetingInput {
+                kind: Some("ad_hoc".into()),
+                title: Some("机密：返利调整".into()),
+                starts_at: Some(start.to_string()),
+                ends_at: Some(end.to_string()),
+                timezone: Some("Asia/Shanghai".into()),
+                agenda: Some("议程 CONF-10".into()),
+                classification: Some("confidential".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("meeting");
+        let listed = liaison_app::meetings::list(&db, &cast.admin, Default::default(), false, 200)
+            .await
+            .expect("list");
+        let row = listed
+            .iter()
+            .find(|x| x.id == m.id)
+            .expect("listed by title");
+        assert!(row.agenda.is_empty(), "{name}: {:?}", row.agenda);
+        let own = liaison_app::meetings::list(&db, &cast.channel, Default::default(), false, 200)
+            .await
+            .expect("list");
+        let row = own.iter().find(|x| x.id == m.id).expect("listed");
+        assert!(
+            row.agenda.contains("CONF-10"),
+            "{name}: the organiser's list"
+        );
+    }
+}

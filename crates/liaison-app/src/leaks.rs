@@ -193,3 +193,151 @@ pub async fn trace(db: &Db, actor: &Actor, text: &str) -> Result<Trace> {
         tagged: leak.tag.is_some(),
     })
 }
+
+/// The copy code a downloaded file of one delivery carries (`filemarks`): the delivery id and a
+/// keyed check of it, so a code can be neither read into another delivery nor forged.
+pub fn copy_code(db: &Db, delivery: Uuid) -> Result<String> {
+    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
+    let mac = cipher.mac("filemark", delivery.as_bytes());
+    let check: String = mac[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("LC1-{}-{check}", delivery.simple()))
+}
+
+/// The delivery a copy code names, when its check holds.
+fn delivery_of_code(db: &Db, code: &str) -> Result<Option<Uuid>> {
+    let Some(id) = code
+        .strip_prefix("LC1-")
+        .and_then(|r| r.split('-').next())
+        .and_then(|h| Uuid::try_parse(h).ok())
+    else {
+        return Ok(None);
+    };
+    Ok((copy_code(db, id)? == code).then_some(id))
+}
+
+/// The file a person downloads: a confidential or secret request's PDF or image marked for
+/// them (§7.3), everything else as stored. `delivery` is the partner user's delivery (whose copy
+/// code the file carries); staff copies carry only the visible stamp with their name. A file
+/// that cannot be marked is served as it is, and the audit entry says why.
+pub async fn file_copy(
+    db: &Db,
+    actor: &Actor,
+    classification: &str,
+    delivery: Option<Uuid>,
+    a: &liaison_db::attachment::Attachment,
+    bytes: Vec<u8>,
+) -> Result<Vec<u8>> {
+    let Some(kind) = crate::filemarks::Kind::of(&a.content_type) else {
+        return Ok(bytes);
+    };
+    if !marked(classification) {
+        return Ok(bytes);
+    }
+    let user = liaison_db::user::find_user(db, actor.user_id).await?;
+    let email = user.as_ref().map(|u| u.email.clone()).unwrap_or_default();
+    let who = match actor.scope().partner() {
+        Some(pid) => {
+            let p = liaison_db::partner::find_partner(db, Scope::All, pid).await?;
+            format!("{} {email}", p.code)
+        }
+        None => format!("{email} (staff)"),
+    };
+    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
+    let lines = [format!("CONFIDENTIAL {who}"), format!("{now}")];
+    let code = match delivery {
+        Some(d) => copy_code(db, d)?,
+        None => format!("staff-{}", actor.user_id.simple()),
+    };
+    let (out, detail) = match crate::filemarks::mark(kind, &bytes, &lines, &code) {
+        Ok(out) => (
+            out,
+            json!({"attachment": a.id, "marked": true, "delivery": delivery}),
+        ),
+        Err(e) => {
+            tracing::warn!(attachment = %a.id, error = %e, "confidential file served unmarked");
+            (
+                bytes,
+                json!({"attachment": a.id, "marked": false, "unmarked_reason": e.to_string(),
+                       "delivery": delivery}),
+            )
+        }
+    };
+    liaison_db::audit::record(
+        db,
+        liaison_db::audit::Entry::by(
+            actor.user_id,
+            "attachment.download",
+            "request",
+            a.request_id,
+            detail,
+        ),
+    )
+    .await?;
+    Ok(out)
+}
+
+/// §7.3 from a leaked file: a marked PDF or image names its delivery by its copy code (score
+/// 1); a text file is traced as pasted text.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn trace_file(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Trace> {
+    authorize(actor, Permission::TraceLeaks, &Object::default())?;
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", Msg::new("validate.file_empty")));
+    }
+    if crate::filemarks::Kind::sniff(bytes).is_none() {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::invalid("file", Msg::new("leak.file_unreadable")))?;
+        return trace(db, actor, text).await;
+    }
+    let code = crate::filemarks::read_code(bytes);
+    let delivery = match code.as_deref() {
+        Some(c) => delivery_of_code(db, c)?,
+        None => None,
+    };
+    let Some(delivery) = delivery else {
+        return Err(Error::invalid("file", Msg::new("leak.file_unmarked")));
+    };
+    let d = liaison_db::delivery::find_delivery(db, delivery).await?;
+    let p = liaison_db::partner::find_partner(db, Scope::All, d.partner_id).await?;
+    let contact = liaison_db::partner::find_contact(db, Scope::All, d.partner_id, d.contact_id)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let title = repo::message_title(db, d.message_id).await?;
+    let candidate = Candidate {
+        delivery_id: d.id,
+        partner_id: d.partner_id,
+        contact_id: d.contact_id,
+        score: 1.0,
+        confidence: 1.0,
+        explained: 1,
+        marks: 1,
+        message_id: d.message_id,
+        message_title: title.clone(),
+        partner_name: p.name,
+        partner_code: p.code,
+        contact_name: contact,
+    };
+    liaison_db::audit::record(
+        db,
+        liaison_db::audit::Entry::new(
+            Some(actor.user_id),
+            "leak.traced",
+            "leak",
+            None,
+            json!({"file": true, "best": d.id}),
+        ),
+    )
+    .await?;
+    Ok(Trace {
+        candidates: vec![candidate],
+        sources: vec![Source {
+            message_id: d.message_id,
+            title,
+            overlap: 1.0,
+            recipients: 1,
+        }],
+        marks: 1,
+        tagged: true,
+    })
+}

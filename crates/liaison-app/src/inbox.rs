@@ -117,8 +117,7 @@ pub async fn attachment(
     let contact = liaison_db::user::find_user(db, actor.user_id)
         .await?
         .and_then(|u| u.contact_id);
-    let delivery =
-        liaison_db::incidents::seed_delivery(db, message.into(), pid, contact).await?;
+    let delivery = liaison_db::incidents::seed_delivery(db, message.into(), pid, contact).await?;
     let bytes =
         crate::leaks::file_copy(db, actor, &item.classification, delivery, &a, bytes).await?;
     Ok((a, bytes))

@@ -76,7 +76,13 @@ pub fn read_code(bytes: &[u8]) -> Option<String> {
 /// Printable ASCII only: the PDF standard fonts and the bitmap font have nothing else.
 fn ascii(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 
@@ -509,7 +515,10 @@ mod tests {
     }
 
     fn lines() -> Vec<String> {
-        vec!["ACME-01 li.lei@acme.example".into(), "2026-12-05 17:00 UTC".into()]
+        vec![
+            "ACME-01 li.lei@acme.example".into(),
+            "2026-12-05 17:00 UTC".into(),
+        ]
     }
 
     #[test]
@@ -527,7 +536,12 @@ mod tests {
     fn a_marked_jpeg_carries_the_code() {
         let mut src = Vec::new();
         jpeg_encoder::Encoder::new(&mut src, 80)
-            .encode(&vec![200; 64 * 48 * 3], 64, 48, jpeg_encoder::ColorType::Rgb)
+            .encode(
+                &vec![200; 64 * 48 * 3],
+                64,
+                48,
+                jpeg_encoder::ColorType::Rgb,
+            )
             .expect("jpeg");
         let out = mark(Kind::Jpeg, &src, &lines(), "LC1-xyz").expect("marked");
         assert_eq!(read_code(&out).as_deref(), Some("LC1-xyz"));

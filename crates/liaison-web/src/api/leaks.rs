@@ -29,11 +29,17 @@ pub async fn trace(Api(state, s): Api, req: axum::extract::Request) -> AppResult
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     let t = if multipart {
         let mut mp = axum::extract::Multipart::from_request(req, &state)
             .await
-            .map_err(|e| crate::AppError::BadRequest(format!("the upload could not be read: {e}")))?;
+            .map_err(|e| {
+                crate::AppError::BadRequest(format!("the upload could not be read: {e}"))
+            })?;
         let bad = |e: axum::extract::multipart::MultipartError| {
             crate::AppError::BadRequest(format!("the upload could not be read: {e}"))
         };

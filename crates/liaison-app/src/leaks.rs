@@ -195,24 +195,30 @@ pub async fn trace(db: &Db, actor: &Actor, text: &str) -> Result<Trace> {
 }
 
 /// The copy code a downloaded file of one delivery carries (`filemarks`): the delivery id and a
-/// keyed check of it, so a code can be neither read into another delivery nor forged.
+/// keyed check of it, so a code can be neither read into another delivery nor forged. A staff
+/// copy's code names its reader the same way (`LU1`).
 pub fn copy_code(db: &Db, delivery: Uuid) -> Result<String> {
-    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
-    let mac = cipher.mac("filemark", delivery.as_bytes());
-    let check: String = mac[..8].iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("LC1-{}-{check}", delivery.simple()))
+    code(db, "LC1", delivery)
 }
 
-/// The delivery a copy code names, when its check holds.
-fn delivery_of_code(db: &Db, code: &str) -> Result<Option<Uuid>> {
-    let Some(id) = code
-        .strip_prefix("LC1-")
+fn code(db: &Db, prefix: &str, id: Uuid) -> Result<String> {
+    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
+    let mac = cipher.mac(&format!("filemark:{prefix}"), id.as_bytes());
+    let check: String = mac[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{prefix}-{}-{check}", id.simple()))
+}
+
+/// The id a copy code of kind `prefix` names, when its check holds.
+fn id_of_code(db: &Db, prefix: &str, text: &str) -> Result<Option<Uuid>> {
+    let Some(id) = text
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
         .and_then(|r| r.split('-').next())
         .and_then(|h| Uuid::try_parse(h).ok())
     else {
         return Ok(None);
     };
-    Ok((copy_code(db, id)? == code).then_some(id))
+    Ok((code(db, prefix, id)? == text).then_some(id))
 }
 
 /// The file a person downloads: a confidential or secret request's PDF or image marked for
@@ -246,7 +252,7 @@ pub async fn file_copy(
     let lines = [format!("CONFIDENTIAL {who}"), format!("{now}")];
     let code = match delivery {
         Some(d) => copy_code(db, d)?,
-        None => format!("staff-{}", actor.user_id.simple()),
+        None => code(db, "LU1", actor.user_id)?,
     };
     let (out, detail) = match crate::filemarks::mark(kind, &bytes, &lines, &code) {
         Ok(out) => (
@@ -289,12 +295,19 @@ pub async fn trace_file(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Trace> {
             .map_err(|_| Error::invalid("file", Msg::new("leak.file_unreadable")))?;
         return trace(db, actor, text).await;
     }
-    let code = crate::filemarks::read_code(bytes);
-    let delivery = match code.as_deref() {
-        Some(c) => delivery_of_code(db, c)?,
-        None => None,
-    };
-    let Some(delivery) = delivery else {
+    let found = crate::filemarks::read_code(bytes).unwrap_or_default();
+    let Some(delivery) = id_of_code(db, "LC1", &found)? else {
+        // A staff member's copy: the answer names no delivery, the error names them.
+        if let Some(user) = id_of_code(db, "LU1", &found)? {
+            let email = liaison_db::user::find_user(db, user)
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_default();
+            return Err(Error::invalid(
+                "file",
+                Msg::new("leak.file_staff_copy").arg("email", email),
+            ));
+        }
         return Err(Error::invalid("file", Msg::new("leak.file_unmarked")));
     };
     let d = liaison_db::delivery::find_delivery(db, delivery).await?;

@@ -231,9 +231,7 @@ mod pdf {
             let mut x = b[0] - h + if row % 2 == 0 { 0.0 } else { step_x / 2.0 };
             while x < b[2] {
                 s.push_str(&format!(
-                    "0.7071 0.7071 -0.7071 0.7071 {:.2} {:.2} Tm\n{text}",
-                    x + (y - b[1]) * 0.0,
-                    y
+                    "0.7071 0.7071 -0.7071 0.7071 {x:.2} {y:.2} Tm\n{text}"
                 ));
                 x += step_x;
             }
@@ -455,13 +453,12 @@ mod raster {
             let len = u32::from_be_bytes(bytes[at..at + 4].try_into().ok()?) as usize;
             let kind = &bytes[at + 4..at + 8];
             let data = bytes.get(at + 8..(at + 8).checked_add(len)?)?;
-            if kind == b"tEXt" {
-                if let Some(v) = data
+            if kind == b"tEXt"
+                && let Some(v) = data
                     .strip_prefix(KEY.as_bytes())
                     .and_then(|r| r.strip_prefix(b"\0"))
-                {
-                    return String::from_utf8(v.to_vec()).ok();
-                }
+            {
+                return String::from_utf8(v.to_vec()).ok();
             }
             if kind == b"IEND" {
                 break;
@@ -483,13 +480,12 @@ mod raster {
             }
             let len = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
             let data = bytes.get(at + 4..(at + 2).checked_add(len)?)?;
-            if marker == 0xFE {
-                if let Some(v) = data
+            if marker == 0xFE
+                && let Some(v) = data
                     .strip_prefix(KEY.as_bytes())
                     .and_then(|r| r.strip_prefix(b"="))
-                {
-                    return String::from_utf8(v.to_vec()).ok();
-                }
+            {
+                return String::from_utf8(v.to_vec()).ok();
             }
             at += 2 + len;
         }

@@ -2039,6 +2039,7 @@ leak.too_short = the text holds { $found } marks; at least { $needed } are neede
 leak.file_not_text = { $name } is not a text file: paste the text it shows, or save it as a .txt file
 leak.file_unreadable = the file is neither text nor a PDF, PNG or JPEG picture
 leak.file_unmarked = the file carries no Liaison copy code (it was not downloaded as a marked copy, or was re-saved without it): paste the words it shows
+leak.file_staff_copy = the file is a staff copy downloaded by { $email }: it names no partner delivery
 leak.trace_title = Trace a leak
 leak.trace_explain = Every partner's copy of a confidential message carries marks only that copy has. Paste a leaked passage (a few sentences are enough, even retyped into a chat) or upload it as a text file: Liaison names the copies it most likely came from.
 leak.text = Leaked text

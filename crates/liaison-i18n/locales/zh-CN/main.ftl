@@ -2038,6 +2038,7 @@ leak.too_short = 文本中只找到 { $found } 处标记，至少需要 { $neede
 leak.file_not_text = { $name } 不是文本文件：请粘贴其中的文字，或另存为 .txt 文件
 leak.file_unreadable = 该文件既不是文本，也不是 PDF、PNG 或 JPEG 图片
 leak.file_unmarked = 该文件没有 Liaison 副本编码（不是带标记的下载副本，或另存时被去掉）：请粘贴其中的文字
+leak.file_staff_copy = 该文件是员工 { $email } 下载的副本，不对应任何合作伙伴的投递
 leak.trace_title = 泄密追溯
 leak.trace_explain = 每个合作伙伴收到的保密消息副本都带有只属于该副本的标记。粘贴泄露的段落（几句话即可，即使是在聊天中重新输入的）或上传文本文件，系统会指出最可能的来源副本。
 leak.text = 泄露的文本

@@ -2038,6 +2038,7 @@ leak.too_short = 文字中只找到 { $found } 處標記，至少需要 { $neede
 leak.file_not_text = { $name } 不是文字檔案：請貼上其中的文字，或另存為 .txt 檔案
 leak.file_unreadable = 該檔案既不是文字，也不是 PDF、PNG 或 JPEG 圖片
 leak.file_unmarked = 該檔案沒有 Liaison 副本編碼（不是帶標記的下載副本，或另存時被去掉）：請貼上其中的文字
+leak.file_staff_copy = 該檔案是員工 { $email } 下載的副本，不對應任何合作夥伴的投遞
 leak.trace_title = 洩密追溯
 leak.trace_explain = 每個合作伙伴收到的保密訊息副本都帶有隻屬於該副本的標記。貼上洩露的段落（幾句話即可，即使是在聊天中重新輸入的）或上傳文字檔案，系統會指出最可能的來源副本。
 leak.text = 洩露的文字

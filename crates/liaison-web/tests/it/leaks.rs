@@ -1033,7 +1033,10 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             ))
             .await
             .expect("count");
-        assert_eq!(audited, 4, "[{n}] every download is audited");
+        assert_eq!(
+            audited, 4,
+            "[{n}] every download of a marked kind is audited"
+        );
 
         // The leaked files name their readers first, with certainty.
         let contact = |email: &'static str| async move {
@@ -1060,6 +1063,49 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             assert_eq!(best["score"], json!(1.0), "[{n}]");
             assert!(best["delivery_id"].is_string(), "[{n}]");
         }
+        // A staff copy carries its reader's name; traced, it names no partner delivery.
+        let list = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}/attachments"),
+                Some(&head),
+                None,
+            )
+            .await
+            .json();
+        let aid = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["content_type"] == "application/pdf")
+            .and_then(|i| i["id"].as_str())
+            .expect("pdf")
+            .to_string();
+        let own = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}/attachments/{aid}"),
+                Some(&head),
+                None,
+            )
+            .await;
+        assert_eq!(own.status, StatusCode::OK, "[{n}]");
+        let doc = lopdf::Document::load_mem(&own.body).expect("the staff copy parses");
+        let first = *doc.get_pages().values().next().expect("page");
+        let text = String::from_utf8_lossy(&doc.get_page_content(first)).into_owned();
+        assert!(
+            text.contains("head@demo.example"),
+            "[{n}] stamp names the staff reader"
+        );
+        let r = trace_upload(a, &channel, "staff.pdf", &own.body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] {}",
+            r.text()
+        );
+        assert!(r.text().contains("head@demo.example"), "[{n}] {}", r.text());
+
         // Only channel management and leadership trace; an unmarked or broken file says why.
         for who in [&staff, &p1, &p2] {
             let r = trace_upload(a, who, "leak.pdf", &copies[0].0).await;

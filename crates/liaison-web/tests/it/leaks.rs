@@ -1126,5 +1126,21 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             );
             assert_eq!(r.json()["errors"][0]["field"], "file", "[{n}]");
         }
+        // The console page takes the same file.
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
+        let token = crate::pages::csrf(&cookie);
+        let r = a
+            .send(crate::data_pages::upload(
+                "/console/leak-trace",
+                &cookie,
+                "zh-CN",
+                &[("_csrf", token.as_str()), ("text", "")],
+                Some(("泄露.pdf", &copies[0].0)),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}]");
+        let html = r.text();
+        assert!(html.contains("id=\"trace-table\""), "[{n}] result table");
+        assert!(html.contains("SH-D001"), "[{n}] names p1's partner");
     }
 }

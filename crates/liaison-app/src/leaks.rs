@@ -223,8 +223,8 @@ fn id_of_code(db: &Db, prefix: &str, text: &str) -> Result<Option<Uuid>> {
 
 /// The file a person downloads: a confidential or secret request's PDF or image marked for
 /// them (§7.3), everything else as stored. `delivery` is the partner user's delivery (whose copy
-/// code the file carries); staff copies carry only the visible stamp with their name. A file
-/// that cannot be marked is served as it is, and the audit entry says why.
+/// code the file carries); a staff copy (`None`) carries its reader's name and a code naming
+/// them. A file that cannot be marked is served as it is, and the audit entry says why.
 pub async fn file_copy(
     db: &Db,
     actor: &Actor,
@@ -291,7 +291,7 @@ pub async fn trace_file(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Trace> {
         return Err(Error::invalid("file", Msg::new("validate.file_empty")));
     }
     if crate::filemarks::Kind::sniff(bytes).is_none() {
-        let text = std::str::from_utf8(bytes)
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
             .map_err(|_| Error::invalid("file", Msg::new("leak.file_unreadable")))?;
         return trace(db, actor, text).await;
     }

@@ -106,6 +106,19 @@ pub async fn attachment(
     message: MessageId,
     id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
+    let pid = partner(actor)?;
     let rid = request_of(db, actor, message).await?;
-    Ok(liaison_db::attachment::read_attachment(db, rid, id.into()).await?)
+    let (a, bytes) = liaison_db::attachment::read_attachment(db, rid, id.into()).await?;
+    let item = repo::find_for(db, pid, message.into()).await?;
+    if !crate::leaks::marked(&item.classification) {
+        return Ok((a, bytes));
+    }
+    // §7.3: the reader's own copy, marked for their delivery.
+    let contact = liaison_db::user::find_user(db, actor.user_id)
+        .await?
+        .and_then(|u| u.contact_id);
+    let delivery = liaison_db::incidents::seed_delivery(db, message.into(), pid, contact).await?;
+    let bytes =
+        crate::leaks::file_copy(db, actor, &item.classification, delivery, &a, bytes).await?;
+    Ok((a, bytes))
 }

@@ -193,3 +193,164 @@ pub async fn trace(db: &Db, actor: &Actor, text: &str) -> Result<Trace> {
         tagged: leak.tag.is_some(),
     })
 }
+
+/// The copy code a downloaded file of one delivery carries (`filemarks`): the delivery id and a
+/// keyed check of it, so a code can be neither read into another delivery nor forged. A staff
+/// copy's code names its reader the same way (`LU1`).
+pub fn copy_code(db: &Db, delivery: Uuid) -> Result<String> {
+    code(db, "LC1", delivery)
+}
+
+fn code(db: &Db, prefix: &str, id: Uuid) -> Result<String> {
+    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
+    let mac = cipher.mac(&format!("filemark:{prefix}"), id.as_bytes());
+    let check: String = mac[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{prefix}-{}-{check}", id.simple()))
+}
+
+/// The id a copy code of kind `prefix` names, when its check holds.
+fn id_of_code(db: &Db, prefix: &str, text: &str) -> Result<Option<Uuid>> {
+    let Some(id) = text
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
+        .and_then(|r| r.split('-').next())
+        .and_then(|h| Uuid::try_parse(h).ok())
+    else {
+        return Ok(None);
+    };
+    Ok((code(db, prefix, id)? == text).then_some(id))
+}
+
+/// The file a person downloads: a confidential or secret request's PDF or image marked for
+/// them (§7.3), everything else as stored. `delivery` is the partner user's delivery (whose copy
+/// code the file carries); a staff copy (`None`) carries its reader's name and a code naming
+/// them. A file that cannot be marked is served as it is, and the audit entry says why.
+pub async fn file_copy(
+    db: &Db,
+    actor: &Actor,
+    classification: &str,
+    delivery: Option<Uuid>,
+    a: &liaison_db::attachment::Attachment,
+    bytes: Vec<u8>,
+) -> Result<Vec<u8>> {
+    let Some(kind) = crate::filemarks::Kind::of(&a.content_type) else {
+        return Ok(bytes);
+    };
+    if !marked(classification) {
+        return Ok(bytes);
+    }
+    let user = liaison_db::user::find_user(db, actor.user_id).await?;
+    let email = user.as_ref().map(|u| u.email.clone()).unwrap_or_default();
+    let who = match actor.scope().partner() {
+        Some(pid) => {
+            let p = liaison_db::partner::find_partner(db, Scope::All, pid).await?;
+            format!("{} {email}", p.code)
+        }
+        None => format!("{email} (staff)"),
+    };
+    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
+    let lines = [format!("CONFIDENTIAL {who}"), format!("{now}")];
+    let code = match delivery {
+        Some(d) => copy_code(db, d)?,
+        None => code(db, "LU1", actor.user_id)?,
+    };
+    let (out, detail) = match crate::filemarks::mark(kind, &bytes, &lines, &code) {
+        Ok(out) => (
+            out,
+            json!({"attachment": a.id, "marked": true, "delivery": delivery}),
+        ),
+        Err(e) => {
+            tracing::warn!(attachment = %a.id, error = %e, "confidential file served unmarked");
+            (
+                bytes,
+                json!({"attachment": a.id, "marked": false, "unmarked_reason": e.to_string(),
+                       "delivery": delivery}),
+            )
+        }
+    };
+    liaison_db::audit::record(
+        db,
+        liaison_db::audit::Entry::by(
+            actor.user_id,
+            "attachment.download",
+            "request",
+            a.request_id,
+            detail,
+        ),
+    )
+    .await?;
+    Ok(out)
+}
+
+/// §7.3 from a leaked file: a marked PDF or image names its delivery by its copy code (score
+/// 1); a text file is traced as pasted text.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn trace_file(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Trace> {
+    authorize(actor, Permission::TraceLeaks, &Object::default())?;
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", Msg::new("validate.file_empty")));
+    }
+    if crate::filemarks::Kind::sniff(bytes).is_none() {
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+            .map_err(|_| Error::invalid("file", Msg::new("leak.file_unreadable")))?;
+        return trace(db, actor, text).await;
+    }
+    let found = crate::filemarks::read_code(bytes).unwrap_or_default();
+    let Some(delivery) = id_of_code(db, "LC1", &found)? else {
+        // A staff member's copy: the answer names no delivery, the error names them.
+        if let Some(user) = id_of_code(db, "LU1", &found)? {
+            let email = liaison_db::user::find_user(db, user)
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_default();
+            return Err(Error::invalid(
+                "file",
+                Msg::new("leak.file_staff_copy").arg("email", email),
+            ));
+        }
+        return Err(Error::invalid("file", Msg::new("leak.file_unmarked")));
+    };
+    let d = liaison_db::delivery::find_delivery(db, delivery).await?;
+    let p = liaison_db::partner::find_partner(db, Scope::All, d.partner_id).await?;
+    let contact = liaison_db::partner::find_contact(db, Scope::All, d.partner_id, d.contact_id)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let title = repo::message_title(db, d.message_id).await?;
+    let candidate = Candidate {
+        delivery_id: d.id,
+        partner_id: d.partner_id,
+        contact_id: d.contact_id,
+        score: 1.0,
+        confidence: 1.0,
+        explained: 1,
+        marks: 1,
+        message_id: d.message_id,
+        message_title: title.clone(),
+        partner_name: p.name,
+        partner_code: p.code,
+        contact_name: contact,
+    };
+    liaison_db::audit::record(
+        db,
+        liaison_db::audit::Entry::new(
+            Some(actor.user_id),
+            "leak.traced",
+            "leak",
+            None,
+            json!({"file": true, "best": d.id}),
+        ),
+    )
+    .await?;
+    Ok(Trace {
+        candidates: vec![candidate],
+        sources: vec![Source {
+            message_id: d.message_id,
+            title,
+            overlap: 1.0,
+            recipients: 1,
+        }],
+        marks: 1,
+        tagged: true,
+    })
+}

@@ -13,6 +13,7 @@ pub mod data;
 mod error;
 pub mod event;
 pub mod feedback;
+pub mod filemarks;
 pub mod home;
 pub mod import;
 pub mod inbox;

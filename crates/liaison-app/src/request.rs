@@ -174,7 +174,11 @@ pub async fn attachment(
     if r.restricted {
         return Err(Error::Forbidden);
     }
-    Ok(liaison_db::attachment::read_attachment(db, r.id, file).await?)
+    let (a, bytes) = liaison_db::attachment::read_attachment(db, r.id, file).await?;
+    // §7.3: a staff copy of a confidential file carries its reader's name.
+    let class = r.form.classification.as_deref().unwrap_or("");
+    let bytes = crate::leaks::file_copy(db, actor, class, None, &a, bytes).await?;
+    Ok((a, bytes))
 }
 
 /// Changes a draft or returned request (its requester only).

@@ -117,7 +117,8 @@ pub async fn find_item(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxIte
     find_for(db, partner, message).await
 }
 
-async fn find_for(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
+/// One of a partner's messages as its inbox lists it.
+pub async fn find_for(db: &Db, partner: Uuid, message: Uuid) -> Result<InboxItem> {
     let mut query = Q::dynamic(INBOX.to_string()).bind(partner);
     query.and("m.id =", message);
     query.push_sql(GROUP_BY);

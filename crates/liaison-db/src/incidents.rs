@@ -632,3 +632,14 @@ pub async fn seed_delivery(
     )
     .await
 }
+
+struct Title(String);
+from_row!(Title(title: text));
+
+/// A message's title (a traced file names its delivery, and so its message).
+pub async fn message_title(db: &Db, message: Uuid) -> Result<String> {
+    let t: Title = db
+        .fetch_one(q("SELECT title FROM messages WHERE id = $1").bind(message))
+        .await?;
+    Ok(t.0)
+}

@@ -292,6 +292,8 @@ fn confidentiality_schemas() -> Value {
     json!({
         "LeakTraceBody": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
             "text": {"type": "string", "minLength": 1, "maxLength": 50000, "description": "the leaked text, whole or in part; zero-width characters and spacing may be lost"}}},
+        "LeakTraceFile": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary", "description": "a leaked PDF, PNG or JPEG downloaded from Liaison (its copy code names the delivery, score 1), or a text file (.txt, .md) traced as pasted text"}}},
         "LeakTrace": {"type": "object", "properties": {
             "candidates": {"type": "array", "description": "best first", "items": {"type": "object", "required": ["delivery_id", "partner_id", "contact_id", "score"], "properties": {
                 "delivery_id": uuid(), "partner_id": uuid(), "contact_id": uuid(), "score": unit(), "confidence": unit(),
@@ -1460,6 +1462,12 @@ pub fn openapi() -> Value {
                 media.into(),
                 json!({"schema": {"$ref": format!("#/components/schemas/{body}")}}),
             );
+            if body == "LeakTraceBody" {
+                content.insert(
+                    "multipart/form-data".into(),
+                    json!({"schema": {"$ref": "#/components/schemas/LeakTraceFile"}}),
+                );
+            }
             if body == "Upload" {
                 content.insert(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),

@@ -6,7 +6,7 @@ use crate::auth::Api;
 use crate::extract::{ApiJson, id};
 use crate::respond::created_at;
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{FromRequest, Path};
 use axum::response::Response;
 use liaison_app::{access, incidents, leaks};
 use liaison_core::Role;
@@ -21,12 +21,46 @@ pub struct TraceBody {
     pub text: String,
 }
 
-/// §7.3: the recipient copies a leaked text most likely came from, best first.
-pub async fn trace(
-    Api(state, s): Api,
-    ApiJson(body): ApiJson<TraceBody>,
-) -> AppResult<Json<Value>> {
-    let t = leaks::trace(&state.db, &s.actor, &body.text).await?;
+/// §7.3: the recipient copies a leaked text most likely came from, best first. The body is
+/// `{"text"}`, or a multipart upload whose `file` is a leaked PDF or picture downloaded from
+/// Liaison (its copy code names the delivery) or a text file (traced as pasted text).
+pub async fn trace(Api(state, s): Api, req: axum::extract::Request) -> AppResult<Json<Value>> {
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let t = if multipart {
+        let mut mp = axum::extract::Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| {
+                crate::AppError::BadRequest(format!("the upload could not be read: {e}"))
+            })?;
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            crate::AppError::BadRequest(format!("the upload could not be read: {e}"))
+        };
+        let mut file = None;
+        while let Some(field) = mp.next_field().await.map_err(bad)? {
+            if field.name() == Some("file") {
+                file = Some(field.bytes().await.map_err(bad)?);
+            }
+        }
+        let Some(bytes) = file else {
+            return Err(liaison_app::Error::invalid(
+                "file",
+                liaison_core::validate::Msg::new("leak.text_required"),
+            )
+            .into());
+        };
+        leaks::trace_file(&state.db, &s.actor, &bytes).await?
+    } else {
+        let ApiJson(body) = ApiJson::<TraceBody>::from_request(req, &state).await?;
+        leaks::trace(&state.db, &s.actor, &body.text).await?
+    };
     Ok(Json(json!(t)))
 }
 

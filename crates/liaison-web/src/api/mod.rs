@@ -973,7 +973,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             get(audit::verify),
         ),
         (
-            ep!("post" "/api/v1/leak-trace", "confidentiality", "Trace a leaked text (§7.3): the confidential messages it is taken from and the recipient copies whose marks explain it, best first (channel management, leadership)", auth = true, body = Some("LeakTraceBody"), ok = (200, "LeakTrace"), query = []),
+            ep!("post" "/api/v1/leak-trace", "confidentiality", "Trace a leaked text or file (§7.3): the confidential messages it is taken from and the recipient copies whose marks explain it, best first (channel management, leadership); JSON `{text}` or a multipart `file`", auth = true, body = Some("LeakTraceBody"), ok = (200, "LeakTrace"), query = []),
             post(leaks::trace),
         ),
         (

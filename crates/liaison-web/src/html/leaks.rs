@@ -84,6 +84,14 @@ async fn trace_post(Page(state, headers, s): Page, mp: Multipart) -> PageResult 
     let (form, files) = super::multipart_form(&s, mp, "file").await?;
     let mut text = form.get("text").unwrap_or("").to_string();
     let mut errors = liaison_core::FieldErrors::new();
+    // A marked PDF or picture names its delivery by the copy code it carries (§7.3).
+    if let Some(f) = files
+        .iter()
+        .find(|f| liaison_app::filemarks::Kind::sniff(&f.bytes).is_some())
+    {
+        let result = leaks::trace_file(&state.db, &s.actor, &f.bytes).await;
+        return trace_result(&state, &headers, &s, text, result);
+    }
     for f in files {
         match file_text(&f.bytes) {
             Some(t) => {
@@ -104,6 +112,17 @@ async fn trace_post(Page(state, headers, s): Page, mp: Multipart) -> PageResult 
     } else {
         Err(liaison_app::Error::Invalid(errors))
     };
+    trace_result(&state, &headers, &s, text, result)
+}
+
+/// The trace page with a trace's result, or the reason there is none.
+fn trace_result(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    s: &Session,
+    text: String,
+    result: liaison_app::Result<leaks::Trace>,
+) -> PageResult {
     let (trace, errors) = match result {
         Ok(t) => (Some(t), None),
         Err(liaison_app::Error::Invalid(e)) => (None, Some(e)),
@@ -126,9 +145,9 @@ async fn trace_post(Page(state, headers, s): Page, mp: Multipart) -> PageResult 
         })
         .unwrap_or_default();
     let mut resp = render(
-        &state,
-        &headers,
-        Some(&s),
+        state,
+        headers,
+        Some(s),
         "incident/trace.html",
         ctx! {
             nav => "incidents",

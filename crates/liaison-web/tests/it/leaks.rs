@@ -808,3 +808,339 @@ async fn every_kind_of_confidential_item_is_title_only_outside_its_circle_until_
         );
     }
 }
+
+/// A two-page PDF as a partner might be sent (classic cross-reference table).
+fn two_page_pdf() -> Vec<u8> {
+    let content = "BT /F1 24 Tf 72 720 Td (Price list 2027) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] >>".into(),
+        "<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>"
+            .into(),
+        "<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>"
+            .into(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn png_image(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut wr = enc.write_header().expect("header");
+    let px: Vec<u8> = (0..w * h * 3).map(|i| (i % 251) as u8).collect();
+    wr.write_image_data(&px).expect("data");
+    wr.finish().expect("finish");
+    out
+}
+
+/// A multipart upload of one `file` to the leak trace.
+async fn trace_upload(a: &TestApp, token: &str, name: &str, bytes: &[u8]) -> crate::Reply {
+    let boundary = "liaison-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    a.send(
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/leak-trace")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request"),
+    )
+    .await
+}
+
+/// §7.3, SPEC G6: a confidential PDF or picture downloaded by a partner's person is their own
+/// copy (a visible stamp with their partner, e-mail and time; an invisible code naming their
+/// delivery), and the leaked file, uploaded to the trace, names them first.
+#[tokio::test]
+async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back() {
+    let (apps, _guard) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let head = a.login("head@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let sh = a.partner_id("SH-D001").await;
+        let bj = a.partner_id("BJ-D002").await;
+        for code in ["SH-D001", "BJ-D002"] {
+            let r = a
+                .call(
+                    "POST",
+                    "/api/v1/ndas",
+                    Some(&channel),
+                    Some(json!({"partner": code,
+                        "signed_at": chrono::Utc::now() - chrono::Duration::days(30),
+                        "expires_at": chrono::Utc::now() + chrono::Duration::days(300)})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.text());
+        }
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                Some(&head),
+                Some(json!({"title": "2027 价格表（保密）", "purpose": "价格调整", "body": "见附件。",
+                    "classification": "confidential", "audience": {"partners": [sh, bj]}})),
+            )
+            .await
+            .json();
+        let rid = r["id"].as_str().expect("id").to_string();
+        let pdf = two_page_pdf();
+        let png_src = png_image(240, 160);
+        for (name, bytes) in [("价格表.pdf", &pdf), ("海报.png", &png_src)] {
+            let up = a
+                .send(
+                    Request::builder()
+                        .method("POST")
+                        .uri(format!(
+                            "/api/v1/requests/{rid}/attachments?filename={}",
+                            percent_encoding::utf8_percent_encode(
+                                name,
+                                percent_encoding::NON_ALPHANUMERIC
+                            )
+                        ))
+                        .header(header::AUTHORIZATION, format!("Bearer {head}"))
+                        .body(Body::from(bytes.clone()))
+                        .expect("request"),
+                )
+                .await;
+            assert_eq!(up.status, StatusCode::CREATED, "[{n}] {}", up.text());
+        }
+        a.call(
+            "POST",
+            &format!("/api/v1/requests/{rid}/submit"),
+            Some(&head),
+            None,
+        )
+        .await;
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/requests/{rid}/approve"),
+                Some(&channel),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(r["state"], "dispatched", "[{n}] {r}");
+        let mid = r["message_id"].as_str().expect("message").to_string();
+
+        // Each partner's person downloads both files.
+        let mut copies = Vec::new();
+        for (token, email) in [(&p1, "p1@demo.example"), (&p2, "p2@demo.example")] {
+            let list = a
+                .call(
+                    "GET",
+                    &format!("/api/v1/inbox/{mid}/attachments"),
+                    Some(token),
+                    None,
+                )
+                .await
+                .json();
+            let mut files = Vec::new();
+            for item in list["items"].as_array().expect("items") {
+                let aid = item["id"].as_str().expect("id");
+                let f = a
+                    .call(
+                        "GET",
+                        &format!("/api/v1/inbox/{mid}/attachments/{aid}"),
+                        Some(token),
+                        None,
+                    )
+                    .await;
+                assert_eq!(f.status, StatusCode::OK, "[{n}]");
+                files.push((f.content_type.clone(), f.body));
+            }
+            let pdf_copy = files
+                .iter()
+                .find(|f| f.0 == "application/pdf")
+                .expect("pdf")
+                .1
+                .clone();
+            let png_copy = files
+                .iter()
+                .find(|f| f.0 == "image/png")
+                .expect("png")
+                .1
+                .clone();
+            // The PDF still reads, with its two pages, each stamped with the reader's e-mail.
+            assert_ne!(pdf_copy, pdf, "[{n}] marked");
+            let doc = lopdf::Document::load_mem(&pdf_copy).expect("the marked PDF parses");
+            let pages = doc.get_pages();
+            assert_eq!(pages.len(), 2, "[{n}]");
+            for id in pages.values() {
+                let content = doc.get_page_content(*id);
+                let text = String::from_utf8_lossy(&content);
+                assert!(text.contains(email), "[{n}] stamp names {email}");
+                assert!(text.contains("Price list 2027"), "[{n}] the page is kept");
+            }
+            // The picture decodes at its own size.
+            let dec = png::Decoder::new(std::io::Cursor::new(&png_copy[..]));
+            let reader = dec.read_info().expect("the marked PNG decodes");
+            assert_eq!(reader.info().size(), (240, 160), "[{n}]");
+            assert_ne!(png_copy, png_src, "[{n}] marked");
+            copies.push((pdf_copy, png_copy));
+        }
+        assert_ne!(
+            copies[0].0, copies[1].0,
+            "[{n}] each reader's PDF is their own"
+        );
+        assert_ne!(
+            copies[0].1, copies[1].1,
+            "[{n}] each reader's picture is their own"
+        );
+        let audited: i64 =
+            a.db.fetch_one(liaison_db::q(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'attachment.download'",
+            ))
+            .await
+            .expect("count");
+        assert_eq!(
+            audited, 4,
+            "[{n}] every download of a marked kind is audited"
+        );
+
+        // The leaked files name their readers first, with certainty.
+        let contact = |email: &'static str| async move {
+            liaison_db::user::find_user_by_email(&a.db, email)
+                .await
+                .expect("user")
+                .and_then(|u| u.contact_id)
+        };
+        for (bytes, name, partner, email) in [
+            (&copies[0].0, "leak.pdf", &sh, "p1@demo.example"),
+            (&copies[1].1, "leak.png", &bj, "p2@demo.example"),
+            (&copies[0].1, "leak.png", &sh, "p1@demo.example"),
+        ] {
+            let t = trace_upload(a, &channel, name, bytes).await;
+            assert_eq!(t.status, StatusCode::OK, "[{n}] {}", t.text());
+            let t = t.json();
+            let best = &t["candidates"][0];
+            assert_eq!(best["partner_id"], json!(partner), "[{n}] {t}");
+            // A person who is their partner's contact is named; one who is not (p2) reads
+            // under the partner's first delivery.
+            if let Some(c) = contact(email).await {
+                assert_eq!(best["contact_id"], json!(c), "[{n}]");
+            }
+            assert_eq!(best["score"], json!(1.0), "[{n}]");
+            assert!(best["delivery_id"].is_string(), "[{n}]");
+        }
+        // A staff copy carries its reader's name; traced, it names no partner delivery.
+        let list = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}/attachments"),
+                Some(&head),
+                None,
+            )
+            .await
+            .json();
+        let aid = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["content_type"] == "application/pdf")
+            .and_then(|i| i["id"].as_str())
+            .expect("pdf")
+            .to_string();
+        let own = a
+            .call(
+                "GET",
+                &format!("/api/v1/requests/{rid}/attachments/{aid}"),
+                Some(&head),
+                None,
+            )
+            .await;
+        assert_eq!(own.status, StatusCode::OK, "[{n}]");
+        let doc = lopdf::Document::load_mem(&own.body).expect("the staff copy parses");
+        let first = *doc.get_pages().values().next().expect("page");
+        let text = String::from_utf8_lossy(&doc.get_page_content(first)).into_owned();
+        assert!(
+            text.contains("head@demo.example"),
+            "[{n}] stamp names the staff reader"
+        );
+        let r = trace_upload(a, &channel, "staff.pdf", &own.body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{n}] {}",
+            r.text()
+        );
+        assert!(r.text().contains("head@demo.example"), "[{n}] {}", r.text());
+
+        // Only channel management and leadership trace; an unmarked or broken file says why.
+        for who in [&staff, &p1, &p2] {
+            let r = trace_upload(a, who, "leak.pdf", &copies[0].0).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {}", r.text());
+        }
+        for bad in [
+            &pdf[..],
+            b"%PDF-1.4 broken",
+            b"\x89PNG\r\n\x1a\n\0\0",
+            b"\xff\xfe\x00",
+        ] {
+            let r = trace_upload(a, &channel, "x.bin", bad).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{n}] {}",
+                r.text()
+            );
+            assert_eq!(r.json()["errors"][0]["field"], "file", "[{n}]");
+        }
+        // The console page takes the same file.
+        let cookie = crate::pages::browser_login(a, "channel@demo.example").await;
+        let token = crate::pages::csrf(&cookie);
+        let r = a
+            .send(crate::data_pages::upload(
+                "/console/leak-trace",
+                &cookie,
+                "zh-CN",
+                &[("_csrf", token.as_str()), ("text", "")],
+                Some(("泄露.pdf", &copies[0].0)),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}]");
+        let html = r.text();
+        assert!(html.contains("id=\"trace-table\""), "[{n}] result table");
+        assert!(html.contains("SH-D001"), "[{n}] names p1's partner");
+    }
+}

@@ -168,7 +168,6 @@ pub async fn listed(db: &Db, actor: &Actor, it: Item) -> Result<bool> {
 /// from the keyset `before` on (`(limit, before)`): when secret rows outside their circle are left out, the next
 /// rows are read until the page is full or the list ends, so a hidden row never makes a page
 /// short (a short page tells the caller the list has ended). `cursor` is a row's keyset.
-#[allow(clippy::too_many_arguments)] // each is one part of the keyset read; a struct hides it
 pub async fn listed_page<T, C, F, Fut>(
     db: &Db,
     actor: &Actor,

@@ -879,64 +879,44 @@ pub async fn daily_rows(db: &Db) -> Result<Vec<(DailyKey, Sums)>> {
 
 /// Every `kpi_partner_daily` row: (day, partner) and its sums.
 pub async fn partner_daily_rows(db: &Db) -> Result<Vec<((String, Uuid), Sums)>> {
-    struct R {
-        day: String,
-        partner_id: Uuid,
-        sent: i64,
-        accurate: i64,
-        due: i64,
-        timely: i64,
-    }
-    from_row!(R; day: text, partner_id: uuid, sent: i64, accurate: i64, due: i64, timely: i64);
-    let rows: Vec<R> = db
-        .fetch_all(q(
-            "SELECT day, partner_id, sent, accurate, due, timely FROM kpi_partner_daily",
-        ))
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                (r.day, r.partner_id),
-                Sums {
-                    sent: r.sent,
-                    accurate: r.accurate,
-                    due: r.due,
-                    timely: r.timely,
-                },
-            )
-        })
-        .collect())
+    partner_rows(
+        db,
+        "SELECT day AS period, partner_id, sent, accurate, due, timely FROM kpi_partner_daily",
+    )
+    .await
 }
 
 /// Every `kpi_partner_monthly` row: (month, partner) and its sums.
 pub async fn partner_monthly_rows(db: &Db) -> Result<Vec<((String, Uuid), Sums)>> {
+    partner_rows(
+        db,
+        "SELECT month AS period, partner_id, sent, accurate, due, timely FROM kpi_partner_monthly",
+    )
+    .await
+}
+
+/// The rows of `sql`: (period, partner) and its sums.
+async fn partner_rows(db: &Db, sql: &'static str) -> Result<Vec<((String, Uuid), Sums)>> {
     struct R {
-        month: String,
+        period: String,
         partner_id: Uuid,
         sent: i64,
         accurate: i64,
         due: i64,
         timely: i64,
     }
-    from_row!(R; month: text, partner_id: uuid, sent: i64, accurate: i64, due: i64, timely: i64);
-    let rows: Vec<R> = db
-        .fetch_all(q(
-            "SELECT month, partner_id, sent, accurate, due, timely FROM kpi_partner_monthly",
-        ))
-        .await?;
+    from_row!(R; period: text, partner_id: uuid, sent: i64, accurate: i64, due: i64, timely: i64);
+    let rows: Vec<R> = db.fetch_all(q(sql)).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            (
-                (r.month, r.partner_id),
-                Sums {
-                    sent: r.sent,
-                    accurate: r.accurate,
-                    due: r.due,
-                    timely: r.timely,
-                },
-            )
+            let sums = Sums {
+                sent: r.sent,
+                accurate: r.accurate,
+                due: r.due,
+                timely: r.timely,
+            };
+            ((r.period, r.partner_id), sums)
         })
         .collect())
 }

@@ -284,7 +284,7 @@ pub(crate) fn sqlite_statement(sql: &str, args: Vec<Val>) -> (String, Vec<Val>) 
     let mut last = 0;
     for (start, end, n, _) in &found {
         out.push_str(&sql[last..*start]);
-        match literal(*n).filter(|_| inlined.contains(n)) {
+        match literal(*n) {
             Some(v) => out.push_str(&v.to_string()),
             None => {
                 out.push('?');

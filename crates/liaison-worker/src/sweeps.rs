@@ -4,6 +4,7 @@
 
 use crate::Worker;
 use liaison_db::{delivery, job};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 impl Worker {
@@ -49,7 +50,7 @@ impl Worker {
         }
         // §3.3.1: figures due soon and overdue, at most every ten minutes (it reads every
         // partner a requirement asks).
-        if data_sweep_due() {
+        if ten_minutes_since(&DATA_SWEEP) {
             match liaison_app::data::sweep(&self.db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "business figures reminders"),
@@ -81,7 +82,7 @@ impl Worker {
         }
         // §2.2.2: partners overdue a site visit; each channel manager told once per partner
         // and due day. Read with the figures' ten-minute rhythm (it reads every partner).
-        if visit_sweep_due() {
+        if ten_minutes_since(&VISIT_SWEEP) {
             match liaison_app::offline::visit_sweep(&self.db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(told = n, "overdue site visits"),
@@ -90,7 +91,7 @@ impl Worker {
         }
         // §6 (issue 16): the evaluation's daily aggregates, brought up to date every ten
         // minutes (the days since the last sweep, a week back, and days of corrections).
-        if kpi_sweep_due() {
+        if ten_minutes_since(&KPI_SWEEP) {
             match liaison_app::kpi::sweep(&self.db).await {
                 Ok(r) => tracing::debug!(
                     messages = r.messages,
@@ -132,43 +133,15 @@ impl Worker {
     }
 }
 
-/// Whether the business-data reminders should run now: the first sweep of the process, then
-/// every ten minutes.
-fn data_sweep_due() -> bool {
-    static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
-    let Ok(mut last) = LAST.lock() else {
-        return true;
-    };
-    match *last {
-        Some(t) if t.elapsed() < Duration::from_secs(600) => false,
-        _ => {
-            *last = Some(Instant::now());
-            true
-        }
-    }
-}
+/// The slower sweeps (business-data reminders, overdue visits, the evaluation's aggregates)
+/// run on the first sweep of the process, then every ten minutes each.
+static DATA_SWEEP: Mutex<Option<Instant>> = Mutex::new(None);
+static VISIT_SWEEP: Mutex<Option<Instant>> = Mutex::new(None);
+static KPI_SWEEP: Mutex<Option<Instant>> = Mutex::new(None);
 
-/// Whether the overdue-visit sweep should run now: the first sweep of the process, then every
-/// ten minutes.
-fn visit_sweep_due() -> bool {
-    static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
-    let Ok(mut last) = LAST.lock() else {
-        return true;
-    };
-    match *last {
-        Some(t) if t.elapsed() < Duration::from_secs(600) => false,
-        _ => {
-            *last = Some(Instant::now());
-            true
-        }
-    }
-}
-
-/// Whether the evaluation's aggregates should be brought up to date now: the first sweep of
-/// the process, then every ten minutes.
-fn kpi_sweep_due() -> bool {
-    static LAST: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
-    let Ok(mut last) = LAST.lock() else {
+/// Whether the sweep whose last run `last` holds is due now (and if so, notes that it ran).
+fn ten_minutes_since(last: &Mutex<Option<Instant>>) -> bool {
+    let Ok(mut last) = last.lock() else {
         return true;
     };
     match *last {

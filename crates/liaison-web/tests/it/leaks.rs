@@ -860,6 +860,18 @@ fn png_image(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
+/// A baseline JPEG of `w`×`h` with a gradient, as a phone camera would send one.
+fn jpeg_image(w: u16, h: u16) -> Vec<u8> {
+    let px: Vec<u8> = (0..u32::from(w) * u32::from(h) * 3)
+        .map(|i| (i % 241) as u8)
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 85)
+        .encode(&px, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
 /// A multipart upload of one `file` to the leak trace.
 async fn trace_upload(a: &TestApp, token: &str, name: &str, bytes: &[u8]) -> crate::Reply {
     let boundary = "liaison-test-boundary";
@@ -925,7 +937,12 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
         let rid = r["id"].as_str().expect("id").to_string();
         let pdf = two_page_pdf();
         let png_src = png_image(240, 160);
-        for (name, bytes) in [("价格表.pdf", &pdf), ("海报.png", &png_src)] {
+        let jpg_src = jpeg_image(200, 120);
+        for (name, bytes) in [
+            ("价格表.pdf", &pdf),
+            ("海报.png", &png_src),
+            ("门店照片.jpg", &jpg_src),
+        ] {
             let up = a
                 .send(
                     Request::builder()
@@ -1001,6 +1018,12 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
                 .expect("png")
                 .1
                 .clone();
+            let jpg_copy = files
+                .iter()
+                .find(|f| f.0 == "image/jpeg")
+                .expect("jpeg")
+                .1
+                .clone();
             // The PDF still reads, with its two pages, each stamped with the reader's e-mail.
             assert_ne!(pdf_copy, pdf, "[{n}] marked");
             let doc = lopdf::Document::load_mem(&pdf_copy).expect("the marked PDF parses");
@@ -1017,7 +1040,12 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             let reader = dec.read_info().expect("the marked PNG decodes");
             assert_eq!(reader.info().size(), (240, 160), "[{n}]");
             assert_ne!(png_copy, png_src, "[{n}] marked");
-            copies.push((pdf_copy, png_copy));
+            let mut dec = jpeg_decoder::Decoder::new(std::io::Cursor::new(&jpg_copy[..]));
+            dec.decode().expect("the marked JPEG decodes");
+            let info = dec.info().expect("info");
+            assert_eq!((info.width, info.height), (200, 120), "[{n}]");
+            assert_ne!(jpg_copy, jpg_src, "[{n}] marked");
+            copies.push((pdf_copy, png_copy, jpg_copy));
         }
         assert_ne!(
             copies[0].0, copies[1].0,
@@ -1027,6 +1055,10 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             copies[0].1, copies[1].1,
             "[{n}] each reader's picture is their own"
         );
+        assert_ne!(
+            copies[0].2, copies[1].2,
+            "[{n}] each reader's photo is their own"
+        );
         let audited: i64 =
             a.db.fetch_one(liaison_db::q(
                 "SELECT COUNT(*) FROM audit_log WHERE action = 'attachment.download'",
@@ -1034,7 +1066,7 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             .await
             .expect("count");
         assert_eq!(
-            audited, 4,
+            audited, 6,
             "[{n}] every download of a marked kind is audited"
         );
 
@@ -1049,6 +1081,8 @@ async fn downloaded_confidential_files_are_marked_per_recipient_and_traced_back(
             (&copies[0].0, "leak.pdf", &sh, "p1@demo.example"),
             (&copies[1].1, "leak.png", &bj, "p2@demo.example"),
             (&copies[0].1, "leak.png", &sh, "p1@demo.example"),
+            (&copies[1].2, "leak.jpg", &bj, "p2@demo.example"),
+            (&copies[0].2, "leak.jpg", &sh, "p1@demo.example"),
         ] {
             let t = trace_upload(a, &channel, name, bytes).await;
             assert_eq!(t.status, StatusCode::OK, "[{n}] {}", t.text());

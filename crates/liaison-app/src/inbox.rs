@@ -42,20 +42,18 @@ pub async fn open(db: &Db, actor: &Actor, message: MessageId) -> Result<Message>
     not_recalled(db, pid, message.into()).await?;
     let mut m = repo::open_message(db, actor.user_id, pid, message.into()).await?;
     if crate::leaks::marked(&m.item.classification) {
-        // §7.3: the reader's own copy, marked for their delivery.
+        // §7.3: the reader's own copy, marked for their delivery, with its code for the page.
         let contact = liaison_db::user::find_user(db, actor.user_id)
             .await?
             .and_then(|u| u.contact_id);
-        let body = std::mem::take(&mut m.body);
-        m.body = crate::leaks::copy_for(
-            db,
-            m.item.message_id,
-            &m.item.classification,
-            pid,
-            contact,
-            body,
-        )
-        .await?;
+        if let Some(d) =
+            liaison_db::incidents::seed_delivery(db, m.item.message_id, pid, contact).await?
+        {
+            if !m.body.is_empty() {
+                m.body = crate::leaks::copy_of_delivery(db, d, &m.body)?;
+            }
+            m.copy_code = Some(crate::leaks::screen_code(db, d)?);
+        }
     }
     Ok(m)
 }

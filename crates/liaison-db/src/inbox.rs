@@ -107,6 +107,9 @@ pub struct Message {
     #[serde(flatten)]
     pub item: InboxItem,
     pub body: String,
+    /// A confidential copy's code printed on its page (`liaison_app::leaks::screen_code`).
+    #[serde(skip)]
+    pub copy_code: Option<String>,
 }
 
 struct BodyRow(String);
@@ -147,6 +150,7 @@ pub async fn open_by_link(
             Message {
                 item,
                 body: String::new(),
+                copy_code: None,
             },
         ));
     }
@@ -206,6 +210,7 @@ async fn open_as(
     Ok(Message {
         item: find_for(db, partner, message).await?,
         body,
+        copy_code: None,
     })
 }
 

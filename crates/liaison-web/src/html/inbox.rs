@@ -75,6 +75,7 @@ async fn show(Page(state, headers, s): Page, Path(mid): Path<String>, q: Pairs) 
             nav => "inbox",
             m => m.item,
             body_html => Value::from_safe_string(body_html(&m.body)),
+            copy_code => m.copy_code,
             attachments => attachments,
             inbox_counts => counts,
             now => state.db.now(),

@@ -489,6 +489,82 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
     drop(driver);
 }
 
+/// §7.3 from a photo of the screen: p1 reads their confidential copy in the portal, the page
+/// is captured as a picture (a screenshot, no code inside the file), and the trace reads the
+/// copy number printed on it and names p1's copy; a picture of something else says why not.
+#[tokio::test]
+async fn a_screenshot_of_a_confidential_page_names_its_reader() {
+    use crate::browser::{chromium, log_in, serve};
+    use fantoccini::Locator;
+    let (apps, _g) = apps().await;
+    let a = &apps[0];
+    let head = a.login("head@demo.example").await;
+    let channel = a.login("channel@demo.example").await;
+    let p1 = a.login("p1@demo.example").await;
+    let sh = a.partner_id("SH-D001").await;
+    let (_, mid, _) = confidential_to_p1(a, &head, &channel, &p1).await;
+
+    let addr = serve(a.router.clone()).await;
+    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
+    .await;
+    c.goto(&format!("http://{addr}/portal/inbox/{mid}"))
+        .await
+        .expect("goto");
+    log_in(&c, "p1@demo.example").await;
+    let code = c
+        .wait()
+        .for_element(Locator::Css("#copy-code code"))
+        .await
+        .expect("the copy number under the text")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(code.len(), 11, "{code}");
+    let watermark = c
+        .find(Locator::Id("watermark"))
+        .await
+        .expect("watermark")
+        .html(true)
+        .await
+        .expect("html");
+    assert!(
+        watermark.contains(&code),
+        "the watermark repeats the number"
+    );
+    let shot = c.screenshot().await.expect("screenshot");
+    c.close().await.expect("close");
+    drop(driver);
+    std::fs::create_dir_all("../../target/test-artifacts").ok();
+    std::fs::write("../../target/test-artifacts/leaked-screen.png", &shot).ok();
+
+    let t = trace_upload(a, &channel, "photo.png", &shot).await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.text());
+    let t = t.json();
+    let best = &t["candidates"][0];
+    assert_eq!(best["partner_id"], json!(sh), "{t}");
+    let contact = liaison_db::user::find_user_by_email(&a.db, "p1@demo.example")
+        .await
+        .expect("user")
+        .and_then(|u| u.contact_id)
+        .expect("p1's contact");
+    assert_eq!(best["contact_id"], json!(contact), "{t}");
+    assert!(best["score"].as_f64().expect("score") >= 0.8, "{t}");
+    assert_eq!(t["sources"][0]["message_id"], json!(mid), "{t}");
+    // A picture with no copy number in it is refused with the reason.
+    let blank = trace_upload(a, &channel, "blank.png", &png_image(320, 200)).await;
+    assert_eq!(
+        blank.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        blank.text()
+    );
+    assert!(blank.text().contains("\"file\""), "{}", blank.text());
+}
+
 /// One confidential item of a kind need-to-know covers beyond requests: where its API and page
 /// read it, a text only its full reading shows, and its id as an access-request item.
 struct Classified {

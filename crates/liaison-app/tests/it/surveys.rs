@@ -797,10 +797,10 @@ pub(crate) async fn partner_without_users(db: &Db, cast: &Cast, code: &str) -> (
         .await
         .unwrap_or_else(|e| panic!("contact {who}: {e:?}"));
         if email.is_some() {
-            with_mail = Some(c.id.into());
+            with_mail = Some(c.id);
         }
     }
-    (partner.id.into(), with_mail.expect("the e-mail contact"))
+    (partner.id, with_mail.expect("the e-mail contact"))
 }
 
 /// The `survey_mail` jobs queued: (invitation, contact, reminder).

@@ -255,7 +255,7 @@ async fn a_partner_without_portal_users_is_mailed_at_its_contact() {
                     measure: Some(Measure::Satisfaction),
                 }]),
                 audience: Some(Audience {
-                    partners: vec![partner.id.into()],
+                    partners: vec![partner.id],
                     ..Default::default()
                 }),
                 schedule: Some("once".into()),
@@ -312,7 +312,7 @@ async fn a_partner_without_portal_users_is_mailed_at_its_contact() {
         assert!(v.invitation.answered, "{name}");
         assert_eq!(
             v.invitation.partner_id,
-            uuid::Uuid::from(partner.id),
+            partner.id,
             "{name}"
         );
         let r = app::results(&db, &channel, s.id, None)

@@ -310,11 +310,7 @@ async fn a_partner_without_portal_users_is_mailed_at_its_contact() {
             .await
             .expect("answered by the link");
         assert!(v.invitation.answered, "{name}");
-        assert_eq!(
-            v.invitation.partner_id,
-            partner.id,
-            "{name}"
-        );
+        assert_eq!(v.invitation.partner_id, partner.id, "{name}");
         let r = app::results(&db, &channel, s.id, None)
             .await
             .expect("results");

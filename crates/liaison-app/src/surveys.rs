@@ -7,7 +7,10 @@
 //! Sending: one invitation per partner and round; each of the partner's portal users is told
 //! through a notification (the bell and, through the worker's `notify` job, an e-mail whose
 //! link is the invitation's signed one-click link `/survey/TOKEN`, §4.3.2's link form with a
-//! purpose of its own). One answer per partner and round: the company's view, as the
+//! purpose of its own). A partner with no portal user is reached through its contacts: each
+//! contact with an e-mail address is mailed the invitation and the reminder with the same
+//! one-click link (a `survey_mail` job, as meeting invitations reach contacts; see
+//! [`contact_mails`]). One answer per partner and round: the company's view, as the
 //! indicators (§6.1.4, per partner) count it.
 
 pub use crate::Error;
@@ -25,6 +28,7 @@ use liaison_db::Db;
 use liaison_db::notify::NewNotification;
 use liaison_db::surveys::{
     self as repo, Audience, Invitation, NewAnswer, NewRound, StoredAnswer, Survey, SurveyFields,
+    SurveyMail,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -346,6 +350,35 @@ async fn round_notes(
         .collect())
 }
 
+/// §6.2.1 (issue 16 item 2: surveys reach every invited partner): the e-mails to the contacts
+/// of those invited partners that have no active portal user, one per contact with an address,
+/// carrying the invitation's one-click link, at the company's working hours. A partner with
+/// portal users hears through them (the bell and the `notify` e-mail), so its contacts are
+/// not mailed as well: one answer per partner is asked for, and one invitation per person is
+/// enough. Not through the request ledger (`deliveries`): a survey invitation is not a notice,
+/// would count in F1/F2 and the partner's inbox, and its link differs per partner. Robots
+/// (group chats) are not posted to: a link there would let anyone in the group answer.
+async fn contact_mails(
+    db: &Db,
+    invitations: &BTreeMap<Uuid, Uuid>,
+    reminder: bool,
+) -> Result<Vec<SurveyMail>> {
+    let at = crate::notify::email_time(db, false).await?;
+    let partners: Vec<Uuid> = invitations.keys().copied().collect();
+    Ok(repo::contacts_without_users(db, &partners)
+        .await?
+        .into_iter()
+        .filter_map(|(contact, partner)| {
+            invitations.get(&partner).map(|i| SurveyMail {
+                invitation: *i,
+                contact,
+                reminder,
+                at,
+            })
+        })
+        .collect())
+}
+
 /// Begins round `round` now: invitations for the partners the audience names today, their
 /// users told (bell and e-mail with the one-click link).
 async fn start_round(
@@ -371,6 +404,7 @@ async fn start_round(
     // are chosen here: the repository writes them in the same transaction.
     let ids: BTreeMap<Uuid, Uuid> = partners.iter().map(|p| (*p, Uuid::now_v7())).collect();
     let notes = round_notes(db, &planned, &partners, NotifyKind::SurveyInvited, &ids).await?;
+    let mails = contact_mails(db, &ids, false).await?;
     let invitations: Vec<(Uuid, Uuid)> = ids.into_iter().collect();
     Ok(repo::begin_round(
         db,
@@ -383,6 +417,7 @@ async fn start_round(
             days_open,
             invitations: &invitations,
             notes: &notes,
+            mails: &mails,
         },
     )
     .await?)
@@ -763,8 +798,9 @@ pub async fn sweep(db: &Db) -> Result<SweepReport> {
             let partners: Vec<Uuid> = pending.iter().map(|i| i.partner_id).collect();
             let ids: BTreeMap<Uuid, Uuid> = pending.iter().map(|i| (i.partner_id, i.id)).collect();
             let notes = round_notes(db, &s, &partners, NotifyKind::SurveyReminder, &ids).await?;
+            let mails = contact_mails(db, &ids, true).await?;
             let inv_ids: Vec<Uuid> = pending.iter().map(|i| i.id).collect();
-            repo::remind(db, s.id, s.round, &inv_ids, &notes).await?;
+            repo::remind(db, s.id, s.round, &inv_ids, &notes, &mails).await?;
             report.reminded += pending.len();
         }
     }

@@ -9,8 +9,10 @@ str_enum!(
     /// posted to a subscribed endpoint (SPEC H3); `escalate`: at the deadline, the requester
     /// and channel managers are told who has not confirmed (§4.4.1); `notify`: one
     /// notification e-mailed to its person; `invite`: one meeting invitation (or its update or
-    /// cancellation) mailed to one invitee with its iCalendar part (§5.3.1).
-    JobKind { Event = "event", Escalate = "escalate", Notify = "notify", Invite = "invite" }
+    /// cancellation) mailed to one invitee with its iCalendar part (§5.3.1); `survey_mail`: a
+    /// survey's invitation or reminder mailed to one contact of a partner without portal
+    /// users, with the one-click link (§6.2.1).
+    JobKind { Event = "event", Escalate = "escalate", Notify = "notify", Invite = "invite", SurveyMail = "survey_mail" }
 );
 
 impl JobKind {
@@ -18,7 +20,7 @@ impl JobKind {
     /// come before machines waiting on an event.
     pub fn priority(self) -> u8 {
         match self {
-            JobKind::Escalate | JobKind::Notify | JobKind::Invite => 2,
+            JobKind::Escalate | JobKind::Notify | JobKind::Invite | JobKind::SurveyMail => 2,
             JobKind::Event => 1,
         }
     }

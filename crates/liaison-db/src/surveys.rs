@@ -8,6 +8,10 @@
 //! day (so it cannot be lined up with the audit entry of who answered when); on SQLite a table
 //! without rowid. The invitation's `answered` mark is all that records who answered, and an
 //! anonymous survey's audit entry names the survey and round, never the answer.
+//!
+//! A partner with no portal user is reached through its contacts' e-mail: one `survey_mail`
+//! job per contact with an address ([`SurveyMail`], written with the round or the reminder in
+//! the same transaction), which the worker mails with the invitation's one-click link.
 
 use crate::audit::Entry;
 use crate::notify::NewNotification;
@@ -308,7 +312,64 @@ pub struct NewRound<'a> {
     /// (partner, invitation id) for each partner invited.
     pub invitations: &'a [(Uuid, Uuid)],
     pub notes: &'a [NewNotification],
+    /// The e-mails to contacts of partners without portal users.
+    pub mails: &'a [SurveyMail],
 }
+
+/// One invitation (or its reminder) e-mailed to one contact of a partner that has no portal
+/// user (§6.2.1), at `at` (the company's working hours): a `survey_mail` job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyMail {
+    pub invitation: Uuid,
+    pub contact: Uuid,
+    pub reminder: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// The job kind the worker sends a [`SurveyMail`] as.
+pub const SURVEY_MAIL_JOB: &str = "survey_mail";
+
+async fn insert_mails(tx: &mut crate::Tx, now: DateTime<Utc>, mails: &[SurveyMail]) -> Result<()> {
+    let jobs: Vec<crate::job::NewJob> = mails
+        .iter()
+        .map(|m| crate::job::NewJob {
+            id: Uuid::now_v7(),
+            now,
+            run_at: m.at.max(now),
+            kind: SURVEY_MAIL_JOB,
+            payload: json!({
+                "invitation_id": m.invitation,
+                "contact_id": m.contact,
+                "reminder": m.reminder,
+            }),
+        })
+        .collect();
+    crate::job::insert_many(tx, &jobs).await
+}
+
+/// The contacts with an e-mail address of those of `partners` that have no active portal user
+/// (API tokens' service users do not count): (contact, partner), the partners' order kept.
+pub async fn contacts_without_users(db: &Db, partners: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
+    let mut out = Vec::new();
+    for chunk in partners.chunks(500) {
+        let mut query = Q::dynamic(String::new());
+        let ids = query.in_list(chunk.iter().copied());
+        let rows: Vec<ContactPartner> = db
+            .fetch_all(query.replace_sql(format!(
+                "SELECT c.id, c.partner_id FROM contacts c WHERE c.partner_id IN {ids}
+                   AND c.email IS NOT NULL AND c.email <> ''
+                   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.partner_id = c.partner_id AND u.active = TRUE
+                                     AND NOT EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_id = u.id))
+                 ORDER BY c.partner_id, c.id"
+            )))
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.0, r.1)));
+    }
+    Ok(out)
+}
+
+struct ContactPartner(Uuid, Uuid);
+from_row!(ContactPartner(id: uuid, partner_id: uuid));
 
 pub async fn begin_round(db: &Db, s: &Survey, r: NewRound<'_>) -> Result<Survey> {
     let now = db.now();
@@ -347,6 +408,7 @@ pub async fn begin_round(db: &Db, s: &Survey, r: NewRound<'_>) -> Result<Survey>
         .await?;
     }
     crate::notify::insert(&mut tx, now, r.notes).await?;
+    insert_mails(&mut tx, now, r.mails).await?;
     tx.commit_audited(
         now,
         Entry::new(
@@ -354,7 +416,8 @@ pub async fn begin_round(db: &Db, s: &Survey, r: NewRound<'_>) -> Result<Survey>
             "survey.send",
             "survey",
             Some(s.id),
-            json!({"round": r.round, "partners": r.invitations.len(), "closes_at": r.closes_at}),
+            json!({"round": r.round, "partners": r.invitations.len(), "closes_at": r.closes_at,
+                   "contacts_mailed": r.mails.len()}),
         ),
     )
     .await?;
@@ -694,13 +757,14 @@ pub async fn answer_of(
 }
 
 /// The invitations of a round still unanswered and not yet reminded; marks them reminded and
-/// tells their users, in one transaction.
+/// tells their users (and mails the contacts of partners without users), in one transaction.
 pub async fn remind(
     db: &Db,
     survey: Uuid,
     round: i64,
     invitations: &[Uuid],
     notes: &[NewNotification],
+    mails: &[SurveyMail],
 ) -> Result<()> {
     if invitations.is_empty() {
         return Ok(());
@@ -715,6 +779,7 @@ pub async fn remind(
     )))
     .await?;
     crate::notify::insert(&mut tx, now, notes).await?;
+    insert_mails(&mut tx, now, mails).await?;
     tx.commit_audited(
         now,
         Entry::new(
@@ -722,7 +787,7 @@ pub async fn remind(
             "survey.remind",
             "survey",
             Some(survey),
-            json!({"round": round, "partners": invitations.len()}),
+            json!({"round": round, "partners": invitations.len(), "contacts_mailed": mails.len()}),
         ),
     )
     .await

@@ -29,6 +29,16 @@ pub(crate) enum Job {
     Escalate(Escalate),
     Notify(Notify),
     Invite(Invite),
+    SurveyMail(SurveyMail),
+}
+
+/// §6.2.1: a survey's invitation or reminder mailed to one contact of a partner that has no
+/// portal user, with the invitation's one-click link.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct SurveyMail {
+    invitation_id: Uuid,
+    contact_id: Uuid,
+    reminder: bool,
 }
 
 /// §5.3.1: one meeting invitation, update or cancellation mailed to one invitee.
@@ -71,6 +81,7 @@ impl Job {
             JobKind::Escalate => serde_json::from_value(payload).map(Job::Escalate),
             JobKind::Notify => serde_json::from_value(payload).map(Job::Notify),
             JobKind::Invite => serde_json::from_value(payload).map(Job::Invite),
+            JobKind::SurveyMail => serde_json::from_value(payload).map(Job::SurveyMail),
         }
         .map_err(|e| format!("the {kind} job's payload does not decode: {e}"))
     }
@@ -81,6 +92,7 @@ impl Job {
             Job::Escalate(_) => JobKind::Escalate,
             Job::Notify(_) => JobKind::Notify,
             Job::Invite(_) => JobKind::Invite,
+            Job::SurveyMail(_) => JobKind::SurveyMail,
         }
     }
 
@@ -96,6 +108,7 @@ impl Job {
             Job::Escalate(e) => e.send(w, id).await,
             Job::Notify(n) => n.send(w, id).await,
             Job::Invite(i) => i.send(w, id).await,
+            Job::SurveyMail(m) => m.send(w, id).await,
         }
     }
 }
@@ -422,6 +435,104 @@ impl Invite {
         tokio::time::timeout(
             Duration::from_secs(30),
             mailer.send_invite(&attendee.name, &email, &note, method, &ics),
+        )
+        .await
+        .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))?
+    }
+}
+
+impl SurveyMail {
+    /// Mails the invitation (or reminder) with its one-click link, unless there is nothing to
+    /// ask any more: the partner has answered, the round is over or the survey closed, or the
+    /// contact is gone or has no address. A retry sends the same Message-ID (the job's id).
+    async fn send(&self, w: &Worker, id: Uuid) -> Result<(), SendError> {
+        use liaison_core::surveys::SurveyState;
+        let transient = |e: DbError| SendError::Transient(e.to_string());
+        let inv = match liaison_db::surveys::find_invitation(&w.db, self.invitation_id).await {
+            Ok(i) => i,
+            Err(DbError::NotFound) => return Ok(()),
+            Err(e) => return Err(transient(e)),
+        };
+        let s = match liaison_db::surveys::find_survey(&w.db, inv.survey_id).await {
+            Ok(s) => s,
+            Err(DbError::NotFound) => return Ok(()),
+            Err(e) => return Err(transient(e)),
+        };
+        let now = w.db.now();
+        if inv.answered
+            || inv.round != s.round
+            || s.state != SurveyState::Open
+            || s.closes_at.is_some_and(|c| c <= now)
+        {
+            return Ok(());
+        }
+        let Some(r) = delivery::recipients(&w.db, &[self.contact_id])
+            .await
+            .map_err(transient)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(());
+        };
+        let Some(addr) = r.email.clone().filter(|a| !a.trim().is_empty()) else {
+            return Ok(());
+        };
+        // A contact has no bell: without e-mail configured the job fails, and says why.
+        let Some(mailer) = w.mailer(
+            &format!("{id} survey_mail"),
+            "a survey invitation to a partner's contact",
+        )?
+        else {
+            return Ok(());
+        };
+        let lang = Lang::parse(&r.lang).unwrap_or(Lang::ZhCn);
+        let title = liaison_core::surveys::pick(&s.title, lang);
+        let closes = s
+            .closes_at
+            .map(|c| {
+                c.with_timezone(&liaison_core::calendar::COMPANY_ZONE)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let kind = if self.reminder {
+            NotifyKind::SurveyReminder
+        } else {
+            NotifyKind::SurveyInvited
+        };
+        let subject = liaison_core::notify::title(
+            lang,
+            kind,
+            &serde_json::json!({"title": title, "closes": closes}),
+        );
+        let t = |k: &str| liaison_i18n::t(lang, k).to_string();
+        let mut lines = vec![subject.clone()];
+        let intro = liaison_core::surveys::pick(&s.intro, lang).to_string();
+        if !intro.trim().is_empty() {
+            lines.push(intro);
+        }
+        lines.push(t("survey.email.one_answer"));
+        if s.anonymous {
+            lines.push(t("survey.email.anonymous"));
+        }
+        let token = liaison_app::surveys::link_token(&w.db, inv.id)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let base = w.config.public_url.trim_end_matches('/');
+        let note = liaison_channels::email::Note {
+            id,
+            lang,
+            subject,
+            lines,
+            link: format!("{base}/survey/{token}"),
+            link_label: t("survey.email.answer"),
+            footer: t("notify.email.footer"),
+            urgent: false,
+            reply_to: None,
+        };
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            mailer.send_note(&r.name, &addr, &note),
         )
         .await
         .map_err(|_| SendError::Transient("the SMTP server did not answer in 30 s".into()))?

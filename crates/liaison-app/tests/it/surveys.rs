@@ -759,3 +759,150 @@ async fn the_sweep_reminds_once_and_begins_the_next_round() {
         assert_eq!(once.state, SurveyState::Closed, "{name}");
     }
 }
+
+/// A partner with contacts and no portal user, its one contact with an e-mail address and one
+/// without.
+pub(crate) async fn partner_without_users(db: &Db, cast: &Cast, code: &str) -> (Uuid, Uuid) {
+    use liaison_core::partner::{ContactInput, PartnerInput};
+    let partner = liaison_app::partner::create(
+        db,
+        &cast.channel,
+        PartnerInput {
+            code: Some(code.into()),
+            name: Some("无门户账号的伙伴".into()),
+            kind: Some("distributor".into()),
+            region: Some("华东".into()),
+            tier: Some("B".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("partner");
+    let mut with_mail = None;
+    for (who, email) in [("孙三", Some("sun@nologin.example")), ("李四", None)] {
+        let c = liaison_app::partner::add_contact(
+            db,
+            &cast.channel,
+            partner.id.into(),
+            ContactInput {
+                name: Some(who.into()),
+                email: email.map(Into::into),
+                phone: email.is_none().then(|| "13800000000".into()),
+                preferred_channels: Some(vec![
+                    if email.is_some() { "email" } else { "phone" }.into(),
+                ]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("contact {who}: {e:?}"));
+        if email.is_some() {
+            with_mail = Some(c.id);
+        }
+    }
+    (partner.id, with_mail.expect("the e-mail contact"))
+}
+
+/// The `survey_mail` jobs queued: (invitation, contact, reminder).
+async fn survey_mails(db: &Db) -> Vec<(Uuid, Uuid, bool)> {
+    let mut v: Vec<(Uuid, Uuid, bool)> =
+        liaison_db::job::list_jobs(db, Some("survey_mail"), None, 100)
+            .await
+            .expect("jobs")
+            .into_iter()
+            .map(|j| {
+                let id = |k: &str| {
+                    j.payload[k]
+                        .as_str()
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                        .expect("an id")
+                };
+                (
+                    id("invitation_id"),
+                    id("contact_id"),
+                    j.payload["reminder"].as_bool().expect("reminder"),
+                )
+            })
+            .collect();
+    v.sort();
+    v
+}
+
+/// §6.2.1, issue 16 item 2: a partner with contacts but no portal user is reached too: its
+/// contact with an e-mail address gets a `survey_mail` job for the invitation, and one for the
+/// reminder; a partner with portal users hears through them only; answering by the link is
+/// counted, and for an anonymous survey the answer holds nothing of the partner.
+#[tokio::test]
+async fn partners_without_portal_users_are_mailed_through_their_contacts() {
+    let (dbs, _g) = backends().await;
+    for (name, db) in dbs {
+        let (db, clock) = at(bj(2026, 12, 7, 10), db).await;
+        let cast = Cast::load(&db).await;
+        let p1p = cast.p1.partner_id.expect("p1");
+        let (lone, contact) = partner_without_users(&db, &cast, "NOLOGIN-01").await;
+        assert!(survey_mails(&db).await.is_empty(), "{name}");
+        for anonymous in [false, true] {
+            let before = survey_mails(&db).await;
+            let s = sent(
+                &db,
+                &cast,
+                &input(vec![p1p, lone], anonymous, "once", "2026-12-20"),
+            )
+            .await;
+            let inv = liaison_db::surveys::invitation_for(&db, s.id, s.round, lone)
+                .await
+                .expect("read")
+                .expect("invited");
+            let now: Vec<_> = survey_mails(&db)
+                .await
+                .into_iter()
+                .filter(|m| !before.contains(m))
+                .collect();
+            assert_eq!(
+                now,
+                vec![(inv.id, contact, false)],
+                "{name} anonymous={anonymous}: one mail, to the contact with an address"
+            );
+            if anonymous {
+                // Answered by the link: counted, and nothing in it names the partner.
+                let t = app::link_token(&db, inv.id).await.expect("token");
+                app::by_link(&db, &t, Some(&answers(4, 9, 4, 1, "很好")))
+                    .await
+                    .expect("answered by the link");
+                let r = app::results(&db, &cast.channel, s.id, None)
+                    .await
+                    .expect("results");
+                assert_eq!((r.invited, r.answered), (2, 1), "{name}");
+                let stored = liaison_db::surveys::answers(&db, s.id, None)
+                    .await
+                    .expect("answers");
+                assert_eq!(stored.len(), 1, "{name}");
+                assert_eq!(
+                    stored[0].partner_id, None,
+                    "{name}: not joined to the partner"
+                );
+                continue;
+            }
+            // The reminder, three days before the end of the 20th: the contact again.
+            clock.advance(bj(2026, 12, 18, 9) - bj(2026, 12, 7, 10));
+            let r = app::sweep(&db).await.expect("sweep");
+            assert_eq!(r.reminded, 2, "{name}: p1's partner and the lone one");
+            let reminders: Vec<_> = survey_mails(&db)
+                .await
+                .into_iter()
+                .filter(|m| m.2)
+                .collect();
+            assert_eq!(reminders, vec![(inv.id, contact, true)], "{name}");
+            // Answered by the link (named): counted for the partner.
+            let t = app::link_token(&db, inv.id).await.expect("token");
+            let v = app::by_link(&db, &t, Some(&answers(5, 10, 5, 0, "")))
+                .await
+                .expect("answered by the link");
+            assert!(v.invitation.answered, "{name}");
+            let r = app::results(&db, &cast.channel, s.id, None)
+                .await
+                .expect("results");
+            assert_eq!((r.invited, r.answered), (2, 1), "{name}");
+        }
+    }
+}

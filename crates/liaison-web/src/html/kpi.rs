@@ -2,8 +2,9 @@
 //! definitions written on the page, grouping and period selectors, a year's trend and the
 //! groups as SVG charts, drill-down to the deliveries and tickets behind a number; scorecards
 //! with the commendation and improvement lists (printable, with downloads); a partner's
-//! relationship index with its breakdown, change and history. Portal: the partner's own
-//! relationship index. Every decision is `liaison_app::kpi`'s.
+//! relationship index with its breakdown, change and history; the evaluation's settings
+//! (`/console/settings/evaluation`: admins change them, others who read the evaluation see
+//! them). Portal: the partner's own relationship index. Every decision is `liaison_app::kpi`'s.
 
 use super::{Page, PageResult, ctx, render};
 use crate::AppState;
@@ -12,12 +13,14 @@ use crate::extract::{Pairs, kpi_days};
 use axum::Router;
 use axum::extract::Path;
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use liaison_app::kpi::{self as app, Days, DrillQuery, Level};
 use liaison_core::kpi::{Fraction, GroupBy, Indicator, Period, Reason};
 use liaison_core::partner::Lang;
 use liaison_i18n::{Msg, t};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/evaluation/partners/{id}", get(partner))
         .route("/console/evaluation/impact", get(impact))
         .route("/portal/relationship", get(portal_relationship))
+        .route(
+            "/console/settings/evaluation",
+            get(settings_show).post(settings_save),
+        )
 }
 
 fn lang_of(headers: &HeaderMap, s: &Session) -> Lang {
@@ -618,4 +625,190 @@ async fn impact(Page(state, headers, s): Page, p: Pairs) -> PageResult {
             statement => statement,
         },
     ))
+}
+
+/// The evaluation settings form's number fields, in the order shown: the name posted (the
+/// service's field name, so its errors land beside the input) and the range it takes.
+const SETTING_FIELDS: [(&str, i64, i64); 15] = [
+    ("timeliness_hours", 1, 200),
+    ("relationship.acknowledgement", 0, 100),
+    ("relationship.attendance", 0, 100),
+    ("relationship.data_punctuality", 0, 100),
+    ("relationship.data_accuracy", 0, 100),
+    ("relationship.initiative", 0, 100),
+    ("relationship.willingness", 0, 100),
+    ("relationship.nps", 0, 100),
+    ("relationship.initiative_target", 1, 1000),
+    ("scorecard.accuracy", 0, 100),
+    ("scorecard.timeliness", 0, 100),
+    ("scorecard.satisfaction", 0, 100),
+    ("scorecard.commend_from", 0, 100),
+    ("scorecard.improve_below", 0, 100),
+    ("scorecard.min_deliveries", 1, 100_000),
+];
+
+/// The relationship index's weights among [`SETTING_FIELDS`] (their sum is shown).
+const RELATIONSHIP_WEIGHTS: [&str; 7] = [
+    "relationship.acknowledgement",
+    "relationship.attendance",
+    "relationship.data_punctuality",
+    "relationship.data_accuracy",
+    "relationship.initiative",
+    "relationship.willingness",
+    "relationship.nps",
+];
+
+/// The settings as the form's `field -> value` map.
+fn setting_values(v: &liaison_db::settings::EvaluationSettings) -> BTreeMap<String, String> {
+    let (r, c) = (&v.relationship, &v.scorecard);
+    [
+        v.timeliness_hours,
+        r.acknowledgement,
+        r.attendance,
+        r.data_punctuality,
+        r.data_accuracy,
+        r.initiative,
+        r.willingness,
+        r.nps,
+        r.initiative_target,
+        c.accuracy,
+        c.timeliness,
+        c.satisfaction,
+        c.commend_from,
+        c.improve_below,
+        c.min_deliveries,
+    ]
+    .iter()
+    .zip(SETTING_FIELDS)
+    .map(|(n, (f, _, _))| (f.to_string(), n.to_string()))
+    .collect()
+}
+
+/// The sum of the relationship weights as typed ("—" when one is not a number).
+fn weight_sum(values: &BTreeMap<String, String>) -> String {
+    RELATIONSHIP_WEIGHTS
+        .iter()
+        .map(|f| values.get(*f).and_then(|v| v.trim().parse::<i64>().ok()))
+        .sum::<Option<i64>>()
+        .map_or_else(|| "—".into(), |s| s.to_string())
+}
+
+/// `/console/settings/evaluation`: the form (admins) or the settings read-only (others who
+/// read the evaluation); as typed with the service's errors after a refused save.
+async fn settings_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    typed: Option<(BTreeMap<String, String>, &liaison_core::FieldErrors)>,
+    saved: bool,
+) -> PageResult {
+    // Those who may not read the evaluation are refused as the API refuses them.
+    let current = app::settings(&state.db, &s.actor).await?;
+    let editable = s.actor.can(liaison_core::Permission::ManageEvaluation);
+    let errors = typed.as_ref().map(|(_, e)| *e);
+    let values = match &typed {
+        Some((v, _)) => v.clone(),
+        None => setting_values(&current),
+    };
+    let fields: Vec<_> = SETTING_FIELDS
+        .iter()
+        .map(|(f, min, max)| {
+            let key = f.replace('.', "_");
+            ctx! {
+                name => f, id => format!("setting-{}", key.replace('_', "-")),
+                label => format!("kpi.settings.field.{key}"),
+                hint => format!("kpi.settings.hint.{key}"),
+                value => values.get(*f).cloned().unwrap_or_default(),
+                min => min, max => max,
+            }
+        })
+        .collect();
+    let mut r = render(
+        state,
+        headers,
+        Some(s),
+        "evaluation/settings.html",
+        ctx! {
+            nav => "evaluation_settings",
+            editable => editable,
+            hours => fields[..1].to_vec(),
+            relationship => fields[1..9].to_vec(),
+            scorecard => fields[9..].to_vec(),
+            weight_sum => weight_sum(&values),
+            saved => saved,
+            errors => super::form_errors(errors),
+        },
+    );
+    super::mark_invalid(&mut r, errors.is_some());
+    Ok(r)
+}
+
+async fn settings_show(Page(state, headers, s): Page, p: Pairs) -> PageResult {
+    settings_page(&state, &headers, &s, None, p.get("saved").is_some()).await
+}
+
+/// Saves the form through `liaison_app::kpi::update_settings` (admins): every field out of
+/// range or not a whole number is named at once, beside its input, with the values as typed,
+/// and nothing is stored.
+async fn settings_save(super::PageForm(state, headers, s, p): super::PageForm) -> PageResult {
+    s.require(liaison_core::Permission::ManageEvaluation)?;
+    let typed: BTreeMap<String, String> = SETTING_FIELDS
+        .iter()
+        .map(|(f, _, _)| (f.to_string(), p.text(f)))
+        .collect();
+    // A value that is not a whole number is sent as -1, outside every field's range, so the
+    // service refuses the whole form and names the others that are wrong with it.
+    let mut not_numbers = Vec::new();
+    let mut n = |f: &str| match typed
+        .get(f)
+        .map(|v| v.replace([',', ' '], "").parse::<i64>())
+    {
+        Some(Ok(v)) => v,
+        _ => {
+            not_numbers.push(f.to_string());
+            -1
+        }
+    };
+    let settings = liaison_db::settings::EvaluationSettings {
+        timeliness_hours: n("timeliness_hours"),
+        relationship: liaison_core::kpi::RelationshipWeights {
+            acknowledgement: n("relationship.acknowledgement"),
+            attendance: n("relationship.attendance"),
+            data_punctuality: n("relationship.data_punctuality"),
+            data_accuracy: n("relationship.data_accuracy"),
+            initiative: n("relationship.initiative"),
+            willingness: n("relationship.willingness"),
+            nps: n("relationship.nps"),
+            initiative_target: n("relationship.initiative_target"),
+        },
+        scorecard: liaison_core::kpi::ScoreWeights {
+            accuracy: n("scorecard.accuracy"),
+            timeliness: n("scorecard.timeliness"),
+            satisfaction: n("scorecard.satisfaction"),
+            commend_from: n("scorecard.commend_from"),
+            improve_below: n("scorecard.improve_below"),
+            min_deliveries: n("scorecard.min_deliveries"),
+        },
+    };
+    match app::update_settings(&state.db, &s.actor, &settings).await {
+        Ok(_) => Ok(
+            axum::response::Redirect::to("/console/settings/evaluation?saved=1").into_response(),
+        ),
+        Err(liaison_app::Error::Invalid(e)) => {
+            let mut shown = liaison_core::FieldErrors::new();
+            for f in &not_numbers {
+                shown.add(
+                    f.clone(),
+                    liaison_core::validate::Msg::new("validate.whole_number"),
+                );
+            }
+            for x in e.0 {
+                if !not_numbers.contains(&x.field) {
+                    shown.add(x.field, x.msg);
+                }
+            }
+            settings_page(&state, &headers, &s, Some((typed, &shown)), false).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -65,6 +65,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "base.html",
     "login.html",
     "evaluation/index.html",
+    "evaluation/settings.html",
     "evaluation/drill.html",
     "evaluation/scorecards.html",
     "evaluation/relationship.html",

@@ -1,6 +1,7 @@
 //! Surveys' pages (policy §6.2.1; issue 16 item 2). Console: the list, the editor (title and
-//! intro in the languages written, up to twelve questions, audience, schedule, closing day,
-//! reminders), the survey with its invitations, sending and closing, a phone interview's
+//! intro in the languages written, the survey's questions plus a few empty rows and more on
+//! request (`?rows=N`, or the form's "more rows" button, which keeps what was typed; at most
+//! [`MAX_ROWS`]), audience, schedule, closing day, reminders), the survey with its invitations, sending and closing, a phone interview's
 //! entry, and the results with a bar chart per question and the export. Portal: the partner's
 //! surveys and the form. Public: the one-click link's form (`/survey/TOKEN`). Every decision is
 //! the service layer's (`liaison_app::surveys`).
@@ -27,8 +28,15 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-/// Question rows in the editor.
-const QUESTION_ROWS: usize = 12;
+/// Empty question rows the editor shows after the survey's questions.
+const EXTRA_ROWS: usize = 3;
+/// Question rows a new survey's editor starts with.
+const FIRST_ROWS: usize = 5;
+/// Rows the "more rows" button adds.
+const MORE_ROWS: usize = 5;
+/// The most question rows the editor shows or reads: above the service's limit
+/// (`rules::MAX_QUESTIONS`, 50), so that one question too many is named rather than dropped.
+const MAX_ROWS: usize = 60;
 const LANGS: [&str; 3] = ["zh-cn", "en", "zh-tw"];
 
 pub fn router() -> Router<AppState> {
@@ -262,9 +270,11 @@ async fn form_page(
     s: &Session,
     survey: Option<&Survey>,
     v: &HashMap<String, String>,
+    rows: usize,
     errors: Option<&FieldErrors>,
 ) -> PageResult {
     s.require(Permission::WriteSurveys)?;
+    let rows = rows.clamp(1, MAX_ROWS).max(filled_rows(v));
     let segments: Vec<_> = liaison_app::segment::list_with_members(&state.db, &s.actor)
         .await?
         .into_iter()
@@ -290,7 +300,10 @@ async fn form_page(
             nav => "surveys",
             survey => survey.map(|x| x.id),
             v => v,
-            rows => (0..QUESTION_ROWS).collect::<Vec<_>>(),
+            rows => (0..rows).collect::<Vec<_>>(),
+            row_count => rows,
+            more_rows => (rows < MAX_ROWS).then(|| (rows + MORE_ROWS).min(MAX_ROWS)),
+            max_rows => MAX_ROWS,
             kinds => QuestionKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             measures => Measure::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             schedules => Schedule::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
@@ -303,7 +316,35 @@ async fn form_page(
     Ok(r)
 }
 
-async fn new_form(Page(state, headers, s): Page) -> PageResult {
+/// One past the last question row with anything typed in it (0 when none).
+fn filled_rows(v: &HashMap<String, String>) -> usize {
+    v.iter()
+        .filter(|(k, val)| {
+            !val.trim().is_empty()
+                && (k.contains(".text.") || k.ends_with(".choices") || k.ends_with(".choices_en"))
+        })
+        .filter_map(|(k, _)| {
+            k.strip_prefix('q')?
+                .split('.')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .filter(|i| *i < MAX_ROWS)
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The rows asked for with `?rows=N` (or the form's `rows`), else `default`.
+fn rows_asked(p: &Pairs, default: usize) -> usize {
+    p.text("rows")
+        .trim()
+        .parse::<usize>()
+        .map_or(default, |n| n.min(MAX_ROWS))
+}
+
+async fn new_form(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     let today = state
         .db
         .now()
@@ -316,15 +357,17 @@ async fn new_form(Page(state, headers, s): Page) -> PageResult {
         (today + chrono::Duration::days(14)).to_string(),
     );
     v.insert("remind_days".into(), "3".into());
-    form_page(&state, &headers, &s, None, &v, None).await
+    let rows = rows_asked(&p, FIRST_ROWS);
+    form_page(&state, &headers, &s, None, &v, rows, None).await
 }
 
-async fn edit_form(Path(sid): Path<String>, Page(state, headers, s): Page) -> PageResult {
+async fn edit_form(Path(sid): Path<String>, Page(state, headers, s): Page, p: Pairs) -> PageResult {
     s.require(Permission::WriteSurveys)?;
     let view = app::show(&state.db, &s.actor, id(&sid)?).await?;
     let codes = partner_codes(&state, &view.survey.audience).await?;
     let v = values_of(&view.survey, &codes);
-    form_page(&state, &headers, &s, Some(&view.survey), &v, None).await
+    let rows = rows_asked(&p, view.survey.questions.len() + EXTRA_ROWS);
+    form_page(&state, &headers, &s, Some(&view.survey), &v, rows, None).await
 }
 
 async fn partner_codes(state: &AppState, a: &Audience) -> AppResult<String> {
@@ -363,7 +406,7 @@ async fn survey_input(state: &AppState, form: &Pairs) -> AppResult<(SurveyInput,
         }
     }
     let mut questions = Vec::new();
-    for i in 0..QUESTION_ROWS {
+    for i in 0..MAX_ROWS {
         let text = texts_of(form, &format!("q{i}.text"), &["zh-cn", "en"]);
         if text.is_empty() {
             continue;
@@ -462,6 +505,12 @@ async fn post_survey(
     survey: Option<&Survey>,
     form: &Pairs,
 ) -> PageResult {
+    let rows = rows_asked(form, FIRST_ROWS);
+    // "More rows": the form comes back as typed with more empty rows; nothing is saved.
+    if form.get("more_rows").is_some() {
+        let more = (rows + MORE_ROWS).min(MAX_ROWS);
+        return form_page(state, headers, s, survey, &typed(form), more, None).await;
+    }
     let (input, mut e) = survey_input(state, form).await?;
     let result = if e.is_empty() {
         match survey {
@@ -477,7 +526,7 @@ async fn post_survey(
         }
         Err(liaison_app::Error::Invalid(more)) => {
             e.extend(more);
-            form_page(state, headers, s, survey, &typed(form), Some(&e)).await
+            form_page(state, headers, s, survey, &typed(form), rows, Some(&e)).await
         }
         Err(other) => Err(other.into()),
     }

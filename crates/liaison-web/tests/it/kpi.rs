@@ -570,5 +570,216 @@ async fn exec_drills_from_a_departments_timeliness_to_the_late_deliveries_in_chr
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
     std::fs::create_dir_all(&dir).expect("artifact directory");
     std::fs::write(dir.join("scorecards.png"), png).expect("write the screenshot");
+    // The settings behind the figures, from the evaluation page: exec@ reads them (no form).
+    c.goto(&format!("{base}/console/evaluation"))
+        .await
+        .expect("goto");
+    c.wait()
+        .for_element(Locator::Id("to-evaluation-settings"))
+        .await
+        .expect("the settings link")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Id("evaluation-settings-readonly"))
+        .await
+        .expect("the settings, read-only");
+    let hours = c
+        .find(Locator::Id("setting-timeliness-hours"))
+        .await
+        .expect("the working hours")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(hours.trim(), "16", "the default working hours");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join("evaluation-settings.png"), png).expect("write the screenshot");
     c.close().await.expect("close");
+}
+
+fn settings_form(cookie: &str, pairs: &[(&str, &str)]) -> axum::http::Request<axum::body::Body> {
+    use axum::http::header;
+    axum::http::Request::builder()
+        .method("POST")
+        .uri("/console/settings/evaluation")
+        .header(header::COOKIE, cookie)
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(
+            serde_urlencoded::to_string(pairs).expect("form"),
+        ))
+        .expect("request")
+}
+
+/// The evaluation settings page (issue 16, §6): admin@ saves through the form and the API
+/// reads the new values; out-of-range and non-number values come back beside their fields,
+/// every one at once and as typed, with nothing stored; exec@ reads the settings without a
+/// form; staff@ and a partner are refused as the API refuses them; the page in all three
+/// languages, linked from the evaluation page and the admin's menu.
+#[tokio::test]
+async fn the_evaluation_settings_page_saves_names_bad_fields_and_refuses_others() {
+    use crate::pages::csrf;
+    use axum::http::header;
+    use tower::ServiceExt;
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let admin = browser_login(a, "admin@demo.example").await;
+        let token = csrf(&admin);
+        let api = a.login("admin@demo.example").await;
+        for lang in ["zh-CN", "zh-TW", "en"] {
+            let r = a
+                .send(get("/console/settings/evaluation", Some(&admin), lang))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "[{n}] {lang}");
+            let html = r.text();
+            assert_clean(n, "/console/settings/evaluation", lang, &html);
+            assert!(html.contains("id=\"evaluation-settings-save\""), "[{n}]");
+            assert!(html.contains("id=\"settings-rebuild-note\""), "[{n}]");
+            assert!(
+                html.contains("id=\"nav-evaluation-settings\""),
+                "[{n}] menu"
+            );
+            assert!(!html.contains("<table"), "[{n}] no wide table on a phone");
+        }
+        let html = a
+            .send(get("/console/settings/evaluation", Some(&admin), "en"))
+            .await
+            .text();
+        assert!(
+            html.contains("Sum of the weights: 100"),
+            "[{n}] the defaults' sum"
+        );
+        assert!(
+            html.contains("name=\"relationship.nps\" id=\"setting-relationship-nps\" value=\"10\" inputmode=\"numeric\""),
+            "[{n}] {html}"
+        );
+        let ev = a
+            .send(get("/console/evaluation", Some(&admin), "en"))
+            .await
+            .text();
+        assert!(
+            ev.contains("href=\"/console/settings/evaluation\""),
+            "[{n}] linked"
+        );
+
+        let good: Vec<(&str, &str)> = vec![
+            ("_csrf", &token),
+            ("timeliness_hours", "8"),
+            ("relationship.acknowledgement", "30"),
+            ("relationship.attendance", "10"),
+            ("relationship.data_punctuality", "15"),
+            ("relationship.data_accuracy", "10"),
+            ("relationship.initiative", "10"),
+            ("relationship.willingness", "15"),
+            ("relationship.nps", "10"),
+            ("relationship.initiative_target", "4"),
+            ("scorecard.accuracy", "50"),
+            ("scorecard.timeliness", "30"),
+            ("scorecard.satisfaction", "20"),
+            ("scorecard.commend_from", "85"),
+            ("scorecard.improve_below", "60"),
+            ("scorecard.min_deliveries", "3"),
+        ];
+        // Bad values: two out of range and one not a number, all named, nothing stored.
+        let before = a
+            .call("GET", "/api/v1/kpis/settings", Some(&api), None)
+            .await
+            .json();
+        let mut bad = good.clone();
+        for (k, v) in bad.iter_mut() {
+            match *k {
+                "timeliness_hours" => *v = "0",
+                "scorecard.commend_from" => *v = "150",
+                "relationship.nps" => *v = "ten",
+                _ => {}
+            }
+        }
+        let r = a.send(settings_form(&admin, &bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        let html = r.text();
+        for id in [
+            "error-setting-timeliness-hours",
+            "error-setting-scorecard-commend-from",
+            "error-setting-relationship-nps",
+        ] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "[{n}] {id}");
+        }
+        assert!(!html.contains("error-setting-scorecard-accuracy"), "[{n}]");
+        assert!(html.contains("value=\"ten\""), "[{n}] kept as typed");
+        assert!(html.contains("value=\"150\""), "[{n}] kept as typed");
+        assert!(html.contains("must be a whole number"), "[{n}]");
+        assert!(html.contains("Sum of the weights: —"), "[{n}]");
+        let after = a
+            .call("GET", "/api/v1/kpis/settings", Some(&api), None)
+            .await
+            .json();
+        assert_eq!(before, after, "[{n}] nothing stored");
+
+        // Saved: a redirect to the "saved" banner; the API reads the new values.
+        let r = a
+            .router
+            .clone()
+            .oneshot(settings_form(&admin, &good))
+            .await
+            .expect("response");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "[{n}]");
+        let location = r
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let page = a.send(get(&location, Some(&admin), "en")).await.text();
+        assert!(page.contains("id=\"evaluation-settings-saved\""), "[{n}]");
+        assert!(page.contains("Sum of the weights: 100"), "[{n}]");
+        let s = a
+            .call("GET", "/api/v1/kpis/settings", Some(&api), None)
+            .await
+            .json();
+        assert_eq!(s["timeliness_hours"], 8, "[{n}] {s}");
+        assert_eq!(s["relationship"]["acknowledgement"], 30, "[{n}] {s}");
+        assert_eq!(s["relationship"]["initiative_target"], 4, "[{n}] {s}");
+        assert_eq!(s["scorecard"]["commend_from"], 85, "[{n}] {s}");
+        assert_eq!(s["scorecard"]["min_deliveries"], 3, "[{n}] {s}");
+
+        // exec@ reads them without a form and may not save.
+        let exec = browser_login(a, "exec@demo.example").await;
+        let r = a
+            .send(get("/console/settings/evaluation", Some(&exec), "en"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}]");
+        let html = r.text();
+        assert!(
+            html.contains("id=\"evaluation-settings-readonly\""),
+            "[{n}]"
+        );
+        assert!(!html.contains("id=\"evaluation-settings-save\""), "[{n}]");
+        assert!(!html.contains("name=\"timeliness_hours\""), "[{n}]");
+        let exec_token = csrf(&exec);
+        let mut by_exec = good.clone();
+        by_exec[0] = ("_csrf", &exec_token);
+        let r = a.send(settings_form(&exec, &by_exec)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] exec saving");
+
+        // staff@ and a partner: refused, reading and saving.
+        for who in ["staff@demo.example", "p1@demo.example"] {
+            let c = browser_login(a, who).await;
+            let r = a
+                .send(get("/console/settings/evaluation", Some(&c), "en"))
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {who} reading");
+            let t = csrf(&c);
+            let mut pairs = good.clone();
+            pairs[0] = ("_csrf", &t);
+            let r = a.send(settings_form(&c, &pairs)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{n}] {who} saving");
+        }
+        let s = a
+            .call("GET", "/api/v1/kpis/settings", Some(&api), None)
+            .await
+            .json();
+        assert_eq!(s["timeliness_hours"], 8, "[{n}] unchanged by the refused");
+    }
 }

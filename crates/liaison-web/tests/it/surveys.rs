@@ -513,3 +513,158 @@ async fn channel_management_writes_sends_and_enters_a_phone_interview_on_pages()
         );
     }
 }
+
+/// The editor grows (issue 16 item 2): a new survey starts with a few rows, `?rows=N` asks for
+/// more (at most 60), the "more rows" button brings the form back as typed with five more and
+/// saves nothing, and a survey with more questions than the old fixed twelve is saved and
+/// edited with all its questions and a few empty rows after them. Staff without the right and
+/// partners are refused.
+#[tokio::test]
+async fn the_survey_editor_grows_its_question_rows() {
+    let (apps, _g) = apps().await;
+    for a in &apps {
+        let n = a.name;
+        let channel = browser_login(a, "channel@demo.example").await;
+        let token = csrf(&channel);
+        let rows_in = |html: &str| html.matches("class=\"question-row\"").count();
+        let page = a
+            .send(get("/console/surveys/new", Some(&channel), "en"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "[{n}]");
+        assert_eq!(rows_in(&page.text()), 5, "[{n}] a new survey's rows");
+        assert!(page.text().contains("id=\"survey-more-rows\""), "[{n}]");
+        let page = a
+            .send(get("/console/surveys/new?rows=30", Some(&channel), "en"))
+            .await
+            .text();
+        assert_eq!(rows_in(&page), 30, "[{n}] ?rows=30");
+        let page = a
+            .send(get("/console/surveys/new?rows=500", Some(&channel), "en"))
+            .await
+            .text();
+        assert_eq!(rows_in(&page), 60, "[{n}] capped at 60");
+        assert!(page.contains("id=\"survey-rows-full\""), "[{n}]");
+        assert!(!page.contains("id=\"survey-more-rows\""), "[{n}]");
+        no_raw_keys(&page, &format!("[{n}] rows=500"));
+
+        // Fifteen questions typed into twenty rows; "more rows" first: nothing saved, the
+        // form comes back as typed with 25 rows.
+        let sh = a.partner_id("SH-D001").await;
+        let code = liaison_db::partner::find_partner(
+            &a.db,
+            liaison_core::Scope::All,
+            sh.parse().expect("uuid"),
+        )
+        .await
+        .expect("partner")
+        .code;
+        let mut fields: Vec<(String, String)> = vec![
+            ("_csrf".into(), token.clone()),
+            ("rows".into(), "20".into()),
+            ("title.zh-cn".into(), "十五题调查".into()),
+            ("partners".into(), code),
+            ("schedule".into(), "once".into()),
+            ("closes_on".into(), "2099-12-31".into()),
+            ("remind_days".into(), "0".into()),
+        ];
+        for i in 0..15 {
+            fields.push((format!("q{i}.kind"), "rating".into()));
+            fields.push((format!("q{i}.text.zh-cn"), format!("第{}题", i + 1)));
+        }
+        let mut more = fields.clone();
+        more.push(("more_rows".into(), "25".into()));
+        let pairs: Vec<(&str, &str)> = more.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let api = a.login("channel@demo.example").await;
+        let before = a
+            .call("GET", "/api/v1/surveys", Some(&api), None)
+            .await
+            .json();
+        let r = a
+            .send(form("/console/surveys", Some(&channel), &pairs))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{n}] {}", r.text());
+        let page = r.text();
+        assert_eq!(rows_in(&page), 25, "[{n}] five more rows");
+        assert!(page.contains("value=\"第15题\""), "[{n}] kept as typed");
+        let after = a
+            .call("GET", "/api/v1/surveys", Some(&api), None)
+            .await
+            .json();
+        assert_eq!(before, after, "[{n}] nothing saved");
+
+        // Saved: all fifteen questions; the editor shows them and three empty rows.
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = {
+            use tower::ServiceExt;
+            a.router
+                .clone()
+                .oneshot(form("/console/surveys", Some(&channel), &pairs))
+                .await
+                .expect("response")
+        };
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "[{n}]");
+        let location = r
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let id = location
+            .trim_start_matches("/console/surveys/")
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let s = a
+            .call("GET", &format!("/api/v1/surveys/{id}"), Some(&api), None)
+            .await;
+        assert_eq!(s.status, StatusCode::OK, "[{n}] {}", s.text());
+        assert_eq!(
+            s.json()["questions"].as_array().map(Vec::len).unwrap_or(0),
+            15,
+            "[{n}] {}",
+            s.text()
+        );
+        let page = a
+            .send(get(
+                &format!("/console/surveys/{id}/edit"),
+                Some(&channel),
+                "en",
+            ))
+            .await
+            .text();
+        assert_eq!(
+            rows_in(&page),
+            18,
+            "[{n}] fifteen questions and three empty rows"
+        );
+        assert!(page.contains("value=\"第15题\""), "[{n}]");
+
+        // Refused: staff without the right, and a partner.
+        for who in ["staff@demo.example", "p1@demo.example"] {
+            let c = browser_login(a, who).await;
+            let r = a
+                .send(get("/console/surveys/new?rows=30", Some(&c), "en"))
+                .await;
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "[{n}] {who}: {}",
+                r.status
+            );
+            let mut more = vec![("_csrf".to_string(), csrf(&c))];
+            more.extend(fields.iter().skip(1).cloned());
+            more.push(("more_rows".into(), "25".into()));
+            let pairs: Vec<(&str, &str)> =
+                more.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let r = a.send(form("/console/surveys", Some(&c), &pairs)).await;
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "[{n}] {who} posting: {}",
+                r.status
+            );
+        }
+    }
+}

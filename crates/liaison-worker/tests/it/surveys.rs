@@ -171,3 +171,149 @@ async fn invitations_and_one_reminder_reach_smtp_with_a_link_that_answers() {
         );
     }
 }
+
+/// The one-click link's token in a mail's text.
+fn token_in(text: &str) -> String {
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("http://liaison.test/survey/"))
+        .expect("a one-click link")
+        .trim_matches(|c: char| c == '<' || c == '>' || c == '(' || c == ')');
+    link.rsplit('/')
+        .next()
+        .expect("token")
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+        .to_string()
+}
+
+/// §6.2.1, issue 16 item 2: a partner with only an e-mail contact (no portal user) gets the
+/// invitation and the reminder at that contact's address, with a one-click link that answers
+/// for the partner; the answer is counted. Its contact without an address gets nothing.
+#[tokio::test]
+async fn a_partner_without_portal_users_is_mailed_at_its_contact() {
+    use liaison_core::partner::{ContactInput, PartnerInput};
+    let clock = Arc::new(FixedClock::new(shanghai(7, 10, 0)));
+    let (dbs, _g) = backends_at(clock.clone()).await;
+    for (name, db) in dbs {
+        clock.advance(shanghai(7, 10, 0) - liaison_core::Clock::now(clock.as_ref()));
+        liaison_demo::load(&db, 0, &|_| {}).await.expect("demo");
+        let smtp = Smtp::start();
+        let mailer =
+            liaison_channels::email::Mailer::new(&smtp.url(), "Liaison <noreply@liaison.test>")
+                .expect("mailer");
+        let wk = liaison_worker::Worker::new(
+            db.clone(),
+            liaison_worker::WorkerConfig {
+                id: "survey-contacts".into(),
+                batch: 100,
+                lease: chrono::Duration::seconds(30),
+                public_url: "http://liaison.test".into(),
+                ..Default::default()
+            },
+            Transport::live(Some(mailer)),
+        );
+        let channel = login(&db, "channel@demo.example").await;
+        let partner = liaison_app::partner::create(
+            &db,
+            &channel,
+            PartnerInput {
+                code: Some("NOLOGIN-02".into()),
+                name: Some("只有联系人的伙伴".into()),
+                kind: Some("distributor".into()),
+                region: Some("华东".into()),
+                tier: Some("B".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("partner");
+        liaison_app::partner::add_contact(
+            &db,
+            &channel,
+            partner.id.into(),
+            ContactInput {
+                name: Some("孙三".into()),
+                email: Some("sun@nologin.example".into()),
+                preferred_channels: Some(vec!["email".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("contact");
+        let zh = |s: &str| -> Texts { [("zh-cn".to_string(), s.to_string())].into() };
+        let s = app::create(
+            &db,
+            &channel,
+            &SurveyInput {
+                title: Some(zh("联系人满意度调查")),
+                questions: Some(vec![Question {
+                    key: String::new(),
+                    kind: QuestionKind::Rating,
+                    text: zh("您对沟通是否满意？"),
+                    choices: vec![],
+                    required: true,
+                    measure: Some(Measure::Satisfaction),
+                }]),
+                audience: Some(Audience {
+                    partners: vec![partner.id],
+                    ..Default::default()
+                }),
+                schedule: Some("once".into()),
+                closes_on: Some("2026-12-18".into()),
+                remind_days: Some(3),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("written");
+        app::send(&db, &channel, s.id).await.expect("sent");
+        wk.drain().await.expect("drain");
+        let got = texts_to(&smtp.wait_for(1), "sun@nologin.example");
+        assert_eq!(got.len(), 1, "{name}: the invitation to the contact");
+        assert!(
+            got[0].contains("联系人满意度调查") && got[0].contains("2026-12-18"),
+            "{name}: {}",
+            got[0]
+        );
+        assert!(
+            !got[0].contains("notify.") && !got[0].contains("survey."),
+            "{name}: no raw keys: {}",
+            got[0]
+        );
+        let first = token_in(&got[0]);
+        // The reminder: the contact again, with the link.
+        clock.advance(shanghai(16, 10, 0) - shanghai(7, 10, 0));
+        assert_eq!(app::sweep(&db).await.expect("sweep").reminded, 1, "{name}");
+        wk.drain().await.expect("drain");
+        let mut all = Vec::new();
+        for _ in 0..100 {
+            all = smtp.mails();
+            if texts_to(&all, "sun@nologin.example").len() >= 2 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let mails = texts_to(&all, "sun@nologin.example");
+        assert_eq!(mails.len(), 2, "{name}: the invitation and one reminder");
+        let reminder = mails
+            .iter()
+            .find(|t| t.contains("提醒"))
+            .unwrap_or_else(|| panic!("{name}: a reminder: {mails:?}"));
+        let token = token_in(reminder);
+        assert_eq!(token, first, "{name}: the same invitation's link");
+        // Answering by the link is counted for the partner.
+        let answer = AnswerInput {
+            answers: [("q1".to_string(), serde_json::json!(4))].into(),
+            partner_id: None,
+        };
+        let v = app::by_link(&db, &token, Some(&answer))
+            .await
+            .expect("answered by the link");
+        assert!(v.invitation.answered, "{name}");
+        assert_eq!(v.invitation.partner_id, partner.id, "{name}");
+        let r = app::results(&db, &channel, s.id, None)
+            .await
+            .expect("results");
+        assert_eq!((r.invited, r.answered), (1, 1), "{name}");
+    }
+}

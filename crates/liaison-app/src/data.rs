@@ -1261,7 +1261,11 @@ pub async fn submissions(
         crate::access::listed_page(db, actor, (limit, query.before), cursor, read, secret, item)
             .await?;
     // A title-only reader sees in the list what opening one shows them (§7.2.2): no file name.
-    if !actor.is_partner() && rows.iter().any(|s| s.classification >= Classification::Confidential) {
+    if !actor.is_partner()
+        && rows
+            .iter()
+            .any(|s| s.classification >= Classification::Confidential)
+    {
         let items: Vec<crate::access::Item> = rows.iter().map(item).collect();
         let seen = crate::access::of_many(db, actor, &items).await?;
         for (s, a) in rows.iter_mut().zip(seen) {

@@ -868,7 +868,10 @@ pub async fn period_values(
         filter.push_str(&format!(" AND p.region = {}", query.arg(r.as_str())));
     }
     if let Some(k) = &f.known_to {
-        filter.push_str(&format!(" AND {}", known_sql(&mut query, "d.partner_id", &ds, k)));
+        filter.push_str(&format!(
+            " AND {}",
+            known_sql(&mut query, "d.partner_id", &ds, k)
+        ));
     }
     // A peer group is found from its partners (`partners_kind_region`), then each one's
     // figures by the primary key: a group of thousands among a hundred thousand partners reads
@@ -927,7 +930,10 @@ pub async fn group_totals(
         " AND d.series <> ''".to_string()
     };
     if let Some(k) = known_to {
-        series_filter.push_str(&format!(" AND {}", known_sql(&mut query, "d.partner_id", &ds, k)));
+        series_filter.push_str(&format!(
+            " AND {}",
+            known_sql(&mut query, "d.partner_id", &ds, k)
+        ));
     }
     let sql = format!(
         "SELECT d.period, {col} AS grp, CAST(SUM(d.value) AS DOUBLE PRECISION) AS value,

@@ -1704,7 +1704,8 @@ async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any
             "{name}"
         );
         steady_history(&db, &cast.p1, "2026-11").await;
-        let csv = "产品编码,省份,销量,销售额\r\nLX-SM100,上海,350,10000\r\nLX-SM150,江苏,2001,200000\r\n";
+        let csv =
+            "产品编码,省份,销量,销售额\r\nLX-SM100,上海,350,10000\r\nLX-SM150,江苏,2001,200000\r\n";
         let sub = accepted(
             submit(
                 &db,
@@ -1742,7 +1743,10 @@ async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any
         assert!(series.is_empty(), "{name}: {series:?}");
         // The owner reads it whole.
         let tr = app::trend(&db, &owner, &p1_query).await.expect("trend");
-        assert!(!tr.restricted && tr.values == vec![Some(2351.0)], "{name}: {tr:?}");
+        assert!(
+            !tr.restricted && tr.values == vec![Some(2351.0)],
+            "{name}: {tr:?}"
+        );
 
         // Company totals: nobody's figures the outsider may know; two partners left out.
         let total = app::trend(&db, outsider, &november("units"))
@@ -1760,7 +1764,11 @@ async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any
         )
         .await
         .expect("groups");
-        assert!(by_region.groups.is_empty(), "{name}: {:?}", by_region.groups);
+        assert!(
+            by_region.groups.is_empty(),
+            "{name}: {:?}",
+            by_region.groups
+        );
         let own_total = app::trend(&db, &owner, &november("units"))
             .await
             .expect("totals");
@@ -1834,7 +1842,10 @@ async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any
         let mine = app::trend(&db, &cast.p1, &november("units"))
             .await
             .expect("own trend");
-        assert!(!mine.restricted && mine.values == vec![Some(2351.0)], "{name}");
+        assert!(
+            !mine.restricted && mine.values == vec![Some(2351.0)],
+            "{name}"
+        );
         let mine = app::anomaly(&db, &cast.p1, anomaly_id, Lang::En)
             .await
             .expect("own anomaly");
@@ -1854,7 +1865,10 @@ async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any
             .await
             .expect("grant");
         let tr = app::trend(&db, outsider, &p1_query).await.expect("trend");
-        assert!(!tr.restricted && tr.values == vec![Some(2351.0)], "{name}: {tr:?}");
+        assert!(
+            !tr.restricted && tr.values == vec![Some(2351.0)],
+            "{name}: {tr:?}"
+        );
         assert!(
             audited(&db, "access.read", outsider.user_id, sub.id).await >= 1,
             "{name}"
@@ -1863,11 +1877,17 @@ async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any
             .await
             .expect("totals");
         assert_eq!(total.values, vec![Some(2351.0)], "{name}");
-        assert_eq!(total.withheld_partners, 1, "{name}: p2's are still left out");
+        assert_eq!(
+            total.withheld_partners, 1,
+            "{name}: p2's are still left out"
+        );
         let v = app::anomaly(&db, outsider, anomaly_id, Lang::En)
             .await
             .expect("whole");
-        assert!(!v.anomaly.restricted && v.anomaly.value == Some(350.0), "{name}");
+        assert!(
+            !v.anomaly.restricted && v.anomaly.value == Some(350.0),
+            "{name}"
+        );
         let subs = app::submissions(&db, outsider, &SubmissionQuery::default(), 50)
             .await
             .expect("submissions");

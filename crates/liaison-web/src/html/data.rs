@@ -856,7 +856,9 @@ async fn trends(Page(state, headers, s): Page, p: Pairs) -> PageResult {
     };
     let gaps = !trend.benchmark_withheld && trend.benchmark.iter().any(Option::is_none);
     // §7.2.2: a partner's figures outside the reader's circle, or partners left out of totals.
-    let restricted = trend.restricted.then(|| t(lang, "data.page.trend.restricted").to_string());
+    let restricted = trend
+        .restricted
+        .then(|| t(lang, "data.page.trend.restricted").to_string());
     let withheld_partners = (trend.withheld_partners > 0).then(|| {
         tr(
             lang,

@@ -1257,7 +1257,25 @@ pub async fn submissions(
         async move { Ok(repo::list_submissions(db, &f, limit).await?) }
     };
     let cursor = |s: &Submission| (s.submitted_at, s.id);
-    crate::access::listed_page(db, actor, (limit, query.before), cursor, read, secret, item).await
+    let mut rows =
+        crate::access::listed_page(db, actor, (limit, query.before), cursor, read, secret, item)
+            .await?;
+    // A title-only reader sees in the list what opening one shows them (§7.2.2): no file name.
+    if !actor.is_partner()
+        && rows
+            .iter()
+            .any(|s| s.classification >= Classification::Confidential)
+    {
+        let items: Vec<crate::access::Item> = rows.iter().map(item).collect();
+        let seen = crate::access::of_many(db, actor, &items).await?;
+        for (s, a) in rows.iter_mut().zip(seen) {
+            if a != Access::Full {
+                s.restricted = true;
+                s.file_name = None;
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// One submission; another partner's does not exist. Of a confidential or secret data set,
@@ -1642,14 +1660,146 @@ pub async fn anomalies(
         },
         None => None,
     };
-    let f = AnomalyFilter {
-        partner,
-        dataset,
-        state: query.state,
-        owner: query.mine.then_some(actor.user_id),
-        before: query.before,
+    let read = |before| {
+        let f = AnomalyFilter {
+            partner,
+            dataset,
+            state: query.state,
+            owner: query.mine.then_some(actor.user_id),
+            before,
+        };
+        async move { Ok(repo::list_anomalies(db, &f, limit).await?) }
     };
-    Ok(repo::list_anomalies(db, &f, limit).await?)
+    let cursor = |a: &Anomaly| (a.created_at, a.id);
+    crate::access::kept_page((limit, query.before), cursor, read, |rows| {
+        screen_anomalies(db, actor, rows)
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Need-to-know for figures outside one submission (§7.2.2)
+
+/// The circle of a partner's figures of a confidential or secret data set, for what shows them
+/// outside one submission (a trend, a company total, an anomaly; §7.2.2, SPEC G4): the
+/// partner's channel manager (who owns each of its submissions), and whoever is on the access
+/// list of any of the partner's submissions of that data set, by name or by role. A grant on
+/// one period's submission thus lets the reader follow the partner's series of that data set:
+/// the owner judged that they need to know its figures, and a grant that lapsed with each new
+/// period would be no grant. An anomaly's circle adds the one who follows it up (its owner).
+/// Outside the circle, staff (admins included) see a confidential data set's anomalies without
+/// figures and a partner's trend restricted (no values; they ask on its newest submission), and
+/// a secret data set's not at all (404, not listed); company totals leave such partners out
+/// and say how many. Partner users see their own figures as before; the anonymised peer
+/// benchmark (five or more peers, never the viewer) stays.
+fn knower(actor: &Actor) -> repo::Knower {
+    repo::Knower {
+        user: actor.user_id,
+        roles: actor.roles.iter().map(|r| r.as_str().to_string()).collect(),
+    }
+}
+
+/// Whether the rule applies: staff reading a confidential or secret data set.
+fn restricts(actor: &Actor, c: Classification) -> bool {
+    !actor.is_partner() && c >= Classification::Confidential
+}
+
+/// How much of `partner`'s figures of data set `d` `actor` sees (the circle above).
+async fn figures_access(db: &Db, actor: &Actor, d: &Dataset, partner: Uuid) -> Result<Access> {
+    if !restricts(actor, d.classification) {
+        return Ok(Access::Full);
+    }
+    let known = !repo::known_partners(db, d.id, &[partner], &knower(actor))
+        .await?
+        .is_empty();
+    Ok(liaison_core::access::access_known(
+        actor,
+        d.classification,
+        known,
+    ))
+}
+
+/// How much of an anomaly's figures `actor` sees (the circle above, with its owner).
+async fn anomaly_access(db: &Db, actor: &Actor, a: &Anomaly) -> Result<Access> {
+    if !restricts(actor, a.classification) || a.owner_id == Some(actor.user_id) {
+        return Ok(Access::Full);
+    }
+    let known = !repo::known_partners(db, a.dataset_id, &[a.partner_id], &knower(actor))
+        .await?
+        .is_empty();
+    Ok(liaison_core::access::access_known(
+        actor,
+        a.classification,
+        known,
+    ))
+}
+
+/// A page of anomalies as `actor` may see them listed (§7.2.2): a secret data set's outside
+/// their circle left out, a confidential one's without figures. The circles of the page are
+/// read in one statement per classified data set on it.
+async fn screen_anomalies(db: &Db, actor: &Actor, rows: Vec<Anomaly>) -> Result<Vec<Anomaly>> {
+    let mut asked: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for a in &rows {
+        if restricts(actor, a.classification) && a.owner_id != Some(actor.user_id) {
+            asked.entry(a.dataset_id).or_default().push(a.partner_id);
+        }
+    }
+    if asked.is_empty() {
+        return Ok(rows);
+    }
+    let k = knower(actor);
+    let mut known: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (dataset, mut partners) in asked {
+        partners.sort_unstable();
+        partners.dedup();
+        known.insert(
+            dataset,
+            repo::known_partners(db, dataset, &partners, &k).await?,
+        );
+    }
+    let mut kept = Vec::with_capacity(rows.len());
+    for mut a in rows {
+        let full = !restricts(actor, a.classification)
+            || a.owner_id == Some(actor.user_id)
+            || known
+                .get(&a.dataset_id)
+                .is_some_and(|ps| ps.contains(&a.partner_id));
+        match liaison_core::access::access_known(actor, a.classification, full) {
+            Access::Full => kept.push(a),
+            Access::TitleOnly => {
+                a.withhold();
+                kept.push(a);
+            }
+            Access::Hidden => {}
+        }
+    }
+    Ok(kept)
+}
+
+/// Records a read of a partner's classified figures outside a submission (§7.2.2) as a read
+/// of `submission` (the one whose figures it shows, or the partner's newest), like `gate`.
+async fn record_figures_read(
+    db: &Db,
+    actor: &Actor,
+    submission: Option<Uuid>,
+    c: Classification,
+    access: Access,
+) -> Result<()> {
+    if let Some(id) = submission
+        && restricts(actor, c)
+        && access != Access::Hidden
+    {
+        liaison_db::access::record_read(
+            db,
+            actor.user_id,
+            ItemKind::Submission,
+            id,
+            c.as_str(),
+            access == Access::Full,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// An anomaly with its explanation and follow-up thread.
@@ -1661,9 +1811,26 @@ pub struct AnomalyView {
     pub follow_ups: Vec<FollowUp>,
 }
 
+/// One anomaly; another partner's does not exist. Of a classified data set, staff outside the
+/// circle of the partner's figures (§7.2.2, see `knower`) see what it is about without its
+/// figures, explanation or follow-up (confidential) or nothing (secret: 404); the read is
+/// audited as a read of its submission.
 pub async fn anomaly(db: &Db, actor: &Actor, id: Uuid, lang: Lang) -> Result<AnomalyView> {
-    let a = repo::find_anomaly(db, id).await?;
+    let mut a = repo::find_anomaly(db, id).await?;
     readable(actor, a.partner_id)?;
+    let access = anomaly_access(db, actor, &a).await?;
+    if access == Access::Hidden {
+        return Err(Error::NotFound);
+    }
+    record_figures_read(db, actor, Some(a.submission_id), a.classification, access).await?;
+    if access == Access::TitleOnly {
+        a.withhold();
+        return Ok(AnomalyView {
+            explanation: explain_withheld(lang),
+            anomaly: a,
+            follow_ups: Vec::new(),
+        });
+    }
     let d = repo::find_dataset(db, a.dataset_id).await?;
     let explanation = explain(&d, &a, lang);
     let follow_ups = repo::list_follow_ups(db, id).await?;
@@ -1674,8 +1841,19 @@ pub async fn anomaly(db: &Db, actor: &Actor, id: Uuid, lang: Lang) -> Result<Ano
     })
 }
 
-/// "units 3.4× the median of the last 12 months" in `lang`.
+/// What an anomaly whose figures are withheld says instead of them (§7.2.2).
+fn explain_withheld(lang: Lang) -> String {
+    Msg::new("data.anomaly.restricted").render(lang)
+}
+
+/// "units 3.4× the median of the last 12 months" in `lang` (a withheld anomaly's: that they
+/// are withheld).
 pub fn explain(d: &Dataset, a: &Anomaly, lang: Lang) -> String {
+    let (Some(baseline), Some(value), Some(expected), Some(score), false) =
+        (a.baseline, a.value, a.expected, a.score, a.restricted)
+    else {
+        return explain_withheld(lang);
+    };
     let english = lang == Lang::En;
     let measure = d
         .schema
@@ -1683,10 +1861,10 @@ pub fn explain(d: &Dataset, a: &Anomaly, lang: Lang) -> String {
         .map_or(a.measure.clone(), |c| c.label(english).to_string());
     let kind = Period::parse(&a.period).map_or(PeriodKind::Monthly, |p| p.kind);
     let f = rules::Finding {
-        baseline: a.baseline,
-        value: a.value,
-        expected: a.expected,
-        score: a.score,
+        baseline,
+        value,
+        expected,
+        score,
         ratio: a.ratio,
         peer_percentile: a.peer_percentile,
         periods: usize::try_from(a.periods).unwrap_or(0),
@@ -1720,6 +1898,12 @@ pub async fn follow_up(
         Permission::FollowUpData,
         &Object::partner(a.partner_id),
     )?;
+    // Following up needs the whole read (§7.2.2, as `access::must_know`).
+    match anomaly_access(db, actor, &a).await? {
+        Access::Full => {}
+        Access::TitleOnly => return Err(Error::Forbidden),
+        Access::Hidden => return Err(Error::NotFound),
+    }
     let kind = match input.kind.as_deref() {
         None | Some("") => FollowUpKind::Comment,
         Some(k) => FollowUpKind::parse(k).map_err(|m| Error::invalid("kind", m))?,
@@ -1844,10 +2028,22 @@ pub struct Trend {
     pub benchmark_withheld: bool,
     /// Staff: totals by group.
     pub groups: Vec<GroupLine>,
+    /// §7.2.2: the partner's figures of this confidential data set are outside the reader's
+    /// circle: no values, no benchmark; access is asked on `ask_on`.
+    pub restricted: bool,
+    /// Where to ask for access to a restricted partner's figures: its newest submission.
+    pub ask_on: Option<Uuid>,
+    /// Company totals and groups (§7.2.2): how many partners that reported in these periods
+    /// were left out because their figures of this classified data set are outside the
+    /// reader's circle.
+    pub withheld_partners: i64,
 }
 
 /// A partner's series beside its anonymised peers (D9), or, for staff without a partner, the
-/// company's totals (by group when asked).
+/// company's totals (by group when asked). Of a classified data set (§7.2.2, see `knower`),
+/// staff outside the circle of the partner's figures get a secret one's as not found and a
+/// confidential one's `restricted` (the read audited as of its newest submission), and totals
+/// of the partners whose figures they know, with `withheld_partners` counting the others.
 pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> {
     check(actor, Permission::ReadData, &Object::default())?;
     let partner_id = match actor.scope() {
@@ -1949,10 +2145,28 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
         peer_group: None,
         benchmark_withheld: true,
         groups: Vec::new(),
+        restricted: false,
+        ask_on: None,
+        withheld_partners: 0,
     };
     match partner_id {
         Some(pid) => {
             let p = liaison_db::partner::find_partner(db, actor.scope(), pid).await?;
+            let access = figures_access(db, actor, &d, pid).await?;
+            if access == Access::Hidden {
+                return Err(Error::NotFound);
+            }
+            if restricts(actor, d.classification) {
+                let newest = repo::newest_submission(db, d.id, pid).await?;
+                record_figures_read(db, actor, newest, d.classification, access).await?;
+                if access == Access::TitleOnly {
+                    trend.restricted = true;
+                    trend.ask_on = newest;
+                    trend.values = vec![None; labels.len()];
+                    trend.benchmark = vec![None; labels.len()];
+                    return Ok(trend);
+                }
+            }
             let own = repo::period_values(
                 db,
                 d.id,
@@ -2013,8 +2227,15 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
             }
         }
         None => {
+            // Only the partners whose figures the reader knows are summed (§7.2.2).
+            let known_to = restricts(actor, d.classification).then(|| knower(actor));
+            if let Some(k) = &known_to {
+                trend.withheld_partners =
+                    repo::withheld_partners(db, d.id, &measure.name, &labels, k).await?;
+            }
             let f = TrendFilter {
                 series: series.clone(),
+                known_to: known_to.clone(),
                 ..Default::default()
             };
             let all = repo::period_values(db, d.id, &measure.name, &labels, &f).await?;
@@ -2027,7 +2248,15 @@ pub async fn trend(db: &Db, actor: &Actor, query: &TrendQuery) -> Result<Trend> 
                         Msg::one_of(g, &["region", "kind", "series"]),
                     ));
                 }
-                let rows = repo::group_totals(db, d.id, &measure.name, &labels, Some(g)).await?;
+                let rows = repo::group_totals(
+                    db,
+                    d.id,
+                    &measure.name,
+                    &labels,
+                    Some(g),
+                    known_to.as_ref(),
+                )
+                .await?;
                 let mut names: Vec<String> = rows.iter().map(|r| r.group.clone()).collect();
                 names.sort();
                 names.dedup();
@@ -2123,8 +2352,16 @@ pub async fn series_options(
     let partner = match actor.scope() {
         Scope::Partner(p) => Some(p),
         Scope::All => {
-            // The series a partner reported are its figures' (D9).
+            // The series a partner reported are its figures' (D9), under need-to-know as
+            // they are (§7.2.2): none outside the circle, a secret data set's not found.
             check(actor, Permission::ReadAllData, &Object::default())?;
+            if let Some(p) = partner {
+                match figures_access(db, actor, &d, p).await? {
+                    Access::Full => {}
+                    Access::TitleOnly => return Ok(Vec::new()),
+                    Access::Hidden => return Err(Error::NotFound),
+                }
+            }
             partner
         }
         Scope::Nothing => return Err(Error::NotFound),

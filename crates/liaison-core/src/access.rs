@@ -85,7 +85,14 @@ impl Circle {
 /// §7.2.2: how much of an item of `classification` someone who may otherwise see it sees. A
 /// partner user reads their own partner's items as before (the list restricts staff).
 pub fn access(actor: &Actor, classification: Classification, circle: &Circle) -> Access {
-    if classification < Classification::Confidential || actor.is_partner() || circle.holds(actor) {
+    access_known(actor, classification, circle.holds(actor))
+}
+
+/// §7.2.2 where whether `actor` is in the circle (`known`) was decided elsewhere: a partner's
+/// figures of a data set outside one submission (trends, anomalies, totals), whose circle is
+/// read in SQL over many partners at once (`liaison_app::data`).
+pub fn access_known(actor: &Actor, classification: Classification, known: bool) -> Access {
+    if classification < Classification::Confidential || actor.is_partner() || known {
         Access::Full
     } else if classification == Classification::Secret {
         Access::Hidden

@@ -64,6 +64,56 @@ pub async fn list(db: &Db, kind: ItemKind, item: Uuid) -> Result<AccessList> {
     Ok(out)
 }
 
+/// The access lists of several items in one statement (a list page's rows); an item without
+/// a list is not in the map.
+pub async fn lists(
+    db: &Db,
+    items: &[(ItemKind, Uuid)],
+) -> Result<std::collections::HashMap<(ItemKind, Uuid), AccessList>> {
+    let mut out: std::collections::HashMap<(ItemKind, Uuid), AccessList> = Default::default();
+    if items.is_empty() {
+        return Ok(out);
+    }
+    let mut query = Q::dynamic(String::new());
+    let ids = query.in_list(items.iter().map(|(_, id)| *id));
+    let sql = format!(
+        "SELECT a.item_kind, a.item_id, a.user_id, u.name, u.email, a.role FROM access_lists a
+           LEFT JOIN users u ON u.id = a.user_id
+          WHERE a.item_id IN {ids} ORDER BY a.added_at, a.role"
+    );
+    let rows: Vec<ItemRow> = db.fetch_all(query.replace_sql(sql)).await?;
+    for r in rows {
+        let kind = ItemKind::parse(&r.item_kind).map_err(|e| DbError::Config(format!("{e:?}")))?;
+        if !items.contains(&(kind, r.item_id)) {
+            continue;
+        }
+        let list = out.entry((kind, r.item_id)).or_default();
+        match (r.user_id, r.role) {
+            (Some(id), _) => list.users.push(ListedUser {
+                id,
+                name: r.name.unwrap_or_default(),
+                email: r.email.unwrap_or_default(),
+            }),
+            (None, Some(role)) => list
+                .roles
+                .push(Role::parse(&role).map_err(|e| DbError::Config(format!("{e:?}")))?),
+            (None, None) => {}
+        }
+    }
+    Ok(out)
+}
+
+struct ItemRow {
+    item_kind: String,
+    item_id: Uuid,
+    user_id: Option<Uuid>,
+    name: Option<String>,
+    email: Option<String>,
+    role: Option<String>,
+}
+from_row!(ItemRow; item_kind: text, item_id: uuid, user_id: opt_uuid, name: opt_text,
+    email: opt_text, role: opt_text);
+
 /// Replaces an item's access list (its owner's choice), audited with the new list.
 pub async fn set_list(
     db: &Db,

@@ -756,6 +756,87 @@ pub struct TrendFilter {
     pub region: Option<String>,
     /// One series (a product); `None`: the partners' totals (series `''`).
     pub series: Option<String>,
+    /// §7.2.2: only the partners whose figures of the data set this reader knows.
+    pub known_to: Option<Knower>,
+}
+
+/// A staff reader of a classified data set's figures (§7.2.2), for the circle read in SQL:
+/// the partners whose figures they know are those whose channel manager they are, and those
+/// of which one submission of the data set has them on its access list, by name or by one of
+/// their roles (`liaison_app::data` states the rule).
+#[derive(Debug, Clone)]
+pub struct Knower {
+    pub user: Uuid,
+    pub roles: Vec<String>,
+}
+
+/// The condition that the partner in column `col` is known to `k` for the data set bound at
+/// placeholder `ds`.
+fn known_sql(query: &mut Q, col: &str, ds: &str, k: &Knower) -> String {
+    let owner = query.arg(k.user);
+    let user = query.arg(k.user);
+    let roles = if k.roles.is_empty() {
+        String::new()
+    } else {
+        let list = query.in_list(k.roles.iter().cloned());
+        format!(" OR a.role IN {list}")
+    };
+    format!(
+        "({col} IN (SELECT o.id FROM partners o WHERE o.owner_id = {owner})
+          OR {col} IN (SELECT s.partner_id FROM access_lists a
+                         JOIN submissions s ON s.id = a.item_id
+                        WHERE a.item_kind = 'submission' AND s.dataset_id = {ds}
+                          AND (a.user_id = {user}{roles})))"
+    )
+}
+
+/// Of `partners`, those whose figures of `dataset` `k` knows (§7.2.2), in one statement.
+pub async fn known_partners(
+    db: &Db,
+    dataset: Uuid,
+    partners: &[Uuid],
+    k: &Knower,
+) -> Result<Vec<Uuid>> {
+    if partners.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = Q::dynamic(String::new());
+    let ds = query.arg(dataset);
+    let list = query.in_list(partners.iter().copied());
+    let known = known_sql(&mut query, "p.id", &ds, k);
+    let sql = format!("SELECT p.id FROM partners p WHERE p.id IN {list} AND {known}");
+    db.fetch_all(query.replace_sql(sql)).await
+}
+
+/// How many partners reported `measure` of `dataset` (their totals, series `''`) in `periods`
+/// whose figures `k` does not know: what a company total left out (§7.2.2).
+pub async fn withheld_partners(
+    db: &Db,
+    dataset: Uuid,
+    measure: &str,
+    periods: &[String],
+    k: &Knower,
+) -> Result<i64> {
+    let mut query = Q::dynamic(String::new());
+    let list = query.in_list(periods.iter().cloned());
+    let ds = query.arg(dataset);
+    let m = query.arg(measure);
+    let known = known_sql(&mut query, "d.partner_id", &ds, k);
+    let sql = format!(
+        "SELECT CAST(COUNT(DISTINCT d.partner_id) AS BIGINT) FROM data_points d
+          WHERE d.dataset_id = {ds} AND d.measure = {m} AND d.series = ''
+            AND d.period IN {list} AND NOT {known}"
+    );
+    db.fetch_one(query.replace_sql(sql)).await
+}
+
+/// The newest submission of `partner`'s figures of `dataset` (where access to them is asked).
+pub async fn newest_submission(db: &Db, dataset: Uuid, partner: Uuid) -> Result<Option<Uuid>> {
+    let mut query = q("SELECT id FROM submissions WHERE partner_id = $1 AND dataset_id = $2 AND state <> 'rejected'")
+        .bind(partner)
+        .bind(dataset);
+    query.order_limit("submitted_at DESC, id DESC", 1);
+    db.fetch_optional(query).await
 }
 
 /// Each period's values of `measure` in `dataset` for the partners `f` selects, one value a
@@ -785,6 +866,12 @@ pub async fn period_values(
     }
     if let Some(r) = &f.region {
         filter.push_str(&format!(" AND p.region = {}", query.arg(r.as_str())));
+    }
+    if let Some(k) = &f.known_to {
+        filter.push_str(&format!(
+            " AND {}",
+            known_sql(&mut query, "d.partner_id", &ds, k)
+        ));
     }
     // A peer group is found from its partners (`partners_kind_region`), then each one's
     // figures by the primary key: a group of thousands among a hundred thousand partners reads
@@ -825,6 +912,7 @@ pub async fn group_totals(
     measure: &str,
     periods: &[String],
     group: Option<&str>,
+    known_to: Option<&Knower>,
 ) -> Result<Vec<GroupTotal>> {
     let (col, series) = match group {
         Some("region") => ("p.region", "''"),
@@ -836,11 +924,17 @@ pub async fn group_totals(
     let list = query.in_list(periods.iter().cloned());
     let ds = query.arg(dataset);
     let m = query.arg(measure);
-    let series_filter = if series == "''" {
+    let mut series_filter = if series == "''" {
         " AND d.series = ''".to_string()
     } else {
         " AND d.series <> ''".to_string()
     };
+    if let Some(k) = known_to {
+        series_filter.push_str(&format!(
+            " AND {}",
+            known_sql(&mut query, "d.partner_id", &ds, k)
+        ));
+    }
     let sql = format!(
         "SELECT d.period, {col} AS grp, CAST(SUM(d.value) AS DOUBLE PRECISION) AS value,
                 CAST(COUNT(DISTINCT d.partner_id) AS BIGINT) AS partners
@@ -879,10 +973,11 @@ pub struct Anomaly {
     pub series: String,
     pub measure: String,
     pub period: String,
-    pub baseline: Baseline,
-    pub value: f64,
-    pub expected: f64,
-    pub score: f64,
+    /// The figures: `None` only where they are withheld (`restricted`).
+    pub baseline: Option<Baseline>,
+    pub value: Option<f64>,
+    pub expected: Option<f64>,
+    pub score: Option<f64>,
     pub ratio: Option<f64>,
     pub peer_percentile: Option<f64>,
     pub periods: i64,
@@ -893,21 +988,49 @@ pub struct Anomaly {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The data set's classification (§7.2.2 applies to a confidential or secret one).
+    pub classification: Classification,
+    /// The partner's channel manager: the owner of its figures (§7.2.2).
+    #[serde(skip)]
+    pub partner_owner_id: Option<Uuid>,
+    /// §7.2.2: set by the service for a reader outside the circle of the partner's figures,
+    /// who sees what the anomaly is about but not its figures.
+    pub restricted: bool,
+}
+
+impl Anomaly {
+    /// Takes the figures out (§7.2.2: a reader outside their circle).
+    pub fn withhold(&mut self) {
+        self.baseline = None;
+        self.value = None;
+        self.expected = None;
+        self.score = None;
+        self.ratio = None;
+        self.peer_percentile = None;
+        self.restricted = true;
+    }
 }
 
 from_row!(Anomaly; id: uuid, dataset_id: uuid, dataset_code: text, dataset_name_zh: text,
     dataset_name_en: text, partner_id: uuid, partner_code: text, partner_name: text,
     submission_id: uuid, series: text, measure: text, period: text,
-    baseline: text => parsed(Baseline::parse), value: f64, expected: f64, score: f64,
-    ratio: opt_f64, peer_percentile: opt_f64, periods: i64,
+    baseline: text => some_baseline, value: f64 -> Some, expected: f64 -> Some,
+    score: f64 -> Some, ratio: opt_f64, peer_percentile: opt_f64, periods: i64,
     state: text => parsed(AnomalyState::parse), owner_id: opt_uuid, owner_name: opt_text,
-    version: i64, created_at: time, updated_at: time, closed_at: opt_time);
+    version: i64, created_at: time, updated_at: time, closed_at: opt_time,
+    classification: text => parsed(Classification::parse), partner_owner_id: opt_uuid,
+    restricted: bool);
+
+fn some_baseline(s: String) -> Result<Option<Baseline>, sqlx::Error> {
+    parsed(Baseline::parse)(s).map(Some)
+}
 
 const ANOMALY: &str = "SELECT a.id, a.dataset_id, d.code AS dataset_code, \
     d.name_zh AS dataset_name_zh, d.name_en AS dataset_name_en, a.partner_id, \
     p.code AS partner_code, p.name AS partner_name, a.submission_id, a.series, a.measure, \
     a.period, a.baseline, a.value, a.expected, a.score, a.ratio, a.peer_percentile, a.periods, \
-    a.state, a.owner_id, u.name AS owner_name, a.version, a.created_at, a.updated_at, a.closed_at \
+    a.state, a.owner_id, u.name AS owner_name, a.version, a.created_at, a.updated_at, a.closed_at, \
+    d.classification, p.owner_id AS partner_owner_id, FALSE AS restricted \
     FROM anomalies a JOIN datasets d ON d.id = a.dataset_id JOIN partners p ON p.id = a.partner_id \
     LEFT JOIN users u ON u.id = a.owner_id";
 

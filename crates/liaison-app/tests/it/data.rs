@@ -13,6 +13,7 @@ use liaison_app::data::{
     self as app, AnomalyQuery, FollowUpInput, Outcome, Progress, Source, Standing, SubmissionQuery,
     SubmitInput, TrendQuery,
 };
+use liaison_core::access::ItemKind;
 use liaison_core::data::{AnomalyState, Baseline, SubmissionState, SubmissionVia};
 use liaison_core::notify::NotifyKind;
 use liaison_core::{Actor, FixedClock};
@@ -134,6 +135,17 @@ async fn partner(db: &Db, code: &str) -> Partner {
         .expect("partners")
         .pop()
         .unwrap_or_else(|| panic!("{code} is a demo partner"))
+}
+
+/// A demo login by its e-mail address.
+async fn staff_user(db: &Db, email: &str) -> Actor {
+    liaison_db::user::list_users(db)
+        .await
+        .expect("users")
+        .iter()
+        .find(|u| u.email == email)
+        .unwrap_or_else(|| panic!("{email} is a demo login"))
+        .actor()
 }
 
 async fn dataset_id(db: &Db, code: &str) -> Uuid {
@@ -915,7 +927,7 @@ async fn a_planted_anomaly_is_found_and_explained_with_its_ratio() {
         );
         assert_eq!(
             (a.baseline, a.state),
-            (Baseline::History, AnomalyState::Open),
+            (Some(Baseline::History), AnomalyState::Open),
             "{name}"
         );
         assert!(
@@ -1013,13 +1025,15 @@ async fn a_normal_seasonal_peak_is_not_an_anomaly() {
             matches!(o, Outcome::Accepted { anomalies: n, .. } if n > 0),
             "{name}: {o:?}"
         );
-        let list = app::anomalies(&db, &cast.channel, &AnomalyQuery::default(), 50)
+        // GZ-D003's channel manager reads its figures (§7.2.2: sales are confidential).
+        let owner = staff_user(&db, "channel2@demo.example").await;
+        let list = app::anomalies(&db, &owner, &AnomalyQuery::default(), 50)
             .await
             .expect("anomalies");
         assert!(!list.is_empty(), "{name}");
         for a in &list {
             assert_eq!(a.partner_id, gz.id, "{name}: p2's peak flagged: {a:?}");
-            assert_eq!(a.baseline, Baseline::Seasonal, "{name}: {a:?}");
+            assert_eq!(a.baseline, Some(Baseline::Seasonal), "{name}: {a:?}");
         }
     }
 }
@@ -1196,12 +1210,18 @@ async fn a_corrected_resubmission_is_marked_corrected_without_a_channel_manager(
         assert_eq!(found.len(), 1, "{name}: {found:?}");
         assert_eq!(found[0].owner_id, None, "{name}");
         accepted(rows(&db, &cast.admin, "2026-11", Some(p.id), steady(5), true).await);
+        // Nobody owns the partner's confidential figures, so the admin sees the anomaly
+        // without them (§7.2.2); the store says it was corrected by the admin's submission.
         let v = app::anomaly(&db, &cast.admin, found[0].id, Lang::En)
             .await
             .expect("view");
+        assert!(v.anomaly.restricted && v.anomaly.value.is_none(), "{name}");
         assert_eq!(v.anomaly.state, AnomalyState::Corrected, "{name}");
+        let follow_ups = liaison_db::data::list_follow_ups(&db, found[0].id)
+            .await
+            .expect("follow-ups");
         assert_eq!(
-            v.follow_ups.last().and_then(|f| f.author_id),
+            follow_ups.last().and_then(|f| f.author_id),
             Some(cast.admin.user_id),
             "{name}"
         );
@@ -1630,5 +1650,283 @@ async fn the_overdue_are_listed_and_reminded_once() {
             p1_due,
             "{name}"
         );
+    }
+}
+
+/// The channel manager of a partner (the owner of its figures, §7.2.2), as an actor.
+async fn owner_of(db: &Db, partner: Uuid) -> Actor {
+    let p = liaison_db::partner::find_partner(db, liaison_core::Scope::All, partner)
+        .await
+        .expect("partner");
+    let owner = p.owner_id.expect("the demo partner has a channel manager");
+    liaison_db::user::list_users(db)
+        .await
+        .expect("users")
+        .iter()
+        .find(|u| u.id == owner)
+        .expect("owner")
+        .actor()
+}
+
+async fn audited(db: &Db, action: &str, actor: Uuid, entity: Uuid) -> i64 {
+    db.fetch_one::<i64>(
+        liaison_db::q(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND actor_id = $2 AND entity_id = $3",
+        )
+        .bind(action)
+        .bind(actor)
+        .bind(entity),
+    )
+    .await
+    .expect("audit count")
+}
+
+/// §7.2.2 (issue 15 item 1, SPEC G4): the figures of a confidential data set (the demo's
+/// sales) reach no one on the staff outside the circle of a partner's figures by another path
+/// than the submission: the partner's trend is restricted, company totals leave the partner
+/// out and say so, its anomaly shows no figures and cannot be followed up, the submission list
+/// names no file, and the reads are audited. After its channel manager grants access on a
+/// submission the same reader gets them all; the partner always sees its own. A secret data
+/// set's figures are not there at all for those outside.
+#[tokio::test]
+async fn a_confidential_data_sets_figures_reach_no_one_outside_the_circle_by_any_path() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let (db, _clock) = clocked(&db, bj(2026, 12, 15, 10, 0, 0));
+        let p1 = cast.p1.partner_id.expect("p1");
+        let p2 = cast.p2.partner_id.expect("p2");
+        let owner = owner_of(&db, p1).await;
+        let outsider = &cast.admin;
+        assert!(owner.user_id != outsider.user_id, "{name}");
+        assert!(
+            owner_of(&db, p2).await.user_id != outsider.user_id,
+            "{name}"
+        );
+        steady_history(&db, &cast.p1, "2026-11").await;
+        let csv =
+            "产品编码,省份,销量,销售额\r\nLX-SM100,上海,350,10000\r\nLX-SM150,江苏,2001,200000\r\n";
+        let sub = accepted(
+            submit(
+                &db,
+                &cast.p1,
+                "sales",
+                "2026-11",
+                None,
+                file(csv.as_bytes().to_vec(), "p1-sales-2026-11.csv"),
+                true,
+            )
+            .await
+            .expect("submit"),
+        );
+        let p2_rows = vec![sale("LX-SM100", "北京", 80, "8000")];
+        accepted(rows(&db, &cast.p2, "2026-11", None, p2_rows, false).await);
+        let p1_query = TrendQuery {
+            partner: Some(p1),
+            ..november("units")
+        };
+
+        // The partner's series: restricted, no values, where to ask; the read audited.
+        let tr = app::trend(&db, outsider, &p1_query).await.expect("trend");
+        assert!(tr.restricted, "{name}");
+        assert!(tr.values.iter().all(Option::is_none), "{name}: {tr:?}");
+        assert!(tr.benchmark.iter().all(Option::is_none), "{name}");
+        assert_eq!(tr.ask_on, Some(sub.id), "{name}");
+        assert_eq!(
+            audited(&db, "access.read_title", outsider.user_id, sub.id).await,
+            1,
+            "{name}"
+        );
+        let series = app::series_options(&db, outsider, "sales", Some(p1))
+            .await
+            .expect("series");
+        assert!(series.is_empty(), "{name}: {series:?}");
+        // The owner reads it whole.
+        let tr = app::trend(&db, &owner, &p1_query).await.expect("trend");
+        assert!(
+            !tr.restricted && tr.values == vec![Some(2351.0)],
+            "{name}: {tr:?}"
+        );
+
+        // Company totals: nobody's figures the outsider may know; two partners left out.
+        let total = app::trend(&db, outsider, &november("units"))
+            .await
+            .expect("totals");
+        assert_eq!(total.values, vec![None], "{name}");
+        assert_eq!(total.withheld_partners, 2, "{name}");
+        let by_region = app::trend(
+            &db,
+            outsider,
+            &TrendQuery {
+                group: Some("region".into()),
+                ..november("units")
+            },
+        )
+        .await
+        .expect("groups");
+        assert!(
+            by_region.groups.is_empty(),
+            "{name}: {:?}",
+            by_region.groups
+        );
+        let own_total = app::trend(&db, &owner, &november("units"))
+            .await
+            .expect("totals");
+        assert!(
+            own_total.values[0].is_some_and(|v| v >= 2351.0),
+            "{name}: {own_total:?}"
+        );
+        assert!(own_total.withheld_partners < 2, "{name}");
+
+        // The anomaly: listed without its figures, opened by its title only (audited), not
+        // followed up.
+        let listed = app::anomalies(&db, outsider, &AnomalyQuery::default(), 50)
+            .await
+            .expect("anomalies");
+        let a = listed
+            .iter()
+            .find(|a| a.partner_id == p1)
+            .expect("listed by what it is about");
+        assert!(a.restricted, "{name}");
+        assert_eq!(
+            (a.value, a.expected, a.score, a.ratio, a.baseline),
+            (None, None, None, None, None),
+            "{name}"
+        );
+        let d = app::dataset(&db, outsider, "sales").await.expect("dataset");
+        assert!(
+            !app::explain(&d, a, Lang::En).contains("350"),
+            "{name}: the explanation holds no figure"
+        );
+        let v = app::anomaly(&db, outsider, a.id, Lang::En)
+            .await
+            .expect("title only");
+        assert!(v.anomaly.restricted && v.anomaly.value.is_none(), "{name}");
+        assert!(v.follow_ups.is_empty(), "{name}");
+        assert_eq!(
+            audited(&db, "access.read_title", outsider.user_id, sub.id).await,
+            2,
+            "{name}"
+        );
+        let e = app::follow_up(
+            &db,
+            outsider,
+            a.id,
+            &FollowUpInput {
+                kind: Some("comment".into()),
+                body: Some("看看".into()),
+            },
+        )
+        .await
+        .expect_err("a title-only reader does not follow up");
+        assert!(matches!(e, Error::Forbidden), "{name}: {e:?}");
+        let anomaly_id = a.id;
+
+        // The submission list: the partner, period and data set, no file name.
+        let subs = app::submissions(&db, outsider, &SubmissionQuery::default(), 50)
+            .await
+            .expect("submissions");
+        let row = subs.iter().find(|s| s.id == sub.id).expect("listed");
+        assert!(row.restricted && row.file_name.is_none(), "{name}");
+        let subs = app::submissions(&db, &owner, &SubmissionQuery::default(), 50)
+            .await
+            .expect("submissions");
+        let row = subs.iter().find(|s| s.id == sub.id).expect("listed");
+        assert_eq!(
+            row.file_name.as_deref(),
+            Some("p1-sales-2026-11.csv"),
+            "{name}"
+        );
+
+        // The partner sees its own figures.
+        let mine = app::trend(&db, &cast.p1, &november("units"))
+            .await
+            .expect("own trend");
+        assert!(
+            !mine.restricted && mine.values == vec![Some(2351.0)],
+            "{name}"
+        );
+        let mine = app::anomaly(&db, &cast.p1, anomaly_id, Lang::En)
+            .await
+            .expect("own anomaly");
+        assert_eq!(mine.anomaly.value, Some(350.0), "{name}");
+
+        // Asked and granted on the submission: the outsider reads the figures by every path.
+        let asked = liaison_app::access::ask(
+            &db,
+            outsider,
+            ItemKind::Submission,
+            sub.id,
+            "季度经营分析需要",
+        )
+        .await
+        .expect("ask");
+        liaison_app::access::decide(&db, &owner, asked.id, true, "")
+            .await
+            .expect("grant");
+        let tr = app::trend(&db, outsider, &p1_query).await.expect("trend");
+        assert!(
+            !tr.restricted && tr.values == vec![Some(2351.0)],
+            "{name}: {tr:?}"
+        );
+        assert!(
+            audited(&db, "access.read", outsider.user_id, sub.id).await >= 1,
+            "{name}"
+        );
+        let total = app::trend(&db, outsider, &november("units"))
+            .await
+            .expect("totals");
+        assert_eq!(total.values, vec![Some(2351.0)], "{name}");
+        assert_eq!(
+            total.withheld_partners, 1,
+            "{name}: p2's are still left out"
+        );
+        let v = app::anomaly(&db, outsider, anomaly_id, Lang::En)
+            .await
+            .expect("whole");
+        assert!(
+            !v.anomaly.restricted && v.anomaly.value == Some(350.0),
+            "{name}"
+        );
+        let subs = app::submissions(&db, outsider, &SubmissionQuery::default(), 50)
+            .await
+            .expect("submissions");
+        let row = subs.iter().find(|s| s.id == sub.id).expect("listed");
+        assert!(!row.restricted && row.file_name.is_some(), "{name}");
+
+        // Secret: another outsider finds neither the partner's series nor its anomaly.
+        let mut tx = db.begin().await.expect("tx");
+        tx.execute(liaison_db::q(
+            "UPDATE datasets SET classification = 'secret' WHERE code = 'sales'",
+        ))
+        .await
+        .expect("secret");
+        tx.commit().await.expect("commit");
+        let other = &cast.exec;
+        let e = app::trend(&db, other, &p1_query)
+            .await
+            .expect_err("not found");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        let e = app::anomaly(&db, other, anomaly_id, Lang::En)
+            .await
+            .expect_err("not found");
+        assert!(matches!(e, Error::NotFound), "{name}: {e:?}");
+        let listed = app::anomalies(&db, other, &AnomalyQuery::default(), 50)
+            .await
+            .expect("anomalies");
+        assert!(listed.iter().all(|a| a.id != anomaly_id), "{name}");
+        let total = app::trend(&db, other, &november("units"))
+            .await
+            .expect("totals");
+        assert_eq!(
+            (total.values.clone(), total.withheld_partners),
+            (vec![None], 2),
+            "{name}"
+        );
+        // The granted reader still reads it.
+        let v = app::anomaly(&db, outsider, anomaly_id, Lang::En)
+            .await
+            .expect("whole");
+        assert_eq!(v.anomaly.value, Some(350.0), "{name}");
     }
 }

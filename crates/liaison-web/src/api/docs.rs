@@ -682,10 +682,13 @@ fn data_schemas() -> Value {
         "id": uuid(), "dataset_id": uuid(), "dataset_code": s("string"), "dataset_name_zh": s("string"),
         "dataset_name_en": s("string"), "partner_id": uuid(), "partner_code": s("string"), "partner_name": s("string"),
         "submission_id": uuid(), "series": {"type": "string", "description": "a product or category; empty: the partner's total"},
-        "measure": s("string"), "period": s("string"), "baseline": enum_s(&["history", "seasonal"]),
-        "value": s("number"), "expected": s("number"), "score": s("number"), "ratio": opt_num(),
+        "measure": s("string"), "period": s("string"),
+        "baseline": {"type": ["string", "null"], "enum": ["history", "seasonal", null], "description": "null where the figures are withheld (restricted)"},
+        "value": opt_num(), "expected": opt_num(), "score": opt_num(), "ratio": opt_num(),
         "peer_percentile": opt_num(), "periods": s("integer"), "state": anomaly_state, "owner_id": opt_uuid(),
         "owner_name": opt_s(), "version": s("integer"), "created_at": time(), "updated_at": time(), "closed_at": opt_time(),
+        "classification": enum_s(&["public", "internal", "confidential", "secret"]),
+        "restricted": {"type": "boolean", "description": "§7.2.2: the data set is confidential and the caller is outside the circle of this partner's figures: baseline, value, expected, score, ratio and peer_percentile are null and the follow-up is not shown; ask for access on submission_id with POST /api/v1/access-requests"},
         "explanation": {"type": "string", "description": "in words, in the reader's language"}}});
     let mut detail = anomaly.clone();
     detail["properties"]["follow_ups"] = json!({"type": "array", "items": {"type": "object", "properties": {
@@ -748,7 +751,10 @@ fn data_schemas() -> Value {
             "benchmark": {"type": "array", "items": bench},
             "peer_group": {"anyOf": [{"type": "object", "properties": {"kind": s("string"), "region": opt_s()}}, {"type": "null"}]},
             "benchmark_withheld": s("boolean"),
-            "groups": {"type": "array", "items": {"type": "object", "properties": {"group": s("string"), "values": {"type": "array", "items": opt_num()}}}}}},
+            "groups": {"type": "array", "items": {"type": "object", "properties": {"group": s("string"), "values": {"type": "array", "items": opt_num()}}}},
+            "restricted": {"type": "boolean", "description": "§7.2.2: the partner's figures of this confidential data set are outside the caller's circle (its channel manager and those on the access list of one of its submissions of the data set): values and benchmark are null"},
+            "ask_on": {"type": ["string", "null"], "format": "uuid", "description": "when restricted: the partner's newest submission of the data set, on which to ask for access (POST /api/v1/access-requests)"},
+            "withheld_partners": {"type": "integer", "description": "company totals and groups of a confidential or secret data set: how many partners that reported in these periods were left out, their figures being outside the caller's circle (§7.2.2)"}}},
         "DataSettings": {"type": "object", "required": ["score", "min_history", "peer_percentile"], "additionalProperties": false, "properties": {
             "score": {"type": "number", "minimum": 1, "maximum": 20, "description": "robust score (modified z) at which a figure is abnormal"},
             "min_history": {"type": "integer", "minimum": 3, "maximum": 24},

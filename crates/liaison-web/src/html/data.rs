@@ -151,6 +151,11 @@ struct AnomalyRow<'a> {
     expected: String,
 }
 
+/// An anomaly's figure as a page shows it: "withheld" where need-to-know keeps it (§7.2.2).
+fn figure(v: Option<f64>, lang: Lang) -> String {
+    v.map_or_else(|| t(lang, "data.page.withheld").to_string(), fmt_num)
+}
+
 fn anomaly_rows<'a>(items: &'a [Anomaly], datasets: &[Dataset], lang: Lang) -> Vec<AnomalyRow<'a>> {
     items
         .iter()
@@ -160,8 +165,8 @@ fn anomaly_rows<'a>(items: &'a [Anomaly], datasets: &[Dataset], lang: Lang) -> V
                 a,
                 dataset: liaison_i18n::bilingual(&a.dataset_name_zh, &a.dataset_name_en, lang),
                 measure: column_label(d, &a.measure, lang),
-                value: fmt_num(a.value),
-                expected: fmt_num(a.expected),
+                value: figure(a.value, lang),
+                expected: figure(a.expected, lang),
             }
         })
         .collect()
@@ -565,6 +570,13 @@ async fn anomaly_view(
         })
         .collect();
     let a = &view.anomaly;
+    // §7.2.2: a reader outside the circle of the figures asks on the anomaly's submission.
+    let access = if a.restricted {
+        liaison_app::access::panel(&state.db, &s.actor, ItemKind::Submission, a.submission_id)
+            .await?
+    } else {
+        None
+    };
     let mut r = render(
         state,
         headers,
@@ -579,10 +591,11 @@ async fn anomaly_view(
             dataset => liaison_i18n::bilingual(&a.dataset_name_zh, &a.dataset_name_en, lang),
             measure => column_label(d.as_ref(), &a.measure, lang),
             series_label => d.as_ref().and_then(|d| d.schema.series_by.as_deref()).map(|c| column_label(d.as_ref(), c, lang)),
-            value => fmt_num(a.value),
-            expected => fmt_num(a.expected),
+            value => figure(a.value, lang),
+            expected => figure(a.expected, lang),
             kinds => follow_kinds(s),
-            can_follow => s.actor.can(Permission::FollowUpData),
+            can_follow => s.actor.can(Permission::FollowUpData) && !a.restricted,
+            access => access,
             show_partner => !s.actor.is_partner(),
             v => typed(typed_form),
             errors => form_errors(errors),
@@ -826,7 +839,7 @@ async fn trends(Page(state, headers, s): Page, p: Pairs) -> PageResult {
         .as_deref()
         .map(|c| column_label(Some(d), c, lang));
     let note = match (&trend.peer_group, trend.benchmark_withheld) {
-        (_, true) if staff && partner.is_none() => None,
+        (_, true) if staff && (partner.is_none() || trend.restricted) => None,
         (_, true) => Some(t(lang, "data.page.trend.withheld").to_string()),
         (Some(g), false) => {
             let kind = group_label(&trend, &g.kind, lang);
@@ -842,6 +855,17 @@ async fn trends(Page(state, headers, s): Page, p: Pairs) -> PageResult {
         (None, false) => None,
     };
     let gaps = !trend.benchmark_withheld && trend.benchmark.iter().any(Option::is_none);
+    // §7.2.2: a partner's figures outside the reader's circle, or partners left out of totals.
+    let restricted = trend
+        .restricted
+        .then(|| t(lang, "data.page.trend.restricted").to_string());
+    let withheld_partners = (trend.withheld_partners > 0).then(|| {
+        tr(
+            lang,
+            "data.page.trend.withheld_partners",
+            &[("count", trend.withheld_partners.to_string())],
+        )
+    });
     let partners = if staff {
         match liaison_app::partner::list(
             &state.db,
@@ -904,6 +928,9 @@ async fn trends(Page(state, headers, s): Page, p: Pairs) -> PageResult {
             note => note,
             gaps => gaps,
             withheld => trend.benchmark_withheld,
+            restricted => restricted,
+            ask_on => trend.ask_on,
+            withheld_partners => withheld_partners,
             qs => serde_urlencoded::to_string(&qs).unwrap_or_default(),
         },
     ))

@@ -314,3 +314,82 @@ async fn other_partners_and_unprivileged_users_are_refused() {
         assert!(r.body.starts_with(b"PK"), "an XLSX template");
     }
 }
+
+/// §7.2.2 (issue 15 item 1): the demo's sales are confidential. Staff outside the circle of
+/// SH-D001's figures (an admin) get its trend restricted, with the submission to ask on, and
+/// company totals without it, saying how many partners were left out; its channel manager and
+/// the partner itself read the figures; another partner's user is 404 and an unprivileged
+/// employee 403.
+#[tokio::test]
+async fn a_confidential_partners_trend_is_restricted_to_staff_outside_its_circle() {
+    let (apps, _g) = apps().await;
+    let period = last_month();
+    for a in &apps {
+        let p1 = a.login("p1@demo.example").await;
+        let p2 = a.login("p2@demo.example").await;
+        let staff = a.login("staff@demo.example").await;
+        let admin = a.login("admin@demo.example").await;
+        let channel = a.login("channel@demo.example").await;
+        let sh = a.partner_id("SH-D001").await;
+        let r = a
+            .call(
+                "POST",
+                "/api/v1/submissions",
+                Some(&p1),
+                Some(json!({"dataset": "sales", "period": period, "rows": rows(&[9])})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_str().expect("id").to_string();
+        let one = format!(
+            "/api/v1/trends?dataset=sales&measure=units&partner={sh}&from={period}&to={period}"
+        );
+        let t = a.call("GET", &one, Some(&admin), None).await;
+        assert_eq!(t.status, StatusCode::OK, "[{}] {}", a.name, t.text());
+        let body = t.json();
+        assert_eq!(body["restricted"], true, "[{}] {body}", a.name);
+        assert_eq!(body["values"], json!([null]), "[{}] {body}", a.name);
+        assert_eq!(body["ask_on"], json!(id), "[{}] {body}", a.name);
+        let t = a.call("GET", &one, Some(&channel), None).await;
+        let body = t.json();
+        assert_eq!(body["restricted"], false, "[{}] {body}", a.name);
+        assert_eq!(body["values"], json!([9.0]), "[{}] {body}", a.name);
+        let mine = format!("/api/v1/trends?dataset=sales&measure=units&from={period}&to={period}");
+        let t = a.call("GET", &mine, Some(&p1), None).await;
+        assert_eq!(
+            t.json()["values"],
+            json!([9.0]),
+            "[{}] {}",
+            a.name,
+            t.text()
+        );
+        assert_eq!(t.json()["restricted"], false);
+        // Company totals: the admin knows no partner's figures; SH-D001's are left out.
+        let t = a.call("GET", &mine, Some(&admin), None).await;
+        let body = t.json();
+        assert!(
+            body["withheld_partners"].as_i64().is_some_and(|n| n >= 1),
+            "[{}] {body}",
+            a.name
+        );
+        assert_eq!(body["values"], json!([null]), "[{}] {body}", a.name);
+        // The list shows the admin the submission by its title only.
+        let list = a
+            .call(
+                "GET",
+                "/api/v1/submissions?dataset=sales",
+                Some(&admin),
+                None,
+            )
+            .await;
+        let items = list.json()["items"].as_array().cloned().unwrap_or_default();
+        let row = items.iter().find(|x| x["id"] == json!(id)).expect("listed");
+        assert_eq!(row["restricted"], true, "[{}] {row}", a.name);
+        assert!(row["file_name"].is_null());
+        // Another partner's user: not found; an employee without the data permissions: 403.
+        let r = a.call("GET", &one, Some(&p2), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "[{}] {}", a.name, r.text());
+        let r = a.call("GET", &one, Some(&staff), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{}] {}", a.name, r.text());
+    }
+}

@@ -273,6 +273,22 @@ async fn data_pages_render_in_every_language_without_raw_keys() {
                     "/console/settings/data".to_string(),
                     "dataset-form",
                 ),
+                // §7.2.2: the admin is outside the circle of SH-D001's confidential sales.
+                (
+                    &admin_c,
+                    "/console/data/trends?partner=SH-D001".to_string(),
+                    "trend-ask",
+                ),
+                (
+                    &admin_c,
+                    "/console/data/trends".to_string(),
+                    "trend-withheld-partners",
+                ),
+                (
+                    &admin_c,
+                    format!("/console/data/anomalies/{anomaly}"),
+                    "ask-form",
+                ),
                 (
                     &admin_c,
                     "/console/data?state=current&on_time=no&dataset=sales".to_string(),

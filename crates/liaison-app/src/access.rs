@@ -83,7 +83,24 @@ pub(crate) fn request_item(actor: &Actor, r: &Request) -> Item {
 /// The item of `kind` the usual rules let `actor` see (else not found or forbidden), with its
 /// access list; the read is not audited (asking, deciding and the list's editor use it).
 pub async fn item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Item> {
-    let mut it = match kind {
+    let mut it = bare_item(db, actor, kind, id).await?;
+    fill_decider(db, &mut it).await?;
+    Ok(it)
+}
+
+/// How much of the item of `kind` `actor` sees (§7.2.2), where the usual rules let them see it
+/// at all (`Hidden` when they do not, or it is gone). Not audited: for lists and search hits.
+pub async fn access_to(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Access> {
+    match bare_item(db, actor, kind, id).await {
+        Ok(it) => of(db, actor, it).await,
+        Err(Error::NotFound | Error::Forbidden) => Ok(Access::Hidden),
+        Err(e) => Err(e),
+    }
+}
+
+/// The item of `kind` the usual rules let `actor` see, without its access list.
+async fn bare_item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Item> {
+    Ok(match kind {
         ItemKind::Request => {
             authorize(actor, Permission::ReadRequest, &Object::default())?;
             let r = liaison_db::request::find_request(db, id).await?;
@@ -98,9 +115,7 @@ pub async fn item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<It
         ItemKind::Meeting => crate::meetings::access_item(db, actor, id).await?,
         ItemKind::Submission => crate::data::access_item(db, actor, id).await?,
         ItemKind::PolicyVersion => crate::policies::access_item(db, actor, id).await?,
-    };
-    fill_decider(db, &mut it).await?;
-    Ok(it)
+    })
 }
 
 /// Puts the access list into the item's circle (only a classified item has one that counts).

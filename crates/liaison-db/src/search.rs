@@ -853,39 +853,21 @@ pub(crate) fn push_kind_match(query: &mut Q, column: &str, text: &str, kind: Kin
     }
 }
 
-struct Classified(Uuid, String);
-impl FromDbRow for Classified {
-    fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
-        Ok(Self(r.uuid("id")?, r.text("classification")?))
-    }
-}
-
 /// The classification of each hit of a kind that has one (tickets, meetings, messages): one
 /// statement per kind, for the need-to-know check after a query (§7.2.2). Hits of other
 /// kinds, and ones whose row is gone, are not in the map.
 pub async fn classifications(db: &Db, hits: &[Hit]) -> Result<HashMap<Uuid, String>> {
+    use crate::access::Classed;
     let mut out = HashMap::new();
-    for (kind, table) in [
-        (Kind::Ticket, "tickets"),
-        (Kind::Meeting, "meetings"),
-        (Kind::Message, "messages"),
+    for (kind, what) in [
+        (Kind::Ticket, Classed::Ticket),
+        (Kind::Meeting, Classed::Meeting),
+        (Kind::Message, Classed::Message),
     ] {
         let ids: Vec<Uuid> = hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect();
-        if ids.is_empty() {
-            continue;
+        if !ids.is_empty() {
+            out.extend(crate::access::classifications(db, what, &ids).await?);
         }
-        let mut query = Q::dynamic(String::new());
-        let ph: Vec<String> = ids.iter().map(|id| query.arg(*id)).collect();
-        query.push_sql(&format!(
-            "SELECT id, classification FROM {table} WHERE id IN ({})",
-            ph.join(", ")
-        ));
-        out.extend(
-            db.fetch_all::<Classified>(query)
-                .await?
-                .into_iter()
-                .map(|c| (c.0, c.1)),
-        );
     }
     Ok(out)
 }

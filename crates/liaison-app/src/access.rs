@@ -279,11 +279,7 @@ const BODY_ARGS: &[&str] = &["comment", "text", "body", "agenda", "minutes", "re
 /// (`secret_item`, with neither title nor link to it), so someone answerable (a department
 /// head told of a breach) learns to ask its owners without learning what it is. Someone no
 /// longer a user is not told. (Not for requests: their circle depends on the reader's step.)
-pub async fn tell(
-    db: &Db,
-    it: &Item,
-    notes: Vec<NewNotification>,
-) -> Result<Vec<NewNotification>> {
+pub async fn tell(db: &Db, it: &Item, notes: Vec<NewNotification>) -> Result<Vec<NewNotification>> {
     if !it.classified() || notes.is_empty() {
         return Ok(notes);
     }

@@ -7,10 +7,10 @@
 
 use crate::Result;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use liaison_core::partner::Lang;
-use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_core::access::{Access, ItemKind};
+use liaison_core::partner::Lang;
 use liaison_core::review::Classification;
+use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_db::Db;
 use liaison_db::home::MessageCount;
 use liaison_db::request::RequestView;
@@ -390,7 +390,11 @@ where
 
 /// Action items as their owner sees them listed (§7.2.2): the title of a secret meeting they
 /// come from is left out when the owner is outside its circle (the item itself is theirs).
-async fn task_sources(db: &Db, actor: &Actor, tasks: &mut [liaison_db::meetings::Task]) -> Result<()> {
+async fn task_sources(
+    db: &Db,
+    actor: &Actor,
+    tasks: &mut [liaison_db::meetings::Task],
+) -> Result<()> {
     if actor.is_partner() {
         return Ok(());
     }

@@ -4,9 +4,9 @@
 
 pub use crate::Error;
 use crate::{Result, access};
+use liaison_core::Actor;
 use liaison_core::access::{Access, ItemKind};
 use liaison_core::review::Classification;
-use liaison_core::Actor;
 use liaison_db::Db;
 use liaison_db::search::{self as repo, Hit};
 use std::collections::HashMap;

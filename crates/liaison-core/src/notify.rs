@@ -213,7 +213,11 @@ mod tests {
                 assert!(!t.contains("notify.") && !t.is_empty(), "{t}");
             }
         }
-        let odd = title(liaison_i18n::Lang::En, NotifyKind::SecretItem, &serde_json::json!({}));
+        let odd = title(
+            liaison_i18n::Lang::En,
+            NotifyKind::SecretItem,
+            &serde_json::json!({}),
+        );
         assert!(!odd.contains("notify."), "{odd}");
     }
 

@@ -864,7 +864,11 @@ pub async fn classifications(db: &Db, hits: &[Hit]) -> Result<HashMap<Uuid, Stri
         (Kind::Meeting, Classed::Meeting),
         (Kind::Message, Classed::Message),
     ] {
-        let ids: Vec<Uuid> = hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect();
+        let ids: Vec<Uuid> = hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.id)
+            .collect();
         if !ids.is_empty() {
             out.extend(crate::access::classifications(db, what, &ids).await?);
         }

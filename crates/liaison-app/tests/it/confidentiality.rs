@@ -829,7 +829,12 @@ fn actor_of(users: &[liaison_db::user::User], id: Uuid) -> liaison_core::Actor {
     users.iter().find(|u| u.id == id).expect("user").actor()
 }
 
-async fn ticket_by_p1(db: &Db, cast: &Cast, subject: &str, class: &str) -> liaison_db::tickets::Ticket {
+async fn ticket_by_p1(
+    db: &Db,
+    cast: &Cast,
+    subject: &str,
+    class: &str,
+) -> liaison_db::tickets::Ticket {
     liaison_app::tickets::create(
         db,
         &cast.p1,
@@ -890,7 +895,10 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
         let cast = Cast::load(&db).await;
         let users = liaison_db::user::list_users(&db).await.expect("users");
         let t = ticket_by_p1(&db, &cast, "绝密渠道重组 SECRETWORD", "secret").await;
-        let owner = actor_of(&users, t.partner_owner_id.expect("SH-D001 has a channel manager"));
+        let owner = actor_of(
+            &users,
+            t.partner_owner_id.expect("SH-D001 has a channel manager"),
+        );
         assert!(
             hit_titles(&db, &cast.admin, "SECRETWORD").await.is_empty(),
             "{name}: an admin outside the circle does not find a secret ticket"
@@ -921,7 +929,10 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
         )
         .await
         .expect("meeting");
-        assert!(hit_titles(&db, &cast.admin, "MEETSECRET").await.is_empty(), "{name}");
+        assert!(
+            hit_titles(&db, &cast.admin, "MEETSECRET").await.is_empty(),
+            "{name}"
+        );
         assert!(
             hit_titles(&db, &cast.channel, "MEETSECRET")
                 .await
@@ -946,7 +957,16 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
         );
         // Notifications: with nobody holding it, the partner's reply goes to the department
         // head (or channel manager); whoever outside the circle is told gets no title.
-        sql(&db, q("UPDATE tickets SET assignee_id = NULL WHERE id = $1").bind(t.id)).await;
+        sql(
+            &db,
+            q("UPDATE tickets SET assignee_id = NULL, department_id = $1 WHERE id = $2")
+                .bind(cast.head.department_id)
+                .bind(t.id),
+        )
+        .await;
+        let t = liaison_app::tickets::show(&db, &owner, t.id)
+            .await
+            .expect("ticket");
         liaison_app::tickets::reply(
             &db,
             &cast.p1,
@@ -988,7 +1008,11 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
         )
         .await
         .expect("tell");
-        assert_eq!(told[0].kind, liaison_core::notify::NotifyKind::SecretItem, "{name}");
+        assert_eq!(
+            told[0].kind,
+            liaison_core::notify::NotifyKind::SecretItem,
+            "{name}"
+        );
         assert!(!told[0].args.to_string().contains("SECRETWORD"), "{name}");
         assert!(!told[0].link.contains(&t.id.to_string()), "{name}");
         let en = liaison_core::notify::title(
@@ -997,26 +1021,50 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
             &told[0].args,
         );
         assert!(en.contains("secret ticket"), "{name}: {en}");
-        assert_eq!(told[1].kind, liaison_core::notify::NotifyKind::TicketSlaBreached);
+        assert_eq!(
+            told[1].kind,
+            liaison_core::notify::NotifyKind::TicketSlaBreached
+        );
         let circle = [owner.user_id, cast.p1.user_id, cast.channel.user_id];
+        let heads: Vec<liaison_db::notify::Notification> =
+            liaison_db::notify::list(&db, cast.head.user_id, false, None, 50)
+                .await
+                .expect("head's notifications");
+        assert!(
+            heads
+                .iter()
+                .any(|n| n.kind == liaison_core::notify::NotifyKind::SecretItem),
+            "{name}: {heads:?}"
+        );
         assert_eq!(
             told_outside(&db, &circle, "SECRETWORD").await,
             0,
             "{name}: no stored notification outside the circle names the secret ticket"
         );
         assert_eq!(told_outside(&db, &circle, "MEETSECRET").await, 0, "{name}");
+        // The department head (outside the circle) was told of the reply, without its title.
         assert!(
-            count(&db, "SELECT COUNT(*) FROM notifications WHERE kind = 'secret_item'").await
-                + count(&db, "SELECT COUNT(*) FROM notifications WHERE kind = 'ticket_partner_replied'").await
-                > 0,
-            "{name}: someone was told of the reply"
+            t.department_head_id == Some(cast.head.user_id) && cast.head.user_id != owner.user_id,
+            "{name}: the ticket is routed to a department with a head"
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM notifications WHERE kind = 'secret_item'"
+            )
+            .await,
+            1,
+            "{name}: the head's notice of the reply"
         );
 
         // A confidential ticket: found by its subject, with no snippet; not by its content;
         // its list row has no product text for the admin, and has it for its owner.
         let c = ticket_by_p1(&db, &cast, "机密价格 CONFWORD", "confidential").await;
         let hits = hit_titles(&db, &cast.admin, "CONFWORD").await;
-        let hit = hits.iter().find(|h| h.id == c.id).expect("found by its title");
+        let hit = hits
+            .iter()
+            .find(|h| h.id == c.id)
+            .expect("found by its title");
         assert!(hit.snippet.is_empty(), "{name}: {:?}", hit.snippet);
         assert!(
             hit_titles(&db, &cast.admin, "BODYWORD")
@@ -1038,12 +1086,19 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
             .expect("list");
         let row = rows.iter().find(|x| x.id == c.id).expect("listed by title");
         assert_eq!(row.product_text, None, "{name}: title only");
-        assert!(rows.iter().all(|x| x.id != t.id), "{name}: the secret one is not listed");
+        assert!(
+            rows.iter().all(|x| x.id != t.id),
+            "{name}: the secret one is not listed"
+        );
         let rows = liaison_app::tickets::list(&db, &owner, &f, None, 50)
             .await
             .expect("list");
         let row = rows.iter().find(|x| x.id == c.id).expect("listed");
-        assert_eq!(row.product_text.as_deref(), Some("PRODTEXT"), "{name}: its owner");
+        assert_eq!(
+            row.product_text.as_deref(),
+            Some("PRODTEXT"),
+            "{name}: its owner"
+        );
     }
 }
 
@@ -1055,7 +1110,11 @@ async fn a_confidential_ticket_nobody_owns_is_asked_of_the_head_of_channel_manag
     for (name, db) in dbs {
         let cast = Cast::load(&db).await;
         let c = ticket_by_p1(&db, &cast, "机密无主 ORPHANWORD", "confidential").await;
-        sql(&db, q("UPDATE tickets SET assignee_id = NULL WHERE id = $1").bind(c.id)).await;
+        sql(
+            &db,
+            q("UPDATE tickets SET assignee_id = NULL WHERE id = $1").bind(c.id),
+        )
+        .await;
         sql(
             &db,
             q("UPDATE partners SET owner_id = NULL WHERE id = $1")

@@ -83,7 +83,24 @@ pub(crate) fn request_item(actor: &Actor, r: &Request) -> Item {
 /// The item of `kind` the usual rules let `actor` see (else not found or forbidden), with its
 /// access list; the read is not audited (asking, deciding and the list's editor use it).
 pub async fn item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Item> {
-    let mut it = match kind {
+    let mut it = bare_item(db, actor, kind, id).await?;
+    fill_decider(db, &mut it).await?;
+    Ok(it)
+}
+
+/// How much of the item of `kind` `actor` sees (§7.2.2), where the usual rules let them see it
+/// at all (`Hidden` when they do not, or it is gone). Not audited: for lists and search hits.
+pub async fn access_to(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Access> {
+    match bare_item(db, actor, kind, id).await {
+        Ok(it) => of(db, actor, it).await,
+        Err(Error::NotFound | Error::Forbidden) => Ok(Access::Hidden),
+        Err(e) => Err(e),
+    }
+}
+
+/// The item of `kind` the usual rules let `actor` see, without its access list.
+async fn bare_item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<Item> {
+    Ok(match kind {
         ItemKind::Request => {
             authorize(actor, Permission::ReadRequest, &Object::default())?;
             let r = liaison_db::request::find_request(db, id).await?;
@@ -98,9 +115,7 @@ pub async fn item(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<It
         ItemKind::Meeting => crate::meetings::access_item(db, actor, id).await?,
         ItemKind::Submission => crate::data::access_item(db, actor, id).await?,
         ItemKind::PolicyVersion => crate::policies::access_item(db, actor, id).await?,
-    };
-    fill(db, &mut it).await?;
-    Ok(it)
+    })
 }
 
 /// Puts the access list into the item's circle (only a classified item has one that counts).
@@ -109,6 +124,44 @@ async fn fill(db: &Db, it: &mut Item) -> Result<()> {
         let list = repo::list(db, it.kind, it.id).await?;
         it.circle.users = list.users.iter().map(|u| u.id).collect();
         it.circle.roles = list.roles;
+    }
+    Ok(())
+}
+
+/// Whoever heads channel management (§7.2.2 via `Circle::fallback`): the head of a department
+/// with active channel managers, else an active user who is both a department head and a
+/// channel manager; the earliest such user, so the choice is stable.
+pub async fn channel_head(db: &Db) -> Result<Option<Uuid>> {
+    let users = liaison_db::user::list_users(db).await?;
+    let depts = liaison_db::user::list_departments(db).await?;
+    let mut heads: Vec<Uuid> = depts
+        .iter()
+        .filter(|d| {
+            users.iter().any(|u| {
+                u.active && u.department_id == Some(d.id) && u.roles.has(Role::ChannelManager)
+            })
+        })
+        .filter_map(|d| d.head_user_id)
+        .filter(|h| users.iter().any(|u| u.id == *h && u.active))
+        .collect();
+    if heads.is_empty() {
+        heads = users
+            .iter()
+            .filter(|u| {
+                u.active && u.roles.has(Role::DeptHead) && u.roles.has(Role::ChannelManager)
+            })
+            .map(|u| u.id)
+            .collect();
+    }
+    heads.sort_unstable();
+    Ok(heads.first().copied())
+}
+
+/// The access list and, for a classified item nobody owns, who decides requests for it.
+async fn fill_decider(db: &Db, it: &mut Item) -> Result<()> {
+    fill(db, it).await?;
+    if it.classified() && it.circle.owners.is_empty() {
+        it.circle.fallback = channel_head(db).await?;
     }
     Ok(())
 }
@@ -259,6 +312,45 @@ pub async fn keep_listed<T>(
     Ok(kept)
 }
 
+/// Notification arguments that carry an item's content (not its title): never sent to someone
+/// outside a confidential item's circle (§7.2.2).
+const BODY_ARGS: &[&str] = &["comment", "text", "body", "agenda", "minutes", "resolution"];
+
+/// Notifications about `it` as each recipient may know it (§7.2.2): its circle and partner
+/// users get them as written; staff outside the circle of a confidential item get them
+/// without its content (`BODY_ARGS`), and of a secret item only that one was updated
+/// (`secret_item`, with neither title nor link to it), so someone answerable (a department
+/// head told of a breach) learns to ask its owners without learning what it is. Someone no
+/// longer a user is not told. (Not for requests: their circle depends on the reader's step.)
+pub async fn tell(db: &Db, it: &Item, notes: Vec<NewNotification>) -> Result<Vec<NewNotification>> {
+    if !it.classified() || notes.is_empty() {
+        return Ok(notes);
+    }
+    let mut it = it.clone();
+    fill(db, &mut it).await?;
+    let mut out = Vec::with_capacity(notes.len());
+    for mut n in notes {
+        let Some(user) = liaison_db::user::find_user(db, n.user_id).await? else {
+            continue;
+        };
+        match rules::access(&user.actor(), it.classification, &it.circle) {
+            Access::Full => {}
+            Access::TitleOnly => {
+                if let Some(a) = n.args.as_object_mut() {
+                    a.retain(|k, _| !BODY_ARGS.contains(&k.as_str()));
+                }
+            }
+            Access::Hidden => {
+                n.kind = NotifyKind::SecretItem;
+                n.args = json!({"item": it.kind.as_str()});
+                n.link = "/console".into();
+            }
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
 /// How much of a request the actor (who passed `authorize`) sees.
 pub async fn of_request(db: &Db, actor: &Actor, r: &Request) -> Result<Access> {
     of(db, actor, request_item(actor, r)).await
@@ -369,7 +461,9 @@ pub async fn panel(db: &Db, actor: &Actor, kind: ItemKind, id: Uuid) -> Result<O
         id,
         restricted,
         pending: restricted && repo::pending_for(db, kind, id, actor.user_id).await?,
-        askable: it.circle.decider().is_some(),
+        // Nobody asks themselves (the head of channel management deciding for an item nobody
+        // owns is not one of its readers, §7.2.2).
+        askable: it.circle.decider().is_some_and(|d| d != actor.user_id),
         list: if it.circle.keeps_list(actor) {
             Some(repo::list(db, kind, id).await?)
         } else {
@@ -401,6 +495,7 @@ pub async fn ask(
     let owner = it
         .circle
         .decider()
+        .filter(|d| *d != actor.user_id)
         .ok_or_else(|| Error::Conflict("nobody owns this item yet to grant access".into()))?;
     let reason = reason.trim();
     if reason.is_empty() {

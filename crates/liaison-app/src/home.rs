@@ -7,9 +7,12 @@
 
 use crate::Result;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use liaison_core::access::{Access, ItemKind};
 use liaison_core::partner::Lang;
+use liaison_core::review::Classification;
 use liaison_core::{Actor, Object, Permission, Role, authorize};
 use liaison_db::Db;
+use liaison_db::home::MessageCount;
 use liaison_db::request::RequestView;
 use liaison_db::thread::{ThreadState, ThreadView};
 use serde::Serialize;
@@ -241,17 +244,17 @@ pub async fn dashboard(db: &Db, actor: &Actor, lang: Lang) -> Result<Dashboard> 
         sections.push(counted(
             "overdue_confirmations",
             true,
-            liaison_db::home::overdue(db, SHOWN).await?,
+            listed_messages(db, actor, |n| liaison_db::home::overdue(db, n)).await?,
         ));
         sections.push(counted(
             "dead_deliveries",
             true,
-            liaison_db::home::dead(db, SHOWN).await?,
+            listed_messages(db, actor, |n| liaison_db::home::dead(db, n)).await?,
         ));
         sections.push(counted(
             "held_back",
             false,
-            liaison_db::home::held_back(db, SHOWN).await?,
+            listed_messages(db, actor, |n| liaison_db::home::held_back(db, n)).await?,
         ));
     } else if actor.can(Permission::UseConsole) {
         // Staff answer the questions routed to them.
@@ -353,6 +356,64 @@ pub async fn dashboard(db: &Db, actor: &Actor, lang: Lang) -> Result<Dashboard> 
         });
     }
     Ok(Dashboard { sections })
+}
+
+/// Up to `SHOWN` messages as `actor` may see them listed (§7.2.2): a secret one outside their
+/// circle is left out, and `read` (a page of `n`) is read again twice as far so the list is
+/// not short while more are there. Only secret rows are looked at one by one.
+async fn listed_messages<F, Fut>(db: &Db, actor: &Actor, read: F) -> Result<Vec<MessageCount>>
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = liaison_db::Result<Vec<MessageCount>>>,
+{
+    let mut n = SHOWN;
+    loop {
+        let rows = read(n).await?;
+        let more = rows.len() as i64 >= n;
+        let read_rows = rows.len();
+        let mut kept = Vec::with_capacity(rows.len());
+        for m in rows {
+            if m.classification != Classification::Secret.as_str()
+                || crate::access::access_to(db, actor, ItemKind::Request, m.request_id).await?
+                    != Access::Hidden
+            {
+                kept.push(m);
+            }
+        }
+        if kept.len() == read_rows || kept.len() as i64 >= SHOWN || !more {
+            kept.truncate(SHOWN as usize);
+            return Ok(kept);
+        }
+        n = n.saturating_mul(2);
+    }
+}
+
+/// Action items as their owner sees them listed (§7.2.2): the title of a secret meeting they
+/// come from is left out when the owner is outside its circle (the item itself is theirs).
+async fn task_sources(
+    db: &Db,
+    actor: &Actor,
+    tasks: &mut [liaison_db::meetings::Task],
+) -> Result<()> {
+    if actor.is_partner() {
+        return Ok(());
+    }
+    let meetings: Vec<Uuid> = tasks.iter().filter_map(|t| t.meeting_id).collect();
+    if meetings.is_empty() {
+        return Ok(());
+    }
+    let classes =
+        liaison_db::access::classifications(db, liaison_db::access::Classed::Meeting, &meetings)
+            .await?;
+    for t in tasks.iter_mut() {
+        let Some(m) = t.meeting_id else { continue };
+        if classes.get(&m).map(String::as_str) == Some(Classification::Secret.as_str())
+            && crate::access::access_to(db, actor, ItemKind::Meeting, m).await? == Access::Hidden
+        {
+            t.source_title = None;
+        }
+    }
+    Ok(())
 }
 
 /// The four indicators (§6.1) of the last whole month, each with its change against the month
@@ -481,6 +542,22 @@ async fn channel_sections(
             50,
         )
         .await?;
+        // §7.2.2: an anomaly names its submission (partner, data set, period): one of a
+        // secret data set is listed only to the submission's circle.
+        let mut listed = Vec::with_capacity(open.len());
+        for a in open {
+            let secret = datasets
+                .iter()
+                .any(|d| d.id == a.dataset_id && d.classification == Classification::Secret);
+            if !secret
+                || crate::access::access_to(db, actor, ItemKind::Submission, a.submission_id)
+                    .await?
+                    != Access::Hidden
+            {
+                listed.push(a);
+            }
+        }
+        let open = listed;
         let count = open.len() as i64;
         let items = open
             .into_iter()
@@ -575,9 +652,10 @@ async fn meeting_sections(
     )
     .await?;
     let count = tasks.len() as i64;
+    let mut tasks: Vec<_> = tasks.into_iter().take(SHOWN as usize).collect();
+    task_sources(db, actor, &mut tasks).await?;
     let items = tasks
         .into_iter()
-        .take(SHOWN as usize)
         .map(|t| {
             item(
                 match &t.source_title {

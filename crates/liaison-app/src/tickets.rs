@@ -229,11 +229,7 @@ pub async fn page(db: &Db, actor: &Actor, id: Uuid) -> Result<TicketPage> {
     let restricted =
         crate::access::gate(db, actor, item(&ticket), true).await? == Access::TitleOnly;
     if restricted {
-        ticket.description = String::new();
-        ticket.resolution = None;
-        ticket.product_text = None;
-        ticket.rating_comment = None;
-        ticket.root_cause = None;
+        withhold(&mut ticket);
     }
     let staff = !actor.is_partner() && !restricted;
     let (events, files) = if restricted {
@@ -347,8 +343,12 @@ pub async fn list(
     let secret = |t: &Ticket| t.classification == Classification::Secret;
     let read = |before| repo::list_tickets(db, actor.scope(), &f, before, limit);
     let read = |before| async move { Ok(read(before).await?) };
-    let page =
-        || crate::access::listed_page(db, actor, (limit, before), |t| t.id, read, secret, item);
+    let page = || async move {
+        let rows =
+            crate::access::listed_page(db, actor, (limit, before), |t| t.id, read, secret, item)
+                .await?;
+        title_only_rows(db, actor, rows).await
+    };
     // A page is kept between views until a ticket (or a name it shows) changes (`Db::kept`),
     // 256 pages a process (about 10 MB). "Breaching soon" moves with the clock: never kept.
     if f.due_before.is_some() {
@@ -362,6 +362,32 @@ pub async fn list(
         page,
     )
     .await
+}
+
+/// List rows of confidential tickets whose circle `actor` is outside (§7.2.2): their subject
+/// only, as `page` shows them (no product text, root cause, resolution or rating comment).
+async fn title_only_rows(db: &Db, actor: &Actor, mut rows: Vec<Ticket>) -> Result<Vec<Ticket>> {
+    if actor.is_partner() {
+        return Ok(rows);
+    }
+    for t in rows
+        .iter_mut()
+        .filter(|t| t.classification >= Classification::Confidential)
+    {
+        if crate::access::of(db, actor, item(t)).await? == Access::TitleOnly {
+            withhold(t);
+        }
+    }
+    Ok(rows)
+}
+
+/// What a title-only reader does not see of a ticket (§7.2.2).
+fn withhold(t: &mut Ticket) {
+    t.description = String::new();
+    t.resolution = None;
+    t.product_text = None;
+    t.rating_comment = None;
+    t.root_cause = None;
 }
 
 /// `filter` narrowed to what `actor` may read: staff who may not read every ticket see those
@@ -681,7 +707,7 @@ pub async fn create(
             events: vec![created],
             breaches: Vec::new(),
             watch,
-            notes,
+            notes: crate::access::tell(db, &item(&t), notes).await?,
             action: "ticket.create",
             detail: json!({"kind": kind, "priority": priority, "via": via,
                            "assignee_id": assignee, "department_id": department}),
@@ -856,7 +882,7 @@ pub async fn reply(
             events: vec![ev],
             breaches,
             watch: vec![actor.user_id],
-            notes,
+            notes: crate::access::tell(db, &item(&t), notes).await?,
             action: if input.internal {
                 "ticket.note"
             } else {
@@ -954,7 +980,7 @@ pub async fn assign(db: &Db, actor: &Actor, id: Uuid, input: &AssignInput) -> Re
             events: vec![ev],
             breaches: Vec::new(),
             watch: t.assignee_id.into_iter().collect(),
-            notes,
+            notes: crate::access::tell(db, &item(&t), notes).await?,
             action: "ticket.assign",
             detail: json!({"assignee_id": t.assignee_id, "department_id": t.department_id,
                            "priority": t.priority}),
@@ -1042,7 +1068,7 @@ pub async fn resolve(db: &Db, actor: &Actor, id: Uuid, input: &ResolveInput) -> 
             events: vec![ev],
             breaches,
             watch: vec![actor.user_id],
-            notes,
+            notes: crate::access::tell(db, &item(&t), notes).await?,
             action: "ticket.resolve",
             detail: json!({"root_cause": cause}),
         },
@@ -1179,7 +1205,7 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Uuid, input: &ReopenInput) -> Re
             events: vec![ev],
             breaches: Vec::new(),
             watch: vec![actor.user_id],
-            notes,
+            notes: crate::access::tell(db, &item(&t), notes).await?,
             action: "ticket.reopen",
             detail: json!({"reopen_count": t.reopen_count}),
         },
@@ -1393,7 +1419,7 @@ pub async fn sweep(db: &Db) -> Result<SweepOutcome> {
                 events,
                 breaches,
                 watch: Vec::new(),
-                notes,
+                notes: crate::access::tell(db, &item(&t), notes).await?,
                 action: "ticket.sla",
                 detail: json!({}),
             },

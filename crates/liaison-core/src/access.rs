@@ -60,6 +60,11 @@ pub struct Circle {
     pub users: Vec<Uuid>,
     /// Roles on the access list: everyone holding one of them.
     pub roles: Vec<Role>,
+    /// Who decides access requests when the item has no owner (a confidential ticket without
+    /// an assignee whose partner has no channel manager): the head of channel management
+    /// (§7.2.2: an item one sees the title of can always be asked for). Deciding does not
+    /// put them in the circle.
+    pub fallback: Option<Uuid>,
 }
 
 impl Circle {
@@ -71,9 +76,10 @@ impl Circle {
             || self.roles.iter().any(|r| actor.roles.has(*r))
     }
 
-    /// The owner asked for access: the first owner (`None` when the item has none).
+    /// The owner asked for access: the first owner, else the fallback (`None` when the item
+    /// has neither).
     pub fn decider(&self) -> Option<Uuid> {
-        self.owners.first().copied()
+        self.owners.first().copied().or(self.fallback)
     }
 
     /// Whether `actor` keeps the item's access list (§7.2.2: its owners name who else knows).
@@ -194,5 +200,26 @@ mod tests {
         assert!(!circle.keeps_list(&actor(3, "admin")));
         assert_eq!(circle.decider(), Some(Uuid::from_u128(1)));
         assert_eq!(Circle::default().decider(), None);
+    }
+
+    #[test]
+    fn without_an_owner_the_fallback_decides_but_does_not_read() {
+        let head = actor(5, "dept_head,channel_manager");
+        let circle = Circle {
+            fallback: Some(head.user_id),
+            ..Default::default()
+        };
+        assert_eq!(circle.decider(), Some(head.user_id));
+        assert!(!circle.keeps_list(&head));
+        assert_eq!(
+            access(&head, Classification::Confidential, &circle),
+            Access::TitleOnly
+        );
+        let owned = Circle {
+            owners: vec![Uuid::from_u128(1)],
+            fallback: Some(head.user_id),
+            ..Default::default()
+        };
+        assert_eq!(owned.decider(), Some(Uuid::from_u128(1)));
     }
 }

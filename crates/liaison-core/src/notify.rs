@@ -8,7 +8,8 @@ use uuid::Uuid;
 str_enum!(
     /// What a notification is about; the text is the `notifications.kind` column and the
     /// catalogue key `notify.<kind>` (its title) and `notify.kind.<kind>` (its name in the
-    /// settings).
+    /// settings). `secret_item` (§7.2.2): a secret item was updated, told to someone outside
+    /// its circle without its title (`args.item` names the kind of item).
     NotifyKind {
         ReviewWaiting = "review_waiting",
         RequestReturned = "request_returned",
@@ -43,6 +44,7 @@ str_enum!(
         LoginNewDevice = "login_new_device",
         SurveyInvited = "survey_invited",
         SurveyReminder = "survey_reminder",
+        SecretItem = "secret_item",
     }
 );
 
@@ -92,6 +94,19 @@ impl NotifyKind {
 /// A notification's title in `lang`: the message `notify.<kind>` with its `{ $name }`
 /// placeholders filled from `args` (strings and numbers; anything else is left out).
 pub fn title(lang: liaison_i18n::Lang, kind: NotifyKind, args: &serde_json::Value) -> String {
+    // A secret item's notice names only its kind, in the reader's language
+    // (`notify.secret_item.<kind>`).
+    if kind == NotifyKind::SecretItem {
+        let item = args
+            .get("item")
+            .and_then(|i| i.as_str())
+            .and_then(|i| crate::access::ItemKind::parse(i).ok());
+        let key = match item {
+            Some(i) => format!("notify.secret_item.{}", i.as_str()),
+            None => "notify.secret_item".to_string(),
+        };
+        return liaison_i18n::t(lang, &key).to_string();
+    }
     let pairs: Vec<(&str, String)> = args
         .as_object()
         .map(|o| {
@@ -184,6 +199,26 @@ mod tests {
         assert_eq!(people.len(), 2, "each asker once");
         assert!(thread_link(kind, a).starts_with("/portal/questions/"));
         assert!(thread_link(NotifyKind::QuestionRouted, a).starts_with("/console/threads/"));
+    }
+
+    #[test]
+    fn a_secret_items_notice_names_its_kind_only() {
+        let args = serde_json::json!({"item": "ticket"});
+        let en = title(liaison_i18n::Lang::En, NotifyKind::SecretItem, &args);
+        assert!(en.contains("secret ticket") && !en.contains('$'), "{en}");
+        for lang in [liaison_i18n::Lang::ZhCn, liaison_i18n::Lang::ZhTw] {
+            for item in crate::access::ItemKind::ALL {
+                let args = serde_json::json!({"item": item.as_str()});
+                let t = title(lang, NotifyKind::SecretItem, &args);
+                assert!(!t.contains("notify.") && !t.is_empty(), "{t}");
+            }
+        }
+        let odd = title(
+            liaison_i18n::Lang::En,
+            NotifyKind::SecretItem,
+            &serde_json::json!({}),
+        );
+        assert!(!odd.contains("notify."), "{odd}");
     }
 
     #[test]

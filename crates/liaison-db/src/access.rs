@@ -368,3 +368,49 @@ pub async fn record_read(
     .await?;
     Ok(())
 }
+
+struct Classified(Uuid, String);
+impl crate::FromDbRow for Classified {
+    fn from_row<R: crate::RowExt>(r: &R) -> std::result::Result<Self, sqlx::Error> {
+        Ok(Self(r.uuid("id")?, r.text("classification")?))
+    }
+}
+
+/// Where a classified row of each kind keeps its classification (for reads that check
+/// need-to-know after a list query, §7.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Classed {
+    Ticket,
+    Meeting,
+    Message,
+}
+
+/// The classification of each of `ids` (rows of `what`), in one statement per 500 ids; rows
+/// that are gone are not in the map.
+pub async fn classifications(
+    db: &Db,
+    what: Classed,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    let table = match what {
+        Classed::Ticket => "tickets",
+        Classed::Meeting => "meetings",
+        Classed::Message => "messages",
+    };
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut query = crate::Q::dynamic(String::new());
+        let ph: Vec<String> = chunk.iter().map(|id| query.arg(*id)).collect();
+        query.push_sql(&format!(
+            "SELECT id, classification FROM {table} WHERE id IN ({})",
+            ph.join(", ")
+        ));
+        out.extend(
+            db.fetch_all::<Classified>(query)
+                .await?
+                .into_iter()
+                .map(|c| (c.0, c.1)),
+        );
+    }
+    Ok(out)
+}

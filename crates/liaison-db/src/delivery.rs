@@ -861,6 +861,9 @@ from_row!(OverdueRow; partner_code: text("code"), partner_name: text("name"), ow
 struct UserRow(Uuid, String, String, Option<String>, bool);
 from_row!(UserRow(id: uuid, name: text, email: text, lang: opt_text, active: bool));
 
+struct RequesterRow(Uuid, String);
+from_row!(RequesterRow(id: uuid, classification: text));
+
 /// Who is overdue on `message`, grouped for the requester (all partners) and each partner's
 /// channel manager (their partners).
 pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice>> {
@@ -874,12 +877,17 @@ pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice
             .bind(message),
         )
         .await?;
-    let requester: Option<crate::partner::IdRow> = db
+    let requester: Option<RequesterRow> = db
         .fetch_optional(
-            q("SELECT r.requester_id AS id FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.id = $1")
+            q("SELECT r.requester_id AS id, m.classification FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.id = $1")
                 .bind(message),
         )
         .await?;
+    // §7.2.2: a secret message's title is known only to its circle; its requester (who owns
+    // it) chases every partner, the partners' channel managers are not told of it.
+    let secret = requester
+        .as_ref()
+        .is_some_and(|r| r.1 == liaison_core::review::Classification::Secret.as_str());
     let requester = requester.map(|r| r.0);
     let mut out: Vec<OverdueNotice> = Vec::new();
     let entry = |o: &OverdueRow| OverduePartner {
@@ -891,7 +899,7 @@ pub async fn overdue_notices(db: &Db, message: Uuid) -> Result<Vec<OverdueNotice
     if let Some(r) = requester {
         who.push((r, rows.iter().map(entry).collect()));
     }
-    for o in &rows {
+    for o in rows.iter().filter(|_| !secret) {
         // The requester already hears about every partner.
         let Some(owner) = o.owner_id.filter(|u| Some(*u) != requester) else {
             continue;

@@ -17,9 +17,13 @@ pub struct MessageCount {
     pub title: String,
     pub at: Option<DateTime<Utc>>,
     pub count: i64,
+    /// The message's classification (§7.2.2: a secret one is listed only to its circle).
+    #[serde(skip)]
+    pub classification: String,
 }
 
-from_row!(MessageCount; message_id: uuid, request_id: uuid, title: text, at: opt_time, count: i64);
+from_row!(MessageCount; message_id: uuid, request_id: uuid, title: text, at: opt_time, count: i64,
+    classification: text);
 
 /// Messages past their confirmation deadline with people who have not confirmed (§4.4.1),
 /// most recent deadline first; `count` is people, not deliveries.
@@ -27,10 +31,10 @@ pub async fn overdue(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
     db.fetch_all(
         q(
             "SELECT m.id AS message_id, m.request_id, m.title, m.ack_due_at AS at,
-                  COUNT(DISTINCT d.contact_id) AS count
+                  COUNT(DISTINCT d.contact_id) AS count, m.classification
              FROM messages m JOIN deliveries d ON d.message_id = m.id
             WHERE m.ack_required AND m.ack_due_at < $1 AND d.acked_at IS NULL
-            GROUP BY m.id, m.request_id, m.title, m.ack_due_at
+            GROUP BY m.id, m.request_id, m.title, m.ack_due_at, m.classification
             ORDER BY m.ack_due_at DESC LIMIT $2",
         )
         .bind(db.now())
@@ -42,10 +46,11 @@ pub async fn overdue(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
 /// Messages with deliveries the worker gave up on (§4.4.1: send again or call).
 pub async fn dead(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
     db.fetch_all(
-        q("SELECT m.id AS message_id, m.request_id, m.title, m.created_at AS at, COUNT(*) AS count
+        q("SELECT m.id AS message_id, m.request_id, m.title, m.created_at AS at, COUNT(*) AS count,
+                  m.classification
              FROM deliveries d JOIN messages m ON m.id = d.message_id
             WHERE d.state = 'dead'
-            GROUP BY m.id, m.request_id, m.title, m.created_at
+            GROUP BY m.id, m.request_id, m.title, m.created_at, m.classification
             ORDER BY m.id DESC LIMIT $1")
         .bind(limit),
     )
@@ -58,16 +63,18 @@ struct HeldRow {
     title: String,
     created_at: DateTime<Utc>,
     held_back: String,
+    classification: String,
 }
 
-from_row!(HeldRow; message_id: uuid, request_id: uuid, title: text, created_at: time, held_back: text);
+from_row!(HeldRow; message_id: uuid, request_id: uuid, title: text, created_at: time, held_back: text,
+    classification: text);
 
 /// Recent confidential messages that left people out for want of a valid NDA (§7.1.2).
 pub async fn held_back(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
     let rows: Vec<HeldRow> = db
         .fetch_all(
             q(
-                "SELECT id AS message_id, request_id, title, created_at, held_back FROM messages
+                "SELECT id AS message_id, request_id, title, created_at, held_back, classification FROM messages
                 WHERE held_back <> '[]' ORDER BY id DESC LIMIT $1",
             )
             .bind(limit),
@@ -83,6 +90,7 @@ pub async fn held_back(db: &Db, limit: i64) -> Result<Vec<MessageCount>> {
             request_id: r.request_id,
             title: r.title,
             at: Some(r.created_at),
+            classification: r.classification,
         })
         .filter(|m| m.count > 0)
         .collect())

@@ -538,10 +538,12 @@ pub async fn insert_meeting(
 /// The search document of a meeting (one per meeting; partner users find it through
 /// `liaison_app::search`, which checks the invitation).
 fn meeting_doc(id: Uuid, f: &MeetingFields, at: DateTime<Utc>) -> crate::search::Doc {
-    let agenda = if sealed(f.classification) {
-        ""
+    // A confidential meeting is found by its title only: its place and agenda are what a
+    // title-only reader does not see (§7.2.2).
+    let (place, agenda) = if sealed(f.classification) {
+        ("", "")
     } else {
-        f.agenda.as_str()
+        (f.place.as_deref().unwrap_or(""), f.agenda.as_str())
     };
     crate::search::Doc::new(
         id,
@@ -549,7 +551,7 @@ fn meeting_doc(id: Uuid, f: &MeetingFields, at: DateTime<Utc>) -> crate::search:
         None,
         at,
         &f.title,
-        &[f.place.as_deref().unwrap_or("")],
+        &[place],
         &[agenda],
     )
 }

@@ -853,6 +853,29 @@ pub(crate) fn push_kind_match(query: &mut Q, column: &str, text: &str, kind: Kin
     }
 }
 
+/// The classification of each hit of a kind that has one (tickets, meetings, messages): one
+/// statement per kind, for the need-to-know check after a query (§7.2.2). Hits of other
+/// kinds, and ones whose row is gone, are not in the map.
+pub async fn classifications(db: &Db, hits: &[Hit]) -> Result<HashMap<Uuid, String>> {
+    use crate::access::Classed;
+    let mut out = HashMap::new();
+    for (kind, what) in [
+        (Kind::Ticket, Classed::Ticket),
+        (Kind::Meeting, Classed::Meeting),
+        (Kind::Message, Classed::Message),
+    ] {
+        let ids: Vec<Uuid> = hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.id)
+            .collect();
+        if !ids.is_empty() {
+            out.extend(crate::access::classifications(db, what, &ids).await?);
+        }
+    }
+    Ok(out)
+}
+
 struct MessageRequest(Uuid, Uuid);
 impl FromDbRow for MessageRequest {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {

@@ -775,12 +775,16 @@ async fn insert_events(
     write_events(tx, &refs).await
 }
 
-/// The search document of a ticket: its subject always, its description when not sealed.
+/// The search document of a ticket: its subject and catalogue product always, its description
+/// and the partner's own product text when not sealed (a title-only reader, §7.2.2, must not
+/// find a confidential ticket by its content).
 fn doc(t: &Ticket) -> Doc {
-    let body = if sealed(t.classification) {
-        ""
-    } else {
-        t.description.as_str()
+    let seal = sealed(t.classification);
+    let body = if seal { "" } else { t.description.as_str() };
+    let product = match &t.product_name {
+        Some(name) => name.as_str(),
+        None if seal => "",
+        None => t.product_text.as_deref().unwrap_or(""),
     };
     Doc::new(
         t.id,
@@ -788,10 +792,7 @@ fn doc(t: &Ticket) -> Doc {
         Some(t.partner_id),
         t.created_at,
         &t.subject,
-        &[t.product_name
-            .as_deref()
-            .or(t.product_text.as_deref())
-            .unwrap_or("")],
+        &[product],
         &[body],
     )
 }

@@ -818,3 +818,343 @@ async fn confidential_content_reaches_no_one_outside_the_circle_by_any_path() {
         );
     }
 }
+
+async fn sql(db: &Db, query: liaison_db::Q) {
+    let mut tx = db.begin().await.expect("tx");
+    tx.execute(query).await.expect("update");
+    tx.commit().await.expect("commit");
+}
+
+fn actor_of(users: &[liaison_db::user::User], id: Uuid) -> liaison_core::Actor {
+    users.iter().find(|u| u.id == id).expect("user").actor()
+}
+
+async fn ticket_by_p1(
+    db: &Db,
+    cast: &Cast,
+    subject: &str,
+    class: &str,
+) -> liaison_db::tickets::Ticket {
+    liaison_app::tickets::create(
+        db,
+        &cast.p1,
+        &liaison_app::tickets::TicketInput {
+            kind: Some("other".into()),
+            subject: Some(subject.into()),
+            description: Some(format!("{subject} 正文 BODYWORD")),
+            product_text: Some("PRODTEXT".into()),
+            classification: Some(class.into()),
+            ..Default::default()
+        },
+        Vec::new(),
+        liaison_core::tickets::TicketVia::Portal,
+    )
+    .await
+    .expect("ticket")
+}
+
+async fn hit_titles(db: &Db, actor: &liaison_core::Actor, q: &str) -> Vec<liaison_db::search::Hit> {
+    liaison_app::search::search(db, actor, q, 20)
+        .await
+        .expect("search")
+}
+
+async fn home_titles(db: &Db, actor: &liaison_core::Actor) -> Vec<String> {
+    liaison_app::home::dashboard(db, actor, liaison_core::partner::Lang::En)
+        .await
+        .expect("home")
+        .sections
+        .into_iter()
+        .flat_map(|s| s.items.into_iter().map(|i| i.title))
+        .collect()
+}
+
+/// Notifications whose arguments carry `text`, of people other than the three of `circle`.
+async fn told_outside(db: &Db, circle: &[Uuid; 3], text: &str) -> i64 {
+    db.fetch_one::<i64>(
+        q("SELECT COUNT(*) FROM notifications WHERE args LIKE $1
+            AND user_id <> $2 AND user_id <> $3 AND user_id <> $4")
+        .bind(format!("%{text}%"))
+        .bind(circle[0])
+        .bind(circle[1])
+        .bind(circle[2]),
+    )
+    .await
+    .expect("notifications")
+}
+
+/// §7.2.2 (issue 15 item 1): a secret ticket and a secret meeting are found, listed at home
+/// and told of only within their circle: an admin outside it finds nothing, sees nothing at
+/// home, and a notification to someone outside carries no title (a `secret_item` notice). A
+/// confidential ticket is found by its subject with no snippet, not by its content, and its
+/// list row carries no product text for a title-only reader.
+#[tokio::test]
+async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_circle() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let users = liaison_db::user::list_users(&db).await.expect("users");
+        let t = ticket_by_p1(&db, &cast, "绝密渠道重组 SECRETWORD", "secret").await;
+        let owner = actor_of(
+            &users,
+            t.partner_owner_id.expect("SH-D001 has a channel manager"),
+        );
+        assert!(
+            hit_titles(&db, &cast.admin, "SECRETWORD").await.is_empty(),
+            "{name}: an admin outside the circle does not find a secret ticket"
+        );
+        assert!(
+            hit_titles(&db, &owner, "SECRETWORD")
+                .await
+                .iter()
+                .any(|h| h.id == t.id),
+            "{name}: its owner finds it"
+        );
+        // A secret meeting: its organiser finds it, the admin does not.
+        let start = (db.now() + chrono::Duration::days(3)).format("%Y-%m-%dT10:00");
+        let end = (db.now() + chrono::Duration::days(3)).format("%Y-%m-%dT11:00");
+        let m = liaison_app::meetings::create(
+            &db,
+            &cast.channel,
+            &liaison_app::meetings::MeetingInput {
+                kind: Some("ad_hoc".into()),
+                title: Some("绝密并购 MEETSECRET".into()),
+                starts_at: Some(start.to_string()),
+                ends_at: Some(end.to_string()),
+                timezone: Some("Asia/Shanghai".into()),
+                agenda: Some("议程 AGENDAWORD".into()),
+                classification: Some("secret".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("meeting");
+        assert!(
+            hit_titles(&db, &cast.admin, "MEETSECRET").await.is_empty(),
+            "{name}"
+        );
+        assert!(
+            hit_titles(&db, &cast.channel, "MEETSECRET")
+                .await
+                .iter()
+                .any(|h| h.id == m.id),
+            "{name}: the organiser finds it"
+        );
+        // Home: nothing of either for the admin; the organiser's meetings ahead hold it.
+        let admin_home = home_titles(&db, &cast.admin).await;
+        assert!(
+            !admin_home
+                .iter()
+                .any(|x| x.contains("SECRETWORD") || x.contains("MEETSECRET")),
+            "{name}: {admin_home:?}"
+        );
+        assert!(
+            home_titles(&db, &cast.channel)
+                .await
+                .iter()
+                .any(|x| x.contains("MEETSECRET")),
+            "{name}: the organiser's home"
+        );
+        // Notifications: with nobody holding it, the partner's reply goes to the department
+        // head (or channel manager); whoever outside the circle is told gets no title.
+        sql(
+            &db,
+            q("UPDATE tickets SET assignee_id = NULL, department_id = $1 WHERE id = $2")
+                .bind(cast.head.department_id)
+                .bind(t.id),
+        )
+        .await;
+        let t = liaison_app::tickets::show(&db, &owner, t.id)
+            .await
+            .expect("ticket");
+        liaison_app::tickets::reply(
+            &db,
+            &cast.p1,
+            t.id,
+            &liaison_app::tickets::ReplyInput {
+                body: Some("补充 REPLYWORD".into()),
+                ..Default::default()
+            },
+            Vec::new(),
+            liaison_core::tickets::TicketVia::Portal,
+        )
+        .await
+        .expect("partner reply");
+        // Told directly too: an admin outside the circle gets the neutral notice only.
+        let it = liaison_app::access::item(&db, &owner, ItemKind::Ticket, t.id)
+            .await
+            .expect("item");
+        let told = liaison_app::access::tell(
+            &db,
+            &it,
+            vec![
+                liaison_db::notify::NewNotification {
+                    user_id: cast.admin.user_id,
+                    kind: liaison_core::notify::NotifyKind::TicketSlaBreached,
+                    args: serde_json::json!({"subject": it.title, "partner": "SH-D001"}),
+                    link: format!("/console/tickets/{}", t.id),
+                    urgent: false,
+                    email_at: None,
+                },
+                liaison_db::notify::NewNotification {
+                    user_id: owner.user_id,
+                    kind: liaison_core::notify::NotifyKind::TicketSlaBreached,
+                    args: serde_json::json!({"subject": it.title, "partner": "SH-D001"}),
+                    link: format!("/console/tickets/{}", t.id),
+                    urgent: false,
+                    email_at: None,
+                },
+            ],
+        )
+        .await
+        .expect("tell");
+        assert_eq!(
+            told[0].kind,
+            liaison_core::notify::NotifyKind::SecretItem,
+            "{name}"
+        );
+        assert!(!told[0].args.to_string().contains("SECRETWORD"), "{name}");
+        assert!(!told[0].link.contains(&t.id.to_string()), "{name}");
+        let en = liaison_core::notify::title(
+            liaison_core::partner::Lang::En,
+            told[0].kind,
+            &told[0].args,
+        );
+        assert!(en.contains("secret ticket"), "{name}: {en}");
+        assert_eq!(
+            told[1].kind,
+            liaison_core::notify::NotifyKind::TicketSlaBreached
+        );
+        let circle = [owner.user_id, cast.p1.user_id, cast.channel.user_id];
+        let heads: Vec<liaison_db::notify::Notification> =
+            liaison_db::notify::list(&db, cast.head.user_id, false, None, 50)
+                .await
+                .expect("head's notifications");
+        assert!(
+            heads
+                .iter()
+                .any(|n| n.kind == liaison_core::notify::NotifyKind::SecretItem),
+            "{name}: {heads:?}"
+        );
+        assert_eq!(
+            told_outside(&db, &circle, "SECRETWORD").await,
+            0,
+            "{name}: no stored notification outside the circle names the secret ticket"
+        );
+        assert_eq!(told_outside(&db, &circle, "MEETSECRET").await, 0, "{name}");
+        // The department head (outside the circle) was told of the reply, without its title.
+        assert!(
+            t.department_head_id == Some(cast.head.user_id) && cast.head.user_id != owner.user_id,
+            "{name}: the ticket is routed to a department with a head"
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM notifications WHERE kind = 'secret_item'"
+            )
+            .await,
+            1,
+            "{name}: the head's notice of the reply"
+        );
+
+        // A confidential ticket: found by its subject, with no snippet; not by its content;
+        // its list row has no product text for the admin, and has it for its owner.
+        let c = ticket_by_p1(&db, &cast, "机密价格 CONFWORD", "confidential").await;
+        let hits = hit_titles(&db, &cast.admin, "CONFWORD").await;
+        let hit = hits
+            .iter()
+            .find(|h| h.id == c.id)
+            .expect("found by its title");
+        assert!(hit.snippet.is_empty(), "{name}: {:?}", hit.snippet);
+        assert!(
+            hit_titles(&db, &cast.admin, "BODYWORD")
+                .await
+                .iter()
+                .all(|h| h.id != c.id),
+            "{name}: not by its description"
+        );
+        assert!(
+            hit_titles(&db, &cast.admin, "PRODTEXT")
+                .await
+                .iter()
+                .all(|h| h.id != c.id),
+            "{name}: not by its product text"
+        );
+        let f = liaison_db::tickets::TicketFilter::default();
+        let rows = liaison_app::tickets::list(&db, &cast.admin, &f, None, 50)
+            .await
+            .expect("list");
+        let row = rows.iter().find(|x| x.id == c.id).expect("listed by title");
+        assert_eq!(row.product_text, None, "{name}: title only");
+        assert!(
+            rows.iter().all(|x| x.id != t.id),
+            "{name}: the secret one is not listed"
+        );
+        let rows = liaison_app::tickets::list(&db, &owner, &f, None, 50)
+            .await
+            .expect("list");
+        let row = rows.iter().find(|x| x.id == c.id).expect("listed");
+        assert_eq!(
+            row.product_text.as_deref(),
+            Some("PRODTEXT"),
+            "{name}: its owner"
+        );
+    }
+}
+
+/// §7.2.2 (issue 15 item 1.5): a confidential ticket nobody holds and whose partner has no
+/// channel manager can still be asked for: the head of channel management decides.
+#[tokio::test]
+async fn a_confidential_ticket_nobody_owns_is_asked_of_the_head_of_channel_management() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let c = ticket_by_p1(&db, &cast, "机密无主 ORPHANWORD", "confidential").await;
+        sql(
+            &db,
+            q("UPDATE tickets SET assignee_id = NULL WHERE id = $1").bind(c.id),
+        )
+        .await;
+        sql(
+            &db,
+            q("UPDATE partners SET owner_id = NULL WHERE id = $1")
+                .bind(cast.p1.partner_id.expect("p1")),
+        )
+        .await;
+        let head = liaison_app::access::channel_head(&db)
+            .await
+            .expect("head")
+            .expect("the demo company has a head of channel management");
+        let users = liaison_db::user::list_users(&db).await.expect("users");
+        let head = actor_of(&users, head);
+        let asker = [&cast.admin, &cast.exec, &cast.staff]
+            .into_iter()
+            .find(|a| a.user_id != head.user_id)
+            .expect("someone else");
+        let panel = liaison_app::access::panel(&db, asker, ItemKind::Ticket, c.id)
+            .await
+            .expect("panel")
+            .expect("a classified item has a panel");
+        assert!(panel.restricted && panel.askable, "{name}: {panel:?}");
+        let asked = liaison_app::access::ask(&db, asker, ItemKind::Ticket, c.id, "跟进需要")
+            .await
+            .expect("asked");
+        assert_eq!(asked.owner_id, head.user_id, "{name}");
+        liaison_app::access::decide(&db, &head, asked.id, true, "")
+            .await
+            .expect("the head decides");
+        let page = liaison_app::tickets::page(&db, asker, c.id)
+            .await
+            .expect("page");
+        assert!(!page.restricted, "{name}: granted");
+        assert!(page.ticket.description.contains("BODYWORD"), "{name}");
+        // The head's own panel does not offer asking themselves.
+        if let Some(p) = liaison_app::access::panel(&db, &head, ItemKind::Ticket, c.id)
+            .await
+            .expect("head panel")
+            && p.restricted
+        {
+            assert!(!p.askable, "{name}");
+        }
+    }
+}

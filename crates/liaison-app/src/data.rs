@@ -158,7 +158,7 @@ pub async fn dataset(db: &Db, actor: &Actor, id_or_code: &str) -> Result<Dataset
     Ok(d)
 }
 
-async fn find_dataset(db: &Db, id_or_code: &str) -> Result<Dataset> {
+pub(crate) async fn find_dataset(db: &Db, id_or_code: &str) -> Result<Dataset> {
     let found = match Uuid::parse_str(id_or_code.trim()) {
         Ok(id) => repo::find_dataset(db, id).await,
         Err(_) => repo::find_dataset_by_code(db, id_or_code.trim()).await,
@@ -1692,7 +1692,7 @@ pub async fn anomalies(
 /// a secret data set's not at all (404, not listed); company totals leave such partners out
 /// and say how many. Partner users see their own figures as before; the anonymised peer
 /// benchmark (five or more peers, never the viewer) stays.
-fn knower(actor: &Actor) -> repo::Knower {
+pub(crate) fn knower(actor: &Actor) -> repo::Knower {
     repo::Knower {
         user: actor.user_id,
         roles: actor.roles.iter().map(|r| r.as_str().to_string()).collect(),

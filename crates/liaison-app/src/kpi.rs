@@ -1310,6 +1310,9 @@ pub struct Impact {
     pub correlation: Option<f64>,
     /// How many months it rests on.
     pub pairs: usize,
+    /// Sales or market share of partners whose figures the reader may not know were left out
+    /// (§7.2.2: a confidential data set's figures stay in their circle, `data::knower`).
+    pub figures_withheld: bool,
 }
 
 /// §6.2.2, SPEC F6: a partner's or region's indicators beside its sales and market share,
@@ -1349,28 +1352,28 @@ pub async fn impact(
         first = first.previous();
     }
     let sums = repo::monthly_partner_sums(db, &whose, first.from, end.to).await?;
+    let (sales_reader, sales_withheld) = figures_reader(db, actor, "sales", &whose).await?;
     let sales: HashMap<String, f64> = repo::business_series(
         db,
-        "sales",
-        "amount_cny",
+        ("sales", "amount_cny"),
         &whose,
-        &first.code(),
-        &end.code(),
+        (&first.code(), &end.code()),
         false,
+        sales_reader.as_ref(),
     )
     .await?
     .into_iter()
     .collect();
     let q_from = Period::of(PeriodKind::Quarter, first.from).code();
     let q_to = Period::of(PeriodKind::Quarter, end.from).code();
+    let (share_reader, shares_withheld) = figures_reader(db, actor, "market_share", &whose).await?;
     let shares: HashMap<String, f64> = repo::business_series(
         db,
-        "market_share",
-        "share_pct",
+        ("market_share", "share_pct"),
         &whose,
-        &q_from,
-        &q_to,
+        (&q_from, &q_to),
         true,
+        share_reader.as_ref(),
     )
     .await?
     .into_iter()
@@ -1416,5 +1419,37 @@ pub async fn impact(
         correlation: rules::correlation(&pairs).map(|r| (r * 100.0).round() / 100.0),
         pairs: pairs.len(),
         months: out,
+        figures_withheld: sales_withheld || shares_withheld,
     })
+}
+
+/// Whose figures of the data set `code` the impact chart may add up for `actor` (§7.2.2):
+/// everyone's (`None`) unless the data set is confidential or secret and the reader is on the
+/// staff; then only the partners in the circle of their figures (`data::knower`). The flag says
+/// whether some were left out (for a region: whether any may be).
+async fn figures_reader(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    whose: &repo::Whose,
+) -> Result<(Option<liaison_db::data::Knower>, bool)> {
+    if actor.is_partner() {
+        return Ok((None, false));
+    }
+    let d = match crate::data::find_dataset(db, code).await {
+        Ok(d) => d,
+        Err(Error::NotFound) => return Ok((None, false)),
+        Err(e) => return Err(e),
+    };
+    if d.classification < liaison_core::review::Classification::Confidential {
+        return Ok((None, false));
+    }
+    let k = crate::data::knower(actor);
+    let withheld = match whose {
+        repo::Whose::Partner(p) => liaison_db::data::known_partners(db, d.id, &[*p], &k)
+            .await?
+            .is_empty(),
+        repo::Whose::Region(_) => true,
+    };
+    Ok((Some(k), withheld))
 }

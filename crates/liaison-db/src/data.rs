@@ -772,7 +772,7 @@ pub struct Knower {
 
 /// The condition that the partner in column `col` is known to `k` for the data set bound at
 /// placeholder `ds`.
-fn known_sql(query: &mut Q, col: &str, ds: &str, k: &Knower) -> String {
+pub(crate) fn known_sql(query: &mut Q, col: &str, ds: &str, k: &Knower) -> String {
     let owner = query.arg(k.user);
     let user = query.arg(k.user);
     let roles = if k.roles.is_empty() {

@@ -1109,12 +1109,11 @@ from_row!(PeriodValue; period: text, value: f64);
 /// partners, or averaged where `mean` (a share).
 pub async fn business_series(
     db: &Db,
-    dataset: &str,
-    measure: &str,
+    (dataset, measure): (&str, &str),
     whose: &Whose,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
     mean: bool,
+    known_to: Option<&crate::data::Knower>,
 ) -> Result<Vec<(String, f64)>> {
     let agg = if mean { "AVG" } else { "SUM" };
     let mut query = Q::dynamic(format!(
@@ -1130,6 +1129,11 @@ pub async fn business_series(
     match whose {
         Whose::Partner(p) => query.and("p.id =", *p),
         Whose::Region(r) => query.and("p.region =", r.as_str()),
+    }
+    if let Some(k) = known_to {
+        // §7.2.2: only the partners whose figures of the data set the reader knows.
+        let known = crate::data::known_sql(&mut query, "dp.partner_id", "ds.id", k);
+        query.push_sql(&format!(" AND {known}"));
     }
     query.push_sql(" GROUP BY dp.period ORDER BY dp.period");
     let rows: Vec<PeriodValue> = db.fetch_all(query).await?;

@@ -2483,6 +2483,7 @@ kpi.impact.direction.positive = positive
 kpi.impact.direction.negative = negative
 kpi.impact.too_few = Fewer than three months have both timeliness and sales figures: no correlation is stated.
 kpi.impact.no_cause = A correlation only says that two figures moved together; it does not show that communication caused the change in sales, or the other way round.
+kpi.impact.figures_withheld = Sales and market share are confidential: they count only the partners whose figures you may see (their channel manager, or granted access on a submission).
 nav.evaluation_settings = Evaluation settings
 kpi.settings.title = Evaluation settings
 kpi.settings.link = Evaluation settings

@@ -2482,6 +2482,7 @@ kpi.impact.direction.positive = 正
 kpi.impact.direction.negative = 负
 kpi.impact.too_few = 同时有及时率和销售额数据的月份不足三个，不给出相关性。
 kpi.impact.no_cause = 相关性只说明两个数字同时变化，并不说明沟通导致了销售额的变化，反之亦然。
+kpi.impact.figures_withheld = 销售额和市场份额属于保密数据：此处只计入你有权查看其数据的合作伙伴（其渠道经理，或在某次报送上获准查阅的人）。
 nav.evaluation_settings = 评估设置
 kpi.settings.title = 评估设置
 kpi.settings.link = 评估设置

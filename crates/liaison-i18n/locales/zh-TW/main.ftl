@@ -2482,6 +2482,7 @@ kpi.impact.direction.positive = 正
 kpi.impact.direction.negative = 負
 kpi.impact.too_few = 同時有及時率和銷售額資料的月份不足三個，不給出相關性。
 kpi.impact.no_cause = 相關性只說明兩個數字同時變化，並不說明溝通導致了銷售額的變化，反之亦然。
+kpi.impact.figures_withheld = 銷售額和市場份額屬於保密資料：此處只計入你有權查看其資料的合作夥伴（其通路經理，或在某次報送上獲准查閱的人）。
 nav.evaluation_settings = 評估設定
 kpi.settings.title = 評估設定
 kpi.settings.link = 評估設定

@@ -233,7 +233,8 @@ fn kpi_schemas() -> Value {
             "months": {"type": "array", "items": {"type": "object", "properties": {"period": s("string"),
                 "accuracy": num(), "timeliness": num(), "relationship": num(), "sales": num(), "market_share": num()}}},
             "correlation": {"type": ["number", "null"], "description": "Pearson's r of monthly timeliness and sales; a correlation, not a cause"},
-            "pairs": s("integer")}},
+            "pairs": s("integer"),
+            "figures_withheld": {"type": "boolean", "description": "sales or market share of partners whose confidential figures the reader may not know were left out (§7.2.2)"}}},
         "EvaluationSettings": {"type": "object", "properties": {"timeliness_hours": s("integer"),
             "relationship": rel_w.clone(), "scorecard": score_w.clone()}},
         "EvaluationSettingsInput": {"type": "object", "additionalProperties": false, "properties": {

@@ -623,6 +623,7 @@ async fn impact(Page(state, headers, s): Page, p: Pairs) -> PageResult {
             chart => svg,
             rows => rows,
             statement => statement,
+            figures_withheld => v.figures_withheld,
         },
     ))
 }

@@ -379,12 +379,45 @@ async fn business_impact_sets_indicators_beside_sales_and_is_refused_to_others()
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "[{}] {}", a.name, r.text());
+        let v = r.json();
         assert_eq!(
-            r.json()["months"].as_array().map(Vec::len),
+            v["months"].as_array().map(Vec::len),
             Some(6),
             "[{}]",
             a.name
         );
+        // §7.2.2: the demo's sales and market share are confidential; exec@ is outside
+        // SH-D001's circle (its channel manager, channel@, is in it), so its figures are left
+        // out and the answer says so.
+        assert_eq!(v["figures_withheld"], true, "[{}] {v}", a.name);
+        assert!(
+            v["months"]
+                .as_array()
+                .is_some_and(|m| m.iter().all(|m| m["sales"].is_null())),
+            "[{}] {v}",
+            a.name
+        );
+        let channel = a.login("channel@demo.example").await;
+        let v = a
+            .call(
+                "GET",
+                &format!("/api/v1/business-impact?partner={own}&months=6"),
+                Some(&channel),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(v["figures_withheld"], false, "[{}] {v}", a.name);
+        let page = a
+            .call(
+                "GET",
+                &format!("/console/evaluation/impact?partner={own}"),
+                Some(&exec),
+                None,
+            )
+            .await
+            .text();
+        assert!(page.contains("impact-withheld"), "[{}]", a.name);
         let path = format!(
             "/api/v1/business-impact?{}",
             serde_urlencoded::to_string([("region", region.as_str())]).expect("query")

@@ -403,7 +403,8 @@ fn share_csv(t: &Teller, quarter: &Period) -> String {
     out
 }
 
-/// Channel management follows up two of the anomalies; p1's waits for p1.
+/// Channel management (each partner's own manager) follows up two of the anomalies; p1's
+/// waits for p1.
 async fn follow_ups(
     db: &Db,
     clock: &FixedClock,
@@ -436,6 +437,17 @@ async fn follow_ups(
             ],
             _ => &[],
         };
+        // The partner's own channel manager follows up: a confidential data set's figures are
+        // theirs to know (§7.2.2).
+        let owner = liaison_db::partner::find_partner(db, liaison_core::Scope::All, a.partner_id)
+            .await?
+            .owner_id;
+        let who = match owner {
+            Some(o) => liaison_db::user::find_user(db, o)
+                .await?
+                .map_or_else(|| channel.clone(), |u| u.actor()),
+            None => channel.clone(),
+        };
         for (kind, body) in steps {
             clock.advance(Duration::minutes(20));
             move_to(clock, clock_now(clock), now);
@@ -443,7 +455,7 @@ async fn follow_ups(
                 kind: Some((*kind).into()),
                 body: Some((*body).into()),
             };
-            app::follow_up(db, channel, a.id, &input).await?;
+            app::follow_up(db, &who, a.id, &input).await?;
         }
     }
     Ok(())

@@ -542,22 +542,8 @@ async fn channel_sections(
             50,
         )
         .await?;
-        // §7.2.2: an anomaly names its submission (partner, data set, period): one of a
-        // secret data set is listed only to the submission's circle.
-        let mut listed = Vec::with_capacity(open.len());
-        for a in open {
-            let secret = datasets
-                .iter()
-                .any(|d| d.id == a.dataset_id && d.classification == Classification::Secret);
-            if !secret
-                || crate::access::access_to(db, actor, ItemKind::Submission, a.submission_id)
-                    .await?
-                    != Access::Hidden
-            {
-                listed.push(a);
-            }
-        }
-        let open = listed;
+        // §7.2.2: `data::anomalies` already leaves out a secret data set's anomalies outside
+        // the circle of the partner's figures.
         let count = open.len() as i64;
         let items = open
             .into_iter()

@@ -102,6 +102,12 @@ async fn need_to_know(
         .map(|h| (*h).clone())
         .collect();
     let requests = requests_of(db, &messages).await?;
+    let threads: Vec<Uuid> = classified
+        .iter()
+        .filter(|h| h.kind == repo::Kind::Thread)
+        .map(|h| h.id)
+        .collect();
+    let thread_requests = repo::requests_of_threads(db, &threads).await?;
     for h in classified {
         if seen.contains_key(&h.id) {
             continue;
@@ -110,6 +116,11 @@ async fn need_to_know(
             repo::Kind::Ticket => access::access_to(db, actor, ItemKind::Ticket, h.id).await?,
             repo::Kind::Meeting => access::access_to(db, actor, ItemKind::Meeting, h.id).await?,
             repo::Kind::Message => match requests.get(&h.id) {
+                Some(r) => access::access_to(db, actor, ItemKind::Request, *r).await?,
+                None => Access::Hidden,
+            },
+            // A question on a classified message is known as the message is ("Re: " its title).
+            repo::Kind::Thread => match thread_requests.get(&h.id) {
                 Some(r) => access::access_to(db, actor, ItemKind::Request, *r).await?,
                 None => Access::Hidden,
             },

@@ -5,7 +5,9 @@
 
 pub use crate::Error;
 use crate::Result;
+use liaison_core::access::{Access, ItemKind};
 use liaison_core::ids::{MessageId, ThreadId};
+use liaison_core::review::Classification;
 use liaison_core::{Actor, Object, Permission, authorize};
 use liaison_db::Db;
 use liaison_db::thread::{self as repo, Counts, Thread, ThreadState, ThreadView};
@@ -57,7 +59,70 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Thread>> {
     gate(actor)?;
-    Ok(repo::list_threads(db, actor, view, state, before, limit).await?)
+    // A secret message's threads are not listed outside its circle (§7.2.2); the next rows
+    // are read so a page is never short for it.
+    let want = usize::try_from(limit).unwrap_or(0);
+    let mut out = Vec::new();
+    let mut before = before;
+    loop {
+        let rows = repo::list_threads(db, actor, view, state, before, limit).await?;
+        let full = rows.len() as i64 >= limit;
+        before = rows.last().map(|t| t.id);
+        for t in rows {
+            let secret = classification(&t) == Classification::Secret;
+            if !secret || access(db, actor, &t).await? != Access::Hidden {
+                out.push(t);
+            }
+        }
+        if !full || out.len() >= want {
+            break;
+        }
+    }
+    out.truncate(want);
+    Ok(out)
+}
+
+fn classification(t: &Thread) -> Classification {
+    Classification::parse(&t.classification).unwrap_or(Classification::Internal)
+}
+
+/// How much of a thread `actor` sees (§7.2.2): a thread on a confidential or secret message
+/// is known as the message's request is (its requester, reviewers and access list), and by
+/// the staff member it is assigned to; the partner reads its own. Outside: a secret one does
+/// not exist, a confidential one shows its subject only.
+async fn access(db: &Db, actor: &Actor, t: &Thread) -> Result<Access> {
+    if actor.is_partner()
+        || classification(t) < Classification::Confidential
+        || t.assignee_id == Some(actor.user_id)
+    {
+        return Ok(Access::Full);
+    }
+    match t.request_id {
+        Some(r) => crate::access::access_to(db, actor, ItemKind::Request, r).await,
+        None => Ok(Access::Hidden),
+    }
+}
+
+/// `t` as `actor` may read it: hidden → not found; title only → no posts.
+async fn screened(db: &Db, actor: &Actor, mut t: Thread) -> Result<Thread> {
+    match access(db, actor, &t).await? {
+        Access::Full => Ok(t),
+        Access::TitleOnly => {
+            t.posts = None;
+            Ok(t)
+        }
+        Access::Hidden => Err(Error::NotFound),
+    }
+}
+
+/// Answering or closing needs the whole read (§7.2.2).
+async fn must_know(db: &Db, actor: &Actor, id: Uuid) -> Result<()> {
+    let t = repo::find_thread(db, actor, id).await?;
+    match access(db, actor, &t).await? {
+        Access::Full => Ok(()),
+        Access::TitleOnly => Err(Error::Forbidden),
+        Access::Hidden => Err(Error::NotFound),
+    }
 }
 
 pub async fn counts(db: &Db, actor: &Actor, view: ThreadView) -> Result<Counts> {
@@ -84,7 +149,8 @@ pub async fn on_message(db: &Db, actor: &Actor, message: MessageId) -> Result<Ve
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
 pub async fn show(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
     gate(actor)?;
-    Ok(repo::find_thread(db, actor, id.into()).await?)
+    let t = repo::find_thread(db, actor, id.into()).await?;
+    screened(db, actor, t).await
 }
 
 /// A post: staff answer the thread, the partner's reply (re)opens it. The other side is told
@@ -92,6 +158,7 @@ pub async fn show(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
 pub async fn reply(db: &Db, actor: &Actor, id: ThreadId, body: &str) -> Result<Thread> {
     gate(actor)?;
+    must_know(db, actor, id.into()).await?;
     let at = crate::notify::email_time(db, false).await?;
     Ok(repo::reply(db, actor, id.into(), body, at).await?)
 }
@@ -100,5 +167,6 @@ pub async fn reply(db: &Db, actor: &Actor, id: ThreadId, body: &str) -> Result<T
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, thread = %id))]
 pub async fn close(db: &Db, actor: &Actor, id: ThreadId) -> Result<Thread> {
     gate(actor)?;
+    must_know(db, actor, id.into()).await?;
     Ok(repo::close(db, actor, id.into()).await?)
 }

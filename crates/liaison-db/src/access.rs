@@ -383,6 +383,7 @@ pub enum Classed {
     Ticket,
     Meeting,
     Message,
+    Thread,
 }
 
 /// The classification of each of `ids` (rows of `what`), in one statement per 500 ids; rows
@@ -396,6 +397,7 @@ pub async fn classifications(
         Classed::Ticket => "tickets",
         Classed::Meeting => "meetings",
         Classed::Message => "messages",
+        Classed::Thread => "threads",
     };
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {

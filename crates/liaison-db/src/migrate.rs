@@ -21,11 +21,13 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas", 6 "0006_attachments", 7 "0007_settings", 8 "0008_delivery", 9 "0009_calendar", 10 "0010_search", 11 "0011_notifications", 12 "0012_user_zone", 13 "0013_robot_window", 14 "0014_inbox_page", 15 "0015_inbox_open", 16 "0016_policies", 17 "0017_products", 18 "0018_tickets", 19 "0019_ticket_queue", 20 "0020_data", 21 "0021_meetings", 22 "0022_account_security", 23 "0023_api_tokens", 24 "0024_confidentiality", 25 "0025_kpi", 26 "0026_surveys", 28 "0028_home_indexes", 29 "0029_policy_classification", 35 "0035_kpi_rollup", 40 "0040_read_version"];
+const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_idempotency", 3 "0003_requests", 4 "0004_threads", 5 "0005_ndas", 6 "0006_attachments", 7 "0007_settings", 8 "0008_delivery", 9 "0009_calendar", 10 "0010_search", 11 "0011_notifications", 12 "0012_user_zone", 13 "0013_robot_window", 14 "0014_inbox_page", 15 "0015_inbox_open", 16 "0016_policies", 17 "0017_products", 18 "0018_tickets", 19 "0019_ticket_queue", 20 "0020_data", 21 "0021_meetings", 22 "0022_account_security", 23 "0023_api_tokens", 24 "0024_confidentiality", 25 "0025_kpi", 26 "0026_surveys", 28 "0028_home_indexes", 29 "0029_policy_classification", 35 "0035_kpi_rollup", 40 "0040_read_version", 41 "0041_search_sealed"];
 
 /// The migration that creates the search index; the rows already stored are indexed right
 /// after it, in the same transaction (terms are computed in Rust, not in SQL).
 const SEARCH_INDEX_VERSION: i64 = 10;
+/// The migration after which sealed tickets and meetings are indexed again by title only.
+const SEARCH_SEALED_VERSION: i64 = 41;
 
 pub(crate) fn versions(_backend: Backend) -> Vec<i64> {
     MIGRATIONS.iter().map(|m| m.version).collect()
@@ -82,6 +84,11 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<i64>> {
             .map_err(|e| DbError::Migrate(format!("{} failed: {e}", m.name)))?;
         if m.version == SEARCH_INDEX_VERSION {
             crate::search::reindex(&mut tx)
+                .await
+                .map_err(|e| DbError::Migrate(format!("{}: indexing failed: {e}", m.name)))?;
+        }
+        if m.version == SEARCH_SEALED_VERSION {
+            crate::search::reindex_sealed(&mut tx)
                 .await
                 .map_err(|e| DbError::Migrate(format!("{}: indexing failed: {e}", m.name)))?;
         }

@@ -478,6 +478,55 @@ async fn page_after<R: FromDbRow>(tx: &mut Tx, sql: &'static str, after: Uuid) -
     tx.fetch_all(q(sql).bind(after).bind(PAGE)).await
 }
 
+struct SealedRow {
+    id: Uuid,
+    partner_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    title: String,
+    product: Option<String>,
+}
+from_row!(SealedRow; id: uuid, partner_id: opt_uuid, created_at: time, title: text,
+    product: opt_text);
+
+/// Indexes the confidential and secret tickets and meetings again by what a title-only reader
+/// may find them by, their title and a ticket's catalogue product (§7.2.2): rows indexed
+/// before their content was kept out of the index. Migration 41 runs it.
+pub async fn reindex_sealed(tx: &mut Tx) -> Result<()> {
+    let tickets: Vec<SealedRow> = tx
+        .fetch_all(q(
+            "SELECT t.id, t.partner_id, t.created_at, t.subject AS title, pr.name_zh AS product
+               FROM tickets t LEFT JOIN products pr ON pr.id = t.product_id
+              WHERE t.classification IN ('confidential', 'secret')",
+        ))
+        .await?;
+    let meetings: Vec<SealedRow> = tx
+        .fetch_all(q(
+            "SELECT id, CAST(NULL AS UUID) AS partner_id, created_at, title, CAST(NULL AS TEXT) AS product
+               FROM meetings WHERE classification IN ('confidential', 'secret')",
+        ))
+        .await?;
+    let docs: Vec<Doc> = tickets
+        .iter()
+        .map(|t| (t, Kind::Ticket))
+        .chain(meetings.iter().map(|m| (m, Kind::Meeting)))
+        .map(|(r, kind)| {
+            Doc::new(
+                r.id,
+                kind,
+                r.partner_id,
+                r.created_at,
+                &r.title,
+                &[r.product.as_deref().unwrap_or("")],
+                &[""],
+            )
+        })
+        .collect();
+    for chunk in docs.chunks(PAGE as usize) {
+        index(tx, chunk, false).await?;
+    }
+    Ok(())
+}
+
 /// Rebuilds the whole index from the stored rows, in pages, inside `tx` (the migration that
 /// creates the index runs it, so existing data is searchable at once).
 pub async fn reindex(tx: &mut Tx) -> Result<()> {
@@ -863,6 +912,7 @@ pub async fn classifications(db: &Db, hits: &[Hit]) -> Result<HashMap<Uuid, Stri
         (Kind::Ticket, Classed::Ticket),
         (Kind::Meeting, Classed::Meeting),
         (Kind::Message, Classed::Message),
+        (Kind::Thread, Classed::Thread),
     ] {
         let ids: Vec<Uuid> = hits
             .iter()
@@ -881,6 +931,27 @@ impl FromDbRow for MessageRequest {
     fn from_row<R: RowExt>(r: &R) -> Result<Self, sqlx::Error> {
         Ok(Self(r.uuid("id")?, r.uuid("request_id")?))
     }
+}
+
+/// The request behind each thread's message (a thread on a classified message is known as
+/// that request is, §7.2.2); threads opened on their own are not in the map.
+pub async fn requests_of_threads(db: &Db, ids: &[Uuid]) -> Result<HashMap<Uuid, Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = Q::dynamic(String::new());
+    let ph: Vec<String> = ids.iter().map(|id| query.arg(*id)).collect();
+    query.push_sql(&format!(
+        "SELECT t.id, m.request_id FROM threads t JOIN messages m ON m.id = t.message_id
+          WHERE t.id IN ({})",
+        ph.join(", ")
+    ));
+    Ok(db
+        .fetch_all::<MessageRequest>(query)
+        .await?
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect())
 }
 
 /// The request each message came from (where a message hit leads in the console).

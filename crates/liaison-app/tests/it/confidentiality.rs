@@ -1080,6 +1080,43 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
                 .all(|h| h.id != c.id),
             "{name}: not by its product text"
         );
+        // A ticket indexed before that rule (by its description and product text) is indexed
+        // again by migration 41: no longer found by them.
+        let mut tx = db.begin().await.expect("tx");
+        let old = liaison_db::search::Doc::new(
+            c.id,
+            liaison_core::search::Kind::Ticket,
+            Some(c.partner_id),
+            c.created_at,
+            &c.subject,
+            &["PRODTEXT"],
+            &[&c.description],
+        );
+        liaison_db::search::index(&mut tx, &[old], false)
+            .await
+            .expect("old index");
+        tx.commit().await.expect("commit");
+        assert!(
+            hit_titles(&db, &cast.admin, "PRODTEXT")
+                .await
+                .iter()
+                .any(|h| h.id == c.id),
+            "{name}: the old entry finds it"
+        );
+        let mut tx = db.begin().await.expect("tx");
+        liaison_db::search::reindex_sealed(&mut tx)
+            .await
+            .expect("reindex");
+        tx.commit().await.expect("commit");
+        for word in ["PRODTEXT", "BODYWORD"] {
+            assert!(
+                hit_titles(&db, &cast.admin, word)
+                    .await
+                    .iter()
+                    .all(|h| h.id != c.id),
+                "{name}: not by {word} once indexed again"
+            );
+        }
         let f = liaison_db::tickets::TicketFilter::default();
         let rows = liaison_app::tickets::list(&db, &cast.admin, &f, None, 50)
             .await
@@ -1156,5 +1193,62 @@ async fn a_confidential_ticket_nobody_owns_is_asked_of_the_head_of_channel_manag
         {
             assert!(!p.askable, "{name}");
         }
+    }
+}
+
+/// §7.2.2: a partner's question on a confidential message is known as the message is: outside
+/// its circle (an admin) the thread is listed by its subject, its posts are withheld and it
+/// cannot be answered; its requester reads and answers it.
+#[tokio::test]
+async fn a_question_on_a_confidential_message_is_known_as_the_message_is() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        let r = confidential_to_p1(&db, &cast).await;
+        let m = r.message_id.expect("dispatched");
+        let (t, _) = liaison_app::thread::reply_to_message(
+            &db,
+            &cast.p1,
+            m.into(),
+            "QUESTIONWORD 何时生效？",
+        )
+        .await
+        .expect("question");
+        let own = liaison_app::thread::show(&db, &cast.staff, t.id.into())
+            .await
+            .expect("the requester's view");
+        assert!(
+            own.posts
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|p| p.body.contains("QUESTIONWORD"))),
+            "{name}: the requester reads the question"
+        );
+        let outside = liaison_app::thread::show(&db, &cast.admin, t.id.into())
+            .await
+            .expect("title only");
+        assert!(outside.posts.is_none(), "{name}: posts withheld");
+        assert_eq!(outside.subject, own.subject, "{name}");
+        let answer = liaison_app::thread::reply(&db, &cast.admin, t.id.into(), "答复").await;
+        assert!(
+            matches!(answer, Err(liaison_app::Error::Forbidden)),
+            "{name}: {answer:?}"
+        );
+        let listed = liaison_app::thread::list(
+            &db,
+            &cast.admin,
+            None,
+            liaison_db::thread::ThreadView::All,
+            None,
+            50,
+        )
+        .await
+        .expect("list");
+        assert!(
+            listed.iter().any(|x| x.id == t.id),
+            "{name}: listed by subject"
+        );
+        liaison_app::thread::reply(&db, &cast.staff, t.id.into(), "1 月 1 日起生效。")
+            .await
+            .expect("the requester answers");
     }
 }

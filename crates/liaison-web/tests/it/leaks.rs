@@ -563,6 +563,12 @@ async fn a_screenshot_of_a_confidential_page_names_its_reader() {
         blank.text()
     );
     assert!(blank.text().contains("\"file\""), "{}", blank.text());
+    // Read by text recognition (installed by scripts/install-deps), it carries no code.
+    assert!(
+        blank.text().contains("Liaison") && !blank.text().contains("tesseract"),
+        "{}",
+        blank.text()
+    );
 }
 
 /// One confidential item of a kind need-to-know covers beyond requests: where its API and page

@@ -282,6 +282,9 @@ async fn recognise(bytes: Vec<u8>) -> Result<Option<String>> {
         use std::process::{Command, Stdio};
         let child = Command::new(&program)
             .args(["stdin", "stdout", "-l", "chi_sim+eng"])
+            // One thread: its OpenMP threads spin-wait, which on a busy server costs more than
+            // it saves.
+            .env("OMP_THREAD_LIMIT", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

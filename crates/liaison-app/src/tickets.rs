@@ -425,7 +425,29 @@ pub async fn queue_counts(db: &Db, actor: &Actor) -> Result<Vec<(Queue, i64)>> {
                 for q in queues {
                     filters.push(queue_filter(db, actor, q).await?);
                 }
-                Ok::<_, crate::Error>(repo::count_each(db, actor.scope(), &filters).await?)
+                let mut counts = repo::count_each(db, actor.scope(), &filters).await?;
+                // §7.2.2: a secret ticket outside the reader's circle is not listed, so not
+                // counted either (there are few: each is read and judged).
+                if !actor.is_partner() {
+                    for (f, n) in filters.iter().zip(counts.iter_mut()) {
+                        let f = TicketFilter {
+                            secret_only: true,
+                            ..f.clone()
+                        };
+                        let secret = repo::list_tickets(db, actor.scope(), &f, None, 500).await?;
+                        let shown = secret.len();
+                        let kept = crate::access::keep_listed(
+                            db,
+                            actor,
+                            secret,
+                            |t: &Ticket| t.classification == Classification::Secret,
+                            item,
+                        )
+                        .await?;
+                        *n -= (shown - kept.len()) as i64;
+                    }
+                }
+                Ok::<_, crate::Error>(counts)
             },
         )
         .await?;

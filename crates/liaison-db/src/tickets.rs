@@ -250,6 +250,8 @@ pub struct TicketFilter {
     pub visible_to: Option<(Uuid, Option<Uuid>)>,
     /// Merged tickets are left out unless asked for.
     pub include_merged: bool,
+    /// Only secret tickets (what a queue's count checks against the reader's circle, §7.2.2).
+    pub secret_only: bool,
 }
 
 /// Tickets in `scope`, newest first, keyset-paged by id.
@@ -372,6 +374,9 @@ fn json_page() -> String {
 
 fn filter(query: &mut Q, f: &TicketFilter) {
     query.and_some("t.state =", f.state.map(|s| s.as_str().to_string()));
+    if f.secret_only {
+        query.push_sql(" AND t.classification = 'secret'");
+    }
     if f.active {
         query.push_sql(" AND t.state IN ('new', 'open', 'waiting_partner')");
     }

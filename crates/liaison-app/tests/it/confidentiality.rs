@@ -903,6 +903,36 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
             hit_titles(&db, &cast.admin, "SECRETWORD").await.is_empty(),
             "{name}: an admin outside the circle does not find a secret ticket"
         );
+        // Nor counts it in a queue: every tab's number is the rows its list shows.
+        // channel2@ works in the same department, outside this ticket's circle.
+        let colleague = users
+            .iter()
+            .find(|u| u.email == "channel2@demo.example")
+            .expect("channel2@")
+            .actor();
+        let mut left_out = 0;
+        for who in [&cast.admin, &colleague, &owner] {
+            for (q, n) in liaison_app::tickets::queue_counts(&db, who)
+                .await
+                .expect("counts")
+            {
+                let f = liaison_app::tickets::queue_filter(&db, who, q)
+                    .await
+                    .expect("filter");
+                let raw = liaison_db::tickets::count_each(&db, who.scope(), &[f.clone()])
+                    .await
+                    .expect("raw");
+                left_out += raw[0] - n;
+                let rows = liaison_app::tickets::list(&db, who, &f, None, 500)
+                    .await
+                    .expect("list");
+                assert_eq!(n, rows.len() as i64, "{name}: {q:?} of {}", who.user_id);
+            }
+        }
+        assert!(
+            left_out > 0,
+            "{name}: the colleague's department tab left it out"
+        );
         assert!(
             hit_titles(&db, &owner, "SECRETWORD")
                 .await

@@ -919,9 +919,10 @@ async fn secret_titles_stay_out_of_search_home_and_notifications_outside_the_cir
                 let f = liaison_app::tickets::queue_filter(&db, who, q)
                     .await
                     .expect("filter");
-                let raw = liaison_db::tickets::count_each(&db, who.scope(), &[f.clone()])
-                    .await
-                    .expect("raw");
+                let raw =
+                    liaison_db::tickets::count_each(&db, who.scope(), std::slice::from_ref(&f))
+                        .await
+                        .expect("raw");
                 left_out += raw[0] - n;
                 let rows = liaison_app::tickets::list(&db, who, &f, None, 500)
                     .await

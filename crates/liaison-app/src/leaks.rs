@@ -232,37 +232,66 @@ fn screen_letters(mac: &[u8; 32]) -> [u8; SCREEN_CODE_LEN] {
     out
 }
 
-/// The screen codes a recognised text may hold: runs of ten code letters, a hyphen or a
-/// space inside allowed, read as Crockford's alphabet reads them (O as 0, I and L as 1, U as V).
+/// A letter text recognition read as something else (`]` for a J, `§` for an S): it matches no
+/// letter of a code, and costs one misread letter.
+const UNREAD: u8 = b'?';
+
+/// The screen codes a recognised text may hold: runs of ten code letters, a hyphen or spaces
+/// inside allowed, read as Crockford's alphabet reads them (O as 0, I and L as 1, U as V), with
+/// one letter read twice or not at all (each such reading is tried without it, or with an
+/// unread letter in its place). Other ASCII marks inside a run stand for an unread letter.
 fn codes_in(text: &str) -> Vec<[u8; SCREEN_CODE_LEN]> {
     let tokens: Vec<Vec<u8>> = text
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '|'))
-        .flat_map(str::split_whitespace)
+        .split(|c: char| !c.is_ascii_graphic())
         .map(|t| {
             t.chars()
                 .filter_map(|c| match c.to_ascii_uppercase() {
                     'O' => Some(b'0'),
                     'I' | 'L' | '|' => Some(b'1'),
                     'U' => Some(b'V'),
+                    '-' => None,
                     c if c.is_ascii_alphanumeric() => Some(c as u8),
-                    _ => None,
+                    _ => Some(UNREAD),
                 })
                 .collect()
         })
         .filter(|t: &Vec<u8>| !t.is_empty())
         .collect();
     let mut codes = Vec::new();
-    let mut push = |t: &[u8]| {
-        if let Ok(c) = <[u8; SCREEN_CODE_LEN]>::try_from(t) {
-            codes.push(c);
+    let mut push = |t: &[u8]| match t.len() {
+        SCREEN_CODE_LEN => codes.extend(<[u8; SCREEN_CODE_LEN]>::try_from(t).ok()),
+        // A letter read twice: each one left out in turn.
+        n if n == SCREEN_CODE_LEN + 1 => {
+            for skip in 0..n {
+                let v: Vec<u8> = (0..n).filter(|i| *i != skip).map(|i| t[i]).collect();
+                codes.extend(<[u8; SCREEN_CODE_LEN]>::try_from(v.as_slice()).ok());
+            }
         }
+        // A letter not read: an unread one put in each place in turn.
+        n if n + 1 == SCREEN_CODE_LEN => {
+            for at in 0..=n {
+                let v: Vec<u8> = t[..at]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(UNREAD))
+                    .chain(t[at..].iter().copied())
+                    .collect();
+                codes.extend(<[u8; SCREEN_CODE_LEN]>::try_from(v.as_slice()).ok());
+            }
+        }
+        _ => {}
     };
     for (i, t) in tokens.iter().enumerate() {
         push(t);
         if let Some(next) = tokens.get(i + 1) {
             push(&[t.as_slice(), next.as_slice()].concat());
+            if let Some(third) = tokens.get(i + 2) {
+                push(&[t.as_slice(), next.as_slice(), third.as_slice()].concat());
+            }
         }
     }
+    codes.sort_unstable();
+    codes.dedup();
     codes
 }
 
@@ -606,6 +635,15 @@ mod tests {
                 "{text:?} → {found:?}"
             );
         }
+        // As a run of text recognition read it: a J as `]`, and one letter read twice.
+        let mut misread = shown.clone();
+        misread.replace_range(4..5, "]");
+        misread.insert(7, ']');
+        let found = codes_in(&format!("(un {misread}"));
+        assert!(
+            found.iter().any(|c| distance(c, &code) <= 1),
+            "{misread:?} → {found:?}"
+        );
         // Two letters misread are still near; a different code is not.
         let mut near = code;
         near[0] = if near[0] == b'A' { b'B' } else { b'A' };

@@ -127,7 +127,21 @@ async fn must_know(db: &Db, actor: &Actor, id: Uuid) -> Result<()> {
 
 pub async fn counts(db: &Db, actor: &Actor, view: ThreadView) -> Result<Counts> {
     gate(actor)?;
-    Ok(repo::counts(db, actor, view).await?)
+    let mut c = repo::counts(db, actor, view).await?;
+    // §7.2.2: what the list leaves out is not counted either.
+    if !actor.is_partner() {
+        for t in repo::secret_threads(db, actor, view).await? {
+            if access(db, actor, &t).await? == Access::Hidden {
+                let n = match t.state {
+                    ThreadState::Open => &mut c.open,
+                    ThreadState::Answered => &mut c.answered,
+                    ThreadState::Closed => &mut c.closed,
+                };
+                *n -= 1;
+            }
+        }
+    }
+    Ok(c)
 }
 
 /// Partner users through the inbox, staff through the console.

@@ -265,6 +265,16 @@ pub async fn counts(db: &Db, actor: &Actor, view: ThreadView) -> Result<Counts> 
     Ok(c)
 }
 
+/// The secret threads `actor` counts in `view` (few; each is judged against its message's
+/// circle by the caller, §7.2.2), at most 500.
+pub async fn secret_threads(db: &Db, actor: &Actor, view: ThreadView) -> Result<Vec<Thread>> {
+    let mut query = Q::dynamic(SELECT.to_string());
+    push_visibility(&mut query, actor, view);
+    query.push_sql(" AND t.classification = 'secret'");
+    query.order_limit("t.id DESC", 500);
+    db.fetch_all(query).await
+}
+
 struct Responsible(Option<Uuid>);
 from_row!(Responsible(id: opt_uuid));
 

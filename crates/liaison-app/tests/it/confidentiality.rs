@@ -1283,3 +1283,62 @@ async fn a_question_on_a_confidential_message_is_known_as_the_message_is() {
             .expect("the requester answers");
     }
 }
+
+/// §7.2.2: a question on a secret message is, outside the message's circle, neither listed,
+/// counted nor opened; its requester has it in full.
+#[tokio::test]
+async fn a_question_on_a_secret_message_is_not_there_outside_its_circle() {
+    let (dbs, _guard) = backends().await;
+    for (name, db) in dbs {
+        let cast = Cast::load(&db).await;
+        nda_for_p1(&db, &cast).await;
+        let r = draft(&db, &cast, "secret").await;
+        app::submit(&db, &cast.staff, r.id.into())
+            .await
+            .expect("submit");
+        // Each reviewer whose step it is approves, until it is sent.
+        let mut sent = None;
+        for _ in 0..4 {
+            for who in [&cast.head, &cast.channel, &cast.exec] {
+                if let Ok(done) =
+                    app::decide_with(&db, who, r.id.into(), Decision::Approve, "", true).await
+                {
+                    sent = sent.or(done.message_id);
+                }
+            }
+        }
+        let m = sent.expect("the secret notice is sent once approved");
+        let (t, _) =
+            liaison_app::thread::reply_to_message(&db, &cast.p1, m.into(), "SECRETQ 何时生效？")
+                .await
+                .expect("question");
+        let view = liaison_db::thread::ThreadView::All;
+        let before = liaison_db::thread::counts(&db, &cast.admin, view)
+            .await
+            .expect("raw");
+        let counted = liaison_app::thread::counts(&db, &cast.admin, view)
+            .await
+            .expect("counts");
+        assert_eq!(counted.open, before.open - 1, "{name}: not counted");
+        let listed = liaison_app::thread::list(&db, &cast.admin, None, view, None, 50)
+            .await
+            .expect("list");
+        assert!(listed.iter().all(|x| x.id != t.id), "{name}: not listed");
+        let e = liaison_app::thread::show(&db, &cast.admin, t.id.into())
+            .await
+            .expect_err("hidden");
+        assert!(matches!(e, liaison_app::Error::NotFound), "{name}: {e:?}");
+        assert!(
+            hit_titles(&db, &cast.admin, "SECRETQ").await.is_empty(),
+            "{name}: not found"
+        );
+        let own = liaison_app::thread::show(&db, &cast.staff, t.id.into())
+            .await
+            .expect("the requester's");
+        assert!(own.posts.is_some(), "{name}");
+        let mine = liaison_app::thread::counts(&db, &cast.staff, view)
+            .await
+            .expect("counts");
+        assert!(mine.open >= 1, "{name}: the requester counts it");
+    }
+}

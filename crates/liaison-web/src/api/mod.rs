@@ -893,7 +893,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             patch(surveys::update),
         ),
         (
-            ep!("post" "/api/v1/surveys/{id}/send", "surveys", "Send a draft: the state becomes open and round 1 begins; each partner the audience names gets an invitation, its portal users a notification and an e-mail with a one-click answer link. A periodic survey's later rounds begin with their period (the worker's sweep), each open as long as the first", auth = true, body = None, ok = (200, "SurveyDetail"), query = []),
+            ep!("post" "/api/v1/surveys/{id}/send", "surveys", "Send a draft: the state becomes open and round 1 begins; each partner the audience names gets an invitation, its portal users a notification and an e-mail with a one-click answer link (a partner without portal users: each contact with an e-mail address, the invitation and the reminder with the same link). A periodic survey's later rounds begin with their period (the worker's sweep), each open as long as the first", auth = true, body = None, ok = (200, "SurveyDetail"), query = []),
             post(surveys::send),
         ),
         (

@@ -111,22 +111,10 @@ pub async fn trace(db: &Db, actor: &Actor, text: &str) -> Result<Trace> {
         ));
     }
     let sources = sources_of(db, text).await?;
-    let mut scored: Vec<(Recipient, marks::Fit, usize)> = Vec::new();
-    let mut found_sources = Vec::new();
-    for (i, (m, overlap)) in sources.iter().enumerate() {
-        let recipients = repo::recipients(db, m.id).await?;
-        found_sources.push(Source {
-            message_id: m.id,
-            title: m.title.clone(),
-            overlap: *overlap,
-            recipients: recipients.len(),
-        });
-        let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
-        for r in recipients {
-            let s = Seed::from_bytes(&cipher.mac("mark", r.delivery_id.as_bytes()));
-            scored.push((r, marks::fit(&leak, s), i));
-        }
-    }
+    let (found_sources, mut scored) = score_copies(db, &sources, |mac| {
+        Some(marks::fit(&leak, Seed::from_bytes(&mac("mark"))))
+    })
+    .await?;
     let n = scored.len();
     scored.sort_by(|a, b| {
         b.1.score()
@@ -175,6 +163,36 @@ async fn sources_of(db: &Db, text: &str) -> Result<Vec<(repo::SentText, f64)>> {
     sources.sort_by(|a, b| b.1.total_cmp(&a.1));
     sources.truncate(3);
     Ok(sources)
+}
+
+/// Every recipient copy of the `sources` scored by `score`, which is given the copy's keyed
+/// hash for a purpose (`"mark"`: its marks' seed; `"screen"`: its printed number) and keeps
+/// the copy by answering `Some`; with each source as the answer shows it. The copies keep the
+/// index of their source.
+async fn score_copies<T>(
+    db: &Db,
+    sources: &[(repo::SentText, f64)],
+    mut score: impl FnMut(&dyn Fn(&str) -> [u8; 32]) -> Option<T>,
+) -> Result<(Vec<Source>, Vec<(Recipient, T, usize)>)> {
+    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
+    let mut found_sources = Vec::with_capacity(sources.len());
+    let mut scored = Vec::new();
+    for (i, (m, overlap)) in sources.iter().enumerate() {
+        let recipients = repo::recipients(db, m.id).await?;
+        found_sources.push(Source {
+            message_id: m.id,
+            title: m.title.clone(),
+            overlap: *overlap,
+            recipients: recipients.len(),
+        });
+        for r in recipients {
+            let mac = |purpose: &str| cipher.mac(purpose, r.delivery_id.as_bytes());
+            if let Some(t) = score(&mac) {
+                scored.push((r, t, i));
+            }
+        }
+    }
+    Ok((found_sources, scored))
 }
 
 /// A recipient copy as the trace names it, with its partner's and contact's names.
@@ -390,26 +408,15 @@ async fn trace_photo(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Trace> {
             .map(|m| (m, 0.0))
             .collect();
     }
-    let cipher = db.cipher().map_err(|e| Error::Internal(e.to_string()))?;
-    let mut found: Vec<(Recipient, usize, usize)> = Vec::new();
-    let mut found_sources = Vec::new();
-    for (i, (m, overlap)) in sources.iter().enumerate() {
-        let recipients = repo::recipients(db, m.id).await?;
-        found_sources.push(Source {
-            message_id: m.id,
-            title: m.title.clone(),
-            overlap: *overlap,
-            recipients: recipients.len(),
-        });
-        for r in recipients {
-            let own = screen_letters(&cipher.mac("screen", r.delivery_id.as_bytes()));
-            if let Some(d) = codes.iter().map(|c| distance(c, &own)).min()
-                && d <= SCREEN_CODE_SLACK
-            {
-                found.push((r, d, i));
-            }
-        }
-    }
+    let (found_sources, mut found) = score_copies(db, &sources, |mac| {
+        let own = screen_letters(&mac("screen"));
+        codes
+            .iter()
+            .map(|c| distance(c, &own))
+            .min()
+            .filter(|d| *d <= SCREEN_CODE_SLACK)
+    })
+    .await?;
     found.sort_by_key(|f| f.1);
     found.truncate(SHOWN);
     let mut candidates = Vec::with_capacity(found.len());

@@ -61,25 +61,20 @@ pub async fn list(
     gate(actor)?;
     // A secret message's threads are not listed outside its circle (§7.2.2); the next rows
     // are read so a page is never short for it.
-    let want = usize::try_from(limit).unwrap_or(0);
-    let mut out = Vec::new();
-    let mut before = before;
-    loop {
-        let rows = repo::list_threads(db, actor, view, state, before, limit).await?;
-        let full = rows.len() as i64 >= limit;
-        before = rows.last().map(|t| t.id);
+    let read = |before| async move {
+        Ok(repo::list_threads(db, actor, view, state, before, limit).await?)
+    };
+    let keep = |rows: Vec<Thread>| async move {
+        let mut kept = Vec::with_capacity(rows.len());
         for t in rows {
             let secret = classification(&t) == Classification::Secret;
             if !secret || access(db, actor, &t).await? != Access::Hidden {
-                out.push(t);
+                kept.push(t);
             }
         }
-        if !full || out.len() >= want {
-            break;
-        }
-    }
-    out.truncate(want);
-    Ok(out)
+        Ok(kept)
+    };
+    crate::access::kept_page((limit, before), |t: &Thread| t.id, read, keep).await
 }
 
 fn classification(t: &Thread) -> Classification {

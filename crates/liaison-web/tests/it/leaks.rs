@@ -395,7 +395,7 @@ async fn trace_incident_and_access_over_http_each_refused_to_those_outside() {
 /// copy it came from and opens the incident from the result, in Chromium.
 #[tokio::test]
 async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_chromium() {
-    use crate::browser::{chromium, log_in, serve};
+    use crate::browser::{desktop, log_in, serve};
     use fantoccini::Locator;
     let (apps, _g) = apps().await;
     let a = &apps[0];
@@ -421,12 +421,7 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
     .name;
 
     let addr = serve(a.router.clone()).await;
-    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium", "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
-            "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
-    .await;
+    let (driver, c) = desktop().await;
     c.goto(&format!("http://{addr}/console/leak-trace"))
         .await
         .expect("goto");
@@ -494,7 +489,7 @@ async fn a_channel_manager_traces_a_pasted_paragraph_and_opens_the_incident_in_c
 /// copy number printed on it and names p1's copy; a picture of something else says why not.
 #[tokio::test]
 async fn a_screenshot_of_a_confidential_page_names_its_reader() {
-    use crate::browser::{chromium, log_in, serve};
+    use crate::browser::{desktop, log_in, serve};
     use fantoccini::Locator;
     let (apps, _g) = apps().await;
     let a = &apps[0];
@@ -505,12 +500,7 @@ async fn a_screenshot_of_a_confidential_page_names_its_reader() {
     let (_, mid, _) = confidential_to_p1(a, &head, &channel, &p1).await;
 
     let addr = serve(a.router.clone()).await;
-    let (driver, c) = chromium(json!({"binary": "/usr/bin/chromium", "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--lang=zh-CN", "--window-size=1280,900"],
-            "prefs": {"intl.accept_languages": "zh-CN,zh"}}))
-    .await;
+    let (driver, c) = desktop().await;
     c.goto(&format!("http://{addr}/portal/inbox/{mid}"))
         .await
         .expect("goto");
